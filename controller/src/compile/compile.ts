@@ -1,0 +1,128 @@
+// The compile stage: resources in, one immutable snapshot per dataplane group out.
+// Pure and deterministic: no clock (input.now), no I/O, sorted output.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { makeSnapshot } from '../../../protocol/src/canonical.js';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import type { BackendSnap, HealthSnap, Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { refKey } from '../validate/diagnostic.js';
+import { validateResources, type ValidResource } from '../validate/validate.js';
+import { compileBackend } from './backend.js';
+import { idOf, ObjectDiagnostics } from './context.js';
+import { compileFrontend, type CompiledFrontend } from './frontend.js';
+import { compileHealthPolicy } from './health-policy.js';
+import { resolvePortConflicts } from './port-conflicts.js';
+import type { CompileInput, CompileResult, ObjectReport, SecretData, ServiceData, SourcedResource } from './types.js';
+
+const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Current versions that fail validation fall back to their last accepted version. */
+function pickVersions(input: CompileInput) {
+  const current = validateResources(input.resources);
+  const invalidKeys = new Set(current.diagnostics.map((d) => refKey(d.object)));
+  const previous = new Map((input.lastAccepted ?? []).map((r) => [refKey({ kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name }), r]));
+  const fallbacks: SourcedResource[] = [];
+  for (const key of invalidKeys) {
+    const prev = previous.get(key);
+    if (prev) fallbacks.push(prev);
+  }
+  const fallbackValid = validateResources(fallbacks).valid;
+  return { valid: [...current.valid, ...fallbackValid], diagnostics: current.diagnostics, servingPrevious: new Set(fallbackValid.map((v) => refKey(v.ref))) };
+}
+
+export function compile(input: CompileInput): CompileResult {
+  const { valid, diagnostics: validationDiagnostics, servingPrevious } = pickVersions(input);
+  const diagnostics: Diagnostic[] = [...(input.sourceDiagnostics ?? []), ...validationDiagnostics];
+  const perObject = new Map<string, ObjectDiagnostics>();
+  const diagFor = (v: ValidResource) => {
+    const key = refKey(v.ref);
+    let d = perObject.get(key);
+    if (!d) perObject.set(key, (d = new ObjectDiagnostics(v)));
+    return d;
+  };
+  const ofKind = (kind: string) => valid.filter((v) => v.ref.kind === kind).sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
+
+  const secrets = new Map<string, SecretData>(input.secrets.map((s) => [idOf(s.namespace, s.name), s]));
+  const services = new Map<string, ServiceData>(input.services.map((s) => [idOf(s.namespace, s.name), s]));
+
+  const healthPolicies = new Map<string, HealthSnap>();
+  for (const v of ofKind('HealthPolicy')) healthPolicies.set(idOf(v.ref.namespace, v.ref.name), compileHealthPolicy(v));
+
+  const backends = new Map<string, BackendSnap>();
+  for (const v of ofKind('Backend')) backends.set(idOf(v.ref.namespace, v.ref.name), compileBackend(v, { healthPolicies, services, secrets }, diagFor(v)));
+
+  // Frontends, grouped; port conflicts resolved per group.
+  const byGroup = new Map<string, { v: ValidResource; c: CompiledFrontend }[]>();
+  for (const v of ofKind('Frontend')) {
+    const d = diagFor(v);
+    const c = compileFrontend(v, { backends, secrets, now: input.now ?? 0 }, d);
+    if (c.snap.tls && c.snap.tls.certificates.length === 0) {
+      d.add('Accepted', ErrorCodes.TLS_INVALID, 'spec.tls.certificates', 'no usable certificate; the frontend is not served');
+      continue;
+    }
+    const group = (v.spec as any).dataplaneGroup ?? 'default';
+    if (!byGroup.has(group)) byGroup.set(group, []);
+    byGroup.get(group)!.push({ v, c });
+  }
+
+  const snapshots: Record<string, Snapshot> = {};
+  const groupsOf = new Map<string, Set<string>>();
+  const addGroup = (key: string, g: string) => {
+    if (!groupsOf.has(key)) groupsOf.set(key, new Set());
+    groupsOf.get(key)!.add(g);
+  };
+  for (const group of [...byGroup.keys()].sort()) {
+    const entries = byGroup.get(group)!;
+    const { winners, losers } = resolvePortConflicts(entries.map((e) => ({ snap: e.c.snap, created: (e.v.resource.metadata as any).creationTimestamp })));
+    const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
+    for (const { loser, winner } of losers) {
+      const e = entryOf.get(loser.snap.id)!;
+      diagFor(e.v).add('Accepted', ErrorCodes.PORT_CONFLICT, 'spec.bind.port', `port ${loser.snap.bind.port} on ${loser.snap.bind.address} is already bound by Frontend ${winner.snap.id} in dataplane group ${group}`);
+    }
+    const frontends = winners.map((w) => w.snap).sort(byId);
+    const backendIds = new Set<string>();
+    for (const w of winners) {
+      const e = entryOf.get(w.snap.id)!;
+      addGroup(refKey(e.v.ref), group);
+      for (const id of e.c.backendIds) backendIds.add(id);
+    }
+    const groupBackends = [...backendIds].map((id) => backends.get(id)!).sort(byId);
+    for (const b of groupBackends) {
+      addGroup(refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }), group);
+      if (b.health) {
+        const [ns, name] = b.health.policy.split('/') as [string, string];
+        addGroup(refKey({ kind: 'HealthPolicy', namespace: ns, name }), group);
+      }
+    }
+    snapshots[group] = makeSnapshot({ group, frontends, backends: groupBackends });
+  }
+
+  for (const d of perObject.values()) diagnostics.push(...d.list);
+
+  // One report per resource (valid or not), sorted.
+  const diagByKey = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const k = refKey(d.object);
+    if (!diagByKey.has(k)) diagByKey.set(k, []);
+    diagByKey.get(k)!.push(d);
+  }
+  const objects: ObjectReport[] = input.resources
+    .map((r): ObjectReport => {
+      const ref = { kind: r.kind, namespace: r.metadata?.namespace ?? 'default', name: r.metadata?.name ?? '' };
+      const key = refKey(ref);
+      const ds = diagByKey.get(key) ?? [];
+      const report: ObjectReport = {
+        ref,
+        accepted: !ds.some((d) => d.condition === 'Accepted'),
+        resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
+        groups: [...(groupsOf.get(key) ?? [])].sort(),
+        diagnostics: ds,
+      };
+      if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
+      if (servingPrevious.has(key)) report.servingPrevious = true;
+      return report;
+    })
+    .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
+
+  return { snapshots, diagnostics, objects };
+}

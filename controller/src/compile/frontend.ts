@@ -1,0 +1,132 @@
+// Frontend → FrontendSnap: rules resolved against backends of the same namespace.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { parseDuration } from '../../../protocol/src/duration.js';
+import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSpecT } from '../api/v1alpha1.js';
+import type { ValidResource } from '../validate/validate.js';
+import { idOf, type ObjectDiagnostics } from './context.js';
+import { DEFAULT_TIMEOUTS } from './defaults.js';
+import { checkCertificate, tlsSecretPair } from './tls.js';
+import type { SecretData } from './types.js';
+
+export interface FrontendLookups {
+  backends: Map<string, BackendSnap>;
+  secrets: Map<string, SecretData>;
+  now: number;
+}
+
+export const headerEdits = (h: any): HeaderEditsSnap => ({
+  add: (h?.add ?? []).map((x: any) => ({ name: x.name, value: x.value })),
+  set: (h?.set ?? []).map((x: any) => ({ name: x.name, value: x.value })),
+  remove: [...(h?.remove ?? [])],
+});
+
+const copyMatch = (m: any): RuleSnap['match'] => {
+  const out: RuleSnap['match'] = {};
+  if (m?.host) out.host = String(m.host).toLowerCase();
+  if (m?.path) out.path = { ...m.path };
+  if (m?.methods) out.methods = [...m.methods];
+  if (m?.headers) out.headers = m.headers.map((h: any) => ({ ...h, name: h.name.toLowerCase() }));
+  if (m?.queryParams) out.queryParams = m.queryParams.map((q: any) => ({ ...q }));
+  if (m?.sourceCIDRs) out.sourceCIDRs = [...m.sourceCIDRs];
+  if (m?.sni) out.sni = m.sni.map((x: string) => x.toLowerCase());
+  return out;
+};
+
+/** Resolves a backend name; an unresolvable one answers 503 for that route only (Gateway API does the same). */
+function backendAction(name: string, field: string, fe: any, ns: string, lookups: FrontendLookups, diag: ObjectDiagnostics): RuleSnap['action'] {
+  const be = lookups.backends.get(idOf(ns, name));
+  if (!be) {
+    diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, field, `Backend "${name}" not found or not accepted in namespace ${ns}`);
+    return { type: 'deny', status: 503, body: `backend ${ns}/${name} is not available\n` };
+  }
+  if (be.mode !== fe.mode) {
+    diag.add('ResolvedRefs', ErrorCodes.MODE_CONFLICT, field, `Backend "${name}" has mode ${be.mode} but the frontend has mode ${fe.mode}`);
+    return { type: 'deny', status: 503, body: `backend ${ns}/${name} is not available\n` };
+  }
+  return { type: 'backend', backend: be.id };
+}
+
+export interface CompiledFrontend {
+  snap: FrontendSnap;
+  /** Backend ids this frontend routes to. */
+  backendIds: string[];
+}
+
+export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: FrontendLookups, diag: ObjectDiagnostics): CompiledFrontend {
+  const s = v.spec as any;
+  const ns = v.ref.namespace;
+  const backendIds = new Set<string>();
+  const rules: RuleSnap[] = (s.rules ?? []).map((r: any, i: number): RuleSnap => {
+    let action: RuleSnap['action'];
+    if (r.backend) {
+      action = backendAction(r.backend, `spec.rules[${i}].backend`, s, ns, lookups, diag);
+      if (action.type === 'backend') backendIds.add(action.backend);
+    } else if (r.redirect) {
+      const rd = r.redirect;
+      action = { type: 'redirect', code: rd.code ?? 302, stripQuery: rd.stripQuery ?? false, ...(rd.scheme ? { scheme: rd.scheme } : {}), ...(rd.host ? { host: rd.host } : {}), ...(rd.port ? { port: rd.port } : {}), ...(rd.path ? { path: rd.path } : {}), ...(rd.prefix ? { prefix: rd.prefix } : {}) };
+    } else {
+      action = { type: 'deny', status: r.deny.status ?? 403, ...(r.deny.body !== undefined ? { body: r.deny.body } : {}) };
+    }
+    const rule: RuleSnap = { name: r.name, match: copyMatch(r.match), action };
+    if (r.requestHeaders) rule.requestHeaders = headerEdits(r.requestHeaders);
+    if (r.responseHeaders) rule.responseHeaders = headerEdits(r.responseHeaders);
+    return rule;
+  });
+  const t = { ...DEFAULT_TIMEOUTS, ...(s.timeouts ?? {}) };
+  const snap: FrontendSnap = {
+    id: idOf(ns, v.ref.name),
+    namespace: ns,
+    name: v.ref.name,
+    mode: s.mode,
+    bind: { address: s.bind.address, port: s.bind.port },
+    forwardFor: s.forwardFor ?? false,
+    via: s.via ?? false,
+    timeouts: { client: parseDuration(t.client), httpRequest: parseDuration(t.httpRequest), keepAlive: parseDuration(t.keepAlive) },
+    rules,
+    requestHeaders: headerEdits(s.requestHeaders),
+    responseHeaders: headerEdits(s.responseHeaders),
+  };
+  if (s.maxConnections !== undefined) snap.maxConnections = s.maxConnections;
+  if (s.defaultBackend) {
+    const action = backendAction(s.defaultBackend, 'spec.defaultBackend', s, ns, lookups, diag);
+    if (action.type === 'backend') {
+      snap.defaultBackend = action.backend;
+      backendIds.add(action.backend);
+    }
+  }
+  if (s.rateLimit) {
+    snap.rateLimit = { requests: s.rateLimit.requests, periodMs: parseDuration(s.rateLimit.period), key: 'source', status: s.rateLimit.status ?? 429 };
+  }
+  if (s.connectionLimit) snap.connectionLimit = { perSource: s.connectionLimit.perSource, status: s.connectionLimit.status ?? 429 };
+  if (s.tls) {
+    const certificates = [];
+    for (const [i, c] of (s.tls.certificates as any[]).entries()) {
+      const field = `spec.tls.certificates[${i}]`;
+      if (!c.secretName) {
+        diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, `${field}.certFile`, 'certFile/keyFile must be loaded by the directory source; not found');
+        continue;
+      }
+      const pair = tlsSecretPair(lookups.secrets, ns, c.secretName, `${field}.secretName`, diag);
+      const cert = pair && checkCertificate(c.secretName, pair.certPem, pair.keyPem, `${field}.secretName`, lookups.now, diag);
+      if (cert) certificates.push(cert);
+    }
+    const ca = s.tls.clientAuth;
+    let caPem: string | undefined;
+    if (ca?.caSecretName) {
+      caPem = lookups.secrets.get(idOf(ns, ca.caSecretName))?.data['ca.crt'];
+      if (!caPem) diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.tls.clientAuth.caSecretName', `Secret "${ca.caSecretName}" not found or has no key ca.crt`);
+    }
+    snap.tls = {
+      certificates,
+      alpn: [...(s.tls.alpn ?? ['http/1.1'])],
+      strictSNI: s.tls.strictSNI ?? false,
+      clientAuth: { mode: ca?.mode ?? 'none', ...(caPem ? { caPem } : {}) },
+      ...(s.tls.minVersion ? { minVersion: s.tls.minVersion } : {}),
+      ...(s.tls.maxVersion ? { maxVersion: s.tls.maxVersion } : {}),
+      ...(s.tls.ciphers ? { ciphers: s.tls.ciphers } : {}),
+    };
+  }
+  return { snap, backendIds: [...backendIds].sort() };
+}

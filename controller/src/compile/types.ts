@@ -1,0 +1,77 @@
+// Input and output of the pure compile stage.
+import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Resource } from '../api/v1alpha1.js';
+import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
+
+/** Where a resource came from, for error messages (directory source). */
+export interface Origin {
+  file: string;
+  line: number;
+}
+
+export interface SourcedResource extends Resource {
+  origin?: Origin;
+}
+
+export interface SecretData {
+  namespace: string;
+  name: string;
+  type?: string;
+  /** Decoded values (Kubernetes Secret data is base64; sources decode it). */
+  data: Record<string, string>;
+}
+
+export interface EndpointData {
+  address: string;
+  port: number;
+  /** Name of the port in the slice, when any. */
+  portName?: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  /** Stable name for the server derived from the endpoint (targetRef or address). */
+  name: string;
+}
+
+export interface ServiceData {
+  namespace: string;
+  name: string;
+  ports: { name?: string; port: number; targetPort?: number | string }[];
+  /** Endpoints gathered from all EndpointSlices of the service. */
+  endpoints: EndpointData[];
+}
+
+export interface CompileInput {
+  resources: SourcedResource[];
+  secrets: SecretData[];
+  services: ServiceData[];
+  /** Diagnostics from the source (parse errors) passed through to the result. */
+  sourceDiagnostics?: Diagnostic[];
+  /** Wall-clock time (ms) for certificate expiry checks; passed in to keep compile pure. */
+  now?: number;
+  /**
+   * The last accepted version of each object. When an object's current version fails schema or
+   * rule validation, this version keeps serving (as the API server would have kept it), and the
+   * object reports Accepted=False for the new version.
+   */
+  lastAccepted?: SourcedResource[];
+}
+
+export interface ObjectReport {
+  ref: ObjectRef;
+  generation?: number;
+  accepted: boolean;
+  resolvedRefs: boolean;
+  /** Dataplane groups whose snapshot contains this object. */
+  groups: string[];
+  diagnostics: Diagnostic[];
+  /** The current version was rejected and the last accepted version is compiled instead. */
+  servingPrevious?: boolean;
+}
+
+export interface CompileResult {
+  /** One snapshot per dataplane group, keyed by group name. */
+  snapshots: Record<string, Snapshot>;
+  diagnostics: Diagnostic[];
+  objects: ObjectReport[];
+}

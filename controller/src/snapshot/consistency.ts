@@ -1,0 +1,34 @@
+// Consistency gate: a snapshot is published only if every reference inside it resolves.
+// The compiler should never produce one that fails; if it does, the last good snapshot stays live
+// (BASCULE_E_SNAPSHOT_INCONSISTENT) rather than sending the dataplanes something they cannot use.
+import type { SnapshotBody } from '../../../protocol/src/snapshot.js';
+import { bindsOverlap } from '../compile/port-conflicts.js';
+
+export function checkConsistency(body: SnapshotBody): string[] {
+  const problems: string[] = [];
+  const backends = new Map(body.backends.map((b) => [b.id, b]));
+  const seen = new Set<string>();
+  for (const b of body.backends) {
+    if (seen.has(b.id)) problems.push(`backend ${b.id} appears twice`);
+    seen.add(b.id);
+    const names = new Set<string>();
+    for (const s of b.servers) {
+      if (names.has(s.name)) problems.push(`backend ${b.id}: server ${s.name} appears twice`);
+      names.add(s.name);
+    }
+  }
+  body.frontends.forEach((f, i) => {
+    const check = (id: string | undefined, where: string) => {
+      if (id === undefined) return;
+      const be = backends.get(id);
+      if (!be) problems.push(`frontend ${f.id}: ${where} references missing backend ${id}`);
+      else if (be.mode !== f.mode) problems.push(`frontend ${f.id}: ${where} references backend ${id} of mode ${be.mode}`);
+    };
+    check(f.defaultBackend, 'defaultBackend');
+    f.rules.forEach((r) => r.action.type === 'backend' && check(r.action.backend, `rule ${r.name}`));
+    for (const g of body.frontends.slice(i + 1)) {
+      if (bindsOverlap(f.bind, g.bind)) problems.push(`frontends ${f.id} and ${g.id} both bind port ${f.bind.port}`);
+    }
+  });
+  return problems;
+}

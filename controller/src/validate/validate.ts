@@ -1,0 +1,211 @@
+// Validate stage: schema (with CRD defaults applied), CEL twins, and semantic checks
+// (regexes compile, CIDRs parse). Pure: the same resources always give the same result.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { isIP } from 'node:net';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { API_VERSION, KINDS, type Kind, type Resource } from '../api/v1alpha1.js';
+import type { SourcedResource } from '../compile/types.js';
+import { CEL_TWINS } from './cel-twins.js';
+import type { Diagnostic, ObjectRef } from './diagnostic.js';
+import { celSites } from './schema-walk.js';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+for (const kw of ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-int-or-string']) {
+  ajv.addKeyword(kw);
+}
+const specValidators = new Map<Kind, ValidateFunction>(KINDS.map((k) => [k.kind, ajv.compile(k.spec)]));
+const specSchemas = new Map<Kind, unknown>(KINDS.map((k) => [k.kind, k.spec]));
+
+export interface ValidResource<S = any> {
+  resource: SourcedResource;
+  ref: ObjectRef;
+  /** spec with schema defaults applied (a fresh copy; the input is never mutated). */
+  spec: S;
+}
+
+export interface ValidationResult {
+  valid: ValidResource[];
+  diagnostics: Diagnostic[];
+}
+
+export const refOf = (r: Resource): ObjectRef => ({
+  kind: r.kind,
+  namespace: r.metadata?.namespace ?? 'default',
+  name: r.metadata?.name ?? '',
+});
+
+/** "/rules/0/match" → "spec.rules[0].match" */
+export function toFieldPath(instancePath: string, root = 'spec'): string {
+  let out = root;
+  for (const seg of instancePath.split('/').slice(1)) {
+    const s = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(s) ? `[${s}]` : `.${s}`;
+  }
+  return out;
+}
+
+function ajvMessage(e: ErrorObject): { field: string; message: string } {
+  const field = toFieldPath(e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return { field: `${field}.${e.params.additionalProperty}`, message: 'unknown field' };
+    case 'required':
+      return { field: `${field}.${e.params.missingProperty}`, message: 'required field is missing' };
+    case 'enum':
+      return { field, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'pattern':
+      return { field, message: `does not match the expected format (${e.params.pattern})` };
+    default:
+      return { field, message: e.message ?? 'invalid' };
+  }
+}
+
+function schemaDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+  const validate = specValidators.get(kind)!;
+  if (validate(spec)) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const e of validate.errors ?? []) {
+    // anyOf (int-or-string) reports each branch; one line is enough.
+    if (e.keyword === 'anyOf') continue;
+    const { field, message } = ajvMessage(e);
+    const key = `${field}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...base, field, message, code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
+  }
+  return out;
+}
+
+function celDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const site of celSites(specSchemas.get(kind), spec, 'spec')) {
+    for (const rule of site.rules) {
+      const twin = CEL_TWINS[rule.rule];
+      if (!twin) throw new Error(`no TypeScript twin for CEL rule ${rule.rule}`);
+      if (!twin(site.value)) {
+        out.push({ ...base, field: site.path + (rule.fieldPath ?? ''), message: rule.message, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      }
+    }
+  }
+  return out;
+}
+
+/** x-kubernetes-list-type: map — keys must be unique (the API server enforces this too). */
+function listMapDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const check = (list: any[] | undefined, path: string, what: string) => {
+    const seen = new Map<string, number>();
+    (list ?? []).forEach((item, i) => {
+      const prev = seen.get(item?.name);
+      if (prev !== undefined) {
+        out.push({ ...base, field: `${path}[${i}].name`, message: `duplicate ${what} name "${item.name}" (also at ${path}[${prev}])`, code: ErrorCodes.CONFIG_DUPLICATE, condition: 'Accepted' });
+      } else seen.set(item?.name, i);
+    });
+  };
+  if (kind === 'Frontend') check(spec.rules, 'spec.rules', 'rule');
+  if (kind === 'Backend') check(spec.servers, 'spec.servers', 'server');
+  return out;
+}
+
+function regexOk(src: string): string | null {
+  try {
+    new RegExp(src);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export function cidrProblem(text: string): string | null {
+  const [addr, bits, extra] = text.split('/');
+  if (extra !== undefined || !addr) return 'not a CIDR';
+  const family = isIP(addr);
+  if (family === 0) return `"${addr}" is not an IP address`;
+  if (bits === undefined) return null;
+  if (!/^\d+$/.test(bits)) return `prefix length "${bits}" is not a number`;
+  const max = family === 4 ? 32 : 128;
+  if (Number(bits) > max) return `prefix length ${bits} exceeds ${max}`;
+  return null;
+}
+
+function semanticDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const regex = (value: string | undefined, field: string) => {
+    if (value === undefined) return;
+    const problem = regexOk(value);
+    if (problem) out.push({ ...base, field, message: `invalid regular expression: ${problem}`, code: ErrorCodes.INVALID_REGEX, condition: 'Accepted' });
+  };
+  if (kind === 'Frontend') {
+    if (spec.bind?.address !== undefined && isIP(spec.bind.address) === 0) {
+      out.push({ ...base, field: 'spec.bind.address', message: `"${spec.bind.address}" is not an IP address`, code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
+    }
+    (spec.rules ?? []).forEach((r: any, i: number) => {
+      const p = `spec.rules[${i}]`;
+      regex(r.match?.path?.regex, `${p}.match.path.regex`);
+      (r.match?.headers ?? []).forEach((h: any, j: number) => regex(h.regex, `${p}.match.headers[${j}].regex`));
+      (r.match?.queryParams ?? []).forEach((h: any, j: number) => regex(h.regex, `${p}.match.queryParams[${j}].regex`));
+      (r.match?.sourceCIDRs ?? []).forEach((c: string, j: number) => {
+        const problem = cidrProblem(c);
+        if (problem) out.push({ ...base, field: `${p}.match.sourceCIDRs[${j}]`, message: `invalid CIDR "${c}": ${problem}`, code: ErrorCodes.INVALID_CIDR, condition: 'Accepted' });
+      });
+      if (spec.mode === 'tcp') {
+        const m = r.match ?? {};
+        for (const f of ['host', 'path', 'methods', 'headers', 'queryParams']) {
+          if (m[f] !== undefined) out.push({ ...base, field: `${p}.match.${f}`, message: 'only sni and sourceCIDRs can be matched in mode tcp', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        }
+        if (r.redirect) out.push({ ...base, field: `${p}.redirect`, message: 'redirect needs mode http', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        for (const f of ['requestHeaders', 'responseHeaders']) {
+          if (r[f]) out.push({ ...base, field: `${p}.${f}`, message: `${f} need mode http`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        }
+      } else if (r.match?.sni) {
+        out.push({ ...base, field: `${p}.match.sni`, message: 'sni can only be matched in mode tcp (use host in mode http)', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      }
+    });
+    const tls = spec.tls;
+    if (tls?.minVersion && tls?.maxVersion && tls.minVersion > tls.maxVersion) {
+      out.push({ ...base, field: 'spec.tls.maxVersion', message: `maxVersion ${tls.maxVersion} is lower than minVersion ${tls.minVersion}`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+    }
+  }
+  if (kind === 'HealthPolicy') {
+    regex(spec.http?.expect?.statusRegex, 'spec.http.expect.statusRegex');
+    regex(spec.http?.expect?.bodyRegex, 'spec.http.expect.bodyRegex');
+    const range = spec.http?.expect?.statusRange as string | undefined;
+    if (range) {
+      const [lo, hi] = range.split('-').map(Number);
+      if (lo! > hi!) out.push({ ...base, field: 'spec.http.expect.statusRange', message: `range ${range} is empty`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+    }
+  }
+  return out;
+}
+
+/** Validates every resource on its own; invalid ones are excluded with diagnostics. */
+export function validateResources(resources: SourcedResource[]): ValidationResult {
+  const valid: ValidResource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const resource of resources) {
+    const ref = refOf(resource);
+    const base = { object: ref, ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}) };
+    if (resource.apiVersion !== API_VERSION) {
+      diagnostics.push({ ...base, field: 'apiVersion', message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`, code: ErrorCodes.CONFIG_API_VERSION, condition: 'Accepted' });
+      continue;
+    }
+    if (!specValidators.has(resource.kind)) {
+      diagnostics.push({ ...base, field: 'kind', message: `unknown kind ${JSON.stringify(resource.kind)}`, code: ErrorCodes.CONFIG_UNKNOWN_KIND, condition: 'Accepted' });
+      continue;
+    }
+    if (resource.spec === null || typeof resource.spec !== 'object' || Array.isArray(resource.spec)) {
+      diagnostics.push({ ...base, field: 'spec', message: 'spec must be an object', code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
+      continue;
+    }
+    const spec = structuredClone(resource.spec) as any;
+    const found = schemaDiagnostics(resource.kind, spec, base);
+    if (found.length === 0) {
+      found.push(...celDiagnostics(resource.kind, spec, base), ...listMapDiagnostics(resource.kind, spec, base), ...semanticDiagnostics(resource.kind, spec, base));
+    }
+    if (found.length > 0) diagnostics.push(...found);
+    else valid.push({ resource, ref, spec });
+  }
+  return { valid, diagnostics };
+}

@@ -1,0 +1,5 @@
+export * from './snapshot.js';
+export * from './messages.js';
+export * from './canonical.js';
+export * from './duration.js';
+export * from './errors.js';

@@ -1,0 +1,76 @@
+// Control-channel messages (JSON text frames over WebSocket), modelled on xDS state-of-the-world
+// without its NACK loop: a rejected version is never re-sent.
+import { Type, type Static } from '@sinclair/typebox';
+import { SnapshotBody } from './snapshot.js';
+
+export const PROTOCOL_VERSION = 1;
+/** WebSocket subprotocol; a peer speaking another one is refused at the handshake. */
+export const SUBPROTOCOL = 'bascule.v1';
+export const CHANNEL_PATH = '/v1/channel';
+
+const O = Type.Object;
+const S = Type.String();
+
+export const ErrorInfo = O({ code: S, message: S });
+
+export const Hello = O({
+  type: Type.Literal('hello'),
+  nodeId: Type.String({ minLength: 1, maxLength: 253 }),
+  group: Type.String({ minLength: 1, maxLength: 63 }),
+  lastAppliedVersion: Type.Union([S, Type.Null()]),
+  protocolVersion: Type.Integer(),
+});
+
+export const SnapshotMsg = O({
+  type: Type.Literal('snapshot'),
+  version: S,
+  nonce: S,
+  body: SnapshotBody,
+});
+
+export const Ack = O({ type: Type.Literal('ack'), version: S, nonce: S });
+
+export const Nack = O({
+  type: Type.Literal('nack'),
+  /** The version still live on the dataplane (null when none). */
+  version: Type.Union([S, Type.Null()]),
+  nonce: S,
+  /** The version that was rejected. */
+  rejectedVersion: S,
+  error: ErrorInfo,
+});
+
+export const Heartbeat = O({ type: Type.Literal('heartbeat'), ts: Type.Number() });
+
+export const ServerHealth = O({
+  backend: S,
+  server: S,
+  address: S,
+  state: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  reason: S,
+  since: Type.Number(),
+});
+
+/** Runtime facts a dataplane reports upward: full health table on connect, then transitions. */
+export const HealthReport = O({
+  type: Type.Literal('health'),
+  full: Type.Boolean(),
+  servers: Type.Array(ServerHealth),
+});
+
+/** Controller → dataplane: the channel is refused (bad group, protocol mismatch). */
+export const ErrorMsg = O({ type: Type.Literal('error'), error: ErrorInfo });
+
+export const DataplaneMessage = Type.Union([Hello, Ack, Nack, Heartbeat, HealthReport]);
+export const ControllerMessage = Type.Union([SnapshotMsg, Heartbeat, ErrorMsg]);
+
+export type Hello = Static<typeof Hello>;
+export type SnapshotMsg = Static<typeof SnapshotMsg>;
+export type Ack = Static<typeof Ack>;
+export type Nack = Static<typeof Nack>;
+export type Heartbeat = Static<typeof Heartbeat>;
+export type ServerHealth = Static<typeof ServerHealth>;
+export type HealthReport = Static<typeof HealthReport>;
+export type ErrorMsg = Static<typeof ErrorMsg>;
+export type DataplaneMessage = Static<typeof DataplaneMessage>;
+export type ControllerMessage = Static<typeof ControllerMessage>;
