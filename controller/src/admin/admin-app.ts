@@ -1,0 +1,90 @@
+// The controller's admin HTTP endpoints: probes and read-only views for operators.
+// Nothing here exposes secret material: snapshot bodies are redacted and tokens never appear.
+import express, { type Express, type Request, type Response } from 'express';
+import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { redactSnapshotBody } from '../snapshot/redact.js';
+import type { DataplaneInfo } from '../publish/types.js';
+import type { ObjectStatusView } from '../status/tracker.js';
+import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
+
+export interface AdminView {
+  /** Why the controller is not ready yet, or null when it is. */
+  notReadyReason(): string | null;
+  dataplanes(): DataplaneInfo[];
+  statuses(): ObjectStatusView[];
+  /** Diagnostics that belong to no object (files that do not parse, duplicates, unknown kinds). */
+  unattachedDiagnostics(): Diagnostic[];
+  snapshots(): Record<string, Snapshot>;
+}
+
+const diagnosticJson = (d: Diagnostic) => ({
+  object: refKey(d.object),
+  field: d.field,
+  code: d.code,
+  message: d.message,
+  ...(d.file ? { file: d.file } : {}),
+  ...(d.line ? { line: d.line } : {}),
+  text: formatDiagnostic(d),
+});
+
+export function createAdminApp(view: AdminView): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 2);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const reason = view.notReadyReason();
+    if (reason) res.status(503).json({ status: 'not ready', reason });
+    else res.json({ status: 'ready' });
+  });
+
+  app.get('/dataplanes', (_req, res) => {
+    res.json(
+      view.dataplanes().map((d) => ({
+        nodeId: d.nodeId,
+        group: d.group,
+        appliedVersion: d.appliedVersion,
+        pendingVersion: d.pendingVersion,
+        lastAck: d.lastAck,
+        lastNack: d.lastNack,
+        connectedSince: d.connectedSince,
+        remote: d.remoteAddress,
+      })),
+    );
+  });
+
+  app.get('/status', (_req, res) => {
+    res.json({
+      objects: view.statuses().map((s) => ({
+        kind: s.ref.kind,
+        namespace: s.ref.namespace,
+        name: s.ref.name,
+        status: s.status,
+        diagnostics: s.diagnostics.map(diagnosticJson),
+      })),
+      diagnostics: view.unattachedDiagnostics().map(diagnosticJson),
+    });
+  });
+
+  app.get('/snapshot', (req: Request, res: Response) => {
+    const full = req.query.full === '1' || req.query.full === 'true';
+    const groups = Object.entries(view.snapshots()).map(([group, s]) => ({
+      group,
+      version: s.version,
+      frontends: s.body.frontends.length,
+      backends: s.body.backends.length,
+      servers: s.body.backends.reduce((n, b) => n + b.servers.length, 0),
+      ...(full ? { body: redactSnapshotBody(s.body) } : {}),
+    }));
+    res.json({ groups });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  return app;
+}

@@ -1,0 +1,164 @@
+// The `bascule` command line.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { startDataplane } from '../../../dataplane/src/dataplane.js';
+import { startController } from '../controller.js';
+import { createLogger } from '../log.js';
+import { DirSource } from '../sources/dir-source.js';
+import { compileCommand } from './compile-command.js';
+import { parseAddress } from './parse-address.js';
+import { quickstartCommand } from './quickstart-command.js';
+import { standaloneCommand } from './standalone-command.js';
+import { readTokens } from './token.js';
+import { validateCommand, type CommandIo } from './validate-command.js';
+
+const io: CommandIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** Keeps a long-running command alive until SIGINT/SIGTERM, then closes it. */
+function runUntilSignal(close: () => Promise<void>): void {
+  let closing = false;
+  const stop = (sig: string) => {
+    if (closing) return;
+    closing = true;
+    io.err(`received ${sig}, shutting down\n`);
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        io.err(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('bascule')
+    .description('Kubernetes-native L4/L7 load balancer: declarative control plane, hot-swapping dataplanes')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('controller')
+    .description('compile Frontend/Backend/HealthPolicy resources and push snapshots to dataplanes')
+    .addOption(new Option('--source <source>', 'where resources come from').choices(['dir', 'kube']).default('dir'))
+    .option('--dir <path>', 'directory of YAML manifests (source dir)')
+    .option('--listen <addr>', 'control channel address', '0.0.0.0:7443')
+    .option('--admin <addr>', 'admin endpoint address', '127.0.0.1:9090')
+    .requiredOption('--token-file <file>', 'file with the channel bearer token(s), one per line')
+    .option('--tls-cert <file>', 'serve the channel over wss:// with this certificate')
+    .option('--tls-key <file>', 'private key for --tls-cert')
+    .action(async (o) => {
+      if (o.source !== 'dir') throw new Error('--source kube is not available in this build; use --source dir');
+      if (!o.dir) throw new Error('--dir is required with --source dir');
+      const { readFileSync } = await import('node:fs');
+      const logger = createLogger();
+      const source = new DirSource({ dir: o.dir, logger });
+      const controller = await startController({
+        source,
+        listen: parseAddress(o.listen, '0.0.0.0'),
+        admin: parseAddress(o.admin, '127.0.0.1'),
+        tokens: readTokens(o.tokenFile),
+        logger,
+        ...(o.tlsCert ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } } : {}),
+      });
+      logger.info({ channel: controller.channelUrl, admin: controller.adminUrl }, 'controller started');
+      runUntilSignal(() => controller.close());
+    });
+
+  program
+    .command('dataplane')
+    .description('serve traffic from the snapshots a controller pushes')
+    .requiredOption('--controller <url>', 'controller channel URL, e.g. ws://bascule-controller:7443')
+    .requiredOption('--token-file <file>', 'file with the channel bearer token')
+    .option('--group <group>', 'dataplane group', 'default')
+    .option('--node-id <id>', 'unique name of this dataplane', hostname())
+    .option('--state-dir <dir>', 'where the last good snapshot is kept across restarts')
+    .option('--admin <addr>', 'admin endpoint address', '127.0.0.1:9091')
+    .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
+    .action(async (o) => {
+      const logger = createLogger();
+      const dp = await startDataplane({
+        controllerUrl: o.controller,
+        token: readTokens(o.tokenFile)[0]!,
+        group: o.group,
+        nodeId: o.nodeId,
+        admin: parseAddress(o.admin, '127.0.0.1'),
+        logger,
+        ...(o.stateDir ? { stateDir: o.stateDir } : {}),
+        ...(o.caFile ? { tlsCa: o.caFile } : {}),
+      });
+      logger.info({ admin: dp.adminUrl }, 'dataplane started');
+      runUntilSignal(() => dp.close());
+    });
+
+  program
+    .command('standalone')
+    .description('controller and dataplane in one process, resources from a directory (no cluster needed)')
+    .requiredOption('--dir <path>', 'directory of YAML manifests')
+    .option('--group <group>', 'dataplane group to serve', 'default')
+    .option('--admin <addr>', 'controller admin endpoint', '127.0.0.1:9090')
+    .option('--dataplane-admin <addr>', 'dataplane admin endpoint', '127.0.0.1:9091')
+    .option('--state-dir <dir>', 'where the last good snapshot is kept across restarts')
+    .action(async (o) => {
+      const handle = await standaloneCommand({
+        dir: o.dir,
+        group: o.group,
+        admin: parseAddress(o.admin, '127.0.0.1'),
+        dataplaneAdmin: parseAddress(o.dataplaneAdmin, '127.0.0.1'),
+        ...(o.stateDir ? { stateDir: o.stateDir } : {}),
+      });
+      runUntilSignal(() => handle.close());
+    });
+
+  program
+    .command('quickstart')
+    .description('run the quickstart: two demo servers and Bascule balancing between them')
+    .option('--dir <path>', 'quickstart manifests', join(import.meta.dirname, '../../../../manifests/examples/quickstart'))
+    .option('--requests <n>', 'requests to send to show the balancing', '6')
+    .option('--exit', 'exit after the demo requests instead of serving on')
+    .action(async (o) => {
+      const handle = await quickstartCommand({ dir: o.dir, requests: Number(o.requests) }, io);
+      if (o.exit) {
+        await handle.close();
+        return;
+      }
+      runUntilSignal(() => handle.close());
+    });
+
+  program
+    .command('validate')
+    .description('check manifests with the same schema and semantic checks as the controller')
+    .requiredOption('-f, --file <paths...>', 'files or directories')
+    .action(async (o) => {
+      process.exitCode = await validateCommand(o.file, io);
+    });
+
+  program
+    .command('compile')
+    .description('print the snapshot that would be pushed to the dataplanes')
+    .requiredOption('-f, --file <paths...>', 'files or directories')
+    .option('--group <group>', 'only this dataplane group')
+    .option('--summary', 'readable summary instead of JSON')
+    .action(async (o) => {
+      process.exitCode = await compileCommand(o.file, { group: o.group, summary: o.summary }, io);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    io.err(`bascule: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

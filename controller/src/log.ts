@@ -1,0 +1,35 @@
+// The controller's logger: JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths pino blanks out even if a caller logs a whole object by mistake. */
+const REDACT = [
+  'token',
+  'tokens',
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  '*.keyPem',
+  '*.clientKeyPem',
+  '*.data',
+];
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  const requested = (opts.level ?? process.env.BASCULE_LOG_LEVEL ?? 'info').toLowerCase();
+  const options: LoggerOptions = {
+    name: opts.name ?? 'bascule-controller',
+    level: LEVELS.has(requested) ? requested : 'info',
+    redact: { paths: REDACT, censor: '<redacted>' },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  const logger = pino(options);
+  if (!LEVELS.has(requested)) logger.warn({ requested }, 'unknown BASCULE_LOG_LEVEL, using info');
+  return logger;
+}
+
+/** A logger that drops everything (tests, library use). */
+export const silentLogger = (): Logger => pino({ level: 'silent' });

@@ -1,0 +1,482 @@
+// The control channel: dataplanes connect over WebSocket, say hello, and receive their group's
+// snapshot; they answer ACK or NACK. Modelled on xDS state-of-the-world: the latest version is
+// always what is sent, replies carry the nonce of the send they answer (older ones are stale),
+// and a version a node rejected is never sent to it again.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { makeSnapshot, shortVersion } from '../../../protocol/src/canonical.js';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import {
+  CHANNEL_PATH,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  type Ack,
+  type DataplaneMessage,
+  type Hello,
+  type Nack,
+} from '../../../protocol/src/messages.js';
+import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { describeAjvErrors, validateDataplaneMessage } from '../../../protocol/src/validators.js';
+import { silentLogger, type Logger } from '../log.js';
+import { TokenSet } from './auth.js';
+import { NackMemory } from './nack-memory.js';
+import { Peer } from './peer.js';
+import type { DataplaneInfo, SnapshotServerEvents } from './types.js';
+
+export interface SnapshotServerOptions {
+  host: string;
+  port: number;
+  /** Accepted bearer tokens; more than one allows rotation. */
+  tokens: readonly string[];
+  /** PEM; serves wss:// when set. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  logger?: Logger;
+  /** Heartbeat period (default 5 s) and silence after which a peer is dropped (default 3 heartbeats). */
+  heartbeatMs?: number;
+  peerTimeoutMs?: number;
+  /** A connection that sends no hello within this is closed (default 10 s). */
+  helloTimeoutMs?: number;
+  /** Largest inbound frame (dataplane messages are small; health tables can be large). */
+  maxPayloadBytes?: number;
+}
+
+/** Close codes (4000-4999 are application-defined). */
+export const CloseCodes = {
+  PROTOCOL: 1002,
+  POLICY: 1008,
+  GOING_AWAY: 1001,
+  TIMEOUT: 4408,
+  REPLACED: 4409,
+} as const;
+
+const GROUP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_CONSECUTIVE_BAD_MESSAGES = 20;
+/** A peer that cannot keep up with this much unsent data is dropped; it resyncs on reconnect. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
+  private readonly log: Logger;
+  private readonly tokens: TokenSet;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly heartbeatMs: number;
+  private readonly peerTimeoutMs: number;
+  private readonly helloTimeoutMs: number;
+  private readonly secure: boolean;
+  private readonly peers = new Set<Peer>();
+  private readonly byNode = new Map<string, Peer>();
+  private readonly nacks = new NackMemory();
+  private readonly bodyJson = new WeakMap<Snapshot, string>();
+  private readonly empty = new Map<string, Snapshot>();
+  private targets = new Map<string, Snapshot>();
+  private held = new Set<string>();
+  private published = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: SnapshotServerOptions) {
+    super();
+    this.log = (opts.logger ?? silentLogger()).child({ component: 'channel' });
+    this.tokens = new TokenSet(opts.tokens);
+    this.heartbeatMs = opts.heartbeatMs ?? 5000;
+    this.peerTimeoutMs = opts.peerTimeoutMs ?? this.heartbeatMs * 3;
+    this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
+    this.secure = Boolean(opts.tls);
+    const plain = (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+      res.end(`connect with WebSocket to ${CHANNEL_PATH}\n`);
+    };
+    this.http = opts.tls
+      ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, plain)
+      : createServer(plain);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxPayloadBytes ?? 8 * 1024 * 1024,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.opts.port, this.opts.host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    this.heartbeat = setInterval(() => this.tick(), this.heartbeatMs);
+    this.heartbeat.unref();
+    this.log.info({ url: this.url }, 'control channel listening');
+  }
+
+  get url(): string {
+    const addr = this.http.address() as AddressInfo | null;
+    if (!addr) throw new Error('snapshot server is not listening');
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return `${this.secure ? 'wss' : 'ws'}://${host}:${addr.port}${CHANNEL_PATH}`;
+  }
+
+  /**
+   * Make these the snapshots to serve, one per group, and send them to every dataplane that
+   * does not have its group's version. A group that is absent gets an empty snapshot (so
+   * removals propagate), unless it is `hold`: then its previous snapshot stays the target.
+   * Nothing is sent before the first publish, so a dataplane keeps its persisted snapshot
+   * while the controller starts.
+   */
+  publish(snapshots: Readonly<Record<string, Snapshot>>, opts: { hold?: Iterable<string> } = {}): void {
+    const held = new Set(opts.hold ?? []);
+    const next = new Map<string, Snapshot>();
+    for (const [group, snap] of Object.entries(snapshots)) if (!held.has(group)) next.set(group, snap);
+    for (const group of held) {
+      const prev = this.targets.get(group);
+      if (prev) next.set(group, prev);
+    }
+    this.targets = next;
+    this.held = held;
+    this.published = true;
+    for (const peer of this.byNode.values()) this.sync(peer);
+  }
+
+  /** The version a group's dataplanes should be at; null before the first publish. */
+  versionOf(group: string): string | null {
+    return this.targetFor(group)?.version ?? null;
+  }
+
+  /** The snapshots currently served, by group (groups without frontends are not listed). */
+  snapshots(): Record<string, Snapshot> {
+    return Object.fromEntries([...this.targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  dataplanes(): DataplaneInfo[] {
+    return [...this.byNode.values()]
+      .map((p) => p.info())
+      .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.nodeId < b.nodeId ? -1 : 1));
+  }
+
+  async close(graceMs = 500): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const closing = [...this.peers].map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.ws.readyState === p.ws.CLOSED) return resolve();
+          p.ws.once('close', () => resolve());
+          p.ws.close(CloseCodes.GOING_AWAY, 'controller shutting down');
+        }),
+    );
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(closing), grace]);
+    for (const p of this.peers) p.ws.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  // ---- handshake ----
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const remote = remoteOf(req.socket);
+    if (this.closed) return refuse(socket, 503, 'Service Unavailable');
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== CHANNEL_PATH) return refuse(socket, 404, 'Not Found');
+    if (!this.tokens.authorize(req)) {
+      // Never log the presented value: a near-miss token is still a secret.
+      this.log.warn(
+        { remote, code: ErrorCodes.UNAUTHORIZED },
+        'dataplane refused: missing or invalid bearer token',
+      );
+      return refuse(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+    }
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim());
+    if (!offered.includes(SUBPROTOCOL)) {
+      this.log.warn(
+        { remote, offered, code: ErrorCodes.PROTOCOL },
+        `dataplane refused: subprotocol ${SUBPROTOCOL} not offered`,
+      );
+      return refuse(socket, 400, 'Bad Request');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remote));
+  }
+
+  private accept(ws: WebSocket, remote: string): void {
+    const peer = new Peer(ws, remote);
+    this.peers.add(peer);
+    peer.helloTimer = setTimeout(() => {
+      this.log.warn({ remote, code: ErrorCodes.PROTOCOL }, 'dataplane sent no hello in time; closing');
+      ws.close(CloseCodes.TIMEOUT, 'no hello');
+    }, this.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => this.onFrame(peer, data, isBinary));
+    ws.on('error', (err) => this.log.debug({ remote, err: err.message }, 'channel socket error'));
+    ws.on('close', (code, reason) => this.onClose(peer, code, reason.toString()));
+  }
+
+  private onClose(peer: Peer, code: number, reason: string): void {
+    clearTimeout(peer.helloTimer);
+    this.peers.delete(peer);
+    if (!peer.hello || peer.replaced) return;
+    if (this.byNode.get(peer.hello.nodeId) === peer) this.byNode.delete(peer.hello.nodeId);
+    const info = peer.info();
+    const why = reason || `code ${code}`;
+    this.log.info(
+      { nodeId: info.nodeId, group: info.group, remote: peer.remoteAddress, code },
+      `dataplane disconnected: ${why}`,
+    );
+    this.emit('disconnected', info, why);
+  }
+
+  // ---- inbound frames ----
+
+  private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
+    peer.lastSeen = Date.now();
+    if (isBinary) return this.badMessage(peer, 'binary frame');
+    let msg: unknown;
+    try {
+      msg = JSON.parse(rawText(data));
+    } catch {
+      return this.badMessage(peer, 'not JSON');
+    }
+    if (!validateDataplaneMessage(msg))
+      return this.badMessage(peer, describeAjvErrors(validateDataplaneMessage.errors));
+    peer.badMessages = 0;
+    const m = msg as DataplaneMessage;
+    if (m.type === 'hello') return this.onHello(peer, m);
+    if (!peer.hello) return this.protocolError(peer, `${m.type} before hello`);
+    switch (m.type) {
+      case 'ack':
+        return this.onAck(peer, m);
+      case 'nack':
+        return this.onNack(peer, m);
+      case 'health':
+        this.emit('health', { nodeId: peer.hello.nodeId, group: peer.hello.group, report: m });
+        return;
+      case 'heartbeat':
+        return;
+    }
+  }
+
+  private badMessage(peer: Peer, reason: string): void {
+    peer.badMessages++;
+    this.log.warn(
+      { remote: peer.remoteAddress, nodeId: peer.hello?.nodeId, code: ErrorCodes.BAD_MESSAGE, reason },
+      'malformed message from dataplane',
+    );
+    peer.send({ type: 'error', error: { code: ErrorCodes.BAD_MESSAGE, message: reason } });
+    if (peer.badMessages >= MAX_CONSECUTIVE_BAD_MESSAGES)
+      peer.ws.close(CloseCodes.POLICY, 'too many malformed messages');
+  }
+
+  private protocolError(peer: Peer, message: string, close = false): void {
+    this.log.warn(
+      { remote: peer.remoteAddress, nodeId: peer.hello?.nodeId, code: ErrorCodes.PROTOCOL },
+      message,
+    );
+    peer.send({ type: 'error', error: { code: ErrorCodes.PROTOCOL, message } });
+    if (close) peer.ws.close(CloseCodes.PROTOCOL, message.slice(0, 120));
+  }
+
+  private onHello(peer: Peer, m: Hello): void {
+    if (peer.hello) return this.protocolError(peer, 'duplicate hello ignored');
+    if (m.protocolVersion !== PROTOCOL_VERSION) {
+      return this.protocolError(
+        peer,
+        `protocol version ${m.protocolVersion} not supported (want ${PROTOCOL_VERSION})`,
+        true,
+      );
+    }
+    if (!GROUP_NAME.test(m.group))
+      return this.protocolError(peer, `invalid dataplane group ${JSON.stringify(m.group)}`, true);
+    clearTimeout(peer.helloTimer);
+
+    const old = this.byNode.get(m.nodeId);
+    if (old) {
+      // Last one wins: a restarted pod reconnects before the old TCP connection times out.
+      old.replaced = true;
+      this.byNode.delete(m.nodeId);
+      this.log.warn(
+        { nodeId: m.nodeId, old: old.remoteAddress, new: peer.remoteAddress },
+        'duplicate nodeId: replacing the older connection',
+      );
+      old.ws.close(CloseCodes.REPLACED, 'replaced by a newer connection');
+      this.emit('disconnected', old.info(), 'replaced by a newer connection');
+    }
+    peer.hello = { nodeId: m.nodeId, group: m.group };
+    peer.connectedSince = new Date();
+    peer.appliedVersion = m.lastAppliedVersion;
+    peer.lastNack = this.nacks.last(m.nodeId);
+    this.byNode.set(m.nodeId, peer);
+    this.log.info(
+      {
+        nodeId: m.nodeId,
+        group: m.group,
+        remote: peer.remoteAddress,
+        version: shortVersion(m.lastAppliedVersion),
+      },
+      'dataplane connected',
+    );
+    this.emit('connected', peer.info());
+    this.sync(peer);
+  }
+
+  /** The nonce must be the one of the last send to this connection; anything else is stale. */
+  private answered(peer: Peer, m: Ack | Nack): boolean {
+    if (peer.inflight && m.nonce === peer.inflight.nonce) return true;
+    this.log.debug({ nodeId: peer.hello?.nodeId, type: m.type }, 'stale reply dropped');
+    return false;
+  }
+
+  private onAck(peer: Peer, m: Ack): void {
+    const hello = peer.hello!;
+    const sent = peer.inflight;
+    if (!sent || !this.answered(peer, m)) return;
+    if (m.version !== sent.version) {
+      return this.protocolError(
+        peer,
+        `ack for ${shortVersion(m.version)} does not match sent version ${shortVersion(sent.version)}`,
+      );
+    }
+    const latencyMs = Math.round((performance.now() - sent.sentAt) * 10) / 10;
+    peer.inflight = undefined;
+    peer.appliedVersion = m.version;
+    peer.lastAck = { version: m.version, at: new Date() };
+    this.log.info(
+      { nodeId: hello.nodeId, group: hello.group, version: shortVersion(m.version), latencyMs },
+      'snapshot acked',
+    );
+    this.emit('ack', { nodeId: hello.nodeId, group: hello.group, version: m.version, latencyMs });
+    this.sync(peer); // the target may have moved while this one was in flight
+  }
+
+  private onNack(peer: Peer, m: Nack): void {
+    const hello = peer.hello!;
+    const sent = peer.inflight;
+    if (!sent || !this.answered(peer, m)) return;
+    // The nonce identifies the send, so the version we sent is the one rejected.
+    const record = {
+      version: sent.version,
+      error: { code: m.error.code, message: m.error.message },
+      at: new Date(),
+    };
+    peer.inflight = undefined;
+    peer.appliedVersion = m.version;
+    peer.lastNack = record;
+    this.nacks.remember(hello.nodeId, record);
+    this.log.warn(
+      {
+        nodeId: hello.nodeId,
+        group: hello.group,
+        version: shortVersion(sent.version),
+        live: shortVersion(m.version),
+        code: m.error.code,
+      },
+      `snapshot rejected by dataplane: ${m.error.message}`,
+    );
+    this.emit('nack', {
+      nodeId: hello.nodeId,
+      group: hello.group,
+      version: sent.version,
+      liveVersion: m.version,
+      error: record.error,
+    });
+    this.sync(peer);
+  }
+
+  // ---- outbound ----
+
+  private targetFor(group: string): Snapshot | undefined {
+    if (!this.published) return undefined;
+    const snap = this.targets.get(group);
+    if (snap || this.held.has(group)) return snap;
+    let empty = this.empty.get(group);
+    if (!empty) {
+      empty = makeSnapshot({ group, frontends: [], backends: [] });
+      this.empty.set(group, empty);
+    }
+    return empty;
+  }
+
+  /** Send the group's target to this peer unless it has it, has it on the way, or rejected it. */
+  private sync(peer: Peer): void {
+    if (!peer.hello) return;
+    const target = this.targetFor(peer.hello.group);
+    if (!target) return;
+    // Already there (an in-flight older send is answered first, then this re-runs), or on its way.
+    if (target.version === peer.appliedVersion || target.version === peer.inflight?.version) return;
+    if (this.nacks.rejected(peer.hello.nodeId, target.version)) {
+      this.log.debug(
+        { nodeId: peer.hello.nodeId, version: shortVersion(target.version) },
+        'not re-sending a rejected version',
+      );
+      return;
+    }
+    if (peer.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.log.warn({ nodeId: peer.hello.nodeId }, 'dataplane is not reading; dropping it');
+      peer.ws.terminate();
+      return;
+    }
+    const nonce = randomBytes(12).toString('base64url');
+    peer.inflight = { version: target.version, nonce, sentAt: performance.now() };
+    peer.sendRaw(
+      `{"type":"snapshot","version":${JSON.stringify(target.version)},"nonce":"${nonce}","body":${this.bodyOf(target)}}`,
+    );
+    this.log.debug({ nodeId: peer.hello.nodeId, version: shortVersion(target.version) }, 'snapshot sent');
+  }
+
+  /** Serialise each snapshot body once, however many dataplanes receive it. */
+  private bodyOf(snap: Snapshot): string {
+    let json = this.bodyJson.get(snap);
+    if (json === undefined) {
+      json = JSON.stringify(snap.body);
+      this.bodyJson.set(snap, json);
+    }
+    return json;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const peer of this.peers) {
+      if (!peer.hello) continue; // the hello timer covers these
+      if (now - peer.lastSeen > this.peerTimeoutMs) {
+        this.log.warn(
+          { nodeId: peer.hello.nodeId, silentMs: now - peer.lastSeen },
+          'dataplane silent too long; dropping it',
+        );
+        peer.ws.terminate();
+        continue;
+      }
+      peer.send({ type: 'heartbeat', ts: now });
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  // Destroy only once the response is flushed, or the client may see a reset instead of the status.
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+}
+
+const remoteOf = (s: Socket): string =>
+  s.remoteAddress
+    ? s.remoteAddress.includes(':')
+      ? `[${s.remoteAddress}]:${s.remotePort}`
+      : `${s.remoteAddress}:${s.remotePort}`
+    : 'unknown';
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

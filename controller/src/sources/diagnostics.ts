@@ -1,0 +1,40 @@
+// Diagnostic constructors shared by sources.
+import type { ErrorCode } from '../../../protocol/src/errors.js';
+import type { Origin } from '../compile/types.js';
+import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
+
+/** A problem with a file or a document that has no usable identity. */
+export function fileDiagnostic(
+  file: string,
+  line: number | undefined,
+  code: ErrorCode,
+  message: string,
+): Diagnostic {
+  return {
+    object: { kind: 'File', namespace: '', name: file },
+    field: '',
+    message,
+    code,
+    condition: 'Accepted',
+    file,
+    ...(line ? { line } : {}),
+  };
+}
+
+export function objectDiagnostic(
+  object: ObjectRef,
+  field: string,
+  code: ErrorCode,
+  message: string,
+  origin?: Origin,
+  condition: Diagnostic['condition'] = 'Accepted',
+): Diagnostic {
+  return {
+    object,
+    field,
+    message,
+    code,
+    condition,
+    ...(origin ? { file: origin.file, line: origin.line } : {}),
+  };
+}

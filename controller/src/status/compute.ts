@@ -1,0 +1,141 @@
+// Status of one object from its compile report and the dataplanes' ACK state.
+import { shortVersion } from '../../../protocol/src/canonical.js';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import type { StatusT } from '../api/v1alpha1.js';
+import type { ObjectReport } from '../compile/types.js';
+import type { DataplaneInfo } from '../publish/types.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { makeCondition, worstStatus, type ConditionInput } from './conditions.js';
+import type { BackendHealthSummary } from './health-aggregator.js';
+
+export interface GroupState {
+  /** The version this group's dataplanes should be at; null before anything was published. */
+  version: string | null;
+  /** Connected dataplanes of the group. */
+  dataplanes: readonly DataplaneInfo[];
+  /** The latest compile of this group failed the consistency gate; an older version stays live. */
+  inconsistent?: boolean;
+}
+
+export interface StatusContext {
+  group(name: string): GroupState;
+  /** Backend health, when known (Backends only). */
+  backendHealth?(report: ObjectReport): BackendHealthSummary | undefined;
+}
+
+const describe = (ds: readonly Diagnostic[]) =>
+  ds.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
+
+export function acceptedCondition(report: ObjectReport): ConditionInput {
+  if (report.accepted) return { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'accepted' };
+  const ds = report.diagnostics.filter((d) => d.condition === 'Accepted');
+  const kept = report.servingPrevious ? ' (the last accepted version keeps serving)' : '';
+  return {
+    type: 'Accepted',
+    status: 'False',
+    reason: 'Invalid',
+    message: `${describe(ds) || 'invalid'}${kept}`,
+  };
+}
+
+export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
+  if (report.resolvedRefs)
+    return {
+      type: 'ResolvedRefs',
+      status: 'True',
+      reason: 'ResolvedRefs',
+      message: 'all references resolved',
+    };
+  const ds = report.diagnostics.filter((d) => d.condition === 'ResolvedRefs');
+  const notFound = ds.length === 0 || ds.some((d) => d.code === ErrorCodes.REF_NOT_FOUND);
+  return {
+    type: 'ResolvedRefs',
+    status: 'False',
+    reason: notFound ? 'RefNotFound' : 'InvalidRef',
+    message: describe(ds) || 'a reference does not resolve',
+  };
+}
+
+function groupProgrammed(name: string, g: GroupState): Omit<ConditionInput, 'type'> {
+  if (g.inconsistent) {
+    return {
+      status: 'False',
+      reason: 'Inconsistent',
+      message: `the new snapshot of group ${name} failed the consistency gate (${ErrorCodes.SNAPSHOT_INCONSISTENT}); the last good one stays live`,
+    };
+  }
+  if (!g.version) return { status: 'Unknown', reason: 'Pending', message: 'no snapshot published yet' };
+  const version = shortVersion(g.version);
+  const dps = g.dataplanes;
+  if (dps.length === 0)
+    return {
+      status: 'Unknown',
+      reason: 'NoDataplanes',
+      message: `no dataplane of group ${name} is connected`,
+    };
+  const rejected = dps.filter((d) => d.lastNack?.version === g.version);
+  if (rejected.length > 0) {
+    const first = rejected[0]!;
+    const others = rejected.length > 1 ? ` (and ${rejected.length - 1} more)` : '';
+    return {
+      status: 'False',
+      reason: 'Rejected',
+      message: `dataplane ${first.nodeId}${others} rejected version ${version}: ${first.lastNack!.error.code}: ${first.lastNack!.error.message}`,
+    };
+  }
+  const at = dps.filter((d) => d.appliedVersion === g.version).length;
+  const counts = `${at}/${dps.length} dataplanes at version ${version}`;
+  return at === dps.length
+    ? { status: 'True', reason: 'Programmed', message: counts }
+    : { status: 'Unknown', reason: 'Pending', message: counts };
+}
+
+export function programmedCondition(report: ObjectReport, ctx: StatusContext): ConditionInput {
+  const type = 'Programmed' as const;
+  if (!report.accepted && !report.servingPrevious) {
+    return {
+      type,
+      status: 'False',
+      reason: 'Invalid',
+      message: 'not programmed: the object is not accepted',
+    };
+  }
+  if (report.groups.length === 0) {
+    const by = report.ref.kind === 'HealthPolicy' ? 'any served Backend' : 'any served Frontend';
+    return {
+      type,
+      status: 'False',
+      reason: 'NotReferenced',
+      message: `not used by ${by}, so no dataplane serves it`,
+    };
+  }
+  const parts = report.groups.map((g) => ({ group: g, ...groupProgrammed(g, ctx.group(g)) }));
+  const status = parts.map((p) => p.status).reduce(worstStatus);
+  const worst = parts.find((p) => p.status === status)!;
+  const message =
+    parts.length === 1 ? worst.message : parts.map((p) => `group ${p.group}: ${p.message}`).join('; ');
+  const previous = report.servingPrevious ? ' (serving the last accepted version)' : '';
+  return { type, status, reason: worst.reason, message: `${message}${previous}` };
+}
+
+/** The full status of one object; `previous` keeps lastTransitionTime stable. */
+export function computeStatus(
+  report: ObjectReport,
+  ctx: StatusContext,
+  previous: StatusT | undefined,
+  now: Date,
+): StatusT {
+  const gen = report.generation;
+  const conditions = [
+    acceptedCondition(report),
+    resolvedRefsCondition(report),
+    programmedCondition(report, ctx),
+  ].map((c) => makeCondition(c, previous?.conditions, now, gen));
+  const status: StatusT = { ...(gen !== undefined ? { observedGeneration: gen } : {}), conditions };
+  const health = report.ref.kind === 'Backend' ? ctx.backendHealth?.(report) : undefined;
+  if (health) {
+    status.healthyServers = health.healthyServers;
+    status.servers = health.servers;
+  }
+  return status;
+}

@@ -1,0 +1,81 @@
+// Keeps the computed status of every object and hands the writer only what changed.
+import { canonicalJson } from '../../../protocol/src/canonical.js';
+import type { StatusT } from '../api/v1alpha1.js';
+import type { ObjectReport } from '../compile/types.js';
+import { silentLogger, type Logger } from '../log.js';
+import { refKey, type Diagnostic, type ObjectRef } from '../validate/diagnostic.js';
+import { computeStatus, type StatusContext } from './compute.js';
+import type { StatusWriter } from './writer.js';
+
+export interface ObjectStatusView {
+  ref: ObjectRef;
+  status: StatusT;
+  diagnostics: Diagnostic[];
+}
+
+interface Entry extends ObjectStatusView {
+  /** canonical JSON of the status last written successfully; undefined when not written. */
+  written?: string;
+}
+
+export class StatusTracker {
+  private entries = new Map<string, Entry>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly writer: StatusWriter,
+    logger?: Logger,
+  ) {
+    this.log = (logger ?? silentLogger()).child({ component: 'status' });
+  }
+
+  /** Recompute every object's status; write the ones that changed, forget the ones that are gone. */
+  async update(reports: readonly ObjectReport[], ctx: StatusContext, now: Date): Promise<void> {
+    const next = new Map<string, Entry>();
+    for (const report of reports) {
+      const key = refKey(report.ref);
+      const prev = this.entries.get(key);
+      const status = computeStatus(report, ctx, prev?.status, now);
+      next.set(key, {
+        ref: report.ref,
+        status,
+        diagnostics: report.diagnostics,
+        ...(prev?.written ? { written: prev.written } : {}),
+      });
+    }
+    const gone = [...this.entries.entries()].filter(([key]) => !next.has(key));
+    this.entries = next;
+
+    for (const entry of next.values()) {
+      const json = canonicalJson(entry.status);
+      if (json === entry.written) continue;
+      try {
+        await this.writer.write(entry.ref, entry.status);
+        entry.written = json;
+      } catch (err) {
+        // Retried on the next update: `written` still holds the old value.
+        this.log.warn({ ref: refKey(entry.ref), err: (err as Error).message }, 'status write failed');
+      }
+    }
+    for (const [key, entry] of gone) {
+      try {
+        await this.writer.forget?.(entry.ref);
+      } catch (err) {
+        this.log.debug({ ref: key, err: (err as Error).message }, 'status forget failed');
+      }
+    }
+  }
+
+  get(ref: ObjectRef): ObjectStatusView | undefined {
+    const e = this.entries.get(refKey(ref));
+    return e && { ref: e.ref, status: e.status, diagnostics: e.diagnostics };
+  }
+
+  all(): ObjectStatusView[] {
+    return [...this.entries.values()].map((e) => ({
+      ref: e.ref,
+      status: e.status,
+      diagnostics: e.diagnostics,
+    }));
+  }
+}

@@ -1,0 +1,90 @@
+// Coalesces bursts of events into one run: the run starts once events have been quiet for
+// `holdoffMs`, but never later than `maxDelayMs` after the first event of the burst, so a
+// constant trickle cannot starve it. Runs never overlap: events during a run schedule another.
+
+export interface CoalescerOptions {
+  holdoffMs?: number;
+  maxDelayMs?: number;
+  /** Called when a run throws or rejects; the coalescer keeps working. */
+  onError?: (err: unknown) => void;
+}
+
+export class Coalescer {
+  readonly holdoffMs: number;
+  readonly maxDelayMs: number;
+  private readonly run: () => void | Promise<void>;
+  private readonly onError: (err: unknown) => void;
+  private holdoffTimer: NodeJS.Timeout | undefined;
+  private maxTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private dirtyWhileRunning = false;
+  private closed = false;
+
+  constructor(run: () => void | Promise<void>, opts: CoalescerOptions = {}) {
+    this.run = run;
+    this.holdoffMs = opts.holdoffMs ?? 20;
+    this.maxDelayMs = Math.max(opts.maxDelayMs ?? 200, this.holdoffMs);
+    this.onError = opts.onError ?? (() => {});
+  }
+
+  /** Something changed: schedule a run. */
+  trigger(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.dirtyWhileRunning = true;
+      return;
+    }
+    if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
+    this.holdoffTimer = setTimeout(() => this.fire(), this.holdoffMs);
+    this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
+  }
+
+  /** True while a run is scheduled or in progress. */
+  get pending(): boolean {
+    return this.holdoffTimer !== undefined || this.running !== undefined || this.dirtyWhileRunning;
+  }
+
+  /** Run now if something is scheduled; resolves when the run (and any it queued) finished. */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.holdoffTimer) this.fire();
+      if (!this.running) return;
+      await this.running;
+    }
+  }
+
+  /** Cancel what is scheduled and stop accepting triggers; waits for a run in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clearTimers();
+    this.dirtyWhileRunning = false;
+    while (this.running) await this.running;
+  }
+
+  private clearTimers(): void {
+    if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
+    if (this.maxTimer) clearTimeout(this.maxTimer);
+    this.holdoffTimer = undefined;
+    this.maxTimer = undefined;
+  }
+
+  private fire(): void {
+    this.clearTimers();
+    if (this.closed) return;
+    this.running = this.invoke().finally(() => {
+      this.running = undefined;
+      if (this.dirtyWhileRunning) {
+        this.dirtyWhileRunning = false;
+        this.trigger();
+      }
+    });
+  }
+
+  private async invoke(): Promise<void> {
+    try {
+      await this.run();
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}

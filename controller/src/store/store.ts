@@ -1,0 +1,148 @@
+// The store every source feeds. Records live in buckets: the directory source uses one bucket
+// per file (replaced wholesale on each read), a Kubernetes source one bucket per object.
+// build() turns the whole store into a CompileInput that is sorted and therefore deterministic.
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { deepFreeze } from '../../../protocol/src/canonical.js';
+import type {
+  CompileInput,
+  EndpointData,
+  SecretData,
+  ServiceData,
+  SourcedResource,
+} from '../compile/types.js';
+import { refKey, type Diagnostic } from '../validate/diagnostic.js';
+import { compareStrings, sortDiagnostics } from './sort.js';
+import { recordOrigin, recordRef, type EndpointSliceRecord, type StoreRecord } from './records.js';
+
+interface Bucket {
+  records: readonly StoreRecord[];
+  diagnostics: readonly Diagnostic[];
+}
+
+export class ResourceStore {
+  private readonly buckets = new Map<string, Bucket>();
+
+  /** Replace a bucket's records and diagnostics. Records are frozen: compile must not mutate them. */
+  set(bucket: string, records: StoreRecord[], diagnostics: Diagnostic[] = []): void {
+    this.buckets.set(bucket, { records: deepFreeze([...records]), diagnostics: [...diagnostics] });
+  }
+
+  /** Replace only the diagnostics, keeping the last good records (a file that fails to parse). */
+  setDiagnostics(bucket: string, diagnostics: Diagnostic[]): void {
+    const records = this.buckets.get(bucket)?.records ?? [];
+    this.buckets.set(bucket, { records, diagnostics: [...diagnostics] });
+  }
+
+  delete(bucket: string): boolean {
+    return this.buckets.delete(bucket);
+  }
+
+  has(bucket: string): boolean {
+    return this.buckets.has(bucket);
+  }
+
+  bucketNames(): string[] {
+    return [...this.buckets.keys()].sort(compareStrings);
+  }
+
+  build(): CompileInput {
+    const resources: SourcedResource[] = [];
+    const secrets: SecretData[] = [];
+    const services = new Map<string, ServiceData>();
+    const slices: EndpointSliceRecord[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const seen = new Map<string, StoreRecord>();
+
+    for (const name of this.bucketNames()) {
+      const bucket = this.buckets.get(name)!;
+      diagnostics.push(...bucket.diagnostics);
+      for (const record of bucket.records) {
+        const key = refKey(recordRef(record));
+        const first = seen.get(key);
+        if (first) {
+          diagnostics.push(duplicateDiagnostic(record, first, name));
+          continue;
+        }
+        seen.set(key, record);
+        switch (record.type) {
+          case 'resource':
+            resources.push(record.resource);
+            break;
+          case 'secret':
+            secrets.push(record.secret);
+            break;
+          case 'service':
+            services.set(`${record.service.namespace}/${record.service.name}`, {
+              ...record.service,
+              endpoints: [],
+            });
+            break;
+          case 'endpointSlice':
+            slices.push(record.slice);
+            break;
+        }
+      }
+    }
+
+    for (const slice of slices) {
+      // A slice whose Service is unknown is an orphan (normal, briefly, in a cluster): ignore it.
+      const svc = slice.serviceName ? services.get(`${slice.namespace}/${slice.serviceName}`) : undefined;
+      if (svc) svc.endpoints.push(...slice.endpoints);
+    }
+    for (const svc of services.values()) svc.endpoints = mergeEndpoints(svc.endpoints);
+
+    const byRef = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
+      compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
+    resources.sort(
+      (a, b) =>
+        compareStrings(a.kind, b.kind) ||
+        compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+        compareStrings(a.metadata.name, b.metadata.name),
+    );
+    return {
+      resources,
+      secrets: secrets.sort(byRef),
+      services: [...services.values()].sort(byRef),
+      sourceDiagnostics: sortDiagnostics(diagnostics),
+    };
+  }
+}
+
+/**
+ * During rollouts the same endpoint can sit in two slices at once; keep one entry per
+ * address/port, preferring the one that is ready, then serving.
+ */
+function mergeEndpoints(endpoints: EndpointData[]): EndpointData[] {
+  const rank = (e: EndpointData) => (e.ready ? 2 : 0) + (e.serving ? 1 : 0);
+  const byKey = new Map<string, EndpointData>();
+  for (const e of endpoints) {
+    const key = `${e.portName ?? ''}|${e.port}|${e.address}`;
+    const prev = byKey.get(key);
+    if (!prev || rank(e) > rank(prev)) byKey.set(key, e);
+  }
+  return [...byKey.values()].sort(
+    (a, b) =>
+      compareStrings(a.portName ?? '', b.portName ?? '') ||
+      a.port - b.port ||
+      compareStrings(a.address, b.address) ||
+      compareStrings(a.name, b.name),
+  );
+}
+
+/** The later definition is ignored; the diagnostic points at it, not at the object that stays live. */
+function duplicateDiagnostic(dup: StoreRecord, first: StoreRecord, bucket: string): Diagnostic {
+  const ref = recordRef(dup);
+  const at = recordOrigin(dup);
+  const firstAt = recordOrigin(first);
+  const where = firstAt ? ` at ${firstAt.file}:${firstAt.line}` : '';
+  const file = at?.file ?? bucket;
+  return {
+    object: { kind: 'File', namespace: '', name: file },
+    field: '',
+    message: `${ref.kind} ${ref.namespace}/${ref.name} is already defined${where}; this definition is ignored`,
+    code: ErrorCodes.CONFIG_DUPLICATE,
+    condition: 'Accepted',
+    file,
+    ...(at ? { line: at.line } : {}),
+  };
+}

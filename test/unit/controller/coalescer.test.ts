@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { Coalescer } from '../../../controller/src/store/coalescer.js';
+import { sleep, waitFor } from './helpers.js';
+
+describe('coalescer', function () {
+  this.timeout(5000);
+  const open: Coalescer[] = [];
+  const make = (
+    run: () => void | Promise<void>,
+    holdoffMs: number,
+    maxDelayMs: number,
+    onError?: (e: unknown) => void,
+  ) => {
+    const c = new Coalescer(run, { holdoffMs, maxDelayMs, ...(onError ? { onError } : {}) });
+    open.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+
+  it('runs once, after the holdoff, for a single event', async () => {
+    const runs: number[] = [];
+    const t0 = Date.now();
+    const c = make(() => void runs.push(Date.now() - t0), 30, 200);
+    c.trigger();
+    await sleep(10);
+    expect(runs).to.have.length(0);
+    await waitFor(() => runs.length === 1, 1000, 'run');
+    expect(runs[0]).to.be.at.least(25);
+    await sleep(60);
+    expect(runs).to.have.length(1);
+  });
+
+  it('folds a burst into one run', async () => {
+    let runs = 0;
+    const c = make(() => void runs++, 20, 200);
+    for (let i = 0; i < 50; i++) c.trigger();
+    await sleep(5);
+    c.trigger();
+    await waitFor(() => runs === 1, 1000, 'run');
+    await sleep(60);
+    expect(runs).to.equal(1);
+  });
+
+  it('bounds the delay under a constant trickle of events', async () => {
+    const runs: number[] = [];
+    const t0 = Date.now();
+    const c = make(() => void runs.push(Date.now() - t0), 20, 60);
+    const timer = setInterval(() => c.trigger(), 5);
+    c.trigger();
+    await sleep(260);
+    clearInterval(timer);
+    // Holdoff alone would never fire while events keep coming every 5 ms.
+    expect(runs.length).to.be.within(2, 6);
+    expect(runs[0]).to.be.within(50, 160);
+  });
+
+  it('never overlaps runs; events during a run schedule one more', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    const c = make(
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await sleep(40);
+        active--;
+        runs++;
+      },
+      5,
+      50,
+    );
+    c.trigger();
+    await waitFor(() => active === 1, 1000, 'first run to start');
+    c.trigger();
+    c.trigger();
+    await waitFor(() => runs === 2, 1000, 'second run');
+    await sleep(30);
+    expect(runs).to.equal(2);
+    expect(maxActive).to.equal(1);
+  });
+
+  it('flush runs now and waits; close cancels what is pending', async () => {
+    let runs = 0;
+    const c = make(() => void runs++, 1000, 5000);
+    c.trigger();
+    await c.flush();
+    expect(runs).to.equal(1);
+    expect(c.pending).to.equal(false);
+    c.trigger();
+    await c.close();
+    await sleep(20);
+    expect(runs).to.equal(1);
+    c.trigger(); // ignored after close
+    expect(c.pending).to.equal(false);
+  });
+
+  it('survives a run that throws', async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    const c = make(
+      () => {
+        runs++;
+        if (runs === 1) throw new Error('boom');
+      },
+      5,
+      50,
+      (e) => errors.push(e),
+    );
+    c.trigger();
+    await waitFor(() => errors.length === 1, 1000, 'error');
+    c.trigger();
+    await waitFor(() => runs === 2, 1000, 'second run');
+    expect(errors).to.have.length(1);
+  });
+});

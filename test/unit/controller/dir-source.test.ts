@@ -1,0 +1,332 @@
+import { expect } from 'chai';
+import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import type { CompileInput } from '../../../controller/src/compile/types.js';
+import { DirSource, type DirSourceOptions } from '../../../controller/src/sources/dir-source.js';
+import { parseManifestFile } from '../../../controller/src/sources/parse-file.js';
+import { sleep, waitFor } from './helpers.js';
+
+const API = 'apiVersion: bascule.dev/v1alpha1';
+const backendDoc = (name: string, address = '10.0.0.1') =>
+  `${API}\nkind: Backend\nmetadata:\n  name: ${name}\nspec:\n  servers: [{name: s1, address: ${address}, port: 80}]\n`;
+const names = (input: CompileInput) =>
+  input.resources.map((r) => `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
+const codes = (input: CompileInput) => (input.sourceDiagnostics ?? []).map((d) => d.code);
+
+describe('directory source', function () {
+  this.timeout(10_000);
+  let dir: string;
+  let source: DirSource | undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bascule-dir-'));
+  });
+  afterEach(async () => {
+    await source?.stop();
+    source = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const write = (rel: string, text: string) => writeFile(path.join(dir, rel), text);
+  async function started(opts: Partial<DirSourceOptions> = {}): Promise<DirSource> {
+    source = new DirSource({ dir, rescanMs: 0, ...opts });
+    await source.start();
+    return source;
+  }
+
+  it('reads multi-document files recursively and records where each document starts', async () => {
+    await mkdir(path.join(dir, 'nested/deeper'), { recursive: true });
+    await write(
+      'a.yaml',
+      `# leading comment\n---\n${backendDoc('web')}---\n\n# a comment\n${API}\nkind: HealthPolicy\nmetadata: {name: hp, namespace: shop}\nspec: {}\n---\n`,
+    );
+    await write('nested/deeper/b.yml', backendDoc('api'));
+    await write(
+      'nested/c.json',
+      JSON.stringify({
+        apiVersion: 'bascule.dev/v1alpha1',
+        kind: 'Frontend',
+        metadata: { name: 'fe' },
+        spec: {},
+      }),
+    );
+    await write('notes.txt', 'ignored');
+    await write('.hidden.yaml', 'ignored: [');
+    const s = await started();
+    const input = s.current();
+    expect(s.synced).to.equal(true);
+    expect(names(input)).to.deep.equal([
+      'Backend/default/api',
+      'Backend/default/web',
+      'Frontend/default/fe',
+      'HealthPolicy/shop/hp',
+    ]);
+    const origin = (n: string) => input.resources.find((r) => r.metadata.name === n)!.origin;
+    expect(origin('web')).to.deep.equal({ file: path.join(dir, 'a.yaml'), line: 3 });
+    expect(origin('hp')).to.deep.equal({ file: path.join(dir, 'a.yaml'), line: 12 });
+    expect(origin('api')).to.deep.equal({ file: path.join(dir, 'nested/deeper/b.yml'), line: 1 });
+    expect(input.sourceDiagnostics).to.deep.equal([]);
+    expect(Object.isFrozen(input.resources[0])).to.equal(true);
+  });
+
+  it('decodes Secrets and merges EndpointSlices into their Service', async () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await write(
+      'core.yaml',
+      [
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${b64('CERT')}\n  tls.key: ${b64('KEY')}\nstringData:\n  extra: plain\n`,
+        `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n  - {name: dns, port: 53, protocol: UDP}\n`,
+        `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-a\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints:\n  - addresses: [10.1.0.2]\n    conditions: {ready: true}\n    targetRef: {kind: Pod, name: web-1}\n  - addresses: [10.1.0.1]\n    conditions: {ready: false, serving: true, terminating: true}\n`,
+        `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-b\n  labels: {kubernetes.io/service-name: web}\nports: [{name: http, port: 8080}]\nendpoints:\n  - addresses: [10.1.0.3]\n`,
+        `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: orphan\n  labels: {kubernetes.io/service-name: nothing}\nports: [{port: 1}]\nendpoints: [{addresses: [10.9.9.9]}]\n`,
+      ].join('---\n'),
+    );
+    const input = (await started()).current();
+    expect(input.secrets).to.deep.equal([
+      {
+        namespace: 'default',
+        name: 'tls',
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': 'CERT', 'tls.key': 'KEY', extra: 'plain' },
+      },
+    ]);
+    expect(input.services).to.have.length(1);
+    const svc = input.services[0]!;
+    expect(svc.ports).to.deep.equal([{ name: 'http', port: 80, targetPort: 8080 }]);
+    expect(svc.endpoints).to.deep.equal([
+      {
+        address: '10.1.0.1',
+        port: 8080,
+        portName: 'http',
+        ready: false,
+        serving: true,
+        terminating: true,
+        name: '10.1.0.1',
+      },
+      {
+        address: '10.1.0.2',
+        port: 8080,
+        portName: 'http',
+        ready: true,
+        serving: true,
+        terminating: false,
+        name: 'web-1',
+      },
+      {
+        address: '10.1.0.3',
+        port: 8080,
+        portName: 'http',
+        ready: true,
+        serving: true,
+        terminating: false,
+        name: '10.1.0.3',
+      },
+    ]);
+  });
+
+  it('keeps the last good content of a file that stops parsing, and reports where', async () => {
+    await write('a.yaml', backendDoc('web') + '---\n' + backendDoc('api'));
+    await write('b.yaml', backendDoc('other'));
+    const s = await started();
+    expect(names(s.current())).to.have.length(3);
+
+    await write(
+      'a.yaml',
+      backendDoc('web') + '---\n' + backendDoc('api').replace('servers: [', 'servers: [{'),
+    );
+    await write('b.yaml', backendDoc('other', '10.0.0.9'));
+    await s.rescanNow();
+    const input = s.current();
+    expect(names(input)).to.deep.equal([
+      'Backend/default/api',
+      'Backend/default/other',
+      'Backend/default/web',
+    ]);
+    const other = input.resources.find((r) => r.metadata.name === 'other')!;
+    expect(JSON.stringify(other.spec)).to.contain('10.0.0.9'); // the healthy file still updates
+    const [diag] = input.sourceDiagnostics!;
+    expect(diag).to.include({ code: ErrorCodes.CONFIG_PARSE, file: path.join(dir, 'a.yaml') });
+    expect(diag!.object).to.deep.equal({ kind: 'File', namespace: '', name: path.join(dir, 'a.yaml') });
+    expect(diag!.line).to.be.within(11, 14);
+
+    await write('a.yaml', backendDoc('web'));
+    await s.rescanNow();
+    expect(names(s.current())).to.deep.equal(['Backend/default/other', 'Backend/default/web']);
+    expect(s.current().sourceDiagnostics).to.deep.equal([]);
+  });
+
+  it('a file that never parsed contributes nothing; non-objects and missing names fail the file', async () => {
+    await write('list.yaml', '- just\n- a list\n');
+    await write('noname.yaml', `${API}\nkind: Backend\nmetadata: {}\nspec: {}\n`);
+    await write('nokind.yaml', `apiVersion: v1\nmetadata: {name: x}\n`);
+    const input = (await started()).current();
+    expect(input.resources).to.deep.equal([]);
+    const messages = input.sourceDiagnostics!.map(
+      (d) => `${path.basename(d.file!)}:${d.line} ${d.code} ${d.message}`,
+    );
+    expect(messages).to.deep.equal([
+      `list.yaml:1 ${ErrorCodes.CONFIG_PARSE} document is a list, expected an object with apiVersion and kind`,
+      `nokind.yaml:1 ${ErrorCodes.CONFIG_PARSE} kind is missing`,
+      `noname.yaml:1 ${ErrorCodes.CONFIG_PARSE} Backend: metadata.name is missing`,
+    ]);
+  });
+
+  it('reports unknown kinds and wrong apiVersions but still loads the rest of the file', async () => {
+    await write(
+      'mixed.yaml',
+      [
+        backendDoc('web'),
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n`,
+        `apiVersion: bascule.dev/v1beta9\nkind: Frontend\nmetadata: {name: fe, namespace: shop}\nspec: {}\n`,
+        `apiVersion: v2\nkind: Secret\nmetadata: {name: s}\n`,
+      ].join('---\n'),
+    );
+    const input = (await started()).current();
+    expect(names(input)).to.deep.equal(['Backend/default/web']);
+    expect(codes(input)).to.deep.equal([
+      ErrorCodes.CONFIG_UNKNOWN_KIND,
+      ErrorCodes.CONFIG_API_VERSION,
+      ErrorCodes.CONFIG_API_VERSION,
+    ]);
+    const [unknown, fe, secret] = input.sourceDiagnostics!;
+    expect(unknown!.object.kind).to.equal('File');
+    expect(unknown!.message).to.contain('Deployment');
+    expect(unknown!.line).to.equal(8);
+    expect(fe!.object).to.deep.equal({ kind: 'Frontend', namespace: 'shop', name: 'fe' });
+    expect(fe!.field).to.equal('apiVersion');
+    expect(fe!.message).to.contain('bascule.dev/v1alpha1');
+    expect(secret!.object).to.deep.equal({ kind: 'Secret', namespace: 'default', name: 's' });
+  });
+
+  it('reports a duplicate object and keeps the first definition', async () => {
+    await write('a.yaml', backendDoc('web', '10.0.0.1'));
+    await write('b.yaml', backendDoc('web', '10.0.0.2') + '---\n' + backendDoc('web', '10.0.0.3'));
+    const input = (await started()).current();
+    expect(input.resources).to.have.length(1);
+    expect(JSON.stringify(input.resources[0]!.spec)).to.contain('10.0.0.1');
+    const diags = input.sourceDiagnostics!;
+    expect(diags.map((d) => [d.code, path.basename(d.file!), d.line])).to.deep.equal([
+      [ErrorCodes.CONFIG_DUPLICATE, 'b.yaml', 1],
+      [ErrorCodes.CONFIG_DUPLICATE, 'b.yaml', 8],
+    ]);
+    expect(diags[0]!.message).to.contain(`already defined at ${path.join(dir, 'a.yaml')}:1`);
+  });
+
+  it('removes the resources of a deleted file and picks up renamed-into-place writes', async () => {
+    await write('a.yaml', backendDoc('web'));
+    await write('b.yaml', backendDoc('api'));
+    const s = await started();
+    await unlink(path.join(dir, 'b.yaml'));
+    // Editors write a temp file and rename it over the original.
+    await write('.a.yaml.tmp', backendDoc('web', '10.0.0.7'));
+    await rename(path.join(dir, '.a.yaml.tmp'), path.join(dir, 'a.yaml'));
+    await s.rescanNow();
+    expect(names(s.current())).to.deep.equal(['Backend/default/web']);
+    expect(JSON.stringify(s.current().resources[0]!.spec)).to.contain('10.0.0.7');
+  });
+
+  it('watches the directory and coalesces a burst of writes into few changes', async () => {
+    await write('a.yaml', backendDoc('web'));
+    const s = await started({ holdoffMs: 20, maxDelayMs: 200 });
+    const changes: CompileInput[] = [];
+    s.on('change', (input) => changes.push(input));
+    for (let i = 1; i <= 30; i++) await write('a.yaml', backendDoc('web', `10.0.0.${i}`));
+    await mkdir(path.join(dir, 'new'));
+    await write('new/b.yaml', backendDoc('api'));
+    await waitFor(() => changes.at(-1)?.resources.length === 2, 3000, 'change with both files');
+    await sleep(100);
+    expect(changes.length).to.be.within(1, 4);
+    expect(JSON.stringify(changes.at(-1)!.resources[1]!.spec)).to.contain('10.0.0.30');
+  });
+
+  it('emits nothing when a file is rewritten with the same content', async () => {
+    await write('a.yaml', backendDoc('web'));
+    const s = await started();
+    let changes = 0;
+    s.on('change', () => changes++);
+    await write('a.yaml', backendDoc('web'));
+    await s.rescanNow();
+    await sleep(60);
+    expect(changes).to.equal(0);
+  });
+
+  it('falls back to the periodic rescan', async () => {
+    await write('a.yaml', backendDoc('web'));
+    const s = await started({ rescanMs: 50 });
+    // Simulate a watcher that missed everything.
+    (s as unknown as { watcher?: { close(): void } }).watcher?.close();
+    (s as unknown as { ensureWatcher: () => void }).ensureWatcher = () => {};
+    (s as unknown as { watcher?: unknown }).watcher = undefined;
+    await write('b.yaml', backendDoc('api'));
+    await waitFor(() => s.current().resources.length === 2, 3000, 'rescan');
+  });
+
+  it('refuses to start on a missing directory', async () => {
+    source = new DirSource({ dir: path.join(dir, 'missing'), rescanMs: 0 });
+    let error: Error | undefined;
+    await source.start().catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/missing: ENOENT/);
+  });
+
+  it('turns certFile/keyFile/caFile references into synthetic Secrets and follows file changes', async () => {
+    await mkdir(path.join(dir, 'certs'));
+    await write('certs/tls.crt', 'CERT-1');
+    await write('certs/tls.key', 'KEY-1');
+    await write(
+      'fe.yaml',
+      `${API}\nkind: Frontend\nmetadata: {name: fe}\nspec:\n  bind: {port: 8443}\n  tls:\n    certificates:\n      - {certFile: certs/tls.crt, keyFile: certs/tls.key}\n      - {secretName: real}\n    clientAuth: {mode: required, caFile: certs/missing-ca.crt}\n`,
+    );
+    const s = await started();
+    const input = s.current();
+    const tls = (input.resources[0]!.spec as { tls: { certificates: object[]; clientAuth: object } }).tls;
+    const [synthetic] = input.secrets;
+    expect(synthetic!.name).to.match(/^bascule-file-[0-9a-f]{16}$/);
+    expect(synthetic!.data).to.deep.equal({ 'tls.crt': 'CERT-1', 'tls.key': 'KEY-1' });
+    expect(tls.certificates).to.deep.equal([{ secretName: synthetic!.name }, { secretName: 'real' }]);
+    expect(tls.clientAuth).to.deep.equal({ mode: 'required', caFile: 'certs/missing-ca.crt' });
+    const [diag] = input.sourceDiagnostics!;
+    expect(diag).to.include({
+      code: ErrorCodes.TLS_INVALID,
+      field: 'spec.tls.clientAuth.caFile',
+      condition: 'ResolvedRefs',
+    });
+    expect(diag!.message).to.contain('ENOENT');
+
+    await write('certs/tls.crt', 'CERT-2 rotated');
+    await s.rescanNow();
+    expect(s.current().secrets[0]!.data['tls.crt']).to.equal('CERT-2 rotated');
+  });
+
+  it('expands a v1 List into its items', () => {
+    const parsed = parseManifestFile(
+      `apiVersion: v1\nkind: List\nitems:\n- ${backendDoc('a').replace(/\n(?=.)/g, '\n  ')}- ${backendDoc('b').replace(/\n(?=.)/g, '\n  ')}`,
+      'l.yaml',
+    );
+    expect(parsed.ok).to.equal(true);
+    if (!parsed.ok) return;
+    expect(
+      parsed.records.map((r) =>
+        r.type === 'resource' ? [r.resource.metadata.name, r.resource.origin?.line] : [],
+      ),
+    ).to.deep.equal([
+      ['a', 4],
+      ['b', 10],
+    ]);
+  });
+
+  it('rejects YAML with non-finite numbers or alias bombs as parse errors', () => {
+    const inf = parseManifestFile(`${API}\nkind: Backend\nmetadata: {name: a}\nspec: {x: .inf}\n`, 'f.yaml');
+    expect(inf.ok).to.equal(false);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    const bombed = parseManifestFile(bomb.join('\n') + '\n', 'bomb.yaml');
+    expect(bombed.ok).to.equal(false);
+  });
+});

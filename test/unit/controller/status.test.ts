@@ -1,0 +1,334 @@
+import { expect } from 'chai';
+import { ErrorCodes } from '../../../protocol/src/errors.js';
+import type { ObjectReport } from '../../../controller/src/compile/types.js';
+import type { DataplaneInfo } from '../../../controller/src/publish/types.js';
+import {
+  computeStatus,
+  type GroupState,
+  type StatusContext,
+} from '../../../controller/src/status/compute.js';
+import type { Condition } from '../../../controller/src/status/conditions.js';
+import { HealthAggregator } from '../../../controller/src/status/health-aggregator.js';
+import { StatusTracker } from '../../../controller/src/status/tracker.js';
+import { MemoryStatusWriter } from '../../../controller/src/status/writer.js';
+import type { Diagnostic } from '../../../controller/src/validate/diagnostic.js';
+import { backend } from './helpers.js';
+
+const V1 = 'ab12cd34ef56' + '0'.repeat(52);
+const V0 = 'ffeeddccbbaa' + '0'.repeat(52);
+const T0 = new Date('2025-01-01T00:00:00Z');
+const T1 = new Date('2025-01-01T00:05:00Z');
+
+const report = (over: Partial<ObjectReport> = {}): ObjectReport => ({
+  ref: { kind: 'Frontend', namespace: 'default', name: 'web' },
+  generation: 3,
+  accepted: true,
+  resolvedRefs: true,
+  groups: ['default'],
+  diagnostics: [],
+  ...over,
+});
+
+const dp = (
+  nodeId: string,
+  appliedVersion: string | null,
+  over: Partial<DataplaneInfo> = {},
+): DataplaneInfo => ({
+  nodeId,
+  group: 'default',
+  remoteAddress: '127.0.0.1:1',
+  connectedSince: T0.toISOString(),
+  appliedVersion,
+  pendingVersion: null,
+  lastAck: null,
+  lastNack: null,
+  ...over,
+});
+
+const ctx = (groups: Record<string, GroupState>): StatusContext => ({
+  group: (name) => groups[name] ?? { version: null, dataplanes: [] },
+});
+
+const diag = (
+  field: string,
+  message: string,
+  code: Diagnostic['code'],
+  condition: Diagnostic['condition'],
+): Diagnostic => ({
+  object: { kind: 'Frontend', namespace: 'default', name: 'web' },
+  field,
+  message,
+  code,
+  condition,
+});
+
+const cond = (conditions: Condition[] | undefined, type: string) => conditions!.find((c) => c.type === type)!;
+
+describe('status', () => {
+  describe('conditions', () => {
+    it('is all True when accepted, resolved and every dataplane is at the version', () => {
+      const s = computeStatus(
+        report(),
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1), dp('b', V1)] } }),
+        undefined,
+        T0,
+      );
+      expect(s.observedGeneration).to.equal(3);
+      expect(s.conditions!.map((c) => [c.type, c.status, c.reason])).to.deep.equal([
+        ['Accepted', 'True', 'Accepted'],
+        ['ResolvedRefs', 'True', 'ResolvedRefs'],
+        ['Programmed', 'True', 'Programmed'],
+      ]);
+      expect(cond(s.conditions, 'Programmed').message).to.equal('2/2 dataplanes at version ab12cd34ef56');
+      expect(
+        s.conditions!.every((c) => c.observedGeneration === 3 && c.lastTransitionTime === T0.toISOString()),
+      ).to.equal(true);
+    });
+
+    it('explains invalid objects and unresolved references with the fields', () => {
+      const r = report({
+        accepted: false,
+        resolvedRefs: false,
+        groups: [],
+        diagnostics: [
+          diag(
+            'spec.rules[0].match.path.regex',
+            'invalid regular expression',
+            ErrorCodes.INVALID_REGEX,
+            'Accepted',
+          ),
+          diag(
+            'spec.defaultBackend',
+            'Backend default/nope not found',
+            ErrorCodes.REF_NOT_FOUND,
+            'ResolvedRefs',
+          ),
+        ],
+      });
+      const s = computeStatus(r, ctx({}), undefined, T0);
+      expect(cond(s.conditions, 'Accepted')).to.include({
+        status: 'False',
+        reason: 'Invalid',
+        message: 'spec.rules[0].match.path.regex: invalid regular expression',
+      });
+      expect(cond(s.conditions, 'ResolvedRefs')).to.include({
+        status: 'False',
+        reason: 'RefNotFound',
+        message: 'spec.defaultBackend: Backend default/nope not found',
+      });
+      expect(cond(s.conditions, 'Programmed')).to.include({ status: 'False', reason: 'Invalid' });
+
+      const invalidRef = report({
+        resolvedRefs: false,
+        diagnostics: [diag('spec.backend', 'mode mismatch', ErrorCodes.REF_INVALID, 'ResolvedRefs')],
+      });
+      expect(
+        cond(computeStatus(invalidRef, ctx({}), undefined, T0).conditions, 'ResolvedRefs').reason,
+      ).to.equal('InvalidRef');
+    });
+
+    it('reports Programmed Unknown while dataplanes catch up or when none is connected', () => {
+      const pending = computeStatus(
+        report(),
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1), dp('b', V0)] } }),
+        undefined,
+        T0,
+      );
+      expect(cond(pending.conditions, 'Programmed')).to.include({
+        status: 'Unknown',
+        reason: 'Pending',
+        message: '1/2 dataplanes at version ab12cd34ef56',
+      });
+      const none = computeStatus(report(), ctx({ default: { version: V1, dataplanes: [] } }), undefined, T0);
+      expect(cond(none.conditions, 'Programmed')).to.include({ status: 'Unknown', reason: 'NoDataplanes' });
+      const unpublished = computeStatus(report(), ctx({}), undefined, T0);
+      expect(cond(unpublished.conditions, 'Programmed')).to.include({ status: 'Unknown', reason: 'Pending' });
+    });
+
+    it('reports a NACK with its error, and an inconsistent group', () => {
+      const nacked = dp('b', V0, {
+        lastNack: {
+          version: V1,
+          error: { code: 'BASCULE_E_LISTEN_FAILED', message: 'EADDRINUSE 0.0.0.0:80' },
+          at: T0.toISOString(),
+        },
+      });
+      const s = computeStatus(
+        report(),
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1), nacked] } }),
+        undefined,
+        T0,
+      );
+      expect(cond(s.conditions, 'Programmed')).to.include({
+        status: 'False',
+        reason: 'Rejected',
+        message: 'dataplane b rejected version ab12cd34ef56: BASCULE_E_LISTEN_FAILED: EADDRINUSE 0.0.0.0:80',
+      });
+      const bad = computeStatus(
+        report(),
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1)], inconsistent: true } }),
+        undefined,
+        T0,
+      );
+      expect(cond(bad.conditions, 'Programmed')).to.include({ status: 'False', reason: 'Inconsistent' });
+      expect(cond(bad.conditions, 'Programmed').message).to.contain(ErrorCodes.SNAPSHOT_INCONSISTENT);
+    });
+
+    it('takes the worst group for objects in several groups, and flags unreferenced ones', () => {
+      const r = report({
+        ref: { kind: 'Backend', namespace: 'default', name: 'web' },
+        groups: ['default', 'edge'],
+      });
+      const s = computeStatus(
+        r,
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1)] }, edge: { version: V1, dataplanes: [] } }),
+        undefined,
+        T0,
+      );
+      const p = cond(s.conditions, 'Programmed');
+      expect(p).to.include({ status: 'Unknown', reason: 'NoDataplanes' });
+      expect(p.message).to.equal(
+        'group default: 1/1 dataplanes at version ab12cd34ef56; group edge: no dataplane of group edge is connected',
+      );
+      const unused = computeStatus(report({ ref: r.ref, groups: [] }), ctx({}), undefined, T0);
+      expect(cond(unused.conditions, 'Programmed')).to.include({ status: 'False', reason: 'NotReferenced' });
+    });
+
+    it('moves lastTransitionTime only when a status flips', () => {
+      const c1 = ctx({ default: { version: V1, dataplanes: [dp('a', V0)] } });
+      const first = computeStatus(report(), c1, undefined, T0);
+      // Same statuses, new message (different counts): times stay.
+      const c2 = ctx({ default: { version: V1, dataplanes: [dp('a', V0), dp('b', V0)] } });
+      const second = computeStatus(report(), c2, first, T1);
+      expect(cond(second.conditions, 'Programmed').message).to.contain('0/2');
+      expect(second.conditions!.map((c) => c.lastTransitionTime)).to.deep.equal(
+        Array(3).fill(T0.toISOString()),
+      );
+      // Programmed flips to True: only its time moves.
+      const third = computeStatus(
+        report(),
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } }),
+        second,
+        T1,
+      );
+      expect(cond(third.conditions, 'Programmed').lastTransitionTime).to.equal(T1.toISOString());
+      expect(cond(third.conditions, 'Accepted').lastTransitionTime).to.equal(T0.toISOString());
+    });
+
+    it('keeps Programmed for the last accepted version while the new one is invalid', () => {
+      const r = report({
+        accepted: false,
+        servingPrevious: true,
+        diagnostics: [diag('spec.bind.port', 'must be <= 65535', ErrorCodes.CONFIG_SCHEMA, 'Accepted')],
+      });
+      const s = computeStatus(r, ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } }), undefined, T0);
+      expect(cond(s.conditions, 'Accepted').message).to.equal(
+        'spec.bind.port: must be <= 65535 (the last accepted version keeps serving)',
+      );
+      expect(cond(s.conditions, 'Programmed')).to.include({ status: 'True', reason: 'Programmed' });
+    });
+  });
+
+  describe('backend health', () => {
+    it('aggregates per server across dataplanes', () => {
+      const agg = new HealthAggregator();
+      const be = {
+        ...backend('web'),
+        health: {
+          policy: 'default/hp',
+          intervalMs: 1,
+          fastIntervalMs: 1,
+          downIntervalMs: 1,
+          timeoutMs: 1,
+          rise: 1,
+          fall: 1,
+          initialState: 'up' as const,
+        },
+      };
+      be.servers = [
+        { ...be.servers[0]!, name: 'a', address: '10.0.0.1' },
+        { ...be.servers[0]!, name: 'b', address: '10.0.0.2' },
+        { ...be.servers[0]!, name: 'c', address: '10.0.0.3' },
+        { ...be.servers[0]!, name: 'd', address: '10.0.0.4', state: 'drain' },
+      ];
+      const h = (server: string, state: 'up' | 'down') => ({
+        backend: 'default/web',
+        server,
+        address: 'x',
+        state,
+        reason: '',
+        since: 0,
+      });
+      agg.apply('n1', {
+        type: 'health',
+        full: true,
+        servers: [h('a', 'up'), h('b', 'up'), h('c', 'down'), h('d', 'up')],
+      });
+      agg.apply('n2', {
+        type: 'health',
+        full: true,
+        servers: [h('a', 'up'), h('b', 'down'), h('c', 'down'), h('d', 'up')],
+      });
+      agg.apply('n2', { type: 'health', full: false, servers: [h('b', 'up')] }); // a transition
+      const sum = agg.summarize(be, ['n1', 'n2']);
+      expect(sum.healthyServers).to.equal('3/4');
+      expect(sum.servers).to.deep.equal([
+        { name: 'a', address: '10.0.0.1:80', state: 'up', dataplanes: '2/2 up' },
+        { name: 'b', address: '10.0.0.2:80', state: 'up', dataplanes: '2/2 up' },
+        { name: 'c', address: '10.0.0.3:80', state: 'down', dataplanes: '0/2 up' },
+        { name: 'd', address: '10.0.0.4:80', state: 'drain', dataplanes: '2/2 up' },
+      ]);
+      agg.apply('n2', { type: 'health', full: false, servers: [h('a', 'down')] });
+      expect(agg.summarize(be, ['n1', 'n2']).servers[0]).to.include({ state: 'mixed', dataplanes: '1/2 up' });
+      agg.dropNode('n2');
+      expect(agg.summarize(be, ['n1']).servers[0]).to.include({ state: 'up', dataplanes: '1/1 up' });
+      expect(agg.summarize(be, []).servers[0]).to.include({ state: 'unknown' });
+    });
+
+    it('treats servers of a backend without checks as up', () => {
+      const sum = new HealthAggregator().summarize(backend('web'), ['n1']);
+      expect(sum).to.deep.equal({
+        healthyServers: '1/1',
+        servers: [{ name: 's1', address: '10.0.0.1:80', state: 'up', dataplanes: 'not checked' }],
+      });
+    });
+  });
+
+  describe('tracker', () => {
+    it('writes only changed statuses and forgets deleted objects', async () => {
+      const writer = new MemoryStatusWriter();
+      const tracker = new StatusTracker(writer);
+      const a = report();
+      const b = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' } });
+      const c1 = ctx({ default: { version: V1, dataplanes: [dp('a', V0)] } });
+      await tracker.update([a, b], c1, T0);
+      expect(writer.writes).to.equal(2);
+      await tracker.update([a, b], c1, T1);
+      expect(writer.writes).to.equal(2);
+      await tracker.update([a, b], ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } }), T1);
+      expect(writer.writes).to.equal(4);
+      expect(cond(writer.get(a.ref)!.conditions, 'Programmed').status).to.equal('True');
+      await tracker.update([a], c1, T1);
+      expect(writer.get(b.ref)).to.equal(undefined);
+      expect(tracker.get(b.ref)).to.equal(undefined);
+      expect(tracker.all().map((s) => s.ref.name)).to.deep.equal(['web']);
+    });
+
+    it('retries a failed write on the next update', async () => {
+      let fail = true;
+      let writes = 0;
+      const tracker = new StatusTracker({
+        write: async () => {
+          writes++;
+          if (fail) throw new Error('apiserver down');
+        },
+      });
+      const c = ctx({});
+      await tracker.update([report()], c, T0);
+      fail = false;
+      await tracker.update([report()], c, T0);
+      await tracker.update([report()], c, T0);
+      expect(writes).to.equal(2);
+    });
+  });
+});
