@@ -12,9 +12,7 @@ export interface CommandIo {
 export const relativeFile = (d: Diagnostic): Diagnostic => (d.file ? { ...d, file: relative(process.cwd(), d.file) || d.file } : d);
 
 export function formatProblem(d: Diagnostic): string {
-  const r = relativeFile(d);
-  if (r.object.kind === 'File') return `${r.file ?? r.object.name}${r.line ? `:${r.line}` : ''} ${r.message} (${r.code})`;
-  return formatDiagnostic(r);
+  return formatDiagnostic(relativeFile(d));
 }
 
 /** Returns the exit code: 0 only when every object is valid and every reference resolves. */

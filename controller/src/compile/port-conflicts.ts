@@ -15,8 +15,9 @@ export interface Contender {
 /** Returns the winners and, for each loser, the winner it lost to. */
 export function resolvePortConflicts(list: Contender[]): { winners: Contender[]; losers: { loser: Contender; winner: Contender }[] } {
   const ordered = [...list].sort((a, b) => {
-    const ca = a.created ?? '';
-    const cb = b.created ?? '';
+    // Objects without a creation time (directory source) sort after those with one.
+    const ca = a.created ?? '\uffff';
+    const cb = b.created ?? '\uffff';
     if (ca !== cb) return ca < cb ? -1 : 1;
     return a.snap.id < b.snap.id ? -1 : a.snap.id > b.snap.id ? 1 : 0;
   });

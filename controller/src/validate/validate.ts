@@ -6,11 +6,12 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes } from '../../../protocol/src/errors.js';
 import { API_VERSION, KINDS, type Kind, type Resource } from '../api/v1alpha1.js';
 import type { SourcedResource } from '../compile/types.js';
+import { DURATION_PATTERN } from '../api/schema-helpers.js';
 import { CEL_TWINS } from './cel-twins.js';
 import type { Diagnostic, ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, verbose: true });
 for (const kw of ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-int-or-string']) {
   ajv.addKeyword(kw);
 }
@@ -73,6 +74,10 @@ function schemaDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field'
     const key = `${field}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (e.keyword === 'pattern' && e.params.pattern === DURATION_PATTERN) {
+      out.push({ ...base, field, message: `invalid duration ${JSON.stringify(e.data)}: use forms like 250ms, 5s, 1m30s, 1h`, code: ErrorCodes.INVALID_DURATION, condition: 'Accepted' });
+      continue;
+    }
     out.push({ ...base, field, message, code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
   }
   return out;
