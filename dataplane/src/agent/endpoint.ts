@@ -1,0 +1,23 @@
+// Controller URL handling: accept a base URL ("wss://controller:8443") or the full channel URL,
+// and never show credentials when printing it.
+import { CHANNEL_PATH } from '../../../protocol/src/messages.js';
+
+export function channelUrl(raw: string): URL {
+  const url = new URL(raw);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new Error(`controller URL must be ws:// or wss:// (got ${url.protocol}//)`);
+  }
+  if (url.pathname === '' || url.pathname === '/') url.pathname = CHANNEL_PATH;
+  return url;
+}
+
+/** For logs and /status: no userinfo, no query (either could carry a secret). */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  copy.search = '';
+  return copy.href;
+}

@@ -1,0 +1,178 @@
+// Dataplane assembly: engine (runtime + listeners), applier (serialized snapshot intake),
+// optional persistence, control channel and admin endpoint.
+//
+// Start order matters: a persisted snapshot is applied BEFORE the channel connects, so a
+// restarted dataplane serves while the controller is still unreachable.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { shortVersion } from '../../protocol/src/canonical.js';
+import type { SnapshotMsg } from '../../protocol/src/messages.js';
+import type { Snapshot, SnapshotBody } from '../../protocol/src/snapshot.js';
+import { makeSnapshot } from '../../protocol/src/canonical.js';
+import { startAdmin, type AdminServer } from './admin/server.js';
+import { Applier, type ApplyInput, type ApplyResult } from './agent/apply.js';
+import { ControlChannel, type ChannelState, type ChannelTuning } from './agent/channel.js';
+import { loadPersisted, persistSnapshot } from './agent/persist.js';
+import { createLogger } from './log.js';
+import { Engine } from './runtime/engine.js';
+import type { ListenerInfo } from './runtime/listener.js';
+
+export type { ApplyResult } from './agent/apply.js';
+export type { ChannelTuning } from './agent/channel.js';
+
+export interface DataplaneOptions {
+  /** ws:// or wss:// base or channel URL. Without it the dataplane only serves local applies. */
+  controllerUrl?: string;
+  token?: string;
+  group: string;
+  nodeId: string;
+  /** Where the last good snapshot is kept across restarts. */
+  stateDir?: string;
+  /** Admin endpoint; null (or absent) for none. */
+  admin?: { host: string; port: number } | null;
+  logger?: Logger;
+  /** CA for wss://: PEM text, or a path to a PEM file. */
+  tlsCa?: string;
+  /** Channel timings (tests shorten them). */
+  channel?: Partial<ChannelTuning>;
+}
+
+export interface DataplaneStatus {
+  nodeId: string;
+  group: string;
+  version: string | null;
+  appliedAt: string | null;
+  controller: ChannelState | { connected: false; url: null };
+  listeners: ListenerInfo[];
+  frontends: number;
+  backends: number;
+}
+
+export interface Dataplane {
+  readonly nodeId: string;
+  readonly group: string;
+  /** Version of the live snapshot, or null before the first apply. */
+  readonly currentVersion: string | null;
+  /** http://host:port of the admin endpoint, or null when disabled. */
+  readonly adminUrl: string | null;
+  /**
+   * Applies a snapshot through the same serialized path as the controller's: a SnapshotMsg, a
+   * Snapshot ({version, body}) or a bare SnapshotBody (its version is computed).
+   */
+  applySnapshot(input: SnapshotMsg | Snapshot | SnapshotBody): Promise<ApplyResult>;
+  status(): DataplaneStatus;
+  /** Hard stop: listeners closed, connections cut, channel closed. */
+  close(): Promise<void>;
+}
+
+function toApplyInput(input: SnapshotMsg | Snapshot | SnapshotBody): ApplyInput {
+  if ('body' in input) return { version: input.version, body: input.body };
+  return makeSnapshot(input);
+}
+
+function readCa(tlsCa: string | undefined): string | undefined {
+  if (tlsCa === undefined || tlsCa.includes('-----BEGIN')) return tlsCa;
+  return readFileSync(tlsCa, 'utf8');
+}
+
+export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane> {
+  const log = (opts.logger ?? createLogger()).child({ nodeId: opts.nodeId, group: opts.group });
+  const engine = new Engine(log);
+  const stateDir = opts.stateDir;
+  const applier = new Applier({
+    engine,
+    log,
+    ...(stateDir ? { persist: (s: Snapshot) => persistSnapshot(stateDir, s) } : {}),
+  });
+
+  if (stateDir) await restore(stateDir, opts.group, applier, log);
+
+  let channel: ControlChannel | undefined;
+  let admin: AdminServer | undefined;
+  const status = (): DataplaneStatus => {
+    const rt = engine.runtime;
+    return {
+      nodeId: opts.nodeId,
+      group: opts.group,
+      version: rt.version,
+      appliedAt: engine.appliedAt?.toISOString() ?? null,
+      controller: channel ? { ...channel.state } : { connected: false, url: null },
+      listeners: engine.listenerInfo(),
+      frontends: rt.frontends.size,
+      backends: rt.backends.size,
+    };
+  };
+
+  try {
+    if (opts.admin) {
+      admin = await startAdmin({ ...opts.admin, log, ready: () => engine.version !== null, status });
+    }
+    if (opts.controllerUrl) {
+      channel = new ControlChannel({
+        url: opts.controllerUrl,
+        token: opts.token,
+        nodeId: opts.nodeId,
+        group: opts.group,
+        tlsCa: readCa(opts.tlsCa),
+        log,
+        lastAppliedVersion: () => engine.version,
+        onSnapshot: (input) => applier.submit(input),
+        tuning: opts.channel,
+      });
+      channel.start();
+    } else {
+      log.info('no controller URL: serving local snapshots only');
+    }
+  } catch (err) {
+    await channel?.close();
+    await admin?.close();
+    engine.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    nodeId: opts.nodeId,
+    group: opts.group,
+    get currentVersion() {
+      return engine.version;
+    },
+    adminUrl: admin?.url ?? null,
+    applySnapshot: (input) => applier.submit(toApplyInput(input)),
+    status,
+    close() {
+      closing ??= (async () => {
+        await channel?.close();
+        engine.close();
+        await admin?.close();
+        log.info('dataplane stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Serve the persisted snapshot, if any and still valid for this group. Never fatal. */
+async function restore(stateDir: string, group: string, applier: Applier, log: Logger): Promise<void> {
+  const file = path.join(stateDir, 'snapshot.json');
+  try {
+    const doc = await loadPersisted(stateDir);
+    if (!doc) return;
+    const docGroup = (doc.body as { group?: unknown } | null)?.group;
+    if (docGroup !== group) {
+      log.warn({ file, persistedGroup: docGroup }, 'persisted snapshot belongs to another group; ignored');
+      return;
+    }
+    const result = await applier.submit(doc);
+    if (result.ok)
+      log.info({ file, version: shortVersion(result.version) }, 'serving the persisted snapshot');
+    else
+      log.warn(
+        { file, code: result.error.code, err: result.error.message },
+        'persisted snapshot not applied',
+      );
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, 'could not read the persisted snapshot');
+  }
+}

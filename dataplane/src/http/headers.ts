@@ -1,0 +1,79 @@
+// Header plumbing for the proxy: hop-by-hop removal (RFC 9110 §7.6.1), forwarding headers, and
+// conversion between Node's flat rawHeaders arrays and HeaderLists.
+import type { HeaderList } from '../router/types.js';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Drops hop-by-hop fields, including every field the Connection header names. */
+export function endToEnd(raw: readonly string[]): HeaderList {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of raw[i + 1]!.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) (named ??= new Set()).add(t);
+    }
+  }
+  const out: HeaderList = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    out.push([name, raw[i + 1]!]);
+  }
+  return out;
+}
+
+export function flatten(headers: HeaderList): string[] {
+  const out: string[] = new Array(headers.length * 2);
+  for (let i = 0; i < headers.length; i++) {
+    out[2 * i] = headers[i]![0];
+    out[2 * i + 1] = headers[i]![1];
+  }
+  return out;
+}
+
+export const hasHeader = (headers: HeaderList, lower: string): boolean =>
+  headers.some(([n]) => n.toLowerCase() === lower);
+
+/** IPv4-mapped IPv6 (::ffff:10.0.0.1, seen on dual-stack sockets) is shown as plain IPv4. */
+export const displayAddress = (address: string | undefined): string =>
+  address === undefined
+    ? ''
+    : address.startsWith('::ffff:') && address.includes('.')
+      ? address.slice(7)
+      : address;
+
+export interface ForwardedInfo {
+  readonly clientAddress: string;
+  readonly proto: 'http' | 'https';
+  /** Host header as the client sent it ('' when absent). */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** X-Forwarded-For gets the client appended; X-Forwarded-Proto/Host/Port are replaced. */
+export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList {
+  const prior: string[] = [];
+  const out: HeaderList = [];
+  for (const h of headers) {
+    const lower = h[0].toLowerCase();
+    if (lower === 'x-forwarded-for') prior.push(h[1]);
+    else if (lower !== 'x-forwarded-proto' && lower !== 'x-forwarded-host' && lower !== 'x-forwarded-port')
+      out.push(h);
+  }
+  prior.push(f.clientAddress);
+  out.push(['X-Forwarded-For', prior.join(', ')]);
+  out.push(['X-Forwarded-Proto', f.proto]);
+  if (f.host) out.push(['X-Forwarded-Host', f.host]);
+  out.push(['X-Forwarded-Port', String(f.port)]);
+  return out;
+}

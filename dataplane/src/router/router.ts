@@ -1,0 +1,125 @@
+// The HTTP router of one frontend: ordered rules, first match wins (HAProxy use_backend /
+// redirect / deny). Compiled once per build; route() is pure and allocation-light.
+import type { FrontendSnap, RuleSnap } from '../../../protocol/src/snapshot.js';
+import { compileHeaderEdits } from './header-edits.js';
+import {
+  compileHeaderMatch,
+  compileHost,
+  compileMethods,
+  compilePath,
+  compileQueryMatch,
+  compileSni,
+  compileSource,
+  type Predicate,
+} from './matchers.js';
+import { redirectLocation, type RedirectSnap } from './redirect.js';
+import type { CompiledHeaderEdits, RequestHead, RouteDecision, Router } from './types.js';
+
+interface CompiledRule {
+  readonly name: string;
+  readonly predicates: readonly Predicate[];
+  readonly matchedPrefix?: string;
+  readonly redirect?: Readonly<RedirectSnap>;
+  /** Precomputed decision for backend and deny actions. */
+  readonly decision?: RouteDecision;
+  readonly requestHeaders: readonly CompiledHeaderEdits[];
+  readonly responseHeaders: readonly CompiledHeaderEdits[];
+}
+
+const editsOf = (...e: Array<CompiledHeaderEdits | undefined>): readonly CompiledHeaderEdits[] =>
+  Object.freeze(e.filter((x): x is CompiledHeaderEdits => x !== undefined));
+
+function compileRule(
+  rule: Readonly<RuleSnap>,
+  frontend: Readonly<FrontendSnap>,
+  fe: {
+    req?: CompiledHeaderEdits;
+    res?: CompiledHeaderEdits;
+  },
+): CompiledRule {
+  const what = `frontend ${frontend.id} rule ${rule.name}`;
+  const m = rule.match;
+  const predicates: Predicate[] = [];
+  let matchedPrefix: string | undefined;
+  // Cheap checks first.
+  if (m.methods && m.methods.length > 0) predicates.push(compileMethods(m.methods));
+  if (m.host !== undefined) predicates.push(compileHost(m.host));
+  if (m.path) {
+    const p = compilePath(m.path, what);
+    predicates.push(p.test);
+    matchedPrefix = p.prefix;
+  }
+  for (const h of m.headers ?? []) predicates.push(compileHeaderMatch(h, what));
+  for (const q of m.queryParams ?? []) predicates.push(compileQueryMatch(q, what));
+  if (m.sourceCIDRs && m.sourceCIDRs.length > 0) predicates.push(compileSource(m.sourceCIDRs, what));
+  if (m.sni && m.sni.length > 0) predicates.push(compileSni(m.sni));
+
+  const requestHeaders = editsOf(fe.req, compileHeaderEdits(rule.requestHeaders));
+  const responseHeaders = editsOf(fe.res, compileHeaderEdits(rule.responseHeaders));
+  const a = rule.action;
+  const base = { name: rule.name, predicates, matchedPrefix, requestHeaders, responseHeaders };
+  switch (a.type) {
+    case 'backend':
+      return {
+        ...base,
+        decision: Object.freeze({
+          rule: rule.name,
+          action: Object.freeze({ type: 'backend', backend: a.backend }),
+          requestHeaders,
+          responseHeaders,
+        }),
+      };
+    case 'deny':
+      return {
+        ...base,
+        decision: Object.freeze({
+          rule: rule.name,
+          action: Object.freeze({ type: 'deny', status: a.status, body: a.body }),
+          requestHeaders,
+          responseHeaders,
+        }),
+      };
+    case 'redirect':
+      return { ...base, redirect: a };
+  }
+}
+
+export function compileRouter(frontend: Readonly<FrontendSnap>): Router {
+  const fe = {
+    req: compileHeaderEdits(frontend.requestHeaders),
+    res: compileHeaderEdits(frontend.responseHeaders),
+  };
+  const rules = frontend.rules.map((r) => compileRule(r, frontend, fe));
+  const fallback: RouteDecision = Object.freeze({
+    rule: undefined,
+    action: Object.freeze(
+      frontend.defaultBackend !== undefined
+        ? { type: 'backend' as const, backend: frontend.defaultBackend }
+        : { type: 'no-route' as const },
+    ),
+    requestHeaders: editsOf(fe.req),
+    responseHeaders: editsOf(fe.res),
+  });
+
+  return {
+    frontendId: frontend.id,
+    route(head: RequestHead): RouteDecision {
+      for (const rule of rules) {
+        if (!rule.predicates.every((p) => p(head))) continue;
+        if (rule.decision) return rule.decision;
+        const r = rule.redirect!;
+        return {
+          rule: rule.name,
+          action: {
+            type: 'redirect',
+            status: r.code,
+            location: redirectLocation(r, head, rule.matchedPrefix),
+          },
+          requestHeaders: rule.requestHeaders,
+          responseHeaders: rule.responseHeaders,
+        };
+      }
+      return fallback;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// Builds a Runtime from a validated snapshot. No I/O: sockets are the listener manager's job, so
+// a failed build leaves nothing behind. Runtime state comes from the scope (carried over by
+// identity); anything the snapshot asks for that this dataplane cannot do is either refused
+// (build error) or fails closed, and is logged once — never silently ignored.
+import type { Logger } from 'pino';
+import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
+import type { BackendSnap, FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
+import { createBalancer } from '../balance/index.js';
+import { compileRouter } from '../router/router.js';
+import { warnOnce } from '../util/warn-once.js';
+import { BackendRuntime, ServerRuntime } from './backend.js';
+import { serverKey, type StateScope } from './state.js';
+import { bindKey, type FrontendRuntime, type Runtime } from './types.js';
+
+const buildError = (message: string, cause?: unknown): BasculeError =>
+  new BasculeError(ErrorCodes.SNAPSHOT_BUILD, message, { cause });
+
+function buildBackend(b: Readonly<BackendSnap>, scope: StateScope, log: Logger): BackendRuntime {
+  const names = new Set<string>();
+  const servers = b.servers.map((s) => {
+    if (names.has(s.name))
+      throw buildError(`backend ${b.id}: duplicate server name ${JSON.stringify(s.name)}`);
+    names.add(s.name);
+    const key = serverKey(b.id, s);
+    return new ServerRuntime(key, b.id, s, scope.server(key), b.keepAlive);
+  });
+  unsupportedBackendFeatures(b, log);
+  // Plaintext to a server that expects TLS would leak traffic: refuse to use it instead.
+  const unavailable = b.tls ? 'upstream TLS is not implemented in this dataplane yet' : undefined;
+  if (unavailable)
+    warnOnce(log, `backend-tls:${b.id}`, { backend: b.id }, `backend ${b.id}: ${unavailable}; answering 503`);
+  return new BackendRuntime(b, servers, createBalancer(b, log), scope.backend(b.id), unavailable);
+}
+
+function unsupportedBackendFeatures(b: Readonly<BackendSnap>, log: Logger): void {
+  const missing: string[] = [];
+  if (b.health) missing.push('health checks');
+  if (b.persistence) missing.push('persistence');
+  if (b.maxQueue !== undefined) missing.push('maxQueue (no queueing: a full server is skipped)');
+  if (b.slowStartMs > 0) missing.push('slowStart');
+  for (const m of missing)
+    warnOnce(
+      log,
+      `backend:${b.id}:${m}`,
+      { backend: b.id },
+      `backend ${b.id}: ${m} not implemented yet; ignored`,
+    );
+}
+
+function buildFrontend(
+  f: Readonly<FrontendSnap>,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  log: Logger,
+): FrontendRuntime | undefined {
+  const key = bindKey(f.bind.address, f.bind.port);
+  if (f.tls) {
+    // Serving a TLS frontend in plaintext would be worse than not serving it.
+    warnOnce(
+      log,
+      `frontend-tls:${f.id}`,
+      { frontend: f.id, bind: key },
+      `frontend ${f.id}: TLS termination not implemented yet; not listening on ${key}`,
+    );
+    return undefined;
+  }
+  if (f.rateLimit)
+    warnOnce(
+      log,
+      `fe-rl:${f.id}`,
+      { frontend: f.id },
+      `frontend ${f.id}: rateLimit not implemented yet; ignored`,
+    );
+  if (f.connectionLimit)
+    warnOnce(
+      log,
+      `fe-cl:${f.id}`,
+      { frontend: f.id },
+      `frontend ${f.id}: connectionLimit not implemented yet; ignored`,
+    );
+
+  const ref = (id: string | undefined, where: string): void => {
+    if (id !== undefined && !backends.has(id))
+      throw buildError(`frontend ${f.id} ${where} references unknown backend ${id}`);
+  };
+  ref(f.defaultBackend, 'defaultBackend');
+
+  if (f.mode === 'tcp') {
+    if (f.rules.length > 0)
+      warnOnce(
+        log,
+        `fe-tcp-rules:${f.id}`,
+        { frontend: f.id },
+        `frontend ${f.id}: rules on a tcp frontend are not implemented yet; using defaultBackend`,
+      );
+    const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
+    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend });
+  }
+  for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
+  let router;
+  try {
+    router = compileRouter(f);
+  } catch (err) {
+    throw buildError((err as Error).message, err);
+  }
+  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router });
+}
+
+export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
+  const backends = new Map<string, BackendRuntime>();
+  for (const b of snapshot.body.backends) {
+    if (backends.has(b.id)) throw buildError(`duplicate backend id ${b.id}`);
+    backends.set(b.id, buildBackend(b, scope, log));
+  }
+  const frontends = new Map<string, FrontendRuntime>();
+  const ids = new Set<string>();
+  for (const f of snapshot.body.frontends) {
+    if (ids.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
+    ids.add(f.id);
+    const fr = buildFrontend(f, backends, log);
+    if (!fr) continue;
+    const other = frontends.get(fr.bindKey);
+    if (other) throw buildError(`frontends ${other.id} and ${f.id} both bind ${fr.bindKey}`);
+    frontends.set(fr.bindKey, fr);
+  }
+  return Object.freeze({ version: snapshot.version, snapshot, frontends, backends });
+}

@@ -1,0 +1,147 @@
+// Runtime state that outlives any one router: keyed by stable identity so a new build reuses the
+// objects of unchanged servers/backends and retires those that disappeared.
+//
+//   server key  = backend id | server name | address:port
+//   backend key = backend id
+//
+// Builds are speculative (a listen can still fail after the build), so a build works in a
+// StateScope: it sees live objects, creates new ones privately, and only commit() makes the new
+// set live and retires the rest. Later: health, persistence tables, rate-limit counters.
+import http from 'node:http';
+import type { CandidateState } from '../balance/balancer.js';
+
+/** Idle upstream keep-alive sockets are closed before typical server idle timeouts (Node: 5s). */
+const UPSTREAM_IDLE_MS = 4000;
+
+interface Retirable {
+  retire(): void;
+}
+
+export const serverKey = (backendId: string, s: { name: string; address: string; port: number }): string =>
+  `${backendId}|${s.name}|${s.address}:${s.port}`;
+
+export class ServerState implements CandidateState, Retirable {
+  active = 0;
+  rrCurrent = 0;
+  private keepAliveAgent: http.Agent | undefined;
+  private closeAgent: http.Agent | undefined;
+  private retired = false;
+
+  constructor(readonly key: string) {}
+
+  /** The upstream connection pool; created on first use so a discarded build leaks nothing. */
+  agent(keepAlive: boolean): http.Agent {
+    if (keepAlive) {
+      this.keepAliveAgent ??= new http.Agent({
+        keepAlive: true,
+        keepAliveMsecs: 1000,
+        maxFreeSockets: 64,
+        timeout: UPSTREAM_IDLE_MS,
+        scheduling: 'lifo',
+      });
+      return this.keepAliveAgent;
+    }
+    this.closeAgent ??= new http.Agent({ keepAlive: false });
+    return this.closeAgent;
+  }
+
+  acquire(): void {
+    this.active++;
+  }
+
+  release(): void {
+    this.active--;
+    if (this.retired && this.active === 0) this.destroyPools();
+  }
+
+  /** The server left the config: close pools once the requests still on it are done. */
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) this.destroyPools();
+  }
+
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
+  destroyPools(): void {
+    this.keepAliveAgent?.destroy();
+    this.closeAgent?.destroy();
+    this.keepAliveAgent = this.closeAgent = undefined;
+  }
+}
+
+export class BackendState implements Retirable {
+  /** Position for cursor-based algorithms (static-rr, first) once they exist. */
+  cursor = 0;
+  constructor(readonly key: string) {}
+  retire(): void {}
+}
+
+class StateTable<T extends Retirable> {
+  live = new Map<string, T>();
+  constructor(readonly create: (key: string) => T) {}
+}
+
+class TableScope<T extends Retirable> {
+  private readonly touched = new Map<string, T>();
+  constructor(private readonly table: StateTable<T>) {}
+
+  get(key: string): T {
+    let v = this.touched.get(key) ?? this.table.live.get(key);
+    if (!v) v = this.table.create(key);
+    this.touched.set(key, v);
+    return v;
+  }
+
+  commit(): void {
+    for (const [key, v] of this.table.live) if (!this.touched.has(key)) v.retire();
+    this.table.live = this.touched;
+  }
+}
+
+export class StateScope {
+  private readonly servers: TableScope<ServerState>;
+  private readonly backends: TableScope<BackendState>;
+  private done = false;
+
+  constructor(registry: StateRegistry) {
+    this.servers = new TableScope(registry.servers);
+    this.backends = new TableScope(registry.backends);
+  }
+
+  server(key: string): ServerState {
+    return this.servers.get(key);
+  }
+
+  backend(key: string): BackendState {
+    return this.backends.get(key);
+  }
+
+  /** The build went live: its objects become the registry, the others are retired. */
+  commit(): void {
+    if (this.done) throw new Error('state scope already settled');
+    this.done = true;
+    this.servers.commit();
+    this.backends.commit();
+  }
+
+  /** The build was discarded. New objects were never used (pools are lazy): nothing to undo. */
+  abort(): void {
+    this.done = true;
+  }
+}
+
+export class StateRegistry {
+  readonly servers = new StateTable<ServerState>((key) => new ServerState(key));
+  readonly backends = new StateTable<BackendState>((key) => new BackendState(key));
+
+  scope(): StateScope {
+    return new StateScope(this);
+  }
+
+  /** Process shutdown: close every upstream pool now. */
+  destroy(): void {
+    for (const s of this.servers.live.values()) s.destroyPools();
+  }
+}

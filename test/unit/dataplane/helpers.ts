@@ -1,0 +1,245 @@
+// Shared fixtures for dataplane tests: real sockets on 127.0.0.1, ephemeral ports.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '../../../protocol/src/snapshot.js';
+
+export const HOST = '127.0.0.1';
+
+export function quietLogger(): Logger {
+  return pino({ level: process.env.BASCULE_TEST_LOG ?? 'silent' });
+}
+
+/** A logger whose lines are kept for assertions. */
+export function capturingLogger(): {
+  log: Logger;
+  lines: () => Array<Record<string, unknown>>;
+  text: () => string;
+} {
+  const chunks: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void chunks.push(s) });
+  return {
+    log,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks.flatMap((c) =>
+        c
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      ),
+  };
+}
+
+/** A port that was free a moment ago (the kernel does not hand it out again right away). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, HOST, r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export interface TestBackend {
+  name: string;
+  port: number;
+  server: http.Server;
+  requests: http.IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/**
+ * An upstream that answers `name` and records requests. Paths:
+ *   /slow?chunks=N&ms=M  streams N chunks M ms apart
+ *   /echo                echoes the body back
+ *   /hang                never answers
+ *   anything else        "name" with X-Server: name
+ */
+export async function startBackend(name: string, port = 0): Promise<TestBackend> {
+  const requests: http.IncomingMessage[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/slow') {
+      const chunks = Number(url.searchParams.get('chunks') ?? 5);
+      const ms = Number(url.searchParams.get('ms') ?? 50);
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-server': name });
+      let i = 0;
+      const tick = (): void => {
+        if (i === chunks) return void res.end();
+        res.write(`${name}-chunk-${i++};`);
+        setTimeout(tick, ms);
+      };
+      tick();
+      return;
+    }
+    if (url.pathname === '/echo') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-server': name });
+      req.pipe(res);
+      return;
+    }
+    if (url.pathname === '/hang') return;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'x-server': name,
+        'keep-alive': 'timeout=5',
+        'x-hop': 'secret',
+        connection: 'x-hop',
+      });
+      res.end(name);
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((r) => server.listen(port, HOST, r));
+  return {
+    name,
+    port: (server.address() as AddressInfo).port,
+    server,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A TCP upstream that prefixes every echoed chunk with its name, and echoes half-close. */
+export async function startTcpEcho(name: string): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    s.on('data', (d) => s.write(`${name}:${d.toString()}`));
+    s.on('end', () => s.end(`${name}:bye`));
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+export function server(name: string, port: number, extra: Partial<ServerSnap> = {}): ServerSnap {
+  return {
+    name,
+    address: HOST,
+    port,
+    weight: 1,
+    backup: false,
+    state: 'ready',
+    cookie: name,
+    source: 'static',
+    ...extra,
+  };
+}
+
+export function backend(id: string, servers: ServerSnap[], extra: Partial<BackendSnap> = {}): BackendSnap {
+  const [namespace = 'default', name = id] = id.split('/');
+  return {
+    id,
+    namespace,
+    name,
+    mode: 'http',
+    balance: { algorithm: 'roundrobin', hashType: 'map-based' },
+    allBackups: false,
+    servers,
+    timeouts: { connect: 1000, server: 5000, queue: 1000, tunnel: 60_000 },
+    retries: { attempts: 3, redispatch: true, onResponseTimeout: false },
+    keepAlive: true,
+    slowStartMs: 0,
+    ...extra,
+  };
+}
+
+const noEdits = () => ({ add: [], set: [], remove: [] });
+
+export function frontend(id: string, port: number, extra: Partial<FrontendSnap> = {}): FrontendSnap {
+  const [namespace = 'default', name = id] = id.split('/');
+  return {
+    id,
+    namespace,
+    name,
+    mode: 'http',
+    bind: { address: HOST, port },
+    forwardFor: false,
+    via: false,
+    timeouts: { client: 30_000, httpRequest: 5_000, keepAlive: 5_000 },
+    rules: [],
+    requestHeaders: noEdits(),
+    responseHeaders: noEdits(),
+    ...extra,
+  };
+}
+
+export const body = (frontends: FrontendSnap[], backends: BackendSnap[]): SnapshotBody => ({
+  group: 'default',
+  frontends,
+  backends,
+});
+
+export interface SimpleResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on a fresh connection (agent: false), so tests see exactly what one client sees. */
+export function get(
+  port: number,
+  path = '/',
+  opts: {
+    method?: string;
+    headers?: http.OutgoingHttpHeaders;
+    body?: string;
+    agent?: http.Agent | false;
+  } = {},
+): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: HOST,
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: opts.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves when `fn` returns truthy, polling; rejects after `ms`. */
+export async function eventually<T>(fn: () => T | Promise<T>, ms = 2000, step = 10): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(step);
+  }
+}
