@@ -34,6 +34,8 @@ export interface DataplaneOptions {
   logger?: Logger;
   /** CA for wss://: PEM text, or a path to a PEM file. */
   tlsCa?: string;
+  /** Listen on this address instead of each frontend's bind.address (e.g. the pod IP). */
+  bindAddress?: string;
   /** Channel timings (tests shorten them). */
   channel?: Partial<ChannelTuning>;
 }
@@ -78,7 +80,7 @@ function readCa(tlsCa: string | undefined): string | undefined {
 
 export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane> {
   const log = (opts.logger ?? createLogger()).child({ nodeId: opts.nodeId, group: opts.group });
-  const engine = new Engine(log);
+  const engine = new Engine(log, opts.bindAddress ? { bindAddress: opts.bindAddress } : {});
   const stateDir = opts.stateDir;
   const applier = new Applier({
     engine,

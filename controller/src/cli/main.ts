@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where the last good snapshot is kept across restarts')
     .option('--admin <addr>', 'admin endpoint address', '127.0.0.1:9091')
     .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
+    .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
     .action(async (o) => {
       const logger = createLogger();
       const dp = await startDataplane({
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
         logger,
         ...(o.stateDir ? { stateDir: o.stateDir } : {}),
         ...(o.caFile ? { tlsCa: o.caFile } : {}),
+        ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}),
       });
       logger.info({ admin: dp.adminUrl }, 'dataplane started');
       runUntilSignal(() => dp.close());

@@ -33,10 +33,10 @@ export class ServerRuntime implements Candidate {
     return this.snap.port;
   }
 
-  /** Eligible for new traffic: ready (not drain/maintenance), weight > 0, below maxConnections. */
+  /** Eligible for new traffic: healthy, ready (not drain/maintenance), weight > 0, below maxConnections. */
   usable(): boolean {
     const s = this.snap;
-    if (s.state !== 'ready' || s.weight <= 0) return false;
+    if (!this.state.up || s.state !== 'ready' || s.weight <= 0) return false;
     return s.maxConnections === undefined || s.maxConnections <= 0 || this.state.active < s.maxConnections;
   }
 

@@ -18,8 +18,15 @@ export class Engine {
   private closed = false;
   appliedAt: Date | null = null;
 
-  constructor(private readonly log: Logger) {
-    this.listeners = new ListenerManager({ ref: this.ref, log });
+  /**
+   * `bindAddress` replaces every frontend's bind address on this dataplane (its pod IP, or one
+   * loopback address per dataplane when several run on one host).
+   */
+  constructor(
+    private readonly log: Logger,
+    opts: { bindAddress?: string } = {},
+  ) {
+    this.listeners = new ListenerManager({ ref: this.ref, log, ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}) });
   }
 
   get runtime(): Runtime {

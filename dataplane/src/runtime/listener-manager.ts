@@ -10,13 +10,13 @@ export class ListenerManager {
   private readonly active = new Map<string, Listener>();
   private readonly draining = new Set<Listener>();
 
-  constructor(private readonly deps: { ref: RuntimeRef; log: Logger }) {}
+  constructor(private readonly deps: { ref: RuntimeRef; log: Logger; bindAddress?: string }) {}
 
   /** Opens the binds `next` needs and the live set lacks. Throws LISTEN_FAILED, opening none. */
   async stage(next: Runtime): Promise<Listener[]> {
     const wanted = [...next.frontends.values()].filter((fe) => !this.active.has(fe.bindKey));
     const opened = wanted.map(
-      (fe) => new Listener(fe.bindKey, fe.snap.bind.address, fe.snap.bind.port, this.deps),
+      (fe) => new Listener(fe.bindKey, this.deps.bindAddress ?? fe.snap.bind.address, fe.snap.bind.port, this.deps),
     );
     const results = await Promise.allSettled(opened.map((l) => l.listen()));
     const failures = results.flatMap((r, i) =>

@@ -23,6 +23,13 @@ export const serverKey = (backendId: string, s: { name: string; address: string;
 export class ServerState implements CandidateState, Retirable {
   active = 0;
   rrCurrent = 0;
+  /**
+   * Health verdict, owned by the health checker (active and passive checks). A server without
+   * checks stays up. Carried across swaps with the rest of this object.
+   */
+  up = true;
+  /** When the server last came up (ms since epoch); slow start ramps its weight from here. */
+  upSince = 0;
   private keepAliveAgent: http.Agent | undefined;
   private closeAgent: http.Agent | undefined;
   private retired = false;
