@@ -21,6 +21,23 @@ export async function startBackend(name: string, host = '127.0.0.1', port = 0): 
     if (b.handler) return b.handler(req, res);
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('healthy\n');
+    if (url.pathname === '/stream') {
+      // A slow response: one chunk every 50ms for `ms` milliseconds, then a trailer line with the count.
+      const until = Date.now() + Number(url.searchParams.get('ms') ?? 1000);
+      let chunks = 0;
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name });
+      const tick = setInterval(() => {
+        if (Date.now() >= until) {
+          clearInterval(tick);
+          res.end(`end ${chunks}\n`);
+          return;
+        }
+        chunks++;
+        res.write(`chunk ${chunks}\n`);
+      }, 50);
+      res.on('close', () => clearInterval(tick));
+      return;
+    }
     const delay = Number(url.searchParams.get('delay') ?? 0);
     const send = () => res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name }).end(`${name}\n`);
     if (delay > 0) setTimeout(send, delay);
@@ -43,4 +60,25 @@ export async function startBackend(name: string, host = '127.0.0.1', port = 0): 
       server.close(() => resolve());
     });
   return b;
+}
+
+/** A TCP echo server (for L4 tests). */
+export async function startEchoServer(host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
+  const { createServer: createTcpServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createTcpServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    sock.pipe(sock);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -54,7 +54,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
   private readonly coalescer: Coalescer;
   private dirty = new Set<string>();
   private allDirty = false;
-  private watcher: FSWatcher | undefined;
+  private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private input: CompileInput = { resources: [], secrets: [], services: [], sourceDiagnostics: [] };
   private inputHash = '';
@@ -93,8 +93,8 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     await this.coalescer.close();
   }
 
@@ -137,23 +137,31 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     );
   }
 
-  private ensureWatcher(): void {
-    if (this.watcher || this.stopped) return;
-    try {
-      const w = watch(this.root, { recursive: true, persistent: false }, (_event, filename) => {
-        if (filename) this.dirty.add(path.join(this.root, filename.toString()));
-        else this.allDirty = true;
-        this.coalescer.trigger();
-      });
-      w.on('error', (err) => {
-        // Typically the directory was removed or replaced; the periodic rescan re-creates the watch.
-        this.log.warn({ err: err.message }, 'directory watch failed; relying on periodic rescan');
-        w.close();
-        if (this.watcher === w) this.watcher = undefined;
-      });
-      this.watcher = w;
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot watch directory; relying on periodic rescan');
+  /**
+   * One non-recursive watcher per directory that holds manifests (plus the root). Node 20's
+   * recursive fs.watch on Linux misses files replaced by rename — exactly how editors and
+   * ConfigMap mounts write — so directories are watched one by one.
+   */
+  private ensureWatcher(dirs: Iterable<string> = [this.root]): void {
+    if (this.stopped) return;
+    for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: false }, (_event, filename) => {
+          if (filename) this.dirty.add(path.join(dir, filename.toString()));
+          else this.allDirty = true;
+          this.coalescer.trigger();
+        });
+        w.on('error', (err) => {
+          // Typically the directory was removed or replaced; the periodic rescan re-creates the watch.
+          this.log.warn({ dir, err: err.message }, 'directory watch failed; relying on periodic rescan');
+          w.close();
+          if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+      } catch (err) {
+        this.log.warn({ dir, err: (err as Error).message }, 'cannot watch directory; relying on periodic rescan');
+      }
     }
   }
 
@@ -181,6 +189,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
       return;
     }
     this.store.delete(ROOT_BUCKET);
+    this.ensureWatcher([this.root, ...new Set([...found.keys()].map((f) => path.dirname(f)))]);
 
     for (const file of [...this.files.keys()]) {
       if (!found.has(file)) this.forget(file);
