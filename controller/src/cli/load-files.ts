@@ -5,6 +5,7 @@ import { ErrorCodes } from '../../../protocol/src/errors.js';
 import type { CompileInput } from '../compile/types.js';
 import { fileDiagnostic } from '../sources/diagnostics.js';
 import { walk } from '../sources/dir-walk.js';
+import { referencedFiles, resolveFileRefs, type FileContent } from '../sources/file-refs.js';
 import { parseManifestFile } from '../sources/parse-file.js';
 import { ResourceStore } from '../store/store.js';
 
@@ -23,5 +24,15 @@ export async function loadInput(paths: string[]): Promise<CompileInput> {
       store.set(file, parsed.ok ? parsed.records : [], parsed.diagnostics);
     }
   }
-  return store.build();
+  // certFile/keyFile/caFile are read the same way the directory source reads them.
+  const input = store.build();
+  const contents = new Map<string, FileContent>();
+  for (const file of referencedFiles(input)) {
+    try {
+      contents.set(file, { text: await readFile(file, 'utf8') });
+    } catch (err) {
+      contents.set(file, { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+    }
+  }
+  return contents.size > 0 ? resolveFileRefs(input, contents) : input;
 }

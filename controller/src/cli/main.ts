@@ -7,6 +7,7 @@ import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
 import { compileCommand } from './compile-command.js';
+import { importCommand } from './import/import-command.js';
 import { parseAddress } from './parse-address.js';
 import { quickstartCommand } from './quickstart-command.js';
 import { standaloneCommand } from './standalone-command.js';
@@ -146,6 +147,15 @@ export function buildProgram(): Command {
     .option('--summary', 'readable summary instead of JSON')
     .action(async (o) => {
       process.exitCode = await compileCommand(o.file, { group: o.group, summary: o.summary }, io);
+    });
+
+  program
+    .command('import')
+    .description('convert an haproxy.cfg into Bascule resources (YAML on stdout; what cannot be converted is listed on stderr)')
+    .argument('<file>', 'HAProxy configuration file')
+    .option('-n, --namespace <namespace>', 'namespace of the generated resources')
+    .action(async (file: string, o) => {
+      process.exitCode = await importCommand(file, { namespace: o.namespace }, io);
     });
 
   return program;

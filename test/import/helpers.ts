@@ -1,0 +1,36 @@
+// Shared by the import tests: fixture discovery and the controller's validation of a YAML text.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInput } from '../../controller/src/cli/load-files.js';
+import { compile } from '../../controller/src/compile/compile.js';
+import { referencedFiles, resolveFileRefs } from '../../controller/src/sources/file-refs.js';
+import { formatDiagnostic } from '../../controller/src/validate/diagnostic.js';
+
+export const FIXTURES = join(import.meta.dirname, 'fixtures');
+/** Stands in for every certificate file an imported config names (an HAProxy-style combined PEM). */
+export const TEST_PEM = join(FIXTURES, 'https-redirect', 'example.com.pem');
+const NOW = Date.parse('2030-01-01T00:00:00Z');
+
+export const fixtureCases = (): string[] =>
+  readdirSync(FIXTURES)
+    .filter((n) => existsSync(join(FIXTURES, n, 'haproxy.cfg')))
+    .sort();
+
+/**
+ * The controller's schema and semantic checks on a YAML text (what `bascule validate` runs),
+ * with certificate files resolved the way the directory source does, from the test PEM.
+ */
+export async function validateYaml(yaml: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-import-'));
+  try {
+    const file = join(dir, 'imported.yaml');
+    writeFileSync(file, yaml);
+    const base = await loadInput([file]);
+    const pem = readFileSync(TEST_PEM, 'utf8');
+    const input = resolveFileRefs(base, new Map(referencedFiles(base).map((f) => [f, { text: pem }])));
+    return compile({ ...input, now: NOW }).diagnostics.map(formatDiagnostic);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
