@@ -1,0 +1,52 @@
+// Golden tests: fixtures/<case>/input.yaml → snapshot.json and status.yaml.
+// Regenerate with UPDATE_GOLDEN=1 npm test, then review the diff.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { expect } from 'chai';
+import { stringify } from 'yaml';
+import { loadInput } from '../../controller/src/cli/load-files.js';
+import { compile } from '../../controller/src/compile/compile.js';
+import { checkConsistency } from '../../controller/src/snapshot/consistency.js';
+import { refKey } from '../../controller/src/validate/diagnostic.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+// Certificates in fixtures are checked against this instant, so expiry is deterministic.
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+
+function check(file: string, actual: string) {
+  if (UPDATE || !existsSync(file)) {
+    if (!UPDATE) throw new Error(`${relative(process.cwd(), file)} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
+    writeFileSync(file, actual);
+    return;
+  }
+  expect(actual, `${relative(process.cwd(), file)} differs (UPDATE_GOLDEN=1 to regenerate)`).to.equal(readFileSync(file, 'utf8'));
+}
+
+describe('golden: compile fixtures', () => {
+  for (const name of readdirSync(FIXTURES).sort()) {
+    it(name, async () => {
+      const dir = join(FIXTURES, name);
+      const input = await loadInput([join(dir, 'input.yaml')]);
+      const result = compile({ ...input, now: NOW });
+      for (const snap of Object.values(result.snapshots)) expect(checkConsistency(snap.body)).to.deep.equal([]);
+      const snapshots = Object.fromEntries(Object.entries(result.snapshots).map(([g, s]) => [g, { version: s.version, body: s.body }]));
+      check(join(dir, 'snapshot.json'), `${JSON.stringify(snapshots, null, 2)}\n`);
+      const rel = (f?: string) => (f ? relative(dir, f) : undefined);
+      const status = {
+        objects: result.objects.map((o) => ({
+          object: refKey(o.ref),
+          accepted: o.accepted,
+          resolvedRefs: o.resolvedRefs,
+          groups: o.groups,
+          ...(o.servingPrevious ? { servingPrevious: true } : {}),
+          diagnostics: o.diagnostics.map((d) => `${d.field || '-'}: ${d.message} (${d.code})`),
+        })),
+        fileDiagnostics: result.diagnostics
+          .filter((d) => d.object.kind === 'File')
+          .map((d) => `${rel(d.file)}:${d.line ?? '-'}: ${d.message} (${d.code})`),
+      };
+      check(join(dir, 'status.yaml'), stringify(status, { lineWidth: 0 }));
+    });
+  }
+});
