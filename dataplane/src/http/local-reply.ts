@@ -1,14 +1,21 @@
-// Responses the proxy writes itself: errors, deny, redirect. Short plain-text bodies that say
-// what happened and where ("... (backend default/web)").
+// Responses the proxy writes itself: errors, deny, redirect, limits. Short plain-text bodies that
+// say what happened and where ("... (backend default/web)").
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { flatten } from './headers.js';
+import type { Duplex } from 'node:stream';
 import type { HeaderList } from '../router/types.js';
+import type { LocalReply } from './admission.js';
+import { flatten } from './headers.js';
 
 export interface ReplyOptions {
   /** Close the connection after this response (draining, or unread request body). */
   close?: boolean;
   headers?: HeaderList;
 }
+
+export const statusText = (status: number): string => STATUS_CODES[status] ?? 'Unknown';
+
+export const textBody = (status: number, detail: string): string =>
+  `${status} ${statusText(status)}\n\n${detail}\n`;
 
 export function replyText(
   res: ServerResponse,
@@ -21,7 +28,7 @@ export function replyText(
     res.destroy();
     return;
   }
-  const body = `${status} ${STATUS_CODES[status] ?? 'Unknown'}\n\n${detail}\n`;
+  const body = textBody(status, detail);
   const headers: HeaderList = [
     ['Content-Type', 'text/plain; charset=utf-8'],
     ['Content-Length', String(Buffer.byteLength(body))],
@@ -43,4 +50,30 @@ export function replyRedirect(
     ...opts,
     headers: [['Location', location], ...(opts.headers ?? [])],
   });
+}
+
+/** A LocalReply on a ServerResponse; `close` adds to the reply's own need to close. */
+export function sendLocal(res: ServerResponse, r: LocalReply, close = false): void {
+  replyText(res, r.status, r.detail, {
+    close: close || r.close === true,
+    headers: r.headers ? [...r.headers] : [],
+  });
+}
+
+/**
+ * A LocalReply written straight to a socket that Node's HTTP server no longer drives (Upgrade
+ * requests, parse errors), then the connection is closed.
+ */
+export function writeRawReply(socket: Duplex, r: LocalReply, head = false): void {
+  if (socket.destroyed) return;
+  const body = textBody(r.status, r.detail);
+  const lines = [
+    `HTTP/1.1 ${r.status} ${statusText(r.status)}`,
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    ...(r.headers ?? []).map(([n, v]) => `${n}: ${v}`),
+    'Connection: close',
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
 }

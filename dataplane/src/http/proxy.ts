@@ -1,14 +1,27 @@
-// The HTTP engine: asks the router, then moves bytes. One Exchange per request; it captures the
-// runtime it started on and finishes there, whatever swaps happen meanwhile.
+// The HTTP engine: admission (framing checks the parser leaves to us, the frontend's rate
+// limit), the router's decision, then one Exchange per proxied request. An Exchange gets a server
+// slot (persistence, balancing, the backend queue), streams the request and the response without
+// buffering either, and retries what can safely be retried. It captures the runtime it started
+// on and finishes there, whatever swaps happen meanwhile.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
-import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import { observe } from '../health/passive.js';
+import {
+  lookupBinding,
+  persistRequestHeaders,
+  persistResponseHeaders,
+  rememberBinding,
+  type Binding,
+} from '../persistence/index.js';
+import type { Trace } from '../metrics/events.js';
+import type { AcquireFailure, BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
+import { framingProblem, rateLimited, routeReply } from './admission.js';
 import { addForwarded, endToEnd, flatten, hasHeader } from './headers.js';
-import { replyRedirect, replyText } from './local-reply.js';
+import { replyText, sendLocal } from './local-reply.js';
 import { originForm, requestHead } from './request-head.js';
 import {
   classify,
@@ -24,61 +37,71 @@ export interface HttpRequestContext {
   /** True when the client connection must close after this response (drain, mode change). */
   readonly closeAfter: () => boolean;
   readonly log: Logger;
+  /** Traffic observation for this request (stats, metrics, access log); absent: not observed. */
+  readonly trace?: Trace;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** RFC 9110 §9.2.2: methods a proxy may replay after a failure. */
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** Whether the request carries a body (RFC 9112 §6.3: only Transfer-Encoding or Content-Length frame one). */
-const hasBody = (req: IncomingMessage): boolean =>
+export const hasBody = (req: IncomingMessage): boolean =>
   req.headers['transfer-encoding'] !== undefined || (Number(req.headers['content-length']) || 0) > 0;
 
 /**
  * After answering without reading the request body, close rather than drain an upload of unknown
  * size. (`req.complete` alone is not enough: it is still false when 'request' fires.)
  */
-const unreadBody = (req: IncomingMessage): boolean => hasBody(req) && !req.complete;
+export const unreadBody = (req: IncomingMessage): boolean => hasBody(req) && !req.complete;
 
-export function handleRequest(ctx: HttpRequestContext, req: IncomingMessage, res: ServerResponse): void {
+/** HAProxy waits min(timeout connect, 1s) before retrying the same server ("turn-around" timer). */
+export const turnaroundMs = (connectMs: number): number => Math.min(connectMs > 0 ? connectMs : 1000, 1000);
+
+/**
+ * One request from a client. `expectContinue`: the client sent "Expect: 100-continue" and waits
+ * for a 100 before sending its body; it gets one only once a server asked for the body, and a
+ * request answered without a server never makes it upload anything.
+ */
+export function handleRequest(
+  ctx: HttpRequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue = false,
+): void {
   req.on('error', () => {}); // client aborts surface as res 'close'; never crash on them
   const fe = ctx.frontend;
-  const head = requestHead(req, fe.snap.bind.port);
-  const decision = fe.router.route(head);
-  const a = decision.action;
   // After a local answer an unread request body is not worth draining: close instead.
   const close = (): boolean => ctx.closeAfter() || unreadBody(req);
-  switch (a.type) {
-    case 'no-route':
-      return replyText(
-        res,
-        404,
-        `no rule matches this request and frontend ${fe.id} has no default backend`,
-        {
-          close: close(),
-        },
-      );
-    case 'deny':
-      return replyText(
-        res,
-        a.status,
-        a.body ?? `request denied by rule ${decision.rule} (frontend ${fe.id})`,
-        {
-          close: close(),
-        },
-      );
-    case 'redirect':
-      return replyRedirect(res, a.status, a.location, { close: close() });
-    case 'backend': {
-      const backend = ctx.runtime.backends.get(a.backend);
-      if (!backend) {
-        // The builder resolves every reference; reaching this is a bug, not a config problem.
-        ctx.log.error(
-          { frontend: fe.id, backend: a.backend },
-          'route names a backend missing from the runtime',
-        );
-        return replyText(res, 503, `backend ${a.backend} is not available`, { close: close() });
-      }
-      new Exchange(ctx, req, res, head, decision, backend).start();
-    }
+  const problem = framingProblem(req);
+  if (problem) return sendLocal(res, problem, true);
+  const head = requestHead(req, fe.snap.bind.port);
+  const limited = rateLimited(fe, head.sourceAddress);
+  if (limited) return sendLocal(res, limited, close());
+  const decision = fe.router.route(head);
+  const a = decision.action;
+  if (a.type !== 'backend') return sendLocal(res, routeReply(fe, decision)!, close());
+  const backend = ctx.runtime.backends.get(a.backend);
+  if (!backend) {
+    // The builder resolves every reference; reaching this is a bug, not a config problem.
+    ctx.log.error({ frontend: fe.id, backend: a.backend }, 'route names a backend missing from the runtime');
+    return replyText(res, 503, `backend ${a.backend} is not available`, { close: close() });
+  }
+  ctx.trace?.routed(backend.id);
+  new Exchange(ctx, req, res, head, decision, backend, expectContinue).start();
+}
+
+/** What the client is told when no server could be had. */
+export function acquireFailureText(backend: BackendRuntime, reason: AcquireFailure): string {
+  const id = backend.id;
+  switch (reason) {
+    case 'no-server':
+      return `no server is available to handle this request (backend ${id})`;
+    case 'queue-full':
+      return `every server is busy and the queue is full (backend ${id}, maxQueue ${backend.snap.maxQueue})`;
+    case 'queue-timeout':
+      return `every server stayed busy for ${backend.snap.timeouts.queue}ms (backend ${id}, timeouts.queue)`;
+    case 'unavailable':
+      return `backend ${id} is not available: ${backend.unavailableReason}`;
   }
 }
 
@@ -88,10 +111,16 @@ class Exchange {
   private readonly headers: string[];
   private readonly path: string;
   private readonly hasBody: boolean;
+  private readonly replayable: boolean;
+  private readonly binding: Binding;
   private upstream: ClientRequest | undefined;
+  private cancelWait: (() => void) | undefined;
   private clientGone = false;
   private bodyStarted = false;
-  private lastServer: ServerRuntime | undefined;
+  private continueSent = false;
+  /** Retry target when retries stay on the same server (redispatch off). */
+  private retryServer: ServerRuntime | undefined;
+  private lastFailure: { error: UpstreamError; server: ServerRuntime } | undefined;
 
   constructor(
     private readonly ctx: HttpRequestContext,
@@ -100,22 +129,29 @@ class Exchange {
     private readonly head: RequestHead,
     private readonly decision: RouteDecision,
     private readonly backend: BackendRuntime,
+    private readonly expectContinue: boolean,
   ) {
     this.retriesLeft = Math.max(0, backend.snap.retries.attempts);
     this.path = originForm(req.url ?? '/');
     this.hasBody = hasBody(req);
-    this.headers = flatten(this.requestHeaders());
+    this.replayable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
+    const e2e = endToEnd(req.rawHeaders);
+    this.binding = lookupBinding(backend, e2e, head.sourceAddress);
+    this.headers = flatten(this.requestHeaders(e2e));
     res.once('close', () => {
       if (res.writableFinished) return;
       this.clientGone = true;
+      this.cancelWait?.();
       this.upstream?.destroy();
     });
+    // The frontend's client timeout (socket inactivity) fires here instead of cutting the socket.
+    res.on('timeout', () => this.onClientIdle());
   }
 
-  private requestHeaders(): HeaderList {
+  private requestHeaders(e2e: HeaderList): HeaderList {
     const fe = this.ctx.frontend.snap;
     const req = this.req;
-    let h = endToEnd(req.rawHeaders);
+    let h = persistRequestHeaders(this.backend, e2e);
     if (fe.forwardFor) {
       h = addForwarded(h, {
         clientAddress: this.head.sourceAddress,
@@ -125,7 +161,7 @@ class Exchange {
       });
     }
     h = applyHeaderEdits(h, this.decision.requestHeaders);
-    if (fe.via) h.push(['Via', `${req.httpVersion} bascule`]);
+    if (fe.via) h = [...h, ['Via', `${req.httpVersion} bascule`]];
     // Node has already de-chunked the body; ask it to chunk again (never send an unframed body).
     if (req.headers['transfer-encoding'] !== undefined) h.push(['Transfer-Encoding', 'chunked']);
     if (!hasHeader(h, 'host')) h.push(['Host', this.head.host || 'localhost']); // HTTP/1.0 clients
@@ -133,26 +169,53 @@ class Exchange {
   }
 
   start(): void {
-    const server = this.pickServer();
-    if (!server) {
-      this.reply(503, `no server is available to handle this request (backend ${this.backend.id})`);
-      return;
-    }
-    this.send(server);
+    this.acquire();
   }
 
-  private pickServer(): ServerRuntime | undefined {
-    const redispatch = this.backend.snap.retries.redispatch;
-    if (this.lastServer && !redispatch && this.lastServer.usable()) return this.lastServer;
-    const fresh = this.backend.pick(this.head, this.tried);
-    // Every usable server already failed once: try them again rather than give up early.
-    return fresh ?? (this.tried.size > 0 ? this.backend.pick(this.head) : undefined);
+  private acquire(): void {
+    const preferred = this.retryServer ?? this.binding.preferred;
+    const exclude = this.retryServer ? undefined : this.tried.size > 0 ? this.tried : undefined;
+    let answered = false;
+    const cancel = this.backend.acquire(
+      { ctx: this.head, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },
+      (r) => {
+        answered = true;
+        this.cancelWait = undefined;
+        this.ctx.trace?.dequeued();
+        if (r.ok) return this.dispatch(r.server);
+        if (this.clientGone) return;
+        const last = this.lastFailure;
+        if (last && r.reason === 'no-server') return this.fail(last.error, last.server);
+        this.reply(503, acquireFailureText(this.backend, r.reason));
+      },
+    );
+    if (!answered) {
+      this.cancelWait = cancel; // waiting in the queue
+      this.ctx.trace?.queued();
+    }
+  }
+
+  /** Sends to `server`, after HAProxy's turn-around pause when it is the one that just failed. */
+  private dispatch(server: ServerRuntime): void {
+    if (this.clientGone) {
+      this.backend.end(server);
+      return;
+    }
+    if (this.lastFailure?.server !== server) return this.send(server);
+    const t = setTimeout(() => {
+      this.cancelWait = undefined;
+      if (this.clientGone) this.backend.end(server);
+      else this.send(server);
+    }, turnaroundMs(this.backend.snap.timeouts.connect));
+    this.cancelWait = () => {
+      clearTimeout(t);
+      this.backend.end(server);
+    };
   }
 
   private send(server: ServerRuntime): void {
+    this.ctx.trace?.attempt(server);
     const { snap } = this.backend;
-    this.lastServer = server;
-    this.backend.begin(server);
     let released = false;
     let connected = false;
     let connectTimer: NodeJS.Timeout | undefined;
@@ -169,10 +232,15 @@ class Exchange {
 
     const onConnected = (): void => {
       connected = true;
+      this.ctx.trace?.connected();
       if (connectTimer) clearTimeout(connectTimer);
       if (snap.timeouts.server > 0)
         up.setTimeout(snap.timeouts.server, () => up.destroy(serverTimeout(snap.timeouts.server)));
       if (this.clientGone) return;
+      if (!this.hasBody) {
+        up.end();
+        return;
+      }
       this.bodyStarted = true;
       this.req.pipe(up); // backpressure both ways; ends `up` when the body is complete
     };
@@ -185,6 +253,11 @@ class Exchange {
         );
       }
       socket.once('connect', onConnected);
+    });
+    up.on('continue', () => {
+      if (!this.expectContinue || this.continueSent || this.clientGone || this.res.headersSent) return;
+      this.continueSent = true;
+      this.res.writeContinue();
     });
     up.on('response', (upRes) => this.onResponse(upRes, server));
     up.on('error', (err) => this.onError(classify(err, connected), up, server));
@@ -199,14 +272,20 @@ class Exchange {
 
   private onResponse(upRes: IncomingMessage, server: ServerRuntime): void {
     upRes.on('error', () => {}); // handled through pipeline below
+    observe(server, upRes.statusCode ?? 0); // passive health checks
+    this.ctx.trace?.response(upRes.statusCode ?? 0);
     if (this.clientGone) {
       upRes.destroy();
       return;
     }
     let h = endToEnd(upRes.rawHeaders);
+    h = persistResponseHeaders(this.backend, h, server, this.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
-    if (this.ctx.frontend.snap.via) h.push(['Via', `${upRes.httpVersion} bascule`]);
-    if (this.ctx.closeAfter()) h.push(['Connection', 'close']);
+    if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${upRes.httpVersion} bascule`]];
+    // A client still holding its body back (no 100 sent) cannot reuse this connection.
+    const held = this.expectContinue && !this.continueSent && !this.req.complete;
+    if (this.ctx.closeAfter() || held) h = [...h, ['Connection', 'close']];
+    rememberBinding(this.backend, this.head.sourceAddress, server);
     try {
       this.res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(h));
     } catch (err) {
@@ -221,6 +300,7 @@ class Exchange {
     }
     pipeline(upRes, this.res, (err) => {
       if (err && !this.clientGone) {
+        this.ctx.trace?.failed('protocol');
         this.ctx.log.debug(
           { backend: this.backend.id, server: server.name, err: err.message },
           'response stream ended early',
@@ -229,31 +309,59 @@ class Exchange {
     });
   }
 
+  /**
+   * Which failures may be replayed (HAProxy retries / retry-on): a connect failure before any
+   * body byte was consumed; a kept-alive socket the server had closed; an empty response (the
+   * server closed without answering) or, with retries.onResponseTimeout, a response timeout —
+   * the last two only for idempotent requests without a body (RFC 9110 §9.2.2).
+   */
+  private canReplay(e: UpstreamError, up: ClientRequest): { ok: boolean; stale: boolean } {
+    const stale = up.reusedSocket && isStaleReuse(e) && this.replayable;
+    if (stale) return { ok: true, stale };
+    switch (e.kind) {
+      case 'connect':
+        return { ok: !this.bodyStarted || !this.hasBody, stale };
+      case 'protocol':
+        return { ok: isStaleReuse(e) && this.replayable, stale }; // empty response
+      case 'timeout':
+        return { ok: this.backend.snap.retries.onResponseTimeout && this.replayable, stale };
+    }
+  }
+
   private onError(e: UpstreamError, up: ClientRequest, server: ServerRuntime): void {
     if (this.clientGone) return;
+    observe(server, e); // passive health checks
+    this.ctx.trace?.failed(e.kind);
     if (this.res.headersSent) {
       // Mid-response failure: the client must see a truncated message, not a clean end.
       this.res.destroy();
       return;
     }
-    const staleReuse =
-      up.reusedSocket && isStaleReuse(e) && IDEMPOTENT.has(this.req.method ?? '') && !this.hasBody;
-    const replayable = e.kind === 'connect' ? !this.bodyStarted || !this.hasBody : staleReuse;
+    const { ok, stale } = this.canReplay(e, up);
     const log = {
       backend: this.backend.id,
       server: server.name,
       address: `${server.address}:${server.port}`,
       err: e.message,
     };
-    if (replayable && this.retriesLeft > 0) {
+    if (ok && this.retriesLeft > 0) {
       this.retriesLeft--;
-      if (!staleReuse) this.tried.add(server);
       this.req.unpipe(up);
       this.ctx.log.debug(log, 'upstream attempt failed; retrying');
-      const next = this.pickServer();
-      if (next) return this.send(next);
+      if (!stale) {
+        this.lastFailure = { error: e, server };
+        if (this.backend.snap.retries.redispatch) {
+          this.tried.add(server);
+          this.retryServer = undefined;
+        } else this.retryServer = server;
+      }
+      return this.acquire();
     }
     this.ctx.log.warn(log, 'upstream request failed');
+    this.fail(e, server);
+  }
+
+  private fail(e: UpstreamError, server: ServerRuntime): void {
     const where = `server ${server.name} (${server.address}:${server.port}), backend ${this.backend.id}`;
     if (e.kind === 'connect')
       this.reply(
@@ -261,7 +369,40 @@ class Exchange {
         `could not connect to a server of backend ${this.backend.id} (last: ${where}: ${e.message})`,
       );
     else if (e.kind === 'timeout') this.reply(504, `server did not answer in time: ${where}`);
+    else if (isStaleReuse(e)) this.reply(502, `server closed the connection without answering: ${where}`);
     else this.reply(502, `bad answer from ${where}: ${e.message}`);
+  }
+
+  /**
+   * The client socket was idle for the frontend's client timeout. HAProxy applies it only while
+   * the client is expected to send (request body) or to read (response): a stalled upload gets
+   * 408, a client that stopped reading is cut. While the request waits for a slot, a connection
+   * or the server's answer, the queue/connect/server timeouts apply instead.
+   */
+  private onClientIdle(): void {
+    if (this.clientGone) return;
+    const res = this.res;
+    if (res.headersSent) {
+      // Cut when the client is expected to act: read what we have for it, or send the rest of
+      // its body. Otherwise it is the server that is silent (timeouts.server applies).
+      if (res.writableLength > 0 || res.writableNeedDrain || (this.bodyStarted && !this.req.complete)) {
+        this.clientGone = true;
+        this.upstream?.destroy();
+        res.destroy();
+      }
+      return;
+    }
+    if (!this.bodyStarted || this.req.complete) return;
+    this.upstream?.destroy();
+    this.clientGone = true; // nothing more goes upstream
+    replyText(
+      res,
+      408,
+      `request body not received in time (frontend ${this.ctx.frontend.id}, timeouts.client)`,
+      {
+        close: true,
+      },
+    );
   }
 
   private reply(status: number, detail: string): void {

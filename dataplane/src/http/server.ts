@@ -1,24 +1,27 @@
 // The per-listener HTTP/1.1 server. It never listens itself: the listener hands it accepted
 // sockets (emit('connection')), which is what lets one bind switch routers or even modes
 // without closing its socket.
-import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+//
+// Malformed requests never reach a handler: Node's llhttp parser (strict mode) refuses bad
+// request lines, invalid header names and values, conflicting or repeated Content-Length,
+// Transfer-Encoding with Content-Length, and oversized heads; each gets 400 with a short body
+// and the connection is closed (HAProxy answers 400 to all of these, oversized heads included).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { writeRawReply } from './local-reply.js';
 
 /** Bounded request heads (Node's default is 16 KiB too; state it so it cannot drift). */
 export const MAX_HEADER_SIZE = 16 * 1024;
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-function rawReply(socket: Duplex, status: number, detail: string): void {
-  const body = `${status} ${STATUS_CODES[status]}\n\n${detail}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+export interface HttpHandlers {
+  /** A request; `expectContinue` when the client waits for "100 Continue" before its body. */
+  request(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void;
+  /** An Upgrade request (WebSocket): the socket is the handler's from now on. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
-export function createHttpServer(onRequest: RequestHandler): http.Server {
+export function createHttpServer(handlers: HttpHandlers): http.Server {
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_SIZE,
@@ -28,9 +31,15 @@ export function createHttpServer(onRequest: RequestHandler): http.Server {
       headersTimeout: 10_000,
       keepAliveTimeout: 5_000,
       connectionsCheckingInterval: 1_000,
-      requireHostHeader: true,
+      requireHostHeader: false, // checked in admission.ts, for a clear 400 body
     },
-    onRequest,
+    (req, res) => handlers.request(req, res, false),
+  );
+  // Without this listener Node would answer "100 Continue" itself, before we know whether the
+  // request will be proxied at all.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handlers.request(req, res, true));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    handlers.upgrade(req, socket, head),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // Node's own pattern: answer only if nothing was written on this connection yet.
@@ -39,13 +48,23 @@ export function createHttpServer(onRequest: RequestHandler): http.Server {
       socket.destroy();
       return;
     }
-    if (err.code === 'HPE_HEADER_OVERFLOW') rawReply(socket, 431, 'request head too large');
+    if (err.code === 'HPE_HEADER_OVERFLOW')
+      writeRawReply(socket, {
+        status: 400,
+        detail: `malformed HTTP request: request head larger than ${MAX_HEADER_SIZE} bytes`,
+      });
     else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
-      rawReply(socket, 408, 'request head not received in time');
-    else rawReply(socket, 400, 'malformed HTTP request');
+      writeRawReply(socket, {
+        status: 408,
+        detail: 'request head not received in time (timeouts.httpRequest)',
+      });
+    else {
+      const reason = (err as { reason?: string }).reason;
+      writeRawReply(socket, { status: 400, detail: `malformed HTTP request${reason ? `: ${reason}` : ''}` });
+    }
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
-    rawReply(socket, 405, 'CONNECT is not supported'),
+    writeRawReply(socket, { status: 405, detail: 'CONNECT is not supported' }),
   );
   // The server never calls listen(), so start Node's connection tracking (which enforces
   // headersTimeout) the way listen() would.

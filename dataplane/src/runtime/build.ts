@@ -22,34 +22,20 @@ function buildBackend(b: Readonly<BackendSnap>, scope: StateScope, log: Logger):
       throw buildError(`backend ${b.id}: duplicate server name ${JSON.stringify(s.name)}`);
     names.add(s.name);
     const key = serverKey(b.id, s);
-    return new ServerRuntime(key, b.id, s, scope.server(key), b.keepAlive);
+    return new ServerRuntime(key, b.id, s, scope.server(key), b.keepAlive, b.slowStartMs);
   });
-  unsupportedBackendFeatures(b, log);
   // Plaintext to a server that expects TLS would leak traffic: refuse to use it instead.
   const unavailable = b.tls ? 'upstream TLS is not implemented in this dataplane yet' : undefined;
   if (unavailable)
     warnOnce(log, `backend-tls:${b.id}`, { backend: b.id }, `backend ${b.id}: ${unavailable}; answering 503`);
-  return new BackendRuntime(b, servers, createBalancer(b, log), scope.backend(b.id), unavailable);
-}
-
-function unsupportedBackendFeatures(b: Readonly<BackendSnap>, log: Logger): void {
-  const missing: string[] = [];
-  if (b.health) missing.push('health checks');
-  if (b.persistence) missing.push('persistence');
-  if (b.maxQueue !== undefined) missing.push('maxQueue (no queueing: a full server is skipped)');
-  if (b.slowStartMs > 0) missing.push('slowStart');
-  for (const m of missing)
-    warnOnce(
-      log,
-      `backend:${b.id}:${m}`,
-      { backend: b.id },
-      `backend ${b.id}: ${m} not implemented yet; ignored`,
-    );
+  const members = servers.map((s) => ({ name: s.name, key: s.key, weight: s.staticWeight }));
+  return new BackendRuntime(b, servers, createBalancer(b, log, members), scope.backend(b.id), unavailable);
 }
 
 function buildFrontend(
   f: Readonly<FrontendSnap>,
   backends: ReadonlyMap<string, BackendRuntime>,
+  scope: StateScope,
   log: Logger,
 ): FrontendRuntime | undefined {
   const key = bindKey(f.bind.address, f.bind.port);
@@ -63,21 +49,6 @@ function buildFrontend(
     );
     return undefined;
   }
-  if (f.rateLimit)
-    warnOnce(
-      log,
-      `fe-rl:${f.id}`,
-      { frontend: f.id },
-      `frontend ${f.id}: rateLimit not implemented yet; ignored`,
-    );
-  if (f.connectionLimit)
-    warnOnce(
-      log,
-      `fe-cl:${f.id}`,
-      { frontend: f.id },
-      `frontend ${f.id}: connectionLimit not implemented yet; ignored`,
-    );
-
   const ref = (id: string | undefined, where: string): void => {
     if (id !== undefined && !backends.has(id))
       throw buildError(`frontend ${f.id} ${where} references unknown backend ${id}`);
@@ -93,7 +64,7 @@ function buildFrontend(
         `frontend ${f.id}: rules on a tcp frontend are not implemented yet; using defaultBackend`,
       );
     const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
-    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend });
+    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend, state: scope.frontend(f.id) });
   }
   for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
   let router;
@@ -102,7 +73,7 @@ function buildFrontend(
   } catch (err) {
     throw buildError((err as Error).message, err);
   }
-  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router });
+  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router, state: scope.frontend(f.id) });
 }
 
 export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
@@ -116,7 +87,7 @@ export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger)
   for (const f of snapshot.body.frontends) {
     if (ids.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
     ids.add(f.id);
-    const fr = buildFrontend(f, backends, log);
+    const fr = buildFrontend(f, backends, scope, log);
     if (!fr) continue;
     const other = frontends.get(fr.bindKey);
     if (other) throw buildError(`frontends ${other.id} and ${f.id} both bind ${fr.bindKey}`);

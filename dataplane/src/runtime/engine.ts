@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
 import { shortVersion, type Snapshot } from '../../../protocol/src/index.js';
+import type { TrafficEvents } from '../metrics/events.js';
 import { buildRuntime } from './build.js';
 import type { ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
@@ -17,6 +18,8 @@ export class Engine {
   private applying = false;
   private closed = false;
   appliedAt: Date | null = null;
+  /** Runs synchronously right after each swap (health checks sync with the new server set). */
+  private readonly onSwap: ((next: Runtime) => void) | undefined;
 
   /**
    * `bindAddress` replaces every frontend's bind address on this dataplane (its pod IP, or one
@@ -24,9 +27,15 @@ export class Engine {
    */
   constructor(
     private readonly log: Logger,
-    opts: { bindAddress?: string } = {},
+    opts: { bindAddress?: string; onSwap?: (next: Runtime) => void; events?: TrafficEvents } = {},
   ) {
-    this.listeners = new ListenerManager({ ref: this.ref, log, ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}) });
+    this.onSwap = opts.onSwap;
+    this.listeners = new ListenerManager({
+      ref: this.ref,
+      log,
+      ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+      ...(opts.events ? { events: opts.events } : {}), // traffic observation (metrics/events.ts)
+    });
   }
 
   get runtime(): Runtime {
@@ -76,6 +85,9 @@ export class Engine {
       this.ref.current = next;
       this.listeners.commit(next, staged);
       scope.commit();
+      this.onSwap?.(next);
+      // Limits may have grown and servers appeared: offer the new capacity to queued requests.
+      for (const b of next.backends.values()) b.activate();
       this.appliedAt = new Date();
       this.log.info(
         {

@@ -3,14 +3,14 @@
 // drain after it.
 import type { Logger } from 'pino';
 import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
-import { Listener, type ListenerInfo } from './listener.js';
-import type { Runtime, RuntimeRef } from './types.js';
+import { Listener, type ListenerDeps, type ListenerInfo } from './listener.js';
+import type { Runtime } from './types.js';
 
 export class ListenerManager {
   private readonly active = new Map<string, Listener>();
   private readonly draining = new Set<Listener>();
 
-  constructor(private readonly deps: { ref: RuntimeRef; log: Logger; bindAddress?: string }) {}
+  constructor(private readonly deps: ListenerDeps & { bindAddress?: string }) {}
 
   /** Opens the binds `next` needs and the live set lacks. Throws LISTEN_FAILED, opening none. */
   async stage(next: Runtime): Promise<Listener[]> {

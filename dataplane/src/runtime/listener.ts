@@ -1,16 +1,30 @@
 // One bound address:port. It owns a single net.Server for its whole life and, for every accepted
 // socket, reads the CURRENT frontend for its bind (through the runtime reference) and dispatches:
 // http → this listener's http.Server, tcp → the L4 proxy. Swaps never rebind an unchanged bind.
+//
+// Connection limits live here: the frontend's maxConnections (excess connections are accepted
+// but held, unread, until a slot frees — HAProxy leaves them in the kernel backlog, to the same
+// effect) and connectionLimit.perSource (HTTP: the connection's requests get `status` and it
+// closes; TCP: it is closed at once).
 import type http from 'node:http';
 import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { connectionLimited } from '../http/admission.js';
+import { displayAddress } from '../http/headers.js';
+import { sendLocal, writeRawReply } from '../http/local-reply.js';
 import { handleRequest } from '../http/proxy.js';
 import { configureHttpServer, createHttpServer } from '../http/server.js';
+import { handleUpgrade } from '../http/upgrade.js';
+import type { TrafficEvents } from '../metrics/events.js';
 import { proxyTcp } from '../tcp/proxy.js';
 import type { HttpFrontendRuntime, Runtime, RuntimeRef } from './types.js';
 
 export type ListenerPhase = 'staged' | 'active' | 'draining' | 'closed';
+
+/** Connections held past maxConnections; beyond this many more are refused outright. */
+export const MAX_HELD_CONNECTIONS = 4096;
 
 export interface ListenerInfo {
   bind: string;
@@ -20,6 +34,8 @@ export interface ListenerInfo {
   frontend: string | null;
   mode: 'http' | 'tcp' | null;
   connections: number;
+  /** Accepted connections waiting for a slot (maxConnections). */
+  held: number;
 }
 
 interface Conn {
@@ -28,11 +44,17 @@ interface Conn {
   inflight: number;
   /** Close once idle: the bind left http mode while this connection was open. */
   closing: boolean;
+  /** Upgraded (WebSocket): a tunnel that runs to its natural end, like a TCP session. */
+  tunnel: boolean;
+  /** Over connectionLimit.perSource: every request gets the limit's status, then it closes. */
+  limited: HttpFrontendRuntime | undefined;
 }
 
 export interface ListenerDeps {
   readonly ref: RuntimeRef;
   readonly log: Logger;
+  /** Traffic observation: one trace per request/session (stats, metrics, access log). */
+  readonly events?: TrafficEvents;
 }
 
 /** FIN once queued bytes are flushed, then release the socket. */
@@ -48,6 +70,9 @@ export class Listener {
   private phase: ListenerPhase = 'staged';
   /** Sockets accepted between listen() and the swap; dispatched (or dropped) when it settles. */
   private held: net.Socket[] = [];
+  /** Sockets accepted past maxConnections, waiting (unread) for a slot. */
+  private waiting: net.Socket[] = [];
+  private readonly waitingClose = new Map<net.Socket, () => void>();
   private readonly conns = new Map<net.Socket, Conn>();
   /** The http binding to finish requests on once the bind is no longer http (or is removed). */
   private lastHttp: { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined;
@@ -92,33 +117,34 @@ export class Listener {
   configure(runtime: Runtime): void {
     const fe = runtime.frontends.get(this.key);
     if (!fe) return; // removed: the manager drains this listener
-    this.server.maxConnections =
-      fe.snap.maxConnections && fe.snap.maxConnections > 0 ? fe.snap.maxConnections : 0;
     if (fe.mode === 'http') {
       configureHttpServer(this.httpServer(), fe.snap);
       this.lastHttp = { runtime, frontend: fe };
-      return;
+    } else {
+      // http → tcp on the same bind: new sockets go to the TCP proxy; open http ones drain.
+      for (const [socket, conn] of this.conns) {
+        if (conn.mode !== 'http' || conn.tunnel) continue;
+        conn.closing = true;
+        if (conn.inflight === 0) closeGracefully(socket);
+      }
     }
-    // http → tcp on the same bind: new sockets go to the TCP proxy; open http ones drain.
-    for (const [socket, conn] of this.conns) {
-      if (conn.mode !== 'http') continue;
-      conn.closing = true;
-      if (conn.inflight === 0) closeGracefully(socket);
-    }
+    this.admitWaiting(); // maxConnections may have grown
   }
 
   /**
    * Stop accepting (the port is released now), close idle keep-alive connections, let active
-   * requests finish with "Connection: close" and TCP sessions run to their natural end.
+   * requests finish with "Connection: close" and TCP sessions and tunnels run to their natural end.
    */
   drain(): Promise<void> {
     if (this.phase === 'closed') return Promise.resolve();
     this.phase = 'draining';
     this.server.close();
-    for (const s of this.held) s.destroy();
+    for (const s of [...this.held, ...this.waiting]) s.destroy();
     this.held = [];
+    this.waiting = [];
+    this.waitingClose.clear();
     for (const [socket, conn] of this.conns)
-      if (conn.mode === 'http' && conn.inflight === 0) closeGracefully(socket);
+      if (conn.mode === 'http' && !conn.tunnel && conn.inflight === 0) closeGracefully(socket);
     return new Promise((resolve) => {
       this.drained = resolve;
       this.maybeClosed();
@@ -129,8 +155,10 @@ export class Listener {
   destroy(): void {
     this.phase = 'draining';
     this.server.close();
-    for (const s of this.held) s.destroy();
+    for (const s of [...this.held, ...this.waiting]) s.destroy();
     this.held = [];
+    this.waiting = [];
+    this.waitingClose.clear();
     for (const socket of this.conns.keys()) socket.destroy();
     this.maybeClosed();
   }
@@ -146,6 +174,7 @@ export class Listener {
       frontend: live ? fe.id : null,
       mode: live ? fe.mode : null,
       connections: this.conns.size,
+      held: this.waiting.length,
     };
   }
 
@@ -156,14 +185,34 @@ export class Listener {
     this.drained?.();
   }
 
-  private track(socket: net.Socket, mode: Conn['mode']): Conn {
-    const conn: Conn = { mode, inflight: 0, closing: false };
+  private track(socket: net.Socket, conn: Conn, release?: () => void): void {
     this.conns.set(socket, conn);
     socket.once('close', () => {
       this.conns.delete(socket);
+      release?.();
+      this.admitWaiting();
       this.maybeClosed();
     });
-    return conn;
+  }
+
+  private maxConnections(): number {
+    const fe = this.deps.ref.current.frontends.get(this.key);
+    const max = fe?.snap.maxConnections;
+    return max !== undefined && max > 0 ? max : Infinity;
+  }
+
+  /** Serve held connections while there is room (oldest first). */
+  private admitWaiting(): void {
+    if (this.phase !== 'active') return;
+    const max = this.maxConnections();
+    while (this.waiting.length > 0 && this.conns.size < max) {
+      const s = this.waiting.shift()!;
+      const onClose = this.waitingClose.get(s);
+      this.waitingClose.delete(s);
+      if (onClose) s.off('close', onClose);
+      if (s.destroyed) continue;
+      this.dispatch(s, true);
+    }
   }
 
   private onConnection(socket: net.Socket): void {
@@ -172,19 +221,70 @@ export class Listener {
       this.held.push(socket);
       return;
     }
-    const runtime = this.deps.ref.current;
-    const fe = runtime.frontends.get(this.key);
-    if (this.phase !== 'active' || !fe) {
+    if (this.phase !== 'active') {
       socket.destroy();
       return;
     }
-    if (fe.mode === 'tcp') {
-      this.track(socket, 'tcp');
-      proxyTcp(socket, fe, this.deps.log);
+    if (this.conns.size >= this.maxConnections() || this.waiting.length > 0) {
+      if (this.waiting.length >= MAX_HELD_CONNECTIONS) {
+        socket.destroy();
+        return;
+      }
+      socket.on('error', () => {});
+      socket.pause();
+      const onClose = (): void => {
+        this.waitingClose.delete(socket);
+        const i = this.waiting.indexOf(socket);
+        if (i >= 0) this.waiting.splice(i, 1);
+      };
+      socket.once('close', onClose);
+      this.waitingClose.set(socket, onClose);
+      this.waiting.push(socket);
+      this.admitWaiting();
       return;
     }
-    this.track(socket, 'http');
+    this.dispatch(socket, false);
+  }
+
+  private dispatch(socket: net.Socket, paused: boolean): void {
+    const runtime = this.deps.ref.current;
+    const fe = runtime.frontends.get(this.key);
+    if (!fe) {
+      socket.destroy();
+      return;
+    }
+    const source = displayAddress(socket.remoteAddress);
+    const perSource = fe.snap.connectionLimit?.perSource;
+    let release: (() => void) | undefined;
+    let over = false;
+    if (perSource !== undefined) {
+      if (fe.state.connections.tryAcquire(source, perSource)) {
+        const state = fe.state;
+        release = () => state.connections.release(source);
+      } else over = true;
+    }
+    if (fe.mode === 'tcp') {
+      if (over) {
+        this.deps.log.debug({ frontend: fe.id, source }, 'tcp connection over the per-client limit; closed');
+        this.deps.events?.tcp(socket, fe.id, runtime.version).local('PR');
+        socket.destroy();
+        return;
+      }
+      this.track(
+        socket,
+        { mode: 'tcp', inflight: 0, closing: false, tunnel: false, limited: undefined },
+        release,
+      );
+      proxyTcp(socket, fe, this.deps.log, this.deps.events?.tcp(socket, fe.id, runtime.version));
+      return;
+    }
+    this.track(
+      socket,
+      { mode: 'http', inflight: 0, closing: false, tunnel: false, limited: over ? fe : undefined },
+      release,
+    );
     this.httpServer().emit('connection', socket);
+    if (paused) socket.resume(); // after the parser took the socket, or bytes would be lost
   }
 
   private mustClose(conn: Conn): boolean {
@@ -192,34 +292,79 @@ export class Listener {
   }
 
   private httpServer(): http.Server {
-    this.http ??= createHttpServer((req, res) => this.onRequest(req, res));
+    this.http ??= createHttpServer({
+      request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
+      upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
+    });
     return this.http;
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  /** The runtime and frontend a new request on this bind runs on (undefined: refuse it). */
+  private binding(conn: Conn): { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined {
+    const runtime = this.deps.ref.current;
+    const fe = runtime.frontends.get(this.key);
+    if (fe?.mode === 'http') return { runtime, frontend: fe };
+    // The bind went tcp or away after this keep-alive connection was accepted.
+    conn.closing = true;
+    return this.lastHttp;
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
     const socket = req.socket;
-    const conn = this.conns.get(socket) ?? { mode: 'http' as const, inflight: 0, closing: true };
+    const conn = this.conns.get(socket) ?? {
+      mode: 'http' as const,
+      inflight: 0,
+      closing: true,
+      tunnel: false,
+      limited: undefined,
+    };
     conn.inflight++;
     res.once('close', () => {
       conn.inflight--;
       if (conn.inflight === 0 && this.mustClose(conn)) closeGracefully(socket);
     });
+    if (conn.limited) {
+      req.on('error', () => {});
+      this.deps.events?.http(req, res, conn.limited.id, this.deps.ref.current.version).local('PR');
+      sendLocal(res, connectionLimited(conn.limited, displayAddress(socket.remoteAddress)), true);
+      return;
+    }
     // Capture the router at request start; this request finishes on it.
-    let runtime = this.deps.ref.current;
-    let fe = runtime.frontends.get(this.key);
-    if (fe?.mode !== 'http') {
-      // The bind went tcp or away after this keep-alive connection was accepted.
-      if (!this.lastHttp) {
-        res.destroy();
-        return;
-      }
-      ({ runtime, frontend: fe } = this.lastHttp);
-      conn.closing = true;
+    const b = this.binding(conn);
+    if (!b) {
+      res.destroy();
+      return;
     }
     handleRequest(
-      { runtime, frontend: fe, closeAfter: () => this.mustClose(conn), log: this.deps.log },
+      {
+        runtime: b.runtime,
+        frontend: b.frontend,
+        closeAfter: () => this.mustClose(conn),
+        log: this.deps.log,
+        trace: this.deps.events?.http(req, res, b.frontend.id, b.runtime.version),
+      },
       req,
       res,
+      expectContinue,
     );
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const conn = this.conns.get(socket as net.Socket);
+    if (conn) conn.tunnel = true;
+    if (conn?.limited) {
+      socket.on('error', () => {});
+      const limited = connectionLimited(conn.limited, displayAddress(req.socket.remoteAddress));
+      this.deps.events?.upgrade(req, conn.limited.id, this.deps.ref.current.version).reply(limited.status);
+      writeRawReply(socket, limited);
+      return;
+    }
+    const b = conn ? this.binding(conn) : undefined;
+    if (!b || this.phase !== 'active') {
+      socket.destroy();
+      return;
+    }
+    const trace = this.deps.events?.upgrade(req, b.frontend.id, b.runtime.version);
+    handleUpgrade({ runtime: b.runtime, frontend: b.frontend, log: this.deps.log, trace }, req, socket, head);
   }
 }

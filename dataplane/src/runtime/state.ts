@@ -6,9 +6,18 @@
 //
 // Builds are speculative (a listen can still fail after the build), so a build works in a
 // StateScope: it sees live objects, creates new ones privately, and only commit() makes the new
-// set live and retires the rest. Later: health, persistence tables, rate-limit counters.
+// set live and retires the rest.
+//
+// What lives here: per server, in-flight counts, balancing positions, health verdict and
+// connection pools; per backend, the wait queue and the source-persistence table; per frontend,
+// the rate-limit counters and per-client connection counts.
 import http from 'node:http';
 import type { CandidateState } from '../balance/balancer.js';
+import type { BackendRuntime } from './backend.js';
+import { ConnectionCounter } from '../limits/connections.js';
+import { RateLimiter } from '../limits/rate-limit.js';
+import { StickTable } from '../persistence/stick-table.js';
+import { WaitQueue } from './queue.js';
 
 /** Idle upstream keep-alive sockets are closed before typical server idle timeouts (Node: 5s). */
 const UPSTREAM_IDLE_MS = 4000;
@@ -23,6 +32,7 @@ export const serverKey = (backendId: string, s: { name: string; address: string;
 export class ServerState implements CandidateState, Retirable {
   active = 0;
   rrCurrent = 0;
+  lastPick = 0;
   /**
    * Health verdict, owned by the health checker (active and passive checks). A server without
    * checks stays up. Carried across swaps with the rest of this object.
@@ -30,6 +40,12 @@ export class ServerState implements CandidateState, Retirable {
   up = true;
   /** When the server last came up (ms since epoch); slow start ramps its weight from here. */
   upSince = 0;
+  /**
+   * Operator override from the admin runtime API (admin/runtime-api.ts): wins over the
+   * snapshot's `state` while set. Ephemeral: carried across swaps with this object, gone when
+   * the server leaves the configuration or the process restarts.
+   */
+  adminOverride: { state: 'ready' | 'drain' | 'maintenance'; since: number; reason: string } | undefined;
   private keepAliveAgent: http.Agent | undefined;
   private closeAgent: http.Agent | undefined;
   private retired = false;
@@ -79,8 +95,33 @@ export class ServerState implements CandidateState, Retirable {
 }
 
 export class BackendState implements Retirable {
-  /** Position for cursor-based algorithms (static-rr, first) once they exist. */
-  cursor = 0;
+  /** Requests waiting for a server slot (maxConnections), in arrival order. */
+  readonly queue = new WaitQueue();
+  /** Source persistence: client address → server key. */
+  readonly stick = new StickTable();
+  /** The live build of this backend: queued requests are decided by it. */
+  latest: BackendRuntime | undefined;
+  private retired = false;
+  constructor(readonly key: string) {}
+
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
+  /** The backend left the config: queued requests are offered what is left (or time out). */
+  retire(): void {
+    this.retired = true;
+    this.stick.clear();
+    this.latest = undefined;
+    this.queue.wake();
+  }
+}
+
+export class FrontendState implements Retirable {
+  /** Per-client request rate (rateLimit). */
+  readonly rate = new RateLimiter();
+  /** Per-client open connections (connectionLimit). */
+  readonly connections = new ConnectionCounter();
   constructor(readonly key: string) {}
   retire(): void {}
 }
@@ -110,11 +151,13 @@ class TableScope<T extends Retirable> {
 export class StateScope {
   private readonly servers: TableScope<ServerState>;
   private readonly backends: TableScope<BackendState>;
+  private readonly frontends: TableScope<FrontendState>;
   private done = false;
 
   constructor(registry: StateRegistry) {
     this.servers = new TableScope(registry.servers);
     this.backends = new TableScope(registry.backends);
+    this.frontends = new TableScope(registry.frontends);
   }
 
   server(key: string): ServerState {
@@ -125,12 +168,17 @@ export class StateScope {
     return this.backends.get(key);
   }
 
+  frontend(key: string): FrontendState {
+    return this.frontends.get(key);
+  }
+
   /** The build went live: its objects become the registry, the others are retired. */
   commit(): void {
     if (this.done) throw new Error('state scope already settled');
     this.done = true;
     this.servers.commit();
     this.backends.commit();
+    this.frontends.commit();
   }
 
   /** The build was discarded. New objects were never used (pools are lazy): nothing to undo. */
@@ -142,6 +190,7 @@ export class StateScope {
 export class StateRegistry {
   readonly servers = new StateTable<ServerState>((key) => new ServerState(key));
   readonly backends = new StateTable<BackendState>((key) => new BackendState(key));
+  readonly frontends = new StateTable<FrontendState>((key) => new FrontendState(key));
 
   scope(): StateScope {
     return new StateScope(this);

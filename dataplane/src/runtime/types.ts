@@ -2,12 +2,15 @@
 import type { FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from './backend.js';
+import type { FrontendState } from './state.js';
 
 interface FrontendBase {
   readonly id: string;
   readonly snap: Readonly<FrontendSnap>;
   /** Listener identity: "address:port" ("[v6]:port"). */
   readonly bindKey: string;
+  /** Carried across swaps by frontend id: rate-limit counters, per-client connection counts. */
+  readonly state: FrontendState;
 }
 
 export interface HttpFrontendRuntime extends FrontendBase {

@@ -59,6 +59,7 @@ describe('dataplane/admin', () => {
         frontend: 'default/web',
         mode: 'http',
         connections: 0,
+        held: 0,
       },
     ]);
   });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Candidate } from '../../../dataplane/src/balance/balancer.js';
 import { createBalancer } from '../../../dataplane/src/balance/index.js';
 import { SmoothRoundRobin } from '../../../dataplane/src/balance/round-robin.js';
 import { BackendRuntime, ServerRuntime } from '../../../dataplane/src/runtime/backend.js';
@@ -6,10 +7,21 @@ import { BackendState, ServerState, serverKey } from '../../../dataplane/src/run
 import type { ServerSnap } from '../../../protocol/src/snapshot.js';
 import { backend, capturingLogger, server } from './helpers.js';
 
-function candidates(
-  weights: number[],
-): Array<{ key: string; weight: number; state: { active: number; rrCurrent: number } }> {
-  return weights.map((weight, i) => ({ key: `s${i}`, weight, state: { active: 0, rrCurrent: 0 } }));
+interface TestCandidate extends Candidate {
+  state: { active: number; rrCurrent: number; lastPick: number };
+  max?: number;
+}
+
+function candidates(weights: number[]): TestCandidate[] {
+  return weights.map((weight, i) => ({
+    key: `s${i}`,
+    weight,
+    staticWeight: weight,
+    state: { active: 0, rrCurrent: 0, lastPick: 0 },
+    full(this: TestCandidate) {
+      return this.max !== undefined && this.state.active >= this.max;
+    },
+  }));
 }
 
 function runtimeOf(servers: ServerSnap[], extra: Parameters<typeof backend>[2] = {}): BackendRuntime {
@@ -108,12 +120,24 @@ describe('dataplane/balance: server selection in a backend', () => {
 });
 
 describe('dataplane/balance: factory', () => {
-  it('falls back to round robin for algorithms not implemented yet, warning once', () => {
+  it('builds every algorithm, without warnings', () => {
     const cap = capturingLogger();
-    const snap = backend('default/lc', [], { balance: { algorithm: 'leastconn', hashType: 'map-based' } });
-    expect(createBalancer(snap, cap.log)).to.be.instanceOf(SmoothRoundRobin);
-    createBalancer(snap, cap.log);
-    const warnings = cap.lines().filter((l) => String(l.msg).includes('"leastconn" is not implemented'));
-    expect(warnings).to.have.length(1);
+    const algorithms = [
+      'roundrobin',
+      'static-rr',
+      'leastconn',
+      'first',
+      'source',
+      'uri',
+      'url-param',
+      'header',
+      'random',
+    ] as const;
+    for (const algorithm of algorithms) {
+      const snap = backend('default/x', [], { balance: { algorithm, hashType: 'consistent', hashKey: 'k' } });
+      expect(createBalancer(snap, cap.log).algorithm).to.equal(algorithm);
+    }
+    expect(cap.lines()).to.deep.equal([]);
+    expect(createBalancer(backend('default/rr', []), cap.log)).to.be.instanceOf(SmoothRoundRobin);
   });
 });

@@ -46,6 +46,9 @@ export interface TestBackend {
   port: number;
   server: http.Server;
   requests: http.IncomingMessage[];
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -58,8 +61,12 @@ export interface TestBackend {
  */
 export async function startBackend(name: string, port = 0): Promise<TestBackend> {
   const requests: http.IncomingMessage[] = [];
+  const stats = { inFlight: 0, maxInFlight: 0 };
   const server = http.createServer((req, res) => {
     requests.push(req);
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    res.once('close', () => stats.inFlight--);
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/slow') {
       const chunks = Number(url.searchParams.get('chunks') ?? 5);
@@ -99,6 +106,15 @@ export async function startBackend(name: string, port = 0): Promise<TestBackend>
     port: (server.address() as AddressInfo).port,
     server,
     requests,
+    get inFlight() {
+      return stats.inFlight;
+    },
+    get maxInFlight() {
+      return stats.maxInFlight;
+    },
+    set maxInFlight(v: number) {
+      stats.maxInFlight = v;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

@@ -1,0 +1,116 @@
+// Shared pieces of the traffic e2e tests: a real dataplane (in-process, real sockets), real
+// backends and real clients (node:http, undici, curl). 127.0.0.1 and ephemeral ports only.
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { expect } from 'chai';
+import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import { makeSnapshot } from '../../../protocol/src/canonical.js';
+import type { BackendSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { HOST, body, freePort, quietLogger } from '../../unit/dataplane/helpers.js';
+
+export {
+  HOST,
+  backend,
+  body,
+  eventually,
+  freePort,
+  frontend,
+  get,
+  server,
+  sleep,
+  startBackend,
+  startTcpEcho,
+  type SimpleResponse,
+  type TestBackend,
+} from '../../unit/dataplane/helpers.js';
+
+export interface Harness {
+  dp: Dataplane;
+  port: number;
+  apply(frontends: FrontendSnap[], backends: BackendSnap[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function harness(): Promise<Harness> {
+  const dp = await startDataplane({
+    group: 'default',
+    nodeId: 'traffic',
+    admin: null,
+    logger: quietLogger(),
+  });
+  const port = await freePort();
+  return {
+    dp,
+    port,
+    async apply(frontends, backends) {
+      const r = await dp.applySnapshot(makeSnapshot(body(frontends, backends)));
+      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+    },
+    close: () => dp.close(),
+  };
+}
+
+export interface CurlResult {
+  status: number;
+  headers: string;
+  body: string;
+}
+
+/** Runs curl against the proxy; `-c/-b` cookie jars work as in a browser session. */
+export function curl(args: string[]): Promise<CurlResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-s', '-S', '--max-time', '10', '-D', '-', '-o', '-', ...args],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        // Headers of the final response come first, then the body.
+        const blocks = stdout.split('\r\n\r\n');
+        let i = 0;
+        while (i < blocks.length - 1 && /^HTTP\/1\.1 1\d\d /.test(blocks[i]!)) i++;
+        const head = blocks[i] ?? '';
+        resolve({
+          status: Number(/^HTTP\/[\d.]+ (\d{3})/.exec(head)?.[1] ?? 0),
+          headers: head,
+          body: blocks.slice(i + 1).join('\r\n\r\n'),
+        });
+      },
+    );
+  });
+}
+
+/** Raw bytes in, everything the proxy sends back until it closes (or `ms` passes). */
+export function raw(port: number, data: string | Buffer, ms = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, HOST, () => s.write(data));
+    let out = '';
+    s.on('data', (d) => (out += d.toString('latin1')));
+    s.on('close', () => resolve(out));
+    s.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve(out) : reject(err)));
+    setTimeout(() => s.destroy(), ms);
+  });
+}
+
+/** Counts answers by body (each test backend answers its name). */
+export async function tallyBodies(
+  n: number,
+  send: (i: number) => Promise<{ body: string }>,
+  concurrency = 8,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      const { body } = await send(i);
+      counts[body] = (counts[body] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+/** A keep-alive agent for request loops (fewer sockets, like a real client). */
+export const keepAlive = (): http.Agent => new http.Agent({ keepAlive: true, maxSockets: 8 });
