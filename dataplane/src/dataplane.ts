@@ -15,7 +15,11 @@ import { Applier, type ApplyInput, type ApplyResult } from './agent/apply.js';
 import { ControlChannel, type ChannelState, type ChannelTuning } from './agent/channel.js';
 import { loadPersisted, persistSnapshot } from './agent/persist.js';
 import { createLogger } from './log.js';
+import { HealthManager, type HealthView } from './health/manager.js';
 import { Engine } from './runtime/engine.js';
+import { CredentialSource } from './admin/auth.js';
+import { RuntimeOverrides } from './admin/runtime-api.js';
+import { Observability, type DataplaneObservabilityOptions } from './metrics/observability.js';
 import type { ListenerInfo } from './runtime/listener.js';
 
 export type { ApplyResult } from './agent/apply.js';
@@ -38,6 +42,8 @@ export interface DataplaneOptions {
   bindAddress?: string;
   /** Channel timings (tests shorten them). */
   channel?: Partial<ChannelTuning>;
+  /** Access log, stats page credentials, metrics (see docs/observability.md); env fills the gaps. */
+  observability?: DataplaneObservabilityOptions;
 }
 
 export interface DataplaneStatus {
@@ -49,6 +55,8 @@ export interface DataplaneStatus {
   listeners: ListenerInfo[];
   frontends: number;
   backends: number;
+  /** Servers under health checks, how many are up, and the check/transition counters. */
+  health: { checked: number; up: number; down: number; counters: HealthView['counters'] };
 }
 
 export interface Dataplane {
@@ -64,6 +72,8 @@ export interface Dataplane {
    */
   applySnapshot(input: SnapshotMsg | Snapshot | SnapshotBody): Promise<ApplyResult>;
   status(): DataplaneStatus;
+  /** Every checked server: verdict, counter, last check, counters (also GET /health on the admin). */
+  health(): HealthView;
   /** Hard stop: listeners closed, connections cut, channel closed. */
   close(): Promise<void>;
 }
@@ -80,7 +90,28 @@ function readCa(tlsCa: string | undefined): string | undefined {
 
 export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane> {
   const log = (opts.logger ?? createLogger()).child({ nodeId: opts.nodeId, group: opts.group });
-  const engine = new Engine(log, opts.bindAddress ? { bindAddress: opts.bindAddress } : {});
+  let channel: ControlChannel | undefined;
+  // Observability (metrics/, access-log/, admin/): credentials are checked before anything starts.
+  const credentials = CredentialSource.resolve(opts.observability?.adminAuth);
+  const obs = new Observability({ log, ...opts.observability });
+  const health = new HealthManager({
+    log,
+    report: (r) => {
+      obs.healthReport(r);
+      void channel?.sendHealth(r);
+    },
+  });
+  const engine = new Engine(log, {
+    ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+    events: obs.events,
+    onSwap: (rt) => {
+      try {
+        health.sync(rt);
+      } catch (err) {
+        log.error({ err }, 'health checks could not follow the new snapshot');
+      }
+    },
+  });
   const stateDir = opts.stateDir;
   const applier = new Applier({
     engine,
@@ -89,8 +120,20 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   });
 
   if (stateDir) await restore(stateDir, opts.group, applier, log);
+  const submit = (input: ApplyInput): Promise<ApplyResult> => obs.trackApply(() => applier.submit(input));
+  const overrides = new RuntimeOverrides(() => engine.runtime, log);
+  overrides.onChange((rows) => void channel?.sendOverrides(rows));
+  obs.bind({
+    nodeId: opts.nodeId,
+    group: opts.group,
+    runtime: () => engine.runtime,
+    listeners: () => engine.listenerInfo(),
+    health: () => health.view(),
+    appliedAt: () => engine.appliedAt,
+    controller: () => (channel ? { connected: channel.state.connected, url: channel.state.url } : null),
+    applies: () => obs.applies,
+  });
 
-  let channel: ControlChannel | undefined;
   let admin: AdminServer | undefined;
   const status = (): DataplaneStatus => {
     const rt = engine.runtime;
@@ -103,12 +146,28 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       listeners: engine.listenerInfo(),
       frontends: rt.frontends.size,
       backends: rt.backends.size,
+      health: health.summary(),
     };
   };
 
   try {
     if (opts.admin) {
-      admin = await startAdmin({ ...opts.admin, log, ready: () => engine.version !== null, status });
+      admin = await startAdmin({
+        ...opts.admin,
+        log,
+        ready: () => engine.version !== null,
+        status,
+        health: () => health.view(),
+        observability: {
+          obs,
+          overrides,
+          credentials,
+          ...(opts.observability?.protectMetrics ? { protectMetrics: true } : {}),
+          ...(opts.observability?.statsRefreshSeconds !== undefined
+            ? { refreshSeconds: opts.observability.statsRefreshSeconds }
+            : {}),
+        },
+      });
     }
     if (opts.controllerUrl) {
       channel = new ControlChannel({
@@ -119,7 +178,11 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
         tlsCa: readCa(opts.tlsCa),
         log,
         lastAppliedVersion: () => engine.version,
-        onSnapshot: (input) => applier.submit(input),
+        onSnapshot: (input) => submit(input),
+        onConnected: () => {
+          void channel?.sendHealth({ full: true, servers: health.table() });
+          void channel?.sendOverrides(overrides.list());
+        },
         tuning: opts.channel,
       });
       channel.start();
@@ -129,7 +192,9 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   } catch (err) {
     await channel?.close();
     await admin?.close();
+    health.close();
     engine.close();
+    obs.close();
     throw err;
   }
 
@@ -141,13 +206,16 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       return engine.version;
     },
     adminUrl: admin?.url ?? null,
-    applySnapshot: (input) => applier.submit(toApplyInput(input)),
+    applySnapshot: (input) => submit(toApplyInput(input)),
     status,
+    health: () => health.view(),
     close() {
       closing ??= (async () => {
         await channel?.close();
+        health.close();
         engine.close();
         await admin?.close();
+        obs.close();
         log.info('dataplane stopped');
       })();
       return closing;

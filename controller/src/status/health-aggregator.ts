@@ -17,6 +17,18 @@ export interface BackendHealthSummary {
   servers: ServerSummary[];
 }
 
+/** Admin view of one server: the summary plus what each dataplane reports. */
+export interface ServerDetail extends ServerSummary {
+  byDataplane: Record<string, { state: string; reason: string; since: string | null }>;
+}
+
+export interface BackendHealthDetail {
+  backend: string;
+  healthyServers: string;
+  checked: boolean;
+  servers: ServerDetail[];
+}
+
 export class HealthAggregator {
   /** nodeId → backend id → server name → latest report. */
   private readonly byNode = new Map<string, Map<string, Map<string, ServerHealth>>>();
@@ -37,6 +49,11 @@ export class HealthAggregator {
   /** A dataplane went away: its view no longer counts. */
   dropNode(nodeId: string): void {
     this.byNode.delete(nodeId);
+  }
+
+  /** Everything one dataplane reported (shared with the other controller replicas). */
+  nodeReport(nodeId: string): ServerHealth[] {
+    return [...(this.byNode.get(nodeId)?.values() ?? [])].flatMap((servers) => [...servers.values()]);
   }
 
   /** What one dataplane reports for a backend (admin views). */
@@ -82,5 +99,28 @@ export class HealthAggregator {
       };
     });
     return { healthyServers: `${healthy}/${backend.servers.length}`, servers };
+  }
+
+  /** The summary plus each dataplane's own report, for the controller's admin /health. */
+  detail(backend: BackendSnap, nodeIds: readonly string[]): BackendHealthDetail {
+    const sum = this.summarize(backend, nodeIds);
+    return {
+      backend: backend.id,
+      healthyServers: sum.healthyServers,
+      checked: backend.health !== undefined,
+      servers: sum.servers.map((s): ServerDetail => {
+        const byDataplane: ServerDetail['byDataplane'] = {};
+        for (const nodeId of nodeIds) {
+          const r = this.byNode.get(nodeId)?.get(backend.id)?.get(s.name);
+          if (r)
+            byDataplane[nodeId] = {
+              state: r.state,
+              reason: r.reason,
+              since: r.since > 0 ? new Date(r.since).toISOString() : null,
+            };
+        }
+        return { ...s, byDataplane };
+      }),
+    };
   }
 }

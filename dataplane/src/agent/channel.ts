@@ -11,11 +11,12 @@ import {
   type ControllerMessage,
   type DataplaneMessage,
   type HealthReport,
+  type ServerOverride,
 } from '../../../protocol/src/messages.js';
 import { describeAjvErrors, validateControllerMessage } from '../../../protocol/src/validators.js';
 import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
-import { channelUrl, redactUrl } from './endpoint.js';
+import { channelUrls, redactUrl } from './endpoint.js';
 
 export interface ChannelTuning {
   heartbeatIntervalMs: number;
@@ -47,6 +48,8 @@ export interface ChannelOptions {
   log: Logger;
   lastAppliedVersion: () => string | null;
   onSnapshot: (input: ApplyInput) => Promise<ApplyResult>;
+  /** After hello on each (re)connect: the place to resend state such as the full health table. */
+  onConnected?: () => void;
   tuning?: Partial<ChannelTuning>;
   random?: () => number;
 }
@@ -73,8 +76,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class ControlChannel {
-  private readonly url: URL;
-  private readonly printableUrl: string;
+  /** One or more controller replicas (comma-separated in opts.url); `current` is in use. */
+  private readonly urls: URL[];
+  private current = 0;
   private readonly tuning: ChannelTuning;
   private readonly backoff: Backoff;
   private ws: WebSocket | undefined;
@@ -88,8 +92,7 @@ export class ControlChannel {
   private stableTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: ChannelOptions) {
-    this.url = channelUrl(opts.url);
-    this.printableUrl = redactUrl(this.url);
+    this.urls = channelUrls(opts.url);
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
     this.backoff = new Backoff({
       baseMs: this.tuning.backoffBaseMs,
@@ -100,6 +103,14 @@ export class ControlChannel {
 
   start(): void {
     this.connect();
+  }
+
+  private get url(): URL {
+    return this.urls[this.current]!;
+  }
+
+  private get printableUrl(): string {
+    return redactUrl(this.url);
   }
 
   get state(): ChannelState {
@@ -115,6 +126,11 @@ export class ControlChannel {
   /** Reports server health upward; false when not connected (the caller resends a full table on reconnect). */
   sendHealth(report: Omit<HealthReport, 'type'>): boolean {
     return this.send({ type: 'health', full: report.full, servers: report.servers });
+  }
+
+  /** Reports the full table of runtime server-state overrides (admin API); false when not connected. */
+  sendOverrides(servers: ServerOverride[]): boolean {
+    return this.send({ type: 'overrides', servers });
   }
 
   async close(): Promise<void> {
@@ -176,6 +192,7 @@ export class ControlChannel {
       lastAppliedVersion,
       protocolVersion: PROTOCOL_VERSION,
     });
+    this.opts.onConnected?.();
     this.heartbeatTimer = setInterval(() => this.heartbeat(ws), this.tuning.heartbeatIntervalMs);
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.tuning.stableAfterMs);
   }
@@ -219,6 +236,8 @@ export class ControlChannel {
       );
     }
     if (this.closed) return;
+    // Failover: with several controller URLs, the next attempt goes to the next one.
+    this.current = (this.current + 1) % this.urls.length;
     const delay = this.backoff.next();
     this.log.debug({ delayMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the controller');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

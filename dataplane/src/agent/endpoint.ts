@@ -21,3 +21,18 @@ export function redactUrl(url: URL): string {
   copy.search = '';
   return copy.href;
 }
+
+/**
+ * Several controller replicas: a comma-separated list of URLs. The channel uses one at a time
+ * and moves to the next whenever a connection closes or fails, so a dataplane fails over to
+ * another replica (which serves the same snapshot versions) without operator action.
+ */
+export function channelUrls(raw: string): URL[] {
+  const urls = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(channelUrl);
+  if (urls.length === 0) throw new Error('no controller URL given');
+  return urls;
+}

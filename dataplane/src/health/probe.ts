@@ -1,0 +1,168 @@
+// One active check: a TCP connect, or an HTTP request whose status (and maybe body) is judged.
+// Fully asynchronous, bounded by one timer for the whole check, and at most MAX_CHECK_BODY bytes
+// of body are read. Every failure is one result with a reason in HAProxy's words
+// ("Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 timeout",
+// "Layer7 invalid response").
+import http from 'node:http';
+import net from 'node:net';
+import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import { MAX_CHECK_BODY, type CompiledExpect } from './expect.js';
+
+export interface CheckTarget {
+  address: string;
+  port: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** 4 for connect-level outcomes, 7 once an HTTP answer (or its absence) was judged. */
+  layer: 4 | 7;
+  reason: string;
+  durationMs: number;
+  /** HTTP status, when one was received. */
+  status?: number;
+}
+
+export interface CheckSpec {
+  timeoutMs: number;
+  http?: NonNullable<HealthSnap['http']>;
+  /** Compiled from http.expect; undefined for a TCP check. */
+  expect?: CompiledExpect;
+}
+
+/** Cancels a running check; its callback is then never called. */
+export type CancelCheck = () => void;
+
+const hostPort = (t: CheckTarget): string =>
+  t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
+
+const errCode = (err: unknown): string => {
+  const e = err as NodeJS.ErrnoException;
+  return (typeof e?.code === 'string' && e.code) || (e instanceof Error ? e.message : String(err));
+};
+
+const elapsed = (started: number): number => Math.round((performance.now() - started) * 100) / 100;
+
+export function runCheck(target: CheckTarget, spec: CheckSpec, done: (r: CheckResult) => void): CancelCheck {
+  return spec.http && spec.expect
+    ? httpCheck(target, spec.http, spec.expect, spec.timeoutMs, done)
+    : tcpCheck(target, spec.timeoutMs, done);
+}
+
+function tcpCheck(target: CheckTarget, timeoutMs: number, done: (r: CheckResult) => void): CancelCheck {
+  const started = performance.now();
+  let finished = false;
+  const socket = net.connect({ host: target.address, port: target.port });
+  const finish = (ok: boolean, reason: string): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+    done({ ok, layer: 4, reason, durationMs: elapsed(started) });
+  };
+  const timer = setTimeout(() => finish(false, `Layer4 timeout after ${timeoutMs}ms`), timeoutMs);
+  socket.once('connect', () => finish(true, 'Layer4 check passed'));
+  socket.on('error', (err) => finish(false, `Layer4 connection problem: ${errCode(err)}`));
+  return () => {
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+  };
+}
+
+function httpCheck(
+  target: CheckTarget,
+  spec: NonNullable<HealthSnap['http']>,
+  expect: CompiledExpect,
+  timeoutMs: number,
+  done: (r: CheckResult) => void,
+): CancelCheck {
+  const started = performance.now();
+  let finished = false;
+  let connected = false;
+  const headers: string[] = [];
+  const extra = spec.headers ?? [];
+  if (!extra.some((h) => h.name.toLowerCase() === 'host'))
+    headers.push('Host', spec.host ?? hostPort(target));
+  if (!extra.some((h) => h.name.toLowerCase() === 'user-agent'))
+    headers.push('User-Agent', 'bascule-health-check');
+  for (const h of extra) headers.push(h.name, h.value);
+  headers.push('Connection', 'close');
+
+  let req: http.ClientRequest;
+  const finish = (ok: boolean, layer: 4 | 7, reason: string, status?: number): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    req.destroy();
+    done({ ok, layer, reason, durationMs: elapsed(started), ...(status !== undefined ? { status } : {}) });
+  };
+  const timer = setTimeout(
+    () =>
+      connected
+        ? finish(false, 7, `Layer7 timeout: no complete answer within ${timeoutMs}ms`)
+        : finish(false, 4, `Layer4 timeout: no connection within ${timeoutMs}ms`),
+    timeoutMs,
+  );
+  try {
+    req = http.request({
+      host: target.address,
+      port: target.port,
+      method: spec.method,
+      path: spec.path,
+      headers,
+      setHost: false,
+      agent: false,
+    });
+  } catch (err) {
+    // Invalid method/path/header bytes: a configuration problem, reported like any failure.
+    clearTimeout(timer);
+    finished = true;
+    queueMicrotask(() =>
+      done({
+        ok: false,
+        layer: 7,
+        reason: `Layer7 check misconfigured: ${(err as Error).message}`,
+        durationMs: 0,
+      }),
+    );
+    return () => {};
+  }
+  req.on('socket', (socket) => {
+    if (!socket.connecting) connected = true;
+    else socket.once('connect', () => (connected = true));
+  });
+  req.on('error', (err) =>
+    connected
+      ? finish(false, 7, `Layer7 invalid response: ${errCode(err)}`)
+      : finish(false, 4, `Layer4 connection problem: ${errCode(err)}`),
+  );
+  req.on('response', (res) => {
+    const status = res.statusCode ?? 0;
+    res.on('error', (err) => finish(false, 7, `Layer7 invalid response: ${errCode(err)}`, status));
+    const wrong = expect.status(status);
+    if (wrong) return finish(false, 7, `Layer7 ${wrong}`, status);
+    if (!expect.needsBody) return finish(true, 7, `Layer7 check passed: ${status}`, status);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const judge = (): void => {
+      const why = expect.body(Buffer.concat(chunks).toString('utf8'));
+      if (why) finish(false, 7, `Layer7 invalid response: ${why}`, status);
+      else finish(true, 7, `Layer7 check passed: ${status}`, status);
+    };
+    res.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      const room = MAX_CHECK_BODY - size;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      size += Math.min(chunk.length, room);
+      if (size >= MAX_CHECK_BODY) judge(); // enough: judge what we have, drop the rest
+    });
+    res.on('end', judge);
+  });
+  req.end();
+  return () => {
+    finished = true;
+    clearTimeout(timer);
+    req.destroy();
+  };
+}

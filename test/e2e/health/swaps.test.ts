@@ -1,0 +1,133 @@
+// Health state survives snapshot swaps: 20 swaps while a server is down neither flip it up nor
+// reset its counters or its check schedule; a policy edit keeps the verdict; new servers start
+// per the policy's initialState; removed servers stop being checked.
+import { expect } from 'chai';
+import type { BackendSnap, HealthSnap } from '../../../protocol/src/snapshot.js';
+import {
+  backend,
+  body,
+  breakable,
+  dataplane,
+  eventually,
+  freePort,
+  frontend,
+  policy,
+  server,
+  sleep,
+  spread,
+  withHealth,
+  type Breakable,
+  type TestDataplane,
+} from './helpers.js';
+
+describe('health e2e: state across snapshot swaps', function () {
+  this.timeout(60_000);
+  let a: Breakable, b: Breakable, c: Breakable;
+  let t: TestDataplane;
+  let port: number;
+
+  beforeEach(async () => {
+    [a, b, c] = await Promise.all([breakable('a'), breakable('b'), breakable('c')]);
+    t = await dataplane();
+    port = await freePort();
+  });
+  afterEach(async () => {
+    await t.close();
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  const apply = async (be: BackendSnap, edit: number) => {
+    const fe = frontend('default/web', port, {
+      defaultBackend: 'default/web',
+      responseHeaders: { add: [], set: [{ name: 'X-Edit', value: String(edit) }], remove: [] },
+    });
+    const r = await t.dp.applySnapshot(body([fe], [be]));
+    expect(r.ok, JSON.stringify(r)).to.equal(true);
+  };
+  const web = (hp: HealthSnap, servers = [server('a', a.port), server('b', b.port)]) =>
+    withHealth(backend('default/web', servers), hp);
+
+  it('20 swaps while a server is down do not flip it up or reset its counters or schedule', async () => {
+    // Fast checks to get it down, then a slow downInterval so a reset schedule would show.
+    const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 1500, rise: 3, fall: 1 });
+    await apply(web(hp), 0);
+    await a.set('refused');
+    const down = await t.transition('a', 'down');
+    const before = t.view('a')!;
+    expect(before.state).to.equal('down');
+    expect(before.health).to.match(/^0\//);
+
+    const started = Date.now();
+    for (let i = 1; i <= 20; i++) {
+      // Every 5th swap also edits the policy (timeout), which re-schedules with the new params.
+      const h = i % 5 === 0 ? { ...hp, timeoutMs: 150 + i } : hp;
+      await apply(web(h), i);
+      const v = t.view('a')!;
+      expect(v.state, `after swap ${i}`).to.equal('down');
+      expect(v.health, `after swap ${i}`).to.match(/^0\//);
+      expect(v.since, `after swap ${i}`).to.equal(before.since);
+      expect(v.counters.down).to.equal(1);
+      expect(v.counters.up).to.equal(0);
+      expect(v.counters.checks).to.be.at.least(before.counters.checks);
+      expect(await spread(port, 2)).to.deep.equal({ b: 2 }); // still no traffic to a
+    }
+    const elapsed = Date.now() - started;
+    const checksDuring = t.view('a')!.counters.checks - before.counters.checks;
+    // A swap that restarted the schedule would check at once, 20 times over.
+    expect(checksDuring, `checks of the down server during ${elapsed}ms of swaps`).to.be.at.most(
+      Math.ceil(elapsed / 1500) + 1,
+    );
+    expect(t.lines().filter((l) => l.transition === true && l.server === 'a')).to.deep.equal([down]);
+
+    // Still the same checker: it comes back after exactly rise=3 passed checks.
+    await a.set('ok');
+    const up = await t.transition('a', 'up', 1, 15_000);
+    expect(up.consecutiveChecks).to.equal(3);
+  });
+
+  it('a policy edit keeps the verdict and uses the new parameters', async () => {
+    await apply(
+      web(policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 1, fall: 1 })),
+      0,
+    );
+    await a.set('status-500');
+    await t.transition('a', 'down');
+    // New thresholds: rise 4. The server stays down and needs 4 passes now.
+    await apply(
+      web(policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 4, fall: 1 })),
+      1,
+    );
+    expect(t.view('a')!.state).to.equal('down');
+    expect(t.view('a')!.health).to.match(/^0\/4 \(up at >= 4\)/);
+    await a.set('ok');
+    const up = await t.transition('a', 'up');
+    expect(up.consecutiveChecks).to.equal(4);
+  });
+
+  it('new servers start per initialState (up by default, down on request); removed ones stop', async () => {
+    const hp = policy({ intervalMs: 150, fastIntervalMs: 150, downIntervalMs: 150 });
+    await apply(web(hp), 0);
+    // c joins with initialState up: in rotation at once.
+    await apply(web(hp, [server('a', a.port), server('b', b.port), server('c', c.port)]), 1);
+    expect(t.view('c')).to.include({ state: 'up' });
+    const seen = await spread(port, 9);
+    expect(seen.c).to.equal(3);
+
+    // Remove c: its checker stops.
+    await apply(web(hp), 2);
+    expect(t.view('c')).to.equal(undefined);
+    const checks = c.checks;
+    await sleep(400);
+    expect(c.checks).to.equal(checks);
+
+    // c joins again with initialState down: no traffic until its first check passes.
+    const hpDown = { ...hp, initialState: 'down' as const };
+    await apply(web(hpDown, [server('a', a.port), server('b', b.port), server('c', c.port)]), 3);
+    expect(t.view('c')).to.include({ state: 'down' });
+    const traffic = c.traffic;
+    expect((await spread(port, 4)).c).to.equal(undefined);
+    expect(c.traffic).to.equal(traffic);
+    await t.transition('c', 'up');
+    await eventually(async () => ((await spread(port, 3)).c ?? 0) > 0);
+  });
+});
