@@ -8,8 +8,11 @@ import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { compile as realCompile } from './compile/compile.js';
 import type { CompileInput, CompileResult, ObjectReport, SourcedResource } from './compile/types.js';
 import { createLogger, type Logger } from './log.js';
+import { ControllerObservability } from './metrics/observability.js';
 import { SnapshotServer } from './publish/snapshot-server.js';
 import { checkConsistency as realCheckConsistency } from './snapshot/consistency.js';
+import type { ReplicaView } from './leader/replica-reports.js';
+import type { DataplaneInfo } from './publish/types.js';
 import type { Source } from './sources/source.js';
 import { Coalescer } from './store/coalescer.js';
 import type { GroupState, StatusContext } from './status/compute.js';
@@ -34,6 +37,14 @@ export interface ControllerOptions {
   helloTimeoutMs?: number;
   /** Where statuses go; in-memory by default (directory mode). */
   statusWriter?: StatusWriter;
+  /**
+   * Re-evaluate every object's status this often even if nothing changed (0/absent: never).
+   * The Kubernetes writer compares with the live object, so this only writes what drifted
+   * (an object deleted and re-created between two updates, a status edited by hand).
+   */
+  statusResyncMs?: number;
+  /** High availability: the dataplanes of the other controller replicas count in status too. */
+  replicas?: ReplicaView;
   /** Seams for tests; the real compile and gate by default. */
   compile?: (input: CompileInput) => CompileResult;
   checkConsistency?: (body: SnapshotBody) => string[];
@@ -92,6 +103,13 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const health = new HealthAggregator();
   const tracker = new StatusTracker(opts.statusWriter ?? new MemoryStatusWriter(), log);
+  // Metrics (/metrics) and the runtime overrides dataplanes report (metrics/, admin/).
+  const observability = new ControllerObservability({
+    events,
+    publisher,
+    statuses: () => tracker.all(),
+    leader: () => opts.statusWriter?.active !== false,
+  });
 
   let lastResult: CompileResult | null = null;
   let compiled = false;
@@ -188,8 +206,16 @@ export async function startController(opts: ControllerOptions): Promise<Controll
 
   // ---- status ----
 
+  /** Local dataplanes, plus (HA) those connected to other replicas; a local connection wins. */
+  function allDataplanes(): DataplaneInfo[] {
+    const local = publisher.dataplanes();
+    if (!opts.replicas) return local;
+    const seen = new Set(local.map((d) => d.nodeId));
+    return [...local, ...opts.replicas.remote().dataplanes.filter((d) => !seen.has(d.nodeId))];
+  }
+
   function statusContext(): StatusContext {
-    const dataplanes = publisher.dataplanes();
+    const dataplanes = allDataplanes();
     const snapshots = publisher.snapshots();
     const groups = new Map<string, GroupState>();
     const group = (name: string): GroupState => {
@@ -227,17 +253,86 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     { holdoffMs: 20, maxDelayMs: 200, onError: (err) => log.error({ err }, 'status update failed') },
   );
 
-  publisher.on('connected', () => statusUpdates.trigger());
+  // ---- replicas (HA): share local dataplanes, merge the others' ----
+
+  /** nodeIds whose health in `health` came from another replica's report. */
+  const remoteHealthNodes = new Set<string>();
+  function shareLocal(): void {
+    if (!opts.replicas) return;
+    const dataplanes = publisher.dataplanes();
+    opts.replicas.publish({
+      dataplanes,
+      health: new Map(dataplanes.map((d) => [d.nodeId, health.nodeReport(d.nodeId)])),
+    });
+  }
+  function mergeRemoteHealth(): void {
+    if (!opts.replicas) return;
+    const local = new Set(publisher.dataplanes().map((d) => d.nodeId));
+    const remote = opts.replicas.remote().health;
+    for (const nodeId of remoteHealthNodes) {
+      if (!remote.has(nodeId) && !local.has(nodeId)) health.dropNode(nodeId);
+    }
+    remoteHealthNodes.clear();
+    for (const [nodeId, servers] of remote) {
+      if (local.has(nodeId)) continue;
+      health.apply(nodeId, { type: 'health', full: true, servers: [...servers] });
+      remoteHealthNodes.add(nodeId);
+    }
+  }
+  const onReplicas = () => {
+    mergeRemoteHealth();
+    statusUpdates.trigger();
+  };
+  opts.replicas?.on('change', onReplicas);
+
+  const localChange = () => {
+    shareLocal();
+    statusUpdates.trigger();
+  };
+  publisher.on('connected', localChange);
   publisher.on('disconnected', (info) => {
     health.dropNode(info.nodeId);
-    statusUpdates.trigger();
+    mergeRemoteHealth(); // it may have failed over to another replica already
+    localChange();
   });
-  publisher.on('ack', () => statusUpdates.trigger());
-  publisher.on('nack', () => statusUpdates.trigger());
+  publisher.on('ack', localChange);
+  publisher.on('nack', localChange);
   publisher.on('health', (e) => {
     health.apply(e.nodeId, e.report);
+    localChange();
+  });
+
+  // ---- status writer activation (leader election) and periodic resync ----
+
+  opts.statusWriter?.onActivate?.(() => {
+    tracker.invalidate();
     statusUpdates.trigger();
   });
+  const resync =
+    opts.statusResyncMs && opts.statusResyncMs > 0
+      ? setInterval(() => {
+          tracker.invalidate();
+          statusUpdates.trigger();
+        }, opts.statusResyncMs)
+      : undefined;
+  resync?.unref();
+
+  /** GET /health on the admin: every Backend's summary and each dataplane's view of its servers. */
+  function healthView() {
+    const dataplanes = allDataplanes();
+    const groupsOf = new Map<string, { backend: BackendSnap; groups: string[] }>();
+    for (const [group, snap] of Object.entries(publisher.snapshots()))
+      for (const b of snap.body.backends) {
+        const e = groupsOf.get(b.id) ?? { backend: b, groups: [] };
+        e.groups.push(group);
+        groupsOf.set(b.id, e);
+      }
+    const backends = [...groupsOf.values()].map(({ backend, groups }) => {
+      const nodes = dataplanes.filter((d) => groups.includes(d.group)).map((d) => d.nodeId);
+      return { ...health.detail(backend, nodes), groups, dataplanes: nodes };
+    });
+    return { backends: backends.sort((a, b) => a.backend.localeCompare(b.backend)) };
+  }
 
   // ---- start ----
 
@@ -250,11 +345,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let admin: AdminServer | null = null;
   const shutdown = async () => {
     closed = true;
+    clearInterval(resync);
+    opts.replicas?.off('change', onReplicas);
     source.off('change', onChange);
     await source.stop().catch((err) => log.warn({ err }, 'source stop failed'));
     await statusUpdates.close();
     await publisher.close();
     await admin?.close();
+    observability.close();
   };
 
   try {
@@ -268,7 +366,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
               : !compiled
                 ? 'first compile pending'
                 : null,
-          dataplanes: () => publisher.dataplanes(),
+          dataplanes: () => allDataplanes(),
           statuses: () => tracker.all(),
           unattachedDiagnostics: () => {
             const diags = lastResult?.diagnostics ?? source.current().sourceDiagnostics ?? [];
@@ -276,6 +374,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
             return diags.filter((d) => !known.has(refKey(d.object)));
           },
           snapshots: () => publisher.snapshots(),
+          health: () => healthView(),
+          observability,
         },
         opts.admin,
         log,

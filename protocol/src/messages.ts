@@ -58,10 +58,26 @@ export const HealthReport = O({
   servers: Type.Array(ServerHealth),
 });
 
+/** A server whose state an operator overrode at runtime on one dataplane (ephemeral). */
+export const ServerOverride = O({
+  backend: S,
+  server: S,
+  address: S,
+  state: Type.Union([Type.Literal('ready'), Type.Literal('drain'), Type.Literal('maintenance')]),
+  since: Type.Number(),
+  reason: S,
+});
+
+/** Dataplane → controller: the full table of runtime overrides, on connect and on every change. */
+export const OverridesReport = O({
+  type: Type.Literal('overrides'),
+  servers: Type.Array(ServerOverride),
+});
+
 /** Controller → dataplane: the channel is refused (bad group, protocol mismatch). */
 export const ErrorMsg = O({ type: Type.Literal('error'), error: ErrorInfo });
 
-export const DataplaneMessage = Type.Union([Hello, Ack, Nack, Heartbeat, HealthReport]);
+export const DataplaneMessage = Type.Union([Hello, Ack, Nack, Heartbeat, HealthReport, OverridesReport]);
 export const ControllerMessage = Type.Union([SnapshotMsg, Heartbeat, ErrorMsg]);
 
 export type Hello = Static<typeof Hello>;
@@ -71,6 +87,8 @@ export type Nack = Static<typeof Nack>;
 export type Heartbeat = Static<typeof Heartbeat>;
 export type ServerHealth = Static<typeof ServerHealth>;
 export type HealthReport = Static<typeof HealthReport>;
+export type ServerOverride = Static<typeof ServerOverride>;
+export type OverridesReport = Static<typeof OverridesReport>;
 export type ErrorMsg = Static<typeof ErrorMsg>;
 export type DataplaneMessage = Static<typeof DataplaneMessage>;
 export type ControllerMessage = Static<typeof ControllerMessage>;

@@ -68,3 +68,10 @@ export function renderCrdFiles(): Record<string, string> {
   }
   return files;
 }
+
+/** All CRDs in one multi-document file (the kustomize base cannot load files outside itself). */
+export function renderCrdBundle(): string {
+  return Object.values(renderCrdFiles())
+    .map((text) => text.replace(CRD_HEADER, ''))
+    .reduce((out, doc) => `${out}---\n${doc}`, CRD_HEADER);
+}

@@ -260,6 +260,9 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
       case 'health':
         this.emit('health', { nodeId: peer.hello.nodeId, group: peer.hello.group, report: m });
         return;
+      case 'overrides':
+        this.emit('overrides', { nodeId: peer.hello.nodeId, group: peer.hello.group, report: m });
+        return;
       case 'heartbeat':
         return;
     }

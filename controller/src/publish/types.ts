@@ -1,5 +1,5 @@
 // What the snapshot server tells the rest of the controller about connected dataplanes.
-import type { HealthReport } from '../../../protocol/src/messages.js';
+import type { HealthReport, OverridesReport } from '../../../protocol/src/messages.js';
 
 export interface DataplaneInfo {
   nodeId: string;
@@ -40,10 +40,18 @@ export interface HealthEvent {
   report: HealthReport;
 }
 
+/** A dataplane's full table of runtime server-state overrides (admin API; ephemeral). */
+export interface OverridesEvent {
+  nodeId: string;
+  group: string;
+  report: OverridesReport;
+}
+
 export interface SnapshotServerEvents {
   connected: [info: DataplaneInfo];
   disconnected: [info: DataplaneInfo, reason: string];
   ack: [event: AckEvent];
   nack: [event: NackEvent];
   health: [event: HealthEvent];
+  overrides: [event: OverridesEvent];
 }

@@ -46,7 +46,11 @@ export class StatusTracker {
     const gone = [...this.entries.entries()].filter(([key]) => !next.has(key));
     this.entries = next;
 
+    // A follower (not the leader) computes status for its admin view but writes nothing; on
+    // becoming leader, every status still differs from `written` and is (re)considered.
+    const writing = this.writer.active !== false;
     for (const entry of next.values()) {
+      if (!writing) break;
       const json = canonicalJson(entry.status);
       if (json === entry.written) continue;
       try {
@@ -64,6 +68,11 @@ export class StatusTracker {
         this.log.debug({ ref: key, err: (err as Error).message }, 'status forget failed');
       }
     }
+  }
+
+  /** Forget what was written (the writer became active again): the next update reconsiders all. */
+  invalidate(): void {
+    for (const entry of this.entries.values()) delete entry.written;
   }
 
   get(ref: ObjectRef): ObjectStatusView | undefined {

@@ -8,6 +8,13 @@ export interface StatusWriter {
   write(ref: ObjectRef, status: StatusT): Promise<void>;
   /** The object is gone; drop whatever is kept for it. */
   forget?(ref: ObjectRef): Promise<void>;
+  /**
+   * False while this replica must not write (it is not the elected leader): the tracker then
+   * keeps every write pending instead of calling write(). Absent means always active.
+   */
+  readonly active?: boolean;
+  /** Registers a callback for when the writer becomes active (pending writes are retried). */
+  onActivate?(listener: () => void): void;
 }
 
 export class MemoryStatusWriter implements StatusWriter {

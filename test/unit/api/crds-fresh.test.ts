@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { renderCrdFiles } from '../../../controller/src/api/crd.js';
+import { renderCrdBundle, renderCrdFiles } from '../../../controller/src/api/crd.js';
 import { KINDS } from '../../../controller/src/api/v1alpha1.js';
 import { CEL_TWINS } from '../../../controller/src/validate/cel-twins.js';
 import { allCelRules } from '../../../controller/src/validate/schema-walk.js';
@@ -15,6 +15,17 @@ describe('CRDs', () => {
       const onDisk = readFileSync(join(root, 'crds', name), 'utf8');
       expect(onDisk, `crds/${name} is stale`).to.equal(text);
     }
+  });
+
+  it('the Helm chart and the kustomize base carry the same CRDs (run `npm run gen:crds`)', () => {
+    const chartDir = join(root, 'manifests/helm/bascule/crds');
+    expect(readdirSync(chartDir).sort()).to.deep.equal(Object.keys(renderCrdFiles()).sort());
+    for (const [name, text] of Object.entries(renderCrdFiles())) {
+      expect(readFileSync(join(chartDir, name), 'utf8'), `chart crds/${name} is stale`).to.equal(text);
+      expect(readFileSync(join(root, 'crds', name), 'utf8')).to.equal(text);
+    }
+    const bundle = readFileSync(join(root, 'manifests/kustomize/base/crds.yaml'), 'utf8');
+    expect(bundle, 'manifests/kustomize/base/crds.yaml is stale').to.equal(renderCrdBundle());
   });
 
   it('every field has a description, so kubectl explain is useful', () => {

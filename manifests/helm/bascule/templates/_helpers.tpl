@@ -1,0 +1,87 @@
+{{/* Name of the chart, truncated for label values. */}}
+{{- define "bascule.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Base name for the release's objects. */}}
+{{- define "bascule.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else if contains (include "bascule.name" .) .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name (include "bascule.name" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "bascule.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "bascule.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: bascule
+{{- end }}
+
+{{- define "bascule.controller.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "bascule.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: controller
+{{- end }}
+
+{{/* Selector labels of one dataplane group; call with (dict "root" $ "group" $group). */}}
+{{- define "bascule.dataplane.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "bascule.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: dataplane
+bascule.dev/dataplane-group: {{ .group.name }}
+{{- end }}
+
+{{- define "bascule.controller.fullname" -}}
+{{- printf "%s-controller" (include "bascule.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bascule.dataplane.fullname" -}}
+{{- printf "%s-dataplane-%s" (include "bascule.fullname" .root) .group.name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bascule.controller.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}{{ include "bascule.controller.fullname" . }}{{ else }}default{{ end }}
+{{- end }}
+
+{{- define "bascule.dataplane.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}{{ printf "%s-dataplane" (include "bascule.fullname" .) }}{{ else }}default{{ end }}
+{{- end }}
+
+{{- define "bascule.tokenSecretName" -}}
+{{- default (printf "%s-token" (include "bascule.fullname" .)) .Values.channel.existingSecret }}
+{{- end }}
+
+{{/* registry/repository:tag; with an empty registry, repository is used as is (skaffold sets it). */}}
+{{- define "bascule.image" -}}
+{{- $img := index .root.Values.image .component -}}
+{{- $repo := ternary (printf "%s/%s" .root.Values.image.registry $img.repository) $img.repository (ne .root.Values.image.registry "") -}}
+{{- printf "%s:%s" $repo (default .root.Chart.AppVersion $img.tag) }}
+{{- end }}
+
+{{/* The dataplanes' channel URL: the controller Service, which spreads connections over the ready replicas. */}}
+{{- define "bascule.channelUrl" -}}
+{{- printf "%s://%s.%s.svc:%d" (ternary "wss" "ws" .Values.channel.tls.enabled) (include "bascule.controller.fullname" .) .Release.Namespace (int .Values.channel.port) }}
+{{- end }}
+
+{{- define "bascule.validate" -}}
+{{- if and (gt (int .Values.controller.replicas) 1) (not .Values.controller.leaderElection.enabled) }}
+{{- fail "controller.replicas > 1 needs controller.leaderElection.enabled=true (only the leader may write status)" }}
+{{- end }}
+{{- if and .Values.channel.tls.enabled (not .Values.channel.tls.secretName) }}
+{{- fail "channel.tls.enabled needs channel.tls.secretName" }}
+{{- end }}
+{{- $names := dict }}
+{{- range .Values.dataplane.groups }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .name) }}
+{{- fail (printf "dataplane group name %q must be a DNS label" .name) }}
+{{- end }}
+{{- if hasKey $names .name }}{{ fail (printf "dataplane group %q is listed twice" .name) }}{{ end }}
+{{- $_ := set $names .name true }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,453 @@
+// The Kubernetes building blocks, in process, against a real kube-apiserver: the informer
+// (restart after errors, relist after 410 Gone), the kube source (what reaches compile and
+// what does not), the status writer (only on change, conflict-safe) and the Lease elector.
+import { expect } from 'chai';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../controller/src/kube/client.js';
+import { Informer } from '../../controller/src/kube/informer.js';
+import { LeaderElector } from '../../controller/src/leader/lease-elector.js';
+import { KubeSource } from '../../controller/src/sources/kube-source.js';
+import type { KubeObject } from '../../controller/src/sources/kube-resources.js';
+import { KubeStatusWriter } from '../../controller/src/status/kube-status-writer.js';
+import type { CompileInput } from '../../controller/src/compile/types.js';
+import type { StatusT } from '../../controller/src/api/v1alpha1.js';
+import { apply, CONTROLLER_USER, must, startCluster, waitFor, type Cluster } from './support/harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function etcd(cluster: Cluster, path: string, body: object): Promise<any> {
+  const res = await fetch(`${cluster.cp.etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const frontend = (ns: string, name: string, extra = '') => `
+apiVersion: bascule.dev/v1alpha1
+kind: Frontend
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  bind: {port: 8080}
+  defaultBackend: web
+${extra}`;
+
+describe('Kubernetes source, informers, status writer and leader election (in process)', function () {
+  this.timeout(120_000);
+  let cluster: Cluster;
+  let admin: KubeConfig;
+
+  before(async function () {
+    this.timeout(180_000);
+    // Without the watch cache, a watch from a compacted resourceVersion reaches etcd and fails
+    // with 410 Gone, which is what the informer must survive.
+    cluster = await startCluster({ extraApiServerArgs: ['--watch-cache=false'] });
+    admin = loadKubeConfig({ kubeconfig: cluster.cp.kubeconfigPath });
+    for (const ns of ['inf', 'src', 'src2', 'status', 'lease'])
+      await must(cluster.cp, ['create', 'namespace', ns]);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await cluster?.stop();
+  });
+
+  describe('Informer', () => {
+    const frontendInformer = (kc: KubeConfig, counter: { lists: number }) => {
+      const api = kc.makeApiClient(CustomObjectsApi);
+      return new Informer<KubeObject>({
+        kubeConfig: kc,
+        name: 'frontends (inf)',
+        path: '/apis/bascule.dev/v1alpha1/namespaces/inf/frontends',
+        list: async () => {
+          counter.lists++;
+          return api.listNamespacedCustomObject({
+            group: 'bascule.dev',
+            version: 'v1alpha1',
+            namespace: 'inf',
+            plural: 'frontends',
+          });
+        },
+        onEvent: () => {},
+        watchTimeoutSeconds: 1,
+        backoffBaseMs: 100,
+        backoffCapMs: 400,
+      });
+    };
+
+    it('relists after 410 Gone (its resourceVersion was compacted away) and keeps a correct cache', async () => {
+      await apply(cluster.cp, frontend('inf', 'before'));
+      const counter = { lists: 0 };
+      const inf = frontendInformer(admin, counter);
+      inf.start();
+      try {
+        await inf.synced;
+        expect(inf.list().map((o) => o.metadata?.name)).to.deep.equal(['before']);
+        expect(counter.lists).to.equal(1);
+        // Move etcd past the informer's resourceVersion, then compact: the next watch is 410.
+        for (let i = 0; i < 3; i++) await must(cluster.cp, ['create', 'configmap', `bump-${i}`, '-n', 'inf']);
+        const rev = (await etcd(cluster, '/v3/kv/range', { key: Buffer.from('/').toString('base64') })).header
+          .revision;
+        await etcd(cluster, '/v3/kv/compaction', { revision: rev, physical: true });
+        await waitFor('relist after 410', () => counter.lists >= 2, 20_000, 50);
+        await apply(cluster.cp, frontend('inf', 'after'));
+        await waitFor(
+          'new object seen after the relist',
+          () => inf.get('after', 'inf') !== undefined,
+          10_000,
+          50,
+        );
+        expect(
+          inf
+            .list()
+            .map((o) => o.metadata?.name)
+            .sort(),
+        ).to.deep.equal(['after', 'before']);
+      } finally {
+        await inf.stop();
+      }
+    });
+
+    it('restarts with backoff when a watch fails (403 while RBAC is missing) and catches up', async () => {
+      const binding = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: fe-reader}
+rules: [{apiGroups: [bascule.dev], resources: [frontends], verbs: [list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: fe-reader}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: fe-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_USER}}]
+`;
+      await apply(cluster.cp, binding);
+      const counter = { lists: 0 };
+      const inf = frontendInformer(loadKubeConfig({ kubeconfig: cluster.controllerKubeconfig }), counter);
+      inf.start();
+      try {
+        await inf.synced;
+        await must(cluster.cp, ['delete', 'clusterrolebinding', 'fe-reader']);
+        // The next watch (they end every ~1 s) is refused; the informer keeps retrying.
+        await waitFor('informer failing with 403', () => /HTTP 403/.test(inf.error ?? ''), 20_000, 50);
+        await apply(cluster.cp, frontend('inf', 'during-outage'));
+        await sleep(500);
+        expect(inf.get('during-outage', 'inf')).to.equal(undefined);
+        await apply(cluster.cp, binding);
+        await waitFor(
+          'informer recovered',
+          () => inf.error === null && inf.get('during-outage', 'inf') !== undefined,
+          20_000,
+          50,
+        );
+      } finally {
+        await inf.stop();
+      }
+    });
+  });
+
+  describe('KubeSource', () => {
+    let source: KubeSource;
+    const changes: CompileInput[] = [];
+    const latest = () => changes[changes.length - 1] ?? source.current();
+
+    before(async () => {
+      source = new KubeSource({
+        kubeConfig: admin,
+        namespaces: ['src'],
+        holdoffMs: 10,
+        maxDelayMs: 50,
+        watchTimeoutSeconds: 30,
+      });
+      source.on('change', (input) => changes.push(input));
+      await apply(cluster.cp, frontend('src', 'pre-existing'));
+      await source.start();
+    });
+    after(() => source?.stop());
+
+    it('syncs before it reports, and serves only its namespaces', async () => {
+      expect(source.synced).to.equal(true);
+      expect(source.current().resources.map((r) => r.metadata.name)).to.deep.equal(['pre-existing']);
+      await apply(cluster.cp, frontend('src2', 'elsewhere'));
+      await sleep(300);
+      expect(latest().resources.map((r) => r.metadata.name)).to.not.include('elsewhere');
+    });
+
+    it('feeds referenced Services with their EndpointSlices; unreferenced ones cause no rebuild', async () => {
+      await apply(
+        cluster.cp,
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: src}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: api-1, namespace: src, labels: {kubernetes.io/service-name: api}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints: [{addresses: [10.1.0.1], conditions: {ready: true}}]
+---
+apiVersion: bascule.dev/v1alpha1
+kind: Backend
+metadata: {name: api, namespace: src}
+spec: {service: {name: api, port: http}}
+`,
+      );
+      await waitFor(
+        'service with endpoints',
+        () => latest().services.some((s) => s.name === 'api' && s.endpoints.length === 1),
+        10_000,
+        20,
+      );
+      const svc = latest().services.find((s) => s.name === 'api')!;
+      expect(svc.endpoints[0]).to.include({ address: '10.1.0.1', port: 8080, portName: 'http', ready: true });
+
+      const before = changes.length;
+      await apply(
+        cluster.cp,
+        `
+apiVersion: v1
+kind: Service
+metadata: {name: unrelated, namespace: src}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: unrelated-1, namespace: src, labels: {kubernetes.io/service-name: unrelated}}
+addressType: IPv4
+ports: [{port: 80, protocol: TCP}]
+endpoints: [{addresses: [10.1.0.9]}]
+`,
+      );
+      // A status write (as the controller does) does not change what compile sees either.
+      await must(cluster.cp, [
+        'patch',
+        'backend',
+        'api',
+        '-n',
+        'src',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"observedGeneration":1}}',
+      ]);
+      await sleep(800);
+      expect(changes.length, 'no rebuild for unrelated objects or status writes').to.equal(before);
+      expect(latest().services.map((s) => s.name)).to.deep.equal(['api']);
+
+      await must(cluster.cp, [
+        'patch',
+        'endpointslice',
+        'api-1',
+        '-n',
+        'src',
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/endpoints/0/conditions","value":{"ready":false,"serving":true,"terminating":true}}]',
+      ]);
+      await waitFor(
+        'terminating endpoint',
+        () => latest().services.find((s) => s.name === 'api')?.endpoints[0]?.terminating === true,
+        10_000,
+        20,
+      );
+    });
+
+    it('reads only the Secrets that resources reference, and follows their changes', async () => {
+      await must(cluster.cp, [
+        'create',
+        'secret',
+        'generic',
+        'tls-a',
+        '-n',
+        'src',
+        '--from-literal=tls.crt=CERT-1',
+        '--from-literal=tls.key=KEY-1',
+      ]);
+      await must(cluster.cp, [
+        'create',
+        'secret',
+        'generic',
+        'not-referenced',
+        '-n',
+        'src',
+        '--from-literal=password=hunter2',
+      ]);
+      await apply(cluster.cp, frontend('src', 'secure', '  tls: {certificates: [{secretName: tls-a}]}'));
+      await waitFor(
+        'referenced secret loaded',
+        () => latest().secrets.some((s) => s.name === 'tls-a'),
+        10_000,
+        20,
+      );
+      expect(latest().secrets.map((s) => s.name)).to.deep.equal(['tls-a']);
+      expect(latest().secrets[0]!.data['tls.crt']).to.equal('CERT-1');
+
+      await must(cluster.cp, [
+        'patch',
+        'secret',
+        'tls-a',
+        '-n',
+        'src',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ stringData: { 'tls.crt': 'CERT-2' } }),
+      ]);
+      await waitFor(
+        'rotated secret',
+        () => latest().secrets.find((s) => s.name === 'tls-a')?.data['tls.crt'] === 'CERT-2',
+        10_000,
+        20,
+      );
+
+      await must(cluster.cp, ['delete', 'frontend', 'secure', '-n', 'src']);
+      await waitFor(
+        'secret dropped with its last reference',
+        () => latest().secrets.length === 0,
+        10_000,
+        20,
+      );
+    });
+
+    it('a cluster-wide source sees every namespace', async () => {
+      const all = new KubeSource({ kubeConfig: admin, holdoffMs: 10, maxDelayMs: 50 });
+      try {
+        await all.start();
+        const names = all.current().resources.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+        expect(names).to.include.members(['src/pre-existing', 'src2/elsewhere', 'inf/before']);
+      } finally {
+        await all.stop();
+      }
+    });
+  });
+
+  describe('KubeStatusWriter', () => {
+    const status = (message: string, at = '2026-01-01T00:00:00.000Z'): StatusT => ({
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message,
+          lastTransitionTime: at,
+          observedGeneration: 1,
+        },
+      ],
+    });
+    const ref = { kind: 'Backend' as const, namespace: 'status', name: 'web' };
+    const read = async () =>
+      JSON.parse(
+        await must(cluster.cp, [
+          'get',
+          'backend',
+          'web',
+          '-n',
+          'status',
+          '-o',
+          'json',
+          '--show-managed-fields',
+        ]),
+      ) as KubeObject & { status?: StatusT };
+
+    before(async () => {
+      await apply(
+        cluster.cp,
+        'apiVersion: bascule.dev/v1alpha1\nkind: Backend\nmetadata: {name: web, namespace: status}\nspec: {servers: [{name: a, address: 10.0.0.1, port: 80}]}\n',
+      );
+    });
+
+    it('writes only when the content changes, keeping lastTransitionTime of unchanged conditions', async () => {
+      let live = await read();
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live });
+      await w.write(ref, status('one'));
+      expect(w.stats.writes).to.equal(1);
+      live = await read();
+      expect(live.status!.conditions![0]!.message).to.equal('one');
+      // Same content, a new lastTransitionTime (e.g. a new leader's first computation): no write.
+      await w.write(ref, status('one', '2030-01-01T00:00:00.000Z'));
+      expect(w.stats).to.include({ writes: 1, skipped: 1 });
+      // A new message for the same status: written, with the original transition time.
+      await w.write(ref, status('two', '2030-01-01T00:00:00.000Z'));
+      live = await read();
+      expect(live.status!.conditions![0]).to.include({
+        message: 'two',
+        lastTransitionTime: '2026-01-01T00:00:00.000Z',
+      });
+      const managers = ((live.metadata as any).managedFields as any[])
+        .filter((m) => m.subresource === 'status')
+        .map((m) => m.manager);
+      expect(managers).to.deep.equal(['bascule-controller']);
+    });
+
+    it('a conflicting write is retried against the re-read object', async () => {
+      const stale = await read();
+      await must(cluster.cp, [
+        'patch',
+        'backend',
+        'web',
+        '-n',
+        'status',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"healthyServers":"9/9"}}',
+      ]);
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => stale });
+      await w.write(ref, status('three'));
+      expect(w.stats.conflicts).to.equal(1);
+      expect(w.stats.writes).to.equal(1);
+      const now = await read();
+      expect(now.status!.conditions![0]!.message).to.equal('three');
+      expect(now.status!.healthyServers, 'fields no longer reported are removed').to.equal(undefined);
+    });
+
+    it('writes nothing while inactive (a follower)', async () => {
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => undefined, active: false });
+      let activated = 0;
+      w.onActivate(() => activated++);
+      await w.write(ref, status('four'));
+      expect(w.stats.writes).to.equal(0);
+      w.setActive(true);
+      expect(activated).to.equal(1);
+    });
+  });
+
+  describe('LeaderElector', () => {
+    it('one leader at a time; a released lease is taken over at once', async () => {
+      const opts = {
+        kubeConfig: admin,
+        namespace: 'lease',
+        name: 'elect',
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1500,
+        retryPeriodMs: 200,
+      };
+      const e1 = new LeaderElector({ ...opts, identity: 'one' });
+      const e2 = new LeaderElector({ ...opts, identity: 'two' });
+      try {
+        e1.start();
+        await waitFor('one leads', () => e1.isLeader, 10_000, 20);
+        e2.start();
+        await sleep(1500);
+        expect(e2.isLeader).to.equal(false);
+        expect(e2.leader).to.equal('one');
+        const t0 = Date.now();
+        await e1.stop();
+        await waitFor('two leads', () => e2.isLeader, 10_000, 20);
+        expect(Date.now() - t0, 'released, not expired').to.be.below(1500);
+        const lease = JSON.parse(
+          await must(cluster.cp, ['get', 'lease', 'elect', '-n', 'lease', '-o', 'json']),
+        );
+        expect(lease.spec).to.include({
+          holderIdentity: 'two',
+          leaseTransitions: 1,
+          leaseDurationSeconds: 2,
+        });
+      } finally {
+        await e1.stop();
+        await e2.stop();
+      }
+    });
+  });
+});
