@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInput } from '../../controller/src/cli/load-files.js';
 import { compile } from '../../controller/src/compile/compile.js';
-import { referencedFiles, resolveFileRefs } from '../../controller/src/sources/file-refs.js';
 import { formatDiagnostic } from '../../controller/src/validate/diagnostic.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -26,9 +25,9 @@ export async function validateYaml(yaml: string): Promise<string[]> {
   try {
     const file = join(dir, 'imported.yaml');
     writeFileSync(file, yaml);
-    const base = await loadInput([file]);
+    // The imported certFile paths point at /etc/haproxy/...; serve the test PEM for each of them.
     const pem = readFileSync(TEST_PEM, 'utf8');
-    const input = resolveFileRefs(base, new Map(referencedFiles(base).map((f) => [f, { text: pem }])));
+    const input = await loadInput([file], { readReferencedFile: async () => ({ text: pem }) });
     return compile({ ...input, now: NOW }).diagnostics.map(formatDiagnostic);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,20 @@ import { referencedFiles, resolveFileRefs, type FileContent } from '../sources/f
 import { parseManifestFile } from '../sources/parse-file.js';
 import { ResourceStore } from '../store/store.js';
 
-export async function loadInput(paths: string[]): Promise<CompileInput> {
+export interface LoadOptions {
+  /** Reads a file named by certFile/keyFile/caFile; the file system by default. */
+  readReferencedFile?: (file: string) => Promise<FileContent>;
+}
+
+async function readFromDisk(file: string): Promise<FileContent> {
+  try {
+    return { text: await readFile(file, 'utf8') };
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+}
+
+export async function loadInput(paths: string[], opts: LoadOptions = {}): Promise<CompileInput> {
   const store = new ResourceStore();
   for (const p of paths) {
     let files: string[];
@@ -27,12 +40,7 @@ export async function loadInput(paths: string[]): Promise<CompileInput> {
   // certFile/keyFile/caFile are read the same way the directory source reads them.
   const input = store.build();
   const contents = new Map<string, FileContent>();
-  for (const file of referencedFiles(input)) {
-    try {
-      contents.set(file, { text: await readFile(file, 'utf8') });
-    } catch (err) {
-      contents.set(file, { error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
-    }
-  }
+  const read = opts.readReferencedFile ?? readFromDisk;
+  for (const file of referencedFiles(input)) contents.set(file, await read(file));
   return contents.size > 0 ? resolveFileRefs(input, contents) : input;
 }
