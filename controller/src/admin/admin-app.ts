@@ -4,6 +4,8 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Snapshot } from '../../../protocol/src/snapshot.js';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import type { DataplaneInfo } from '../publish/types.js';
+import type { ControllerObservability } from '../metrics/observability.js';
+import { buildOverview } from './overview.js';
 import type { ObjectStatusView } from '../status/tracker.js';
 import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
 
@@ -15,6 +17,10 @@ export interface AdminView {
   /** Diagnostics that belong to no object (files that do not parse, duplicates, unknown kinds). */
   unattachedDiagnostics(): Diagnostic[];
   snapshots(): Record<string, Snapshot>;
+  /** Server health per Backend, as summarised from the dataplanes' reports (GET /health). */
+  health?(): unknown;
+  /** Prometheus metrics (GET /metrics) and the runtime overrides dataplanes report. */
+  observability?: ControllerObservability;
 }
 
 const diagnosticJson = (d: Diagnostic) => ({
@@ -68,6 +74,30 @@ export function createAdminApp(view: AdminView): Express {
       })),
       diagnostics: view.unattachedDiagnostics().map(diagnosticJson),
     });
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json(view.health?.() ?? { backends: [] });
+  });
+
+  // `bascule status` reads this: dataplanes, conditions, snapshots and overrides in one document.
+  app.get('/overview', (_req, res) => {
+    res.json(buildOverview(view, view.observability?.overrides.all() ?? []));
+  });
+
+  app.get('/overrides', (_req, res) => {
+    res.json({ ephemeral: true, overrides: view.observability?.overrides.all() ?? [] });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const o = view.observability;
+    if (!o) {
+      res.status(404).json({ error: 'metrics are not enabled' });
+      return;
+    }
+    const text = await o.metrics.render();
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(o.metrics.contentType).send(text);
   });
 
   app.get('/snapshot', (req: Request, res: Response) => {

@@ -51,10 +51,51 @@ export function buildProgram(): Command {
     .requiredOption('--token-file <file>', 'file with the channel bearer token(s), one per line')
     .option('--tls-cert <file>', 'serve the channel over wss:// with this certificate')
     .option('--tls-key <file>', 'private key for --tls-cert')
+    .option('--namespace <ns>', 'source kube: watch only these namespaces (comma-separated; default all)')
+    .option('--kubeconfig <file>', 'source kube: kubeconfig (default in-cluster, then KUBECONFIG or ~/.kube/config)')
+    .option('--leader-elect', 'source kube: run several replicas; a Lease decides which one writes status')
+    .option('--lease-name <name>', 'leader election Lease name', 'bascule-controller')
+    .option('--lease-namespace <ns>', 'leader election Lease namespace (default: own namespace)')
+    .option('--pod-name <name>', 'identity of this replica (default $POD_NAME, else host name + random)')
+    .option('--lease-duration <d>', 'leader election: lease validity', '15s')
+    .option('--renew-deadline <d>', 'leader election: step down when not renewed within', '10s')
+    .option('--retry-period <d>', 'leader election: time between attempts', '2s')
     .action(async (o) => {
-      if (o.source !== 'dir') throw new Error('--source kube is not available in this build; use --source dir');
-      if (!o.dir) throw new Error('--dir is required with --source dir');
       const { readFileSync } = await import('node:fs');
+      if (o.source === 'kube') {
+        const { startKubeController, ownNamespace, defaultIdentity } = await import('../kube/run-controller.js');
+        const { parseDuration } = await import('../../../protocol/src/duration.js');
+        const logger = createLogger();
+        const namespaces = String(o.namespace ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const identity = o.podName ?? defaultIdentity();
+        const podUid = process.env.POD_UID;
+        const kube = await startKubeController({
+          namespaces,
+          listen: parseAddress(o.listen, '0.0.0.0'),
+          admin: parseAddress(o.admin, '127.0.0.1'),
+          tokens: readTokens(o.tokenFile),
+          logger,
+          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+          ...(o.tlsCert ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } } : {}),
+          ...(o.leaderElect
+            ? {
+                leaderElection: {
+                  leaseName: o.leaseName,
+                  leaseNamespace: o.leaseNamespace ?? ownNamespace() ?? namespaces[0] ?? 'default',
+                  identity,
+                  ...(podUid && o.podName === undefined && process.env.POD_NAME ? { owner: { name: identity, uid: podUid } } : {}),
+                  leaseDurationMs: parseDuration(o.leaseDuration),
+                  renewDeadlineMs: parseDuration(o.renewDeadline),
+                  retryPeriodMs: parseDuration(o.retryPeriod),
+                },
+              }
+            : {}),
+        });
+        logger.info({ channel: kube.controller.channelUrl, admin: kube.controller.adminUrl, identity }, 'controller started');
+        runUntilSignal(() => kube.close());
+        return;
+      }
+      if (!o.dir) throw new Error('--dir is required with --source dir');
       const logger = createLogger();
       const source = new DirSource({ dir: o.dir, logger });
       const controller = await startController({
@@ -72,7 +113,7 @@ export function buildProgram(): Command {
   program
     .command('dataplane')
     .description('serve traffic from the snapshots a controller pushes')
-    .requiredOption('--controller <url>', 'controller channel URL, e.g. ws://bascule-controller:7443')
+    .requiredOption('--controller <url>', 'controller channel URL, e.g. ws://bascule-controller:7443; several (comma-separated) to fail over between replicas')
     .requiredOption('--token-file <file>', 'file with the channel bearer token')
     .option('--group <group>', 'dataplane group', 'default')
     .option('--node-id <id>', 'unique name of this dataplane', hostname())
@@ -129,6 +170,17 @@ export function buildProgram(): Command {
         return;
       }
       runUntilSignal(() => handle.close());
+    });
+
+  program
+    .command('status')
+    .description('show dataplanes, versions, last ACK/NACK, object conditions and runtime overrides')
+    .option('--admin <url>', 'controller admin endpoint (default $BASCULE_ADMIN_URL or http://127.0.0.1:9090)')
+    .option('--json', 'print the raw document (GET /overview)')
+    .option('--wide', 'do not cut long messages')
+    .action(async (o) => {
+      const { statusCommand } = await import('./status-command.js');
+      process.exitCode = await statusCommand({ admin: o.admin, json: o.json, wide: o.wide }, io);
     });
 
   program

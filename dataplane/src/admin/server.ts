@@ -1,8 +1,29 @@
-// Admin endpoints: liveness, readiness (a snapshot is live), and a JSON status document.
+// Admin endpoints: liveness, readiness (a snapshot is live), and a JSON status document; with
+// observability wired: the stats page (HTML, `;json`, `;csv`), Prometheus `/metrics` and the
+// runtime API (server state overrides).
+//
+// Open to anyone who reaches the port: /healthz, /readyz, /status, /health (probes, status) and
+// /metrics (unless protectMetrics). Behind basic auth: /stats* and /runtime/* (see auth.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type Request } from 'express';
 import type { Logger } from 'pino';
+import type { Observability } from '../metrics/observability.js';
+import { isLoopback, requireAdmin, type CredentialSource } from './auth.js';
+import { runtimeRouter, type RuntimeOverrides } from './runtime-api.js';
+import { renderStatsCsv } from './stats-csv.js';
+import { renderStatsPage } from './stats-html.js';
+import { buildStats } from './stats-model.js';
+
+export interface AdminObservability {
+  readonly obs: Observability;
+  readonly overrides: RuntimeOverrides;
+  readonly credentials: CredentialSource;
+  /** Require the admin credentials on /metrics too (default false: Prometheus scrapes it). */
+  readonly protectMetrics?: boolean;
+  /** Stats page auto-refresh (seconds, default 5; 0 disables; `?refresh=N` per request). */
+  readonly refreshSeconds?: number;
+}
 
 export interface AdminOptions {
   host: string;
@@ -10,6 +31,10 @@ export interface AdminOptions {
   log: Logger;
   ready: () => boolean;
   status: () => unknown;
+  /** Health checks: every checked server and the counters. */
+  health?: () => unknown;
+  /** Stats page, metrics and runtime API; absent: only the endpoints above. */
+  observability?: AdminObservability;
 }
 
 export interface AdminServer {
@@ -17,7 +42,9 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export function adminApp(opts: Pick<AdminOptions, 'ready' | 'status'>): express.Express {
+export function adminApp(
+  opts: Pick<AdminOptions, 'ready' | 'status' | 'health' | 'observability'> & { host?: string },
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -30,11 +57,66 @@ export function adminApp(opts: Pick<AdminOptions, 'ready' | 'status'>): express.
   app.get('/status', (_req, res) => {
     res.json(opts.status());
   });
+  app.get('/health', (_req, res) => {
+    res.json(opts.health?.() ?? { counters: null, servers: [] });
+  });
+  if (opts.observability) mountObservability(app, opts.observability, isLoopback(opts.host));
   return app;
+}
+
+type StatsFormat = 'html' | 'json' | 'csv';
+
+function statsFormat(req: Request, suffix: string | undefined): StatsFormat {
+  const q = typeof req.query.format === 'string' ? req.query.format : undefined;
+  const f = suffix ?? q;
+  if (f === 'json' || f === 'csv' || f === 'html') return f;
+  const preferred = req.accepts(['text/html', 'application/json', 'text/csv']);
+  return preferred === 'application/json' ? 'json' : preferred === 'text/csv' ? 'csv' : 'html';
+}
+
+function mountObservability(app: express.Express, o: AdminObservability, loopbackOnly: boolean): void {
+  const auth = requireAdmin(o.credentials, loopbackOnly);
+  const metrics = async (_req: Request, res: express.Response): Promise<void> => {
+    const text = await o.obs.metrics.render();
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(o.obs.metrics.contentType).send(text);
+  };
+  if (o.protectMetrics) app.get('/metrics', auth, metrics);
+  else app.get('/metrics', metrics);
+
+  app.get('/', (_req, res) => res.redirect(302, '/stats'));
+  // HAProxy-style suffixes: /stats;json and /stats;csv (also ?format= and the Accept header).
+  app.use((req, res, next) => {
+    const m = /^\/stats(?:;(json|csv|html))?\/?$/.exec(req.path);
+    if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    auth(req, res, () => {
+      const doc = buildStats(o.obs.view, o.obs.stats);
+      res.setHeader('Cache-Control', 'no-store');
+      const format = statsFormat(req, m[1]);
+      if (format === 'json') return void res.json(doc);
+      if (format === 'csv') return void res.type('text/csv; charset=utf-8').send(renderStatsCsv(doc));
+      const asked = Number(req.query.refresh);
+      const refreshSeconds =
+        Number.isFinite(asked) && asked >= 0 ? Math.min(3600, Math.floor(asked)) : (o.refreshSeconds ?? 5);
+      res.type('text/html; charset=utf-8').send(renderStatsPage(doc, { refreshSeconds }));
+    });
+  });
+  app.use('/runtime', auth, runtimeRouter(o.overrides));
 }
 
 export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   const server = http.createServer(adminApp(opts));
+  if (opts.observability && !opts.observability.credentials.configured) {
+    if (isLoopback(opts.host))
+      opts.log.info(
+        'admin credentials not configured: stats page and runtime API open to loopback clients only',
+      );
+    else
+      opts.log.warn(
+        { host: opts.host },
+        'admin credentials not configured (BASCULE_ADMIN_AUTH_FILE): the stats page and runtime API answer 403 on a non-loopback admin address',
+      );
+  }
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

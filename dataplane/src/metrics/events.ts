@@ -1,0 +1,146 @@
+// The traffic observation seam. The proxies know nothing about metrics or logs: for every HTTP
+// request, WebSocket tunnel or TCP session they get a *trace* and report a few facts on it
+// (routed to a backend, queued, attempt on a server, connected, response head, upstream failure).
+// When the request or session ends, the trace becomes one immutable record that the stats
+// table, the Prometheus metrics and the access log all consume.
+//
+// Traces are optional for the proxies (`ctx.trace?.attempt(server)`), so a proxy without the
+// seam keeps working and a dataplane without observers pays nothing.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type net from 'node:net';
+
+/** What the proxies know about a server when they report on it. */
+export interface TracedServer {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** Requests/sessions currently on the server (after this one started). */
+  readonly state: { readonly active: number };
+}
+
+/** How an upstream attempt failed (same kinds as http/upstream-error.ts). */
+export type FailureKind = 'connect' | 'timeout' | 'protocol';
+
+/**
+ * HAProxy's two-letter termination state: who ended the exchange, and in which phase.
+ *   first:  '-' normal, 'C' client aborted, 'c' client timeout, 'S' server aborted or refused,
+ *           's' server timeout, 'P' proxy (deny, rate limit), 'L' local reply (redirect, no route),
+ *           'R' resource (no server/queue full), 'K' killed (shutdown)
+ *   second: '-' normal, 'R' request, 'Q' queue, 'C' connect, 'H' response headers, 'D' data
+ */
+export type Termination = string;
+
+interface RecordBase {
+  /** Wall clock at start (ms since epoch). */
+  readonly start: number;
+  readonly clientAddress: string;
+  readonly clientPort: number;
+  readonly frontend: string;
+  /** Backend id, or null when the request was answered before reaching one. */
+  readonly backend: string | null;
+  /** Server name of the last attempt; null when none was tried (`<NOSRV>` in the text log). */
+  readonly server: string | null;
+  readonly serverAddress: string | null;
+  /** Bytes read from / written to the client. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Total time waiting in the backend queue (ms); -1 when the request never reached a backend. */
+  readonly Tw: number;
+  /** Time to establish the server connection, retries included (ms); -1 when none was established. */
+  readonly Tc: number;
+  /** Attempts beyond the first, and those among them that went to another server. */
+  readonly retries: number;
+  readonly redispatches: number;
+  readonly termination: Termination;
+  /** Version of the snapshot the exchange ran on (whatever swaps happened meanwhile). */
+  readonly version: string | null;
+}
+
+export interface HttpRecord extends RecordBase {
+  readonly type: 'http' | 'websocket';
+  readonly method: string;
+  /** Path only: the query string can carry secrets and is never recorded. */
+  readonly path: string;
+  readonly httpVersion: string;
+  /** Status sent to the client; -1 when none was (the connection was cut first). */
+  readonly status: number;
+  /** Server response time: connection established → response head received (ms); -1 if none. */
+  readonly Tr: number;
+  /** Total active time of the request, or of the tunnel for a WebSocket (ms). */
+  readonly Ta: number;
+  /** Status the server answered with (null when the answer was the proxy's own). */
+  readonly serverStatus: number | null;
+}
+
+export interface TcpRecord extends RecordBase {
+  readonly type: 'tcp';
+  /** Total session time (ms). */
+  readonly Tt: number;
+}
+
+export type TrafficRecord = HttpRecord | TcpRecord;
+
+/** What a proxy reports while a request or session runs. Every method is cheap and idempotent-safe. */
+export interface Trace {
+  /** The request was routed to this backend (HTTP), or the session's backend (TCP). */
+  routed(backendId: string): void;
+  /** Waiting for a free server slot begins / ends (any number of times). */
+  queued(): void;
+  dequeued(): void;
+  /** A connection attempt on `server` begins (after the proxy counted it active). */
+  attempt(server: TracedServer): void;
+  /** The attempt's connection is established (or a pooled one was reused). */
+  connected(): void;
+  /** The server answered with a response head. */
+  response(status: number): void;
+  /** The current attempt failed. */
+  failed(kind: FailureKind): void;
+  /** The proxy answered itself (`reason` becomes the termination state, e.g. 'PR', 'LR'). */
+  local(termination: Termination): void;
+  /** Upgrade requests only (no ServerResponse): the status the proxy wrote on the raw socket. */
+  reply(status: number): void;
+  /** HTTP only: the request became a tunnel (WebSocket); the record is emitted when `socket` closes. */
+  upgraded(socket: net.Socket): void;
+}
+
+/** Consumes finished records (stats table, metrics, access log). */
+export interface RecordSink {
+  (record: TrafficRecord): void;
+}
+
+/** A trace that records nothing (used where no observer is wired). */
+export const NOOP_TRACE: Trace = Object.freeze({
+  routed() {},
+  queued() {},
+  dequeued() {},
+  attempt() {},
+  connected() {},
+  response() {},
+  failed() {},
+  local() {},
+  reply() {},
+  upgraded() {},
+});
+
+/** Status class label: bounded, whatever the servers answer. */
+export function codeClass(status: number): '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other' {
+  if (status >= 100 && status < 200) return '1xx';
+  if (status >= 200 && status < 300) return '2xx';
+  if (status >= 300 && status < 400) return '3xx';
+  if (status >= 400 && status < 500) return '4xx';
+  if (status >= 500 && status < 600) return '5xx';
+  return 'other';
+}
+
+/**
+ * What the listeners call for every exchange (one per dataplane; optional in ListenerDeps).
+ * `version` is the snapshot the exchange starts on.
+ */
+export interface TrafficEvents {
+  /** A plain HTTP request; its record is written when `res` closes. */
+  http(req: IncomingMessage, res: ServerResponse, frontend: string, version: string | null): Trace;
+  /** An Upgrade (WebSocket) request; its record is written when the client socket closes. */
+  upgrade(req: IncomingMessage, frontend: string, version: string | null): Trace;
+  /** An accepted L4 connection; its record is written when `client` closes. */
+  tcp(client: net.Socket, frontend: string, version: string | null): Trace;
+}

@@ -1,0 +1,318 @@
+// Trace implementations: one per HTTP request, WebSocket tunnel or TCP session. They keep a few
+// monotonic timestamps and counters, derive the HAProxy-style termination state, and hand one
+// record to the sink when the exchange ends. Nothing here touches the network.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type {
+  FailureKind,
+  HttpRecord,
+  RecordSink,
+  TcpRecord,
+  Termination,
+  Trace,
+  TracedServer,
+  TrafficRecord,
+} from './events.js';
+
+/** One attempt on a server, kept for per-server error, retry and redispatch counters. */
+export interface AttemptInfo {
+  readonly server: string;
+  failed?: FailureKind;
+  /** `state.active` right after this attempt started (for max sessions). */
+  readonly active: number;
+}
+
+/** Records carry their attempts for the stats table (never logged). */
+export type TracedRecord = TrafficRecord & { readonly attempts: readonly AttemptInfo[] };
+
+const ms = (a: number, b: number): number => Math.max(0, Math.round(b - a));
+
+/** Per-socket byte marks, so keep-alive requests each count only their own bytes. */
+const marks = new WeakMap<object, { read: number; written: number }>();
+
+function takeBytes(socket: net.Socket | null | undefined): { bytesIn: number; bytesOut: number } {
+  if (!socket) return { bytesIn: 0, bytesOut: 0 };
+  const read = socket.bytesRead ?? 0;
+  const written = socket.bytesWritten ?? 0;
+  const m = marks.get(socket) ?? { read: 0, written: 0 };
+  marks.set(socket, { read, written });
+  return { bytesIn: Math.max(0, read - m.read), bytesOut: Math.max(0, written - m.written) };
+}
+
+/** Client address as shown in logs: IPv4-mapped IPv6 unwrapped. */
+export function clientAddress(socket: { remoteAddress?: string | undefined } | null | undefined): string {
+  const a = socket?.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+abstract class BaseTrace implements Trace {
+  protected readonly t0 = performance.now();
+  protected readonly start = Date.now();
+  protected backend: string | null = null;
+  protected server: TracedServer | null = null;
+  protected readonly attempts: AttemptInfo[] = [];
+  protected firstAttemptAt = -1;
+  protected connectedAt = -1;
+  protected Tc = -1;
+  protected queuedAt = -1;
+  protected queuedMs = 0;
+  protected everQueued = false;
+  protected lastFailure: { kind: FailureKind; afterResponse: boolean } | undefined;
+  protected responseAt = -1;
+  protected serverStatus: number | null = null;
+  protected localTermination: Termination | undefined;
+  /** Status the proxy wrote itself on a raw socket (Upgrade requests). */
+  protected replied: number | undefined;
+  protected done = false;
+
+  constructor(
+    protected readonly sink: RecordSink,
+    protected readonly frontend: string,
+    protected readonly version: string | null,
+  ) {}
+
+  routed(backendId: string): void {
+    this.backend = backendId;
+  }
+
+  queued(): void {
+    if (this.queuedAt >= 0) return;
+    this.queuedAt = performance.now();
+    this.everQueued = true;
+  }
+
+  dequeued(): void {
+    if (this.queuedAt < 0) return;
+    this.queuedMs += performance.now() - this.queuedAt;
+    this.queuedAt = -1;
+  }
+
+  attempt(server: TracedServer): void {
+    this.dequeued();
+    this.server = server;
+    this.connectedAt = -1;
+    if (this.firstAttemptAt < 0) this.firstAttemptAt = performance.now();
+    this.attempts.push({ server: server.name, active: server.state.active });
+  }
+
+  connected(): void {
+    const now = performance.now();
+    this.connectedAt = now;
+    this.Tc = ms(this.firstAttemptAt >= 0 ? this.firstAttemptAt : now, now);
+  }
+
+  response(status: number): void {
+    this.responseAt = performance.now();
+    this.serverStatus = status;
+  }
+
+  failed(kind: FailureKind): void {
+    const last = this.attempts[this.attempts.length - 1];
+    if (last && last.failed === undefined) last.failed = kind;
+    this.lastFailure = { kind, afterResponse: this.responseAt >= 0 };
+  }
+
+  local(termination: Termination): void {
+    this.localTermination = termination;
+  }
+
+  reply(status: number): void {
+    this.replied = status;
+  }
+
+  upgraded(_socket: net.Socket): void {}
+
+  protected retries(): { retries: number; redispatches: number } {
+    let redispatches = 0;
+    for (let i = 1; i < this.attempts.length; i++)
+      if (this.attempts[i]!.server !== this.attempts[i - 1]!.server) redispatches++;
+    return { retries: Math.max(0, this.attempts.length - 1), redispatches };
+  }
+
+  protected Tw(): number {
+    if (this.backend === null) return -1;
+    const open = this.queuedAt >= 0 ? performance.now() - this.queuedAt : 0;
+    return Math.round(this.queuedMs + open);
+  }
+
+  /** Phase letter for an exchange that ended early. */
+  protected phase(dataStarted: boolean): string {
+    if (dataStarted) return 'D';
+    if (this.responseAt >= 0) return 'D';
+    if (this.connectedAt >= 0) return 'H';
+    if (this.queuedAt >= 0) return 'Q';
+    if (this.server) return 'C';
+    return 'R';
+  }
+
+  /** Termination of an exchange whose client side ended normally. */
+  protected serverSideTermination(status: number): Termination {
+    const f = this.lastFailure;
+    if (f && this.serverStatus === null) {
+      if (f.kind === 'connect') return 'SC';
+      if (f.kind === 'timeout') return 'sH';
+      return 'SH';
+    }
+    if (f && f.afterResponse) return f.kind === 'timeout' ? 'sD' : 'SD';
+    if (this.backend !== null && !this.server && this.serverStatus === null && status >= 500) {
+      // No server could be had: queue timeout, queue full, or none usable (<NOSRV>).
+      if (this.everQueued) return 'sQ';
+      return 'SC';
+    }
+    if (this.localTermination) return this.localTermination;
+    if (this.backend === null && status >= 0) return status >= 300 && status < 400 ? 'LR' : 'PR';
+    return '--';
+  }
+
+  protected base(io: { bytesIn: number; bytesOut: number }, termination: Termination) {
+    return {
+      start: this.start,
+      frontend: this.frontend,
+      backend: this.backend,
+      server: this.server?.name ?? null,
+      serverAddress: this.server ? `${this.server.address}:${this.server.port}` : null,
+      bytesIn: io.bytesIn,
+      bytesOut: io.bytesOut,
+      Tw: this.Tw(),
+      Tc: this.Tc,
+      ...this.retries(),
+      termination,
+      version: this.version,
+      attempts: this.attempts,
+    };
+  }
+
+  protected emit(record: TracedRecord): void {
+    if (this.done) return;
+    this.done = true;
+    this.sink(record);
+  }
+}
+
+/** One HTTP request on a keep-alive connection, or one Upgrade request and its tunnel. */
+export class HttpTrace extends BaseTrace {
+  private tunnel: net.Socket | undefined;
+  private readonly clientAddr: string;
+  private readonly clientPort: number;
+  private readonly method: string;
+  private readonly path: string;
+  private readonly httpVersion: string;
+
+  constructor(
+    sink: RecordSink,
+    frontend: string,
+    version: string | null,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse | undefined,
+  ) {
+    super(sink, frontend, version);
+    const socket = req.socket;
+    this.clientAddr = clientAddress(socket);
+    this.clientPort = socket?.remotePort ?? 0;
+    this.method = req.method ?? '';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q >= 0 ? url.slice(0, q) : url;
+    this.httpVersion = `HTTP/${req.httpVersion}`;
+    if (res) res.once('close', () => this.finishResponse());
+    else {
+      // Upgrade request: the socket is the exchange (tunnel or raw reply), it ends when it closes.
+      const s = req.socket;
+      if (s.destroyed) queueMicrotask(() => this.finishSocket());
+      else s.once('close', () => this.finishSocket());
+    }
+  }
+
+  override upgraded(socket: net.Socket): void {
+    this.tunnel = socket;
+  }
+
+  private finishResponse(): void {
+    const res = this.res!;
+    if (this.tunnel) return; // a tunnel's record is written when its socket closes
+    const now = performance.now();
+    const status = res.headersSent ? res.statusCode : -1;
+    let termination: Termination;
+    if (!res.writableFinished) {
+      // The response did not complete: the server cut it, or the client went away.
+      const f = this.lastFailure;
+      if (f && (f.afterResponse || this.serverStatus !== null))
+        termination = f.kind === 'timeout' ? 'sD' : 'SD';
+      else termination = `C${this.phase(res.headersSent)}`;
+    } else termination = this.serverSideTermination(status);
+    this.write(status, takeBytes(this.req.socket), termination, now);
+  }
+
+  private finishSocket(): void {
+    const now = performance.now();
+    const status = this.tunnel ? 101 : (this.replied ?? this.serverStatus ?? -1);
+    let termination: Termination;
+    if (this.tunnel) termination = this.lastFailure ? 'SD' : '--';
+    else if (status < 0) termination = `C${this.phase(false)}`;
+    else termination = this.serverSideTermination(status);
+    this.write(status, takeBytes(this.req.socket), termination, now);
+  }
+
+  private write(
+    status: number,
+    io: { bytesIn: number; bytesOut: number },
+    termination: Termination,
+    now: number,
+  ): void {
+    const rec: HttpRecord & { attempts: readonly AttemptInfo[] } = {
+      type: this.res ? 'http' : 'websocket',
+      ...this.base(io, termination),
+      clientAddress: this.clientAddr,
+      clientPort: this.clientPort,
+      method: this.method,
+      path: this.path,
+      httpVersion: this.httpVersion,
+      status,
+      Tr: this.connectedAt >= 0 && this.responseAt >= 0 ? ms(this.connectedAt, this.responseAt) : -1,
+      Ta: ms(this.t0, now),
+      serverStatus: this.serverStatus,
+    };
+    this.emit(rec);
+  }
+}
+
+/** One L4 session: from accept to the client socket's close. */
+export class TcpTrace extends BaseTrace {
+  private readonly clientAddr: string;
+  private readonly clientPort: number;
+
+  constructor(
+    sink: RecordSink,
+    frontend: string,
+    version: string | null,
+    private readonly client: Duplex & Partial<net.Socket>,
+  ) {
+    super(sink, frontend, version);
+    const s = client as net.Socket;
+    this.clientAddr = clientAddress(s);
+    this.clientPort = s.remotePort ?? 0;
+    if (client.destroyed) queueMicrotask(() => this.finish());
+    else client.once('close', () => this.finish());
+  }
+
+  private finish(): void {
+    const now = performance.now();
+    let termination: Termination;
+    const f = this.lastFailure;
+    if (this.connectedAt >= 0) termination = f ? (f.kind === 'timeout' ? 'sD' : 'SD') : '--';
+    else if (f) termination = f.kind === 'timeout' ? 'sC' : 'SC';
+    else if (this.localTermination) termination = this.localTermination;
+    else if (this.backend === null) termination = 'PR';
+    else if (!this.server) termination = this.everQueued ? 'sQ' : 'SC';
+    else termination = `C${this.phase(false)}`;
+    const rec: TcpRecord & { attempts: readonly AttemptInfo[] } = {
+      type: 'tcp',
+      ...this.base(takeBytes(this.client as net.Socket), termination),
+      clientAddress: this.clientAddr,
+      clientPort: this.clientPort,
+      Tt: ms(this.t0, now),
+    };
+    this.emit(rec);
+  }
+}
