@@ -60,6 +60,7 @@ export async function quickstartCommand(opts: QuickstartOptions, io: CommandIo) 
       `Try it:       curl ${qs.url}`,
       `Edit routing: ${join(opts.dir, 'quickstart.yaml')} (applied live, no restart)`,
       'Controller:   http://127.0.0.1:9090/dataplanes  http://127.0.0.1:9090/status',
+      'Stats page:   http://127.0.0.1:9091/stats   (Prometheus: http://127.0.0.1:9091/metrics)',
       'Dataplane:    http://127.0.0.1:9091/status',
       'Stop with Ctrl-C.',
       '',
