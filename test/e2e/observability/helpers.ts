@@ -230,7 +230,7 @@ export function buildPromcheck(): string {
   const r = spawnSync(goBinary(), ['build', '-o', bin, '.'], {
     cwd: PROMCHECK_SRC,
     encoding: 'utf8',
-    env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+    env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' },
     timeout: 600_000,
   });
   if (r.status !== 0) throw new Error(`building promcheck failed:\n${r.stderr || r.error?.message}`);

@@ -42,8 +42,9 @@ const CHROMIUM_ARGS = [
 
 /** Runs in the page: the computed background colour of an element. */
 const backgroundOf = (el: unknown): string =>
-  (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
-    .backgroundColor;
+  (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+    el,
+  ).backgroundColor;
 
 /** "#c0f0c0" → "rgb(192, 240, 192)", as getComputedStyle reports it. */
 function rgb(hex: string): string {
@@ -205,15 +206,13 @@ describe('observability: stats page in headless Chromium', function () {
       const maint = api.locator('tr.server[data-server="api-1"]');
       expect(await maint.getAttribute('data-status')).to.equal('maintenance');
       expect((await maint.locator('td.status').innerText()).trim()).to.equal('MAINT');
-      expect(
-        await maint.locator('td.status').evaluate(backgroundOf),
-      ).to.equal(rgb(STATUS_COLOURS.maintenance));
+      expect(await maint.locator('td.status').evaluate(backgroundOf)).to.equal(
+        rgb(STATUS_COLOURS.maintenance),
+      );
       expect(await maint.locator('td.override').innerText()).to.match(/maintenance \(runtime/);
       const bk = api.locator('tr.server[data-server="api-backup"]');
       expect((await bk.locator('td.status').innerText()).trim()).to.equal('UP (backup)');
-      expect(await bk.locator('td.status').evaluate(backgroundOf)).to.equal(
-        rgb(STATUS_COLOURS.backup),
-      );
+      expect(await bk.locator('td.status').evaluate(backgroundOf)).to.equal(rgb(STATUS_COLOURS.backup));
       expect((await bk.locator('td.n').nth(5).innerText()).trim()).to.equal('2');
 
       // Frontend table and the snapshot version and age.
@@ -261,6 +260,30 @@ describe('observability: stats page in headless Chromium', function () {
     expect(wrongUser.status).to.equal(401);
     // Probes stay open.
     expect((await fetch(`${dp.adminUrl}/healthz`)).status).to.equal(200);
+  });
+
+  it('counts health transitions and checks in the metrics, and shows server states there too', async () => {
+    const text = await (await fetch(`${dp.adminUrl}/metrics`)).text();
+    const sample = (series: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const sDown = 'backend="default/web",server="s-down"';
+    expect(sample(`bascule_server_health_transitions_total{${sDown},to="down"}`)).to.equal(1);
+    expect(sample(`bascule_server_health_transitions_total{${sDown},to="up"}`)).to.equal(0);
+    expect(sample(`bascule_server_health_checks_total{${sDown},result="failed"}`)).to.be.at.least(1);
+    expect(
+      sample(`bascule_server_health_checks_total{backend="default/web",server="s-up",result="passed"}`),
+    ).to.be.at.least(1);
+    expect(sample(`bascule_server_up{${sDown}}`)).to.equal(0);
+    expect(sample(`bascule_server_state{${sDown},state="down"}`)).to.equal(1);
+    expect(sample(`bascule_server_state{backend="default/web",server="s-drain",state="drain"}`)).to.equal(1);
+    expect(sample(`bascule_server_state{backend="default/api",server="api-1",state="maintenance"}`)).to.equal(
+      1,
+    );
+    expect(sample(`bascule_server_runtime_override{backend="default/api",server="api-1"}`)).to.equal(1);
+    expect(sample('bascule_runtime_overrides')).to.equal(1);
+    expect(sample('bascule_backend_active_servers{backend="default/web"}')).to.equal(1);
   });
 
   it('serves the same stats as JSON (;json and Accept) and CSV', async () => {
