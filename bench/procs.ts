@@ -1,0 +1,189 @@
+// Child processes for the benchmark (proxies, upstream, wrk) and what /proc says about them.
+// Every process started here is registered, so an interrupted run still stops them all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Running {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Every child started here (proxies, upstream, wrk), until it exits. */
+const live = new Set<ChildProcess>();
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
+/**
+ * SIGKILL whatever is still running, descendants first (nginx workers outlive a killed master).
+ * Synchronous: safe in an 'exit' handler.
+ */
+export function killAll(): void {
+  for (const child of live) {
+    if (child.pid === undefined) continue;
+    let pids: number[];
+    try {
+      pids = processTree(child.pid).reverse();
+    } catch {
+      pids = [child.pid];
+    }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  live.clear();
+}
+
+/** Starts `cmd args`, stdout and stderr to `logFile` (nothing flows through this process). */
+export function start(
+  name: string,
+  cmd: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Running {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
+  track(child);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1));
+    child.once('error', () => resolve(-1));
+  });
+  const r: Running = {
+    name,
+    child,
+    pid: child.pid,
+    logFile,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+  return r;
+}
+
+/** Runs a command to completion with a hard time limit; returns its output. */
+export function run(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(t);
+      resolve({ code: -1, stdout, stderr: stderr + String(err) });
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(t);
+      resolve({ code: code ?? sig ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; the window for a race is tiny). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process and its descendants (nginx: master + workers). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // Kernels without CONFIG_PROC_CHILDREN: scan /proc for the parent pid.
+    children = [];
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        if (statFields(Number(e))[1] === String(pid)) children.push(Number(e));
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  for (const c of children) out.push(...processTree(c));
+  return out;
+}
+
+/** Fields of /proc/PID/stat after the command name: [0] state, [1] ppid, ... [11] utime, [12] stime. */
+function statFields(pid: number): string[] {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ');
+}
+
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Node runs on.
+
+export interface ProcSample {
+  /** Sum of VmRSS over the process tree, KiB. */
+  rssKiB: number;
+  /** Sum of VmHWM (peak RSS) over the process tree, KiB. */
+  hwmKiB: number;
+  /** User + system CPU time of the tree (all threads), seconds. */
+  cpuSeconds: number;
+  processes: number;
+}
+
+/** RSS, peak RSS and CPU time of a process and its descendants, from /proc. */
+export function sample(pid: number): ProcSample {
+  let rssKiB = 0;
+  let hwmKiB = 0;
+  let ticks = 0;
+  const pids = processTree(pid);
+  for (const p of pids) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      rssKiB += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      hwmKiB += Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const f = statFields(p);
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited between listing and reading */
+    }
+  }
+  return { rssKiB, hwmKiB, cpuSeconds: ticks / CLK_TCK, processes: pids.length };
+}
+
+export function loadAverage(): [number, number, number] {
+  const [a, b, c] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
+  return [a ?? NaN, b ?? NaN, c ?? NaN];
+}
