@@ -116,6 +116,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let closed = false;
   const inconsistent = new Set<string>();
   const lastAccepted = new Map<string, SourcedResource>();
+  /** The last good certificate of each Secret: it keeps serving while a new one is bad (docs/tls.md). */
+  let lastGoodCertificates: CompileResult['certificates'] = {};
   let loggedDiagnostics = new Set<string>();
 
   // ---- compile → gate → publish ----
@@ -125,13 +127,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const started = performance.now();
     let result: CompileResult;
     try {
-      result = compile({ ...input, now: clock().getTime(), lastAccepted: [...lastAccepted.values()] });
+      result = compile({ ...input, now: clock().getTime(), lastAccepted: [...lastAccepted.values()], lastGoodCertificates });
     } catch (err) {
       // compile is pure and should never throw; if it does, routing must not change.
       log.error({ err }, 'compile failed; the last good snapshots stay live');
       return;
     }
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    lastGoodCertificates = result.certificates ?? lastGoodCertificates;
 
     const good: Record<string, Snapshot> = {};
     inconsistent.clear();

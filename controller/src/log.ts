@@ -10,6 +10,8 @@ const REDACT = [
   'authorization',
   'headers.authorization',
   'req.headers.authorization',
+  'keyPem',
+  'clientKeyPem',
   '*.keyPem',
   '*.clientKeyPem',
   '*.data',

@@ -9,7 +9,17 @@ export function createLogger(bindings: Record<string, unknown> = {}): Logger {
     base: { component: 'dataplane', ...bindings },
     // Belt and braces: the token is never passed to the logger, but redact it if it ever is.
     redact: {
-      paths: ['token', '*.token', 'headers.authorization', '*.headers.authorization'],
+      paths: [
+        'token',
+        '*.token',
+        'headers.authorization',
+        '*.headers.authorization',
+        // TLS private keys (snapshot fields) are never logged; redact them if one ever is.
+        'keyPem',
+        '*.keyPem',
+        'clientKeyPem',
+        '*.clientKeyPem',
+      ],
       censor: '[redacted]',
     },
   });

@@ -8,12 +8,15 @@ import type { ValidResource } from '../validate/validate.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUTS } from './defaults.js';
 import type { SecretData, ServiceData } from './types.js';
-import { tlsSecretPair } from './tls.js';
+import { caBundleProblem, resolveCertificate, type CertificateMemory } from './tls.js';
 
 export interface BackendLookups {
   healthPolicies: Map<string, HealthSnap>;
   services: Map<string, ServiceData>;
   secrets: Map<string, SecretData>;
+  /** For client certificates: checked like frontend certificates, with the same fallback. */
+  now?: number;
+  certificates?: CertificateMemory;
 }
 
 function serviceServers(spec: any, ns: string, lookups: BackendLookups, diag: ObjectDiagnostics): ServerSnap[] {
@@ -93,16 +96,19 @@ export function compileBackend(v: ValidResource<BackendSpecT>, lookups: BackendL
     if (s.tls.caSecretName) {
       const sec = lookups.secrets.get(idOf(ns, s.tls.caSecretName));
       const ca = sec?.data['ca.crt'];
-      if (ca) tls.caPem = ca;
+      const problem = ca ? caBundleProblem(ca) : undefined;
+      // An unusable CA is left out: servers are then verified against the system store (fail closed).
+      if (ca && problem) diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.caSecretName', `ca.crt of Secret "${s.tls.caSecretName}" ${problem}`);
+      else if (ca) tls.caPem = ca;
       else diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.tls.caSecretName', `Secret "${s.tls.caSecretName}" ${sec ? 'has no key ca.crt' : 'not found'}`);
     } else if (s.tls.caFile) {
       diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.caFile', 'caFile is only available in standalone mode with files mounted');
     }
     if (s.tls.clientCertificate?.secretName) {
-      const pair = tlsSecretPair(lookups.secrets, ns, s.tls.clientCertificate.secretName, 'spec.tls.clientCertificate.secretName', diag);
-      if (pair) {
-        tls.clientCertPem = pair.certPem;
-        tls.clientKeyPem = pair.keyPem;
+      const cert = resolveCertificate(ns, s.tls.clientCertificate.secretName, 'spec.tls.clientCertificate.secretName', { ...lookups, now: lookups.now ?? 0 }, diag);
+      if (cert) {
+        tls.clientCertPem = cert.certPem;
+        tls.clientKeyPem = cert.keyPem;
       }
     }
     out.tls = tls;

@@ -3,7 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { makeSnapshot } from '../../../protocol/src/canonical.js';
 import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, HealthSnap, Snapshot } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '../../../protocol/src/snapshot.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { refKey } from '../validate/diagnostic.js';
 import { validateResources, type ValidResource } from '../validate/validate.js';
@@ -48,14 +48,18 @@ export function compile(input: CompileInput): CompileResult {
   const healthPolicies = new Map<string, HealthSnap>();
   for (const v of ofKind('HealthPolicy')) healthPolicies.set(idOf(v.ref.namespace, v.ref.name), compileHealthPolicy(v));
 
+  // Certificates: the last good one of each Secret keeps serving while its current content is bad.
+  const certificates = { lastGood: input.lastGoodCertificates ?? {}, used: new Map<string, CertificateSnap>() };
+  const now = input.now ?? 0;
+
   const backends = new Map<string, BackendSnap>();
-  for (const v of ofKind('Backend')) backends.set(idOf(v.ref.namespace, v.ref.name), compileBackend(v, { healthPolicies, services, secrets }, diagFor(v)));
+  for (const v of ofKind('Backend')) backends.set(idOf(v.ref.namespace, v.ref.name), compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v)));
 
   // Frontends, grouped; port conflicts resolved per group.
   const byGroup = new Map<string, { v: ValidResource; c: CompiledFrontend }[]>();
   for (const v of ofKind('Frontend')) {
     const d = diagFor(v);
-    const c = compileFrontend(v, { backends, secrets, now: input.now ?? 0 }, d);
+    const c = compileFrontend(v, { backends, secrets, now, certificates }, d);
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
       d.add('Accepted', ErrorCodes.TLS_INVALID, 'spec.tls.certificates', 'no usable certificate; the frontend is not served');
       continue;
@@ -124,5 +128,6 @@ export function compile(input: CompileInput): CompileResult {
     })
     .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
 
-  return { snapshots, diagnostics, objects };
+  const usedCertificates = Object.fromEntries([...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { snapshots, diagnostics, objects, certificates: usedCertificates };
 }

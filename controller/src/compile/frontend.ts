@@ -7,13 +7,15 @@ import type { FrontendSpecT } from '../api/v1alpha1.js';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import { DEFAULT_TIMEOUTS } from './defaults.js';
-import { checkCertificate, tlsSecretPair } from './tls.js';
+import { caBundleProblem, resolveCertificate, type CertificateMemory } from './tls.js';
 import type { SecretData } from './types.js';
 
 export interface FrontendLookups {
   backends: Map<string, BackendSnap>;
   secrets: Map<string, SecretData>;
   now: number;
+  /** Last good certificates (fallback for a bad or missing Secret) and the ones used now. */
+  certificates?: CertificateMemory;
 }
 
 export const headerEdits = (h: any): HeaderEditsSnap => ({
@@ -108,8 +110,7 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
         diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, `${field}.certFile`, 'certFile/keyFile must be loaded by the directory source; not found');
         continue;
       }
-      const pair = tlsSecretPair(lookups.secrets, ns, c.secretName, `${field}.secretName`, diag);
-      const cert = pair && checkCertificate(c.secretName, pair.certPem, pair.keyPem, `${field}.secretName`, lookups.now, diag);
+      const cert = resolveCertificate(ns, c.secretName, `${field}.secretName`, lookups, diag);
       if (cert) certificates.push(cert);
     }
     const ca = s.tls.clientAuth;
@@ -117,6 +118,14 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
     if (ca?.caSecretName) {
       caPem = lookups.secrets.get(idOf(ns, ca.caSecretName))?.data['ca.crt'];
       if (!caPem) diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.tls.clientAuth.caSecretName', `Secret "${ca.caSecretName}" not found or has no key ca.crt`);
+      const problem = caPem ? caBundleProblem(caPem) : undefined;
+      if (problem) {
+        // No CA: every client certificate is refused (mode optional/required fail closed).
+        diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.clientAuth.caSecretName', `ca.crt of Secret "${ca.caSecretName}" ${problem}; client certificates are refused`);
+        caPem = undefined;
+      }
+    } else if (ca?.caFile) {
+      diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.clientAuth.caFile', 'caFile is only available in standalone mode with files mounted; client certificates are refused');
     }
     snap.tls = {
       certificates,

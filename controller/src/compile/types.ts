@@ -1,5 +1,5 @@
 // Input and output of the pure compile stage.
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { CertificateSnap, Snapshot } from '../../../protocol/src/snapshot.js';
 import type { Resource } from '../api/v1alpha1.js';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 
@@ -55,6 +55,13 @@ export interface CompileInput {
    * object reports Accepted=False for the new version.
    */
   lastAccepted?: SourcedResource[];
+  /**
+   * Certificates that passed the checks in an earlier compile, by "namespace/secretName"
+   * (CompileResult.certificates of the previous run). When a Secret goes missing or its new
+   * content is unusable (malformed, key mismatch, expired), its last good certificate keeps
+   * serving — if still valid — and the object reports the problem. See docs/tls.md.
+   */
+  lastGoodCertificates?: Readonly<Record<string, CertificateSnap>>;
 }
 
 export interface ObjectReport {
@@ -74,4 +81,6 @@ export interface CompileResult {
   snapshots: Record<string, Snapshot>;
   diagnostics: Diagnostic[];
   objects: ObjectReport[];
+  /** Every certificate this compile used, fresh or kept, by "namespace/secretName" (never printed). */
+  certificates?: Record<string, CertificateSnap>;
 }

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes } from '../../../protocol/src/errors.js';
 import { API_VERSION, KINDS, type Kind, type Resource } from '../api/v1alpha1.js';
 import type { SourcedResource } from '../compile/types.js';
+import { cipherListProblem } from '../compile/tls.js';
 import { DURATION_PATTERN } from '../api/schema-helpers.js';
 import { CEL_TWINS } from './cel-twins.js';
 import type { Diagnostic, ObjectRef } from './diagnostic.js';
@@ -171,6 +172,15 @@ function semanticDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'fiel
     const tls = spec.tls;
     if (tls?.minVersion && tls?.maxVersion && tls.minVersion > tls.maxVersion) {
       out.push({ ...base, field: 'spec.tls.maxVersion', message: `maxVersion ${tls.maxVersion} is lower than minVersion ${tls.minVersion}`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+    }
+    // TLS (docs/tls.md): a cipher list OpenSSL refuses, client certificates without a CA to check them.
+    const cipherProblem = typeof tls?.ciphers === 'string' ? cipherListProblem(tls.ciphers) : undefined;
+    if (cipherProblem) {
+      out.push({ ...base, field: 'spec.tls.ciphers', message: `OpenSSL refuses this cipher list: ${cipherProblem}`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+    }
+    const ca = tls?.clientAuth;
+    if (ca && ca.mode !== 'none' && !ca.caSecretName && !ca.caFile) {
+      out.push({ ...base, field: 'spec.tls.clientAuth', message: `mode ${ca.mode} needs caSecretName or caFile (the CA that signs client certificates)`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
     }
   }
   if (kind === 'HealthPolicy') {

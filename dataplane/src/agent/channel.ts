@@ -17,6 +17,7 @@ import { describeAjvErrors, validateControllerMessage } from '../../../protocol/
 import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
 import { channelUrls, redactUrl } from './endpoint.js';
+import { certificateProblem } from '../tls/upstream.js';
 
 export interface ChannelTuning {
   heartbeatIntervalMs: number;
@@ -212,7 +213,13 @@ export class ControlChannel {
     this.lastError = err.message;
     // ws reports a refused handshake as "Unexpected server response: 401".
     const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1];
-    if (status === '401' || status === '403') {
+    const tlsProblem = certificateProblem(err as NodeJS.ErrnoException); // wss:// (tls/upstream.ts)
+    if (tlsProblem) {
+      this.log.error(
+        { url: this.printableUrl, code: (err as NodeJS.ErrnoException).code },
+        `controller TLS certificate refused: ${tlsProblem}; give the dataplane the CA that signed it (--ca-file)`,
+      );
+    } else if (status === '401' || status === '403') {
       this.log.error(
         { url: this.printableUrl, status: Number(status) },
         'controller refused the channel: check the bearer token',

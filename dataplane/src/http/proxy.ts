@@ -221,6 +221,7 @@ class Exchange {
     let connectTimer: NodeJS.Timeout | undefined;
     const up = http.request({
       agent: server.agent(),
+      ...(server.tls ? { protocol: 'https:' } : {}), // TLS towards the server (tls/upstream.ts)
       host: server.address,
       port: server.port,
       method: this.req.method,

@@ -37,7 +37,8 @@ export function originForm(url: string): string {
 export function requestHead(
   req: IncomingMessage,
   localPort: number,
-  scheme: 'http' | 'https' = 'http',
+  // https when the connection was TLS-terminated here (tls/): X-Forwarded-Proto, redirects.
+  scheme: 'http' | 'https' = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http',
 ): RequestHead {
   const url = req.url ?? '/';
   let authority = req.headers.host ?? '';

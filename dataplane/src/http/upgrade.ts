@@ -22,6 +22,7 @@ import { addForwarded, endToEnd, flatten, hasHeader } from './headers.js';
 import { statusText, writeRawReply } from './local-reply.js';
 import { acquireFailureText, hasBody, turnaroundMs, type HttpRequestContext } from './proxy.js';
 import { originForm, requestHead } from './request-head.js';
+import { upstreamRequestOptions } from '../tls/upstream.js';
 import {
   classify,
   connectTimeout,
@@ -166,7 +167,8 @@ class Tunnel {
     let connectTimer: NodeJS.Timeout | undefined;
     // A dedicated connection: once upgraded it leaves any pool.
     const up = http.request({
-      agent: false,
+      // TLS backends: a non-pooling https agent (tls/upstream.ts); the upgraded socket leaves it.
+      ...(server.tls ? upstreamRequestOptions(server.state, server.tls, server.snap, false) : { agent: false }),
       host: server.address,
       port: server.port,
       method: this.req.method,

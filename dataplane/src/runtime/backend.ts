@@ -6,6 +6,7 @@ import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js'
 import type { Balancer, Candidate, PickContext } from '../balance/balancer.js';
 import { slowStartWeight } from '../health/model.js';
 import type { Waiter } from './queue.js';
+import { upstreamAgent, type UpstreamTls } from '../tls/upstream.js';
 import type { BackendState, ServerState } from './state.js';
 
 export class ServerRuntime implements Candidate {
@@ -19,6 +20,8 @@ export class ServerRuntime implements Candidate {
     private readonly keepAlive: boolean,
     /** Backend slowStart window (ms); 0 disables the ramp. */
     private readonly slowStartMs = 0,
+    /** TLS towards this server (Backend spec.tls, see tls/upstream.ts); undefined: plaintext. */
+    readonly tls?: UpstreamTls,
   ) {
     this.backup = snap.backup;
   }
@@ -77,6 +80,7 @@ export class ServerRuntime implements Candidate {
   }
 
   agent(): http.Agent {
+    if (this.tls) return upstreamAgent(this.state, this.keepAlive, this.tls, this.snap);
     return this.state.agent(this.keepAlive);
   }
 }

@@ -7,6 +7,8 @@ import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
 import type { BackendSnap, FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
 import { createBalancer } from '../balance/index.js';
 import { compileRouter } from '../router/router.js';
+import { buildFrontendTls, routesTcpRules, type FrontendTlsRuntime } from '../tls/frontend.js';
+import { upstreamTlsOf } from '../tls/upstream.js';
 import { warnOnce } from '../util/warn-once.js';
 import { BackendRuntime, ServerRuntime } from './backend.js';
 import { serverKey, type StateScope } from './state.js';
@@ -17,19 +19,16 @@ const buildError = (message: string, cause?: unknown): BasculeError =>
 
 function buildBackend(b: Readonly<BackendSnap>, scope: StateScope, log: Logger): BackendRuntime {
   const names = new Set<string>();
+  const upstreamTls = upstreamTlsOf(b, log); // TLS towards the servers (tls/upstream.ts)
   const servers = b.servers.map((s) => {
     if (names.has(s.name))
       throw buildError(`backend ${b.id}: duplicate server name ${JSON.stringify(s.name)}`);
     names.add(s.name);
     const key = serverKey(b.id, s);
-    return new ServerRuntime(key, b.id, s, scope.server(key), b.keepAlive, b.slowStartMs);
+    return new ServerRuntime(key, b.id, s, scope.server(key), b.keepAlive, b.slowStartMs, upstreamTls);
   });
-  // Plaintext to a server that expects TLS would leak traffic: refuse to use it instead.
-  const unavailable = b.tls ? 'upstream TLS is not implemented in this dataplane yet' : undefined;
-  if (unavailable)
-    warnOnce(log, `backend-tls:${b.id}`, { backend: b.id }, `backend ${b.id}: ${unavailable}; answering 503`);
   const members = servers.map((s) => ({ name: s.name, key: s.key, weight: s.staticWeight }));
-  return new BackendRuntime(b, servers, createBalancer(b, log, members), scope.backend(b.id), unavailable);
+  return new BackendRuntime(b, servers, createBalancer(b, log, members), scope.backend(b.id));
 }
 
 function buildFrontend(
@@ -39,16 +38,21 @@ function buildFrontend(
   log: Logger,
 ): FrontendRuntime | undefined {
   const key = bindKey(f.bind.address, f.bind.port);
-  if (f.tls) {
-    // Serving a TLS frontend in plaintext would be worse than not serving it.
+  // TLS termination / SNI routing (tls/frontend.ts). Material that cannot be loaded fails this
+  // frontend closed: serving it in plaintext would be worse than not serving it.
+  let tls: FrontendTlsRuntime | undefined;
+  try {
+    tls = buildFrontendTls(f, backends, scope.frontend(f.id), log);
+  } catch (err) {
     warnOnce(
       log,
-      `frontend-tls:${f.id}`,
-      { frontend: f.id, bind: key },
-      `frontend ${f.id}: TLS termination not implemented yet; not listening on ${key}`,
+      `frontend-tls:${f.id}:${(err as Error).message}`,
+      { frontend: f.id, bind: key, err: (err as Error).message },
+      `frontend ${f.id}: TLS settings cannot be loaded; not listening on ${key}`,
     );
     return undefined;
   }
+  const withTls = tls ? { tls } : {};
   const ref = (id: string | undefined, where: string): void => {
     if (id !== undefined && !backends.has(id))
       throw buildError(`frontend ${f.id} ${where} references unknown backend ${id}`);
@@ -56,7 +60,7 @@ function buildFrontend(
   ref(f.defaultBackend, 'defaultBackend');
 
   if (f.mode === 'tcp') {
-    if (f.rules.length > 0)
+    if (f.rules.length > 0 && !routesTcpRules(tls))
       warnOnce(
         log,
         `fe-tcp-rules:${f.id}`,
@@ -64,7 +68,7 @@ function buildFrontend(
         `frontend ${f.id}: rules on a tcp frontend are not implemented yet; using defaultBackend`,
       );
     const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
-    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend, state: scope.frontend(f.id) });
+    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend, state: scope.frontend(f.id), ...withTls });
   }
   for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
   let router;
@@ -73,7 +77,7 @@ function buildFrontend(
   } catch (err) {
     throw buildError((err as Error).message, err);
   }
-  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router, state: scope.frontend(f.id) });
+  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router, state: scope.frontend(f.id), ...withTls });
 }
 
 export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {

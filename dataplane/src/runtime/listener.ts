@@ -19,6 +19,8 @@ import { configureHttpServer, createHttpServer } from '../http/server.js';
 import { handleUpgrade } from '../http/upgrade.js';
 import type { TrafficEvents } from '../metrics/events.js';
 import { proxyTcp } from '../tcp/proxy.js';
+import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
+import type { Http2Server } from 'node:http2';
 import type { HttpFrontendRuntime, Runtime, RuntimeRef } from './types.js';
 
 export type ListenerPhase = 'staged' | 'active' | 'draining' | 'closed';
@@ -60,6 +62,7 @@ export interface ListenerDeps {
 /** FIN once queued bytes are flushed, then release the socket. */
 function closeGracefully(socket: net.Socket): void {
   if (socket.destroyed) return;
+  if (closeTlsGracefully(socket)) return; // TLS: close_notify; HTTP/2: GOAWAY (tls/)
   socket.once('finish', () => socket.destroy());
   socket.end();
 }
@@ -67,6 +70,8 @@ function closeGracefully(socket: net.Socket): void {
 export class Listener {
   private readonly server: net.Server;
   private http: http.Server | undefined;
+  /** HTTP/2 towards clients (TLS with ALPN h2), fed like `http` (tls/h2.ts). */
+  private h2: Http2Server | undefined;
   private phase: ListenerPhase = 'staged';
   /** Sockets accepted between listen() and the swap; dispatched (or dropped) when it settles. */
   private held: net.Socket[] = [];
@@ -275,7 +280,10 @@ export class Listener {
         { mode: 'tcp', inflight: 0, closing: false, tunnel: false, limited: undefined },
         release,
       );
-      proxyTcp(socket, fe, this.deps.log, this.deps.events?.tcp(socket, fe.id, runtime.version));
+      const trace = this.deps.events?.tcp(socket, fe.id, runtime.version);
+      // TLS termination or SNI passthrough routing, then the same TCP proxy (tls/frontend.ts).
+      if (fe.tls) acceptTcp(socket, fe, this.deps.log, trace, proxyTcp);
+      else proxyTcp(socket, fe, this.deps.log, trace);
       return;
     }
     this.track(
@@ -283,8 +291,25 @@ export class Listener {
       { mode: 'http', inflight: 0, closing: false, tunnel: false, limited: over ? fe : undefined },
       release,
     );
+    if (fe.tls?.terminator) {
+      // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
+      acceptHttps(socket, fe.tls.terminator, { http1: () => this.httpServer(), http2: () => this.h2Server() });
+      if (paused) socket.resume();
+      return;
+    }
     this.httpServer().emit('connection', socket);
     if (paused) socket.resume(); // after the parser took the socket, or bytes would be lost
+  }
+
+  private h2Server(): Http2Server {
+    this.h2 ??= createH2Server(
+      {
+        request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
+        idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
+      },
+      this.deps.log,
+    );
+    return this.h2;
   }
 
   private mustClose(conn: Conn): boolean {
@@ -310,7 +335,7 @@ export class Listener {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
-    const socket = req.socket;
+    const socket = rawSocketOf(req.socket); // the accepted socket, also under TLS and HTTP/2
     const conn = this.conns.get(socket) ?? {
       mode: 'http' as const,
       inflight: 0,
@@ -350,7 +375,7 @@ export class Listener {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const conn = this.conns.get(socket as net.Socket);
+    const conn = this.conns.get(rawSocketOf(socket) as net.Socket);
     if (conn) conn.tunnel = true;
     if (conn?.limited) {
       socket.on('error', () => {});

@@ -18,6 +18,7 @@ import { ConnectionCounter } from '../limits/connections.js';
 import { RateLimiter } from '../limits/rate-limit.js';
 import { StickTable } from '../persistence/stick-table.js';
 import { WaitQueue } from './queue.js';
+import { destroyUpstreamTlsPools } from '../tls/upstream.js';
 
 /** Idle upstream keep-alive sockets are closed before typical server idle timeouts (Node: 5s). */
 const UPSTREAM_IDLE_MS = 4000;
@@ -91,6 +92,7 @@ export class ServerState implements CandidateState, Retirable {
     this.keepAliveAgent?.destroy();
     this.closeAgent?.destroy();
     this.keepAliveAgent = this.closeAgent = undefined;
+    destroyUpstreamTlsPools(this); // https pools of a TLS backend (tls/upstream.ts)
   }
 }
 

@@ -3,6 +3,7 @@ import type { FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from './backend.js';
 import type { FrontendState } from './state.js';
+import type { FrontendTlsRuntime } from '../tls/frontend.js';
 
 interface FrontendBase {
   readonly id: string;
@@ -11,6 +12,8 @@ interface FrontendBase {
   readonly bindKey: string;
   /** Carried across swaps by frontend id: rate-limit counters, per-client connection counts. */
   readonly state: FrontendState;
+  /** TLS termination and/or SNI routing (tls/); undefined for a plaintext frontend. */
+  readonly tls?: FrontendTlsRuntime;
 }
 
 export interface HttpFrontendRuntime extends FrontendBase {

@@ -248,7 +248,7 @@ describe('dataplane/http: proxy engine', function () {
     expect(Date.now() - t0).to.be.below(1900);
   });
 
-  it('fails closed on TLS it cannot do yet: no plaintext listener, 503 for a TLS upstream', async () => {
+  it('never falls back to plaintext: a TLS frontend without certificates is not served, a TLS upstream that speaks plaintext is refused (502)', async () => {
     const tlsPort = await freePort();
     const tls = { certificates: [], alpn: [], strictSNI: false, clientAuth: { mode: 'none' as const } };
     const r = await dp.applySnapshot(
@@ -264,7 +264,7 @@ describe('dataplane/http: proxy engine', function () {
     );
     expect(r).to.deep.include({ ok: true });
     const res = await get(port);
-    expect(res.status).to.equal(503);
+    expect(res.status).to.equal(502); // the TLS handshake with a plaintext server fails (tls/upstream.ts)
     expect(a.requests).to.have.length(0);
     await get(tlsPort).then(
       () => expect.fail('a TLS frontend must not be served in plaintext'),

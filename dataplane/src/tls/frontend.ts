@@ -1,0 +1,169 @@
+// What a frontend's listener does with TLS, per build:
+//   http + tls  → terminate, then HTTP/2 (ALPN h2) or HTTP/1.1 on the listener's servers
+//   tcp  + tls  → terminate, route (SNI rules), proxy the plaintext
+//   tcp + `sni` rules, no tls → passthrough: read the ClientHello without consuming it, route
+//                  by its server name, proxy the untouched bytes
+import type http from 'node:http';
+import type http2 from 'node:http2';
+import net from 'node:net';
+import type tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { Trace } from '../metrics/events.js';
+import { compileRouter } from '../router/router.js';
+import type { Router } from '../router/types.js';
+import type { BackendRuntime } from '../runtime/backend.js';
+import { peekClientHello } from './client-hello.js';
+import { closeSecure } from './h2.js';
+import { rawSocketOf, terminatorFor, type TlsTerminator } from './terminator.js';
+
+export interface FrontendTlsRuntime {
+  /** Set when this frontend terminates TLS (the snapshot has `tls`). */
+  readonly terminator: TlsTerminator | undefined;
+  /** TCP mode with rules: matched per connection on the SNI and the client address. */
+  readonly tcpRouter: Router | undefined;
+  /** Backends the TCP rules name. */
+  readonly backends: ReadonlyMap<string, BackendRuntime>;
+}
+
+/** The parts of a TCP frontend runtime the TCP proxy needs (runtime/types.ts TcpFrontendRuntime). */
+interface TcpFrontendLike {
+  readonly id: string;
+  readonly snap: Readonly<FrontendSnap>;
+  readonly backend: BackendRuntime | undefined;
+  readonly tls?: FrontendTlsRuntime | undefined;
+}
+
+const hasSniRules = (f: Readonly<FrontendSnap>): boolean => f.rules.some((r) => (r.match.sni?.length ?? 0) > 0);
+
+/**
+ * The TLS side of a frontend for one build, or undefined when it has none. `owner` is the
+ * frontend's carried-over state object: terminators are cached on it (see terminator.ts).
+ * Throws when certificates or settings cannot be loaded.
+ */
+export function buildFrontendTls(
+  f: Readonly<FrontendSnap>,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  owner: object,
+  log: Logger,
+): FrontendTlsRuntime | undefined {
+  const routesTcp = f.mode === 'tcp' && f.rules.length > 0 && (f.tls !== undefined || hasSniRules(f));
+  if (!f.tls && !routesTcp) return undefined;
+  const terminator = f.tls ? terminatorFor(owner, f, log) : undefined;
+  let tcpRouter: Router | undefined;
+  const used = new Map<string, BackendRuntime>();
+  if (routesTcp) {
+    tcpRouter = compileRouter(f);
+    for (const r of f.rules) {
+      if (r.action.type !== 'backend') continue;
+      const b = backends.get(r.action.backend);
+      if (!b) throw new Error(`frontend ${f.id} rule ${r.name} references unknown backend ${r.action.backend}`);
+      used.set(b.id, b);
+    }
+  }
+  return Object.freeze({ terminator, tcpRouter, backends: used });
+}
+
+/** True when a TCP frontend's rules are handled here (build.ts need not warn about them). */
+export const routesTcpRules = (rt: FrontendTlsRuntime | undefined): boolean => rt?.tcpRouter !== undefined;
+
+// ---- HTTP ----
+
+/** Accepted sockets → their secured socket; sockets still in the handshake. */
+const secured = new WeakMap<net.Socket, tls.TLSSocket>();
+const handshaking = new WeakSet<net.Socket>();
+
+export interface HttpServers {
+  http1(): http.Server;
+  http2(): http2.Http2Server;
+}
+
+/** Terminates TLS on an accepted socket of an HTTP frontend and hands it to HTTP/2 or HTTP/1.1. */
+export function acceptHttps(raw: net.Socket, terminator: TlsTerminator, servers: HttpServers): void {
+  handshaking.add(raw);
+  terminator.accept(raw, (s) => {
+    handshaking.delete(raw);
+    secured.set(raw, s);
+    if (s.alpnProtocol === 'h2') servers.http2().emit('connection', s);
+    else servers.http1().emit('connection', s);
+  });
+}
+
+/**
+ * Graceful close for a connection a listener tracks by its accepted socket: GOAWAY on HTTP/2,
+ * close_notify on TLS, and a handshake in progress is simply cut. False for plain sockets.
+ */
+export function closeTlsGracefully(socket: object): boolean {
+  const raw = rawSocketOf(socket);
+  if (!(raw instanceof net.Socket)) return false;
+  if (closeSecure(raw, secured.get(raw))) return true;
+  if (handshaking.has(raw)) {
+    raw.destroy();
+    return true;
+  }
+  return false;
+}
+
+// ---- TCP ----
+
+export type TcpProxy<F> = (client: net.Socket, fe: F, log: Logger, trace?: Trace) => void;
+
+/** The frontend as the TCP proxy should see it for this connection, or undefined: refuse. */
+function routeTcp<F extends TcpFrontendLike>(fe: F, rt: FrontendTlsRuntime, sni: string | undefined, source: string): F | undefined {
+  if (!rt.tcpRouter) return fe;
+  const d = rt.tcpRouter.route({
+    method: '',
+    path: '',
+    query: '',
+    host: '',
+    headers: {},
+    sourceAddress: source,
+    scheme: rt.terminator ? 'https' : 'http',
+    localPort: fe.snap.bind.port,
+    ...(sni ? { sni } : {}),
+  });
+  if (d.action.type !== 'backend') return undefined;
+  const backend = rt.backends.get(d.action.backend) ?? (d.action.backend === fe.backend?.id ? fe.backend : undefined);
+  return backend ? { ...fe, backend } : undefined;
+}
+
+const displayAddress = (a: string | undefined): string =>
+  a === undefined ? '' : a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+
+/**
+ * A TCP connection on a frontend with TLS or SNI rules: terminate or peek, choose the backend by
+ * the rules, then hand the (secured or untouched) socket to the TCP proxy.
+ */
+export function acceptTcp<F extends TcpFrontendLike>(
+  raw: net.Socket,
+  fe: F,
+  log: Logger,
+  trace: Trace | undefined,
+  proxy: TcpProxy<F>,
+): void {
+  const rt = fe.tls!;
+  const source = displayAddress(raw.remoteAddress);
+  const route = (client: net.Socket, sni: string | undefined): void => {
+    const target = routeTcp(fe, rt, sni, source);
+    if (!target) {
+      log.debug({ frontend: fe.id, sni, source }, 'no tcp rule matches and no default backend; connection closed');
+      trace?.local('PR');
+      client.destroy();
+      return;
+    }
+    proxy(client, target, log, trace);
+  };
+  if (rt.terminator) {
+    rt.terminator.accept(raw, (s) => route(s, s.servername || undefined));
+    return;
+  }
+  raw.on('error', () => {});
+  const wait = fe.snap.timeouts.httpRequest > 0 ? Math.min(fe.snap.timeouts.httpRequest, 60_000) : 10_000;
+  void peekClientHello(raw, wait).then((hello) => {
+    if (hello.kind === 'closed' || raw.destroyed) {
+      raw.destroy();
+      return;
+    }
+    route(raw, hello.kind === 'tls' ? hello.sni : undefined);
+  });
+}
