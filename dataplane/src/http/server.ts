@@ -35,6 +35,10 @@ export function createHttpServer(handlers: HttpHandlers): http.Server {
     },
     (req, res) => handlers.request(req, res, false),
   );
+  // A client may send its request and half-close (shutdown(SHUT_WR), `nc -N`): HAProxy still
+  // answers. Node's default aborts the request on the client's FIN; this keeps it, answers, then
+  // closes after that response.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // Without this listener Node would answer "100 Continue" itself, before we know whether the
   // request will be proxied at all.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handlers.request(req, res, true));

@@ -1,5 +1,6 @@
 // Malformed requests get 400 (505 for another HTTP version) with a short body, the connection is
 // closed, and no backend ever sees them.
+import net from 'node:net';
 import { expect } from 'chai';
 import {
   backend,
@@ -93,6 +94,24 @@ describe('e2e/traffic: malformed requests', function () {
       expect(bodyText).to.match(detail);
       expect(bodyText.length).to.be.below(200);
       expect(a.requests).to.have.length(0);
+    });
+  }
+
+  for (const connection of ['close', 'keep-alive']) {
+    it(`a request followed by a half-close (Connection: ${connection}) is still answered, then closed`, async () => {
+      const seen = a.requests.length;
+      const out = await new Promise<string>((resolve, reject) => {
+        const s = net.connect({ port: h.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+          s.end(`GET / HTTP/1.1\r\nHost: x\r\nConnection: ${connection}\r\n\r\n`),
+        );
+        let text = '';
+        s.on('data', (d) => (text += d.toString('latin1')));
+        s.on('close', () => resolve(text));
+        s.on('error', reject);
+        setTimeout(() => s.destroy(), 5000);
+      });
+      expect(out).to.match(/^HTTP\/1\.1 200 /);
+      expect(a.requests.length).to.equal(seen + 1);
     });
   }
 

@@ -94,7 +94,7 @@ describe('controller', function () {
     controller!.statusOf(ref)?.status.conditions?.find((c) => c.type === type);
   const getJson = async (p: string) => {
     const res = await fetch(`${controller!.adminUrl}${p}`);
-    return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as any };
   };
   const nextCompile = () => new Promise<CompiledEvent>((r) => controller!.events.once('compiled', r));
 
