@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { backend as baseBackend } from '../../unit/dataplane/helpers.js';
 import type {
   BackendSnap,
   FrontendSnap,
@@ -42,56 +43,15 @@ export function logCapture(): {
   };
 }
 
-export function server(name: string, port: number, extra: Partial<ServerSnap> = {}): ServerSnap {
-  return {
-    name,
-    address: HOST,
-    port,
-    weight: 1,
-    backup: false,
-    state: 'ready',
-    cookie: name,
-    source: 'static',
-    ...extra,
-  };
-}
+// Snapshot builders shared with the dataplane tests; retries default off here so that every
+// counted attempt in the metrics and access-log tests is one the test asked for.
+export { frontend, server } from '../../unit/dataplane/helpers.js';
 
 export function backend(id: string, servers: ServerSnap[], extra: Partial<BackendSnap> = {}): BackendSnap {
-  const [namespace = 'default', name = id] = id.split('/');
-  return {
-    id,
-    namespace,
-    name,
-    mode: 'http',
-    balance: { algorithm: 'roundrobin', hashType: 'map-based' },
-    allBackups: false,
-    servers,
-    timeouts: { connect: 1000, server: 5000, queue: 1000, tunnel: 60_000 },
+  return baseBackend(id, servers, {
     retries: { attempts: 0, redispatch: true, onResponseTimeout: false },
-    keepAlive: true,
-    slowStartMs: 0,
     ...extra,
-  };
-}
-
-const noEdits = () => ({ add: [], set: [], remove: [] });
-
-export function frontend(id: string, port: number, extra: Partial<FrontendSnap> = {}): FrontendSnap {
-  const [namespace = 'default', name = id] = id.split('/');
-  return {
-    id,
-    namespace,
-    name,
-    mode: 'http',
-    bind: { address: HOST, port },
-    forwardFor: false,
-    via: false,
-    timeouts: { client: 30_000, httpRequest: 5_000, keepAlive: 5_000 },
-    rules: [],
-    requestHeaders: noEdits(),
-    responseHeaders: noEdits(),
-    ...extra,
-  };
+  });
 }
 
 /** A fast HTTP health policy: GET /health expecting 200, every 100 ms, one failure takes it down. */
