@@ -32,6 +32,7 @@ import {
   riseOf,
 } from './model.js';
 import { setObserver, type Observation } from './passive.js';
+import { upstreamConnectOptions } from '../tls/upstream.js';
 import { runCheck, type CancelCheck, type CheckResult, type CheckSpec, type CheckTarget } from './probe.js';
 
 export interface HealthReportOut {
@@ -301,14 +302,20 @@ export class HealthManager {
   private configure(e: Entry, policy: HealthSnap): void {
     const s = e.server;
     e.target = { address: s.address, port: s.snap.checkPort ?? policy.port ?? s.port };
-    const json = JSON.stringify(policy);
+    // The check follows the server's TLS settings too (a changed CA or SNI re-derives it).
+    const json = JSON.stringify(policy) + (s.tls ? JSON.stringify(s.tls) : '');
     if (json !== e.policyJson) {
       e.policyJson = json;
       e.misconfigured = undefined;
       const timeoutMs = checkTimeout(policy);
       try {
         e.spec = policy.http
-          ? { timeoutMs, http: policy.http, expect: compileExpect(policy.http.expect) }
+          ? {
+              timeoutMs,
+              http: policy.http,
+              expect: compileExpect(policy.http.expect),
+              ...(s.tls ? { tls: upstreamConnectOptions(s.tls, s.snap) } : {}),
+            }
           : { timeoutMs };
       } catch (err) {
         if (!(err instanceof ExpectationError)) throw err;

@@ -4,6 +4,8 @@
 // ("Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 timeout",
 // "Layer7 invalid response").
 import http from 'node:http';
+import https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import net from 'node:net';
 import type { HealthSnap } from '../../../protocol/src/snapshot.js';
 import { MAX_CHECK_BODY, type CompiledExpect } from './expect.js';
@@ -28,6 +30,8 @@ export interface CheckSpec {
   http?: NonNullable<HealthSnap['http']>;
   /** Compiled from http.expect; undefined for a TCP check. */
   expect?: CompiledExpect;
+  /** HTTP checks of a TLS backend speak TLS, verified like the traffic (Backend spec.tls). */
+  tls?: ConnectionOptions;
 }
 
 /** Cancels a running check; its callback is then never called. */
@@ -45,7 +49,7 @@ const elapsed = (started: number): number => Math.round((performance.now() - sta
 
 export function runCheck(target: CheckTarget, spec: CheckSpec, done: (r: CheckResult) => void): CancelCheck {
   return spec.http && spec.expect
-    ? httpCheck(target, spec.http, spec.expect, spec.timeoutMs, done)
+    ? httpCheck(target, spec.http, spec.expect, spec.timeoutMs, done, spec.tls)
     : tcpCheck(target, spec.timeoutMs, done);
 }
 
@@ -76,6 +80,7 @@ function httpCheck(
   expect: CompiledExpect,
   timeoutMs: number,
   done: (r: CheckResult) => void,
+  tlsOptions?: ConnectionOptions,
 ): CancelCheck {
   const started = performance.now();
   let finished = false;
@@ -105,15 +110,16 @@ function httpCheck(
     timeoutMs,
   );
   try {
-    req = http.request({
+    const options = {
       host: target.address,
       port: target.port,
       method: spec.method,
       path: spec.path,
       headers,
       setHost: false,
-      agent: false,
-    });
+      agent: false as const,
+    };
+    req = tlsOptions ? https.request({ ...options, ...tlsOptions }) : http.request(options);
   } catch (err) {
     // Invalid method/path/header bytes: a configuration problem, reported like any failure.
     clearTimeout(timer);
