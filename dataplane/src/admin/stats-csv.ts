@@ -42,6 +42,28 @@ function cell(v: string | number | boolean | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+type Responses = Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other', number>;
+
+const responseColumns = (x: { responses: Responses }): Row => ({
+  responses_1xx: x.responses['1xx'],
+  responses_2xx: x.responses['2xx'],
+  responses_3xx: x.responses['3xx'],
+  responses_4xx: x.responses['4xx'],
+  responses_5xx: x.responses['5xx'],
+  responses_other: x.responses.other,
+});
+
+const errorColumns = (x: {
+  errors: { connection: number; response: number };
+  retries: number;
+  redispatches: number;
+}): Row => ({
+  connection_errors: x.errors.connection,
+  response_errors: x.errors.response,
+  retries: x.retries,
+  redispatches: x.redispatches,
+});
+
 export function renderStatsCsv(doc: StatsDocument): string {
   const version = doc.snapshot.version ?? '';
   const rows: Row[] = [];
@@ -56,12 +78,7 @@ export function renderStatsCsv(doc: StatsDocument): string {
       total: f.mode === 'http' ? f.requests : f.sessions,
       bytes_in: f.bytesIn,
       bytes_out: f.bytesOut,
-      responses_1xx: f.responses['1xx'],
-      responses_2xx: f.responses['2xx'],
-      responses_3xx: f.responses['3xx'],
-      responses_4xx: f.responses['4xx'],
-      responses_5xx: f.responses['5xx'],
-      responses_other: f.responses.other,
+      ...responseColumns(f),
       denied: f.denied,
       snapshot_version: version,
     });
@@ -80,16 +97,8 @@ export function renderStatsCsv(doc: StatsDocument): string {
         total: s.sessions,
         bytes_in: s.bytesIn,
         bytes_out: s.bytesOut,
-        responses_1xx: s.responses['1xx'],
-        responses_2xx: s.responses['2xx'],
-        responses_3xx: s.responses['3xx'],
-        responses_4xx: s.responses['4xx'],
-        responses_5xx: s.responses['5xx'],
-        responses_other: s.responses.other,
-        connection_errors: s.errors.connection,
-        response_errors: s.errors.response,
-        retries: s.retries,
-        redispatches: s.redispatches,
+        ...responseColumns(s),
+        ...errorColumns(s),
         check_result: s.check ? (s.check.lastResult ?? 'pending') : 'none',
         check_reason: s.check?.lastReason ?? null,
         last_transition: s.lastTransition,
@@ -107,16 +116,8 @@ export function renderStatsCsv(doc: StatsDocument): string {
       total: b.requests + b.sessions,
       bytes_in: b.bytesIn,
       bytes_out: b.bytesOut,
-      responses_1xx: b.responses['1xx'],
-      responses_2xx: b.responses['2xx'],
-      responses_3xx: b.responses['3xx'],
-      responses_4xx: b.responses['4xx'],
-      responses_5xx: b.responses['5xx'],
-      responses_other: b.responses.other,
-      connection_errors: b.errors.connection,
-      response_errors: b.errors.response,
-      retries: b.retries,
-      redispatches: b.redispatches,
+      ...responseColumns(b),
+      ...errorColumns(b),
       snapshot_version: version,
     });
   }
