@@ -11,6 +11,7 @@ import {
   apply,
   bindControllerRbac,
   condition,
+  waitProgrammed,
   dataplaneVersion,
   freePort,
   getJson,
@@ -231,18 +232,7 @@ ${frontendYaml('web-b', 'b', port.b!, 'web')}
     // The last edit left only b3.
     for (const p of [port.a!, port.b!]) expect(new Set(await bodies(p, 4))).to.deep.equal(new Set(['b3']));
     const web = await getObject(cluster.cp, 'backend', 'web', NS);
-    await waitFor(
-      'status follows the edit',
-      async () => {
-        const w = await getObject(cluster.cp, 'backend', 'web', NS);
-        return (
-          w.status.observedGeneration === w.metadata.generation &&
-          condition(w, 'Programmed')?.status === 'True'
-        );
-      },
-      20_000,
-      200,
-    );
+    await waitProgrammed(cluster.cp, 'backend', 'web', NS, 'status follows the edit');
     expect(web.metadata.generation).to.be.greaterThan(rounds);
   });
 

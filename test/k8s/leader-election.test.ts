@@ -9,6 +9,7 @@ import {
   apply,
   bindControllerRbac,
   condition,
+  waitProgrammed,
   freePort,
   getJson,
   getObject,
@@ -208,18 +209,7 @@ spec: {dataplaneGroup: b, bind: {port: ${port.b}, address: 127.0.0.1}, defaultBa
       await apply(cluster.cp, backendYaml('b2'));
       for (const p of [port.a!, port.b!])
         await waitFor(`traffic on ${p} → b2`, async () => (await hit(p)).body === 'b2', 20_000, 50);
-      await waitFor(
-        'status written by the new leader',
-        async () => {
-          const w = await getObject(cluster.cp, 'backend', 'web', NS);
-          return (
-            w.status.observedGeneration === w.metadata.generation &&
-            condition(w, 'Programmed')?.status === 'True'
-          );
-        },
-        20_000,
-        200,
-      );
+      await waitProgrammed(cluster.cp, 'backend', 'web', NS, 'status written by the new leader');
       const web = await getObject(cluster.cp, 'backend', 'web', NS);
       expect(condition(web, 'Programmed')!.message).to.match(
         /group a: 1\/1 dataplanes.*group b: 1\/1 dataplanes/,

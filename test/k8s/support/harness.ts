@@ -98,6 +98,28 @@ export function condition(
   return obj?.status?.conditions?.find((c: { type: string }) => c.type === type);
 }
 
+/** Waits until an object's status is written for its current generation and Programmed=True. */
+export async function waitProgrammed(
+  cp: ControlPlane,
+  kind: string,
+  name: string,
+  namespace: string,
+  what: string,
+): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      const o = await getObject(cp, kind, name, namespace);
+      return (
+        o?.status?.observedGeneration === o?.metadata?.generation &&
+        condition(o, 'Programmed')?.status === 'True'
+      );
+    },
+    20_000,
+    200,
+  );
+}
+
 /**
  * Binds the ClusterRole and the leases Role of a rendered manifest set (kustomize or Helm) to
  * the unprivileged test user, so the controller runs with exactly the permissions we ship.
