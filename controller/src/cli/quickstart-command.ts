@@ -30,7 +30,7 @@ export async function quickstartCommand(opts: QuickstartOptions, io: CommandIo) 
   const demo = await startDemoBackends(qs.servers).catch((err) => {
     throw new Error(`cannot start the demo servers on ports ${qs.servers.map((s) => s.port).join(', ')}: ${(err as Error).message}`);
   });
-  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn' });
+  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn', role: 'standalone' });
   const bascule = await standaloneCommand({ dir: opts.dir, logger, admin: { host: '127.0.0.1', port: 9090 }, dataplaneAdmin: { host: '127.0.0.1', port: 9091 } }).catch(async (err) => {
     await demo.close();
     throw err;

@@ -6,6 +6,7 @@ import type { ControllerEvents } from '../controller.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { DataplaneInfo, OverridesEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
+import type { SourceWatch } from '../sources/source.js';
 import { ControllerMetrics } from './controller-metrics.js';
 
 export interface ControllerObservabilityDeps {
@@ -13,6 +14,7 @@ export interface ControllerObservabilityDeps {
   publisher: SnapshotServer;
   statuses: () => ObjectStatusView[];
   leader?: () => boolean;
+  watches?: () => SourceWatch[];
   processMetrics?: boolean;
 }
 
@@ -30,6 +32,7 @@ export class ControllerObservability {
       statuses: deps.statuses,
       overrides: this.overrides,
       leader: deps.leader ?? (() => true),
+      ...(deps.watches ? { watches: deps.watches } : {}),
       ...(deps.processMetrics !== undefined ? { processMetrics: deps.processMetrics } : {}),
     });
     deps.publisher.on('overrides', this.onOverrides);
