@@ -169,7 +169,7 @@ spec:
     console.log(
       `      [chaos] ${r.fault}: ${r.load.failed} failed of ${r.load.sent} requests${causes ? ` (${causes})` : ''}; ` +
         `API ready → first informer watching ${ms(r.firstInformerMs)}, all ${ms(r.allInformersMs)}; ` +
-        `→ edit served ${(r.editMs / 1000).toFixed(1)} s (${(r.editAfterApplyMs / 1000).toFixed(1)} s after kubectl returned); ` +
+        `→ edit served ${(r.editMs / 1000).toFixed(1)} s (${Math.max(0, r.editAfterApplyMs).toFixed(0)} ms after kubectl returned); ` +
         `retries ${JSON.stringify(r.retries)}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
     );
   }
@@ -356,10 +356,11 @@ ${frontendYaml(0)}`,
     }
     await cluster.cp.apiserver.start();
     const apiReadyAt = performance.now();
-    await waitControllerReady(ctrl, 60_000);
-    const syncedMs = performance.now() - apiReadyAt;
-    const rec = await informerRecovery(apiReadyAt);
-    const edit = await editServed(apiReadyAt);
+    const [syncedMs, rec, edit] = await Promise.all([
+      waitControllerReady(ctrl, 60_000).then(() => performance.now() - apiReadyAt),
+      informerRecovery(apiReadyAt),
+      editServed(apiReadyAt),
+    ]);
     await statusCurrent();
     const r: FaultReport = {
       fault: 'd. controller restarted while API server down',

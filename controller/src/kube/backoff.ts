@@ -24,9 +24,12 @@ export class Backoff {
     this.random = opts.random ?? Math.random;
   }
 
-  /** The delay before the next attempt, in [window/2, window); each call doubles the window. */
-  next(): number {
-    const window = Math.min(this.ceilingMs, this.floorMs * 2 ** Math.min(this.attempt, 30));
+  /**
+   * The delay before the next attempt, in [window/2, window); each call doubles the window, up
+   * to the ceiling (or a lower one for this attempt).
+   */
+  next(ceilingMs = this.ceilingMs): number {
+    const window = Math.min(ceilingMs, this.ceilingMs, this.floorMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
     return Math.max(1, Math.floor(window / 2 + (this.random() * window) / 2));
   }

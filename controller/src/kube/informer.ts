@@ -56,6 +56,8 @@ export interface InformerStatus extends SourceWatch {
 
 /** Failures of an outage logged at debug before every retry is logged at info. */
 const QUIET_FAILURES = 3;
+/** Largest retry delay while the API server refuses connections (it is down, not overloaded). */
+const UNREACHABLE_CEILING_MS = 1000;
 /** A watch answered 200 that stays open this long counts as re-established. */
 const ESTABLISHED_AFTER_MS = 1000;
 
@@ -85,6 +87,8 @@ export class Informer<T extends KubernetesObject> {
   private currentUntil = Date.now();
   private failures = 0;
   private lastError: string | null = null;
+  /** Whether the previous failure of this outage got an HTTP answer. */
+  private lastFailure: 'answered' | 'unreachable' | 'other' | undefined;
   private readonly retries: Partial<Record<KubeFailureReason, number>> = {};
 
   constructor(private readonly opts: InformerOptions<T>) {
@@ -194,15 +198,12 @@ export class Informer<T extends KubernetesObject> {
         // connection (or a frozen server), and the watch is restarted.
         deadlineMs: timeoutSeconds * 1000 + requestTimeoutMs,
         signal: this.abort.signal,
-        onEstablished: () => {
-          this.watching = true;
-          // Established = answered 200 and still open a moment later (or delivering events):
-          // a watch refused right after its 200 must not reset the backoff every time.
-          settle = setTimeout(() => this.recovered('watch'), ESTABLISHED_AFTER_MS);
-        },
+        // Established = answered 200 and still open a moment later, or delivering events: a
+        // watch refused right after its 200 must neither reset the backoff nor count as current.
+        onEstablished: () => (settle = setTimeout(() => this.established(), ESTABLISHED_AFTER_MS)),
         onEvent: (e) => {
           this.onWatchEvent(e);
-          if (this.failures > 0) this.recovered('watch');
+          this.established();
         },
       });
       // Like client-go: a watch that closes at once with nothing in it is a failure in disguise
@@ -215,6 +216,12 @@ export class Informer<T extends KubernetesObject> {
       if (this.watching) this.currentUntil = Date.now();
       this.watching = false;
     }
+  }
+
+  private established(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.recovered('watch');
   }
 
   private onWatchEvent(e: WatchEvent): void {
@@ -247,7 +254,17 @@ export class Informer<T extends KubernetesObject> {
     this.lastError = failure.message;
     // Relist only when the resourceVersion is gone; every other failure resumes from it.
     if (failure.reason === 'expired') this.resourceVersion = '';
-    const backoffMs = this.backoff.next();
+    // The server answers again after being unreachable (it restarted): whatever it says now
+    // (403 until its RBAC cache is filled, 429 while its watch cache initialises) is retried
+    // from the floor, not from the window the outage grew.
+    const answered = failure.status !== undefined;
+    if (answered && this.lastFailure === 'unreachable') this.backoff.reset();
+    this.lastFailure = answered ? 'answered' : failure.reason === 'unreachable' ? 'unreachable' : 'other';
+    // A refused connection costs the API server nothing: while it is down, knock every second at
+    // most, so the informers are back within a second of its return.
+    const backoffMs = this.backoff.next(
+      failure.reason === 'unreachable' ? UNREACHABLE_CEILING_MS : undefined,
+    );
     const maxRetryAfterMs = this.opts.maxRetryAfterMs ?? 30_000;
     // Retry-After is the server's own pacing: honour it (spread by up to 20% so a dozen
     // informers throttled together do not come back in the same millisecond).
@@ -287,6 +304,7 @@ export class Informer<T extends KubernetesObject> {
     }
     this.failures = 0;
     this.lastError = null;
+    this.lastFailure = undefined;
     this.backoff.reset();
   }
 

@@ -91,6 +91,8 @@ describe('kube informer retry policy', () => {
       expect(highs).to.deep.equal([249, 499, 999, 1999, 3999, 3999, 3999]);
       low.reset();
       expect(low.next()).to.equal(125);
+      // A lower ceiling for one attempt (the server refuses connections: it is down, not busy).
+      expect([low.next(1000), low.next(1000), low.next(1000)]).to.deep.equal([250, 500, 500]);
     });
   });
 
@@ -218,7 +220,8 @@ describe('kube informer retry policy', () => {
       inf = informer(api.url, lists);
       inf.start();
       await inf.synced;
-      await new Promise((r) => setTimeout(r, 200));
+      // Established: answered 200 and still open a second later.
+      await new Promise((r) => setTimeout(r, 1100));
       expect(inf.status().watching).to.equal(true);
       // The server goes away: refused connections, retried with backoff; the lag grows.
       const port = Number(new URL(api.url).port);
