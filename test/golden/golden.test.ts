@@ -4,10 +4,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { loadInput } from '../../controller/src/cli/load-files.js';
-import { compile } from '../../controller/src/compile/compile.js';
-import { checkConsistency } from '../../controller/src/snapshot/consistency.js';
-import { refKey } from '../../controller/src/validate/diagnostic.js';
+import { loadInput } from '#controller/cli/load-files';
+import { compile } from '#controller/compile/compile';
+import { checkConsistency } from '#controller/snapshot/consistency';
+import { refKey } from '#controller/validate/diagnostic';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -1,6 +1,6 @@
 // `bascule compile -f PATH... [--group G] [--summary]`: shows exactly what would be pushed.
-import { formatDuration } from '../../../protocol/src/duration.js';
-import type { Snapshot, SnapshotBody } from '../../../protocol/src/snapshot.js';
+import { formatDuration } from '#protocol/duration';
+import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { compile } from '../compile/compile.js';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import { loadInput } from './load-files.js';

@@ -1,7 +1,7 @@
 // One-shot loading of manifest files and directories into a CompileInput, for the
 // validate/compile commands and golden tests (the same parser and store as the directory source).
 import { readFile, stat } from 'node:fs/promises';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '../compile/types.js';
 import { fileDiagnostic } from '../sources/diagnostics.js';
 import { walk } from '../sources/dir-walk.js';

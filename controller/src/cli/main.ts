@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { startDataplane } from '../../../dataplane/src/dataplane.js';
+import { startDataplane } from '#dataplane/dataplane';
 import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
@@ -64,7 +64,7 @@ export function buildProgram(): Command {
       const { readFileSync } = await import('node:fs');
       if (o.source === 'kube') {
         const { startKubeController, ownNamespace, defaultIdentity } = await import('../kube/run-controller.js');
-        const { parseDuration } = await import('../../../protocol/src/duration.js');
+        const { parseDuration } = await import('#protocol/duration');
         const logger = createLogger();
         const namespaces = String(o.namespace ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         const identity = o.podName ?? defaultIdentity();

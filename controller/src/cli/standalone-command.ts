@@ -1,6 +1,6 @@
 // Standalone (the embedded default): controller and dataplane in one process. They still talk
 // over the real control channel, on loopback with a random token, so there is one code path.
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { startController, type Controller } from '../controller.js';
 import { createLogger, type Logger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';

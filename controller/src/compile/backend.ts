@@ -1,9 +1,9 @@
 // Backend → BackendSnap: static servers plus ready endpoints of the referenced Service.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { BackendSnap, HealthSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
-import type { BackendSpecT } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { parseDuration } from '#protocol/duration';
+import type { BackendSnap, HealthSnap, ServerSnap } from '#protocol/snapshot';
+import type { BackendSpecT } from '#api/v1alpha1';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUTS } from './defaults.js';

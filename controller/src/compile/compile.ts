@@ -1,9 +1,9 @@
 // The compile stage: resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '../../../protocol/src/snapshot.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { refKey } from '../validate/diagnostic.js';
 import { validateResources, type ValidResource } from '../validate/validate.js';

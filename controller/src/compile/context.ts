@@ -1,5 +1,5 @@
 // Shared helpers for the per-kind processors.
-import type { ErrorCode } from '../../../protocol/src/errors.js';
+import type { ErrorCode } from '#protocol/errors';
 import type { ConditionType, Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 

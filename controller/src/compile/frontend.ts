@@ -1,9 +1,9 @@
 // Frontend → FrontendSnap: rules resolved against backends of the same namespace.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '../../../protocol/src/snapshot.js';
-import type { FrontendSpecT } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { parseDuration } from '#protocol/duration';
+import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '#protocol/snapshot';
+import type { FrontendSpecT } from '#api/v1alpha1';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import { DEFAULT_TIMEOUTS } from './defaults.js';

@@ -1,6 +1,6 @@
 // Two frontends of one dataplane group cannot bind the same port on overlapping addresses.
 // The oldest wins (creation time, then namespace/name), as Gateway API resolves listener conflicts.
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap } from '#protocol/snapshot';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 

@@ -2,8 +2,8 @@
 // a diagnostic on the Frontend (the previous snapshot keeps serving), not a dataplane NACK.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { CertificateSnap } from '../../../protocol/src/snapshot.js';
+import { ErrorCodes } from '#protocol/errors';
+import type { CertificateSnap } from '#protocol/snapshot';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import type { SecretData } from './types.js';
 

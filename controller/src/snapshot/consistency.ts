@@ -1,7 +1,7 @@
 // Consistency gate: a snapshot is published only if every reference inside it resolves.
 // The compiler should never produce one that fails; if it does, the last good snapshot stays live
 // (BASCULE_E_SNAPSHOT_INCONSISTENT) rather than sending the dataplanes something they cannot use.
-import type { SnapshotBody } from '../../../protocol/src/snapshot.js';
+import type { SnapshotBody } from '#protocol/snapshot';
 import { bindsOverlap } from '../compile/port-conflicts.js';
 
 export function checkConsistency(body: SnapshotBody): string[] {

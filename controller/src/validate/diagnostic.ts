@@ -1,6 +1,6 @@
 // Per-object diagnostics: user configuration problems are data, not exceptions.
-import type { ErrorCode } from '../../../protocol/src/errors.js';
-import type { Kind } from '../api/v1alpha1.js';
+import type { ErrorCode } from '#protocol/errors';
+import type { Kind } from '#api/v1alpha1';
 
 export interface ObjectRef {
   kind: Kind | 'Secret' | 'Service' | 'EndpointSlice' | 'File';

@@ -3,11 +3,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { API_VERSION, KINDS, type Kind, type Resource } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
 import type { SourcedResource } from '../compile/types.js';
 import { cipherListProblem } from '../compile/tls.js';
-import { DURATION_PATTERN } from '../api/schema-helpers.js';
+import { DURATION_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
 import type { Diagnostic, ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';

@@ -2,7 +2,7 @@
 // balancer, and the server-selection policy around the algorithm: persistence targets, tiers
 // (regular, then backups), exclusions for retries, and the wait queue for full servers.
 import type http from 'node:http';
-import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import type { Balancer, Candidate, PickContext } from '../balance/balancer.js';
 import { slowStartWeight } from '../health/model.js';
 import type { Waiter } from './queue.js';

@@ -3,8 +3,8 @@
 // identity); anything the snapshot asks for that this dataplane cannot do is either refused
 // (build error) or fails closed, and is logged once — never silently ignored.
 import type { Logger } from 'pino';
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, FrontendSnap, Snapshot } from '#protocol/index';
 import { createBalancer } from '../balance/index.js';
 import { compileRouter } from '../router/router.js';
 import { buildFrontendTls, routesTcpRules, type FrontendTlsRuntime } from '../tls/frontend.js';

@@ -1,7 +1,7 @@
 // Diffs listeners across swaps, keyed by bind: an unchanged bind keeps its socket, new binds are
 // opened BEFORE the swap (so a failed listen leaves the live runtime untouched), removed binds
 // drain after it.
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
 import { Listener, type ListenerDeps, type ListenerInfo } from './listener.js';
 import type { Runtime } from './types.js';
 

@@ -8,7 +8,7 @@ import type http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap } from '#protocol/snapshot';
 import type { Trace } from '../metrics/events.js';
 import { compileRouter } from '../router/router.js';
 import type { Router } from '../router/types.js';

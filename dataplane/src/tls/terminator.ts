@@ -16,8 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { canonicalJson } from '#protocol/canonical';
+import type { FrontendSnap } from '#protocol/snapshot';
 import { CertificateIndex, normalizeServerName, type SelectionKind } from './names.js';
 
 export type FrontendTlsSnap = NonNullable<FrontendSnap['tls']>;

@@ -11,8 +11,8 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import { canonicalJson } from '#protocol/canonical';
+import type { BackendSnap } from '#protocol/snapshot';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (as runtime/state.ts). */
 const UPSTREAM_IDLE_MS = 4000;

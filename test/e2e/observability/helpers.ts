@@ -15,7 +15,7 @@ import type {
   HealthSnap,
   ServerSnap,
   SnapshotBody,
-} from '../../../protocol/src/snapshot.js';
+} from '#protocol/snapshot';
 
 export const HOST = '127.0.0.1';
 export const ADMIN = { username: 'ops', password: 'correct horse battery staple' };

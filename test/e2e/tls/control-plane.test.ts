@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { startController, type Controller } from '../../../controller/src/controller.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import { startController, type Controller } from '#controller/controller';
+import { DirSource } from '#controller/sources/dir-source';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { HOST, TestCa, capturingLogger, eventually, freePort, httpsGet, sleep, startBackend, type Pem } from './support.js';
 
 const TOKEN = 'tls-e2e-token-0123456789abcdef';

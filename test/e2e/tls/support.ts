@@ -7,9 +7,9 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { BackendSnap, CertificateSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { BackendSnap, CertificateSnap, FrontendSnap } from '#protocol/snapshot';
 import { body, capturingLogger, HOST } from '../../unit/dataplane/helpers.js';
 import type { Pem } from '../../unit/tls/certs.js';
 

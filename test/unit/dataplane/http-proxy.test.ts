@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { FrontendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { parseClientHello, peekClientHello } from '../../../dataplane/src/tls/client-hello.js';
+import { parseClientHello, peekClientHello } from '#dataplane/tls/client-hello';
 
 /** The first bytes a node TLS client sends, captured by a plain TCP server. */
 async function capture(opts: tls.ConnectionOptions): Promise<Buffer> {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { compileCommand } from '../../../controller/src/cli/compile-command.js';
-import { compile } from '../../../controller/src/compile/compile.js';
-import type { CompileInput, CompileResult, SecretData, SourcedResource } from '../../../controller/src/compile/types.js';
-import { redactSnapshotBody } from '../../../controller/src/snapshot/redact.js';
+import { compileCommand } from '#controller/cli/compile-command';
+import { compile } from '#controller/compile/compile';
+import type { CompileInput, CompileResult, SecretData, SourcedResource } from '#controller/compile/types';
+import { redactSnapshotBody } from '#controller/snapshot/redact';
 import { TestCa, strayKey, type Pem } from './certs.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -169,7 +169,7 @@ describe('tls: compile', function () {
         "c().warn({ cert: { keyPem: k }, keyPem: k, backend: { clientKeyPem: k } }, 'controller');",
         "d().warn({ cert: { keyPem: k }, keyPem: k, backend: { clientKeyPem: k } }, 'dataplane');",
       ].join('\n');
-      const logged = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BASCULE_LOG_LEVEL: 'info' } });
+      const logged = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=bascule-source', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BASCULE_LOG_LEVEL: 'info' } });
       expect(logged).to.contain('"msg":"controller"');
       expect(logged).to.contain('"msg":"dataplane"');
       expect(logged).to.not.contain('PRIVATE KEY');
