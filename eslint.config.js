@@ -20,7 +20,11 @@ const IO_MODULES = [
   'undici',
   '@kubernetes/client-node',
   'pino',
-].map((name) => ({ name, allowTypeImports: true, message: 'pure folders do no I/O: take the data as input' }));
+].map((name) => ({
+  name,
+  allowTypeImports: true,
+  message: 'pure folders do no I/O: take the data as input',
+}));
 
 // Folders of the same package that do I/O, as seen from a sibling folder.
 const IO_FOLDERS = [

@@ -51,7 +51,7 @@ export function resolveSpecifier(root, fromFile, spec) {
 export function folderOf(relPath) {
   const parts = relPath.split('/');
   if (parts[1] !== 'src' || parts.length < 3) return null;
-  return `${parts[0]}/${parts[2].replace(SOURCE_EXT, "")}`;
+  return `${parts[0]}/${parts[2].replace(SOURCE_EXT, '')}`;
 }
 
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1/gm;

@@ -127,7 +127,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const started = performance.now();
     let result: CompileResult;
     try {
-      result = compile({ ...input, now: clock().getTime(), lastAccepted: [...lastAccepted.values()], lastGoodCertificates });
+      result = compile({
+        ...input,
+        now: clock().getTime(),
+        lastAccepted: [...lastAccepted.values()],
+        lastGoodCertificates,
+      });
     } catch (err) {
       // compile is pure and should never throw; if it does, routing must not change.
       log.error({ err }, 'compile failed; the last good snapshots stay live');

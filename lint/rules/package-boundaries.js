@@ -12,7 +12,7 @@ export default {
     messages: {
       leaves: "'{{spec}}' leaves package {{pkg}}: import '#{{target}}/…' instead",
       self: "'{{spec}}' is inside package {{pkg}}: use a relative import",
-      undeclared: "package {{pkg}} may not import {{target}} (not a reference in {{pkg}}/tsconfig.json)",
+      undeclared: 'package {{pkg}} may not import {{target}} (not a reference in {{pkg}}/tsconfig.json)',
     },
   },
   create(context) {
@@ -25,7 +25,8 @@ export default {
       const targetPkg = target.split('/')[0];
       const data = { spec, pkg: pkg.name, target: targetPkg };
       if (spec.startsWith('.') && targetPkg !== pkg.name) context.report({ node, messageId: 'leaves', data });
-      else if (spec.startsWith('#') && targetPkg === pkg.name) context.report({ node, messageId: 'self', data });
+      else if (spec.startsWith('#') && targetPkg === pkg.name)
+        context.report({ node, messageId: 'self', data });
       else if (targetPkg !== pkg.name && !allowed.has(targetPkg))
         context.report({ node, messageId: 'undeclared', data });
     });

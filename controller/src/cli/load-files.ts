@@ -29,7 +29,18 @@ export async function loadInput(paths: string[], opts: LoadOptions = {}): Promis
     try {
       files = (await stat(p)).isDirectory() ? [...(await walk(p)).keys()] : [p];
     } catch (err) {
-      store.set(`missing:${p}`, [], [fileDiagnostic(p, undefined, ErrorCodes.CONFIG_PARSE, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)]);
+      store.set(
+        `missing:${p}`,
+        [],
+        [
+          fileDiagnostic(
+            p,
+            undefined,
+            ErrorCodes.CONFIG_PARSE,
+            `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          ),
+        ],
+      );
       continue;
     }
     for (const file of files) {

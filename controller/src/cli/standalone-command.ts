@@ -46,7 +46,10 @@ export async function standaloneCommand(opts: StandaloneOptions): Promise<Standa
     await controller.close();
     throw err;
   }
-  logger.info({ dir: opts.dir, admin: controller.adminUrl, dataplaneAdmin: dataplane.adminUrl }, 'standalone started');
+  logger.info(
+    { dir: opts.dir, admin: controller.adminUrl, dataplaneAdmin: dataplane.adminUrl },
+    'standalone started',
+  );
   return {
     controller,
     dataplane,

@@ -39,7 +39,11 @@ export function compileHealthPolicy(v: ValidResource<HealthPolicySpecT>): Health
     };
   }
   if (s.passive) {
-    out.passive = { consecutiveErrors: s.passive.consecutiveErrors, onError: s.passive.onError ?? 'mark-down', observe: s.passive.observe ?? 'layer7' };
+    out.passive = {
+      consecutiveErrors: s.passive.consecutiveErrors,
+      onError: s.passive.onError ?? 'mark-down',
+      observe: s.passive.observe ?? 'layer7',
+    };
   }
   return out;
 }

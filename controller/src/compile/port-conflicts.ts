@@ -13,7 +13,10 @@ export interface Contender {
 }
 
 /** Returns the winners and, for each loser, the winner it lost to. */
-export function resolvePortConflicts(list: Contender[]): { winners: Contender[]; losers: { loser: Contender; winner: Contender }[] } {
+export function resolvePortConflicts(list: Contender[]): {
+  winners: Contender[];
+  losers: { loser: Contender; winner: Contender }[];
+} {
   const ordered = [...list].sort((a, b) => {
     // Objects without a creation time (directory source) sort after those with one.
     const ca = a.created ?? '\uffff';

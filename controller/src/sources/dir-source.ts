@@ -160,7 +160,10 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         });
         this.watchers.set(dir, w);
       } catch (err) {
-        this.log.warn({ dir, err: (err as Error).message }, 'cannot watch directory; relying on periodic rescan');
+        this.log.warn(
+          { dir, err: (err as Error).message },
+          'cannot watch directory; relying on periodic rescan',
+        );
       }
     }
   }

@@ -161,7 +161,8 @@ export class BackendRuntime {
 
   private decide(req: AcquireRequest): Decision {
     if (this.unavailableReason) return NONE;
-    const exclude = req.exclude && req.exclude.size > 0 ? new Set([...req.exclude].map((s) => s.key)) : undefined;
+    const exclude =
+      req.exclude && req.exclude.size > 0 ? new Set([...req.exclude].map((s) => s.key)) : undefined;
     const p = req.preferred && this.byKey.get(req.preferred.key);
     if (p && p.persistable() && !exclude?.has(p.key)) {
       return p.full() ? { type: 'wait', server: p } : { type: 'server', server: p };

@@ -68,7 +68,15 @@ function buildFrontend(
         `frontend ${f.id}: rules on a tcp frontend are not implemented yet; using defaultBackend`,
       );
     const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
-    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend, state: scope.frontend(f.id), ...withTls });
+    return Object.freeze({
+      id: f.id,
+      snap: f,
+      bindKey: key,
+      mode: 'tcp',
+      backend,
+      state: scope.frontend(f.id),
+      ...withTls,
+    });
   }
   for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
   let router;
@@ -77,7 +85,15 @@ function buildFrontend(
   } catch (err) {
     throw buildError((err as Error).message, err);
   }
-  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router, state: scope.frontend(f.id), ...withTls });
+  return Object.freeze({
+    id: f.id,
+    snap: f,
+    bindKey: key,
+    mode: 'http',
+    router,
+    state: scope.frontend(f.id),
+    ...withTls,
+  });
 }
 
 export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {

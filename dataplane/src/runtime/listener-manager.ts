@@ -15,7 +15,8 @@ export class ListenerManager {
   async stage(next: Runtime): Promise<Listener[]> {
     const wanted = [...next.frontends.values()].filter((fe) => !this.active.has(fe.bindKey));
     const opened = wanted.map(
-      (fe) => new Listener(fe.bindKey, this.deps.bindAddress ?? fe.snap.bind.address, fe.snap.bind.port, this.deps),
+      (fe) =>
+        new Listener(fe.bindKey, this.deps.bindAddress ?? fe.snap.bind.address, fe.snap.bind.port, this.deps),
     );
     const results = await Promise.allSettled(opened.map((l) => l.listen()));
     const failures = results.flatMap((r, i) =>

@@ -127,7 +127,10 @@ export class TlsTerminator {
     if (!s) {
       // Strict SNI: continue on a context without a certificate, so OpenSSL ends the handshake
       // with a proper alert (handshake_failure) instead of a silent close.
-      this.log.debug({ frontend: this.frontendId, sni: normalizeServerName(name) }, 'no certificate for this server name (strictSNI); handshake refused');
+      this.log.debug(
+        { frontend: this.frontendId, sni: normalizeServerName(name) },
+        'no certificate for this server name (strictSNI); handshake refused',
+      );
       cb(null, this.noCertificate);
       return;
     }
@@ -192,7 +195,8 @@ const cache = new WeakMap<object, TlsTerminator>();
  */
 export function terminatorFor(owner: object, f: Readonly<FrontendSnap>, log: Logger): TlsTerminator {
   const t = f.tls!;
-  const timeout = f.timeouts.httpRequest > 0 ? Math.min(f.timeouts.httpRequest, 60_000) : DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const timeout =
+    f.timeouts.httpRequest > 0 ? Math.min(f.timeouts.httpRequest, 60_000) : DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const hash = tlsConfigHash(t, timeout);
   const prev = cache.get(owner);
   if (prev && prev.hash === hash) return prev;

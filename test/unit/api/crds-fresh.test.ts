@@ -46,7 +46,8 @@ describe('CRDs', () => {
   });
 
   it('is structural: no additionalProperties:false beside properties', () => {
-    for (const text of Object.values(renderCrdFiles())) expect(text).not.to.match(/additionalProperties: false/);
+    for (const text of Object.values(renderCrdFiles()))
+      expect(text).not.to.match(/additionalProperties: false/);
   });
 
   it('every CEL rule has a TypeScript twin used off-cluster', () => {

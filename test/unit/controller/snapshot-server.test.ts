@@ -2,11 +2,7 @@ import { expect } from 'chai';
 import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import { CHANNEL_PATH } from '#protocol/messages';
-import {
-  CloseCodes,
-  SnapshotServer,
-  type SnapshotServerOptions,
-} from '#controller/publish/snapshot-server';
+import { CloseCodes, SnapshotServer, type SnapshotServerOptions } from '#controller/publish/snapshot-server';
 import type { AckEvent, NackEvent } from '#controller/publish/types';
 import { backend, FakeDataplane, sleep, snap, TOKEN, waitFor } from './helpers.js';
 

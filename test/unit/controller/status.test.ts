@@ -2,11 +2,7 @@ import { expect } from 'chai';
 import { ErrorCodes } from '#protocol/errors';
 import type { ObjectReport } from '#controller/compile/types';
 import type { DataplaneInfo } from '#controller/publish/types';
-import {
-  computeStatus,
-  type GroupState,
-  type StatusContext,
-} from '#controller/status/compute';
+import { computeStatus, type GroupState, type StatusContext } from '#controller/status/compute';
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
 import { StatusTracker } from '#controller/status/tracker';

@@ -236,7 +236,9 @@ describe('dataplane/http: proxy engine', function () {
       .to.match(/^HTTP\/1\.1 400 Bad Request\r\n/)
       .and.contain('Connection: close');
     const big = await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
-    expect(big).to.match(/^HTTP\/1\.1 400 /).and.contain('request head larger than 16384 bytes');
+    expect(big)
+      .to.match(/^HTTP\/1\.1 400 /)
+      .and.contain('request head larger than 16384 bytes');
     expect((await get(port)).status).to.equal(200); // and the listener is fine
   });
 

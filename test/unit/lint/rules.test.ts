@@ -49,8 +49,12 @@ describe('lint: package and folder structure', function () {
   it('pure folders import no I/O module and no I/O folder', async () => {
     const messages = await lint('controller/src/compile/pure.ts');
     expect(messages).to.have.length(2);
-    expect(messages[0]).to.match(/^@typescript-eslint\/no-restricted-imports: 'node:fs' import is restricted/);
-    expect(messages[1]).to.match(/^@typescript-eslint\/no-restricted-imports: '\.\.\/sources\/source\.js' import is restricted/);
+    expect(messages[0]).to.match(
+      /^@typescript-eslint\/no-restricted-imports: 'node:fs' import is restricted/,
+    );
+    expect(messages[1]).to.match(
+      /^@typescript-eslint\/no-restricted-imports: '\.\.\/sources\/source\.js' import is restricted/,
+    );
   });
 
   it('every known folder cycle is still a cycle (the list only shrinks)', () => {

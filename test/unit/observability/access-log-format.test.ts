@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  accessJson,
-  accessText,
-  escapeText,
-  haproxyDate,
-  healthText,
-} from '#dataplane/access-log/format';
+import { accessJson, accessText, escapeText, haproxyDate, healthText } from '#dataplane/access-log/format';
 import { accessLogOptionsFromEnv, createAccessLog } from '#dataplane/access-log/access-log';
 import type { HttpRecord, TcpRecord } from '#dataplane/metrics/events';
 

@@ -101,7 +101,8 @@ describe('observability/metric catalogue', () => {
     const names = new Set<string>();
     for (const m of metrics) {
       names.add(m.name);
-      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
+      if (String(m.type) === 'histogram')
+        for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
     }
     const exprs = [
       ...dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
