@@ -1,20 +1,19 @@
 // The controller's admin HTTP endpoints: probes and read-only views for operators.
 // Nothing here exposes secret material: snapshot bodies are redacted and tokens never appear.
 import express, { type Express, type Request, type Response } from 'express';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Snapshot } from '#protocol/snapshot';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { ControllerObservability } from '../metrics/observability.js';
 import { buildOverview } from './overview.js';
 import type { ObjectStatusView } from '../status/tracker.js';
 import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
-import type { SourceWatch } from '../sources/source.js';
 
 export interface AdminView {
   /** Why the controller is not ready yet, or null when it is. */
   notReadyReason(): string | null;
   /** The source's watches (Kubernetes informers): shown in /readyz with their lag. */
-  watches?(): SourceWatch[];
+  watches?(): WatchView[];
   dataplanes(): DataplaneInfo[];
   statuses(): ObjectStatusView[];
   /** Diagnostics that belong to no object (files that do not parse, duplicates, unknown kinds). */
@@ -36,7 +35,18 @@ const diagnosticJson = (d: Diagnostic) => ({
   text: formatDiagnostic(d),
 });
 
-const watchJson = (w: SourceWatch) => ({
+/** What /readyz shows of one watch of the source (a Kubernetes informer). */
+export interface WatchView {
+  name: string;
+  synced: boolean;
+  watching: boolean;
+  lagMs: number;
+  failures: number;
+  lastError: string | null;
+  retries: Partial<Record<string, number>>;
+}
+
+const watchJson = (w: WatchView) => ({
   name: w.name,
   synced: w.synced,
   watching: w.watching,

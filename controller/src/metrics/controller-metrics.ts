@@ -9,10 +9,19 @@ import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { AckEvent, NackEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
 import type { OverrideBook } from '../admin/overrides.js';
-import type { SourceWatch } from '../sources/source.js';
 
 export const COMPILE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 export const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** What the metrics read from one watch of the source (a Kubernetes informer). */
+export interface WatchCounts {
+  name: string;
+  /** A bounded label: the watched resource. */
+  resource: string;
+  lagMs: number;
+  /** Retries since the watch started, by reason (a bounded set). */
+  retries: Partial<Record<string, number>>;
+}
 
 export interface ControllerMetricsDeps {
   events: EventEmitter<ControllerEvents>;
@@ -22,7 +31,7 @@ export interface ControllerMetricsDeps {
   /** True while this replica writes status (the elected leader; always true without election). */
   leader: () => boolean;
   /** The source's watches (Kubernetes informers); none for a directory source. */
-  watches?: () => SourceWatch[];
+  watches?: () => WatchCounts[];
   processMetrics?: boolean;
 }
 

@@ -6,15 +6,14 @@ import type { ControllerEvents } from '../controller.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { DataplaneInfo, OverridesEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
-import type { SourceWatch } from '../sources/source.js';
-import { ControllerMetrics } from './controller-metrics.js';
+import { ControllerMetrics, type WatchCounts } from './controller-metrics.js';
 
 export interface ControllerObservabilityDeps {
   events: EventEmitter<ControllerEvents>;
   publisher: SnapshotServer;
   statuses: () => ObjectStatusView[];
   leader?: () => boolean;
-  watches?: () => SourceWatch[];
+  watches?: () => WatchCounts[];
   processMetrics?: boolean;
 }
 

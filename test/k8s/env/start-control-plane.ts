@@ -39,7 +39,9 @@ function watchDeath(p: ControlPlaneProcess): void {
   const pid = p.pid;
   void p.exited().then(() => {
     if (stopping) return;
-    process.stdout.write(`${p.name} (pid ${pid}) exited: ${p.exitInfo}; ${cp.dir} is kept. Type \`restart\`.\n`);
+    process.stdout.write(
+      `${p.name} (pid ${pid}) exited: ${p.exitInfo}; ${cp.dir} is kept. Type \`restart\`.\n`,
+    );
   });
 }
 for (const p of procs) watchDeath(p);

@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { Backoff } from '../../../controller/src/kube/backoff.js';
-import { classifyKubeError, KubeHttpError, parseRetryAfter } from '../../../controller/src/kube/client.js';
-import { Informer } from '../../../controller/src/kube/informer.js';
+import { Backoff } from '#controller/kube/backoff';
+import { classifyKubeError, KubeHttpError, parseRetryAfter } from '#controller/kube/client';
+import { Informer } from '#controller/kube/informer';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
 
