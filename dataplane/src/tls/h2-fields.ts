@@ -18,16 +18,19 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") NAME_CHAR
 export function invalidField(name: string, value: string): string | undefined {
   if (name.length === 0) return 'empty field name';
   if (name.charCodeAt(0) === 0x3a) return undefined;
-  for (let i = 0; i < name.length; i++) if (!NAME_CHAR[name.charCodeAt(i)]) return `invalid character in field name ${JSON.stringify(name)}`;
+  for (let i = 0; i < name.length; i++)
+    if (!NAME_CHAR[name.charCodeAt(i)]) return `invalid character in field name ${JSON.stringify(name)}`;
   const n = value.length;
   if (n > 0) {
     const first = value.charCodeAt(0);
     const last = value.charCodeAt(n - 1);
-    if (first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09) return `field ${name}: value starts or ends with whitespace`;
+    if (first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09)
+      return `field ${name}: value starts or ends with whitespace`;
   }
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return `field ${name}: control character 0x${c.toString(16).padStart(2, '0')} in value`;
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f)
+      return `field ${name}: control character 0x${c.toString(16).padStart(2, '0')} in value`;
   }
   return undefined;
 }

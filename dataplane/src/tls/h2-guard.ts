@@ -84,7 +84,10 @@ class FrameReader {
       if (this.remaining < 0) {
         const need = FRAME_HEADER - this.head.length;
         const take = Math.min(need, chunk.length - off);
-        this.head = this.head.length === 0 ? chunk.subarray(off, off + take) : Buffer.concat([this.head, chunk.subarray(off, off + take)]);
+        this.head =
+          this.head.length === 0
+            ? chunk.subarray(off, off + take)
+            : Buffer.concat([this.head, chunk.subarray(off, off + take)]);
         off += take;
         if (this.head.length < FRAME_HEADER) return;
         this.length = this.head.readUIntBE(0, 3);

@@ -102,7 +102,8 @@ interface SessionGuard {
 }
 
 const guards = new WeakMap<http2.Http2Session, SessionGuard>();
-const guardOf = (session: http2.Http2Session | undefined): SessionGuard | undefined => (session ? guards.get(session) : undefined);
+const guardOf = (session: http2.Http2Session | undefined): SessionGuard | undefined =>
+  session ? guards.get(session) : undefined;
 
 const MALFORMED_REMEMBERED = 256;
 
@@ -119,7 +120,8 @@ export function serveH2(server: http2.Http2Server, secure: tls.TLSSocket): void 
   const socket = new GuardedSocket(secure, {
     connectionError: (code, reason) => {
       const session = adopted.get(guard);
-      if (session && !session.destroyed) session.destroy(new Error(`HTTP/2 connection error: ${reason}`), code);
+      if (session && !session.destroyed)
+        session.destroy(new Error(`HTTP/2 connection error: ${reason}`), code);
       else secure.destroy();
     },
     malformed: (id, reason) => {
@@ -173,7 +175,11 @@ function adoptGuard(session: http2.ServerHttp2Session, guard: SessionGuard, log:
     configurable: true,
     value: (error?: Error | number, code?: number) => {
       const mapped = code ?? goawayCodeOf(error);
-      if (mapped !== undefined) log.debug({ code: mapped, err: error instanceof Error ? error.message : error }, 'http2 connection error');
+      if (mapped !== undefined)
+        log.debug(
+          { code: mapped, err: error instanceof Error ? error.message : error },
+          'http2 connection error',
+        );
       destroy(error, mapped);
     },
   });

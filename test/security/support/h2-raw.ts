@@ -3,7 +3,7 @@
 // HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2), which carry any
 // octets unchanged. Responses are decoded with the dataplane's HPACK decoder. Over TLS with ALPN h2, against 127.0.0.1.
 import tls from 'node:tls';
-import { HpackShadow } from '../../../dataplane/src/tls/h2-hpack.js';
+import { HpackShadow } from '#dataplane/tls/h2-hpack';
 import { HOST } from '../../unit/dataplane/helpers.js';
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
