@@ -1,13 +1,13 @@
 // The HTTP engine: admission (framing checks the parser leaves to us, the frontend's rate
 // limit), the router's decision, then one Exchange per proxied request. An Exchange is the HTTP
-// transport of an Assignment (assign/: which server, retries, failure answers): it sends the
+// transport of an Assignment (runtime/assignment.ts: which server, retries, failure answers): it sends the
 // request to the server it is given and streams the request and the response without buffering
 // either. It captures the runtime it started
 // on and finishes there, whatever swaps happen meanwhile.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { Assignment, type Failure, type Transport } from '../assign/assignment.js';
-import { classify, connectTimeout, serverTimeout, UpstreamError } from '../assign/upstream-error.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout, serverTimeout, UpstreamError } from '../runtime/upstream-error.js';
 import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
 import type { Trace } from '../metrics/events.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';

@@ -6,8 +6,8 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Assignment, type Failure, type Transport } from '../assign/assignment.js';
-import { classify, connectTimeout, serverTimeout } from '../assign/upstream-error.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout, serverTimeout } from '../runtime/upstream-error.js';
 import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import { applyHeaderEdits } from '../router/header-edits.js';

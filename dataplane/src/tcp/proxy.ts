@@ -1,11 +1,11 @@
-// L4 proxy: the TCP transport of an Assignment (assign/: source persistence, balancing —
+// L4 proxy: the TCP transport of an Assignment (runtime/assignment.ts: source persistence, balancing —
 // "source" hashing is the usual choice here — the backend queue, retries of failed connects),
 // connect with the connect timeout, then pipe both ways with half-close passed through and the backend's tunnel timeout as the
 // idle limit. A session keeps its upstream for life, whatever swaps happen meanwhile.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { Assignment, type Failure, type Transport } from '../assign/assignment.js';
-import { classify, connectTimeout } from '../assign/upstream-error.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout } from '../runtime/upstream-error.js';
 import type { Trace } from '../metrics/events.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { TcpFrontendRuntime } from '../runtime/types.js';

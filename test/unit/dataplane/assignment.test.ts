@@ -7,8 +7,8 @@ import {
   replayDecision,
   type AttemptState,
   type Failure,
-} from '../../../dataplane/src/assign/assignment.js';
-import { UpstreamError } from '../../../dataplane/src/assign/upstream-error.js';
+} from '../../../dataplane/src/runtime/assignment.js';
+import { UpstreamError } from '../../../dataplane/src/runtime/upstream-error.js';
 import { createBalancer } from '../../../dataplane/src/balance/index.js';
 import { setObserver, type Observation } from '../../../dataplane/src/health/passive.js';
 import type { Trace, TracedServer } from '../../../dataplane/src/metrics/events.js';

@@ -14,7 +14,7 @@ import { observe } from '../health/passive.js';
 import type { Trace } from '../metrics/events.js';
 import { lookupBinding, rememberBinding, type Binding } from '../persistence/index.js';
 import type { HeaderList } from '../router/types.js';
-import type { AcquireFailure, BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import type { AcquireFailure, BackendRuntime, ServerRuntime } from './backend.js';
 import { isStaleReuse, type UpstreamError } from './upstream-error.js';
 
 /** The answer when no server will serve the request (TCP sessions are closed instead). */
