@@ -20,7 +20,11 @@ export interface Haproxy {
 }
 
 /** Starts `haproxy -db` on `config` and waits until `readyPort` (one of its binds) accepts. */
-export async function startHaproxy(config: string[], readyPort: number, timeoutMs = 10_000): Promise<Haproxy> {
+export async function startHaproxy(
+  config: string[],
+  readyPort: number,
+  timeoutMs = 10_000,
+): Promise<Haproxy> {
   const bin = findHaproxy();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bascule-haproxy-'));
   const file = path.join(dir, 'haproxy.cfg');
