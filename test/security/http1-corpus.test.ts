@@ -8,9 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../protocol/src/canonical.js';
-import { startHaproxy, type Haproxy } from '../support/haproxy.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import { startHaproxy, type Haproxy } from './support/haproxy-process.js';
 import { ROOT } from '../support/process.js';
 import { backend, body, freePort, frontend, quietLogger, server } from '../unit/dataplane/helpers.js';
 import { CORPUS, type CorpusCase } from './http1-corpus.js';
@@ -155,28 +155,29 @@ describe('security: hostile HTTP/1.1 corpus, Bascule beside HAProxy', function (
     );
     expect((await dp.applySnapshot(snap)).ok).to.equal(true);
     haproxy = await startHaproxy(
-      [
-        'defaults',
-        '  mode http',
-        '  option forwardfor',
-        '  timeout connect 2s',
-        '  timeout client 10s',
-        '  timeout server 10s',
-        `  timeout http-request ${HEAD_TIMEOUT_MS}ms`,
-        '  timeout http-keep-alive 5s',
-        'frontend web',
-        `  bind ${HOST}:${ports.haproxy}`,
-        '  http-request deny deny_status 403 if { path_beg /admin }',
-        '  http-request deny deny_status 403 if { req.hdr(host),field(1,:),regsub(\\.$,) -i admin.example }',
-        '  default_backend app',
-        'backend app',
-        `  server app ${HOST}:${theirs.port}`,
-      ],
+      () =>
+        [
+          'defaults',
+          '  mode http',
+          '  option forwardfor',
+          '  timeout connect 2s',
+          '  timeout client 10s',
+          '  timeout server 10s',
+          `  timeout http-request ${HEAD_TIMEOUT_MS}ms`,
+          '  timeout http-keep-alive 5s',
+          'frontend web',
+          `  bind ${HOST}:${ports.haproxy}`,
+          '  http-request deny deny_status 403 if { path_beg /admin }',
+          '  http-request deny deny_status 403 if { req.hdr(host),field(1,:),regsub(\\.$,) -i admin.example }',
+          '  default_backend app',
+          'backend app',
+          `  server app ${HOST}:${theirs.port}`,
+        ].join('\n'),
       ports.haproxy,
     );
   });
   after(async () => {
-    await haproxy?.stop();
+    await haproxy?.close();
     await dp?.close();
     await Promise.all([ours?.close(), theirs?.close()]);
   });

@@ -7,8 +7,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { expect } from 'chai';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
-import { startHaproxy, type Haproxy } from '../../support/haproxy.js';
+import type { BackendSnap } from '#protocol/snapshot';
+import { startHaproxy, type Haproxy } from '../../security/support/haproxy-process.js';
 import { HOST, backend, freePort, frontend, harness, server, type Harness } from './support.js';
 
 type CookieSnap = NonNullable<NonNullable<BackendSnap['persistence']>['cookie']>;
@@ -161,11 +161,11 @@ describe('e2e/traffic: cookie persistence matches HAProxy', function () {
       );
     }
     await h.apply(frontends, backends);
-    haproxy = await startHaproxy(cfg, ports.get(CASES[0]!.name)!.hap);
+    haproxy = await startHaproxy(() => cfg.join('\n'), ports.get(CASES[0]!.name)!.hap);
   });
 
   after(async () => {
-    await haproxy?.stop();
+    await haproxy?.close();
     await h?.close();
     await Promise.all((apps ?? []).map((a) => a.close()));
   });
