@@ -1,7 +1,7 @@
 // The v1alpha1 API of group bascule.dev: the single source for the CRD YAML (crds/),
 // the ajv validators used off-cluster, and the TypeScript types.
 import { Type, type Static } from '@sinclair/typebox';
-import { Bool, cel, Duration, Enum, Int, IntOrString, List, Obj, Port, Ref, Str } from './schema-helpers.js';
+import { Bool, cel, Duration, Enum, Int, IntOrString, List, Obj, PATH_PATTERN, Port, Ref, Regex, Str } from './schema-helpers.js';
 
 export const GROUP = 'bascule.dev';
 export const VERSION = 'v1alpha1';
@@ -28,7 +28,7 @@ const HeaderMatch = Obj(
   {
     name: Str('Header name (case-insensitive).', { minLength: 1, maxLength: 256 }),
     exact: Type.Optional(Str('The header value equals this string.', { maxLength: 4096 })),
-    regex: Type.Optional(Str('The header value matches this regular expression (ECMAScript syntax).', { maxLength: 1024 })),
+    regex: Type.Optional(Regex('The header value matches this regular expression.')),
     present: Type.Optional(Bool('The header is present (true) or absent (false).')),
   },
   cel({ rule: '[has(self.exact), has(self.regex), has(self.present)].filter(x, x).size() == 1', message: 'exactly one of exact, regex or present must be set' }),
@@ -39,7 +39,7 @@ const QueryParamMatch = Obj(
   {
     name: Str('Query parameter name.', { minLength: 1, maxLength: 256 }),
     exact: Type.Optional(Str('The parameter value equals this string.', { maxLength: 4096 })),
-    regex: Type.Optional(Str('The parameter value matches this regular expression.', { maxLength: 1024 })),
+    regex: Type.Optional(Regex('The parameter value matches this regular expression.')),
     present: Type.Optional(Bool('The parameter is present (true) or absent (false).')),
   },
   cel({ rule: '[has(self.exact), has(self.regex), has(self.present)].filter(x, x).size() == 1', message: 'exactly one of exact, regex or present must be set' }),
@@ -48,9 +48,9 @@ const QueryParamMatch = Obj(
 const PathMatch = Obj(
   'Matches the request path (without the query string). Exactly one of prefix, exact or regex.',
   {
-    prefix: Type.Optional(Str('The path starts with this string (HAProxy path_beg).', { maxLength: 1024 })),
-    exact: Type.Optional(Str('The path equals this string (HAProxy path).', { maxLength: 1024 })),
-    regex: Type.Optional(Str('The path matches this regular expression (HAProxy path_reg).', { maxLength: 1024 })),
+    prefix: Type.Optional(Str('The path starts with this string (HAProxy path_beg); starts with "/".', { maxLength: 1024, pattern: PATH_PATTERN })),
+    exact: Type.Optional(Str('The path equals this string (HAProxy path); starts with "/".', { maxLength: 1024, pattern: PATH_PATTERN })),
+    regex: Type.Optional(Regex('The path matches this regular expression (HAProxy path_reg).')),
   },
   cel({ rule: '[has(self.prefix), has(self.exact), has(self.regex)].filter(x, x).size() == 1', message: 'exactly one of prefix, exact or regex must be set' }),
 );
@@ -280,9 +280,9 @@ export const HealthPolicySpec = Obj('Active and passive health checking (HAProxy
         Obj('What makes a response healthy (HAProxy http-check expect).', {
           status: Type.Optional(List('Accepted status codes.', Int('Status.', { minimum: 100, maximum: 599 }), 32)),
           statusRange: Type.Optional(Str('Accepted range such as "200-399".', { pattern: '^[1-5][0-9][0-9]-[1-5][0-9][0-9]$', maxLength: 7 })),
-          statusRegex: Type.Optional(Str('Regular expression on the status code (HAProxy rstatus).', { maxLength: 256 })),
+          statusRegex: Type.Optional(Regex('Regular expression on the status code (HAProxy rstatus).', 256)),
           bodyContains: Type.Optional(Str('The body contains this string (HAProxy string).', { maxLength: 1024 })),
-          bodyRegex: Type.Optional(Str('The body matches this regular expression (HAProxy rstring).', { maxLength: 1024 })),
+          bodyRegex: Type.Optional(Regex('The body matches this regular expression (HAProxy rstring).')),
         }),
       ),
     }),
