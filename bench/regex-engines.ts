@@ -23,21 +23,56 @@ const optional = (name: string): unknown => {
 };
 
 const engines: Engine[] = [
-  { name: 'V8 RegExp (backtracking)', compile: (p) => { const re = new RegExp(p); return (s) => re.test(s); } },
-  { name: 're2js (pure JS)', compile: (p) => { const re = RE2JS.compile(p); return (s) => re.test(s); } },
+  {
+    name: 'V8 RegExp (backtracking)',
+    compile: (p) => {
+      const re = new RegExp(p);
+      return (s) => re.test(s);
+    },
+  },
+  {
+    name: 're2js (pure JS)',
+    compile: (p) => {
+      const re = RE2JS.compile(p);
+      return (s) => re.test(s);
+    },
+  },
 ];
-const wasm = optional('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } } | undefined;
-if (wasm) engines.push({ name: 're2-wasm', compile: (p) => { const re = new wasm.RE2(p, 'u'); return (s) => re.test(s); } });
+const wasm = optional('re2-wasm') as
+  { RE2: new (p: string, f: string) => { test(s: string): boolean } } | undefined;
+if (wasm)
+  engines.push({
+    name: 're2-wasm',
+    compile: (p) => {
+      const re = new wasm.RE2(p, 'u');
+      return (s) => re.test(s);
+    },
+  });
 else console.log('re2-wasm: not installed (npm i --no-save re2-wasm)');
 const native = optional('re2') as (new (p: string) => { test(s: string): boolean }) | undefined;
-if (native) engines.push({ name: 're2 (native addon)', compile: (p) => { const re = new native(p); return (s) => re.test(s); } });
+if (native)
+  engines.push({
+    name: 're2 (native addon)',
+    compile: (p) => {
+      const re = new native(p);
+      return (s) => re.test(s);
+    },
+  });
 else console.log('re2: not installed (npm i --no-save re2)');
 
 const cases: Array<{ pattern: string; hit: string; miss: string }> = [
   { pattern: '^/api/v[0-9]+/', hit: '/api/v2/users/42', miss: '/static/app.js' },
   { pattern: '\\.(css|js|png|svg)$', hit: '/assets/site/main.css', miss: '/assets/site/main.html' },
-  { pattern: '^/(shop|cart)/[a-z0-9-]+/checkout$', hit: '/shop/summer-sale-2025/checkout', miss: '/shop/summer-sale-2025/items' },
-  { pattern: 'Chrome/[0-9]+', hit: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', miss: 'curl/8.5.0' },
+  {
+    pattern: '^/(shop|cart)/[a-z0-9-]+/checkout$',
+    hit: '/shop/summer-sale-2025/checkout',
+    miss: '/shop/summer-sale-2025/items',
+  },
+  {
+    pattern: 'Chrome/[0-9]+',
+    hit: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+    miss: 'curl/8.5.0',
+  },
   // The pattern that froze the process under backtracking; the subject is the hostile one.
   { pattern: '(a+)+$', hit: 'aaaa', miss: `/${'a'.repeat(24)}!` },
 ];
@@ -54,9 +89,15 @@ function nsPerCall(test: Tester, subject: string): number {
 }
 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: string[] = ['| pattern | subject | ' + engines.map((e) => e.name).join(' | ') + ' |', '| --- | --- |' + engines.map(() => ' ---: |').join('')];
+const rows: string[] = [
+  '| pattern | subject | ' + engines.map((e) => e.name).join(' | ') + ' |',
+  '| --- | --- |' + engines.map(() => ' ---: |').join(''),
+];
 for (const c of cases) {
-  for (const [kind, subject] of [['match', c.hit], ['no match', c.miss]] as const) {
+  for (const [kind, subject] of [
+    ['match', c.hit],
+    ['no match', c.miss],
+  ] as const) {
     const cells = engines.map((e) => {
       const test = e.compile(c.pattern);
       // Backtracking on the hostile subject takes seconds per call already at 24 a's.

@@ -1,8 +1,8 @@
 // HTTP check expectations (HAProxy http-check expect status / rstatus / string / rstring),
 // compiled once per policy. Every expectation given must hold (HAProxy evaluates its expect
 // rules in sequence and the first one that fails fails the check).
-import { compilePattern, type Pattern } from '../../../protocol/src/pattern.js';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import { compilePattern, type Pattern } from '#protocol/pattern';
+import type { HealthSnap } from '#protocol/snapshot';
 
 type Expect = NonNullable<HealthSnap['http']>['expect'];
 

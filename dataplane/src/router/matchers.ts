@@ -2,8 +2,8 @@
 // host exact or "*.suffix" (hdr_dom-like, one or more labels), path_beg / path / path_reg on the
 // raw path (regexes are unanchored searches, as in HAProxy, on RE2 semantics: linear time),
 // header and query values by exact / regex / presence.
-import { compilePattern, type Pattern } from '../../../protocol/src/pattern.js';
-import type { RuleSnap } from '../../../protocol/src/snapshot.js';
+import { compilePattern, type Pattern } from '#protocol/pattern';
+import type { RuleSnap } from '#protocol/snapshot';
 import { compileCidrs } from './cidr.js';
 import type { RequestHead } from './types.js';
 

@@ -1,8 +1,8 @@
 // Directive-by-directive behaviour of the haproxy.cfg converter.
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { convertHaproxyConfig } from '../../../controller/src/cli/import/convert.js';
-import { importHaproxy } from '../../../controller/src/cli/import/import-command.js';
+import { convertHaproxyConfig } from '#controller/cli/import/convert';
+import { importHaproxy } from '#controller/cli/import/import-command';
 
 type Spec = Record<string, any>;
 
@@ -393,7 +393,9 @@ describe('import: frontends, ACLs and rules', () => {
   });
 
   it('HAProxy regexes with -i become (?i); a path_beg without "/" stays a regex (it never matches a path)', () => {
-    const c = fe(['  use_backend a if { path_reg -i ^/API/ }', '  use_backend b if { path_beg api }'].join('\n'));
+    const c = fe(
+      ['  use_backend a if { path_reg -i ^/API/ }', '  use_backend b if { path_beg api }'].join('\n'),
+    );
     expect(c.get('Frontend', 'f').rules).to.deep.equal([
       { name: 'a', match: { path: { regex: '(?i)^/API/' } }, backend: 'a' },
       { name: 'b', match: { path: { regex: '^api' } }, backend: 'b' },

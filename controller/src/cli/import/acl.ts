@@ -10,7 +10,7 @@
 // Negation is expressed where Bascule can (path and header regexes with a negative lookahead,
 // constants); anything else is reported, never approximated silently.
 import { isIP } from 'node:net';
-import { compilePattern, patternProblem } from '../../../../protocol/src/pattern.js';
+import { compilePattern, patternProblem } from '#protocol/pattern';
 import { ConfigError } from './report.js';
 import { literalRegex } from './values.js';
 
@@ -582,7 +582,12 @@ export function positiveLine(l: AclLine, ctx: CondContext): Translation {
       const missing = needValues();
       if (missing) return missing;
       // A literal match must start with "/"; HAProxy's path_beg "api" (never true) stays a regex.
-      if (!ignoreCase && l.values.length === 1 && (l.method === 'str' || l.method === 'beg') && l.values[0]!.startsWith('/')) {
+      if (
+        !ignoreCase &&
+        l.values.length === 1 &&
+        (l.method === 'str' || l.method === 'beg') &&
+        l.values[0]!.startsWith('/')
+      ) {
         return alts({ path: l.method === 'str' ? { exact: l.values[0]! } : { prefix: l.values[0]! } });
       }
       const r = valuesRegex(line);
@@ -708,7 +713,9 @@ export function negativeLine(l: AclLine, ctx: CondContext): Translation {
     const q = Object.keys(m).length === 1 && m.queryParams?.length === 1 ? m.queryParams[0]! : undefined;
     if (q?.present !== undefined) return alts({ queryParams: [{ name: q.name, present: !q.present }] });
   }
-  const valueNegation = pos.alts.every((m) => Object.keys(m).length === 1 && (m.path || m.host || m.headers?.length === 1));
+  const valueNegation = pos.alts.every(
+    (m) => Object.keys(m).length === 1 && (m.path || m.host || m.headers?.length === 1),
+  );
   return unsupported(
     `the negation ${negation} cannot be expressed as a Bascule match${valueNegation ? ` (${NO_LOOKAHEAD})` : ''}`,
   );
