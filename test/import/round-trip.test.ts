@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { importHaproxy } from '#controller/cli/import/import-command';
+import { importHaproxy } from '#importer/import-command';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { ROOT, runBascule, waitFor, type Proc } from '../support/process.js';
@@ -196,7 +196,7 @@ describe('round trip: imported haproxy.cfg behaves like HAProxy', function () {
   this.timeout(120_000);
   before(() => {
     findHaproxy();
-    if (!existsSync(join(ROOT, 'dist/controller/src/cli/import/import-command.js')))
+    if (!existsSync(join(ROOT, 'dist/importer/src/import-command.js')))
       throw new Error('run `npm run build` before these tests');
   });
 
