@@ -285,7 +285,7 @@ function applyProxyDirective(
       );
       report.note(
         d.line,
-        `${d.text}: ${kw} was removed in HAProxy 2.1; converted to ${kw === 'reqadd' ? 'requestHeaders' : 'responseHeaders'}.add`,
+        `${d.text}: ${kw} was removed in HAProxy 2.1; converted as ${kw === 'reqadd' ? 'http-request' : 'http-response'} add-header`,
         fa,
       );
       return;
