@@ -743,3 +743,9 @@ export function negativeLine(l: AclLine, ctx: CondContext): Translation {
   }
   return unsupported(problem);
 }
+
+/** The parsed condition of a rule, as an optional field to spread into it. */
+export const condOf = (
+  cond: { unless: boolean; words: string[] } | undefined,
+  line: number,
+): { cond?: Condition } => (cond ? { cond: parseCondition(cond.words, cond.unless, line) } : {});
