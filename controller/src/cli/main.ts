@@ -143,7 +143,7 @@ export function buildProgram(): Command {
     .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
     .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
     .action(async (o) => {
-      const logger = createLogger();
+      const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
         controllerUrl: o.controller,
         token: readTokens(o.tokenFile)[0]!,

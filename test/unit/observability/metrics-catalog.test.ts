@@ -86,6 +86,9 @@ describe('observability/metric catalogue', () => {
       'kind',
       'condition',
       'status',
+      // Kubernetes informers: the watched resource (six plurals) and a fixed set of failure reasons.
+      'resource',
+      'reason',
     ]);
     for (const m of metrics)
       for (const l of m.labelNames ?? []) expect(allowed.has(l), `${m.name}: ${l}`).to.equal(true);
