@@ -106,7 +106,10 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     return runBascule(['controller', '--dir', manifests, '--listen', `127.0.0.1:${ports.channel}`, '--admin', `127.0.0.1:${ports.admin}`, '--token-file', tokenFile]);
   }
   function startDataplane(i: number) {
-    return runBascule(['dataplane', '--controller', `ws://127.0.0.1:${ports.channel}`, '--token-file', tokenFile, '--node-id', `dp-${i + 1}`, '--admin', `127.0.0.1:${ports.dpAdmin[i]}`, '--bind-address', dpAddresses[i]!, '--state-dir', stateDirs[i]!]);
+    return runBascule(['dataplane', '--controller', `ws://127.0.0.1:${ports.channel}`, '--token-file', tokenFile, '--node-id', `dp-${i + 1}`, '--admin', `127.0.0.1:${ports.dpAdmin[i]}`, '--bind-address', dpAddresses[i]!, '--state-dir', stateDirs[i]!,
+      // One event loop each: the test asserts one balancer's exact round-robin sequence (with
+      // several workers each keeps its own position; test/e2e/workers covers that setup).
+      '--workers', '1']);
   }
   const get = async (addr: string, path = '/') => {
     const res = await fetch(`http://${addr}:${ports.http}${path}`);
