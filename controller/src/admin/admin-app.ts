@@ -1,7 +1,7 @@
 // The controller's admin HTTP endpoints: probes and read-only views for operators.
 // Nothing here exposes secret material: snapshot bodies are redacted and tokens never appear.
 import express, { type Express, type Request, type Response } from 'express';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Snapshot } from '#protocol/snapshot';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { ControllerObservability } from '../metrics/observability.js';

@@ -13,8 +13,8 @@ import {
   type KubeConfig,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
-import { canonicalJson, sha256Hex } from '../../../protocol/src/canonical.js';
-import { GROUP, KINDS, VERSION, type Kind } from '../api/v1alpha1.js';
+import { canonicalJson, sha256Hex } from '#protocol/canonical';
+import { GROUP, KINDS, VERSION, type Kind } from '#api/v1alpha1';
 import type { CompileInput, SourcedResource } from '../compile/types.js';
 import { serverOf } from '../kube/client.js';
 import { Informer, type InformerEvent } from '../kube/informer.js';

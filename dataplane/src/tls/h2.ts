@@ -28,7 +28,13 @@ export interface H2Handlers {
   idleTimeoutMs(): number;
 }
 
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Sessions by the accepted socket underneath them (graceful close on drain). */
 const sessions = new WeakMap<object, http2.ServerHttp2Session>();
@@ -46,10 +52,11 @@ export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Se
     },
     maxSessionInvalidFrames: 100,
   });
-  const onRequest = (expectContinue: boolean) => (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    adaptH2(req, res);
-    handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, expectContinue);
-  };
+  const onRequest =
+    (expectContinue: boolean) => (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      adaptH2(req, res);
+      handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, expectContinue);
+    };
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
   server.on('session', (session: http2.ServerHttp2Session) => {
@@ -95,7 +102,8 @@ export function adaptH2(req: http2.Http2ServerRequest, res: http2.Http2ServerRes
   }
   if (cookies.length > 0) raw.push('cookie', cookies.join('; '));
   // A body without content-length (DATA frames until END_STREAM): chunk it towards the server.
-  const bodyOfUnknownLength = !contentLength && !req.stream.endAfterHeaders && req.method !== 'GET' && req.method !== 'HEAD';
+  const bodyOfUnknownLength =
+    !contentLength && !req.stream.endAfterHeaders && req.method !== 'GET' && req.method !== 'HEAD';
   if (bodyOfUnknownLength) raw.push('transfer-encoding', 'chunked');
 
   const headers: Record<string, string | string[] | undefined> = {};
