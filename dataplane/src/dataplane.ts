@@ -6,24 +6,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-<<<<<<< HEAD
-import { shortVersion } from '../../protocol/src/canonical.js';
-import type { ServerHealth, SnapshotMsg } from '../../protocol/src/messages.js';
-import type { Snapshot, SnapshotBody } from '../../protocol/src/snapshot.js';
-import { makeSnapshot } from '../../protocol/src/canonical.js';
-=======
 import { shortVersion } from '#protocol/canonical';
-import type { SnapshotMsg } from '#protocol/messages';
+import type { ServerHealth, SnapshotMsg } from '#protocol/messages';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { makeSnapshot } from '#protocol/canonical';
->>>>>>> main
 import { startAdmin, type AdminServer } from './admin/server.js';
 import { Applier, type ApplyInput, type ApplyResult } from './agent/apply.js';
 import { ControlChannel, type ChannelState, type ChannelTuning } from './agent/channel.js';
 import { loadPersisted, persistSnapshot } from './agent/persist.js';
 import { createLogger } from './log.js';
 import { HealthManager, type HealthView } from './health/manager.js';
-import { InProcessCore, type ServingCore } from './runtime/serving-core.js';
+import { InProcessCore, type ServingCore } from './workers/serving-core.js';
 import type { Runtime } from './runtime/types.js';
 import type { WorkerSummary } from './admin/stats-model.js';
 import { WorkerCore, type WorkerCoreOptions } from './workers/worker-core.js';
@@ -113,7 +106,9 @@ function workerObservability(
 ): Pick<WorkerCoreOptions, 'accessLog' | 'processMetrics'> {
   const accessLog = o?.accessLog ?? accessLogOptionsFromEnv();
   if (accessLog.destination !== undefined && typeof accessLog.destination !== 'string')
-    throw new Error('with several workers the access log goes to stdout or a file (a path), not to a stream object');
+    throw new Error(
+      'with several workers the access log goes to stdout or a file (a path), not to a stream object',
+    );
   return {
     accessLog: {
       ...(accessLog.format ? { format: accessLog.format } : {}),
@@ -152,7 +147,8 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     }
   };
   const workers = opts.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer (got ${workers})`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`workers must be a positive integer (got ${workers})`);
   const serving: ServingCore =
     workers > 1
       ? new WorkerCore({

@@ -1,14 +1,9 @@
 // The `bascule` command line.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-<<<<<<< HEAD
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { usableCpus } from '../../../dataplane/src/workers/cpu-count.js';
-import { startDataplane } from '../../../dataplane/src/dataplane.js';
-=======
-import { Command, CommanderError, Option } from 'commander';
+import { usableCpus } from '#dataplane/workers/cpu-count';
 import { startDataplane } from '#dataplane/dataplane';
->>>>>>> main
 import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';

@@ -112,7 +112,11 @@ function mountObservability(app: express.Express, o: AdminObservability, loopbac
     if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     auth(req, res, () => void serveStats(req, res, m[1]).catch(next));
   });
-  const serveStats = async (req: Request, res: express.Response, suffix: string | undefined): Promise<void> => {
+  const serveStats = async (
+    req: Request,
+    res: express.Response,
+    suffix: string | undefined,
+  ): Promise<void> => {
     const worker = workerParam(req);
     let doc: StatsDocument | undefined;
     if (o.aggregate && worker !== null) doc = await o.aggregate.stats(worker);

@@ -2,12 +2,7 @@
 // reference → retire what the new runtime no longer has. Anything that fails before the flip
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
-<<<<<<< HEAD
-import { shortVersion, type Snapshot } from '../../../protocol/src/index.js';
-=======
-import { BasculeError, ErrorCodes } from '#protocol/errors';
 import { shortVersion, type Snapshot } from '#protocol/index';
->>>>>>> main
 import type { TrafficEvents } from '../metrics/events.js';
 import { buildRuntimeOrReject } from './build.js';
 import type { Listener, ListenerInfo } from './listener.js';

@@ -1,7 +1,7 @@
 // What the primary and its workers say to each other over the cluster IPC channel. Plain JSON.
 // The primary owns every decision that must be the same everywhere (which snapshot is live,
 // health verdicts, runtime overrides); workers own traffic and report what it saw.
-import type { SnapshotBody } from '../../../protocol/src/snapshot.js';
+import type { SnapshotBody } from '#protocol/snapshot';
 import type { RuntimeOverride } from '../metrics/server-status.js';
 
 /** A server's health verdict, by server key (backend | name | address:port). */

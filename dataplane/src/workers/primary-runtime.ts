@@ -3,8 +3,8 @@
 // set on it, and the stats page reads configuration and verdicts from it; what changes here is
 // then copied to every worker by server key.
 import type { Logger } from 'pino';
-import { shortVersion } from '../../../protocol/src/canonical.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { shortVersion } from '#protocol/canonical';
+import type { Snapshot } from '#protocol/snapshot';
 import type { ServerRuntime } from '../runtime/backend.js';
 import { buildRuntimeOrReject } from '../runtime/build.js';
 import { StateRegistry } from '../runtime/state.js';

@@ -13,9 +13,9 @@
 // Worker starts and restarts take the same lock, so a worker always starts on the live
 // snapshot and never sits between the two phases of a swap.
 import type { Logger } from 'pino';
-import { shortVersion } from '../../../protocol/src/canonical.js';
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { shortVersion } from '#protocol/canonical';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
+import type { Snapshot } from '#protocol/snapshot';
 import type { SnapshotTarget } from '../agent/apply.js';
 import type { PrimaryRuntime } from './primary-runtime.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';

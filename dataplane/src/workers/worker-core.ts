@@ -2,12 +2,12 @@
 // channel, the applier, health checks, the runtime API and the admin endpoint; N workers serve
 // traffic on shared listeners. See docs/workers.md.
 import type { Logger } from 'pino';
-import type { ServerHealth } from '../../../protocol/src/messages.js';
+import type { ServerHealth } from '#protocol/messages';
 import { buildStats, type StatsDocument, type WorkerSummary } from '../admin/stats-model.js';
 import { notify } from '../health/passive.js';
 import type { Observability } from '../metrics/observability.js';
 import type { ListenerInfo } from '../runtime/listener.js';
-import type { ServingCore } from '../runtime/serving-core.js';
+import type { ServingCore } from './serving-core.js';
 import type { Runtime } from '../runtime/types.js';
 import { aggregateMetrics, WorkerMetrics, type MetricsJson } from './aggregate-metrics.js';
 import { aggregateStats, workerLoad } from './aggregate-stats.js';

@@ -9,7 +9,7 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { BasculeError, ErrorCodes, type ErrorCode } from '../../../protocol/src/errors.js';
+import { BasculeError, ErrorCodes, type ErrorCode } from '#protocol/errors';
 import { isWorkerMessage, type ObservationRun, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 /** Requests that carry a sequence number (the reply echoes it). */

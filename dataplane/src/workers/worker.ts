@@ -6,9 +6,9 @@
 // Health verdicts and runtime overrides are the primary's: the worker copies them onto its
 // server states (at the swap, and whenever they change). Passive observations go the other
 // way, batched once per event-loop turn, so the primary counts what every worker saw.
-import { deepFreeze } from '../../../protocol/src/canonical.js';
-import { BasculeError, ErrorCodes, errorCodeOf } from '../../../protocol/src/errors.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { deepFreeze } from '#protocol/canonical';
+import { BasculeError, ErrorCodes, errorCodeOf } from '#protocol/errors';
+import type { Snapshot } from '#protocol/snapshot';
 import { buildStats } from '../admin/stats-model.js';
 import { accessLogOptionsFromEnv } from '../access-log/access-log.js';
 import { setObserver, type Observation } from '../health/passive.js';

@@ -2,8 +2,8 @@
 // swapped; a snapshot one worker cannot apply is refused by all of them.
 import { expect } from 'chai';
 import net from 'node:net';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
 import {
   backend,
   body,

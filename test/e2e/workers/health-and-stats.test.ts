@@ -2,7 +2,7 @@
 // passive observations of both workers count together; runtime overrides reach every worker;
 // stats and metrics add up the workers' traffic.
 import { expect } from 'chai';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
+import { makeSnapshot } from '#protocol/canonical';
 import { body, eventually, freePort, frontend, get, server, sleep } from '../../unit/dataplane/helpers.js';
 import { breakable, policy, withHealth, type Breakable } from '../health/helpers.js';
 import { backend } from '../../unit/dataplane/helpers.js';

@@ -1,7 +1,7 @@
 // A dataplane with two worker processes (real cluster workers, shared listeners on 127.0.0.1),
 // and what the tests ask it: each worker's own stats, the aggregate, the metrics.
-import { startDataplane, type Dataplane, type DataplaneOptions } from '../../../dataplane/src/index.js';
-import type { StatsDocument } from '../../../dataplane/src/admin/stats-model.js';
+import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/index';
+import type { StatsDocument } from '#dataplane/admin/stats-model';
 import { quietLogger } from '../../unit/dataplane/helpers.js';
 
 export interface WorkersDataplane {

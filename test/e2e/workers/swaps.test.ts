@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { Pool } from 'undici';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
+import { makeSnapshot } from '#protocol/canonical';
 import {
   backend,
   body,

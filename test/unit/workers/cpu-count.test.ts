@@ -1,7 +1,7 @@
 // The default worker count: cgroup v2 and v1 CPU quotas, capped by the usable CPUs.
 import { expect } from 'chai';
-import { cgroupCpuLimit, usableCpus } from '../../../dataplane/src/workers/cpu-count.js';
-import { reusePortSupported } from '../../../dataplane/src/workers/listen-sharing.js';
+import { cgroupCpuLimit, usableCpus } from '#dataplane/workers/cpu-count';
+import { reusePortSupported } from '#dataplane/workers/listen-sharing';
 
 const files =
   (m: Record<string, string>) =>

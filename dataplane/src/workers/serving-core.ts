@@ -1,14 +1,14 @@
-// What serves traffic in a dataplane, as the rest of the dataplane (agent, health checks, admin)
-// sees it: one in-process engine, or N worker processes behind a primary (workers/). Both take
+// What serves traffic in a dataplane, as the rest of it (agent, health checks, admin) sees it:
+// one in-process engine, or N worker processes behind a primary (worker-core.ts). Both take
 // snapshots through the same serialized applier and expose the same read side.
 import type { Logger } from 'pino';
-import type { ServerHealth } from '../../../protocol/src/messages.js';
+import type { ServerHealth } from '#protocol/messages';
 import type { SnapshotTarget } from '../agent/apply.js';
 import type { StatsDocument, WorkerSummary } from '../admin/stats-model.js';
 import type { TrafficEvents } from '../metrics/events.js';
-import { Engine } from './engine.js';
-import type { ListenerInfo } from './listener.js';
-import type { Runtime } from './types.js';
+import { Engine } from '../runtime/engine.js';
+import type { ListenerInfo } from '../runtime/listener.js';
+import type { Runtime } from '../runtime/types.js';
 
 export interface ServingCore {
   /** Where the applier sends verified, validated snapshots. */
