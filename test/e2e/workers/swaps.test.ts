@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { Pool } from 'undici';
+import type { WorkerSummary } from '#dataplane/admin/stats-model';
 import { makeSnapshot } from '#protocol/canonical';
 import {
   backend,
@@ -129,7 +130,7 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
     process.kill(victim.pid!, 'SIGKILL');
     // The other worker keeps serving meanwhile.
     for (let i = 0; i < 10; i++) expect((await get(port, '/')).status).to.equal(200);
-    const back = await eventually(
+    const back = await eventually<WorkerSummary | undefined>(
       async () => {
         const st = (await w.dp.currentStatus()).workers!.find((x) => x.id === 1)!;
         return st.state === 'ready' && st.pid !== victim.pid && st.version === w.dp.currentVersion
@@ -139,8 +140,8 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
       30_000,
       100,
     );
-    expect(back.restarts).to.equal(1);
-    expect(back.lastExit).to.include({ signal: 'SIGKILL' });
+    expect(back!.restarts).to.equal(1);
+    expect(back!.lastExit).to.include({ signal: 'SIGKILL' });
     const metrics = await w.metrics();
     expect(sample(metrics, 'bascule_worker_restarts_total{worker="1"}')).to.equal(1);
     expect(sample(metrics, 'bascule_worker_up{worker="1"}')).to.equal(1);
