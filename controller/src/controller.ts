@@ -109,6 +109,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     publisher,
     statuses: () => tracker.all(),
     leader: () => opts.statusWriter?.active !== false,
+    ...(source.watches ? { watches: () => source.watches!() } : {}),
   });
 
   let lastResult: CompileResult | null = null;
@@ -374,6 +375,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
               : !compiled
                 ? 'first compile pending'
                 : null,
+          ...(source.watches ? { watches: () => source.watches!() } : {}),
           dataplanes: () => allDataplanes(),
           statuses: () => tracker.all(),
           unattachedDiagnostics: () => {

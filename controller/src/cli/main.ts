@@ -8,7 +8,7 @@ import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
 import { compileCommand } from './compile-command.js';
-import { importCommand } from './import/import-command.js';
+import { importCommand } from '#importer/import-command';
 import { parseAddress } from './parse-address.js';
 import { quickstartCommand } from './quickstart-command.js';
 import { standaloneCommand } from './standalone-command.js';
@@ -159,7 +159,7 @@ export function buildProgram(): Command {
     .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
     .addOption(workersOption())
     .action(async (o) => {
-      const logger = createLogger();
+      const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
         workers: o.workers,
         controllerUrl: o.controller,

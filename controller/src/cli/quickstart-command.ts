@@ -36,7 +36,7 @@ export async function quickstartCommand(opts: QuickstartOptions, io: CommandIo) 
       `cannot start the demo servers on ports ${qs.servers.map((s) => s.port).join(', ')}: ${(err as Error).message}`,
     );
   });
-  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn' });
+  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn', role: 'standalone' });
   const bascule = await standaloneCommand({
     dir: opts.dir,
     logger,

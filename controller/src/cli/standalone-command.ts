@@ -24,7 +24,7 @@ export interface Standalone {
 }
 
 export async function standaloneCommand(opts: StandaloneOptions): Promise<Standalone> {
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ role: 'standalone' });
   const token = randomToken();
   const controller = await startController({
     source: new DirSource({ dir: opts.dir, logger }),

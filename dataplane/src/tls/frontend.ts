@@ -14,7 +14,7 @@ import { compileRouter } from '../router/router.js';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from '../runtime/backend.js';
 import { peekClientHello } from './client-hello.js';
-import { closeSecure } from './h2.js';
+import { closeSecure, serveH2 } from './h2.js';
 import { rawSocketOf, terminatorFor, type TlsTerminator } from './terminator.js';
 
 export interface FrontendTlsRuntime {
@@ -86,7 +86,7 @@ export function acceptHttps(raw: net.Socket, terminator: TlsTerminator, servers:
   terminator.accept(raw, (s) => {
     handshaking.delete(raw);
     secured.set(raw, s);
-    if (s.alpnProtocol === 'h2') servers.http2().emit('connection', s);
+    if (s.alpnProtocol === 'h2') serveH2(servers.http2(), s);
     else servers.http1().emit('connection', s);
   });
 }

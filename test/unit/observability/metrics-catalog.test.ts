@@ -92,6 +92,9 @@ describe('observability/metric catalogue', () => {
       'kind',
       'condition',
       'status',
+      // Kubernetes informers: the watched resource (six plurals) and a fixed set of failure reasons.
+      'resource',
+      'reason',
       'worker', // a worker slot 1..N: bounded by --workers
     ]);
     for (const m of metrics)
