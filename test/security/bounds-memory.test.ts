@@ -1,5 +1,5 @@
-// Memory under connection abuse, measured on a real Bascule process (`bascule standalone`) from
-// its RSS in /proc:
+// Memory under connection abuse, measured on a real Bascule process (`bascule standalone`, with
+// its worker processes) from their RSS in /proc:
 // - never-reading clients: clients that pipeline requests for large responses and never read a
 //   byte must not make the dataplane buffer responses — pipelined requests are served one at a
 //   time and backpressure stops each connection at what its socket buffers hold; a client that
@@ -8,7 +8,7 @@
 // - many idle connections: 2,000 accepted connections that send nothing; the figure printed is
 //   the RSS growth per connection, beside HAProxy 2.6 holding the same 2,000 connections.
 // Figures are printed, not asserted, except the bound on the never-reading case.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +24,21 @@ const IDLE_CONNECTIONS = 2000;
 /** Largest RSS growth accepted while never-reading clients pile up requests (unbounded: GiBs). */
 const NEVER_READING_BOUND = 128 * 1024 * 1024;
 
+/** RSS of a process and all its descendants (a dataplane's worker processes included). */
 const rssOf = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
+  let total = 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    total = Number(m?.[1] ?? 0) * 1024;
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean))
+        total += rssOf(Number(child));
+  } catch {
+    // the process (or a child) ended while it was being read
+  }
+  return total;
 };
 const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
