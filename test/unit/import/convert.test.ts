@@ -1,8 +1,8 @@
 // Directive-by-directive behaviour of the haproxy.cfg converter.
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { convertHaproxyConfig } from '#controller/cli/import/convert';
-import { importHaproxy } from '#controller/cli/import/import-command';
+import { convertHaproxyConfig } from '#importer/convert';
+import { importHaproxy } from '#importer/import-command';
 
 type Spec = Record<string, any>;
 

@@ -720,3 +720,9 @@ export function negativeLine(l: AclLine, ctx: CondContext): Translation {
     `the negation ${negation} cannot be expressed as a Bascule match${valueNegation ? ` (${NO_LOOKAHEAD})` : ''}`,
   );
 }
+
+/** The parsed condition of a rule, as an optional field to spread into it. */
+export const condOf = (
+  cond: { unless: boolean; words: string[] } | undefined,
+  line: number,
+): { cond?: Condition } => (cond ? { cond: parseCondition(cond.words, cond.unless, line) } : {});
