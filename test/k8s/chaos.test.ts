@@ -178,6 +178,9 @@ spec:
     expect(r.editMs, `${r.fault}: edit served within ${EDIT_BOUND_MS} ms of API readiness`).to.be.below(
       EDIT_BOUND_MS,
     );
+    // Nobody crashed: the processes alive are the ones the test started (or restarted) last.
+    for (const p of [ctrl.proc, dp.proc])
+      expect([p.child.exitCode, p.child.signalCode], p.output().slice(-3000)).to.deep.equal([null, null]);
   }
 
   before(async function () {
@@ -421,17 +424,5 @@ ${frontendYaml(0)}`,
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.be.at.most(allowed);
     for (const cause of Object.keys(r.load.causes)) expect(cause).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET']);
     expectBounds(r);
-  });
-
-  it('log lines name their process role', () => {
-    const names = (out: string) =>
-      new Set(
-        out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => (JSON.parse(l) as { name?: string }).name),
-      );
-    expect([...names(ctrl.proc.output())]).to.deep.equal(['bascule-controller']);
-    expect([...names(dp.proc.output())]).to.deep.equal(['bascule-dataplane']);
   });
 });
