@@ -309,6 +309,7 @@ export class Listener {
       {
         request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
         idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
+        keepAliveMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.keepAlive ?? 0,
       },
       this.deps.log,
     );
