@@ -12,14 +12,36 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Drops hop-by-hop fields, including every field the Connection header names. */
+/**
+ * Fields a Connection option may never remove. RFC 9110 §7.6.1 lets a sender nominate extra
+ * hop-by-hop fields, and says fields meant for every recipient must never be nominated; a client
+ * that does so is attacking the proxy: dropping Content-Length unframes the body (request
+ * smuggling), dropping Host changes what the server routes on, and dropping forwarding fields
+ * hides where the request came from. HAProxy ignores such options too.
+ */
+const NEVER_NOMINATED = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'forwarded',
+  'via',
+]);
+
+/**
+ * Drops hop-by-hop fields, including every field the Connection header names — except the
+ * framing, routing and forwarding fields above, which stay whatever Connection says.
+ */
 export function endToEnd(raw: readonly string[]): HeaderList {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() !== 'connection') continue;
     for (const token of raw[i + 1]!.split(',')) {
       const t = token.trim().toLowerCase();
-      if (t) (named ??= new Set()).add(t);
+      if (t && !NEVER_NOMINATED.has(t)) (named ??= new Set()).add(t);
     }
   }
   const out: HeaderList = [];
@@ -29,6 +51,24 @@ export function endToEnd(raw: readonly string[]): HeaderList {
     if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     out.push([name, raw[i + 1]!]);
   }
+  return out;
+}
+
+/**
+ * The request's framing as the parser established it, replacing whatever framing fields the
+ * list carries (from the client, header edits or anywhere else): a body is never sent to a
+ * server without its length. Node hands over a de-chunked body, so chunked is re-applied.
+ */
+export function withFraming(
+  headers: HeaderList,
+  framing: { chunked: boolean; contentLength: string | undefined },
+): HeaderList {
+  const out = headers.filter(([n]) => {
+    const lower = n.toLowerCase();
+    return lower !== 'content-length' && lower !== 'transfer-encoding';
+  });
+  if (framing.chunked) out.push(['Transfer-Encoding', 'chunked']);
+  else if (framing.contentLength !== undefined) out.push(['Content-Length', framing.contentLength]);
   return out;
 }
 

@@ -19,7 +19,7 @@ import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
 import { framingProblem, rateLimited, routeReply } from './admission.js';
-import { addForwarded, endToEnd, flatten, hasHeader } from './headers.js';
+import { addForwarded, endToEnd, flatten, hasHeader, withFraming } from './headers.js';
 import { replyText, sendLocal } from './local-reply.js';
 import { originForm, requestHead } from './request-head.js';
 import {
@@ -161,8 +161,11 @@ class Exchange {
     }
     h = applyHeaderEdits(h, this.decision.requestHeaders);
     if (fe.via) h = [...h, ['Via', `${req.httpVersion} bascule`]];
-    // Node has already de-chunked the body; ask it to chunk again (never send an unframed body).
-    if (req.headers['transfer-encoding'] !== undefined) h.push(['Transfer-Encoding', 'chunked']);
+    // Last, so that nothing above (header edits included) can unframe the body.
+    h = withFraming(h, {
+      chunked: req.headers['transfer-encoding'] !== undefined,
+      contentLength: req.headers['content-length'],
+    });
     if (!hasHeader(h, 'host')) h.push(['Host', this.head.host || 'localhost']); // HTTP/1.0 clients
     return h;
   }

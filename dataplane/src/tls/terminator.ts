@@ -47,7 +47,8 @@ export class TlsTerminator {
   readonly clientAuth: FrontendTlsSnap['clientAuth']['mode'];
   readonly strictSNI: boolean;
   private readonly index: CertificateIndex<CertEntry>;
-  private readonly pending = new Map<net.Socket, SecureHandler>();
+  /** Accepted sockets in their handshake: who takes the secured socket, and the deadline timer. */
+  private readonly pending = new Map<net.Socket, { handler: SecureHandler; deadline: NodeJS.Timeout }>();
   /** Where strict SNI sends names it has no certificate for. */
   private readonly noCertificate: tls.SecureContext;
 
@@ -55,7 +56,7 @@ export class TlsTerminator {
     readonly frontendId: string,
     readonly hash: string,
     t: FrontendTlsSnap,
-    handshakeTimeoutMs: number,
+    readonly handshakeTimeoutMs: number,
     private readonly log: Logger,
   ) {
     this.alpn = Object.freeze([...t.alpn]);
@@ -105,6 +106,9 @@ export class TlsTerminator {
         { frontend: frontendId, client: s.remoteAddress, err: err.code ?? err.message },
         'TLS handshake failed',
       );
+      // Node reports a handshake timeout (ERR_TLS_HANDSHAKE_TIMEOUT) here but leaves the socket
+      // open; every failed handshake ends the connection.
+      s.destroy();
     });
   }
 
@@ -114,11 +118,20 @@ export class TlsTerminator {
     return s && { certificate: s.value.name, kind: s.kind };
   }
 
-  /** Starts the handshake on an accepted socket; `onSecure` gets the secured socket. */
+  /**
+   * Starts the handshake on an accepted socket; `onSecure` gets the secured socket. The handshake
+   * must be complete within the handshake timeout, counted from here: Node's own
+   * `handshakeTimeout` is an idle timer that a client trickling bytes keeps resetting.
+   */
   accept(raw: net.Socket, onSecure: SecureHandler): void {
     raw.on('error', () => {}); // the TLS socket reports and handles failures
-    this.pending.set(raw, onSecure);
-    raw.once('close', () => this.pending.delete(raw));
+    const deadline = setTimeout(() => {
+      this.log.debug({ frontend: this.frontendId, client: raw.remoteAddress }, 'TLS handshake not complete in time; connection closed');
+      raw.destroy();
+    }, this.handshakeTimeoutMs);
+    deadline.unref();
+    this.pending.set(raw, { handler: onSecure, deadline });
+    raw.once('close', () => this.settle(raw));
     this.server.emit('connection', raw);
   }
 
@@ -134,15 +147,23 @@ export class TlsTerminator {
     cb(null, s.value.context);
   }
 
+  /** The handshake of `raw` is over (secured or closed): forget it and stop its deadline. */
+  private settle(raw: net.Socket): void {
+    const p = this.pending.get(raw);
+    if (!p) return;
+    clearTimeout(p.deadline);
+    this.pending.delete(raw);
+  }
+
   private handlerFor(s: tls.TLSSocket): { raw: net.Socket; handler: SecureHandler } | undefined {
     // TLSSocket keeps the socket it wraps as _parent; fall back to the peer address otherwise.
     const parent = (s as unknown as { _parent?: unknown })._parent;
     if (parent instanceof net.Socket) {
-      const handler = this.pending.get(parent);
-      if (handler) return { raw: parent, handler };
+      const p = this.pending.get(parent);
+      if (p) return { raw: parent, handler: p.handler };
     }
-    for (const [raw, handler] of this.pending)
-      if (raw.remotePort === s.remotePort && raw.remoteAddress === s.remoteAddress) return { raw, handler };
+    for (const [raw, p] of this.pending)
+      if (raw.remotePort === s.remotePort && raw.remoteAddress === s.remoteAddress) return { raw, handler: p.handler };
     return undefined;
   }
 
@@ -153,7 +174,7 @@ export class TlsTerminator {
       s.destroy();
       return;
     }
-    this.pending.delete(found.raw);
+    this.settle(found.raw);
     s.on('error', () => {}); // whoever takes the socket handles its close
     if (this.clientAuth === 'optional' && !s.authorized && presentedCertificate(s)) {
       // optional: no certificate is fine, an untrusted one is not.
