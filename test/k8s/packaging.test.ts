@@ -161,6 +161,17 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
     const r = await helm(['template', 'bascule', CHART, '--set', 'controller.leaderElection.enabled=false']);
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.contain('needs controller.leaderElection.enabled=true');
+    const delay = await helm([
+      'template',
+      'bascule',
+      CHART,
+      '--set',
+      'dataplane.shutdownDelaySeconds=30',
+      '--set',
+      'dataplane.terminationGracePeriodSeconds=30',
+    ]);
+    expect(delay.code).to.not.equal(0);
+    expect(delay.stderr).to.contain('shutdownDelaySeconds must be shorter');
   });
 
   it("the chart's crds/ equals the repository's crds/", async () => {
@@ -239,5 +250,17 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
       .map((d) => d.spec.template.spec.containers[0].image)
       .sort();
     expect(images).to.deep.equal(['localhost/bascule_controller:dev', 'localhost/bascule_dataplane:dev']);
+    // The buildah profile: the same two images through the custom-builder script CI uses.
+    const buildah = sk.profiles.find((p: any) => p.name === 'buildah');
+    const custom = buildah.patches[0].value.map((a: any) => [
+      a.image,
+      a.custom.buildCommand,
+      a.custom.dependencies.dockerfile.path,
+    ]);
+    expect(custom).to.deep.equal([
+      ['bascule-controller', 'bash .ci/buildah-build.sh', 'controller/Dockerfile'],
+      ['bascule-dataplane', 'bash .ci/buildah-build.sh', 'dataplane/Dockerfile'],
+    ]);
+    expect(existsSync(join(ROOT, '.ci/buildah-build.sh'))).to.equal(true);
   });
 });

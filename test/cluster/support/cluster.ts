@@ -64,6 +64,14 @@ const BRIDGE = 'bascule0';
 const API_PORT = 6443;
 const KUBELET_HEALTHZ_PORT = 10248;
 const COREDNS_READY_PORT = 8181;
+/**
+ * Host paths the node components create whatever their configuration says (kubelet's device
+ * plugin socket dir, libcni's result cache, kubelet's container log links): removed on stop
+ * when they did not exist before.
+ */
+const HOST_PATHS = ['/var/lib/kubelet', '/var/lib/cni', '/var/log/containers', '/var/log/pods'];
+/** One test cluster per machine at a time: they share the paths above and the kernel tunables. */
+const MACHINE_LOCK = join(tmpdir(), 'bascule-cluster.lock');
 /** Set by kubelet when they differ (pkg/kubelet/cm setupKernelTunables); restored on stop. */
 const KERNEL_TUNABLES = [
   'vm/overcommit_memory',
@@ -83,6 +91,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Stream component output to stderr instead of log files. */
   verbose?: boolean;
+  /** Max time to wait for another test cluster on this machine to finish (default 20 min). */
+  lockTimeoutMs?: number;
 }
 
 export interface Cluster {
@@ -259,8 +269,35 @@ async function removeCgroup(path: string): Promise<void> {
   await rmdir(path);
 }
 
+/** Take the machine-wide lock (a directory holding the owner's PID; a dead owner's lock is broken). */
+async function lockMachine(timeoutMs: number): Promise<() => Promise<void>> {
+  const owner = join(MACHINE_LOCK, 'pid');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await mkdir(MACHINE_LOCK);
+      await writeFile(owner, String(process.pid));
+      return () => rm(MACHINE_LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(await readFile(owner, 'utf8').catch(() => '0'));
+    let alive = pid > 0;
+    try {
+      if (alive) process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive && pid > 0) await rm(MACHINE_LOCK, { recursive: true, force: true });
+    else if (Date.now() > until) throw new Error(`another test cluster (PID ${pid}) holds ${MACHINE_LOCK}`);
+    else await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const bins = findClusterBinaries();
+  const unlock = await lockMachine(opts.lockTimeoutMs ?? 20 * 60_000);
+  const hostPathsBefore = new Set(HOST_PATHS.filter((p) => existsSync(p)));
   const verbose = opts.verbose ?? process.env.BASCULE_CLUSTER_VERBOSE === '1';
   const deadline = Date.now() + (opts.startTimeoutMs ?? 240_000);
   const id = randomBytes(4).toString('hex');
@@ -274,7 +311,6 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const undo: { what: string; fn: () => Promise<unknown> }[] = [];
   const tunables = new Map<string, string>();
   const varLogContainers = '/var/log/containers';
-  const hadVarLogContainers = existsSync(varLogContainers);
 
   const inNetns = (bin: string, args: string[]): [string, string[]] => [
     bins.nsenter,
@@ -374,9 +410,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           if ((await lstat(link)).isSymbolicLink() && (await readlink(link)).startsWith(dir + '/'))
             await rm(link);
         }
-        if (!hadVarLogContainers && (await readdir(varLogContainers)).length === 0)
-          await rmdir(varLogContainers);
       });
+      for (const p of HOST_PATHS) {
+        if (!hostPathsBefore.has(p))
+          await attempt(`remove ${p}`, () => rm(p, { recursive: true, force: true }));
+      }
       // What is still there is reported, never silently left behind.
       const leftMounts = mountsBelow(dir);
       if (leftMounts.length > 0) problems.push(`mounts left: ${leftMounts.join(', ')}`);
@@ -384,10 +422,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       if (leftPids.length > 0) problems.push(`processes left: ${leftPids.join(', ')}`);
       const leftCgroups = cgroupHierarchies().filter((h) => existsSync(join(h, cgroupName)));
       if (leftCgroups.length > 0) problems.push(`cgroups left: ${leftCgroups.join(', ')}`);
-      if (leftMounts.length === 0)
+      if (leftMounts.length === 0) {
         await attempt('remove the temporary directory', () =>
           rm(dir, { recursive: true, force: true, maxRetries: 3 }),
         );
+      }
+      await attempt('release the machine lock', unlock);
       return problems;
     })());
 
@@ -400,6 +440,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await nsRun(bins.ip, ['link', 'add', BRIDGE, 'type', 'bridge']);
     await nsRun(bins.ip, ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE]);
     await nsRun(bins.ip, ['link', 'set', BRIDGE, 'up']);
+    // Connections from the node itself (the test's relay) to Service addresses need a route for the
+    // first lookup, before kube-proxy's OUTPUT rules rewrite them to a pod; on the bridge, never out.
+    await nsRun(bins.ip, ['route', 'add', SERVICE_CIDR, 'dev', BRIDGE, 'src', NODE_IP]);
     // Namespace-local: Service traffic between pods on the bridge must pass iptables.
     await nsRun('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     await nsRun('sysctl', ['-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']);
