@@ -1,7 +1,52 @@
 import tseslint from 'typescript-eslint';
+import bascule from './lint/plugin.js';
+import { KNOWN_FOLDER_CYCLES } from './lint/known-cycles.js';
+
+// Modules that do I/O (files, sockets, processes, the Kubernetes API, HTTP frameworks). The pure
+// folders below decide from data only; they may still import types from these.
+const IO_MODULES = [
+  'fs',
+  'node:fs',
+  'node:fs/promises',
+  'node:http',
+  'node:https',
+  'node:http2',
+  'node:dgram',
+  'node:child_process',
+  'node:cluster',
+  'node:worker_threads',
+  'ws',
+  'express',
+  'undici',
+  '@kubernetes/client-node',
+  'pino',
+].map((name) => ({
+  name,
+  allowTypeImports: true,
+  message: 'pure folders do no I/O: take the data as input',
+}));
+
+// Folders of the same package that do I/O, as seen from a sibling folder.
+const IO_FOLDERS = [
+  // controller
+  '../sources/*',
+  '../kube/*',
+  '../publish/*',
+  '../leader/*',
+  '../admin/*',
+  '../metrics/*',
+  '../cli/*',
+  // dataplane
+  '../agent/*',
+  '../http/*',
+  '../tcp/*',
+  '../tls/*',
+  '../access-log/*',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'crds/**'] },
+  // The lint fixtures break the rules on purpose; test/unit/lint lints them explicitly.
+  { ignores: ['dist/**', 'node_modules/**', 'crds/**', 'test/unit/lint/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     // Tests poke at JSON documents and fixtures; typing every one of them adds nothing.
@@ -11,6 +56,33 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Package boundaries and one-way folder dependencies (lint/).
+    files: ['**/src/**/*.ts'],
+    plugins: { bascule },
+    rules: {
+      'bascule/package-boundaries': 'error',
+      'bascule/no-folder-cycle': ['error', { allow: KNOWN_FOLDER_CYCLES }],
+    },
+  },
+  {
+    // Pure stages: same input, same output, no I/O (docs/architecture.md).
+    files: [
+      '**/dataplane/src/router/**/*.ts',
+      '**/dataplane/src/balance/**/*.ts',
+      '**/controller/src/compile/**/*.ts',
+      '**/controller/src/validate/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: IO_MODULES,
+          patterns: [{ group: IO_FOLDERS, message: 'pure folders do not import I/O folders' }],
+        },
+      ],
     },
   },
 );

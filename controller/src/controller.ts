@@ -1,9 +1,9 @@
 // The controller pipeline: source → compile → consistency gate → publish → status.
 // Wiring only; every stage lives in its own module and knows nothing about the others.
 import { EventEmitter } from 'node:events';
-import { shortVersion } from '../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../protocol/src/errors.js';
-import type { BackendSnap, Snapshot, SnapshotBody } from '../../protocol/src/snapshot.js';
+import { shortVersion } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
 import { compile as realCompile } from './compile/compile.js';
 import type { CompileInput, CompileResult, ObjectReport, SourcedResource } from './compile/types.js';
@@ -109,6 +109,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     publisher,
     statuses: () => tracker.all(),
     leader: () => opts.statusWriter?.active !== false,
+    ...(source.watches ? { watches: () => source.watches!() } : {}),
   });
 
   let lastResult: CompileResult | null = null;
@@ -127,7 +128,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const started = performance.now();
     let result: CompileResult;
     try {
-      result = compile({ ...input, now: clock().getTime(), lastAccepted: [...lastAccepted.values()], lastGoodCertificates });
+      result = compile({
+        ...input,
+        now: clock().getTime(),
+        lastAccepted: [...lastAccepted.values()],
+        lastGoodCertificates,
+      });
     } catch (err) {
       // compile is pure and should never throw; if it does, routing must not change.
       log.error({ err }, 'compile failed; the last good snapshots stay live');
@@ -369,6 +375,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
               : !compiled
                 ? 'first compile pending'
                 : null,
+          ...(source.watches ? { watches: () => source.watches!() } : {}),
           dataplanes: () => allDataplanes(),
           statuses: () => tracker.all(),
           unattachedDiagnostics: () => {

@@ -1,4 +1,4 @@
-// The controller's logger: JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
+// The logger of the bascule processes (controller, dataplane, standalone): JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -19,10 +19,13 @@ const REDACT = [
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+/** Which process writes the log: every line's `name` says it (bascule-controller, …). */
+export type ProcessRole = 'controller' | 'dataplane' | 'standalone';
+
+export function createLogger(opts: { level?: string; role?: ProcessRole } = {}): Logger {
   const requested = (opts.level ?? process.env.BASCULE_LOG_LEVEL ?? 'info').toLowerCase();
   const options: LoggerOptions = {
-    name: opts.name ?? 'bascule-controller',
+    name: `bascule-${opts.role ?? 'controller'}`,
     level: LEVELS.has(requested) ? requested : 'info',
     redact: { paths: REDACT, censor: '<redacted>' },
     base: { pid: process.pid },

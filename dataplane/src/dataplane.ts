@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { shortVersion } from '../../protocol/src/canonical.js';
-import type { SnapshotMsg } from '../../protocol/src/messages.js';
-import type { Snapshot, SnapshotBody } from '../../protocol/src/snapshot.js';
-import { makeSnapshot } from '../../protocol/src/canonical.js';
+import { shortVersion } from '#protocol/canonical';
+import type { SnapshotMsg } from '#protocol/messages';
+import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
+import { makeSnapshot } from '#protocol/canonical';
 import { startAdmin, type AdminServer } from './admin/server.js';
 import { Applier, type ApplyInput, type ApplyResult } from './agent/apply.js';
 import { ControlChannel, type ChannelState, type ChannelTuning } from './agent/channel.js';

@@ -5,6 +5,7 @@ export type { Logger } from 'pino';
 
 export function createLogger(bindings: Record<string, unknown> = {}): Logger {
   return pino({
+    name: 'bascule-dataplane',
     level: process.env.BASCULE_LOG_LEVEL ?? 'info',
     base: { component: 'dataplane', ...bindings },
     // Belt and braces: the token is never passed to the logger, but redact it if it ever is.

@@ -3,7 +3,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
 
 export function parseDuration(text: string): number {
-  if (typeof text !== 'string' || text.length === 0) throw new RangeError(`invalid duration ${JSON.stringify(text)}`);
+  if (typeof text !== 'string' || text.length === 0)
+    throw new RangeError(`invalid duration ${JSON.stringify(text)}`);
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;
@@ -11,7 +12,8 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
     consumed = PART.lastIndex;
   }
-  if (consumed !== text.length) throw new RangeError(`invalid duration ${JSON.stringify(text)}: use forms like 250ms, 5s, 1m, 1h`);
+  if (consumed !== text.length)
+    throw new RangeError(`invalid duration ${JSON.stringify(text)}: use forms like 250ms, 5s, 1m, 1h`);
   return Math.round(total);
 }
 

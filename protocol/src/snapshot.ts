@@ -133,7 +133,17 @@ export const BackendSnap = O({
   name: S,
   mode: Lit('http', 'tcp'),
   balance: O({
-    algorithm: Lit('roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url-param', 'header', 'random'),
+    algorithm: Lit(
+      'roundrobin',
+      'static-rr',
+      'leastconn',
+      'first',
+      'source',
+      'uri',
+      'url-param',
+      'header',
+      'random',
+    ),
     hashKey: Opt(S),
     hashType: Lit('map-based', 'consistent'),
   }),

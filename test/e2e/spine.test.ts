@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Pool } from 'undici';
-import { loadInput } from '../../controller/src/cli/load-files.js';
-import { compile } from '../../controller/src/compile/compile.js';
+import { loadInput } from '#controller/cli/load-files';
+import { compile } from '#controller/compile/compile';
 import { startBackend, startEchoServer, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { getJson, runBascule, waitFor, type Proc } from '../support/process.js';
@@ -36,7 +36,9 @@ describe('e2e: controller + two dataplanes (real processes)', function () {
   let edit = 0;
 
   /** The manifests of the test; every call makes a distinct snapshot. */
-  function render(o: { extraListener?: boolean; invalid?: 'yaml' | 'schema'; rule?: boolean; conflictPort?: number } = {}): string {
+  function render(
+    o: { extraListener?: boolean; invalid?: 'yaml' | 'schema'; rule?: boolean; conflictPort?: number } = {},
+  ): string {
     edit++;
     const docs = [
       `apiVersion: bascule.dev/v1alpha1
@@ -95,7 +97,10 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
   }
 
   const adminUrl = () => `http://127.0.0.1:${ports.admin}`;
-  const dpStatus = (i: number) => getJson<{ version: string | null; controller: { connected: boolean } }>(`http://127.0.0.1:${ports.dpAdmin[i]}/status`);
+  const dpStatus = (i: number) =>
+    getJson<{ version: string | null; controller: { connected: boolean } }>(
+      `http://127.0.0.1:${ports.dpAdmin[i]}/status`,
+    );
   const dataplanesInfo = () => getJson<DataplaneInfo[]>(`${adminUrl()}/dataplanes`);
   const allAt = async (version: string) => {
     const list = await dataplanesInfo();
@@ -103,10 +108,34 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
   };
 
   function startController() {
-    return runBascule(['controller', '--dir', manifests, '--listen', `127.0.0.1:${ports.channel}`, '--admin', `127.0.0.1:${ports.admin}`, '--token-file', tokenFile]);
+    return runBascule([
+      'controller',
+      '--dir',
+      manifests,
+      '--listen',
+      `127.0.0.1:${ports.channel}`,
+      '--admin',
+      `127.0.0.1:${ports.admin}`,
+      '--token-file',
+      tokenFile,
+    ]);
   }
   function startDataplane(i: number) {
-    return runBascule(['dataplane', '--controller', `ws://127.0.0.1:${ports.channel}`, '--token-file', tokenFile, '--node-id', `dp-${i + 1}`, '--admin', `127.0.0.1:${ports.dpAdmin[i]}`, '--bind-address', dpAddresses[i]!, '--state-dir', stateDirs[i]!]);
+    return runBascule([
+      'dataplane',
+      '--controller',
+      `ws://127.0.0.1:${ports.channel}`,
+      '--token-file',
+      tokenFile,
+      '--node-id',
+      `dp-${i + 1}`,
+      '--admin',
+      `127.0.0.1:${ports.dpAdmin[i]}`,
+      '--bind-address',
+      dpAddresses[i]!,
+      '--state-dir',
+      stateDirs[i]!,
+    ]);
   }
   const get = async (addr: string, path = '/') => {
     const res = await fetch(`http://${addr}:${ports.http}${path}`);
@@ -117,7 +146,14 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     alpha = await startBackend('alpha');
     beta = await startBackend('beta');
     echo = await startEchoServer();
-    ports = { http: await freePort(), extra: await freePort(), tcp: await freePort(), channel: await freePort(), admin: await freePort(), dpAdmin: [await freePort(), await freePort()] };
+    ports = {
+      http: await freePort(),
+      extra: await freePort(),
+      tcp: await freePort(),
+      channel: await freePort(),
+      admin: await freePort(),
+      dpAdmin: [await freePort(), await freePort()],
+    };
     writeFileSync(tokenFile, `${createHash('sha256').update(dir).digest('hex')}\n`);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(manifests);
@@ -139,7 +175,8 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
       const served = [];
       for (let i = 0; i < 6; i++) served.push((await get(addr)).body);
       expect(new Set(served)).to.deep.equal(new Set(['alpha', 'beta']));
-      for (let i = 1; i < served.length; i++) expect(served[i], `alternates: ${served.join(',')}`).to.not.equal(served[i - 1]);
+      for (let i = 1; i < served.length; i++)
+        expect(served[i], `alternates: ${served.join(',')}`).to.not.equal(served[i - 1]);
     }
   });
 
@@ -156,7 +193,9 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
       expect((await get(addr)).edit).to.equal(String(edit));
     }
     const sorted = latencies.map((x) => x.toFixed(1));
-    console.log(`      edit → all dataplanes ACKed: median ${median(latencies).toFixed(1)} ms over ${latencies.length} edits (${sorted.join(', ')} ms)`);
+    console.log(
+      `      edit → all dataplanes ACKed: median ${median(latencies).toFixed(1)} ms over ${latencies.length} edits (${sorted.join(', ')} ms)`,
+    );
   });
 
   it('an invalid edit leaves the previous snapshot serving and reports the error', async () => {
@@ -173,7 +212,13 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
 
     await write(render({ invalid: 'schema', rule: true }));
     const fe = await waitFor('schema error on the Frontend', async () => {
-      const s = await getJson<{ objects: { kind: string; name: string; status: { conditions: { type: string; status: string; message: string }[] } }[] }>(`${adminUrl()}/status`);
+      const s = await getJson<{
+        objects: {
+          kind: string;
+          name: string;
+          status: { conditions: { type: string; status: string; message: string }[] };
+        }[];
+      }>(`${adminUrl()}/status`);
       const web = s.objects.find((o) => o.kind === 'Frontend' && o.name === 'web');
       const accepted = web?.status.conditions.find((c) => c.type === 'Accepted');
       return accepted?.status === 'False' ? accepted : undefined;
@@ -209,7 +254,10 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     };
     const loops = [loop(), loop(), loop(), loop()];
     // A long streaming response and a TCP session, both open across every swap.
-    const long = fetch(`http://${dpAddresses[0]}:${ports.http}/stream?ms=4000`).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const long = fetch(`http://${dpAddresses[0]}:${ports.http}/stream?ms=4000`).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     const tcp: Socket = connect(ports.tcp, dpAddresses[0]);
     let echoed = '';
     tcp.setEncoding('utf8').on('data', (d: string) => (echoed += d));
@@ -225,7 +273,10 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
       const v = await write(render({ extraListener: extra }));
       await waitFor(`swap ${i}`, async () => (await dpStatus(0)).version === v, 15_000, 2);
       versions.add(v!);
-      if (extra) expect((await fetch(`http://${dpAddresses[0]}:${ports.extra}/`).then((r) => r.text())).trim()).to.equal('beta');
+      if (extra)
+        expect(
+          (await fetch(`http://${dpAddresses[0]}:${ports.extra}/`).then((r) => r.text())).trim(),
+        ).to.equal('beta');
       const line = `line ${i} ${'x'.repeat(100)}\n`;
       sent += line;
       tcp.write(line);
@@ -236,7 +287,9 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     const longRes = await long;
     await waitFor('tcp echo complete', () => echoed.length >= sent.length);
     tcp.end();
-    console.log(`      ${versions.size} swaps (${listenerAdds} listeners added, ${listenerRemovals} removed), ${ok} requests ok, ${failures.length} failed; long response ${longRes.body.length} bytes; TCP echoed ${echoed.length}/${sent.length} bytes`);
+    console.log(
+      `      ${versions.size} swaps (${listenerAdds} listeners added, ${listenerRemovals} removed), ${ok} requests ok, ${failures.length} failed; long response ${longRes.body.length} bytes; TCP echoed ${echoed.length}/${sent.length} bytes`,
+    );
     expect(versions.size).to.equal(50);
     expect(failures).to.deep.equal([]);
     expect(ok).to.be.greaterThan(100);
@@ -256,10 +309,17 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     await new Promise<void>((r) => squatter.listen(port, dpAddresses[0], () => r()));
     try {
       const bad = await write(render({ conflictPort: port }));
-      const nack = await waitFor('dp-1 NACK', async () => (await dataplanesInfo()).find((d) => d.nodeId === 'dp-1' && d.lastNack?.version === bad)?.lastNack);
+      const nack = await waitFor(
+        'dp-1 NACK',
+        async () =>
+          (await dataplanesInfo()).find((d) => d.nodeId === 'dp-1' && d.lastNack?.version === bad)?.lastNack,
+      );
       expect(nack.error.code).to.equal('BASCULE_E_LISTEN_FAILED');
       expect(nack.error.message).to.contain(String(port));
-      await waitFor('dp-2 applied', async () => (await dataplanesInfo()).find((d) => d.nodeId === 'dp-2')?.appliedVersion === bad);
+      await waitFor(
+        'dp-2 applied',
+        async () => (await dataplanesInfo()).find((d) => d.nodeId === 'dp-2')?.appliedVersion === bad,
+      );
       expect((await dpStatus(0)).version).to.equal(before);
       // Restart dp-1: it reconnects with its old version and the controller does not re-send the rejected one.
       await dataplanes[0]!.kill();
@@ -295,12 +355,18 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     // Traffic through dp-1 for the whole outage; dp-2 is restarted on purpose below.
     const loops = [loop(dpAddresses[0]!)];
     await controller.kill('SIGKILL');
-    await waitFor('dataplanes notice', async () => !(await dpStatus(0)).controller.connected && !(await dpStatus(1)).controller.connected);
+    await waitFor(
+      'dataplanes notice',
+      async () => !(await dpStatus(0)).controller.connected && !(await dpStatus(1)).controller.connected,
+    );
     // While it is away: an edit, and a dataplane restart that must serve from its persisted snapshot.
     const next = await write(render({ rule: true }));
     await dataplanes[1]!.kill();
     dataplanes[1] = startDataplane(1);
-    await waitFor('restarted dp-2 serves without a controller', async () => (await get(dpAddresses[1]!)).status === 200);
+    await waitFor(
+      'restarted dp-2 serves without a controller',
+      async () => (await get(dpAddresses[1]!)).status === 200,
+    );
     controller = startController();
     await waitFor('both converge to the edit made while the controller was down', () => allAt(next!), 30_000);
     running = false;

@@ -4,10 +4,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { loadInput } from '../../controller/src/cli/load-files.js';
-import { compile } from '../../controller/src/compile/compile.js';
-import { checkConsistency } from '../../controller/src/snapshot/consistency.js';
-import { refKey } from '../../controller/src/validate/diagnostic.js';
+import { loadInput } from '#controller/cli/load-files';
+import { compile } from '#controller/compile/compile';
+import { checkConsistency } from '#controller/snapshot/consistency';
+import { refKey } from '#controller/validate/diagnostic';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -16,11 +16,16 @@ const NOW = Date.parse('2026-06-01T00:00:00Z');
 
 function check(file: string, actual: string) {
   if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) throw new Error(`${relative(process.cwd(), file)} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
+    if (!UPDATE)
+      throw new Error(
+        `${relative(process.cwd(), file)} is missing: run UPDATE_GOLDEN=1 npm test and review it`,
+      );
     writeFileSync(file, actual);
     return;
   }
-  expect(actual, `${relative(process.cwd(), file)} differs (UPDATE_GOLDEN=1 to regenerate)`).to.equal(readFileSync(file, 'utf8'));
+  expect(actual, `${relative(process.cwd(), file)} differs (UPDATE_GOLDEN=1 to regenerate)`).to.equal(
+    readFileSync(file, 'utf8'),
+  );
 }
 
 describe('golden: compile fixtures', () => {
@@ -29,8 +34,11 @@ describe('golden: compile fixtures', () => {
       const dir = join(FIXTURES, name);
       const input = await loadInput([join(dir, 'input.yaml')]);
       const result = compile({ ...input, now: NOW });
-      for (const snap of Object.values(result.snapshots)) expect(checkConsistency(snap.body)).to.deep.equal([]);
-      const snapshots = Object.fromEntries(Object.entries(result.snapshots).map(([g, s]) => [g, { version: s.version, body: s.body }]));
+      for (const snap of Object.values(result.snapshots))
+        expect(checkConsistency(snap.body)).to.deep.equal([]);
+      const snapshots = Object.fromEntries(
+        Object.entries(result.snapshots).map(([g, s]) => [g, { version: s.version, body: s.body }]),
+      );
       check(join(dir, 'snapshot.json'), `${JSON.stringify(snapshots, null, 2)}\n`);
       const rel = (f?: string) => (f ? relative(dir, f) : undefined);
       const status = {

@@ -2,9 +2,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadInput } from '../../controller/src/cli/load-files.js';
-import { compile } from '../../controller/src/compile/compile.js';
-import { formatDiagnostic } from '../../controller/src/validate/diagnostic.js';
+import { loadInput } from '#controller/cli/load-files';
+import { compile } from '#controller/compile/compile';
+import { formatDiagnostic } from '#controller/validate/diagnostic';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 /** Stands in for every certificate file an imported config names (an HAProxy-style combined PEM). */

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { importHaproxy } from '../../controller/src/cli/import/import-command.js';
+import { importHaproxy } from '#controller/cli/import/import-command';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { ROOT, runBascule, waitFor, type Proc } from '../support/process.js';

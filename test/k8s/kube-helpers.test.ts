@@ -1,10 +1,10 @@
 // Pure helpers of the Kubernetes integration (no API server needed).
 import { expect } from 'chai';
-import { channelUrls } from '../../dataplane/src/agent/endpoint.js';
-import { reportLeaseName } from '../../controller/src/leader/replica-reports.js';
-import { referencesOf, resourceRecord } from '../../controller/src/sources/kube-resources.js';
-import { carryTransitionTimes } from '../../controller/src/status/kube-status-writer.js';
-import type { SourcedResource } from '../../controller/src/compile/types.js';
+import { channelUrls } from '#dataplane/agent/endpoint';
+import { reportLeaseName } from '#controller/leader/replica-reports';
+import { referencesOf, resourceRecord } from '#controller/sources/kube-resources';
+import { carryTransitionTimes } from '#controller/status/kube-status-writer';
+import type { SourcedResource } from '#controller/compile/types';
 
 describe('Kubernetes helpers', () => {
   it('resourceRecord keeps what compile needs and drops what the controller itself changes', () => {

@@ -3,14 +3,14 @@
 // what does not), the status writer (only on change, conflict-safe) and the Lease elector.
 import { expect } from 'chai';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../../controller/src/kube/client.js';
-import { Informer } from '../../controller/src/kube/informer.js';
-import { LeaderElector } from '../../controller/src/leader/lease-elector.js';
-import { KubeSource } from '../../controller/src/sources/kube-source.js';
-import type { KubeObject } from '../../controller/src/sources/kube-resources.js';
-import { KubeStatusWriter } from '../../controller/src/status/kube-status-writer.js';
-import type { CompileInput } from '../../controller/src/compile/types.js';
-import type { StatusT } from '../../controller/src/api/v1alpha1.js';
+import { loadKubeConfig } from '#controller/kube/client';
+import { Informer } from '#controller/kube/informer';
+import { LeaderElector } from '#controller/leader/lease-elector';
+import { KubeSource } from '#controller/sources/kube-source';
+import type { KubeObject } from '#controller/sources/kube-resources';
+import { KubeStatusWriter } from '#controller/status/kube-status-writer';
+import type { CompileInput } from '#controller/compile/types';
+import type { StatusT } from '#api/v1alpha1';
 import { apply, CONTROLLER_USER, must, startCluster, waitFor, type Cluster } from './support/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,8 +4,8 @@
 // answer; the access log shows both requests and nothing else. HAProxy forwards such bytes as
 // the body, and so must Bascule.
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../protocol/src/canonical.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
 import { logCapture } from '../e2e/observability/helpers.js';
 import {
   backend,

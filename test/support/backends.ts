@@ -20,7 +20,8 @@ export async function startBackend(name: string, host = '127.0.0.1', port = 0): 
     b.lastHeaders = req.headers;
     if (b.handler) return b.handler(req, res);
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('healthy\n');
+    if (url.pathname === '/health')
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end('healthy\n');
     if (url.pathname === '/stream') {
       // A slow response: one chunk every 50ms for `ms` milliseconds, then a trailer line with the count.
       const until = Date.now() + Number(url.searchParams.get('ms') ?? 1000);
@@ -39,7 +40,8 @@ export async function startBackend(name: string, host = '127.0.0.1', port = 0): 
       return;
     }
     const delay = Number(url.searchParams.get('delay') ?? 0);
-    const send = () => res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name }).end(`${name}\n`);
+    const send = () =>
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name }).end(`${name}\n`);
     if (delay > 0) setTimeout(send, delay);
     else if (req.method === 'POST' || req.method === 'PUT') {
       let n = 0;

@@ -1,7 +1,7 @@
 // The controller's admin HTTP endpoints: probes and read-only views for operators.
 // Nothing here exposes secret material: snapshot bodies are redacted and tokens never appear.
 import express, { type Express, type Request, type Response } from 'express';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Snapshot } from '#protocol/snapshot';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { ControllerObservability } from '../metrics/observability.js';
@@ -12,6 +12,8 @@ import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnosti
 export interface AdminView {
   /** Why the controller is not ready yet, or null when it is. */
   notReadyReason(): string | null;
+  /** The source's watches (Kubernetes informers): shown in /readyz with their lag. */
+  watches?(): WatchView[];
   dataplanes(): DataplaneInfo[];
   statuses(): ObjectStatusView[];
   /** Diagnostics that belong to no object (files that do not parse, duplicates, unknown kinds). */
@@ -33,6 +35,27 @@ const diagnosticJson = (d: Diagnostic) => ({
   text: formatDiagnostic(d),
 });
 
+/** What /readyz shows of one watch of the source (a Kubernetes informer). */
+export interface WatchView {
+  name: string;
+  synced: boolean;
+  watching: boolean;
+  lagMs: number;
+  failures: number;
+  lastError: string | null;
+  retries: Partial<Record<string, number>>;
+}
+
+const watchJson = (w: WatchView) => ({
+  name: w.name,
+  synced: w.synced,
+  watching: w.watching,
+  lagSeconds: Math.round(w.lagMs / 100) / 10,
+  failures: w.failures,
+  ...(w.lastError ? { lastError: w.lastError } : {}),
+  retries: w.retries,
+});
+
 export function createAdminApp(view: AdminView): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -42,10 +65,14 @@ export function createAdminApp(view: AdminView): Express {
     res.json({ status: 'ok' });
   });
 
+  // Readiness is about serving snapshots, which a controller keeps doing while the API server
+  // is away; the informers' lag says how stale its view of the cluster may be.
   app.get('/readyz', (_req, res) => {
     const reason = view.notReadyReason();
-    if (reason) res.status(503).json({ status: 'not ready', reason });
-    else res.json({ status: 'ready' });
+    const watches = view.watches?.().map(watchJson);
+    const detail = watches ? { watches } : {};
+    if (reason) res.status(503).json({ status: 'not ready', reason, ...detail });
+    else res.json({ status: 'ready', ...detail });
   });
 
   app.get('/dataplanes', (_req, res) => {

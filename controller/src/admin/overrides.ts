@@ -1,7 +1,7 @@
 // Runtime overrides reported by dataplanes (an operator set a server's state through a
 // dataplane's admin API). Kept per connected dataplane; each report is that dataplane's full
 // table. A dataplane that disconnects is forgotten: it resends its table when it reconnects.
-import type { ServerOverride } from '../../../protocol/src/messages.js';
+import type { ServerOverride } from '#protocol/messages';
 
 export interface OverrideEntry extends Omit<ServerOverride, 'since'> {
   nodeId: string;

@@ -8,7 +8,9 @@ export interface DemoBackend {
   server: Server;
 }
 
-export async function startDemoBackends(specs: { name: string; port: number; host?: string }[]): Promise<{ backends: DemoBackend[]; close(): Promise<void> }> {
+export async function startDemoBackends(
+  specs: { name: string; port: number; host?: string }[],
+): Promise<{ backends: DemoBackend[]; close(): Promise<void> }> {
   const backends: DemoBackend[] = [];
   for (const spec of specs) {
     const server = createServer((req, res) => {
@@ -29,7 +31,15 @@ export async function startDemoBackends(specs: { name: string; port: number; hos
   return {
     backends,
     close: async () => {
-      await Promise.all(backends.map((b) => new Promise<void>((r) => { b.server.closeAllConnections(); b.server.close(() => r()); })));
+      await Promise.all(
+        backends.map(
+          (b) =>
+            new Promise<void>((r) => {
+              b.server.closeAllConnections();
+              b.server.close(() => r());
+            }),
+        ),
+      );
     },
   };
 }

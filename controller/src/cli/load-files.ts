@@ -1,7 +1,7 @@
 // One-shot loading of manifest files and directories into a CompileInput, for the
 // validate/compile commands and golden tests (the same parser and store as the directory source).
 import { readFile, stat } from 'node:fs/promises';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '../compile/types.js';
 import { fileDiagnostic } from '../sources/diagnostics.js';
 import { walk } from '../sources/dir-walk.js';
@@ -29,7 +29,18 @@ export async function loadInput(paths: string[], opts: LoadOptions = {}): Promis
     try {
       files = (await stat(p)).isDirectory() ? [...(await walk(p)).keys()] : [p];
     } catch (err) {
-      store.set(`missing:${p}`, [], [fileDiagnostic(p, undefined, ErrorCodes.CONFIG_PARSE, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)]);
+      store.set(
+        `missing:${p}`,
+        [],
+        [
+          fileDiagnostic(
+            p,
+            undefined,
+            ErrorCodes.CONFIG_PARSE,
+            `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          ),
+        ],
+      );
       continue;
     }
     for (const file of files) {

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { startDataplane } from '../../../dataplane/src/dataplane.js';
+import { startDataplane } from '#dataplane/dataplane';
 import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
@@ -44,7 +44,9 @@ export function buildProgram(): Command {
   program
     .command('controller')
     .description('compile Frontend/Backend/HealthPolicy resources and push snapshots to dataplanes')
-    .addOption(new Option('--source <source>', 'where resources come from').choices(['dir', 'kube']).default('dir'))
+    .addOption(
+      new Option('--source <source>', 'where resources come from').choices(['dir', 'kube']).default('dir'),
+    )
     .option('--dir <path>', 'directory of YAML manifests (source dir)')
     .option('--listen <addr>', 'control channel address', '0.0.0.0:7443')
     .option('--admin <addr>', 'admin endpoint address', '127.0.0.1:9090')
@@ -52,7 +54,10 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'serve the channel over wss:// with this certificate')
     .option('--tls-key <file>', 'private key for --tls-cert')
     .option('--namespace <ns>', 'source kube: watch only these namespaces (comma-separated; default all)')
-    .option('--kubeconfig <file>', 'source kube: kubeconfig (default in-cluster, then KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--kubeconfig <file>',
+      'source kube: kubeconfig (default in-cluster, then KUBECONFIG or ~/.kube/config)',
+    )
     .option('--leader-elect', 'source kube: run several replicas; a Lease decides which one writes status')
     .option('--lease-name <name>', 'leader election Lease name', 'bascule-controller')
     .option('--lease-namespace <ns>', 'leader election Lease namespace (default: own namespace)')
@@ -63,10 +68,14 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { readFileSync } = await import('node:fs');
       if (o.source === 'kube') {
-        const { startKubeController, ownNamespace, defaultIdentity } = await import('../kube/run-controller.js');
-        const { parseDuration } = await import('../../../protocol/src/duration.js');
+        const { startKubeController, ownNamespace, defaultIdentity } =
+          await import('../kube/run-controller.js');
+        const { parseDuration } = await import('#protocol/duration');
         const logger = createLogger();
-        const namespaces = String(o.namespace ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const namespaces = String(o.namespace ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const identity = o.podName ?? defaultIdentity();
         const podUid = process.env.POD_UID;
         const kube = await startKubeController({
@@ -76,14 +85,18 @@ export function buildProgram(): Command {
           tokens: readTokens(o.tokenFile),
           logger,
           ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
-          ...(o.tlsCert ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } } : {}),
+          ...(o.tlsCert
+            ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } }
+            : {}),
           ...(o.leaderElect
             ? {
                 leaderElection: {
                   leaseName: o.leaseName,
                   leaseNamespace: o.leaseNamespace ?? ownNamespace() ?? namespaces[0] ?? 'default',
                   identity,
-                  ...(podUid && o.podName === undefined && process.env.POD_NAME ? { owner: { name: identity, uid: podUid } } : {}),
+                  ...(podUid && o.podName === undefined && process.env.POD_NAME
+                    ? { owner: { name: identity, uid: podUid } }
+                    : {}),
                   leaseDurationMs: parseDuration(o.leaseDuration),
                   renewDeadlineMs: parseDuration(o.renewDeadline),
                   retryPeriodMs: parseDuration(o.retryPeriod),
@@ -91,7 +104,10 @@ export function buildProgram(): Command {
               }
             : {}),
         });
-        logger.info({ channel: kube.controller.channelUrl, admin: kube.controller.adminUrl, identity }, 'controller started');
+        logger.info(
+          { channel: kube.controller.channelUrl, admin: kube.controller.adminUrl, identity },
+          'controller started',
+        );
         runUntilSignal(() => kube.close());
         return;
       }
@@ -104,7 +120,9 @@ export function buildProgram(): Command {
         admin: parseAddress(o.admin, '127.0.0.1'),
         tokens: readTokens(o.tokenFile),
         logger,
-        ...(o.tlsCert ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } } : {}),
+        ...(o.tlsCert
+          ? { tls: { cert: readFileSync(o.tlsCert, 'utf8'), key: readFileSync(o.tlsKey, 'utf8') } }
+          : {}),
       });
       logger.info({ channel: controller.channelUrl, admin: controller.adminUrl }, 'controller started');
       runUntilSignal(() => controller.close());
@@ -113,7 +131,10 @@ export function buildProgram(): Command {
   program
     .command('dataplane')
     .description('serve traffic from the snapshots a controller pushes')
-    .requiredOption('--controller <url>', 'controller channel URL, e.g. ws://bascule-controller:7443; several (comma-separated) to fail over between replicas')
+    .requiredOption(
+      '--controller <url>',
+      'controller channel URL, e.g. ws://bascule-controller:7443; several (comma-separated) to fail over between replicas',
+    )
     .requiredOption('--token-file <file>', 'file with the channel bearer token')
     .option('--group <group>', 'dataplane group', 'default')
     .option('--node-id <id>', 'unique name of this dataplane', hostname())
@@ -122,7 +143,7 @@ export function buildProgram(): Command {
     .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
     .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
     .action(async (o) => {
-      const logger = createLogger();
+      const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
         controllerUrl: o.controller,
         token: readTokens(o.tokenFile)[0]!,
@@ -160,7 +181,11 @@ export function buildProgram(): Command {
   program
     .command('quickstart')
     .description('run the quickstart: two demo servers and Bascule balancing between them')
-    .option('--dir <path>', 'quickstart manifests', join(import.meta.dirname, '../../../../manifests/examples/quickstart'))
+    .option(
+      '--dir <path>',
+      'quickstart manifests',
+      join(import.meta.dirname, '../../../../manifests/examples/quickstart'),
+    )
     .option('--requests <n>', 'requests to send to show the balancing', '6')
     .option('--exit', 'exit after the demo requests instead of serving on')
     .action(async (o) => {
@@ -175,7 +200,10 @@ export function buildProgram(): Command {
   program
     .command('status')
     .description('show dataplanes, versions, last ACK/NACK, object conditions and runtime overrides')
-    .option('--admin <url>', 'controller admin endpoint (default $BASCULE_ADMIN_URL or http://127.0.0.1:9090)')
+    .option(
+      '--admin <url>',
+      'controller admin endpoint (default $BASCULE_ADMIN_URL or http://127.0.0.1:9090)',
+    )
     .option('--json', 'print the raw document (GET /overview)')
     .option('--wide', 'do not cut long messages')
     .action(async (o) => {
@@ -203,7 +231,9 @@ export function buildProgram(): Command {
 
   program
     .command('import')
-    .description('convert an haproxy.cfg into Bascule resources (YAML on stdout; what cannot be converted is listed on stderr)')
+    .description(
+      'convert an haproxy.cfg into Bascule resources (YAML on stdout; what cannot be converted is listed on stderr)',
+    )
     .argument('<file>', 'HAProxy configuration file')
     .option('-n, --namespace <namespace>', 'namespace of the generated resources')
     .action(async (file: string, o) => {

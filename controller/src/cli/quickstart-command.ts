@@ -21,17 +21,28 @@ function readQuickstart(dir: string) {
   if (!fe || !be) throw new Error(`${dir}/quickstart.yaml needs a Frontend and a Backend`);
   return {
     url: `http://${fe.spec.bind.address ?? '127.0.0.1'}:${fe.spec.bind.port}/`,
-    servers: (be.spec.servers as { name: string; address: string; port: number }[]).map((s) => ({ name: s.name, host: s.address, port: s.port })),
+    servers: (be.spec.servers as { name: string; address: string; port: number }[]).map((s) => ({
+      name: s.name,
+      host: s.address,
+      port: s.port,
+    })),
   };
 }
 
 export async function quickstartCommand(opts: QuickstartOptions, io: CommandIo) {
   const qs = readQuickstart(opts.dir);
   const demo = await startDemoBackends(qs.servers).catch((err) => {
-    throw new Error(`cannot start the demo servers on ports ${qs.servers.map((s) => s.port).join(', ')}: ${(err as Error).message}`);
+    throw new Error(
+      `cannot start the demo servers on ports ${qs.servers.map((s) => s.port).join(', ')}: ${(err as Error).message}`,
+    );
   });
-  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn' });
-  const bascule = await standaloneCommand({ dir: opts.dir, logger, admin: { host: '127.0.0.1', port: 9090 }, dataplaneAdmin: { host: '127.0.0.1', port: 9091 } }).catch(async (err) => {
+  const logger = createLogger({ level: process.env.BASCULE_LOG_LEVEL ?? 'warn', role: 'standalone' });
+  const bascule = await standaloneCommand({
+    dir: opts.dir,
+    logger,
+    admin: { host: '127.0.0.1', port: 9090 },
+    dataplaneAdmin: { host: '127.0.0.1', port: 9091 },
+  }).catch(async (err) => {
     await demo.close();
     throw err;
   });
@@ -48,7 +59,9 @@ export async function quickstartCommand(opts: QuickstartOptions, io: CommandIo) 
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  io.out(`Bascule is balancing ${qs.url} over ${qs.servers.map((s) => `${s.name} (127.0.0.1:${s.port})`).join(' and ')}\n`);
+  io.out(
+    `Bascule is balancing ${qs.url} over ${qs.servers.map((s) => `${s.name} (127.0.0.1:${s.port})`).join(' and ')}\n`,
+  );
   for (let i = 1; i <= opts.requests; i++) {
     const res = await fetch(qs.url);
     const body = (await res.json()) as { server: string };

@@ -1,6 +1,6 @@
 // Standalone (the embedded default): controller and dataplane in one process. They still talk
 // over the real control channel, on loopback with a random token, so there is one code path.
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { startController, type Controller } from '../controller.js';
 import { createLogger, type Logger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
@@ -22,7 +22,7 @@ export interface Standalone {
 }
 
 export async function standaloneCommand(opts: StandaloneOptions): Promise<Standalone> {
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? createLogger({ role: 'standalone' });
   const token = randomToken();
   const controller = await startController({
     source: new DirSource({ dir: opts.dir, logger }),
@@ -46,7 +46,10 @@ export async function standaloneCommand(opts: StandaloneOptions): Promise<Standa
     await controller.close();
     throw err;
   }
-  logger.info({ dir: opts.dir, admin: controller.adminUrl, dataplaneAdmin: dataplane.adminUrl }, 'standalone started');
+  logger.info(
+    { dir: opts.dir, admin: controller.adminUrl, dataplaneAdmin: dataplane.adminUrl },
+    'standalone started',
+  );
   return {
     controller,
     dataplane,

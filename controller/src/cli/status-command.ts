@@ -1,7 +1,7 @@
 // `bascule status`: what the controller knows, from its admin endpoint (GET /overview):
 // the snapshot of each group, every dataplane (version applied, last ACK/NACK and its error,
 // connected since), each object's conditions, runtime overrides and stray diagnostics.
-import { shortVersion } from '../../../protocol/src/canonical.js';
+import { shortVersion } from '#protocol/canonical';
 import type { Overview, OverviewObject } from '../admin/overview.js';
 import type { CommandIo } from './validate-command.js';
 

@@ -9,7 +9,8 @@ export interface CommandIo {
   err: (s: string) => void;
 }
 
-export const relativeFile = (d: Diagnostic): Diagnostic => (d.file ? { ...d, file: relative(process.cwd(), d.file) || d.file } : d);
+export const relativeFile = (d: Diagnostic): Diagnostic =>
+  d.file ? { ...d, file: relative(process.cwd(), d.file) || d.file } : d;
 
 export function formatProblem(d: Diagnostic): string {
   return formatDiagnostic(relativeFile(d));
@@ -19,7 +20,9 @@ export function formatProblem(d: Diagnostic): string {
 export async function validateCommand(paths: string[], io: CommandIo): Promise<number> {
   const input = await loadInput(paths);
   const result = compile({ ...input, now: Date.now() });
-  const problems = [...result.diagnostics].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+  const problems = [...result.diagnostics].sort(
+    (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
+  );
   for (const d of problems) io.err(`${formatProblem(d)}\n`);
   const counts = { Frontend: 0, Backend: 0, HealthPolicy: 0 } as Record<string, number>;
   for (const r of input.resources) counts[r.kind] = (counts[r.kind] ?? 0) + 1;

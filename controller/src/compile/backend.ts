@@ -1,9 +1,9 @@
 // Backend → BackendSnap: static servers plus ready endpoints of the referenced Service.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { BackendSnap, HealthSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
-import type { BackendSpecT } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { parseDuration } from '#protocol/duration';
+import type { BackendSnap, HealthSnap, ServerSnap } from '#protocol/snapshot';
+import type { BackendSpecT } from '#api/v1alpha1';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUTS } from './defaults.js';
@@ -19,16 +19,31 @@ export interface BackendLookups {
   certificates?: CertificateMemory;
 }
 
-function serviceServers(spec: any, ns: string, lookups: BackendLookups, diag: ObjectDiagnostics): ServerSnap[] {
+function serviceServers(
+  spec: any,
+  ns: string,
+  lookups: BackendLookups,
+  diag: ObjectDiagnostics,
+): ServerSnap[] {
   const svc = lookups.services.get(idOf(ns, spec.service.name));
   if (!svc) {
-    diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.service.name', `Service "${spec.service.name}" not found in namespace ${ns}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.REF_NOT_FOUND,
+      'spec.service.name',
+      `Service "${spec.service.name}" not found in namespace ${ns}`,
+    );
     return [];
   }
   const want = spec.service.port;
   const svcPort = svc.ports.find((p) => (typeof want === 'number' ? p.port === want : p.name === want));
   if (!svcPort) {
-    diag.add('ResolvedRefs', ErrorCodes.REF_INVALID, 'spec.service.port', `Service "${svc.name}" has no port ${JSON.stringify(want)}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.REF_INVALID,
+      'spec.service.port',
+      `Service "${svc.name}" has no port ${JSON.stringify(want)}`,
+    );
     return [];
   }
   // EndpointSlice ports carry the Service port's name (empty for a single unnamed port).
@@ -41,16 +56,40 @@ function serviceServers(spec: any, ns: string, lookups: BackendLookups, diag: Ob
     if (ep.ready && !ep.terminating) state = 'ready';
     else if (ep.serving && ep.terminating) state = 'drain';
     else continue;
-    servers.push({ name: `${ep.name}:${ep.port}`, address: ep.address, port: ep.port, weight: 1, backup: false, state, cookie: `${ep.name}-${ep.port}`, source: 'service' });
+    servers.push({
+      name: `${ep.name}:${ep.port}`,
+      address: ep.address,
+      port: ep.port,
+      weight: 1,
+      backup: false,
+      state,
+      cookie: `${ep.name}-${ep.port}`,
+      source: 'service',
+    });
   }
-  return servers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.address < b.address ? -1 : 1));
+  return servers.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.address < b.address ? -1 : 1,
+  );
 }
 
-export function compileBackend(v: ValidResource<BackendSpecT>, lookups: BackendLookups, diag: ObjectDiagnostics): BackendSnap {
+export function compileBackend(
+  v: ValidResource<BackendSpecT>,
+  lookups: BackendLookups,
+  diag: ObjectDiagnostics,
+): BackendSnap {
   const s = v.spec as any;
   const ns = v.ref.namespace;
   const servers: ServerSnap[] = (s.servers ?? []).map((sv: any): ServerSnap => {
-    const out: ServerSnap = { name: sv.name, address: sv.address, port: sv.port, weight: sv.weight, backup: sv.backup ?? false, state: sv.state, cookie: sv.cookie ?? sv.name, source: 'static' };
+    const out: ServerSnap = {
+      name: sv.name,
+      address: sv.address,
+      port: sv.port,
+      weight: sv.weight,
+      backup: sv.backup ?? false,
+      state: sv.state,
+      cookie: sv.cookie ?? sv.name,
+      source: 'static',
+    };
     if (sv.maxConnections !== undefined) out.maxConnections = sv.maxConnections;
     if (sv.checkPort !== undefined) out.checkPort = sv.checkPort;
     return out;
@@ -65,11 +104,24 @@ export function compileBackend(v: ValidResource<BackendSpecT>, lookups: BackendL
     namespace: ns,
     name: v.ref.name,
     mode: s.mode,
-    balance: { algorithm: s.balance?.algorithm ?? 'roundrobin', hashType: s.balance?.hashType ?? 'map-based', ...(s.balance?.hashKey ? { hashKey: s.balance.hashKey } : {}) },
+    balance: {
+      algorithm: s.balance?.algorithm ?? 'roundrobin',
+      hashType: s.balance?.hashType ?? 'map-based',
+      ...(s.balance?.hashKey ? { hashKey: s.balance.hashKey } : {}),
+    },
     allBackups: s.allBackups ?? false,
     servers,
-    timeouts: { connect: parseDuration(t.connect), server: parseDuration(t.server), queue: parseDuration(t.queue), tunnel: parseDuration(t.tunnel) },
-    retries: { attempts: s.retries?.attempts ?? DEFAULT_RETRIES.attempts, redispatch: s.retries ? (s.retries.redispatch ?? true) : DEFAULT_RETRIES.redispatch, onResponseTimeout: s.retries?.onResponseTimeout ?? false },
+    timeouts: {
+      connect: parseDuration(t.connect),
+      server: parseDuration(t.server),
+      queue: parseDuration(t.queue),
+      tunnel: parseDuration(t.tunnel),
+    },
+    retries: {
+      attempts: s.retries?.attempts ?? DEFAULT_RETRIES.attempts,
+      redispatch: s.retries ? (s.retries.redispatch ?? true) : DEFAULT_RETRIES.redispatch,
+      onResponseTimeout: s.retries?.onResponseTimeout ?? false,
+    },
     keepAlive: s.keepAlive ?? true,
     slowStartMs: s.slowStart ? parseDuration(s.slowStart) : 0,
   };
@@ -77,14 +129,28 @@ export function compileBackend(v: ValidResource<BackendSpecT>, lookups: BackendL
   if (s.healthPolicy) {
     const hp = lookups.healthPolicies.get(idOf(ns, s.healthPolicy));
     if (hp) out.health = hp;
-    else diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.healthPolicy', `HealthPolicy "${s.healthPolicy}" not found or not accepted; servers are used without health checks until it resolves`);
+    else
+      diag.add(
+        'ResolvedRefs',
+        ErrorCodes.REF_NOT_FOUND,
+        'spec.healthPolicy',
+        `HealthPolicy "${s.healthPolicy}" not found or not accepted; servers are used without health checks until it resolves`,
+      );
   }
   if (s.persistence?.cookie) {
     const c = s.persistence.cookie;
     out.persistence = {
       cookie: {
-        name: c.name, mode: c.mode ?? 'insert', indirect: c.indirect ?? false, nocache: c.nocache ?? false, httpOnly: c.httpOnly ?? false, secure: c.secure ?? false, path: c.path ?? '/',
-        ...(c.sameSite ? { sameSite: c.sameSite } : {}), ...(c.maxAge ? { maxAgeMs: parseDuration(c.maxAge) } : {}), ...(c.domain ? { domain: c.domain } : {}),
+        name: c.name,
+        mode: c.mode ?? 'insert',
+        indirect: c.indirect ?? false,
+        nocache: c.nocache ?? false,
+        httpOnly: c.httpOnly ?? false,
+        secure: c.secure ?? false,
+        path: c.path ?? '/',
+        ...(c.sameSite ? { sameSite: c.sameSite } : {}),
+        ...(c.maxAge ? { maxAgeMs: parseDuration(c.maxAge) } : {}),
+        ...(c.domain ? { domain: c.domain } : {}),
       },
     };
   } else if (s.persistence?.source) {
@@ -98,14 +164,37 @@ export function compileBackend(v: ValidResource<BackendSpecT>, lookups: BackendL
       const ca = sec?.data['ca.crt'];
       const problem = ca ? caBundleProblem(ca) : undefined;
       // An unusable CA is left out: servers are then verified against the system store (fail closed).
-      if (ca && problem) diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.caSecretName', `ca.crt of Secret "${s.tls.caSecretName}" ${problem}`);
+      if (ca && problem)
+        diag.add(
+          'ResolvedRefs',
+          ErrorCodes.TLS_INVALID,
+          'spec.tls.caSecretName',
+          `ca.crt of Secret "${s.tls.caSecretName}" ${problem}`,
+        );
       else if (ca) tls.caPem = ca;
-      else diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.tls.caSecretName', `Secret "${s.tls.caSecretName}" ${sec ? 'has no key ca.crt' : 'not found'}`);
+      else
+        diag.add(
+          'ResolvedRefs',
+          ErrorCodes.REF_NOT_FOUND,
+          'spec.tls.caSecretName',
+          `Secret "${s.tls.caSecretName}" ${sec ? 'has no key ca.crt' : 'not found'}`,
+        );
     } else if (s.tls.caFile) {
-      diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.caFile', 'caFile is only available in standalone mode with files mounted');
+      diag.add(
+        'ResolvedRefs',
+        ErrorCodes.TLS_INVALID,
+        'spec.tls.caFile',
+        'caFile is only available in standalone mode with files mounted',
+      );
     }
     if (s.tls.clientCertificate?.secretName) {
-      const cert = resolveCertificate(ns, s.tls.clientCertificate.secretName, 'spec.tls.clientCertificate.secretName', { ...lookups, now: lookups.now ?? 0 }, diag);
+      const cert = resolveCertificate(
+        ns,
+        s.tls.clientCertificate.secretName,
+        'spec.tls.clientCertificate.secretName',
+        { ...lookups, now: lookups.now ?? 0 },
+        diag,
+      );
       if (cert) {
         tls.clientCertPem = cert.certPem;
         tls.clientKeyPem = cert.keyPem;

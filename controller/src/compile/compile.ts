@@ -1,9 +1,9 @@
 // The compile stage: resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '../../../protocol/src/snapshot.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { refKey } from '../validate/diagnostic.js';
 import { validateResources, type ValidResource } from '../validate/validate.js';
@@ -12,7 +12,14 @@ import { idOf, ObjectDiagnostics } from './context.js';
 import { compileFrontend, type CompiledFrontend } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
 import { resolvePortConflicts } from './port-conflicts.js';
-import type { CompileInput, CompileResult, ObjectReport, SecretData, ServiceData, SourcedResource } from './types.js';
+import type {
+  CompileInput,
+  CompileResult,
+  ObjectReport,
+  SecretData,
+  ServiceData,
+  SourcedResource,
+} from './types.js';
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -20,14 +27,23 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
 function pickVersions(input: CompileInput) {
   const current = validateResources(input.resources);
   const invalidKeys = new Set(current.diagnostics.map((d) => refKey(d.object)));
-  const previous = new Map((input.lastAccepted ?? []).map((r) => [refKey({ kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name }), r]));
+  const previous = new Map(
+    (input.lastAccepted ?? []).map((r) => [
+      refKey({ kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name }),
+      r,
+    ]),
+  );
   const fallbacks: SourcedResource[] = [];
   for (const key of invalidKeys) {
     const prev = previous.get(key);
     if (prev) fallbacks.push(prev);
   }
   const fallbackValid = validateResources(fallbacks).valid;
-  return { valid: [...current.valid, ...fallbackValid], diagnostics: current.diagnostics, servingPrevious: new Set(fallbackValid.map((v) => refKey(v.ref))) };
+  return {
+    valid: [...current.valid, ...fallbackValid],
+    diagnostics: current.diagnostics,
+    servingPrevious: new Set(fallbackValid.map((v) => refKey(v.ref))),
+  };
 }
 
 export function compile(input: CompileInput): CompileResult {
@@ -40,20 +56,29 @@ export function compile(input: CompileInput): CompileResult {
     if (!d) perObject.set(key, (d = new ObjectDiagnostics(v)));
     return d;
   };
-  const ofKind = (kind: string) => valid.filter((v) => v.ref.kind === kind).sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
+  const ofKind = (kind: string) =>
+    valid.filter((v) => v.ref.kind === kind).sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
 
   const secrets = new Map<string, SecretData>(input.secrets.map((s) => [idOf(s.namespace, s.name), s]));
   const services = new Map<string, ServiceData>(input.services.map((s) => [idOf(s.namespace, s.name), s]));
 
   const healthPolicies = new Map<string, HealthSnap>();
-  for (const v of ofKind('HealthPolicy')) healthPolicies.set(idOf(v.ref.namespace, v.ref.name), compileHealthPolicy(v));
+  for (const v of ofKind('HealthPolicy'))
+    healthPolicies.set(idOf(v.ref.namespace, v.ref.name), compileHealthPolicy(v));
 
   // Certificates: the last good one of each Secret keeps serving while its current content is bad.
-  const certificates = { lastGood: input.lastGoodCertificates ?? {}, used: new Map<string, CertificateSnap>() };
+  const certificates = {
+    lastGood: input.lastGoodCertificates ?? {},
+    used: new Map<string, CertificateSnap>(),
+  };
   const now = input.now ?? 0;
 
   const backends = new Map<string, BackendSnap>();
-  for (const v of ofKind('Backend')) backends.set(idOf(v.ref.namespace, v.ref.name), compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v)));
+  for (const v of ofKind('Backend'))
+    backends.set(
+      idOf(v.ref.namespace, v.ref.name),
+      compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v)),
+    );
 
   // Frontends, grouped; port conflicts resolved per group.
   const byGroup = new Map<string, { v: ValidResource; c: CompiledFrontend }[]>();
@@ -61,7 +86,12 @@ export function compile(input: CompileInput): CompileResult {
     const d = diagFor(v);
     const c = compileFrontend(v, { backends, secrets, now, certificates }, d);
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
-      d.add('Accepted', ErrorCodes.TLS_INVALID, 'spec.tls.certificates', 'no usable certificate; the frontend is not served');
+      d.add(
+        'Accepted',
+        ErrorCodes.TLS_INVALID,
+        'spec.tls.certificates',
+        'no usable certificate; the frontend is not served',
+      );
       continue;
     }
     const group = (v.spec as any).dataplaneGroup ?? 'default';
@@ -77,11 +107,18 @@ export function compile(input: CompileInput): CompileResult {
   };
   for (const group of [...byGroup.keys()].sort()) {
     const entries = byGroup.get(group)!;
-    const { winners, losers } = resolvePortConflicts(entries.map((e) => ({ snap: e.c.snap, created: (e.v.resource.metadata as any).creationTimestamp })));
+    const { winners, losers } = resolvePortConflicts(
+      entries.map((e) => ({ snap: e.c.snap, created: (e.v.resource.metadata as any).creationTimestamp })),
+    );
     const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
     for (const { loser, winner } of losers) {
       const e = entryOf.get(loser.snap.id)!;
-      diagFor(e.v).add('Accepted', ErrorCodes.PORT_CONFLICT, 'spec.bind.port', `port ${loser.snap.bind.port} on ${loser.snap.bind.address} is already bound by Frontend ${winner.snap.id} in dataplane group ${group}`);
+      diagFor(e.v).add(
+        'Accepted',
+        ErrorCodes.PORT_CONFLICT,
+        'spec.bind.port',
+        `port ${loser.snap.bind.port} on ${loser.snap.bind.address} is already bound by Frontend ${winner.snap.id} in dataplane group ${group}`,
+      );
     }
     const frontends = winners.map((w) => w.snap).sort(byId);
     const backendIds = new Set<string>();
@@ -112,7 +149,11 @@ export function compile(input: CompileInput): CompileResult {
   }
   const objects: ObjectReport[] = input.resources
     .map((r): ObjectReport => {
-      const ref = { kind: r.kind, namespace: r.metadata?.namespace ?? 'default', name: r.metadata?.name ?? '' };
+      const ref = {
+        kind: r.kind,
+        namespace: r.metadata?.namespace ?? 'default',
+        name: r.metadata?.name ?? '',
+      };
       const key = refKey(ref);
       const ds = diagByKey.get(key) ?? [];
       const report: ObjectReport = {
@@ -128,6 +169,8 @@ export function compile(input: CompileInput): CompileResult {
     })
     .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
 
-  const usedCertificates = Object.fromEntries([...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const usedCertificates = Object.fromEntries(
+    [...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return { snapshots, diagnostics, objects, certificates: usedCertificates };
 }

@@ -1,5 +1,5 @@
 // Shared helpers for the per-kind processors.
-import type { ErrorCode } from '../../../protocol/src/errors.js';
+import type { ErrorCode } from '#protocol/errors';
 import type { ConditionType, Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 
@@ -11,6 +11,13 @@ export class ObjectDiagnostics {
   constructor(private readonly v: ValidResource) {}
   add(condition: ConditionType, code: ErrorCode, field: string, message: string): void {
     const origin = this.v.resource.origin;
-    this.list.push({ object: this.v.ref, field, message, code, condition, ...(origin ? { file: origin.file, line: origin.line } : {}) });
+    this.list.push({
+      object: this.v.ref,
+      field,
+      message,
+      code,
+      condition,
+      ...(origin ? { file: origin.file, line: origin.line } : {}),
+    });
   }
 }

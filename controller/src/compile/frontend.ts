@@ -1,9 +1,9 @@
 // Frontend → FrontendSnap: rules resolved against backends of the same namespace.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '../../../protocol/src/snapshot.js';
-import type { FrontendSpecT } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { parseDuration } from '#protocol/duration';
+import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '#protocol/snapshot';
+import type { FrontendSpecT } from '#api/v1alpha1';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import { DEFAULT_TIMEOUTS } from './defaults.js';
@@ -37,14 +37,31 @@ const copyMatch = (m: any): RuleSnap['match'] => {
 };
 
 /** Resolves a backend name; an unresolvable one answers 503 for that route only (Gateway API does the same). */
-function backendAction(name: string, field: string, fe: any, ns: string, lookups: FrontendLookups, diag: ObjectDiagnostics): RuleSnap['action'] {
+function backendAction(
+  name: string,
+  field: string,
+  fe: any,
+  ns: string,
+  lookups: FrontendLookups,
+  diag: ObjectDiagnostics,
+): RuleSnap['action'] {
   const be = lookups.backends.get(idOf(ns, name));
   if (!be) {
-    diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, field, `Backend "${name}" not found or not accepted in namespace ${ns}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.REF_NOT_FOUND,
+      field,
+      `Backend "${name}" not found or not accepted in namespace ${ns}`,
+    );
     return { type: 'deny', status: 503, body: `backend ${ns}/${name} is not available\n` };
   }
   if (be.mode !== fe.mode) {
-    diag.add('ResolvedRefs', ErrorCodes.MODE_CONFLICT, field, `Backend "${name}" has mode ${be.mode} but the frontend has mode ${fe.mode}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.MODE_CONFLICT,
+      field,
+      `Backend "${name}" has mode ${be.mode} but the frontend has mode ${fe.mode}`,
+    );
     return { type: 'deny', status: 503, body: `backend ${ns}/${name} is not available\n` };
   }
   return { type: 'backend', backend: be.id };
@@ -56,7 +73,11 @@ export interface CompiledFrontend {
   backendIds: string[];
 }
 
-export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: FrontendLookups, diag: ObjectDiagnostics): CompiledFrontend {
+export function compileFrontend(
+  v: ValidResource<FrontendSpecT>,
+  lookups: FrontendLookups,
+  diag: ObjectDiagnostics,
+): CompiledFrontend {
   const s = v.spec as any;
   const ns = v.ref.namespace;
   const backendIds = new Set<string>();
@@ -67,9 +88,22 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
       if (action.type === 'backend') backendIds.add(action.backend);
     } else if (r.redirect) {
       const rd = r.redirect;
-      action = { type: 'redirect', code: rd.code ?? 302, stripQuery: rd.stripQuery ?? false, ...(rd.scheme ? { scheme: rd.scheme } : {}), ...(rd.host ? { host: rd.host } : {}), ...(rd.port ? { port: rd.port } : {}), ...(rd.path ? { path: rd.path } : {}), ...(rd.prefix ? { prefix: rd.prefix } : {}) };
+      action = {
+        type: 'redirect',
+        code: rd.code ?? 302,
+        stripQuery: rd.stripQuery ?? false,
+        ...(rd.scheme ? { scheme: rd.scheme } : {}),
+        ...(rd.host ? { host: rd.host } : {}),
+        ...(rd.port ? { port: rd.port } : {}),
+        ...(rd.path ? { path: rd.path } : {}),
+        ...(rd.prefix ? { prefix: rd.prefix } : {}),
+      };
     } else {
-      action = { type: 'deny', status: r.deny.status ?? 403, ...(r.deny.body !== undefined ? { body: r.deny.body } : {}) };
+      action = {
+        type: 'deny',
+        status: r.deny.status ?? 403,
+        ...(r.deny.body !== undefined ? { body: r.deny.body } : {}),
+      };
     }
     const rule: RuleSnap = { name: r.name, match: copyMatch(r.match), action };
     if (r.requestHeaders) rule.requestHeaders = headerEdits(r.requestHeaders);
@@ -85,7 +119,11 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
     bind: { address: s.bind.address, port: s.bind.port },
     forwardFor: s.forwardFor ?? false,
     via: s.via ?? false,
-    timeouts: { client: parseDuration(t.client), httpRequest: parseDuration(t.httpRequest), keepAlive: parseDuration(t.keepAlive) },
+    timeouts: {
+      client: parseDuration(t.client),
+      httpRequest: parseDuration(t.httpRequest),
+      keepAlive: parseDuration(t.keepAlive),
+    },
     rules,
     requestHeaders: headerEdits(s.requestHeaders),
     responseHeaders: headerEdits(s.responseHeaders),
@@ -99,15 +137,29 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
     }
   }
   if (s.rateLimit) {
-    snap.rateLimit = { requests: s.rateLimit.requests, periodMs: parseDuration(s.rateLimit.period), key: 'source', status: s.rateLimit.status ?? 429 };
+    snap.rateLimit = {
+      requests: s.rateLimit.requests,
+      periodMs: parseDuration(s.rateLimit.period),
+      key: 'source',
+      status: s.rateLimit.status ?? 429,
+    };
   }
-  if (s.connectionLimit) snap.connectionLimit = { perSource: s.connectionLimit.perSource, status: s.connectionLimit.status ?? 429 };
+  if (s.connectionLimit)
+    snap.connectionLimit = {
+      perSource: s.connectionLimit.perSource,
+      status: s.connectionLimit.status ?? 429,
+    };
   if (s.tls) {
     const certificates = [];
     for (const [i, c] of (s.tls.certificates as any[]).entries()) {
       const field = `spec.tls.certificates[${i}]`;
       if (!c.secretName) {
-        diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, `${field}.certFile`, 'certFile/keyFile must be loaded by the directory source; not found');
+        diag.add(
+          'ResolvedRefs',
+          ErrorCodes.TLS_INVALID,
+          `${field}.certFile`,
+          'certFile/keyFile must be loaded by the directory source; not found',
+        );
         continue;
       }
       const cert = resolveCertificate(ns, c.secretName, `${field}.secretName`, lookups, diag);
@@ -117,15 +169,31 @@ export function compileFrontend(v: ValidResource<FrontendSpecT>, lookups: Fronte
     let caPem: string | undefined;
     if (ca?.caSecretName) {
       caPem = lookups.secrets.get(idOf(ns, ca.caSecretName))?.data['ca.crt'];
-      if (!caPem) diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, 'spec.tls.clientAuth.caSecretName', `Secret "${ca.caSecretName}" not found or has no key ca.crt`);
+      if (!caPem)
+        diag.add(
+          'ResolvedRefs',
+          ErrorCodes.REF_NOT_FOUND,
+          'spec.tls.clientAuth.caSecretName',
+          `Secret "${ca.caSecretName}" not found or has no key ca.crt`,
+        );
       const problem = caPem ? caBundleProblem(caPem) : undefined;
       if (problem) {
         // No CA: every client certificate is refused (mode optional/required fail closed).
-        diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.clientAuth.caSecretName', `ca.crt of Secret "${ca.caSecretName}" ${problem}; client certificates are refused`);
+        diag.add(
+          'ResolvedRefs',
+          ErrorCodes.TLS_INVALID,
+          'spec.tls.clientAuth.caSecretName',
+          `ca.crt of Secret "${ca.caSecretName}" ${problem}; client certificates are refused`,
+        );
         caPem = undefined;
       }
     } else if (ca?.caFile) {
-      diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, 'spec.tls.clientAuth.caFile', 'caFile is only available in standalone mode with files mounted; client certificates are refused');
+      diag.add(
+        'ResolvedRefs',
+        ErrorCodes.TLS_INVALID,
+        'spec.tls.clientAuth.caFile',
+        'caFile is only available in standalone mode with files mounted; client certificates are refused',
+      );
     }
     snap.tls = {
       certificates,

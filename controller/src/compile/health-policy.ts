@@ -1,8 +1,8 @@
 // HealthPolicy → HealthSnap (durations to ms, intervals defaulted).
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
-import type { HealthPolicySpecT } from '../api/v1alpha1.js';
+import { parseDuration } from '#protocol/duration';
+import type { HealthSnap } from '#protocol/snapshot';
+import type { HealthPolicySpecT } from '#api/v1alpha1';
 import { idOf } from './context.js';
 import type { ValidResource } from '../validate/validate.js';
 
@@ -39,7 +39,11 @@ export function compileHealthPolicy(v: ValidResource<HealthPolicySpecT>): Health
     };
   }
   if (s.passive) {
-    out.passive = { consecutiveErrors: s.passive.consecutiveErrors, onError: s.passive.onError ?? 'mark-down', observe: s.passive.observe ?? 'layer7' };
+    out.passive = {
+      consecutiveErrors: s.passive.consecutiveErrors,
+      onError: s.passive.onError ?? 'mark-down',
+      observe: s.passive.observe ?? 'layer7',
+    };
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Two frontends of one dataplane group cannot bind the same port on overlapping addresses.
 // The oldest wins (creation time, then namespace/name), as Gateway API resolves listener conflicts.
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap } from '#protocol/snapshot';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
@@ -13,7 +13,10 @@ export interface Contender {
 }
 
 /** Returns the winners and, for each loser, the winner it lost to. */
-export function resolvePortConflicts(list: Contender[]): { winners: Contender[]; losers: { loser: Contender; winner: Contender }[] } {
+export function resolvePortConflicts(list: Contender[]): {
+  winners: Contender[];
+  losers: { loser: Contender; winner: Contender }[];
+} {
   const ordered = [...list].sort((a, b) => {
     // Objects without a creation time (directory source) sort after those with one.
     const ca = a.created ?? '\uffff';

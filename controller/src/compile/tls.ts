@@ -2,24 +2,40 @@
 // a diagnostic on the Frontend (the previous snapshot keeps serving), not a dataplane NACK.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { CertificateSnap } from '../../../protocol/src/snapshot.js';
+import { ErrorCodes } from '#protocol/errors';
+import type { CertificateSnap } from '#protocol/snapshot';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import type { SecretData } from './types.js';
 
 /** Where diagnostics go (an ObjectDiagnostics, or a collector that may rewrite them). */
 export type DiagSink = Pick<ObjectDiagnostics, 'add'>;
 
-export function tlsSecretPair(secrets: Map<string, SecretData>, ns: string, name: string, field: string, diag: DiagSink): { certPem: string; keyPem: string } | undefined {
+export function tlsSecretPair(
+  secrets: Map<string, SecretData>,
+  ns: string,
+  name: string,
+  field: string,
+  diag: DiagSink,
+): { certPem: string; keyPem: string } | undefined {
   const sec = secrets.get(idOf(ns, name));
   if (!sec) {
-    diag.add('ResolvedRefs', ErrorCodes.REF_NOT_FOUND, field, `Secret "${name}" not found in namespace ${ns}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.REF_NOT_FOUND,
+      field,
+      `Secret "${name}" not found in namespace ${ns}`,
+    );
     return undefined;
   }
   const certPem = sec.data['tls.crt'];
   const keyPem = sec.data['tls.key'];
   if (!certPem || !keyPem) {
-    diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, field, `Secret "${name}" must have keys tls.crt and tls.key`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.TLS_INVALID,
+      field,
+      `Secret "${name}" must have keys tls.crt and tls.key`,
+    );
     return undefined;
   }
   return { certPem, keyPem };
@@ -41,25 +57,52 @@ export function certificateNames(cert: X509Certificate): string[] {
  * Parses and checks a certificate/key pair. `now` is passed in to keep compile pure.
  * Returns undefined (with a diagnostic) for malformed PEM, a key that does not match, or an expired certificate.
  */
-export function checkCertificate(name: string, certPem: string, keyPem: string, field: string, now: number, diag: DiagSink): CertificateSnap | undefined {
+export function checkCertificate(
+  name: string,
+  certPem: string,
+  keyPem: string,
+  field: string,
+  now: number,
+  diag: DiagSink,
+): CertificateSnap | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch (err) {
-    diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, field, `certificate of "${name}" is not valid PEM: ${(err as Error).message}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.TLS_INVALID,
+      field,
+      `certificate of "${name}" is not valid PEM: ${(err as Error).message}`,
+    );
     return undefined;
   }
   try {
     if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
-      diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, field, `private key of "${name}" does not match its certificate`);
+      diag.add(
+        'ResolvedRefs',
+        ErrorCodes.TLS_INVALID,
+        field,
+        `private key of "${name}" does not match its certificate`,
+      );
       return undefined;
     }
   } catch (err) {
-    diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, field, `private key of "${name}" is not valid PEM: ${(err as Error).message}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.TLS_INVALID,
+      field,
+      `private key of "${name}" is not valid PEM: ${(err as Error).message}`,
+    );
     return undefined;
   }
   if (Date.parse(cert.validTo) < now) {
-    diag.add('ResolvedRefs', ErrorCodes.TLS_INVALID, field, `certificate of "${name}" expired on ${cert.validTo}`);
+    diag.add(
+      'ResolvedRefs',
+      ErrorCodes.TLS_INVALID,
+      field,
+      `certificate of "${name}" expired on ${cert.validTo}`,
+    );
     return undefined;
   }
   return { name, certPem, keyPem, serverNames: certificateNames(cert) };
@@ -106,7 +149,12 @@ export function resolveCertificate(
   }
   const until = new Date(prevValidTo).toISOString();
   for (const [condition, code, f, message] of problems)
-    diag.add(condition, code, f, `${message}; the previous certificate of "${secretName}" (valid until ${until}) keeps serving`);
+    diag.add(
+      condition,
+      code,
+      f,
+      `${message}; the previous certificate of "${secretName}" (valid until ${until}) keeps serving`,
+    );
   lookups.certificates!.used.set(key, prev);
   return prev;
 }

@@ -1,6 +1,6 @@
 // Input and output of the pure compile stage.
-import type { CertificateSnap, Snapshot } from '../../../protocol/src/snapshot.js';
-import type { Resource } from '../api/v1alpha1.js';
+import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
+import type { Resource } from '#api/v1alpha1';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 
 /** Where a resource came from, for error messages (directory source). */

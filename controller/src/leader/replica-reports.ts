@@ -16,7 +16,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
-import type { ServerHealth } from '../../../protocol/src/messages.js';
+import type { ServerHealth } from '#protocol/messages';
 import { describeKubeError, httpStatusOf } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { silentLogger, type Logger } from '../log.js';

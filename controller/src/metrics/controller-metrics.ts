@@ -13,6 +13,16 @@ import type { OverrideBook } from '../admin/overrides.js';
 export const COMPILE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 export const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** What the metrics read from one watch of the source (a Kubernetes informer). */
+export interface WatchCounts {
+  name: string;
+  /** A bounded label: the watched resource. */
+  resource: string;
+  lagMs: number;
+  /** Retries since the watch started, by reason (a bounded set). */
+  retries: Partial<Record<string, number>>;
+}
+
 export interface ControllerMetricsDeps {
   events: EventEmitter<ControllerEvents>;
   publisher: SnapshotServer;
@@ -20,6 +30,8 @@ export interface ControllerMetricsDeps {
   overrides: OverrideBook;
   /** True while this replica writes status (the elected leader; always true without election). */
   leader: () => boolean;
+  /** The source's watches (Kubernetes informers); none for a directory source. */
+  watches?: () => WatchCounts[];
   processMetrics?: boolean;
 }
 
@@ -116,6 +128,21 @@ export class ControllerMetrics {
     registers: [this.r],
   });
 
+  private readonly watchRetries = new Counter({
+    name: 'bascule_controller_kube_watch_retries_total',
+    help: 'Kubernetes list/watch retries, by resource and reason (throttled, unreachable, timeout, expired, forbidden, server-error, client-error, other).',
+    labelNames: ['resource', 'reason'],
+    registers: [this.r],
+  });
+  private readonly watchLag = new Gauge({
+    name: 'bascule_controller_kube_watch_lag_seconds',
+    help: 'How long the oldest informer of each resource has not been known current (0 while its watch is established).',
+    labelNames: ['resource'],
+    registers: [this.r],
+  });
+  /** Retries already counted, by informer and reason: scrapes add only what is new. */
+  private readonly retriesSeen = new Map<string, number>();
+
   private readonly off: Array<() => void> = [];
 
   constructor(private readonly deps: ControllerMetricsDeps) {
@@ -191,6 +218,32 @@ export class ControllerMetrics {
     for (const o of this.deps.overrides.all()) byGroup.set(o.group, (byGroup.get(o.group) ?? 0) + 1);
     for (const g of groups) this.overrideCount.set({ group: g }, byGroup.get(g) ?? 0);
     this.leader.set(this.deps.leader() ? 1 : 0);
+    this.refreshWatches();
+  }
+
+  /**
+   * Informers keep their own counts; each scrape adds what grew since the last one, so the
+   * counter stays monotonic even when an informer stops (a Secret no longer referenced).
+   */
+  private refreshWatches(): void {
+    if (!this.deps.watches) return;
+    const lag = new Map<string, number>();
+    const seen = new Set<string>();
+    for (const w of this.deps.watches()) {
+      lag.set(w.resource, Math.max(lag.get(w.resource) ?? 0, w.lagMs / 1000));
+      for (const [reason, n = 0] of Object.entries(w.retries)) {
+        const key = `${w.name}\u0000${reason}`;
+        seen.add(key);
+        const before = this.retriesSeen.get(key) ?? 0;
+        // Fewer than before: a new informer under the same name; all of its retries are new.
+        const added = n >= before ? n - before : n;
+        if (added > 0) this.watchRetries.inc({ resource: w.resource, reason }, added);
+        this.retriesSeen.set(key, n);
+      }
+    }
+    for (const key of this.retriesSeen.keys()) if (!seen.has(key)) this.retriesSeen.delete(key);
+    this.watchLag.reset();
+    for (const [resource, seconds] of lag) this.watchLag.set({ resource }, seconds);
   }
 
   close(): void {

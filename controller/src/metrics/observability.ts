@@ -6,13 +6,14 @@ import type { ControllerEvents } from '../controller.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { DataplaneInfo, OverridesEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
-import { ControllerMetrics } from './controller-metrics.js';
+import { ControllerMetrics, type WatchCounts } from './controller-metrics.js';
 
 export interface ControllerObservabilityDeps {
   events: EventEmitter<ControllerEvents>;
   publisher: SnapshotServer;
   statuses: () => ObjectStatusView[];
   leader?: () => boolean;
+  watches?: () => WatchCounts[];
   processMetrics?: boolean;
 }
 
@@ -30,6 +31,7 @@ export class ControllerObservability {
       statuses: deps.statuses,
       overrides: this.overrides,
       leader: deps.leader ?? (() => true),
+      ...(deps.watches ? { watches: deps.watches } : {}),
       ...(deps.processMetrics !== undefined ? { processMetrics: deps.processMetrics } : {}),
     });
     deps.publisher.on('overrides', this.onOverrides);

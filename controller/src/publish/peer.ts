@@ -1,6 +1,6 @@
 // One dataplane connection and its protocol state.
 import type { WebSocket } from 'ws';
-import type { ControllerMessage } from '../../../protocol/src/messages.js';
+import type { ControllerMessage } from '#protocol/messages';
 import type { NackRecord } from './nack-memory.js';
 import type { DataplaneInfo } from './types.js';
 

@@ -9,8 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { makeSnapshot, shortVersion } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { makeSnapshot, shortVersion } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
 import {
   CHANNEL_PATH,
   PROTOCOL_VERSION,
@@ -19,9 +19,9 @@ import {
   type DataplaneMessage,
   type Hello,
   type Nack,
-} from '../../../protocol/src/messages.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
-import { describeAjvErrors, validateDataplaneMessage } from '../../../protocol/src/validators.js';
+} from '#protocol/messages';
+import type { Snapshot } from '#protocol/snapshot';
+import { describeAjvErrors, validateDataplaneMessage } from '#protocol/validators';
 import { silentLogger, type Logger } from '../log.js';
 import { TokenSet } from './auth.js';
 import { NackMemory } from './nack-memory.js';

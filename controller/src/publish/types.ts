@@ -1,5 +1,5 @@
 // What the snapshot server tells the rest of the controller about connected dataplanes.
-import type { HealthReport, OverridesReport } from '../../../protocol/src/messages.js';
+import type { HealthReport, OverridesReport } from '#protocol/messages';
 
 export interface DataplaneInfo {
   nodeId: string;

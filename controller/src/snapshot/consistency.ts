@@ -1,7 +1,7 @@
 // Consistency gate: a snapshot is published only if every reference inside it resolves.
 // The compiler should never produce one that fails; if it does, the last good snapshot stays live
 // (BASCULE_E_SNAPSHOT_INCONSISTENT) rather than sending the dataplanes something they cannot use.
-import type { SnapshotBody } from '../../../protocol/src/snapshot.js';
+import type { SnapshotBody } from '#protocol/snapshot';
 import { bindsOverlap } from '../compile/port-conflicts.js';
 
 export function checkConsistency(body: SnapshotBody): string[] {
@@ -22,12 +22,14 @@ export function checkConsistency(body: SnapshotBody): string[] {
       if (id === undefined) return;
       const be = backends.get(id);
       if (!be) problems.push(`frontend ${f.id}: ${where} references missing backend ${id}`);
-      else if (be.mode !== f.mode) problems.push(`frontend ${f.id}: ${where} references backend ${id} of mode ${be.mode}`);
+      else if (be.mode !== f.mode)
+        problems.push(`frontend ${f.id}: ${where} references backend ${id} of mode ${be.mode}`);
     };
     check(f.defaultBackend, 'defaultBackend');
     f.rules.forEach((r) => r.action.type === 'backend' && check(r.action.backend, `rule ${r.name}`));
     for (const g of body.frontends.slice(i + 1)) {
-      if (bindsOverlap(f.bind, g.bind)) problems.push(`frontends ${f.id} and ${g.id} both bind port ${f.bind.port}`);
+      if (bindsOverlap(f.bind, g.bind))
+        problems.push(`frontends ${f.id} and ${g.id} both bind port ${f.bind.port}`);
     }
   });
   return problems;

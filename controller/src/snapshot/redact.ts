@@ -6,6 +6,9 @@ export function redactSnapshotBody<T>(value: T): T {
   if (Array.isArray(value)) return value.map(redactSnapshotBody) as T;
   if (!value || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? REDACTED : redactSnapshotBody(v)]),
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k,
+      SECRET_FIELDS.has(k) ? REDACTED : redactSnapshotBody(v),
+    ]),
   ) as T;
 }

@@ -1,7 +1,7 @@
 // Core Kubernetes objects (v1 Secret, v1 Service, discovery.k8s.io/v1 EndpointSlice) reduced to
 // store records. Shared by the directory source and, later, the Kubernetes source: both see the
 // same JSON shape the API server serves.
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { ErrorCodes } from '#protocol/errors';
 import type { EndpointData, Origin } from '../compile/types.js';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 import type { ServiceRecord, StoreRecord } from '../store/records.js';

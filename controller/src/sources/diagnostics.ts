@@ -1,5 +1,5 @@
 // Diagnostic constructors shared by sources.
-import type { ErrorCode } from '../../../protocol/src/errors.js';
+import type { ErrorCode } from '#protocol/errors';
 import type { Origin } from '../compile/types.js';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 

@@ -6,8 +6,8 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalJson, sha256Hex } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { canonicalJson, sha256Hex } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '../compile/types.js';
 import { formatDiagnostic } from '../validate/diagnostic.js';
 import type { Logger } from '../log.js';
@@ -160,7 +160,10 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         });
         this.watchers.set(dir, w);
       } catch (err) {
-        this.log.warn({ dir, err: (err as Error).message }, 'cannot watch directory; relying on periodic rescan');
+        this.log.warn(
+          { dir, err: (err as Error).message },
+          'cannot watch directory; relying on periodic rescan',
+        );
       }
     }
   }

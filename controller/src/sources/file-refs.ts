@@ -2,8 +2,8 @@
 // of Secrets. The directory source reads those files and turns each reference into a synthetic
 // Secret plus a secretName/caSecretName, so compile only ever deals with Secrets.
 import path from 'node:path';
-import { deepFreeze, sha256Hex } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { deepFreeze, sha256Hex } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput, SecretData, SourcedResource } from '../compile/types.js';
 import { compareStrings, sortDiagnostics } from '../store/sort.js';
 import type { Diagnostic } from '../validate/diagnostic.js';

@@ -3,7 +3,7 @@
 // resourceVersion, managedFields and annotations are dropped, so the controller's own status
 // writes (which bump the resourceVersion) and kubectl's last-applied annotation never cause a
 // recompile.
-import { API_VERSION, type Kind } from '../api/v1alpha1.js';
+import { API_VERSION, type Kind } from '#api/v1alpha1';
 import type { SourcedResource } from '../compile/types.js';
 import { DEFAULT_NAMESPACE, type StoreRecord } from '../store/records.js';
 import { endpointSliceRecord, secretRecord, serviceRecord, type Converted } from './core-objects.js';

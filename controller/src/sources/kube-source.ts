@@ -13,11 +13,11 @@ import {
   type KubeConfig,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
-import { canonicalJson, sha256Hex } from '../../../protocol/src/canonical.js';
-import { GROUP, KINDS, VERSION, type Kind } from '../api/v1alpha1.js';
+import { canonicalJson, sha256Hex } from '#protocol/canonical';
+import { GROUP, KINDS, VERSION, type Kind } from '#api/v1alpha1';
 import type { CompileInput, SourcedResource } from '../compile/types.js';
 import { serverOf } from '../kube/client.js';
-import { Informer, type InformerEvent } from '../kube/informer.js';
+import { Informer, type InformerEvent, type InformerStatus } from '../kube/informer.js';
 import { silentLogger, type Logger } from '../log.js';
 import { Coalescer } from '../store/coalescer.js';
 import type { StoreRecord } from '../store/records.js';
@@ -48,7 +48,7 @@ export interface KubeSourceOptions {
   maxDelayMs?: number;
   /** Server-side timeout of each watch request (default 300 s, jittered). */
   watchTimeoutSeconds?: number;
-  /** Informer restart backoff (defaults 250 ms → 30 s). */
+  /** Informer retry backoff window (defaults 250 ms → 4 s; Retry-After is honoured). */
   backoffBaseMs?: number;
   backoffCapMs?: number;
   /**
@@ -144,6 +144,12 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     clearTimeout(this.pendingTimer);
     await this.coalescer.close();
     await Promise.all(this.allInformers().map((i) => i.stop()));
+  }
+
+  /** Every informer's state: lag, failures, retries (/readyz detail, retry metric). */
+  watches(): InformerStatus[] {
+    const now = Date.now();
+    return this.allInformers().map((i) => i.status(now));
   }
 
   /**

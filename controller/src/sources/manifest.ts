@@ -1,7 +1,7 @@
 // One decoded document → a store record. Structural problems (not an object, no identity) make
 // the whole file fail like a syntax error would; a kind we do not serve only skips the document.
-import { API_VERSION, KINDS, type Kind } from '../api/v1alpha1.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { API_VERSION, KINDS, type Kind } from '#api/v1alpha1';
+import { ErrorCodes } from '#protocol/errors';
 import type { Origin, SourcedResource } from '../compile/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { DEFAULT_NAMESPACE, type StoreRecord } from '../store/records.js';

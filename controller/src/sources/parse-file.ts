@@ -2,7 +2,7 @@
 // the line its document starts on. Any syntax or structural error fails the whole file so the
 // caller can keep the file's last good records while someone is half-way through an edit.
 import { isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
+import { ErrorCodes } from '#protocol/errors';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { StoreRecord } from '../store/records.js';
 import { fileDiagnostic } from './diagnostics.js';

@@ -7,6 +7,23 @@ export interface SourceEvents {
   change: [input: CompileInput];
 }
 
+/** One watch of a source (a Kubernetes informer): what /readyz and the metrics report. */
+export interface SourceWatch {
+  name: string;
+  /** What is watched (frontends, services, secrets, …): a bounded label. */
+  resource: string;
+  synced: boolean;
+  /** The watch is established: the source follows its origin live. */
+  watching: boolean;
+  /** Milliseconds the source's copy has not been known current (0 while watching). */
+  lagMs: number;
+  /** Consecutive failures of the current outage (0 when healthy). */
+  failures: number;
+  lastError: string | null;
+  /** Retries since start, by reason (throttled, unreachable, expired, …). */
+  retries: Partial<Record<string, number>>;
+}
+
 export interface Source {
   /** Short name for logs, e.g. "dir:/etc/bascule". */
   readonly name: string;
@@ -16,6 +33,8 @@ export interface Source {
   start(): Promise<void>;
   /** The latest full input: sorted, deterministic, safe to pass to compile as is. */
   current(): CompileInput;
+  /** The state of each watch, for sources that watch a remote origin (Kubernetes). */
+  watches?(): SourceWatch[];
   /** Stops watching; no 'change' is emitted after it resolves. */
   stop(): Promise<void>;
   on<K extends keyof SourceEvents>(event: K, listener: (...args: SourceEvents[K]) => void): this;

@@ -1,7 +1,7 @@
 // Status of one object from its compile report and the dataplanes' ACK state.
-import { shortVersion } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { StatusT } from '../api/v1alpha1.js';
+import { shortVersion } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { StatusT } from '#api/v1alpha1';
 import type { ObjectReport } from '../compile/types.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';

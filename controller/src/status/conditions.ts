@@ -1,6 +1,6 @@
 // Kubernetes-style conditions. lastTransitionTime moves only when the status value flips, so
 // reason and message updates do not look like transitions.
-import type { StatusT } from '../api/v1alpha1.js';
+import type { StatusT } from '#api/v1alpha1';
 
 export type Condition = NonNullable<StatusT['conditions']>[number];
 export type ConditionStatus = Condition['status'];

@@ -1,7 +1,7 @@
 // Server health as reported by dataplanes, kept per dataplane and summarised per Backend for
 // its status (`healthyServers: "2/3"` and a per-server line).
-import type { HealthReport, ServerHealth } from '../../../protocol/src/messages.js';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { HealthReport, ServerHealth } from '#protocol/messages';
+import type { BackendSnap } from '#protocol/snapshot';
 
 export interface ServerSummary {
   name: string;

@@ -9,8 +9,8 @@
 // - Rate-limited (token bucket) so a burst of changes cannot flood the API server.
 // - Only while active: with leader election, followers compute status but never write it.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import { GROUP, KINDS, VERSION, type StatusT } from '../api/v1alpha1.js';
+import { canonicalJson } from '#protocol/canonical';
+import { GROUP, KINDS, VERSION, type StatusT } from '#api/v1alpha1';
 import { describeKubeError, httpStatusOf } from '../kube/client.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { KubeObject } from '../sources/kube-resources.js';

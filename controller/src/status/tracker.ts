@@ -1,6 +1,6 @@
 // Keeps the computed status of every object and hands the writer only what changed.
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import type { StatusT } from '../api/v1alpha1.js';
+import { canonicalJson } from '#protocol/canonical';
+import type { StatusT } from '#api/v1alpha1';
 import type { ObjectReport } from '../compile/types.js';
 import { silentLogger, type Logger } from '../log.js';
 import { refKey, type Diagnostic, type ObjectRef } from '../validate/diagnostic.js';

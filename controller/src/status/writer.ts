@@ -1,6 +1,6 @@
 // Where computed status goes. In directory mode it stays in memory (shown by the admin
 // endpoint); the Kubernetes implementation patches the status subresource.
-import type { StatusT } from '../api/v1alpha1.js';
+import type { StatusT } from '#api/v1alpha1';
 import { refKey, type ObjectRef } from '../validate/diagnostic.js';
 
 export interface StatusWriter {

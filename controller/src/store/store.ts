@@ -1,8 +1,8 @@
 // The store every source feeds. Records live in buckets: the directory source uses one bucket
 // per file (replaced wholesale on each read), a Kubernetes source one bucket per object.
 // build() turns the whole store into a CompileInput that is sorted and therefore deterministic.
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { deepFreeze } from '../../../protocol/src/canonical.js';
+import { ErrorCodes } from '#protocol/errors';
+import { deepFreeze } from '#protocol/canonical';
 import type {
   CompileInput,
   EndpointData,

@@ -1,6 +1,6 @@
 // Per-object diagnostics: user configuration problems are data, not exceptions.
-import type { ErrorCode } from '../../../protocol/src/errors.js';
-import type { Kind } from '../api/v1alpha1.js';
+import type { ErrorCode } from '#protocol/errors';
+import type { Kind } from '#api/v1alpha1';
 
 export interface ObjectRef {
   kind: Kind | 'Secret' | 'Service' | 'EndpointSlice' | 'File';
@@ -26,7 +26,8 @@ export interface Diagnostic {
 export const refKey = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
 
 export function formatDiagnostic(d: Diagnostic): string {
-  if (d.object.kind === 'File') return `${d.file ?? d.object.name}${d.line ? `:${d.line}` : ''}: ${d.message} (${d.code})`;
+  if (d.object.kind === 'File')
+    return `${d.file ?? d.object.name}${d.line ? `:${d.line}` : ''}: ${d.message} (${d.code})`;
   const where = d.file ? `${d.file}${d.line ? `:${d.line}` : ''} ` : '';
   const field = d.field ? ` ${d.field}:` : ':';
   return `${where}${d.object.kind}/${d.object.namespace}/${d.object.name}${field} ${d.message} (${d.code})`;

@@ -1,6 +1,6 @@
 // Walks a value alongside its JSON schema, yielding every object that carries CEL rules.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import type { Cel } from '../api/schema-helpers.js';
+import type { Cel } from '#api/schema-helpers';
 
 export interface CelSite {
   path: string;

@@ -3,17 +3,22 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { API_VERSION, KINDS, type Kind, type Resource } from '../api/v1alpha1.js';
+import { ErrorCodes } from '#protocol/errors';
+import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
 import type { SourcedResource } from '../compile/types.js';
 import { cipherListProblem } from '../compile/tls.js';
-import { DURATION_PATTERN } from '../api/schema-helpers.js';
+import { DURATION_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
 import type { Diagnostic, ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, verbose: true });
-for (const kw of ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-int-or-string']) {
+for (const kw of [
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-int-or-string',
+]) {
   ajv.addKeyword(kw);
 }
 const specValidators = new Map<Kind, ValidateFunction>(KINDS.map((k) => [k.kind, ajv.compile(k.spec)]));
@@ -55,7 +60,10 @@ function ajvMessage(e: ErrorObject): { field: string; message: string } {
     case 'required':
       return { field: `${field}.${e.params.missingProperty}`, message: 'required field is missing' };
     case 'enum':
-      return { field, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        field,
+        message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'pattern':
       return { field, message: `does not match the expected format (${e.params.pattern})` };
     default:
@@ -63,7 +71,11 @@ function ajvMessage(e: ErrorObject): { field: string; message: string } {
   }
 }
 
-function schemaDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+function schemaDiagnostics(
+  kind: Kind,
+  spec: any,
+  base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>,
+): Diagnostic[] {
   const validate = specValidators.get(kind)!;
   if (validate(spec)) return [];
   const seen = new Set<string>();
@@ -76,7 +88,13 @@ function schemaDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field'
     if (seen.has(key)) continue;
     seen.add(key);
     if (e.keyword === 'pattern' && e.params.pattern === DURATION_PATTERN) {
-      out.push({ ...base, field, message: `invalid duration ${JSON.stringify(e.data)}: use forms like 250ms, 5s, 1m30s, 1h`, code: ErrorCodes.INVALID_DURATION, condition: 'Accepted' });
+      out.push({
+        ...base,
+        field,
+        message: `invalid duration ${JSON.stringify(e.data)}: use forms like 250ms, 5s, 1m30s, 1h`,
+        code: ErrorCodes.INVALID_DURATION,
+        condition: 'Accepted',
+      });
       continue;
     }
     out.push({ ...base, field, message, code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
@@ -84,14 +102,24 @@ function schemaDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field'
   return out;
 }
 
-function celDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+function celDiagnostics(
+  kind: Kind,
+  spec: any,
+  base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const site of celSites(specSchemas.get(kind), spec, 'spec')) {
     for (const rule of site.rules) {
       const twin = CEL_TWINS[rule.rule];
       if (!twin) throw new Error(`no TypeScript twin for CEL rule ${rule.rule}`);
       if (!twin(site.value)) {
-        out.push({ ...base, field: site.path + (rule.fieldPath ?? ''), message: rule.message, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        out.push({
+          ...base,
+          field: site.path + (rule.fieldPath ?? ''),
+          message: rule.message,
+          code: ErrorCodes.CONFIG_RULE,
+          condition: 'Accepted',
+        });
       }
     }
   }
@@ -99,14 +127,24 @@ function celDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 
 }
 
 /** x-kubernetes-list-type: map — keys must be unique (the API server enforces this too). */
-function listMapDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+function listMapDiagnostics(
+  kind: Kind,
+  spec: any,
+  base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const check = (list: any[] | undefined, path: string, what: string) => {
     const seen = new Map<string, number>();
     (list ?? []).forEach((item, i) => {
       const prev = seen.get(item?.name);
       if (prev !== undefined) {
-        out.push({ ...base, field: `${path}[${i}].name`, message: `duplicate ${what} name "${item.name}" (also at ${path}[${prev}])`, code: ErrorCodes.CONFIG_DUPLICATE, condition: 'Accepted' });
+        out.push({
+          ...base,
+          field: `${path}[${i}].name`,
+          message: `duplicate ${what} name "${item.name}" (also at ${path}[${prev}])`,
+          code: ErrorCodes.CONFIG_DUPLICATE,
+          condition: 'Accepted',
+        });
       } else seen.set(item?.name, i);
     });
   };
@@ -136,51 +174,124 @@ export function cidrProblem(text: string): string | null {
   return null;
 }
 
-function semanticDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>): Diagnostic[] {
+function semanticDiagnostics(
+  kind: Kind,
+  spec: any,
+  base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const regex = (value: string | undefined, field: string) => {
     if (value === undefined) return;
     const problem = regexOk(value);
-    if (problem) out.push({ ...base, field, message: `invalid regular expression: ${problem}`, code: ErrorCodes.INVALID_REGEX, condition: 'Accepted' });
+    if (problem)
+      out.push({
+        ...base,
+        field,
+        message: `invalid regular expression: ${problem}`,
+        code: ErrorCodes.INVALID_REGEX,
+        condition: 'Accepted',
+      });
   };
   if (kind === 'Frontend') {
     if (spec.bind?.address !== undefined && isIP(spec.bind.address) === 0) {
-      out.push({ ...base, field: 'spec.bind.address', message: `"${spec.bind.address}" is not an IP address`, code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
+      out.push({
+        ...base,
+        field: 'spec.bind.address',
+        message: `"${spec.bind.address}" is not an IP address`,
+        code: ErrorCodes.CONFIG_SCHEMA,
+        condition: 'Accepted',
+      });
     }
     (spec.rules ?? []).forEach((r: any, i: number) => {
       const p = `spec.rules[${i}]`;
       regex(r.match?.path?.regex, `${p}.match.path.regex`);
-      (r.match?.headers ?? []).forEach((h: any, j: number) => regex(h.regex, `${p}.match.headers[${j}].regex`));
-      (r.match?.queryParams ?? []).forEach((h: any, j: number) => regex(h.regex, `${p}.match.queryParams[${j}].regex`));
+      (r.match?.headers ?? []).forEach((h: any, j: number) =>
+        regex(h.regex, `${p}.match.headers[${j}].regex`),
+      );
+      (r.match?.queryParams ?? []).forEach((h: any, j: number) =>
+        regex(h.regex, `${p}.match.queryParams[${j}].regex`),
+      );
       (r.match?.sourceCIDRs ?? []).forEach((c: string, j: number) => {
         const problem = cidrProblem(c);
-        if (problem) out.push({ ...base, field: `${p}.match.sourceCIDRs[${j}]`, message: `invalid CIDR "${c}": ${problem}`, code: ErrorCodes.INVALID_CIDR, condition: 'Accepted' });
+        if (problem)
+          out.push({
+            ...base,
+            field: `${p}.match.sourceCIDRs[${j}]`,
+            message: `invalid CIDR "${c}": ${problem}`,
+            code: ErrorCodes.INVALID_CIDR,
+            condition: 'Accepted',
+          });
       });
       if (spec.mode === 'tcp') {
         const m = r.match ?? {};
         for (const f of ['host', 'path', 'methods', 'headers', 'queryParams']) {
-          if (m[f] !== undefined) out.push({ ...base, field: `${p}.match.${f}`, message: 'only sni and sourceCIDRs can be matched in mode tcp', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+          if (m[f] !== undefined)
+            out.push({
+              ...base,
+              field: `${p}.match.${f}`,
+              message: 'only sni and sourceCIDRs can be matched in mode tcp',
+              code: ErrorCodes.CONFIG_RULE,
+              condition: 'Accepted',
+            });
         }
-        if (r.redirect) out.push({ ...base, field: `${p}.redirect`, message: 'redirect needs mode http', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        if (r.redirect)
+          out.push({
+            ...base,
+            field: `${p}.redirect`,
+            message: 'redirect needs mode http',
+            code: ErrorCodes.CONFIG_RULE,
+            condition: 'Accepted',
+          });
         for (const f of ['requestHeaders', 'responseHeaders']) {
-          if (r[f]) out.push({ ...base, field: `${p}.${f}`, message: `${f} need mode http`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+          if (r[f])
+            out.push({
+              ...base,
+              field: `${p}.${f}`,
+              message: `${f} need mode http`,
+              code: ErrorCodes.CONFIG_RULE,
+              condition: 'Accepted',
+            });
         }
       } else if (r.match?.sni) {
-        out.push({ ...base, field: `${p}.match.sni`, message: 'sni can only be matched in mode tcp (use host in mode http)', code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+        out.push({
+          ...base,
+          field: `${p}.match.sni`,
+          message: 'sni can only be matched in mode tcp (use host in mode http)',
+          code: ErrorCodes.CONFIG_RULE,
+          condition: 'Accepted',
+        });
       }
     });
     const tls = spec.tls;
     if (tls?.minVersion && tls?.maxVersion && tls.minVersion > tls.maxVersion) {
-      out.push({ ...base, field: 'spec.tls.maxVersion', message: `maxVersion ${tls.maxVersion} is lower than minVersion ${tls.minVersion}`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      out.push({
+        ...base,
+        field: 'spec.tls.maxVersion',
+        message: `maxVersion ${tls.maxVersion} is lower than minVersion ${tls.minVersion}`,
+        code: ErrorCodes.CONFIG_RULE,
+        condition: 'Accepted',
+      });
     }
     // TLS (docs/tls.md): a cipher list OpenSSL refuses, client certificates without a CA to check them.
     const cipherProblem = typeof tls?.ciphers === 'string' ? cipherListProblem(tls.ciphers) : undefined;
     if (cipherProblem) {
-      out.push({ ...base, field: 'spec.tls.ciphers', message: `OpenSSL refuses this cipher list: ${cipherProblem}`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      out.push({
+        ...base,
+        field: 'spec.tls.ciphers',
+        message: `OpenSSL refuses this cipher list: ${cipherProblem}`,
+        code: ErrorCodes.CONFIG_RULE,
+        condition: 'Accepted',
+      });
     }
     const ca = tls?.clientAuth;
     if (ca && ca.mode !== 'none' && !ca.caSecretName && !ca.caFile) {
-      out.push({ ...base, field: 'spec.tls.clientAuth', message: `mode ${ca.mode} needs caSecretName or caFile (the CA that signs client certificates)`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      out.push({
+        ...base,
+        field: 'spec.tls.clientAuth',
+        message: `mode ${ca.mode} needs caSecretName or caFile (the CA that signs client certificates)`,
+        code: ErrorCodes.CONFIG_RULE,
+        condition: 'Accepted',
+      });
     }
   }
   if (kind === 'HealthPolicy') {
@@ -189,7 +300,14 @@ function semanticDiagnostics(kind: Kind, spec: any, base: Omit<Diagnostic, 'fiel
     const range = spec.http?.expect?.statusRange as string | undefined;
     if (range) {
       const [lo, hi] = range.split('-').map(Number);
-      if (lo! > hi!) out.push({ ...base, field: 'spec.http.expect.statusRange', message: `range ${range} is empty`, code: ErrorCodes.CONFIG_RULE, condition: 'Accepted' });
+      if (lo! > hi!)
+        out.push({
+          ...base,
+          field: 'spec.http.expect.statusRange',
+          message: `range ${range} is empty`,
+          code: ErrorCodes.CONFIG_RULE,
+          condition: 'Accepted',
+        });
     }
   }
   return out;
@@ -201,23 +319,48 @@ export function validateResources(resources: SourcedResource[]): ValidationResul
   const diagnostics: Diagnostic[] = [];
   for (const resource of resources) {
     const ref = refOf(resource);
-    const base = { object: ref, ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}) };
+    const base = {
+      object: ref,
+      ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}),
+    };
     if (resource.apiVersion !== API_VERSION) {
-      diagnostics.push({ ...base, field: 'apiVersion', message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`, code: ErrorCodes.CONFIG_API_VERSION, condition: 'Accepted' });
+      diagnostics.push({
+        ...base,
+        field: 'apiVersion',
+        message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`,
+        code: ErrorCodes.CONFIG_API_VERSION,
+        condition: 'Accepted',
+      });
       continue;
     }
     if (!specValidators.has(resource.kind)) {
-      diagnostics.push({ ...base, field: 'kind', message: `unknown kind ${JSON.stringify(resource.kind)}`, code: ErrorCodes.CONFIG_UNKNOWN_KIND, condition: 'Accepted' });
+      diagnostics.push({
+        ...base,
+        field: 'kind',
+        message: `unknown kind ${JSON.stringify(resource.kind)}`,
+        code: ErrorCodes.CONFIG_UNKNOWN_KIND,
+        condition: 'Accepted',
+      });
       continue;
     }
     if (resource.spec === null || typeof resource.spec !== 'object' || Array.isArray(resource.spec)) {
-      diagnostics.push({ ...base, field: 'spec', message: 'spec must be an object', code: ErrorCodes.CONFIG_SCHEMA, condition: 'Accepted' });
+      diagnostics.push({
+        ...base,
+        field: 'spec',
+        message: 'spec must be an object',
+        code: ErrorCodes.CONFIG_SCHEMA,
+        condition: 'Accepted',
+      });
       continue;
     }
     const spec = structuredClone(resource.spec) as any;
     const found = schemaDiagnostics(resource.kind, spec, base);
     if (found.length === 0) {
-      found.push(...celDiagnostics(resource.kind, spec, base), ...listMapDiagnostics(resource.kind, spec, base), ...semanticDiagnostics(resource.kind, spec, base));
+      found.push(
+        ...celDiagnostics(resource.kind, spec, base),
+        ...listMapDiagnostics(resource.kind, spec, base),
+        ...semanticDiagnostics(resource.kind, spec, base),
+      );
     }
     if (found.length > 0) diagnostics.push(...found);
     else valid.push({ resource, ref, spec });

@@ -1,7 +1,7 @@
 // Access-log line formats. JSON (the default): one flat object per request or session, easy to
 // ship to any log pipeline. Text: HAProxy's HTTP/TCP log layouts, for eyes and for existing
 // parsers. Neither ever contains a header value, a cookie or a query string.
-import { shortVersion } from '../../../protocol/src/canonical.js';
+import { shortVersion } from '#protocol/canonical';
 import type { TrafficRecord } from '../metrics/events.js';
 
 /** A health-check transition, logged in the same stream as the traffic. */

@@ -11,7 +11,7 @@
 // and what its checks say, and clearing the override hands it back to its health verdict.
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { ServerOverride } from '../../../protocol/src/messages.js';
+import type { ServerOverride } from '#protocol/messages';
 import type { AdminState } from '../metrics/server-status.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import type { Runtime } from '../runtime/types.js';

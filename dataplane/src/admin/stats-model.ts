@@ -1,7 +1,7 @@
 // The stats document: what the stats page shows, and exactly what `/stats;json` returns. Built
 // from the live runtime (servers, their carried-over state), the traffic table and the health
 // checker's view.
-import { shortVersion } from '../../../protocol/src/canonical.js';
+import { shortVersion } from '#protocol/canonical';
 import type { ServerHealthView } from '../health/manager.js';
 import { adminStateOf, serverStatus, type AdminState, type ServerStatus } from '../metrics/server-status.js';
 import { serverStatsKey, type Codes, type TrafficStats } from '../metrics/stats.js';

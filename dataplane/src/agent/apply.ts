@@ -2,11 +2,11 @@
 // persist. Applies run one at a time; a newer snapshot arriving while one applies replaces any
 // still-queued one (only the newest intent matters, as in xDS state-of-the-world).
 import type { Logger } from 'pino';
-import { canonicalJson, deepFreeze, sha256Hex, shortVersion } from '../../../protocol/src/canonical.js';
-import { BasculeError, ErrorCodes, errorCodeOf } from '../../../protocol/src/errors.js';
-import type { Ack, Nack } from '../../../protocol/src/messages.js';
-import type { Snapshot, SnapshotBody } from '../../../protocol/src/snapshot.js';
-import { describeAjvErrors, validateSnapshotBody } from '../../../protocol/src/validators.js';
+import { canonicalJson, deepFreeze, sha256Hex, shortVersion } from '#protocol/canonical';
+import { BasculeError, ErrorCodes, errorCodeOf } from '#protocol/errors';
+import type { Ack, Nack } from '#protocol/messages';
+import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
+import { describeAjvErrors, validateSnapshotBody } from '#protocol/validators';
 import type { Engine } from '../runtime/engine.js';
 
 export interface ApplyInput {

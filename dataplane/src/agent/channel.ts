@@ -4,7 +4,7 @@
 // Whatever happens here, the dataplane keeps serving its last snapshot.
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { shortVersion } from '../../../protocol/src/canonical.js';
+import { shortVersion } from '#protocol/canonical';
 import {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
@@ -12,8 +12,8 @@ import {
   type DataplaneMessage,
   type HealthReport,
   type ServerOverride,
-} from '../../../protocol/src/messages.js';
-import { describeAjvErrors, validateControllerMessage } from '../../../protocol/src/validators.js';
+} from '#protocol/messages';
+import { describeAjvErrors, validateControllerMessage } from '#protocol/validators';
 import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
 import { channelUrls, redactUrl } from './endpoint.js';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import type { Snapshot } from '#protocol/snapshot';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
 

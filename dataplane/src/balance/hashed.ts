@@ -6,7 +6,7 @@
 //               leaves move; see ring.ts).
 // A request without a key (no such header or query parameter) falls back to round robin, as in
 // HAProxy. The chosen server may be full: the request then waits for it (see balancer.ts).
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import type { Algorithm, Balancer, Candidate, PickContext } from './balancer.js';
 import { hash32 } from './hash.js';
 import { HashRing, type RingMember } from './ring.js';

@@ -1,6 +1,6 @@
 // Balancer factory: one algorithm per file.
 import type { Logger } from 'pino';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import type { Balancer } from './balancer.js';
 import { First } from './first.js';
 import { HashBalancer } from './hashed.js';

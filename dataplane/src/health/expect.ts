@@ -1,7 +1,7 @@
 // HTTP check expectations (HAProxy http-check expect status / rstatus / string / rstring),
 // compiled once per policy. Every expectation given must hold (HAProxy evaluates its expect
 // rules in sequence and the first one that fails fails the check).
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import type { HealthSnap } from '#protocol/snapshot';
 
 type Expect = NonNullable<HealthSnap['http']>['expect'];
 

@@ -13,8 +13,8 @@
 //   - a removed server (or a backend that lost its policy) stops its checker; a server without
 //     checks is up.
 import type { Logger } from 'pino';
-import type { ServerHealth } from '../../../protocol/src/messages.js';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import type { ServerHealth } from '#protocol/messages';
+import type { HealthSnap } from '#protocol/snapshot';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { ServerState } from '../runtime/state.js';
 import type { Runtime } from '../runtime/types.js';

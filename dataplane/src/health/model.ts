@@ -7,7 +7,7 @@
 // So from fully up, exactly `fall` consecutive failures take a server down (a success in between
 // refills it), and from fully down exactly `rise` consecutive successes bring it back (a failure
 // in between empties it).
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import type { HealthSnap } from '#protocol/snapshot';
 
 export type Thresholds = Pick<HealthSnap, 'rise' | 'fall'>;
 

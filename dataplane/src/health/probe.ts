@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import net from 'node:net';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import type { HealthSnap } from '#protocol/snapshot';
 import { MAX_CHECK_BODY, type CompiledExpect } from './expect.js';
 
 export interface CheckTarget {

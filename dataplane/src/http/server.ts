@@ -8,7 +8,7 @@
 // and the connection is closed (HAProxy answers 400 to all of these, oversized heads included).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap } from '#protocol/snapshot';
 import { writeRawReply } from './local-reply.js';
 
 /** Bounded request heads (Node's default is 16 KiB too; state it so it cannot drift). */

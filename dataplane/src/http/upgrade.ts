@@ -168,7 +168,9 @@ class Tunnel {
     // A dedicated connection: once upgraded it leaves any pool.
     const up = http.request({
       // TLS backends: a non-pooling https agent (tls/upstream.ts); the upgraded socket leaves it.
-      ...(server.tls ? upstreamRequestOptions(server.state, server.tls, server.snap, false) : { agent: false }),
+      ...(server.tls
+        ? upstreamRequestOptions(server.state, server.tls, server.snap, false)
+        : { agent: false }),
       host: server.address,
       port: server.port,
       method: this.req.method,

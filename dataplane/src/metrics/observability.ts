@@ -2,7 +2,7 @@
 // the snapshot-apply counters, fed by one seam (TrafficEvents, handed to the engine's
 // listeners) and read by the admin endpoint (stats page, /metrics).
 import type { Logger } from 'pino';
-import type { ServerHealth } from '../../../protocol/src/messages.js';
+import type { ServerHealth } from '#protocol/messages';
 import type { AdminAuthOptions } from '../admin/auth.js';
 import {
   accessLogOptionsFromEnv,

@@ -15,7 +15,7 @@
 //     prefix; HAProxy refuses indirect with rewrite, Bascule ignores it there);
 //   nocache: a response whose persistence cookie Bascule set or changed gets
 //     "Cache-Control: private", so a shared cache never hands one client's cookie to others.
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import type { HeaderList } from '../router/types.js';
 
 export type CookieConfig = NonNullable<NonNullable<BackendSnap['persistence']>['cookie']>;

@@ -1,5 +1,5 @@
 // Header edits (add / set / remove), compiled once per build and applied as pure list transforms.
-import type { HeaderEditsSnap } from '../../../protocol/src/snapshot.js';
+import type { HeaderEditsSnap } from '#protocol/snapshot';
 import type { CompiledHeaderEdits, HeaderList } from './types.js';
 
 export function compileHeaderEdits(

@@ -2,7 +2,7 @@
 // host exact or "*.suffix" (hdr_dom-like, one or more labels), path_beg / path / path_reg on the
 // raw path (regexes are unanchored searches, as in HAProxy), header and query values by
 // exact / regex / presence.
-import type { RuleSnap } from '../../../protocol/src/snapshot.js';
+import type { RuleSnap } from '#protocol/snapshot';
 import { compileCidrs } from './cidr.js';
 import type { RequestHead } from './types.js';
 

@@ -1,6 +1,6 @@
 // Redirect targets (Gateway API RequestRedirect semantics): unspecified parts come from the request;
 // changing the scheme without naming a port drops the port (the scheme's default applies).
-import type { RuleSnap } from '../../../protocol/src/snapshot.js';
+import type { RuleSnap } from '#protocol/snapshot';
 import type { RequestHead } from './types.js';
 
 export type RedirectSnap = Extract<RuleSnap['action'], { type: 'redirect' }>;

@@ -1,6 +1,6 @@
 // The HTTP router of one frontend: ordered rules, first match wins (HAProxy use_backend /
 // redirect / deny). Compiled once per build; route() is pure and allocation-light.
-import type { FrontendSnap, RuleSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
 import { compileHeaderEdits } from './header-edits.js';
 import {
   compileHeaderMatch,

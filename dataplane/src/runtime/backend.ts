@@ -2,7 +2,7 @@
 // balancer, and the server-selection policy around the algorithm: persistence targets, tiers
 // (regular, then backups), exclusions for retries, and the wait queue for full servers.
 import type http from 'node:http';
-import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import type { Balancer, Candidate, PickContext } from '../balance/balancer.js';
 import { slowStartWeight } from '../health/model.js';
 import type { Waiter } from './queue.js';
@@ -161,7 +161,8 @@ export class BackendRuntime {
 
   private decide(req: AcquireRequest): Decision {
     if (this.unavailableReason) return NONE;
-    const exclude = req.exclude && req.exclude.size > 0 ? new Set([...req.exclude].map((s) => s.key)) : undefined;
+    const exclude =
+      req.exclude && req.exclude.size > 0 ? new Set([...req.exclude].map((s) => s.key)) : undefined;
     const p = req.preferred && this.byKey.get(req.preferred.key);
     if (p && p.persistable() && !exclude?.has(p.key)) {
       return p.full() ? { type: 'wait', server: p } : { type: 'server', server: p };

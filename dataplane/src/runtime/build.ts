@@ -3,8 +3,8 @@
 // identity); anything the snapshot asks for that this dataplane cannot do is either refused
 // (build error) or fails closed, and is logged once — never silently ignored.
 import type { Logger } from 'pino';
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, FrontendSnap, Snapshot } from '#protocol/index';
 import { createBalancer } from '../balance/index.js';
 import { compileRouter } from '../router/router.js';
 import { buildFrontendTls, routesTcpRules, type FrontendTlsRuntime } from '../tls/frontend.js';
@@ -68,7 +68,15 @@ function buildFrontend(
         `frontend ${f.id}: rules on a tcp frontend are not implemented yet; using defaultBackend`,
       );
     const backend = f.defaultBackend === undefined ? undefined : backends.get(f.defaultBackend);
-    return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'tcp', backend, state: scope.frontend(f.id), ...withTls });
+    return Object.freeze({
+      id: f.id,
+      snap: f,
+      bindKey: key,
+      mode: 'tcp',
+      backend,
+      state: scope.frontend(f.id),
+      ...withTls,
+    });
   }
   for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
   let router;
@@ -77,7 +85,15 @@ function buildFrontend(
   } catch (err) {
     throw buildError((err as Error).message, err);
   }
-  return Object.freeze({ id: f.id, snap: f, bindKey: key, mode: 'http', router, state: scope.frontend(f.id), ...withTls });
+  return Object.freeze({
+    id: f.id,
+    snap: f,
+    bindKey: key,
+    mode: 'http',
+    router,
+    state: scope.frontend(f.id),
+    ...withTls,
+  });
 }
 
 export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {

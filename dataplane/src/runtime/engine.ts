@@ -2,8 +2,8 @@
 // reference → retire what the new runtime no longer has. Anything that fails before the flip
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
-import { shortVersion, type Snapshot } from '../../../protocol/src/index.js';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
+import { shortVersion, type Snapshot } from '#protocol/index';
 import type { TrafficEvents } from '../metrics/events.js';
 import { buildRuntime } from './build.js';
 import type { ListenerInfo } from './listener.js';

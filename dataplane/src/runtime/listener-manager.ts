@@ -1,7 +1,7 @@
 // Diffs listeners across swaps, keyed by bind: an unchanged bind keeps its socket, new binds are
 // opened BEFORE the swap (so a failed listen leaves the live runtime untouched), removed binds
 // drain after it.
-import { BasculeError, ErrorCodes } from '../../../protocol/src/errors.js';
+import { BasculeError, ErrorCodes } from '#protocol/errors';
 import { Listener, type ListenerDeps, type ListenerInfo } from './listener.js';
 import type { Runtime } from './types.js';
 
@@ -15,7 +15,8 @@ export class ListenerManager {
   async stage(next: Runtime): Promise<Listener[]> {
     const wanted = [...next.frontends.values()].filter((fe) => !this.active.has(fe.bindKey));
     const opened = wanted.map(
-      (fe) => new Listener(fe.bindKey, this.deps.bindAddress ?? fe.snap.bind.address, fe.snap.bind.port, this.deps),
+      (fe) =>
+        new Listener(fe.bindKey, this.deps.bindAddress ?? fe.snap.bind.address, fe.snap.bind.port, this.deps),
     );
     const results = await Promise.allSettled(opened.map((l) => l.listen()));
     const failures = results.flatMap((r, i) =>

@@ -293,7 +293,10 @@ export class Listener {
     );
     if (fe.tls?.terminator) {
       // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
-      acceptHttps(socket, fe.tls.terminator, { http1: () => this.httpServer(), http2: () => this.h2Server() });
+      acceptHttps(socket, fe.tls.terminator, {
+        http1: () => this.httpServer(),
+        http2: () => this.h2Server(),
+      });
       if (paused) socket.resume();
       return;
     }

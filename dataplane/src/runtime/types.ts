@@ -1,5 +1,5 @@
 // The runtime: an immutable, fully built view of one snapshot. Swapping it is one assignment.
-import type { FrontendSnap, Snapshot } from '../../../protocol/src/index.js';
+import type { FrontendSnap, Snapshot } from '#protocol/index';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from './backend.js';
 import type { FrontendState } from './state.js';

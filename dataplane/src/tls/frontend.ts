@@ -8,13 +8,13 @@ import type http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { FrontendSnap } from '#protocol/snapshot';
 import type { Trace } from '../metrics/events.js';
 import { compileRouter } from '../router/router.js';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from '../runtime/backend.js';
 import { peekClientHello } from './client-hello.js';
-import { closeSecure } from './h2.js';
+import { closeSecure, serveH2 } from './h2.js';
 import { rawSocketOf, terminatorFor, type TlsTerminator } from './terminator.js';
 
 export interface FrontendTlsRuntime {
@@ -34,7 +34,8 @@ interface TcpFrontendLike {
   readonly tls?: FrontendTlsRuntime | undefined;
 }
 
-const hasSniRules = (f: Readonly<FrontendSnap>): boolean => f.rules.some((r) => (r.match.sni?.length ?? 0) > 0);
+const hasSniRules = (f: Readonly<FrontendSnap>): boolean =>
+  f.rules.some((r) => (r.match.sni?.length ?? 0) > 0);
 
 /**
  * The TLS side of a frontend for one build, or undefined when it has none. `owner` is the
@@ -57,7 +58,8 @@ export function buildFrontendTls(
     for (const r of f.rules) {
       if (r.action.type !== 'backend') continue;
       const b = backends.get(r.action.backend);
-      if (!b) throw new Error(`frontend ${f.id} rule ${r.name} references unknown backend ${r.action.backend}`);
+      if (!b)
+        throw new Error(`frontend ${f.id} rule ${r.name} references unknown backend ${r.action.backend}`);
       used.set(b.id, b);
     }
   }
@@ -84,7 +86,7 @@ export function acceptHttps(raw: net.Socket, terminator: TlsTerminator, servers:
   terminator.accept(raw, (s) => {
     handshaking.delete(raw);
     secured.set(raw, s);
-    if (s.alpnProtocol === 'h2') servers.http2().emit('connection', s);
+    if (s.alpnProtocol === 'h2') serveH2(servers.http2(), s);
     else servers.http1().emit('connection', s);
   });
 }
@@ -109,7 +111,12 @@ export function closeTlsGracefully(socket: object): boolean {
 export type TcpProxy<F> = (client: net.Socket, fe: F, log: Logger, trace?: Trace) => void;
 
 /** The frontend as the TCP proxy should see it for this connection, or undefined: refuse. */
-function routeTcp<F extends TcpFrontendLike>(fe: F, rt: FrontendTlsRuntime, sni: string | undefined, source: string): F | undefined {
+function routeTcp<F extends TcpFrontendLike>(
+  fe: F,
+  rt: FrontendTlsRuntime,
+  sni: string | undefined,
+  source: string,
+): F | undefined {
   if (!rt.tcpRouter) return fe;
   const d = rt.tcpRouter.route({
     method: '',
@@ -123,7 +130,8 @@ function routeTcp<F extends TcpFrontendLike>(fe: F, rt: FrontendTlsRuntime, sni:
     ...(sni ? { sni } : {}),
   });
   if (d.action.type !== 'backend') return undefined;
-  const backend = rt.backends.get(d.action.backend) ?? (d.action.backend === fe.backend?.id ? fe.backend : undefined);
+  const backend =
+    rt.backends.get(d.action.backend) ?? (d.action.backend === fe.backend?.id ? fe.backend : undefined);
   return backend ? { ...fe, backend } : undefined;
 }
 
@@ -146,7 +154,10 @@ export function acceptTcp<F extends TcpFrontendLike>(
   const route = (client: net.Socket, sni: string | undefined): void => {
     const target = routeTcp(fe, rt, sni, source);
     if (!target) {
-      log.debug({ frontend: fe.id, sni, source }, 'no tcp rule matches and no default backend; connection closed');
+      log.debug(
+        { frontend: fe.id, sni, source },
+        'no tcp rule matches and no default backend; connection closed',
+      );
       trace?.local('PR');
       client.destroy();
       return;

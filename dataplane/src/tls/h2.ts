@@ -11,11 +11,18 @@
 //   response: connection-specific fields (Connection, Keep-Alive, Transfer-Encoding, Upgrade,
 //             Proxy-Connection) are illegal in HTTP/2 and dropped; the reason phrase does not exist.
 // Closing a connection "after this response" becomes a graceful GOAWAY (closeTlsGracefully).
+//
+// Every session reads its client through a frame guard (tls/h2-guard.ts) that enforces the parts
+// of RFC 9113 Node's http2 leaves out (closed streams, malformed fields, unsolicited PING ACKs);
+// and a connection error nghttp2 reports is answered with its own GOAWAY code, where Node would
+// send INTERNAL_ERROR (goawayCodeOf).
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import { rawSocketOf } from './terminator.js';
+import { GuardedSocket } from './h2-guard.js';
+import { RAW_SOCKET, rawSocketOf } from './terminator.js';
 
 /** Concurrent streams per connection (HAProxy tune.h2.max-concurrent-streams). */
 export const H2_MAX_CONCURRENT_STREAMS = 100;
@@ -28,7 +35,13 @@ export interface H2Handlers {
   idleTimeoutMs(): number;
 }
 
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Sessions by the accepted socket underneath them (graceful close on drain). */
 const sessions = new WeakMap<object, http2.ServerHttp2Session>();
@@ -46,14 +59,27 @@ export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Se
     },
     maxSessionInvalidFrames: 100,
   });
-  const onRequest = (expectContinue: boolean) => (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    adaptH2(req, res);
-    handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, expectContinue);
-  };
+  const onRequest =
+    (expectContinue: boolean) => (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      if (req.stream.closed || req.stream.destroyed) return; // reset as malformed (see 'stream' below)
+      adaptH2(req, res);
+      handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, expectContinue);
+    };
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
+  // Before the compatibility layer's own 'stream' listener: a stream the guard found malformed is
+  // reset here, so no request is ever made from it.
+  server.prependListener('stream', (stream: http2.ServerHttp2Stream) => {
+    const why = stream.id === undefined ? undefined : guardOf(stream.session)?.malformed.get(stream.id);
+    if (why === undefined) return;
+    log.debug({ stream: stream.id, reason: why }, 'malformed HTTP/2 request; stream reset (PROTOCOL_ERROR)');
+    stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+  });
   server.on('session', (session: http2.ServerHttp2Session) => {
     session.on('error', (err: Error) => log.debug({ err: err.message }, 'http2 session error'));
+    const guarded = handoff;
+    handoff = undefined;
+    if (guarded) adoptGuard(session, guarded, log);
     const raw = rawSocketOf(session.socket as unknown as object);
     if (raw !== (session.socket as unknown)) {
       sessions.set(raw, session);
@@ -64,6 +90,121 @@ export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Se
   });
   server.on('sessionError', () => {}); // reported per session above
   return server;
+}
+
+// ---- the frame guard in front of each session ----
+
+interface SessionGuard {
+  readonly socket: GuardedSocket;
+  /** Streams found malformed, with the reason; streams open in JS, by id (trailers). */
+  readonly malformed: Map<number, string>;
+  readonly streams: Map<number, http2.ServerHttp2Stream>;
+}
+
+const guards = new WeakMap<http2.Http2Session, SessionGuard>();
+const guardOf = (session: http2.Http2Session | undefined): SessionGuard | undefined =>
+  session ? guards.get(session) : undefined;
+
+const MALFORMED_REMEMBERED = 256;
+
+/** The guarded socket a server's 'connection' is being emitted for (handed to its 'session'). */
+let handoff: SessionGuard | undefined;
+
+/**
+ * Starts HTTP/2 on a secured socket: the session reads it through the frame guard. The session is
+ * created synchronously inside emit('connection'), where its 'session' listener adopts the guard.
+ */
+export function serveH2(server: http2.Http2Server, secure: tls.TLSSocket): void {
+  const malformed = new Map<number, string>();
+  const streams = new Map<number, http2.ServerHttp2Stream>();
+  const socket = new GuardedSocket(secure, {
+    connectionError: (code, reason) => {
+      const session = adopted.get(guard);
+      if (session && !session.destroyed)
+        session.destroy(new Error(`HTTP/2 connection error: ${reason}`), code);
+      else secure.destroy();
+    },
+    malformed: (id, reason) => {
+      malformed.set(id, reason);
+      // Bounded: a stream nghttp2 refused on its own never reaches JS to be forgotten on close.
+      if (malformed.size > MALFORMED_REMEMBERED) malformed.delete(malformed.keys().next().value!);
+      // Trailers: the stream already exists in JS; a new stream is reset on 'stream'.
+      const open = streams.get(id);
+      if (open && !open.closed) open.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    },
+  });
+  const guard: SessionGuard = { socket, malformed, streams };
+  handoff = guard;
+  server.emit('connection', socket);
+  handoff = undefined;
+}
+
+/** The session that adopted a guard (adoptGuard). */
+const adopted = new WeakMap<SessionGuard, http2.ServerHttp2Session>();
+
+/**
+ * Links a session to its guard: the session's socket (Node wraps the guard in an internal stream
+ * socket) is given the client's identity — address, port, TLS — which request handling, logs and
+ * connection tracking read from it; streams are followed for trailers; and connection errors get
+ * their HTTP/2 code.
+ */
+function adoptGuard(session: http2.ServerHttp2Session, guard: SessionGuard, log: Logger): void {
+  guards.set(session, guard);
+  adopted.set(guard, session);
+  const secure = guard.socket.secure;
+  // session.socket forwards property writes to the socket under the session (Node's documented
+  // proxy); `_peername` is what net.Socket reports remoteAddress/remotePort/remoteFamily from when
+  // its handle cannot tell (the internal stream socket's cannot).
+  const proxy = session.socket as unknown as Record<string | symbol, unknown>;
+  proxy._peername = { address: secure.remoteAddress, port: secure.remotePort, family: secure.remoteFamily };
+  proxy.encrypted = true;
+  proxy.alpnProtocol = secure.alpnProtocol;
+  proxy.servername = secure.servername;
+  proxy[RAW_SOCKET] = rawSocketOf(secure);
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    const id = stream.id;
+    if (id === undefined) return;
+    guard.streams.set(id, stream);
+    stream.once('close', () => {
+      guard.streams.delete(id);
+      guard.malformed.delete(id);
+    });
+  });
+  const destroy = session.destroy.bind(session) as (error?: Error | number, code?: number) => void;
+  Object.defineProperty(session, 'destroy', {
+    configurable: true,
+    value: (error?: Error | number, code?: number) => {
+      const mapped = code ?? goawayCodeOf(error);
+      if (mapped !== undefined)
+        log.debug(
+          { code: mapped, err: error instanceof Error ? error.message : error },
+          'http2 connection error',
+        );
+      destroy(error, mapped);
+    },
+  });
+}
+
+/** nghttp2 library errors Node reports on a session, and the HTTP/2 error code each one means. */
+const GOAWAY_CODES = new Map<number, number>([
+  [-505, http2.constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO
+  [-510, http2.constants.NGHTTP2_STREAM_CLOSED], // NGHTTP2_ERR_STREAM_CLOSED
+  [-522, http2.constants.NGHTTP2_FRAME_SIZE_ERROR], // NGHTTP2_ERR_FRAME_SIZE_ERROR
+  [-523, http2.constants.NGHTTP2_COMPRESSION_ERROR], // NGHTTP2_ERR_HEADER_COMP
+  [-524, http2.constants.NGHTTP2_FLOW_CONTROL_ERROR], // NGHTTP2_ERR_FLOW_CONTROL
+]);
+
+/**
+ * The GOAWAY code for an error Node destroys a session with. Node's http2 passes nghttp2's
+ * connection errors (window overflow, protocol errors) to destroy() as an Error and so sends
+ * INTERNAL_ERROR; RFC 9113 asks for the error's own code (§6.9.1: FLOW_CONTROL_ERROR).
+ */
+export function goawayCodeOf(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES') return http2.constants.NGHTTP2_ENHANCE_YOUR_CALM;
+  if (e.code !== 'ERR_HTTP2_ERROR' || typeof e.errno !== 'number') return undefined;
+  return GOAWAY_CODES.get(e.errno);
 }
 
 type RawHeaders = string[];
@@ -95,7 +236,8 @@ export function adaptH2(req: http2.Http2ServerRequest, res: http2.Http2ServerRes
   }
   if (cookies.length > 0) raw.push('cookie', cookies.join('; '));
   // A body without content-length (DATA frames until END_STREAM): chunk it towards the server.
-  const bodyOfUnknownLength = !contentLength && !req.stream.endAfterHeaders && req.method !== 'GET' && req.method !== 'HEAD';
+  const bodyOfUnknownLength =
+    !contentLength && !req.stream.endAfterHeaders && req.method !== 'GET' && req.method !== 'HEAD';
   if (bodyOfUnknownLength) raw.push('transfer-encoding', 'chunked');
 
   const headers: Record<string, string | string[] | undefined> = {};

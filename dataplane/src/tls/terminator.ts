@@ -16,8 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { canonicalJson } from '#protocol/canonical';
+import type { FrontendSnap } from '#protocol/snapshot';
 import { CertificateIndex, normalizeServerName, type SelectionKind } from './names.js';
 
 export type FrontendTlsSnap = NonNullable<FrontendSnap['tls']>;
@@ -126,7 +126,10 @@ export class TlsTerminator {
   accept(raw: net.Socket, onSecure: SecureHandler): void {
     raw.on('error', () => {}); // the TLS socket reports and handles failures
     const deadline = setTimeout(() => {
-      this.log.debug({ frontend: this.frontendId, client: raw.remoteAddress }, 'TLS handshake not complete in time; connection closed');
+      this.log.debug(
+        { frontend: this.frontendId, client: raw.remoteAddress },
+        'TLS handshake not complete in time; connection closed',
+      );
       raw.destroy();
     }, this.handshakeTimeoutMs);
     deadline.unref();
@@ -140,7 +143,10 @@ export class TlsTerminator {
     if (!s) {
       // Strict SNI: continue on a context without a certificate, so OpenSSL ends the handshake
       // with a proper alert (handshake_failure) instead of a silent close.
-      this.log.debug({ frontend: this.frontendId, sni: normalizeServerName(name) }, 'no certificate for this server name (strictSNI); handshake refused');
+      this.log.debug(
+        { frontend: this.frontendId, sni: normalizeServerName(name) },
+        'no certificate for this server name (strictSNI); handshake refused',
+      );
       cb(null, this.noCertificate);
       return;
     }
@@ -163,7 +169,8 @@ export class TlsTerminator {
       if (p) return { raw: parent, handler: p.handler };
     }
     for (const [raw, p] of this.pending)
-      if (raw.remotePort === s.remotePort && raw.remoteAddress === s.remoteAddress) return { raw, handler: p.handler };
+      if (raw.remotePort === s.remotePort && raw.remoteAddress === s.remoteAddress)
+        return { raw, handler: p.handler };
     return undefined;
   }
 
@@ -213,7 +220,8 @@ const cache = new WeakMap<object, TlsTerminator>();
  */
 export function terminatorFor(owner: object, f: Readonly<FrontendSnap>, log: Logger): TlsTerminator {
   const t = f.tls!;
-  const timeout = f.timeouts.httpRequest > 0 ? Math.min(f.timeouts.httpRequest, 60_000) : DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const timeout =
+    f.timeouts.httpRequest > 0 ? Math.min(f.timeouts.httpRequest, 60_000) : DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const hash = tlsConfigHash(t, timeout);
   const prev = cache.get(owner);
   if (prev && prev.hash === hash) return prev;

@@ -11,8 +11,8 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../../protocol/src/canonical.js';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import { canonicalJson } from '#protocol/canonical';
+import type { BackendSnap } from '#protocol/snapshot';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (as runtime/state.ts). */
 const UPSTREAM_IDLE_MS = 4000;
@@ -72,14 +72,16 @@ const TLS_VERIFY = /CERT|SIGNATURE|ISSUER|ALTNAME|UNTRUSTED|REJECTED|EXPIRED/;
 /** A description when `err` is a TLS certificate verification failure, else undefined. */
 export function certificateProblem(err: NodeJS.ErrnoException): string | undefined {
   const code = err.code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `certificate does not match the expected name (${err.message})`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `certificate does not match the expected name (${err.message})`;
   if (TLS_VERIFY.test(code)) return `certificate is not trusted (${code}: ${err.message})`;
   return undefined;
 }
 
 export function describeUpstreamTlsError(err: NodeJS.ErrnoException): string {
   const code = err.code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `server certificate does not match the expected name: ${err.message}`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `server certificate does not match the expected name: ${err.message}`;
   if (code === 'CERT_HAS_EXPIRED') return 'server certificate has expired';
   if (TLS_VERIFY.test(code)) return `server certificate is not trusted (${code}): ${err.message}`;
   return `TLS handshake with the server failed: ${code || err.message}`;
@@ -115,7 +117,13 @@ class UpstreamTlsAgent extends https.Agent {
     super({
       ...upstreamConnectOptions(t, server),
       ...(keepAlive
-        ? { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, timeout: UPSTREAM_IDLE_MS, scheduling: 'lifo' as const }
+        ? {
+            keepAlive: true,
+            keepAliveMsecs: 1000,
+            maxFreeSockets: 64,
+            timeout: UPSTREAM_IDLE_MS,
+            scheduling: 'lifo' as const,
+          }
         : { keepAlive: false }),
     });
   }
@@ -156,7 +164,12 @@ function retire(p: Pools): void {
 }
 
 /** The TLS pool of a server (`owner`: its carried-over state). */
-export function upstreamAgent(owner: object, keepAlive: boolean, t: UpstreamTls, server: UpstreamServer): https.Agent {
+export function upstreamAgent(
+  owner: object,
+  keepAlive: boolean,
+  t: UpstreamTls,
+  server: UpstreamServer,
+): https.Agent {
   let p = pools.get(owner);
   if (!p || p.hash !== t.hash) {
     if (p) retire(p);

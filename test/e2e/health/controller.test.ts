@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startController, type Controller } from '../../../controller/src/controller.js';
-import { silentLogger } from '../../../controller/src/log.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import type { ObjectRef } from '../../../controller/src/validate/diagnostic.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { silentLogger as dpSilent } from '../../../dataplane/src/log.js';
+import { startController, type Controller } from '#controller/controller';
+import { silentLogger } from '#controller/log';
+import { DirSource } from '#controller/sources/dir-source';
+import type { ObjectRef } from '#controller/validate/diagnostic';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { silentLogger as dpSilent } from '#dataplane/log';
 import { TOKEN, writeAtomic } from '../../unit/controller/helpers.js';
 import { breakable, eventually, freePort, type Breakable } from './helpers.js';
 

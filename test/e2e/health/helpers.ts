@@ -2,9 +2,9 @@
 // in-process dataplane whose structured logs are kept, and snapshot builders.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import type { ServerHealthView } from '../../../dataplane/src/health/manager.js';
-import type { BackendSnap, HealthSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import type { ServerHealthView } from '#dataplane/health/manager';
+import type { BackendSnap, HealthSnap } from '#protocol/snapshot';
 import { startBackend, type TestBackend } from '../../support/backends.js';
 import { capturingLogger, eventually, get } from '../../unit/dataplane/helpers.js';
 

@@ -2,7 +2,7 @@
 // reset its counters or its check schedule; a policy edit keeps the verdict; new servers start
 // per the policy's initialState; removed servers stop being checked.
 import { expect } from 'chai';
-import type { BackendSnap, HealthSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, HealthSnap } from '#protocol/snapshot';
 import {
   backend,
   body,

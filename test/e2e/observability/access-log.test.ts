@@ -6,9 +6,9 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot, shortVersion } from '../../../protocol/src/canonical.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot, shortVersion } from '#protocol/canonical';
+import type { Snapshot } from '#protocol/snapshot';
 import { startBackend, startEchoServer, type TestBackend } from '../../support/backends.js';
 import { freePort } from '../../support/ports.js';
 import {

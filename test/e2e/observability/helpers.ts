@@ -9,13 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { backend as baseBackend } from '../../unit/dataplane/helpers.js';
-import type {
-  BackendSnap,
-  FrontendSnap,
-  HealthSnap,
-  ServerSnap,
-  SnapshotBody,
-} from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, FrontendSnap, HealthSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
 
 export const HOST = '127.0.0.1';
 export const ADMIN = { username: 'ops', password: 'correct horse battery staple' };

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startController, type Controller } from '../../../controller/src/controller.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { Snapshot } from '../../../protocol/src/snapshot.js';
+import { startController, type Controller } from '#controller/controller';
+import { DirSource } from '#controller/sources/dir-source';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { Snapshot } from '#protocol/snapshot';
 import { startBackend, startEchoServer, type TestBackend } from '../../support/backends.js';
 import { freePort } from '../../support/ports.js';
 import {

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Overview } from '../../../controller/src/admin/overview.js';
-import { startController, type Controller } from '../../../controller/src/controller.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import type { StatsDocument } from '../../../dataplane/src/admin/stats-model.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import type { Overview } from '#controller/admin/overview';
+import { startController, type Controller } from '#controller/controller';
+import { DirSource } from '#controller/sources/dir-source';
+import type { StatsDocument } from '#dataplane/admin/stats-model';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { startBackend, type TestBackend } from '../../support/backends.js';
 import { freePort } from '../../support/ports.js';
 import { ADMIN, HOST, basic, eventually, quietLogger, request } from './helpers.js';
@@ -28,6 +28,7 @@ function bascule(args: string[]): Promise<{ code: number; out: string; err: stri
       [
         '--import',
         'tsx',
+        '--conditions=bascule-source',
         '-e',
         "import('./controller/src/cli/main.ts').then((m) => m.main(['node', 'bascule', ...process.argv.slice(1)]))",
         ...args,

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { STATUS_COLOURS } from '../../../dataplane/src/admin/stats-html.js';
-import type { StatsDocument } from '../../../dataplane/src/admin/stats-model.js';
-import { makeSnapshot, shortVersion } from '../../../protocol/src/canonical.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { STATUS_COLOURS } from '#dataplane/admin/stats-html';
+import type { StatsDocument } from '#dataplane/admin/stats-model';
+import { makeSnapshot, shortVersion } from '#protocol/canonical';
 import { startBackend, type TestBackend } from '../../support/backends.js';
 import { freePort } from '../../support/ports.js';
 import {

@@ -9,10 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { startController, type Controller } from '../../../controller/src/controller.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { HOST, TestCa, capturingLogger, eventually, freePort, httpsGet, sleep, startBackend, type Pem } from './support.js';
+import { startController, type Controller } from '#controller/controller';
+import { DirSource } from '#controller/sources/dir-source';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import {
+  HOST,
+  TestCa,
+  capturingLogger,
+  eventually,
+  freePort,
+  httpsGet,
+  sleep,
+  startBackend,
+  type Pem,
+} from './support.js';
 
 const TOKEN = 'tls-e2e-token-0123456789abcdef';
 
@@ -35,7 +45,10 @@ describe('e2e tls: controller → dataplane over wss://, certificates from files
 
   /** Replaces a PEM pair on disk the way cert-manager/kubelet do: write beside, then rename. */
   function install(name: string, pem: { cert: string; key: string }): void {
-    for (const [ext, text] of [['crt', pem.cert], ['key', pem.key]] as const) {
+    for (const [ext, text] of [
+      ['crt', pem.cert],
+      ['key', pem.key],
+    ] as const) {
       const tmp = join(pemDir, `.${name}.${ext}.tmp`);
       writeFileSync(tmp, text);
       renameSync(tmp, join(pemDir, `${name}.${ext}`));
@@ -94,7 +107,13 @@ spec:
 `,
     );
     const serving = channelCa.issue({ ips: ['127.0.0.1'], cn: 'bascule-controller' });
-    source = new DirSource({ dir: join(dir, 'manifests'), rescanMs: 100, holdoffMs: 10, maxDelayMs: 50, logger: clogs.log });
+    source = new DirSource({
+      dir: join(dir, 'manifests'),
+      rescanMs: 100,
+      holdoffMs: 10,
+      maxDelayMs: 50,
+      logger: clogs.log,
+    });
     controller = await startController({
       source,
       listen: { host: HOST, port: 0 },
@@ -130,7 +149,10 @@ spec:
         channel: { backoffBaseMs: 50, backoffCapMs: 200 },
       });
       try {
-        const line = (await eventually(() => logs.lines().find((l) => String(l.msg).startsWith('controller TLS certificate refused')), 10_000))!;
+        const line = (await eventually(
+          () => logs.lines().find((l) => String(l.msg).startsWith('controller TLS certificate refused')),
+          10_000,
+        ))!;
         expect(line.msg).to.contain('certificate is not trusted');
         expect(line.msg).to.contain('--ca-file');
         expect(bad.currentVersion).to.equal(null);
@@ -155,8 +177,12 @@ spec:
     await eventually(() => dp!.currentVersion !== null, 15_000);
     expect(dp.status().controller.connected).to.equal(true);
     await eventually(async () => (await serialOf(port, 'shop.example.test').catch(() => '')) !== '', 10_000);
-    expect(await serialOf(port, 'shop.example.test')).to.equal(new X509Certificate(current.shop!.cert).serialNumber);
-    expect(await serialOf(otherPort, 'other.example.test')).to.equal(new X509Certificate(current.other!.cert).serialNumber);
+    expect(await serialOf(port, 'shop.example.test')).to.equal(
+      new X509Certificate(current.shop!.cert).serialNumber,
+    );
+    expect(await serialOf(otherPort, 'other.example.test')).to.equal(
+      new X509Certificate(current.other!.cert).serialNumber,
+    );
     const r = await httpsGet(port, { servername: 'shop.example.test', ca: ca.cert });
     expect(r.status).to.equal(200);
   });
@@ -166,11 +192,21 @@ spec:
     // A keep-alive connection opened before the rotation.
     const keep = new https.Agent({ keepAlive: true, maxSockets: 1 });
     const first = await new Promise<{ serial: string }>((resolve, reject) => {
-      const req = https.get({ host: HOST, port, servername: 'shop.example.test', ca: ca.cert, agent: keep, headers: { host: 'shop.example.test' } }, (res) => {
-        const serial = (res.socket as tls.TLSSocket).getPeerCertificate().serialNumber;
-        res.resume();
-        res.on('end', () => resolve({ serial }));
-      });
+      const req = https.get(
+        {
+          host: HOST,
+          port,
+          servername: 'shop.example.test',
+          ca: ca.cert,
+          agent: keep,
+          headers: { host: 'shop.example.test' },
+        },
+        (res) => {
+          const serial = (res.socket as tls.TLSSocket).getPeerCertificate().serialNumber;
+          res.resume();
+          res.on('end', () => resolve({ serial }));
+        },
+      );
       req.on('error', reject);
     });
     expect(first.serial).to.equal(oldSerial);
@@ -182,7 +218,11 @@ spec:
     const loop = async (agent: https.Agent | undefined): Promise<void> => {
       while (!stop) {
         try {
-          const r = await httpsGet(port, { servername: 'shop.example.test', ca: ca.cert, ...(agent ? { agent } : {}) });
+          const r = await httpsGet(port, {
+            servername: 'shop.example.test',
+            ca: ca.cert,
+            ...(agent ? { agent } : {}),
+          });
           if (r.status === 200) done++;
           else {
             failures++;
@@ -206,18 +246,26 @@ spec:
     expect(failures, errors.slice(0, 5).join('; ')).to.equal(0);
     expect(done).to.be.greaterThan(10);
     // The connection made before the rotation is still the same one, still on the old certificate.
-    const sockets = Object.values(keep.sockets).flat().concat(Object.values(keep.freeSockets).flat()) as tls.TLSSocket[];
+    const sockets = Object.values(keep.sockets)
+      .flat()
+      .concat(Object.values(keep.freeSockets).flat()) as tls.TLSSocket[];
     expect(sockets.length).to.equal(1);
     expect(sockets[0]!.getPeerCertificate().serialNumber).to.equal(oldSerial);
     keep.destroy();
     // The other frontend never changed.
-    expect(await serialOf(otherPort, 'other.example.test')).to.equal(new X509Certificate(current.other!.cert).serialNumber);
+    expect(await serialOf(otherPort, 'other.example.test')).to.equal(
+      new X509Certificate(current.other!.cert).serialNumber,
+    );
   });
 
   it('a bad certificate (expired, then key mismatch) leaves the previous one serving, with a clear condition', async () => {
     const goodSerial = new X509Certificate(current.shop!.cert).serialNumber;
     const version = dp!.currentVersion;
-    const expired = ca.issue({ dns: ['shop.example.test'], start: '20200101000000Z', end: '20210101000000Z' });
+    const expired = ca.issue({
+      dns: ['shop.example.test'],
+      start: '20200101000000Z',
+      end: '20210101000000Z',
+    });
     install('shop', expired);
     const condition = async (): Promise<string | undefined> => {
       const st = controller.statusOf({ kind: 'Frontend', namespace: 'default', name: 'shop' });
@@ -225,7 +273,9 @@ spec:
       return c?.status === 'False' ? c.message : undefined;
     };
     const msg = await eventually(condition, 10_000, 50);
-    expect(msg).to.match(/expired on .* the previous certificate of "bascule-file-[0-9a-f]+" \(valid until .*\) keeps serving/);
+    expect(msg).to.match(
+      /expired on .* the previous certificate of "bascule-file-[0-9a-f]+" \(valid until .*\) keeps serving/,
+    );
     expect(await serialOf(port, 'shop.example.test')).to.equal(goodSerial);
     expect(dp!.currentVersion).to.equal(version); // nothing new to serve
     const other = controller.statusOf({ kind: 'Frontend', namespace: 'default', name: 'other' });

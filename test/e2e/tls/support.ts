@@ -7,9 +7,9 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { BackendSnap, CertificateSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { BackendSnap, CertificateSnap, FrontendSnap } from '#protocol/snapshot';
 import { body, capturingLogger, HOST } from '../../unit/dataplane/helpers.js';
 import type { Pem } from '../../unit/tls/certs.js';
 
@@ -145,7 +145,15 @@ export interface Fetched {
 /** HTTPS request with node (HTTP/1.1), on a fresh connection unless an agent is given. */
 export function httpsGet(
   port: number,
-  opts: { servername: string; ca: string; path?: string; agent?: https.Agent; headers?: Record<string, string>; cert?: string; key?: string },
+  opts: {
+    servername: string;
+    ca: string;
+    path?: string;
+    agent?: https.Agent;
+    headers?: Record<string, string>;
+    cert?: string;
+    key?: string;
+  },
 ): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -163,7 +171,14 @@ export function httpsGet(
         let data = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (data += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data, httpVersion: res.httpVersion }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: data,
+            httpVersion: res.httpVersion,
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -182,7 +197,8 @@ export async function h2Requests(
     ca: opts.ca,
     servername: opts.servername,
     host: HOST,
-    lookup: (_h: string, _o: unknown, cb: (err: null, addr: string, family: number) => void) => cb(null, HOST, 4),
+    lookup: (_h: string, _o: unknown, cb: (err: null, addr: string, family: number) => void) =>
+      cb(null, HOST, 4),
   } as http2.SecureClientSessionOptions);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -193,7 +209,10 @@ export async function h2Requests(
       requests.map(
         (r) =>
           new Promise<Fetched & { alpn: string | undefined }>((resolve, reject) => {
-            const stream = session.request({ ':path': r.path, ':method': r.method ?? 'GET', ...r.headers }, { endStream: r.body === undefined });
+            const stream = session.request(
+              { ':path': r.path, ':method': r.method ?? 'GET', ...r.headers },
+              { endStream: r.body === undefined },
+            );
             if (r.body !== undefined) stream.end(r.body);
             let status = 0;
             let headers: Record<string, string | string[] | undefined> = {};
@@ -204,7 +223,9 @@ export async function h2Requests(
               headers = h as Record<string, string | string[] | undefined>;
             });
             stream.on('data', (d: string) => (data += d));
-            stream.on('end', () => resolve({ status, headers, body: data, httpVersion: '2.0', alpn: session.alpnProtocol }));
+            stream.on('end', () =>
+              resolve({ status, headers, body: data, httpVersion: '2.0', alpn: session.alpnProtocol }),
+            );
             stream.on('error', reject);
           }),
       ),
@@ -228,7 +249,20 @@ export function curl(name: string, port: number, args: string[], path = '/'): Pr
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['-s', '-S', '--max-time', '10', '--resolve', `${name}:${port}:${HOST}`, '-D', '-', '-w', '\n%{http_version}', ...args, `https://${name}:${port}${path}`],
+      [
+        '-s',
+        '-S',
+        '--max-time',
+        '10',
+        '--resolve',
+        `${name}:${port}:${HOST}`,
+        '-D',
+        '-',
+        '-w',
+        '\n%{http_version}',
+        ...args,
+        `https://${name}:${port}${path}`,
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
@@ -251,9 +285,20 @@ export function curl(name: string, port: number, args: string[], path = '/'): Pr
 }
 
 /** openssl s_client: the subject of the certificate served for `servername` (or the failure). */
-export function sClient(port: number, opts: { servername?: string; caFile: string; alpn?: string }): Promise<{ ok: boolean; subject: string; alpn: string; output: string }> {
+export function sClient(
+  port: number,
+  opts: { servername?: string; caFile: string; alpn?: string },
+): Promise<{ ok: boolean; subject: string; alpn: string; output: string }> {
   return new Promise((resolve) => {
-    const args = ['s_client', '-connect', `${HOST}:${port}`, '-CAfile', opts.caFile, '-verify_return_error', '-brief'];
+    const args = [
+      's_client',
+      '-connect',
+      `${HOST}:${port}`,
+      '-CAfile',
+      opts.caFile,
+      '-verify_return_error',
+      '-brief',
+    ];
     if (opts.servername) args.push('-servername', opts.servername);
     else args.push('-noservername');
     if (opts.alpn) args.push('-alpn', opts.alpn);
@@ -264,7 +309,12 @@ export function sClient(port: number, opts: { servername?: string; caFile: strin
       // Judged on the handshake, not the exit code (a server that closes without close_notify
       // makes s_client exit non-zero after a good handshake).
       void err;
-      resolve({ ok: /CONNECTION ESTABLISHED/.test(output) && /Verification: OK/.test(output), subject, alpn, output });
+      resolve({
+        ok: /CONNECTION ESTABLISHED/.test(output) && /Verification: OK/.test(output),
+        subject,
+        alpn,
+        output,
+      });
     });
     child.stdin?.end();
   });

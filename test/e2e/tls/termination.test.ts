@@ -63,11 +63,22 @@ describe('e2e tls: termination', function () {
     otherCa?.cleanup();
   });
 
-  const snaps = () => [certSnap('a', certs.a), certSnap('b', certs.b), certSnap('c', certs.c), certSnap('wild', certs.wild)];
+  const snaps = () => [
+    certSnap('a', certs.a),
+    certSnap('b', certs.b),
+    certSnap('c', certs.c),
+    certSnap('wild', certs.wild),
+  ];
   const be = () => backend('default/web', [server('web', web.port)]);
 
-  async function applyTls(extra: Parameters<typeof tlsOf>[1] = {}, fe: Parameters<typeof frontend>[2] = {}): Promise<void> {
-    await h.apply([frontend('default/site', port, { defaultBackend: 'default/web', tls: tlsOf(snaps(), extra), ...fe })], [be()]);
+  async function applyTls(
+    extra: Parameters<typeof tlsOf>[1] = {},
+    fe: Parameters<typeof frontend>[2] = {},
+  ): Promise<void> {
+    await h.apply(
+      [frontend('default/site', port, { defaultBackend: 'default/web', tls: tlsOf(snaps(), extra), ...fe })],
+      [be()],
+    );
   }
 
   it('SNI picks the right certificate for each of three names; wildcard and default work (node tls, openssl s_client)', async () => {
@@ -86,7 +97,9 @@ describe('e2e tls: termination', function () {
     // No SNI at all (a client connecting by IP address): the default certificate.
     expect((await handshake(port, { ca: ca.cert })).cn).to.equal('a.example.test');
     // A wildcard covers exactly one label.
-    expect((await handshake(port, { servername: 'a.b.wild.example.test', ca: ca.cert })).cn).to.equal('a.example.test');
+    expect((await handshake(port, { servername: 'a.b.wild.example.test', ca: ca.cert })).cn).to.equal(
+      'a.example.test',
+    );
 
     for (const [name, cn] of [
       ['a.example.test', 'a.example.test'],
@@ -102,8 +115,12 @@ describe('e2e tls: termination', function () {
 
   it('strict SNI refuses unknown names and clients without SNI, and still serves known ones', async () => {
     await applyTls({ strictSNI: true });
-    expect((await handshake(port, { servername: 'b.example.test', ca: ca.cert })).cn).to.equal('b.example.test');
-    expect((await handshake(port, { servername: 'y.wild.example.test', ca: ca.cert })).cn).to.equal('*.wild.example.test');
+    expect((await handshake(port, { servername: 'b.example.test', ca: ca.cert })).cn).to.equal(
+      'b.example.test',
+    );
+    expect((await handshake(port, { servername: 'y.wild.example.test', ca: ca.cert })).cn).to.equal(
+      '*.wild.example.test',
+    );
     await refused(handshake(port, { servername: 'unknown.example.test', ca: ca.cert }));
     await refused(handshake(port, { ca: ca.cert }));
     const r = await sClient(port, { servername: 'unknown.example.test', caFile: ca.certFile });
@@ -114,7 +131,17 @@ describe('e2e tls: termination', function () {
   });
 
   it('h2 is negotiated via ALPN and requests are served over it; HTTP/1.1 works on the same listener', async () => {
-    await applyTls({}, { forwardFor: true, responseHeaders: { add: [], set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000' }], remove: [] } });
+    await applyTls(
+      {},
+      {
+        forwardFor: true,
+        responseHeaders: {
+          add: [],
+          set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000' }],
+          remove: [],
+        },
+      },
+    );
     // curl, HTTP/2
     const c2 = await curl('a.example.test', port, ['--cacert', ca.certFile, '--http2']);
     expect(c2.code, c2.stderr).to.equal(0);
@@ -162,7 +189,13 @@ describe('e2e tls: termination', function () {
       [
         frontend('default/site', port, { defaultBackend: 'default/web', tls: tlsOf(snaps()) }),
         frontend('default/plain', plain, {
-          rules: [{ name: 'to-https', match: {}, action: { type: 'redirect', scheme: 'https', port, code: 301, stripQuery: false } }],
+          rules: [
+            {
+              name: 'to-https',
+              match: {},
+              action: { type: 'redirect', scheme: 'https', port, code: 301, stripQuery: false },
+            },
+          ],
         }),
       ],
       [be()],
@@ -176,14 +209,35 @@ describe('e2e tls: termination', function () {
 
   it('mTLS required: a client without a certificate (or with an untrusted one) is refused; a trusted one is served', async () => {
     await applyTls({ clientAuth: { mode: 'required', caPem: ca.cert } });
-    const ok = await handshake(port, { servername: 'a.example.test', ca: ca.cert, cert: certs.client.cert, key: certs.client.key, request: true });
+    const ok = await handshake(port, {
+      servername: 'a.example.test',
+      ca: ca.cert,
+      cert: certs.client.cert,
+      key: certs.client.key,
+      request: true,
+    });
     expect(ok.cn).to.equal('a.example.test');
     await refused(handshake(port, { servername: 'a.example.test', ca: ca.cert, request: true }));
-    await refused(handshake(port, { servername: 'a.example.test', ca: ca.cert, cert: strangerClient.cert, key: strangerClient.key, request: true }),);
+    await refused(
+      handshake(port, {
+        servername: 'a.example.test',
+        ca: ca.cert,
+        cert: strangerClient.cert,
+        key: strangerClient.key,
+        request: true,
+      }),
+    );
     const noCert = await curl('a.example.test', port, ['--cacert', ca.certFile]);
     expect(noCert.code).to.not.equal(0);
     expect(noCert.status).to.equal(0);
-    const withCert = await curl('a.example.test', port, ['--cacert', ca.certFile, '--cert', certs.client.certFile, '--key', certs.client.keyFile]);
+    const withCert = await curl('a.example.test', port, [
+      '--cacert',
+      ca.certFile,
+      '--cert',
+      certs.client.certFile,
+      '--key',
+      certs.client.keyFile,
+    ]);
     expect(withCert.code, withCert.stderr).to.equal(0);
     expect(withCert.status).to.equal(200);
   });
@@ -191,29 +245,77 @@ describe('e2e tls: termination', function () {
   it('mTLS optional: no certificate is served, a trusted one is served, an untrusted one is refused', async () => {
     await applyTls({ clientAuth: { mode: 'optional', caPem: ca.cert } });
     expect((await httpsGet(port, { servername: 'a.example.test', ca: ca.cert })).status).to.equal(200);
-    expect((await httpsGet(port, { servername: 'a.example.test', ca: ca.cert, cert: certs.client.cert, key: certs.client.key })).status).to.equal(200);
-    await refused(httpsGet(port, { servername: 'a.example.test', ca: ca.cert, cert: strangerClient.cert, key: strangerClient.key }));
+    expect(
+      (
+        await httpsGet(port, {
+          servername: 'a.example.test',
+          ca: ca.cert,
+          cert: certs.client.cert,
+          key: certs.client.key,
+        })
+      ).status,
+    ).to.equal(200);
+    await refused(
+      httpsGet(port, {
+        servername: 'a.example.test',
+        ca: ca.cert,
+        cert: strangerClient.cert,
+        key: strangerClient.key,
+      }),
+    );
   });
 
   it('sessions resume across a swap that leaves TLS alone, and not after the certificates change', async () => {
     await applyTls();
     const first = await handshake(port, { servername: 'a.example.test', ca: ca.cert, alpn: ['http/1.1'] });
     expect(first.session).to.be.instanceOf(Buffer);
-    const again = await handshake(port, { servername: 'a.example.test', ca: ca.cert, alpn: ['http/1.1'], session: first.session });
+    const again = await handshake(port, {
+      servername: 'a.example.test',
+      ca: ca.cert,
+      alpn: ['http/1.1'],
+      session: first.session,
+    });
     expect(again.reused).to.equal(true);
     // A swap that changes routing but not TLS keeps contexts and ticket keys.
-    await h.apply([frontend('default/site', port, { defaultBackend: 'default/web', via: true, tls: tlsOf(snaps()) })], [be()]);
-    const afterSwap = await handshake(port, { servername: 'a.example.test', ca: ca.cert, alpn: ['http/1.1'], session: first.session });
+    await h.apply(
+      [frontend('default/site', port, { defaultBackend: 'default/web', via: true, tls: tlsOf(snaps()) })],
+      [be()],
+    );
+    const afterSwap = await handshake(port, {
+      servername: 'a.example.test',
+      ca: ca.cert,
+      alpn: ['http/1.1'],
+      session: first.session,
+    });
     expect(afterSwap.reused).to.equal(true);
     // A new certificate: new handshakes must see it, so old sessions are not resumed.
     const rotated = ca.issue({ dns: ['a.example.test'], cn: 'a.example.test' });
-    await h.apply([frontend('default/site', port, { defaultBackend: 'default/web', tls: tlsOf([certSnap('a', rotated), ...snaps().slice(1)]) })], [be()]);
-    const afterRotation = await handshake(port, { servername: 'a.example.test', ca: ca.cert, alpn: ['http/1.1'], session: first.session });
+    await h.apply(
+      [
+        frontend('default/site', port, {
+          defaultBackend: 'default/web',
+          tls: tlsOf([certSnap('a', rotated), ...snaps().slice(1)]),
+        }),
+      ],
+      [be()],
+    );
+    const afterRotation = await handshake(port, {
+      servername: 'a.example.test',
+      ca: ca.cert,
+      alpn: ['http/1.1'],
+      session: first.session,
+    });
     expect(afterRotation.reused).to.equal(false);
     // With client certificates and a certificate picked by SNI (TLS 1.2 and 1.3).
     await applyTls({ clientAuth: { mode: 'required', caPem: ca.cert } });
     for (const max of ['TLSv1.2', 'TLSv1.3'] as const) {
-      const opts = { servername: 'b.example.test', ca: ca.cert, cert: certs.client.cert, key: certs.client.key, alpn: ['http/1.1'] };
+      const opts = {
+        servername: 'b.example.test',
+        ca: ca.cert,
+        cert: certs.client.cert,
+        key: certs.client.key,
+        alpn: ['http/1.1'],
+      };
       const s1 = await handshake(port, { ...opts, maxVersion: max });
       expect(s1.cn).to.equal('b.example.test');
       const s2 = await handshake(port, { ...opts, maxVersion: max, session: s1.session });
@@ -243,7 +345,12 @@ describe('e2e tls: termination', function () {
         try {
           const r =
             i === 0
-              ? (await h2Requests(port, { servername: 'a.example.test', ca: ca.cert }, [{ path: '/x' }, { path: '/y' }]))[0]!
+              ? (
+                  await h2Requests(port, { servername: 'a.example.test', ca: ca.cert }, [
+                    { path: '/x' },
+                    { path: '/y' },
+                  ])
+                )[0]!
               : await httpsGet(port, { servername: 'a.example.test', ca: ca.cert, path: '/load' });
           if (r.status !== 200) failures++;
           else done++;
@@ -254,7 +361,15 @@ describe('e2e tls: termination', function () {
     });
     await new Promise((r) => setTimeout(r, 300));
     const rotated = ca.issue({ dns: ['a.example.test'] });
-    await h.apply([frontend('default/site', port, { defaultBackend: 'default/web', tls: tlsOf([certSnap('a', rotated), ...snaps().slice(1)]) })], [be()]);
+    await h.apply(
+      [
+        frontend('default/site', port, {
+          defaultBackend: 'default/web',
+          tls: tlsOf([certSnap('a', rotated), ...snaps().slice(1)]),
+        }),
+      ],
+      [be()],
+    );
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all(loops);
@@ -270,11 +385,19 @@ describe('e2e tls: termination', function () {
     try {
       const tcpPort = await freePort();
       await h.apply(
-        [frontend('default/tcps', tcpPort, { mode: 'tcp', defaultBackend: 'default/echo', tls: tlsOf(snaps(), { alpn: [] }) })],
+        [
+          frontend('default/tcps', tcpPort, {
+            mode: 'tcp',
+            defaultBackend: 'default/echo',
+            tls: tlsOf(snaps(), { alpn: [] }),
+          }),
+        ],
         [backend('default/echo', [server('e', echo.port)], { mode: 'tcp' })],
       );
       const reply = await new Promise<string>((resolve, reject) => {
-        const s = tls.connect({ host: HOST, port: tcpPort, servername: 'b.example.test', ca: ca.cert }, () => s.write('ping'));
+        const s = tls.connect({ host: HOST, port: tcpPort, servername: 'b.example.test', ca: ca.cert }, () =>
+          s.write('ping'),
+        );
         let data = '';
         s.on('data', (d: Buffer) => {
           data += d.toString();
@@ -299,7 +422,9 @@ describe('e2e tls: termination', function () {
           s.on('error', () => {});
           s.end(`${tag}:${s.servername}`);
         });
-        srv.listen(0, HOST, () => resolve({ port: (srv.address() as net.AddressInfo).port, close: () => srv.close() }));
+        srv.listen(0, HOST, () =>
+          resolve({ port: (srv.address() as net.AddressInfo).port, close: () => srv.close() }),
+        );
       });
     const sa = await mk(certs.a, 'server-a');
     const sw = await mk(certs.wild, 'server-wild');
@@ -312,8 +437,16 @@ describe('e2e tls: termination', function () {
           frontend('default/pass', pt, {
             mode: 'tcp',
             rules: [
-              { name: 'a', match: { sni: ['a.example.test'] }, action: { type: 'backend', backend: 'default/sa' } },
-              { name: 'wild', match: { sni: ['*.wild.example.test'] }, action: { type: 'backend', backend: 'default/sw' } },
+              {
+                name: 'a',
+                match: { sni: ['a.example.test'] },
+                action: { type: 'backend', backend: 'default/sa' },
+              },
+              {
+                name: 'wild',
+                match: { sni: ['*.wild.example.test'] },
+                action: { type: 'backend', backend: 'default/sw' },
+              },
             ],
             defaultBackend: 'default/sd',
           }),
@@ -322,7 +455,13 @@ describe('e2e tls: termination', function () {
       );
       const via = (servername: string | undefined) =>
         new Promise<{ cn: string; body: string }>((resolve, reject) => {
-          const s = tls.connect({ host: HOST, port: pt, ca: ca.cert, ...(servername ? { servername } : {}), checkServerIdentity: () => undefined });
+          const s = tls.connect({
+            host: HOST,
+            port: pt,
+            ca: ca.cert,
+            ...(servername ? { servername } : {}),
+            checkServerIdentity: () => undefined,
+          });
           let data = '';
           let cn = '';
           s.on('secureConnect', () => (cn = String(s.getPeerCertificate().subject?.CN ?? '')));
@@ -330,9 +469,18 @@ describe('e2e tls: termination', function () {
           s.on('end', () => resolve({ cn, body: data }));
           s.on('error', reject);
         });
-      expect(await via('a.example.test')).to.deep.equal({ cn: 'a.example.test', body: 'server-a:a.example.test' });
-      expect(await via('q.wild.example.test')).to.deep.equal({ cn: '*.wild.example.test', body: 'server-wild:q.wild.example.test' });
-      expect(await via('other.example.test')).to.deep.equal({ cn: 'b.example.test', body: 'server-default:other.example.test' });
+      expect(await via('a.example.test')).to.deep.equal({
+        cn: 'a.example.test',
+        body: 'server-a:a.example.test',
+      });
+      expect(await via('q.wild.example.test')).to.deep.equal({
+        cn: '*.wild.example.test',
+        body: 'server-wild:q.wild.example.test',
+      });
+      expect(await via('other.example.test')).to.deep.equal({
+        cn: 'b.example.test',
+        body: 'server-default:other.example.test',
+      });
       const os = await sClient(pt, { servername: 'a.example.test', caFile: ca.certFile });
       expect(os.ok, os.output).to.equal(true);
       expect(os.subject).to.contain('CN = a.example.test');
@@ -345,11 +493,17 @@ describe('e2e tls: termination', function () {
 
   it('removing a TLS frontend drains it: in-flight HTTP/2 and HTTP/1.1 requests complete', async () => {
     await applyTls();
-    const h2 = h2Requests(port, { servername: 'a.example.test', ca: ca.cert }, [{ path: '/slow?chunks=6&ms=50' }, { path: '/slow?chunks=4&ms=50' }]);
+    const h2 = h2Requests(port, { servername: 'a.example.test', ca: ca.cert }, [
+      { path: '/slow?chunks=6&ms=50' },
+      { path: '/slow?chunks=4&ms=50' },
+    ]);
     const h1 = httpsGet(port, { servername: 'b.example.test', ca: ca.cert, path: '/slow?chunks=6&ms=50' });
     await new Promise((r) => setTimeout(r, 80));
     const elsewhere = await freePort();
-    await h.apply([frontend('default/moved', elsewhere, { defaultBackend: 'default/web', tls: tlsOf(snaps()) })], [be()]);
+    await h.apply(
+      [frontend('default/moved', elsewhere, { defaultBackend: 'default/web', tls: tlsOf(snaps()) })],
+      [be()],
+    );
     const [r1, r2] = await h2;
     expect(r1!.status).to.equal(200);
     expect(r1!.body).to.equal('web-chunk-0;web-chunk-1;web-chunk-2;web-chunk-3;web-chunk-4;web-chunk-5;');
@@ -366,7 +520,11 @@ describe('e2e tls: termination', function () {
     await applyTls({ strictSNI: true });
     const count = () => h.dp.status().listeners.find((l) => l.port === port)?.connections ?? -1;
     for (let i = 0; i < 5; i++) {
-      const r = await httpsGet(port, { servername: 'a.example.test', ca: ca.cert, headers: { connection: 'close' } });
+      const r = await httpsGet(port, {
+        servername: 'a.example.test',
+        ca: ca.cert,
+        headers: { connection: 'close' },
+      });
       expect(r.status).to.equal(200);
     }
     await h2Requests(port, { servername: 'b.example.test', ca: ca.cert }, [{ path: '/' }, { path: '/' }]);

@@ -3,7 +3,7 @@
 import https from 'node:https';
 import type net from 'node:net';
 import { expect } from 'chai';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import {
   HOST,
   TestCa,

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import { HOST, backend, eventually, freePort, frontend, harness, server, type Harness } from './support.js';
 
 type CookieSnap = NonNullable<NonNullable<BackendSnap['persistence']>['cookie']>;

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
-import type { BackendSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, FrontendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

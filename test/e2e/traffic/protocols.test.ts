@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { BackendSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, FrontendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

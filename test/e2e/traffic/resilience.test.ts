@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
-import type { BackendSnap } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

@@ -1,7 +1,7 @@
 // Routing rules (every match type and action) and header policy, seen from a real client and at
 // real backends.
 import { expect } from 'chai';
-import type { RuleSnap } from '../../../protocol/src/snapshot.js';
+import type { RuleSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

@@ -4,9 +4,9 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { BackendSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { BackendSnap, FrontendSnap } from '#protocol/snapshot';
 import { HOST, body, freePort, quietLogger } from '../../unit/dataplane/helpers.js';
 
 export {

@@ -75,7 +75,35 @@ export interface ControlPlane {
   bins: Binaries;
   /** All static-token users: ADMIN_USER, CONTROLLER_USER and opts.users, with their tokens. */
   users: Record<string, Required<StaticUser>>;
+  /** The two processes, for fault injection: signals by PID, restarts with the same command line. */
+  etcd: ControlPlaneProcess;
+  apiserver: ControlPlaneProcess;
+  /** Stops both processes and removes `dir` (unless keepDir): the only place it is removed. */
   stop(): Promise<void>;
+}
+
+/**
+ * One control-plane process. Its death (a test's SIGKILL, a crash) removes nothing: `dir` keeps
+ * the certificates, etcd's data and the kubeconfigs, so `start()` brings it back as it was.
+ */
+export interface ControlPlaneProcess {
+  readonly name: 'etcd' | 'kube-apiserver';
+  /** PID of the current incarnation (undefined before the first spawn). */
+  readonly pid: number | undefined;
+  /** Binary and arguments: every (re)start uses exactly these. */
+  readonly command: readonly string[];
+  /** True from spawn until the process has exited. */
+  readonly running: boolean;
+  /** How the last incarnation ended ("signal SIGKILL", "exit code 1"), or undefined while running. */
+  readonly exitInfo: string | undefined;
+  /** Sends a signal to the PID (SIGKILL, SIGSTOP, SIGCONT, …). */
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves once the current incarnation has exited. */
+  exited(): Promise<void>;
+  /** Spawns the same command line again (the process must have exited) and waits until ready. */
+  start(): Promise<void>;
+  /** Waits until the process answers its readiness endpoint (etcd /health, kube-apiserver /readyz). */
+  waitReady(timeoutMs?: number): Promise<void>;
 }
 
 export interface RunResult {
@@ -416,6 +444,66 @@ async function waitReady(
   throw new Error(`${p.name} not ready at ${url} in time; last: ${last}\nLast output:\n${logTail(p)}`);
 }
 
+class ManagedProcess implements ControlPlaneProcess {
+  private proc: Proc | undefined;
+  readonly command: readonly string[];
+
+  constructor(
+    readonly name: 'etcd' | 'kube-apiserver',
+    bin: string,
+    args: string[],
+    private readonly dir: string,
+    private readonly verbose: boolean,
+    private readonly readyUrl: string,
+    private readonly readyOpts: { ca?: string; token?: string },
+  ) {
+    this.command = [bin, ...args];
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitInfo === undefined;
+  }
+
+  get exitInfo(): string | undefined {
+    return this.proc?.exitInfo;
+  }
+
+  get current(): Proc | undefined {
+    return this.proc;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    const pid = this.pid;
+    if (pid === undefined || !this.running) throw new Error(`${this.name} is not running`);
+    process.kill(pid, sig);
+  }
+
+  async exited(): Promise<void> {
+    await this.proc?.exited;
+  }
+
+  spawn(): void {
+    if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
+    const [bin, ...args] = this.command as [string, ...string[]];
+    // Appends to the same log file: one log per process across its restarts.
+    this.proc = startProc(this.name, bin, args, this.dir, this.verbose);
+  }
+
+  async start(): Promise<void> {
+    this.spawn();
+    await this.waitReady();
+  }
+
+  async waitReady(timeoutMs = 90_000): Promise<void> {
+    if (!this.proc) throw new Error(`${this.name} was never started`);
+    await waitReady(this.proc, this.readyUrl, Date.now() + timeoutMs, this.readyOpts);
+  }
+}
+
 /** Start etcd + kube-apiserver on loopback; call stop() when done. */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const bins = findBinaries();
@@ -431,13 +519,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   await mkdir(certDir, { mode: 0o700 });
   await mkdir(etcdDir, { mode: 0o700 });
 
-  const procs: Proc[] = [];
+  const procs: ManagedProcess[] = [];
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    // API server first (it talks to etcd), then etcd.
-    for (const p of [...procs].reverse()) await stopProc(p, stopTimeoutMs);
+    // API server first (it talks to etcd), then etcd. A stopped (SIGSTOP) process is continued
+    // first, or it could not handle SIGTERM.
+    for (const p of [...procs].reverse()) {
+      const proc = p.current;
+      if (!proc) continue;
+      if (p.running) proc.child.kill('SIGCONT');
+      await stopProc(proc, stopTimeoutMs);
+    }
     liveDirs.delete(dir);
     if (!opts.keepDir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
@@ -450,7 +544,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     // --- etcd (flags as envtest: controlplane/etcd.go) ---
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-    const etcd = startProc(
+    const etcd = new ManagedProcess(
       'etcd',
       bins.etcd,
       [
@@ -467,9 +561,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       ],
       dir,
       verbose,
+      `${etcdUrl}/health`,
+      {},
     );
     procs.push(etcd);
-    await waitReady(etcd, `${etcdUrl}/health`, deadline);
+    etcd.spawn();
+    await etcd.waitReady(deadline - Date.now());
 
     // --- static tokens ---
     const users: Record<string, Required<StaticUser>> = {};
@@ -490,7 +587,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     // --- kube-apiserver (flags as envtest: controlplane/apiserver.go) ---
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(certDir, 'ca.crt');
-    const apiserver = startProc(
+    const caPem = await readFile(caFile, 'utf8');
+    const apiserver = new ManagedProcess(
       'kube-apiserver',
       bins.kubeApiserver,
       [
@@ -520,10 +618,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       ],
       dir,
       verbose,
+      `${server}/readyz`,
+      { ca: caPem, token: adminToken },
     );
     procs.push(apiserver);
-    const caPem = await readFile(caFile, 'utf8');
-    await waitReady(apiserver, `${server}/readyz`, deadline, { ca: caPem, token: adminToken });
+    apiserver.spawn();
+    await apiserver.waitReady(deadline - Date.now());
 
     const cp: ControlPlane = {
       dir,
@@ -536,6 +636,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       binDir: bins.binDir,
       bins,
       users,
+      etcd,
+      apiserver,
       stop,
     };
     await writeFile(cp.kubeconfigPath, kubeconfigJson(cp, ADMIN_USER, adminToken), { mode: 0o600 });

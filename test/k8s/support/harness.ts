@@ -166,11 +166,25 @@ export async function kustomizeRbac(): Promise<string> {
   return readFile(join(ROOT, 'manifests/kustomize/base/rbac.yaml'), 'utf8');
 }
 
-export interface ControllerProc {
+/** A bascule process with the command line it was started with (restarts reuse it as is). */
+export interface Restartable {
   proc: Proc;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface ControllerProc extends Restartable {
   admin: string;
   channel: string;
   name: string;
+}
+
+/** Starts the process again with its identical command line and environment (it must be dead). */
+export function respawn(cluster: Cluster, p: Restartable): void {
+  if (p.proc.child.exitCode === null && p.proc.child.signalCode === null)
+    throw new Error(`pid ${p.proc.child.pid} is still running`);
+  p.proc = runBascule(p.args, p.env);
+  cluster.procs.push(p.proc);
 }
 
 export async function startControllerProc(
@@ -180,39 +194,47 @@ export async function startControllerProc(
   env: Record<string, string> = {},
 ): Promise<ControllerProc> {
   const [listen, admin] = [await freePort(), await freePort()];
-  const proc = runBascule(
-    [
-      'controller',
-      '--source=kube',
-      `--kubeconfig=${cluster.controllerKubeconfig}`,
-      `--token-file=${cluster.tokenFile}`,
-      `--listen=127.0.0.1:${listen}`,
-      `--admin=127.0.0.1:${admin}`,
-      ...extraArgs,
-    ],
-    env,
-  );
+  const args = [
+    'controller',
+    '--source=kube',
+    `--kubeconfig=${cluster.controllerKubeconfig}`,
+    `--token-file=${cluster.tokenFile}`,
+    `--listen=127.0.0.1:${listen}`,
+    `--admin=127.0.0.1:${admin}`,
+    ...extraArgs,
+  ];
+  const proc = runBascule(args, env);
   cluster.procs.push(proc);
-  const c = { proc, admin: `http://127.0.0.1:${admin}`, channel: `ws://127.0.0.1:${listen}`, name };
-  await waitFor(
-    `controller ${name} ready`,
-    async () => {
-      if (proc.child.exitCode !== null)
-        throw new Error(`controller ${name} exited:\n${proc.output().slice(-3000)}`);
-      return (await fetch(`${c.admin}/readyz`)).ok;
-    },
-    60_000,
-    100,
-  ).catch((err) => {
-    throw new Error(
-      `${(err as Error).message}\n--- controller ${name} output ---\n${proc.output().slice(-4000)}`,
-    );
-  });
+  const c = {
+    proc,
+    args,
+    env,
+    admin: `http://127.0.0.1:${admin}`,
+    channel: `ws://127.0.0.1:${listen}`,
+    name,
+  };
+  await waitControllerReady(c);
   return c;
 }
 
-export interface DataplaneProc {
-  proc: Proc;
+export async function waitControllerReady(c: ControllerProc, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `controller ${c.name} ready`,
+    async () => {
+      if (c.proc.child.exitCode !== null)
+        throw new Error(`controller ${c.name} exited:\n${c.proc.output().slice(-3000)}`);
+      return (await fetch(`${c.admin}/readyz`)).ok;
+    },
+    timeoutMs,
+    100,
+  ).catch((err) => {
+    throw new Error(
+      `${(err as Error).message}\n--- controller ${c.name} output ---\n${c.proc.output().slice(-4000)}`,
+    );
+  });
+}
+
+export interface DataplaneProc extends Restartable {
   admin: string;
   nodeId: string;
   group: string;
@@ -225,20 +247,19 @@ export async function startDataplaneProc(
   controllers: string[],
 ): Promise<DataplaneProc> {
   const admin = await freePort();
-  const proc = runBascule(
-    [
-      'dataplane',
-      `--controller=${controllers.join(',')}`,
-      `--token-file=${cluster.tokenFile}`,
-      `--group=${group}`,
-      `--node-id=${nodeId}`,
-      `--admin=127.0.0.1:${admin}`,
-      `--state-dir=${join(cluster.dir, `state-${nodeId}`)}`,
-    ],
-    { NODE_OPTIONS: `--import=${HOSTS_PRELOAD}` },
-  );
+  const args = [
+    'dataplane',
+    `--controller=${controllers.join(',')}`,
+    `--token-file=${cluster.tokenFile}`,
+    `--group=${group}`,
+    `--node-id=${nodeId}`,
+    `--admin=127.0.0.1:${admin}`,
+    `--state-dir=${join(cluster.dir, `state-${nodeId}`)}`,
+  ];
+  const env = { NODE_OPTIONS: `--import=${HOSTS_PRELOAD}` };
+  const proc = runBascule(args, env);
   cluster.procs.push(proc);
-  return { proc, admin: `http://127.0.0.1:${admin}`, nodeId, group };
+  return { proc, args, env, admin: `http://127.0.0.1:${admin}`, nodeId, group };
 }
 
 /** The version a dataplane serves (its admin /status). */

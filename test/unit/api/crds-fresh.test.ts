@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { renderCrdBundle, renderCrdFiles } from '../../../controller/src/api/crd.js';
-import { KINDS } from '../../../controller/src/api/v1alpha1.js';
-import { CEL_TWINS } from '../../../controller/src/validate/cel-twins.js';
-import { allCelRules } from '../../../controller/src/validate/schema-walk.js';
+import { renderCrdBundle, renderCrdFiles } from '#api/crd';
+import { KINDS } from '#api/v1alpha1';
+import { CEL_TWINS } from '#controller/validate/cel-twins';
+import { allCelRules } from '#controller/validate/schema-walk';
 
 const root = join(import.meta.dirname, '../../..');
 
@@ -46,7 +46,8 @@ describe('CRDs', () => {
   });
 
   it('is structural: no additionalProperties:false beside properties', () => {
-    for (const text of Object.values(renderCrdFiles())) expect(text).not.to.match(/additionalProperties: false/);
+    for (const text of Object.values(renderCrdFiles()))
+      expect(text).not.to.match(/additionalProperties: false/);
   });
 
   it('every CEL rule has a TypeScript twin used off-cluster', () => {

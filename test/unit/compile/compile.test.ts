@@ -1,13 +1,18 @@
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { compile } from '../../../controller/src/compile/compile.js';
-import type { CompileInput, SourcedResource } from '../../../controller/src/compile/types.js';
-import { checkConsistency } from '../../../controller/src/snapshot/consistency.js';
-import { canonicalJson, sha256Hex } from '../../../protocol/src/canonical.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
+import { compile } from '#controller/compile/compile';
+import type { CompileInput, SourcedResource } from '#controller/compile/types';
+import { checkConsistency } from '#controller/snapshot/consistency';
+import { canonicalJson, sha256Hex } from '#protocol/canonical';
+import { parseDuration } from '#protocol/duration';
 
 const resources = (text: string): SourcedResource[] => parseAllDocuments(text).map((d) => d.toJS());
-const input = (text: string, extra: Partial<CompileInput> = {}): CompileInput => ({ resources: resources(text), secrets: [], services: [], ...extra });
+const input = (text: string, extra: Partial<CompileInput> = {}): CompileInput => ({
+  resources: resources(text),
+  secrets: [],
+  services: [],
+  ...extra,
+});
 
 const BASE = `
 apiVersion: bascule.dev/v1alpha1
@@ -74,7 +79,8 @@ spec: {bind: {port: 8081}, defaultBackend: web, rules: [{name: x, backend: web, 
   });
 
   it('produces snapshots that pass the consistency gate', () => {
-    for (const snap of Object.values(compile(input(BASE)).snapshots)) expect(checkConsistency(snap.body)).to.deep.equal([]);
+    for (const snap of Object.values(compile(input(BASE)).snapshots))
+      expect(checkConsistency(snap.body)).to.deep.equal([]);
   });
 
   it('the gate catches a dangling reference', () => {

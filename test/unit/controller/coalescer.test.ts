@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Coalescer } from '../../../controller/src/store/coalescer.js';
+import { Coalescer } from '#controller/store/coalescer';
 import { sleep, waitFor } from './helpers.js';
 
 describe('coalescer', function () {

@@ -3,22 +3,22 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
-import { createAdminApp } from '../../../controller/src/admin/admin-app.js';
-import type { CompileInput, CompileResult } from '../../../controller/src/compile/types.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { FrontendSnap } from '#protocol/snapshot';
+import { createAdminApp } from '#controller/admin/admin-app';
+import type { CompileInput, CompileResult } from '#controller/compile/types';
 import {
   startController,
   type CompiledEvent,
   type Controller,
   type ControllerOptions,
-} from '../../../controller/src/controller.js';
-import { silentLogger } from '../../../controller/src/log.js';
-import { DirSource } from '../../../controller/src/sources/dir-source.js';
-import type { Source, SourceEvents } from '../../../controller/src/sources/source.js';
-import type { Condition } from '../../../controller/src/status/conditions.js';
-import type { ObjectRef } from '../../../controller/src/validate/diagnostic.js';
+} from '#controller/controller';
+import { silentLogger } from '#controller/log';
+import { DirSource } from '#controller/sources/dir-source';
+import type { Source, SourceEvents } from '#controller/sources/source';
+import type { Condition } from '#controller/status/conditions';
+import type { ObjectRef } from '#controller/validate/diagnostic';
 import { backend, FakeDataplane, sleep, TOKEN, waitFor, writeAtomic } from './helpers.js';
 
 const MANIFESTS = `apiVersion: bascule.dev/v1alpha1

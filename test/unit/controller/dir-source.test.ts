@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { CompileInput } from '../../../controller/src/compile/types.js';
-import { DirSource, type DirSourceOptions } from '../../../controller/src/sources/dir-source.js';
-import { parseManifestFile } from '../../../controller/src/sources/parse-file.js';
+import { ErrorCodes } from '#protocol/errors';
+import type { CompileInput } from '#controller/compile/types';
+import { DirSource, type DirSourceOptions } from '#controller/sources/dir-source';
+import { parseManifestFile } from '#controller/sources/parse-file';
 import { sleep, waitFor } from './helpers.js';
 
 const API = 'apiVersion: bascule.dev/v1alpha1';

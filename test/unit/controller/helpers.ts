@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { PROTOCOL_VERSION, SUBPROTOCOL, type ControllerMessage } from '../../../protocol/src/messages.js';
-import type { BackendSnap, Snapshot } from '../../../protocol/src/snapshot.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { PROTOCOL_VERSION, SUBPROTOCOL, type ControllerMessage } from '#protocol/messages';
+import type { BackendSnap, Snapshot } from '#protocol/snapshot';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 

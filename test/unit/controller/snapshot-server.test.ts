@@ -1,13 +1,9 @@
 import { expect } from 'chai';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { CHANNEL_PATH } from '../../../protocol/src/messages.js';
-import {
-  CloseCodes,
-  SnapshotServer,
-  type SnapshotServerOptions,
-} from '../../../controller/src/publish/snapshot-server.js';
-import type { AckEvent, NackEvent } from '../../../controller/src/publish/types.js';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import { CHANNEL_PATH } from '#protocol/messages';
+import { CloseCodes, SnapshotServer, type SnapshotServerOptions } from '#controller/publish/snapshot-server';
+import type { AckEvent, NackEvent } from '#controller/publish/types';
 import { backend, FakeDataplane, sleep, snap, TOKEN, waitFor } from './helpers.js';
 
 describe('snapshot server', function () {

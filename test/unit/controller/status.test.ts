@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { ObjectReport } from '../../../controller/src/compile/types.js';
-import type { DataplaneInfo } from '../../../controller/src/publish/types.js';
-import {
-  computeStatus,
-  type GroupState,
-  type StatusContext,
-} from '../../../controller/src/status/compute.js';
-import type { Condition } from '../../../controller/src/status/conditions.js';
-import { HealthAggregator } from '../../../controller/src/status/health-aggregator.js';
-import { StatusTracker } from '../../../controller/src/status/tracker.js';
-import { MemoryStatusWriter } from '../../../controller/src/status/writer.js';
-import type { Diagnostic } from '../../../controller/src/validate/diagnostic.js';
+import { ErrorCodes } from '#protocol/errors';
+import type { ObjectReport } from '#controller/compile/types';
+import type { DataplaneInfo } from '#controller/publish/types';
+import { computeStatus, type GroupState, type StatusContext } from '#controller/status/compute';
+import type { Condition } from '#controller/status/conditions';
+import { HealthAggregator } from '#controller/status/health-aggregator';
+import { StatusTracker } from '#controller/status/tracker';
+import { MemoryStatusWriter } from '#controller/status/writer';
+import type { Diagnostic } from '#controller/validate/diagnostic';
 import { backend } from './helpers.js';
 
 const V1 = 'ab12cd34ef56' + '0'.repeat(52);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
 import { HOST, backend, body, freePort, frontend, quietLogger, server } from './helpers.js';
 
 describe('dataplane/admin', () => {

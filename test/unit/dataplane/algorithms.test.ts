@@ -1,13 +1,13 @@
 // Every balancing algorithm against its documented behaviour (HAProxy "balance" semantics),
 // through BackendRuntime so tiers, capacity and exclusions apply as in the proxy.
 import { expect } from 'chai';
-import { hash32 } from '../../../dataplane/src/balance/hash.js';
-import { hashKeyOf } from '../../../dataplane/src/balance/hashed.js';
-import { createBalancer } from '../../../dataplane/src/balance/index.js';
-import { HashRing } from '../../../dataplane/src/balance/ring.js';
-import { BackendRuntime, ServerRuntime } from '../../../dataplane/src/runtime/backend.js';
-import { BackendState, ServerState, serverKey } from '../../../dataplane/src/runtime/state.js';
-import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
+import { hash32 } from '#dataplane/balance/hash';
+import { hashKeyOf } from '#dataplane/balance/hashed';
+import { createBalancer } from '#dataplane/balance/index';
+import { HashRing } from '#dataplane/balance/ring';
+import { BackendRuntime, ServerRuntime } from '#dataplane/runtime/backend';
+import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';
+import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import { backend, quietLogger, server } from './helpers.js';
 
 type Balance = BackendSnap['balance'];

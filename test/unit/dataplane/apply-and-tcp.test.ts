@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { SUPERSEDED } from '../../../dataplane/src/agent/apply.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
+import { SUPERSEDED } from '#dataplane/agent/apply';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { HOST, backend, body, freePort, frontend, quietLogger, server, startTcpEcho } from './helpers.js';
 
 function session(port: number, send: string): Promise<string> {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Candidate } from '../../../dataplane/src/balance/balancer.js';
-import { createBalancer } from '../../../dataplane/src/balance/index.js';
-import { SmoothRoundRobin } from '../../../dataplane/src/balance/round-robin.js';
-import { BackendRuntime, ServerRuntime } from '../../../dataplane/src/runtime/backend.js';
-import { BackendState, ServerState, serverKey } from '../../../dataplane/src/runtime/state.js';
-import type { ServerSnap } from '../../../protocol/src/snapshot.js';
+import type { Candidate } from '#dataplane/balance/balancer';
+import { createBalancer } from '#dataplane/balance/index';
+import { SmoothRoundRobin } from '#dataplane/balance/round-robin';
+import { BackendRuntime, ServerRuntime } from '#dataplane/runtime/backend';
+import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';
+import type { ServerSnap } from '#protocol/snapshot';
 import { backend, capturingLogger, server } from './helpers.js';
 
 interface TestCandidate extends Candidate {

@@ -3,12 +3,12 @@ import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Backoff } from '../../../dataplane/src/agent/backoff.js';
-import { channelUrl, redactUrl } from '../../../dataplane/src/agent/endpoint.js';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { canonicalJson, makeSnapshot, sha256Hex } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import { CHANNEL_PATH, SUBPROTOCOL } from '../../../protocol/src/messages.js';
+import { Backoff } from '#dataplane/agent/backoff';
+import { channelUrl, redactUrl } from '#dataplane/agent/endpoint';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { canonicalJson, makeSnapshot, sha256Hex } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import { CHANNEL_PATH, SUBPROTOCOL } from '#protocol/messages';
 import {
   HOST,
   backend,

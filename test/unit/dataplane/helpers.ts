@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '../../../protocol/src/snapshot.js';
+import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
 
 export const HOST = '127.0.0.1';
 

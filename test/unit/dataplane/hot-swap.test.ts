@@ -6,10 +6,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'undici';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import { ErrorCodes } from '../../../protocol/src/errors.js';
-import type { BackendSnap, FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { BackendSnap, FrontendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,

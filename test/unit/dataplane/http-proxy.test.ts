@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
-import { startDataplane, type Dataplane } from '../../../dataplane/src/dataplane.js';
-import { makeSnapshot } from '../../../protocol/src/canonical.js';
-import type { FrontendSnap } from '../../../protocol/src/snapshot.js';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import type { FrontendSnap } from '#protocol/snapshot';
 import {
   HOST,
   backend,
@@ -236,7 +236,9 @@ describe('dataplane/http: proxy engine', function () {
       .to.match(/^HTTP\/1\.1 400 Bad Request\r\n/)
       .and.contain('Connection: close');
     const big = await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
-    expect(big).to.match(/^HTTP\/1\.1 400 /).and.contain('request head larger than 16384 bytes');
+    expect(big)
+      .to.match(/^HTTP\/1\.1 400 /)
+      .and.contain('request head larger than 16384 bytes');
     expect((await get(port)).status).to.equal(200); // and the listener is fine
   });
 

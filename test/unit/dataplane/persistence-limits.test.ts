@@ -1,10 +1,10 @@
 // Pure parts of persistence and limits: cookie header transforms (HAProxy cookie modes), the
 // source stick table, the per-client rate limiter, bounded tables, and the backend wait queue.
 import { expect } from 'chai';
-import { createBalancer } from '../../../dataplane/src/balance/index.js';
-import { ConnectionCounter } from '../../../dataplane/src/limits/connections.js';
-import { LruMap } from '../../../dataplane/src/limits/lru.js';
-import { RateLimiter } from '../../../dataplane/src/limits/rate-limit.js';
+import { createBalancer } from '#dataplane/balance/index';
+import { ConnectionCounter } from '#dataplane/limits/connections';
+import { LruMap } from '#dataplane/limits/lru';
+import { RateLimiter } from '#dataplane/limits/rate-limit';
 import {
   editRequestCookies,
   editResponseCookies,
@@ -12,12 +12,12 @@ import {
   insertedCookie,
   serverIdOf,
   type CookieConfig,
-} from '../../../dataplane/src/persistence/cookie.js';
-import { StickTable } from '../../../dataplane/src/persistence/stick-table.js';
-import { BackendRuntime, ServerRuntime, type AcquireResult } from '../../../dataplane/src/runtime/backend.js';
-import { BackendState, ServerState, serverKey } from '../../../dataplane/src/runtime/state.js';
-import type { HeaderList } from '../../../dataplane/src/router/types.js';
-import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
+} from '#dataplane/persistence/cookie';
+import { StickTable } from '#dataplane/persistence/stick-table';
+import { BackendRuntime, ServerRuntime, type AcquireResult } from '#dataplane/runtime/backend';
+import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';
+import type { HeaderList } from '#dataplane/router/types';
+import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import { backend, quietLogger, server, sleep } from './helpers.js';
 
 const cfg = (c: Partial<CookieConfig> = {}): CookieConfig => ({

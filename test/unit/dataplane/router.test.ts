@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { compileCidrs } from '../../../dataplane/src/router/cidr.js';
-import { applyHeaderEdits, compileHeaderEdits } from '../../../dataplane/src/router/header-edits.js';
-import { compileRouter } from '../../../dataplane/src/router/router.js';
-import type { HeaderList, RequestHead } from '../../../dataplane/src/router/types.js';
-import type { RuleSnap } from '../../../protocol/src/snapshot.js';
+import { compileCidrs } from '#dataplane/router/cidr';
+import { applyHeaderEdits, compileHeaderEdits } from '#dataplane/router/header-edits';
+import { compileRouter } from '#dataplane/router/router';
+import type { HeaderList, RequestHead } from '#dataplane/router/types';
+import type { RuleSnap } from '#protocol/snapshot';
 import { frontend } from './helpers.js';
 
 const head = (h: Partial<RequestHead> = {}): RequestHead => ({

@@ -1,7 +1,7 @@
 // The controller's aggregation of dataplane health reports: per-dataplane detail for the admin.
 import { expect } from 'chai';
-import { HealthAggregator } from '../../../controller/src/status/health-aggregator.js';
-import type { BackendSnap, ServerHealth } from '../../../protocol/src/index.js';
+import { HealthAggregator } from '#controller/status/health-aggregator';
+import type { BackendSnap, ServerHealth } from '#protocol/index';
 import { backend, policy, server } from '../../e2e/health/helpers.js';
 
 const report = (server: string, state: 'up' | 'down', reason = ''): ServerHealth => ({

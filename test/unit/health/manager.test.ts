@@ -3,11 +3,11 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { HealthManager, type HealthReportOut } from '../../../dataplane/src/health/manager.js';
-import { observe } from '../../../dataplane/src/health/passive.js';
-import { ServerState, serverKey } from '../../../dataplane/src/runtime/state.js';
-import type { Runtime } from '../../../dataplane/src/runtime/types.js';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import { HealthManager, type HealthReportOut } from '#dataplane/health/manager';
+import { observe } from '#dataplane/health/passive';
+import { ServerState, serverKey } from '#dataplane/runtime/state';
+import type { Runtime } from '#dataplane/runtime/types';
+import type { HealthSnap } from '#protocol/snapshot';
 import { capturingLogger, eventually, HOST, sleep } from '../dataplane/helpers.js';
 
 interface FakeServer {

@@ -1,7 +1,7 @@
 // The pure parts of health checking: HAProxy's counter, intervals, slow start, expectations and
 // the classification of passive outcomes.
 import { expect } from 'chai';
-import { compileExpect, ExpectationError } from '../../../dataplane/src/health/expect.js';
+import { compileExpect, ExpectationError } from '#dataplane/health/expect';
 import {
   afterFailure,
   afterSuccess,
@@ -12,8 +12,8 @@ import {
   phaseOf,
   rescaleHealth,
   slowStartWeight,
-} from '../../../dataplane/src/health/model.js';
-import { classify } from '../../../dataplane/src/health/passive.js';
+} from '#dataplane/health/model';
+import { classify } from '#dataplane/health/passive';
 
 const T = { rise: 3, fall: 2 };
 const run = (h: number, outcomes: string, t = T): number[] => {

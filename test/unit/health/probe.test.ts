@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { compileExpect } from '../../../dataplane/src/health/expect.js';
-import { runCheck, type CheckResult, type CheckSpec } from '../../../dataplane/src/health/probe.js';
-import type { HealthSnap } from '../../../protocol/src/snapshot.js';
+import { compileExpect } from '#dataplane/health/expect';
+import { runCheck, type CheckResult, type CheckSpec } from '#dataplane/health/probe';
+import type { HealthSnap } from '#protocol/snapshot';
 import { freePort, HOST } from '../dataplane/helpers.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;

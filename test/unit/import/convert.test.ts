@@ -1,8 +1,8 @@
 // Directive-by-directive behaviour of the haproxy.cfg converter.
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { convertHaproxyConfig } from '../../../controller/src/cli/import/convert.js';
-import { importHaproxy } from '../../../controller/src/cli/import/import-command.js';
+import { convertHaproxyConfig } from '#controller/cli/import/convert';
+import { importHaproxy } from '#controller/cli/import/import-command';
 
 type Spec = Record<string, any>;
 

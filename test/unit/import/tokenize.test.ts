@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../controller/src/cli/import/parse.js';
-import { TokenizeError, tokenizeLine } from '../../../controller/src/cli/import/tokenize.js';
+import { parseConfig } from '#controller/cli/import/parse';
+import { TokenizeError, tokenizeLine } from '#controller/cli/import/tokenize';
 
 describe('import: haproxy.cfg tokenizer', () => {
   const words = (s: string) => tokenizeLine(s).words;

@@ -1,13 +1,7 @@
 import { expect } from 'chai';
-import {
-  accessJson,
-  accessText,
-  escapeText,
-  haproxyDate,
-  healthText,
-} from '../../../dataplane/src/access-log/format.js';
-import { accessLogOptionsFromEnv, createAccessLog } from '../../../dataplane/src/access-log/access-log.js';
-import type { HttpRecord, TcpRecord } from '../../../dataplane/src/metrics/events.js';
+import { accessJson, accessText, escapeText, haproxyDate, healthText } from '#dataplane/access-log/format';
+import { accessLogOptionsFromEnv, createAccessLog } from '#dataplane/access-log/access-log';
+import type { HttpRecord, TcpRecord } from '#dataplane/metrics/events';
 
 const start = Date.UTC(2025, 10, 21, 5, 38, 10, 123);
 const version = 'ab12cd34ef56'.padEnd(64, '0');

@@ -12,7 +12,7 @@ import {
   parseBasicAuth,
   parseCredentials,
   requireAdmin,
-} from '../../../dataplane/src/admin/auth.js';
+} from '#dataplane/admin/auth';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricObject } from 'prom-client';
-import { ControllerMetrics } from '../../../controller/src/metrics/controller-metrics.js';
-import type { OverrideBook } from '../../../controller/src/admin/overrides.js';
-import type { SnapshotServer } from '../../../controller/src/publish/snapshot-server.js';
-import { DataplaneMetrics } from '../../../dataplane/src/metrics/prometheus.js';
-import { TrafficStats } from '../../../dataplane/src/metrics/stats.js';
-import type { DataplaneView } from '../../../dataplane/src/metrics/view.js';
+import { ControllerMetrics } from '#controller/metrics/controller-metrics';
+import type { OverrideBook } from '#controller/admin/overrides';
+import type { SnapshotServer } from '#controller/publish/snapshot-server';
+import { DataplaneMetrics } from '#dataplane/metrics/prometheus';
+import { TrafficStats } from '#dataplane/metrics/stats';
+import type { DataplaneView } from '#dataplane/metrics/view';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -86,6 +86,9 @@ describe('observability/metric catalogue', () => {
       'kind',
       'condition',
       'status',
+      // Kubernetes informers: the watched resource (six plurals) and a fixed set of failure reasons.
+      'resource',
+      'reason',
     ]);
     for (const m of metrics)
       for (const l of m.labelNames ?? []) expect(allowed.has(l), `${m.name}: ${l}`).to.equal(true);
@@ -101,7 +104,8 @@ describe('observability/metric catalogue', () => {
     const names = new Set<string>();
     for (const m of metrics) {
       names.add(m.name);
-      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
+      if (String(m.type) === 'histogram')
+        for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
     }
     const exprs = [
       ...dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),

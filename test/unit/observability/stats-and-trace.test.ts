@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
-import { codeClass, type HttpRecord, type TrafficRecord } from '../../../dataplane/src/metrics/events.js';
-import { TrafficStats, serverStatsKey } from '../../../dataplane/src/metrics/stats.js';
-import { HttpTrace, TcpTrace, type TracedRecord } from '../../../dataplane/src/metrics/trace.js';
+import { codeClass, type HttpRecord, type TrafficRecord } from '#dataplane/metrics/events';
+import { TrafficStats, serverStatsKey } from '#dataplane/metrics/stats';
+import { HttpTrace, TcpTrace, type TracedRecord } from '#dataplane/metrics/trace';
 
 /** Just enough of a socket, request and response for a trace. */
 function fakes(opts: { url?: string } = {}) {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { OverrideBook } from '../../../controller/src/admin/overrides.js';
-import { syncState, type Overview } from '../../../controller/src/admin/overview.js';
-import { adminBaseUrl, ago, renderOverview, table } from '../../../controller/src/cli/status-command.js';
-import type { DataplaneInfo } from '../../../controller/src/publish/types.js';
+import { OverrideBook } from '#controller/admin/overrides';
+import { syncState, type Overview } from '#controller/admin/overview';
+import { adminBaseUrl, ago, renderOverview, table } from '#controller/cli/status-command';
+import type { DataplaneInfo } from '#controller/publish/types';
 
 const V1 = 'a'.repeat(64);
 const V2 = 'b'.repeat(64);

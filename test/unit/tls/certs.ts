@@ -73,13 +73,40 @@ export class TestCa {
     );
     this.genKey(this.keyFile);
     const csr = join(this.dir, `${slug}.csr`);
-    this.openssl(['req', '-new', '-key', this.keyFile, '-subj', `/CN=${name}`, '-out', csr, '-config', this.cnf(slug)]);
+    this.openssl([
+      'req',
+      '-new',
+      '-key',
+      this.keyFile,
+      '-subj',
+      `/CN=${name}`,
+      '-out',
+      csr,
+      '-config',
+      this.cnf(slug),
+    ]);
     // Self-signed through `ca -selfsign` so the validity window is explicit too.
     this.openssl([
-      'ca', '-batch', '-selfsign', '-notext', '-config', this.cnf(slug), '-keyfile', this.keyFile, '-in', csr,
-      '-out', this.certFile, '-extensions', 'ca_ext', '-extfile', this.cnf(slug),
-      '-startdate', opts.start ?? fmt(new Date(Date.now() - 86_400_000)),
-      '-enddate', opts.end ?? fmt(new Date(Date.now() + 3650 * 86_400_000)),
+      'ca',
+      '-batch',
+      '-selfsign',
+      '-notext',
+      '-config',
+      this.cnf(slug),
+      '-keyfile',
+      this.keyFile,
+      '-in',
+      csr,
+      '-out',
+      this.certFile,
+      '-extensions',
+      'ca_ext',
+      '-extfile',
+      this.cnf(slug),
+      '-startdate',
+      opts.start ?? fmt(new Date(Date.now() - 86_400_000)),
+      '-enddate',
+      opts.end ?? fmt(new Date(Date.now() + 3650 * 86_400_000)),
     ]);
     this.cert = readFileSync(this.certFile, 'utf8');
   }
@@ -120,10 +147,27 @@ export class TestCa {
     const cn = opts.cn ?? dns[0] ?? opts.ips?.[0] ?? `client-${this.n}`;
     this.openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-out', csr, '-config', this.cnf()]);
     this.openssl([
-      'ca', '-batch', '-notext', '-config', this.cnf(), '-cert', this.certFile, '-keyfile', this.keyFile,
-      '-in', csr, '-out', certFile, '-extfile', ext, '-extensions', 'x',
-      '-startdate', opts.start ?? fmt(new Date(Date.now() - 86_400_000)),
-      '-enddate', opts.end ?? fmt(new Date(Date.now() + 30 * 86_400_000)),
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      this.cnf(),
+      '-cert',
+      this.certFile,
+      '-keyfile',
+      this.keyFile,
+      '-in',
+      csr,
+      '-out',
+      certFile,
+      '-extfile',
+      ext,
+      '-extensions',
+      'x',
+      '-startdate',
+      opts.start ?? fmt(new Date(Date.now() - 86_400_000)),
+      '-enddate',
+      opts.end ?? fmt(new Date(Date.now() + 30 * 86_400_000)),
     ]);
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
   }
@@ -136,8 +180,12 @@ export class TestCa {
 /** A key that belongs to no certificate (key-mismatch cases). */
 export function strayKey(dir: string): string {
   const file = join(dir, `stray-${Date.now()}-${Math.random().toString(36).slice(2)}.key`);
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  execFileSync(
+    'openssl',
+    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return readFileSync(file, 'utf8');
 }

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { expect } from 'chai';
-import { parseClientHello, peekClientHello } from '../../../dataplane/src/tls/client-hello.js';
+import { parseClientHello, peekClientHello } from '#dataplane/tls/client-hello';
 
 /** The first bytes a node TLS client sends, captured by a plain TCP server. */
 async function capture(opts: tls.ConnectionOptions): Promise<Buffer> {
@@ -36,7 +36,11 @@ async function capture(opts: tls.ConnectionOptions): Promise<Buffer> {
 describe('tls: ClientHello inspection', () => {
   it('reads the server name and ALPN list of a real ClientHello', async () => {
     const hello = await capture({ servername: 'Shop.Example.COM', ALPNProtocols: ['h2', 'http/1.1'] });
-    expect(parseClientHello(hello)).to.deep.equal({ kind: 'tls', sni: 'shop.example.com', alpn: ['h2', 'http/1.1'] });
+    expect(parseClientHello(hello)).to.deep.equal({
+      kind: 'tls',
+      sni: 'shop.example.com',
+      alpn: ['h2', 'http/1.1'],
+    });
   });
 
   it('a ClientHello without SNI (connecting by address) has no name', async () => {
@@ -48,7 +52,8 @@ describe('tls: ClientHello inspection', () => {
 
   it('asks for more bytes until the ClientHello is complete, whatever the split', async () => {
     const hello = await capture({ servername: 'a.example.test' });
-    for (const cut of [1, 3, 5, 6, 40, hello.length - 1]) expect(parseClientHello(hello.subarray(0, cut)).kind, `cut ${cut}`).to.equal('incomplete');
+    for (const cut of [1, 3, 5, 6, 40, hello.length - 1])
+      expect(parseClientHello(hello.subarray(0, cut)).kind, `cut ${cut}`).to.equal('incomplete');
     // Split across two TLS records (allowed by the protocol).
     const body = hello.subarray(5);
     const split = Buffer.concat([
@@ -63,7 +68,9 @@ describe('tls: ClientHello inspection', () => {
   it('recognizes what is not TLS', () => {
     expect(parseClientHello(Buffer.from('GET / HTTP/1.1\r\n'))).to.deep.equal({ kind: 'not-tls' });
     expect(parseClientHello(Buffer.from([0x16, 0x01]))).to.deep.equal({ kind: 'not-tls' });
-    expect(parseClientHello(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x02, 0, 0, 0]))).to.deep.equal({ kind: 'not-tls' });
+    expect(parseClientHello(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x02, 0, 0, 0]))).to.deep.equal({
+      kind: 'not-tls',
+    });
   });
 
   it('peeks without consuming: the next reader sees every byte from the first', async () => {

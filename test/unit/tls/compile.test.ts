@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { compileCommand } from '../../../controller/src/cli/compile-command.js';
-import { compile } from '../../../controller/src/compile/compile.js';
-import type { CompileInput, CompileResult, SecretData, SourcedResource } from '../../../controller/src/compile/types.js';
-import { redactSnapshotBody } from '../../../controller/src/snapshot/redact.js';
+import { compileCommand } from '#controller/cli/compile-command';
+import { compile } from '#controller/compile/compile';
+import type { CompileInput, CompileResult, SecretData, SourcedResource } from '#controller/compile/types';
+import { redactSnapshotBody } from '#controller/snapshot/redact';
 import { TestCa, strayKey, type Pem } from './certs.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -70,21 +70,40 @@ describe('tls: compile', function () {
     now: NOW,
     ...extra,
   });
-  const shopFe = (r: CompileResult) => r.snapshots.default?.body.frontends.find((f) => f.id === 'default/shop');
+  const shopFe = (r: CompileResult) =>
+    r.snapshots.default?.body.frontends.find((f) => f.id === 'default/shop');
   const report = (r: CompileResult, name: string) => r.objects.find((o) => o.ref.name === name)!;
 
   it('compiles certificates with the names they serve, and reports every one it used', () => {
     const r = compile(input(secret('shop-tls', shop)));
     const fe = shopFe(r)!;
-    expect(fe.tls!.certificates).to.deep.equal([{ name: 'shop-tls', certPem: shop.cert, keyPem: shop.key, serverNames: ['shop.example.test'] }]);
-    expect(Object.keys(r.certificates!)).to.deep.equal(['default/client-tls', 'default/other-tls', 'default/shop-tls']);
-    expect(r.snapshots.default!.body.backends[0]!.tls).to.deep.include({ clientCertPem: client.cert, clientKeyPem: client.key, sni: 'web.internal' });
+    expect(fe.tls!.certificates).to.deep.equal([
+      { name: 'shop-tls', certPem: shop.cert, keyPem: shop.key, serverNames: ['shop.example.test'] },
+    ]);
+    expect(Object.keys(r.certificates!)).to.deep.equal([
+      'default/client-tls',
+      'default/other-tls',
+      'default/shop-tls',
+    ]);
+    expect(r.snapshots.default!.body.backends[0]!.tls).to.deep.include({
+      clientCertPem: client.cert,
+      clientKeyPem: client.key,
+      sni: 'web.internal',
+    });
   });
 
   for (const [what, bad, message] of [
     ['expired', () => secret('shop-tls', expired), /expired on/],
     ['key mismatch', () => secret('shop-tls', { cert: shop2.cert, key: strayKey(ca.dir) }), /does not match/],
-    ['malformed PEM', () => secret('shop-tls', { cert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', key: shop.key }), /not valid PEM/],
+    [
+      'malformed PEM',
+      () =>
+        secret('shop-tls', {
+          cert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+          key: shop.key,
+        }),
+      /not valid PEM/,
+    ],
     ['missing Secret', () => undefined, /not found/],
     ['a Secret without tls.key', () => secret('shop-tls', { cert: shop2.cert }), /must have keys/],
   ] as const) {
@@ -92,13 +111,18 @@ describe('tls: compile', function () {
       const good = compile(input(secret('shop-tls', shop)));
       const r = compile(input(bad(), { lastGoodCertificates: good.certificates! }));
       expect(shopFe(r)!.tls!.certificates[0]!.certPem).to.equal(shop.cert);
-      expect(r.snapshots.default!.body.frontends.find((f) => f.id === 'default/other')!.tls!.certificates[0]!.certPem).to.equal(other.cert);
+      expect(
+        r.snapshots.default!.body.frontends.find((f) => f.id === 'default/other')!.tls!.certificates[0]!
+          .certPem,
+      ).to.equal(other.cert);
       const rep = report(r, 'shop');
       expect(rep.accepted).to.equal(true);
       expect(rep.resolvedRefs).to.equal(false);
       expect(rep.diagnostics).to.have.length(1);
       expect(rep.diagnostics[0]!.message).to.match(message);
-      expect(rep.diagnostics[0]!.message).to.match(/the previous certificate of "shop-tls" \(valid until .*\) keeps serving/);
+      expect(rep.diagnostics[0]!.message).to.match(
+        /the previous certificate of "shop-tls" \(valid until .*\) keeps serving/,
+      );
       expect(report(r, 'other').diagnostics).to.deep.equal([]);
       // It stays the last good one for the next compile, until a good certificate arrives.
       expect(r.certificates!['default/shop-tls']!.certPem).to.equal(shop.cert);
@@ -113,20 +137,27 @@ describe('tls: compile', function () {
     expect(shopFe(r)).to.equal(undefined);
     const rep = report(r, 'shop');
     expect(rep.accepted).to.equal(false);
-    expect(rep.diagnostics.map((d) => d.message).join('\n')).to.match(/expired on[\s\S]*no usable certificate/);
+    expect(rep.diagnostics.map((d) => d.message).join('\n')).to.match(
+      /expired on[\s\S]*no usable certificate/,
+    );
     expect(r.snapshots.default!.body.frontends.map((f) => f.id)).to.deep.equal(['default/other']);
   });
 
   it('a previous certificate that has expired since is not kept', () => {
     const good = compile(input(secret('shop-tls', shop)));
     const later = NOW + 40 * 86_400_000; // the test leaves are valid 30 days
-    const r = compile(input(secret('shop-tls', expired), { lastGoodCertificates: good.certificates!, now: later }));
+    const r = compile(
+      input(secret('shop-tls', expired), { lastGoodCertificates: good.certificates!, now: later }),
+    );
     expect(shopFe(r)).to.equal(undefined);
   });
 
   it('a backend client certificate gets the same checks and fallback', () => {
     const good = compile(input(secret('shop-tls', shop)));
-    const bad: CompileInput = { ...input(secret('shop-tls', shop)), secrets: [secret('shop-tls', shop), secret('other-tls', other), secret('client-tls', expired)] };
+    const bad: CompileInput = {
+      ...input(secret('shop-tls', shop)),
+      secrets: [secret('shop-tls', shop), secret('other-tls', other), secret('client-tls', expired)],
+    };
     const r = compile({ ...bad, lastGoodCertificates: good.certificates! });
     expect(r.snapshots.default!.body.backends[0]!.tls!.clientCertPem).to.equal(client.cert);
     expect(report(r, 'web').diagnostics[0]!.message).to.match(/expired on .*keeps serving/);
@@ -141,13 +172,20 @@ describe('tls: compile', function () {
       writeFileSync(join(ca.dir, 'shop.key'), shop.key);
       writeFileSync(
         join(dir, 'site.yaml'),
-        MANIFESTS.replace('{secretName: shop-tls}', `{certFile: ${join(ca.dir, 'shop.crt')}, keyFile: ${join(ca.dir, 'shop.key')}}`) +
+        MANIFESTS.replace(
+          '{secretName: shop-tls}',
+          `{certFile: ${join(ca.dir, 'shop.crt')}, keyFile: ${join(ca.dir, 'shop.key')}}`,
+        ) +
           `---\napiVersion: v1\nkind: Secret\nmetadata: {name: other-tls}\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: ${JSON.stringify(other.cert)}\n  tls.key: ${JSON.stringify(other.key)}\n` +
           `---\napiVersion: v1\nkind: Secret\nmetadata: {name: client-tls}\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: ${JSON.stringify(client.cert)}\n  tls.key: ${JSON.stringify(client.key)}\n`,
       );
       let out = '';
       let err = '';
-      const code = await compileCommand([dir], {}, { out: (s) => void (out += s), err: (s) => void (err += s) });
+      const code = await compileCommand(
+        [dir],
+        {},
+        { out: (s) => void (out += s), err: (s) => void (err += s) },
+      );
       expect(err).to.equal('');
       expect(code).to.equal(0);
       expect(out).to.not.contain('PRIVATE KEY');
@@ -160,7 +198,9 @@ describe('tls: compile', function () {
       await compileCommand([dir], { summary: true }, { out: (s) => void (summary += s), err: () => {} });
       expect(summary).to.not.contain('PRIVATE KEY');
       // The snapshot redaction is deep, whatever the nesting.
-      expect(JSON.stringify(redactSnapshotBody({ a: [{ b: { keyPem: shop.key, clientKeyPem: client.key } }] }))).to.not.contain('PRIVATE');
+      expect(
+        JSON.stringify(redactSnapshotBody({ a: [{ b: { keyPem: shop.key, clientKeyPem: client.key } }] })),
+      ).to.not.contain('PRIVATE');
       // Both loggers blank key fields even if an object carrying one is ever logged.
       const script = [
         "import { createLogger as c } from './controller/src/log.ts';",
@@ -169,7 +209,11 @@ describe('tls: compile', function () {
         "c().warn({ cert: { keyPem: k }, keyPem: k, backend: { clientKeyPem: k } }, 'controller');",
         "d().warn({ cert: { keyPem: k }, keyPem: k, backend: { clientKeyPem: k } }, 'dataplane');",
       ].join('\n');
-      const logged = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BASCULE_LOG_LEVEL: 'info' } });
+      const logged = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=bascule-source', '--input-type=module', '-e', script],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BASCULE_LOG_LEVEL: 'info' } },
+      );
       expect(logged).to.contain('"msg":"controller"');
       expect(logged).to.contain('"msg":"dataplane"');
       expect(logged).to.not.contain('PRIVATE KEY');

@@ -1,6 +1,6 @@
 // Certificate selection by server name: exact, then wildcard (one label), then the default.
 import { expect } from 'chai';
-import { CertificateIndex, certificateNameMatches, normalizeServerName } from '../../../dataplane/src/tls/names.js';
+import { CertificateIndex, certificateNameMatches, normalizeServerName } from '#dataplane/tls/names';
 
 describe('tls: certificate selection by SNI', () => {
   const index = new CertificateIndex([

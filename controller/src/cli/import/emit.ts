@@ -1,7 +1,7 @@
 // Converted resources → multi-document YAML, with every message as a comment next to the
 // resource it concerns ("# haproxy.cfg:LINE: ...") and the rest at the top.
 import { Document } from 'yaml';
-import { API_VERSION } from '../../api/v1alpha1.js';
+import { API_VERSION } from '#api/v1alpha1';
 import type { ConvertedResource, ConvertResult } from './convert.js';
 import { formatMessage, type ImportMessage } from './report.js';
 

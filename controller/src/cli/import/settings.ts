@@ -1,7 +1,7 @@
 // Directives that may appear in "defaults" as well as in proxies, and the server options shared
 // by "server" and "default-server". A proxy starts from a copy of its defaults' settings and
 // applies its own directives on top, as HAProxy does.
-import type { Algorithm } from '../../api/v1alpha1.js';
+import type { Algorithm } from '#api/v1alpha1';
 import type { Directive } from './parse.js';
 import { ConfigError, type Anchor, type Reporter } from './report.js';
 import { parseInteger, parseTime } from './values.js';

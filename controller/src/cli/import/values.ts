@@ -1,7 +1,7 @@
 // Scalar values of haproxy.cfg: times, integers, addresses, and names that must become
 // Kubernetes object names.
 import { isIP } from 'node:net';
-import { formatDuration } from '../../../../protocol/src/duration.js';
+import { formatDuration } from '#protocol/duration';
 import { ConfigError } from './report.js';
 
 const TIME_UNITS: Record<string, number> = {

@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderCrdFiles, renderCrdBundle } from './crd.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 for (const rel of ['crds', 'manifests/helm/bascule/crds']) {
   const dir = join(root, rel);
   mkdirSync(dir, { recursive: true });

@@ -4,9 +4,12 @@ import { stringify } from 'yaml';
 import { GROUP, KINDS, Status, VERSION, type KindDef } from './v1alpha1.js';
 
 const KIND_DESCRIPTIONS: Record<KindDef['kind'], string> = {
-  Frontend: 'Frontend is a listening socket on the dataplanes of a group and the rules that route its traffic (HAProxy frontend).',
-  Backend: 'Backend is a pool of servers, how traffic is balanced across them, and how they are checked (HAProxy backend).',
-  HealthPolicy: 'HealthPolicy describes active and passive health checks, shared by Backends (HAProxy check options).',
+  Frontend:
+    'Frontend is a listening socket on the dataplanes of a group and the rules that route its traffic (HAProxy frontend).',
+  Backend:
+    'Backend is a pool of servers, how traffic is balanced across them, and how they are checked (HAProxy backend).',
+  HealthPolicy:
+    'HealthPolicy describes active and passive health checks, shared by Backends (HAProxy check options).',
 };
 
 /** JSON schema (ajv flavour) → structural OpenAPI v3 schema for a CRD. */
@@ -18,7 +21,10 @@ export function toStructural(schema: any): any {
     // additionalProperties:false is what structural schemas mean by default (unknown fields are pruned
     // or rejected by kubectl's strict field validation); CRDs forbid it beside properties.
     if (k === 'additionalProperties' && v === false) continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, toStructural(pv)])) : toStructural(v);
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, toStructural(pv)]))
+        : toStructural(v);
   }
   return out;
 }
@@ -30,7 +36,14 @@ export function renderCrd(def: KindDef): object {
     metadata: { name: `${def.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'bascule' } },
     spec: {
       group: GROUP,
-      names: { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular, shortNames: def.shortNames, categories: ['bascule'] },
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.singular,
+        shortNames: def.shortNames,
+        categories: ['bascule'],
+      },
       scope: 'Namespaced',
       versions: [
         {
@@ -45,8 +58,15 @@ export function renderCrd(def: KindDef): object {
               description: KIND_DESCRIPTIONS[def.kind],
               required: ['spec'],
               properties: {
-                apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-                kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this representation of an object.',
+                },
+                kind: {
+                  type: 'string',
+                  description:
+                    'Kind is a string value representing the REST resource this object represents.',
+                },
                 metadata: { type: 'object' },
                 spec: toStructural(def.spec),
                 status: toStructural(Status),
@@ -59,12 +79,14 @@ export function renderCrd(def: KindDef): object {
   };
 }
 
-export const CRD_HEADER = '# Generated from controller/src/api/v1alpha1.ts by `npm run gen:crds`. Do not edit by hand.\n';
+export const CRD_HEADER =
+  '# Generated from controller/src/api/v1alpha1.ts by `npm run gen:crds`. Do not edit by hand.\n';
 
 export function renderCrdFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const def of KINDS) {
-    files[`${GROUP}_${def.plural}.yaml`] = CRD_HEADER + stringify(renderCrd(def), { lineWidth: 0, aliasDuplicateObjects: false });
+    files[`${GROUP}_${def.plural}.yaml`] =
+      CRD_HEADER + stringify(renderCrd(def), { lineWidth: 0, aliasDuplicateObjects: false });
   }
   return files;
 }

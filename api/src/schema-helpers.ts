@@ -17,7 +17,12 @@ export function cel(...rules: Cel[]): SchemaOptions {
 }
 
 export const Duration = (description: string, opts: SchemaOptions = {}) =>
-  Type.String({ description: `${description} A duration such as "250ms", "5s", "1m", "1h".`, pattern: DURATION_PATTERN, maxLength: 32, ...opts });
+  Type.String({
+    description: `${description} A duration such as "250ms", "5s", "1m", "1h".`,
+    pattern: DURATION_PATTERN,
+    maxLength: 32,
+    ...opts,
+  });
 
 export const Str = (description: string, opts: SchemaOptions = {}) =>
   Type.String({ description, maxLength: 253, ...opts });
@@ -29,11 +34,18 @@ export const Bool = (description: string, opts: SchemaOptions = {}) => Type.Bool
 export const Port = (description: string, opts: SchemaOptions = {}) =>
   Type.Integer({ description, minimum: 1, maximum: 65535, ...opts });
 
-export const Obj = <T extends Record<string, TSchema>>(description: string, props: T, opts: SchemaOptions = {}) =>
-  Type.Object(props, { description, additionalProperties: false, ...opts });
+export const Obj = <T extends Record<string, TSchema>>(
+  description: string,
+  props: T,
+  opts: SchemaOptions = {},
+) => Type.Object(props, { description, additionalProperties: false, ...opts });
 
-export const List = <T extends TSchema>(description: string, item: T, maxItems: number, opts: SchemaOptions = {}) =>
-  Type.Array(item, { description, maxItems, ...opts });
+export const List = <T extends TSchema>(
+  description: string,
+  item: T,
+  maxItems: number,
+  opts: SchemaOptions = {},
+) => Type.Array(item, { description, maxItems, ...opts });
 
 export const Enum = <T extends string>(description: string, values: readonly T[], opts: SchemaOptions = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], description, ...opts });
@@ -44,4 +56,8 @@ export const Ref = (description: string) =>
 
 /** Port by number or by name (Service port). */
 export const IntOrString = (description: string) =>
-  Type.Unsafe<number | string>({ description, 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] });
+  Type.Unsafe<number | string>({
+    description,
+    'x-kubernetes-int-or-string': true,
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+  });
