@@ -3,6 +3,8 @@
 import { Type, type TSchema, type SchemaOptions } from '@sinclair/typebox';
 
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** A literal request path: origin-form, so it starts with "/". */
+export const PATH_PATTERN = '^/';
 
 export interface Cel {
   rule: string;
@@ -26,6 +28,13 @@ export const Duration = (description: string, opts: SchemaOptions = {}) =>
 
 export const Str = (description: string, opts: SchemaOptions = {}) =>
   Type.String({ description, maxLength: 253, ...opts });
+
+/** A user-supplied pattern: RE2 syntax (linear-time matching), an unanchored search. */
+export const Regex = (description: string, maxLength = 1024) =>
+  Str(
+    `${description} RE2 syntax (no lookaround or backreferences), matched anywhere unless anchored with ^ and $.`,
+    { maxLength },
+  );
 
 export const Int = (description: string, opts: SchemaOptions = {}) => Type.Integer({ description, ...opts });
 

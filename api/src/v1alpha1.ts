@@ -1,7 +1,21 @@
 // The v1alpha1 API of group bascule.dev: the single source for the CRD YAML (crds/),
 // the ajv validators used off-cluster, and the TypeScript types.
 import { Type, type Static } from '@sinclair/typebox';
-import { Bool, cel, Duration, Enum, Int, IntOrString, List, Obj, Port, Ref, Str } from './schema-helpers.js';
+import {
+  Bool,
+  cel,
+  Duration,
+  Enum,
+  Int,
+  IntOrString,
+  List,
+  Obj,
+  PATH_PATTERN,
+  Port,
+  Ref,
+  Regex,
+  Str,
+} from './schema-helpers.js';
 
 export const GROUP = 'bascule.dev';
 export const VERSION = 'v1alpha1';
@@ -36,9 +50,7 @@ const HeaderMatch = Obj(
   {
     name: Str('Header name (case-insensitive).', { minLength: 1, maxLength: 256 }),
     exact: Type.Optional(Str('The header value equals this string.', { maxLength: 4096 })),
-    regex: Type.Optional(
-      Str('The header value matches this regular expression (ECMAScript syntax).', { maxLength: 1024 }),
-    ),
+    regex: Type.Optional(Regex('The header value matches this regular expression.')),
     present: Type.Optional(Bool('The header is present (true) or absent (false).')),
   },
   cel({
@@ -52,7 +64,7 @@ const QueryParamMatch = Obj(
   {
     name: Str('Query parameter name.', { minLength: 1, maxLength: 256 }),
     exact: Type.Optional(Str('The parameter value equals this string.', { maxLength: 4096 })),
-    regex: Type.Optional(Str('The parameter value matches this regular expression.', { maxLength: 1024 })),
+    regex: Type.Optional(Regex('The parameter value matches this regular expression.')),
     present: Type.Optional(Bool('The parameter is present (true) or absent (false).')),
   },
   cel({
@@ -64,11 +76,19 @@ const QueryParamMatch = Obj(
 const PathMatch = Obj(
   'Matches the request path (without the query string). Exactly one of prefix, exact or regex.',
   {
-    prefix: Type.Optional(Str('The path starts with this string (HAProxy path_beg).', { maxLength: 1024 })),
-    exact: Type.Optional(Str('The path equals this string (HAProxy path).', { maxLength: 1024 })),
-    regex: Type.Optional(
-      Str('The path matches this regular expression (HAProxy path_reg).', { maxLength: 1024 }),
+    prefix: Type.Optional(
+      Str('The path starts with this string (HAProxy path_beg); starts with "/".', {
+        maxLength: 1024,
+        pattern: PATH_PATTERN,
+      }),
     ),
+    exact: Type.Optional(
+      Str('The path equals this string (HAProxy path); starts with "/".', {
+        maxLength: 1024,
+        pattern: PATH_PATTERN,
+      }),
+    ),
+    regex: Type.Optional(Regex('The path matches this regular expression (HAProxy path_reg).')),
   },
   cel({
     rule: '[has(self.prefix), has(self.exact), has(self.regex)].filter(x, x).size() == 1',
@@ -513,14 +533,12 @@ export const HealthPolicySpec = Obj(
               }),
             ),
             statusRegex: Type.Optional(
-              Str('Regular expression on the status code (HAProxy rstatus).', { maxLength: 256 }),
+              Regex('Regular expression on the status code (HAProxy rstatus).', 256),
             ),
             bodyContains: Type.Optional(
               Str('The body contains this string (HAProxy string).', { maxLength: 1024 }),
             ),
-            bodyRegex: Type.Optional(
-              Str('The body matches this regular expression (HAProxy rstring).', { maxLength: 1024 }),
-            ),
+            bodyRegex: Type.Optional(Regex('The body matches this regular expression (HAProxy rstring).')),
           }),
         ),
       }),

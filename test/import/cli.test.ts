@@ -35,7 +35,7 @@ describe('CLI: bascule validate / compile / import', function () {
   let tmp: string;
 
   before(() => {
-    if (!existsSync(join(ROOT, 'dist/controller/src/cli/import/import-command.js'))) {
+    if (!existsSync(join(ROOT, 'dist/importer/src/import-command.js'))) {
       throw new Error('dist/ has no import command: run `npm run build` before these tests');
     }
     tmp = mkdtempSync(join(tmpdir(), 'bascule-cli-'));

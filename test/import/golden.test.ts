@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'chai';
-import { importHaproxy } from '#controller/cli/import/import-command';
+import { importHaproxy } from '#importer/import-command';
 import { FIXTURES, fixtureCases, validateYaml } from './helpers.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { importHaproxy } from '#controller/cli/import/import-command';
+import { importHaproxy } from '#importer/import-command';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { ROOT, runBascule, waitFor, type Proc } from '../support/process.js';
@@ -196,7 +196,7 @@ describe('round trip: imported haproxy.cfg behaves like HAProxy', function () {
   this.timeout(120_000);
   before(() => {
     findHaproxy();
-    if (!existsSync(join(ROOT, 'dist/controller/src/cli/import/import-command.js')))
+    if (!existsSync(join(ROOT, 'dist/importer/src/import-command.js')))
       throw new Error('run `npm run build` before these tests');
   });
 
@@ -362,6 +362,45 @@ describe('round trip: rate limit and source persistence', function () {
     const b = await run(pair.basculePort);
     expect(b).to.deep.equal(h);
     expect(h).to.deep.equal({ statuses: { 200: 100, 429: 4 }, servers: 1 });
+  });
+});
+
+describe('round trip: option forwardfor beside X-Forwarded-* header rules', function () {
+  this.timeout(120_000);
+  let servers: Map<string, TestBackend>;
+  const pair = new Pair();
+  before(async () => {
+    findHaproxy();
+    servers = await backendsFor(['app/app1']);
+    const rw = await rewrite(fixture('forwarded-headers'), servers);
+    await pair.start(rw, rw.ports.get(8090)!);
+  });
+  after(async () => {
+    await pair.stop();
+    for (const b of servers.values()) await b.close();
+  });
+
+  it('the server receives one value of each forwarding header, the same as from HAProxy', async () => {
+    const seen = async (port: number) => {
+      const reply = await get(port, '/');
+      expect(reply.status).to.equal(200);
+      const h = servers.get('app/app1')!.lastHeaders!;
+      return {
+        'x-forwarded-for': h['x-forwarded-for'],
+        'x-forwarded-proto': h['x-forwarded-proto'],
+        'x-forwarded-host': h['x-forwarded-host'],
+        'x-env': h['x-env'],
+      };
+    };
+    const h = await seen(pair.haproxyPort);
+    const b = await seen(pair.basculePort);
+    expect(b).to.deep.equal(h);
+    expect(h).to.deep.equal({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'public.example.com',
+      'x-env': 'prod',
+    });
   });
 });
 

@@ -7,7 +7,7 @@ import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
 import { compileCommand } from './compile-command.js';
-import { importCommand } from './import/import-command.js';
+import { importCommand } from '#importer/import-command';
 import { parseAddress } from './parse-address.js';
 import { quickstartCommand } from './quickstart-command.js';
 import { standaloneCommand } from './standalone-command.js';

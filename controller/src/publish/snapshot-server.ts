@@ -56,6 +56,8 @@ export const CloseCodes = {
 
 const GROUP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_CONSECUTIVE_BAD_MESSAGES = 20;
+/** Largest frame a dataplane may send: a larger one closes its connection (1009) unbuffered. */
+export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 /** A peer that cannot keep up with this much unsent data is dropped; it resyncs on reconnect. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
@@ -91,12 +93,26 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end(`connect with WebSocket to ${CHANNEL_PATH}\n`);
     };
+    // Before the upgrade nobody is authenticated: a connection must complete its TLS handshake
+    // and its upgrade request within the hello timeout (Node's defaults: 120 s for the handshake,
+    // 60 s for the request head, checked every 30 s).
+    const bounded = {
+      headersTimeout: this.helloTimeoutMs,
+      requestTimeout: this.helloTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, this.helloTimeoutMs),
+    };
     this.http = opts.tls
-      ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, plain)
-      : createServer(plain);
+      ? createHttpsServer(
+          { cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: this.helloTimeoutMs, ...bounded },
+          plain,
+        )
+      : createServer(bounded, plain);
+    // A failed or timed-out TLS handshake is reported here; the socket is not closed for us.
+    this.http.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: opts.maxPayloadBytes ?? 8 * 1024 * 1024,
+      maxPayload: opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
+      perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -248,10 +264,10 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     }
     if (!validateDataplaneMessage(msg))
       return this.badMessage(peer, describeAjvErrors(validateDataplaneMessage.errors));
-    peer.badMessages = 0;
     const m = msg as DataplaneMessage;
     if (m.type === 'hello') return this.onHello(peer, m);
     if (!peer.hello) return this.protocolError(peer, `${m.type} before hello`);
+    peer.badMessages = 0;
     switch (m.type) {
       case 'ack':
         return this.onAck(peer, m);
@@ -269,14 +285,12 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   }
 
   private badMessage(peer: Peer, reason: string): void {
-    peer.badMessages++;
     this.log.warn(
       { remote: peer.remoteAddress, nodeId: peer.hello?.nodeId, code: ErrorCodes.BAD_MESSAGE, reason },
       'malformed message from dataplane',
     );
     peer.send({ type: 'error', error: { code: ErrorCodes.BAD_MESSAGE, message: reason } });
-    if (peer.badMessages >= MAX_CONSECUTIVE_BAD_MESSAGES)
-      peer.ws.close(CloseCodes.POLICY, 'too many malformed messages');
+    this.strike(peer);
   }
 
   private protocolError(peer: Peer, message: string, close = false): void {
@@ -286,6 +300,17 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     );
     peer.send({ type: 'error', error: { code: ErrorCodes.PROTOCOL, message } });
     if (close) peer.ws.close(CloseCodes.PROTOCOL, message.slice(0, 120));
+    else this.strike(peer);
+  }
+
+  /**
+   * One more malformed or out-of-protocol message in a row (well-formed ones that break the
+   * protocol count too, or a peer could alternate them with garbage forever); too many: closed.
+   */
+  private strike(peer: Peer): void {
+    peer.badMessages++;
+    if (peer.badMessages >= MAX_CONSECUTIVE_BAD_MESSAGES)
+      peer.ws.close(CloseCodes.POLICY, 'too many malformed messages');
   }
 
   private onHello(peer: Peer, m: Hello): void {
@@ -300,6 +325,7 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     if (!GROUP_NAME.test(m.group))
       return this.protocolError(peer, `invalid dataplane group ${JSON.stringify(m.group)}`, true);
     clearTimeout(peer.helloTimer);
+    peer.badMessages = 0;
 
     const old = this.byNode.get(m.nodeId);
     if (old) {

@@ -1,13 +1,14 @@
 // Validate stage: schema (with CRD defaults applied), CEL twins, and semantic checks
-// (regexes compile, CIDRs parse). Pure: the same resources always give the same result.
+// (regexes compile as RE2, CIDRs parse). Pure: the same resources always give the same result.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes } from '#protocol/errors';
+import { patternProblem } from '#protocol/pattern';
 import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
 import type { SourcedResource } from '../compile/types.js';
 import { cipherListProblem } from '../compile/tls.js';
-import { DURATION_PATTERN } from '#api/schema-helpers';
+import { DURATION_PATTERN, PATH_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
 import type { Diagnostic, ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';
@@ -65,6 +66,8 @@ function ajvMessage(e: ErrorObject): { field: string; message: string } {
         message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
     case 'pattern':
+      if (e.params.pattern === PATH_PATTERN)
+        return { field, message: `${JSON.stringify(e.data)} must start with "/"` };
       return { field, message: `does not match the expected format (${e.params.pattern})` };
     default:
       return { field, message: e.message ?? 'invalid' };
@@ -153,15 +156,6 @@ function listMapDiagnostics(
   return out;
 }
 
-function regexOk(src: string): string | null {
-  try {
-    new RegExp(src);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 export function cidrProblem(text: string): string | null {
   const [addr, bits, extra] = text.split('/');
   if (extra !== undefined || !addr) return 'not a CIDR';
@@ -182,12 +176,12 @@ function semanticDiagnostics(
   const out: Diagnostic[] = [];
   const regex = (value: string | undefined, field: string) => {
     if (value === undefined) return;
-    const problem = regexOk(value);
+    const problem = patternProblem(value);
     if (problem)
       out.push({
         ...base,
         field,
-        message: `invalid regular expression: ${problem}`,
+        message: `invalid regular expression ${JSON.stringify(value)}: ${problem}`,
         code: ErrorCodes.INVALID_REGEX,
         condition: 'Accepted',
       });

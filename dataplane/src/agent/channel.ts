@@ -28,6 +28,11 @@ export interface ChannelTuning {
   /** A connection that stayed up this long resets the backoff. */
   stableAfterMs: number;
   handshakeTimeoutMs: number;
+  /**
+   * Largest frame accepted from the controller (a snapshot is one frame). A larger frame closes
+   * the connection (1009) before it is buffered; the dataplane keeps serving and reconnects.
+   */
+  maxFrameBytes: number;
 }
 
 export const DEFAULT_TUNING: ChannelTuning = {
@@ -37,6 +42,7 @@ export const DEFAULT_TUNING: ChannelTuning = {
   backoffCapMs: 5_000,
   stableAfterMs: 10_000,
   handshakeTimeoutMs: 10_000,
+  maxFrameBytes: 64 * 1024 * 1024,
 };
 
 export interface ChannelOptions {
@@ -164,6 +170,10 @@ export class ControlChannel {
     const ws = new WebSocket(this.url, SUBPROTOCOL, {
       headers,
       handshakeTimeout: this.tuning.handshakeTimeoutMs,
+      maxPayload: this.tuning.maxFrameBytes,
+      // Nothing to gain on a channel of small messages and one snapshot per change; and no
+      // inflation of frames a hostile peer compressed.
+      perMessageDeflate: false,
       ...(this.opts.tlsCa ? { ca: this.opts.tlsCa } : {}),
     });
     this.ws = ws;

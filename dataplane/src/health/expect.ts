@@ -1,6 +1,7 @@
 // HTTP check expectations (HAProxy http-check expect status / rstatus / string / rstring),
 // compiled once per policy. Every expectation given must hold (HAProxy evaluates its expect
 // rules in sequence and the first one that fails fails the check).
+import { compilePattern, type Pattern } from '#protocol/pattern';
 import type { HealthSnap } from '#protocol/snapshot';
 
 type Expect = NonNullable<HealthSnap['http']>['expect'];
@@ -21,9 +22,9 @@ export const MAX_CHECK_BODY = 16 * 1024;
 
 export class ExpectationError extends Error {}
 
-function regex(source: string, what: string): RegExp {
+function regex(source: string, what: string): Pattern {
   try {
-    return new RegExp(source);
+    return compilePattern(source);
   } catch (err) {
     throw new ExpectationError(`invalid ${what} regex ${JSON.stringify(source)}: ${(err as Error).message}`);
   }

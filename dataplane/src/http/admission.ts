@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { HttpFrontendRuntime } from '../runtime/types.js';
 import type { HeaderList, RouteDecision } from '../router/types.js';
+import { parseAuthority, parseTarget, validAuthority, type Target } from './request-head.js';
 
 /** A response the proxy writes itself. */
 export interface LocalReply {
@@ -14,34 +15,66 @@ export interface LocalReply {
   readonly close?: boolean;
 }
 
+/** Most header fields in a request head (HAProxy's tune.http.maxhdr is 101). */
+export const MAX_HEADER_COUNT = 100;
+
+const bad = (detail: string): LocalReply => ({
+  status: 400,
+  detail: `malformed HTTP request: ${detail}`,
+  close: true,
+});
+
 /**
- * Requests Node's llhttp lets through but a proxy must refuse (RFC 9112): anything but HTTP/1.x,
- * an HTTP/1.1 request without exactly one Host field (§3.2), and a Transfer-Encoding whose final coding is not chunked (§6.3:
- * the length cannot be determined; llhttp only notices once the body starts). They never reach a
- * backend and the connection is closed.
+ * Requests Node's llhttp lets through but a proxy must refuse (RFC 9112). They never reach a
+ * backend and the connection is closed:
+ * - anything but HTTP/1.x;
+ * - more than MAX_HEADER_COUNT fields (Node would silently drop the rest, framing included);
+ * - an HTTP/1.1 request without exactly one Host field, or a Host that is not uri-host[:port]
+ *   (§3.2: userinfo, "/" or spaces would make the server see another name than the router);
+ * - a target that is not origin-form, absolute-form (http/https, non-empty authority, no
+ *   userinfo) or "*" for OPTIONS, or that carries a fragment (§3.2);
+ * - an absolute-form target whose authority is not the Host (§3.2.2: one identity is routed,
+ *   logged and forwarded; HAProxy refuses the mismatch too);
+ * - a Transfer-Encoding whose final coding is not chunked (§6.3: the length cannot be
+ *   determined; llhttp only notices once the body starts), or that carries any other coding:
+ *   the body would be forwarded without it (HAProxy answers 422 as well).
  */
 export function framingProblem(req: IncomingMessage): LocalReply | undefined {
   if (req.httpVersionMajor !== 1)
     return { status: 505, detail: `HTTP/${req.httpVersion} is not supported`, close: true };
-  let hosts = 0;
   const raw = req.rawHeaders;
+  if (raw.length / 2 > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
+  let hosts = 0;
   for (let i = 0; i < raw.length; i += 2)
     if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
-  if (hosts > 1)
-    return { status: 400, detail: 'malformed HTTP request: several Host header fields', close: true };
-  if (hosts === 0 && req.httpVersionMinor >= 1)
-    return { status: 400, detail: 'malformed HTTP request: no Host header field', close: true };
+  if (hosts > 1) return bad('several Host header fields');
+  if (hosts === 0 && req.httpVersionMinor >= 1) return bad('no Host header field');
+  const host = req.headers.host;
+  if (host !== undefined && !validAuthority(host)) return bad('invalid Host header field');
+  const target = parseTarget(req.url ?? '', req.method ?? '');
+  if (!target) return bad('invalid request target');
+  if (target.authority !== undefined && host !== undefined && !sameAuthority(target, host))
+    return bad('the request target names another host than the Host header field');
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
-    const last = te.split(',').pop()!.trim().toLowerCase();
-    if (last !== 'chunked')
+    const codings = te.split(',').map((c) => c.trim().toLowerCase());
+    if (codings.at(-1) !== 'chunked') return bad('Transfer-Encoding must end with chunked');
+    if (codings.length > 1)
       return {
-        status: 400,
-        detail: 'malformed HTTP request: Transfer-Encoding must end with chunked',
+        status: 422,
+        detail: `Transfer-Encoding "${te.trim()}" is not supported: only chunked is`,
         close: true,
       };
   }
   return undefined;
+}
+
+/** Same host and port, ignoring case, a trailing dot and the scheme's default port (RFC 3986 §6.2.3). */
+function sameAuthority(target: Target, host: string): boolean {
+  const port = target.scheme === 'https' ? 443 : 80;
+  const x = parseAuthority(target.authority!);
+  const y = parseAuthority(host);
+  return x.host === y.host && (x.port ?? port) === (y.port ?? port);
 }
 
 const periodText = (ms: number): string =>

@@ -61,8 +61,27 @@ export function sendLocal(res: ServerResponse, r: LocalReply, close = false): vo
 }
 
 /**
+ * How long a connection closed after a raw reply keeps reading (and discarding) what the client
+ * still sends before it is released. Closing with unread input makes the kernel send a reset,
+ * which can destroy the reply before the client reads it; waiting for the client's own close
+ * forever lets a client that neither reads nor closes hold the descriptor.
+ */
+export const CLOSE_LINGER_MS = 1000;
+
+/** Ends `socket` (our FIN after what was written), drains input, and frees it within the linger. */
+export function closeWithLinger(socket: Duplex, bytes?: string): void {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy()); // the client closed too: nothing left to wait for
+  socket.on('data', () => {});
+  socket.resume();
+  socket.end(bytes);
+}
+
+/**
  * A LocalReply written straight to a socket that Node's HTTP server no longer drives (Upgrade
- * requests, parse errors), then the connection is closed.
+ * requests, parse errors), then the connection is closed (closeWithLinger).
  */
 export function writeRawReply(socket: Duplex, r: LocalReply, head = false): void {
   if (socket.destroyed) return;
@@ -75,5 +94,5 @@ export function writeRawReply(socket: Duplex, r: LocalReply, head = false): void
     ...(r.headers ?? []).map(([n, v]) => `${n}: ${v}`),
     'Connection: close',
   ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
+  closeWithLinger(socket, `${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
 }

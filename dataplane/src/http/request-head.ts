@@ -23,15 +23,46 @@ export function parseAuthority(value: string): Authority {
   return port === undefined ? { host } : { host, port };
 }
 
+/** A request target, split as RFC 9112 §3.2 defines its forms. */
+export interface Target {
+  readonly form: 'origin' | 'absolute' | 'asterisk';
+  /** Origin-form to send upstream: path and query, never a fragment. */
+  readonly path: string;
+  /** The authority and scheme of an absolute-form target (http/https only, never empty). */
+  readonly authority?: string;
+  readonly scheme?: 'http' | 'https';
+}
+
+// RFC 3986 §3: scheme "://" authority path-abempty [ "?" query ] — no fragment (RFC 9112 §3.2).
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+// uri-host [ ":" port ] (RFC 9110 §7.2): a bracketed IP literal or a reg-name / IPv4 address
+// (unreserved, pct-encoded, sub-delims — no userinfo "@", no "/", no whitespace).
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::\d*)?$/;
+
+/** Whether a Host value or target authority is a valid uri-host [":" port]. */
+export const validAuthority = (value: string): boolean => AUTHORITY.test(value);
+
+/**
+ * Parses the request target strictly, without URL normalisation (WHATWG URL would turn
+ * "http:///a" into host "a"): undefined when the target is none of the forms a proxy accepts.
+ */
+export function parseTarget(url: string, method: string): Target | undefined {
+  if (url.startsWith('/')) return url.includes('#') ? undefined : { form: 'origin', path: url };
+  if (url === '*') return method === 'OPTIONS' ? { form: 'asterisk', path: '*' } : undefined;
+  const m = ABSOLUTE.exec(url);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  const authority = m[2]!;
+  if (scheme !== 'http' && scheme !== 'https') return undefined;
+  // An http(s) URI with an empty host is invalid (RFC 9110 §4.2.1); userinfo is refused (§4.2.4).
+  if (authority === '' || authority.startsWith(':') || !validAuthority(authority)) return undefined;
+  const rest = m[3]!;
+  return { form: 'absolute', scheme, authority, path: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
 /** The origin-form target to send upstream (absolute-form is reduced to path + query). */
 export function originForm(url: string): string {
-  if (url.startsWith('/') || url === '*') return url;
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return '/';
-  }
+  return parseTarget(url, 'OPTIONS')?.path ?? '/';
 }
 
 export function requestHead(
@@ -40,17 +71,11 @@ export function requestHead(
   // https when the connection was TLS-terminated here (tls/): X-Forwarded-Proto, redirects.
   scheme: 'http' | 'https' = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http',
 ): RequestHead {
-  const url = req.url ?? '/';
-  let authority = req.headers.host ?? '';
-  if (!url.startsWith('/') && url !== '*') {
-    // Absolute-form: the target's authority wins over Host (RFC 9112 §3.2.2).
-    try {
-      authority = new URL(url).host;
-    } catch {
-      /* keep Host */
-    }
-  }
-  const target = originForm(url);
+  const parsed = parseTarget(req.url ?? '/', req.method ?? 'GET');
+  // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2); admission
+  // has refused any Host that names another, so routing, logs and the server all see one name.
+  const authority = parsed?.authority ?? req.headers.host ?? '';
+  const target = parsed?.path ?? '/';
   const q = target.indexOf('?');
   const { host, port } = parseAuthority(authority);
   return {

@@ -9,7 +9,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FrontendSnap } from '#protocol/snapshot';
-import { writeRawReply } from './local-reply.js';
+import { MAX_HEADER_COUNT } from './admission.js';
+import { closeWithLinger, writeRawReply } from './local-reply.js';
 
 /** Bounded request heads (Node's default is 16 KiB too; state it so it cannot drift). */
 export const MAX_HEADER_SIZE = 16 * 1024;
@@ -35,6 +36,9 @@ export function createHttpServer(handlers: HttpHandlers): http.Server {
     },
     (req, res) => handlers.request(req, res, false),
   );
+  // One more than allowed, so that admission.ts sees the overflow (Node silently drops the rest,
+  // framing fields included).
+  server.maxHeadersCount = MAX_HEADER_COUNT + 1;
   // A client may send its request and half-close (shutdown(SHUT_WR), `nc -N`): HAProxy still
   // answers. Node's default aborts the request on the client's FIN; this keeps it, answers, then
   // closes after that response.
@@ -46,26 +50,33 @@ export function createHttpServer(handlers: HttpHandlers): http.Server {
     handlers.upgrade(req, socket, head),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // Node's own pattern: answer only if nothing was written on this connection yet.
-    const busy = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
-    if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    if (err.code === 'HPE_HEADER_OVERFLOW')
-      writeRawReply(socket, {
-        status: 400,
-        detail: `malformed HTTP request: request head larger than ${MAX_HEADER_SIZE} bytes`,
-      });
-    else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
-      writeRawReply(socket, {
-        status: 408,
-        detail: 'request head not received in time (timeouts.httpRequest)',
-      });
-    else {
-      const reason = (err as { reason?: string }).reason;
-      writeRawReply(socket, { status: 400, detail: `malformed HTTP request${reason ? `: ${reason}` : ''}` });
-    }
+    // Pipelined requests before the bad bytes are answered first, in order; the error reply
+    // (if any) comes after them and closes the connection.
+    afterInFlight(socket, () => {
+      if (!socket.writable) return;
+      if (err.code === 'HPE_CLOSED_CONNECTION') return closeWithLinger(socket); // bytes after "Connection: close": ignored
+      if (err.code === 'HPE_HEADER_OVERFLOW')
+        writeRawReply(socket, {
+          status: 400,
+          detail: `malformed HTTP request: request head larger than ${MAX_HEADER_SIZE} bytes`,
+        });
+      else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+        writeRawReply(socket, {
+          status: 408,
+          detail: 'request head not received in time (timeouts.httpRequest)',
+        });
+      else {
+        const reason = (err as { reason?: string }).reason;
+        writeRawReply(socket, {
+          status: 400,
+          detail: `malformed HTTP request${reason ? `: ${reason}` : ''}`,
+        });
+      }
+    });
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
     writeRawReply(socket, { status: 405, detail: 'CONNECT is not supported' }),
@@ -74,6 +85,28 @@ export function createHttpServer(handlers: HttpHandlers): http.Server {
   // headersTimeout) the way listen() would.
   server.emit('listening');
   return server;
+}
+
+/**
+ * Runs `then` (the error reply) once the responses to the complete requests before the bad bytes
+ * are written: Node queues pipelined responses, and the error must come after them, in order.
+ * When the connection already closes after the current response, or the bad bytes are in the
+ * body of a request whose response has started, no error reply can follow.
+ */
+function afterInFlight(socket: Duplex, then: () => void): void {
+  const current = (socket as Duplex & { _httpMessage?: (ServerResponse & { _last?: boolean }) | null })
+    ._httpMessage;
+  if (!current || current.destroyed) return then();
+  const earlier = current.req.complete; // the bad bytes belong to a later request
+  if (current.headersSent && !earlier && !current._last) return void socket.destroy();
+  if (!current.headersSent && !earlier) return then();
+  current.once('close', () =>
+    setImmediate(() => {
+      if (socket.destroyed) return;
+      if (current._last) closeWithLinger(socket);
+      else afterInFlight(socket, then);
+    }),
+  );
 }
 
 /** Frontend timeouts, re-read on every swap: keep-alive and head timeouts apply to new waits. */

@@ -1,7 +1,8 @@
 // Match predicates compiled from rule conditions. Semantics follow HAProxy's fetches:
 // host exact or "*.suffix" (hdr_dom-like, one or more labels), path_beg / path / path_reg on the
-// raw path (regexes are unanchored searches, as in HAProxy), header and query values by
-// exact / regex / presence.
+// raw path (regexes are unanchored searches, as in HAProxy, on RE2 semantics: linear time),
+// header and query values by exact / regex / presence.
+import { compilePattern, type Pattern } from '#protocol/pattern';
 import type { RuleSnap } from '#protocol/snapshot';
 import { compileCidrs } from './cidr.js';
 import type { RequestHead } from './types.js';
@@ -10,9 +11,9 @@ export type Predicate = (head: RequestHead) => boolean;
 
 type ValueMatchSnap = NonNullable<RuleSnap['match']['headers']>[number];
 
-export function compileRegex(source: string, what: string): RegExp {
+export function compileRegex(source: string, what: string): Pattern {
   try {
-    return new RegExp(source);
+    return compilePattern(source);
   } catch (err) {
     throw new Error(
       `${what}: invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`,

@@ -498,7 +498,8 @@ describe('e2e tls: termination', function () {
       { path: '/slow?chunks=4&ms=50' },
     ]);
     const h1 = httpsGet(port, { servername: 'b.example.test', ca: ca.cert, path: '/slow?chunks=6&ms=50' });
-    await new Promise((r) => setTimeout(r, 80));
+    // In flight means at the server: a drain before the HTTP/2 streams arrive refuses them (GOAWAY).
+    await eventually(() => web.inFlight >= 3, 10_000);
     const elsewhere = await freePort();
     await h.apply(
       [frontend('default/moved', elsewhere, { defaultBackend: 'default/web', tls: tlsOf(snaps()) })],

@@ -4,23 +4,14 @@
 // way — which cookie the client is given, which cookie the application sees, and where the
 // request goes. The only expected difference is documented in docs/traffic.md: nocache adds
 // Cache-Control: private to every response that sets the cookie (HAProxy: cacheable ones only).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import type net from 'node:net';
 import { expect } from 'chai';
 import type { BackendSnap } from '#protocol/snapshot';
-import { HOST, backend, eventually, freePort, frontend, harness, server, type Harness } from './support.js';
+import { startHaproxy, type Haproxy } from '../../security/support/haproxy-process.js';
+import { HOST, backend, freePort, frontend, harness, server, type Harness } from './support.js';
 
 type CookieSnap = NonNullable<NonNullable<BackendSnap['persistence']>['cookie']>;
-
-function findHaproxy(): string {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const d of dirs) if (d && existsSync(path.join(d, 'haproxy'))) return path.join(d, 'haproxy');
-  throw new Error('HAProxy is not installed: this test compares Bascule with it (CI installs it in .ci/run)');
-}
 
 /** Answers its name; sets a cookie when asked (?set=NAME=VALUE); reports the Cookie it got. */
 async function app(name: string): Promise<{ port: number; close(): Promise<void> }> {
@@ -128,15 +119,12 @@ const requests = (n: string): Array<[path: string, cookie?: string]> => [
 describe('e2e/traffic: cookie persistence matches HAProxy', function () {
   this.timeout(60_000);
   let apps: Array<Awaited<ReturnType<typeof app>>>;
-  let haproxy: ChildProcess | undefined;
-  let dir: string;
+  let haproxy: Haproxy | undefined;
   let h: Harness;
   const ports = new Map<string, { hap: number; bascule: number }>();
 
   before(async () => {
-    const bin = findHaproxy();
     apps = await Promise.all([app('app0'), app('app1')]);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'bascule-parity-'));
     h = await harness();
     const cfg = [
       'defaults',
@@ -172,38 +160,14 @@ describe('e2e/traffic: cookie persistence matches HAProxy', function () {
         ),
       );
     }
-    const file = path.join(dir, 'haproxy.cfg');
-    writeFileSync(file, `${cfg.join('\n')}\n`);
-    let log = '';
-    haproxy = spawn(bin, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    haproxy.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    haproxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     await h.apply(frontends, backends);
-    const first = ports.get(CASES[0]!.name)!.hap;
-    await eventually(
-      () =>
-        new Promise<boolean>((resolve) => {
-          if (haproxy!.exitCode !== null) throw new Error(`haproxy exited: ${log}`);
-          const s = net.connect(first, HOST, () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(false));
-        }),
-      10_000,
-      50,
-    );
+    haproxy = await startHaproxy(() => cfg.join('\n'), ports.get(CASES[0]!.name)!.hap);
   });
 
   after(async () => {
-    if (haproxy && haproxy.exitCode === null) {
-      const exited = new Promise((r) => haproxy!.once('exit', r));
-      haproxy.kill('SIGTERM');
-      await exited;
-    }
+    await haproxy?.close();
     await h?.close();
     await Promise.all((apps ?? []).map((a) => a.close()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   for (const c of CASES) {

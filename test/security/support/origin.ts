@@ -21,7 +21,7 @@ export interface OriginRequest {
 export interface Origin {
   port: number;
   /** Raw bytes received, per connection, in accept order (since the last reset). */
-  readonly connections: Array<{ id: number; bytes: Buffer }>;
+  readonly connections: Array<{ id: number; bytes: Buffer; closed: boolean }>;
   /** Everything received since the last reset, all connections, latin1. */
   received(): string;
   readonly requests: OriginRequest[];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseConfig } from '#controller/cli/import/parse';
-import { TokenizeError, tokenizeLine } from '#controller/cli/import/tokenize';
+import { parseConfig } from '#importer/parse';
+import { TokenizeError, tokenizeLine } from '#importer/tokenize';
 
 describe('import: haproxy.cfg tokenizer', () => {
   const words = (s: string) => tokenizeLine(s).words;

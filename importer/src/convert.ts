@@ -3,18 +3,21 @@
 import { isKnownAclName } from './acl.js';
 import { buildBackend } from './build-backend.js';
 import { buildFrontends } from './build-frontend.js';
-import { backendAnchor, frontendAnchor, type Proxy, type StickTable, type TlsOptions } from './model.js';
-import { parseConfig, type Directive, type Section } from './parse.js';
-import { collectProxy, newProxy, parseTlsOptionWord, type GlobalSettings } from './proxy.js';
-import { ConfigError, Reporter, type Anchor } from './report.js';
 import {
-  applyCommon,
-  emptySettings,
-  LOGGING,
-  STATS,
-  UNSUPPORTED_OPTIONS,
-  type Settings,
-} from './settings.js';
+  backendAnchor,
+  frontendAnchor,
+  type GlobalSettings,
+  type Proxy,
+  type StickTable,
+  type TlsOptions,
+} from './model.js';
+import { parseConfig, type Directive, type Section } from './parse.js';
+import { parseTlsOptionWord } from './bind.js';
+import { collectProxy, newProxy } from './proxy.js';
+import { ConfigError, Reporter, type Anchor } from './report.js';
+import { applyCommon } from './common-directives.js';
+import { UNSUPPORTED_OPTIONS } from './options.js';
+import { emptySettings, LOGGING, STATS, type Settings } from './settings.js';
 import { NameScope, sanitizeObjectName } from './values.js';
 
 export type ResourceKind = 'Frontend' | 'Backend' | 'HealthPolicy';

@@ -3,10 +3,15 @@
 // the YAML; a malformed line fails the import (exit 1) with "file:line: message".
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CommandIo } from '../validate-command.js';
 import { convertHaproxyConfig, type ConvertResult } from './convert.js';
 import { emitYaml } from './emit.js';
 import { formatMessage } from './report.js';
+
+/** Where the command writes: stdout and stderr in the CLI, buffers in tests. */
+export interface ImportIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
 
 export interface ImportOptions {
   namespace?: string;
@@ -56,7 +61,7 @@ export function importHaproxy(text: string, file: string, opts: ImportOptions = 
 }
 
 /** Returns the exit code: 0 when the file was converted (even with lines reported as not converted). */
-export async function importCommand(file: string, opts: ImportOptions, io: CommandIo): Promise<number> {
+export async function importCommand(file: string, opts: ImportOptions, io: ImportIo): Promise<number> {
   if (opts.namespace !== undefined && !NAMESPACE.test(opts.namespace)) {
     io.err(`bascule import: invalid namespace "${opts.namespace}": use lowercase letters, digits and '-'\n`);
     return 2;

@@ -15,6 +15,7 @@ import {
   type RuleSource,
   type StickTable,
 } from './model.js';
+import { foldIntoForwardFor, type Folded } from './forwarded-headers.js';
 import type { Reporter } from './report.js';
 import { NameScope, sanitizeRuleName } from './values.js';
 
@@ -179,8 +180,14 @@ export function buildFrontends(
           ctx.report.unsupported(e.line, e.text, 'header edits need mode http', anchors);
           continue;
         }
+        const folded: Folded = spec.forwardFor
+          ? foldIntoForwardFor(e, bind)
+          : { edit: { op: e.op, name: e.name, value: e.value } };
+        if (folded.note) ctx.report.note(e.line, folded.note, anchors);
+        const edit = folded.edit;
+        if (!edit) continue;
         const target = e.dir === 'request' ? req : res;
-        target[e.op].push(e.op === 'remove' ? e.name : { name: e.name, value: e.value ?? '' });
+        target[edit.op].push(edit.op === 'remove' ? edit.name : { name: edit.name, value: edit.value ?? '' });
         continue;
       }
       everApplied.add(e);

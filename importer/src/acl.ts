@@ -10,8 +10,9 @@
 // Negation is expressed where Bascule can (path and header regexes with a negative lookahead,
 // constants); anything else is reported, never approximated silently.
 import { isIP } from 'node:net';
+import { compilePattern, patternProblem } from '#protocol/pattern';
 import { ConfigError } from './report.js';
-import { caseInsensitiveLiteral, escapeRegex, literalRegex } from './values.js';
+import { literalRegex } from './values.js';
 
 // ---------- the Bascule side ----------
 
@@ -426,25 +427,21 @@ export function and(a: Translation, b: Translation): Translation {
   return out.length === 0 ? FALSE : { kind: 'alts', alts: out };
 }
 
-const pathRegex = (p: PathMatch): string =>
-  p.regex !== undefined
-    ? p.regex
-    : p.exact !== undefined
-      ? `^${escapeRegex(p.exact)}$`
-      : `^${escapeRegex(p.prefix!)}`;
-
 function pathHolds(p: PathMatch, path: string): boolean | undefined {
   if (p.exact !== undefined) return p.exact === path;
   if (p.prefix !== undefined) return path.startsWith(p.prefix);
   try {
-    return new RegExp(p.regex!).test(path);
+    return compilePattern(p.regex!).test(path);
   } catch {
     return undefined;
   }
 }
 
-/** AND of two path conditions, simplified when one decides the other. */
-function mergePaths(a: PathMatch, b: PathMatch): PathMatch | 'never' {
+/** Bascule patterns are RE2 (linear time), which has no lookahead to AND or negate with. */
+const NO_LOOKAHEAD = 'Bascule regexes are RE2 (linear time) and have no lookahead to express it with';
+
+/** AND of two path conditions, simplified when one decides the other; a string when inexpressible. */
+function mergePaths(a: PathMatch, b: PathMatch): PathMatch | 'never' | string {
   const holds =
     a.exact !== undefined ? pathHolds(b, a.exact) : b.exact !== undefined ? pathHolds(a, b.exact) : undefined;
   if (holds !== undefined) return holds ? (a.exact !== undefined ? a : b) : 'never';
@@ -453,7 +450,7 @@ function mergePaths(a: PathMatch, b: PathMatch): PathMatch | 'never' {
     if (b.prefix.startsWith(a.prefix)) return b;
     return 'never';
   }
-  return { regex: `^(?=[\\s\\S]*?(?:${pathRegex(a)}))(?=[\\s\\S]*?(?:${pathRegex(b)}))` };
+  return `two path conditions in one rule (${NO_LOOKAHEAD})`;
 }
 
 /** AND of two matches; 'never' when they cannot both hold, a string when it cannot be expressed. */
@@ -468,7 +465,7 @@ export function mergeMatches(a: Match, b: Match): Match | 'never' | string {
   }
   if (b.path) {
     const m = a.path ? mergePaths(a.path, b.path) : b.path;
-    if (m === 'never') return 'never';
+    if (typeof m === 'string') return m;
     out.path = m;
   }
   if (b.methods) {
@@ -495,14 +492,7 @@ export function mergeMatches(a: Match, b: Match): Match | 'never' | string {
 
 const HOST_PATTERN = /^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$/;
 
-function regexOk(src: string): boolean {
-  try {
-    new RegExp(src);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const regexOk = (src: string): boolean => patternProblem(src) === null;
 
 /** A regex (unanchored search, like HAProxy's) matching any of the values with the line's match method. */
 function valuesRegex(l: AclLine): string | undefined {
@@ -521,15 +511,14 @@ function valuesRegex(l: AclLine): string | undefined {
       return `(?:^|[/?])${any(l.values.map(lit))}(?:[/?]|$)`;
     case 'dom':
       return `(?:^|[/?.:])${any(l.values.map(lit))}(?:[/?.:]|$)`;
-    case 'reg':
-      if (l.ignoreCase) return undefined;
-      return l.values.length === 1 ? l.values[0]! : l.values.map((v) => `(?:${v})`).join('|');
+    case 'reg': {
+      const any = l.values.length === 1 ? l.values[0]! : l.values.map((v) => `(?:${v})`).join('|');
+      return l.ignoreCase ? `(?i)${any}` : any;
+    }
     default:
       return undefined;
   }
 }
-
-const negativeRegex = (r: string) => `^(?![\\s\\S]*?(?:${r}))`;
 
 function checkCommon(l: AclLine): string | undefined {
   if (l.files.length > 0)
@@ -592,7 +581,13 @@ export function positiveLine(l: AclLine, ctx: CondContext): Translation {
       if (l.method === 'found') return TRUE;
       const missing = needValues();
       if (missing) return missing;
-      if (!ignoreCase && l.values.length === 1 && (l.method === 'str' || l.method === 'beg')) {
+      // A literal match must start with "/"; HAProxy's path_beg "api" (never true) stays a regex.
+      if (
+        !ignoreCase &&
+        l.values.length === 1 &&
+        (l.method === 'str' || l.method === 'beg') &&
+        l.values[0]!.startsWith('/')
+      ) {
         return alts({ path: l.method === 'str' ? { exact: l.values[0]! } : { prefix: l.values[0]! } });
       }
       const r = valuesRegex(line);
@@ -707,39 +702,27 @@ export function negativeLine(l: AclLine, ctx: CondContext): Translation {
   const pos = positiveLine(l, ctx);
   if (pos.kind === 'const') return { kind: 'const', value: !pos.value };
   if (pos.kind === 'unsupported') return pos;
-  const problem = `the negation !${l.text.startsWith('{') ? l.text : l.criterion} cannot be expressed as a Bascule match`;
-  // not(any of alternatives): expressible when every alternative is a single path or single
-  // header condition on the same field.
-  if (pos.alts.every((m) => Object.keys(m).length === 1 && m.path)) {
-    const r = pos.alts.map((m) => pathRegex(m.path!));
-    return alts({
-      path: { regex: negativeRegex(r.length === 1 ? r[0]! : r.map((x) => `(?:${x})`).join('|')) },
-    });
-  }
-  if (pos.alts.every((m) => Object.keys(m).length === 1 && m.host && !m.host.startsWith('*'))) {
-    const hosts = pos.alts.map((m) => caseInsensitiveLiteral(m.host!));
-    return alts({ headers: [{ name: 'Host', regex: `^(?!(?:${hosts.join('|')})(?::\\d+)?$)` }] });
-  }
+  const negation = `!${l.text.startsWith('{') ? l.text : l.criterion}`;
+  // not(presence) is a presence match; not(value) is not expressible: a negative regex would need
+  // a lookahead, which RE2 patterns do not have.
   if (pos.alts.length === 1) {
     const m = pos.alts[0]!;
     const single = Object.keys(m).length === 1 && m.headers?.length === 1 ? m.headers[0]! : undefined;
     if (single?.present !== undefined)
       return alts({ headers: [{ name: single.name, present: !single.present }] });
-    // A negative regex would not match an absent header, while HAProxy's negation would.
-    if (single && single.name.toLowerCase() === 'host') {
-      return alts({
-        headers: [
-          {
-            name: single.name,
-            regex: negativeRegex(
-              single.exact !== undefined ? `^${escapeRegex(single.exact)}$` : single.regex!,
-            ),
-          },
-        ],
-      });
-    }
     const q = Object.keys(m).length === 1 && m.queryParams?.length === 1 ? m.queryParams[0]! : undefined;
     if (q?.present !== undefined) return alts({ queryParams: [{ name: q.name, present: !q.present }] });
   }
-  return unsupported(problem);
+  const valueNegation = pos.alts.every(
+    (m) => Object.keys(m).length === 1 && (m.path || m.host || m.headers?.length === 1),
+  );
+  return unsupported(
+    `the negation ${negation} cannot be expressed as a Bascule match${valueNegation ? ` (${NO_LOOKAHEAD})` : ''}`,
+  );
 }
+
+/** The parsed condition of a rule, as an optional field to spread into it. */
+export const condOf = (
+  cond: { unless: boolean; words: string[] } | undefined,
+  line: number,
+): { cond?: Condition } => (cond ? { cond: parseCondition(cond.words, cond.unless, line) } : {});

@@ -13,6 +13,13 @@ export interface TlsOptions {
   ciphers?: string;
 }
 
+/** What the global section sets for every bind and server. */
+export interface GlobalSettings {
+  crtBase?: string;
+  caBase?: string;
+  bindTls: TlsOptions;
+}
+
 export interface Bind {
   line: number;
   text: string;
