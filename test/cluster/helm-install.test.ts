@@ -162,7 +162,7 @@ describe('Helm install on a single-node cluster (buildah images, kubelet, contai
     console.log(
       `      images ${((t1 - t0) / 1000).toFixed(0)}s (` +
         Object.entries(images.images)
-          .map(([k, v]) => `${k} ${v.sizeMB} MB`)
+          .map(([k, v]) => `${k} ${v.sizeMB} MiB`)
           .join(', ') +
         `), cluster up ${((t2 - t1) / 1000).toFixed(0)}s`,
     );
