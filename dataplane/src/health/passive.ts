@@ -4,8 +4,6 @@
 // The seam is deliberately tiny for the proxies: `observe(server, outcome)` where outcome is an
 // HTTP status, 'connected' (L4 success), or the Error an upstream attempt failed with. Lookup is
 // by the server's carried-over state object, so several dataplanes in one process never mix.
-import type net from 'node:net';
-
 export type Outcome = number | 'connected' | Error;
 
 /** What an outcome means for health analysis (HAProxy analyze_statuses). */
@@ -25,6 +23,19 @@ const observers = new WeakMap<object, Observer>();
 export function setObserver(state: object, observer: Observer | undefined): void {
   if (observer) observers.set(state, observer);
   else observers.delete(state);
+}
+
+/** Whether someone observes this server (a multi-worker dataplane forwards only those). */
+export function isObserved(state: object): boolean {
+  return observers.has(state);
+}
+
+/**
+ * Hands an already classified observation to the server's observer: how the health checker of
+ * a multi-worker dataplane receives what every worker's traffic saw (workers/).
+ */
+export function notify(state: object, o: Observation): void {
+  observers.get(state)?.(o);
 }
 
 /** Keep-alive sockets the server had already closed: retried by the proxy, not the server's fault. */
@@ -68,19 +79,4 @@ export function observe(server: { readonly state: object }, outcome: Outcome): v
   if (!observer) return;
   const o = classify(outcome);
   if (o) observer(o);
-}
-
-/** TCP proxy helper: reports the upstream connect (success, error or timeout) of one session. */
-export function observeConnect(socket: net.Socket, server: { readonly state: object }): void {
-  if (!observers.has(server.state)) return;
-  const onConnect = (): void => {
-    socket.off('error', onError);
-    observe(server, 'connected');
-  };
-  const onError = (err: Error): void => {
-    socket.off('connect', onConnect);
-    observe(server, err);
-  };
-  socket.once('connect', onConnect);
-  socket.once('error', onError);
 }
