@@ -138,17 +138,24 @@ describe('kube informer retry policy', () => {
     let inf: Informer<KubernetesObject> | undefined;
     afterEach(async () => {
       await inf?.stop();
-      await new Promise<void>((r) => (api ? api.server.close(() => r()) : r()));
+      const closed = new Promise<void>((r) => (api ? api.server.close(() => r()) : r()));
       api?.server.closeAllConnections();
+      await closed;
     });
 
-    function informer(url: string, lists: { n: number; rv: string; items: KubernetesObject[] }) {
+    function informer(
+      url: string,
+      lists: { n: number; rv: string; items: KubernetesObject[]; hang?: number },
+      requestTimeoutMs?: number,
+    ) {
       return new Informer<KubernetesObject>({
         kubeConfig: kubeConfig(url),
         name: 'configmaps (test)',
         path: '/api/v1/namespaces/ns/configmaps',
         list: async () => {
           lists.n++;
+          // The first `hang` lists never answer (a frozen API server).
+          if (lists.n <= (lists.hang ?? 0)) return new Promise<never>(() => {});
           return {
             metadata: { resourceVersion: lists.rv },
             items: lists.items,
@@ -158,8 +165,29 @@ describe('kube informer retry policy', () => {
         watchTimeoutSeconds: 2,
         backoffBaseMs: 50,
         backoffCapMs: 200,
+        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
       });
     }
+
+    /** Polls until the informer's status matches, or the deadline passes. */
+    async function until(what: (s: ReturnType<Informer<KubernetesObject>['status']>) => boolean, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!what(inf!.status()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
+
+    it('gives up on a list or a watch that gets no answer (a frozen server) and tries again', async () => {
+      // Watches: the first is accepted and never answered; the second works.
+      api = await scriptedApi([() => {}, events()]);
+      const lists = { n: 0, rv: '50', items: [cm('a', '50')], hang: 1 };
+      inf = informer(api.url, lists, 300);
+      inf.start();
+      await inf.synced;
+      expect(lists.n, 'the hung list was abandoned and retried').to.equal(2);
+      await until((s) => s.watching);
+      expect(inf.status()).to.include({ watching: true, failures: 0 });
+      expect(inf.status().retries).to.deep.equal({ timeout: 2 });
+      expect(api.seen.filter((s) => s.watch).map((s) => s.resourceVersion)).to.deep.equal(['50', '50']);
+    });
 
     it('honours Retry-After on 429 and resumes the watch from its resourceVersion, without relisting', async () => {
       api = await scriptedApi([
@@ -221,7 +249,7 @@ describe('kube informer retry policy', () => {
       inf.start();
       await inf.synced;
       // Established: answered 200 and still open a second later.
-      await new Promise((r) => setTimeout(r, 1100));
+      await until((s) => s.watching);
       expect(inf.status().watching).to.equal(true);
       // The server goes away: refused connections, retried with backoff; the lag grows.
       const port = Number(new URL(api.url).port);
@@ -236,9 +264,7 @@ describe('kube informer retry policy', () => {
       // Back on the same port: the watch resumes from the same resourceVersion, no relist.
       const again = await scriptedApi([events()], port);
       api = again;
-      const deadline = Date.now() + 5000;
-      while (!(inf.status().watching && inf.status().failures === 0) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      await until((s) => s.watching && s.failures === 0);
       expect(inf.status()).to.include({ watching: true, failures: 0, lagMs: 0, lastError: null });
       expect(again.seen.filter((s) => s.watch)[0]?.resourceVersion).to.equal('40');
       expect(lists.n).to.equal(1);
