@@ -204,6 +204,39 @@ backend origin
     });
   });
 
+  it('a field section over 16 KiB (decoded) is answered 431 and not forwarded', async () => {
+    const block = fieldBlock([
+      ...getRequest('a.example.test', '/too-big'),
+      ['x-big', 'a'.repeat(14_000)],
+      ['x-big2', 'b'.repeat(6_000)],
+    ]);
+    const frames = [
+      frame(FrameType.HEADERS, END_STREAM, 1, block.subarray(0, 10_000)),
+      frame(FrameType.CONTINUATION, END_HEADERS, 1, block.subarray(10_000)),
+    ];
+    expect(describeOutcome(await exchange(port, frames))).to.equal('response 431');
+    expect(seen()).to.not.include('/too-big');
+  });
+
+  it('a field block over 64 KiB (HEADERS + CONTINUATION) ends the connection: GOAWAY ENHANCE_YOUR_CALM', async () => {
+    const block = fieldBlock([
+      ...getRequest('a.example.test', '/huge-block'),
+      ...Array.from({ length: 8 }, (_, i): [string, string] => [`x-h${i}`, 'c'.repeat(9_000)]),
+    ]);
+    const frames = [frame(FrameType.HEADERS, END_STREAM, 1, block.subarray(0, 16_000))];
+    for (let o = 16_000; o < block.length; o += 16_000)
+      frames.push(
+        frame(
+          FrameType.CONTINUATION,
+          o + 16_000 >= block.length ? END_HEADERS : 0,
+          1,
+          block.subarray(o, o + 16_000),
+        ),
+      );
+    expect(describeOutcome(await exchange(port, frames))).to.equal('GOAWAY ENHANCE_YOUR_CALM');
+    expect(seen()).to.not.include('/huge-block');
+  });
+
   after(() => {
     if (results.length === 0) return;
     console.log(

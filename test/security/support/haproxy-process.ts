@@ -17,6 +17,8 @@ export function findHaproxy(): string {
 export interface Haproxy {
   /** Directory for files the configuration refers to (certificates). */
   readonly dir: string;
+  /** The HAProxy process (foreground mode: one process). */
+  readonly pid: number;
   log(): string;
   close(): Promise<void>;
 }
@@ -65,5 +67,5 @@ export async function startHaproxy(
     await close();
     throw err;
   }
-  return { dir, log: () => out, close };
+  return { dir, pid: child.pid!, log: () => out, close };
 }
