@@ -258,18 +258,23 @@ describe('directory source', function () {
     for (let i = 0; i < 20; i++) await write(`b${i}.yaml`, backendDoc(`b${i}`));
     await write('broken.yaml', 'kind: [');
     const s = await started();
+    // Atomic replacement: the watcher may rescan at any moment, and must never see half a file.
+    const replace = async (rel: string, text: string) => {
+      await write(`.${rel}.tmp`, text);
+      await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
+    };
     const changes: CompileInput[] = [];
     s.on('change', (input) => changes.push(input));
 
     // Records say where each document starts, so the comment goes after it.
-    await write('b3.yaml', `${backendDoc('b3')}# only a comment is new\n`);
+    await replace('b3.yaml', `${backendDoc('b3')}# only a comment is new\n`);
     await s.rescanNow();
     expect(changes, 'a trailing comment changes no record').to.have.length(0);
 
-    await write('b7.yaml', backendDoc('b7', '10.0.0.77'));
+    await replace('b7.yaml', backendDoc('b7', '10.0.0.77'));
     await s.rescanNow();
     expect(changes).to.have.length(1);
-    await write('broken.yaml', 'kind: [[');
+    await replace('broken.yaml', 'kind: [[');
     await s.rescanNow();
     expect(changes, 'a different parse error is a different diagnostic').to.have.length(2);
     await unlink(path.join(dir, 'b9.yaml'));
@@ -294,11 +299,15 @@ describe('directory source', function () {
       `${API}\nkind: Frontend\nmetadata: {name: fe}\nspec:\n  bind: {port: 8443}\n  tls:\n    certificates:\n      - {certFile: tls.crt, keyFile: tls.key}\n`,
     );
     const s = await started();
+    const replace = async (rel: string, text: string) => {
+      await write(`.${rel}.tmp`, text);
+      await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
+    };
     let changes = 0;
     s.on('change', () => changes++);
     await s.rescanNow();
     expect(changes).to.equal(0);
-    await write('tls.key', 'KEY-2');
+    await replace('tls.key', 'KEY-2');
     await s.rescanNow();
     expect(changes).to.equal(1);
     expect(s.current().secrets[0]!.data['tls.key']).to.equal('KEY-2');
