@@ -1,17 +1,10 @@
 // Input and output of the pure compile stage.
 import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
-import type { Resource } from '#api/v1alpha1';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 
-/** Where a resource came from, for error messages (directory source). */
-export interface Origin {
-  file: string;
-  line: number;
-}
-
-export interface SourcedResource extends Resource {
-  origin?: Origin;
-}
+// The resources as read, the input of validate and then of compile.
+export type { Origin, SourcedResource } from '../validate/types.js';
+import type { SourcedResource } from '../validate/types.js';
 
 export interface SecretData {
   namespace: string;

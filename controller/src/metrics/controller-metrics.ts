@@ -4,7 +4,7 @@
 // computed at scrape time. Labels: group, kind, condition, status, code: all bounded.
 import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ControllerEvents } from '../controller.js';
+import type { ControllerEvents } from '../events.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { AckEvent, NackEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
