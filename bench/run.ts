@@ -1,7 +1,7 @@
 // Bascule vs HAProxy vs nginx as reverse proxies in front of the same upstream, in one run.
 //
 //   npm run build && npx tsx bench/run.ts [--duration 10s] [--connections 50] [--threads 2]
-//        [--warmup 2s] [--rounds 1] [--workers 1] [--scenarios keepalive,headers,tcp,close]
+//        [--warmup 2s] [--rounds 1] [--workers 1 (all proxies: nbthread, worker_processes, bascule --workers)] [--scenarios keepalive,headers,tcp,close]
 //        [--proxies haproxy,nginx,bascule,node] [--body-bytes 64] [--no-direct] [--out FILE.md]
 //        [--json FILE.json] [--check] [--keep]
 //
@@ -346,7 +346,7 @@ function nodeEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function startProxy(proxy: ProxyId, config: string, dir: string): Running {
+function startProxy(proxy: ProxyId, config: string, dir: string, workers: number): Running {
   const log = join(dir, `${proxy}.log`);
   switch (proxy) {
     case 'haproxy':
@@ -357,7 +357,18 @@ function startProxy(proxy: ProxyId, config: string, dir: string): Running {
       return start(
         'bascule',
         process.execPath,
-        [BIN, 'standalone', '--dir', config, '--admin', '127.0.0.1:0', '--dataplane-admin', '127.0.0.1:0'],
+        [
+          BIN,
+          'standalone',
+          '--dir',
+          config,
+          '--admin',
+          '127.0.0.1:0',
+          '--dataplane-admin',
+          '127.0.0.1:0',
+          '--workers',
+          String(workers),
+        ],
         log,
         nodeEnv(),
       );
@@ -426,7 +437,7 @@ async function runCell(ctx: Ctx, s: Scenario, proxy: ProxyId, round: number): Pr
   const config = await writeProxyConfig(ctx, proxy, s, port, dir);
   let proc: Running | undefined;
   try {
-    proc = startProxy(proxy, config, dir);
+    proc = startProxy(proxy, config, dir, ctx.o.workers);
     await waitUntilServing(port, proc, 30_000);
     await verify(port, proxy, s, ctx.o.bodyBytes);
     cell.rssKiBIdle = sample(proc.pid).rssKiB;
@@ -549,7 +560,7 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
     `- Load: \`wrk -t${o.threads} -c${o.connections} -d${o.durationSeconds}s --latency\` after a ${o.warmupSeconds} s warm-up; ${o.rounds} round(s), median shown` +
       (o.rounds > 1 ? ' (req/s range in brackets)' : '') +
       '.',
-    `- Proxies: HAProxy \`nbthread ${o.workers}\`, nginx \`worker_processes ${o.workers}\`; Bascule is one Node.js process (\`bascule standalone\`: controller + dataplane, one event loop); ` +
+    `- Proxies: HAProxy \`nbthread ${o.workers}\`, nginx \`worker_processes ${o.workers}\`; Bascule \`bascule standalone --workers ${o.workers}\` (controller + dataplane; ${o.workers === 1 ? 'one event loop in that process' : `${o.workers} worker processes serving traffic, the primary idle`}); ` +
       `the minimal Node.js proxy (bench/minimal-proxy.mjs) is one process too. All pool server connections; no access logs anywhere.`,
     `- Upstream: one nginx (${o.upstreamWorkers} worker) with two \`server\` blocks answering \`return 200\` with a ${o.bodyBytes}-byte body.`,
     `- CPU/req: user+system CPU time of the proxy process tree during the measured run ÷ requests. RSS: VmRSS once serving (idle) and after the measured run (nginx: master + workers; ratio on the latter). errors: wrk socket errors + non-2xx/3xx. load1: 1-min load average when the measured run started.`,

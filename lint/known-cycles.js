@@ -6,7 +6,6 @@ export const KNOWN_FOLDER_CYCLES = [
   'dataplane/admin -> dataplane/health',
   'dataplane/admin -> dataplane/metrics',
   'dataplane/admin -> dataplane/runtime',
-  'dataplane/agent -> dataplane/runtime',
   'dataplane/agent -> dataplane/tls',
   'dataplane/health -> dataplane/runtime',
   'dataplane/health -> dataplane/tls',

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { shortVersion } from '#protocol/canonical';
-import type { SnapshotMsg } from '#protocol/messages';
+import type { ServerHealth, SnapshotMsg } from '#protocol/messages';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { makeSnapshot } from '#protocol/canonical';
 import { startAdmin, type AdminServer } from './admin/server.js';
@@ -16,10 +16,14 @@ import { ControlChannel, type ChannelState, type ChannelTuning } from './agent/c
 import { loadPersisted, persistSnapshot } from './agent/persist.js';
 import { createLogger } from './log.js';
 import { HealthManager, type HealthView } from './health/manager.js';
-import { Engine } from './runtime/engine.js';
+import { InProcessCore, type ServingCore } from './workers/serving-core.js';
+import type { Runtime } from './runtime/types.js';
+import type { WorkerSummary } from './admin/stats-model.js';
+import { WorkerCore, type WorkerCoreOptions } from './workers/worker-core.js';
 import { CredentialSource } from './admin/auth.js';
 import { RuntimeOverrides } from './admin/runtime-api.js';
 import { Observability, type DataplaneObservabilityOptions } from './metrics/observability.js';
+import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './runtime/listener.js';
 
 export type { ApplyResult } from './agent/apply.js';
@@ -44,6 +48,14 @@ export interface DataplaneOptions {
   channel?: Partial<ChannelTuning>;
   /** Access log, stats page credentials, metrics (see docs/observability.md); env fills the gaps. */
   observability?: DataplaneObservabilityOptions;
+  /**
+   * Event loops serving traffic (default 1: this process). N > 1 forks N worker processes that
+   * share every listener; this process keeps the control channel, health checks and the admin
+   * endpoint (docs/workers.md).
+   */
+  workers?: number;
+  /** Test-only hooks, never set by the CLI: make one worker reject given snapshot versions. */
+  testHooks?: WorkerCoreOptions['testHooks'];
 }
 
 export interface DataplaneStatus {
@@ -57,6 +69,8 @@ export interface DataplaneStatus {
   backends: number;
   /** Servers under health checks, how many are up, and the check/transition counters. */
   health: { checked: number; up: number; down: number; counters: HealthView['counters'] };
+  /** Multi-worker dataplanes: every worker slot (pid, state, restarts, version, connections). */
+  workers?: WorkerSummary[];
 }
 
 export interface Dataplane {
@@ -71,7 +85,10 @@ export interface Dataplane {
    * Snapshot ({version, body}) or a bare SnapshotBody (its version is computed).
    */
   applySnapshot(input: SnapshotMsg | Snapshot | SnapshotBody): Promise<ApplyResult>;
+  /** What this process knows now (a multi-worker dataplane: workers as of the last refresh). */
   status(): DataplaneStatus;
+  /** The same, after asking every worker (multi-worker dataplanes; /status on the admin). */
+  currentStatus(): Promise<DataplaneStatus>;
   /** Every checked server: verdict, counter, last check, counters (also GET /health on the admin). */
   health(): HealthView;
   /** Hard stop: listeners closed, connections cut, channel closed. */
@@ -81,6 +98,24 @@ export interface Dataplane {
 function toApplyInput(input: SnapshotMsg | Snapshot | SnapshotBody): ApplyInput {
   if ('body' in input) return { version: input.version, body: input.body };
   return makeSnapshot(input);
+}
+
+/** What workers need of the observability options; they must cross a process boundary. */
+function workerObservability(
+  o: DataplaneObservabilityOptions | undefined,
+): Pick<WorkerCoreOptions, 'accessLog' | 'processMetrics'> {
+  const accessLog = o?.accessLog ?? accessLogOptionsFromEnv();
+  if (accessLog.destination !== undefined && typeof accessLog.destination !== 'string')
+    throw new Error(
+      'with several workers the access log goes to stdout or a file (a path), not to a stream object',
+    );
+  return {
+    accessLog: {
+      ...(accessLog.format ? { format: accessLog.format } : {}),
+      ...(typeof accessLog.destination === 'string' ? { destination: accessLog.destination } : {}),
+    },
+    ...(o?.processMetrics !== undefined ? { processMetrics: o.processMetrics } : {}),
+  };
 }
 
 function readCa(tlsCa: string | undefined): string | undefined {
@@ -94,60 +129,103 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   // Observability (metrics/, access-log/, admin/): credentials are checked before anything starts.
   const credentials = CredentialSource.resolve(opts.observability?.adminAuth);
   const obs = new Observability({ log, ...opts.observability });
+  // Verdict changes are copied to where traffic runs (the workers, if any) by the serving core.
+  const verdicts: { changed?: (servers: readonly ServerHealth[]) => void } = {};
   const health = new HealthManager({
     log,
     report: (r) => {
       obs.healthReport(r);
       void channel?.sendHealth(r);
+      if (!r.full) verdicts.changed?.(r.servers);
     },
   });
-  const engine = new Engine(log, {
-    ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
-    events: obs.events,
-    onSwap: (rt) => {
-      try {
-        health.sync(rt);
-      } catch (err) {
-        log.error({ err }, 'health checks could not follow the new snapshot');
-      }
-    },
-  });
+  const onSwap = (rt: Runtime): void => {
+    try {
+      health.sync(rt);
+    } catch (err) {
+      log.error({ err }, 'health checks could not follow the new snapshot');
+    }
+  };
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`workers must be a positive integer (got ${workers})`);
+  const serving: ServingCore =
+    workers > 1
+      ? new WorkerCore({
+          workers,
+          log,
+          nodeId: opts.nodeId,
+          group: opts.group,
+          obs,
+          onSwap,
+          ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+          ...workerObservability(opts.observability),
+          ...(opts.testHooks ? { testHooks: opts.testHooks } : {}),
+        })
+      : new InProcessCore(log, {
+          ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+          events: obs.events,
+          onSwap,
+        });
+  verdicts.changed = (servers) => serving.verdictsChanged(servers);
   const stateDir = opts.stateDir;
   const applier = new Applier({
-    engine,
+    engine: serving.target,
     log,
     ...(stateDir ? { persist: (s: Snapshot) => persistSnapshot(stateDir, s) } : {}),
   });
 
+  try {
+    await serving.start();
+  } catch (err) {
+    health.close();
+    obs.close();
+    throw err;
+  }
   if (stateDir) await restore(stateDir, opts.group, applier, log);
-  const submit = (input: ApplyInput): Promise<ApplyResult> => obs.trackApply(() => applier.submit(input));
-  const overrides = new RuntimeOverrides(() => engine.runtime, log);
-  overrides.onChange((rows) => void channel?.sendOverrides(rows));
+  const submit = async (input: ApplyInput): Promise<ApplyResult> => {
+    const result = await obs.trackApply(() => applier.submit(input));
+    // Listeners and worker versions as of this swap (status()); the reply does not wait for it.
+    serving.refresh().catch((err: Error) => log.debug({ err: err.message }, 'worker status refresh failed'));
+    return result;
+  };
+  const overrides = new RuntimeOverrides(() => serving.runtime(), log);
+  overrides.onChange((rows) => {
+    serving.overridesChanged();
+    void channel?.sendOverrides(rows);
+  });
   obs.bind({
     nodeId: opts.nodeId,
     group: opts.group,
-    runtime: () => engine.runtime,
-    listeners: () => engine.listenerInfo(),
+    runtime: () => serving.runtime(),
+    // Workers count their own connections (summed by the aggregate); none are open here.
+    listeners: () => (serving.aggregate ? [] : serving.listeners()),
     health: () => health.view(),
-    appliedAt: () => engine.appliedAt,
+    appliedAt: () => serving.appliedAt(),
     controller: () => (channel ? { connected: channel.state.connected, url: channel.state.url } : null),
     applies: () => obs.applies,
   });
 
   let admin: AdminServer | undefined;
   const status = (): DataplaneStatus => {
-    const rt = engine.runtime;
+    const rt = serving.runtime();
+    const workerRows = serving.workers?.();
     return {
       nodeId: opts.nodeId,
       group: opts.group,
       version: rt.version,
-      appliedAt: engine.appliedAt?.toISOString() ?? null,
+      appliedAt: serving.appliedAt()?.toISOString() ?? null,
       controller: channel ? { ...channel.state } : { connected: false, url: null },
-      listeners: engine.listenerInfo(),
+      listeners: serving.listeners(),
       frontends: rt.frontends.size,
       backends: rt.backends.size,
       health: health.summary(),
+      ...(workerRows ? { workers: workerRows } : {}),
     };
+  };
+  const currentStatus = async (): Promise<DataplaneStatus> => {
+    await serving.refresh();
+    return status();
   };
 
   try {
@@ -155,13 +233,14 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       admin = await startAdmin({
         ...opts.admin,
         log,
-        ready: () => engine.version !== null,
-        status,
+        ready: () => serving.target.version !== null,
+        status: currentStatus,
         health: () => health.view(),
         observability: {
           obs,
           overrides,
           credentials,
+          ...(serving.aggregate ? { aggregate: serving.aggregate } : {}),
           ...(opts.observability?.protectMetrics ? { protectMetrics: true } : {}),
           ...(opts.observability?.statsRefreshSeconds !== undefined
             ? { refreshSeconds: opts.observability.statsRefreshSeconds }
@@ -177,7 +256,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
         group: opts.group,
         tlsCa: readCa(opts.tlsCa),
         log,
-        lastAppliedVersion: () => engine.version,
+        lastAppliedVersion: () => serving.target.version,
         onSnapshot: (input) => submit(input),
         onConnected: () => {
           void channel?.sendHealth({ full: true, servers: health.table() });
@@ -193,7 +272,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     await channel?.close();
     await admin?.close();
     health.close();
-    engine.close();
+    await serving.close();
     obs.close();
     throw err;
   }
@@ -203,17 +282,18 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     nodeId: opts.nodeId,
     group: opts.group,
     get currentVersion() {
-      return engine.version;
+      return serving.target.version;
     },
     adminUrl: admin?.url ?? null,
     applySnapshot: (input) => submit(toApplyInput(input)),
     status,
+    currentStatus,
     health: () => health.view(),
     close() {
       closing ??= (async () => {
         await channel?.close();
         health.close();
-        engine.close();
+        await serving.close();
         await admin?.close();
         obs.close();
         log.info('dataplane stopped');

@@ -135,6 +135,10 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
       dpAddresses[i]!,
       '--state-dir',
       stateDirs[i]!,
+      // One event loop each: the test asserts one balancer's exact round-robin sequence (with
+      // several workers each keeps its own position; test/e2e/workers covers that setup).
+      '--workers',
+      '1',
     ]);
   }
   const get = async (addr: string, path = '/') => {

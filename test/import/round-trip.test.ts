@@ -159,6 +159,10 @@ class Pair {
         `127.0.0.1:${admin}`,
         '--dataplane-admin',
         `127.0.0.1:${dpAdmin}`,
+        // Parity with one HAProxy process: exact round-robin cycles, one rate-limit table and one
+        // stick table (several workers keep their own; see docs/workers.md).
+        '--workers',
+        '1',
       ],
       { BASCULE_LOG_LEVEL: 'warn' },
     );

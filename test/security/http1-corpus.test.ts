@@ -50,6 +50,7 @@ async function run(port: number, origin: Origin, c: CorpusCase): Promise<Outcome
     ...(c.pieces ? { pieces: c.pieces } : {}),
     ...(c.pauseMs ? { pauseMs: c.pauseMs } : {}),
     head: c.head === true,
+    responses: Math.max(1, c.status.length),
     maxMs: 4000,
   });
   // A request whose answer was lost still reached the origin: let late arrivals land.
@@ -201,6 +202,11 @@ describe('security: hostile HTTP/1.1 corpus, Bascule beside HAProxy', function (
         (o.first?.rawHeaders ?? []).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()),
       );
       for (const f of c.originHas ?? []) expect(fields.has(f), `the server saw ${f}${both}`).to.equal(true);
+      const raw = o.first?.rawHeaders ?? [];
+      for (const [f, v] of Object.entries(c.originValues ?? {})) {
+        const values = raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === f);
+        expect(values.join(', '), `the server saw ${f} with ${v}${both}`).to.include(v);
+      }
       for (const f of c.originLacks ?? [])
         expect(fields.has(f), `the server did not see ${f}${both}`).to.equal(false);
       if (agree(c, o, ref))

@@ -26,6 +26,8 @@ export interface CorpusCase {
   origin: string[];
   /** Fields the server must see on the first request (lower-case names). */
   originHas?: string[];
+  /** Values the server must see within these fields of the first request (lower-case names). */
+  originValues?: Record<string, string>;
   /** Fields the server must not see on the first request (lower-case names). */
   originLacks?: string[];
   /**
@@ -1052,6 +1054,11 @@ export const CORPUS: CorpusCase[] = [
     status: [200],
     origin: ['GET /'],
     originHas: [name.toLowerCase()],
+    // The client's value survives (the proxy may append to it, as X-Forwarded-For and Via do,
+    // or replace the X-Forwarded-* fields it sets itself).
+    ...(name.startsWith('X-Forwarded-') && name !== 'X-Forwarded-For'
+      ? {}
+      : { originValues: { [name.toLowerCase()]: PROTECTED_VALUES[name]! } }),
   })),
   {
     id: 'connection-custom',

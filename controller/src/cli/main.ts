@@ -1,7 +1,8 @@
 // The `bascule` command line.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { usableCpus } from '#dataplane/workers/cpu-count';
 import { startDataplane } from '#dataplane/dataplane';
 import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
@@ -33,6 +34,20 @@ function runUntilSignal(close: () => Promise<void>): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** --workers N: event loops serving traffic (default: the CPUs this process may use). */
+function workersOption(): Option {
+  return new Option(
+    '--workers <n>',
+    'worker processes serving traffic, sharing every listener (default: CPUs this process may use, cgroup quota aware; 1 serves in this process)',
+  )
+    .env('BASCULE_WORKERS')
+    .argParser((v) => {
+      if (!/^[1-9][0-9]{0,3}$/.test(v.trim())) throw new InvalidArgumentError('a positive integer');
+      return Number(v);
+    })
+    .default(usableCpus(), 'usable CPUs');
 }
 
 export function buildProgram(): Command {
@@ -141,9 +156,11 @@ export function buildProgram(): Command {
     .option('--admin <addr>', 'admin endpoint address', '127.0.0.1:9091')
     .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
     .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
+    .addOption(workersOption())
     .action(async (o) => {
       const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
+        workers: o.workers,
         controllerUrl: o.controller,
         token: readTokens(o.tokenFile)[0]!,
         group: o.group,
@@ -166,8 +183,10 @@ export function buildProgram(): Command {
     .option('--admin <addr>', 'controller admin endpoint', '127.0.0.1:9090')
     .option('--dataplane-admin <addr>', 'dataplane admin endpoint', '127.0.0.1:9091')
     .option('--state-dir <dir>', 'where the last good snapshot is kept across restarts')
+    .addOption(workersOption())
     .action(async (o) => {
       const handle = await standaloneCommand({
+        workers: o.workers,
         dir: o.dir,
         group: o.group,
         admin: parseAddress(o.admin, '127.0.0.1'),

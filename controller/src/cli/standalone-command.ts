@@ -13,6 +13,8 @@ export interface StandaloneOptions {
   dataplaneAdmin?: { host: string; port: number } | null;
   stateDir?: string;
   logger?: Logger;
+  /** Dataplane worker processes (default 1: in this process). */
+  workers?: number;
 }
 
 export interface Standalone {
@@ -38,6 +40,7 @@ export async function standaloneCommand(opts: StandaloneOptions): Promise<Standa
       token,
       group: opts.group ?? 'default',
       nodeId: 'standalone',
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       admin: opts.dataplaneAdmin ?? null,
       logger,
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),

@@ -13,7 +13,7 @@ import { isLoopback, requireAdmin, type CredentialSource } from './auth.js';
 import { runtimeRouter, type RuntimeOverrides } from './runtime-api.js';
 import { renderStatsCsv } from './stats-csv.js';
 import { renderStatsPage } from './stats-html.js';
-import { buildStats } from './stats-model.js';
+import { buildStats, type StatsDocument } from './stats-model.js';
 
 export interface AdminObservability {
   readonly obs: Observability;
@@ -23,6 +23,14 @@ export interface AdminObservability {
   readonly protectMetrics?: boolean;
   /** Stats page auto-refresh (seconds, default 5; 0 disables; `?refresh=N` per request). */
   readonly refreshSeconds?: number;
+  /**
+   * Multi-worker dataplanes (workers/): the stats document and the metrics exposition of the
+   * whole dataplane, or of one worker (`?worker=N`; undefined when there is no such worker).
+   */
+  readonly aggregate?: {
+    stats(worker: number | undefined): Promise<StatsDocument | undefined>;
+    metrics(worker: number | undefined): Promise<string | undefined>;
+  };
 }
 
 export interface AdminOptions {
@@ -30,7 +38,7 @@ export interface AdminOptions {
   port: number;
   log: Logger;
   ready: () => boolean;
-  status: () => unknown;
+  status: () => unknown | Promise<unknown>;
   /** Health checks: every checked server and the counters. */
   health?: () => unknown;
   /** Stats page, metrics and runtime API; absent: only the endpoints above. */
@@ -54,8 +62,8 @@ export function adminApp(
     if (opts.ready()) res.type('text/plain').send('ready\n');
     else res.status(503).type('text/plain').send('no snapshot applied yet\n');
   });
-  app.get('/status', (_req, res) => {
-    res.json(opts.status());
+  app.get('/status', async (_req, res) => {
+    res.json(await opts.status());
   });
   app.get('/health', (_req, res) => {
     res.json(opts.health?.() ?? { counters: null, servers: [] });
@@ -74,10 +82,23 @@ function statsFormat(req: Request, suffix: string | undefined): StatsFormat {
   return preferred === 'application/json' ? 'json' : preferred === 'text/csv' ? 'csv' : 'html';
 }
 
+/** `?worker=N` (multi-worker dataplanes): a positive integer, or undefined for the whole dataplane. */
+function workerParam(req: Request): number | undefined | null {
+  const raw = req.query.worker;
+  if (raw === undefined) return undefined;
+  return typeof raw === 'string' && /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : null;
+}
+
 function mountObservability(app: express.Express, o: AdminObservability, loopbackOnly: boolean): void {
   const auth = requireAdmin(o.credentials, loopbackOnly);
-  const metrics = async (_req: Request, res: express.Response): Promise<void> => {
-    const text = await o.obs.metrics.render();
+  const noWorker = (res: express.Response): void =>
+    void res.status(404).type('text/plain').send('no such worker (see "workers" in /stats;json)\n');
+  const metrics = async (req: Request, res: express.Response): Promise<void> => {
+    const worker = workerParam(req);
+    let text: string | undefined;
+    if (o.aggregate && worker !== null) text = await o.aggregate.metrics(worker);
+    else if (worker === undefined) text = await o.obs.metrics.render();
+    if (text === undefined) return noWorker(res);
     res.setHeader('Cache-Control', 'no-store');
     res.type(o.obs.metrics.contentType).send(text);
   };
@@ -89,18 +110,27 @@ function mountObservability(app: express.Express, o: AdminObservability, loopbac
   app.use((req, res, next) => {
     const m = /^\/stats(?:;(json|csv|html))?\/?$/.exec(req.path);
     if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    auth(req, res, () => {
-      const doc = buildStats(o.obs.view, o.obs.stats);
-      res.setHeader('Cache-Control', 'no-store');
-      const format = statsFormat(req, m[1]);
-      if (format === 'json') return void res.json(doc);
-      if (format === 'csv') return void res.type('text/csv; charset=utf-8').send(renderStatsCsv(doc));
-      const asked = Number(req.query.refresh);
-      const refreshSeconds =
-        Number.isFinite(asked) && asked >= 0 ? Math.min(3600, Math.floor(asked)) : (o.refreshSeconds ?? 5);
-      res.type('text/html; charset=utf-8').send(renderStatsPage(doc, { refreshSeconds }));
-    });
+    auth(req, res, () => void serveStats(req, res, m[1]).catch(next));
   });
+  const serveStats = async (
+    req: Request,
+    res: express.Response,
+    suffix: string | undefined,
+  ): Promise<void> => {
+    const worker = workerParam(req);
+    let doc: StatsDocument | undefined;
+    if (o.aggregate && worker !== null) doc = await o.aggregate.stats(worker);
+    else if (worker === undefined) doc = buildStats(o.obs.view, o.obs.stats);
+    if (!doc) return noWorker(res);
+    res.setHeader('Cache-Control', 'no-store');
+    const format = statsFormat(req, suffix);
+    if (format === 'json') return void res.json(doc);
+    if (format === 'csv') return void res.type('text/csv; charset=utf-8').send(renderStatsCsv(doc));
+    const asked = Number(req.query.refresh);
+    const refreshSeconds =
+      Number.isFinite(asked) && asked >= 0 ? Math.min(3600, Math.floor(asked)) : (o.refreshSeconds ?? 5);
+    res.type('text/html; charset=utf-8').send(renderStatsPage(doc, { refreshSeconds }));
+  };
   app.use('/runtime', auth, runtimeRouter(o.overrides));
 }
 

@@ -106,6 +106,26 @@ export interface StatsDocument {
   readonly controller: { connected: boolean; url: string | null } | null;
   readonly frontends: FrontendStats[];
   readonly backends: BackendStats[];
+  /**
+   * Multi-worker dataplanes (`--workers N`): every worker, with its own counters on request
+   * (`?worker=N`); the traffic numbers above are the sum over all of them.
+   */
+  readonly workers?: WorkerSummary[];
+}
+
+export interface WorkerSummary {
+  readonly id: number;
+  readonly pid: number | null;
+  readonly state: 'starting' | 'ready' | 'exited';
+  readonly restarts: number;
+  readonly startedAt: string | null;
+  readonly lastExit: { code: number | null; signal: string | null; at: string } | null;
+  /** Snapshot the worker serves (null while it is not running). */
+  readonly version: string | null;
+  /** Open client connections on its listeners. */
+  readonly connections: number;
+  /** HTTP requests and TCP sessions it handled. */
+  readonly requests: number;
 }
 
 const iso = (ms: number | undefined | null): string | null =>

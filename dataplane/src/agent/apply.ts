@@ -7,7 +7,6 @@ import { BasculeError, ErrorCodes, errorCodeOf, type ErrorCode } from '#protocol
 import type { Ack, Nack } from '#protocol/messages';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { describeAjvErrors, validateSnapshotBody } from '#protocol/validators';
-import type { Engine } from '../runtime/engine.js';
 
 export interface ApplyInput {
   readonly version: unknown;
@@ -57,8 +56,17 @@ interface Job {
   readonly resolve: (r: ApplyResult) => void;
 }
 
+/**
+ * What snapshots are applied to: the engine of a single-process dataplane, or the coordinator
+ * of a multi-worker one (every worker or none). apply() throws a BasculeError to reject.
+ */
+export interface SnapshotTarget {
+  readonly version: string | null;
+  apply(snapshot: Snapshot): Promise<void>;
+}
+
 export interface ApplierOptions {
-  readonly engine: Engine;
+  readonly engine: SnapshotTarget;
   readonly log: Logger;
   /** Called after every successful (non no-op) apply; failures are logged, not NACKed. */
   readonly persist?: (snapshot: Snapshot) => Promise<void>;

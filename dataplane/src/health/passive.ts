@@ -27,6 +27,19 @@ export function setObserver(state: object, observer: Observer | undefined): void
   else observers.delete(state);
 }
 
+/** Whether someone observes this server (a multi-worker dataplane forwards only those). */
+export function isObserved(state: object): boolean {
+  return observers.has(state);
+}
+
+/**
+ * Hands an already classified observation to the server's observer: how the health checker of
+ * a multi-worker dataplane receives what every worker's traffic saw (workers/).
+ */
+export function notify(state: object, o: Observation): void {
+  observers.get(state)?.(o);
+}
+
 /** Keep-alive sockets the server had already closed: retried by the proxy, not the server's fault. */
 const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 

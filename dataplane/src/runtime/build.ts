@@ -96,6 +96,16 @@ function buildFrontend(
   });
 }
 
+/** buildRuntime, with any failure turned into a SNAPSHOT_BUILD error (the scope is aborted). */
+export function buildRuntimeOrReject(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
+  try {
+    return buildRuntime(snapshot, scope, log);
+  } catch (err) {
+    scope.abort();
+    throw err instanceof BasculeError ? err : buildError(`build failed: ${(err as Error).message}`, err);
+  }
+}
+
 export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
   const backends = new Map<string, BackendRuntime>();
   for (const b of snapshot.body.backends) {

@@ -2,14 +2,23 @@
 // reference → retire what the new runtime no longer has. Anything that fails before the flip
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
-import { BasculeError, ErrorCodes } from '#protocol/errors';
 import { shortVersion, type Snapshot } from '#protocol/index';
 import type { TrafficEvents } from '../metrics/events.js';
-import { buildRuntime } from './build.js';
-import type { ListenerInfo } from './listener.js';
+import { buildRuntimeOrReject } from './build.js';
+import type { Listener, ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
-import { StateRegistry } from './state.js';
+import { StateRegistry, type StateScope } from './state.js';
 import { EMPTY_RUNTIME, type Runtime, type RuntimeRef } from './types.js';
+
+/** A runtime built and its new listeners open, waiting for the swap (Engine.prepare). */
+export interface PreparedSwap {
+  /** What goes live on commit (its server states may be adjusted before the swap). */
+  readonly runtime: Runtime;
+  /** Makes it live (synchronous). */
+  commit(): void;
+  /** Discards it: staged listeners closed, the live runtime untouched. */
+  abort(): void;
+}
 
 export class Engine {
   readonly ref: RuntimeRef = { current: EMPTY_RUNTIME };
@@ -27,7 +36,13 @@ export class Engine {
    */
   constructor(
     private readonly log: Logger,
-    opts: { bindAddress?: string; onSwap?: (next: Runtime) => void; events?: TrafficEvents } = {},
+    opts: {
+      bindAddress?: string;
+      onSwap?: (next: Runtime) => void;
+      events?: TrafficEvents;
+      /** Each worker binds its own socket (SO_REUSEPORT); see workers/listen-sharing.ts. */
+      reusePort?: boolean;
+    } = {},
   ) {
     this.onSwap = opts.onSwap;
     this.listeners = new ListenerManager({
@@ -35,6 +50,7 @@ export class Engine {
       log,
       ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
       ...(opts.events ? { events: opts.events } : {}), // traffic observation (metrics/events.ts)
+      ...(opts.reusePort ? { reusePort: true } : {}),
     });
   }
 
@@ -52,23 +68,24 @@ export class Engine {
 
   /** Applies a validated snapshot. Throws BasculeError (SNAPSHOT_BUILD, LISTEN_FAILED). */
   async apply(snapshot: Snapshot): Promise<void> {
+    (await this.prepare(snapshot)).commit();
+  }
+
+  /**
+   * First half of an apply: builds the runtime beside the live one and opens the listeners it
+   * adds. Nothing is live until commit(); abort() undoes it all. Until one of them is called no
+   * other apply may start (a multi-worker dataplane prepares every worker, then commits them
+   * all or none). Throws BasculeError (SNAPSHOT_BUILD, LISTEN_FAILED).
+   */
+  async prepare(snapshot: Snapshot): Promise<PreparedSwap> {
     if (this.closed) throw new Error('engine is closed');
     if (this.applying) throw new Error('concurrent apply (callers must serialize)');
     this.applying = true;
+    let settled = false;
     try {
       const scope = this.state.scope();
-      let next: Runtime;
-      try {
-        next = buildRuntime(snapshot, scope, this.log);
-      } catch (err) {
-        scope.abort();
-        throw err instanceof BasculeError
-          ? err
-          : new BasculeError(ErrorCodes.SNAPSHOT_BUILD, `build failed: ${(err as Error).message}`, {
-              cause: err,
-            });
-      }
-      let staged;
+      const next = buildRuntimeOrReject(snapshot, scope, this.log);
+      let staged: Listener[];
       try {
         staged = await this.listeners.stage(next);
       } catch (err) {
@@ -80,28 +97,53 @@ export class Engine {
         scope.abort();
         throw new Error('engine closed during apply');
       }
-      // The swap: synchronous from here on, so no request ever sees a half-applied state.
-      const previous = this.ref.current.version;
-      this.ref.current = next;
-      this.listeners.commit(next, staged);
-      scope.commit();
-      this.onSwap?.(next);
-      // Limits may have grown and servers appeared: offer the new capacity to queued requests.
-      for (const b of next.backends.values()) b.activate();
-      this.appliedAt = new Date();
-      this.log.info(
-        {
-          version: shortVersion(next.version),
-          previous: shortVersion(previous),
-          frontends: next.frontends.size,
-          backends: next.backends.size,
-          opened: staged.length,
+      settled = true;
+      const finish = (): void => {
+        if (!this.applying) throw new Error('prepared swap already settled');
+        this.applying = false;
+      };
+      return {
+        runtime: next,
+        commit: () => {
+          finish();
+          this.commit(next, staged, scope);
         },
-        'snapshot applied',
-      );
+        abort: () => {
+          finish();
+          this.listeners.abort(staged);
+          scope.abort();
+        },
+      };
     } finally {
-      this.applying = false;
+      if (!settled) this.applying = false;
     }
+  }
+
+  /** The swap: synchronous, so no request ever sees a half-applied state. */
+  private commit(next: Runtime, staged: readonly Listener[], scope: StateScope): void {
+    if (this.closed) {
+      this.listeners.abort(staged);
+      scope.abort();
+      throw new Error('engine closed during apply');
+    }
+    const previous = this.ref.current.version;
+    this.ref.current = next;
+    this.listeners.commit(next, staged);
+    scope.commit();
+    this.onSwap?.(next);
+    // Limits may have grown and servers appeared: offer the new capacity to queued requests.
+    for (const b of next.backends.values()) b.activate();
+    this.appliedAt = new Date();
+    this.log.info(
+      {
+        version: shortVersion(next.version),
+        previous: shortVersion(previous),
+        frontends: next.frontends.size,
+        backends: next.backends.size,
+        opened: staged.length,
+      },
+      'snapshot applied',
+    );
   }
 
   close(): void {

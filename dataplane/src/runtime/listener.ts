@@ -57,6 +57,11 @@ export interface ListenerDeps {
   readonly log: Logger;
   /** Traffic observation: one trace per request/session (stats, metrics, access log). */
   readonly events?: TrafficEvents;
+  /**
+   * SO_REUSEPORT: each worker of a multi-worker dataplane binds its own socket and the kernel
+   * spreads connections (Node >= 22.12; see workers/listen-sharing.ts).
+   */
+  readonly reusePort?: boolean;
 }
 
 /** FIN once queued bytes are flushed, then release the socket. */
@@ -102,7 +107,8 @@ export class Listener {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: this.address, port: this.port }, () => {
+      const reuse = this.deps.reusePort ? { reusePort: true } : {};
+      this.server.listen({ host: this.address, port: this.port, ...reuse }, () => {
         this.server.off('error', onError);
         resolve();
       });
@@ -309,6 +315,7 @@ export class Listener {
       {
         request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
         idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
+        keepAliveMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.keepAlive ?? 0,
       },
       this.deps.log,
     );

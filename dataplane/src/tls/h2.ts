@@ -31,8 +31,10 @@ export const H2_MAX_HEADER_LIST_SIZE = 16 * 1024;
 
 export interface H2Handlers {
   request(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void;
-  /** The bind's current idle timeout for a connection (0: none). */
+  /** The bind's current inactivity timeout for a connection (timeouts.client; 0: none). */
   idleTimeoutMs(): number;
+  /** How long a connection with no stream open is kept (timeouts.keepAlive; 0: no limit). */
+  keepAliveMs(): number;
 }
 
 const CONNECTION_SPECIFIC = new Set([
@@ -87,9 +89,35 @@ export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Se
     }
     const idle = handlers.idleTimeoutMs();
     if (idle > 0) session.setTimeout(idle, () => session.close());
+    closeWhenIdle(session, handlers.keepAliveMs());
   });
   server.on('sessionError', () => {}); // reported per session above
   return server;
+}
+
+/**
+ * Keep-alive for HTTP/2 (HAProxy `timeout http-keep-alive`): a connection with no stream open for
+ * `ms` — before its first request or after its last — is closed with GOAWAY. A stream in flight,
+ * however slow, keeps it; inactivity within streams is `timeouts.client` (session.setTimeout).
+ */
+function closeWhenIdle(session: http2.ServerHttp2Session, ms: number): void {
+  if (ms <= 0) return;
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    if (open === 0 && !session.closed && !session.destroyed) timer = setTimeout(() => session.close(), ms);
+  };
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once('close', () => {
+      open--;
+      arm();
+    });
+  });
+  session.once('close', () => clearTimeout(timer));
+  arm();
 }
 
 // ---- the frame guard in front of each session ----

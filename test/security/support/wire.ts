@@ -26,6 +26,11 @@ export interface SendOptions {
   pauseMs?: number;
   /** Stop once nothing arrived for this long after a complete response (default 300 ms). */
   quietMs?: number;
+  /**
+   * Responses expected: the quiet period only starts once this many arrived (default 1), so a
+   * slow machine does not cut a pipelined exchange short; more are still collected.
+   */
+  responses?: number;
   /** Stop after this long in any case (default 5 s). */
   maxMs?: number;
   /** Responses to these requests have no body (HEAD). */
@@ -52,7 +57,8 @@ export function send(port: number, bytes: string | Buffer, opts: SendOptions = {
     const armQuiet = (): void => {
       clearTimeout(quiet);
       const text = Buffer.concat(chunks).toString('latin1');
-      if (parseResponses(text, opts.head === true, false).length > 0) quiet = setTimeout(finish, quietMs);
+      if (parseResponses(text, opts.head === true, false).length >= (opts.responses ?? 1))
+        quiet = setTimeout(finish, quietMs);
     };
     s.on('connect', () => {
       const pieces = opts.pieces ?? [bytes];

@@ -13,6 +13,7 @@ import type { SnapshotServer } from '#controller/publish/snapshot-server';
 import { DataplaneMetrics } from '#dataplane/metrics/prometheus';
 import { TrafficStats } from '#dataplane/metrics/stats';
 import type { DataplaneView } from '#dataplane/metrics/view';
+import { WorkerMetrics } from '#dataplane/workers/aggregate-metrics';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -48,7 +49,12 @@ function registered(): Array<MetricObject & { labelNames?: string[] }> {
     leader: () => true,
     processMetrics: false,
   });
-  const all = [...dp.registry.getMetricsAsArray(), ...ctl.registry.getMetricsAsArray()];
+  const workers = new WorkerMetrics(); // multi-worker dataplanes (workers/)
+  const all = [
+    ...dp.registry.getMetricsAsArray(),
+    ...ctl.registry.getMetricsAsArray(),
+    ...workers.registry.getMetricsAsArray(),
+  ];
   ctl.close();
   return all as Array<MetricObject & { labelNames?: string[] }>;
 }
@@ -89,6 +95,7 @@ describe('observability/metric catalogue', () => {
       // Kubernetes informers: the watched resource (six plurals) and a fixed set of failure reasons.
       'resource',
       'reason',
+      'worker', // a worker slot 1..N: bounded by --workers
     ]);
     for (const m of metrics)
       for (const l of m.labelNames ?? []) expect(allowed.has(l), `${m.name}: ${l}`).to.equal(true);

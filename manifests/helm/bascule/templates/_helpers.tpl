@@ -85,3 +85,20 @@ bascule.dev/dataplane-group: {{ .group.name }}
 {{- $_ := set $names .name true }}
 {{- end }}
 {{- end }}
+
+{{/*
+Dataplane worker count: dataplane.workers, else the container CPU limit rounded up ("1500m" → 2,
+"2" → 2), else empty (the dataplane then counts the CPUs it may use).
+*/}}
+{{- define "bascule.dataplaneWorkers" -}}
+{{- $explicit := .Values.dataplane.workers -}}
+{{- $cpu := "" -}}
+{{- with .Values.dataplane.resources }}{{ with .limits }}{{ with .cpu }}{{ $cpu = toString . }}{{ end }}{{ end }}{{ end -}}
+{{- if $explicit -}}
+{{- $explicit -}}
+{{- else if hasSuffix "m" $cpu -}}
+{{- max 1 (div (add (atoi (trimSuffix "m" $cpu)) 999) 1000) -}}
+{{- else if $cpu -}}
+{{- max 1 (int (ceil (float64 $cpu))) -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,74 @@
+// Prometheus metrics of a multi-worker dataplane: every worker's registry (traffic counters,
+// histograms, its process metrics) and the primary's (health checks, verdicts, overrides,
+// snapshot applies, its process metrics) merged with prom-client's AggregatorRegistry.
+// Counters and histograms are summed; so are process_cpu_seconds_total and memory (the whole
+// dataplane's). Series that describe the dataplane rather than traffic are the same in every
+// process and are taken from the primary, which comes first.
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import type { WorkerInfo } from './worker-pool.js';
+
+/** Same in every process: taken from the primary (its document is first). */
+const FROM_PRIMARY = new Set([
+  'bascule_server_up',
+  'bascule_server_state',
+  'bascule_server_runtime_override',
+  'bascule_server_weight',
+  'bascule_server_connection_limit',
+  'bascule_backend_up',
+  'bascule_backend_active_servers',
+  'bascule_backend_backup_servers',
+  'bascule_dataplane_info',
+  'bascule_snapshot_info',
+  'bascule_snapshot_applied_timestamp_seconds',
+  'bascule_control_channel_connected',
+  'bascule_runtime_overrides',
+]);
+
+/** What Registry.getMetricsAsJSON() returns (it crosses the IPC channel as JSON). */
+export type MetricsJson = Array<{ name: string; aggregator?: string } & Record<string, unknown>>;
+
+/** Worker processes: how many run, and how often each was restarted. */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly workers = new Gauge({
+    name: 'bascule_workers',
+    help: 'Worker processes of the dataplane, by state (ready: serving; starting; exited: waiting for its restart).',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  private readonly restarts = new Counter({
+    name: 'bascule_worker_restarts_total',
+    help: 'Worker processes restarted after they exited unexpectedly (crash, kill), by worker slot.',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  private readonly up = new Gauge({
+    name: 'bascule_worker_up',
+    help: '1 while the worker in this slot serves traffic, else 0.',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+
+  async json(workers: readonly WorkerInfo[]): Promise<MetricsJson> {
+    this.workers.reset();
+    this.restarts.reset();
+    this.up.reset();
+    for (const state of ['ready', 'starting', 'exited'] as const)
+      this.workers.set({ state }, workers.filter((w) => w.state === state).length);
+    for (const w of workers) {
+      this.restarts.inc({ worker: String(w.id) }, w.restarts);
+      this.up.set({ worker: String(w.id) }, w.state === 'ready' ? 1 : 0);
+    }
+    return (await this.registry.getMetricsAsJSON()) as unknown as MetricsJson;
+  }
+}
+
+/** One exposition from several registries' JSON (primary first). */
+export async function aggregateMetrics(docs: readonly MetricsJson[]): Promise<string> {
+  const marked = docs.map((doc) =>
+    doc.map((m) => (FROM_PRIMARY.has(m.name) ? { ...m, aggregator: 'first' as const } : m)),
+  );
+  return AggregatorRegistry.aggregate(marked).metrics();
+}
+
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;

@@ -1,0 +1,151 @@
+// Health checks run once per dataplane (in the primary) and every worker follows the verdicts;
+// passive observations of both workers count together; runtime overrides reach every worker;
+// stats and metrics add up the workers' traffic.
+import { expect } from 'chai';
+import { makeSnapshot } from '#protocol/canonical';
+import { body, eventually, freePort, frontend, get, server, sleep } from '../../unit/dataplane/helpers.js';
+import { breakable, policy, withHealth, type Breakable } from '../health/helpers.js';
+import { backend } from '../../unit/dataplane/helpers.js';
+import { perWorkerRequests, sample, workersDataplane, type WorkersDataplane } from './support.js';
+
+/** `n` requests on fresh connections (so both workers take some), tallied by answer. */
+async function tally(port: number, n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const replies = await Promise.all(
+    Array.from({ length: n }, () => get(port, '/').then((r) => `${r.status} ${r.body}`)),
+  );
+  for (const r of replies) out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+describe('workers: health, overrides and stats across 2 worker processes', function () {
+  this.timeout(90_000);
+  let a: Breakable;
+  let b: Breakable;
+  let w: WorkersDataplane;
+  let port: number;
+
+  before(async () => {
+    [a, b] = await Promise.all([breakable('a'), breakable('b')]);
+    port = await freePort();
+    w = await workersDataplane();
+  });
+  after(async () => {
+    await w?.dp.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('active checks run once per dataplane; a verdict reaches both workers', async () => {
+    const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 2, fall: 2 });
+    const snap = makeSnapshot(
+      body(
+        [frontend('fe', port, { defaultBackend: 'web' })],
+        [withHealth(backend('web', [server('a', a.port), server('b', b.port)]), hp)],
+      ),
+    );
+    expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
+    const checksBefore = a.checks;
+    await sleep(1000);
+    // One checker at 100 ms: about 10 checks a second; two (one per worker) would be about 20.
+    const rate = a.checks - checksBefore;
+    expect(rate).to.be.within(5, 13);
+    await a.set('status-500');
+    await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'down', 5000);
+    // Every new connection, whichever worker accepts it, avoids a.
+    expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
+    const served = await perWorkerRequests(w);
+    expect(
+      served.every((n) => n > 0),
+      `both workers answered: ${served.join(' / ')}`,
+    ).to.equal(true);
+    await a.set('ok');
+    await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'up', 5000);
+    const after = await tally(port, 40);
+    expect(after['200 a'] ?? 0).to.be.greaterThan(0);
+  });
+
+  it('passive errors seen by both workers count together', async () => {
+    // Active checks every 60 s (never during the test); passive: 6 consecutive errors mark it down.
+    const hp = policy({
+      intervalMs: 60_000,
+      fastIntervalMs: 60_000,
+      downIntervalMs: 60_000,
+      passive: { observe: 'layer7', consecutiveErrors: 6, onError: 'mark-down' },
+    });
+    const snap = makeSnapshot(
+      body(
+        [frontend('fe2', port, { defaultBackend: 'solo' })],
+        [withHealth(backend('solo', [server('a', a.port)]), hp)],
+      ),
+    );
+    expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
+    await a.set('traffic-500');
+    const before = await perWorkerRequests(w);
+    // Three failures on each worker: neither reached 6 alone, together they did.
+    for (let i = 0; i < 12 && w.dp.health().servers[0]?.state !== 'down'; i++) await get(port, '/');
+    await eventually(() => w.dp.health().servers[0]?.state === 'down', 3000);
+    const after = await perWorkerRequests(w);
+    const delta = after.map((n, i) => n - before[i]!);
+    console.log(`      failures per worker before the verdict: ${delta.join(' / ')}`);
+    expect(delta.reduce((x, y) => x + y, 0)).to.be.at.most(7);
+    expect(w.dp.health().servers[0]!.reason).to.match(/6 consecutive errors/);
+    await a.set('ok');
+  });
+
+  it('a runtime override from the admin API reaches every worker', async () => {
+    const snap = makeSnapshot(
+      body(
+        [frontend('fe3', port, { defaultBackend: 'default/web' })],
+        [backend('default/web', [server('a', a.port), server('b', b.port)])],
+      ),
+    );
+    expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
+    const put = await fetch(`${w.admin}/runtime/servers/default/web/a`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'maintenance', reason: 'test' }),
+    });
+    expect(put.status).to.equal(200);
+    await sleep(50); // one IPC hop
+    expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
+    const served = await perWorkerRequests(w);
+    expect(served.every((n) => n > 0)).to.equal(true);
+    const del = await fetch(`${w.admin}/runtime/servers/default/web/a`, { method: 'DELETE' });
+    expect(del.status).to.equal(200);
+    await sleep(50);
+    expect((await tally(port, 40))['200 a'] ?? 0).to.be.greaterThan(0);
+  });
+
+  it('stats and metrics are the sum of the workers (per-worker detail on request)', async () => {
+    const fresh = await freePort();
+    const snap = makeSnapshot(
+      body(
+        [frontend('count', fresh, { defaultBackend: 'counted' })],
+        [backend('counted', [server('b', b.port)])],
+      ),
+    );
+    expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
+    await tally(fresh, 30);
+    const [total, one, two] = await Promise.all([w.stats(), w.worker(1), w.worker(2)]);
+    const fe = (d: typeof total) => d.frontends.find((f) => f.id === 'count')!;
+    expect(fe(one).requests + fe(two).requests).to.equal(30);
+    expect(fe(total).requests).to.equal(30);
+    expect(fe(total).responses['2xx']).to.equal(30);
+    const be = total.backends.find((x) => x.id === 'counted')!;
+    expect(be.servers.find((s) => s.name === 'b')!.sessions).to.equal(30);
+    expect(total.workers!.map((x) => x.id)).to.deep.equal([1, 2]);
+    const metrics = await w.metrics();
+    expect(sample(metrics, 'bascule_frontend_http_requests_total{frontend="count",code="2xx"}')).to.equal(30);
+    expect(sample(metrics, 'bascule_server_sessions_total{backend="counted",server="b"}')).to.equal(30);
+    // Dataplane-level series appear once, not once per process.
+    expect(sample(metrics, 'bascule_server_up{backend="counted",server="b"}')).to.equal(1);
+    expect(sample(metrics, 'bascule_workers{state="ready"}')).to.equal(2);
+    const m1 = await w.metrics(1);
+    expect(sample(m1, 'bascule_frontend_http_requests_total{frontend="count",code="2xx"}')).to.equal(
+      fe(one).requests,
+    );
+    const csv = await (await fetch(`${w.admin}/stats;csv`)).text();
+    expect(csv.split('\n').find((l) => l.startsWith('frontend,count,'))).to.include(',30,');
+    expect((await fetch(`${w.admin}/stats;json?worker=3`)).status).to.equal(404);
+  });
+});

@@ -1,0 +1,51 @@
+// A dataplane with two worker processes (real cluster workers, shared listeners on 127.0.0.1),
+// and what the tests ask it: each worker's own stats, the aggregate, the metrics.
+import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/index';
+import type { StatsDocument } from '#dataplane/admin/stats-model';
+import { quietLogger } from '../../unit/dataplane/helpers.js';
+
+export interface WorkersDataplane {
+  dp: Dataplane;
+  admin: string;
+  /** One worker's own stats document (`/stats;json?worker=N`). */
+  worker(n: number): Promise<StatsDocument>;
+  /** The whole dataplane's (`/stats;json`). */
+  stats(): Promise<StatsDocument>;
+  metrics(worker?: number): Promise<string>;
+}
+
+export async function workersDataplane(extra: Partial<DataplaneOptions> = {}): Promise<WorkersDataplane> {
+  const dp = await startDataplane({
+    group: 'default',
+    nodeId: 'dp-workers',
+    workers: 2,
+    logger: quietLogger(),
+    admin: { host: '127.0.0.1', port: 0 },
+    ...extra,
+  });
+  const admin = dp.adminUrl!;
+  const json = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${admin}${path}`);
+    if (!res.ok) throw new Error(`${path} → ${res.status}`);
+    return (await res.json()) as T;
+  };
+  return {
+    dp,
+    admin,
+    worker: (n) => json(`/stats;json?worker=${n}`),
+    stats: () => json('/stats;json'),
+    metrics: async (worker) => (await fetch(`${admin}/metrics${worker ? `?worker=${worker}` : ''}`)).text(),
+  };
+}
+
+/** The value of one Prometheus series (exact label set), or undefined. */
+export function sample(exposition: string, series: string): number | undefined {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Requests each worker handled, from its own document. */
+export async function perWorkerRequests(w: WorkersDataplane): Promise<number[]> {
+  const docs = await Promise.all([w.worker(1), w.worker(2)]);
+  return docs.map((d) => d.frontends.reduce((n, f) => n + f.requests + f.sessions, 0));
+}
