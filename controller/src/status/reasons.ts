@@ -14,6 +14,7 @@ export const REASONS: Record<ErrorCode, string> = {
   [ErrorCodes.LISTEN_FAILED]: 'ListenFailed',
   [ErrorCodes.SNAPSHOT_INCONSISTENT]: 'Inconsistent',
   [ErrorCodes.SUPERSEDED]: 'Superseded',
+  [ErrorCodes.WORKER_FAILED]: 'WorkerFailed',
   [ErrorCodes.CONFIG_PARSE]: 'ParseError',
   [ErrorCodes.CONFIG_SCHEMA]: 'InvalidSpec',
   [ErrorCodes.CONFIG_UNKNOWN_KIND]: 'UnknownKind',
