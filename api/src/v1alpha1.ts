@@ -679,6 +679,8 @@ export interface Resource<S = unknown> {
     generation?: number;
     uid?: string;
     resourceVersion?: string;
+    /** Set by the API server; decides which of two conflicting Frontends wins (the older). */
+    creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
