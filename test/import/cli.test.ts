@@ -67,7 +67,7 @@ describe('CLI: bascule validate / compile / import', function () {
       );
       const r = bascule(['validate', '-f', f]);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(/bad-yaml\.yaml:\d+: YAML syntax error: .* \(BASCULE_E_CONFIG_PARSE\)\n/);
+      expect(r.stderr).to.match(/bad-yaml\.yaml:\d+:\d+: YAML syntax error: .* \(BASCULE_E_CONFIG_PARSE\)\n/);
       noStack(r);
     });
 
@@ -80,13 +80,13 @@ describe('CLI: bascule validate / compile / import', function () {
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(/kinds\.yaml:1: unknown kind "Gateway" .*\(BASCULE_E_CONFIG_UNKNOWN_KIND\)/);
       expect(r.stderr).to.match(
-        /kinds\.yaml:6 Backend\/default\/b apiVersion: .*use bascule\.dev\/v1alpha1 \(BASCULE_E_CONFIG_API_VERSION\)/,
+        /kinds\.yaml:6:1 Backend\/default\/b apiVersion: .*use bascule\.dev\/v1alpha1 \(BASCULE_E_CONFIG_API_VERSION\)/,
       );
       expect(r.stderr).to.match(/^2 problems found/m);
       noStack(r);
     });
 
-    it('reports schema and reference problems as file:line kind/namespace/name field: message (code)', () => {
+    it('reports schema and reference problems as file:line:column (of the field) kind/namespace/name field: message (code)', () => {
       write(
         'dir/frontend.yaml',
         'apiVersion: bascule.dev/v1alpha1\nkind: Frontend\nmetadata: {name: f, namespace: shop}\nspec:\n  bind: {port: 80}\n  defaultBackend: missing\n---\napiVersion: bascule.dev/v1alpha1\nkind: Backend\nmetadata: {name: b, namespace: shop}\nspec:\n  servers: [{name: s, address: 10.0.0.1, port: 80}]\n  timeouts: {connect: 5x}\n',
@@ -94,10 +94,10 @@ describe('CLI: bascule validate / compile / import', function () {
       const r = bascule(['validate', '-f', join(tmp, 'dir')]);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(
-        /frontend\.yaml:1 Frontend\/shop\/f spec\.defaultBackend: Backend "missing" not found .*\(BASCULE_E_REF_NOT_FOUND\)/,
+        /frontend\.yaml:6:3 Frontend\/shop\/f spec\.defaultBackend: Backend "missing" not found .*\(BASCULE_E_REF_NOT_FOUND\)/,
       );
       expect(r.stderr).to.match(
-        /frontend\.yaml:8 Backend\/shop\/b spec\.timeouts\.connect: invalid duration "5x".*\(BASCULE_E_INVALID_DURATION\)/,
+        /frontend\.yaml:13:14 Backend\/shop\/b spec\.timeouts\.connect: invalid duration "5x".*\(BASCULE_E_INVALID_DURATION\)/,
       );
       noStack(r);
     });
@@ -158,7 +158,7 @@ describe('CLI: bascule validate / compile / import', function () {
       expect(r.stderr).to.contain('no frontends in group edge');
       const bad = bascule(['compile', '-f', write('c.yaml', 'kind: [\n')]);
       expect(bad.code).to.equal(1);
-      expect(bad.stderr).to.match(/c\.yaml:\d+: YAML syntax error/);
+      expect(bad.stderr).to.match(/c\.yaml:\d+:\d+: YAML syntax error/);
       noStack(bad);
     });
   });

@@ -174,12 +174,6 @@ spec:
     );
   }
 
-  function expectBounds(r: FaultReport): void {
-    expect(r.editMs, `${r.fault}: edit served within ${EDIT_BOUND_MS} ms of API readiness`).to.be.below(
-      EDIT_BOUND_MS,
-    );
-  }
-
   before(async function () {
     this.timeout(240_000);
     backend = await startBackend('b1');
@@ -246,29 +240,57 @@ ${frontendYaml(0)}`,
     }
   });
 
-  it('kube-apiserver SIGKILLed for 10 s: traffic holds, informers resume, an edit is served', async () => {
+  /**
+   * One fault: `outage` injects it and resolves once the API server is ready again; then the
+   * informers' recovery is measured while an edit is made and awaited on the data path, status
+   * must reach the current generation, and the figures are printed. `alsoAfterReady` runs
+   * beside them (and returns notes for the report).
+   */
+  async function underFault(
+    fault: string,
+    outage: () => Promise<void>,
+    alsoAfterReady: (apiReadyAt: number) => Promise<string[]> = async () => [],
+  ): Promise<FaultReport> {
     const w = load.window();
     const before = retriesOf(await watches());
-    cluster.cp.apiserver.signal('SIGKILL');
-    await cluster.cp.apiserver.exited();
-    await sleep(10_000);
-    await cluster.cp.apiserver.start();
+    const controllerPid = ctrl.proc.child.pid;
+    await outage();
     const apiReadyAt = performance.now();
-    const [rec, edit] = await Promise.all([informerRecovery(apiReadyAt), editServed(apiReadyAt)]);
+    const [rec, edit, notes] = await Promise.all([
+      informerRecovery(apiReadyAt),
+      editServed(apiReadyAt),
+      alsoAfterReady(apiReadyAt),
+    ]);
     await statusCurrent();
     const r: FaultReport = {
-      fault: 'a. kube-apiserver SIGKILL, 10 s',
+      fault,
       load: w.counts(),
       firstInformerMs: rec.first,
       allInformersMs: rec.all,
       ...edit,
-      retries: diff(rec.retries, before),
-      notes: [],
+      // A restarted controller counts from zero.
+      retries: ctrl.proc.child.pid === controllerPid ? diff(rec.retries, before) : rec.retries,
+      notes,
     };
     report(r);
+    expect(r.editMs, `${fault}: edit served within ${EDIT_BOUND_MS} ms of API readiness`).to.be.below(
+      EDIT_BOUND_MS,
+    );
+    // Nobody crashed: the processes alive are the ones the test started (or restarted) last.
+    for (const p of [ctrl.proc, dp.proc])
+      expect([p.child.exitCode, p.child.signalCode], p.output().slice(-3000)).to.deep.equal([null, null]);
+    return r;
+  }
+
+  it('kube-apiserver SIGKILLed for 10 s: traffic holds, informers resume, an edit is served', async () => {
+    const r = await underFault('a. kube-apiserver SIGKILL, 10 s', async () => {
+      cluster.cp.apiserver.signal('SIGKILL');
+      await cluster.cp.apiserver.exited();
+      await sleep(10_000);
+      await cluster.cp.apiserver.start();
+    });
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.equal(0);
     expect(r.firstInformerMs, 'informers lost their watches').to.not.equal(null);
-    expectBounds(r);
     // The retries are counted in the metric too.
     const metrics = await (await fetch(`${ctrl.admin}/metrics`)).text();
     expect(metrics).to.match(
@@ -277,161 +299,97 @@ ${frontendYaml(0)}`,
   });
 
   it('kube-apiserver frozen (SIGSTOP) for 20 s: traffic holds, an edit after SIGCONT is served', async () => {
-    const w = load.window();
-    const before = retriesOf(await watches());
-    cluster.cp.apiserver.signal('SIGSTOP');
-    try {
-      await sleep(20_000);
-    } finally {
-      cluster.cp.apiserver.signal('SIGCONT');
-    }
-    await cluster.cp.apiserver.waitReady(60_000);
-    const apiReadyAt = performance.now();
-    const [rec, edit] = await Promise.all([informerRecovery(apiReadyAt), editServed(apiReadyAt)]);
-    await statusCurrent();
-    const r: FaultReport = {
-      fault: 'b. kube-apiserver SIGSTOP, 20 s',
-      load: w.counts(),
-      firstInformerMs: rec.first,
-      allInformersMs: rec.all,
-      ...edit,
-      retries: diff(rec.retries, before),
-      notes: [],
-    };
-    report(r);
+    const r = await underFault('b. kube-apiserver SIGSTOP, 20 s', async () => {
+      cluster.cp.apiserver.signal('SIGSTOP');
+      try {
+        await sleep(20_000);
+      } finally {
+        cluster.cp.apiserver.signal('SIGCONT');
+      }
+      await cluster.cp.apiserver.waitReady(60_000);
+    });
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.equal(0);
-    expectBounds(r);
   });
 
   it('etcd SIGKILLed for 10 s: traffic holds, the API server recovers, an edit is served', async () => {
-    const w = load.window();
-    const before = retriesOf(await watches());
-    cluster.cp.etcd.signal('SIGKILL');
-    await cluster.cp.etcd.exited();
-    await sleep(10_000);
-    await cluster.cp.etcd.start();
-    await cluster.cp.apiserver.waitReady(90_000);
-    const apiReadyAt = performance.now();
-    const [rec, edit] = await Promise.all([informerRecovery(apiReadyAt), editServed(apiReadyAt)]);
-    await statusCurrent();
-    const r: FaultReport = {
-      fault: 'c. etcd SIGKILL, 10 s',
-      load: w.counts(),
-      firstInformerMs: rec.first,
-      allInformersMs: rec.all,
-      ...edit,
-      retries: diff(rec.retries, before),
-      notes: [],
-    };
-    report(r);
+    const r = await underFault('c. etcd SIGKILL, 10 s', async () => {
+      cluster.cp.etcd.signal('SIGKILL');
+      await cluster.cp.etcd.exited();
+      await sleep(10_000);
+      await cluster.cp.etcd.start();
+      await cluster.cp.apiserver.waitReady(90_000);
+    });
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.equal(0);
-    expectBounds(r);
   });
 
   it('controller killed and restarted while the API server is down: it pushes nothing before it syncs', async () => {
-    const w = load.window();
     const servedVersion = (await getJson<{ version: string }>(`${dp.admin}/status`)).version;
-    cluster.cp.apiserver.signal('SIGKILL');
-    await cluster.cp.apiserver.exited();
-    ctrl.proc.child.kill('SIGKILL');
-    await ctrl.proc.exited;
-    respawn(cluster, ctrl);
-    // While the API server is away the new controller cannot sync: it is not ready, has no
-    // snapshot, and the dataplane keeps serving the version it had.
-    await waitFor(
-      'restarted controller answers /readyz',
-      async () => (await watches()) !== null,
-      30_000,
-      100,
-    );
-    for (let i = 0; i < 8; i++) {
-      const ready = await fetch(`${ctrl.admin}/readyz`);
-      expect(ready.status, 'not ready before its informers synced').to.equal(503);
-      const body = (await ready.json()) as { reason: string };
-      expect(body.reason).to.match(/has not synced/);
-      const snap = await getJson<{ groups: unknown[] }>(`${ctrl.admin}/snapshot`);
-      expect(snap.groups, 'no snapshot before sync').to.deep.equal([]);
-      expect((await getJson<{ version: string }>(`${dp.admin}/status`)).version).to.equal(servedVersion);
-      await sleep(500);
-    }
-    await cluster.cp.apiserver.start();
-    const apiReadyAt = performance.now();
-    const [syncedMs, rec, edit] = await Promise.all([
-      waitControllerReady(ctrl, 60_000).then(() => performance.now() - apiReadyAt),
-      informerRecovery(apiReadyAt),
-      editServed(apiReadyAt),
-    ]);
-    await statusCurrent();
-    const r: FaultReport = {
-      fault: 'd. controller restarted while API server down',
-      load: w.counts(),
-      firstInformerMs: rec.first,
-      allInformersMs: rec.all,
-      ...edit,
-      retries: rec.retries,
-      notes: [`restarted controller synced ${(syncedMs / 1000).toFixed(1)} s after API readiness`],
+    const outage = async () => {
+      cluster.cp.apiserver.signal('SIGKILL');
+      await cluster.cp.apiserver.exited();
+      ctrl.proc.child.kill('SIGKILL');
+      await ctrl.proc.exited;
+      respawn(cluster, ctrl);
+      // While the API server is away the new controller cannot sync: it is not ready, has no
+      // snapshot, and the dataplane keeps serving the version it had.
+      await waitFor(
+        'restarted controller answers /readyz',
+        async () => (await watches()) !== null,
+        30_000,
+        100,
+      );
+      for (let i = 0; i < 8; i++) {
+        const ready = await fetch(`${ctrl.admin}/readyz`);
+        expect(ready.status, 'not ready before its informers synced').to.equal(503);
+        expect(((await ready.json()) as { reason: string }).reason).to.match(/has not synced/);
+        const snap = await getJson<{ groups: unknown[] }>(`${ctrl.admin}/snapshot`);
+        expect(snap.groups, 'no snapshot before sync').to.deep.equal([]);
+        expect((await getJson<{ version: string }>(`${dp.admin}/status`)).version).to.equal(servedVersion);
+        await sleep(500);
+      }
+      await cluster.cp.apiserver.start();
     };
-    report(r);
+    const synced = async (apiReadyAt: number) => {
+      await waitControllerReady(ctrl, 60_000);
+      const ms = performance.now() - apiReadyAt;
+      return [`restarted controller synced ${(ms / 1000).toFixed(1)} s after API readiness`];
+    };
+    const r = await underFault('d. controller restarted while API server down', outage, synced);
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.equal(0);
-    expectBounds(r);
   });
 
   it('dataplane killed while the API server is frozen: the restarted dataplane serves again, then an edit', async () => {
-    const w = load.window();
-    cluster.cp.apiserver.signal('SIGSTOP');
-    let gone = 0;
-    let back = 0;
-    try {
-      await sleep(2000);
-      dp.proc.child.kill('SIGKILL');
-      await dp.proc.exited;
-      gone = performance.now();
-      respawn(cluster, dp);
-      // Serving again: the restarted dataplane loads its last good snapshot from its state dir.
-      await waitFor(
-        'restarted dataplane serving',
-        async () => (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).ok,
-        30_000,
-        20,
-      );
-      back = performance.now();
-      await sleep(8000);
-    } finally {
-      cluster.cp.apiserver.signal('SIGCONT');
-    }
-    await cluster.cp.apiserver.waitReady(60_000);
-    const apiReadyAt = performance.now();
-    const edit = await editServed(apiReadyAt);
-    await statusCurrent();
-    const r: FaultReport = {
-      fault: 'e. dataplane killed while API server frozen',
-      load: w.counts(),
-      firstInformerMs: null,
-      allInformersMs: null,
-      ...edit,
-      retries: {},
-      notes: [
-        `no dataplane process for ${((back - gone) / 1000).toFixed(1)} s (failures expected only then)`,
-      ],
-    };
-    report(r);
+    let gapMs = 0;
+    const r = await underFault(
+      'e. dataplane killed while API server frozen',
+      async () => {
+        cluster.cp.apiserver.signal('SIGSTOP');
+        try {
+          await sleep(2000);
+          dp.proc.child.kill('SIGKILL');
+          await dp.proc.exited;
+          const gone = performance.now();
+          respawn(cluster, dp);
+          // Serving again: the restarted dataplane loads its last good snapshot from its state dir.
+          await waitFor(
+            'restarted dataplane serving',
+            async () => (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).ok,
+            30_000,
+            20,
+          );
+          gapMs = performance.now() - gone;
+          await sleep(8000);
+        } finally {
+          cluster.cp.apiserver.signal('SIGCONT');
+        }
+        await cluster.cp.apiserver.waitReady(60_000);
+      },
+      async () => [`no dataplane process for ${(gapMs / 1000).toFixed(1)} s (failures expected only then)`],
+    );
     // Only the requests sent while no dataplane process listened may fail, and only by being
-    // refused: at 50/s, a bound of the gap's length in requests plus a few in flight.
-    const allowed = Math.ceil(((back - gone) / 1000) * 50) + 10;
+    // refused (or reset, in flight at the kill): at 50/s, the gap's length in requests plus a few.
+    const allowed = Math.ceil((gapMs / 1000) * 50) + 10;
     expect(r.load.failed, JSON.stringify(r.load.causes)).to.be.at.most(allowed);
     for (const cause of Object.keys(r.load.causes)) expect(cause).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET']);
-    expectBounds(r);
-  });
-
-  it('log lines name their process role', () => {
-    const names = (out: string) =>
-      new Set(
-        out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => (JSON.parse(l) as { name?: string }).name),
-      );
-    expect([...names(ctrl.proc.output())]).to.deep.equal(['bascule-controller']);
-    expect([...names(dp.proc.output())]).to.deep.equal(['bascule-dataplane']);
   });
 });

@@ -6,7 +6,7 @@ import type { CompileInput } from '../compile/types.js';
 import { fileDiagnostic } from '../sources/diagnostics.js';
 import { walk } from '../sources/dir-walk.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from '../sources/file-refs.js';
-import { parseManifestFile } from '../sources/parse-file.js';
+import { MANIFEST_LIMITS, parseManifestFile } from '../sources/parse-file.js';
 import { ResourceStore } from '../store/store.js';
 
 export interface LoadOptions {
@@ -44,6 +44,13 @@ export async function loadInput(paths: string[], opts: LoadOptions = {}): Promis
       continue;
     }
     for (const file of files) {
+      // Refuse a huge file before reading it into memory.
+      const { size } = await stat(file);
+      if (size > MANIFEST_LIMITS.maxBytes) {
+        const message = `file is ${size} bytes, more than the ${MANIFEST_LIMITS.maxBytes} allowed`;
+        store.set(file, [], [fileDiagnostic(file, undefined, ErrorCodes.CONFIG_PARSE, message)]);
+        continue;
+      }
       const parsed = parseManifestFile(await readFile(file, 'utf8'), file);
       store.set(file, parsed.ok ? parsed.records : [], parsed.diagnostics);
     }

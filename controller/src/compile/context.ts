@@ -1,6 +1,6 @@
 // Shared helpers for the per-kind processors.
 import type { ErrorCode } from '#protocol/errors';
-import type { ConditionType, Diagnostic } from '../validate/diagnostic.js';
+import { located, type ConditionType, type Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 
 export const idOf = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -10,14 +10,13 @@ export class ObjectDiagnostics {
   readonly list: Diagnostic[] = [];
   constructor(private readonly v: ValidResource) {}
   add(condition: ConditionType, code: ErrorCode, field: string, message: string): void {
-    const origin = this.v.resource.origin;
     this.list.push({
       object: this.v.ref,
       field,
       message,
       code,
       condition,
-      ...(origin ? { file: origin.file, line: origin.line } : {}),
+      ...located(this.v.resource.origin, field),
     });
   }
 }

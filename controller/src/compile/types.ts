@@ -3,7 +3,7 @@ import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 
 // The resources as read, the input of validate and then of compile.
-export type { Origin, SourcedResource } from '../validate/types.js';
+export type { FieldPositions, Origin, SourcedResource } from '../validate/types.js';
 import type { SourcedResource } from '../validate/types.js';
 
 export interface SecretData {

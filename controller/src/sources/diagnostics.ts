@@ -1,7 +1,7 @@
 // Diagnostic constructors shared by sources.
 import type { ErrorCode } from '#protocol/errors';
 import type { Origin } from '../compile/types.js';
-import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
+import { located, type Diagnostic, type ObjectRef } from '../validate/diagnostic.js';
 
 /** A problem with a file or a document that has no usable identity. */
 export function fileDiagnostic(
@@ -35,6 +35,6 @@ export function objectDiagnostic(
     message,
     code,
     condition,
-    ...(origin ? { file: origin.file, line: origin.line } : {}),
+    ...located(origin, field),
   };
 }

@@ -17,7 +17,7 @@ import { ResourceStore } from '../store/store.js';
 import { fileDiagnostic } from './diagnostics.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from './file-refs.js';
 import { sameSig, walk, type FileSig } from './dir-walk.js';
-import { parseManifestFile } from './parse-file.js';
+import { MANIFEST_LIMITS, parseManifestFile } from './parse-file.js';
 import type { Source, SourceEvents } from './source.js';
 
 export interface DirSourceOptions {
@@ -28,7 +28,7 @@ export interface DirSourceOptions {
   maxDelayMs?: number;
   /** Safety-net rescan period (default 2 s; 0 disables). */
   rescanMs?: number;
-  /** Larger files are refused (keeping their last good content). Default 8 MiB. */
+  /** Larger files are refused (keeping their last good content). Default MANIFEST_LIMITS.maxBytes (8 MiB). */
   maxFileBytes?: number;
 }
 
@@ -68,7 +68,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     this.name = `dir:${this.root}`;
     this.log = (opts.logger ?? silentLogger()).child({ source: this.name });
     this.rescanMs = opts.rescanMs ?? 2000;
-    this.maxFileBytes = opts.maxFileBytes ?? 8 * 1024 * 1024;
+    this.maxFileBytes = opts.maxFileBytes ?? MANIFEST_LIMITS.maxBytes;
     this.coalescer = new Coalescer(() => this.rescan(), {
       holdoffMs: opts.holdoffMs ?? 20,
       maxDelayMs: opts.maxDelayMs ?? 200,
@@ -213,10 +213,17 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
   }
 
   private async readOne(file: string, sig: FileSig, prev: FileState | undefined): Promise<void> {
+    if (sig.size > this.maxFileBytes) {
+      // Refused before it is read into memory; its last good content keeps serving.
+      const message = `file is ${sig.size} bytes, more than the ${this.maxFileBytes} allowed`;
+      const diag = fileDiagnostic(file, undefined, ErrorCodes.CONFIG_PARSE, message);
+      this.store.setDiagnostics(file, [diag]);
+      this.files.set(file, { sig });
+      this.log.warn(formatDiagnostic(diag));
+      return;
+    }
     let text: string;
     try {
-      if (sig.size > this.maxFileBytes)
-        throw Object.assign(new Error(`larger than ${this.maxFileBytes} bytes`), { code: 'EFBIG' });
       text = await readFile(file, 'utf8');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -240,7 +247,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     this.files.set(file, { sig, hash });
     if (prev?.hash === hash) return; // touched, not changed
 
-    const parsed = parseManifestFile(text, file);
+    const parsed = parseManifestFile(text, file, { ...MANIFEST_LIMITS, maxBytes: this.maxFileBytes });
     if (parsed.ok) {
       this.store.set(file, parsed.records, parsed.diagnostics);
     } else {

@@ -1,6 +1,7 @@
 // Per-object diagnostics: user configuration problems are data, not exceptions.
 import type { ErrorCode } from '#protocol/errors';
 import type { Kind } from '#api/v1alpha1';
+import type { Origin } from '../compile/types.js';
 
 export interface ObjectRef {
   kind: Kind | 'Secret' | 'Service' | 'EndpointSlice' | 'File';
@@ -21,14 +22,34 @@ export interface Diagnostic {
   /** Where the object came from (directory source), for file:line reporting. */
   file?: string;
   line?: number;
+  column?: number;
+}
+
+/**
+ * Where in its file a diagnostic about `field` points: the field itself, or its nearest
+ * ancestor present in the file (a missing required field points at its parent), else the
+ * object's first line.
+ */
+export function located(
+  origin: Origin | undefined,
+  field: string,
+): Pick<Diagnostic, 'file' | 'line' | 'column'> {
+  if (!origin) return {};
+  for (let f = field; f !== ''; f = f.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
+    const pos = origin.fields?.[f];
+    if (pos) return { file: origin.file, line: pos[0], column: pos[1] };
+    if (!/[.[]/.test(f)) break;
+  }
+  return { file: origin.file, line: origin.line };
 }
 
 export const refKey = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
 
+const position = (d: Diagnostic) => (d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : '');
+
 export function formatDiagnostic(d: Diagnostic): string {
-  if (d.object.kind === 'File')
-    return `${d.file ?? d.object.name}${d.line ? `:${d.line}` : ''}: ${d.message} (${d.code})`;
-  const where = d.file ? `${d.file}${d.line ? `:${d.line}` : ''} ` : '';
+  if (d.object.kind === 'File') return `${d.file ?? d.object.name}${position(d)}: ${d.message} (${d.code})`;
+  const where = d.file ? `${d.file}${position(d)} ` : '';
   const field = d.field ? ` ${d.field}:` : ':';
   return `${where}${d.object.kind}/${d.object.namespace}/${d.object.name}${field} ${d.message} (${d.code})`;
 }

@@ -9,7 +9,7 @@ import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
 import type { SourcedResource } from './types.js';
 import { DURATION_PATTERN, PATH_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
-import type { Diagnostic, ObjectRef } from './diagnostic.js';
+import { located, type Diagnostic, type ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';
 import { cipherListProblem } from './tls-ciphers.js';
 
@@ -313,12 +313,14 @@ export function validateResources(resources: SourcedResource[]): ValidationResul
   const diagnostics: Diagnostic[] = [];
   for (const resource of resources) {
     const ref = refOf(resource);
+    const report = (...found: Diagnostic[]) =>
+      diagnostics.push(...found.map((d) => ({ ...d, ...located(resource.origin, d.field) })));
     const base = {
       object: ref,
       ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}),
     };
     if (resource.apiVersion !== API_VERSION) {
-      diagnostics.push({
+      report({
         ...base,
         field: 'apiVersion',
         message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`,
@@ -328,7 +330,7 @@ export function validateResources(resources: SourcedResource[]): ValidationResul
       continue;
     }
     if (!specValidators.has(resource.kind)) {
-      diagnostics.push({
+      report({
         ...base,
         field: 'kind',
         message: `unknown kind ${JSON.stringify(resource.kind)}`,
@@ -338,7 +340,7 @@ export function validateResources(resources: SourcedResource[]): ValidationResul
       continue;
     }
     if (resource.spec === null || typeof resource.spec !== 'object' || Array.isArray(resource.spec)) {
-      diagnostics.push({
+      report({
         ...base,
         field: 'spec',
         message: 'spec must be an object',
@@ -356,7 +358,7 @@ export function validateResources(resources: SourcedResource[]): ValidationResul
         ...semanticDiagnostics(resource.kind, spec, base),
       );
     }
-    if (found.length > 0) diagnostics.push(...found);
+    if (found.length > 0) report(...found);
     else valid.push({ resource, ref, spec });
   }
   return { valid, diagnostics };

@@ -8,5 +8,5 @@ export {
   type HealthView,
   type ServerHealthView,
 } from './manager.js';
-export { observe, observeConnect, type Outcome } from './passive.js';
+export { observe, type Outcome } from './passive.js';
 export { slowStartWeight } from './model.js';

@@ -4,8 +4,6 @@
 // The seam is deliberately tiny for the proxies: `observe(server, outcome)` where outcome is an
 // HTTP status, 'connected' (L4 success), or the Error an upstream attempt failed with. Lookup is
 // by the server's carried-over state object, so several dataplanes in one process never mix.
-import type net from 'node:net';
-
 export type Outcome = number | 'connected' | Error;
 
 /** What an outcome means for health analysis (HAProxy analyze_statuses). */
@@ -81,19 +79,4 @@ export function observe(server: { readonly state: object }, outcome: Outcome): v
   if (!observer) return;
   const o = classify(outcome);
   if (o) observer(o);
-}
-
-/** TCP proxy helper: reports the upstream connect (success, error or timeout) of one session. */
-export function observeConnect(socket: net.Socket, server: { readonly state: object }): void {
-  if (!observers.has(server.state)) return;
-  const onConnect = (): void => {
-    socket.off('error', onError);
-    observe(server, 'connected');
-  };
-  const onError = (err: Error): void => {
-    socket.off('connect', onConnect);
-    observe(server, err);
-  };
-  socket.once('connect', onConnect);
-  socket.once('error', onError);
 }

@@ -1,20 +1,16 @@
 // The HTTP engine: admission (framing checks the parser leaves to us, the frontend's rate
-// limit), the router's decision, then one Exchange per proxied request. An Exchange gets a server
-// slot (persistence, balancing, the backend queue), streams the request and the response without
-// buffering either, and retries what can safely be retried. It captures the runtime it started
+// limit), the router's decision, then one Exchange per proxied request. An Exchange is the HTTP
+// transport of an Assignment (runtime/assignment.ts: which server, retries, failure answers): it sends the
+// request to the server it is given and streams the request and the response without buffering
+// either. It captures the runtime it started
 // on and finishes there, whatever swaps happen meanwhile.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { observe } from '../health/passive.js';
-import {
-  lookupBinding,
-  persistRequestHeaders,
-  persistResponseHeaders,
-  rememberBinding,
-  type Binding,
-} from '../persistence/index.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout, serverTimeout, UpstreamError } from '../runtime/upstream-error.js';
+import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
 import type { Trace } from '../metrics/events.js';
-import type { AcquireFailure, BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
@@ -22,13 +18,6 @@ import { framingProblem, rateLimited, routeReply } from './admission.js';
 import { addForwarded, endToEnd, flatten, hasHeader, withFraming } from './headers.js';
 import { replyText, sendLocal } from './local-reply.js';
 import { originForm, requestHead } from './request-head.js';
-import {
-  classify,
-  connectTimeout,
-  isStaleReuse,
-  serverTimeout,
-  type UpstreamError,
-} from './upstream-error.js';
 
 export interface HttpRequestContext {
   readonly runtime: Runtime;
@@ -52,9 +41,6 @@ export const hasBody = (req: IncomingMessage): boolean =>
  * size. (`req.complete` alone is not enough: it is still false when 'request' fires.)
  */
 export const unreadBody = (req: IncomingMessage): boolean => hasBody(req) && !req.complete;
-
-/** HAProxy waits min(timeout connect, 1s) before retrying the same server ("turn-around" timer). */
-export const turnaroundMs = (connectMs: number): number => Math.min(connectMs > 0 ? connectMs : 1000, 1000);
 
 /**
  * One request from a client. `expectContinue`: the client sent "Expect: 100-continue" and waits
@@ -89,37 +75,15 @@ export function handleRequest(
   new Exchange(ctx, req, res, head, decision, backend, expectContinue).start();
 }
 
-/** What the client is told when no server could be had. */
-export function acquireFailureText(backend: BackendRuntime, reason: AcquireFailure): string {
-  const id = backend.id;
-  switch (reason) {
-    case 'no-server':
-      return `no server is available to handle this request (backend ${id})`;
-    case 'queue-full':
-      return `every server is busy and the queue is full (backend ${id}, maxQueue ${backend.snap.maxQueue})`;
-    case 'queue-timeout':
-      return `every server stayed busy for ${backend.snap.timeouts.queue}ms (backend ${id}, timeouts.queue)`;
-    case 'unavailable':
-      return `backend ${id} is not available: ${backend.unavailableReason}`;
-  }
-}
-
-class Exchange {
-  private readonly tried = new Set<ServerRuntime>();
-  private retriesLeft: number;
+class Exchange implements Transport {
   private readonly headers: string[];
   private readonly path: string;
   private readonly hasBody: boolean;
-  private readonly replayable: boolean;
-  private readonly binding: Binding;
+  private readonly assignment: Assignment;
   private upstream: ClientRequest | undefined;
-  private cancelWait: (() => void) | undefined;
   private clientGone = false;
   private bodyStarted = false;
   private continueSent = false;
-  /** Retry target when retries stay on the same server (redispatch off). */
-  private retryServer: ServerRuntime | undefined;
-  private lastFailure: { error: UpstreamError; server: ServerRuntime } | undefined;
 
   constructor(
     private readonly ctx: HttpRequestContext,
@@ -130,17 +94,25 @@ class Exchange {
     private readonly backend: BackendRuntime,
     private readonly expectContinue: boolean,
   ) {
-    this.retriesLeft = Math.max(0, backend.snap.retries.attempts);
     this.path = originForm(req.url ?? '/');
     this.hasBody = hasBody(req);
-    this.replayable = !this.hasBody && IDEMPOTENT.has(req.method ?? '');
     const e2e = endToEnd(req.rawHeaders);
-    this.binding = lookupBinding(backend, e2e, head.sourceAddress);
+    this.assignment = new Assignment(
+      backend,
+      {
+        pick: head,
+        source: head.sourceAddress,
+        headers: e2e,
+        replayable: !this.hasBody && IDEMPOTENT.has(req.method ?? ''),
+      },
+      this,
+      { log: ctx.log, trace: ctx.trace, label: 'upstream request' },
+    );
     this.headers = flatten(this.requestHeaders(e2e));
     res.once('close', () => {
       if (res.writableFinished) return;
       this.clientGone = true;
-      this.cancelWait?.();
+      this.assignment.cancel();
       this.upstream?.destroy();
     });
     // The frontend's client timeout (socket inactivity) fires here instead of cutting the socket.
@@ -171,54 +143,16 @@ class Exchange {
   }
 
   start(): void {
-    this.acquire();
+    this.assignment.start();
   }
 
-  private acquire(): void {
-    const preferred = this.retryServer ?? this.binding.preferred;
-    const exclude = this.retryServer ? undefined : this.tried.size > 0 ? this.tried : undefined;
-    let answered = false;
-    const cancel = this.backend.acquire(
-      { ctx: this.head, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },
-      (r) => {
-        answered = true;
-        this.cancelWait = undefined;
-        this.ctx.trace?.dequeued();
-        if (r.ok) return this.dispatch(r.server);
-        if (this.clientGone) return;
-        const last = this.lastFailure;
-        if (last && r.reason === 'no-server') return this.fail(last.error, last.server);
-        this.reply(503, acquireFailureText(this.backend, r.reason));
-      },
-    );
-    if (!answered) {
-      this.cancelWait = cancel; // waiting in the queue
-      this.ctx.trace?.queued();
-    }
+  giveUp(f: Failure): void {
+    this.reply(f.status, f.detail);
   }
 
-  /** Sends to `server`, after HAProxy's turn-around pause when it is the one that just failed. */
-  private dispatch(server: ServerRuntime): void {
-    if (this.clientGone) {
-      this.backend.end(server);
-      return;
-    }
-    if (this.lastFailure?.server !== server) return this.send(server);
-    const t = setTimeout(() => {
-      this.cancelWait = undefined;
-      if (this.clientGone) this.backend.end(server);
-      else this.send(server);
-    }, turnaroundMs(this.backend.snap.timeouts.connect));
-    this.cancelWait = () => {
-      clearTimeout(t);
-      this.backend.end(server);
-    };
-  }
-
-  private send(server: ServerRuntime): void {
-    this.ctx.trace?.attempt(server);
+  attempt(server: ServerRuntime, attempt: number): void {
     const { snap } = this.backend;
-    let released = false;
+    const a = this.assignment;
     let connected = false;
     let connectTimer: NodeJS.Timeout | undefined;
     const up = http.request({
@@ -235,7 +169,7 @@ class Exchange {
 
     const onConnected = (): void => {
       connected = true;
-      this.ctx.trace?.connected();
+      a.connected(attempt);
       if (connectTimer) clearTimeout(connectTimer);
       if (snap.timeouts.server > 0)
         up.setTimeout(snap.timeouts.server, () => up.destroy(serverTimeout(snap.timeouts.server)));
@@ -262,33 +196,29 @@ class Exchange {
       this.continueSent = true;
       this.res.writeContinue();
     });
-    up.on('response', (upRes) => this.onResponse(upRes, server));
-    up.on('error', (err) => this.onError(classify(err, connected), up, server));
+    up.on('response', (upRes) => this.onResponse(upRes, server, attempt));
+    up.on('error', (err) => this.onError(classify(err, connected), up, attempt));
     up.on('close', () => {
       if (connectTimer) clearTimeout(connectTimer);
-      if (!released) {
-        released = true;
-        this.backend.end(server);
-      }
+      a.release(attempt);
     });
   }
 
-  private onResponse(upRes: IncomingMessage, server: ServerRuntime): void {
+  private onResponse(upRes: IncomingMessage, server: ServerRuntime, attempt: number): void {
     upRes.on('error', () => {}); // an early end is handled on 'close' below
-    observe(server, upRes.statusCode ?? 0); // passive health checks
-    this.ctx.trace?.response(upRes.statusCode ?? 0);
+    this.assignment.response(attempt, upRes.statusCode ?? 0);
     if (this.clientGone) {
       upRes.destroy();
       return;
     }
     let h = endToEnd(upRes.rawHeaders);
-    h = persistResponseHeaders(this.backend, h, server, this.binding);
+    h = persistResponseHeaders(this.backend, h, server, this.assignment.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
     if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${upRes.httpVersion} bascule`]];
     // A client still holding its body back (no 100 sent) cannot reuse this connection.
     const held = this.expectContinue && !this.continueSent && !this.req.complete;
     if (this.ctx.closeAfter() || held) h = [...h, ['Connection', 'close']];
-    rememberBinding(this.backend, this.head.sourceAddress, server);
+    this.assignment.bind(attempt);
     try {
       this.res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(h));
     } catch (err) {
@@ -308,74 +238,25 @@ class Exchange {
     upRes.pipe(this.res);
     upRes.once('close', () => {
       if (upRes.complete || this.clientGone || this.res.writableFinished) return;
-      this.ctx.trace?.failed('protocol');
+      this.assignment.broken(attempt, new UpstreamError('protocol', 'response stream ended early'));
       this.ctx.log.debug({ backend: this.backend.id, server: server.name }, 'response stream ended early');
       this.res.destroy();
     });
   }
 
-  /**
-   * Which failures may be replayed (HAProxy retries / retry-on): a connect failure before any
-   * body byte was consumed; a kept-alive socket the server had closed; an empty response (the
-   * server closed without answering) or, with retries.onResponseTimeout, a response timeout —
-   * the last two only for idempotent requests without a body (RFC 9110 §9.2.2).
-   */
-  private canReplay(e: UpstreamError, up: ClientRequest): { ok: boolean; stale: boolean } {
-    const stale = up.reusedSocket && isStaleReuse(e) && this.replayable;
-    if (stale) return { ok: true, stale };
-    switch (e.kind) {
-      case 'connect':
-        return { ok: !this.bodyStarted || !this.hasBody, stale };
-      case 'protocol':
-        return { ok: isStaleReuse(e) && this.replayable, stale }; // empty response
-      case 'timeout':
-        return { ok: this.backend.snap.retries.onResponseTimeout && this.replayable, stale };
-    }
-  }
-
-  private onError(e: UpstreamError, up: ClientRequest, server: ServerRuntime): void {
+  private onError(e: UpstreamError, up: ClientRequest, attempt: number): void {
     if (this.clientGone) return;
-    observe(server, e); // passive health checks
-    this.ctx.trace?.failed(e.kind);
     if (this.res.headersSent) {
       // Mid-response failure: the client must see a truncated message, not a clean end.
+      this.assignment.broken(attempt, e);
       this.res.destroy();
       return;
     }
-    const { ok, stale } = this.canReplay(e, up);
-    const log = {
-      backend: this.backend.id,
-      server: server.name,
-      address: `${server.address}:${server.port}`,
-      err: e.message,
-    };
-    if (ok && this.retriesLeft > 0) {
-      this.retriesLeft--;
-      this.req.unpipe(up);
-      this.ctx.log.debug(log, 'upstream attempt failed; retrying');
-      if (!stale) {
-        this.lastFailure = { error: e, server };
-        if (this.backend.snap.retries.redispatch) {
-          this.tried.add(server);
-          this.retryServer = undefined;
-        } else this.retryServer = server;
-      }
-      return this.acquire();
-    }
-    this.ctx.log.warn(log, 'upstream request failed');
-    this.fail(e, server);
-  }
-
-  private fail(e: UpstreamError, server: ServerRuntime): void {
-    const where = `server ${server.name} (${server.address}:${server.port}), backend ${this.backend.id}`;
-    if (e.kind === 'connect')
-      this.reply(
-        503,
-        `could not connect to a server of backend ${this.backend.id} (last: ${where}: ${e.message})`,
-      );
-    else if (e.kind === 'timeout') this.reply(504, `server did not answer in time: ${where}`);
-    else if (isStaleReuse(e)) this.reply(502, `server closed the connection without answering: ${where}`);
-    else this.reply(502, `bad answer from ${where}: ${e.message}`);
+    const retrying = this.assignment.failed(attempt, e, {
+      bodySent: this.bodyStarted && this.hasBody,
+      reused: up.reusedSocket,
+    });
+    if (retrying) this.req.unpipe(up);
   }
 
   /**
@@ -392,6 +273,7 @@ class Exchange {
       // its body. Otherwise it is the server that is silent (timeouts.server applies).
       if (res.writableLength > 0 || res.writableNeedDrain || (this.bodyStarted && !this.req.complete)) {
         this.clientGone = true;
+        this.assignment.cancel();
         this.upstream?.destroy();
         res.destroy();
       }
@@ -400,6 +282,7 @@ class Exchange {
     if (!this.bodyStarted || this.req.complete) return;
     this.upstream?.destroy();
     this.clientGone = true; // nothing more goes upstream
+    this.assignment.cancel();
     replyText(
       res,
       408,

@@ -6,30 +6,18 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { observe } from '../health/passive.js';
-import {
-  lookupBinding,
-  persistRequestHeaders,
-  persistResponseHeaders,
-  rememberBinding,
-  type Binding,
-} from '../persistence/index.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout, serverTimeout } from '../runtime/upstream-error.js';
+import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
 import { framingProblem, rateLimited, routeReply, type LocalReply } from './admission.js';
 import { addForwarded, endToEnd, flatten, hasHeader } from './headers.js';
 import { statusText, writeRawReply } from './local-reply.js';
-import { acquireFailureText, hasBody, turnaroundMs, type HttpRequestContext } from './proxy.js';
+import { hasBody, IDEMPOTENT, type HttpRequestContext } from './proxy.js';
 import { originForm, requestHead } from './request-head.js';
 import { upstreamRequestOptions } from '../tls/upstream.js';
-import {
-  classify,
-  connectTimeout,
-  isStaleReuse,
-  serverTimeout,
-  type UpstreamError,
-} from './upstream-error.js';
 
 type UpgradeContext = Omit<HttpRequestContext, 'closeAfter'>;
 
@@ -65,16 +53,12 @@ function follow(from: Duplex, to: Duplex): void {
   });
 }
 
-class Tunnel {
-  private readonly tried = new Set<ServerRuntime>();
-  private retriesLeft: number;
+class Tunnel implements Transport {
   private readonly headers: string[];
-  private readonly binding: Binding;
+  private readonly assignment: Assignment;
   private upstream: ClientRequest | undefined;
-  private cancelWait: (() => void) | undefined;
   private clientGone = false;
   private answered = false;
-  private lastFailure: { error: UpstreamError; server: ServerRuntime } | undefined;
 
   constructor(
     private readonly ctx: UpgradeContext,
@@ -85,14 +69,18 @@ class Tunnel {
     private readonly decision: RouteDecision,
     private readonly backend: BackendRuntime,
   ) {
-    this.retriesLeft = Math.max(0, backend.snap.retries.attempts);
     const e2e = endToEnd(req.rawHeaders);
-    this.binding = lookupBinding(backend, e2e, rh.sourceAddress);
+    this.assignment = new Assignment(
+      backend,
+      { pick: rh, source: rh.sourceAddress, headers: e2e, replayable: IDEMPOTENT.has(req.method ?? '') },
+      this,
+      { log: ctx.log, trace: ctx.trace, label: 'upgrade request' },
+    );
     this.headers = flatten(this.requestHeaders(e2e));
     client.setTimeout(0); // until the tunnel is up, the backend's timeouts apply
     client.once('close', () => {
       this.clientGone = true;
-      this.cancelWait?.();
+      this.assignment.cancel();
       if (!this.answered) this.upstream?.destroy();
     });
   }
@@ -115,54 +103,16 @@ class Tunnel {
   }
 
   start(): void {
-    this.acquire(undefined);
+    this.assignment.start();
   }
 
-  private acquire(retryServer: ServerRuntime | undefined): void {
-    const preferred = retryServer ?? this.binding.preferred;
-    const exclude = retryServer || this.tried.size === 0 ? undefined : this.tried;
-    let done = false;
-    const cancel = this.backend.acquire(
-      { ctx: this.rh, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },
-      (r) => {
-        done = true;
-        this.ctx.trace?.dequeued();
-        this.cancelWait = undefined;
-        if (!r.ok) {
-          if (this.clientGone) return;
-          const last = this.lastFailure;
-          if (last && r.reason === 'no-server') return this.fail(last.error, last.server);
-          return this.reply({ status: 503, detail: acquireFailureText(this.backend, r.reason) });
-        }
-        const server = r.server;
-        if (this.clientGone) return this.backend.end(server);
-        if (this.lastFailure?.server !== server) return this.connect(server);
-        const t = setTimeout(() => {
-          this.cancelWait = undefined;
-          if (this.clientGone) this.backend.end(server);
-          else this.connect(server);
-        }, turnaroundMs(this.backend.snap.timeouts.connect));
-        this.cancelWait = () => {
-          clearTimeout(t);
-          this.backend.end(server);
-        };
-      },
-    );
-    if (!done) {
-      this.cancelWait = cancel;
-      this.ctx.trace?.queued();
-    }
+  giveUp(f: Failure): void {
+    this.reply({ status: f.status, detail: f.detail });
   }
 
-  private connect(server: ServerRuntime): void {
-    this.ctx.trace?.attempt(server);
+  attempt(server: ServerRuntime, attempt: number): void {
     const { timeouts } = this.backend.snap;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.backend.end(server);
-    };
+    const a = this.assignment;
     let connected = false;
     let connectTimer: NodeJS.Timeout | undefined;
     // A dedicated connection: once upgraded it leaves any pool.
@@ -184,7 +134,7 @@ class Tunnel {
         connectTimer = setTimeout(() => up.destroy(connectTimeout(timeouts.connect)), timeouts.connect);
       socket.once('connect', () => {
         connected = true;
-        this.ctx.trace?.connected();
+        a.connected(attempt);
         clearTimeout(connectTimer);
         if (timeouts.server > 0)
           up.setTimeout(timeouts.server, () => up.destroy(serverTimeout(timeouts.server)));
@@ -193,28 +143,28 @@ class Tunnel {
     up.on('upgrade', (upRes, upSocket, upHead) => {
       clearTimeout(connectTimer);
       up.setTimeout(0);
-      this.established(server, upRes, upSocket as net.Socket, upHead, release);
+      this.established(server, attempt, upRes, upSocket as net.Socket, upHead);
     });
     up.on('response', (upRes) => {
       clearTimeout(connectTimer);
-      this.relay(server, upRes);
-      upRes.once('close', release);
+      this.relay(server, attempt, upRes);
+      upRes.once('close', () => a.release(attempt));
     });
     up.on('error', (err) => {
       clearTimeout(connectTimer);
-      release();
-      this.onError(classify(err, connected), server);
+      if (this.clientGone || this.answered) return a.release(attempt);
+      a.failed(attempt, classify(err, connected), { bodySent: false, reused: false });
     });
     up.on('close', () => {
       clearTimeout(connectTimer);
-      if (!this.answered) release();
+      if (!this.answered) a.release(attempt);
     });
     up.end();
   }
 
   private responseHeaders(server: ServerRuntime, upRes: IncomingMessage): HeaderList {
     let h = endToEnd(upRes.rawHeaders);
-    h = persistResponseHeaders(this.backend, h, server, this.binding);
+    h = persistResponseHeaders(this.backend, h, server, this.assignment.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
     if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${upRes.httpVersion} bascule`]];
     return h;
@@ -227,22 +177,21 @@ class Tunnel {
 
   private established(
     server: ServerRuntime,
+    attempt: number,
     upRes: IncomingMessage,
     upSocket: net.Socket,
     upHead: Buffer,
-    release: () => void,
   ): void {
     this.answered = true;
-    observe(server, 101);
-    this.ctx.trace?.response(101);
+    this.assignment.response(attempt, 101);
     upSocket.on('error', () => {});
-    upSocket.once('close', release);
+    upSocket.once('close', () => this.assignment.release(attempt));
     const client = this.client;
     if (this.clientGone || client.destroyed) {
       upSocket.destroy();
       return;
     }
-    rememberBinding(this.backend, this.rh.sourceAddress, server);
+    this.assignment.bind(attempt);
     this.ctx.trace?.upgraded(client);
     const h = this.responseHeaders(server, upRes);
     h.push(
@@ -268,11 +217,10 @@ class Tunnel {
   }
 
   /** The server did not switch protocols: relay its answer, then close. */
-  private relay(server: ServerRuntime, upRes: IncomingMessage): void {
+  private relay(server: ServerRuntime, attempt: number, upRes: IncomingMessage): void {
     this.answered = true;
     upRes.on('error', () => {});
-    observe(server, upRes.statusCode ?? 0);
-    this.ctx.trace?.response(upRes.statusCode ?? 0);
+    this.assignment.response(attempt, upRes.statusCode ?? 0);
     if (this.clientGone || this.client.destroyed) {
       upRes.destroy();
       return;
@@ -281,42 +229,6 @@ class Tunnel {
     h.push(['Connection', 'close']); // no Content-Length: the body ends with the connection
     this.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, h);
     upRes.pipe(this.client);
-  }
-
-  private onError(e: UpstreamError, server: ServerRuntime): void {
-    if (this.clientGone || this.answered) return;
-    observe(server, e);
-    this.ctx.trace?.failed(e.kind);
-    const replay =
-      e.kind === 'connect' ||
-      isStaleReuse(e) ||
-      (e.kind === 'timeout' && this.backend.snap.retries.onResponseTimeout);
-    if (replay && this.retriesLeft > 0) {
-      this.retriesLeft--;
-      this.lastFailure = { error: e, server };
-      if (this.backend.snap.retries.redispatch) {
-        this.tried.add(server);
-        return this.acquire(undefined);
-      }
-      return this.acquire(server);
-    }
-    this.ctx.log.warn(
-      { backend: this.backend.id, server: server.name, err: e.message },
-      'upgrade request failed',
-    );
-    this.fail(e, server);
-  }
-
-  private fail(e: UpstreamError, server: ServerRuntime): void {
-    const where = `server ${server.name} (${server.address}:${server.port}), backend ${this.backend.id}`;
-    if (e.kind === 'connect')
-      this.reply({
-        status: 503,
-        detail: `could not connect to a server of backend ${this.backend.id} (last: ${where}: ${e.message})`,
-      });
-    else if (e.kind === 'timeout')
-      this.reply({ status: 504, detail: `server did not answer in time: ${where}` });
-    else this.reply({ status: 502, detail: `bad answer from ${where}: ${e.message}` });
   }
 
   private reply(r: LocalReply): void {

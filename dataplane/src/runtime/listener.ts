@@ -50,7 +50,18 @@ interface Conn {
   tunnel: boolean;
   /** Over connectionLimit.perSource: every request gets the limit's status, then it closes. */
   limited: HttpFrontendRuntime | undefined;
+  /** HTTP/1.1 requests pipelined behind the one being served, started in order (see onRequest). */
+  pipelined?: Array<() => void>;
 }
+
+/**
+ * Pipelined HTTP/1.1 requests that may wait behind the one in progress. Node's HTTP server parses
+ * every request it reads and cannot be made to stop reading a connection, so a client that
+ * pipelines without reading would make it hold any number of parsed requests: past this many the
+ * connection is closed (the requests not started are never sent to a server; RFC 9112 §9.3.2
+ * lets a client retry them).
+ */
+export const MAX_PIPELINED = 32;
 
 export interface ListenerDeps {
   readonly ref: RuntimeRef;
@@ -356,8 +367,48 @@ export class Listener {
     conn.inflight++;
     res.once('close', () => {
       conn.inflight--;
+      this.nextPipelined(conn, socket);
       if (conn.inflight === 0 && this.mustClose(conn)) closeGracefully(socket);
     });
+    // HTTP/1.1 answers pipelined requests in order, and Node's server parses (and hands over)
+    // every request it reads at once: started all together, their responses would pile up in
+    // memory behind a client that does not read. As HAProxy does, one request of a connection is
+    // served at a time; the next starts when its response is done (HTTP/2 streams run side by side).
+    if (req.httpVersion !== '2.0' && conn.inflight > 1) {
+      const queue = (conn.pipelined ??= []);
+      if (queue.length >= MAX_PIPELINED) {
+        if (!socket.destroyed)
+          this.deps.log.debug(
+            { bind: this.key, client: socket.remoteAddress },
+            'too many pipelined requests; connection closed',
+          );
+        socket.destroy();
+        return;
+      }
+      queue.push(() => this.serve(conn, socket, req, res, expectContinue));
+      return;
+    }
+    this.serve(conn, socket, req, res, expectContinue);
+  }
+
+  /** Starts the next pipelined request of an HTTP/1.1 connection, if any (the previous is done). */
+  private nextPipelined(conn: Conn, socket: net.Socket): void {
+    const queue = conn.pipelined;
+    if (!queue || queue.length === 0) return;
+    if (socket.destroyed) {
+      queue.length = 0; // nobody to answer: their responses close with the socket
+      return;
+    }
+    queue.shift()!();
+  }
+
+  private serve(
+    conn: Conn,
+    socket: net.Socket,
+    req: IncomingMessage,
+    res: ServerResponse,
+    expectContinue: boolean,
+  ): void {
     if (conn.limited) {
       req.on('error', () => {});
       this.deps.events?.http(req, res, conn.limited.id, this.deps.ref.current.version).local('PR');

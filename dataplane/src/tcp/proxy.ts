@@ -1,11 +1,11 @@
-// L4 proxy: get a server slot (source persistence, balancing — "source" hashing is the usual
-// choice here — and the backend queue), connect (connect timeout, retry elsewhere on failure),
-// then pipe both ways with half-close passed through and the backend's tunnel timeout as the
+// L4 proxy: the TCP transport of an Assignment (runtime/assignment.ts: source persistence, balancing —
+// "source" hashing is the usual choice here — the backend queue, retries of failed connects),
+// connect with the connect timeout, then pipe both ways with half-close passed through and the backend's tunnel timeout as the
 // idle limit. A session keeps its upstream for life, whatever swaps happen meanwhile.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { observeConnect } from '../health/passive.js';
-import { lookupBinding, rememberBinding } from '../persistence/index.js';
+import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
+import { classify, connectTimeout } from '../runtime/upstream-error.js';
 import type { Trace } from '../metrics/events.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { TcpFrontendRuntime } from '../runtime/types.js';
@@ -43,21 +43,24 @@ function follow(from: net.Socket, to: net.Socket): void {
   });
 }
 
-class TcpSession {
-  private readonly tried = new Set<ServerRuntime>();
-  private retriesLeft: number;
+class TcpSession implements Transport {
+  private readonly assignment: Assignment;
   private upstream: net.Socket | undefined;
-  private cancelWait: (() => void) | undefined;
 
   constructor(
     private readonly client: net.Socket,
     private readonly fe: TcpFrontendRuntime,
     private readonly backend: BackendRuntime,
-    private readonly source: string,
+    source: string,
     private readonly log: Logger,
-    private readonly trace?: Trace,
+    trace?: Trace,
   ) {
-    this.retriesLeft = Math.max(0, backend.snap.retries.attempts);
+    this.assignment = new Assignment(
+      backend,
+      { pick: { sourceAddress: source }, source, replayable: false },
+      this,
+      { log, trace, label: 'tcp connect', layer4: true },
+    );
   }
 
   start(): void {
@@ -65,87 +68,52 @@ class TcpSession {
     if (this.fe.snap.timeouts.client > 0) client.setTimeout(this.fe.snap.timeouts.client);
     client.on('timeout', () => client.destroy());
     client.once('close', () => {
-      this.cancelWait?.();
+      this.assignment.cancel();
       if (this.upstream?.connecting) this.upstream.destroy();
     });
-    this.acquire(undefined);
+    this.assignment.start();
   }
 
-  private acquire(retryServer: ServerRuntime | undefined): void {
-    const ctx = { sourceAddress: this.source };
-    const preferred = retryServer ?? lookupBinding(this.backend, undefined, this.source).preferred;
-    const exclude = retryServer || this.tried.size === 0 ? undefined : this.tried;
-    let done = false;
-    const cancel = this.backend.acquire(
-      { ctx, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },
-      (r) => {
-        done = true;
-        this.cancelWait = undefined;
-        this.trace?.dequeued();
-        if (!r.ok) {
-          this.log.warn(
-            { frontend: this.fe.id, backend: this.backend.id, reason: r.reason },
-            'no server available for tcp session',
-          );
-          this.client.destroy();
-          return;
-        }
-        if (this.client.destroyed) return this.backend.end(r.server);
-        this.connect(r.server);
-      },
+  giveUp(f: Failure): void {
+    this.log.warn(
+      { frontend: this.fe.id, backend: this.backend.id, reason: f.detail },
+      'tcp session refused',
     );
-    if (!done) {
-      this.cancelWait = cancel;
-      this.trace?.queued();
-    }
+    this.client.destroy();
   }
 
-  private connect(server: ServerRuntime): void {
+  attempt(server: ServerRuntime, attempt: number): void {
+    const a = this.assignment;
+    if (this.client.destroyed) return a.release(attempt);
     const { timeouts } = this.backend.snap;
-    this.trace?.attempt(server);
     const up = net.connect({ host: server.address, port: server.port, allowHalfOpen: true });
     this.upstream = up;
-    observeConnect(up, server); // passive health checks
-    up.once('close', () => this.backend.end(server));
+    up.once('close', () => a.release(attempt));
     let connected = false;
     const timer =
       timeouts.connect > 0
-        ? setTimeout(
-            () => up.destroy(new Error(`connect timeout after ${timeouts.connect}ms`)),
-            timeouts.connect,
-          )
+        ? setTimeout(() => up.destroy(connectTimeout(timeouts.connect)), timeouts.connect)
         : undefined;
     up.once('connect', () => {
       connected = true;
       clearTimeout(timer);
-      this.trace?.connected();
-      rememberBinding(this.backend, this.source, server);
+      a.connected(attempt);
+      a.bind(attempt);
       this.established(up);
     });
     up.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const fields = {
-        frontend: this.fe.id,
-        backend: this.backend.id,
-        server: server.name,
-        err: err.code ?? err.message,
-      };
-      if (!this.client.destroyed) this.trace?.failed(connected ? 'protocol' : 'connect');
-      if (connected || this.client.destroyed) {
-        this.log.debug(fields, 'tcp session upstream error');
-        return; // `follow` tears the client down
+      if (this.client.destroyed) return;
+      const e = classify(err, connected);
+      if (connected) {
+        this.log.debug(
+          { frontend: this.fe.id, backend: this.backend.id, server: server.name, err: e.message },
+          'tcp session upstream error',
+        );
+        a.broken(attempt, e); // `follow` tears the client down
+        return;
       }
-      if (this.retriesLeft > 0) {
-        this.retriesLeft--;
-        this.log.debug(fields, 'tcp connect failed; retrying');
-        if (this.backend.snap.retries.redispatch) {
-          this.tried.add(server);
-          return this.acquire(undefined);
-        }
-        return this.acquire(server);
-      }
-      this.log.warn(fields, 'tcp connect failed');
-      this.client.destroy();
+      a.failed(attempt, e, { bodySent: false, reused: false });
     });
   }
 

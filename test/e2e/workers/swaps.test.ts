@@ -128,7 +128,16 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
     const before = (await w.dp.currentStatus()).workers!;
     const victim = before.find((x) => x.id === 1)!;
     process.kill(victim.pid!, 'SIGKILL');
-    // The other worker keeps serving meanwhile.
+    // Once it is gone (its sockets closed; with SO_REUSEPORT, connections the kernel had queued
+    // on its own socket went with it), the other worker serves every new connection meanwhile.
+    await eventually(() => {
+      try {
+        process.kill(victim.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
     for (let i = 0; i < 10; i++) expect((await get(port, '/')).status).to.equal(200);
     const back = await eventually<WorkerSummary | undefined>(
       async () => {

@@ -73,6 +73,9 @@ bascule.dev/dataplane-group: {{ .group.name }}
 {{- if and (gt (int .Values.controller.replicas) 1) (not .Values.controller.leaderElection.enabled) }}
 {{- fail "controller.replicas > 1 needs controller.leaderElection.enabled=true (only the leader may write status)" }}
 {{- end }}
+{{- if ge (int .Values.dataplane.shutdownDelaySeconds) (int .Values.dataplane.terminationGracePeriodSeconds) }}
+{{- fail "dataplane.shutdownDelaySeconds must be shorter than dataplane.terminationGracePeriodSeconds (the delay is part of the grace period)" }}
+{{- end }}
 {{- if and .Values.channel.tls.enabled (not .Values.channel.tls.secretName) }}
 {{- fail "channel.tls.enabled needs channel.tls.secretName" }}
 {{- end }}

@@ -1,0 +1,176 @@
+// CPU profile of one Bascule process under wrk load, summarized by function and by source area.
+//
+//   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
+//        [--connections 50] [--threads 2] [--top 40] [--out DIR]
+//
+// Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
+// `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
+// is written on exit), and prints the hottest functions by self time plus a breakdown by area
+// (Node internals by module, Bascule by source folder, GC, idle). The .cpuprofile is kept in the
+// output directory for Chrome DevTools / speedscope. Nothing here is asserted: it is a tool.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SCENARIOS, basculeYaml, upstreamNginxConf, type ScenarioId } from './configs.js';
+import { freePort, killAll, start } from './procs.js';
+import { runWrk, writeWrkScript } from './wrk.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/bascule.js');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a frame belongs: "(gc)", "node:internal/http/...", "dataplane/src/http", ... */
+function area(url: string, fn: string): string {
+  if (fn === '(garbage collector)') return '(gc)';
+  if (fn === '(idle)' || fn === '(program)' || fn === '(root)') return fn;
+  if (url === '') return '(native)';
+  const dist = /\/dist\/((?:dataplane|controller|protocol)\/src\/[^/]+)/.exec(url);
+  if (dist) return dist[1]!.replace(/\.js$/, '');
+  if (url.includes('/node_modules/')) return `npm:${/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)![1]}`;
+  if (url.startsWith('node:')) return url.replace(/^node:internal\//, 'node:').replace(/\/[^/]+$/, '');
+  return url;
+}
+
+export function summarize(p: CpuProfile, top: number): string {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++)
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let total = 0;
+  let idle = 0;
+  const fns = new Map<string, number>();
+  const areas = new Map<string, number>();
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const { functionName, url, lineNumber } = n.callFrame;
+    total += us;
+    if (functionName === '(idle)') idle += us;
+    const file = url.replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\//, 'npm:');
+    const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    const a = area(url, functionName);
+    areas.set(a, (areas.get(a) ?? 0) + us);
+  }
+  const busy = total - idle;
+  const pct = (us: number): string => `${((100 * us) / busy).toFixed(1)}%`;
+  const lines = [
+    `busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from %)`,
+    '',
+  ];
+  lines.push('| self % of busy | area |', '| ---: | --- |');
+  for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 30))
+    if (a !== '(idle)') lines.push(`| ${pct(us)} | ${a} |`);
+  lines.push('', '| self % of busy | function |', '| ---: | --- |');
+  for (const [f, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
+    if (!f.startsWith('(idle)')) lines.push(`| ${pct(us)} | \`${f}\` |`);
+  return lines.join('\n');
+}
+
+async function waitServing(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      await r.arrayBuffer();
+      if (r.status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`port ${port} not serving after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'keepalive' },
+      duration: { type: 'string', default: '6' },
+      connections: { type: 'string', default: '50' },
+      threads: { type: 'string', default: '2' },
+      top: { type: 'string', default: '40' },
+      out: { type: 'string' },
+    },
+  });
+  const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
+  if (!s) throw new Error(`--scenario: one of ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  const seconds = Number.parseFloat(values.duration!);
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-profile-'));
+  const out = values.out ?? join(dir, 'profile');
+  mkdirSync(out, { recursive: true });
+  process.on('exit', killAll);
+  try {
+    const upstreams = { a: await freePort(), b: await freePort() };
+    writeFileSync(
+      join(dir, 'upstream.conf'),
+      upstreamNginxConf({ dir, ports: upstreams, workers: 1, bodyBytes: 64 }),
+    );
+    const up = start(
+      'upstream',
+      'nginx',
+      ['-p', dir, '-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
+      join(dir, 'upstream.log'),
+    );
+    await waitServing(upstreams.a, 10_000);
+    const port = await freePort();
+    const manifests = join(dir, 'manifests');
+    mkdirSync(manifests);
+    writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      BASCULE_LOG_LEVEL: 'warn',
+      BASCULE_ACCESS_LOG: 'off',
+    };
+    delete env.NODE_OPTIONS;
+    const args = [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      out,
+      BIN,
+      'standalone',
+      '--dir',
+      manifests,
+      '--admin',
+      '127.0.0.1:0',
+      '--dataplane-admin',
+      '127.0.0.1:0',
+    ];
+    const bascule = start('bascule', process.execPath, args, join(dir, 'bascule.log'), env);
+    await waitServing(port, 30_000);
+    const script = writeWrkScript(dir);
+    const wrk = {
+      url: `http://127.0.0.1:${port}/`,
+      threads: Number(values.threads),
+      connections: Number(values.connections),
+      script,
+      connectionClose: s.connectionClose,
+    };
+    await runWrk({ ...wrk, durationSeconds: 2 });
+    const { result } = await runWrk({ ...wrk, durationSeconds: seconds });
+    await bascule.stop(10_000);
+    await up.stop();
+    const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no .cpuprofile in ${out} (see ${join(dir, 'bascule.log')})`);
+    const profile = JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile;
+    process.stdout.write(
+      `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s (warm-up and start-up included in the profile)\n`,
+    );
+    process.stdout.write(`${summarize(profile, Number(values.top))}\n\nprofile: ${join(out, file)}\n`);
+  } finally {
+    if (!values.out) rmSync(join(dir, 'manifests'), { recursive: true, force: true });
+  }
+}
+
+await main();
