@@ -2,12 +2,7 @@
 // outcome, and the assignment's choices (which server, retry or not, which answer) are checked
 // case by case, like the balancer tests.
 import { expect } from 'chai';
-import {
-  Assignment,
-  replayDecision,
-  type AttemptState,
-  type Failure,
-} from '#dataplane/runtime/assignment';
+import { Assignment, replayDecision, type AttemptState, type Failure } from '#dataplane/runtime/assignment';
 import { UpstreamError } from '#dataplane/runtime/upstream-error';
 import { createBalancer } from '#dataplane/balance/index';
 import { setObserver, type Observation } from '#dataplane/health/passive';
