@@ -172,6 +172,15 @@ describe('Helm install on a single-node cluster (buildah images, kubelet, contai
     if (this.currentTest?.state !== 'failed' || !cluster) return;
     this.timeout(60_000);
     const r = await cluster.kubectl(['get', 'pods,deployments,services,endpointslices', '-A', '-o', 'wide']);
+    const events = await cluster.kubectl(['get', 'events', '-A', '--sort-by=.lastTimestamp']);
+    const restarted = (await pods(NS, 'app.kubernetes.io/instance=bascule').catch(() => [])).filter(
+      (p) => p.restarts > 0,
+    );
+    for (const p of restarted) {
+      const prev = await cluster.kubectl(['logs', '-n', NS, p.name, '--previous', '--tail=40']);
+      console.error(`--- ${p.name} before its restart\n${prev.stdout}${prev.stderr}`);
+    }
+    console.error(`--- events\n${events.stdout.split('\n').slice(-60).join('\n')}`);
     const logs = await cluster.kubectl([
       'logs',
       '-n',
@@ -338,6 +347,9 @@ describe('Helm install on a single-node cluster (buildah images, kubelet, contai
     this.timeout(600_000);
     await cluster.tagImage(images.images.controller.ref, 'localhost/bascule/controller:rollout');
     const old = (await pods(NS, 'app.kubernetes.io/component=controller')).map((p) => p.name);
+    const dataplanesBefore = (await pods(NS, 'app.kubernetes.io/component=dataplane'))
+      .map((p) => p.uid)
+      .sort();
     const loop = startRequestLoop(dataplanePort, { maxDurationMs: 480_000 });
     let result: LoopResult;
     try {
@@ -370,6 +382,11 @@ describe('Helm install on a single-node cluster (buildah images, kubelet, contai
       now.map((p) => p.name).filter((n) => old.includes(n)),
       'old replicas replaced',
     ).to.deep.equal([]);
+    // Only the controllers roll: the token (and its checksum annotation) is the same as before.
+    const dataplanesAfter = (await pods(NS, 'app.kubernetes.io/component=dataplane'))
+      .map((p) => p.uid)
+      .sort();
+    expect(dataplanesAfter, 'dataplane pods untouched').to.deep.equal(dataplanesBefore);
     expect(result.ok).to.be.greaterThan(50);
     expect(result.failed, JSON.stringify(result.failures)).to.equal(0);
   });

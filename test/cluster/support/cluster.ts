@@ -11,7 +11,7 @@
  * - Files: everything lives under one temporary directory (certificates, etcd, containerd's root
  *   and state with the pods' network namespaces, kubelet's root dir, pod logs, the CNI IPAM
  *   store), and every mount below it is unmounted on stop.
- * - Cgroups: kubelet's cgroupRoot is a fresh /bascule-<id> in each hierarchy, removed on stop;
+ * - Cgroups: kubelet's cgroupRoot is a fresh /bascule-cluster-<id> in each hierarchy, removed on stop;
  *   the kernel tunables kubelet sets (vm.overcommit_memory, kernel.panic, ...) are restored.
  *
  * Binaries: kube-* and coredns from .ci/build-kube.sh, etcd/containerd/runc/CNI plugins from
@@ -269,6 +269,26 @@ async function removeCgroup(path: string): Promise<void> {
   await rmdir(path);
 }
 
+const DIR_PREFIX = 'bascule-cluster-';
+const CGROUP_PREFIX = DIR_PREFIX;
+
+/**
+ * Undo what a run that died without stopping left behind (its processes, mounts, cgroups and
+ * directory). Only called with the machine lock held, so no other cluster is alive.
+ */
+async function sweepDeadClusters(): Promise<void> {
+  for (const e of await readdir(tmpdir())) {
+    if (!e.startsWith(DIR_PREFIX)) continue;
+    const dir = join(tmpdir(), e);
+    for (const pid of await pidsMentioning(dir)) process.kill(pid, 'SIGKILL');
+    for (const m of mountsBelow(dir)) await run('umount', ['--lazy', m]);
+    await rm(dir, { recursive: true, force: true });
+  }
+  for (const h of cgroupHierarchies()) {
+    for (const e of await readdir(h)) if (e.startsWith(CGROUP_PREFIX)) await removeCgroup(join(h, e));
+  }
+}
+
 /** Take the machine-wide lock (a directory holding the owner's PID; a dead owner's lock is broken). */
 async function lockMachine(timeoutMs: number): Promise<() => Promise<void>> {
   const owner = join(MACHINE_LOCK, 'pid');
@@ -297,14 +317,15 @@ async function lockMachine(timeoutMs: number): Promise<() => Promise<void>> {
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const bins = findClusterBinaries();
   const unlock = await lockMachine(opts.lockTimeoutMs ?? 20 * 60_000);
+  await sweepDeadClusters();
   const hostPathsBefore = new Set(HOST_PATHS.filter((p) => existsSync(p)));
   const verbose = opts.verbose ?? process.env.BASCULE_CLUSTER_VERBOSE === '1';
   const deadline = Date.now() + (opts.startTimeoutMs ?? 240_000);
   const id = randomBytes(4).toString('hex');
-  const dir = await mkdtemp(join(tmpdir(), 'bascule-cluster-'));
+  const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   await chmod(dir, 0o755);
   const d = (...p: string[]) => join(dir, ...p);
-  const cgroupName = `bascule-${id}`;
+  const cgroupName = `${CGROUP_PREFIX}${id}`;
   const netnsFile = d('netns');
   const procs: Proc[] = [];
   const forwards: Server[] = [];

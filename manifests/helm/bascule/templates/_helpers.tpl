@@ -53,6 +53,24 @@ bascule.dev/dataplane-group: {{ .group.name }}
 {{- if .Values.serviceAccount.create }}{{ printf "%s-dataplane" (include "bascule.fullname" .) }}{{ else }}default{{ end }}
 {{- end }}
 
+{{/*
+The generated channel token: the existing Secret's (kept across upgrades), else a new random one.
+Computed once per render and shared by the Secret and the pods' checksum annotations, so an
+upgrade that changes nothing else restarts nothing (with `helm template`, which cannot look the
+Secret up, every render makes a new token, and the pods restart to pick it up).
+*/}}
+{{- define "bascule.channelToken" -}}
+{{- if not (hasKey .Values.channel "generatedToken") }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "bascule.tokenSecretName" .) }}
+{{- if and $existing $existing.data (index $existing.data "token") }}
+{{- $_ := set .Values.channel "generatedToken" (index $existing.data "token" | b64dec) }}
+{{- else }}
+{{- $_ := set .Values.channel "generatedToken" (randAlphaNum 48) }}
+{{- end }}
+{{- end }}
+{{- .Values.channel.generatedToken }}
+{{- end }}
+
 {{- define "bascule.tokenSecretName" -}}
 {{- default (printf "%s-token" (include "bascule.fullname" .)) .Values.channel.existingSecret }}
 {{- end }}
