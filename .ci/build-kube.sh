@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Build the Kubernetes test binaries Bascule's control-plane tests need,
-# from Go modules (no prebuilt binary downloads), and cache them per machine:
+# Build the Kubernetes binaries Bascule's tests need, from Go modules (no prebuilt binary
+# downloads), and cache them per machine in ${BASCULE_KUBE_CACHE:-$HOME/.cache/bascule-kube}/bin:
 #
-#   ${BASCULE_KUBE_CACHE:-$HOME/.cache/bascule-kube}/bin/{kube-apiserver,kubectl,helm}
+#   kube-apiserver, kubectl, helm                     control-plane tests (test/k8s)
+#   kubelet, kube-scheduler, kube-controller-manager,
+#   kube-proxy, coredns                               the single-node cluster (test/cluster)
 #
 # plus Debian's etcd-server package (/usr/bin/etcd) when `etcd` is missing.
 #
@@ -13,16 +15,20 @@
 #   BASCULE_KUBE_CACHE    cache dir            (default: $HOME/.cache/bascule-kube)
 #   BASCULE_KUBE_VERSION  k8s.io/kubernetes    (default: v1.34.4)
 #   BASCULE_HELM_VERSION  helm.sh/helm/v3      (default: v3.19.5, built on k8s.io v0.34)
+#   BASCULE_COREDNS_VERSION  coredns           (default: v1.12.4, built on k8s.io v0.34)
 #   BASCULE_KUBE_REBUILD  1 = rebuild even if the binaries exist
 #   BASCULE_SKIP_HELM     1 = do not build helm
+#   BASCULE_SKIP_NODE     1 = do not build the node binaries and coredns
 #   BASCULE_SKIP_ETCD     1 = do not apt-get install etcd-server
 #
-# Cold build on 2 cores takes a while (kube-apiserver is the big one);
-# the Go build cache (~/.cache/go-build) and module cache are reused.
+# Cold build on 2 cores takes a while (kube-apiserver and kubelet are the big ones);
+# the Go build cache (~/.cache/go-build) and module cache are reused. Concurrent runs (several
+# checkouts on one machine) wait for each other on a lock in the cache dir.
 set -euo pipefail
 
 KUBE_VERSION="${BASCULE_KUBE_VERSION:-v1.34.4}"
 HELM_VERSION="${BASCULE_HELM_VERSION:-v3.19.5}"
+COREDNS_VERSION="${BASCULE_COREDNS_VERSION:-v1.12.4}"
 CACHE="${BASCULE_KUBE_CACHE:-$HOME/.cache/bascule-kube}"
 BIN="$CACHE/bin"
 REBUILD="${BASCULE_KUBE_REBUILD:-0}"
@@ -42,6 +48,12 @@ KUBE_MINOR="${BASH_REMATCH[1]}"
 STAGING_VERSION="v0.${KUBE_MINOR}.${BASH_REMATCH[2]}"
 
 mkdir -p "$BIN"
+exec 9>"$CACHE/.lock"
+flock 9
+
+# The binaries built from k8s.io/kubernetes (each one's main package is copied from cmd/<name>).
+KUBE_BINS=(kube-apiserver kubectl)
+[ "${BASCULE_SKIP_NODE:-0}" = 1 ] || KUBE_BINS+=(kubelet kube-scheduler kube-controller-manager kube-proxy)
 
 # ---------------------------------------------------------------- etcd ----
 ensure_etcd() {
@@ -67,6 +79,14 @@ ensure_etcd() {
   log "etcd: installed $(command -v etcd) ($(etcd --version | head -n1))"
 }
 
+# The node's runtime from Debian: containerd (CRI), runc, the CNI plugins, iptables (kube-proxy).
+ensure_node_packages() {
+  [ "${BASCULE_SKIP_NODE:-0}" != 1 ] || return 0
+  bash "$(dirname "${BASH_SOURCE[0]}")/ensure-packages.sh" containerd ctr=containerd runc iptables \
+    /usr/lib/cni/bridge=containernetworking-plugins nsenter=util-linux
+  log "node runtime: $(containerd --version | cut -d' ' -f3), runc $(runc --version | head -n1 | cut -d' ' -f3)"
+}
+
 # ------------------------------------------------------------------ go ----
 find_go() {
   if command -v go >/dev/null 2>&1; then
@@ -88,24 +108,33 @@ have_version() {
   "$bin" "$@" 2>/dev/null | grep -qF -- "$want"
 }
 
-# ------------------------------------------- kube-apiserver + kubectl ----
+# The version check each binary answers.
+version_args() { if [ "$1" = kubectl ]; then echo "version --client"; else echo "--version"; fi; }
+
+# One field (Dir, GoMod, ...) of `go mod download -json module@version`.
+module_field() {
+  "$GO" mod download -json "$1" | sed -n "s/^[[:space:]]*\"$2\": \"\\(.*\\)\",*\$/\\1/p"
+}
+
+# ---------------------------------------------- binaries of k8s.io/kubernetes ----
 build_kube() {
-  local need=()
-  have_version "$BIN/kube-apiserver" "$KUBE_VERSION" --version || need+=(kube-apiserver)
-  have_version "$BIN/kubectl" "$KUBE_VERSION" version --client || need+=(kubectl)
+  local need=() b
+  for b in "${KUBE_BINS[@]}"; do
+    # shellcheck disable=SC2046 # version_args is two words for kubectl
+    have_version "$BIN/$b" "$KUBE_VERSION" $(version_args "$b") || need+=("$b")
+  done
   if [ ${#need[@]} -eq 0 ]; then
-    log "kube-apiserver, kubectl $KUBE_VERSION: already built in $BIN (skip)"
+    log "${KUBE_BINS[*]} $KUBE_VERSION: already built in $BIN (skip)"
     return
   fi
 
   local src="$CACHE/src/kube-$KUBE_VERSION"
   log "kubernetes $KUBE_VERSION (staging modules $STAGING_VERSION): building ${need[*]} in $src"
-  mkdir -p "$src/cmd/kube-apiserver" "$src/cmd/kubectl"
 
   # Read the staging module list from the release's own go.mod.
-  local gomod
-  gomod="$("$GO" mod download -json "k8s.io/kubernetes@$KUBE_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+  local gomod kdir
+  gomod="$(module_field "k8s.io/kubernetes@$KUBE_VERSION" GoMod)"
+  kdir="$(module_field "k8s.io/kubernetes@$KUBE_VERSION" Dir)"
   [ -f "$gomod" ] || die "could not download go.mod of k8s.io/kubernetes@$KUBE_VERSION"
   local staging
   staging="$(awk '/=> \.\/staging\/src\// { print $1 }' "$gomod")"
@@ -135,52 +164,16 @@ build_kube() {
     echo ")"
   } >"$src/go.mod"
 
-  cat >"$src/cmd/kube-apiserver/main.go" <<'EOF'
-// Generated by .ci/build-kube.sh - mirrors k8s.io/kubernetes/cmd/kube-apiserver/apiserver.go.
-package main
-
-import (
-	"os"
-	_ "time/tzdata" // for timeZone support in CronJob
-
-	"k8s.io/component-base/cli"
-	_ "k8s.io/component-base/logs/json/register"          // for JSON log format registration
-	_ "k8s.io/component-base/metrics/prometheus/clientgo" // load all the prometheus client-go plugins
-	_ "k8s.io/component-base/metrics/prometheus/version"  // for version metric registration
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
-)
-
-func main() {
-	command := app.NewAPIServerCommand()
-	code := cli.Run(command)
-	os.Exit(code)
-}
-EOF
-
-  cat >"$src/cmd/kubectl/main.go" <<'EOF'
-// Generated by .ci/build-kube.sh - mirrors k8s.io/kubernetes/cmd/kubectl/kubectl.go.
-package main
-
-import (
-	"os"
-
-	"k8s.io/component-base/cli"
-	"k8s.io/component-base/logs"
-	"k8s.io/kubectl/pkg/cmd"
-	"k8s.io/kubectl/pkg/cmd/util"
-
-	// Import to initialize client auth plugins.
-	_ "k8s.io/client-go/plugin/pkg/client/auth"
-)
-
-func main() {
-	logs.GlogSetter(cmd.GetLogVerbosity(os.Args)) // nolint:errcheck
-	command := cmd.NewDefaultKubectlCommand()
-	if err := cli.RunNoErrOutput(command); err != nil {
-		util.CheckErr(err)
-	}
-}
-EOF
+  # Each binary's main package, exactly as upstream's cmd/<name>/<name>.go.
+  for b in "${KUBE_BINS[@]}"; do
+    local mains=("$kdir/cmd/$b"/*.go)
+    [ ${#mains[@]} -eq 1 ] || die "expected one main file in $kdir/cmd/$b, found ${#mains[@]}"
+    mkdir -p "$src/cmd/$b"
+    {
+      echo "// Generated by .ci/build-kube.sh from k8s.io/kubernetes@$KUBE_VERSION/cmd/$b."
+      cat "${mains[0]}"
+    } >"$src/cmd/$b/main.go"
+  done
 
   # Version stamping as in hack/lib/version.sh (otherwise /version says v0.0.0-master).
   local x=""
@@ -204,8 +197,73 @@ EOF
       log "  built $BIN/$b ($(du -h "$BIN/$b" | cut -f1), $((SECONDS - t0))s)"
     done
   )
-  "$BIN/kube-apiserver" --version | grep -qF "$KUBE_VERSION" || die "kube-apiserver --version does not report $KUBE_VERSION"
-  "$BIN/kubectl" version --client | grep -qF "$KUBE_VERSION" || die "kubectl version --client does not report $KUBE_VERSION"
+  for b in "${need[@]}"; do
+    # shellcheck disable=SC2046
+    "$BIN/$b" $(version_args "$b") | grep -qF "$KUBE_VERSION" || die "$b does not report $KUBE_VERSION"
+  done
+}
+
+# ------------------------------------------------------------------ coredns ----
+# The cluster's DNS. A wrapper main with only the plugins a test cluster uses (CoreDNS's documented
+# way of choosing plugins at compile time), so the cloud SDKs of the full build are not compiled;
+# the k8s.io modules are pinned to the cluster's release so the Go build cache is shared.
+COREDNS_PLUGINS=(ready health errors log cache kubernetes) # in plugin.cfg's order
+build_coredns() {
+  if [ "${BASCULE_SKIP_NODE:-0}" = 1 ]; then
+    log "coredns: skipped (BASCULE_SKIP_NODE=1)"
+    return
+  fi
+  local want="CoreDNS-${COREDNS_VERSION#v}"
+  if have_version "$BIN/coredns" "$want" -version; then
+    log "coredns $COREDNS_VERSION: already built in $BIN (skip)"
+    return
+  fi
+  local t0=$SECONDS src="$CACHE/src/coredns-$COREDNS_VERSION" p imports='' directives=''
+  log "coredns $COREDNS_VERSION: building with plugins ${COREDNS_PLUGINS[*]}..."
+  mkdir -p "$src"
+  for p in "${COREDNS_PLUGINS[@]}"; do
+    imports+=$'\t_ "github.com/coredns/coredns/plugin/'"$p"$'"\n'
+    directives+=$'\t\t"'"$p"$'",\n'
+  done
+  cat >"$src/go.mod" <<EOF
+// Generated by .ci/build-kube.sh - do not edit.
+module bascule.local/coredns
+
+go 1.24.0
+
+require (
+	github.com/coredns/coredns $COREDNS_VERSION
+	k8s.io/api $STAGING_VERSION
+	k8s.io/apimachinery $STAGING_VERSION
+	k8s.io/client-go $STAGING_VERSION
+)
+EOF
+  cat >"$src/main.go" <<EOF
+// Generated by .ci/build-kube.sh: CoreDNS with the plugins a test cluster needs.
+package main
+
+import (
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+$imports)
+
+// The order in which the plugins see a query.
+func init() {
+	dnsserver.Directives = []string{
+$directives	}
+}
+
+func main() { coremain.Run() }
+EOF
+  (
+    cd "$src"
+    export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+    "$GO" mod tidy
+    "$GO" build -trimpath -ldflags "-s -w" -o "$BIN/.coredns.tmp" .
+  )
+  mv -f "$BIN/.coredns.tmp" "$BIN/coredns"
+  "$BIN/coredns" -version | grep -qF "$want" || die "coredns -version does not report $want"
+  log "  built $BIN/coredns ($(du -h "$BIN/coredns" | cut -f1), $((SECONDS - t0))s)"
 }
 
 # ---------------------------------------------------------------- helm ----
@@ -239,11 +297,13 @@ build_helm() {
 
 log "cache: $CACHE"
 ensure_etcd
+ensure_node_packages
 find_go
 build_kube
 build_helm
+build_coredns
 log "done:"
-for b in kube-apiserver kubectl helm; do
-  [ -x "$BIN/$b" ] && log "  $BIN/$b ($(du -h "$BIN/$b" | cut -f1))"
+for b in "${KUBE_BINS[@]}" helm coredns; do
+  if [ -x "$BIN/$b" ]; then log "  $BIN/$b ($(du -h "$BIN/$b" | cut -f1))"; fi
 done
 log "  etcd: $(command -v etcd || echo 'NOT FOUND')"

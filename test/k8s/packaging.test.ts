@@ -1,7 +1,7 @@
 // Packaging: the Helm chart lints and renders, the rendered manifests (several value sets) and
 // the kustomize manifests pass server-side dry-run validation on a real API server, and the
-// Dockerfiles / skaffold.yaml are consistent with the repository (no image can be built here:
-// there is no container engine on the CI machine, so they are checked statically).
+// Dockerfiles / skaffold.yaml are consistent with the repository (checked statically here; the
+// images are built and run on a real node by test/cluster).
 import { cp as copy, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +161,17 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
     const r = await helm(['template', 'bascule', CHART, '--set', 'controller.leaderElection.enabled=false']);
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.contain('needs controller.leaderElection.enabled=true');
+    const delay = await helm([
+      'template',
+      'bascule',
+      CHART,
+      '--set',
+      'dataplane.shutdownDelaySeconds=30',
+      '--set',
+      'dataplane.terminationGracePeriodSeconds=30',
+    ]);
+    expect(delay.code).to.not.equal(0);
+    expect(delay.stderr).to.contain('shutdownDelaySeconds must be shorter');
   });
 
   it("the chart's crds/ equals the repository's crds/", async () => {
@@ -202,8 +213,9 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
   it('Dockerfiles: multi-stage, Node LTS alpine, production dependencies only, non-root', async () => {
     for (const file of ['controller/Dockerfile', 'dataplane/Dockerfile']) {
       const text = await readFile(join(ROOT, file), 'utf8');
-      expect(text, file).to.match(/^ARG NODE_VERSION=(24|26)$/m);
-      expect(text.match(/^FROM node:\$\{NODE_VERSION\}-alpine/gm), file).to.have.length(3);
+      expect(text, file).to.match(/^ARG NODE_IMAGE=node:(24|26)-alpine$/m);
+      expect(text.match(/^FROM \$\{NODE_BUILD_IMAGE\} AS (build|deps)$/gm), file).to.have.length(2);
+      expect(text.match(/^FROM \$\{NODE_IMAGE\}$/gm), file).to.have.length(1);
       expect(text).to.match(/npm ci --omit=dev/);
       expect(text).to.match(/^USER node$/m);
       expect(text).to.match(/COPY --from=build .*\/src\/dist dist/);
@@ -238,5 +250,17 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
       .map((d) => d.spec.template.spec.containers[0].image)
       .sort();
     expect(images).to.deep.equal(['localhost/bascule_controller:dev', 'localhost/bascule_dataplane:dev']);
+    // The buildah profile: the same two images through the custom-builder script CI uses.
+    const buildah = sk.profiles.find((p: any) => p.name === 'buildah');
+    const custom = buildah.patches[0].value.map((a: any) => [
+      a.image,
+      a.custom.buildCommand,
+      a.custom.dependencies.dockerfile.path,
+    ]);
+    expect(custom).to.deep.equal([
+      ['bascule-controller', 'bash .ci/buildah-build.sh', 'controller/Dockerfile'],
+      ['bascule-dataplane', 'bash .ci/buildah-build.sh', 'dataplane/Dockerfile'],
+    ]);
+    expect(existsSync(join(ROOT, '.ci/buildah-build.sh'))).to.equal(true);
   });
 });

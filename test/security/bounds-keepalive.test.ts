@@ -12,14 +12,14 @@ import {
   certSnap,
   freePort,
   frontend,
-  harness,
   server,
   startBackend,
   tlsOf,
   type Harness,
   type Pem,
 } from '../e2e/tls/support.js';
-import { startHaproxy } from './support/haproxy-process.js';
+import { tlsSite, type TlsSite } from './support/tls-site.js';
+import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const KEEP_ALIVE_MS = 1000;
 const SLACK_MS = 4000;
@@ -57,11 +57,10 @@ describe('security: idle keep-alive connections are closed at timeouts.keepAlive
   let plain: number;
   let secure: number;
 
+  let site: TlsSite | undefined;
+
   before(async () => {
-    ca = new TestCa();
-    cert = ca.issue({ dns: ['a.example.test'] });
-    web = await startBackend('web');
-    h = await harness();
+    ({ ca, cert, origin: web, h } = site = await tlsSite('web'));
     plain = await freePort();
     secure = await freePort();
     await h.apply(
@@ -78,9 +77,7 @@ describe('security: idle keep-alive connections are closed at timeouts.keepAlive
   });
 
   after(async () => {
-    await h?.close();
-    await web?.close();
-    ca?.cleanup();
+    await site?.close();
   });
 
   it('HTTP/1.1 in clear and over TLS', async () => {
@@ -138,22 +135,11 @@ describe('security: idle keep-alive connections are closed at timeouts.keepAlive
 
   it(`HAProxy (reference, timeout http-keep-alive ${KEEP_ALIVE_MS}ms) closes the same idle HTTP/1.1 connection`, async () => {
     const port = await freePort();
-    const hap = await startHaproxy(
-      () => `
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  timeout http-keep-alive ${KEEP_ALIVE_MS}ms
-frontend site
-  bind ${HOST}:${port}
-  default_backend web
-backend web
-  server web ${HOST}:${web.port}
-`,
+    const hap = await startHaproxyProxy({
       port,
-    );
+      serverPort: web.port,
+      timeouts: { keepAlive: KEEP_ALIVE_MS },
+    });
     try {
       const t = await idleAfterResponse(() => net.connect(port, HOST), 'a.example.test');
       console.log(`      haproxy closed it ${t} ms after the response`);

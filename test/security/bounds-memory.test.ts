@@ -17,7 +17,7 @@ import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { runBascule, waitFor, type Proc } from '../support/process.js';
 import { MAX_PIPELINED } from '#dataplane/runtime/listener';
-import { startHaproxy } from './support/haproxy-process.js';
+import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const HOST = '127.0.0.1';
 const IDLE_CONNECTIONS = 2000;
@@ -133,7 +133,7 @@ spec:
     await waitFor(
       'bascule serving',
       async () => (await fetch(`http://${HOST}:${port}/`)).status === 200,
-      30_000,
+      60_000,
     );
   });
 
@@ -157,25 +157,12 @@ spec:
     };
     const basculePer = await measure(bascule.child.pid!, port);
     const hapPort = await freePort();
-    const hap = await startHaproxy(
-      () => `
-global
-  maxconn 5000
-defaults
-  mode http
-  maxconn 5000
-  timeout connect 5s
-  timeout client 120s
-  timeout server 30s
-  timeout http-request 60s
-frontend site
-  bind ${HOST}:${hapPort}
-  default_backend origin
-backend origin
-  server origin ${HOST}:${origin.port}
-`,
-      hapPort,
-    );
+    const hap = await startHaproxyProxy({
+      port: hapPort,
+      serverPort: origin.port,
+      timeouts: { client: 120_000, httpRequest: 60_000 },
+      maxconn: 5000,
+    });
     try {
       const hapPer = await measure(hap.pid, hapPort);
       console.log(

@@ -82,6 +82,10 @@ describe('security: connections answered 400/408 are released even if the client
       dir,
       '--node-id',
       'error-close',
+      // One event loop in this process: the test counts this process's descriptors, and
+      // with worker processes the connections would be held (and released) by the workers.
+      '--workers',
+      '1',
       '--admin',
       `${HOST}:${await freePort()}`,
     ]);

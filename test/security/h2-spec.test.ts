@@ -11,12 +11,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import {
   HOST,
-  TestCa,
   backend,
   certSnap,
   freePort,
   frontend,
-  harness,
   server,
   startBackend,
   tlsOf,
@@ -24,7 +22,8 @@ import {
   type Pem,
 } from '../e2e/tls/support.js';
 import { ROOT } from '../support/process.js';
-import { startHaproxy } from './support/haproxy-process.js';
+import { tlsSite, type TlsSite } from './support/tls-site.js';
+import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const CACHE = process.env.BASCULE_H2SPEC_CACHE ?? path.join(os.homedir(), '.cache/bascule-h2spec');
 const H2SPEC = path.join(CACHE, 'bin/h2spec');
@@ -85,44 +84,24 @@ function h2spec(port: number): Promise<H2specRun> {
 describe('security: h2spec conformance, Bascule beside HAProxy', function () {
   this.timeout(20 * 60_000);
 
-  let ca: TestCa;
   let cert: Pem;
   let h: Harness;
   let origin: Awaited<ReturnType<typeof startBackend>>;
+  let site: TlsSite | undefined;
 
   before(async () => {
     ensureH2spec();
-    ca = new TestCa();
-    cert = ca.issue({ dns: ['a.example.test'] });
     // h2spec needs a response body of at least 5 bytes for its flow-control cases: the name.
-    origin = await startBackend('h2spec-origin');
-    h = await harness();
+    ({ cert, origin, h } = site = await tlsSite('h2spec-origin'));
   });
 
   after(async () => {
-    await h?.close();
-    await origin?.close();
-    ca?.cleanup();
+    await site?.close();
   });
 
   it(`HAProxy 2.6 (reference, TLS + ALPN h2): ${CASES}/${CASES}`, async () => {
     const port = await freePort();
-    const hap = await startHaproxy(
-      (dir) => `
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend site
-  bind ${HOST}:${port} ssl crt ${dir}/site.pem alpn h2
-  default_backend origin
-backend origin
-  server origin ${HOST}:${origin.port}
-`,
-      port,
-      { 'site.pem': `${cert.cert}\n${cert.key}` },
-    );
+    const hap = await startHaproxyProxy({ port, serverPort: origin.port, tls: { ...cert, alpn: 'h2' } });
     try {
       const r = await h2spec(port);
       console.log(`      haproxy: ${r.total - r.failed.length - r.skipped.length}/${r.total} passed`);

@@ -5,21 +5,20 @@
 // HAProxy 2.6, which closes the same stalled handshakes at its `timeout client`.
 import { expect } from 'chai';
 import {
-  HOST,
   TestCa,
   backend,
   certSnap,
   freePort,
   frontend,
   handshake,
-  harness,
   server,
   startBackend,
   tlsOf,
   type Harness,
   type Pem,
 } from '../e2e/tls/support.js';
-import { startHaproxy } from './support/haproxy-process.js';
+import { tlsSite, type TlsSite } from './support/tls-site.js';
+import { startHaproxyProxy } from './support/haproxy-process.js';
 import { PARTIAL_CLIENT_HELLO, openStalled } from './support/sockets.js';
 
 const LIMIT_MS = 1500;
@@ -35,17 +34,14 @@ describe('security: stalled TLS handshakes are bounded', function () {
   let h: Harness;
   let web: Awaited<ReturnType<typeof startBackend>>;
 
+  let site: TlsSite | undefined;
+
   before(async () => {
-    ca = new TestCa();
-    cert = ca.issue({ dns: ['a.example.test'] });
-    web = await startBackend('web');
-    h = await harness();
+    ({ ca, cert, origin: web, h } = site = await tlsSite('web'));
   });
 
   after(async () => {
-    await h?.close();
-    await web?.close();
-    ca?.cleanup();
+    await site?.close();
   });
 
   const timeouts = { client: 30_000, httpRequest: LIMIT_MS, keepAlive: 5_000 };
@@ -124,25 +120,13 @@ describe('security: stalled TLS handshakes are bounded', function () {
 
   it(`HAProxy (reference, timeout client ${LIMIT_MS}ms) closes the same stalled handshakes`, async () => {
     const port = await freePort();
-    const hap = await startHaproxy(
-      (dir) => `
-global
-  maxconn 200
-defaults
-  mode http
-  timeout connect 5s
-  timeout client ${LIMIT_MS}ms
-  timeout server 30s
-  timeout http-request ${LIMIT_MS}ms
-frontend site
-  bind ${HOST}:${port} ssl crt ${dir}/site.pem alpn h2,http/1.1
-  default_backend web
-backend web
-  server web ${HOST}:${web.port}
-`,
+    const hap = await startHaproxyProxy({
       port,
-      { 'site.pem': `${cert.cert}\n${cert.key}` },
-    );
+      serverPort: web.port,
+      tls: cert,
+      timeouts: { client: LIMIT_MS, httpRequest: LIMIT_MS },
+      maxconn: 200,
+    });
     const stalled = await openStalled(port, CLIENTS, PARTIAL_CLIENT_HELLO);
     try {
       const times = await stalled.allClosed(LIMIT_MS + SLACK_MS);

@@ -38,8 +38,6 @@ export interface WatchResult {
   durationMs: number;
 }
 
-/** Largest watch line accepted (one object); bigger means something is wrong. */
-const MAX_LINE = 16 * 1024 * 1024;
 /** Largest error body kept (a Status is small). */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -115,7 +113,6 @@ export async function watchStream(o: WatchStreamOptions): Promise<WatchResult> {
       lines.on('error', (err) => finish(err));
       lines.on('line', (line) => {
         if (settled || line.trim() === '') return;
-        if (line.length > MAX_LINE) return finish(new Error(`watch event larger than ${MAX_LINE} bytes`));
         let event: WatchEvent;
         try {
           event = JSON.parse(line) as WatchEvent;

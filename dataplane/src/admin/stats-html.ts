@@ -1,7 +1,13 @@
 // The stats page, in the spirit of HAProxy's: one table per frontend and backend, a row per
 // server coloured by state, refreshed by the browser every few seconds. Plain HTML and CSS, no
 // script: it works in any browser, through any proxy, and under a strict CSP.
-import type { BackendStats, FrontendStats, ServerStats, StatsDocument } from './stats-model.js';
+import type {
+  BackendStats,
+  FrontendStats,
+  ServerStats,
+  StatsDocument,
+  WorkerSummary,
+} from './stats-model.js';
 import type { Codes } from '../metrics/stats.js';
 
 /** Row colours (also in the legend); tests read them back from the rendered page. */
@@ -139,6 +145,25 @@ ${codeCells(f.responses)}
 </table>`;
 }
 
+/** Multi-worker dataplanes: one row per worker slot; the tables below add all of them up. */
+function workersTable(workers: readonly WorkerSummary[], now: number): string {
+  const rows = workers
+    .map(
+      (
+        w,
+      ) => `<tr data-worker="${w.id}"><td>${w.id}</td><td class="n">${esc(w.pid ?? '-')}</td><td>${esc(w.state)}</td>
+<td title="${esc(w.version ?? '')}">${esc(w.version ? w.version.slice(0, 12) : '-')}</td><td class="n">${num(w.connections)}</td><td class="n">${num(w.requests)}</td>
+<td class="n">${num(w.restarts)}</td><td>${w.lastExit ? `${esc(w.lastExit.signal ?? `code ${w.lastExit.code}`)} ${esc(ago(w.lastExit.at, now))} ago` : '-'}</td>
+<td><a href="stats?worker=${w.id}">own stats</a> · <a href="metrics?worker=${w.id}">metrics</a></td></tr>`,
+    )
+    .join('\n');
+  return `<table class="proxy workers">
+<caption><span class="kind">workers</span> <b>${workers.length}</b> <span class="dim">event loops sharing every listener; the tables below are their sum</span></caption>
+<thead><tr><th>Worker</th><th>Pid</th><th>State</th><th>Snapshot</th><th>Connections</th><th>Requests</th><th>Restarts</th><th>Last exit</th><th></th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`;
+}
+
 const CSS = `
 body{font:13px/1.35 system-ui,-apple-system,"Segoe UI",sans-serif;margin:16px;color:#222;background:#fafafa}
 h1{font-size:18px;margin:0 0 4px}
@@ -191,6 +216,7 @@ ${snap.appliedAt ? `applied <span id="snapshot-age" data-age-seconds="${snap.age
 · generated ${esc(doc.generatedAt)}${opts.refreshSeconds > 0 ? ` · refresh every ${opts.refreshSeconds}s` : ''}
 · <a href="stats;json">JSON</a> · <a href="stats;csv">CSV</a> · <a href="metrics">metrics</a></p>
 <p class="legend">${legend}</p>
+${doc.workers ? workersTable(doc.workers, now) : ''}
 ${doc.frontends.map(frontendTable).join('\n')}
 ${doc.backends.map((b) => backendTable(b, now)).join('\n')}
 ${doc.frontends.length + doc.backends.length === 0 ? '<p>No snapshot applied yet: nothing to show.</p>' : ''}

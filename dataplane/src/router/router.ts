@@ -1,5 +1,6 @@
 // The HTTP router of one frontend: ordered rules, first match wins (HAProxy use_backend /
-// redirect / deny). Compiled once per build; route() is pure and allocation-light.
+// redirect / deny). Compiled once per build; route() is pure and allocation-light, and finds the
+// rule through a host/path index whose cost does not grow with the number of rules.
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
 import { compileHeaderEdits } from './header-edits.js';
 import {
@@ -13,6 +14,7 @@ import {
   type Predicate,
 } from './matchers.js';
 import { redirectLocation, type RedirectSnap } from './redirect.js';
+import { buildRuleIndex } from './rule-index.js';
 import type { CompiledHeaderEdits, RequestHead, RouteDecision, Router } from './types.js';
 
 interface CompiledRule {
@@ -84,7 +86,15 @@ function compileRule(
   }
 }
 
-export function compileRouter(frontend: Readonly<FrontendSnap>): Router {
+export interface RouterOptions {
+  /**
+   * How the first matching rule is found: 'index' (default) or 'linear', the plain ordered scan
+   * kept as the reference the index is checked against.
+   */
+  readonly lookup?: 'index' | 'linear';
+}
+
+export function compileRouter(frontend: Readonly<FrontendSnap>, options: RouterOptions = {}): Router {
   const fe = {
     req: compileHeaderEdits(frontend.requestHeaders),
     res: compileHeaderEdits(frontend.responseHeaders),
@@ -101,11 +111,21 @@ export function compileRouter(frontend: Readonly<FrontendSnap>): Router {
     responseHeaders: editsOf(fe.res),
   });
 
+  const matchesRule = (i: number, head: RequestHead): boolean => rules[i]!.predicates.every((p) => p(head));
+  let firstMatch: (head: RequestHead) => number;
+  if (options.lookup === 'linear') {
+    firstMatch = (head) => rules.findIndex((_, i) => matchesRule(i, head));
+  } else {
+    const index = buildRuleIndex(frontend.rules);
+    firstMatch = (head) => index.first(head, (i) => matchesRule(i, head));
+  }
+
   return {
     frontendId: frontend.id,
     route(head: RequestHead): RouteDecision {
-      for (const rule of rules) {
-        if (!rule.predicates.every((p) => p(head))) continue;
+      const found = firstMatch(head);
+      if (found !== -1) {
+        const rule = rules[found]!;
         if (rule.decision) return rule.decision;
         const r = rule.redirect!;
         return {

@@ -147,5 +147,8 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     const csv = await (await fetch(`${w.admin}/stats;csv`)).text();
     expect(csv.split('\n').find((l) => l.startsWith('frontend,count,'))).to.include(',30,');
     expect((await fetch(`${w.admin}/stats;json?worker=3`)).status).to.equal(404);
+    const page = await (await fetch(`${w.admin}/stats`)).text();
+    expect(page).to.include('data-worker="1"').and.to.include('data-worker="2"');
+    expect(page).to.match(/data-frontend="count"[\s\S]*?<td class="n">30<\/td>/);
   });
 });

@@ -188,7 +188,7 @@ async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-async function openssl(cwd: string, args: string[]): Promise<void> {
+export async function openssl(cwd: string, args: string[]): Promise<void> {
   try {
     await execFileP('openssl', args, { cwd });
   } catch (err) {
@@ -198,7 +198,7 @@ async function openssl(cwd: string, args: string[]): Promise<void> {
 }
 
 /** CA, a serving cert for 127.0.0.1/localhost (and the in-cluster names), and a service-account key pair. */
-async function generatePki(certDir: string): Promise<void> {
+export async function generatePki(certDir: string): Promise<void> {
   // No argument below contains spaces, so plain strings split on ' ' are safe.
   const ossl = (cmd: string): Promise<void> => openssl(certDir, cmd.split(' '));
   const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
@@ -231,7 +231,7 @@ function tokenLine(u: Required<StaticUser>): string {
   return u.groups.length > 0 ? `${base},"${u.groups.join(',')}"` : base;
 }
 
-function kubeconfigJson(cp: { server: string; caPem: string }, user: string, token: string): string {
+export function kubeconfigJson(cp: { server: string; caPem: string }, user: string, token: string): string {
   // JSON is valid YAML, so kubectl/client-go/helm read it as a kubeconfig.
   return JSON.stringify(
     {
@@ -338,7 +338,7 @@ function installExitHook(): void {
   });
 }
 
-interface Proc {
+export interface Proc {
   name: string;
   child: ChildProcess;
   logFile: string | undefined;
@@ -346,7 +346,7 @@ interface Proc {
   exitInfo: string | undefined;
 }
 
-function startProc(name: string, bin: string, args: string[], dir: string, verbose: boolean): Proc {
+export function startProc(name: string, bin: string, args: string[], dir: string, verbose: boolean): Proc {
   let logFile: string | undefined;
   let fd: number | undefined;
   if (!verbose) {
@@ -377,7 +377,7 @@ function startProc(name: string, bin: string, args: string[], dir: string, verbo
   return p;
 }
 
-function logTail(p: Proc, lines = 40): string {
+export function logTail(p: Proc, lines = 40): string {
   if (!p.logFile) return '(output went to stderr)';
   try {
     return readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -386,7 +386,7 @@ function logTail(p: Proc, lines = 40): string {
   }
 }
 
-async function stopProc(p: Proc, timeoutMs: number): Promise<void> {
+export async function stopProc(p: Proc, timeoutMs: number): Promise<void> {
   if (p.exitInfo !== undefined) return;
   p.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;

@@ -69,3 +69,43 @@ export async function startHaproxy(
   }
   return { dir, pid: child.pid!, log: () => out, close };
 }
+
+export interface ProxyOptions {
+  /** Where HAProxy listens (127.0.0.1) and the one server it forwards to. */
+  port: number;
+  serverPort: number;
+  /** Terminate TLS with this certificate and key, offering `alpn` (default h2,http/1.1). */
+  tls?: { cert: string; key: string; alpn?: string };
+  /** HAProxy timeouts in ms (`timeout client`, `http-request`, `http-keep-alive`); client: 30 s. */
+  timeouts?: { client?: number; httpRequest?: number; keepAlive?: number };
+  /** global and frontend maxconn (HAProxy's default is far below what some tests open). */
+  maxconn?: number;
+}
+
+/** HAProxy as an HTTP proxy in front of one server: the reference the security tests compare with. */
+export function startHaproxyProxy(o: ProxyOptions): Promise<Haproxy> {
+  const t = o.timeouts ?? {};
+  const lines = (dir: string): string[] => [
+    ...(o.maxconn ? ['global', `  maxconn ${o.maxconn}`] : []),
+    'defaults',
+    '  mode http',
+    ...(o.maxconn ? [`  maxconn ${o.maxconn}`] : []),
+    '  timeout connect 5s',
+    `  timeout client ${t.client ?? 30_000}ms`,
+    '  timeout server 30s',
+    ...(t.httpRequest ? [`  timeout http-request ${t.httpRequest}ms`] : []),
+    ...(t.keepAlive ? [`  timeout http-keep-alive ${t.keepAlive}ms`] : []),
+    'frontend site',
+    o.tls
+      ? `  bind ${HOST}:${o.port} ssl crt ${dir}/site.pem alpn ${o.tls.alpn ?? 'h2,http/1.1'}`
+      : `  bind ${HOST}:${o.port}`,
+    '  default_backend origin',
+    'backend origin',
+    `  server origin ${HOST}:${o.serverPort}`,
+  ];
+  return startHaproxy(
+    (dir) => lines(dir).join('\n'),
+    o.port,
+    o.tls ? { 'site.pem': `${o.tls.cert}\n${o.tls.key}` } : {},
+  );
+}

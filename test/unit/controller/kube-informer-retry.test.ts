@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { Backoff } from '#controller/kube/backoff';
 import { classifyKubeError, KubeHttpError, parseRetryAfter } from '#controller/kube/client';
-import { Informer } from '#controller/kube/informer';
+import { Informer, type InformerOptions } from '#controller/kube/informer';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -138,17 +138,24 @@ describe('kube informer retry policy', () => {
     let inf: Informer<KubernetesObject> | undefined;
     afterEach(async () => {
       await inf?.stop();
-      await new Promise<void>((r) => (api ? api.server.close(() => r()) : r()));
+      const closed = new Promise<void>((r) => (api ? api.server.close(() => r()) : r()));
       api?.server.closeAllConnections();
+      await closed;
     });
 
-    function informer(url: string, lists: { n: number; rv: string; items: KubernetesObject[] }) {
+    function informer(
+      url: string,
+      lists: { n: number; rv: string; items: KubernetesObject[]; hang?: number },
+      extra: Partial<InformerOptions<KubernetesObject>> = {},
+    ) {
       return new Informer<KubernetesObject>({
         kubeConfig: kubeConfig(url),
         name: 'configmaps (test)',
         path: '/api/v1/namespaces/ns/configmaps',
         list: async () => {
           lists.n++;
+          // The first `hang` lists never answer (a frozen API server).
+          if (lists.n <= (lists.hang ?? 0)) return new Promise<never>(() => {});
           return {
             metadata: { resourceVersion: lists.rv },
             items: lists.items,
@@ -158,8 +165,29 @@ describe('kube informer retry policy', () => {
         watchTimeoutSeconds: 2,
         backoffBaseMs: 50,
         backoffCapMs: 200,
+        ...extra,
       });
     }
+
+    /** Polls until the informer's status matches, or the deadline passes. */
+    async function until(what: (s: ReturnType<Informer<KubernetesObject>['status']>) => boolean, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!what(inf!.status()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
+
+    it('gives up on a list or a watch that gets no answer (a frozen server) and tries again', async () => {
+      // Watches: the first is accepted and never answered; the second works.
+      api = await scriptedApi([() => {}, events()]);
+      const lists = { n: 0, rv: '50', items: [cm('a', '50')], hang: 1 };
+      inf = informer(api.url, lists, { requestTimeoutMs: 300 });
+      inf.start();
+      await inf.synced;
+      expect(lists.n, 'the hung list was abandoned and retried').to.equal(2);
+      await until((s) => s.watching);
+      expect(inf.status()).to.include({ watching: true, failures: 0 });
+      expect(inf.status().retries).to.deep.equal({ timeout: 2 });
+      expect(api.seen.filter((s) => s.watch).map((s) => s.resourceVersion)).to.deep.equal(['50', '50']);
+    });
 
     it('honours Retry-After on 429 and resumes the watch from its resourceVersion, without relisting', async () => {
       api = await scriptedApi([
@@ -215,33 +243,41 @@ describe('kube informer retry policy', () => {
     });
 
     it('resumes after the server vanishes, backs off meanwhile, and is back at its floor once watching', async () => {
+      const vanish = async () => {
+        api!.server.closeAllConnections();
+        await new Promise<void>((r) => api!.server.close(() => r()));
+      };
       api = await scriptedApi([events()]);
+      const port = Number(new URL(api.url).port);
       const lists = { n: 0, rv: '40', items: [] };
-      inf = informer(api.url, lists);
+      // A ceiling high enough to tell a reset backoff (25–50 ms first delay) from one that kept
+      // the outage's window (500 ms and more: the 1 s ceiling of refused connections).
+      inf = informer(api.url, lists, { backoffCapMs: 4000 });
       inf.start();
       await inf.synced;
       // Established: answered 200 and still open a second later.
-      await new Promise((r) => setTimeout(r, 1100));
+      await until((s) => s.watching);
       expect(inf.status().watching).to.equal(true);
       // The server goes away: refused connections, retried with backoff; the lag grows.
-      const port = Number(new URL(api.url).port);
-      api.server.closeAllConnections();
-      await new Promise<void>((r) => api!.server.close(() => r()));
-      await new Promise((r) => setTimeout(r, 1500));
+      await vanish();
+      await new Promise((r) => setTimeout(r, 2500));
       const down = inf.status();
       expect(down.watching).to.equal(false);
-      expect(down.lagMs).to.be.at.least(1000);
-      expect(down.retries.unreachable ?? 0).to.be.at.least(3);
+      expect(down.lagMs).to.be.at.least(2000);
+      expect(down.retries.unreachable ?? 0).to.be.at.least(4);
       expect(down.lastError).to.match(/ECONNREFUSED/);
       // Back on the same port: the watch resumes from the same resourceVersion, no relist.
-      const again = await scriptedApi([events()], port);
-      api = again;
-      const deadline = Date.now() + 5000;
-      while (!(inf.status().watching && inf.status().failures === 0) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      api = await scriptedApi([events()], port);
+      await until((s) => s.watching && s.failures === 0);
       expect(inf.status()).to.include({ watching: true, failures: 0, lagMs: 0, lastError: null });
-      expect(again.seen.filter((s) => s.watch)[0]?.resourceVersion).to.equal('40');
+      expect(api.seen.filter((s) => s.watch)[0]?.resourceVersion).to.equal('40');
       expect(lists.n).to.equal(1);
+      // A second outage starts from the floor again: two retries within 700 ms (a backoff that
+      // kept its window would wait at least 500 ms before each).
+      const before = inf.status().retries.unreachable ?? 0;
+      await vanish();
+      await new Promise((r) => setTimeout(r, 700));
+      expect((inf.status().retries.unreachable ?? 0) - before).to.be.at.least(2);
     });
   });
 });

@@ -53,6 +53,24 @@ bascule.dev/dataplane-group: {{ .group.name }}
 {{- if .Values.serviceAccount.create }}{{ printf "%s-dataplane" (include "bascule.fullname" .) }}{{ else }}default{{ end }}
 {{- end }}
 
+{{/*
+The generated channel token: the existing Secret's (kept across upgrades), else a new random one.
+Computed once per render and shared by the Secret and the pods' checksum annotations, so an
+upgrade that changes nothing else restarts nothing (with `helm template`, which cannot look the
+Secret up, every render makes a new token, and the pods restart to pick it up).
+*/}}
+{{- define "bascule.channelToken" -}}
+{{- if not (hasKey .Values.channel "generatedToken") }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "bascule.tokenSecretName" .) }}
+{{- if and $existing $existing.data (index $existing.data "token") }}
+{{- $_ := set .Values.channel "generatedToken" (index $existing.data "token" | b64dec) }}
+{{- else }}
+{{- $_ := set .Values.channel "generatedToken" (randAlphaNum 48) }}
+{{- end }}
+{{- end }}
+{{- .Values.channel.generatedToken }}
+{{- end }}
+
 {{- define "bascule.tokenSecretName" -}}
 {{- default (printf "%s-token" (include "bascule.fullname" .)) .Values.channel.existingSecret }}
 {{- end }}
@@ -72,6 +90,9 @@ bascule.dev/dataplane-group: {{ .group.name }}
 {{- define "bascule.validate" -}}
 {{- if and (gt (int .Values.controller.replicas) 1) (not .Values.controller.leaderElection.enabled) }}
 {{- fail "controller.replicas > 1 needs controller.leaderElection.enabled=true (only the leader may write status)" }}
+{{- end }}
+{{- if ge (int .Values.dataplane.shutdownDelaySeconds) (int .Values.dataplane.terminationGracePeriodSeconds) }}
+{{- fail "dataplane.shutdownDelaySeconds must be shorter than dataplane.terminationGracePeriodSeconds (the delay is part of the grace period)" }}
 {{- end }}
 {{- if and .Values.channel.tls.enabled (not .Values.channel.tls.secretName) }}
 {{- fail "channel.tls.enabled needs channel.tls.secretName" }}

@@ -1,0 +1,379 @@
+// The `churn` scenario: many routes, one edit every interval, traffic on a route nobody edits.
+// A tool, not a test:
+//   npm run build && npx tsx bench/churn.ts [--routes 5000] [--backends 1000] [--frontends 100]
+//        [--duration 30] [--interval-ms 100] [--cpu-prof DIR] [--keep]
+// `bascule standalone --workers 1` serves a directory with one file per Frontend and per Backend
+// (Frontend f has routes/frontends rules, rule i → host h<i mod hosts>.example.com, path prefix
+// /svc<i>/, Backend b<i mod backends>). wrk sends traffic to rule 0 of frontend 0 (Backend b0,
+// never edited). Every interval the loop rewrites one other Backend's file, adding one server,
+// so the total server count in the snapshot says which edits a version contains: edit k is live
+// when the dataplane ACKs a version whose count is at least base + k. Versions and ACKs are read
+// by polling the controller admin (`/snapshot`, `/dataplanes`, every 10 ms); an ACK of a version
+// the poller never saw is skipped, which can only overstate a latency.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { upstreamNginxConf } from './configs.js';
+import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
+import { parseWrkOutput, writeWrkScript } from './wrk.js';
+
+const HOST = '127.0.0.1';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+}
+const ROUTES = Number(option('routes', '5000'));
+const BACKENDS = Number(option('backends', '1000'));
+const FRONTENDS = Number(option('frontends', '100'));
+const DURATION_S = Number(option('duration', '30'));
+const INTERVAL_MS = Number(option('interval-ms', '100'));
+const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
+const KEEP = process.argv.includes('--keep');
+const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
+
+function backendYaml(b: number, servers: number, upstreamPort: number): string {
+  const list = Array.from(
+    { length: servers },
+    (_, s) => `    - {name: s${s}, address: ${HOST}, port: ${upstreamPort}}`,
+  ).join('\n');
+  return `apiVersion: bascule.dev/v1alpha1
+kind: Backend
+metadata: {name: b${b}}
+spec:
+  mode: http
+  balance: {algorithm: roundrobin}
+  servers:
+${list}
+`;
+}
+
+function frontendYaml(f: number, port: number, rulesPerFrontend: number, hosts: number): string {
+  const rules: string[] = [];
+  for (let r = 0; r < rulesPerFrontend; r++) {
+    const i = f * rulesPerFrontend + r;
+    rules.push(
+      `    - {name: r${i}, match: {host: h${i % hosts}.example.com, path: {prefix: /svc${i}/}}, backend: b${i % BACKENDS}}`,
+    );
+  }
+  return `apiVersion: bascule.dev/v1alpha1
+kind: Frontend
+metadata: {name: f${f}}
+spec:
+  bind: {port: ${port}, address: ${HOST}}
+  mode: http
+  rules:
+${rules.join('\n')}
+`;
+}
+
+interface VersionEvents {
+  published?: number;
+  compileMs?: number;
+  applied?: number;
+}
+
+/** "snapshots published" and "snapshot applied" times per short version, from the JSON log. */
+function logEvents(file: string): Map<string, VersionEvents> {
+  const out = new Map<string, VersionEvents>();
+  const at = (v: string): VersionEvents => {
+    let e = out.get(v);
+    if (!e) out.set(v, (e = {}));
+    return e;
+  };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const l = JSON.parse(line) as {
+      msg?: string;
+      time?: string;
+      version?: string;
+      versions?: Record<string, string>;
+      compileMs?: number;
+    };
+    const time = Date.parse(l.time ?? '');
+    if (l.msg === 'snapshots published' && l.versions?.default) {
+      const e = at(l.versions.default.slice(0, 12));
+      e.published ??= time;
+      e.compileMs ??= l.compileMs;
+    } else if (l.msg === 'snapshot applied' && l.version) {
+      at(l.version.slice(0, 12)).applied ??= time;
+    }
+  }
+  return out;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-churn-'));
+  const manifests = join(dir, 'manifests');
+  mkdirSync(manifests);
+  const procs: Running[] = [];
+  try {
+    const upstreamPort = await freePort();
+    writeFileSync(
+      join(dir, 'upstream.conf'),
+      upstreamNginxConf({
+        dir,
+        ports: { a: upstreamPort, b: await freePort() },
+        workers: 1,
+        bodyBytes: 64,
+      }),
+    );
+    procs.push(
+      start(
+        'upstream',
+        'nginx',
+        ['-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
+        join(dir, 'upstream.log'),
+      ),
+    );
+
+    const rulesPerFrontend = Math.ceil(ROUTES / FRONTENDS);
+    const hosts = Math.max(1, Math.floor(ROUTES / 50));
+    // Frontend ports below the ephemeral range, so no connection the process (or anyone) opens
+    // meanwhile can take one between this probe and the dataplane's bind.
+    const ports: number[] = [];
+    for (let port = 20_000 + Math.floor(Math.random() * 10_000); ports.length < FRONTENDS; port++)
+      if (await portFree(port)) ports.push(port);
+    const servers = new Array<number>(BACKENDS).fill(1);
+    for (let b = 0; b < BACKENDS; b++)
+      writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, 1, upstreamPort));
+    for (let f = 0; f < FRONTENDS; f++)
+      writeFileSync(
+        join(manifests, `frontend-f${f}.yaml`),
+        frontendYaml(f, ports[f]!, rulesPerFrontend, hosts),
+      );
+
+    let adminPort = await freePort();
+    while (ports.includes(adminPort)) adminPort = await freePort();
+    let dpAdminPort = await freePort();
+    while (ports.includes(dpAdminPort) || dpAdminPort === adminPort) dpAdminPort = await freePort();
+    const admin = `${HOST}:${adminPort}`;
+    const nodeArgs = [
+      ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []),
+      'bin/bascule.js',
+      'standalone',
+      '--dir',
+      manifests,
+      '--admin',
+      admin,
+      '--dataplane-admin',
+      `${HOST}:${dpAdminPort}`,
+      '--workers',
+      '1',
+      '--state-dir',
+      join(dir, 'state'),
+    ];
+    const env = {
+      ...process.env,
+      NODE_ENV: 'production',
+      BASCULE_ACCESS_LOG: 'off',
+      BASCULE_LOG_LEVEL: 'info',
+    };
+    const started = Date.now();
+    const bascule = start('bascule', process.execPath, nodeArgs, join(dir, 'bascule.log'), env);
+    procs.push(bascule);
+
+    const target = `http://${HOST}:${ports[0]}/svc0/`;
+    for (;;) {
+      if (Date.now() - started > 120_000)
+        throw new Error(`no answer on ${target} within 120 s (log: ${bascule.logFile})`);
+      const r = await run(
+        'curl',
+        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: h0.example.com', target],
+        5000,
+      );
+      if (r.stdout === '200') break;
+      await sleep(200);
+    }
+    const snapUrl = `http://${admin}/snapshot`;
+    const dpUrl = `http://${admin}/dataplanes`;
+    type Snap = { groups: Array<{ version: string; servers: number }> };
+    type Dp = Array<{ lastAck: { version: string; at: string } | null }>;
+    const first = (await getJson<Snap>(snapUrl)).groups[0]!;
+    const base = first.servers;
+    log(
+      `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${base} servers`,
+    );
+    await sleep(2000); // let startup work settle before the baseline sample
+    const before = sample(bascule.pid);
+
+    // Poller: version → server count, and every ACK seen.
+    const serversOf = new Map<string, number>([[first.version, base]]);
+    const acks = new Map<string, number>(); // version → ACK time (ms since epoch)
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          for (const g of (await getJson<Snap>(snapUrl)).groups)
+            if (!serversOf.has(g.version)) serversOf.set(g.version, g.servers);
+          for (const d of await getJson<Dp>(dpUrl))
+            if (d.lastAck && !acks.has(d.lastAck.version))
+              acks.set(d.lastAck.version, Date.parse(d.lastAck.at));
+        } catch (err) {
+          log(`poll: ${(err as Error).message}`);
+        }
+        await sleep(10);
+      }
+    })();
+
+    const script = writeWrkScript(dir);
+    const wrkDuration = DURATION_S + 5;
+    const wrk = run(
+      'wrk',
+      [
+        '-t',
+        '1',
+        '-c',
+        '10',
+        '-d',
+        `${wrkDuration}s`,
+        '--timeout',
+        '2s',
+        '--latency',
+        '-s',
+        script,
+        '-H',
+        'Host: h0.example.com',
+        target,
+      ],
+      (wrkDuration + 30) * 1000,
+    );
+    const load = loadAverage();
+    await sleep(1000);
+
+    const edits: number[] = []; // edit k (1-based) → write time
+    const editStart = Date.now();
+    let k = 0;
+    while (Date.now() - editStart < DURATION_S * 1000) {
+      const due = editStart + k * INTERVAL_MS;
+      if (due > Date.now()) await sleep(due - Date.now());
+      k++;
+      const b = 1 + ((k - 1) % (BACKENDS - 1)); // never b0, the backend under traffic
+      servers[b]!++;
+      const t = Date.now();
+      writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, servers[b]!, upstreamPort));
+      edits.push(t);
+    }
+    const editsEnd = Date.now();
+    const expected = base + edits.length;
+    const lastDeadline = Date.now() + 15_000;
+    const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
+    while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
+    const after = sample(bascule.pid);
+    const wrkOut = await wrk;
+    polling = false;
+    await poller;
+
+    const ackList = [...acks]
+      .map(([v, at]) => ({ v, at, servers: serversOf.get(v) }))
+      .sort((a, b) => a.at - b.at);
+    // Where the time goes, from the process's own log lines for the version that made each edit live.
+    const events = logEvents(bascule.logFile);
+    const latencies: number[] = [];
+    const stages = { published: [] as number[], applied: [] as number[], acked: [] as number[] };
+    let missing = 0;
+    edits.forEach((t, i) => {
+      const ack = ackList.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1);
+      if (!ack) {
+        missing++;
+        return;
+      }
+      latencies.push(ack.at - t);
+      const e = events.get(ack.v.slice(0, 12));
+      if (e?.published !== undefined && e.applied !== undefined) {
+        stages.published.push(e.published - t);
+        stages.applied.push(e.applied - e.published);
+        stages.acked.push(ack.at - e.applied);
+      }
+    });
+    const compileMs = [...events.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
+    const w = wrkOut.code === 0 ? parseWrkOutput(wrkOut.stdout) : undefined;
+    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const span = (Date.now() - editStart) / 1000;
+    const rows = [
+      ['routes / backends / frontends', `${ROUTES.toLocaleString('en-US')} / ${BACKENDS} / ${FRONTENDS}`],
+      [
+        'edits',
+        `${edits.length} (one every ${INTERVAL_MS} ms for ${((editsEnd - editStart) / 1000).toFixed(1)} s)`,
+      ],
+      [
+        'versions ACKed',
+        `${ackList.length} (${ackList.filter((a) => a.servers === undefined).length} not seen by the poller, skipped)`,
+      ],
+      [
+        'edit → ACK p50 / p99 / max ms',
+        `${pct(latencies, 50)} / ${pct(latencies, 99)} / ${Math.max(...latencies)}`,
+      ],
+      ['edits never ACKed within 15 s', String(missing)],
+      [
+        '… write → snapshot published (holdoff, directory walk, parse, compile) p50 / p99',
+        `${pct(stages.published, 50)} / ${pct(stages.published, 99)}`,
+      ],
+      [
+        '… of which compile (compileMs logged per version) p50 / p99',
+        `${pct(compileMs, 50).toFixed(0)} / ${pct(compileMs, 99).toFixed(0)}`,
+      ],
+      [
+        '… published → dataplane applied p50 / p99',
+        `${pct(stages.applied, 50)} / ${pct(stages.applied, 99)}`,
+      ],
+      ['… applied → ACK recorded p50 / p99', `${pct(stages.acked, 50)} / ${pct(stages.acked, 99)}`],
+      [
+        'RSS MiB before → after (peak)',
+        `${(before.rssKiB / 1024).toFixed(0)} → ${(after.rssKiB / 1024).toFixed(0)} (${(after.hwmKiB / 1024).toFixed(0)})`,
+      ],
+      [
+        'CPU during churn',
+        `${cpuSeconds.toFixed(1)} s over ${span.toFixed(1)} s (${((100 * cpuSeconds) / span).toFixed(0)}% of a core)`,
+      ],
+      [
+        'traffic (wrk -t1 -c10, unedited route)',
+        w
+          ? `${w.requests} requests, ${w.requestsPerSecond.toFixed(0)} req/s, p99 ${w.latencyMs.p99.toFixed(1)} ms, max ${w.latencyMs.max.toFixed(1)} ms`
+          : `wrk failed: ${wrkOut.stderr}`,
+      ],
+      [
+        'traffic errors',
+        w
+          ? `${w.errors.connect + w.errors.read + w.errors.write + w.errors.status + w.errors.timeout} (connect ${w.errors.connect}, read ${w.errors.read}, write ${w.errors.write}, non-2xx/3xx ${w.errors.status}, timeout > 2 s ${w.errors.timeout})`
+          : 'n/a',
+      ],
+      ['load average at start', load.map((x) => x.toFixed(2)).join(' ')],
+    ];
+    console.log(`churn, ${new Date().toISOString()}, Node.js ${process.version}\n`);
+    console.log('| | |\n| --- | --- |');
+    for (const [a, b] of rows) console.log(`| ${a} | ${b} |`);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    if (KEEP) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,3 @@
+module bascule.local/pause
+
+go 1.24
