@@ -2,7 +2,10 @@
 // frames reach nghttp2, and which connection or stream errors it raises (the end-to-end behaviour
 // is covered by h2spec and h2-fields.test.ts).
 import { expect } from 'chai';
-import { FLOW_CONTROL_ERROR, H2FrameGuard, PROTOCOL_ERROR, STREAM_CLOSED } from '#dataplane/tls/h2-guard';
+import { ErrorCode } from '#dataplane/tls/h2-frames';
+import { H2FrameGuard } from '#dataplane/tls/h2-guard';
+
+const { FLOW_CONTROL_ERROR, PROTOCOL_ERROR, STREAM_CLOSED } = ErrorCode;
 import {
   END_HEADERS,
   END_STREAM,
@@ -108,7 +111,7 @@ describe('security: HTTP/2 frame guard', () => {
       [3, 3],
     ] as const) {
       const { client, raised } = guard();
-      client(frame(0x2, 0, stream, Buffer.concat([u32(dependsOn), Buffer.from([16])])));
+      client(frame(FrameType.PRIORITY, 0, stream, Buffer.concat([u32(dependsOn), Buffer.from([16])])));
       expect(
         raised.connection.map((c) => c.code),
         `stream ${stream}`,

@@ -26,33 +26,22 @@
 import { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { invalidField } from './h2-fields.js';
+import { ErrorCode, Flag, FrameType } from './h2-frames.js';
 import { HpackShadow } from './h2-hpack.js';
 
 const PREFACE_LENGTH = 24;
 const FRAME_HEADER = 9;
-const enum Type {
-  DATA = 0x0,
-  HEADERS = 0x1,
-  PRIORITY = 0x2,
-  RST_STREAM = 0x3,
-  SETTINGS = 0x4,
-  PING = 0x6,
-  GOAWAY = 0x7,
-  WINDOW_UPDATE = 0x8,
-  CONTINUATION = 0x9,
-}
-const END_STREAM = 0x1;
-const ACK = 0x1;
-const END_HEADERS = 0x4;
-const PADDED = 0x8;
-const PRIORITY_FLAG = 0x20;
-
-export const PROTOCOL_ERROR = 0x1;
-export const STREAM_CLOSED = 0x5;
-export const FLOW_CONTROL_ERROR = 0x3;
-export const FRAME_SIZE_ERROR = 0x6;
-export const COMPRESSION_ERROR = 0x9;
-export const ENHANCE_YOUR_CALM = 0xb;
+const { DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION } =
+  FrameType;
+const { END_STREAM, ACK, END_HEADERS, PADDED } = Flag;
+const {
+  PROTOCOL_ERROR,
+  STREAM_CLOSED,
+  FLOW_CONTROL_ERROR,
+  FRAME_SIZE_ERROR,
+  COMPRESSION_ERROR,
+  ENHANCE_YOUR_CALM,
+} = ErrorCode;
 
 /** Largest frame payload a client may send (SETTINGS_MAX_FRAME_SIZE is left at its default). */
 const MAX_FRAME_PAYLOAD = 16_384;
@@ -215,14 +204,14 @@ export class H2FrameGuard {
       chunk,
       () => {
         const s = r.stream;
-        if (r.type === Type.GOAWAY) goaway = [];
+        if (r.type === GOAWAY) goaway = [];
         if (s === 0 || s % 2 === 0) return true;
-        if (r.type === Type.DATA) {
+        if (r.type === DATA) {
           const st = this.streams.get(s);
           if (st) st.window -= r.length; // padding counts too (§6.9.1)
         }
-        if (r.type === Type.RST_STREAM) this.close(s, 'reset-by-server');
-        else if ((r.type === Type.HEADERS || r.type === Type.DATA) && r.flags & END_STREAM) {
+        if (r.type === RST_STREAM) this.close(s, 'reset-by-server');
+        else if ((r.type === HEADERS || r.type === DATA) && r.flags & END_STREAM) {
           const st = this.streams.get(s);
           if (st) {
             st.serverEnded = true;
@@ -232,7 +221,7 @@ export class H2FrameGuard {
         return true;
       },
       (slice, last) => {
-        if (r.type !== Type.GOAWAY) return;
+        if (r.type !== GOAWAY) return;
         goaway.push(slice);
         if (!last) return;
         const p = Buffer.concat(goaway);
@@ -258,16 +247,16 @@ export class H2FrameGuard {
   private judgeInbound(r: FrameReader): 'forward' | 'drop' | 'hold' {
     const s = r.stream;
     switch (r.type) {
-      case Type.PING:
+      case PING:
         // Unsolicited ACK (we never ping): ignore it, as RFC 9113 §6.7 says. A malformed one
         // (wrong length or stream) still goes to nghttp2, which refuses it.
         return r.flags & ACK && r.length === 8 && s === 0 ? 'drop' : 'forward';
-      case Type.SETTINGS:
+      case SETTINGS:
         // Followed for SETTINGS_INITIAL_WINDOW_SIZE; a malformed one goes to nghttp2, which refuses it.
         return !(r.flags & ACK) && s === 0 && r.length % 6 === 0 && r.length <= 36 * 6 ? 'hold' : 'forward';
-      case Type.WINDOW_UPDATE:
+      case WINDOW_UPDATE:
         return s !== 0 && r.length === 4 && this.streams.has(s) ? 'hold' : 'forward';
-      case Type.PRIORITY: {
+      case PRIORITY: {
         // RFC 9113 §6.3, §5.3.1: still errors, though recent nghttp2 ignores PRIORITY frames.
         if (s === 0) {
           this.fail(PROTOCOL_ERROR, 'PRIORITY on stream 0');
@@ -275,11 +264,11 @@ export class H2FrameGuard {
         }
         return r.length === 5 ? 'hold' : 'forward'; // another length: nghttp2 refuses it
       }
-      case Type.RST_STREAM: {
+      case RST_STREAM: {
         if (s % 2 === 1 && this.streams.has(s)) this.close(s, 'by-client');
         return 'forward';
       }
-      case Type.DATA: {
+      case DATA: {
         if (s === 0 || s % 2 === 0 || s > this.maxClientStream) return 'forward'; // nghttp2 refuses these
         const st = this.streams.get(s);
         if (st) {
@@ -290,9 +279,9 @@ export class H2FrameGuard {
         this.fail(STREAM_CLOSED, `DATA on closed stream ${s}`);
         return 'drop';
       }
-      case Type.HEADERS:
+      case HEADERS:
         return this.judgeHeaders(r);
-      case Type.CONTINUATION:
+      case CONTINUATION:
         if (this.blockStream === 0 || s !== this.blockStream) return 'forward'; // nghttp2 refuses it
         return 'hold';
       default:
@@ -336,7 +325,7 @@ export class H2FrameGuard {
   /** A held HEADERS or CONTINUATION frame is complete: collect its fragment, decode at the end. */
   private finishHeld(r: FrameReader): void {
     const frame = Buffer.concat(this.held);
-    if (r.type === Type.SETTINGS) {
+    if (r.type === SETTINGS) {
       for (let o = FRAME_HEADER; o + 6 <= frame.length; o += 6) {
         if (frame.readUInt16BE(o) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
         const value = frame.readUInt32BE(o + 2);
@@ -346,7 +335,7 @@ export class H2FrameGuard {
       }
       return;
     }
-    if (r.type === Type.WINDOW_UPDATE) {
+    if (r.type === WINDOW_UPDATE) {
       // A stream's window over the maximum is a stream error (§6.9.1); recent nghttp2 makes it a
       // connection error, so the update is kept from it and the stream alone is reset.
       const st = this.streams.get(r.stream);
@@ -360,20 +349,20 @@ export class H2FrameGuard {
       st.window += increment;
       return;
     }
-    if (r.type === Type.PRIORITY) {
+    if (r.type === PRIORITY) {
       if ((frame.readUInt32BE(FRAME_HEADER) & 0x7fffffff) === r.stream)
         this.fail(PROTOCOL_ERROR, `stream ${r.stream} depends on itself`);
       return;
     }
     let fragment = frame.subarray(FRAME_HEADER);
-    if (r.type === Type.HEADERS) {
+    if (r.type === HEADERS) {
       let pad = 0;
       if (r.flags & PADDED) {
         if (fragment.length < 1) return; // nghttp2 refuses it
         pad = fragment[0]!;
         fragment = fragment.subarray(1);
       }
-      if (r.flags & PRIORITY_FLAG) fragment = fragment.subarray(5);
+      if (r.flags & Flag.PRIORITY) fragment = fragment.subarray(5);
       if (pad > fragment.length) return; // nghttp2 refuses it (PROTOCOL_ERROR)
       fragment = fragment.subarray(0, fragment.length - pad);
     }
