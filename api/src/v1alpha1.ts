@@ -1,6 +1,7 @@
 // The v1alpha1 API of group bascule.dev: the single source for the CRD YAML (crds/),
 // the ajv validators used off-cluster, and the TypeScript types.
 import { Type, type Static } from '@sinclair/typebox';
+import { ALGORITHMS, type Algorithm } from '#protocol/snapshot';
 import {
   Bool,
   cel,
@@ -306,18 +307,7 @@ export const FrontendSpec = Obj(
 
 // ---------- Backend ----------
 
-export const ALGORITHMS = [
-  'roundrobin',
-  'static-rr',
-  'leastconn',
-  'first',
-  'source',
-  'uri',
-  'url-param',
-  'header',
-  'random',
-] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
+export { ALGORITHMS, type Algorithm };
 
 const Server = Obj('A server (HAProxy server line).', {
   name: Str('Server name, unique within the backend.', {
@@ -689,6 +679,8 @@ export interface Resource<S = unknown> {
     generation?: number;
     uid?: string;
     resourceVersion?: string;
+    /** Set by the API server; decides which of two conflicting Frontends wins (the older). */
+    creationTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };

@@ -13,6 +13,7 @@ import { SnapshotServer } from './publish/snapshot-server.js';
 import { checkConsistency as realCheckConsistency } from './snapshot/consistency.js';
 import type { ReplicaView } from './leader/replica-reports.js';
 import type { DataplaneInfo } from './publish/types.js';
+import type { ControllerEvents } from './events.js';
 import type { Source } from './sources/source.js';
 import { Coalescer } from './store/coalescer.js';
 import type { GroupState, StatusContext } from './status/compute.js';
@@ -49,21 +50,6 @@ export interface ControllerOptions {
   compile?: (input: CompileInput) => CompileResult;
   checkConsistency?: (body: SnapshotBody) => string[];
   clock?: () => Date;
-}
-
-export interface CompiledEvent {
-  result: CompileResult;
-  durationMs: number;
-  /** Groups whose version changed and were sent (empty when the rebuild changed nothing). */
-  published: string[];
-  /** Groups that failed the consistency gate and kept their last good snapshot. */
-  inconsistent: string[];
-}
-
-export interface ControllerEvents {
-  compiled: [event: CompiledEvent];
-  /** Statuses were recomputed (after a compile or dataplane activity). */
-  status: [];
 }
 
 export interface Controller {

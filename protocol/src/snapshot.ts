@@ -127,23 +127,30 @@ export const HealthSnap = O({
   ),
 });
 
+/**
+ * The balance algorithms: the one list, shared by the API schema (what users write), the
+ * snapshot and the dataplane's balancers.
+ */
+export const ALGORITHMS = [
+  'roundrobin',
+  'static-rr',
+  'leastconn',
+  'first',
+  'source',
+  'uri',
+  'url-param',
+  'header',
+  'random',
+] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
 export const BackendSnap = O({
   id: S,
   namespace: S,
   name: S,
   mode: Lit('http', 'tcp'),
   balance: O({
-    algorithm: Lit(
-      'roundrobin',
-      'static-rr',
-      'leastconn',
-      'first',
-      'source',
-      'uri',
-      'url-param',
-      'header',
-      'random',
-    ),
+    algorithm: Lit(...ALGORITHMS),
     hashKey: Opt(S),
     hashType: Lit('map-based', 'consistent'),
   }),

@@ -5,10 +5,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Pool } from 'undici';
 import { loadInput } from '#controller/cli/load-files';
 import { compile } from '#controller/compile/compile';
 import { startBackend, startEchoServer, type TestBackend } from '../support/backends.js';
+import { keepAliveLoad } from '../support/keep-alive-load.js';
 import { freePort } from '../support/ports.js';
 import { getJson, runBascule, waitFor, type Proc } from '../support/process.js';
 
@@ -239,24 +239,11 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
   it('hot-swaps 50 snapshots under traffic without failing a request, a long response or a TCP session', async () => {
     const base = await write(render());
     await waitFor('base version live', () => allAt(base!));
-    const pool = new Pool(`http://${dpAddresses[0]}:${ports.http}`, { connections: 4, pipelining: 1 });
-    let ok = 0;
-    const failures: string[] = [];
-    let running = true;
-    const loop = async () => {
-      // Bounded: stops when the swaps are done, or after 20k requests per loop at most.
-      for (let n = 0; running && n < 20_000; n++) {
-        try {
-          const res = await pool.request({ path: '/', method: 'GET' });
-          const body = await res.body.text();
-          if (res.statusCode === 200 && (body === 'alpha\n' || body === 'beta\n')) ok++;
-          else failures.push(`${res.statusCode} ${body}`);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    };
-    const loops = [loop(), loop(), loop(), loop()];
+    const load = keepAliveLoad(`http://${dpAddresses[0]}:${ports.http}`, {
+      connections: 4,
+      loops: 4,
+      expected: (status, body) => status === 200 && (body === 'alpha\n' || body === 'beta\n'),
+    });
     // A long streaming response and a TCP session, both open across every swap.
     const long = fetch(`http://${dpAddresses[0]}:${ports.http}/stream?ms=4000`).then(async (r) => ({
       status: r.status,
@@ -285,9 +272,7 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
       sent += line;
       tcp.write(line);
     }
-    running = false;
-    await Promise.all(loops);
-    await pool.close();
+    const { ok, failures } = await load.stop();
     const longRes = await long;
     await waitFor('tcp echo complete', () => echoed.length >= sent.length);
     tcp.end();

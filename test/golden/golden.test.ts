@@ -1,32 +1,19 @@
 // Golden tests: fixtures/<case>/input.yaml → snapshot.json and status.yaml.
-// Regenerate with UPDATE_GOLDEN=1 npm test, then review the diff.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Regenerate with UPDATE_GOLDEN=1 (test/support/golden.ts), then review the diff.
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { loadInput } from '#controller/cli/load-files';
 import { compile } from '#controller/compile/compile';
 import { checkConsistency } from '#controller/snapshot/consistency';
+import { acceptedCondition, resolvedRefsCondition } from '#controller/status/compute';
 import { refKey } from '#controller/validate/diagnostic';
+import { checkGolden } from '../support/golden.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 // Certificates in fixtures are checked against this instant, so expiry is deterministic.
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-
-function check(file: string, actual: string) {
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE)
-      throw new Error(
-        `${relative(process.cwd(), file)} is missing: run UPDATE_GOLDEN=1 npm test and review it`,
-      );
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual, `${relative(process.cwd(), file)} differs (UPDATE_GOLDEN=1 to regenerate)`).to.equal(
-    readFileSync(file, 'utf8'),
-  );
-}
 
 describe('golden: compile fixtures', () => {
   for (const name of readdirSync(FIXTURES).sort()) {
@@ -39,13 +26,14 @@ describe('golden: compile fixtures', () => {
       const snapshots = Object.fromEntries(
         Object.entries(result.snapshots).map(([g, s]) => [g, { version: s.version, body: s.body }]),
       );
-      check(join(dir, 'snapshot.json'), `${JSON.stringify(snapshots, null, 2)}\n`);
+      checkGolden(join(dir, 'snapshot.json'), `${JSON.stringify(snapshots, null, 2)}\n`);
       const rel = (f?: string) => (f ? relative(dir, f) : undefined);
       const status = {
         objects: result.objects.map((o) => ({
           object: refKey(o.ref),
-          accepted: o.accepted,
-          resolvedRefs: o.resolvedRefs,
+          // A False condition shows its reason, as kubectl would.
+          accepted: o.accepted || `False: ${acceptedCondition(o).reason}`,
+          resolvedRefs: o.resolvedRefs || `False: ${resolvedRefsCondition(o).reason}`,
           groups: o.groups,
           ...(o.servingPrevious ? { servingPrevious: true } : {}),
           diagnostics: o.diagnostics.map((d) => `${d.field || '-'}: ${d.message} (${d.code})`),
@@ -54,7 +42,7 @@ describe('golden: compile fixtures', () => {
           .filter((d) => d.object.kind === 'File')
           .map((d) => `${rel(d.file)}:${d.line ?? '-'}: ${d.message} (${d.code})`),
       };
-      check(join(dir, 'status.yaml'), stringify(status, { lineWidth: 0 }));
+      checkGolden(join(dir, 'status.yaml'), stringify(status, { lineWidth: 0 }));
     });
   }
 });

@@ -1,25 +1,12 @@
 // Golden tests for `bascule import`: fixtures/<case>/haproxy.cfg → expected.yaml (stdout) and
 // expected.stderr (what was reported), and the YAML must pass the controller's validation.
 // Regenerate with UPDATE_GOLDEN=1 and review the diff.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { importHaproxy } from '#importer/import-command';
+import { checkGolden } from '../support/golden.js';
 import { FIXTURES, fixtureCases, validateYaml } from './helpers.js';
-
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-
-function check(file: string, actual: string) {
-  if (UPDATE) {
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file))
-    throw new Error(`${relative(process.cwd(), file)} is missing: run UPDATE_GOLDEN=1 and review it`);
-  expect(actual, `${relative(process.cwd(), file)} differs (UPDATE_GOLDEN=1 to regenerate)`).to.equal(
-    readFileSync(file, 'utf8'),
-  );
-}
 
 describe('import golden: haproxy.cfg → Bascule YAML', () => {
   const cases = fixtureCases();
@@ -38,8 +25,8 @@ describe('import golden: haproxy.cfg → Bascule YAML', () => {
       const dir = join(FIXTURES, name);
       const out = importHaproxy(readFileSync(join(dir, 'haproxy.cfg'), 'utf8'), 'haproxy.cfg');
       expect(out.result.report.errors, 'import errors').to.deep.equal([]);
-      check(join(dir, 'expected.yaml'), out.yaml);
-      check(join(dir, 'expected.stderr'), `${out.stderr.join('\n')}\n`);
+      checkGolden(join(dir, 'expected.yaml'), out.yaml);
+      checkGolden(join(dir, 'expected.stderr'), `${out.stderr.join('\n')}\n`);
       expect(await validateYaml(out.yaml), 'bascule validate problems').to.deep.equal([]);
       // Every reported line is also a comment in the YAML, next to a resource or at the top.
       for (const m of out.result.report.messages)

@@ -253,7 +253,7 @@ ${frontendYaml('web-b', 'b', port.b!, 'web')}
       200,
     );
     const rr = condition(await getObject(cluster.cp, 'frontend', 'web-a', NS), 'ResolvedRefs')!;
-    expect(rr.reason).to.equal('RefNotFound');
+    expect(rr.reason).to.equal('BackendNotFound');
     expect(rr.message).to.contain('spec.defaultBackend').and.to.contain('"web"');
     // Restore it for the next tests.
     await apply(cluster.cp, backendYaml(['b1', 'b2']));
@@ -304,7 +304,7 @@ ${frontendYaml('web-b', 'b', port.b!, 'web')}
       200,
     );
     const dangling = await getObject(cluster.cp, 'frontend', 'dangling', NS);
-    expect(condition(dangling, 'ResolvedRefs')!.reason).to.equal('RefNotFound');
+    expect(condition(dangling, 'ResolvedRefs')!.reason).to.equal('BackendNotFound');
     expect(condition(dangling, 'ResolvedRefs')!.message).to.equal(
       `spec.defaultBackend: Backend "nope" not found or not accepted in namespace ${NS}`,
     );

@@ -133,7 +133,7 @@ spec:
     await waitFor(
       'bascule serving',
       async () => (await fetch(`http://${HOST}:${port}/`)).status === 200,
-      30_000,
+      60_000,
     );
   });
 

@@ -129,7 +129,8 @@ spec:
       '--token-file',
       tokenFile,
     ]);
-    await waitFor('controller ready', async () => (await fetch(`${adminUrl()}/readyz`)).ok);
+    // Generous: process start-up on a loaded 2-core machine.
+    await waitFor('controller ready', async () => (await fetch(`${adminUrl()}/readyz`)).ok, 60_000);
     dataplane = runBascule([
       'dataplane',
       '--controller',
@@ -143,12 +144,16 @@ spec:
       '--state-dir',
       join(dir, '.state'),
     ]);
-    await waitFor('the good dataplane at the first version', async () => {
-      const list = await getJson<Array<{ nodeId: string; appliedVersion: string | null }>>(
-        `${adminUrl()}/dataplanes`,
-      );
-      return list.some((d) => d.nodeId === 'dp-good' && d.appliedVersion === v);
-    });
+    await waitFor(
+      'the good dataplane at the first version',
+      async () => {
+        const list = await getJson<Array<{ nodeId: string; appliedVersion: string | null }>>(
+          `${adminUrl()}/dataplanes`,
+        );
+        return list.some((d) => d.nodeId === 'dp-good' && d.appliedVersion === v);
+      },
+      60_000,
+    );
     baseline = rssOf(controller.child.pid!);
   });
 

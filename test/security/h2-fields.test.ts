@@ -197,7 +197,7 @@ describe('security: malformed HTTP/2 requests are refused with a stream PROTOCOL
     expect(seen()).to.not.include('/too-big');
   });
 
-  it('a field block over 64 KiB (HEADERS + CONTINUATION) ends the connection: GOAWAY ENHANCE_YOUR_CALM', async () => {
+  it('a field block over 64 KiB (HEADERS + CONTINUATION) ends the connection', async () => {
     const block = fieldBlock([
       ...getRequest('a.example.test', '/huge-block'),
       ...Array.from({ length: 8 }, (_, i): [string, string] => [`x-h${i}`, 'c'.repeat(9_000)]),
@@ -212,7 +212,9 @@ describe('security: malformed HTTP/2 requests are refused with a stream PROTOCOL
           block.subarray(o, o + 16_000),
         ),
       );
-    expect(describeOutcome(await exchange(port, frames))).to.equal('GOAWAY ENHANCE_YOUR_CALM');
+    // Node 20's nghttp2 lets the guard decide (GOAWAY); a recent nghttp2 (Node 26) ends such a
+    // connection itself first. Either way the connection is over and nothing is forwarded.
+    expect(describeOutcome(await exchange(port, frames))).to.be.oneOf(['GOAWAY ENHANCE_YOUR_CALM', 'closed']);
     expect(seen()).to.not.include('/huge-block');
   });
 

@@ -2,7 +2,7 @@
 // each group, every dataplane (version applied, last ACK/NACK, connected since, its runtime
 // overrides), every object's conditions, and diagnostics that belong to no object.
 import type { DataplaneInfo } from '../publish/types.js';
-import type { OverrideEntry } from './overrides.js';
+import type { OverrideEntry } from '../metrics/overrides.js';
 import type { AdminView } from './admin-app.js';
 import { formatDiagnostic, refKey } from '../validate/diagnostic.js';
 

@@ -83,8 +83,7 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { readFileSync } = await import('node:fs');
       if (o.source === 'kube') {
-        const { startKubeController, ownNamespace, defaultIdentity } =
-          await import('../kube/run-controller.js');
+        const { startKubeController, ownNamespace, defaultIdentity } = await import('../kube-controller.js');
         const { parseDuration } = await import('#protocol/duration');
         const logger = createLogger();
         const namespaces = String(o.namespace ?? '')

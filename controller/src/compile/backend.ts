@@ -1,5 +1,4 @@
 // Backend → BackendSnap: static servers plus ready endpoints of the referenced Service.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import { ErrorCodes } from '#protocol/errors';
 import { parseDuration } from '#protocol/duration';
 import type { BackendSnap, HealthSnap, ServerSnap } from '#protocol/snapshot';
@@ -20,7 +19,7 @@ export interface BackendLookups {
 }
 
 function serviceServers(
-  spec: any,
+  spec: BackendSpecT & { service: NonNullable<BackendSpecT['service']> },
   ns: string,
   lookups: BackendLookups,
   diag: ObjectDiagnostics,
@@ -77,16 +76,17 @@ export function compileBackend(
   lookups: BackendLookups,
   diag: ObjectDiagnostics,
 ): BackendSnap {
-  const s = v.spec as any;
+  const s = v.spec;
   const ns = v.ref.namespace;
-  const servers: ServerSnap[] = (s.servers ?? []).map((sv: any): ServerSnap => {
+  const servers: ServerSnap[] = (s.servers ?? []).map((sv): ServerSnap => {
     const out: ServerSnap = {
       name: sv.name,
       address: sv.address,
       port: sv.port,
-      weight: sv.weight,
+      // weight, state and mode carry the schema's defaults: validate applied them (ajv useDefaults).
+      weight: sv.weight!,
       backup: sv.backup ?? false,
-      state: sv.state,
+      state: sv.state!,
       cookie: sv.cookie ?? sv.name,
       source: 'static',
     };
@@ -95,15 +95,17 @@ export function compileBackend(
     return out;
   });
   if (s.service) {
+    const withService = { ...s, service: s.service };
     const staticNames = new Set(servers.map((x) => x.name));
-    for (const sv of serviceServers(s, ns, lookups, diag)) if (!staticNames.has(sv.name)) servers.push(sv);
+    for (const sv of serviceServers(withService, ns, lookups, diag))
+      if (!staticNames.has(sv.name)) servers.push(sv);
   }
   const t = { ...DEFAULT_TIMEOUTS, ...(s.timeouts ?? {}) };
   const out: BackendSnap = {
     id: idOf(ns, v.ref.name),
     namespace: ns,
     name: v.ref.name,
-    mode: s.mode,
+    mode: s.mode!,
     balance: {
       algorithm: s.balance?.algorithm ?? 'roundrobin',
       hashType: s.balance?.hashType ?? 'map-based',

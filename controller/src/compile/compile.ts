@@ -1,9 +1,9 @@
 // The compile stage: resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
+import type { FrontendSpecT } from '#api/v1alpha1';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { refKey } from '../validate/diagnostic.js';
 import { validateResources, type ValidResource } from '../validate/validate.js';
@@ -81,7 +81,7 @@ export function compile(input: CompileInput): CompileResult {
     );
 
   // Frontends, grouped; port conflicts resolved per group.
-  const byGroup = new Map<string, { v: ValidResource; c: CompiledFrontend }[]>();
+  const byGroup = new Map<string, { v: ValidResource<FrontendSpecT>; c: CompiledFrontend }[]>();
   for (const v of ofKind('Frontend')) {
     const d = diagFor(v);
     const c = compileFrontend(v, { backends, secrets, now, certificates }, d);
@@ -94,7 +94,7 @@ export function compile(input: CompileInput): CompileResult {
       );
       continue;
     }
-    const group = (v.spec as any).dataplaneGroup ?? 'default';
+    const group = v.spec.dataplaneGroup ?? 'default';
     if (!byGroup.has(group)) byGroup.set(group, []);
     byGroup.get(group)!.push({ v, c });
   }
@@ -108,7 +108,7 @@ export function compile(input: CompileInput): CompileResult {
   for (const group of [...byGroup.keys()].sort()) {
     const entries = byGroup.get(group)!;
     const { winners, losers } = resolvePortConflicts(
-      entries.map((e) => ({ snap: e.c.snap, created: (e.v.resource.metadata as any).creationTimestamp })),
+      entries.map((e) => ({ snap: e.c.snap, created: e.v.resource.metadata.creationTimestamp })),
     );
     const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
     for (const { loser, winner } of losers) {

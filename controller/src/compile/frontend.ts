@@ -1,9 +1,8 @@
 // Frontend → FrontendSnap: rules resolved against backends of the same namespace.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import { ErrorCodes } from '#protocol/errors';
 import { parseDuration } from '#protocol/duration';
 import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '#protocol/snapshot';
-import type { FrontendSpecT } from '#api/v1alpha1';
+import type { FrontendSpecT, HeaderEditsT } from '#api/v1alpha1';
 import type { ValidResource } from '../validate/validate.js';
 import { idOf, type ObjectDiagnostics } from './context.js';
 import { DEFAULT_TIMEOUTS } from './defaults.js';
@@ -18,19 +17,21 @@ export interface FrontendLookups {
   certificates?: CertificateMemory;
 }
 
-export const headerEdits = (h: any): HeaderEditsSnap => ({
-  add: (h?.add ?? []).map((x: any) => ({ name: x.name, value: x.value })),
-  set: (h?.set ?? []).map((x: any) => ({ name: x.name, value: x.value })),
+export const headerEdits = (h: HeaderEditsT | undefined): HeaderEditsSnap => ({
+  add: (h?.add ?? []).map((x) => ({ name: x.name, value: x.value })),
+  set: (h?.set ?? []).map((x) => ({ name: x.name, value: x.value })),
   remove: [...(h?.remove ?? [])],
 });
 
-const copyMatch = (m: any): RuleSnap['match'] => {
+type RuleT = NonNullable<FrontendSpecT['rules']>[number];
+
+const copyMatch = (m: RuleT['match']): RuleSnap['match'] => {
   const out: RuleSnap['match'] = {};
   if (m?.host) out.host = String(m.host).toLowerCase();
   if (m?.path) out.path = { ...m.path };
   if (m?.methods) out.methods = [...m.methods];
-  if (m?.headers) out.headers = m.headers.map((h: any) => ({ ...h, name: h.name.toLowerCase() }));
-  if (m?.queryParams) out.queryParams = m.queryParams.map((q: any) => ({ ...q }));
+  if (m?.headers) out.headers = m.headers.map((h) => ({ ...h, name: h.name.toLowerCase() }));
+  if (m?.queryParams) out.queryParams = m.queryParams.map((q) => ({ ...q }));
   if (m?.sourceCIDRs) out.sourceCIDRs = [...m.sourceCIDRs];
   if (m?.sni) out.sni = m.sni.map((x: string) => x.toLowerCase());
   return out;
@@ -40,7 +41,7 @@ const copyMatch = (m: any): RuleSnap['match'] => {
 function backendAction(
   name: string,
   field: string,
-  fe: any,
+  fe: FrontendSpecT,
   ns: string,
   lookups: FrontendLookups,
   diag: ObjectDiagnostics,
@@ -78,10 +79,10 @@ export function compileFrontend(
   lookups: FrontendLookups,
   diag: ObjectDiagnostics,
 ): CompiledFrontend {
-  const s = v.spec as any;
+  const s = v.spec;
   const ns = v.ref.namespace;
   const backendIds = new Set<string>();
-  const rules: RuleSnap[] = (s.rules ?? []).map((r: any, i: number): RuleSnap => {
+  const rules: RuleSnap[] = (s.rules ?? []).map((r, i): RuleSnap => {
     let action: RuleSnap['action'];
     if (r.backend) {
       action = backendAction(r.backend, `spec.rules[${i}].backend`, s, ns, lookups, diag);
@@ -99,10 +100,12 @@ export function compileFrontend(
         ...(rd.prefix ? { prefix: rd.prefix } : {}),
       };
     } else {
+      // Validation guarantees exactly one of backend, redirect or deny.
+      const deny = r.deny!;
       action = {
         type: 'deny',
-        status: r.deny.status ?? 403,
-        ...(r.deny.body !== undefined ? { body: r.deny.body } : {}),
+        status: deny.status ?? 403,
+        ...(deny.body !== undefined ? { body: deny.body } : {}),
       };
     }
     const rule: RuleSnap = { name: r.name, match: copyMatch(r.match), action };
@@ -115,8 +118,9 @@ export function compileFrontend(
     id: idOf(ns, v.ref.name),
     namespace: ns,
     name: v.ref.name,
-    mode: s.mode,
-    bind: { address: s.bind.address, port: s.bind.port },
+    // mode and bind.address carry the schema's defaults: validate applied them (ajv useDefaults).
+    mode: s.mode!,
+    bind: { address: s.bind.address!, port: s.bind.port },
     forwardFor: s.forwardFor ?? false,
     via: s.via ?? false,
     timeouts: {
@@ -151,7 +155,7 @@ export function compileFrontend(
     };
   if (s.tls) {
     const certificates = [];
-    for (const [i, c] of (s.tls.certificates as any[]).entries()) {
+    for (const [i, c] of s.tls.certificates.entries()) {
       const field = `spec.tls.certificates[${i}]`;
       if (!c.secretName) {
         diag.add(

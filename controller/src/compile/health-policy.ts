@@ -1,5 +1,4 @@
 // HealthPolicy → HealthSnap (durations to ms, intervals defaulted).
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import { parseDuration } from '#protocol/duration';
 import type { HealthSnap } from '#protocol/snapshot';
 import type { HealthPolicySpecT } from '#api/v1alpha1';
@@ -7,7 +6,9 @@ import { idOf } from './context.js';
 import type { ValidResource } from '../validate/validate.js';
 
 export function compileHealthPolicy(v: ValidResource<HealthPolicySpecT>): HealthSnap {
-  const s = v.spec as Required<HealthPolicySpecT> & Record<string, any>;
+  // The schema's defaults (interval, timeout, rise, fall, initialState) were applied by validate.
+  const s = v.spec as HealthPolicySpecT &
+    Required<Pick<HealthPolicySpecT, 'interval' | 'timeout' | 'rise' | 'fall' | 'initialState'>>;
   const intervalMs = parseDuration(s.interval);
   const out: HealthSnap = {
     policy: idOf(v.ref.namespace, v.ref.name),
@@ -33,7 +34,7 @@ export function compileHealthPolicy(v: ValidResource<HealthPolicySpecT>): Health
     out.http = {
       method: s.http.method ?? 'GET',
       path: s.http.path ?? '/',
-      headers: (s.http.headers ?? []).map((h: any) => ({ name: h.name, value: h.value })),
+      headers: (s.http.headers ?? []).map((h) => ({ name: h.name, value: h.value })),
       expect,
       ...(s.http.host ? { host: s.http.host } : {}),
     };

@@ -1,7 +1,6 @@
 // Certificates from kubernetes.io/tls Secrets: parsed and checked here, so a bad certificate is
 // a diagnostic on the Frontend (the previous snapshot keeps serving), not a dataplane NACK.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
 import { ErrorCodes } from '#protocol/errors';
 import type { CertificateSnap } from '#protocol/snapshot';
 import { idOf, type ObjectDiagnostics } from './context.js';
@@ -179,14 +178,4 @@ export function caBundleProblem(pem: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A problem with an OpenSSL cipher list, or undefined when OpenSSL accepts it. */
-export function cipherListProblem(ciphers: string): string | undefined {
-  try {
-    createSecureContext({ ciphers });
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }

@@ -1,22 +1,10 @@
 // Input and output of the pure compile stage.
 import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
-import type { Resource } from '#api/v1alpha1';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 
-/** Line and column (1-based) of each field of a document, keyed by field path ("spec.bind.port"). */
-export type FieldPositions = Record<string, [line: number, column: number]>;
-
-/** Where a resource came from, for error messages (directory source). */
-export interface Origin {
-  file: string;
-  /** The line the object starts on. */
-  line: number;
-  fields?: FieldPositions;
-}
-
-export interface SourcedResource extends Resource {
-  origin?: Origin;
-}
+// The resources as read, the input of validate and then of compile.
+export type { FieldPositions, Origin, SourcedResource } from '../validate/types.js';
+import type { SourcedResource } from '../validate/types.js';
 
 export interface SecretData {
   namespace: string;

@@ -18,7 +18,7 @@
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../log.js';
-import type { SourceWatch } from '../sources/source.js';
+import type { SourceWatch } from './watch-state.js';
 import { Backoff } from './backoff.js';
 import { classifyKubeError, KubeHttpError, type KubeFailure, type KubeFailureReason } from './client.js';
 import { watchStream, type WatchEvent } from './watch-stream.js';

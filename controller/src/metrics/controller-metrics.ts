@@ -4,11 +4,11 @@
 // computed at scrape time. Labels: group, kind, condition, status, code: all bounded.
 import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ControllerEvents } from '../controller.js';
+import type { ControllerEvents } from '../events.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { AckEvent, NackEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';
-import type { OverrideBook } from '../admin/overrides.js';
+import type { OverrideBook } from './overrides.js';
 
 export const COMPILE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 export const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -1,8 +1,8 @@
 // The controller's observability: Prometheus metrics and the runtime overrides that dataplanes
 // report. One object, built beside the snapshot server and handed to the admin endpoint.
 import type { EventEmitter } from 'node:events';
-import { OverrideBook } from '../admin/overrides.js';
-import type { ControllerEvents } from '../controller.js';
+import { OverrideBook } from './overrides.js';
+import type { ControllerEvents } from '../events.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { DataplaneInfo, OverridesEvent } from '../publish/types.js';
 import type { ObjectStatusView } from '../status/tracker.js';

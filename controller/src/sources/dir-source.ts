@@ -9,10 +9,11 @@ import path from 'node:path';
 import { canonicalJson, sha256Hex } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '../compile/types.js';
-import { formatDiagnostic } from '../validate/diagnostic.js';
+import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { Coalescer } from '../store/coalescer.js';
+import type { StoreRecord } from '../store/records.js';
 import { ResourceStore } from '../store/store.js';
 import { fileDiagnostic } from './diagnostics.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from './file-refs.js';
@@ -57,7 +58,14 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private input: CompileInput = { resources: [], secrets: [], services: [], sourceDiagnostics: [] };
-  private inputHash = '';
+  /**
+   * Fingerprints of each bucket's records and diagnostics, and whether any bucket or referenced
+   * file changed since the input was last built: the input is a function of exactly these, so
+   * comparing them (in proportion to what was re-read) replaces hashing the whole input on every
+   * rescan, which at thousands of objects cost about as much as compiling it.
+   */
+  private readonly fingerprints = new Map<string, { records: string; diagnostics: string }>();
+  private inputChanged = true;
   private starting: Promise<void> | undefined;
   private stopped = false;
   private _synced = false;
@@ -187,11 +195,11 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         ErrorCodes.CONFIG_PARSE,
         `cannot read directory: ${code}`,
       );
-      this.store.setDiagnostics(ROOT_BUCKET, [diag]);
+      this.setBucketDiagnostics(ROOT_BUCKET, [diag]);
       await this.update();
       return;
     }
-    this.store.delete(ROOT_BUCKET);
+    this.deleteBucket(ROOT_BUCKET);
     this.ensureWatcher([this.root, ...new Set([...found.keys()].map((f) => path.dirname(f)))]);
 
     for (const file of [...this.files.keys()]) {
@@ -208,7 +216,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
 
   private forget(file: string): void {
     this.files.delete(file);
-    this.store.delete(file);
+    this.deleteBucket(file);
     this.log.info({ file }, 'manifest file removed');
   }
 
@@ -217,7 +225,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
       // Refused before it is read into memory; its last good content keeps serving.
       const message = `file is ${sig.size} bytes, more than the ${this.maxFileBytes} allowed`;
       const diag = fileDiagnostic(file, undefined, ErrorCodes.CONFIG_PARSE, message);
-      this.store.setDiagnostics(file, [diag]);
+      this.setBucketDiagnostics(file, [diag]);
       this.files.set(file, { sig });
       this.log.warn(formatDiagnostic(diag));
       return;
@@ -237,7 +245,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         ErrorCodes.CONFIG_PARSE,
         `cannot read file: ${e.code ?? e.message}`,
       );
-      this.store.setDiagnostics(file, [diag]);
+      this.setBucketDiagnostics(file, [diag]);
       this.files.set(file, { sig });
       this.log.warn(formatDiagnostic(diag));
       return;
@@ -249,44 +257,84 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
 
     const parsed = parseManifestFile(text, file, { ...MANIFEST_LIMITS, maxBytes: this.maxFileBytes });
     if (parsed.ok) {
-      this.store.set(file, parsed.records, parsed.diagnostics);
+      this.setBucket(file, parsed.records, parsed.diagnostics);
     } else {
-      this.store.setDiagnostics(file, parsed.diagnostics);
+      this.setBucketDiagnostics(file, parsed.diagnostics);
       const kept = prev ? 'keeping its last good content' : 'nothing loaded from it';
       for (const d of parsed.diagnostics) this.log.warn({ code: d.code }, `${formatDiagnostic(d)}; ${kept}`);
     }
   }
 
+  private setBucket(bucket: string, records: StoreRecord[], diagnostics: Diagnostic[]): void {
+    this.store.set(bucket, records, diagnostics);
+    this.noteFingerprint(bucket, { records: fingerprint(records), diagnostics: fingerprint(diagnostics) });
+  }
+
+  /** Replaces only the diagnostics, keeping the bucket's last good records. */
+  private setBucketDiagnostics(bucket: string, diagnostics: Diagnostic[]): void {
+    this.store.setDiagnostics(bucket, diagnostics);
+    const records = this.fingerprints.get(bucket)?.records ?? fingerprint([]);
+    this.noteFingerprint(bucket, { records, diagnostics: fingerprint(diagnostics) });
+  }
+
+  private deleteBucket(bucket: string): void {
+    this.store.delete(bucket);
+    if (this.fingerprints.delete(bucket)) this.inputChanged = true;
+  }
+
+  private noteFingerprint(bucket: string, next: { records: string; diagnostics: string }): void {
+    const prev = this.fingerprints.get(bucket);
+    if (prev?.records === next.records && prev.diagnostics === next.diagnostics) return;
+    this.fingerprints.set(bucket, next);
+    this.inputChanged = true;
+  }
+
   /** Rebuild the input and emit it if it differs from the last one. */
   private async update(): Promise<void> {
-    const base = this.store.build();
-    await this.refreshReferencedFiles(referencedFiles(base));
+    // Which files are referenced changes only with the manifests; their contents are re-checked
+    // on every rescan (a certificate rotated on disk changes no manifest).
+    let base = this.inputChanged ? this.store.build() : undefined;
+    const paths = base ? referencedFiles(base) : [...this.refFiles.keys()];
+    const refsChanged = await this.refreshReferencedFiles(paths);
+    if (this.stopped || (!base && !refsChanged)) return;
+    base ??= this.store.build();
+    this.inputChanged = false;
     const contents = new Map([...this.refFiles].map(([file, f]) => [file, f.content]));
     const input = resolveFileRefs(base, contents);
-    const hash = sha256Hex(canonicalJson(input));
-    if (hash === this.inputHash || this.stopped) return;
-    this.inputHash = hash;
     this.input = input;
     if (this._synced) this.emit('change', input);
   }
 
-  /** Re-reads referenced PEM files whose stat changed (certificate rotation on disk). */
-  private async refreshReferencedFiles(paths: string[]): Promise<void> {
+  /**
+   * Re-reads referenced PEM files whose stat changed (certificate rotation on disk); true when
+   * any content (or the set of files) differs from before.
+   */
+  private async refreshReferencedFiles(paths: string[]): Promise<boolean> {
+    let changed = false;
     const wanted = new Set(paths);
-    for (const file of [...this.refFiles.keys()]) if (!wanted.has(file)) this.refFiles.delete(file);
+    for (const file of [...this.refFiles.keys()]) {
+      if (!wanted.has(file)) changed = this.refFiles.delete(file) || changed;
+    }
     for (const file of paths) {
       const prev = this.refFiles.get(file);
+      let next: { sig?: FileSig; content: FileContent };
       try {
         const st = await stat(file);
         const sig = { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino };
         if (prev?.sig && sameSig(prev.sig, sig)) continue;
         if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
         if (st.size > this.maxFileBytes) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
-        this.refFiles.set(file, { sig, content: { text: await readFile(file, 'utf8') } });
+        next = { sig, content: { text: await readFile(file, 'utf8') } };
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        this.refFiles.set(file, { content: { error: e.code ?? e.message } });
+        next = { content: { error: e.code ?? e.message } };
       }
+      this.refFiles.set(file, next);
+      if (!prev || canonicalJson(prev.content) !== canonicalJson(next.content)) changed = true;
     }
+    return changed;
   }
 }
+
+/** A short, stable digest of plain data (records or diagnostics of one bucket). */
+const fingerprint = (value: unknown): string => sha256Hex(canonicalJson(value));

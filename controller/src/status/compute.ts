@@ -6,6 +6,7 @@ import type { ObjectReport } from '../compile/types.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { makeCondition, worstStatus, type ConditionInput } from './conditions.js';
+import { reasonOf } from './reasons.js';
 import type { BackendHealthSummary } from './health-aggregator.js';
 
 export interface GroupState {
@@ -33,7 +34,7 @@ export function acceptedCondition(report: ObjectReport): ConditionInput {
   return {
     type: 'Accepted',
     status: 'False',
-    reason: 'Invalid',
+    reason: ds[0] ? reasonOf(ds[0]) : 'Invalid',
     message: `${describe(ds) || 'invalid'}${kept}`,
   };
 }
@@ -47,11 +48,10 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
       message: 'all references resolved',
     };
   const ds = report.diagnostics.filter((d) => d.condition === 'ResolvedRefs');
-  const notFound = ds.length === 0 || ds.some((d) => d.code === ErrorCodes.REF_NOT_FOUND);
   return {
     type: 'ResolvedRefs',
     status: 'False',
-    reason: notFound ? 'RefNotFound' : 'InvalidRef',
+    reason: ds[0] ? reasonOf(ds[0]) : 'RefNotFound',
     message: describe(ds) || 'a reference does not resolve',
   };
 }

@@ -1,7 +1,7 @@
 // Per-object diagnostics: user configuration problems are data, not exceptions.
 import type { ErrorCode } from '#protocol/errors';
 import type { Kind } from '#api/v1alpha1';
-import type { Origin } from '../compile/types.js';
+import type { Origin } from './types.js';
 
 export interface ObjectRef {
   kind: Kind | 'Secret' | 'Service' | 'EndpointSlice' | 'File';

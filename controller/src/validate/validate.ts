@@ -6,12 +6,12 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes } from '#protocol/errors';
 import { patternProblem } from '#protocol/pattern';
 import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
-import type { SourcedResource } from '../compile/types.js';
-import { cipherListProblem } from '../compile/tls.js';
+import type { SourcedResource } from './types.js';
 import { DURATION_PATTERN, PATH_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
 import { located, type Diagnostic, type ObjectRef } from './diagnostic.js';
 import { celSites } from './schema-walk.js';
+import { cipherListProblem } from './tls-ciphers.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, verbose: true });
 for (const kw of [

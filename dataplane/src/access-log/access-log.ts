@@ -17,6 +17,12 @@ export interface AccessLogOptions {
    * dataplane's own logger for JSON (same stream, with its nodeId/group), stdout for text.
    */
   destination?: string | { write(chunk: string): unknown };
+  /**
+   * The worker that served the traffic (multi-worker dataplanes, workers/): JSON lines get a
+   * `worker` field, text lines end with `worker=N`. Lines through the dataplane's own logger carry
+   * it already (the worker's logger is bound to it).
+   */
+  worker?: number;
 }
 
 export interface AccessLog {
@@ -68,9 +74,10 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
   } else stream = d as DestinationStream;
 
   if (format === 'text') {
+    const suffix = opts.worker !== undefined ? ` worker=${opts.worker}` : '';
     return {
       format,
-      request: (r) => void stream.write(`${accessText(r)}\n`),
+      request: (r) => void stream.write(`${accessText(r)}${suffix}\n`),
       health: (h) => void stream.write(`${healthText(h)}\n`),
       close: () => flush?.(),
     };
@@ -78,7 +85,11 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
   // One pino per line kind: the kind ("log") comes first on every line, then the time.
   const make = (kind: string): Logger =>
     pino(
-      { base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ log: kind }) } },
+      {
+        base: opts.worker !== undefined ? { worker: opts.worker } : null,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: () => ({ log: kind }) },
+      },
       stream,
     );
   const logger = make('access');

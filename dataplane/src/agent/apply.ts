@@ -3,7 +3,7 @@
 // still-queued one (only the newest intent matters, as in xDS state-of-the-world).
 import type { Logger } from 'pino';
 import { canonicalJson, deepFreeze, sha256Hex, shortVersion } from '#protocol/canonical';
-import { BasculeError, ErrorCodes, errorCodeOf } from '#protocol/errors';
+import { BasculeError, ErrorCodes, errorCodeOf, type ErrorCode } from '#protocol/errors';
 import type { Ack, Nack } from '#protocol/messages';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { describeAjvErrors, validateSnapshotBody } from '#protocol/validators';
@@ -16,16 +16,14 @@ export interface ApplyInput {
 }
 
 export interface ApplyError {
-  /** A protocol ErrorCode, or BASCULE_E_SUPERSEDED (local outcome, never sent). */
-  readonly code: string;
+  /** BASCULE_E_SUPERSEDED is a local outcome, never sent in a NACK. */
+  readonly code: ErrorCode;
   readonly message: string;
 }
 
 export type ApplyResult =
   | { readonly ok: true; readonly version: string; readonly noop: boolean }
   | { readonly ok: false; readonly error: ApplyError; readonly superseded?: true };
-
-export const SUPERSEDED = 'BASCULE_E_SUPERSEDED';
 
 const invalid = (message: string): BasculeError => new BasculeError(ErrorCodes.SNAPSHOT_INVALID, message);
 
@@ -88,7 +86,7 @@ export class Applier {
           ok: false,
           superseded: true,
           error: {
-            code: SUPERSEDED,
+            code: ErrorCodes.SUPERSEDED,
             message: `snapshot ${shortVersion(typeof v === 'string' ? v : null)} superseded by a newer one before it was applied`,
           },
         });

@@ -7,6 +7,7 @@
 // ignore fullness — the key decides the server, and a full one makes the request wait in that
 // server's queue (HAProxy does the same: map/chash lookups ignore maxconn, fwrr/leastconn skip
 // saturated servers).
+import type { Algorithm } from '#protocol/snapshot';
 
 /** Mutable per-server state that outlives routers (carried across swaps by stable identity). */
 export interface CandidateState {
@@ -38,8 +39,7 @@ export interface PickContext {
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-export type Algorithm =
-  'roundrobin' | 'static-rr' | 'leastconn' | 'first' | 'source' | 'uri' | 'url-param' | 'header' | 'random';
+export type { Algorithm };
 
 export interface Balancer {
   readonly algorithm: Algorithm;

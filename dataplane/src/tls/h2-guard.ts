@@ -14,6 +14,9 @@
 //   instead of refusing the request. The guard decodes every field block with its own HPACK
 //   decoder (tls/h2-hpack.ts) and reports the stream as malformed; h2.ts resets it with
 //   PROTOCOL_ERROR before any request is made from it.
+// - A stream's flow-control window over 2^31-1 (§6.9.1) is a stream error; recent nghttp2 ends
+//   the whole connection for it. The guard follows each stream's send window (the client's
+//   initial window, its WINDOW_UPDATEs, the server's DATA) and resets just that stream.
 // - An unsolicited PING ACK: Node treats it as a connection error, RFC 9113 §6.7 says it is to be
 //   ignored. Bascule never sends a PING, so every well-formed PING ACK is unsolicited and is not
 //   passed on.
@@ -23,28 +26,22 @@
 import { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { invalidField } from './h2-fields.js';
+import { ErrorCode, Flag, FrameType } from './h2-frames.js';
 import { HpackShadow } from './h2-hpack.js';
 
 const PREFACE_LENGTH = 24;
 const FRAME_HEADER = 9;
-const enum Type {
-  DATA = 0x0,
-  HEADERS = 0x1,
-  RST_STREAM = 0x3,
-  PING = 0x6,
-  CONTINUATION = 0x9,
-}
-const END_STREAM = 0x1;
-const ACK = 0x1;
-const END_HEADERS = 0x4;
-const PADDED = 0x8;
-const PRIORITY = 0x20;
-
-export const PROTOCOL_ERROR = 0x1;
-export const STREAM_CLOSED = 0x5;
-export const FRAME_SIZE_ERROR = 0x6;
-export const COMPRESSION_ERROR = 0x9;
-export const ENHANCE_YOUR_CALM = 0xb;
+const { DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION } =
+  FrameType;
+const { END_STREAM, ACK, END_HEADERS, PADDED } = Flag;
+const {
+  PROTOCOL_ERROR,
+  STREAM_CLOSED,
+  FLOW_CONTROL_ERROR,
+  FRAME_SIZE_ERROR,
+  COMPRESSION_ERROR,
+  ENHANCE_YOUR_CALM,
+} = ErrorCode;
 
 /** Largest frame payload a client may send (SETTINGS_MAX_FRAME_SIZE is left at its default). */
 const MAX_FRAME_PAYLOAD = 16_384;
@@ -56,6 +53,8 @@ const CLOSED_STREAMS_REMEMBERED = 1024;
 export interface H2GuardHooks {
   /** End the connection: GOAWAY with `code`, then close. */
   connectionError(code: number, reason: string): void;
+  /** Reset an open stream with `code` (RST_STREAM). */
+  streamError(streamId: number, code: number, reason: string): void;
   /** A request stream is malformed: reset it with PROTOCOL_ERROR. */
   malformed(streamId: number, reason: string): void;
 }
@@ -63,7 +62,13 @@ export interface H2GuardHooks {
 interface StreamState {
   clientEnded: boolean;
   serverEnded: boolean;
+  /** What the server may still send on it (its flow-control send window, RFC 9113 §6.9). */
+  window: number;
 }
+
+/** Largest flow-control window (RFC 9113 §6.9.1). */
+const MAX_WINDOW = 0x7fffffff;
+const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 
 type Closed = 'by-client' | 'reset-by-server';
 
@@ -130,6 +135,8 @@ export class H2FrameGuard {
   private readonly streams = new Map<number, StreamState>();
   private readonly closed = new Map<number, Closed>();
   private maxClientStream = 0;
+  /** The client's SETTINGS_INITIAL_WINDOW_SIZE: each new stream's send window. */
+  private initialWindow = 65_535;
   private readonly hpack = new HpackShadow();
   /** The field block being collected (HEADERS + CONTINUATION), and for which stream. */
   private block: Buffer[] = [];
@@ -185,16 +192,26 @@ export class H2FrameGuard {
     return this.failed ? [] : out;
   }
 
-  /** Server (nghttp2) bytes on their way out: only read, to follow the server's side of streams. */
-  fromServer(chunk: Buffer): void {
+  /**
+   * Server (nghttp2) bytes on their way out: only read, to follow the server's side of streams.
+   * True once a GOAWAY with an error code has gone out in them: the connection is over.
+   */
+  fromServer(chunk: Buffer): boolean {
     const r = this.outbound;
+    let goawayWithError = false;
+    let goaway: Buffer[] = [];
     r.feed(
       chunk,
       () => {
         const s = r.stream;
+        if (r.type === GOAWAY) goaway = [];
         if (s === 0 || s % 2 === 0) return true;
-        if (r.type === Type.RST_STREAM) this.close(s, 'reset-by-server');
-        else if ((r.type === Type.HEADERS || r.type === Type.DATA) && r.flags & END_STREAM) {
+        if (r.type === DATA) {
+          const st = this.streams.get(s);
+          if (st) st.window -= r.length; // padding counts too (§6.9.1)
+        }
+        if (r.type === RST_STREAM) this.close(s, 'reset-by-server');
+        else if ((r.type === HEADERS || r.type === DATA) && r.flags & END_STREAM) {
           const st = this.streams.get(s);
           if (st) {
             st.serverEnded = true;
@@ -203,8 +220,15 @@ export class H2FrameGuard {
         }
         return true;
       },
-      () => {},
+      (slice, last) => {
+        if (r.type !== GOAWAY) return;
+        goaway.push(slice);
+        if (!last) return;
+        const p = Buffer.concat(goaway);
+        if (p.length >= 8 && p.readUInt32BE(4) !== 0) goawayWithError = true;
+      },
     );
+    return goawayWithError;
   }
 
   private fail(code: number, reason: string): void {
@@ -223,15 +247,28 @@ export class H2FrameGuard {
   private judgeInbound(r: FrameReader): 'forward' | 'drop' | 'hold' {
     const s = r.stream;
     switch (r.type) {
-      case Type.PING:
+      case PING:
         // Unsolicited ACK (we never ping): ignore it, as RFC 9113 §6.7 says. A malformed one
         // (wrong length or stream) still goes to nghttp2, which refuses it.
         return r.flags & ACK && r.length === 8 && s === 0 ? 'drop' : 'forward';
-      case Type.RST_STREAM: {
+      case SETTINGS:
+        // Followed for SETTINGS_INITIAL_WINDOW_SIZE; a malformed one goes to nghttp2, which refuses it.
+        return !(r.flags & ACK) && s === 0 && r.length % 6 === 0 && r.length <= 36 * 6 ? 'hold' : 'forward';
+      case WINDOW_UPDATE:
+        return s !== 0 && r.length === 4 && this.streams.has(s) ? 'hold' : 'forward';
+      case PRIORITY: {
+        // RFC 9113 §6.3, §5.3.1: still errors, though recent nghttp2 ignores PRIORITY frames.
+        if (s === 0) {
+          this.fail(PROTOCOL_ERROR, 'PRIORITY on stream 0');
+          return 'drop';
+        }
+        return r.length === 5 ? 'hold' : 'forward'; // another length: nghttp2 refuses it
+      }
+      case RST_STREAM: {
         if (s % 2 === 1 && this.streams.has(s)) this.close(s, 'by-client');
         return 'forward';
       }
-      case Type.DATA: {
+      case DATA: {
         if (s === 0 || s % 2 === 0 || s > this.maxClientStream) return 'forward'; // nghttp2 refuses these
         const st = this.streams.get(s);
         if (st) {
@@ -242,9 +279,9 @@ export class H2FrameGuard {
         this.fail(STREAM_CLOSED, `DATA on closed stream ${s}`);
         return 'drop';
       }
-      case Type.HEADERS:
+      case HEADERS:
         return this.judgeHeaders(r);
-      case Type.CONTINUATION:
+      case CONTINUATION:
         if (this.blockStream === 0 || s !== this.blockStream) return 'forward'; // nghttp2 refuses it
         return 'hold';
       default:
@@ -262,7 +299,7 @@ export class H2FrameGuard {
     let trailers = false;
     if (s > this.maxClientStream) {
       this.maxClientStream = s;
-      this.streams.set(s, { clientEnded: false, serverEnded: false });
+      this.streams.set(s, { clientEnded: false, serverEnded: false, window: this.initialWindow });
     } else if (this.streams.has(s)) trailers = true;
     else if (this.closed.get(s) === 'reset-by-server') trailers = true;
     else {
@@ -288,15 +325,44 @@ export class H2FrameGuard {
   /** A held HEADERS or CONTINUATION frame is complete: collect its fragment, decode at the end. */
   private finishHeld(r: FrameReader): void {
     const frame = Buffer.concat(this.held);
+    if (r.type === SETTINGS) {
+      for (let o = FRAME_HEADER; o + 6 <= frame.length; o += 6) {
+        if (frame.readUInt16BE(o) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
+        const value = frame.readUInt32BE(o + 2);
+        if (value > MAX_WINDOW) return; // nghttp2 answers FLOW_CONTROL_ERROR
+        for (const st of this.streams.values()) st.window += value - this.initialWindow;
+        this.initialWindow = value;
+      }
+      return;
+    }
+    if (r.type === WINDOW_UPDATE) {
+      // A stream's window over the maximum is a stream error (§6.9.1); recent nghttp2 makes it a
+      // connection error, so the update is kept from it and the stream alone is reset.
+      const st = this.streams.get(r.stream);
+      const increment = frame.readUInt32BE(FRAME_HEADER) & 0x7fffffff;
+      if (!st || increment === 0) return; // zero: nghttp2 answers PROTOCOL_ERROR
+      if (st.window + increment > MAX_WINDOW) {
+        this.held = [];
+        this.hooks.streamError(r.stream, FLOW_CONTROL_ERROR, `stream ${r.stream} window over ${MAX_WINDOW}`);
+        return;
+      }
+      st.window += increment;
+      return;
+    }
+    if (r.type === PRIORITY) {
+      if ((frame.readUInt32BE(FRAME_HEADER) & 0x7fffffff) === r.stream)
+        this.fail(PROTOCOL_ERROR, `stream ${r.stream} depends on itself`);
+      return;
+    }
     let fragment = frame.subarray(FRAME_HEADER);
-    if (r.type === Type.HEADERS) {
+    if (r.type === HEADERS) {
       let pad = 0;
       if (r.flags & PADDED) {
         if (fragment.length < 1) return; // nghttp2 refuses it
         pad = fragment[0]!;
         fragment = fragment.subarray(1);
       }
-      if (r.flags & PRIORITY) fragment = fragment.subarray(5);
+      if (r.flags & Flag.PRIORITY) fragment = fragment.subarray(5);
       if (pad > fragment.length) return; // nghttp2 refuses it (PROTOCOL_ERROR)
       fragment = fragment.subarray(0, fragment.length - pad);
     }
@@ -354,8 +420,13 @@ export class GuardedSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.guard.fromServer(chunk);
-    this.secure.write(chunk, cb);
+    // nghttp2 ends a connection it finds in error with a GOAWAY on its own (Node may not be told):
+    // once that GOAWAY is written, the connection is closed.
+    const over = this.guard.fromServer(chunk);
+    this.secure.write(chunk, (err) => {
+      if (over) this.secure.end();
+      cb(err);
+    });
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -63,19 +63,20 @@ export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Se
   });
   const onRequest =
     (expectContinue: boolean) => (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      if (req.stream.closed || req.stream.destroyed) return; // reset as malformed (see 'stream' below)
+      if (req.stream.closed || req.stream.destroyed) return; // reset by the guard (see 'stream' below)
       adaptH2(req, res);
       handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, expectContinue);
     };
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
-  // Before the compatibility layer's own 'stream' listener: a stream the guard found malformed is
-  // reset here, so no request is ever made from it.
+  // Before the compatibility layer's own 'stream' listener: a stream the guard reset before
+  // nghttp2 delivered it (malformed fields, a window overflow) is reset here, so no request is
+  // ever made from it.
   server.prependListener('stream', (stream: http2.ServerHttp2Stream) => {
-    const why = stream.id === undefined ? undefined : guardOf(stream.session)?.malformed.get(stream.id);
-    if (why === undefined) return;
-    log.debug({ stream: stream.id, reason: why }, 'malformed HTTP/2 request; stream reset (PROTOCOL_ERROR)');
-    stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    const reset = stream.id === undefined ? undefined : guardOf(stream.session)?.resets.get(stream.id);
+    if (reset === undefined) return;
+    log.debug({ stream: stream.id, code: reset.code, reason: reset.reason }, 'HTTP/2 stream reset');
+    stream.close(reset.code);
   });
   server.on('session', (session: http2.ServerHttp2Session) => {
     session.on('error', (err: Error) => log.debug({ err: err.message }, 'http2 session error'));
@@ -124,8 +125,9 @@ function closeWhenIdle(session: http2.ServerHttp2Session, ms: number): void {
 
 interface SessionGuard {
   readonly socket: GuardedSocket;
-  /** Streams found malformed, with the reason; streams open in JS, by id (trailers). */
-  readonly malformed: Map<number, string>;
+  /** Streams the guard reset, with the code and why (applied on 'stream' if not open yet). */
+  readonly resets: Map<number, { code: number; reason: string }>;
+  /** Streams open in JS, by id. */
   readonly streams: Map<number, http2.ServerHttp2Stream>;
 }
 
@@ -133,7 +135,7 @@ const guards = new WeakMap<http2.Http2Session, SessionGuard>();
 const guardOf = (session: http2.Http2Session | undefined): SessionGuard | undefined =>
   session ? guards.get(session) : undefined;
 
-const MALFORMED_REMEMBERED = 256;
+const RESETS_REMEMBERED = 256;
 
 /** The guarded socket a server's 'connection' is being emitted for (handed to its 'session'). */
 let handoff: SessionGuard | undefined;
@@ -143,8 +145,19 @@ let handoff: SessionGuard | undefined;
  * created synchronously inside emit('connection'), where its 'session' listener adopts the guard.
  */
 export function serveH2(server: http2.Http2Server, secure: tls.TLSSocket): void {
-  const malformed = new Map<number, string>();
+  const resets = new Map<number, { code: number; reason: string }>();
   const streams = new Map<number, http2.ServerHttp2Stream>();
+  // The guard judges frames before nghttp2 reads them, so the stream may not exist in JS yet.
+  const reset = (id: number, code: number, reason: string): void => {
+    const open = streams.get(id);
+    if (open) {
+      if (!open.closed) open.close(code);
+      return;
+    }
+    resets.set(id, { code, reason });
+    // Bounded: a stream nghttp2 refused on its own never reaches JS to be forgotten on close.
+    if (resets.size > RESETS_REMEMBERED) resets.delete(resets.keys().next().value!);
+  };
   const socket = new GuardedSocket(secure, {
     connectionError: (code, reason) => {
       const session = adopted.get(guard);
@@ -152,19 +165,16 @@ export function serveH2(server: http2.Http2Server, secure: tls.TLSSocket): void 
         session.destroy(new Error(`HTTP/2 connection error: ${reason}`), code);
       else secure.destroy();
     },
-    malformed: (id, reason) => {
-      malformed.set(id, reason);
-      // Bounded: a stream nghttp2 refused on its own never reaches JS to be forgotten on close.
-      if (malformed.size > MALFORMED_REMEMBERED) malformed.delete(malformed.keys().next().value!);
-      // Trailers: the stream already exists in JS; a new stream is reset on 'stream'.
-      const open = streams.get(id);
-      if (open && !open.closed) open.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
-    },
+    streamError: reset,
+    malformed: (id, reason) => reset(id, http2.constants.NGHTTP2_PROTOCOL_ERROR, reason),
   });
-  const guard: SessionGuard = { socket, malformed, streams };
+  const guard: SessionGuard = { socket, resets, streams };
   handoff = guard;
-  server.emit('connection', socket);
-  handoff = undefined;
+  try {
+    server.emit('connection', socket);
+  } finally {
+    handoff = undefined;
+  }
 }
 
 /** The session that adopted a guard (adoptGuard). */
@@ -195,13 +205,20 @@ function adoptGuard(session: http2.ServerHttp2Session, guard: SessionGuard, log:
     guard.streams.set(id, stream);
     stream.once('close', () => {
       guard.streams.delete(id);
-      guard.malformed.delete(id);
+      guard.resets.delete(id);
     });
   });
   const destroy = session.destroy.bind(session) as (error?: Error | number, code?: number) => void;
   Object.defineProperty(session, 'destroy', {
     configurable: true,
     value: (error?: Error | number, code?: number) => {
+      // A flow-control error has been answered by nghttp2 already: RST_STREAM for a stream's
+      // window, GOAWAY for the connection's (the guard then closes it). Node would escalate a
+      // stream's error to the whole connection.
+      if (isNghttpError(error, NGHTTP2_ERR_FLOW_CONTROL)) {
+        log.debug({ err: (error as Error).message }, 'http2 flow-control error answered by nghttp2');
+        return;
+      }
       const mapped = code ?? goawayCodeOf(error);
       if (mapped !== undefined)
         log.debug(
@@ -213,13 +230,19 @@ function adoptGuard(session: http2.ServerHttp2Session, guard: SessionGuard, log:
   });
 }
 
+const NGHTTP2_ERR_FLOW_CONTROL = -524;
+
+const isNghttpError = (error: unknown, errno: number): boolean =>
+  error instanceof Error &&
+  (error as NodeJS.ErrnoException).code === 'ERR_HTTP2_ERROR' &&
+  (error as NodeJS.ErrnoException).errno === errno;
+
 /** nghttp2 library errors Node reports on a session, and the HTTP/2 error code each one means. */
 const GOAWAY_CODES = new Map<number, number>([
   [-505, http2.constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO
   [-510, http2.constants.NGHTTP2_STREAM_CLOSED], // NGHTTP2_ERR_STREAM_CLOSED
   [-522, http2.constants.NGHTTP2_FRAME_SIZE_ERROR], // NGHTTP2_ERR_FRAME_SIZE_ERROR
   [-523, http2.constants.NGHTTP2_COMPRESSION_ERROR], // NGHTTP2_ERR_HEADER_COMP
-  [-524, http2.constants.NGHTTP2_FLOW_CONTROL_ERROR], // NGHTTP2_ERR_FLOW_CONTROL
 ]);
 
 /**

@@ -58,7 +58,7 @@ class Worker {
   ) {
     this.obs = new Observability({
       log,
-      accessLog: init.accessLog ?? accessLogOptionsFromEnv(),
+      accessLog: { ...(init.accessLog ?? accessLogOptionsFromEnv()), worker: init.worker },
       ...(init.processMetrics !== undefined ? { processMetrics: init.processMetrics } : {}),
     });
     this.engine = new Engine(log, {

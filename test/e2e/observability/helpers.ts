@@ -7,16 +7,13 @@ import http from 'node:http';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
 import { backend as baseBackend } from '../../unit/dataplane/helpers.js';
 import type { BackendSnap, FrontendSnap, HealthSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
 
 export const HOST = '127.0.0.1';
 export const ADMIN = { username: 'ops', password: 'correct horse battery staple' };
 
-export function quietLogger(): Logger {
-  return pino({ level: process.env.BASCULE_TEST_LOG ?? 'silent' });
-}
+export { quietLogger } from '../../support/logger.js';
 
 /** Access-log lines written to memory (JSON objects, or raw text lines). */
 export function logCapture(): {

@@ -3,7 +3,6 @@
 // them: zero failures. Then a killed worker comes back on the live snapshot.
 import { expect } from 'chai';
 import net from 'node:net';
-import { Pool } from 'undici';
 import type { WorkerSummary } from '#dataplane/admin/stats-model';
 import { makeSnapshot } from '#protocol/canonical';
 import {
@@ -18,6 +17,7 @@ import {
   startTcpEcho,
   type TestBackend,
 } from '../../unit/dataplane/helpers.js';
+import { keepAliveLoad } from '../../support/keep-alive-load.js';
 import { perWorkerRequests, sample, workersDataplane, type WorkersDataplane } from './support.js';
 
 describe('workers: hot swaps and restarts (2 worker processes)', function () {
@@ -63,23 +63,11 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
   });
 
   it('50 swaps under keep-alive load, a long response and a TCP session in flight: zero failures', async () => {
-    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8, pipelining: 1 });
-    let ok = 0;
-    const failures: string[] = [];
-    let running = true;
-    const loop = async (): Promise<void> => {
-      for (let n = 0; running && n < 20_000; n++) {
-        try {
-          const res = await pool.request({ path: '/', method: 'GET' });
-          const text = await res.body.text();
-          if (res.statusCode === 200 && (text === 'a' || text === 'b')) ok++;
-          else failures.push(`${res.statusCode} ${text}`);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    };
-    const loops = Array.from({ length: 8 }, loop);
+    const load = keepAliveLoad(`http://127.0.0.1:${port}`, {
+      connections: 8,
+      loops: 8,
+      expected: (status, text) => status === 200 && (text === 'a' || text === 'b'),
+    });
     const long = get(port, '/slow?chunks=40&ms=100'); // ~4 s, across many swaps
     const tcp = net.connect(tcpPort, '127.0.0.1');
     let echoed = '';
@@ -97,9 +85,7 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
       sent += line;
       tcp.write(line);
     }
-    running = false;
-    await Promise.all(loops);
-    await pool.close();
+    const { ok, failures } = await load.stop();
     const longRes = await long;
     await eventually(() => echoed.length >= sent.length, 5000);
     tcp.end();

@@ -3,35 +3,13 @@
 // HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2), which carry any
 // octets unchanged. Responses are decoded with the dataplane's HPACK decoder. Over TLS with ALPN h2, against 127.0.0.1.
 import tls from 'node:tls';
+import { Flag, FrameType, errorName } from '#dataplane/tls/h2-frames';
 import { HpackShadow } from '#dataplane/tls/h2-hpack';
 import { HOST } from '../../unit/dataplane/helpers.js';
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-export const enum FrameType {
-  DATA = 0x0,
-  HEADERS = 0x1,
-  RST_STREAM = 0x3,
-  SETTINGS = 0x4,
-  PING = 0x6,
-  GOAWAY = 0x7,
-  WINDOW_UPDATE = 0x8,
-  CONTINUATION = 0x9,
-}
-export const END_STREAM = 0x1;
-export const END_HEADERS = 0x4;
-
-export const ERROR_NAMES: Record<number, string> = {
-  0: 'NO_ERROR',
-  1: 'PROTOCOL_ERROR',
-  2: 'INTERNAL_ERROR',
-  3: 'FLOW_CONTROL_ERROR',
-  5: 'STREAM_CLOSED',
-  6: 'FRAME_SIZE_ERROR',
-  7: 'REFUSED_STREAM',
-  8: 'CANCEL',
-  9: 'COMPRESSION_ERROR',
-  11: 'ENHANCE_YOUR_CALM',
-};
+export { FrameType } from '#dataplane/tls/h2-frames';
+export const { END_STREAM, END_HEADERS } = Flag;
 
 export function frame(
   type: number,
@@ -131,9 +109,9 @@ export function exchange(
         buf = buf.subarray(9 + len);
         if (type === FrameType.SETTINGS && !(flags & 1)) s.write(frame(FrameType.SETTINGS, 1, 0));
         else if (type === FrameType.GOAWAY)
-          return done({ kind: 'goaway', code: ERROR_NAMES[p.readUInt32BE(4)] ?? String(p.readUInt32BE(4)) });
+          return done({ kind: 'goaway', code: errorName(p.readUInt32BE(4)) });
         else if (type === FrameType.RST_STREAM && sid === stream)
-          return done({ kind: 'rst', code: ERROR_NAMES[p.readUInt32BE(0)] ?? String(p.readUInt32BE(0)) });
+          return done({ kind: 'rst', code: errorName(p.readUInt32BE(0)) });
         else if (type === FrameType.HEADERS) {
           // Decoded in order (the server's dynamic table); the block fits one frame here.
           let block = p;

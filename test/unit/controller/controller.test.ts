@@ -8,12 +8,8 @@ import { ErrorCodes } from '#protocol/errors';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { createAdminApp } from '#controller/admin/admin-app';
 import type { CompileInput, CompileResult } from '#controller/compile/types';
-import {
-  startController,
-  type CompiledEvent,
-  type Controller,
-  type ControllerOptions,
-} from '#controller/controller';
+import { startController, type Controller, type ControllerOptions } from '#controller/controller';
+import type { CompiledEvent } from '#controller/events';
 import { silentLogger } from '#controller/log';
 import { DirSource } from '#controller/sources/dir-source';
 import type { Source, SourceEvents } from '#controller/sources/source';

@@ -254,6 +254,65 @@ describe('directory source', function () {
     expect(changes).to.equal(0);
   });
 
+  it('emits only when what a file contributes changes, and the same input as a full read', async () => {
+    for (let i = 0; i < 20; i++) await write(`b${i}.yaml`, backendDoc(`b${i}`));
+    await write('broken.yaml', 'kind: [');
+    const s = await started();
+    // Atomic replacement: the watcher may rescan at any moment, and must never see half a file.
+    const replace = async (rel: string, text: string) => {
+      await write(`.${rel}.tmp`, text);
+      await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
+    };
+    const changes: CompileInput[] = [];
+    s.on('change', (input) => changes.push(input));
+
+    // Records say where each document starts, so the comment goes after it.
+    await replace('b3.yaml', `${backendDoc('b3')}# only a comment is new\n`);
+    await s.rescanNow();
+    expect(changes, 'a trailing comment changes no record').to.have.length(0);
+
+    await replace('b7.yaml', backendDoc('b7', '10.0.0.77'));
+    await s.rescanNow();
+    expect(changes).to.have.length(1);
+    await replace('broken.yaml', 'kind: [[');
+    await s.rescanNow();
+    expect(changes, 'a different parse error is a different diagnostic').to.have.length(2);
+    await unlink(path.join(dir, 'b9.yaml'));
+    await s.rescanNow();
+    expect(changes).to.have.length(3);
+
+    const fresh = new DirSource({ dir, rescanMs: 0 });
+    await fresh.start();
+    try {
+      expect(changes.at(-1)).to.deep.equal(fresh.current());
+      expect(s.current()).to.deep.equal(fresh.current());
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('emits when only a referenced file changes', async () => {
+    await write('tls.crt', 'CERT-1');
+    await write('tls.key', 'KEY-1');
+    await write(
+      'fe.yaml',
+      `${API}\nkind: Frontend\nmetadata: {name: fe}\nspec:\n  bind: {port: 8443}\n  tls:\n    certificates:\n      - {certFile: tls.crt, keyFile: tls.key}\n`,
+    );
+    const s = await started();
+    const replace = async (rel: string, text: string) => {
+      await write(`.${rel}.tmp`, text);
+      await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
+    };
+    let changes = 0;
+    s.on('change', () => changes++);
+    await s.rescanNow();
+    expect(changes).to.equal(0);
+    await replace('tls.key', 'KEY-2');
+    await s.rescanNow();
+    expect(changes).to.equal(1);
+    expect(s.current().secrets[0]!.data['tls.key']).to.equal('KEY-2');
+  });
+
   it('falls back to the periodic rescan', async () => {
     await write('a.yaml', backendDoc('web'));
     const s = await started({ rescanMs: 50 });

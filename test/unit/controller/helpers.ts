@@ -7,18 +7,15 @@ import { WebSocket } from 'ws';
 import { makeSnapshot } from '#protocol/canonical';
 import { PROTOCOL_VERSION, SUBPROTOCOL, type ControllerMessage } from '#protocol/messages';
 import type { BackendSnap, Snapshot } from '#protocol/snapshot';
+import { sleep, waitFor as poll } from '../../support/wait.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Poll a condition with a deadline (keeps tests bounded on a loaded machine). */
+/** Poll a synchronous condition with a deadline (the shared loop, polling every 5 ms). */
 export async function waitFor(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+  await poll(what, cond, timeoutMs, 5);
 }
 
 /** Write via a hidden temp file and rename, so a watcher never sees a half-written file. */

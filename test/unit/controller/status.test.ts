@@ -6,6 +6,7 @@ import { computeStatus, type GroupState, type StatusContext } from '#controller/
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
 import { StatusTracker } from '#controller/status/tracker';
+import { reasonOf, REASONS } from '#controller/status/reasons';
 import { MemoryStatusWriter } from '#controller/status/writer';
 import type { Diagnostic } from '#controller/validate/diagnostic';
 import { backend } from './helpers.js';
@@ -81,7 +82,7 @@ describe('status', () => {
       ).to.equal(true);
     });
 
-    it('explains invalid objects and unresolved references with the fields', () => {
+    it('explains invalid objects and unresolved references with the fields, the reason naming the cause', () => {
       const r = report({
         accepted: false,
         resolvedRefs: false,
@@ -104,12 +105,12 @@ describe('status', () => {
       const s = computeStatus(r, ctx({}), undefined, T0);
       expect(cond(s.conditions, 'Accepted')).to.include({
         status: 'False',
-        reason: 'Invalid',
+        reason: 'InvalidRegex',
         message: 'spec.rules[0].match.path.regex: invalid regular expression',
       });
       expect(cond(s.conditions, 'ResolvedRefs')).to.include({
         status: 'False',
-        reason: 'RefNotFound',
+        reason: 'BackendNotFound',
         message: 'spec.defaultBackend: Backend default/nope not found',
       });
       expect(cond(s.conditions, 'Programmed')).to.include({ status: 'False', reason: 'Invalid' });
@@ -121,6 +122,20 @@ describe('status', () => {
       expect(
         cond(computeStatus(invalidRef, ctx({}), undefined, T0).conditions, 'ResolvedRefs').reason,
       ).to.equal('InvalidRef');
+    });
+
+    it('has a reason for every error code, and names the kind a missing reference points at', () => {
+      for (const code of Object.values(ErrorCodes)) expect(REASONS[code], code).to.match(/^[A-Z][A-Za-z]+$/);
+      expect(new Set(Object.values(REASONS)).size).to.equal(Object.values(ErrorCodes).length);
+      const missing = (field: string) => reasonOf({ code: ErrorCodes.REF_NOT_FOUND, field });
+      expect(missing('spec.rules[3].backend')).to.equal('BackendNotFound');
+      expect(missing('spec.healthPolicy')).to.equal('HealthPolicyNotFound');
+      expect(missing('spec.tls.certificates[0].secretName')).to.equal('SecretNotFound');
+      expect(missing('spec.tls.clientAuth.caSecretName')).to.equal('SecretNotFound');
+      expect(missing('spec.service.name')).to.equal('ServiceNotFound');
+      expect(missing('spec.somethingElse')).to.equal('RefNotFound');
+      expect(reasonOf({ code: ErrorCodes.PORT_CONFLICT, field: 'spec.bind.port' })).to.equal('PortConflict');
+      expect(reasonOf({ code: ErrorCodes.TLS_INVALID, field: 'spec.tls' })).to.equal('InvalidCertificate');
     });
 
     it('reports Programmed Unknown while dataplanes catch up or when none is connected', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { SUPERSEDED } from '#dataplane/agent/apply';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { ErrorCodes } from '#protocol/errors';
 import { HOST, backend, body, freePort, frontend, quietLogger, server, startTcpEcho } from './helpers.js';
 
 function session(port: number, send: string): Promise<string> {
@@ -54,7 +54,7 @@ describe('dataplane/apply queue and tcp proxy', function () {
     ]);
     expect(first).to.deep.include({ ok: true, noop: false });
     expect(second).to.deep.include({ ok: false, superseded: true });
-    expect(!second.ok && second.error.code).to.equal(SUPERSEDED);
+    expect(!second.ok && second.error.code).to.equal(ErrorCodes.SUPERSEDED);
     expect(third).to.deep.include({ ok: true, noop: false });
     expect(dp.currentVersion).to.equal(third.ok ? third.version : null);
   });

@@ -2,19 +2,14 @@
 // outcome, and the assignment's choices (which server, retry or not, which answer) are checked
 // case by case, like the balancer tests.
 import { expect } from 'chai';
-import {
-  Assignment,
-  replayDecision,
-  type AttemptState,
-  type Failure,
-} from '../../../dataplane/src/runtime/assignment.js';
-import { UpstreamError } from '../../../dataplane/src/runtime/upstream-error.js';
-import { createBalancer } from '../../../dataplane/src/balance/index.js';
-import { setObserver, type Observation } from '../../../dataplane/src/health/passive.js';
-import type { Trace, TracedServer } from '../../../dataplane/src/metrics/events.js';
-import { BackendRuntime, ServerRuntime } from '../../../dataplane/src/runtime/backend.js';
-import { BackendState, ServerState, serverKey } from '../../../dataplane/src/runtime/state.js';
-import type { BackendSnap, ServerSnap } from '../../../protocol/src/snapshot.js';
+import { Assignment, replayDecision, type AttemptState, type Failure } from '#dataplane/runtime/assignment';
+import { UpstreamError } from '#dataplane/runtime/upstream-error';
+import { createBalancer } from '#dataplane/balance/index';
+import { setObserver, type Observation } from '#dataplane/health/passive';
+import type { Trace, TracedServer } from '#dataplane/metrics/events';
+import { BackendRuntime, ServerRuntime } from '#dataplane/runtime/backend';
+import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';
+import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import { backend, quietLogger, server } from './helpers.js';
 
 const refused = () => new UpstreamError('connect', 'ECONNREFUSED', 'ECONNREFUSED');

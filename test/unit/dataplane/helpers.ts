@@ -7,9 +7,7 @@ import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '#proto
 
 export const HOST = '127.0.0.1';
 
-export function quietLogger(): Logger {
-  return pino({ level: process.env.BASCULE_TEST_LOG ?? 'silent' });
-}
+export { quietLogger } from '../../support/logger.js';
 
 /** A logger whose lines are kept for assertions. */
 export function capturingLogger(): {
@@ -32,14 +30,7 @@ export function capturingLogger(): {
   };
 }
 
-/** A port that was free a moment ago (the kernel does not hand it out again right away). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export { freePort } from '../../support/ports.js';
 
 export interface TestBackend {
   name: string;

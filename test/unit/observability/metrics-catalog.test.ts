@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricObject } from 'prom-client';
 import { ControllerMetrics } from '#controller/metrics/controller-metrics';
-import type { OverrideBook } from '#controller/admin/overrides';
+import type { OverrideBook } from '#controller/metrics/overrides';
 import type { SnapshotServer } from '#controller/publish/snapshot-server';
 import { DataplaneMetrics } from '#dataplane/metrics/prometheus';
 import { TrafficStats } from '#dataplane/metrics/stats';

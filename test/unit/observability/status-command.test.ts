@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OverrideBook } from '#controller/admin/overrides';
+import { OverrideBook } from '#controller/metrics/overrides';
 import { syncState, type Overview } from '#controller/admin/overview';
 import { adminBaseUrl, ago, renderOverview, table } from '#controller/cli/status-command';
 import type { DataplaneInfo } from '#controller/publish/types';

@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { startController, type Controller } from '../controller.js';
-import { LeaderElector } from '../leader/lease-elector.js';
-import { ReplicaReports } from '../leader/replica-reports.js';
-import type { Logger } from '../log.js';
-import { KubeSource } from '../sources/kube-source.js';
-import { KubeStatusWriter } from '../status/kube-status-writer.js';
-import { loadKubeConfig, serverOf } from './client.js';
+import { startController, type Controller } from './controller.js';
+import { LeaderElector } from './leader/lease-elector.js';
+import { ReplicaReports } from './leader/replica-reports.js';
+import type { Logger } from './log.js';
+import { KubeSource } from './sources/kube-source.js';
+import { KubeStatusWriter } from './status/kube-status-writer.js';
+import { loadKubeConfig, serverOf } from './kube/client.js';
 
 export interface LeaderElectionSettings {
   leaseName: string;

@@ -1,0 +1,1 @@
+export const KNOWN_FOLDER_CYCLES: string[];
