@@ -21,56 +21,45 @@ function addCodes(into: Codes, from: Codes): Codes {
 const later = (a: string | null, b: string | null): string | null =>
   a === null ? b : b === null ? a : a > b ? a : b;
 
-function addFrontend(into: Mutable<FrontendStats>, from: FrontendStats): void {
-  into.currentConnections += from.currentConnections;
-  into.currentSessions += from.currentSessions;
-  into.maxSessions += from.maxSessions;
-  into.requests += from.requests;
-  into.sessions += from.sessions;
-  into.bytesIn += from.bytesIn;
-  into.bytesOut += from.bytesOut;
-  into.responses = addCodes(into.responses, from.responses);
-  into.denied += from.denied;
-  into.clientAborts += from.clientAborts;
+/** Adds the numeric fields `keys` of `from` into `into`. */
+function addNumbers<T extends object>(into: Mutable<T>, from: T, keys: ReadonlyArray<keyof T>): void {
+  for (const k of keys) (into[k] as number) += from[k] as number;
 }
 
-function addTraffic(
-  into: Mutable<
-    Pick<
-      BackendStats,
-      | 'currentSessions'
-      | 'sessions'
-      | 'bytesIn'
-      | 'bytesOut'
-      | 'responses'
-      | 'errors'
-      | 'retries'
-      | 'redispatches'
-    >
-  >,
-  from: Pick<
-    BackendStats,
-    | 'currentSessions'
-    | 'sessions'
-    | 'bytesIn'
-    | 'bytesOut'
-    | 'responses'
-    | 'errors'
-    | 'retries'
-    | 'redispatches'
-  >,
-): void {
-  into.currentSessions += from.currentSessions;
-  into.sessions += from.sessions;
-  into.bytesIn += from.bytesIn;
-  into.bytesOut += from.bytesOut;
+function addFrontend(into: Mutable<FrontendStats>, from: FrontendStats): void {
+  addNumbers(into, from, [
+    'currentConnections',
+    'currentSessions',
+    'maxSessions',
+    'requests',
+    'sessions',
+    'bytesIn',
+    'bytesOut',
+    'denied',
+    'clientAborts',
+  ]);
+  into.responses = addCodes(into.responses, from.responses);
+}
+
+type Traffic = Pick<
+  BackendStats,
+  | 'currentSessions'
+  | 'sessions'
+  | 'bytesIn'
+  | 'bytesOut'
+  | 'responses'
+  | 'errors'
+  | 'retries'
+  | 'redispatches'
+>;
+
+function addTraffic(into: Mutable<Traffic>, from: Traffic): void {
+  addNumbers(into, from, ['currentSessions', 'sessions', 'bytesIn', 'bytesOut', 'retries', 'redispatches']);
   into.responses = addCodes(into.responses, from.responses);
   into.errors = {
     connection: into.errors.connection + from.errors.connection,
     response: into.errors.response + from.errors.response,
   };
-  into.retries += from.retries;
-  into.redispatches += from.redispatches;
 }
 
 function addServer(into: Mutable<ServerStats>, from: ServerStats): void {
