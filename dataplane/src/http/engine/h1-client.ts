@@ -1,0 +1,476 @@
+// The HTTP/1.1 engine towards servers: UpstreamConnector over raw sockets (plain or TLS) kept in a
+// per-server idle pool. A request goes out head and body together (cork); the response head is
+// parsed strictly (h1-parser.ts), 1xx handled (100 → continued, 101 → the socket is handed to
+// the Upgrade tunnel), and the body relayed as received: Content-Length, chunked (validated,
+// never re-chunked) or close-delimited. A connection goes back to the pool only when both
+// messages ended cleanly and nothing says close; a pooled connection the server closed
+// meanwhile fails with ECONNRESET, which the assignment retries for replayable requests.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ServerRuntime } from '../../runtime/backend.js';
+import type { ServerPool } from '../../runtime/state.js';
+import { connectTimeout, serverTimeout, UpstreamError } from '../../runtime/upstream-error.js';
+import {
+  reportUpstreamTlsFailure,
+  upstreamConnectOptions,
+  type UpstreamServer,
+  type UpstreamTls,
+} from '../../tls/upstream.js';
+import type {
+  UpstreamCall,
+  UpstreamConnector,
+  UpstreamEvents,
+  UpstreamRequest,
+  UpstreamResponseHead,
+  UpstreamTimeouts,
+} from '../upstream.js';
+import {
+  ChunkedDecoder,
+  findHeadEnd,
+  HeadScan,
+  ParseError,
+  parseResponseHead,
+  type Head,
+} from './h1-parser.js';
+
+/** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
+export const UPSTREAM_IDLE_MS = 4000;
+/** Idle connections kept per server. */
+export const MAX_IDLE_PER_SERVER = 64;
+
+const EMPTY = Buffer.alloc(0);
+
+/** A server's idle keep-alive connections, most recently used first. */
+export class UpstreamPool implements ServerPool {
+  private readonly idle: net.Socket[] = [];
+  /** Content address of the TLS settings the pooled connections were made with ('' for plaintext). */
+  private tlsHash = '';
+  private destroyed = false;
+
+  /** An idle connection made with these TLS settings, or undefined. */
+  take(t: UpstreamTls | undefined): net.Socket | undefined {
+    const hash = t?.hash ?? '';
+    if (hash !== this.tlsHash) {
+      this.clear(); // settings changed: nothing made with the old ones is reused
+      this.tlsHash = hash;
+    }
+    for (;;) {
+      const s = this.idle.pop();
+      if (!s) return undefined;
+      s.off('data', onIdleData);
+      s.off('timeout', onIdleTimeout);
+      s.setTimeout(0);
+      if (!s.destroyed && s.readyState === 'open') return s;
+      s.destroy(); // closed (or half-closed) by the server while idle
+    }
+  }
+
+  /** Keeps a connection for the next request (or closes it when the pool is full or gone). */
+  put(s: net.Socket, t: UpstreamTls | undefined): void {
+    if (this.idle.length >= MAX_IDLE_PER_SERVER) this.sweep();
+    if (this.destroyed || this.idle.length >= MAX_IDLE_PER_SERVER || (t?.hash ?? '') !== this.tlsHash) {
+      s.destroy();
+      return;
+    }
+    s.on('data', onIdleData);
+    s.on('timeout', onIdleTimeout);
+    s.setTimeout(UPSTREAM_IDLE_MS);
+    s.resume();
+    this.idle.push(s);
+  }
+
+  private clear(): void {
+    for (const s of this.idle.splice(0)) s.destroy();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.clear();
+  }
+
+  /** Idle connections that closed (the server's idle timeout, ours) are dropped. */
+  private sweep(): void {
+    for (let i = this.idle.length - 1; i >= 0; i--) if (this.idle[i]!.destroyed) this.idle.splice(i, 1);
+  }
+}
+
+/** A server talking on an idle connection is broken: nothing is in flight there. */
+function onIdleData(this: net.Socket): void {
+  this.destroy();
+}
+
+function onIdleTimeout(this: net.Socket): void {
+  this.destroy();
+}
+
+function poolOf(server: ServerRuntime): UpstreamPool {
+  const s = server.state;
+  if (!(s.pool instanceof UpstreamPool)) {
+    s.pool?.destroy();
+    s.pool = new UpstreamPool();
+  }
+  return s.pool as UpstreamPool;
+}
+
+function connect(server: ServerRuntime): net.Socket {
+  const t = server.tls;
+  if (!t) return net.connect({ host: server.address, port: server.port, noDelay: true });
+  const s = tls.connect({
+    host: server.address,
+    port: server.port,
+    ...upstreamConnectOptions(t, server.snap),
+  });
+  s.setNoDelay(true);
+  return s;
+}
+
+const enum State {
+  Connecting,
+  Head,
+  Body,
+  Done,
+}
+
+/** One request on one server connection. */
+class H1Call implements UpstreamCall {
+  readonly reused: boolean;
+  private readonly socket: net.Socket;
+  private readonly pool: UpstreamPool;
+  private state = State.Connecting;
+  private head = '';
+  private chunkOut = false;
+  private requestEnded = false;
+  private tcpUp = false;
+  private secure = false;
+  private buf: Buffer = EMPTY;
+  private readonly scan = new HeadScan();
+  private res: Head | undefined;
+  private remaining = 0;
+  private decoder: ChunkedDecoder | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  /** The chunk being decoded (payload ranges refer to it). */
+  private chunk: Buffer = EMPTY;
+  private lastError: NodeJS.ErrnoException | undefined;
+  private readonly isHead: boolean;
+
+  constructor(
+    private readonly server: ServerRuntime,
+    private readonly req: UpstreamRequest,
+    private readonly ev: UpstreamEvents,
+    private readonly t: UpstreamTimeouts,
+  ) {
+    this.isHead = req.method === 'HEAD';
+    this.pool = poolOf(server);
+    let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
+    for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
+    // Keep-alive is HTTP/1.1's default; say close when this connection will not be reused.
+    if (!server.keepAlive && !req.upgrade) head += 'Connection: close\r\n';
+    this.head = `${head}\r\n`;
+    this.chunkOut = req.framing === 'stream';
+    const pooled = server.keepAlive && !req.upgrade ? this.pool.take(server.tls) : undefined;
+    this.reused = pooled !== undefined;
+    this.socket = pooled ?? connect(server);
+    const s = this.socket;
+    s.on('data', this.onData);
+    s.on('end', this.onEnd);
+    s.on('error', this.onError);
+    s.on('close', this.onClose);
+    s.on('drain', this.onDrain);
+    s.on('timeout', this.onTimeout);
+    if (pooled) {
+      this.tcpUp = this.secure = true;
+      process.nextTick(this.onReady);
+    } else {
+      if (t.connect > 0) this.connectTimer = setTimeout(this.onConnectTimeout, t.connect);
+      s.once('connect', () => (this.tcpUp = true));
+      if (server.tls) s.once('secureConnect', this.onReady);
+      else s.once('connect', this.onReady);
+    }
+  }
+
+  private readonly onReady = (): void => {
+    if (this.state !== State.Connecting) return;
+    this.secure = true;
+    clearTimeout(this.connectTimer);
+    this.state = State.Head;
+    if (this.t.server > 0) this.socket.setTimeout(this.t.server);
+    this.ev.connected();
+    // The head goes out with the first body bytes; when none are at hand (a client waiting for
+    // "100 Continue", a slow upload), on its own.
+    if (this.head.length > 0) process.nextTick(this.flushHead);
+  };
+
+  private readonly flushHead = (): void => {
+    if (this.head.length === 0 || this.state === State.Done || this.socket.destroyed) return;
+    const h = this.head;
+    this.head = '';
+    this.socket.write(h, 'latin1');
+  };
+
+  private readonly onConnectTimeout = (): void => {
+    if (this.state !== State.Connecting) return;
+    this.fail(connectTimeout(this.t.connect));
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.state === State.Done) return;
+    this.fail(serverTimeout(this.t.server));
+  };
+
+  // ---- the request ----
+
+  write(chunk: Buffer): boolean {
+    const s = this.socket;
+    if (this.state === State.Done || s.destroyed) return true;
+    const h = this.head;
+    this.head = '';
+    s.cork();
+    if (h.length > 0) s.write(h, 'latin1');
+    if (this.chunkOut) {
+      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      s.write(chunk);
+      s.write('\r\n', 'latin1');
+    } else s.write(chunk);
+    s.uncork();
+    return !s.writableNeedDrain;
+  }
+
+  end(): void {
+    if (this.requestEnded) return;
+    this.requestEnded = true;
+    const s = this.socket;
+    if (this.state === State.Done || s.destroyed) return;
+    const out = this.head + (this.chunkOut ? '0\r\n\r\n' : '');
+    this.head = '';
+    if (out.length > 0) s.write(out, 'latin1');
+  }
+
+  private readonly onDrain = (): void => {
+    if (this.state !== State.Done) this.ev.drain();
+  };
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  abort(): void {
+    if (this.state === State.Done) return;
+    this.state = State.Done;
+    clearTimeout(this.connectTimer);
+    this.socket.destroy();
+  }
+
+  // ---- the response ----
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state === State.Body) return this.body(chunk, 0);
+    if (this.state !== State.Head) {
+      if (this.state === State.Connecting)
+        this.fail(new UpstreamError('protocol', 'data before the request', 'HPE_INVALID_CONSTANT'));
+      return;
+    }
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.heads();
+  };
+
+  /** Parses response heads (1xx ones included) from the buffered bytes. */
+  private heads(): void {
+    while (this.state === State.Head) {
+      let end: number;
+      let h: Head;
+      try {
+        end = findHeadEnd(this.buf, 0, this.scan);
+        if (end < 0) return;
+        h = parseResponseHead(this.buf, this.scan.start, end);
+      } catch (e) {
+        const p = e as ParseError;
+        this.fail(new UpstreamError('protocol', `${p.code} ${p.reason}`, p.code));
+        return;
+      }
+      const rest = this.buf.subarray(end);
+      this.buf = EMPTY;
+      this.scan.reset(0);
+      if (h.status >= 100 && h.status < 200) {
+        if (h.status === 101 && this.req.upgrade && this.ev.upgraded) return this.upgraded(h, rest);
+        if (h.status === 100) this.ev.continued();
+        // Other 1xx (102, 103) are informational only: dropped, the final response follows.
+        this.buf = rest;
+        continue;
+      }
+      this.response(h, rest);
+      return;
+    }
+  }
+
+  private response(h: Head, rest: Buffer): void {
+    this.res = h;
+    let framing = h.framing;
+    if (this.isHead || h.status === 204 || h.status === 304) framing = 'none';
+    else if (framing === 'none') framing = 'stream'; // ends when the server closes
+    const decoded = framing === 'chunked' && this.req.decode === true;
+    const head: UpstreamResponseHead = {
+      status: h.status,
+      reason: h.reason,
+      version: h.version,
+      headers: h.headers,
+      framing: decoded ? 'stream' : framing,
+      contentLength: framing === 'length' ? h.contentLength : -1,
+    };
+    this.state = State.Body;
+    if (framing === 'chunked') this.decoder = new ChunkedDecoder();
+    else if (framing === 'length') this.remaining = h.contentLength;
+    this.ev.response(head);
+    if (this.state !== State.Body) return; // aborted by the exchange
+    if (framing === 'none' || (framing === 'length' && this.remaining === 0)) return this.complete(rest);
+    if (rest.length > 0) this.body(rest, 0);
+  }
+
+  private body(chunk: Buffer, from: number): void {
+    const framing = this.decoder ? 'chunked' : this.res!.framing === 'length' ? 'length' : 'stream';
+    if (framing === 'stream') {
+      this.ev.data(from === 0 ? chunk : chunk.subarray(from));
+      return;
+    }
+    let end = chunk.length;
+    if (this.decoder) {
+      let done: number;
+      this.chunk = chunk;
+      try {
+        done = this.decoder.feed(chunk, from, chunk.length, this.req.decode ? this.onPayload : undefined);
+      } catch (e) {
+        const p = e as ParseError;
+        this.fail(new UpstreamError('protocol', `${p.code} ${p.reason}`, p.code));
+        return;
+      }
+      this.chunk = EMPTY;
+      if (done >= 0) end = done;
+      if (this.req.decode) {
+        if (this.state === State.Body && this.decoder.done) this.complete(chunk.subarray(end));
+        return;
+      }
+    } else {
+      end = Math.min(chunk.length, from + this.remaining);
+      this.remaining -= end - from;
+    }
+    if (end > from) this.ev.data(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end));
+    if (this.state !== State.Body) return;
+    const finished = this.decoder ? this.decoder.done : this.remaining === 0;
+    if (finished) this.complete(chunk.subarray(end));
+  }
+
+  private readonly onPayload = (start: number, end: number): void => {
+    if (this.state === State.Body && end > start) this.ev.data(this.chunk.subarray(start, end));
+  };
+
+  private complete(extra: Buffer): void {
+    this.state = State.Done;
+    const h = this.res!;
+    const reusable =
+      extra.length === 0 &&
+      this.server.keepAlive &&
+      !this.req.upgrade &&
+      !h.close &&
+      (h.version === '1.1' || h.keepAlive);
+    if (!reusable) this.socket.destroy();
+    this.ev.end();
+    if (reusable) {
+      if (this.requestEnded) this.release();
+      else this.socket.destroy(); // the server answered before the whole request was sent
+    }
+  }
+
+  /** Back to the pool (the response and the request both ended). */
+  private release(): void {
+    const s = this.socket;
+    if (s.destroyed) return;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('error', this.onError);
+    s.off('close', this.onClose);
+    s.off('drain', this.onDrain);
+    s.off('timeout', this.onTimeout);
+    s.setTimeout(0);
+    this.pool.put(s, this.server.tls);
+  }
+
+  private upgraded(h: Head, rest: Buffer): void {
+    this.state = State.Done;
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('error', this.onError);
+    s.off('close', this.onClose);
+    s.off('drain', this.onDrain);
+    s.off('timeout', this.onTimeout);
+    s.setTimeout(0);
+    this.ev.upgraded!(
+      {
+        status: 101,
+        reason: h.reason,
+        version: h.version,
+        headers: h.headers,
+        framing: 'none',
+        contentLength: -1,
+      },
+      s,
+      rest,
+    );
+  }
+
+  // ---- ends ----
+
+  private readonly onEnd = (): void => {
+    if (this.state === State.Body && this.res && !this.decoder && this.res.framing !== 'length') {
+      // Close-delimited body: the server's FIN ends it.
+      this.state = State.Done;
+      this.socket.destroy();
+      this.ev.end();
+      return;
+    }
+    if (this.state !== State.Done) this.fail(this.hangUp());
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    this.lastError = err;
+    if (this.tcpUp && !this.secure && this.server.tls)
+      reportUpstreamTlsFailure(this.server.tls, this.server.snap as UpstreamServer, err);
+  };
+
+  private readonly onClose = (): void => {
+    if (this.state === State.Done) return;
+    this.fail(this.hangUp());
+  };
+
+  /** Why the connection ended before the response did. */
+  private hangUp(): UpstreamError {
+    const e = this.lastError;
+    if (this.state === State.Body)
+      return new UpstreamError('protocol', 'response stream ended early', e?.code);
+    const code = e?.code ?? 'ECONNRESET';
+    const kind = this.tcpUp ? 'protocol' : 'connect';
+    return new UpstreamError(kind, e ? (e.code ?? e.message) : 'socket hang up', code);
+  }
+
+  private fail(e: UpstreamError): void {
+    if (this.state === State.Done) return;
+    this.state = State.Done;
+    clearTimeout(this.connectTimer);
+    this.socket.destroy();
+    this.ev.error(e);
+  }
+}
+
+export const h1Upstream: UpstreamConnector = {
+  request(
+    server: ServerRuntime,
+    req: UpstreamRequest,
+    events: UpstreamEvents,
+    timeouts: UpstreamTimeouts,
+  ): UpstreamCall {
+    return new H1Call(server, req, events, timeouts);
+  },
+};
