@@ -392,7 +392,7 @@ describe('dataplane/http: the HTTP/1.1 parser beside llhttp', function () {
     const stricterSamples: string[] = [];
     while (Date.now() < deadline && cases < 5000) {
       const batch = Array.from({ length: 25 }, () => {
-        let b = bases[Math.floor(rnd() * bases.length)]!;
+        let b: Buffer = bases[Math.floor(rnd() * bases.length)]!;
         const edits = rnd() < 0.7 ? 1 : 2;
         for (let i = 0; i < edits; i++) b = mutate(b, rnd);
         return b;
