@@ -42,65 +42,49 @@ const EMPTY = Buffer.alloc(0);
 
 /** A server's idle keep-alive connections, most recently used first. */
 export class UpstreamPool implements ServerPool {
-  private readonly idle: net.Socket[] = [];
+  private readonly idle: UpstreamConn[] = [];
   /** Content address of the TLS settings the pooled connections were made with ('' for plaintext). */
   private tlsHash = '';
   private destroyed = false;
 
   /** An idle connection made with these TLS settings, or undefined. */
-  take(t: UpstreamTls | undefined): net.Socket | undefined {
+  take(t: UpstreamTls | undefined): UpstreamConn | undefined {
     const hash = t?.hash ?? '';
     if (hash !== this.tlsHash) {
       this.clear(); // settings changed: nothing made with the old ones is reused
       this.tlsHash = hash;
     }
     for (;;) {
-      const s = this.idle.pop();
-      if (!s) return undefined;
-      s.off('data', onIdleData);
-      s.off('timeout', onIdleTimeout);
-      s.setTimeout(0);
-      if (!s.destroyed && s.readyState === 'open') return s;
-      s.destroy(); // closed (or half-closed) by the server while idle
+      const c = this.idle.pop();
+      if (!c) return undefined;
+      if (c.usable()) return c;
+      c.socket.destroy(); // closed (or half-closed) by the server while idle
     }
   }
 
   /** Keeps a connection for the next request (or closes it when the pool is full or gone). */
-  put(s: net.Socket, t: UpstreamTls | undefined): void {
+  put(c: UpstreamConn, t: UpstreamTls | undefined): void {
     if (this.idle.length >= MAX_IDLE_PER_SERVER) this.sweep();
     if (this.destroyed || this.idle.length >= MAX_IDLE_PER_SERVER || (t?.hash ?? '') !== this.tlsHash) {
-      s.destroy();
+      c.socket.destroy();
       return;
     }
-    s.on('data', onIdleData);
-    s.on('timeout', onIdleTimeout);
-    s.setTimeout(UPSTREAM_IDLE_MS);
-    s.resume();
-    this.idle.push(s);
+    this.idle.push(c);
+  }
+
+  /** Idle connections that closed (the server's idle timeout, ours) are dropped. */
+  private sweep(): void {
+    for (let i = this.idle.length - 1; i >= 0; i--) if (!this.idle[i]!.usable()) this.idle.splice(i, 1);
   }
 
   private clear(): void {
-    for (const s of this.idle.splice(0)) s.destroy();
+    for (const c of this.idle.splice(0)) c.socket.destroy();
   }
 
   destroy(): void {
     this.destroyed = true;
     this.clear();
   }
-
-  /** Idle connections that closed (the server's idle timeout, ours) are dropped. */
-  private sweep(): void {
-    for (let i = this.idle.length - 1; i >= 0; i--) if (this.idle[i]!.destroyed) this.idle.splice(i, 1);
-  }
-}
-
-/** A server talking on an idle connection is broken: nothing is in flight there. */
-function onIdleData(this: net.Socket): void {
-  this.destroy();
-}
-
-function onIdleTimeout(this: net.Socket): void {
-  this.destroy();
 }
 
 function poolOf(server: ServerRuntime): UpstreamPool {
@@ -128,84 +112,139 @@ const enum State {
   Connecting,
   Head,
   Body,
-  Done,
+  /** The exchange is over; the connection is idle in its pool, or closing. */
+  Idle,
 }
 
-/** One request on one server connection. */
-class H1Call implements UpstreamCall {
-  readonly reused: boolean;
-  private readonly socket: net.Socket;
-  private readonly pool: UpstreamPool;
+/** What the exchange holds for one request: stale once the connection moved on to another. */
+class Call implements UpstreamCall {
+  constructor(
+    private readonly conn: UpstreamConn,
+    private readonly gen: number,
+    readonly reused: boolean,
+  ) {}
+  write(chunk: Buffer): boolean {
+    return this.conn.gen === this.gen ? this.conn.write(chunk) : true;
+  }
+  end(): void {
+    if (this.conn.gen === this.gen) this.conn.end();
+  }
+  pause(): void {
+    if (this.conn.gen === this.gen) this.conn.socket.pause();
+  }
+  resume(): void {
+    if (this.conn.gen === this.gen) this.conn.socket.resume();
+  }
+  abort(): void {
+    if (this.conn.gen === this.gen) this.conn.abort();
+  }
+}
+
+/**
+ * One server connection, reused by request after request while it stays clean: its socket
+ * listeners are bound once, and each request only resets the fields below.
+ */
+class UpstreamConn {
+  readonly socket: net.Socket;
+  /** Request generation: a Call of an earlier request no longer touches this connection. */
+  gen = 0;
   private state = State.Connecting;
+  private tcpUp = false;
+  private secure = false;
+  private lastError: NodeJS.ErrnoException | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  // per request
+  private req!: UpstreamRequest;
+  private ev!: UpstreamEvents;
+  private t!: UpstreamTimeouts;
   private head = '';
   private chunkOut = false;
   private requestEnded = false;
-  private tcpUp = false;
-  private secure = false;
+  private isHead = false;
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private res: Head | undefined;
   private remaining = 0;
   private decoder: ChunkedDecoder | undefined;
-  private connectTimer: NodeJS.Timeout | undefined;
   /** The chunk being decoded (payload ranges refer to it). */
   private chunk: Buffer = EMPTY;
-  private lastError: NodeJS.ErrnoException | undefined;
-  private readonly isHead: boolean;
 
   constructor(
     private readonly server: ServerRuntime,
-    private readonly req: UpstreamRequest,
-    private readonly ev: UpstreamEvents,
-    private readonly t: UpstreamTimeouts,
+    private readonly pool: UpstreamPool,
   ) {
-    this.isHead = req.method === 'HEAD';
-    this.pool = poolOf(server);
-    let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
-    for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
-    // Keep-alive is HTTP/1.1's default; say close when this connection will not be reused.
-    if (!server.keepAlive && !req.upgrade) head += 'Connection: close\r\n';
-    this.head = `${head}\r\n`;
-    this.chunkOut = req.framing === 'stream';
-    const pooled = server.keepAlive && !req.upgrade ? this.pool.take(server.tls) : undefined;
-    this.reused = pooled !== undefined;
-    this.socket = pooled ?? connect(server);
-    const s = this.socket;
+    const s = (this.socket = connect(server));
     s.on('data', this.onData);
     s.on('end', this.onEnd);
     s.on('error', this.onError);
     s.on('close', this.onClose);
     s.on('drain', this.onDrain);
     s.on('timeout', this.onTimeout);
-    if (pooled) {
-      this.tcpUp = this.secure = true;
-      process.nextTick(this.onReady);
-    } else {
-      if (t.connect > 0) this.connectTimer = setTimeout(this.onConnectTimeout, t.connect);
-      s.once('connect', () => (this.tcpUp = true));
-      if (server.tls) s.once('secureConnect', this.onReady);
-      else s.once('connect', this.onReady);
-    }
+    s.once('connect', this.onTcp);
+    s.once(server.tls ? 'secureConnect' : 'connect', this.onReady);
   }
 
+  /** Idle in the pool and still open both ways. */
+  usable(): boolean {
+    return this.state === State.Idle && !this.socket.destroyed && this.socket.readyState === 'open';
+  }
+
+  /** Starts a request on this connection (new, or taken from the pool). */
+  begin(req: UpstreamRequest, ev: UpstreamEvents, t: UpstreamTimeouts): Call {
+    const reused = this.secure;
+    this.gen++;
+    this.req = req;
+    this.ev = ev;
+    this.t = t;
+    this.isHead = req.method === 'HEAD';
+    let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
+    for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
+    // Keep-alive is HTTP/1.1's default; say close when this connection will not be reused.
+    if (!this.server.keepAlive && !req.upgrade) head += 'Connection: close\r\n';
+    this.head = `${head}\r\n`;
+    this.chunkOut = req.framing === 'stream';
+    this.requestEnded = false;
+    this.buf = EMPTY;
+    this.scan.reset(0);
+    this.res = undefined;
+    this.decoder = undefined;
+    this.remaining = 0;
+    this.lastError = undefined;
+    if (reused) {
+      this.state = State.Connecting;
+      process.nextTick(onReadyTick, this);
+    } else if (t.connect > 0) this.connectTimer = setTimeout(this.onConnectTimeout, t.connect);
+    return new Call(this, this.gen, reused);
+  }
+
+  private readonly onTcp = (): void => {
+    this.tcpUp = true;
+  };
+
   private readonly onReady = (): void => {
-    if (this.state !== State.Connecting) return;
     this.secure = true;
+    this.ready();
+  };
+
+  /** Connected (or taken from the pool): the request goes out. */
+  ready(): void {
+    if (this.state !== State.Connecting) return;
     clearTimeout(this.connectTimer);
     this.state = State.Head;
     if (this.t.server > 0) this.socket.setTimeout(this.t.server);
     this.ev.connected();
     // The head goes out with the first body bytes; when none are at hand (a client waiting for
     // "100 Continue", a slow upload), on its own.
-    if (this.head.length > 0) process.nextTick(this.flushHead);
-  };
+    if (this.head.length > 0) process.nextTick(flushHeadTick, this, this.gen);
+  }
 
-  private readonly flushHead = (): void => {
-    if (this.head.length === 0 || this.state === State.Done || this.socket.destroyed) return;
+  flushHead(gen: number): void {
+    if (gen !== this.gen || this.head.length === 0 || this.state === State.Idle || this.socket.destroyed)
+      return;
     const h = this.head;
     this.head = '';
     this.socket.write(h, 'latin1');
-  };
+  }
 
   private readonly onConnectTimeout = (): void => {
     if (this.state !== State.Connecting) return;
@@ -213,15 +252,16 @@ class H1Call implements UpstreamCall {
   };
 
   private readonly onTimeout = (): void => {
-    if (this.state === State.Done) return;
-    this.fail(serverTimeout(this.t.server));
+    if (this.state === State.Idle)
+      this.socket.destroy(); // idle in the pool past UPSTREAM_IDLE_MS
+    else this.fail(serverTimeout(this.t.server));
   };
 
   // ---- the request ----
 
   write(chunk: Buffer): boolean {
     const s = this.socket;
-    if (this.state === State.Done || s.destroyed) return true;
+    if (this.state === State.Idle || s.destroyed) return true;
     const h = this.head;
     this.head = '';
     s.cork();
@@ -239,27 +279,19 @@ class H1Call implements UpstreamCall {
     if (this.requestEnded) return;
     this.requestEnded = true;
     const s = this.socket;
-    if (this.state === State.Done || s.destroyed) return;
+    if (this.state === State.Idle || s.destroyed) return;
     const out = this.head + (this.chunkOut ? '0\r\n\r\n' : '');
     this.head = '';
     if (out.length > 0) s.write(out, 'latin1');
   }
 
   private readonly onDrain = (): void => {
-    if (this.state !== State.Done) this.ev.drain();
+    if (this.state !== State.Idle) this.ev.drain();
   };
 
-  pause(): void {
-    this.socket.pause();
-  }
-
-  resume(): void {
-    this.socket.resume();
-  }
-
   abort(): void {
-    if (this.state === State.Done) return;
-    this.state = State.Done;
+    if (this.state === State.Idle) return;
+    this.state = State.Idle;
     clearTimeout(this.connectTimer);
     this.socket.destroy();
   }
@@ -269,14 +301,14 @@ class H1Call implements UpstreamCall {
   private readonly onData = (chunk: Buffer): void => {
     if (this.state === State.Body) return this.body(chunk, 0);
     if (this.state !== State.Head) {
-      if (this.state === State.Connecting)
-        this.fail(new UpstreamError('protocol', 'data before the request', 'HPE_INVALID_CONSTANT'));
+      // A server talking on an idle connection is broken: nothing is in flight there.
+      if (this.state === State.Idle) this.socket.destroy();
+      else this.fail(new UpstreamError('protocol', 'data before the request', 'HPE_INVALID_CONSTANT'));
       return;
     }
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     this.heads();
   };
-
   /** Parses response heads (1xx ones included) from the buffered bytes. */
   private heads(): void {
     while (this.state === State.Head) {
@@ -367,7 +399,7 @@ class H1Call implements UpstreamCall {
   };
 
   private complete(extra: Buffer): void {
-    this.state = State.Done;
+    this.state = State.Idle;
     const h = this.res!;
     const reusable =
       extra.length === 0 &&
@@ -376,29 +408,28 @@ class H1Call implements UpstreamCall {
       !h.close &&
       (h.version === '1.1' || h.keepAlive);
     if (!reusable) this.socket.destroy();
-    this.ev.end();
+    const ev = this.ev;
+    const ended = this.requestEnded;
     if (reusable) {
-      if (this.requestEnded) this.release();
+      if (ended) this.release();
       else this.socket.destroy(); // the server answered before the whole request was sent
     }
+    ev.end();
   }
 
-  /** Back to the pool (the response and the request both ended). */
+  /** Back to the pool (the response and the request both ended): idle until the next request. */
   private release(): void {
     const s = this.socket;
     if (s.destroyed) return;
-    s.off('data', this.onData);
-    s.off('end', this.onEnd);
-    s.off('error', this.onError);
-    s.off('close', this.onClose);
-    s.off('drain', this.onDrain);
-    s.off('timeout', this.onTimeout);
-    s.setTimeout(0);
-    this.pool.put(s, this.server.tls);
+    s.setTimeout(UPSTREAM_IDLE_MS);
+    // Reading may have been paused for a slow client: idle, it must see the server close.
+    s.resume();
+    this.pool.put(this, this.server.tls);
   }
 
   private upgraded(h: Head, rest: Buffer): void {
-    this.state = State.Done;
+    this.state = State.Idle;
+    this.gen++; // the socket leaves this connection object for good
     const s = this.socket;
     s.off('data', this.onData);
     s.off('end', this.onEnd);
@@ -426,12 +457,12 @@ class H1Call implements UpstreamCall {
   private readonly onEnd = (): void => {
     if (this.state === State.Body && this.res && !this.decoder && this.res.framing !== 'length') {
       // Close-delimited body: the server's FIN ends it.
-      this.state = State.Done;
+      this.state = State.Idle;
       this.socket.destroy();
       this.ev.end();
       return;
     }
-    if (this.state !== State.Done) this.fail(this.hangUp());
+    if (this.state !== State.Idle) this.fail(this.hangUp());
   };
 
   private readonly onError = (err: NodeJS.ErrnoException): void => {
@@ -441,7 +472,7 @@ class H1Call implements UpstreamCall {
   };
 
   private readonly onClose = (): void => {
-    if (this.state === State.Done) return;
+    if (this.state === State.Idle) return;
     this.fail(this.hangUp());
   };
 
@@ -456,12 +487,20 @@ class H1Call implements UpstreamCall {
   }
 
   private fail(e: UpstreamError): void {
-    if (this.state === State.Done) return;
-    this.state = State.Done;
+    if (this.state === State.Idle) return;
+    this.state = State.Idle;
     clearTimeout(this.connectTimer);
     this.socket.destroy();
     this.ev.error(e);
   }
+}
+
+function onReadyTick(c: UpstreamConn): void {
+  c.ready();
+}
+
+function flushHeadTick(c: UpstreamConn, gen: number): void {
+  c.flushHead(gen);
 }
 
 export const h1Upstream: UpstreamConnector = {
@@ -471,6 +510,10 @@ export const h1Upstream: UpstreamConnector = {
     events: UpstreamEvents,
     timeouts: UpstreamTimeouts,
   ): UpstreamCall {
-    return new H1Call(server, req, events, timeouts);
+    const pool = poolOf(server);
+    const pooled = server.keepAlive && !req.upgrade ? pool.take(server.tls) : undefined;
+    const conn = pooled ?? new UpstreamConn(server, pool);
+    if (pooled) pooled.socket.setTimeout(0);
+    return conn.begin(req, events, timeouts);
   },
 };

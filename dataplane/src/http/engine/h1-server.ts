@@ -559,15 +559,15 @@ class H1Request implements ClientSide {
     this.headersSent = true;
     this.status = status;
     // Written with the first body bytes; if none come in this turn, on its own.
-    process.nextTick(this.flushHead);
+    process.nextTick(flushHeadTick, this);
   }
 
-  private readonly flushHead = (): void => {
+  flushHead(): void {
     if (this.pendingHead.length === 0 || this.over) return;
     const h = this.pendingHead;
     this.pendingHead = '';
     this.conn.write(h);
-  };
+  }
 
   sendBody(chunk: Buffer): boolean {
     if (this.over || chunk.length === 0) return true;
@@ -627,4 +627,8 @@ class H1Request implements ClientSide {
     this.events?.clientGone();
     this.conn.finished(this, false, true);
   }
+}
+
+function flushHeadTick(r: H1Request): void {
+  r.flushHead();
 }
