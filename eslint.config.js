@@ -54,6 +54,25 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The engine-neutral boundary (dataplane/src/http/message.ts): Node's HTTP objects stay inside
+    // the protocol engines and the admin server. Health checks are no data path; they keep Node's
+    // client (health/probe.ts).
+    files: ['dataplane/src/**/*.ts'],
+    ignores: ['dataplane/src/http/engine/**', 'dataplane/src/admin/**', 'dataplane/src/health/probe.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:http', 'http', 'node:https', 'https'].map((name) => ({
+            name,
+            message:
+              'Node HTTP objects stay inside dataplane/src/http/engine/ (the protocol engines) and admin/: use the neutral types of http/message.ts.',
+          })),
+        },
+      ],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -4,6 +4,7 @@ import { condOf, splitCondition } from './acl.js';
 import { PHASE, type HeaderEdit, type Proxy, type RuleAction } from './model.js';
 import type { Directive } from './parse.js';
 import { addRedirect } from './redirect.js';
+import { addTrack } from './stick-table.js';
 import { ConfigError, type Anchor, type Reporter } from './report.js';
 import type { Scope } from './settings.js';
 import { parseInteger } from './values.js';
@@ -147,22 +148,8 @@ export function httpRequest(
     }
     case 'track-sc0':
     case 'track-sc1':
-    case 'track-sc2': {
-      const { args, cond } = splitCondition(rest, 1);
-      const key = args[0];
-      if (key === undefined) throw new ConfigError(d.line, `http-request ${action}: missing key`);
-      const ti = args.indexOf('table');
-      p.fe.tracks.push({
-        line: d.line,
-        text: d.text,
-        slot: Number(action.slice(-1)),
-        key,
-        ...(ti >= 0 && args[ti + 1] ? { table: args[ti + 1]! } : {}),
-        conditional: cond !== undefined,
-        used: false,
-      });
-      return;
-    }
+    case 'track-sc2':
+      return addTrack(p, action, rest, d, `http-request ${action}`);
     case 'allow':
       scope.report.unsupported(
         d.line,

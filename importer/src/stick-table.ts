@@ -1,5 +1,6 @@
 // stick-table type ... [expire T] [store ...]: the counters behind rate limits and source
 // persistence (HAProxy's stick_table.c).
+import { splitCondition } from './acl.js';
 import type { Proxy } from './model.js';
 import type { Directive } from './parse.js';
 import { ConfigError } from './report.js';
@@ -57,4 +58,21 @@ export function parseStickTable(p: Proxy, a: string[], d: Directive): Proxy['tab
   }
   if (t.type === '') throw new ConfigError(d.line, 'stick-table: missing type');
   return t;
+}
+
+/** track-sc0/1/2 KEY [table NAME] [if|unless COND] (http-request and tcp-request): counts a client. */
+export function addTrack(p: Proxy, action: string, rest: string[], d: Directive, what: string): void {
+  const { args, cond } = splitCondition(rest, 1);
+  const key = args[0];
+  if (key === undefined) throw new ConfigError(d.line, `${what}: missing key`);
+  const ti = args.indexOf('table');
+  p.fe.tracks.push({
+    line: d.line,
+    text: d.text,
+    slot: Number(action.slice(-1)),
+    key,
+    ...(ti >= 0 && args[ti + 1] ? { table: args[ti + 1]! } : {}),
+    conditional: cond !== undefined,
+    used: false,
+  });
 }

@@ -3,6 +3,7 @@ import { condOf, splitCondition } from './acl.js';
 import { PHASE, type Proxy } from './model.js';
 import type { Directive } from './parse.js';
 import { ConfigError } from './report.js';
+import { addTrack } from './stick-table.js';
 import type { Scope } from './settings.js';
 import { parseTime } from './values.js';
 
@@ -58,22 +59,8 @@ export function tcpRequest(p: Proxy, a: string[], d: Directive, scope: Scope): v
     }
     case 'track-sc0':
     case 'track-sc1':
-    case 'track-sc2': {
-      const { args, cond } = splitCondition(rest, 1);
-      const key = args[0];
-      if (key === undefined) throw new ConfigError(d.line, `tcp-request ${layer} ${action}: missing key`);
-      const ti = args.indexOf('table');
-      p.fe.tracks.push({
-        line: d.line,
-        text: d.text,
-        slot: Number(action.slice(-1)),
-        key,
-        ...(ti >= 0 && args[ti + 1] ? { table: args[ti + 1]! } : {}),
-        conditional: cond !== undefined,
-        used: false,
-      });
-      return;
-    }
+    case 'track-sc2':
+      return addTrack(p, action, rest, d, `tcp-request ${layer} ${action}`);
     default:
       scope.report.unsupported(
         d.line,

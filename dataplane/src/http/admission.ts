@@ -1,9 +1,9 @@
 // What happens to a request before it may reach a backend, shared by plain requests and Upgrade
 // (WebSocket) requests: framing sanity checks Node's parser leaves to us, the frontend's
 // per-client rate limit, and the local answers of the router (404, deny, redirect).
-import type { IncomingMessage } from 'node:http';
 import type { HttpFrontendRuntime } from '../runtime/types.js';
 import type { HeaderList, RouteDecision } from '../router/types.js';
+import { headerValue, type HttpRequestHead } from './message.js';
 import { parseAuthority, parseTarget, validAuthority, type Target } from './request-head.js';
 
 /** A response the proxy writes itself. */
@@ -27,8 +27,8 @@ const bad = (detail: string): LocalReply => ({
 /**
  * Requests Node's llhttp lets through but a proxy must refuse (RFC 9112). They never reach a
  * backend and the connection is closed:
- * - anything but HTTP/1.x;
- * - more than MAX_HEADER_COUNT fields (Node would silently drop the rest, framing included);
+ * - anything but HTTP/1.x (or HTTP/2 from the HTTP/2 engine);
+ * - more than MAX_HEADER_COUNT fields;
  * - an HTTP/1.1 request without exactly one Host field, or a Host that is not uri-host[:port]
  *   (§3.2: userinfo, "/" or spaces would make the server see another name than the router);
  * - a target that is not origin-form, absolute-form (http/https, non-empty authority, no
@@ -39,23 +39,28 @@ const bad = (detail: string): LocalReply => ({
  *   determined; llhttp only notices once the body starts), or that carries any other coding:
  *   the body would be forwarded without it (HAProxy answers 422 as well).
  */
-export function framingProblem(req: IncomingMessage): LocalReply | undefined {
-  if (req.httpVersionMajor !== 1)
-    return { status: 505, detail: `HTTP/${req.httpVersion} is not supported`, close: true };
-  const raw = req.rawHeaders;
-  if (raw.length / 2 > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
+export function framingProblem(head: HttpRequestHead): LocalReply | undefined {
+  const v = head.version;
+  // The HTTP/2 engine presents its streams as version "2.0" with HTTP/1.1 semantics.
+  if (!v.startsWith('1.') && v !== '2.0')
+    return { status: 505, detail: `HTTP/${v} is not supported`, close: true };
+  const fields = head.headers;
+  if (fields.length > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
   let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+  let te: string | undefined;
+  for (const [n, value] of fields) {
+    if (n.length === 4 && n.toLowerCase() === 'host') hosts++;
+    else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding')
+      te = te === undefined ? value : `${te}, ${value}`;
+  }
   if (hosts > 1) return bad('several Host header fields');
-  if (hosts === 0 && req.httpVersionMinor >= 1) return bad('no Host header field');
-  const host = req.headers.host;
+  if (hosts === 0 && v !== '1.0') return bad('no Host header field');
+  const host = headerValue(fields, 'host');
   if (host !== undefined && !validAuthority(host)) return bad('invalid Host header field');
-  const target = parseTarget(req.url ?? '', req.method ?? '');
+  const target = parseTarget(head.target, head.method);
   if (!target) return bad('invalid request target');
   if (target.authority !== undefined && host !== undefined && !sameAuthority(target, host))
     return bad('the request target names another host than the Host header field');
-  const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
     const codings = te.split(',').map((c) => c.trim().toLowerCase());
     if (codings.at(-1) !== 'chunked') return bad('Transfer-Encoding must end with chunked');

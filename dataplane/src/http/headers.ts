@@ -35,29 +35,35 @@ const NEVER_NOMINATED = new Set([
  * Drops hop-by-hop fields, including every field the Connection header names — except the
  * framing, routing and forwarding fields above, which stay whatever Connection says.
  */
-export function endToEnd(raw: readonly string[]): HeaderList {
+export function endToEnd(headers: HeaderList): HeaderList {
   let named: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() !== 'connection') continue;
-    for (const token of raw[i + 1]!.split(',')) {
+  for (const [n, v] of headers) {
+    if (n.length !== 10 || n.toLowerCase() !== 'connection') continue;
+    for (const token of v.split(',')) {
       const t = token.trim().toLowerCase();
       if (t && !NEVER_NOMINATED.has(t)) (named ??= new Set()).add(t);
     }
   }
   const out: HeaderList = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
+  for (const h of headers) {
+    const lower = h[0].toLowerCase();
     if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
-    out.push([name, raw[i + 1]!]);
+    out.push(h);
   }
+  return out;
+}
+
+/** Node's flat [name, value, ...] arrays (rawHeaders) as a HeaderList. */
+export function pairs(raw: readonly string[]): HeaderList {
+  const out: HeaderList = new Array(raw.length >> 1);
+  for (let i = 0; i < raw.length; i += 2) out[i >> 1] = [raw[i]!, raw[i + 1]!];
   return out;
 }
 
 /**
  * The request's framing as the parser established it, replacing whatever framing fields the
  * list carries (from the client, header edits or anywhere else): a body is never sent to a
- * server without its length. Node hands over a de-chunked body, so chunked is re-applied.
+ * server without its length. A chunked body (or one of unknown length) goes chunked.
  */
 export function withFraming(
   headers: HeaderList,

@@ -1,98 +1,103 @@
 // Responses the proxy writes itself: errors, deny, redirect, limits. Short plain-text bodies that
-// say what happened and where ("... (backend default/web)").
-import { STATUS_CODES, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+// say what happened and where ("... (backend default/web)"). Pure: engines put the bytes on the
+// wire (ClientSide.reply); the HTTP/1.1 form is built here once.
 import type { HeaderList } from '../router/types.js';
-import type { LocalReply } from './admission.js';
-import { flatten } from './headers.js';
 
-export interface ReplyOptions {
-  /** Close the connection after this response (draining, or unread request body). */
-  close?: boolean;
-  headers?: HeaderList;
-}
+/** Reason phrases (RFC 9110 §15; the same table Node and HAProxy use). */
+const REASONS: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  102: 'Processing',
+  103: 'Early Hints',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  207: 'Multi-Status',
+  208: 'Already Reported',
+  226: 'IM Used',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  305: 'Use Proxy',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  418: "I'm a Teapot",
+  421: 'Misdirected Request',
+  422: 'Unprocessable Entity',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+  506: 'Variant Also Negotiates',
+  507: 'Insufficient Storage',
+  508: 'Loop Detected',
+  510: 'Not Extended',
+  511: 'Network Authentication Required',
+};
 
-export const statusText = (status: number): string => STATUS_CODES[status] ?? 'Unknown';
+export const statusText = (status: number): string => REASONS[status] ?? 'Unknown';
 
 export const textBody = (status: number, detail: string): string =>
   `${status} ${statusText(status)}\n\n${detail}\n`;
 
-export function replyText(
-  res: ServerResponse,
-  status: number,
-  detail: string,
-  opts: ReplyOptions = {},
-): void {
-  if (res.headersSent || res.destroyed) {
-    // Too late for a clean answer: cutting the connection is the only honest signal.
-    res.destroy();
-    return;
-  }
-  const body = textBody(status, detail);
-  const headers: HeaderList = [
+/** The header fields of a local reply (before any connection-level field). */
+export function replyHeaders(body: string, extra: HeaderList | undefined): HeaderList {
+  const h: HeaderList = [
     ['Content-Type', 'text/plain; charset=utf-8'],
     ['Content-Length', String(Buffer.byteLength(body))],
     ['Cache-Control', 'no-store'],
-    ...(opts.headers ?? []),
   ];
-  if (opts.close) headers.push(['Connection', 'close']);
-  res.writeHead(status, flatten(headers));
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  if (extra) for (const e of extra) h.push(e);
+  return h;
 }
 
-export function replyRedirect(
-  res: ServerResponse,
+/** A local reply as HTTP/1.1 bytes (latin1 string), head and body together. */
+export function replyBytes(
   status: number,
-  location: string,
-  opts: ReplyOptions = {},
-): void {
-  replyText(res, status, `moved to ${location}`, {
-    ...opts,
-    headers: [['Location', location], ...(opts.headers ?? [])],
-  });
-}
-
-/** A LocalReply on a ServerResponse; `close` adds to the reply's own need to close. */
-export function sendLocal(res: ServerResponse, r: LocalReply, close = false): void {
-  replyText(res, r.status, r.detail, {
-    close: close || r.close === true,
-    headers: r.headers ? [...r.headers] : [],
-  });
-}
-
-/**
- * How long a connection closed after a raw reply keeps reading (and discarding) what the client
- * still sends before it is released. Closing with unread input makes the kernel send a reset,
- * which can destroy the reply before the client reads it; waiting for the client's own close
- * forever lets a client that neither reads nor closes hold the descriptor.
- */
-export const CLOSE_LINGER_MS = 1000;
-
-/** Ends `socket` (our FIN after what was written), drains input, and frees it within the linger. */
-export function closeWithLinger(socket: Duplex, bytes?: string): void {
-  if (socket.destroyed) return;
-  const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
-  socket.once('close', () => clearTimeout(timer));
-  socket.once('end', () => socket.destroy()); // the client closed too: nothing left to wait for
-  socket.on('data', () => {});
-  socket.resume();
-  socket.end(bytes);
-}
-
-/**
- * A LocalReply written straight to a socket that Node's HTTP server no longer drives (Upgrade
- * requests, parse errors), then the connection is closed (closeWithLinger).
- */
-export function writeRawReply(socket: Duplex, r: LocalReply, head = false): void {
-  if (socket.destroyed) return;
-  const body = textBody(r.status, r.detail);
-  const lines = [
-    `HTTP/1.1 ${r.status} ${statusText(r.status)}`,
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Cache-Control: no-store',
-    ...(r.headers ?? []).map(([n, v]) => `${n}: ${v}`),
-    'Connection: close',
-  ];
-  closeWithLinger(socket, `${lines.join('\r\n')}\r\n\r\n${head ? '' : body}`);
+  detail: string,
+  extra: HeaderList | undefined,
+  close: boolean,
+  headRequest = false,
+): string {
+  const body = textBody(status, detail);
+  let out = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+  for (const [n, v] of replyHeaders(body, extra)) out += `${n}: ${v}\r\n`;
+  if (close) out += 'Connection: close\r\n';
+  out += '\r\n';
+  // The body is ASCII text except for details echoing configuration; send it as UTF-8 bytes.
+  return headRequest ? out : out + Buffer.from(body, 'utf8').toString('latin1');
 }

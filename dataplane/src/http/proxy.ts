@@ -1,23 +1,23 @@
-// The HTTP engine: admission (framing checks the parser leaves to us, the frontend's rate
+// The HTTP proxy, above the protocol engines: admission (framing checks, the frontend's rate
 // limit), the router's decision, then one Exchange per proxied request. An Exchange is the HTTP
 // transport of an Assignment (runtime/assignment.ts: which server, retries, failure answers): it sends the
 // request to the server it is given and streams the request and the response without buffering
-// either. It captures the runtime it started
-// on and finishes there, whatever swaps happen meanwhile.
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+// either, with backpressure both ways. It sees only engine-neutral types (message.ts,
+// upstream.ts) and captures the runtime it started on, whatever swaps happen meanwhile.
 import type { Logger } from 'pino';
 import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
-import { classify, connectTimeout, serverTimeout, UpstreamError } from '../runtime/upstream-error.js';
-import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
+import type { UpstreamError } from '../runtime/upstream-error.js';
 import type { Trace } from '../metrics/events.js';
-import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
-import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
+import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
+import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
 import { framingProblem, rateLimited, routeReply } from './admission.js';
-import { addForwarded, endToEnd, flatten, hasHeader, withFraming } from './headers.js';
-import { replyText, sendLocal } from './local-reply.js';
-import { originForm, requestHead } from './request-head.js';
+import { addForwarded, endToEnd, hasHeader, withFraming } from './headers.js';
+import { hasBody, headerValue, IDEMPOTENT, type ClientEvents, type ClientSide } from './message.js';
+import { originForm, routingHead } from './request-head.js';
+import type { UpstreamCall, UpstreamConnector, UpstreamEvents, UpstreamResponseHead } from './upstream.js';
 
 export interface HttpRequestContext {
   readonly runtime: Runtime;
@@ -25,120 +25,128 @@ export interface HttpRequestContext {
   /** True when the client connection must close after this response (drain, mode change). */
   readonly closeAfter: () => boolean;
   readonly log: Logger;
+  /** How requests reach servers (the engine's HTTP/1.1 client over the server pools). */
+  readonly upstream: UpstreamConnector;
   /** Traffic observation for this request (stats, metrics, access log); absent: not observed. */
-  readonly trace?: Trace;
+  readonly trace?: Trace | undefined;
 }
 
-/** RFC 9110 §9.2.2: methods a proxy may replay after a failure. */
-export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** After answering without reading the request body, close rather than drain an upload of unknown size. */
+const unreadBody = (client: ClientSide): boolean => hasBody(client) && !client.bodyComplete;
 
-/** Whether the request carries a body (RFC 9112 §6.3: only Transfer-Encoding or Content-Length frame one). */
-export const hasBody = (req: IncomingMessage): boolean =>
-  req.headers['transfer-encoding'] !== undefined || (Number(req.headers['content-length']) || 0) > 0;
-
-/**
- * After answering without reading the request body, close rather than drain an upload of unknown
- * size. (`req.complete` alone is not enough: it is still false when 'request' fires.)
- */
-export const unreadBody = (req: IncomingMessage): boolean => hasBody(req) && !req.complete;
-
-/**
- * One request from a client. `expectContinue`: the client sent "Expect: 100-continue" and waits
- * for a 100 before sending its body; it gets one only once a server asked for the body, and a
- * request answered without a server never makes it upload anything.
- */
-export function handleRequest(
-  ctx: HttpRequestContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  expectContinue = false,
-): void {
-  req.on('error', () => {}); // client aborts surface as res 'close'; never crash on them
+/** One request from a client, as an engine hands it over. */
+export function handleRequest(ctx: HttpRequestContext, client: ClientSide): void {
   const fe = ctx.frontend;
+  const head = client.head;
   // After a local answer an unread request body is not worth draining: close instead.
-  const close = (): boolean => ctx.closeAfter() || unreadBody(req);
-  const problem = framingProblem(req);
-  if (problem) return sendLocal(res, problem, true);
-  const head = requestHead(req, fe.snap.bind.port);
-  const limited = rateLimited(fe, head.sourceAddress);
-  if (limited) return sendLocal(res, limited, close());
-  const decision = fe.router.route(head);
+  const close = (): boolean => ctx.closeAfter() || unreadBody(client);
+  const problem = framingProblem(head);
+  if (problem) return client.reply(problem.status, problem.detail, problem.headers, true);
+  const limited = rateLimited(fe, head.source);
+  if (limited)
+    return client.reply(limited.status, limited.detail, limited.headers, close() || limited.close === true);
+  const rh = routingHead(head);
+  const decision = fe.router.route(rh);
   const a = decision.action;
-  if (a.type !== 'backend') return sendLocal(res, routeReply(fe, decision)!, close());
+  if (a.type !== 'backend') {
+    const r = routeReply(fe, decision)!;
+    return client.reply(r.status, r.detail, r.headers, close());
+  }
   const backend = ctx.runtime.backends.get(a.backend);
   if (!backend) {
     // The builder resolves every reference; reaching this is a bug, not a config problem.
     ctx.log.error({ frontend: fe.id, backend: a.backend }, 'route names a backend missing from the runtime');
-    return replyText(res, 503, `backend ${a.backend} is not available`, { close: close() });
+    return client.reply(503, `backend ${a.backend} is not available`, undefined, close());
   }
   ctx.trace?.routed(backend.id);
-  new Exchange(ctx, req, res, head, decision, backend, expectContinue).start();
+  new Exchange(ctx, client, rh, decision, backend).start();
 }
 
-class Exchange implements Transport {
-  private readonly headers: string[];
-  private readonly path: string;
-  private readonly hasBody: boolean;
+/** Reports of one attempt, tagged with its number (a late event of an old attempt is ignored). */
+class AttemptEvents implements UpstreamEvents {
+  constructor(
+    private readonly x: Exchange,
+    private readonly n: number,
+    private readonly server: ServerRuntime,
+  ) {}
+  connected(): void {
+    this.x.onConnected(this.n);
+  }
+  continued(): void {
+    this.x.onContinue(this.n);
+  }
+  response(head: UpstreamResponseHead): void {
+    this.x.onResponse(this.n, this.server, head);
+  }
+  data(chunk: Buffer): void {
+    this.x.onData(this.n, chunk);
+  }
+  end(): void {
+    this.x.onEnd(this.n);
+  }
+  drain(): void {
+    this.x.onUpstreamDrain(this.n);
+  }
+  error(e: UpstreamError): void {
+    this.x.onError(this.n, e);
+  }
+}
+
+class Exchange implements Transport, ClientEvents {
+  private readonly headers: HeaderList;
+  private readonly target: string;
   private readonly assignment: Assignment;
-  private upstream: ClientRequest | undefined;
-  private clientGone = false;
+  private call: UpstreamCall | undefined;
+  private attemptNo = 0;
+  private gone = false;
   private bodyStarted = false;
   private continueSent = false;
 
   constructor(
     private readonly ctx: HttpRequestContext,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly head: RequestHead,
+    private readonly client: ClientSide,
+    private readonly rh: RequestHead,
     private readonly decision: RouteDecision,
     private readonly backend: BackendRuntime,
-    private readonly expectContinue: boolean,
   ) {
-    this.path = originForm(req.url ?? '/');
-    this.hasBody = hasBody(req);
-    const e2e = endToEnd(req.rawHeaders);
+    const head = client.head;
+    this.target = originForm(head.target);
+    const e2e = endToEnd(head.headers);
     this.assignment = new Assignment(
       backend,
       {
-        pick: head,
-        source: head.sourceAddress,
+        pick: rh,
+        source: head.source,
         headers: e2e,
-        replayable: !this.hasBody && IDEMPOTENT.has(req.method ?? ''),
+        replayable: !hasBody(client) && IDEMPOTENT.has(head.method),
       },
       this,
       { log: ctx.log, trace: ctx.trace, label: 'upstream request' },
     );
-    this.headers = flatten(this.requestHeaders(e2e));
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      this.clientGone = true;
-      this.assignment.cancel();
-      this.upstream?.destroy();
-    });
-    // The frontend's client timeout (socket inactivity) fires here instead of cutting the socket.
-    res.on('timeout', () => this.onClientIdle());
+    this.headers = this.requestHeaders(e2e);
+    client.listen(this);
   }
 
   private requestHeaders(e2e: HeaderList): HeaderList {
     const fe = this.ctx.frontend.snap;
-    const req = this.req;
+    const { head, framing, contentLength } = this.client;
     let h = persistRequestHeaders(this.backend, e2e);
     if (fe.forwardFor) {
       h = addForwarded(h, {
-        clientAddress: this.head.sourceAddress,
-        proto: this.head.scheme,
-        host: req.headers.host ?? '',
+        clientAddress: head.source,
+        proto: head.scheme,
+        host: headerValue(head.headers, 'host') ?? '',
         port: fe.bind.port,
       });
     }
     h = applyHeaderEdits(h, this.decision.requestHeaders);
-    if (fe.via) h = [...h, ['Via', `${req.httpVersion} bascule`]];
+    if (fe.via) h = [...h, ['Via', `${head.version} bascule`]];
     // Last, so that nothing above (header edits included) can unframe the body.
     h = withFraming(h, {
-      chunked: req.headers['transfer-encoding'] !== undefined,
-      contentLength: req.headers['content-length'],
+      chunked: framing === 'chunked' || framing === 'stream',
+      contentLength: framing === 'length' ? String(contentLength) : undefined,
     });
-    if (!hasHeader(h, 'host')) h.push(['Host', this.head.host || 'localhost']); // HTTP/1.0 clients
+    if (!hasHeader(h, 'host')) h.push(['Host', this.rh.host || 'localhost']); // HTTP/1.0 clients
     return h;
   }
 
@@ -146,154 +154,157 @@ class Exchange implements Transport {
     this.assignment.start();
   }
 
+  // ---- Transport (the assignment) ----
+
+  attempt(server: ServerRuntime, attempt: number): void {
+    this.attemptNo = attempt;
+    const { snap } = this.backend;
+    this.call = this.ctx.upstream.request(
+      server,
+      {
+        method: this.client.head.method,
+        target: this.target,
+        headers: this.headers,
+        framing: this.client.framing,
+      },
+      new AttemptEvents(this, attempt, server),
+      { connect: snap.timeouts.connect, server: snap.timeouts.server },
+    );
+  }
+
   giveUp(f: Failure): void {
     this.reply(f.status, f.detail);
   }
 
-  attempt(server: ServerRuntime, attempt: number): void {
-    const { snap } = this.backend;
-    const a = this.assignment;
-    let connected = false;
-    let connectTimer: NodeJS.Timeout | undefined;
-    const up = http.request({
-      agent: server.agent(),
-      ...(server.tls ? { protocol: 'https:' } : {}), // TLS towards the server (tls/upstream.ts)
-      host: server.address,
-      port: server.port,
-      method: this.req.method,
-      path: this.path,
-      headers: this.headers,
-      setHost: false,
-    });
-    this.upstream = up;
+  // ---- the server ----
 
-    const onConnected = (): void => {
-      connected = true;
-      a.connected(attempt);
-      if (connectTimer) clearTimeout(connectTimer);
-      if (snap.timeouts.server > 0)
-        up.setTimeout(snap.timeouts.server, () => up.destroy(serverTimeout(snap.timeouts.server)));
-      if (this.clientGone) return;
-      if (!this.hasBody) {
-        up.end();
-        return;
-      }
-      this.bodyStarted = true;
-      this.req.pipe(up); // backpressure both ways; ends `up` when the body is complete
-    };
-    up.on('socket', (socket) => {
-      if (!socket.connecting) return onConnected(); // reused keep-alive socket
-      if (snap.timeouts.connect > 0) {
-        connectTimer = setTimeout(
-          () => up.destroy(connectTimeout(snap.timeouts.connect)),
-          snap.timeouts.connect,
-        );
-      }
-      socket.once('connect', onConnected);
-    });
-    up.on('continue', () => {
-      if (!this.expectContinue || this.continueSent || this.clientGone || this.res.headersSent) return;
-      this.continueSent = true;
-      this.res.writeContinue();
-    });
-    up.on('response', (upRes) => this.onResponse(upRes, server, attempt));
-    up.on('error', (err) => this.onError(classify(err, connected), up, attempt));
-    up.on('close', () => {
-      if (connectTimer) clearTimeout(connectTimer);
-      a.release(attempt);
-    });
-  }
-
-  private onResponse(upRes: IncomingMessage, server: ServerRuntime, attempt: number): void {
-    upRes.on('error', () => {}); // an early end is handled on 'close' below
-    this.assignment.response(attempt, upRes.statusCode ?? 0);
-    if (this.clientGone) {
-      upRes.destroy();
+  onConnected(n: number): void {
+    if (n !== this.attemptNo) return;
+    this.assignment.connected(n);
+    if (this.gone) return;
+    if (this.client.framing === 'none') {
+      this.call!.end();
       return;
     }
-    let h = endToEnd(upRes.rawHeaders);
-    h = persistResponseHeaders(this.backend, h, server, this.assignment.binding);
+    this.bodyStarted = true;
+    this.client.pipeBody(this.call!); // backpressure both ways; ends the call's body when complete
+  }
+
+  onContinue(n: number): void {
+    const c = this.client;
+    if (n !== this.attemptNo || !c.expectContinue || this.continueSent || this.gone || c.headersSent) return;
+    this.continueSent = true;
+    c.sendContinue();
+  }
+
+  onResponse(n: number, server: ServerRuntime, r: UpstreamResponseHead): void {
+    if (n !== this.attemptNo) return;
+    const a = this.assignment;
+    a.response(n, r.status);
+    if (this.gone) {
+      this.call!.abort();
+      return;
+    }
+    let h = endToEnd(r.headers);
+    h = persistResponseHeaders(this.backend, h, server, a.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
-    if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${upRes.httpVersion} bascule`]];
+    if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${r.version} bascule`]];
     // A client still holding its body back (no 100 sent) cannot reuse this connection.
-    const held = this.expectContinue && !this.continueSent && !this.req.complete;
-    if (this.ctx.closeAfter() || held) h = [...h, ['Connection', 'close']];
-    this.assignment.bind(attempt);
+    const held = this.client.expectContinue && !this.continueSent && !this.client.bodyComplete;
+    a.bind(n);
     try {
-      this.res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(h));
+      this.client.sendHead(r.status, r.reason, h, r.framing, r.contentLength, this.ctx.closeAfter() || held);
     } catch (err) {
-      // Invalid header bytes from the server must not crash us: answer 502 instead.
-      upRes.destroy();
+      // Header bytes the client side cannot carry must not crash us: answer 502 instead.
+      this.call!.abort();
+      a.release(n);
       this.ctx.log.warn(
         { backend: this.backend.id, server: server.name, err: (err as Error).message },
         'invalid response head from server',
       );
       this.reply(502, `server ${server.name} sent an invalid response (backend ${this.backend.id})`);
-      return;
     }
-    // pipe(), not stream.pipeline(): pipeline's per-stream abort bookkeeping was the largest
-    // single cost per request in profiles (bench/README.md). Cleanup is explicit instead: the
-    // client going away destroys the upstream request (constructor), and an upstream response
-    // that ends early cuts the client response so it is never taken as complete.
-    upRes.pipe(this.res);
-    upRes.once('close', () => {
-      if (upRes.complete || this.clientGone || this.res.writableFinished) return;
-      this.assignment.broken(attempt, new UpstreamError('protocol', 'response stream ended early'));
-      this.ctx.log.debug({ backend: this.backend.id, server: server.name }, 'response stream ended early');
-      this.res.destroy();
-    });
   }
 
-  private onError(e: UpstreamError, up: ClientRequest, attempt: number): void {
-    if (this.clientGone) return;
-    if (this.res.headersSent) {
+  onData(n: number, chunk: Buffer): void {
+    if (n !== this.attemptNo || this.gone) return;
+    if (!this.client.sendBody(chunk)) this.call!.pause();
+  }
+
+  onEnd(n: number): void {
+    if (n !== this.attemptNo) return;
+    this.assignment.release(n);
+    if (!this.gone) this.client.endBody();
+  }
+
+  onUpstreamDrain(n: number): void {
+    if (n === this.attemptNo && !this.gone) this.client.resumeBody();
+  }
+
+  onError(n: number, e: UpstreamError): void {
+    if (n !== this.attemptNo) return;
+    const a = this.assignment;
+    if (this.gone) return a.release(n);
+    if (this.client.headersSent) {
       // Mid-response failure: the client must see a truncated message, not a clean end.
-      this.assignment.broken(attempt, e);
-      this.res.destroy();
+      a.broken(n, e);
+      a.release(n);
+      this.client.abort();
       return;
     }
-    const retrying = this.assignment.failed(attempt, e, {
-      bodySent: this.bodyStarted && this.hasBody,
-      reused: up.reusedSocket,
+    const retrying = a.failed(n, e, {
+      bodySent: this.bodyStarted && hasBody(this.client),
+      reused: this.call!.reused,
     });
-    if (retrying) this.req.unpipe(up);
+    if (retrying) this.client.unpipeBody();
+  }
+
+  // ---- the client ----
+
+  clientGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.assignment.cancel();
+    this.call?.abort();
+  }
+
+  clientDrain(): void {
+    if (!this.gone) this.call?.resume();
   }
 
   /**
-   * The client socket was idle for the frontend's client timeout. HAProxy applies it only while
-   * the client is expected to send (request body) or to read (response): a stalled upload gets
-   * 408, a client that stopped reading is cut. While the request waits for a slot, a connection
-   * or the server's answer, the queue/connect/server timeouts apply instead.
+   * The client connection was idle for the frontend's client timeout. HAProxy applies it only
+   * while the client is expected to send (request body) or to read (response): a stalled upload
+   * gets 408, a client that stopped reading is cut. While the request waits for a slot, a
+   * connection or the server's answer, the queue/connect/server timeouts apply instead.
    */
-  private onClientIdle(): void {
-    if (this.clientGone) return;
-    const res = this.res;
-    if (res.headersSent) {
+  clientIdle(): void {
+    if (this.gone) return;
+    const c = this.client;
+    if (c.headersSent) {
       // Cut when the client is expected to act: read what we have for it, or send the rest of
       // its body. Otherwise it is the server that is silent (timeouts.server applies).
-      if (res.writableLength > 0 || res.writableNeedDrain || (this.bodyStarted && !this.req.complete)) {
-        this.clientGone = true;
+      if (c.backlogged || (this.bodyStarted && !c.bodyComplete)) {
+        this.gone = true;
         this.assignment.cancel();
-        this.upstream?.destroy();
-        res.destroy();
+        this.call?.abort();
+        c.abort();
       }
       return;
     }
-    if (!this.bodyStarted || this.req.complete) return;
-    this.upstream?.destroy();
-    this.clientGone = true; // nothing more goes upstream
+    if (!this.bodyStarted || c.bodyComplete) return;
+    this.gone = true; // nothing more goes upstream
     this.assignment.cancel();
-    replyText(
-      res,
+    this.call?.abort();
+    c.reply(
       408,
       `request body not received in time (frontend ${this.ctx.frontend.id}, timeouts.client)`,
-      {
-        close: true,
-      },
+      undefined,
+      true,
     );
   }
 
   private reply(status: number, detail: string): void {
-    replyText(this.res, status, detail, { close: this.ctx.closeAfter() || unreadBody(this.req) });
+    this.client.reply(status, detail, undefined, this.ctx.closeAfter() || unreadBody(this.client));
   }
 }

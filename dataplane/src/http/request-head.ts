@@ -1,8 +1,7 @@
 // Extracts the router's plain RequestHead from a Node request (the only place that parses the
 // request target and Host).
-import type { IncomingMessage } from 'node:http';
-import type { RequestHead } from '../router/types.js';
-import { displayAddress } from './headers.js';
+import type { HeaderList, RequestHead } from '../router/types.js';
+import { headerValue, type HttpRequestHead } from './message.js';
 
 export interface Authority {
   host: string;
@@ -65,28 +64,52 @@ export function originForm(url: string): string {
   return parseTarget(url, 'OPTIONS')?.path ?? '/';
 }
 
-export function requestHead(
-  req: IncomingMessage,
-  localPort: number,
-  // https when the connection was TLS-terminated here (tls/): X-Forwarded-Proto, redirects.
-  scheme: 'http' | 'https' = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http',
-): RequestHead {
-  const parsed = parseTarget(req.url ?? '/', req.method ?? 'GET');
-  // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2); admission
-  // has refused any Host that names another, so routing, logs and the server all see one name.
-  const authority = parsed?.authority ?? req.headers.host ?? '';
-  const target = parsed?.path ?? '/';
-  const q = target.indexOf('?');
-  const { host, port } = parseAuthority(authority);
-  return {
-    method: req.method ?? 'GET',
-    path: q < 0 ? target : target.slice(0, q),
-    query: q < 0 ? '' : target.slice(q + 1),
-    host,
-    ...(port === undefined ? {} : { hostPort: port }),
-    headers: req.headers,
-    sourceAddress: displayAddress(req.socket.remoteAddress),
-    scheme,
-    localPort,
-  };
+/** Header values by lower-case name, built only when a rule or a hash key asks for one. */
+function headerRecord(headers: HeaderList): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = Object.create(null);
+  for (const [n, v] of headers) {
+    const k = n.toLowerCase();
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+class RoutingHead implements RequestHead {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly host: string;
+  readonly hostPort?: number;
+  readonly sourceAddress: string;
+  readonly scheme: 'http' | 'https';
+  readonly localPort: number;
+  private record: Record<string, string | string[] | undefined> | undefined;
+
+  constructor(private readonly h: HttpRequestHead) {
+    const parsed = parseTarget(h.target, h.method);
+    // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2); admission
+    // has refused any Host that names another, so routing, logs and the server all see one name.
+    const authority = parsed?.authority ?? headerValue(h.headers, 'host') ?? '';
+    const target = parsed?.path ?? '/';
+    const q = target.indexOf('?');
+    const { host, port } = parseAuthority(authority);
+    this.method = h.method;
+    this.path = q < 0 ? target : target.slice(0, q);
+    this.query = q < 0 ? '' : target.slice(q + 1);
+    this.host = host;
+    if (port !== undefined) this.hostPort = port;
+    this.sourceAddress = h.source;
+    this.scheme = h.scheme;
+    this.localPort = h.localPort;
+  }
+
+  get headers(): Readonly<Record<string, string | string[] | undefined>> {
+    return (this.record ??= headerRecord(this.h.headers));
+  }
+}
+
+/** What the router (and hashing balancers) see of a request. */
+export function routingHead(head: HttpRequestHead): RequestHead {
+  return new RoutingHead(head);
 }

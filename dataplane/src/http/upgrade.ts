@@ -1,46 +1,64 @@
 // HTTP Upgrade (WebSocket, RFC 6455 §4; RFC 9110 §7.8): the request is admitted, routed, balanced
-// and persisted like any other, sent to the server with its Upgrade/Connection fields, and when
-// the server switches protocols (101) both sockets are piped as a tunnel whose idle limit is the
-// backend's tunnel timeout (HAProxy "timeout tunnel"). Any other answer is relayed and the
-// connection closed. A tunnel owns its two sockets: snapshot swaps never touch it.
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+// and persisted like any other (the Assignment is the same as for plain requests), sent to the
+// server on a dedicated connection with its Upgrade/Connection fields, and when the server
+// switches protocols (101) both sockets are piped as a tunnel whose idle limit is the backend's
+// tunnel timeout (HAProxy "timeout tunnel"). Any other answer is relayed and the connection
+// closed. A tunnel owns its two sockets: snapshot swaps never touch it.
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
-import { classify, connectTimeout, serverTimeout } from '../runtime/upstream-error.js';
+import type { UpstreamError } from '../runtime/upstream-error.js';
 import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
-import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
+import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import { framingProblem, rateLimited, routeReply, type LocalReply } from './admission.js';
-import { addForwarded, endToEnd, flatten, hasHeader } from './headers.js';
-import { statusText, writeRawReply } from './local-reply.js';
-import { hasBody, IDEMPOTENT, type HttpRequestContext } from './proxy.js';
-import { originForm, requestHead } from './request-head.js';
-import { upstreamRequestOptions } from '../tls/upstream.js';
+import { addForwarded, endToEnd, hasHeader } from './headers.js';
+import { closeWithLinger } from './engine/close.js';
+import { replyBytes, statusText } from './local-reply.js';
+import { headerValue, IDEMPOTENT, type ByteMarks, type HttpRequestHead } from './message.js';
+import type { HttpRequestContext } from './proxy.js';
+import { originForm, routingHead } from './request-head.js';
+import type { UpstreamCall, UpstreamEvents, UpstreamResponseHead } from './upstream.js';
 
 type UpgradeContext = Omit<HttpRequestContext, 'closeAfter'>;
 
-export function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+/**
+ * An Upgrade request whose connection the engine handed over: `socket` is the client connection
+ * (TLS-secured or plain), `rest` the bytes read past the request head, `marks` the socket's byte
+ * counters when this request began (its record counts from there).
+ */
+export function handleUpgrade(
+  ctx: UpgradeContext,
+  head: HttpRequestHead,
+  withBody: boolean,
+  socket: net.Socket,
+  rest: Buffer,
+  marks: ByteMarks,
+): void {
   socket.on('error', () => {});
   const fe = ctx.frontend;
+  let status = -1;
+  socket.once('close', () =>
+    ctx.trace?.finish(status, true, socket.bytesRead - marks.read, socket.bytesWritten - marks.written),
+  );
   const local = (r: LocalReply): void => {
-    ctx.trace?.reply(r.status);
-    writeRawReply(socket, r, req.method === 'HEAD');
+    status = r.status;
+    closeWithLinger(socket, replyBytes(r.status, r.detail, r.headers, true, head.method === 'HEAD'));
   };
-  const problem = framingProblem(req);
+  const problem = framingProblem(head);
   if (problem) return local(problem);
-  if (hasBody(req)) return local({ status: 400, detail: 'an Upgrade request with a body is not supported' });
-  const rh = requestHead(req, fe.snap.bind.port);
-  const limited = rateLimited(fe, rh.sourceAddress);
+  if (withBody) return local({ status: 400, detail: 'an Upgrade request with a body is not supported' });
+  const limited = rateLimited(fe, head.source);
   if (limited) return local(limited);
+  const rh = routingHead(head);
   const decision = fe.router.route(rh);
   const a = decision.action;
   if (a.type !== 'backend') return local(routeReply(fe, decision)!);
   const backend = ctx.runtime.backends.get(a.backend);
   if (!backend) return local({ status: 503, detail: `backend ${a.backend} is not available` });
   ctx.trace?.routed(backend.id);
-  new Tunnel(ctx, req, socket as net.Socket, head, rh, decision, backend).start();
+  new Tunnel(ctx, head, socket, rest, rh, decision, backend, (s) => (status = s)).start();
 }
 
 /** Close `to` once `from` has closed: after flushing if we already sent our FIN, else now. */
@@ -54,50 +72,53 @@ function follow(from: Duplex, to: Duplex): void {
 }
 
 class Tunnel implements Transport {
-  private readonly headers: string[];
+  private readonly headers: HeaderList;
   private readonly assignment: Assignment;
-  private upstream: ClientRequest | undefined;
+  private call: UpstreamCall | undefined;
+  private attemptNo = 0;
   private clientGone = false;
   private answered = false;
 
   constructor(
     private readonly ctx: UpgradeContext,
-    private readonly req: IncomingMessage,
+    private readonly head: HttpRequestHead,
     private readonly client: net.Socket,
-    private readonly head: Buffer,
+    private readonly rest: Buffer,
     private readonly rh: RequestHead,
     private readonly decision: RouteDecision,
     private readonly backend: BackendRuntime,
+    private readonly sent: (status: number) => void,
   ) {
-    const e2e = endToEnd(req.rawHeaders);
+    const e2e = endToEnd(head.headers);
     this.assignment = new Assignment(
       backend,
-      { pick: rh, source: rh.sourceAddress, headers: e2e, replayable: IDEMPOTENT.has(req.method ?? '') },
+      { pick: rh, source: head.source, headers: e2e, replayable: IDEMPOTENT.has(head.method) },
       this,
       { log: ctx.log, trace: ctx.trace, label: 'upgrade request' },
     );
-    this.headers = flatten(this.requestHeaders(e2e));
+    this.headers = this.requestHeaders(e2e);
     client.setTimeout(0); // until the tunnel is up, the backend's timeouts apply
     client.once('close', () => {
       this.clientGone = true;
       this.assignment.cancel();
-      if (!this.answered) this.upstream?.destroy();
+      if (!this.answered) this.call?.abort();
     });
   }
 
   private requestHeaders(e2e: HeaderList): HeaderList {
     const fe = this.ctx.frontend.snap;
+    const head = this.head;
     let h = persistRequestHeaders(this.backend, e2e);
     if (fe.forwardFor)
       h = addForwarded(h, {
-        clientAddress: this.rh.sourceAddress,
-        proto: this.rh.scheme,
-        host: this.req.headers.host ?? '',
+        clientAddress: head.source,
+        proto: head.scheme,
+        host: headerValue(head.headers, 'host') ?? '',
         port: fe.bind.port,
       });
     h = applyHeaderEdits(h, this.decision.requestHeaders);
-    h = [...h, ['Connection', 'Upgrade'], ['Upgrade', this.req.headers.upgrade ?? '']];
-    if (fe.via) h.push(['Via', `${this.req.httpVersion} bascule`]);
+    h = [...h, ['Connection', 'Upgrade'], ['Upgrade', headerValue(head.headers, 'upgrade') ?? '']];
+    if (fe.via) h.push(['Via', `${head.version} bascule`]);
     if (!hasHeader(h, 'host')) h.push(['Host', this.rh.host || 'localhost']);
     return h;
   }
@@ -111,74 +132,71 @@ class Tunnel implements Transport {
   }
 
   attempt(server: ServerRuntime, attempt: number): void {
+    this.attemptNo = attempt;
     const { timeouts } = this.backend.snap;
     const a = this.assignment;
-    let connected = false;
-    let connectTimer: NodeJS.Timeout | undefined;
-    // A dedicated connection: once upgraded it leaves any pool.
-    const up = http.request({
-      // TLS backends: a non-pooling https agent (tls/upstream.ts); the upgraded socket leaves it.
-      ...(server.tls
-        ? upstreamRequestOptions(server.state, server.tls, server.snap, false)
-        : { agent: false }),
-      host: server.address,
-      port: server.port,
-      method: this.req.method,
-      path: originForm(this.req.url ?? '/'),
-      headers: this.headers,
-      setHost: false,
-    });
-    this.upstream = up;
-    up.on('socket', (socket) => {
-      if (timeouts.connect > 0)
-        connectTimer = setTimeout(() => up.destroy(connectTimeout(timeouts.connect)), timeouts.connect);
-      socket.once('connect', () => {
-        connected = true;
+    const events: UpstreamEvents = {
+      connected: () => {
         a.connected(attempt);
-        clearTimeout(connectTimer);
-        if (timeouts.server > 0)
-          up.setTimeout(timeouts.server, () => up.destroy(serverTimeout(timeouts.server)));
-      });
-    });
-    up.on('upgrade', (upRes, upSocket, upHead) => {
-      clearTimeout(connectTimer);
-      up.setTimeout(0);
-      this.established(server, attempt, upRes, upSocket as net.Socket, upHead);
-    });
-    up.on('response', (upRes) => {
-      clearTimeout(connectTimer);
-      this.relay(server, attempt, upRes);
-      upRes.once('close', () => a.release(attempt));
-    });
-    up.on('error', (err) => {
-      clearTimeout(connectTimer);
-      if (this.clientGone || this.answered) return a.release(attempt);
-      a.failed(attempt, classify(err, connected), { bodySent: false, reused: false });
-    });
-    up.on('close', () => {
-      clearTimeout(connectTimer);
-      if (!this.answered) a.release(attempt);
-    });
-    up.end();
+        this.call?.end(); // no body: the request is complete
+      },
+      continued: () => {},
+      drain: () => {},
+      upgraded: (r, socket, rest) => this.established(server, attempt, r, socket, rest),
+      response: (r) => this.relay(server, attempt, r),
+      data: (chunk) => {
+        if (!this.client.destroyed && !this.client.write(chunk)) {
+          this.call?.pause();
+          this.client.once('drain', () => this.call?.resume());
+        }
+      },
+      end: () => {
+        a.release(attempt);
+        this.client.end();
+      },
+      error: (e: UpstreamError) => {
+        if (attempt !== this.attemptNo) return;
+        if (this.clientGone || this.answered) {
+          a.release(attempt);
+          if (this.answered) this.client.destroy(); // a relayed answer cut short
+          return;
+        }
+        a.failed(attempt, e, { bodySent: false, reused: false });
+      },
+    };
+    this.call = this.ctx.upstream.request(
+      server,
+      {
+        method: this.head.method,
+        target: originForm(this.head.target),
+        headers: this.headers,
+        framing: 'none',
+        upgrade: true,
+      },
+      events,
+      { connect: timeouts.connect, server: timeouts.server },
+    );
   }
 
-  private responseHeaders(server: ServerRuntime, upRes: IncomingMessage): HeaderList {
-    let h = endToEnd(upRes.rawHeaders);
+  private responseHeaders(server: ServerRuntime, r: UpstreamResponseHead): HeaderList {
+    let h = endToEnd(r.headers);
     h = persistResponseHeaders(this.backend, h, server, this.assignment.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
-    if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${upRes.httpVersion} bascule`]];
+    if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${r.version} bascule`]];
     return h;
   }
 
-  private writeHead(status: number, message: string | undefined, h: HeaderList): void {
-    const lines = [`HTTP/1.1 ${status} ${message || statusText(status)}`, ...h.map(([n, v]) => `${n}: ${v}`)];
-    this.client.write(`${lines.join('\r\n')}\r\n\r\n`);
+  private writeHead(status: number, reason: string, h: HeaderList): void {
+    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
+    for (const [n, v] of h) out += `${n}: ${v}\r\n`;
+    this.client.write(`${out}\r\n`, 'latin1');
+    this.sent(status);
   }
 
   private established(
     server: ServerRuntime,
     attempt: number,
-    upRes: IncomingMessage,
+    r: UpstreamResponseHead,
     upSocket: net.Socket,
     upHead: Buffer,
   ): void {
@@ -192,15 +210,15 @@ class Tunnel implements Transport {
       return;
     }
     this.assignment.bind(attempt);
-    this.ctx.trace?.upgraded(client);
-    const h = this.responseHeaders(server, upRes);
+    this.ctx.trace?.upgraded();
+    const h = this.responseHeaders(server, r);
     h.push(
       ['Connection', 'Upgrade'],
-      ['Upgrade', String(upRes.headers.upgrade ?? this.req.headers.upgrade ?? '')],
+      ['Upgrade', headerValue(r.headers, 'upgrade') ?? headerValue(this.head.headers, 'upgrade') ?? ''],
     );
-    this.writeHead(101, upRes.statusMessage, h);
+    this.writeHead(101, r.reason, h);
     if (upHead.length > 0) client.write(upHead);
-    if (this.head.length > 0) upSocket.write(this.head);
+    if (this.rest.length > 0) upSocket.write(this.rest);
     const idle = this.backend.snap.timeouts.tunnel;
     const cut = (): void => {
       upSocket.destroy();
@@ -214,26 +232,32 @@ class Tunnel implements Transport {
     follow(client, upSocket);
     client.pipe(upSocket);
     upSocket.pipe(client);
+    client.resume();
   }
 
   /** The server did not switch protocols: relay its answer, then close. */
-  private relay(server: ServerRuntime, attempt: number, upRes: IncomingMessage): void {
+  private relay(server: ServerRuntime, attempt: number, r: UpstreamResponseHead): void {
     this.answered = true;
-    upRes.on('error', () => {});
-    this.assignment.response(attempt, upRes.statusCode ?? 0);
+    this.assignment.response(attempt, r.status);
     if (this.clientGone || this.client.destroyed) {
-      upRes.destroy();
+      this.call?.abort();
+      this.assignment.release(attempt);
       return;
     }
-    const h = this.responseHeaders(server, upRes);
-    h.push(['Connection', 'close']); // no Content-Length: the body ends with the connection
-    this.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, h);
-    upRes.pipe(this.client);
+    const h = this.responseHeaders(server, r);
+    if (r.framing === 'chunked') h.push(['Transfer-Encoding', 'chunked']); // relayed as received
+    h.push(['Connection', 'close']); // the body, if not length-delimited, ends with the connection
+    this.writeHead(r.status, r.reason, h);
+    if (r.framing === 'none') {
+      this.assignment.release(attempt);
+      this.call?.abort();
+      this.client.end();
+    }
   }
 
   private reply(r: LocalReply): void {
     this.answered = true;
-    this.ctx.trace?.reply(r.status);
-    writeRawReply(this.client, r);
+    this.sent(r.status);
+    closeWithLinger(this.client, replyBytes(r.status, r.detail, r.headers, true));
   }
 }

@@ -6,8 +6,18 @@
 //
 // Traces are optional for the proxies (`ctx.trace?.attempt(server)`), so a proxy without the
 // seam keeps working and a dataplane without observers pays nothing.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
+
+/** What a trace records of an HTTP request (the engine-neutral request head has these fields). */
+export interface TracedRequest {
+  readonly method: string;
+  /** Request target as received; only its path is recorded. */
+  readonly target: string;
+  /** "1.1", "2.0", ... */
+  readonly version: string;
+  readonly source: string;
+  readonly sourcePort: number;
+}
 
 /** What the proxies know about a server when they report on it. */
 export interface TracedServer {
@@ -97,10 +107,14 @@ export interface Trace {
   failed(kind: FailureKind): void;
   /** The proxy answered itself (`reason` becomes the termination state, e.g. 'PR', 'LR'). */
   local(termination: Termination): void;
-  /** Upgrade requests only (no ServerResponse): the status the proxy wrote on the raw socket. */
-  reply(status: number): void;
-  /** HTTP only: the request became a tunnel (WebSocket); the record is emitted when `socket` closes. */
-  upgraded(socket: net.Socket): void;
+  /** HTTP only: the request became a tunnel (WebSocket). */
+  upgraded(): void;
+  /**
+   * HTTP only, called once by the engine when the exchange is over: the status sent to the
+   * client (-1: none), whether the response (or tunnel) ended normally, and the bytes read from
+   * and written to the client for this exchange. TCP records are written when the socket closes.
+   */
+  finish(status: number, complete: boolean, bytesIn: number, bytesOut: number): void;
 }
 
 /** Consumes finished records (stats table, metrics, access log). */
@@ -118,8 +132,8 @@ export const NOOP_TRACE: Trace = Object.freeze({
   response() {},
   failed() {},
   local() {},
-  reply() {},
   upgraded() {},
+  finish() {},
 });
 
 /** Status class label: bounded, whatever the servers answer. */
@@ -137,10 +151,10 @@ export function codeClass(status: number): '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
  * `version` is the snapshot the exchange starts on.
  */
 export interface TrafficEvents {
-  /** A plain HTTP request; its record is written when `res` closes. */
-  http(req: IncomingMessage, res: ServerResponse, frontend: string, version: string | null): Trace;
-  /** An Upgrade (WebSocket) request; its record is written when the client socket closes. */
-  upgrade(req: IncomingMessage, frontend: string, version: string | null): Trace;
+  /** A plain HTTP request; its record is written when the engine calls finish(). */
+  http(head: TracedRequest, frontend: string, version: string | null): Trace;
+  /** An Upgrade (WebSocket) request; its record is written when the tunnel calls finish(). */
+  upgrade(head: TracedRequest, frontend: string, version: string | null): Trace;
   /** An accepted L4 connection; its record is written when `client` closes. */
   tcp(client: net.Socket, frontend: string, version: string | null): Trace;
 }

@@ -60,13 +60,13 @@ export class Observability {
     const sink = (r: TrafficRecord): void => this.record(r as TracedRecord);
     const stats = this.stats;
     this.events = {
-      http(req, res, frontend, version) {
+      http(head, frontend, version) {
         stats.started(frontend, 'http');
-        return new HttpTrace(sink, frontend, version, req, res);
+        return new HttpTrace(sink, frontend, version, head, 'http');
       },
-      upgrade(req, frontend, version) {
+      upgrade(head, frontend, version) {
         stats.started(frontend, 'http');
-        return new HttpTrace(sink, frontend, version, req, undefined);
+        return new HttpTrace(sink, frontend, version, head, 'websocket');
       },
       tcp(client, frontend, version) {
         stats.started(frontend, 'tcp');

@@ -1,7 +1,6 @@
 // Trace implementations: one per HTTP request, WebSocket tunnel or TCP session. They keep a few
 // monotonic timestamps and counters, derive the HAProxy-style termination state, and hand one
 // record to the sink when the exchange ends. Nothing here touches the network.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type {
@@ -11,6 +10,7 @@ import type {
   TcpRecord,
   Termination,
   Trace,
+  TracedRequest,
   TracedServer,
   TrafficRecord,
 } from './events.js';
@@ -28,16 +28,8 @@ export type TracedRecord = TrafficRecord & { readonly attempts: readonly Attempt
 
 const ms = (a: number, b: number): number => Math.max(0, Math.round(b - a));
 
-/** Per-socket byte marks, so keep-alive requests each count only their own bytes. */
-const marks = new WeakMap<object, { read: number; written: number }>();
-
-function takeBytes(socket: net.Socket | null | undefined): { bytesIn: number; bytesOut: number } {
-  if (!socket) return { bytesIn: 0, bytesOut: 0 };
-  const read = socket.bytesRead ?? 0;
-  const written = socket.bytesWritten ?? 0;
-  const m = marks.get(socket) ?? { read: 0, written: 0 };
-  marks.set(socket, { read, written });
-  return { bytesIn: Math.max(0, read - m.read), bytesOut: Math.max(0, written - m.written) };
+function socketBytes(socket: net.Socket | null | undefined): { bytesIn: number; bytesOut: number } {
+  return { bytesIn: socket?.bytesRead ?? 0, bytesOut: socket?.bytesWritten ?? 0 };
 }
 
 /** Client address as shown in logs: IPv4-mapped IPv6 unwrapped. */
@@ -62,8 +54,6 @@ abstract class BaseTrace implements Trace {
   protected responseAt = -1;
   protected serverStatus: number | null = null;
   protected localTermination: Termination | undefined;
-  /** Status the proxy wrote itself on a raw socket (Upgrade requests). */
-  protected replied: number | undefined;
   protected done = false;
 
   constructor(
@@ -117,11 +107,9 @@ abstract class BaseTrace implements Trace {
     this.localTermination = termination;
   }
 
-  reply(status: number): void {
-    this.replied = status;
-  }
+  upgraded(): void {}
 
-  upgraded(_socket: net.Socket): void {}
+  finish(_status: number, _complete: boolean, _bytesIn: number, _bytesOut: number): void {}
 
   protected retries(): { retries: number; redispatches: number } {
     let redispatches = 0;
@@ -190,84 +178,57 @@ abstract class BaseTrace implements Trace {
   }
 }
 
-/** One HTTP request on a keep-alive connection, or one Upgrade request and its tunnel. */
+/**
+ * One HTTP request on a keep-alive connection, or one Upgrade request and its tunnel. The engine
+ * that carries the exchange calls finish() once it is over (response complete or cut, tunnel closed).
+ */
 export class HttpTrace extends BaseTrace {
-  private tunnel: net.Socket | undefined;
-  private readonly clientAddr: string;
-  private readonly clientPort: number;
-  private readonly method: string;
+  private tunnel = false;
   private readonly path: string;
-  private readonly httpVersion: string;
 
   constructor(
     sink: RecordSink,
     frontend: string,
     version: string | null,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse | undefined,
+    private readonly head: TracedRequest,
+    private readonly type: 'http' | 'websocket',
   ) {
     super(sink, frontend, version);
-    const socket = req.socket;
-    this.clientAddr = clientAddress(socket);
-    this.clientPort = socket?.remotePort ?? 0;
-    this.method = req.method ?? '';
-    const url = req.url ?? '/';
+    const url = head.target;
     const q = url.indexOf('?');
     this.path = q >= 0 ? url.slice(0, q) : url;
-    this.httpVersion = `HTTP/${req.httpVersion}`;
-    if (res) res.once('close', () => this.finishResponse());
-    else {
-      // Upgrade request: the socket is the exchange (tunnel or raw reply), it ends when it closes.
-      const s = req.socket;
-      if (s.destroyed) queueMicrotask(() => this.finishSocket());
-      else s.once('close', () => this.finishSocket());
-    }
   }
 
-  override upgraded(socket: net.Socket): void {
-    this.tunnel = socket;
+  override upgraded(): void {
+    this.tunnel = true;
   }
 
-  private finishResponse(): void {
-    const res = this.res!;
-    if (this.tunnel) return; // a tunnel's record is written when its socket closes
+  /**
+   * `status`: what the client was sent (-1: nothing); `complete`: the response (or the tunnel)
+   * ended normally; bytes from and to the client during this exchange.
+   */
+  override finish(status: number, complete: boolean, bytesIn: number, bytesOut: number): void {
     const now = performance.now();
-    const status = res.headersSent ? res.statusCode : -1;
     let termination: Termination;
-    if (!res.writableFinished) {
+    if (this.tunnel) {
+      status = 101;
+      termination = this.lastFailure ? 'SD' : '--';
+    } else if (!complete) {
       // The response did not complete: the server cut it, or the client went away.
       const f = this.lastFailure;
       if (f && (f.afterResponse || this.serverStatus !== null))
         termination = f.kind === 'timeout' ? 'sD' : 'SD';
-      else termination = `C${this.phase(res.headersSent)}`;
+      else termination = `C${this.phase(status >= 0)}`;
     } else termination = this.serverSideTermination(status);
-    this.write(status, takeBytes(this.req.socket), termination, now);
-  }
-
-  private finishSocket(): void {
-    const now = performance.now();
-    const status = this.tunnel ? 101 : (this.replied ?? this.serverStatus ?? -1);
-    let termination: Termination;
-    if (this.tunnel) termination = this.lastFailure ? 'SD' : '--';
-    else if (status < 0) termination = `C${this.phase(false)}`;
-    else termination = this.serverSideTermination(status);
-    this.write(status, takeBytes(this.req.socket), termination, now);
-  }
-
-  private write(
-    status: number,
-    io: { bytesIn: number; bytesOut: number },
-    termination: Termination,
-    now: number,
-  ): void {
+    const h = this.head;
     const rec: HttpRecord & { attempts: readonly AttemptInfo[] } = {
-      type: this.res ? 'http' : 'websocket',
-      ...this.base(io, termination),
-      clientAddress: this.clientAddr,
-      clientPort: this.clientPort,
-      method: this.method,
+      type: this.type,
+      ...this.base({ bytesIn, bytesOut }, termination),
+      clientAddress: h.source,
+      clientPort: h.sourcePort,
+      method: h.method,
       path: this.path,
-      httpVersion: this.httpVersion,
+      httpVersion: `HTTP/${h.version}`,
       status,
       Tr: this.connectedAt >= 0 && this.responseAt >= 0 ? ms(this.connectedAt, this.responseAt) : -1,
       Ta: ms(this.t0, now),
@@ -292,11 +253,11 @@ export class TcpTrace extends BaseTrace {
     const s = client as net.Socket;
     this.clientAddr = clientAddress(s);
     this.clientPort = s.remotePort ?? 0;
-    if (client.destroyed) queueMicrotask(() => this.finish());
-    else client.once('close', () => this.finish());
+    if (client.destroyed) queueMicrotask(() => this.finishSession());
+    else client.once('close', () => this.finishSession());
   }
 
-  private finish(): void {
+  private finishSession(): void {
     const now = performance.now();
     let termination: Termination;
     const f = this.lastFailure;
@@ -308,7 +269,7 @@ export class TcpTrace extends BaseTrace {
     else termination = `C${this.phase(false)}`;
     const rec: TcpRecord & { attempts: readonly AttemptInfo[] } = {
       type: 'tcp',
-      ...this.base(takeBytes(this.client as net.Socket), termination),
+      ...this.base(socketBytes(this.client as net.Socket), termination),
       clientAddress: this.clientAddr,
       clientPort: this.clientPort,
       Tt: ms(this.t0, now),

@@ -1,12 +1,11 @@
 // Immutable per-build view of a backend: its servers (each bound to its carried-over state), its
 // balancer, and the server-selection policy around the algorithm: persistence targets, tiers
 // (regular, then backups), exclusions for retries, and the wait queue for full servers.
-import type http from 'node:http';
 import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import type { Balancer, Candidate, PickContext } from '../balance/balancer.js';
 import { slowStartWeight } from '../health/model.js';
 import type { Waiter } from './queue.js';
-import { upstreamAgent, type UpstreamTls } from '../tls/upstream.js';
+import type { UpstreamTls } from '../tls/upstream.js';
 import type { BackendState, ServerState } from './state.js';
 
 export class ServerRuntime implements Candidate {
@@ -17,7 +16,8 @@ export class ServerRuntime implements Candidate {
     readonly backendId: string,
     readonly snap: Readonly<ServerSnap>,
     readonly state: ServerState,
-    private readonly keepAlive: boolean,
+    /** Reuse connections to this server across requests (Backend keepAlive). */
+    readonly keepAlive: boolean,
     /** Backend slowStart window (ms); 0 disables the ramp. */
     private readonly slowStartMs = 0,
     /** TLS towards this server (Backend spec.tls, see tls/upstream.ts); undefined: plaintext. */
@@ -77,11 +77,6 @@ export class ServerRuntime implements Candidate {
   /** Eligible for new traffic right now: eligible and below maxConnections. */
   usable(): boolean {
     return this.eligible() && !this.full();
-  }
-
-  agent(): http.Agent {
-    if (this.tls) return upstreamAgent(this.state, this.keepAlive, this.tls, this.snap);
-    return this.state.agent(this.keepAlive);
   }
 }
 

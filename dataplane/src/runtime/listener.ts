@@ -6,18 +6,19 @@
 // but held, unread, until a slot frees — HAProxy leaves them in the kernel backlog, to the same
 // effect) and connectionLimit.perSource (HTTP: the connection's requests get `status` and it
 // closes; TCP: it is closed at once).
-import type http from 'node:http';
 import net from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { connectionLimited } from '../http/admission.js';
+import { closeWithLinger } from '../http/engine/close.js';
+import { h2Client } from '../http/engine/h2-client.js';
+import { configureHttpServer, createHttpServer } from '../http/engine/node-server.js';
+import { nodeUpstream } from '../http/engine/node-upstream.js';
 import { displayAddress } from '../http/headers.js';
-import { sendLocal, writeRawReply } from '../http/local-reply.js';
+import { replyBytes } from '../http/local-reply.js';
+import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
 import { handleRequest } from '../http/proxy.js';
-import { configureHttpServer, createHttpServer } from '../http/server.js';
 import { handleUpgrade } from '../http/upgrade.js';
-import type { TrafficEvents } from '../metrics/events.js';
+import type { Trace, TrafficEvents } from '../metrics/events.js';
 import { proxyTcp } from '../tcp/proxy.js';
 import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
 import type { Http2Server } from 'node:http2';
@@ -85,7 +86,7 @@ function closeGracefully(socket: net.Socket): void {
 
 export class Listener {
   private readonly server: net.Server;
-  private http: http.Server | undefined;
+  private http: ReturnType<typeof createHttpServer> | undefined;
   /** HTTP/2 towards clients (TLS with ALPN h2), fed like `http` (tls/h2.ts). */
   private h2: Http2Server | undefined;
   private phase: ListenerPhase = 'staged';
@@ -311,7 +312,7 @@ export class Listener {
     if (fe.tls?.terminator) {
       // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
       acceptHttps(socket, fe.tls.terminator, {
-        http1: () => this.httpServer(),
+        http1: (s) => this.httpServer().emit('connection', s),
         http2: () => this.h2Server(),
       });
       if (paused) socket.resume();
@@ -324,7 +325,8 @@ export class Listener {
   private h2Server(): Http2Server {
     this.h2 ??= createH2Server(
       {
-        request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
+        request: (req, res, expectContinue) =>
+          this.onRequest(h2Client(req, res, expectContinue, this.port), req.socket as unknown as net.Socket),
         idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
         keepAliveMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.keepAlive ?? 0,
       },
@@ -337,11 +339,14 @@ export class Listener {
     return this.phase !== 'active' || conn.closing;
   }
 
-  private httpServer(): http.Server {
-    this.http ??= createHttpServer({
-      request: (req, res, expectContinue) => this.onRequest(req, res, expectContinue),
-      upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
-    });
+  private httpServer(): ReturnType<typeof createHttpServer> {
+    this.http ??= createHttpServer(
+      {
+        request: (client, socket) => this.onRequest(client, socket),
+        upgrade: (head, withBody, socket, rest, start) => this.onUpgrade(head, withBody, socket, rest, start),
+      },
+      this.port,
+    );
     return this.http;
   }
 
@@ -355,8 +360,8 @@ export class Listener {
     return this.lastHttp;
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
-    const socket = rawSocketOf(req.socket); // the accepted socket, also under TLS and HTTP/2
+  private onRequest(client: ClientSide, via: net.Socket): void {
+    const socket = rawSocketOf(via) as net.Socket; // the accepted socket, also under TLS and HTTP/2
     const conn = this.conns.get(socket) ?? {
       mode: 'http' as const,
       inflight: 0,
@@ -365,7 +370,9 @@ export class Listener {
       limited: undefined,
     };
     conn.inflight++;
-    res.once('close', () => {
+    let trace: Trace | undefined;
+    client.onFinish((status, complete, bytesIn, bytesOut) => {
+      trace?.finish(status, complete, bytesIn, bytesOut);
       conn.inflight--;
       this.nextPipelined(conn, socket);
       if (conn.inflight === 0 && this.mustClose(conn)) closeGracefully(socket);
@@ -374,7 +381,7 @@ export class Listener {
     // every request it reads at once: started all together, their responses would pile up in
     // memory behind a client that does not read. As HAProxy does, one request of a connection is
     // served at a time; the next starts when its response is done (HTTP/2 streams run side by side).
-    if (req.httpVersion !== '2.0' && conn.inflight > 1) {
+    if (client.head.version !== '2.0' && conn.inflight > 1) {
       const queue = (conn.pipelined ??= []);
       if (queue.length >= MAX_PIPELINED) {
         if (!socket.destroyed)
@@ -385,10 +392,10 @@ export class Listener {
         socket.destroy();
         return;
       }
-      queue.push(() => this.serve(conn, socket, req, res, expectContinue));
+      queue.push(() => (trace = this.serve(conn, client)));
       return;
     }
-    this.serve(conn, socket, req, res, expectContinue);
+    trace = this.serve(conn, client);
   }
 
   /** Starts the next pipelined request of an HTTP/1.1 connection, if any (the previous is done). */
@@ -402,47 +409,55 @@ export class Listener {
     queue.shift()!();
   }
 
-  private serve(
-    conn: Conn,
-    socket: net.Socket,
-    req: IncomingMessage,
-    res: ServerResponse,
-    expectContinue: boolean,
-  ): void {
+  /** Serves one request; returns its trace (finished when the client side reports the end). */
+  private serve(conn: Conn, client: ClientSide): Trace | undefined {
+    const events = this.deps.events;
+    const version = this.deps.ref.current.version;
     if (conn.limited) {
-      req.on('error', () => {});
-      this.deps.events?.http(req, res, conn.limited.id, this.deps.ref.current.version).local('PR');
-      sendLocal(res, connectionLimited(conn.limited, displayAddress(socket.remoteAddress)), true);
-      return;
+      const trace = events?.http(client.head, conn.limited.id, version);
+      trace?.local('PR');
+      const r = connectionLimited(conn.limited, client.head.source);
+      client.reply(r.status, r.detail, r.headers, true);
+      return trace;
     }
     // Capture the router at request start; this request finishes on it.
     const b = this.binding(conn);
     if (!b) {
-      res.destroy();
-      return;
+      client.abort();
+      return undefined;
     }
+    const trace = events?.http(client.head, b.frontend.id, b.runtime.version);
     handleRequest(
       {
         runtime: b.runtime,
         frontend: b.frontend,
         closeAfter: () => this.mustClose(conn),
         log: this.deps.log,
-        trace: this.deps.events?.http(req, res, b.frontend.id, b.runtime.version),
+        upstream: nodeUpstream,
+        trace,
       },
-      req,
-      res,
-      expectContinue,
+      client,
     );
+    return trace;
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private onUpgrade(
+    head: HttpRequestHead,
+    withBody: boolean,
+    socket: net.Socket,
+    rest: Buffer,
+    start: ByteMarks,
+  ): void {
     const conn = this.conns.get(rawSocketOf(socket) as net.Socket);
     if (conn) conn.tunnel = true;
+    const version = this.deps.ref.current.version;
     if (conn?.limited) {
       socket.on('error', () => {});
-      const limited = connectionLimited(conn.limited, displayAddress(req.socket.remoteAddress));
-      this.deps.events?.upgrade(req, conn.limited.id, this.deps.ref.current.version).reply(limited.status);
-      writeRawReply(socket, limited);
+      const r = connectionLimited(conn.limited, head.source);
+      const trace = this.deps.events?.upgrade(head, conn.limited.id, version);
+      trace?.local('PR');
+      socket.once('close', () => trace?.finish(r.status, true, 0, 0));
+      closeWithLinger(socket, replyBytes(r.status, r.detail, r.headers, true));
       return;
     }
     const b = conn ? this.binding(conn) : undefined;
@@ -450,7 +465,14 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const trace = this.deps.events?.upgrade(req, b.frontend.id, b.runtime.version);
-    handleUpgrade({ runtime: b.runtime, frontend: b.frontend, log: this.deps.log, trace }, req, socket, head);
+    const trace = this.deps.events?.upgrade(head, b.frontend.id, b.runtime.version);
+    handleUpgrade(
+      { runtime: b.runtime, frontend: b.frontend, log: this.deps.log, upstream: nodeUpstream, trace },
+      head,
+      withBody,
+      socket,
+      rest,
+      start,
+    );
   }
 }

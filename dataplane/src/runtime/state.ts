@@ -11,17 +11,17 @@
 // What lives here: per server, in-flight counts, balancing positions, health verdict and
 // connection pools; per backend, the wait queue and the source-persistence table; per frontend,
 // the rate-limit counters and per-client connection counts.
-import http from 'node:http';
 import type { CandidateState } from '../balance/balancer.js';
 import type { BackendRuntime } from './backend.js';
 import { ConnectionCounter } from '../limits/connections.js';
 import { RateLimiter } from '../limits/rate-limit.js';
 import { StickTable } from '../persistence/stick-table.js';
 import { WaitQueue } from './queue.js';
-import { destroyUpstreamTlsPools } from '../tls/upstream.js';
 
-/** Idle upstream keep-alive sockets are closed before typical server idle timeouts (Node: 5s). */
-const UPSTREAM_IDLE_MS = 4000;
+/** A server's upstream connections (owned by the HTTP engine; opaque here). */
+export interface ServerPool {
+  destroy(): void;
+}
 
 interface Retirable {
   retire(): void;
@@ -47,27 +47,11 @@ export class ServerState implements CandidateState, Retirable {
    * the server leaves the configuration or the process restarts.
    */
   adminOverride: { state: 'ready' | 'drain' | 'maintenance'; since: number; reason: string } | undefined;
-  private keepAliveAgent: http.Agent | undefined;
-  private closeAgent: http.Agent | undefined;
+  /** Upstream keep-alive connections, created by the engine on first use (a discarded build leaks nothing). */
+  pool: ServerPool | undefined;
   private retired = false;
 
   constructor(readonly key: string) {}
-
-  /** The upstream connection pool; created on first use so a discarded build leaks nothing. */
-  agent(keepAlive: boolean): http.Agent {
-    if (keepAlive) {
-      this.keepAliveAgent ??= new http.Agent({
-        keepAlive: true,
-        keepAliveMsecs: 1000,
-        maxFreeSockets: 64,
-        timeout: UPSTREAM_IDLE_MS,
-        scheduling: 'lifo',
-      });
-      return this.keepAliveAgent;
-    }
-    this.closeAgent ??= new http.Agent({ keepAlive: false });
-    return this.closeAgent;
-  }
 
   acquire(): void {
     this.active++;
@@ -89,10 +73,8 @@ export class ServerState implements CandidateState, Retirable {
   }
 
   destroyPools(): void {
-    this.keepAliveAgent?.destroy();
-    this.closeAgent?.destroy();
-    this.keepAliveAgent = this.closeAgent = undefined;
-    destroyUpstreamTlsPools(this); // https pools of a TLS backend (tls/upstream.ts)
+    this.pool?.destroy();
+    this.pool = undefined;
   }
 }
 

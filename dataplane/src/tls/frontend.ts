@@ -3,7 +3,6 @@
 //   tcp  + tls  → terminate, route (SNI rules), proxy the plaintext
 //   tcp + `sni` rules, no tls → passthrough: read the ClientHello without consuming it, route
 //                  by its server name, proxy the untouched bytes
-import type http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -75,8 +74,9 @@ export const routesTcpRules = (rt: FrontendTlsRuntime | undefined): boolean => r
 const secured = new WeakMap<net.Socket, tls.TLSSocket>();
 const handshaking = new WeakSet<net.Socket>();
 
+/** Where a secured connection goes, by its ALPN protocol. */
 export interface HttpServers {
-  http1(): http.Server;
+  http1(socket: tls.TLSSocket): void;
   http2(): http2.Http2Server;
 }
 
@@ -87,7 +87,7 @@ export function acceptHttps(raw: net.Socket, terminator: TlsTerminator, servers:
     handshaking.delete(raw);
     secured.set(raw, s);
     if (s.alpnProtocol === 'h2') serveH2(servers.http2(), s);
-    else servers.http1().emit('connection', s);
+    else servers.http1(s);
   });
 }
 

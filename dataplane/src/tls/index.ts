@@ -10,16 +10,14 @@ export {
   type FrontendTlsRuntime,
   type HttpServers,
 } from './frontend.js';
-export { adaptH2, createH2Server, h2SessionOf, type H2Handlers } from './h2.js';
+export { createH2Server, h2SessionOf, type H2Handlers } from './h2.js';
 export { CertificateIndex, certificateNameMatches, normalizeServerName } from './names.js';
 export { rawSocketOf, terminatorFor, TlsTerminator } from './terminator.js';
 export {
   certificateProblem,
   describeUpstreamTlsError,
-  destroyUpstreamTlsPools,
-  upstreamAgent,
+  reportUpstreamTlsFailure,
   upstreamConnectOptions,
-  upstreamRequestOptions,
   upstreamTlsOf,
   type UpstreamServer,
   type UpstreamTls,

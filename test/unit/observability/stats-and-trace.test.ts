@@ -1,33 +1,33 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
+import type { HttpRequestHead } from '#dataplane/http/message';
 import { codeClass, type HttpRecord, type TrafficRecord } from '#dataplane/metrics/events';
 import { TrafficStats, serverStatsKey } from '#dataplane/metrics/stats';
 import { HttpTrace, TcpTrace, type TracedRecord } from '#dataplane/metrics/trace';
 
-/** Just enough of a socket, request and response for a trace. */
-function fakes(opts: { url?: string } = {}) {
-  const socket = Object.assign(new EventEmitter(), {
-    remoteAddress: '::ffff:10.0.0.1',
-    remotePort: 4242,
-    bytesRead: 0,
-    bytesWritten: 0,
-    destroyed: false,
-  });
-  const req = {
-    socket,
+/** The neutral head of a request from 10.0.0.1:4242. */
+function headOf(target = '/p?secret=1'): HttpRequestHead {
+  return {
     method: 'GET',
-    url: opts.url ?? '/p?secret=1',
-    httpVersion: '1.1',
-  } as unknown as IncomingMessage;
-  const res = Object.assign(new EventEmitter(), {
-    headersSent: false,
-    statusCode: 200,
-    writableFinished: false,
-  });
-  return { socket, req, res };
+    target,
+    version: '1.1',
+    headers: [['Host', 'x']],
+    source: '10.0.0.1',
+    sourcePort: 4242,
+    scheme: 'http',
+    localPort: 80,
+  };
 }
+
+/** How an exchange ended, as the engine reports it to the trace. */
+interface End {
+  headersSent: boolean;
+  statusCode: number;
+  writableFinished: boolean;
+}
+const finish = (t: HttpTrace, e: End, bytesIn = 0, bytesOut = 0): void =>
+  t.finish(e.headersSent ? e.statusCode : -1, e.writableFinished, bytesIn, bytesOut);
 
 const srv = (name: string, active = 1) => ({ name, address: '10.0.0.9', port: 80, state: { active } });
 
@@ -45,19 +45,16 @@ describe('observability/traces', () => {
     ]);
   });
 
-  it('records a served request: path without query, timings, bytes since the last request on the socket', () => {
+  it('records a served request: path without query, timings, the bytes of this exchange', () => {
     const out: TrafficRecord[] = [];
-    const { socket, req, res } = fakes();
-    const t = new HttpTrace((r) => out.push(r), 'fe', 'v1', req, res as unknown as ServerResponse);
+    const t = new HttpTrace((r) => out.push(r), 'fe', 'v1', headOf(), 'http');
     t.routed('be');
     t.attempt(srv('s1'));
     t.connected();
     t.response(200);
-    socket.bytesRead = 120;
-    socket.bytesWritten = 300;
-    Object.assign(res, { headersSent: true, writableFinished: true });
-    res.emit('close');
-    res.emit('close'); // emitted once only
+    const done = { headersSent: true, statusCode: 200, writableFinished: true };
+    finish(t, done, 120, 300);
+    finish(t, done, 120, 300); // recorded once only
     expect(out).to.have.length(1);
     const r = out[0] as HttpRecord;
     expect(r).to.include({
@@ -76,15 +73,9 @@ describe('observability/traces', () => {
       backend: 'be',
       version: 'v1',
     });
-    // A second request on the same keep-alive socket counts only its own bytes.
-    const { req: req2, res: res2 } = {
-      req: { ...req, url: '/q' } as IncomingMessage,
-      res: Object.assign(new EventEmitter(), { headersSent: true, statusCode: 404, writableFinished: true }),
-    };
-    new HttpTrace((r) => out.push(r), 'fe', 'v1', req2, res2 as unknown as ServerResponse);
-    socket.bytesRead = 150;
-    socket.bytesWritten = 400;
-    res2.emit('close');
+    // A second request on the same keep-alive connection: the engine measured its own bytes.
+    const t2 = new HttpTrace((r) => out.push(r), 'fe', 'v1', headOf('/q'), 'http');
+    finish(t2, { headersSent: true, statusCode: 404, writableFinished: true }, 30, 100);
     expect(out[1]).to.include({
       bytesIn: 30,
       bytesOut: 100,
@@ -101,11 +92,9 @@ describe('observability/traces', () => {
       end: { headersSent: boolean; statusCode: number; writableFinished: boolean },
     ): HttpRecord => {
       const out: TrafficRecord[] = [];
-      const { req, res } = fakes();
-      const t = new HttpTrace((r) => out.push(r), 'fe', null, req, res as unknown as ServerResponse);
+      const t = new HttpTrace((r) => out.push(r), 'fe', null, headOf(), 'http');
       steps(t);
-      Object.assign(res, end);
-      res.emit('close');
+      finish(t, end);
       return out[0] as HttpRecord;
     };
     const done503 = { headersSent: true, statusCode: 503, writableFinished: true };
@@ -152,8 +141,7 @@ describe('observability/traces', () => {
 
   it('counts retries and redispatches from the attempts', () => {
     const out: TrafficRecord[] = [];
-    const { req, res } = fakes();
-    const t = new HttpTrace((r) => out.push(r), 'fe', null, req, res as unknown as ServerResponse);
+    const t = new HttpTrace((r) => out.push(r), 'fe', null, headOf(), 'http');
     t.routed('b');
     t.attempt(srv('s1'));
     t.failed('connect');
@@ -162,8 +150,7 @@ describe('observability/traces', () => {
     t.attempt(srv('s2', 3));
     t.connected();
     t.response(200);
-    Object.assign(res, { headersSent: true, statusCode: 200, writableFinished: true });
-    res.emit('close');
+    finish(t, { headersSent: true, statusCode: 200, writableFinished: true });
     expect(out[0]).to.include({ retries: 2, redispatches: 1, server: 's2', termination: '--' });
     const stats = new TrafficStats();
     stats.started('fe', 'http');

@@ -1,0 +1,86 @@
+// The server half of an exchange, engine-neutral: what the exchange sends to a server and what it
+// hears back. An engine's HTTP/1.1 client implements UpstreamConnector over the server's
+// connection pool (plain or TLS); the exchange and the Upgrade tunnel only use these types.
+import type net from 'node:net';
+import type { UpstreamError } from '../runtime/upstream-error.js';
+import type { ServerRuntime } from '../runtime/backend.js';
+import type { HeaderList } from '../router/types.js';
+import type { BodyFraming, BodyTarget } from './message.js';
+
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Origin-form target. */
+  readonly target: string;
+  /** Final header fields, framing fields included (Host, Content-Length / Transfer-Encoding). */
+  readonly headers: HeaderList;
+  /**
+   * How the body that follows is delimited: none, length, chunked (bytes relayed as received) or
+   * stream (a body of unknown length, which the client chunks itself).
+   */
+  readonly framing: BodyFraming;
+  /** An Upgrade request: the connection is dedicated (never pooled) and may become a tunnel. */
+  readonly upgrade?: boolean;
+}
+
+export interface UpstreamResponseHead {
+  readonly status: number;
+  readonly reason: string;
+  /** "1.0" or "1.1". */
+  readonly version: string;
+  /** Fields as received. */
+  readonly headers: HeaderList;
+  /** How the body that follows is delimited (none for HEAD, 204, 304). */
+  readonly framing: BodyFraming;
+  /** Content-Length when framing is 'length', else -1. */
+  readonly contentLength: number;
+}
+
+/** What an exchange hears from its server. Exactly one of end / error / upgraded ends the call. */
+export interface UpstreamEvents {
+  /** The connection is established (or a pooled one was taken): the request is being sent. */
+  connected(): void;
+  /** "100 Continue" from the server. */
+  continued(): void;
+  /** The response head (never a 1xx). */
+  response(head: UpstreamResponseHead): void;
+  /** Response body bytes (raw chunked bytes when the framing is 'chunked'). */
+  data(chunk: Buffer): void;
+  /** The response is complete. */
+  end(): void;
+  /** The request body target can take more after write() returned false. */
+  drain(): void;
+  /** The call failed (before the response, or during its body). */
+  error(e: UpstreamError): void;
+  /**
+   * Upgrade requests: the server switched protocols (101). The socket (and any bytes read past
+   * the head) now belong to the caller, as does releasing the server slot.
+   */
+  upgraded?(head: UpstreamResponseHead, socket: net.Socket, rest: Buffer): void;
+}
+
+/** One request in flight on a server connection; its body is written through BodyTarget. */
+export interface UpstreamCall extends BodyTarget {
+  /** The request went out on a pooled keep-alive connection. */
+  readonly reused: boolean;
+  /** Response body flow control (the client is slow to read). */
+  pause(): void;
+  resume(): void;
+  /** Abandon the call (its connection is closed, never reused). */
+  abort(): void;
+}
+
+export interface UpstreamTimeouts {
+  /** Connect timeout (ms; 0: none). */
+  readonly connect: number;
+  /** Inactivity limit while waiting for or reading the response (ms; 0: none). */
+  readonly server: number;
+}
+
+export interface UpstreamConnector {
+  request(
+    server: ServerRuntime,
+    req: UpstreamRequest,
+    events: UpstreamEvents,
+    timeouts: UpstreamTimeouts,
+  ): UpstreamCall;
+}
