@@ -12,7 +12,7 @@ import { connectionLimited } from '../http/admission.js';
 import { closeWithLinger } from '../http/engine/close.js';
 import { h2Client } from '../http/engine/h2-client.js';
 import { h1Upstream } from '../http/engine/h1-client.js';
-import { MAX_PIPELINED, serveH1, type H1Handlers } from '../http/engine/h1-server.js';
+import { PIPELINE_BUFFER, serveH1, type H1Handlers } from '../http/engine/h1-server.js';
 import { displayAddress } from '../http/headers.js';
 import { replyBytes } from '../http/local-reply.js';
 import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
@@ -53,8 +53,8 @@ interface Conn {
   limited: HttpFrontendRuntime | undefined;
 }
 
-/** Pipelined requests a client may send ahead of the answers (http/engine/h1-server.ts). */
-export { MAX_PIPELINED };
+/** Bytes of pipelined requests read ahead of the answers (http/engine/h1-server.ts). */
+export { PIPELINE_BUFFER };
 
 export interface ListenerDeps {
   readonly ref: RuntimeRef;

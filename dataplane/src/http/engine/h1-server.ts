@@ -3,12 +3,13 @@
 // bodies move between sockets as Buffers with backpressure both ways — no Node http objects.
 //
 // One request of a connection is served at a time (HAProxy does the same): the next head is
-// parsed only once the response to the previous one is complete, so pipelined requests are
-// answered in order and a client that pipelines without reading holds at most one read of
-// buffered bytes (reading stops past PIPELINE_BUFFER). Request bodies are relayed as received —
-// chunked bodies validated on the way, never re-chunked — and responses go out head and body in
-// one write (cork). A response of unknown length is chunked for HTTP/1.1 clients and
-// close-delimited for HTTP/1.0 ones.
+// parsed only once the response to the previous one is complete and the client has taken it
+// (the socket drained), so pipelined requests are answered in order, and a client that pipelines
+// without reading holds at most PIPELINE_BUFFER bytes of read-ahead (reading pauses past it, the
+// client is never disconnected for pipelining) and one response's worth of unsent bytes. Request
+// bodies are relayed as received — chunked bodies validated on the way, never re-chunked — and
+// responses go out head and body in one write (cork). A response of unknown length is chunked for
+// HTTP/1.1 clients and close-delimited for HTTP/1.0 ones.
 //
 // Timeouts (the frontend's, re-read per connection wait): httpRequest bounds each head from its
 // first byte (and the first head from the connection's start): 408 and close; keepAlive bounds
@@ -37,15 +38,13 @@ import {
   type Head,
 } from './h1-parser.js';
 
-/** Bytes read ahead (pipelined requests) while a response is pending, before reading pauses. */
-export const PIPELINE_BUFFER = 64 * 1024;
-
 /**
- * Requests a client may pipeline ahead of the answers: past this many complete heads waiting in
- * what was read ahead, the connection is closed (the requests not started never reach a server;
- * RFC 9112 §9.3.2 lets a client retry them). Reading also stops at PIPELINE_BUFFER bytes.
+ * Bytes read ahead (pipelined requests) while a request is being served or its response is still
+ * unsent: past this, reading pauses until the connection is ready for the next request. A read
+ * adds at most one socket read (64 KiB) beyond it. Pipelined requests are not counted: however
+ * many a client sends, they wait in its own socket buffers and are answered in order.
  */
-export const MAX_PIPELINED = 32;
+export const PIPELINE_BUFFER = 64 * 1024;
 
 /** The frontend's timeouts (FrontendSnap.timeouts, ms; 0: none). */
 export interface H1Timeouts {
@@ -103,9 +102,8 @@ class H1Connection {
   /** What the running timer means. */
   private waiting: 'head' | 'idle' | 'none' = 'head';
   private clientEnded = false;
-  /** Heads counted in the read-ahead buffer, and where counting resumes. */
-  private ahead = 0;
-  private aheadPos = 0;
+  /** The last response is still queued in the socket: the next request waits for 'drain'. */
+  private backlogged = false;
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
@@ -167,6 +165,8 @@ class H1Connection {
 
   private readonly onTimeout = (): void => {
     if (this.phase === Phase.Exchange) this.current?.idle();
+    // The client took nothing of the last response for timeouts.client: it is gone.
+    else if (this.backlogged) this.abandon();
   };
 
   // ---- input ----
@@ -175,34 +175,12 @@ class H1Connection {
     if (this.phase === Phase.Exchange) {
       const r = this.current!;
       if (!r.bodyDone) return r.feed(chunk);
-      this.append(chunk); // pipelined bytes, parsed once the response is complete
-      if (this.pipelinedTooDeep()) {
-        this.phase = Phase.Closed;
-        this.socket.destroy();
-        return;
-      }
-      if (this.buf.length > PIPELINE_BUFFER) this.socket.pause();
-      return;
-    }
-    if (this.phase !== Phase.Head) return;
-    if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
+    } else if (this.phase !== Phase.Head) return;
+    else if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
     this.append(chunk);
-    this.parse();
+    if (this.phase === Phase.Head && !this.backlogged) this.parse();
+    else if (this.buf.length > PIPELINE_BUFFER) this.socket.pause(); // until the next request starts
   };
-
-  /** Counts the heads read ahead (empty lines), from where the last count stopped. */
-  private pipelinedTooDeep(): boolean {
-    const b = this.buf;
-    let i = this.aheadPos;
-    for (;;) {
-      const at = b.indexOf('\r\n\r\n', i, 'latin1');
-      if (at < 0) break;
-      if (++this.ahead > MAX_PIPELINED) return true;
-      i = at + 4;
-    }
-    this.aheadPos = Math.max(i, b.length - 3);
-    return false;
-  }
 
   private append(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -213,12 +191,12 @@ class H1Connection {
     if (this.parsing) return;
     this.parsing = true;
     try {
-      while (this.phase === Phase.Head && this.buf.length > 0) {
+      while (this.phase === Phase.Head && !this.backlogged && this.buf.length > 0) {
         let end: number;
         let head: Head;
         try {
           end = findHeadEnd(this.buf, 0, this.scan);
-          if (end < 0) return;
+          if (end < 0) break;
           head = parseRequestHead(this.buf, this.scan.start, end);
         } catch (e) {
           const p = e as ParseError;
@@ -235,7 +213,7 @@ class H1Connection {
         this.scan.reset(0);
         this.dispatch(head, rest);
       }
-      if (this.phase === Phase.Head && this.clientEnded && this.buf.length === 0) this.close();
+      if (this.phase === Phase.Head && !this.backlogged && this.clientEnded) this.inputEnded();
     } finally {
       this.parsing = false;
     }
@@ -304,12 +282,15 @@ class H1Connection {
       if (!r.bodyDone) r.truncated();
       return;
     }
-    if (this.phase === Phase.Head) {
-      if (this.buf.length > 0 && this.scan.start < this.buf.length)
-        this.fail(400, 'malformed HTTP request: incomplete head');
-      else this.close();
-    }
+    if (this.phase === Phase.Head && !this.backlogged) this.inputEnded();
   };
+
+  /** No more input and no exchange running: what is left of a head is malformed. */
+  private inputEnded(): void {
+    if (this.buf.length > 0 && this.scan.start < this.buf.length)
+      this.fail(400, 'malformed HTTP request: incomplete head');
+    else this.close();
+  }
 
   private readonly onClose = (): void => {
     this.disarm();
@@ -319,7 +300,10 @@ class H1Connection {
   };
 
   private readonly onDrain = (): void => {
-    this.current?.drained();
+    if (this.backlogged) {
+      this.backlogged = false;
+      this.next();
+    } else this.current?.drained();
   };
 
   // ---- output ----
@@ -347,23 +331,41 @@ class H1Connection {
     r.report(complete, bytesIn, bytesOut);
     if (this.phase === Phase.Closed) return;
     if (!complete) {
-      this.phase = Phase.Closed;
-      s.destroy();
+      this.abandon();
       return;
     }
     if (close || !r.bodyDone || this.clientEnded) {
       this.close();
       return;
     }
-    s.setTimeout(0);
-    this.ahead = this.aheadPos = 0;
     this.phase = Phase.Head;
-    this.arm(
-      this.buf.length > 0 ? this.handlers.timeouts().httpRequest : this.handlers.timeouts().keepAlive,
-      this.buf.length > 0 ? 'head' : 'idle',
-    );
+    if (s.writableNeedDrain) {
+      // The client has not taken this response yet: the next request waits for it (reading
+      // stops at PIPELINE_BUFFER meanwhile); timeouts.client still bounds the wait.
+      this.backlogged = true;
+      this.disarm();
+      return;
+    }
+    this.next();
+  }
+
+  /** Ready for the next request: parse one already read, or wait idle for keepAlive. */
+  private next(): void {
+    const s = this.socket;
+    if (this.phase !== Phase.Head || s.destroyed) return;
+    s.setTimeout(0);
+    const t = this.handlers.timeouts();
+    if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
+    else this.arm(t.keepAlive, 'idle');
     s.resume();
     this.parse();
+  }
+
+  /** Closes at once, without a reply (nothing more can be said to this client). */
+  private abandon(): void {
+    this.phase = Phase.Closed;
+    this.disarm();
+    this.socket.destroy();
   }
 
   /** An error of our own before a response started: answer it and close. */
