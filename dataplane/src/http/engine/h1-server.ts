@@ -75,14 +75,25 @@ function displayAddress(a: string | undefined): string {
 const lowerIs = (name: string, lower: string): boolean =>
   name.length === lower.length && name.toLowerCase() === lower;
 
+/** What the listener may ask of a connection the engine serves. */
+export interface H1Session {
+  /**
+   * Shutting down: close the connection as soon as it has carried no request for `graceMs`
+   * (now, or after the response in progress). A request that arrives within the grace is still
+   * served (the listener answers it with "Connection: close"), so a client that sends its next
+   * request at once never sees the connection vanish under it.
+   */
+  closeWhenIdle(graceMs: number): void;
+}
+
 /** Serves HTTP/1.1 on `socket` until it closes or is upgraded. */
 export function serveH1(
   socket: net.Socket,
   handlers: H1Handlers,
   localPort: number,
   scheme: 'http' | 'https',
-): void {
-  new H1Connection(socket, handlers, localPort, scheme);
+): H1Session {
+  return new H1Connection(socket, handlers, localPort, scheme);
 }
 
 const enum Phase {
@@ -91,7 +102,7 @@ const enum Phase {
   Closed,
 }
 
-class H1Connection {
+class H1Connection implements H1Session {
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private phase = Phase.Head;
@@ -104,6 +115,8 @@ class H1Connection {
   private clientEnded = false;
   /** The last response is still queued in the socket: the next request waits for 'drain'. */
   private backlogged = false;
+  /** Shutting down: the idle wait between requests is at most this long (ms; 0: not draining). */
+  private idleGrace = 0;
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
@@ -356,9 +369,21 @@ class H1Connection {
     s.setTimeout(0);
     const t = this.handlers.timeouts();
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
-    else this.arm(t.keepAlive, 'idle');
+    else this.arm(this.idleWait(t.keepAlive), 'idle');
     s.resume();
     this.parse();
+  }
+
+  closeWhenIdle(graceMs: number): void {
+    this.idleGrace = Math.max(1, graceMs);
+    // Idle now (waiting for a first or a next request, nothing of it read): the grace starts now.
+    if (this.phase === Phase.Head && !this.backlogged && this.buf.length === 0)
+      this.arm(this.idleWait(this.handlers.timeouts().keepAlive), 'idle');
+  }
+
+  private idleWait(keepAlive: number): number {
+    if (this.idleGrace === 0) return keepAlive;
+    return keepAlive > 0 ? Math.min(keepAlive, this.idleGrace) : this.idleGrace;
   }
 
   /** Closes at once, without a reply (nothing more can be said to this client). */
