@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { ErrorCodes } from '#protocol/errors';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { DirSource } from '#controller/sources/dir-source';
 import { MANIFEST_LIMITS, parseManifestFile } from '#controller/sources/parse-file';
 import { formatDiagnostic, type Diagnostic } from '#controller/validate/diagnostic';
@@ -65,7 +65,7 @@ describe('security: configuration input', function () {
           backend('bin').replace('address: 10.0.0.1', 'address: !!binary aGVsbG8='),
         );
         const input = await loadInput([dir]);
-        const result = compile({ ...input, now: 0 });
+        const result = runStages({ ...input, now: 0 });
         expect(lines(result.diagnostics)).to.deep.equal([
           'a.yaml:6:18: Backend/default/bin: spec.servers[0].address: !!binary values are not supported: write a string (BASCULE_E_CONFIG_PARSE)',
         ]);
@@ -114,7 +114,7 @@ describe('security: configuration input', function () {
             `${API}\nkind: Frontend\nmetadata: {name: f}\nspec:\n  bind: {port: 8080}\n  rules:\n    - name: r\n      match:\n        path:\n          regex: "(?=x)"\n      backend: a\n`,
           ].join('---\n'),
         );
-        const result = compile({ ...(await loadInput([dir])), now: 0 });
+        const result = runStages({ ...(await loadInput([dir])), now: 0 });
         expect(lines(result.diagnostics)).to.deep.equal([
           'a.yaml:9:7 Backend/default/a spec.servers[0].colour: unknown field (BASCULE_E_CONFIG_SCHEMA)',
           'a.yaml:8:7 Backend/default/a spec.servers[0].port: must be integer (BASCULE_E_CONFIG_SCHEMA)',
