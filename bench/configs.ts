@@ -2,7 +2,7 @@
 // 127.0.0.1, round robin over two upstream servers), expressed in each proxy's own language.
 // Pure functions of their inputs, so a run can be reproduced from the settings it prints.
 
-export type ScenarioId = 'keepalive' | 'headers' | 'tcp' | 'close';
+export type ScenarioId = 'keepalive' | 'headers' | 'tcp' | 'close' | 'bigbody';
 /** `node`: bench/minimal-proxy.mjs, a reference for what Node.js itself costs. */
 export type ProxyId = 'haproxy' | 'nginx' | 'bascule' | 'node';
 
@@ -15,6 +15,8 @@ export interface Scenario {
   rewriteHeaders: boolean;
   /** wrk sends `Connection: close`: one new client connection per request. */
   connectionClose: boolean;
+  /** Large transfers with curl instead of wrk (bench/transfers.ts): 64 MiB down and up. */
+  transfers?: boolean;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -46,7 +48,18 @@ export const SCENARIOS: readonly Scenario[] = [
     rewriteHeaders: false,
     connectionClose: true,
   },
+  {
+    id: 'bigbody',
+    title: 'HTTP, 64 MiB responses and 64 MiB uploads streamed through (curl, 2 of each at a time)',
+    mode: 'http',
+    rewriteHeaders: false,
+    connectionClose: false,
+    transfers: true,
+  },
 ];
+
+/** Size of each transfer in the bigbody scenario. */
+export const BIG_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface Upstreams {
   a: number;
@@ -77,11 +90,24 @@ export function upstreamNginxConf(o: {
   ports: Upstreams;
   workers: number;
   bodyBytes: number;
+  /** A file served at /big (the bigbody scenario); /upload reads and discards any body. */
+  bigFile?: string;
 }): string {
   const body = upstreamBody(o.bodyBytes).replace(/\n$/, '\\n');
+  const big = o.bigFile
+    ? `
+    location = /big {
+      alias ${o.bigFile};
+      default_type application/octet-stream;
+    }
+    location = /upload {
+      client_max_body_size 0;
+      return 200 "received\\n";
+    }`
+    : '';
   const server = (port: number, tag: string) => `  server {
     listen ${HOST}:${port} backlog=4096;
-    default_type text/plain;
+    default_type text/plain;${big}
     location / {
       add_header X-Upstream ${tag};
       add_header X-Seen-XFF $http_x_forwarded_for;
@@ -223,7 +249,15 @@ ${nginxTempPaths(o.dir)}
       proxy_pass http://up;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Host $http_host;${rewrite}
+      proxy_set_header Host $http_host;${
+        o.scenario.transfers
+          ? `
+      # bigbody: bodies of any size, streamed both ways like the other proxies (no temp files).
+      client_max_body_size 0;
+      proxy_request_buffering off;
+      proxy_buffering off;`
+          : ''
+      }${rewrite}
     }
   }
 }

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirSource } from '#controller/sources/dir-source';
+import { StoreFeed } from '#controller/store/feed';
 
 const BACKENDS = 1000;
 const FRONTENDS = 100;
@@ -33,15 +34,16 @@ const dir = mkdtempSync(join(tmpdir(), 'bascule-dir-rescan-'));
 try {
   for (let b = 0; b < BACKENDS; b++) writeFileSync(join(dir, `b${b}.yaml`), backend(b, 1));
   for (let f = 0; f < FRONTENDS; f++) writeFileSync(join(dir, `f${f}.yaml`), frontend(f));
+  const feed = new StoreFeed();
   const source = new DirSource({ dir, rescanMs: 0 });
-  source.setMaxListeners(ROUNDS + 10);
-  await source.start();
+  feed.setMaxListeners(ROUNDS + 10);
+  await source.start(feed);
   let changes = 0;
-  source.on('change', () => changes++);
+  feed.on('change', () => changes++);
   const samples: number[] = [];
   for (let k = 1; k <= ROUNDS; k++) {
     const before = process.cpuUsage();
-    const changed = once(source, 'change', { signal: AbortSignal.timeout(10_000) });
+    const changed = once(feed, 'change', { signal: AbortSignal.timeout(10_000) });
     writeFileSync(join(dir, `b${k}.yaml`), backend(k, 2));
     await changed;
     await new Promise((r) => setTimeout(r, 50)); // let a late duplicate watch event pass
@@ -49,6 +51,7 @@ try {
     samples.push((used.user + used.system) / 1000);
   }
   await source.stop();
+  await feed.close();
   if (changes !== ROUNDS) throw new Error(`expected ${ROUNDS} changes, saw ${changes}`);
   samples.sort((a, b) => a - b);
   const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;

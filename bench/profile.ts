@@ -5,7 +5,8 @@
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
-// is written on exit), and prints the hottest functions by self time plus a breakdown by area
+// is written on exit), and prints the hottest functions by self time over the measured run (start-up
+// and warm-up excluded) plus a breakdown by area
 // (Node internals by module, Bascule by source folder, GC, idle). The .cpuprofile is kept in the
 // output directory for Chrome DevTools / speedscope. Nothing here is asserted: it is a tool.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -42,11 +45,17 @@ function area(url: string, fn: string): string {
   return url;
 }
 
-export function summarize(p: CpuProfile, top: number): string {
+/** Self time per function over the last `windowUs` of the profile (the measured run, not start-up). */
+export function summarize(p: CpuProfile, top: number, windowUs: number): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++)
+  const from = p.endTime - windowUs;
+  let t = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < from) continue;
     self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   let total = 0;
   let idle = 0;
   const fns = new Map<string, number>();
@@ -140,6 +149,8 @@ async function main(): Promise<void> {
       out,
       BIN,
       'standalone',
+      '--workers',
+      '1', // one event loop, as in the benchmark: the profile is the whole data path
       '--dir',
       manifests,
       '--admin',
@@ -165,9 +176,11 @@ async function main(): Promise<void> {
     if (!file) throw new Error(`no .cpuprofile in ${out} (see ${join(dir, 'bascule.log')})`);
     const profile = JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile;
     process.stdout.write(
-      `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s (warm-up and start-up included in the profile)\n`,
+      `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s (the summary covers the last ${seconds}s of the profile: the measured run)\n`,
     );
-    process.stdout.write(`${summarize(profile, Number(values.top))}\n\nprofile: ${join(out, file)}\n`);
+    process.stdout.write(
+      `${summarize(profile, Number(values.top), seconds * 1e6)}\n\nprofile: ${join(out, file)}\n`,
+    );
   } finally {
     if (!values.out) rmSync(join(dir, 'manifests'), { recursive: true, force: true });
   }

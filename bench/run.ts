@@ -1,7 +1,7 @@
 // Bascule vs HAProxy vs nginx as reverse proxies in front of the same upstream, in one run.
 //
 //   npm run build && npx tsx bench/run.ts [--duration 10s] [--connections 50] [--threads 2]
-//        [--warmup 2s] [--rounds 1] [--workers 1 (all proxies: nbthread, worker_processes, bascule --workers)] [--scenarios keepalive,headers,tcp,close]
+//        [--warmup 2s] [--rounds 1] [--workers 1 (all proxies: nbthread, worker_processes, bascule --workers)] [--scenarios keepalive,headers,tcp,close,bigbody]
 //        [--proxies haproxy,nginx,bascule,node] [--body-bytes 64] [--no-direct] [--out FILE.md]
 //        [--json FILE.json] [--check] [--keep]
 //
@@ -10,13 +10,14 @@
 // up with wrk, measure with wrk, read the proxy's RSS and CPU time from /proc, stop it. Prints a
 // markdown report: absolute numbers and ratios to HAProxy. Numbers are reported, never asserted.
 // See bench/README.md.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   SCENARIOS,
+  BIG_BODY_BYTES,
   basculeYaml,
   haproxyCfg,
   minimalProxyArgs,
@@ -29,6 +30,7 @@ import {
   type Upstreams,
 } from './configs.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
+import { runTransfers } from './transfers.js';
 import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -289,6 +291,8 @@ interface Ctx {
   dir: string;
   upstreams: Upstreams;
   script: string;
+  /** The 64 MiB file the bigbody scenario downloads (served by the upstream) and uploads. */
+  bigFile: string;
 }
 
 async function writeProxyConfig(
@@ -403,6 +407,28 @@ async function measure(
   cell: Cell,
 ): Promise<void> {
   const { o } = ctx;
+  if (s.transfers) {
+    const t = {
+      base: `http://127.0.0.1:${port}`,
+      uploadFile: ctx.bigFile,
+      bytes: BIG_BODY_BYTES,
+      parallel: 2,
+    };
+    await runTransfers({ ...t, durationSeconds: o.warmupSeconds });
+    await new Promise((r) => setTimeout(r, 500));
+    const before = proc ? sample(proc.pid) : undefined;
+    cell.load1AtStart = loadAverage()[0];
+    cell.wrk = await runTransfers({ ...t, durationSeconds: o.durationSeconds });
+    if (proc && before) {
+      const after = sample(proc.pid);
+      cell.rssKiBBefore = before.rssKiB;
+      cell.rssKiBAfter = after.rssKiB;
+      cell.hwmKiBAfter = after.hwmKiB;
+      cell.cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+      cell.processes = after.processes;
+    }
+    return;
+  }
   const wrkOpts = {
     url: `http://127.0.0.1:${port}/`,
     threads: o.threads,
@@ -575,6 +601,11 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
     }
     const h = rows.find((r) => r.proxy === 'haproxy' && r.rounds > 0);
     out.push(`### ${s.id}: ${s.title}`, '');
+    if (s.transfers)
+      out.push(
+        'Columns read per transfer: transfers/s (and MiB/s through the proxy), p50/p99 transfer time in ms, CPU per transfer, RSS idle → peak (VmHWM).',
+        '',
+      );
     out.push(
       '| proxy | req/s | vs HAProxy | p50 ms | p99 ms | p99 vs HAProxy | CPU µs/req | vs HAProxy | RSS MiB idle → after | vs HAProxy | errors | load1 |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -585,6 +616,15 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
         continue;
       }
       const range = o.rounds > 1 && r.rounds > 1 ? ` [${num(r.rpsMin)}–${num(r.rpsMax)}]` : '';
+      if (s.transfers) {
+        // Transfers: per second (and MiB/s both ways), transfer times, CPU per 64 MiB, RSS idle → peak.
+        const mibs = (r.rps * BIG_BODY_BYTES) / 1024 / 1024;
+        out.push(
+          `| ${PROXY_LABEL[r.proxy]} | ${num(r.rps, 2)} (${num(mibs)} MiB/s) | ${ratio(r.rps, h?.rps)} | ${num(r.p50, 0)} | ${num(r.p99, 0)} | ${ratio(r.p99, h?.p99)} | ` +
+            `${num(r.cpuUsPerReq / 1000, 1)} ms | ${ratio(r.cpuUsPerReq, h?.cpuUsPerReq)} | ${Number.isFinite(r.hwmMiB) ? `${num(r.rssIdleMiB, 1)} → peak ${num(r.hwmMiB, 1)}` : '—'} | ${ratio(r.hwmMiB, h?.hwmMiB)} | ${num(r.errors)} | ${num(r.load1, 2)} |`,
+        );
+        continue;
+      }
       out.push(
         `| ${PROXY_LABEL[r.proxy]} | ${num(r.rps)}${range} | ${ratio(r.rps, h?.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${ratio(r.p99, h?.p99)} | ` +
           `${num(r.cpuUsPerReq, 1)} | ${ratio(r.cpuUsPerReq, h?.cpuUsPerReq)} | ${Number.isFinite(r.rssMiB) ? `${num(r.rssIdleMiB, 1)} → ${num(r.rssMiB, 1)}` : '—'} | ${ratio(r.rssMiB, h?.rssMiB)} | ${num(r.errors)} | ${num(r.load1, 2)} |`,
@@ -632,7 +672,8 @@ async function main(): Promise<void> {
     });
 
   const upstreams: Upstreams = { a: await freePort(), b: await freePort() };
-  const ctx: Ctx = { o, env, dir, upstreams, script: writeWrkScript(dir) };
+  const bigFile = join(dir, 'big.bin');
+  const ctx: Ctx = { o, env, dir, upstreams, script: writeWrkScript(dir), bigFile };
   if (o.check) {
     const ok = await check(ctx);
     process.exitCode = ok ? 0 : 1;
@@ -641,9 +682,19 @@ async function main(): Promise<void> {
 
   const updir = join(dir, 'upstream');
   mkdirSync(updir);
+  if (o.scenarios.some((s) => s.transfers)) {
+    writeFileSync(bigFile, Buffer.alloc(BIG_BODY_BYTES, 0x61), { mode: 0o644 });
+    chmodSync(dir, 0o711); // nginx workers (an unprivileged user) read it through the temp dir
+  }
   writeFileSync(
     join(updir, 'nginx.conf'),
-    upstreamNginxConf({ dir: updir, ports: upstreams, workers: o.upstreamWorkers, bodyBytes: o.bodyBytes }),
+    upstreamNginxConf({
+      dir: updir,
+      ports: upstreams,
+      workers: o.upstreamWorkers,
+      bodyBytes: o.bodyBytes,
+      ...(o.scenarios.some((s) => s.transfers) ? { bigFile } : {}),
+    }),
   );
   const upstream = start(
     'upstream',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { startBackend, startEchoServer, type TestBackend } from '../support/backends.js';
 import { keepAliveLoad } from '../support/keep-alive-load.js';
 import { freePort } from '../support/ports.js';
@@ -92,7 +92,7 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     const tmp = join(dir, `.tmp-${edit}`);
     writeFileSync(tmp, text);
     renameSync(tmp, join(manifests, 'app.yaml'));
-    const result = compile({ ...(await loadInput([manifests])), now: Date.now() });
+    const result = runStages({ ...(await loadInput([manifests])), now: Date.now() });
     return result.snapshots.default?.version;
   }
 

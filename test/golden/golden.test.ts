@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { checkConsistency } from '#controller/snapshot/consistency';
 import { acceptedCondition, resolvedRefsCondition } from '#controller/status/compute';
 import { refKey } from '#controller/validate/diagnostic';
@@ -20,7 +20,7 @@ describe('golden: compile fixtures', () => {
     it(name, async () => {
       const dir = join(FIXTURES, name);
       const input = await loadInput([join(dir, 'input.yaml')]);
-      const result = compile({ ...input, now: NOW });
+      const result = runStages({ ...input, now: NOW });
       for (const snap of Object.values(result.snapshots))
         expect(checkConsistency(snap.body)).to.deep.equal([]);
       const snapshots = Object.fromEntries(

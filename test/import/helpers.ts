@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { formatDiagnostic } from '#controller/validate/diagnostic';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -28,7 +28,7 @@ export async function validateYaml(yaml: string): Promise<string[]> {
     // The imported certFile paths point at /etc/haproxy/...; serve the test PEM for each of them.
     const pem = readFileSync(TEST_PEM, 'utf8');
     const input = await loadInput([file], { readReferencedFile: async () => ({ text: pem }) });
-    return compile({ ...input, now: NOW }).diagnostics.map(formatDiagnostic);
+    return runStages({ ...input, now: NOW }).diagnostics.map(formatDiagnostic);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import { loadKubeConfig } from '#controller/kube/client';
 import { Informer } from '#controller/kube/informer';
 import { LeaderElector } from '#controller/leader/lease-elector';
 import { KubeSource } from '#controller/sources/kube-source';
+import { StoreFeed } from '#controller/store/feed';
 import type { KubeObject } from '#controller/sources/kube-resources';
 import { KubeStatusWriter } from '#controller/status/kube-status-writer';
 import type { CompileInput } from '#controller/compile/types';
@@ -146,26 +147,28 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_
 
   describe('KubeSource', () => {
     let source: KubeSource;
+    const feed = new StoreFeed({ holdoffMs: 10, maxDelayMs: 50 });
     const changes: CompileInput[] = [];
-    const latest = () => changes[changes.length - 1] ?? source.current();
+    const latest = () => changes[changes.length - 1] ?? feed.current();
 
     before(async () => {
       source = new KubeSource({
         kubeConfig: admin,
         namespaces: ['src'],
-        holdoffMs: 10,
-        maxDelayMs: 50,
         watchTimeoutSeconds: 30,
       });
-      source.on('change', (input) => changes.push(input));
       await apply(cluster.cp, frontend('src', 'pre-existing'));
-      await source.start();
+      await source.start(feed);
+      feed.on('change', (input) => changes.push(input));
     });
-    after(() => source?.stop());
+    after(async () => {
+      await source?.stop();
+      await feed.close();
+    });
 
     it('syncs before it reports, and serves only its namespaces', async () => {
       expect(source.synced).to.equal(true);
-      expect(source.current().resources.map((r) => r.metadata.name)).to.deep.equal(['pre-existing']);
+      expect(feed.current().resources.map((r) => r.metadata.name)).to.deep.equal(['pre-existing']);
       await apply(cluster.cp, frontend('src2', 'elsewhere'));
       await sleep(300);
       expect(latest().resources.map((r) => r.metadata.name)).to.not.include('elsewhere');
@@ -310,13 +313,15 @@ endpoints: [{addresses: [10.1.0.9]}]
     });
 
     it('a cluster-wide source sees every namespace', async () => {
-      const all = new KubeSource({ kubeConfig: admin, holdoffMs: 10, maxDelayMs: 50 });
+      const allFeed = new StoreFeed({ holdoffMs: 10, maxDelayMs: 50 });
+      const all = new KubeSource({ kubeConfig: admin });
       try {
-        await all.start();
-        const names = all.current().resources.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+        await all.start(allFeed);
+        const names = allFeed.current().resources.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
         expect(names).to.include.members(['src/pre-existing', 'src2/elsewhere', 'inf/before']);
       } finally {
         await all.stop();
+        await allFeed.close();
       }
     });
   });

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { ErrorCodes } from '#protocol/errors';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { DirSource } from '#controller/sources/dir-source';
+import { StoreFeed } from '#controller/store/feed';
 import { MANIFEST_LIMITS, parseManifestFile } from '#controller/sources/parse-file';
 import { formatDiagnostic, type Diagnostic } from '#controller/validate/diagnostic';
 
@@ -65,7 +66,7 @@ describe('security: configuration input', function () {
           backend('bin').replace('address: 10.0.0.1', 'address: !!binary aGVsbG8='),
         );
         const input = await loadInput([dir]);
-        const result = compile({ ...input, now: 0 });
+        const result = runStages({ ...input, now: 0 });
         expect(lines(result.diagnostics)).to.deep.equal([
           'a.yaml:6:18: Backend/default/bin: spec.servers[0].address: !!binary values are not supported: write a string (BASCULE_E_CONFIG_PARSE)',
         ]);
@@ -114,7 +115,7 @@ describe('security: configuration input', function () {
             `${API}\nkind: Frontend\nmetadata: {name: f}\nspec:\n  bind: {port: 8080}\n  rules:\n    - name: r\n      match:\n        path:\n          regex: "(?=x)"\n      backend: a\n`,
           ].join('---\n'),
         );
-        const result = compile({ ...(await loadInput([dir])), now: 0 });
+        const result = runStages({ ...(await loadInput([dir])), now: 0 });
         expect(lines(result.diagnostics)).to.deep.equal([
           'a.yaml:9:7 Backend/default/a spec.servers[0].colour: unknown field (BASCULE_E_CONFIG_SCHEMA)',
           'a.yaml:8:7 Backend/default/a spec.servers[0].port: must be integer (BASCULE_E_CONFIG_SCHEMA)',
@@ -188,13 +189,14 @@ describe('security: configuration input', function () {
   describe('the directory source keeps serving the last good content', () => {
     it('through a !!binary value, an alias bomb, an oversized file, and back', async () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'bascule-cfg-'));
+      const feed = new StoreFeed();
       const source = new DirSource({ dir, rescanMs: 0, maxFileBytes: 64 * 1024 });
       try {
         const file = path.join(dir, 'a.yaml');
         await writeFile(file, `${backend('web')}---\n${backend('api')}`);
-        await source.start();
+        await source.start(feed);
         const served = () =>
-          source.current().resources.map((r) => `${r.metadata.name} ${JSON.stringify(r.spec)}`);
+          feed.current().resources.map((r) => `${r.metadata.name} ${JSON.stringify(r.spec)}`);
         const good = served();
         expect(good).to.have.length(2);
 
@@ -215,7 +217,7 @@ describe('security: configuration input', function () {
           await writeFile(file, text);
           await source.rescanNow();
           expect(served(), `case ${i}`).to.deep.equal(good);
-          const diags = lines(source.current().sourceDiagnostics ?? []);
+          const diags = lines(feed.current().sourceDiagnostics ?? []);
           expect(diags, `case ${i}`).to.have.length(1);
           expect(diags[0]).to.match(expected[i]!).and.to.contain(`(${ErrorCodes.CONFIG_PARSE})`);
         }
@@ -223,9 +225,10 @@ describe('security: configuration input', function () {
         await writeFile(file, backend('web'));
         await source.rescanNow();
         expect(served()).to.deep.equal([good[1]]);
-        expect(source.current().sourceDiagnostics).to.deep.equal([]);
+        expect(feed.current().sourceDiagnostics).to.deep.equal([]);
       } finally {
         await source.stop();
+        await feed.close();
         await rm(dir, { recursive: true, force: true });
       }
     });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { loadInput } from '#controller/cli/load-files';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import { MAX_PAYLOAD_BYTES } from '#controller/publish/snapshot-server';
 import { CHANNEL_PATH, PROTOCOL_VERSION, SUBPROTOCOL } from '#protocol/messages';
 import { startBackend, type TestBackend } from '../support/backends.js';
@@ -73,7 +73,7 @@ spec:
     const tmp = join(dir, `.tmp-${edit}`);
     writeFileSync(tmp, text);
     renameSync(tmp, join(manifests, 'app.yaml'));
-    const result = compile({ ...(await loadInput([manifests])), now: Date.now() });
+    const result = runStages({ ...(await loadInput([manifests])), now: Date.now() });
     return result.snapshots.default!.version;
   }
 

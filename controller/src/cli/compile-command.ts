@@ -1,7 +1,7 @@
 // `bascule compile -f PATH... [--group G] [--summary]`: shows exactly what would be pushed.
 import { formatDuration } from '#protocol/duration';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
-import { compile } from '../compile/compile.js';
+import { runStages } from '../pipeline/stages.js';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import { loadInput } from './load-files.js';
 import { formatProblem, type CommandIo } from './validate-command.js';
@@ -58,7 +58,7 @@ export function summarize(snap: Snapshot): string {
 
 export async function compileCommand(paths: string[], opts: CompileOptions, io: CommandIo): Promise<number> {
   const input = await loadInput(paths);
-  const result = compile({ ...input, now: Date.now() });
+  const result = runStages({ ...input, now: Date.now() });
   for (const d of result.diagnostics) io.err(`${formatProblem(d)}\n`);
   const groups = Object.keys(result.snapshots)
     .sort()

@@ -1,6 +1,6 @@
 // `bascule validate -f PATH...`: the controller's schema and semantic checks, for CI and pre-commit hooks.
 import { relative } from 'node:path';
-import { compile } from '../compile/compile.js';
+import { runStages } from '../pipeline/stages.js';
 import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
 import { loadInput } from './load-files.js';
 
@@ -19,7 +19,7 @@ export function formatProblem(d: Diagnostic): string {
 /** Returns the exit code: 0 only when every object is valid and every reference resolves. */
 export async function validateCommand(paths: string[], io: CommandIo): Promise<number> {
   const input = await loadInput(paths);
-  const result = compile({ ...input, now: Date.now() });
+  const result = runStages({ ...input, now: Date.now() });
   const problems = [...result.diagnostics].sort(
     (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
   );

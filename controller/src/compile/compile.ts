@@ -1,54 +1,26 @@
-// The compile stage: resources in, one immutable snapshot per dataplane group out.
+// The compile stage: validated resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
 import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { FrontendSpecT } from '#api/v1alpha1';
-import type { Diagnostic } from '../validate/diagnostic.js';
 import { refKey } from '../validate/diagnostic.js';
-import { validateResources, type ValidResource } from '../validate/validate.js';
+import type { ValidResource } from '../validate/validate.js';
 import { compileBackend } from './backend.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { compileFrontend, type CompiledFrontend } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
 import { resolvePortConflicts } from './port-conflicts.js';
-import type {
-  CompileInput,
-  CompileResult,
-  ObjectReport,
-  SecretData,
-  ServiceData,
-  SourcedResource,
-} from './types.js';
+import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Current versions that fail validation fall back to their last accepted version. */
-function pickVersions(input: CompileInput) {
-  const current = validateResources(input.resources);
-  const invalidKeys = new Set(current.diagnostics.map((d) => refKey(d.object)));
-  const previous = new Map(
-    (input.lastAccepted ?? []).map((r) => [
-      refKey({ kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name }),
-      r,
-    ]),
-  );
-  const fallbacks: SourcedResource[] = [];
-  for (const key of invalidKeys) {
-    const prev = previous.get(key);
-    if (prev) fallbacks.push(prev);
-  }
-  const fallbackValid = validateResources(fallbacks).valid;
-  return {
-    valid: [...current.valid, ...fallbackValid],
-    diagnostics: current.diagnostics,
-    servingPrevious: new Set(fallbackValid.map((v) => refKey(v.ref))),
-  };
-}
-
-export function compile(input: CompileInput): CompileResult {
-  const { valid, diagnostics: validationDiagnostics, servingPrevious } = pickVersions(input);
-  const diagnostics: Diagnostic[] = [...(input.sourceDiagnostics ?? []), ...validationDiagnostics];
+/**
+ * The compile stage. Takes validated input only (the validate stage ran before it and chose
+ * which version of each object to compile), so it never sees a spec that breaks the schema.
+ */
+export function compile(input: ValidatedInput): CompileOutput {
+  const { valid } = input;
   const perObject = new Map<string, ObjectDiagnostics>();
   const diagFor = (v: ValidResource) => {
     const key = refKey(v.ref);
@@ -138,39 +110,13 @@ export function compile(input: CompileInput): CompileResult {
     snapshots[group] = makeSnapshot({ group, frontends, backends: groupBackends });
   }
 
-  for (const d of perObject.values()) diagnostics.push(...d.list);
-
-  // One report per resource (valid or not), sorted.
-  const diagByKey = new Map<string, Diagnostic[]>();
-  for (const d of diagnostics) {
-    const k = refKey(d.object);
-    if (!diagByKey.has(k)) diagByKey.set(k, []);
-    diagByKey.get(k)!.push(d);
-  }
-  const objects: ObjectReport[] = input.resources
-    .map((r): ObjectReport => {
-      const ref = {
-        kind: r.kind,
-        namespace: r.metadata?.namespace ?? 'default',
-        name: r.metadata?.name ?? '',
-      };
-      const key = refKey(ref);
-      const ds = diagByKey.get(key) ?? [];
-      const report: ObjectReport = {
-        ref,
-        accepted: !ds.some((d) => d.condition === 'Accepted'),
-        resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
-        groups: [...(groupsOf.get(key) ?? [])].sort(),
-        diagnostics: ds,
-      };
-      if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
-      if (servingPrevious.has(key)) report.servingPrevious = true;
-      return report;
-    })
-    .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
-
   const usedCertificates = Object.fromEntries(
     [...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
-  return { snapshots, diagnostics, objects, certificates: usedCertificates };
+  return {
+    snapshots,
+    diagnostics: [...perObject.values()].flatMap((d) => d.list),
+    groups: new Map([...groupsOf].map(([key, groups]) => [key, [...groups].sort()])),
+    certificates: usedCertificates,
+  };
 }

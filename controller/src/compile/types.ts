@@ -1,6 +1,9 @@
-// Input and output of the pure compile stage.
+// Input and output of the pure stages: what the store builds (CompileInput), what the compile
+// stage takes once validate has run (ValidatedInput) and gives (CompileOutput), and the result
+// of the whole run with one report per object (CompileResult).
 import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
+import type { ValidResource } from '../validate/validate.js';
 
 // The resources as read, the input of validate and then of compile.
 export type { FieldPositions, Origin, SourcedResource } from '../validate/types.js';
@@ -34,6 +37,7 @@ export interface ServiceData {
   endpoints: EndpointData[];
 }
 
+/** What the store builds from every source: the input of validate, then compile. */
 export interface CompileInput {
   resources: SourcedResource[];
   secrets: SecretData[];
@@ -55,6 +59,26 @@ export interface CompileInput {
    * serving — if still valid — and the object reports the problem. See docs/tls.md.
    */
   lastGoodCertificates?: Readonly<Record<string, CertificateSnap>>;
+}
+
+/** The compile stage's input: validated objects only, plus what they reference. */
+export interface ValidatedInput {
+  /** The version of each object to compile: its current one if valid, else its last accepted one. */
+  valid: readonly ValidResource[];
+  secrets: readonly SecretData[];
+  services: readonly ServiceData[];
+  now?: number;
+  lastGoodCertificates?: Readonly<Record<string, CertificateSnap>>;
+}
+
+/** The compile stage's output, before it is joined with validation into per-object reports. */
+export interface CompileOutput {
+  snapshots: Record<string, Snapshot>;
+  /** Problems found while compiling (references, certificates, port conflicts), object by object. */
+  diagnostics: Diagnostic[];
+  /** Object key (refKey) → the sorted dataplane groups whose snapshot contains it. */
+  groups: ReadonlyMap<string, string[]>;
+  certificates: Record<string, CertificateSnap>;
 }
 
 export interface ObjectReport {

@@ -2,31 +2,25 @@
 // "look again"; every look is a walk that compares stat signatures, so editors that write via
 // rename, new subdirectories and missed events are all handled the same way. A periodic rescan
 // is the safety net for file systems where watching is unreliable (network mounts, overlays).
-import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson, sha256Hex } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '../compile/types.js';
-import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
+import { formatDiagnostic } from '../validate/diagnostic.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { Coalescer } from '../store/coalescer.js';
-import type { StoreRecord } from '../store/records.js';
-import { ResourceStore } from '../store/store.js';
+import type { StoreFeed } from '../store/feed.js';
 import { fileDiagnostic } from './diagnostics.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from './file-refs.js';
 import { sameSig, walk, type FileSig } from './dir-walk.js';
 import { MANIFEST_LIMITS, parseManifestFile } from './parse-file.js';
-import type { Source, SourceEvents } from './source.js';
+import type { Source } from './source.js';
 
 export interface DirSourceOptions {
   dir: string;
   logger?: Logger;
-  /** Coalescing of file-system events (defaults 20 ms / 200 ms). */
-  holdoffMs?: number;
-  maxDelayMs?: number;
   /** Safety-net rescan period (default 2 s; 0 disables). */
   rescanMs?: number;
   /** Larger files are refused (keeping their last good content). Default MANIFEST_LIMITS.maxBytes (8 MiB). */
@@ -42,59 +36,42 @@ interface FileState {
 /** Bucket for problems with the directory itself; sorts before every file path. */
 const ROOT_BUCKET = '';
 
-export class DirSource extends EventEmitter<SourceEvents> implements Source {
+export class DirSource implements Source {
   readonly name: string;
   private readonly root: string;
   private readonly log: Logger;
   private readonly rescanMs: number;
   private readonly maxFileBytes: number;
-  private readonly store = new ResourceStore();
+  private feed: StoreFeed | undefined;
+  private detach: (() => void) | undefined;
   private readonly files = new Map<string, FileState>();
   /** PEM files named by certFile/keyFile/caFile, which may live outside the directory. */
   private readonly refFiles = new Map<string, { sig?: FileSig; content: FileContent }>();
-  private readonly coalescer: Coalescer;
   private dirty = new Set<string>();
   private allDirty = false;
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
-  private input: CompileInput = { resources: [], secrets: [], services: [], sourceDiagnostics: [] };
-  /**
-   * Fingerprints of each bucket's records and diagnostics, and whether any bucket or referenced
-   * file changed since the input was last built: the input is a function of exactly these, so
-   * comparing them (in proportion to what was re-read) replaces hashing the whole input on every
-   * rescan, which at thousands of objects cost about as much as compiling it.
-   */
-  private readonly fingerprints = new Map<string, { records: string; diagnostics: string }>();
-  private inputChanged = true;
+  /** The last input finish() saw and what it made of it (file references resolved). */
+  private resolved: { base: CompileInput; input: CompileInput } | undefined;
   private starting: Promise<void> | undefined;
   private stopped = false;
   private _synced = false;
 
   constructor(opts: DirSourceOptions) {
-    super();
     this.root = path.normalize(opts.dir);
     this.name = `dir:${this.root}`;
     this.log = (opts.logger ?? silentLogger()).child({ source: this.name });
     this.rescanMs = opts.rescanMs ?? 2000;
     this.maxFileBytes = opts.maxFileBytes ?? MANIFEST_LIMITS.maxBytes;
-    this.coalescer = new Coalescer(() => this.rescan(), {
-      holdoffMs: opts.holdoffMs ?? 20,
-      maxDelayMs: opts.maxDelayMs ?? 200,
-      onError: (err) => this.log.error({ err }, 'directory rescan failed'),
-    });
   }
 
   get synced(): boolean {
     return this._synced;
   }
 
-  start(): Promise<void> {
-    this.starting ??= this.doStart();
+  start(feed: StoreFeed): Promise<void> {
+    this.starting ??= this.doStart(feed);
     return this.starting;
-  }
-
-  current(): CompileInput {
-    return this.input;
   }
 
   async stop(): Promise<void> {
@@ -103,36 +80,40 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     this.timer = undefined;
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
-    await this.coalescer.close();
+    this.detach?.();
   }
 
   /** Look at the directory now instead of waiting for an event (tests, SIGHUP). */
   async rescanNow(): Promise<void> {
+    if (!this.feed) return;
     this.allDirty = true;
-    this.coalescer.trigger();
-    await this.coalescer.flush();
+    this.feed.trigger();
+    await this.feed.flush();
   }
 
-  private async doStart(): Promise<void> {
+  private async doStart(feed: StoreFeed): Promise<void> {
     const st = await stat(this.root).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`configuration directory ${this.root}: ${err.code ?? err.message}`, { cause: err });
     });
     if (!st.isDirectory()) throw new Error(`configuration directory ${this.root}: not a directory`);
-    // Watch before the first read so nothing written meanwhile is missed; the coalescer
-    // serialises the initial read with any rescan those events cause.
+    // Watch before the first read so nothing written meanwhile is missed; the feed serialises
+    // the initial read with any rescan those events cause.
+    this.feed = feed;
+    this.detach = feed.attach({ refresh: () => this.rescan(), finish: (base) => this.resolveFiles(base) });
+    this.allDirty = true;
     this.ensureWatcher();
-    this.coalescer.trigger();
-    await this.coalescer.flush();
+    feed.trigger();
+    await feed.flush();
     if (this.stopped) return;
     this._synced = true;
     if (this.rescanMs > 0) {
       this.timer = setInterval(() => {
         this.ensureWatcher();
-        this.coalescer.trigger();
+        feed.trigger();
       }, this.rescanMs);
       this.timer.unref();
     }
-    const { resources, secrets, services, sourceDiagnostics } = this.input;
+    const { resources, secrets, services, sourceDiagnostics } = feed.current();
     this.log.info(
       {
         files: this.files.size,
@@ -158,7 +139,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         const w = watch(dir, { persistent: false }, (_event, filename) => {
           if (filename) this.dirty.add(path.join(dir, filename.toString()));
           else this.allDirty = true;
-          this.coalescer.trigger();
+          this.feed?.trigger();
         });
         w.on('error', (err) => {
           // Typically the directory was removed or replaced; the periodic rescan re-creates the watch.
@@ -195,11 +176,10 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         ErrorCodes.CONFIG_PARSE,
         `cannot read directory: ${code}`,
       );
-      this.setBucketDiagnostics(ROOT_BUCKET, [diag]);
-      await this.update();
+      this.store.setDiagnostics(ROOT_BUCKET, [diag]);
       return;
     }
-    this.deleteBucket(ROOT_BUCKET);
+    this.store.delete(ROOT_BUCKET);
     this.ensureWatcher([this.root, ...new Set([...found.keys()].map((f) => path.dirname(f)))]);
 
     for (const file of [...this.files.keys()]) {
@@ -211,12 +191,11 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
       await this.readOne(file, sig, prev);
       if (this.stopped) return;
     }
-    await this.update();
   }
 
   private forget(file: string): void {
     this.files.delete(file);
-    this.deleteBucket(file);
+    this.store.delete(file);
     this.log.info({ file }, 'manifest file removed');
   }
 
@@ -225,7 +204,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
       // Refused before it is read into memory; its last good content keeps serving.
       const message = `file is ${sig.size} bytes, more than the ${this.maxFileBytes} allowed`;
       const diag = fileDiagnostic(file, undefined, ErrorCodes.CONFIG_PARSE, message);
-      this.setBucketDiagnostics(file, [diag]);
+      this.store.setDiagnostics(file, [diag]);
       this.files.set(file, { sig });
       this.log.warn(formatDiagnostic(diag));
       return;
@@ -245,7 +224,7 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
         ErrorCodes.CONFIG_PARSE,
         `cannot read file: ${e.code ?? e.message}`,
       );
-      this.setBucketDiagnostics(file, [diag]);
+      this.store.setDiagnostics(file, [diag]);
       this.files.set(file, { sig });
       this.log.warn(formatDiagnostic(diag));
       return;
@@ -257,52 +236,30 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
 
     const parsed = parseManifestFile(text, file, { ...MANIFEST_LIMITS, maxBytes: this.maxFileBytes });
     if (parsed.ok) {
-      this.setBucket(file, parsed.records, parsed.diagnostics);
+      this.store.set(file, parsed.records, parsed.diagnostics);
     } else {
-      this.setBucketDiagnostics(file, parsed.diagnostics);
+      this.store.setDiagnostics(file, parsed.diagnostics);
       const kept = prev ? 'keeping its last good content' : 'nothing loaded from it';
       for (const d of parsed.diagnostics) this.log.warn({ code: d.code }, `${formatDiagnostic(d)}; ${kept}`);
     }
   }
 
-  private setBucket(bucket: string, records: StoreRecord[], diagnostics: Diagnostic[]): void {
-    this.store.set(bucket, records, diagnostics);
-    this.noteFingerprint(bucket, { records: fingerprint(records), diagnostics: fingerprint(diagnostics) });
+  private get store() {
+    return this.feed!.store;
   }
 
-  /** Replaces only the diagnostics, keeping the bucket's last good records. */
-  private setBucketDiagnostics(bucket: string, diagnostics: Diagnostic[]): void {
-    this.store.setDiagnostics(bucket, diagnostics);
-    const records = this.fingerprints.get(bucket)?.records ?? fingerprint([]);
-    this.noteFingerprint(bucket, { records, diagnostics: fingerprint(diagnostics) });
-  }
-
-  private deleteBucket(bucket: string): void {
-    this.store.delete(bucket);
-    if (this.fingerprints.delete(bucket)) this.inputChanged = true;
-  }
-
-  private noteFingerprint(bucket: string, next: { records: string; diagnostics: string }): void {
-    const prev = this.fingerprints.get(bucket);
-    if (prev?.records === next.records && prev.diagnostics === next.diagnostics) return;
-    this.fingerprints.set(bucket, next);
-    this.inputChanged = true;
-  }
-
-  /** Rebuild the input and emit it if it differs from the last one. */
-  private async update(): Promise<void> {
-    // Which files are referenced changes only with the manifests; their contents are re-checked
-    // on every rescan (a certificate rotated on disk changes no manifest).
-    let base = this.inputChanged ? this.store.build() : undefined;
-    const paths = base ? referencedFiles(base) : [...this.refFiles.keys()];
+  /**
+   * The feed's finish step. Which files are referenced changes only with the manifests; their
+   * contents are re-checked on every batch (a certificate rotated on disk changes no manifest).
+   */
+  private async resolveFiles(base: CompileInput): Promise<CompileInput> {
+    const same = this.resolved?.base === base;
+    const paths = same ? [...this.refFiles.keys()] : referencedFiles(base);
     const refsChanged = await this.refreshReferencedFiles(paths);
-    if (this.stopped || (!base && !refsChanged)) return;
-    base ??= this.store.build();
-    this.inputChanged = false;
+    if (same && !refsChanged) return this.resolved!.input;
     const contents = new Map([...this.refFiles].map(([file, f]) => [file, f.content]));
-    const input = resolveFileRefs(base, contents);
-    this.input = input;
-    if (this._synced) this.emit('change', input);
+    this.resolved = { base, input: resolveFileRefs(base, contents) };
+    return this.resolved.input;
   }
 
   /**
@@ -335,6 +292,3 @@ export class DirSource extends EventEmitter<SourceEvents> implements Source {
     return changed;
   }
 }
-
-/** A short, stable digest of plain data (records or diagnostics of one bucket). */
-const fingerprint = (value: unknown): string => sha256Hex(canonicalJson(value));

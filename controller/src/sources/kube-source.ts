@@ -1,11 +1,10 @@
 // The Kubernetes source: informers on Frontend, Backend and HealthPolicy, on Services and
-// EndpointSlices, and on exactly the Secrets the resources reference. Everything lands in one
-// ResourceStore (one bucket per object); bursts of events are coalesced into one rebuild, and
-// nothing is emitted before every informer has completed its first list.
+// EndpointSlices, and on exactly the Secrets the resources reference. Everything lands in the
+// controller's one store (one bucket per object); the feed coalesces bursts of events into one
+// build, and the source is synced only once every informer has completed its first list.
 //
 // What reaches compile is only what is referenced: a Service or EndpointSlice that no Backend
 // names never causes a rebuild, and a Secret that nothing names is never even read.
-import { EventEmitter } from 'node:events';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -13,15 +12,13 @@ import {
   type KubeConfig,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
-import { canonicalJson, sha256Hex } from '#protocol/canonical';
 import { GROUP, KINDS, VERSION, type Kind } from '#api/v1alpha1';
-import type { CompileInput, SourcedResource } from '../compile/types.js';
+import type { SourcedResource } from '../compile/types.js';
 import { serverOf } from '../kube/client.js';
 import { Informer, type InformerEvent, type InformerStatus } from '../kube/informer.js';
 import { silentLogger, type Logger } from '../log.js';
-import { Coalescer } from '../store/coalescer.js';
+import type { StoreFeed } from '../store/feed.js';
 import type { StoreRecord } from '../store/records.js';
-import { ResourceStore } from '../store/store.js';
 import type { ObjectRef } from '../validate/diagnostic.js';
 import type { Converted } from './core-objects.js';
 import { SERVICE_NAME_LABEL } from './core-objects.js';
@@ -36,16 +33,13 @@ import {
   sliceToRecord,
   type KubeObject,
 } from './kube-resources.js';
-import type { Source, SourceEvents } from './source.js';
+import type { Source } from './source.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
   /** Namespaces to watch; empty or unset means all namespaces (cluster-wide informers). */
   namespaces?: string[];
   logger?: Logger;
-  /** Coalescing of informer events (defaults 20 ms / 200 ms). */
-  holdoffMs?: number;
-  maxDelayMs?: number;
   /** Server-side timeout of each watch request (default 300 s, jittered). */
   watchTimeoutSeconds?: number;
   /** Informer retry backoff window (defaults 250 ms → 4 s; Retry-After is honoured). */
@@ -73,14 +67,14 @@ interface SecretWatch {
 
 const bucketOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
-export class KubeSource extends EventEmitter<SourceEvents> implements Source {
+export class KubeSource implements Source {
   readonly name: string;
   private readonly log: Logger;
   private readonly kc: KubeConfig;
   private readonly namespaces: string[];
   private readonly opts: KubeSourceOptions;
-  private readonly store = new ResourceStore();
-  private readonly coalescer: Coalescer;
+  private feed: StoreFeed | undefined;
+  private detach: (() => void) | undefined;
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly discovery: DiscoveryV1Api;
@@ -91,25 +85,20 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
   private readonly sliceInformers: Informer<KubeObject>[] = [];
   private readonly secretWatches = new Map<string, SecretWatch>();
 
-  /** Bascule resources as compiled, by bucket, with the hash of their record. */
-  private readonly resources = new Map<string, { resource: SourcedResource; hash: string }>();
+  /** Bascule resources as compiled, by bucket. */
+  private readonly resources = new Map<string, SourcedResource>();
   /** namespace/service → slice bucket → slice object. */
   private readonly slicesByService = new Map<string, Map<string, KubeObject>>();
   /** Service/EndpointSlice buckets currently in the store. */
   private discoveryBuckets = new Set<string>();
   private referencedServices = new Set<string>();
-  private readonly secretHashes = new Map<string, string>();
   private readonly converted = new WeakMap<object, Converted>();
 
-  private input: CompileInput = { resources: [], secrets: [], services: [], sourceDiagnostics: [] };
-  private inputHash = '';
   private starting: Promise<void> | undefined;
   private stopped = false;
   private _synced = false;
-  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: KubeSourceOptions) {
-    super();
     this.opts = opts;
     this.kc = opts.kubeConfig;
     this.namespaces = [...new Set(opts.namespaces ?? [])].filter((n) => n.length > 0).sort();
@@ -119,30 +108,20 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
     this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
-    this.coalescer = new Coalescer(() => this.rebuild(), {
-      holdoffMs: opts.holdoffMs ?? 20,
-      maxDelayMs: opts.maxDelayMs ?? 200,
-      onError: (err) => this.log.error({ err }, 'kube source rebuild failed'),
-    });
   }
 
   get synced(): boolean {
     return this._synced;
   }
 
-  start(): Promise<void> {
-    this.starting ??= this.doStart();
+  start(feed: StoreFeed): Promise<void> {
+    this.starting ??= this.doStart(feed);
     return this.starting;
-  }
-
-  current(): CompileInput {
-    return this.input;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.pendingTimer);
-    await this.coalescer.close();
+    this.detach?.();
     await Promise.all(this.allInformers().map((i) => i.stop()));
   }
 
@@ -250,7 +229,17 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     ];
   }
 
-  private async doStart(): Promise<void> {
+  private get store() {
+    return this.feed!.store;
+  }
+
+  private trigger(): void {
+    this.feed?.trigger();
+  }
+
+  private async doStart(feed: StoreFeed): Promise<void> {
+    this.feed = feed;
+    this.detach = feed.attach({ refresh: () => this.reconcile() });
     this.createInformers();
     const base = this.allInformers();
     for (const inf of base) inf.start();
@@ -261,8 +250,8 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     const deadline = Date.now() + (this.opts.secretStartTimeoutMs ?? 30_000);
     for (;;) {
       if (this.stopped) return;
-      this.coalescer.trigger();
-      await this.coalescer.flush();
+      feed.trigger();
+      await feed.flush();
       const pending = [...this.secretWatches.values()].filter((w) => !w.informer.hasSynced);
       if (pending.length === 0) break;
       const left = deadline - Date.now();
@@ -282,7 +271,7 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     }
     if (this.stopped) return;
     this._synced = true;
-    const { resources, secrets, services } = this.input;
+    const { resources, secrets, services } = feed.current();
     this.log.info(
       { resources: resources.length, secrets: secrets.length, services: services.length },
       'kube source synced',
@@ -307,22 +296,20 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     if (event === 'delete') {
       if (this.resources.delete(bucket)) {
         this.store.delete(bucket);
-        this.coalescer.trigger();
+        this.trigger();
       }
       return;
     }
     const record = resourceRecord(kind, obj);
-    const resource = (record as Extract<StoreRecord, { type: 'resource' }>).resource;
-    const hash = sha256Hex(canonicalJson(resource));
-    // Status writes and metadata-only edits change the object but not what compile sees.
-    if (this.resources.get(bucket)?.hash === hash) return;
-    this.resources.set(bucket, { resource, hash });
-    this.store.set(bucket, [record]);
-    this.coalescer.trigger();
+    // Status writes and metadata-only edits change the object but not what compile sees: the
+    // store keeps the record it has and nothing is rebuilt.
+    if (!this.store.set(bucket, [record])) return;
+    this.resources.set(bucket, (record as Extract<StoreRecord, { type: 'resource' }>).resource);
+    this.trigger();
   }
 
   private onService(obj: KubeObject): void {
-    if (this.referencedServices.has(keyOf(namespaceOf(obj), nameOf(obj)))) this.coalescer.trigger();
+    if (this.referencedServices.has(keyOf(namespaceOf(obj), nameOf(obj)))) this.trigger();
   }
 
   private onSlice(event: InformerEvent, obj: KubeObject): void {
@@ -338,24 +325,19 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
       if (!slices) this.slicesByService.set(key, (slices = new Map()));
       slices.set(bucket, obj);
     }
-    if (service && this.referencedServices.has(keyOf(namespaceOf(obj), service))) this.coalescer.trigger();
+    if (service && this.referencedServices.has(keyOf(namespaceOf(obj), service))) this.trigger();
   }
 
   private onSecret(event: InformerEvent, obj: KubeObject): void {
     const bucket = bucketOf('Secret', namespaceOf(obj), nameOf(obj));
     if (event === 'delete') {
-      this.secretHashes.delete(bucket);
-      this.store.delete(bucket);
-      this.coalescer.trigger();
+      if (this.store.delete(bucket)) this.trigger();
       return;
     }
     const converted = secretToRecord(obj);
-    // Hash of the decoded content: a re-save with the same data triggers nothing. (Never logged.)
-    const hash = sha256Hex(canonicalJson({ r: converted.record ?? null, d: converted.diagnostics }));
-    if (this.secretHashes.get(bucket) === hash) return;
-    this.secretHashes.set(bucket, hash);
-    this.store.set(bucket, converted.record ? [converted.record] : [], converted.diagnostics);
-    this.coalescer.trigger();
+    // The store compares the decoded content: a re-save with the same data triggers nothing.
+    if (this.store.set(bucket, converted.record ? [converted.record] : [], converted.diagnostics))
+      this.trigger();
   }
 
   // ---- rebuild ----
@@ -381,9 +363,7 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
       this.secretWatches.delete(key);
       void w.informer.stop();
       const [ns, name] = key.split('/') as [string, string];
-      const bucket = bucketOf('Secret', ns, name);
-      this.secretHashes.delete(bucket);
-      this.store.delete(bucket);
+      this.store.delete(bucketOf('Secret', ns, name));
       this.log.debug({ secret: key }, 'secret no longer referenced; watch stopped');
     }
     for (const key of wanted) {
@@ -402,7 +382,7 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
       );
       this.secretWatches.set(key, { informer, since: Date.now() });
       informer.synced.then(
-        () => this.coalescer.trigger(),
+        () => this.trigger(),
         () => {},
       );
       informer.start();
@@ -432,31 +412,23 @@ export class KubeSource extends EventEmitter<SourceEvents> implements Source {
     this.discoveryBuckets = next;
   }
 
-  private rebuild(): void {
+  /**
+   * The feed's refresh step: watch exactly the referenced Secrets, put exactly the referenced
+   * Services and their slices in the store. Returns how long to postpone the build while a
+   * newly referenced Secret loads.
+   */
+  private reconcile(): number | void {
     if (this.stopped) return;
-    const refs = referencesOf([...this.resources.values()].map((r) => r.resource));
+    const refs = referencesOf([...this.resources.values()]);
     this.referencedServices = refs.services;
     this.reconcileSecretWatches(refs.secrets);
     this.reconcileDiscovery(refs.services);
-
-    if (this._synced) {
-      // Give a newly referenced Secret a moment to load, so its Frontend does not flap to
-      // ResolvedRefs=False and back; past the deadline, compile without it.
-      const timeoutMs = this.opts.secretSyncTimeoutMs ?? 5000;
-      const waiting = [...this.secretWatches.values()].filter((w) => !w.informer.hasSynced);
-      const remaining = Math.max(0, ...waiting.map((w) => w.since + timeoutMs - Date.now()));
-      if (waiting.length > 0 && remaining > 0) {
-        clearTimeout(this.pendingTimer);
-        this.pendingTimer = setTimeout(() => this.coalescer.trigger(), remaining);
-        return;
-      }
-    }
-
-    const input = this.store.build();
-    const hash = sha256Hex(canonicalJson(input));
-    if (hash === this.inputHash) return;
-    this.inputHash = hash;
-    this.input = input;
-    if (this._synced) this.emit('change', input);
+    if (!this._synced) return;
+    // Give a newly referenced Secret a moment to load, so its Frontend does not flap to
+    // ResolvedRefs=False and back; past the deadline, compile without it.
+    const timeoutMs = this.opts.secretSyncTimeoutMs ?? 5000;
+    const waiting = [...this.secretWatches.values()].filter((w) => !w.informer.hasSynced);
+    const remaining = Math.max(0, ...waiting.map((w) => w.since + timeoutMs - Date.now()));
+    return waiting.length > 0 && remaining > 0 ? remaining : undefined;
   }
 }

@@ -1,11 +1,7 @@
 // The seam between where configuration comes from (a directory, Kubernetes informers) and the
-// rest of the pipeline. Nothing downstream knows which source runs.
-import type { CompileInput } from '../compile/types.js';
-
-export interface SourceEvents {
-  /** The input changed (already coalesced by the source). Carries the full new input. */
-  change: [input: CompileInput];
-}
+// rest of the pipeline. A source writes into the controller's one store (store/feed.ts) and
+// triggers it; nothing downstream knows which source runs.
+import type { StoreFeed } from '../store/feed.js';
 
 export type { SourceWatch } from '../kube/watch-state.js';
 import type { SourceWatch } from '../kube/watch-state.js';
@@ -13,16 +9,15 @@ import type { SourceWatch } from '../kube/watch-state.js';
 export interface Source {
   /** Short name for logs, e.g. "dir:/etc/bascule". */
   readonly name: string;
-  /** True once start() resolved: the first full read (every informer synced) is done. */
+  /** True once start() resolved: the first full read (every informer synced) is in the store. */
   readonly synced: boolean;
-  /** Reads everything once, then watches; resolves when synced, rejects if that is impossible. */
-  start(): Promise<void>;
-  /** The latest full input: sorted, deterministic, safe to pass to compile as is. */
-  current(): CompileInput;
+  /**
+   * Reads everything once into the feed's store, then watches and keeps it current; resolves
+   * when synced, rejects if that is impossible.
+   */
+  start(feed: StoreFeed): Promise<void>;
   /** The state of each watch, for sources that watch a remote origin (Kubernetes). */
   watches?(): SourceWatch[];
-  /** Stops watching; no 'change' is emitted after it resolves. */
+  /** Stops watching and leaves the feed; writes nothing after it resolves. */
   stop(): Promise<void>;
-  on<K extends keyof SourceEvents>(event: K, listener: (...args: SourceEvents[K]) => void): this;
-  off<K extends keyof SourceEvents>(event: K, listener: (...args: SourceEvents[K]) => void): this;
 }

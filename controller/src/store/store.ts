@@ -1,8 +1,10 @@
 // The store every source feeds. Records live in buckets: the directory source uses one bucket
 // per file (replaced wholesale on each read), a Kubernetes source one bucket per object.
 // build() turns the whole store into a CompileInput that is sorted and therefore deterministic.
+// The store knows whether it changed (writes of equal content are no-ops), so nothing has to
+// hash the whole input to find out.
 import { ErrorCodes } from '#protocol/errors';
-import { deepFreeze } from '#protocol/canonical';
+import { canonicalJson, deepFreeze, sha256Hex } from '#protocol/canonical';
 import type {
   CompileInput,
   EndpointData,
@@ -17,24 +19,45 @@ import { recordOrigin, recordRef, type EndpointSliceRecord, type StoreRecord } f
 interface Bucket {
   records: readonly StoreRecord[];
   diagnostics: readonly Diagnostic[];
+  /** Digest of records and diagnostics: a write of equal content changes nothing. */
+  fingerprint: string;
 }
 
 export class ResourceStore {
   private readonly buckets = new Map<string, Bucket>();
+  /** Bumped by every write that changes content; build() is remembered per generation. */
+  private generation = 0;
+  private built: { generation: number; input: CompileInput } | undefined;
 
-  /** Replace a bucket's records and diagnostics. Records are frozen: compile must not mutate them. */
-  set(bucket: string, records: StoreRecord[], diagnostics: Diagnostic[] = []): void {
-    this.buckets.set(bucket, { records: deepFreeze([...records]), diagnostics: [...diagnostics] });
+  /**
+   * Replace a bucket's records and diagnostics; false when they equal what it holds (then the
+   * records already there stay, and so does everything computed from them). Records are frozen:
+   * nothing downstream may mutate them, which is also what lets later stages remember results
+   * per record.
+   */
+  set(bucket: string, records: readonly StoreRecord[], diagnostics: readonly Diagnostic[] = []): boolean {
+    const prev = this.buckets.get(bucket);
+    if (prev && sameItems(prev.records, records) && sameItems(prev.diagnostics, diagnostics)) return false;
+    const fingerprint = digest({ records, diagnostics });
+    if (prev?.fingerprint === fingerprint) return false;
+    this.buckets.set(bucket, {
+      records: deepFreeze([...records]),
+      diagnostics: [...diagnostics],
+      fingerprint,
+    });
+    this.generation++;
+    return true;
   }
 
   /** Replace only the diagnostics, keeping the last good records (a file that fails to parse). */
-  setDiagnostics(bucket: string, diagnostics: Diagnostic[]): void {
-    const records = this.buckets.get(bucket)?.records ?? [];
-    this.buckets.set(bucket, { records, diagnostics: [...diagnostics] });
+  setDiagnostics(bucket: string, diagnostics: readonly Diagnostic[]): boolean {
+    return this.set(bucket, this.buckets.get(bucket)?.records ?? [], diagnostics);
   }
 
   delete(bucket: string): boolean {
-    return this.buckets.delete(bucket);
+    if (!this.buckets.delete(bucket)) return false;
+    this.generation++;
+    return true;
   }
 
   has(bucket: string): boolean {
@@ -45,7 +68,14 @@ export class ResourceStore {
     return [...this.buckets.keys()].sort(compareStrings);
   }
 
+  /** The whole store as one sorted, deterministic input; the same object until the store changes. */
   build(): CompileInput {
+    if (this.built?.generation !== this.generation)
+      this.built = { generation: this.generation, input: this.buildNow() };
+    return this.built.input;
+  }
+
+  private buildNow(): CompileInput {
     const resources: SourcedResource[] = [];
     const secrets: SecretData[] = [];
     const services = new Map<string, ServiceData>();
@@ -146,3 +176,9 @@ function duplicateDiagnostic(dup: StoreRecord, first: StoreRecord, bucket: strin
     ...(at ? { line: at.line } : {}),
   };
 }
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) =>
+  a.length === b.length && a.every((item, i) => item === b[i]);
+
+/** A short, stable digest of plain data (one bucket's records and diagnostics). */
+const digest = (value: unknown): string => sha256Hex(canonicalJson(value));

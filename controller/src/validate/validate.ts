@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { deepFreeze } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import { patternProblem } from '#protocol/pattern';
 import { API_VERSION, KINDS, type Kind, type Resource } from '#api/v1alpha1';
@@ -307,59 +308,82 @@ function semanticDiagnostics(
   return out;
 }
 
+/** One object through the validate stage: its valid form, or the diagnostics that exclude it. */
+export interface ValidatedObject {
+  resource: SourcedResource;
+  ref: ObjectRef;
+  /** Absent when the object has diagnostics. */
+  valid?: ValidResource;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Validates one resource on its own. The result depends on nothing else, so callers may keep it
+ * per object (a frozen resource always validates the same way); the valid spec is frozen too.
+ */
+export function validateResource(resource: SourcedResource): ValidatedObject {
+  const ref = refOf(resource);
+  const diagnostics: Diagnostic[] = [];
+  const report = (...found: Diagnostic[]) =>
+    diagnostics.push(...found.map((d) => ({ ...d, ...located(resource.origin, d.field) })));
+  const base = {
+    object: ref,
+    ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}),
+  };
+  if (resource.apiVersion !== API_VERSION) {
+    report({
+      ...base,
+      field: 'apiVersion',
+      message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`,
+      code: ErrorCodes.CONFIG_API_VERSION,
+      condition: 'Accepted',
+    });
+    return { resource, ref, diagnostics };
+  }
+  if (!specValidators.has(resource.kind)) {
+    report({
+      ...base,
+      field: 'kind',
+      message: `unknown kind ${JSON.stringify(resource.kind)}`,
+      code: ErrorCodes.CONFIG_UNKNOWN_KIND,
+      condition: 'Accepted',
+    });
+    return { resource, ref, diagnostics };
+  }
+  if (resource.spec === null || typeof resource.spec !== 'object' || Array.isArray(resource.spec)) {
+    report({
+      ...base,
+      field: 'spec',
+      message: 'spec must be an object',
+      code: ErrorCodes.CONFIG_SCHEMA,
+      condition: 'Accepted',
+    });
+    return { resource, ref, diagnostics };
+  }
+  const spec = structuredClone(resource.spec) as any;
+  const found = schemaDiagnostics(resource.kind, spec, base);
+  if (found.length === 0) {
+    found.push(
+      ...celDiagnostics(resource.kind, spec, base),
+      ...listMapDiagnostics(resource.kind, spec, base),
+      ...semanticDiagnostics(resource.kind, spec, base),
+    );
+  }
+  if (found.length > 0) {
+    report(...found);
+    return { resource, ref, diagnostics };
+  }
+  return { resource, ref, valid: { resource, ref, spec: deepFreeze(spec) }, diagnostics };
+}
+
 /** Validates every resource on its own; invalid ones are excluded with diagnostics. */
 export function validateResources(resources: SourcedResource[]): ValidationResult {
   const valid: ValidResource[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const resource of resources) {
-    const ref = refOf(resource);
-    const report = (...found: Diagnostic[]) =>
-      diagnostics.push(...found.map((d) => ({ ...d, ...located(resource.origin, d.field) })));
-    const base = {
-      object: ref,
-      ...(resource.origin ? { file: resource.origin.file, line: resource.origin.line } : {}),
-    };
-    if (resource.apiVersion !== API_VERSION) {
-      report({
-        ...base,
-        field: 'apiVersion',
-        message: `expected ${API_VERSION}, got ${JSON.stringify(resource.apiVersion)}`,
-        code: ErrorCodes.CONFIG_API_VERSION,
-        condition: 'Accepted',
-      });
-      continue;
-    }
-    if (!specValidators.has(resource.kind)) {
-      report({
-        ...base,
-        field: 'kind',
-        message: `unknown kind ${JSON.stringify(resource.kind)}`,
-        code: ErrorCodes.CONFIG_UNKNOWN_KIND,
-        condition: 'Accepted',
-      });
-      continue;
-    }
-    if (resource.spec === null || typeof resource.spec !== 'object' || Array.isArray(resource.spec)) {
-      report({
-        ...base,
-        field: 'spec',
-        message: 'spec must be an object',
-        code: ErrorCodes.CONFIG_SCHEMA,
-        condition: 'Accepted',
-      });
-      continue;
-    }
-    const spec = structuredClone(resource.spec) as any;
-    const found = schemaDiagnostics(resource.kind, spec, base);
-    if (found.length === 0) {
-      found.push(
-        ...celDiagnostics(resource.kind, spec, base),
-        ...listMapDiagnostics(resource.kind, spec, base),
-        ...semanticDiagnostics(resource.kind, spec, base),
-      );
-    }
-    if (found.length > 0) report(...found);
-    else valid.push({ resource, ref, spec });
+    const v = validateResource(resource);
+    if (v.valid) valid.push(v.valid);
+    diagnostics.push(...v.diagnostics);
   }
   return { valid, diagnostics };
 }

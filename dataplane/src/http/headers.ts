@@ -53,13 +53,6 @@ export function endToEnd(headers: HeaderList): HeaderList {
   return out;
 }
 
-/** Node's flat [name, value, ...] arrays (rawHeaders) as a HeaderList. */
-export function pairs(raw: readonly string[]): HeaderList {
-  const out: HeaderList = new Array(raw.length >> 1);
-  for (let i = 0; i < raw.length; i += 2) out[i >> 1] = [raw[i]!, raw[i + 1]!];
-  return out;
-}
-
 /**
  * The request's framing as the parser established it, replacing whatever framing fields the
  * list carries (from the client, header edits or anywhere else): a body is never sent to a

@@ -85,18 +85,22 @@ export function replyHeaders(body: string, extra: HeaderList | undefined): Heade
   return h;
 }
 
-/** A local reply as HTTP/1.1 bytes (latin1 string), head and body together. */
+/**
+ * A local reply as HTTP/1.1 bytes (latin1 string), head and body together. `close`: true for
+ * "Connection: close", 'keep-alive' to confirm a persistent connection the client asked for.
+ */
 export function replyBytes(
   status: number,
   detail: string,
   extra: HeaderList | undefined,
-  close: boolean,
+  close: boolean | 'keep-alive',
   headRequest = false,
 ): string {
   const body = textBody(status, detail);
   let out = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
   for (const [n, v] of replyHeaders(body, extra)) out += `${n}: ${v}\r\n`;
-  if (close) out += 'Connection: close\r\n';
+  if (close === true) out += 'Connection: close\r\n';
+  else if (close === 'keep-alive') out += 'Connection: keep-alive\r\n';
   out += '\r\n';
   // The body is ASCII text except for details echoing configuration; send it as UTF-8 bytes.
   return headRequest ? out : out + Buffer.from(body, 'utf8').toString('latin1');

@@ -79,6 +79,8 @@ export interface ClientSide {
   readonly headersSent: boolean;
   /** Response bytes are waiting for the client to read them. */
   readonly backlogged: boolean;
+  /** Chunked response bodies can be relayed as received (HTTP/1.1); else they come decoded. */
+  readonly relaysChunks: boolean;
 
   /** Who hears about the client (the exchange); set once, before anything else is called. */
   listen(events: ClientEvents): void;

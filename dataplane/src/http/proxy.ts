@@ -166,6 +166,7 @@ class Exchange implements Transport, ClientEvents {
         target: this.target,
         headers: this.headers,
         framing: this.client.framing,
+        decode: !this.client.relaysChunks,
       },
       new AttemptEvents(this, attempt, server),
       { connect: snap.timeouts.connect, server: snap.timeouts.server },

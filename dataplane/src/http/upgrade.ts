@@ -172,6 +172,7 @@ class Tunnel implements Transport {
         headers: this.headers,
         framing: 'none',
         upgrade: true,
+        decode: true, // a refused upgrade is relayed close-delimited
       },
       events,
       { connect: timeouts.connect, server: timeouts.server },
@@ -245,7 +246,6 @@ class Tunnel implements Transport {
       return;
     }
     const h = this.responseHeaders(server, r);
-    if (r.framing === 'chunked') h.push(['Transfer-Encoding', 'chunked']); // relayed as received
     h.push(['Connection', 'close']); // the body, if not length-delimited, ends with the connection
     this.writeHead(r.status, r.reason, h);
     if (r.framing === 'none') {

@@ -20,6 +20,11 @@ export interface UpstreamRequest {
   readonly framing: BodyFraming;
   /** An Upgrade request: the connection is dedicated (never pooled) and may become a tunnel. */
   readonly upgrade?: boolean;
+  /**
+   * Deliver a chunked response body decoded (payload bytes, reported as framing 'stream'), for
+   * a client side that cannot relay HTTP/1.1 chunks as they are (HTTP/2, a closing relay).
+   */
+  readonly decode?: boolean;
 }
 
 export interface UpstreamResponseHead {

@@ -11,6 +11,11 @@ import { SERVER_STATUSES, serverStatus } from './server-status.js';
 import { CODE_CLASSES, serverStatsKey, type Codes, type TrafficStats } from './stats.js';
 import type { DataplaneView } from './view.js';
 
+/** A histogram child bound to its labels. */
+interface Observer {
+  observe(value: number): void;
+}
+
 /** Seconds: from sub-millisecond loopback answers to slow servers. */
 export const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -317,13 +322,39 @@ export class DataplaneMetrics {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.r] });
   }
 
+  /**
+   * Histogram children by frontend / backend id, made once: an observation per request is then
+   * one bucket increment, without a labels object to build and hash.
+   */
+  private readonly feChildren = new Map<string, Observer>();
+  private readonly beResponseChildren = new Map<string, Observer>();
+  private readonly beQueueChildren = new Map<string, Observer>();
+
+  private child(
+    cache: Map<string, Observer>,
+    h: Histogram<'frontend'> | Histogram<'backend'>,
+    label: 'frontend' | 'backend',
+    id: string,
+  ): Observer {
+    let c = cache.get(id);
+    if (!c) {
+      c = (h as Histogram<string>).labels({ [label]: id });
+      cache.set(id, c);
+    }
+    return c;
+  }
+
   /** An exchange ended: observe its latencies. */
   observe(r: TrafficRecord): void {
-    if (r.type !== 'tcp' && r.Ta >= 0) this.feDuration.observe({ frontend: r.frontend }, r.Ta / 1000);
+    if (r.type !== 'tcp' && r.Ta >= 0)
+      this.child(this.feChildren, this.feDuration, 'frontend', r.frontend).observe(r.Ta / 1000);
     if (r.backend === null) return;
     if (r.type !== 'tcp' && r.serverStatus !== null && r.Tc >= 0 && r.Tr >= 0)
-      this.beResponseTime.observe({ backend: r.backend }, (r.Tc + r.Tr) / 1000);
-    if (r.Tw > 0) this.beQueueTime.observe({ backend: r.backend }, r.Tw / 1000);
+      this.child(this.beResponseChildren, this.beResponseTime, 'backend', r.backend).observe(
+        (r.Tc + r.Tr) / 1000,
+      );
+    if (r.Tw > 0)
+      this.child(this.beQueueChildren, this.beQueueTime, 'backend', r.backend).observe(r.Tw / 1000);
   }
 
   applyDuration(ms: number): void {
@@ -438,8 +469,14 @@ export class DataplaneMetrics {
       if (!be.has(key)) {
         this.beResponseTime.remove({ backend: key });
         this.beQueueTime.remove({ backend: key });
+        this.beResponseChildren.delete(key);
+        this.beQueueChildren.delete(key);
       }
-    for (const key of this.histogramFrontends) if (!fe.has(key)) this.feDuration.remove({ frontend: key });
+    for (const key of this.histogramFrontends)
+      if (!fe.has(key)) {
+        this.feDuration.remove({ frontend: key });
+        this.feChildren.delete(key);
+      }
     this.histogramBackends = be;
     this.histogramFrontends = fe;
 

@@ -126,7 +126,8 @@ const noop = (): void => {};
 export class Assignment {
   /** Persistence: where the client is bound (cookie or source table), looked up once. */
   readonly binding: Binding;
-  private readonly tried = new Set<ServerRuntime>();
+  /** Servers that failed for this request (redispatch); created on the first failure only. */
+  private tried: Set<ServerRuntime> | undefined;
   private retriesLeft: number;
   /** Retry target when retries stay on the same server (redispatch off). */
   private retryServer: ServerRuntime | undefined;
@@ -230,7 +231,7 @@ export class Assignment {
       if (!stale) {
         this.lastFailure = { error: e, server };
         if (snap.retries.redispatch) {
-          this.tried.add(server);
+          (this.tried ??= new Set()).add(server);
           this.retryServer = undefined;
         } else this.retryServer = server;
       }
@@ -256,7 +257,7 @@ export class Assignment {
 
   private acquire(): void {
     const preferred = this.retryServer ?? this.binding.preferred;
-    const exclude = this.retryServer || this.tried.size === 0 ? undefined : this.tried;
+    const exclude = this.retryServer || !this.tried ? undefined : this.tried;
     let answered = false;
     const cancel = this.backend.acquire(
       { ctx: this.request.pick, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },

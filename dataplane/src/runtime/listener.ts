@@ -11,14 +11,14 @@ import type { Logger } from 'pino';
 import { connectionLimited } from '../http/admission.js';
 import { closeWithLinger } from '../http/engine/close.js';
 import { h2Client } from '../http/engine/h2-client.js';
-import { configureHttpServer, createHttpServer } from '../http/engine/node-server.js';
-import { nodeUpstream } from '../http/engine/node-upstream.js';
+import { h1Upstream } from '../http/engine/h1-client.js';
+import { MAX_PIPELINED, serveH1, type H1Handlers } from '../http/engine/h1-server.js';
 import { displayAddress } from '../http/headers.js';
 import { replyBytes } from '../http/local-reply.js';
 import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
 import { handleRequest } from '../http/proxy.js';
 import { handleUpgrade } from '../http/upgrade.js';
-import type { Trace, TrafficEvents } from '../metrics/events.js';
+import type { TrafficEvents } from '../metrics/events.js';
 import { proxyTcp } from '../tcp/proxy.js';
 import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
 import type { Http2Server } from 'node:http2';
@@ -51,18 +51,10 @@ interface Conn {
   tunnel: boolean;
   /** Over connectionLimit.perSource: every request gets the limit's status, then it closes. */
   limited: HttpFrontendRuntime | undefined;
-  /** HTTP/1.1 requests pipelined behind the one being served, started in order (see onRequest). */
-  pipelined?: Array<() => void>;
 }
 
-/**
- * Pipelined HTTP/1.1 requests that may wait behind the one in progress. Node's HTTP server parses
- * every request it reads and cannot be made to stop reading a connection, so a client that
- * pipelines without reading would make it hold any number of parsed requests: past this many the
- * connection is closed (the requests not started are never sent to a server; RFC 9112 §9.3.2
- * lets a client retry them).
- */
-export const MAX_PIPELINED = 32;
+/** Pipelined requests a client may send ahead of the answers (http/engine/h1-server.ts). */
+export { MAX_PIPELINED };
 
 export interface ListenerDeps {
   readonly ref: RuntimeRef;
@@ -76,6 +68,8 @@ export interface ListenerDeps {
   readonly reusePort?: boolean;
 }
 
+const NO_TIMEOUTS = Object.freeze({ client: 0, httpRequest: 10_000, keepAlive: 5_000 });
+
 /** FIN once queued bytes are flushed, then release the socket. */
 function closeGracefully(socket: net.Socket): void {
   if (socket.destroyed) return;
@@ -86,7 +80,8 @@ function closeGracefully(socket: net.Socket): void {
 
 export class Listener {
   private readonly server: net.Server;
-  private http: ReturnType<typeof createHttpServer> | undefined;
+  /** The HTTP/1.1 engine's view of this listener (handlers and the frontend's timeouts). */
+  private readonly h1: H1Handlers;
   /** HTTP/2 towards clients (TLS with ALPN h2), fed like `http` (tls/h2.ts). */
   private h2: Http2Server | undefined;
   private phase: ListenerPhase = 'staged';
@@ -106,9 +101,17 @@ export class Listener {
     readonly port: number,
     private readonly deps: ListenerDeps,
   ) {
-    // allowHalfOpen: the TCP proxy relays half-close, and Node's http server expects it too.
+    // allowHalfOpen: the TCP proxy relays half-close, and HTTP answers a request sent before a FIN.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
     this.server.on('error', (err) => deps.log.error({ bind: key, err: err.message }, 'listener error'));
+    this.h1 = {
+      request: (client, socket) => this.onRequest(client, socket),
+      upgrade: (head, withBody, socket, rest, start) => this.onUpgrade(head, withBody, socket, rest, start),
+      timeouts: () => {
+        const fe = this.deps.ref.current.frontends.get(this.key) ?? this.lastHttp?.frontend;
+        return fe ? fe.snap.timeouts : NO_TIMEOUTS;
+      },
+    };
   }
 
   get state(): ListenerPhase {
@@ -141,7 +144,6 @@ export class Listener {
     const fe = runtime.frontends.get(this.key);
     if (!fe) return; // removed: the manager drains this listener
     if (fe.mode === 'http') {
-      configureHttpServer(this.httpServer(), fe.snap);
       this.lastHttp = { runtime, frontend: fe };
     } else {
       // http → tcp on the same bind: new sockets go to the TCP proxy; open http ones drain.
@@ -204,7 +206,6 @@ export class Listener {
   private maybeClosed(): void {
     if (this.phase !== 'draining' || this.conns.size > 0) return;
     this.phase = 'closed';
-    this.http?.close(); // stops Node's connection-checking timer
     this.drained?.();
   }
 
@@ -312,14 +313,14 @@ export class Listener {
     if (fe.tls?.terminator) {
       // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
       acceptHttps(socket, fe.tls.terminator, {
-        http1: (s) => this.httpServer().emit('connection', s),
+        http1: (s) => serveH1(s, this.h1, this.port, 'https'),
         http2: () => this.h2Server(),
       });
       if (paused) socket.resume();
       return;
     }
-    this.httpServer().emit('connection', socket);
-    if (paused) socket.resume(); // after the parser took the socket, or bytes would be lost
+    serveH1(socket, this.h1, this.port, 'http');
+    if (paused) socket.resume(); // after the engine took the socket, or bytes would be lost
   }
 
   private h2Server(): Http2Server {
@@ -337,17 +338,6 @@ export class Listener {
 
   private mustClose(conn: Conn): boolean {
     return this.phase !== 'active' || conn.closing;
-  }
-
-  private httpServer(): ReturnType<typeof createHttpServer> {
-    this.http ??= createHttpServer(
-      {
-        request: (client, socket) => this.onRequest(client, socket),
-        upgrade: (head, withBody, socket, rest, start) => this.onUpgrade(head, withBody, socket, rest, start),
-      },
-      this.port,
-    );
-    return this.http;
   }
 
   /** The runtime and frontend a new request on this bind runs on (undefined: refuse it). */
@@ -370,75 +360,40 @@ export class Listener {
       limited: undefined,
     };
     conn.inflight++;
-    let trace: Trace | undefined;
+    const events = this.deps.events;
+    // Capture the router at request start; this request finishes on it.
+    const b = conn.limited ? undefined : this.binding(conn);
+    const frontendId = conn.limited?.id ?? b?.frontend.id;
+    const trace =
+      frontendId === undefined
+        ? undefined
+        : events?.http(client.head, frontendId, (b?.runtime ?? this.deps.ref.current).version);
     client.onFinish((status, complete, bytesIn, bytesOut) => {
       trace?.finish(status, complete, bytesIn, bytesOut);
       conn.inflight--;
-      this.nextPipelined(conn, socket);
       if (conn.inflight === 0 && this.mustClose(conn)) closeGracefully(socket);
     });
-    // HTTP/1.1 answers pipelined requests in order, and Node's server parses (and hands over)
-    // every request it reads at once: started all together, their responses would pile up in
-    // memory behind a client that does not read. As HAProxy does, one request of a connection is
-    // served at a time; the next starts when its response is done (HTTP/2 streams run side by side).
-    if (client.head.version !== '2.0' && conn.inflight > 1) {
-      const queue = (conn.pipelined ??= []);
-      if (queue.length >= MAX_PIPELINED) {
-        if (!socket.destroyed)
-          this.deps.log.debug(
-            { bind: this.key, client: socket.remoteAddress },
-            'too many pipelined requests; connection closed',
-          );
-        socket.destroy();
-        return;
-      }
-      queue.push(() => (trace = this.serve(conn, client)));
-      return;
-    }
-    trace = this.serve(conn, client);
-  }
-
-  /** Starts the next pipelined request of an HTTP/1.1 connection, if any (the previous is done). */
-  private nextPipelined(conn: Conn, socket: net.Socket): void {
-    const queue = conn.pipelined;
-    if (!queue || queue.length === 0) return;
-    if (socket.destroyed) {
-      queue.length = 0; // nobody to answer: their responses close with the socket
-      return;
-    }
-    queue.shift()!();
-  }
-
-  /** Serves one request; returns its trace (finished when the client side reports the end). */
-  private serve(conn: Conn, client: ClientSide): Trace | undefined {
-    const events = this.deps.events;
-    const version = this.deps.ref.current.version;
     if (conn.limited) {
-      const trace = events?.http(client.head, conn.limited.id, version);
       trace?.local('PR');
       const r = connectionLimited(conn.limited, client.head.source);
       client.reply(r.status, r.detail, r.headers, true);
-      return trace;
+      return;
     }
-    // Capture the router at request start; this request finishes on it.
-    const b = this.binding(conn);
     if (!b) {
       client.abort();
-      return undefined;
+      return;
     }
-    const trace = events?.http(client.head, b.frontend.id, b.runtime.version);
     handleRequest(
       {
         runtime: b.runtime,
         frontend: b.frontend,
         closeAfter: () => this.mustClose(conn),
         log: this.deps.log,
-        upstream: nodeUpstream,
+        upstream: h1Upstream,
         trace,
       },
       client,
     );
-    return trace;
   }
 
   private onUpgrade(
@@ -467,7 +422,7 @@ export class Listener {
     }
     const trace = this.deps.events?.upgrade(head, b.frontend.id, b.runtime.version);
     handleUpgrade(
-      { runtime: b.runtime, frontend: b.frontend, log: this.deps.log, upstream: nodeUpstream, trace },
+      { runtime: b.runtime, frontend: b.frontend, log: this.deps.log, upstream: h1Upstream, trace },
       head,
       withBody,
       socket,

@@ -1,6 +1,6 @@
 // TLS towards servers (Backend spec.tls): verification against the backend's CA (or the system
 // store), SNI, an optional client certificate. The connections themselves live in the server's
-// upstream pool (http/engine/pool.ts), which is replaced when these settings change.
+// upstream pool (http/engine/h1-client.ts), which is replaced when these settings change.
 //
 // A server whose certificate fails verification is refused: the request gets 502 from the HTTP
 // engine, and this module logs one clear line naming the backend, the server and the reason.

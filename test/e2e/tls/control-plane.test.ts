@@ -110,8 +110,6 @@ spec:
     source = new DirSource({
       dir: join(dir, 'manifests'),
       rescanMs: 100,
-      holdoffMs: 10,
-      maxDelayMs: 50,
       logger: clogs.log,
     });
     controller = await startController({
@@ -121,6 +119,8 @@ spec:
       tokens: [TOKEN],
       tls: { cert: serving.cert, key: serving.key },
       logger: clogs.log,
+      holdoffMs: 10,
+      maxDelayMs: 50,
       heartbeatMs: 500,
     });
     expect(controller.channelUrl).to.match(/^wss:\/\//);

@@ -116,12 +116,18 @@ export function handshake(
         authorized: s.authorized,
       });
       if (!opts.request) {
-        // Wait briefly for the TLS 1.3 session ticket, which follows the handshake.
-        setTimeout(() => {
+        // A TLS 1.3 session ticket follows the handshake: wait for it (bounded) rather than for a
+        // fixed pause, which a loaded machine can outlast.
+        const done = (): void => {
+          clearTimeout(timer);
           const r = result();
           s.end();
           resolve(r);
-        }, 30);
+        };
+        const timer = setTimeout(done, 2000);
+        // A resumed handshake need not bring a new ticket; the one passed in stays usable.
+        if (session || s.isSessionReused()) done();
+        else s.once('session', () => setImmediate(done));
         return;
       }
       let data = '';

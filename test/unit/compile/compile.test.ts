@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import type { CompileInput, SourcedResource } from '#controller/compile/types';
 import { checkConsistency } from '#controller/snapshot/consistency';
 import { canonicalJson, sha256Hex } from '#protocol/canonical';
@@ -28,13 +28,13 @@ spec: {servers: [{name: a, address: 10.0.0.1, port: 80}, {name: b, address: 10.0
 
 describe('compile', () => {
   it('is deterministic: same input, same bytes, whatever the input order', () => {
-    const a = compile(input(BASE));
-    const b = compile({ ...input(BASE), resources: resources(BASE).reverse() });
+    const a = runStages(input(BASE));
+    const b = runStages({ ...input(BASE), resources: resources(BASE).reverse() });
     expect(canonicalJson(a)).to.equal(canonicalJson(b));
   });
 
   it('addresses the snapshot by the sha256 of its canonical body and deep-freezes it', () => {
-    const snap = compile(input(BASE)).snapshots.default!;
+    const snap = runStages(input(BASE)).snapshots.default!;
     expect(snap.version).to.equal(sha256Hex(canonicalJson(snap.body)));
     expect(Object.isFrozen(snap.body.frontends[0]!.bind)).to.equal(true);
     expect(Reflect.set(snap.body.frontends[0]!.bind, 'port', 1)).to.equal(false);
@@ -44,7 +44,7 @@ describe('compile', () => {
   it('applies schema defaults without mutating the input', () => {
     const inp = input(BASE);
     const before = JSON.stringify(inp);
-    const snap = compile(inp).snapshots.default!;
+    const snap = runStages(inp).snapshots.default!;
     expect(JSON.stringify(inp)).to.equal(before);
     expect(snap.body.frontends[0]!.bind.address).to.equal('0.0.0.0');
     expect(snap.body.frontends[0]!.mode).to.equal('http');
@@ -53,9 +53,9 @@ describe('compile', () => {
   });
 
   it('keeps the last accepted version serving when an edit is invalid', () => {
-    const good = compile(input(BASE));
+    const good = runStages(input(BASE));
     const broken = BASE.replace('port: 8080', 'port: 99999');
-    const res = compile(input(broken, { lastAccepted: resources(BASE) }));
+    const res = runStages(input(broken, { lastAccepted: resources(BASE) }));
     expect(res.snapshots.default!.version).to.equal(good.snapshots.default!.version);
     const fe = res.objects.find((o) => o.ref.kind === 'Frontend')!;
     expect(fe.accepted).to.equal(false);
@@ -71,7 +71,7 @@ kind: Frontend
 metadata: {name: broken}
 spec: {bind: {port: 8081}, defaultBackend: web, rules: [{name: x, backend: web, deny: {status: 403}}]}
 `;
-    const res = compile(input(text));
+    const res = runStages(input(text));
     expect(res.snapshots.default!.body.frontends.map((f) => f.id)).to.deep.equal(['default/web']);
     const d = res.diagnostics.find((x) => x.object.name === 'broken')!;
     expect(d.field).to.equal('spec.rules[0]');
@@ -79,12 +79,12 @@ spec: {bind: {port: 8081}, defaultBackend: web, rules: [{name: x, backend: web, 
   });
 
   it('produces snapshots that pass the consistency gate', () => {
-    for (const snap of Object.values(compile(input(BASE)).snapshots))
+    for (const snap of Object.values(runStages(input(BASE)).snapshots))
       expect(checkConsistency(snap.body)).to.deep.equal([]);
   });
 
   it('the gate catches a dangling reference', () => {
-    const body = structuredClone(compile(input(BASE)).snapshots.default!.body) as any;
+    const body = structuredClone(runStages(input(BASE)).snapshots.default!.body) as any;
     body.backends = [];
     expect(checkConsistency(body)[0]).to.contain('missing backend default/web');
   });

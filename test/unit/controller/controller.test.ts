@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,12 +6,13 @@ import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { createAdminApp } from '#controller/admin/admin-app';
-import type { CompileInput, CompileResult } from '#controller/compile/types';
+import type { CompileResult } from '#controller/compile/types';
 import { startController, type Controller, type ControllerOptions } from '#controller/controller';
 import type { CompiledEvent } from '#controller/events';
 import { silentLogger } from '#controller/log';
 import { DirSource } from '#controller/sources/dir-source';
-import type { Source, SourceEvents } from '#controller/sources/source';
+import type { Source } from '#controller/sources/source';
+import type { StoreFeed } from '#controller/store/feed';
 import type { Condition } from '#controller/status/conditions';
 import type { ObjectRef } from '#controller/validate/diagnostic';
 import { backend, FakeDataplane, sleep, TOKEN, waitFor, writeAtomic } from './helpers.js';
@@ -36,19 +36,17 @@ spec:
 const FE: ObjectRef = { kind: 'Frontend', namespace: 'shop', name: 'web' };
 const BE: ObjectRef = { kind: 'Backend', namespace: 'shop', name: 'web' };
 
-class FakeSource extends EventEmitter<SourceEvents> implements Source {
+class FakeSource implements Source {
   readonly name = 'fake';
   synced = false;
-  input: CompileInput = { resources: [], secrets: [], services: [], sourceDiagnostics: [] };
   release!: () => void;
   private readonly gate = new Promise<void>((r) => (this.release = r));
-  async start() {
-    this.emit('change', this.input); // before sync: must not be compiled
+  async start(feed: StoreFeed) {
+    feed.store.set('fake', [], []);
+    feed.trigger();
+    await feed.flush(); // a change before sync: must not be compiled
     await this.gate;
     this.synced = true;
-  }
-  current() {
-    return this.input;
   }
   async stop() {}
 }

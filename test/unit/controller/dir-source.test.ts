@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '#controller/compile/types';
 import { DirSource, type DirSourceOptions } from '#controller/sources/dir-source';
+import { StoreFeed, type StoreFeedOptions } from '#controller/store/feed';
 import { parseManifestFile } from '#controller/sources/parse-file';
 import { sleep, waitFor } from './helpers.js';
 
@@ -19,20 +20,26 @@ describe('directory source', function () {
   this.timeout(10_000);
   let dir: string;
   let source: DirSource | undefined;
+  let feed: StoreFeed;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'bascule-dir-'));
   });
   afterEach(async () => {
     await source?.stop();
+    await feed?.close();
     source = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
   const write = (rel: string, text: string) => writeFile(path.join(dir, rel), text);
-  async function started(opts: Partial<DirSourceOptions> = {}): Promise<DirSource> {
+  async function started(
+    opts: Partial<DirSourceOptions> = {},
+    batching: StoreFeedOptions = {},
+  ): Promise<DirSource> {
+    feed = new StoreFeed(batching);
     source = new DirSource({ dir, rescanMs: 0, ...opts });
-    await source.start();
+    await source.start(feed);
     return source;
   }
 
@@ -55,7 +62,7 @@ describe('directory source', function () {
     await write('notes.txt', 'ignored');
     await write('.hidden.yaml', 'ignored: [');
     const s = await started();
-    const input = s.current();
+    const input = feed.current();
     expect(s.synced).to.equal(true);
     expect(names(input)).to.deep.equal([
       'Backend/default/api',
@@ -85,7 +92,8 @@ describe('directory source', function () {
         `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: orphan\n  labels: {kubernetes.io/service-name: nothing}\nports: [{port: 1}]\nendpoints: [{addresses: [10.9.9.9]}]\n`,
       ].join('---\n'),
     );
-    const input = (await started()).current();
+    await started();
+    const input = feed.current();
     expect(input.secrets).to.deep.equal([
       {
         namespace: 'default',
@@ -132,7 +140,7 @@ describe('directory source', function () {
     await write('a.yaml', backendDoc('web') + '---\n' + backendDoc('api'));
     await write('b.yaml', backendDoc('other'));
     const s = await started();
-    expect(names(s.current())).to.have.length(3);
+    expect(names(feed.current())).to.have.length(3);
 
     await write(
       'a.yaml',
@@ -140,7 +148,7 @@ describe('directory source', function () {
     );
     await write('b.yaml', backendDoc('other', '10.0.0.9'));
     await s.rescanNow();
-    const input = s.current();
+    const input = feed.current();
     expect(names(input)).to.deep.equal([
       'Backend/default/api',
       'Backend/default/other',
@@ -155,15 +163,16 @@ describe('directory source', function () {
 
     await write('a.yaml', backendDoc('web'));
     await s.rescanNow();
-    expect(names(s.current())).to.deep.equal(['Backend/default/other', 'Backend/default/web']);
-    expect(s.current().sourceDiagnostics).to.deep.equal([]);
+    expect(names(feed.current())).to.deep.equal(['Backend/default/other', 'Backend/default/web']);
+    expect(feed.current().sourceDiagnostics).to.deep.equal([]);
   });
 
   it('a file that never parsed contributes nothing; non-objects and missing names fail the file', async () => {
     await write('list.yaml', '- just\n- a list\n');
     await write('noname.yaml', `${API}\nkind: Backend\nmetadata: {}\nspec: {}\n`);
     await write('nokind.yaml', `apiVersion: v1\nmetadata: {name: x}\n`);
-    const input = (await started()).current();
+    await started();
+    const input = feed.current();
     expect(input.resources).to.deep.equal([]);
     const messages = input.sourceDiagnostics!.map(
       (d) => `${path.basename(d.file!)}:${d.line} ${d.code} ${d.message}`,
@@ -185,7 +194,8 @@ describe('directory source', function () {
         `apiVersion: v2\nkind: Secret\nmetadata: {name: s}\n`,
       ].join('---\n'),
     );
-    const input = (await started()).current();
+    await started();
+    const input = feed.current();
     expect(names(input)).to.deep.equal(['Backend/default/web']);
     expect(codes(input)).to.deep.equal([
       ErrorCodes.CONFIG_UNKNOWN_KIND,
@@ -205,7 +215,8 @@ describe('directory source', function () {
   it('reports a duplicate object and keeps the first definition', async () => {
     await write('a.yaml', backendDoc('web', '10.0.0.1'));
     await write('b.yaml', backendDoc('web', '10.0.0.2') + '---\n' + backendDoc('web', '10.0.0.3'));
-    const input = (await started()).current();
+    await started();
+    const input = feed.current();
     expect(input.resources).to.have.length(1);
     expect(JSON.stringify(input.resources[0]!.spec)).to.contain('10.0.0.1');
     const diags = input.sourceDiagnostics!;
@@ -225,15 +236,15 @@ describe('directory source', function () {
     await write('.a.yaml.tmp', backendDoc('web', '10.0.0.7'));
     await rename(path.join(dir, '.a.yaml.tmp'), path.join(dir, 'a.yaml'));
     await s.rescanNow();
-    expect(names(s.current())).to.deep.equal(['Backend/default/web']);
-    expect(JSON.stringify(s.current().resources[0]!.spec)).to.contain('10.0.0.7');
+    expect(names(feed.current())).to.deep.equal(['Backend/default/web']);
+    expect(JSON.stringify(feed.current().resources[0]!.spec)).to.contain('10.0.0.7');
   });
 
   it('watches the directory and coalesces a burst of writes into few changes', async () => {
     await write('a.yaml', backendDoc('web'));
-    const s = await started({ holdoffMs: 20, maxDelayMs: 200 });
+    await started({}, { holdoffMs: 20, maxDelayMs: 200 });
     const changes: CompileInput[] = [];
-    s.on('change', (input) => changes.push(input));
+    feed.on('change', (input) => changes.push(input));
     for (let i = 1; i <= 30; i++) await write('a.yaml', backendDoc('web', `10.0.0.${i}`));
     await mkdir(path.join(dir, 'new'));
     await write('new/b.yaml', backendDoc('api'));
@@ -247,7 +258,7 @@ describe('directory source', function () {
     await write('a.yaml', backendDoc('web'));
     const s = await started();
     let changes = 0;
-    s.on('change', () => changes++);
+    feed.on('change', () => changes++);
     await write('a.yaml', backendDoc('web'));
     await s.rescanNow();
     await sleep(60);
@@ -264,7 +275,7 @@ describe('directory source', function () {
       await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
     };
     const changes: CompileInput[] = [];
-    s.on('change', (input) => changes.push(input));
+    feed.on('change', (input) => changes.push(input));
 
     // Records say where each document starts, so the comment goes after it.
     await replace('b3.yaml', `${backendDoc('b3')}# only a comment is new\n`);
@@ -281,13 +292,15 @@ describe('directory source', function () {
     await s.rescanNow();
     expect(changes).to.have.length(3);
 
+    const freshFeed = new StoreFeed();
     const fresh = new DirSource({ dir, rescanMs: 0 });
-    await fresh.start();
+    await fresh.start(freshFeed);
     try {
-      expect(changes.at(-1)).to.deep.equal(fresh.current());
-      expect(s.current()).to.deep.equal(fresh.current());
+      expect(changes.at(-1)).to.deep.equal(freshFeed.current());
+      expect(feed.current()).to.deep.equal(freshFeed.current());
     } finally {
       await fresh.stop();
+      await freshFeed.close();
     }
   });
 
@@ -304,13 +317,13 @@ describe('directory source', function () {
       await rename(path.join(dir, `.${rel}.tmp`), path.join(dir, rel));
     };
     let changes = 0;
-    s.on('change', () => changes++);
+    feed.on('change', () => changes++);
     await s.rescanNow();
     expect(changes).to.equal(0);
     await replace('tls.key', 'KEY-2');
     await s.rescanNow();
     expect(changes).to.equal(1);
-    expect(s.current().secrets[0]!.data['tls.key']).to.equal('KEY-2');
+    expect(feed.current().secrets[0]!.data['tls.key']).to.equal('KEY-2');
   });
 
   it('falls back to the periodic rescan', async () => {
@@ -321,13 +334,14 @@ describe('directory source', function () {
     (s as unknown as { ensureWatcher: () => void }).ensureWatcher = () => {};
     (s as unknown as { watcher?: unknown }).watcher = undefined;
     await write('b.yaml', backendDoc('api'));
-    await waitFor(() => s.current().resources.length === 2, 3000, 'rescan');
+    await waitFor(() => feed.current().resources.length === 2, 3000, 'rescan');
   });
 
   it('refuses to start on a missing directory', async () => {
+    feed = new StoreFeed();
     source = new DirSource({ dir: path.join(dir, 'missing'), rescanMs: 0 });
     let error: Error | undefined;
-    await source.start().catch((e: Error) => (error = e));
+    await source.start(feed).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/missing: ENOENT/);
   });
 
@@ -340,7 +354,7 @@ describe('directory source', function () {
       `${API}\nkind: Frontend\nmetadata: {name: fe}\nspec:\n  bind: {port: 8443}\n  tls:\n    certificates:\n      - {certFile: certs/tls.crt, keyFile: certs/tls.key}\n      - {secretName: real}\n    clientAuth: {mode: required, caFile: certs/missing-ca.crt}\n`,
     );
     const s = await started();
-    const input = s.current();
+    const input = feed.current();
     const tls = (input.resources[0]!.spec as { tls: { certificates: object[]; clientAuth: object } }).tls;
     const [synthetic] = input.secrets;
     expect(synthetic!.name).to.match(/^bascule-file-[0-9a-f]{16}$/);
@@ -357,7 +371,7 @@ describe('directory source', function () {
 
     await write('certs/tls.crt', 'CERT-2 rotated');
     await s.rescanNow();
-    expect(s.current().secrets[0]!.data['tls.crt']).to.equal('CERT-2 rotated');
+    expect(feed.current().secrets[0]!.data['tls.crt']).to.equal('CERT-2 rotated');
   });
 
   it('expands a v1 List into its items', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { compileCommand } from '#controller/cli/compile-command';
-import { compile } from '#controller/compile/compile';
+import { runStages } from '#controller/pipeline/stages';
 import type { CompileInput, CompileResult, SecretData, SourcedResource } from '#controller/compile/types';
 import { redactSnapshotBody } from '#controller/snapshot/redact';
 import { TestCa, strayKey, type Pem } from './certs.js';
@@ -75,7 +75,7 @@ describe('tls: compile', function () {
   const report = (r: CompileResult, name: string) => r.objects.find((o) => o.ref.name === name)!;
 
   it('compiles certificates with the names they serve, and reports every one it used', () => {
-    const r = compile(input(secret('shop-tls', shop)));
+    const r = runStages(input(secret('shop-tls', shop)));
     const fe = shopFe(r)!;
     expect(fe.tls!.certificates).to.deep.equal([
       { name: 'shop-tls', certPem: shop.cert, keyPem: shop.key, serverNames: ['shop.example.test'] },
@@ -108,8 +108,8 @@ describe('tls: compile', function () {
     ['a Secret without tls.key', () => secret('shop-tls', { cert: shop2.cert }), /must have keys/],
   ] as const) {
     it(`${what}: the previous certificate keeps serving, with a clear condition; other frontends are unaffected`, () => {
-      const good = compile(input(secret('shop-tls', shop)));
-      const r = compile(input(bad(), { lastGoodCertificates: good.certificates! }));
+      const good = runStages(input(secret('shop-tls', shop)));
+      const r = runStages(input(bad(), { lastGoodCertificates: good.certificates! }));
       expect(shopFe(r)!.tls!.certificates[0]!.certPem).to.equal(shop.cert);
       expect(
         r.snapshots.default!.body.frontends.find((f) => f.id === 'default/other')!.tls!.certificates[0]!
@@ -126,14 +126,14 @@ describe('tls: compile', function () {
       expect(report(r, 'other').diagnostics).to.deep.equal([]);
       // It stays the last good one for the next compile, until a good certificate arrives.
       expect(r.certificates!['default/shop-tls']!.certPem).to.equal(shop.cert);
-      const fixed = compile(input(secret('shop-tls', shop2), { lastGoodCertificates: r.certificates! }));
+      const fixed = runStages(input(secret('shop-tls', shop2), { lastGoodCertificates: r.certificates! }));
       expect(shopFe(fixed)!.tls!.certificates[0]!.certPem).to.equal(shop2.cert);
       expect(report(fixed, 'shop').diagnostics).to.deep.equal([]);
     });
   }
 
   it('without a previous certificate, a frontend left with none is not served (the others are)', () => {
-    const r = compile(input(secret('shop-tls', expired)));
+    const r = runStages(input(secret('shop-tls', expired)));
     expect(shopFe(r)).to.equal(undefined);
     const rep = report(r, 'shop');
     expect(rep.accepted).to.equal(false);
@@ -144,24 +144,24 @@ describe('tls: compile', function () {
   });
 
   it('a previous certificate that has expired since is not kept', () => {
-    const good = compile(input(secret('shop-tls', shop)));
+    const good = runStages(input(secret('shop-tls', shop)));
     const later = NOW + 40 * 86_400_000; // the test leaves are valid 30 days
-    const r = compile(
+    const r = runStages(
       input(secret('shop-tls', expired), { lastGoodCertificates: good.certificates!, now: later }),
     );
     expect(shopFe(r)).to.equal(undefined);
   });
 
   it('a backend client certificate gets the same checks and fallback', () => {
-    const good = compile(input(secret('shop-tls', shop)));
+    const good = runStages(input(secret('shop-tls', shop)));
     const bad: CompileInput = {
       ...input(secret('shop-tls', shop)),
       secrets: [secret('shop-tls', shop), secret('other-tls', other), secret('client-tls', expired)],
     };
-    const r = compile({ ...bad, lastGoodCertificates: good.certificates! });
+    const r = runStages({ ...bad, lastGoodCertificates: good.certificates! });
     expect(r.snapshots.default!.body.backends[0]!.tls!.clientCertPem).to.equal(client.cert);
     expect(report(r, 'web').diagnostics[0]!.message).to.match(/expired on .*keeps serving/);
-    const none = compile(bad);
+    const none = runStages(bad);
     expect(none.snapshots.default!.body.backends[0]!.tls!.clientCertPem).to.equal(undefined);
   });
 

@@ -1,5 +1,5 @@
-// ClientSide over Node's request/response objects: HTTP/1.1 (http.Server) and HTTP/2 (the http2
-// compatibility API, which has the same shape). Node parses and frames; this only adapts.
+// ClientSide over Node's HTTP/2 compatibility objects (http2's request/response API): nghttp2
+// parses and frames the streams; this only adapts them to the engine-neutral boundary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
@@ -26,11 +26,6 @@ function takeBytes(socket: net.Socket | null | undefined): { bytesIn: number; by
   return { bytesIn: Math.max(0, read - m.read), bytesOut: Math.max(0, written - m.written) };
 }
 
-/** Socket byte counters when the connection's current exchange began (after the previous one ended). */
-export function exchangeStart(socket: net.Socket): { read: number; written: number } {
-  return marks.get(socket) ?? { read: 0, written: 0 };
-}
-
 export interface NodeClientOptions {
   readonly head: HttpRequestHead;
   readonly framing: BodyFraming;
@@ -49,6 +44,8 @@ export class NodeClient implements ClientSide {
   readonly framing: BodyFraming;
   readonly contentLength: number;
   readonly expectContinue: boolean;
+  /** Node frames the response itself: it is given payload bytes. */
+  readonly relaysChunks = false;
   private target: BodyTarget | undefined;
   private ended = false;
   private events: ClientEvents | undefined;
@@ -164,24 +161,4 @@ export class NodeClient implements ClientSide {
     res.writeHead(status, flatten(h));
     res.end(this.head.method === 'HEAD' ? undefined : body);
   }
-}
-
-/** The neutral head of a request Node's HTTP/1.1 parser produced. */
-export function nodeRequestHead(
-  req: IncomingMessage,
-  headers: HeaderList,
-  localPort: number,
-): HttpRequestHead {
-  const socket = req.socket as net.Socket & { encrypted?: boolean };
-  const a = socket?.remoteAddress ?? '';
-  return {
-    method: req.method ?? 'GET',
-    target: req.url ?? '/',
-    version: req.httpVersion,
-    headers,
-    source: a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a,
-    sourcePort: socket?.remotePort ?? 0,
-    scheme: socket?.encrypted ? 'https' : 'http',
-    localPort,
-  };
 }

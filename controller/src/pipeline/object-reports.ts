@@ -1,0 +1,36 @@
+// The last pure step: one report per resource (valid or not), joining what validate and compile
+// said about it, sorted. Status conditions are computed from these.
+import type { ObjectReport, SourcedResource } from '../compile/types.js';
+import { refKey, type Diagnostic } from '../validate/diagnostic.js';
+import { refOf } from '../validate/validate.js';
+
+export function reportObjects(
+  resources: readonly SourcedResource[],
+  diagnostics: readonly Diagnostic[],
+  groups: ReadonlyMap<string, string[]>,
+  servingPrevious: ReadonlySet<string>,
+): ObjectReport[] {
+  const diagByKey = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const k = refKey(d.object);
+    if (!diagByKey.has(k)) diagByKey.set(k, []);
+    diagByKey.get(k)!.push(d);
+  }
+  return resources
+    .map((r): ObjectReport => {
+      const ref = refOf(r);
+      const key = refKey(ref);
+      const ds = diagByKey.get(key) ?? [];
+      const report: ObjectReport = {
+        ref,
+        accepted: !ds.some((d) => d.condition === 'Accepted'),
+        resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
+        groups: [...(groups.get(key) ?? [])],
+        diagnostics: ds,
+      };
+      if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
+      if (servingPrevious.has(key)) report.servingPrevious = true;
+      return report;
+    })
+    .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
+}

@@ -1,0 +1,150 @@
+// The controller's pipeline, run on every new input from the store: the pure stages
+// (stages.ts) → the consistency gate → publish. It also holds what the runs remember: the last
+// accepted version of each object (accepted-versions.ts decides what to keep), the last good
+// certificate of each Secret (docs/tls.md), and each object's validation result, reused as long
+// as the store hands over the same frozen object.
+import type { EventEmitter } from 'node:events';
+import { shortVersion } from '#protocol/canonical';
+import { ErrorCodes } from '#protocol/errors';
+import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
+import type { CompileInput, CompileResult, SourcedResource } from '../compile/types.js';
+import type { ControllerEvents } from '../events.js';
+import type { Logger } from '../log.js';
+import { checkConsistency } from '../snapshot/consistency.js';
+import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
+import { validateResource, type ValidatedObject } from '../validate/validate.js';
+import { nextAcceptedVersions, type AcceptedVersions } from './accepted-versions.js';
+import { runStages } from './stages.js';
+
+/** The part of the snapshot server the pipeline publishes through. */
+export interface SnapshotPublisher {
+  snapshots(): Record<string, Snapshot>;
+  publish(snapshots: Readonly<Record<string, Snapshot>>, opts?: { hold?: Iterable<string> }): void;
+}
+
+export interface PipelineOptions {
+  publisher: SnapshotPublisher;
+  events: EventEmitter<ControllerEvents>;
+  logger: Logger;
+  clock: () => Date;
+  /** Seams for tests; the real stages and gate by default. */
+  stages?: (input: CompileInput, validate: (r: SourcedResource) => ValidatedObject) => CompileResult;
+  checkConsistency?: (body: SnapshotBody) => string[];
+}
+
+export class Pipeline {
+  private readonly stages: NonNullable<PipelineOptions['stages']>;
+  private readonly gate: (body: SnapshotBody) => string[];
+  private readonly log: Logger;
+  private result: CompileResult | null = null;
+  private readonly inconsistent = new Set<string>();
+  private accepted: AcceptedVersions = new Map();
+  private lastGoodCertificates: CompileResult['certificates'] = {};
+  private readonly validated = new WeakMap<SourcedResource, ValidatedObject>();
+  private loggedDiagnostics = new Set<string>();
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.stages = opts.stages ?? runStages;
+    this.gate = opts.checkConsistency ?? checkConsistency;
+    this.log = opts.logger;
+  }
+
+  /** The result of the last run; null before the first. */
+  get lastResult(): CompileResult | null {
+    return this.result;
+  }
+
+  /** Groups whose last snapshot failed the gate (their previous one stays live). */
+  isInconsistent(group: string): boolean {
+    return this.inconsistent.has(group);
+  }
+
+  run(input: CompileInput): void {
+    const started = performance.now();
+    let result: CompileResult;
+    try {
+      result = this.stages(
+        {
+          ...input,
+          now: this.opts.clock().getTime(),
+          lastAccepted: [...this.accepted.values()],
+          lastGoodCertificates: this.lastGoodCertificates,
+        },
+        this.validate,
+      );
+    } catch (err) {
+      // The stages are pure and should never throw; if they do, routing must not change.
+      this.log.error({ err }, 'compile failed; the last good snapshots stay live');
+      return;
+    }
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    this.lastGoodCertificates = result.certificates ?? this.lastGoodCertificates;
+    this.accepted = nextAcceptedVersions(this.accepted, input.resources, result.objects);
+    const good = this.checkGroups(result.snapshots);
+    this.logNewDiagnostics(result.diagnostics);
+    const published = this.publish(good, durationMs, result.diagnostics.length);
+    this.result = result;
+    this.opts.events.emit('compiled', {
+      result,
+      durationMs,
+      published,
+      inconsistent: [...this.inconsistent].sort(),
+    });
+  }
+
+  private readonly validate = (resource: SourcedResource): ValidatedObject => {
+    let v = this.validated.get(resource);
+    if (!v) this.validated.set(resource, (v = validateResource(resource)));
+    return v;
+  };
+
+  /** The consistency gate: the snapshots that pass it; the others' groups are marked. */
+  private checkGroups(snapshots: Record<string, Snapshot>): Record<string, Snapshot> {
+    const good: Record<string, Snapshot> = {};
+    this.inconsistent.clear();
+    for (const [group, snap] of Object.entries(snapshots)) {
+      let problems: string[];
+      try {
+        problems = this.gate(snap.body as SnapshotBody);
+      } catch (err) {
+        problems = [`consistency gate threw: ${(err as Error).message}`];
+      }
+      if (problems.length === 0) {
+        good[group] = snap;
+        continue;
+      }
+      this.inconsistent.add(group);
+      this.log.error(
+        { code: ErrorCodes.SNAPSHOT_INCONSISTENT, group, version: shortVersion(snap.version), problems },
+        `snapshot of group ${group} is inconsistent; the last good one stays live`,
+      );
+    }
+    return good;
+  }
+
+  /** Publishes when a group's version changed (always on the first run); returns those groups. */
+  private publish(good: Record<string, Snapshot>, compileMs: number, diagnostics: number): string[] {
+    const { publisher } = this.opts;
+    const before = publisher.snapshots();
+    const after: Record<string, Snapshot> = { ...good };
+    for (const g of this.inconsistent) if (before[g]) after[g] = before[g];
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((g) => before[g]?.version !== after[g]?.version)
+      .sort();
+    if (this.result !== null && changed.length === 0) {
+      this.log.debug({ compileMs }, 'rebuild changed no snapshot; nothing published');
+      return changed;
+    }
+    publisher.publish(good, { hold: this.inconsistent });
+    const versions = Object.fromEntries(Object.entries(after).map(([g, s]) => [g, shortVersion(s.version)]));
+    this.log.info({ versions, changed, compileMs, diagnostics }, 'snapshots published');
+    return changed;
+  }
+
+  /** Log each diagnostic once, when it appears, rather than on every rebuild. */
+  private logNewDiagnostics(diagnostics: readonly Diagnostic[]): void {
+    const now = new Set(diagnostics.map(formatDiagnostic));
+    for (const text of now) if (!this.loggedDiagnostics.has(text)) this.log.warn({ diagnostic: true }, text);
+    this.loggedDiagnostics = now;
+  }
+}

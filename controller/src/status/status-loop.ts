@@ -1,0 +1,107 @@
+// The status loop: after a compile or dataplane activity, recompute every object's conditions
+// from the last reports, the published versions and the dataplanes' ACKs and health, and hand
+// the tracker what changed. Coalesced like the store; the writer decides whether this replica
+// writes at all (leader election) and re-evaluates everything when it becomes active.
+import type { EventEmitter } from 'node:events';
+import type { BackendSnap, Snapshot } from '#protocol/snapshot';
+import type { ObjectReport } from '../compile/types.js';
+import type { ControllerEvents } from '../events.js';
+import type { Logger } from '../log.js';
+import type { DataplaneInfo } from '../publish/types.js';
+import { Coalescer } from '../store/coalescer.js';
+import type { GroupState, StatusContext } from './compute.js';
+import type { HealthAggregator } from './health-aggregator.js';
+import type { StatusTracker } from './tracker.js';
+import type { StatusWriter } from './writer.js';
+
+export interface StatusLoopOptions {
+  tracker: StatusTracker;
+  writer?: StatusWriter;
+  health: HealthAggregator;
+  /** The published snapshots and their versions. */
+  published: { snapshots(): Record<string, Snapshot>; versionOf(group: string): string | null };
+  /** Every dataplane that counts: local ones and (HA) those of the other replicas. */
+  dataplanes: () => DataplaneInfo[];
+  /** The reports of the last compile; null before the first. */
+  reports: () => readonly ObjectReport[] | null;
+  inconsistent: (group: string) => boolean;
+  events: EventEmitter<ControllerEvents>;
+  clock: () => Date;
+  logger: Logger;
+  /** Re-evaluate every object this often even if nothing changed (0/absent: never). */
+  resyncMs?: number;
+}
+
+export class StatusLoop {
+  private readonly updates: Coalescer;
+  private readonly resync: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: StatusLoopOptions) {
+    this.updates = new Coalescer(() => this.update(), {
+      holdoffMs: 20,
+      maxDelayMs: 200,
+      onError: (err) => opts.logger.error({ err }, 'status update failed'),
+    });
+    opts.writer?.onActivate?.(() => this.recheckAll());
+    if (opts.resyncMs && opts.resyncMs > 0) {
+      this.resync = setInterval(() => this.recheckAll(), opts.resyncMs);
+      this.resync.unref();
+    }
+  }
+
+  /** Something that status depends on changed. */
+  trigger(): void {
+    this.updates.trigger();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.resync);
+    await this.updates.close();
+  }
+
+  /** Forget what was written and compare every object again (the writer only writes drift). */
+  private recheckAll(): void {
+    this.opts.tracker.invalidate();
+    this.updates.trigger();
+  }
+
+  private async update(): Promise<void> {
+    const reports = this.opts.reports();
+    if (!reports || this.closed) return;
+    await this.opts.tracker.update(reports, this.context(), this.opts.clock());
+    this.opts.events.emit('status');
+  }
+
+  private context(): StatusContext {
+    const { published, health } = this.opts;
+    const dataplanes = this.opts.dataplanes();
+    const groups = new Map<string, GroupState>();
+    const group = (name: string): GroupState => {
+      let g = groups.get(name);
+      if (!g) {
+        g = {
+          version: published.versionOf(name),
+          dataplanes: dataplanes.filter((d) => d.group === name),
+          inconsistent: this.opts.inconsistent(name),
+        };
+        groups.set(name, g);
+      }
+      return g;
+    };
+    // Backend id → snapshot entry (identical in every group that has it).
+    const backends = new Map<string, BackendSnap>();
+    for (const snap of Object.values(published.snapshots()))
+      for (const b of snap.body.backends) backends.set(b.id, b);
+    return {
+      group,
+      backendHealth: (report) => {
+        const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+        if (!backend) return undefined;
+        const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
+        return health.summarize(backend, nodes);
+      },
+    };
+  }
+}

@@ -1,0 +1,100 @@
+// The one store every source writes into and the one coalescer that batches their events into
+// builds. A source writes records into `store` and calls trigger(); the feed runs each attached
+// source's refresh step, builds the input once the burst is over (holdoff ~20 ms, at most
+// ~200 ms after its first event) and emits it when it differs from the last one. Nothing
+// downstream knows which source ran, or how many.
+import { EventEmitter } from 'node:events';
+import type { CompileInput } from '../compile/types.js';
+import { silentLogger, type Logger } from '../log.js';
+import { Coalescer } from './coalescer.js';
+import { ResourceStore } from './store.js';
+
+/** What a source does in each batch, around the build. */
+export interface FeedStep {
+  /**
+   * Runs first: read what the events pointed at, reconcile watches (the source's I/O). Returns
+   * a delay in ms to postpone the build (the store is knowingly incomplete), or nothing.
+   */
+  refresh?(): Promise<number | void> | number | void;
+  /**
+   * Adjusts the built input (the directory source resolves certFile/keyFile into Secrets);
+   * returns the very same object when it changes nothing.
+   */
+  finish?(input: CompileInput): Promise<CompileInput> | CompileInput;
+}
+
+export interface StoreFeedOptions {
+  holdoffMs?: number;
+  maxDelayMs?: number;
+  logger?: Logger;
+}
+
+export interface StoreFeedEvents {
+  /** The input changed. Carries the full new input (sorted, deterministic). */
+  change: [input: CompileInput];
+}
+
+export class StoreFeed extends EventEmitter<StoreFeedEvents> {
+  readonly store = new ResourceStore();
+  private readonly coalescer: Coalescer;
+  private readonly steps = new Set<FeedStep>();
+  private input: CompileInput;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(opts: StoreFeedOptions = {}) {
+    super();
+    const log = opts.logger ?? silentLogger();
+    this.input = this.store.build();
+    this.coalescer = new Coalescer(() => this.run(), {
+      holdoffMs: opts.holdoffMs ?? 20,
+      maxDelayMs: opts.maxDelayMs ?? 200,
+      onError: (err) => log.error({ err }, 'building the input from the store failed'),
+    });
+  }
+
+  /** A source takes part in every batch until the returned function is called. */
+  attach(step: FeedStep): () => void {
+    this.steps.add(step);
+    return () => void this.steps.delete(step);
+  }
+
+  /** Something changed: schedule a batch. */
+  trigger(): void {
+    this.coalescer.trigger();
+  }
+
+  /** Run the scheduled batch now; resolves when it (and any it queued) finished. */
+  flush(): Promise<void> {
+    return this.coalescer.flush();
+  }
+
+  /** The latest input: sorted, deterministic, safe to compile as is. */
+  current(): CompileInput {
+    return this.input;
+  }
+
+  /** No batch runs and nothing is emitted once this resolves. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.coalescer.close();
+  }
+
+  private async run(): Promise<void> {
+    for (const step of this.steps) {
+      const delayMs = await step.refresh?.();
+      if (this.closed) return;
+      if (delayMs && delayMs > 0) {
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.trigger(), delayMs);
+        return;
+      }
+    }
+    let input = this.store.build();
+    for (const step of this.steps) if (step.finish) input = await step.finish(input);
+    if (this.closed || input === this.input) return;
+    this.input = input;
+    this.emit('change', input);
+  }
+}

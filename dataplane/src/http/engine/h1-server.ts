@@ -1,0 +1,634 @@
+// The HTTP/1.1 engine towards clients, on the accepted (or TLS-secured) socket itself: heads are
+// parsed strictly (h1-parser.ts), each request is presented as an engine-neutral ClientSide, and
+// bodies move between sockets as Buffers with backpressure both ways — no Node http objects.
+//
+// One request of a connection is served at a time (HAProxy does the same): the next head is
+// parsed only once the response to the previous one is complete, so pipelined requests are
+// answered in order and a client that pipelines without reading holds at most one read of
+// buffered bytes (reading stops past PIPELINE_BUFFER). Request bodies are relayed as received —
+// chunked bodies validated on the way, never re-chunked — and responses go out head and body in
+// one write (cork). A response of unknown length is chunked for HTTP/1.1 clients and
+// close-delimited for HTTP/1.0 ones.
+//
+// Timeouts (the frontend's, re-read per connection wait): httpRequest bounds each head from its
+// first byte (and the first head from the connection's start): 408 and close; keepAlive bounds
+// the idle time between requests (silent close); client is the inactivity limit while an
+// exchange runs (the exchange decides what it means, ClientEvents.clientIdle).
+import type net from 'node:net';
+import type { HeaderList } from '../../router/types.js';
+import { replyBytes, statusText } from '../local-reply.js';
+import type {
+  BodyFraming,
+  BodyTarget,
+  ByteMarks,
+  ClientEvents,
+  ClientSide,
+  FinishListener,
+  HttpRequestHead,
+} from '../message.js';
+import { closeWithLinger } from './close.js';
+import {
+  ChunkedDecoder,
+  findHeadEnd,
+  HeadScan,
+  MAX_HEADER_SIZE,
+  ParseError,
+  parseRequestHead,
+  type Head,
+} from './h1-parser.js';
+
+/** Bytes read ahead (pipelined requests) while a response is pending, before reading pauses. */
+export const PIPELINE_BUFFER = 64 * 1024;
+
+/**
+ * Requests a client may pipeline ahead of the answers: past this many complete heads waiting in
+ * what was read ahead, the connection is closed (the requests not started never reach a server;
+ * RFC 9112 §9.3.2 lets a client retry them). Reading also stops at PIPELINE_BUFFER bytes.
+ */
+export const MAX_PIPELINED = 32;
+
+/** The frontend's timeouts (FrontendSnap.timeouts, ms; 0: none). */
+export interface H1Timeouts {
+  /** Bounds each request head. */
+  readonly httpRequest: number;
+  /** Bounds the idle time between requests. */
+  readonly keepAlive: number;
+  /** Inactivity while an exchange runs. */
+  readonly client: number;
+}
+
+export interface H1Handlers {
+  /** A request; `socket` is the connection it arrived on. */
+  request(client: ClientSide, socket: net.Socket): void;
+  /** An Upgrade request: the socket (and `rest`, the bytes read past the head) are the handler's now. */
+  upgrade(head: HttpRequestHead, withBody: boolean, socket: net.Socket, rest: Buffer, start: ByteMarks): void;
+  /** The frontend's current timeouts (read at every wait, so swaps apply to new waits). */
+  timeouts(): H1Timeouts;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function displayAddress(a: string | undefined): string {
+  if (a === undefined) return '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+const lowerIs = (name: string, lower: string): boolean =>
+  name.length === lower.length && name.toLowerCase() === lower;
+
+/** Serves HTTP/1.1 on `socket` until it closes or is upgraded. */
+export function serveH1(
+  socket: net.Socket,
+  handlers: H1Handlers,
+  localPort: number,
+  scheme: 'http' | 'https',
+): void {
+  new H1Connection(socket, handlers, localPort, scheme);
+}
+
+const enum Phase {
+  Head,
+  Exchange,
+  Closed,
+}
+
+class H1Connection {
+  private buf: Buffer = EMPTY;
+  private readonly scan = new HeadScan();
+  private phase = Phase.Head;
+  private current: H1Request | undefined;
+  private parsing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = 0;
+  /** What the running timer means. */
+  private waiting: 'head' | 'idle' | 'none' = 'head';
+  private clientEnded = false;
+  /** Heads counted in the read-ahead buffer, and where counting resumes. */
+  private ahead = 0;
+  private aheadPos = 0;
+  /** Byte counters when the current exchange began. */
+  private markRead = 0;
+  private markWritten = 0;
+  readonly source: string;
+  readonly sourcePort: number;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly handlers: H1Handlers,
+    private readonly localPort: number,
+    private readonly scheme: 'http' | 'https',
+  ) {
+    this.source = displayAddress(socket.remoteAddress);
+    this.sourcePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('drain', this.onDrain);
+    socket.on('timeout', this.onTimeout);
+    this.armHead();
+  }
+
+  // ---- timers ----
+
+  /** One timer per connection, re-armed (refresh) for each wait; a new one only when the duration changes. */
+  private arm(ms: number, what: 'head' | 'idle'): void {
+    this.waiting = what;
+    if (ms <= 0) {
+      clearTimeout(this.timer);
+      return;
+    }
+    if (this.timer && this.timerMs === ms) this.timer.refresh();
+    else {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(this.onTimer, ms);
+      this.timerMs = ms;
+    }
+  }
+
+  private armHead(): void {
+    this.arm(this.handlers.timeouts().httpRequest, 'head');
+  }
+
+  private disarm(): void {
+    this.waiting = 'none';
+    clearTimeout(this.timer);
+  }
+
+  private readonly onTimer = (): void => {
+    if (this.phase !== Phase.Head || this.socket.destroyed) return;
+    if (this.waiting === 'idle') {
+      this.close(); // keep-alive expired before another request began
+      return;
+    }
+    if (this.waiting === 'head') this.fail(408, 'request head not received in time (timeouts.httpRequest)');
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.phase === Phase.Exchange) this.current?.idle();
+  };
+
+  // ---- input ----
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.phase === Phase.Exchange) {
+      const r = this.current!;
+      if (!r.bodyDone) return r.feed(chunk);
+      this.append(chunk); // pipelined bytes, parsed once the response is complete
+      if (this.pipelinedTooDeep()) {
+        this.phase = Phase.Closed;
+        this.socket.destroy();
+        return;
+      }
+      if (this.buf.length > PIPELINE_BUFFER) this.socket.pause();
+      return;
+    }
+    if (this.phase !== Phase.Head) return;
+    if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
+    this.append(chunk);
+    this.parse();
+  };
+
+  /** Counts the heads read ahead (empty lines), from where the last count stopped. */
+  private pipelinedTooDeep(): boolean {
+    const b = this.buf;
+    let i = this.aheadPos;
+    for (;;) {
+      const at = b.indexOf('\r\n\r\n', i, 'latin1');
+      if (at < 0) break;
+      if (++this.ahead > MAX_PIPELINED) return true;
+      i = at + 4;
+    }
+    this.aheadPos = Math.max(i, b.length - 3);
+    return false;
+  }
+
+  private append(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+  }
+
+  /** Parses and dispatches heads while there are complete ones and no exchange is running. */
+  private parse(): void {
+    if (this.parsing) return;
+    this.parsing = true;
+    try {
+      while (this.phase === Phase.Head && this.buf.length > 0) {
+        let end: number;
+        let head: Head;
+        try {
+          end = findHeadEnd(this.buf, 0, this.scan);
+          if (end < 0) return;
+          head = parseRequestHead(this.buf, this.scan.start, end);
+        } catch (e) {
+          const p = e as ParseError;
+          this.fail(
+            400,
+            p.code === 'HPE_HEADER_OVERFLOW'
+              ? `malformed HTTP request: request head larger than ${MAX_HEADER_SIZE} bytes`
+              : `malformed HTTP request: ${p.reason}`,
+          );
+          return;
+        }
+        const rest = this.buf.subarray(end);
+        this.buf = EMPTY;
+        this.scan.reset(0);
+        this.dispatch(head, rest);
+      }
+      if (this.phase === Phase.Head && this.clientEnded && this.buf.length === 0) this.close();
+    } finally {
+      this.parsing = false;
+    }
+  }
+
+  private dispatch(h: Head, rest: Buffer): void {
+    this.disarm();
+    const head: HttpRequestHead = {
+      method: h.method,
+      target: h.target,
+      version: h.version,
+      headers: h.headers,
+      source: this.source,
+      sourcePort: this.sourcePort,
+      scheme: this.scheme,
+      localPort: this.localPort,
+    };
+    const marks = { read: this.markRead, written: this.markWritten };
+    if (h.version !== '1.1' && h.version !== '1.0') {
+      this.fail(505, `HTTP/${h.version} is not supported`);
+      return;
+    }
+    if (h.method === 'CONNECT') {
+      this.fail(405, 'CONNECT is not supported');
+      return;
+    }
+    if (h.upgrade && h.connectionUpgrade && h.version === '1.1') {
+      this.phase = Phase.Closed;
+      this.detach();
+      this.socket.pause(); // until the tunnel pipes it: nothing read meanwhile may be lost
+      const withBody = h.framing === 'chunked' || (h.framing === 'length' && h.contentLength > 0);
+      this.handlers.upgrade(head, withBody, this.socket, rest, marks);
+      return;
+    }
+    this.phase = Phase.Exchange;
+    const r = new H1Request(this, head, h);
+    this.current = r;
+    const t = this.handlers.timeouts().client;
+    if (t > 0) this.socket.setTimeout(t);
+    if (rest.length > 0) {
+      if (r.bodyDone) this.buf = rest;
+      else r.feed(rest);
+    }
+    this.handlers.request(r, this.socket);
+  }
+
+  /** Stops reading the request body (its target is full, or none is attached yet). */
+  pauseInput(): void {
+    this.socket.pause();
+  }
+
+  resumeInput(): void {
+    if (this.phase === Phase.Exchange && this.buf.length <= PIPELINE_BUFFER) this.socket.resume();
+  }
+
+  /** Body bytes that arrived past the end of the request body: the next request's. */
+  keep(rest: Buffer): void {
+    if (rest.length > 0) this.buf = rest;
+  }
+
+  private readonly onEnd = (): void => {
+    // Half-close after a request: it is still answered, then the connection closes (HAProxy too).
+    this.clientEnded = true;
+    if (this.phase === Phase.Exchange) {
+      const r = this.current!;
+      if (!r.bodyDone) r.truncated();
+      return;
+    }
+    if (this.phase === Phase.Head) {
+      if (this.buf.length > 0 && this.scan.start < this.buf.length)
+        this.fail(400, 'malformed HTTP request: incomplete head');
+      else this.close();
+    }
+  };
+
+  private readonly onClose = (): void => {
+    this.disarm();
+    const r = this.current;
+    this.phase = Phase.Closed;
+    if (r) r.gone();
+  };
+
+  private readonly onDrain = (): void => {
+    this.current?.drained();
+  };
+
+  // ---- output ----
+
+  write(data: string, body?: Buffer, tail?: string): boolean {
+    const s = this.socket;
+    if (s.destroyed) return false;
+    if (body === undefined && tail === undefined) return s.write(data, 'latin1');
+    s.cork();
+    if (data.length > 0) s.write(data, 'latin1');
+    if (body !== undefined) s.write(body);
+    if (tail !== undefined) s.write(tail, 'latin1');
+    s.uncork();
+    return !s.writableNeedDrain;
+  }
+
+  /** The exchange is over; `close` when the connection must not carry another request. */
+  finished(r: H1Request, complete: boolean, close: boolean): void {
+    const s = this.socket;
+    const bytesIn = s.bytesRead - this.markRead;
+    const bytesOut = s.bytesWritten - this.markWritten;
+    this.markRead = s.bytesRead;
+    this.markWritten = s.bytesWritten;
+    this.current = undefined;
+    r.report(complete, bytesIn, bytesOut);
+    if (this.phase === Phase.Closed) return;
+    if (!complete) {
+      this.phase = Phase.Closed;
+      s.destroy();
+      return;
+    }
+    if (close || !r.bodyDone || this.clientEnded) {
+      this.close();
+      return;
+    }
+    s.setTimeout(0);
+    this.ahead = this.aheadPos = 0;
+    this.phase = Phase.Head;
+    this.arm(
+      this.buf.length > 0 ? this.handlers.timeouts().httpRequest : this.handlers.timeouts().keepAlive,
+      this.buf.length > 0 ? 'head' : 'idle',
+    );
+    s.resume();
+    this.parse();
+  }
+
+  /** An error of our own before a response started: answer it and close. */
+  fail(status: number, detail: string): void {
+    this.phase = Phase.Closed;
+    this.disarm();
+    this.detach();
+    closeWithLinger(this.socket, replyBytes(status, detail, undefined, true));
+  }
+
+  /** Closes after what was written (and lets a client that never reads go after the linger). */
+  close(): void {
+    if (this.phase === Phase.Closed && this.socket.destroyed) return;
+    this.phase = Phase.Closed;
+    this.disarm();
+    this.detach();
+    closeWithLinger(this.socket);
+  }
+
+  /** The socket leaves this connection (closed, or upgraded). */
+  private detach(): void {
+    const s = this.socket;
+    clearTimeout(this.timer);
+    s.setTimeout(0);
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('drain', this.onDrain);
+    s.off('timeout', this.onTimeout);
+    if (!this.current) s.off('close', this.onClose);
+  }
+}
+
+/** One request on an HTTP/1.1 connection: its ClientSide. */
+class H1Request implements ClientSide {
+  readonly framing: BodyFraming;
+  readonly contentLength: number;
+  readonly expectContinue: boolean;
+  readonly relaysChunks = true;
+  headersSent = false;
+  private status = -1;
+  private events: ClientEvents | undefined;
+  private finishListener: FinishListener | undefined;
+  private target: BodyTarget | undefined;
+  /** Body bytes received before a target was attached (the socket is paused meanwhile). */
+  private held: Buffer[] | undefined;
+  private remaining: number;
+  private readonly decoder: ChunkedDecoder | undefined;
+  bodyDone: boolean;
+  private bodyEnded = false;
+  private pendingHead = '';
+  private chunkOut = false;
+  private closeAfter = false;
+  private over = false;
+
+  constructor(
+    private readonly conn: H1Connection,
+    readonly head: HttpRequestHead,
+    private readonly h: Head,
+  ) {
+    this.framing = h.framing;
+    this.contentLength = h.contentLength;
+    this.expectContinue = h.expectContinue;
+    this.remaining = h.framing === 'length' ? h.contentLength : 0;
+    this.decoder = h.framing === 'chunked' ? new ChunkedDecoder() : undefined;
+    this.bodyDone = h.framing === 'none' || (h.framing === 'length' && h.contentLength === 0);
+    // An HTTP/1.0 client keeps the connection only when it asks to; "close" always ends it.
+    this.closeAfter = h.close || (h.version === '1.0' && !h.keepAlive);
+  }
+
+  get bodyComplete(): boolean {
+    return this.bodyDone;
+  }
+
+  get backlogged(): boolean {
+    const s = this.conn.socket;
+    return s.writableLength > 0 || s.writableNeedDrain;
+  }
+
+  listen(events: ClientEvents): void {
+    this.events = events;
+  }
+
+  onFinish(fn: FinishListener): void {
+    this.finishListener = fn;
+  }
+
+  report(complete: boolean, bytesIn: number, bytesOut: number): void {
+    this.finishListener?.(this.status, complete, bytesIn, bytesOut);
+  }
+
+  // ---- request body ----
+
+  /** Body bytes from the socket (or bytes read with the head). */
+  feed(chunk: Buffer): void {
+    if (this.bodyDone) return this.conn.keep(chunk);
+    if (!this.target) {
+      (this.held ??= []).push(chunk);
+      this.conn.pauseInput();
+      return;
+    }
+    let end = chunk.length;
+    if (this.decoder) {
+      let done: number;
+      try {
+        done = this.decoder.feed(chunk, 0, chunk.length);
+      } catch (e) {
+        return this.badBody(e as ParseError);
+      }
+      if (done >= 0) end = done;
+    } else if (this.remaining < end) end = this.remaining;
+    if (!this.decoder) this.remaining -= end;
+    const part = end === chunk.length ? chunk : chunk.subarray(0, end);
+    const finished = this.decoder ? this.decoder.done : this.remaining === 0;
+    if (finished) this.bodyDone = true;
+    const more = this.target.write(part);
+    if (finished) {
+      this.bodyEnded = true;
+      this.target.end();
+      if (end < chunk.length) this.conn.keep(chunk.subarray(end));
+      return;
+    }
+    if (!more) this.conn.pauseInput();
+  }
+
+  /** The client half-closed in the middle of its body. */
+  truncated(): void {
+    this.badBody(new ParseError('HPE_INVALID_EOF_STATE', 'the request body ended early'));
+  }
+
+  private badBody(e: ParseError): void {
+    this.events?.clientGone(); // the server must not take a partial body for a complete one
+    this.events = undefined;
+    if (!this.headersSent) this.reply(400, `malformed HTTP request: ${e.reason}`, undefined, true);
+    else this.abort();
+  }
+
+  pipeBody(target: BodyTarget): void {
+    this.target = target;
+    if (this.bodyDone && !this.bodyEnded) {
+      this.bodyEnded = true;
+      target.end();
+      return;
+    }
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const c of held) this.feed(c);
+    if (!this.bodyDone) this.conn.resumeInput();
+  }
+
+  unpipeBody(): void {
+    this.target = undefined;
+    this.conn.pauseInput();
+  }
+
+  resumeBody(): void {
+    if (this.target && !this.bodyDone) this.conn.resumeInput();
+  }
+
+  // ---- response ----
+
+  sendContinue(): void {
+    if (!this.headersSent) this.conn.write('HTTP/1.1 100 Continue\r\n\r\n');
+  }
+
+  sendHead(
+    status: number,
+    reason: string,
+    headers: HeaderList,
+    framing: BodyFraming,
+    contentLength: number,
+    close: boolean,
+  ): void {
+    if (close) this.closeAfter = true;
+    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
+    const relayFraming = framing !== 'none';
+    for (const [n, v] of headers) {
+      // Framing fields are ours to write (a header edit or the server may not have left them right).
+      if (relayFraming && (lowerIs(n, 'content-length') || lowerIs(n, 'transfer-encoding'))) continue;
+      if (lowerIs(n, 'connection')) continue;
+      out += `${n}: ${v}\r\n`;
+    }
+    if (framing === 'length') out += `Content-Length: ${contentLength}\r\n`;
+    else if (framing === 'chunked') out += 'Transfer-Encoding: chunked\r\n';
+    else if (framing === 'stream') {
+      if (this.h.version === '1.1') {
+        this.chunkOut = true;
+        out += 'Transfer-Encoding: chunked\r\n';
+      } else this.closeAfter = true; // HTTP/1.0: the body ends with the connection
+    }
+    if (this.closeAfter) out += 'Connection: close\r\n';
+    else if (this.h.keepAlive || this.h.version === '1.0') out += 'Connection: keep-alive\r\n';
+    this.pendingHead = `${out}\r\n`;
+    this.headersSent = true;
+    this.status = status;
+    // Written with the first body bytes; if none come in this turn, on its own.
+    process.nextTick(flushHeadTick, this);
+  }
+
+  flushHead(): void {
+    if (this.pendingHead.length === 0 || this.over) return;
+    const h = this.pendingHead;
+    this.pendingHead = '';
+    this.conn.write(h);
+  }
+
+  sendBody(chunk: Buffer): boolean {
+    if (this.over || chunk.length === 0) return true;
+    const h = this.pendingHead;
+    this.pendingHead = '';
+    if (this.chunkOut) return this.conn.write(`${h}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
+    return this.conn.write(h, chunk);
+  }
+
+  endBody(): void {
+    if (this.over) return;
+    const tail = this.chunkOut ? '0\r\n\r\n' : '';
+    const h = this.pendingHead;
+    this.pendingHead = '';
+    if (h.length + tail.length > 0) this.conn.write(h + tail);
+    this.end(true);
+  }
+
+  abort(): void {
+    if (this.over) return;
+    this.end(false);
+  }
+
+  reply(status: number, detail: string, headers?: HeaderList, close = false): void {
+    if (this.over) return;
+    if (this.headersSent) return this.abort(); // too late for a clean answer
+    if (close) this.closeAfter = true;
+    this.headersSent = true;
+    this.status = status;
+    const connection = this.closeAfter
+      ? true
+      : this.h.keepAlive || this.h.version === '1.0'
+        ? 'keep-alive'
+        : false;
+    this.conn.write(replyBytes(status, detail, headers, connection, this.head.method === 'HEAD'));
+    this.end(true);
+  }
+
+  private end(complete: boolean): void {
+    this.over = true;
+    this.conn.finished(this, complete, this.closeAfter);
+  }
+
+  // ---- from the connection ----
+
+  idle(): void {
+    this.events?.clientIdle();
+  }
+
+  drained(): void {
+    this.events?.clientDrain();
+  }
+
+  gone(): void {
+    if (this.over) return;
+    this.over = true;
+    this.events?.clientGone();
+    this.conn.finished(this, false, true);
+  }
+}
+
+function flushHeadTick(r: H1Request): void {
+  r.flushHead();
+}
