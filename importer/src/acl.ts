@@ -11,33 +11,15 @@
 // constants); anything else is reported, never approximated silently.
 import { isIP } from 'node:net';
 import { compilePattern, patternProblem } from '#protocol/pattern';
+import type { FrontendSpecT } from '#api/v1alpha1';
 import { ConfigError } from './report.js';
 import { literalRegex } from './values.js';
 
-// ---------- the Bascule side ----------
+// ---------- the Bascule side: the Frontend API's rule match ----------
 
-export interface PathMatch {
-  prefix?: string;
-  exact?: string;
-  regex?: string;
-}
-
-export interface ValueMatch {
-  name: string;
-  exact?: string;
-  regex?: string;
-  present?: boolean;
-}
-
-export interface Match {
-  host?: string;
-  path?: PathMatch;
-  methods?: string[];
-  headers?: ValueMatch[];
-  queryParams?: ValueMatch[];
-  sourceCIDRs?: string[];
-  sni?: string[];
-}
+export type Match = NonNullable<NonNullable<FrontendSpecT['rules']>[number]['match']>;
+export type PathMatch = NonNullable<Match['path']>;
+export type ValueMatch = NonNullable<Match['headers']>[number];
 
 export type Translation =
   | { kind: 'const'; value: boolean }

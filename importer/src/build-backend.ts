@@ -1,10 +1,14 @@
 // Proxy (backend side) → a Backend spec and, when its servers are checked, a HealthPolicy spec.
+import type { BackendSpecT, HealthPolicySpecT } from '#api/v1alpha1';
 import { backendAnchor, type Proxy, type ServerLine, type StickTable } from './model.js';
 import type { Anchor, Reporter } from './report.js';
 import type { ServerParams } from './settings.js';
 import { NameScope, sanitizeServerName } from './values.js';
 
-type Spec = Record<string, unknown>;
+type Server = NonNullable<BackendSpecT['servers']>[number];
+type Balance = NonNullable<BackendSpecT['balance']>;
+type Cookie = NonNullable<NonNullable<BackendSpecT['persistence']>['cookie']>;
+type HttpCheck = NonNullable<HealthPolicySpecT['http']>;
 
 export interface BackendBuildContext {
   report: Reporter;
@@ -14,9 +18,9 @@ export interface BackendBuildContext {
 }
 
 export interface BuiltBackend {
-  spec: Spec;
+  spec: BackendSpecT;
   /** The HealthPolicy this backend needs, if any (named and de-duplicated by the caller). */
-  health?: Spec;
+  health?: HealthPolicySpecT;
 }
 
 const COOKIE_VALUE = /^[A-Za-z0-9._~-]+$/;
@@ -25,7 +29,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
   const anchors: Anchor[] = [backendAnchor(p)];
   const s = p.settings;
   const { report } = ctx;
-  const spec: Spec = {};
+  const spec: BackendSpecT = {};
   const mode = s.mode?.value ?? 'tcp';
   spec.mode = mode;
   if (!s.mode && p.kind === 'backend')
@@ -34,10 +38,10 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
       `backend ${p.hname}: no "mode" in the proxy or its defaults: HAProxy's default is tcp, so the import uses mode tcp`,
       anchors,
     );
-  const balance: Spec = { algorithm: s.balance?.value.algorithm ?? 'roundrobin' };
+  const balance: Balance = { algorithm: s.balance?.value.algorithm ?? 'roundrobin' };
   if (s.balance?.value.hashKey) balance.hashKey = s.balance.value.hashKey;
   if (s.hashType?.value === 'consistent') balance.hashType = 'consistent';
-  if (mode === 'tcp' && ['uri', 'url-param', 'header'].includes(balance.algorithm as string)) {
+  if (mode === 'tcp' && ['uri', 'url-param', 'header'].includes(balance.algorithm!)) {
     report.unsupported(
       s.balance!.line,
       `balance ${s.balance!.value.algorithm}`,
@@ -52,7 +56,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
 
   // Servers.
   const names = new NameScope(sanitizeServerName);
-  const servers: Spec[] = [];
+  const servers: Server[] = [];
   const kept: ServerLine[] = [];
   for (const sv of p.be.servers) {
     let port = sv.port;
@@ -81,7 +85,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
         `server "${sv.name}" is named "${name}" (Bascule server names use [a-zA-Z0-9-_.])`,
         anchors,
       );
-    const o: Spec = { name, address: sv.host, port };
+    const o: Server = { name, address: sv.host, port };
     const pr = sv.params;
     if (pr.weight !== undefined) o.weight = pr.weight;
     if (pr.backup) o.backup = true;
@@ -123,7 +127,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
       );
     else {
       const c = s.cookie.value;
-      const cookie: Spec = { name: c.name, mode: c.mode };
+      const cookie: Cookie = { name: c.name, mode: c.mode };
       if (c.indirect) cookie.indirect = true;
       if (c.nocache) cookie.nocache = true;
       if (c.httpOnly) cookie.httpOnly = true;
@@ -166,7 +170,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
 
   // Timeouts, retries, connections.
   const t = s.timeouts;
-  const timeouts: Spec = {};
+  const timeouts: NonNullable<BackendSpecT['timeouts']> = {};
   if (t.connect) timeouts.connect = t.connect.value;
   if (t.server) timeouts.server = t.server.value;
   if (t.queue) timeouts.queue = t.queue.value;
@@ -200,7 +204,7 @@ export function buildBackend(p: Proxy, ctx: BackendBuildContext): BuiltBackend {
         anchors,
       );
     const first = ssl[0]!.params;
-    const tls: Spec = {};
+    const tls: NonNullable<BackendSpecT['tls']> = {};
     if (first.verify === 'none') tls.insecureSkipVerify = true;
     if (first.caFile) tls.caFile = first.caFile;
     if (first.sni) tls.sni = first.sni;
@@ -236,7 +240,7 @@ function healthPolicy(
   servers: ServerLine[],
   report: Reporter,
   anchors: Anchor[],
-): Spec | undefined {
+): HealthPolicySpecT | undefined {
   const s = p.settings;
   const checked = servers.filter((x) => x.params.check);
   if (checked.length === 0) {
@@ -277,7 +281,7 @@ function healthPolicy(
       anchors,
     );
   const interval = first.inter ?? '2s';
-  const spec: Spec = { interval };
+  const spec: HealthPolicySpecT = { interval };
   if (first.fastinter) spec.fastInterval = first.fastinter;
   if (first.downinter) spec.downInterval = first.downinter;
   // HAProxy bounds a whole check by "inter" unless "timeout check" is set.
@@ -286,7 +290,7 @@ function healthPolicy(
   spec.fall = first.fall ?? 3;
   const c = s.check?.value;
   if (c && c.type === 'http') {
-    const http: Spec = { method: c.method, path: c.path };
+    const http: HttpCheck = { method: c.method, path: c.path };
     if (c.host) http.host = c.host;
     if (c.headers.length > 0) http.headers = c.headers;
     if (s.expect) http.expect = { ...s.expect.value };

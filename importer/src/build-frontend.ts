@@ -1,4 +1,5 @@
 // Proxy (frontend side) → one Frontend spec per bind.
+import type { FrontendSpecT, HeaderEditsT } from '#api/v1alpha1';
 import {
   exceptionForm,
   mergeMatches,
@@ -19,7 +20,9 @@ import { foldIntoForwardFor, type Folded } from './forwarded-headers.js';
 import type { Reporter } from './report.js';
 import { NameScope, sanitizeRuleName } from './values.js';
 
-type Spec = Record<string, unknown>;
+type Rule = NonNullable<FrontendSpecT['rules']>[number];
+/** What a rule does: exactly one of backend, redirect or deny. */
+type RuleActionSpec = Pick<Rule, 'backend' | 'redirect' | 'deny'>;
 
 export interface FrontendBuildContext {
   report: Reporter;
@@ -29,16 +32,13 @@ export interface FrontendBuildContext {
   tables: Map<string, StickTable>;
 }
 
-interface Limits {
-  rateLimit?: Spec;
-  connectionLimit?: Spec;
-}
+type Limits = Pick<FrontendSpecT, 'rateLimit' | 'connectionLimit'>;
 
 export function buildFrontends(
   p: Proxy,
   ctx: FrontendBuildContext,
-): { name: string; bind: Bind; spec: Spec }[] {
-  const out: { name: string; bind: Bind; spec: Spec }[] = [];
+): { name: string; bind: Bind; spec: FrontendSpecT }[] {
+  const out: { name: string; bind: Bind; spec: FrontendSpecT }[] = [];
   const mode = p.settings.mode?.value ?? 'tcp';
   const anchors = [frontendAnchor(p)];
   if (!p.settings.mode)
@@ -53,8 +53,9 @@ export function buildFrontends(
 
   for (const bind of p.fe.binds) {
     const cond: CondContext = { mode, ssl: bind.ssl, port: bind.port, acls: p.acls };
-    const spec: Spec = {};
-    spec.bind = bind.host === '' ? { port: bind.port } : { port: bind.port, address: bind.host };
+    const spec: FrontendSpecT = {
+      bind: bind.host === '' ? { port: bind.port } : { port: bind.port, address: bind.host },
+    };
     spec.mode = mode;
     if (p.settings.maxconn) spec.maxConnections = p.settings.maxconn.value;
     if (p.settings.forwardFor?.value) {
@@ -68,7 +69,7 @@ export function buildFrontends(
         );
     }
     const t = p.settings.timeouts;
-    const timeouts: Spec = {};
+    const timeouts: NonNullable<FrontendSpecT['timeouts']> = {};
     if (t.client) timeouts.client = t.client.value;
     if (t.httpRequest && mode === 'http') timeouts.httpRequest = t.httpRequest.value;
     if (t.keepAlive && mode === 'http') timeouts.keepAlive = t.keepAlive.value;
@@ -140,7 +141,7 @@ export function buildFrontends(
     for (const x of assembled) if (!x.exempt) names.set(x, ruleNames.claim(x.action.name));
     for (const x of assembled)
       if (x.exempt) names.set(x, ruleNames.claim(`${x.exempt}-exempt-${x.action.name}`));
-    const outRules: Spec[] = assembled.map((x) => ({
+    const outRules: Rule[] = assembled.map((x) => ({
       name: names.get(x)!,
       ...(x.match ? { match: structuredClone(x.match) } : {}),
       ...x.action.spec,
@@ -169,8 +170,8 @@ export function buildFrontends(
     }
 
     // Header edits.
-    const req: Record<'add' | 'set' | 'remove', unknown[]> = { add: [], set: [], remove: [] };
-    const res: Record<'add' | 'set' | 'remove', unknown[]> = { add: [], set: [], remove: [] };
+    const req: Required<HeaderEditsT> = { add: [], set: [], remove: [] };
+    const res: Required<HeaderEditsT> = { add: [], set: [], remove: [] };
     for (const e of p.fe.edits) {
       const tr = translateCondition(e.cond, cond);
       if (tr.kind === 'const') {
@@ -187,7 +188,8 @@ export function buildFrontends(
         const edit = folded.edit;
         if (!edit) continue;
         const target = e.dir === 'request' ? req : res;
-        target[edit.op].push(edit.op === 'remove' ? edit.name : { name: edit.name, value: edit.value ?? '' });
+        if (edit.op === 'remove') target.remove.push(edit.name);
+        else target[edit.op].push({ name: edit.name, value: edit.value ?? '' });
         continue;
       }
       everApplied.add(e);
@@ -200,9 +202,11 @@ export function buildFrontends(
         anchors,
       );
     }
-    const edits = (h: typeof req) => {
-      const o: Spec = {};
-      for (const k of ['add', 'set', 'remove'] as const) if (h[k].length > 0) o[k] = h[k];
+    const edits = (h: typeof req): HeaderEditsT | undefined => {
+      const o: HeaderEditsT = {};
+      if (h.add.length > 0) o.add = h.add;
+      if (h.set.length > 0) o.set = h.set;
+      if (h.remove.length > 0) o.remove = h.remove;
       return Object.keys(o).length > 0 ? o : undefined;
     };
     const rh = edits(req);
@@ -236,7 +240,7 @@ export function buildFrontends(
 
 interface RuleOut {
   match?: Match;
-  action: { name: string; spec: Spec };
+  action: { name: string; spec: RuleActionSpec };
   /** Set on the copies that route the requests exempt from a rule: that rule's name. */
   exempt?: string;
 }
@@ -311,7 +315,10 @@ function assembleRules(
   return out;
 }
 
-function ruleAction(r: RuleSource, ctx: FrontendBuildContext): { name: string; spec: Spec } | undefined {
+function ruleAction(
+  r: RuleSource,
+  ctx: FrontendBuildContext,
+): { name: string; spec: RuleActionSpec } | undefined {
   const a = r.action;
   switch (a.type) {
     case 'backend': {
@@ -338,8 +345,12 @@ function ruleAction(r: RuleSource, ctx: FrontendBuildContext): { name: string; s
 
 // ---------- TLS ----------
 
-function tlsSpec(b: Bind, report: Reporter, anchors: ReturnType<typeof frontendAnchor>[]): Spec {
-  const tls: Spec = {
+function tlsSpec(
+  b: Bind,
+  report: Reporter,
+  anchors: ReturnType<typeof frontendAnchor>[],
+): NonNullable<FrontendSpecT['tls']> {
+  const tls: NonNullable<FrontendSpecT['tls']> = {
     certificates: b.certs.map((c) => ({ certFile: c, keyFile: c })),
   };
   report.note(

@@ -1,5 +1,6 @@
 // haproxy.cfg text → Bascule resources plus everything the operator must know about the
 // conversion. Pure: no file system, no clock, no environment.
+import type { BackendSpecT, FrontendSpecT, HealthPolicySpecT } from '#api/v1alpha1';
 import { isKnownAclName } from './acl.js';
 import { buildBackend } from './build-backend.js';
 import { buildFrontends } from './build-frontend.js';
@@ -20,15 +21,21 @@ import { UNSUPPORTED_OPTIONS } from './options.js';
 import { emptySettings, LOGGING, STATS, type Settings } from './settings.js';
 import { NameScope, sanitizeObjectName } from './values.js';
 
-export type ResourceKind = 'Frontend' | 'Backend' | 'HealthPolicy';
-
-export interface ConvertedResource {
-  kind: ResourceKind;
+interface Converted<K extends string, S> {
+  kind: K;
   name: string;
-  spec: Record<string, unknown>;
+  /** The spec as the v1alpha1 API types it. */
+  spec: S;
   /** Where it comes from: "listen webfarm" at line 12. */
   origin: { line: number; text: string };
 }
+
+export type ConvertedResource =
+  | Converted<'Frontend', FrontendSpecT>
+  | Converted<'Backend', BackendSpecT>
+  | Converted<'HealthPolicy', HealthPolicySpecT>;
+
+export type ResourceKind = ConvertedResource['kind'];
 
 export interface ConvertResult {
   resources: ConvertedResource[];
@@ -227,23 +234,23 @@ function build(proxies: Proxy[], report: Reporter, n: BuildNames): ConvertResult
       continue;
     }
     const built = buildBackend(p, { report, tables, frontendPorts: referenced.get(p.hname) ?? [] });
-    resources.push({ kind: 'Backend', name: p.be.name, spec: built.spec, origin });
-    if (built.health) {
-      const key = JSON.stringify(built.health);
-      let hp = healthByKey.get(key);
-      if (hp === undefined) {
-        hp = hpNames.claim(p.be.name);
-        healthByKey.set(key, hp);
-        resources.push({ kind: 'HealthPolicy', name: hp, spec: built.health, origin });
-      } else {
-        report.note(
-          p.section.line,
-          `${p.kind} ${p.hname} has the same check settings as an earlier backend: it shares HealthPolicy "${hp}"`,
-          [backendAnchor(p)],
-        );
-      }
-      built.spec.healthPolicy = hp;
-      reorderHealthPolicy(built.spec);
+    if (!built.health) {
+      resources.push({ kind: 'Backend', name: p.be.name, spec: built.spec, origin });
+      continue;
+    }
+    const key = JSON.stringify(built.health);
+    const shared = healthByKey.get(key);
+    const hp = shared ?? hpNames.claim(p.be.name);
+    resources.push({ kind: 'Backend', name: p.be.name, spec: withHealthPolicy(built.spec, hp), origin });
+    if (shared === undefined) {
+      healthByKey.set(key, hp);
+      resources.push({ kind: 'HealthPolicy', name: hp, spec: built.health, origin });
+    } else {
+      report.note(
+        p.section.line,
+        `${p.kind} ${p.hname} has the same check settings as an earlier backend: it shares HealthPolicy "${hp}"`,
+        [backendAnchor(p)],
+      );
     }
   }
   // Renames, for what was emitted.
@@ -351,15 +358,14 @@ function referencedByOthers(p: Proxy, proxies: Proxy[]): boolean {
   );
 }
 
-/** Keep the schema's field order: healthPolicy right after servers. */
-function reorderHealthPolicy(spec: Record<string, unknown>): void {
-  const entries = Object.entries(spec);
-  const hp = entries.find(([k]) => k === 'healthPolicy')!;
-  const rest = entries.filter(([k]) => k !== 'healthPolicy');
-  const at = rest.findIndex(([k]) => k === 'servers') + 1;
-  rest.splice(at, 0, hp);
-  for (const k of Object.keys(spec)) delete spec[k];
-  Object.assign(spec, Object.fromEntries(rest));
+/** The spec naming its HealthPolicy, in the schema's field order: right after servers. */
+function withHealthPolicy(spec: BackendSpecT, healthPolicy: string): BackendSpecT {
+  const out: BackendSpecT = {};
+  for (const [k, v] of Object.entries(spec) as [keyof BackendSpecT, unknown][]) {
+    Object.assign(out, { [k]: v });
+    if (k === 'servers') out.healthPolicy = healthPolicy;
+  }
+  return out;
 }
 
 // ---------- global and defaults ----------

@@ -1,7 +1,7 @@
 // Converted resources → multi-document YAML, with every message as a comment next to the
 // resource it concerns ("# haproxy.cfg:LINE: ...") and the rest at the top.
 import { Document } from 'yaml';
-import { API_VERSION } from '#api/v1alpha1';
+import { API_VERSION, type Resource } from '#api/v1alpha1';
 import type { ConvertedResource, ConvertResult } from './convert.js';
 import { formatMessage, type ImportMessage } from './report.js';
 
@@ -49,7 +49,7 @@ export function emitYaml(result: ConvertResult, opts: EmitOptions): string {
   return docs.join('---\n');
 }
 
-function manifest(r: ConvertedResource, namespace: string | undefined): Record<string, unknown> {
+function manifest(r: ConvertedResource, namespace: string | undefined): Resource<ConvertedResource['spec']> {
   return {
     apiVersion: API_VERSION,
     kind: r.kind,

@@ -1,9 +1,13 @@
 // The intermediate model: what each HAProxy proxy section says, gathered per concern, before
 // Bascule names and cross-references are resolved.
+import type { FrontendSpecT } from '#api/v1alpha1';
 import type { Acls, Condition } from './acl.js';
 import type { Section } from './parse.js';
 import type { Anchor } from './report.js';
 import type { Located, ServerParams, Settings } from './settings.js';
+
+/** A redirect action as the Frontend API spells it. */
+export type RedirectSpec = NonNullable<NonNullable<FrontendSpecT['rules']>[number]['redirect']>;
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
@@ -39,7 +43,7 @@ export interface Bind {
 
 export type RuleAction =
   | { type: 'backend'; backend: string }
-  | { type: 'redirect'; redirect: Record<string, unknown> }
+  | { type: 'redirect'; redirect: RedirectSpec }
   | { type: 'deny'; status: number; body?: string; closes?: boolean };
 
 /** Evaluation order of HAProxy rule families; rules are ordered by (phase, line). */

@@ -1,6 +1,6 @@
 // redirect scheme|location|prefix TARGET [options] (also as an http-request action).
 import { condOf, splitCondition } from './acl.js';
-import type { Proxy } from './model.js';
+import type { Proxy, RedirectSpec } from './model.js';
 import type { Directive } from './parse.js';
 import { ConfigError } from './report.js';
 import type { Scope } from './settings.js';
@@ -17,7 +17,7 @@ export function addRedirect(p: Proxy, a: string[], d: Directive, phase: number, 
       'redirect: expected "redirect scheme|location|prefix TARGET [code N] [drop-query] [if|unless CONDITION]"',
     );
   }
-  const r: Record<string, unknown> = {};
+  const r: RedirectSpec = {};
   const dropped: string[] = [];
   let code = 302;
   let dropQuery = false;
@@ -56,7 +56,7 @@ export function addRedirect(p: Proxy, a: string[], d: Directive, phase: number, 
   } else if (kind === 'location' || kind === 'prefix') {
     const abs = /^(https?):\/\/([^/:]+)(?::(\d+))?(\/.*)?$/.exec(target);
     if (abs) {
-      r.scheme = abs[1];
+      r.scheme = abs[1] as 'http' | 'https';
       r.host = abs[2];
       if (abs[3]) r.port = Number(abs[3]);
       if (abs[4] && abs[4] !== '/') r[kind === 'location' ? 'path' : 'prefix'] = abs[4];

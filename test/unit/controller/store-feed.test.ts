@@ -1,0 +1,117 @@
+// The one store: several sources feed it, bursts become one build, and a write of equal content
+// is no change at all (nothing downstream runs for it).
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CompileInput } from '#controller/compile/types';
+import { DirSource } from '#controller/sources/dir-source';
+import { StoreFeed } from '#controller/store/feed';
+import type { StoreRecord } from '#controller/store/records';
+
+const API = 'apiVersion: bascule.dev/v1alpha1';
+const backendDoc = (name: string, address = '10.0.0.1') =>
+  `${API}\nkind: Backend\nmetadata:\n  name: ${name}\nspec:\n  servers: [{name: s1, address: ${address}, port: 80}]\n`;
+const names = (input: CompileInput) => input.resources.map((r) => r.metadata.name);
+const backendRecord = (name: string, address: string): StoreRecord => ({
+  type: 'resource',
+  resource: {
+    apiVersion: 'bascule.dev/v1alpha1',
+    kind: 'Backend',
+    metadata: { name },
+    spec: { servers: [{ name: 's1', address, port: 80 }] },
+  },
+});
+
+describe('store feed', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+  const tempDir = async () => {
+    const d = await mkdtemp(path.join(tmpdir(), 'bascule-feed-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('two sources write into one store; the input holds both, and each keeps working alone', async () => {
+    const [a, b] = [await tempDir(), await tempDir()];
+    await writeFile(path.join(a, 'web.yaml'), backendDoc('web'));
+    await writeFile(path.join(b, 'api.yaml'), backendDoc('api'));
+    const feed = new StoreFeed();
+    const sources = [new DirSource({ dir: a, rescanMs: 0 }), new DirSource({ dir: b, rescanMs: 0 })];
+    try {
+      for (const s of sources) await s.start(feed);
+      expect(names(feed.current())).to.deep.equal(['api', 'web']);
+      const changes: CompileInput[] = [];
+      feed.on('change', (input) => changes.push(input));
+      await writeFile(path.join(b, 'api.yaml'), backendDoc('api', '10.0.0.2'));
+      await sources[1]!.rescanNow();
+      expect(changes).to.have.length(1);
+      expect(names(changes[0]!)).to.deep.equal(['api', 'web']);
+      expect(JSON.stringify(changes[0]!.resources[0]!.spec)).to.contain('10.0.0.2');
+      await sources[1]!.stop();
+      // The stopped source's records stay (it wrote nothing since); the other still reads.
+      await writeFile(path.join(a, 'more.yaml'), backendDoc('more'));
+      await sources[0]!.rescanNow();
+      expect(names(feed.current())).to.deep.equal(['api', 'more', 'web']);
+    } finally {
+      for (const s of sources) await s.stop();
+      await feed.close();
+    }
+  });
+
+  it('a burst of writes is one build, and an equal write changes nothing', async () => {
+    const feed = new StoreFeed({ holdoffMs: 20, maxDelayMs: 200 });
+    let builds = 0;
+    feed.attach({ refresh: () => void builds++ });
+    const changes: CompileInput[] = [];
+    feed.on('change', (input) => changes.push(input));
+    try {
+      for (let i = 1; i <= 20; i++) {
+        feed.store.set('b', [backendRecord('web', `10.0.0.${i}`)]);
+        feed.trigger();
+      }
+      await feed.flush();
+      expect(builds).to.equal(1);
+      expect(changes).to.have.length(1);
+      const first = feed.current();
+      expect(JSON.stringify(first.resources[0]!.spec)).to.contain('10.0.0.20');
+
+      // The same content again: the store keeps its record (so later stages see the very same
+      // frozen object), and the input is not even rebuilt.
+      const kept = first.resources[0];
+      expect(feed.store.set('b', [backendRecord('web', '10.0.0.20')])).to.equal(false);
+      feed.trigger();
+      await feed.flush();
+      expect(changes).to.have.length(1);
+      expect(feed.current()).to.equal(first);
+      expect(feed.current().resources[0]).to.equal(kept);
+      expect(Object.isFrozen(kept!.spec)).to.equal(true);
+
+      expect(feed.store.delete('b')).to.equal(true);
+      feed.trigger();
+      await feed.flush();
+      expect(changes).to.have.length(2);
+      expect(changes[1]!.resources).to.deep.equal([]);
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it('a refresh step can postpone the build; it runs once the delay has passed', async () => {
+    const feed = new StoreFeed({ holdoffMs: 5, maxDelayMs: 20 });
+    let waits = 1;
+    feed.attach({ refresh: () => (waits-- > 0 ? 50 : undefined) });
+    const changed = new Promise<CompileInput>((resolve) => feed.once('change', resolve));
+    try {
+      feed.store.set('b', [backendRecord('web', '10.0.0.1')]);
+      feed.trigger();
+      await feed.flush();
+      expect(feed.current().resources, 'postponed').to.deep.equal([]);
+      expect(names(await changed)).to.deep.equal(['web']);
+    } finally {
+      await feed.close();
+    }
+  });
+});
