@@ -28,6 +28,5 @@ export const KNOWN_FOLDER_CYCLES = [
   'dataplane/tcp -> dataplane/http',
   'dataplane/tcp -> dataplane/metrics',
   'dataplane/tcp -> dataplane/runtime',
-  'dataplane/tls -> dataplane/metrics',
   'dataplane/tls -> dataplane/runtime',
 ];

@@ -293,6 +293,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await channel?.close();
+      await applier.persisted(); // the last applied snapshot is on disk before the process goes
       health.close();
       await serving.close();
       await admin?.close();

@@ -29,10 +29,42 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Canonical JSON of one frontend or backend of a snapshot, remembered per frozen object: a
+ * snapshot that reuses the objects of the previous one (a delta, an incremental compile) is
+ * hashed and compared at the cost of what changed. Only frozen objects are remembered (a
+ * mutable one could change under its cached text).
+ */
+const itemJson = new WeakMap<object, string>();
+export function canonicalItem(item: object): string {
+  let json = itemJson.get(item);
+  if (json === undefined) {
+    json = canonicalJson(item);
+    if (Object.isFrozen(item)) itemJson.set(item, json);
+  }
+  return json;
+}
+
+/** canonicalJson(body), byte for byte, built from the per-object texts of canonicalItem. */
+export function canonicalBodyJson(body: SnapshotBody): string {
+  const list = (items: readonly object[]): string => `[${items.map(canonicalItem).join(',')}]`;
+  const rest = Object.keys(body).filter(
+    (k) => k !== 'frontends' && k !== 'backends' && body[k as keyof SnapshotBody] !== undefined,
+  );
+  const parts: Array<[string, string]> = [
+    ['backends', list(body.backends)],
+    ['frontends', list(body.frontends)],
+    ...rest.map((k): [string, string] => [k, canonicalJson(body[k as keyof SnapshotBody])]),
+  ];
+  parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${parts.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+}
+
 /** version = sha256(canonical JSON of the body). */
 export function makeSnapshot(body: SnapshotBody): Snapshot {
-  const version = sha256Hex(canonicalJson(body));
-  return deepFreeze({ version, body });
+  const frozen = deepFreeze(body);
+  const version = sha256Hex(canonicalBodyJson(frozen));
+  return deepFreeze({ version, body: frozen });
 }
 
 export const shortVersion = (v: string | undefined | null): string => (v ? v.slice(0, 12) : 'none');

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   LISTEN_FAILED: 'BASCULE_E_LISTEN_FAILED',
   WORKER_FAILED: 'BASCULE_E_WORKER_FAILED',
   SNAPSHOT_INCONSISTENT: 'BASCULE_E_SNAPSHOT_INCONSISTENT',
+  // A delta that does not fit the dataplane's live snapshot (unknown base): it wants a full one.
+  DELTA_BASE: 'BASCULE_E_DELTA_BASE',
   // A dataplane-local apply outcome, never sent: a newer snapshot replaced this one in the queue.
   SUPERSEDED: 'BASCULE_E_SUPERSEDED',
   // configuration input

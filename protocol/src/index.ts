@@ -3,3 +3,4 @@ export * from './messages.js';
 export * from './canonical.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './delta.js';

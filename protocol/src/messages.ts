@@ -1,7 +1,8 @@
 // Control-channel messages (JSON text frames over WebSocket), modelled on xDS state-of-the-world
 // without its NACK loop: a rejected version is never re-sent.
 import { Type, type Static } from '@sinclair/typebox';
-import { SnapshotBody } from './snapshot.js';
+import { MAX_DELTA_OBJECTS } from './delta.js';
+import { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
 
 export const PROTOCOL_VERSION = 1;
 /** WebSocket subprotocol; a peer speaking another one is refused at the handshake. */
@@ -26,6 +27,24 @@ export const SnapshotMsg = O({
   version: S,
   nonce: S,
   body: SnapshotBody,
+});
+
+const Ids = Type.Array(S, { maxItems: MAX_DELTA_OBJECTS });
+
+/**
+ * Controller → dataplane: the change from `baseVersion` (the version this dataplane ACKed) to
+ * `version` (still the sha256 of the whole resulting body). Answered like a snapshot; a NACK
+ * (the base is not live, the result does not hash to `version`, the build failed) makes the
+ * controller send the full snapshot.
+ */
+export const DeltaMsg = O({
+  type: Type.Literal('delta'),
+  version: S,
+  baseVersion: S,
+  nonce: S,
+  group: S,
+  frontends: O({ upsert: Type.Array(FrontendSnap, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
+  backends: O({ upsert: Type.Array(BackendSnap, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
 });
 
 export const Ack = O({ type: Type.Literal('ack'), version: S, nonce: S });
@@ -78,10 +97,11 @@ export const OverridesReport = O({
 export const ErrorMsg = O({ type: Type.Literal('error'), error: ErrorInfo });
 
 export const DataplaneMessage = Type.Union([Hello, Ack, Nack, Heartbeat, HealthReport, OverridesReport]);
-export const ControllerMessage = Type.Union([SnapshotMsg, Heartbeat, ErrorMsg]);
+export const ControllerMessage = Type.Union([SnapshotMsg, DeltaMsg, Heartbeat, ErrorMsg]);
 
 export type Hello = Static<typeof Hello>;
 export type SnapshotMsg = Static<typeof SnapshotMsg>;
+export type DeltaMsg = Static<typeof DeltaMsg>;
 export type Ack = Static<typeof Ack>;
 export type Nack = Static<typeof Nack>;
 export type Heartbeat = Static<typeof Heartbeat>;

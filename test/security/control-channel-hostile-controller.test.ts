@@ -9,6 +9,8 @@ import { expect } from 'chai';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
+import { diffBodies, MAX_DELTA_OBJECTS } from '#protocol/delta';
+import { ErrorCodes } from '#protocol/errors';
 import { CHANNEL_PATH, SUBPROTOCOL } from '#protocol/messages';
 import type { Snapshot } from '#protocol/snapshot';
 import {
@@ -108,6 +110,67 @@ describe('security: a hostile controller cannot disturb a dataplane', function (
     await eventually(acked(p, 'n2'), 10_000);
     expect(peers).to.have.length(1); // never disconnected
     expect((await get(port, '/')).headers['x-edit']).to.equal('2');
+  });
+
+  it('NACKs hostile deltas (oversized, wrong base, unknown removals, forged version) and keeps serving', async () => {
+    const p = peers[0]!;
+    const live = snapshot(2);
+    const nacked = (nonce: string) => () =>
+      p.messages.find((m) => m.type === 'nack' && m.nonce === nonce) as
+        { error: { code: string }; version: string } | undefined;
+    const delta = (
+      nonce: string,
+      version: string,
+      baseVersion: string,
+      extra: Record<string, unknown> = {},
+    ) =>
+      p.ws.send(
+        JSON.stringify({
+          type: 'delta',
+          version,
+          baseVersion,
+          nonce,
+          group: 'default',
+          frontends: { upsert: [], remove: [] },
+          backends: { upsert: [], remove: [] },
+          ...extra,
+        }),
+      );
+    const target = snapshot(4);
+    const change = diffBodies(live.body, target.body)!;
+    const cases: Array<[string, () => void, string]> = [
+      [
+        'd1',
+        () =>
+          delta('d1', target.version, live.version, {
+            backends: {
+              upsert: [],
+              remove: Array.from({ length: MAX_DELTA_OBJECTS + 1 }, (_, i) => `x/${i}`),
+            },
+          }),
+        ErrorCodes.SNAPSHOT_INVALID,
+      ],
+      ['d2', () => delta('d2', target.version, 'f'.repeat(64), change), ErrorCodes.DELTA_BASE],
+      [
+        'd3',
+        () =>
+          delta('d3', target.version, live.version, { frontends: { upsert: [], remove: ['default/nope'] } }),
+        ErrorCodes.DELTA_BASE,
+      ],
+      ['d4', () => delta('d4', 'f'.repeat(64), live.version, change), ErrorCodes.SNAPSHOT_INVALID],
+    ];
+    for (const [nonce, sendIt, code] of cases) {
+      sendIt();
+      const nack = await eventually(nacked(nonce), 10_000);
+      expect(nack.error.code, nonce).to.equal(code);
+      expect(nack.version, nonce).to.equal(live.version);
+    }
+    expect((await get(port, '/')).headers['x-edit']).to.equal('2');
+    delta('d5', target.version, live.version, change);
+    await eventually(acked(p, 'd5'), 10_000);
+    expect((await get(port, '/')).headers['x-edit']).to.equal('4');
+    send(p, live, 'd6'); // back to what the next test expects
+    await eventually(acked(p, 'd6'), 10_000);
   });
 
   it(`a frame over ${MAX_FRAME} bytes closes the connection (1009); the dataplane keeps serving, reconnects and applies the next snapshot`, async () => {

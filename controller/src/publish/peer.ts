@@ -9,12 +9,19 @@ export interface InFlight {
   nonce: string;
   /** performance.now() at send, for ACK latency. */
   sentAt: number;
+  /** Sent as a delta against the version the peer ACKed (else the full snapshot). */
+  delta: boolean;
 }
 
 export class Peer {
   hello: { nodeId: string; group: string } | undefined;
   connectedSince: Date | undefined;
   appliedVersion: string | null = null;
+  /**
+   * The next send must be the full snapshot: on connect, and after any NACK of a delta (doubt
+   * about what the peer holds). Cleared by an ACK.
+   */
+  needFull = true;
   inflight: InFlight | undefined;
   lastAck: { version: string; at: Date } | undefined;
   lastNack: NackRecord | undefined;

@@ -1,7 +1,9 @@
 // The control channel: dataplanes connect over WebSocket, say hello, and receive their group's
 // snapshot; they answer ACK or NACK. Modelled on xDS state-of-the-world: the latest version is
 // always what is sent, replies carry the nonce of the send they answer (older ones are stale),
-// and a version a node rejected is never sent to it again.
+// and a version a node rejected is never sent to it again. A dataplane whose ACKed version is
+// still known here gets a change as a delta against it (the version stays the hash of the whole
+// body); on connect, or after it NACKed a delta, it gets the full snapshot.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { makeSnapshot, shortVersion } from '#protocol/canonical';
+import { diffBodies } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
 import {
   CHANNEL_PATH,
@@ -60,6 +63,8 @@ const MAX_CONSECUTIVE_BAD_MESSAGES = 20;
 export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 /** A peer that cannot keep up with this much unsent data is dropped; it resyncs on reconnect. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Snapshots kept as bases for deltas (recently published versions); an older base gets a full snapshot. */
+const MAX_DELTA_BASES = 16;
 
 export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   private readonly log: Logger;
@@ -74,6 +79,10 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   private readonly byNode = new Map<string, Peer>();
   private readonly nacks = new NackMemory();
   private readonly bodyJson = new WeakMap<Snapshot, string>();
+  /** Recently served snapshots by version, oldest first: the bases deltas are computed against. */
+  private readonly bases = new Map<string, Snapshot>();
+  /** Serialised delta fields per "base>target" (many dataplanes share one change). */
+  private readonly deltaJson = new Map<string, string | null>();
   private readonly empty = new Map<string, Snapshot>();
   private targets = new Map<string, Snapshot>();
   private held = new Set<string>();
@@ -157,6 +166,7 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     this.targets = next;
     this.held = held;
     this.published = true;
+    for (const snap of next.values()) this.remember(snap);
     for (const peer of this.byNode.values()) this.sync(peer);
   }
 
@@ -375,14 +385,16 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
       );
     }
     const latencyMs = Math.round((performance.now() - sent.sentAt) * 10) / 10;
+    const via = sent.delta ? 'delta' : 'snapshot';
     peer.inflight = undefined;
     peer.appliedVersion = m.version;
+    peer.needFull = false;
     peer.lastAck = { version: m.version, at: new Date() };
     this.log.info(
-      { nodeId: hello.nodeId, group: hello.group, version: shortVersion(m.version), latencyMs },
+      { nodeId: hello.nodeId, group: hello.group, version: shortVersion(m.version), latencyMs, via },
       'snapshot acked',
     );
-    this.emit('ack', { nodeId: hello.nodeId, group: hello.group, version: m.version, latencyMs });
+    this.emit('ack', { nodeId: hello.nodeId, group: hello.group, version: m.version, latencyMs, via });
     this.sync(peer); // the target may have moved while this one was in flight
   }
 
@@ -390,6 +402,24 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     const hello = peer.hello!;
     const sent = peer.inflight;
     if (!sent || !this.answered(peer, m)) return;
+    if (sent.delta) {
+      // Doubt about what the peer holds (another base, a result that does not hash right, or a
+      // build failure): the same version goes again, whole; only a NACK of that one counts.
+      peer.inflight = undefined;
+      peer.appliedVersion = m.version;
+      peer.needFull = true;
+      this.log.info(
+        {
+          nodeId: hello.nodeId,
+          version: shortVersion(sent.version),
+          code: m.error.code,
+          err: m.error.message,
+        },
+        'delta refused by dataplane; sending the full snapshot',
+      );
+      this.sync(peer);
+      return;
+    }
     // The nonce identifies the send, so the version we sent is the one rejected.
     const record = {
       version: sent.version,
@@ -430,6 +460,7 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     if (!empty) {
       empty = makeSnapshot({ group, frontends: [], backends: [] });
       this.empty.set(group, empty);
+      this.remember(empty);
     }
     return empty;
   }
@@ -454,11 +485,40 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
       return;
     }
     const nonce = randomBytes(12).toString('base64url');
-    peer.inflight = { version: target.version, nonce, sentAt: performance.now() };
+    const base = peer.needFull || !peer.appliedVersion ? undefined : this.bases.get(peer.appliedVersion);
+    const delta = base && this.deltaOf(base, target);
+    peer.inflight = { version: target.version, nonce, sentAt: performance.now(), delta: Boolean(delta) };
+    const version = JSON.stringify(target.version);
     peer.sendRaw(
-      `{"type":"snapshot","version":${JSON.stringify(target.version)},"nonce":"${nonce}","body":${this.bodyOf(target)}}`,
+      delta
+        ? `{"type":"delta","version":${version},"baseVersion":${JSON.stringify(base.version)},"nonce":"${nonce}",${delta}}`
+        : `{"type":"snapshot","version":${version},"nonce":"${nonce}","body":${this.bodyOf(target)}}`,
     );
-    this.log.debug({ nodeId: peer.hello.nodeId, version: shortVersion(target.version) }, 'snapshot sent');
+    this.log.debug(
+      { nodeId: peer.hello.nodeId, version: shortVersion(target.version), via: delta ? 'delta' : 'snapshot' },
+      'snapshot sent',
+    );
+  }
+
+  /** Keeps a served snapshot as a possible delta base (bounded, most recent kept). */
+  private remember(snap: Snapshot): void {
+    this.bases.delete(snap.version);
+    this.bases.set(snap.version, snap);
+    while (this.bases.size > MAX_DELTA_BASES) this.bases.delete(this.bases.keys().next().value!);
+  }
+
+  /** The delta fields (serialised, without braces) from base to target, or null when only a full snapshot will do. */
+  private deltaOf(base: Snapshot, target: Snapshot): string | null {
+    const key = `${base.version}>${target.version}`;
+    let json = this.deltaJson.get(key);
+    if (json === undefined) {
+      const d = diffBodies(base.body, target.body);
+      json = d && `${JSON.stringify(d).slice(1, -1)}`;
+      this.deltaJson.set(key, json);
+      while (this.deltaJson.size > MAX_DELTA_BASES * 4)
+        this.deltaJson.delete(this.deltaJson.keys().next().value!);
+    }
+    return json;
   }
 
   /** Serialise each snapshot body once, however many dataplanes receive it. */

@@ -22,6 +22,8 @@ export interface AckEvent {
   version: string;
   /** From sending the snapshot to receiving the ACK. */
   latencyMs: number;
+  /** How it was sent: as a delta against the peer's ACKed version, or whole. */
+  via: 'delta' | 'snapshot';
 }
 
 export interface NackEvent {

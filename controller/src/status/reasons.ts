@@ -13,6 +13,7 @@ export const REASONS: Record<ErrorCode, string> = {
   [ErrorCodes.SNAPSHOT_BUILD]: 'BuildFailed',
   [ErrorCodes.LISTEN_FAILED]: 'ListenFailed',
   [ErrorCodes.SNAPSHOT_INCONSISTENT]: 'Inconsistent',
+  [ErrorCodes.DELTA_BASE]: 'DeltaBaseMismatch',
   [ErrorCodes.SUPERSEDED]: 'Superseded',
   [ErrorCodes.WORKER_FAILED]: 'WorkerFailed',
   [ErrorCodes.CONFIG_PARSE]: 'ParseError',

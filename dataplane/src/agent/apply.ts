@@ -1,16 +1,28 @@
-// Snapshot intake: verify (content address, schema) → no-op if already live → build and swap →
-// persist. Applies run one at a time; a newer snapshot arriving while one applies replaces any
-// still-queued one (only the newest intent matters, as in xDS state-of-the-world).
+// Snapshot intake: verify (schema, content address) → no-op if already live → build and swap.
+// A delta is first turned into the body it makes of the live snapshot (only its changed objects
+// are schema-checked; the unchanged ones are the live snapshot's own, already checked and
+// built). Applies run one at a time; a newer snapshot arriving while one applies replaces any
+// still-queued one (only the newest intent matters, as in xDS state-of-the-world). Persisting
+// runs after the answer, newest first, and never holds up an ACK or the next apply.
 import type { Logger } from 'pino';
-import { canonicalJson, deepFreeze, sha256Hex, shortVersion } from '#protocol/canonical';
+import { canonicalBodyJson, deepFreeze, sha256Hex, shortVersion } from '#protocol/canonical';
+import { applyDelta, type SnapshotDelta } from '#protocol/delta';
 import { BasculeError, ErrorCodes, errorCodeOf, type ErrorCode } from '#protocol/errors';
 import type { Ack, Nack } from '#protocol/messages';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
-import { describeAjvErrors, validateSnapshotBody } from '#protocol/validators';
+import {
+  describeAjvErrors,
+  validateBackendSnap,
+  validateFrontendSnap,
+  validateSnapshotBody,
+} from '#protocol/validators';
 
 export interface ApplyInput {
   readonly version: unknown;
-  readonly body: unknown;
+  /** The whole body (ignored when `delta` is set). */
+  readonly body?: unknown;
+  /** A change against the snapshot at `baseVersion` instead of a body (control channel). */
+  readonly delta?: { readonly baseVersion: string; readonly change: SnapshotDelta };
   /** Controller nonce, echoed in the reply; absent for local applies (API, disk). */
   readonly nonce?: string;
 }
@@ -27,19 +39,18 @@ export type ApplyResult =
 
 const invalid = (message: string): BasculeError => new BasculeError(ErrorCodes.SNAPSHOT_INVALID, message);
 
-/** Checks that `version` is the content address of `body`. Returns it typed, or throws. */
-function verifyVersion(input: ApplyInput): string {
-  if (typeof input.version !== 'string' || input.version.length === 0)
-    throw invalid('snapshot has no version');
+/** Checks that `version` is the content address of the (schema-valid, frozen) body, or throws. */
+function verifyVersion(version: unknown, body: SnapshotBody): string {
+  if (typeof version !== 'string' || version.length === 0) throw invalid('snapshot has no version');
   let actual: string;
   try {
-    actual = sha256Hex(canonicalJson(input.body));
+    actual = sha256Hex(canonicalBodyJson(body));
   } catch (err) {
     throw invalid(`snapshot body cannot be hashed: ${(err as Error).message}`);
   }
-  if (actual !== input.version) {
+  if (actual !== version) {
     throw invalid(
-      `version ${shortVersion(input.version)} does not match the body (sha256 ${shortVersion(actual)})`,
+      `version ${shortVersion(version)} does not match the body (sha256 ${shortVersion(actual)})`,
     );
   }
   return actual;
@@ -48,7 +59,18 @@ function verifyVersion(input: ApplyInput): string {
 function validateBody(body: unknown): SnapshotBody {
   if (!validateSnapshotBody(body))
     throw invalid(`snapshot body is invalid: ${describeAjvErrors(validateSnapshotBody.errors)}`);
-  return body as SnapshotBody;
+  return deepFreeze(body as SnapshotBody);
+}
+
+/** Only what a delta changes is checked: the rest was checked when it first arrived. */
+function validateDelta(change: SnapshotDelta): void {
+  for (const [kind, list, check] of [
+    ['frontend', change.frontends.upsert, validateFrontendSnap],
+    ['backend', change.backends.upsert, validateBackendSnap],
+  ] as const) {
+    for (const [i, o] of list.entries())
+      if (!check(o)) throw invalid(`delta ${kind} ${i} is invalid: ${describeAjvErrors(check.errors)}`);
+  }
 }
 
 interface Job {
@@ -72,11 +94,54 @@ export interface ApplierOptions {
   readonly persist?: (snapshot: Snapshot) => Promise<void>;
 }
 
+/** Persists in the background: one write at a time, and only the newest snapshot waiting. */
+class BackgroundPersist {
+  private next: Snapshot | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly write: (snapshot: Snapshot) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  schedule(snapshot: Snapshot): void {
+    this.next = snapshot;
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Resolves once nothing is waiting to be written. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let s = this.next; s; s = this.next) {
+      this.next = undefined;
+      await this.write(s).catch((err: Error) =>
+        this.log.warn(
+          { err: err.message },
+          'could not persist the snapshot; a restart will wait for the controller',
+        ),
+      );
+    }
+  }
+}
+
 export class Applier {
   private queued: Job | undefined;
   private busy = false;
+  /** The snapshot this applier last made live (the base deltas apply to). */
+  private live: Snapshot | undefined;
+  private readonly persister: BackgroundPersist | undefined;
 
-  constructor(private readonly opts: ApplierOptions) {}
+  constructor(private readonly opts: ApplierOptions) {
+    if (opts.persist) this.persister = new BackgroundPersist(opts.persist, opts.log);
+  }
+
+  /** Resolves once every applied snapshot that is due on disk is written. */
+  persisted(): Promise<void> {
+    return this.persister?.idle() ?? Promise.resolve();
+  }
 
   submit(input: ApplyInput): Promise<ApplyResult> {
     return new Promise((resolve) => {
@@ -108,25 +173,35 @@ export class Applier {
     }
   }
 
+  /** The body an input asks for: its own, or the one its delta makes of the live snapshot. */
+  private bodyOf(input: ApplyInput): SnapshotBody {
+    if (!input.delta) return validateBody(input.body);
+    const { baseVersion, change } = input.delta;
+    const base = this.live;
+    if (!base || base.version !== baseVersion || this.opts.engine.version !== base.version) {
+      throw new BasculeError(
+        ErrorCodes.DELTA_BASE,
+        `delta against ${shortVersion(baseVersion)}, but ${shortVersion(this.opts.engine.version)} is live`,
+      );
+    }
+    validateDelta(change);
+    return deepFreeze(applyDelta(base.body, change));
+  }
+
   private async applyOne(input: ApplyInput): Promise<ApplyResult> {
     const { engine, log } = this.opts;
     try {
-      const version = verifyVersion(input);
+      const body = this.bodyOf(input);
+      const version = verifyVersion(input.version, body);
       // Same content address as the live snapshot: nothing to rebuild.
-      if (version === engine.version) return { ok: true, version, noop: true };
-      const body = validateBody(input.body);
+      if (version === engine.version) {
+        if (this.live?.version !== version) this.live = deepFreeze({ version, body });
+        return { ok: true, version, noop: true };
+      }
       const snapshot: Snapshot = deepFreeze({ version, body });
       await engine.apply(snapshot);
-      if (this.opts.persist) {
-        await this.opts
-          .persist(snapshot)
-          .catch((err: Error) =>
-            log.warn(
-              { err: err.message },
-              'could not persist the snapshot; a restart will wait for the controller',
-            ),
-          );
-      }
+      this.live = snapshot;
+      this.persister?.schedule(snapshot);
       return { ok: true, version, noop: false };
     } catch (err) {
       const code = errorCodeOf(err, ErrorCodes.SNAPSHOT_BUILD);
@@ -135,6 +210,7 @@ export class Applier {
         {
           code,
           version: typeof input.version === 'string' ? shortVersion(input.version) : null,
+          ...(input.delta ? { delta: true } : {}),
           err: message,
         },
         'snapshot rejected; the live one stays',

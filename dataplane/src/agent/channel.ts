@@ -14,6 +14,7 @@ import {
   type ServerOverride,
 } from '#protocol/messages';
 import { describeAjvErrors, validateControllerMessage } from '#protocol/validators';
+import { ErrorCodes } from '#protocol/errors';
 import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
 import { channelUrls, redactUrl } from './endpoint.js';
@@ -299,6 +300,19 @@ export class ControlChannel {
         this.onSnapshot(ws, { version: msg.version, nonce: msg.nonce, body: msg.body });
         return;
       }
+      // A bad delta too: the NACK makes the controller send the full snapshot.
+      if (
+        isObject(msg) &&
+        msg.type === 'delta' &&
+        typeof msg.version === 'string' &&
+        typeof msg.nonce === 'string'
+      ) {
+        this.nack(ws, msg.version, msg.nonce, {
+          code: ErrorCodes.SNAPSHOT_INVALID,
+          message: `delta is invalid: ${describeAjvErrors(validateControllerMessage.errors)}`,
+        });
+        return;
+      }
       this.log.warn(
         { errors: describeAjvErrors(validateControllerMessage.errors) },
         'ignoring an invalid message from the controller',
@@ -309,6 +323,16 @@ export class ControlChannel {
     switch (m.type) {
       case 'snapshot':
         this.onSnapshot(ws, { version: m.version, nonce: m.nonce, body: m.body });
+        return;
+      case 'delta':
+        this.onSnapshot(ws, {
+          version: m.version,
+          nonce: m.nonce,
+          delta: {
+            baseVersion: m.baseVersion,
+            change: { group: m.group, frontends: m.frontends, backends: m.backends },
+          },
+        });
         return;
       case 'heartbeat':
         return;
@@ -322,7 +346,27 @@ export class ControlChannel {
     }
   }
 
-  private onSnapshot(ws: WebSocket, msg: { version: string; nonce: string; body: unknown }): void {
+  private nack(
+    ws: WebSocket,
+    version: string,
+    nonce: string,
+    error: { code: string; message: string },
+  ): void {
+    this.log.warn(
+      { version: shortVersion(version), code: error.code, err: error.message },
+      'snapshot rejected',
+    );
+    if (ws === this.ws)
+      this.send({
+        type: 'nack',
+        version: this.opts.lastAppliedVersion(),
+        nonce,
+        rejectedVersion: version,
+        error,
+      });
+  }
+
+  private onSnapshot(ws: WebSocket, msg: ApplyInput & { version: string; nonce: string }): void {
     this.opts
       .onSnapshot(msg)
       .then((result) => {

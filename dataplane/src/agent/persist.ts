@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { canonicalBodyJson } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -15,7 +16,11 @@ export async function persistSnapshot(dir: string, snapshot: Snapshot): Promise<
     // 0600: snapshots can carry TLS private keys.
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(JSON.stringify({ version: snapshot.version, body: snapshot.body }));
+      // The canonical text is cached per frontend/backend: writing after a small change costs
+      // the join, not a serialisation of every route on the event loop.
+      await fh.writeFile(
+        `{"version":${JSON.stringify(snapshot.version)},"body":${canonicalBodyJson(snapshot.body)}}`,
+      );
       await fh.sync();
     } finally {
       await fh.close();

@@ -20,6 +20,13 @@ import type { CompiledHeaderEdits, RequestHead, RouteDecision, Router } from './
 interface CompiledRule {
   readonly name: string;
   readonly predicates: readonly Predicate[];
+  /**
+   * The predicates a candidate found through the rule index still has to pass: the index already
+   * proved the host and an exact or prefix path (see rule-index.ts), so those are left out. Most
+   * rules have none, and their match costs no call at all (with traffic spread over thousands
+   * of rules, every closure touched is a likely cache miss).
+   */
+  readonly residual: readonly Predicate[];
   readonly matchedPrefix?: string;
   readonly redirect?: Readonly<RedirectSnap>;
   /** Precomputed decision for backend and deny actions. */
@@ -42,24 +49,30 @@ function compileRule(
   const what = `frontend ${frontend.id} rule ${rule.name}`;
   const m = rule.match;
   const predicates: Predicate[] = [];
+  const residual: Predicate[] = [];
+  const both = (p: Predicate): void => {
+    predicates.push(p);
+    residual.push(p);
+  };
   let matchedPrefix: string | undefined;
   // Cheap checks first.
-  if (m.methods && m.methods.length > 0) predicates.push(compileMethods(m.methods));
+  if (m.methods && m.methods.length > 0) both(compileMethods(m.methods));
   if (m.host !== undefined) predicates.push(compileHost(m.host));
   if (m.path) {
     const p = compilePath(m.path, what);
-    predicates.push(p.test);
+    if (m.path.regex !== undefined) both(p.test);
+    else predicates.push(p.test);
     matchedPrefix = p.prefix;
   }
-  for (const h of m.headers ?? []) predicates.push(compileHeaderMatch(h, what));
-  for (const q of m.queryParams ?? []) predicates.push(compileQueryMatch(q, what));
-  if (m.sourceCIDRs && m.sourceCIDRs.length > 0) predicates.push(compileSource(m.sourceCIDRs, what));
-  if (m.sni && m.sni.length > 0) predicates.push(compileSni(m.sni));
+  for (const h of m.headers ?? []) both(compileHeaderMatch(h, what));
+  for (const q of m.queryParams ?? []) both(compileQueryMatch(q, what));
+  if (m.sourceCIDRs && m.sourceCIDRs.length > 0) both(compileSource(m.sourceCIDRs, what));
+  if (m.sni && m.sni.length > 0) both(compileSni(m.sni));
 
   const requestHeaders = editsOf(fe.req, compileHeaderEdits(rule.requestHeaders));
   const responseHeaders = editsOf(fe.res, compileHeaderEdits(rule.responseHeaders));
   const a = rule.action;
-  const base = { name: rule.name, predicates, matchedPrefix, requestHeaders, responseHeaders };
+  const base = { name: rule.name, predicates, residual, matchedPrefix, requestHeaders, responseHeaders };
   switch (a.type) {
     case 'backend':
       return {
@@ -117,16 +130,21 @@ export function compileRouter(frontend: Readonly<FrontendSnap>, options: RouterO
     firstMatch = (head) => rules.findIndex((_, i) => matchesRule(i, head));
   } else {
     const index = buildRuleIndex(frontend.rules);
-    firstMatch = (head) => index.first(head, (i) => matchesRule(i, head));
+    // Compact, so the common case (nothing left to check) touches one byte, not the rule object.
+    const checked = Uint8Array.from(rules, (r) => (r.residual.length > 0 ? 1 : 0));
+    firstMatch = (head) =>
+      index.first(head, (i) => checked[i] === 0 || rules[i]!.residual.every((p) => p(head)));
   }
 
+  const decisions = rules.map((r) => r.decision);
   return {
     frontendId: frontend.id,
     route(head: RequestHead): RouteDecision {
       const found = firstMatch(head);
       if (found !== -1) {
+        const decision = decisions[found];
+        if (decision) return decision;
         const rule = rules[found]!;
-        if (rule.decision) return rule.decision;
         const r = rule.redirect!;
         return {
           rule: rule.name,

@@ -25,11 +25,35 @@ class PathIndex {
     else this.other.push(rule);
   }
 
-  collect(path: string, out: Candidates[]): void {
+  /** Offers every candidate list for `path` to the search. */
+  collect(path: string, search: Search): void {
     const exact = this.exact.get(path);
-    if (exact) out.push(exact);
-    this.prefixes.prefixesOf(path, (c) => out.push(c));
-    if (this.other.length > 0) out.push(this.other);
+    if (exact) search.offer(exact);
+    this.prefixes.prefixesOf(path, search.visit);
+    if (this.other.length > 0) search.offer(this.other);
+  }
+}
+
+/**
+ * One lookup: the lowest rule seen so far whose full condition holds. Lists are offered as
+ * they are found (no array of lists per request); each is in rule order, so its scan stops at
+ * the first match or at a rule no better than the best so far.
+ */
+const noMatch = (): boolean => false;
+
+class Search {
+  best = -1;
+  matches: (rule: number) => boolean = noMatch;
+  readonly visit = (list: Candidates): void => this.offer(list);
+
+  offer(list: Candidates): void {
+    for (const rule of list) {
+      if (this.best !== -1 && rule >= this.best) return;
+      if (this.matches(rule)) {
+        this.best = rule;
+        return;
+      }
+    }
   }
 }
 
@@ -54,28 +78,22 @@ export function buildRuleIndex(rules: ReadonlyArray<Readonly<RuleSnap>>): RuleIn
   });
   const hasWildcards = wildcardHosts.size > 0;
 
+  // Lookups are synchronous and never nest, so one Search object serves them all.
+  const search = new Search();
   return {
     first(head, matches) {
-      const lists: Candidates[] = [];
-      anyHost.collect(head.path, lists);
-      exactHosts.get(head.host)?.collect(head.path, lists);
+      search.best = -1;
+      search.matches = matches;
+      anyHost.collect(head.path, search);
+      exactHosts.get(head.host)?.collect(head.path, search);
       if (hasWildcards) {
         // "*.s" matches a host strictly longer than ".s" ending with it: every dot but a leading one.
         const host = head.host;
         for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1))
-          wildcardHosts.get(host.slice(dot))?.collect(head.path, lists);
+          wildcardHosts.get(host.slice(dot))?.collect(head.path, search);
       }
-      let best = -1;
-      for (const list of lists) {
-        for (const rule of list) {
-          if (best !== -1 && rule >= best) break;
-          if (matches(rule)) {
-            best = rule;
-            break;
-          }
-        }
-      }
-      return best;
+      search.matches = noMatch; // hold no request past its lookup
+      return search.best;
     },
   };
 }

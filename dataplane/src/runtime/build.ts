@@ -2,7 +2,13 @@
 // a failed build leaves nothing behind. Runtime state comes from the scope (carried over by
 // identity); anything the snapshot asks for that this dataplane cannot do is either refused
 // (build error) or fails closed, and is logged once — never silently ignored.
+//
+// Incremental: given the live runtime, a frontend or backend whose snapshot object did not
+// change (same object, as a delta leaves it, or the same canonical JSON) keeps its runtime
+// object — router, balancer, server list — as long as what it points at was kept too. Only the
+// changed objects are built; the result is the runtime a build from scratch would give.
 import type { Logger } from 'pino';
+import { canonicalItem } from '#protocol/canonical';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, FrontendSnap, Snapshot } from '#protocol/index';
 import { createBalancer } from '../balance/index.js';
@@ -16,6 +22,37 @@ import { bindKey, type FrontendRuntime, type Runtime } from './types.js';
 
 const buildError = (message: string, cause?: unknown): BasculeError =>
   new BasculeError(ErrorCodes.SNAPSHOT_BUILD, message, { cause });
+
+/** The same snapshot object, or one with the same content (cached per frozen object). */
+const sameSnap = (a: object, b: object): boolean => a === b || canonicalItem(a) === canonicalItem(b);
+
+/** The live runtime of an unchanged backend, if it can be kept (its state objects are the live ones). */
+function keptBackend(
+  b: Readonly<BackendSnap>,
+  prev: BackendRuntime | undefined,
+  scope: StateScope,
+): BackendRuntime | undefined {
+  if (!prev || !sameSnap(prev.snap, b) || scope.backend(b.id) !== prev.state) return undefined;
+  for (const s of prev.servers) if (scope.server(s.key) !== s.state) return undefined;
+  return prev;
+}
+
+/** The live runtime of an unchanged frontend, if everything it holds is still what this build has. */
+function keptFrontend(
+  f: Readonly<FrontendSnap>,
+  prev: FrontendRuntime | undefined,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  scope: StateScope,
+): FrontendRuntime | undefined {
+  if (!prev || !sameSnap(prev.snap, f) || scope.frontend(f.id) !== prev.state) return undefined;
+  // A reference that no longer resolves: the full build reports it.
+  if (f.defaultBackend !== undefined && !backends.has(f.defaultBackend)) return undefined;
+  for (const r of f.rules)
+    if (r.action.type === 'backend' && !backends.has(r.action.backend)) return undefined;
+  if (prev.mode === 'tcp' && prev.backend && backends.get(prev.backend.id) !== prev.backend) return undefined;
+  for (const [id, b] of prev.tls?.backends ?? []) if (backends.get(id) !== b) return undefined;
+  return prev;
+}
 
 function buildBackend(b: Readonly<BackendSnap>, scope: StateScope, log: Logger): BackendRuntime {
   const names = new Set<string>();
@@ -97,27 +134,40 @@ function buildFrontend(
 }
 
 /** buildRuntime, with any failure turned into a SNAPSHOT_BUILD error (the scope is aborted). */
-export function buildRuntimeOrReject(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
+export function buildRuntimeOrReject(
+  snapshot: Snapshot,
+  scope: StateScope,
+  log: Logger,
+  previous?: Runtime,
+): Runtime {
   try {
-    return buildRuntime(snapshot, scope, log);
+    return buildRuntime(snapshot, scope, log, previous);
   } catch (err) {
     scope.abort();
     throw err instanceof BasculeError ? err : buildError(`build failed: ${(err as Error).message}`, err);
   }
 }
 
-export function buildRuntime(snapshot: Snapshot, scope: StateScope, log: Logger): Runtime {
+/** `previous` is the live runtime: what did not change is taken from it. */
+export function buildRuntime(
+  snapshot: Snapshot,
+  scope: StateScope,
+  log: Logger,
+  previous?: Runtime,
+): Runtime {
   const backends = new Map<string, BackendRuntime>();
   for (const b of snapshot.body.backends) {
     if (backends.has(b.id)) throw buildError(`duplicate backend id ${b.id}`);
-    backends.set(b.id, buildBackend(b, scope, log));
+    backends.set(b.id, keptBackend(b, previous?.backends.get(b.id), scope) ?? buildBackend(b, scope, log));
   }
+  const previousFrontends = new Map([...(previous?.frontends.values() ?? [])].map((fr) => [fr.id, fr]));
   const frontends = new Map<string, FrontendRuntime>();
   const ids = new Set<string>();
   for (const f of snapshot.body.frontends) {
     if (ids.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
     ids.add(f.id);
-    const fr = buildFrontend(f, backends, scope, log);
+    const fr =
+      keptFrontend(f, previousFrontends.get(f.id), backends, scope) ?? buildFrontend(f, backends, scope, log);
     if (!fr) continue;
     const other = frontends.get(fr.bindKey);
     if (other) throw buildError(`frontends ${other.id} and ${f.id} both bind ${fr.bindKey}`);

@@ -84,7 +84,7 @@ export class Engine {
     let settled = false;
     try {
       const scope = this.state.scope();
-      const next = buildRuntimeOrReject(snapshot, scope, this.log);
+      const next = buildRuntimeOrReject(snapshot, scope, this.log, this.ref.current);
       let staged: Listener[];
       try {
         staged = await this.listeners.stage(next);

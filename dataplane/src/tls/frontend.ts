@@ -8,7 +8,6 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { FrontendSnap } from '#protocol/snapshot';
-import type { Trace } from '../metrics/events.js';
 import { compileRouter } from '../router/router.js';
 import type { Router } from '../router/types.js';
 import type { BackendRuntime } from '../runtime/backend.js';
@@ -108,7 +107,15 @@ export function closeTlsGracefully(socket: object): boolean {
 
 // ---- TCP ----
 
-export type TcpProxy<F> = (client: net.Socket, fe: F, log: Logger, trace?: Trace) => void;
+/**
+ * The connection's trace, which this side only hands on to the TCP proxy, except when it refuses
+ * the connection itself (metrics/events.ts Trace; tls/ does not depend on metrics/).
+ */
+interface RefusalTrace {
+  local(termination: 'PR'): void;
+}
+
+export type TcpProxy<F, T> = (client: net.Socket, fe: F, log: Logger, trace?: T) => void;
 
 /** The frontend as the TCP proxy should see it for this connection, or undefined: refuse. */
 function routeTcp<F extends TcpFrontendLike>(
@@ -142,12 +149,12 @@ const displayAddress = (a: string | undefined): string =>
  * A TCP connection on a frontend with TLS or SNI rules: terminate or peek, choose the backend by
  * the rules, then hand the (secured or untouched) socket to the TCP proxy.
  */
-export function acceptTcp<F extends TcpFrontendLike>(
+export function acceptTcp<F extends TcpFrontendLike, T extends RefusalTrace>(
   raw: net.Socket,
   fe: F,
   log: Logger,
-  trace: Trace | undefined,
-  proxy: TcpProxy<F>,
+  trace: T | undefined,
+  proxy: TcpProxy<F, T>,
 ): void {
   const rt = fe.tls!;
   const source = displayAddress(raw.remoteAddress);

@@ -40,7 +40,7 @@ export class PrimaryRuntime {
   /** Builds beside the live runtime; throws SNAPSHOT_BUILD like a worker would. */
   prepare(snapshot: Snapshot): PreparedBuild {
     const scope = this.state.scope();
-    const next = buildRuntimeOrReject(snapshot, scope, this.log);
+    const next = buildRuntimeOrReject(snapshot, scope, this.log, this.current);
     let settled = false;
     const settle = (): void => {
       if (settled) throw new Error('prepared build already settled');

@@ -136,7 +136,8 @@ for (const variant of [
     });
 
     it('access log lines carry the worker id', async () => {
-      await waitFor('access lines', () => out.includes('"log":"access"'), 5000);
+      // Workers write their lines asynchronously: wait for all 40, not just the first.
+      await waitFor('access lines', () => out.split('"log":"access"').length - 1 >= 40, 5000);
       const lines = out
         .split('\n')
         .filter((l) => l.includes('"log":"access"'))

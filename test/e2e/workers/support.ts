@@ -1,6 +1,6 @@
 // A dataplane with two worker processes (real cluster workers, shared listeners on 127.0.0.1),
 // and what the tests ask it: each worker's own stats, the aggregate, the metrics.
-import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/index';
+import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/dataplane';
 import type { StatsDocument } from '#dataplane/admin/stats-model';
 import { quietLogger } from '../../unit/dataplane/helpers.js';
 

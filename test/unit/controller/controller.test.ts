@@ -157,8 +157,8 @@ describe('controller', function () {
     let compiled = nextCompile();
     await writeAtomic(file, MANIFESTS.replace('10.0.0.11', '10.0.0.12'));
     expect((await compiled).published).to.deep.equal(['default']);
-    const m2 = await dp.next('snapshot');
-    expect(JSON.stringify(m2.body)).to.contain('10.0.0.12');
+    const m2 = await dp.next('delta'); // the change, against the version it ACKed
+    expect(JSON.stringify(m2.backends.upsert)).to.contain('10.0.0.12');
     dp.ack(m2);
 
     compiled = nextCompile();
@@ -169,7 +169,8 @@ describe('controller', function () {
     await writeAtomic(file, MANIFESTS.replace('servers:', 'servers: [').replace('10.0.0.11', '10.0.0.13'));
     expect((await compiled).published).to.deep.equal([]);
     await sleep(50);
-    expect(dp.all('snapshot')).to.have.length(2);
+    expect(dp.all('snapshot')).to.have.length(1);
+    expect(dp.all('delta')).to.have.length(1);
     const { body } = await getJson('/status');
     expect(body.diagnostics.map((d: { code: string }) => d.code)).to.deep.equal([ErrorCodes.CONFIG_PARSE]);
     expect(body.diagnostics[0].file).to.equal(file);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { makeSnapshot } from '#protocol/canonical';
+import { canonicalJson, makeSnapshot, sha256Hex } from '#protocol/canonical';
+import { applyDelta } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
 import { CHANNEL_PATH } from '#protocol/messages';
 import { CloseCodes, SnapshotServer, type SnapshotServerOptions } from '#controller/publish/snapshot-server';
@@ -54,6 +55,87 @@ describe('snapshot server', function () {
       expect(
         await FakeDataplane.refusedStatus(server.url, { token: TOKEN, protocols: ['other.v1'] }),
       ).to.equal(400);
+    });
+  });
+
+  describe('deltas', () => {
+    beforeEach(() => start());
+
+    it('sends the full snapshot on connect, then deltas against the ACKed version', async () => {
+      // Bodies in id order, as the compiler writes them (what lets a delta leave positions out).
+      const v1 = snap('default', backend('api'), backend('web', '10.0.0.1'));
+      const v2 = snap('default', backend('api'), backend('web', '10.0.0.2'), backend('zz'));
+      const v3 = snap('default', backend('web', '10.0.0.3'));
+      const acks: AckEvent[] = [];
+      server.on('ack', (e) => acks.push(e));
+      server.publish({ default: v1 });
+      const dp = await dataplane('n1');
+      dp.ack(await dp.next('snapshot'));
+      await waitFor(() => acks.length === 1, 2000, 'ack of the full snapshot');
+      expect(acks[0]!.via).to.equal('snapshot');
+
+      server.publish({ default: v2 });
+      const d = await dp.next('delta');
+      expect(d).to.deep.include({ version: v2.version, baseVersion: v1.version, group: 'default' });
+      expect(d.backends.upsert.map((b) => b.id)).to.deep.equal(['default/web', 'default/zz']);
+      expect(d.backends.remove).to.deep.equal([]);
+      const result = applyDelta(v1.body, d);
+      expect(sha256Hex(canonicalJson(result))).to.equal(v2.version);
+      dp.ack(d);
+      await waitFor(() => acks.length === 2, 2000, 'ack of the delta');
+      expect(acks[1]).to.include({ version: v2.version, via: 'delta' });
+
+      // Reconnect: the full snapshot, even though the version it holds is a known base.
+      await dp.close();
+      await waitFor(() => server.dataplanes().length === 0, 2000, 'disconnect');
+      const back = await dataplane('n1', 'default', v2.version);
+      await waitFor(() => server.dataplanes().length === 1, 2000, 'hello');
+      server.publish({ default: v3 });
+      const full = await back.next('snapshot');
+      expect(full.version).to.equal(v3.version);
+      expect(back.all('delta')).to.have.length(0);
+    });
+
+    it('answers a NACKed delta with the full snapshot; only a NACK of that is remembered', async () => {
+      const v1 = snap('default', backend('web', '10.0.0.1'));
+      const v2 = snap('default', backend('web', '10.0.0.2'));
+      const v3 = snap('default', backend('web', '10.0.0.3'));
+      const acks: AckEvent[] = [];
+      const nacks: NackEvent[] = [];
+      server.on('ack', (e) => acks.push(e));
+      server.on('nack', (e) => nacks.push(e));
+      server.publish({ default: v1 });
+      const dp = await dataplane('n1');
+      dp.ack(await dp.next('snapshot'));
+      await waitFor(() => acks.length === 1, 2000, 'ack');
+
+      // A missed delta: the dataplane holds something else and says so.
+      server.publish({ default: v2 });
+      const d = await dp.next('delta');
+      dp.send({
+        type: 'nack',
+        version: 'f'.repeat(64),
+        nonce: d.nonce,
+        rejectedVersion: v2.version,
+        error: { code: ErrorCodes.DELTA_BASE, message: 'delta against another base' },
+      });
+      const full = await dp.next('snapshot');
+      expect(full.version).to.equal(v2.version);
+      expect(full.body).to.deep.equal(v2.body);
+      expect(nacks, 'a refused delta is not a rejected version').to.have.length(0);
+      dp.ack(full);
+      await waitFor(() => acks.length === 2, 2000, 'ack of the full snapshot');
+      expect(acks[1]).to.include({ version: v2.version, via: 'snapshot' });
+
+      // A delta that does not build: the full snapshot is tried, and its NACK is the verdict.
+      server.publish({ default: v3 });
+      dp.nack(await dp.next('delta'), v2.version, 'build failed');
+      dp.nack(await dp.next('snapshot'), v2.version, 'build failed');
+      await waitFor(() => nacks.length === 1, 2000, 'nack');
+      expect(nacks[0]).to.deep.include({ version: v3.version, liveVersion: v2.version });
+      await sleep(80);
+      expect(dp.all('snapshot').map((m) => m.version)).to.deep.equal([v1.version, v2.version, v3.version]);
+      expect(dp.all('delta')).to.have.length(2);
     });
   });
 
@@ -188,7 +270,10 @@ describe('snapshot server', function () {
       const m2 = await dp.next('snapshot');
       server.publish({ default: v1 }); // back to what the dataplane had, while v2 is in flight
       dp.ack(m2);
-      expect((await dp.next('snapshot')).version).to.equal(v1.version);
+      // v2 is ACKed, so the way back to v1 goes as a delta against it.
+      const back = await dp.next('delta');
+      expect(back.version).to.equal(v1.version);
+      expect(back.baseVersion).to.equal(v2.version);
     });
 
     it('emits health reports', async () => {

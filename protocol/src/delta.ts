@@ -1,0 +1,104 @@
+// Snapshot deltas: a change sent as the objects that differ from the version a dataplane ACKed.
+// The version is still the content address of the whole resulting body, so the receiver proves
+// it ended where the sender meant (sha256 over the rebuilt body) and asks for a full snapshot
+// on any doubt. Frontends and backends are keyed by id; a body's arrays are sorted by id (the
+// compiler's order), which is what lets a delta leave positions out.
+import { canonicalItem } from './canonical.js';
+import { BasculeError, ErrorCodes } from './errors.js';
+import type { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
+
+/** Most objects one delta may carry (upserts plus removals, both kinds); beyond it: a full snapshot. */
+export const MAX_DELTA_OBJECTS = 10_000;
+
+export interface KindDelta<T> {
+  /** Objects added or changed, whole. */
+  readonly upsert: readonly T[];
+  /** Ids of objects removed. */
+  readonly remove: readonly string[];
+}
+
+export interface SnapshotDelta {
+  readonly group: string;
+  readonly frontends: KindDelta<FrontendSnap>;
+  readonly backends: KindDelta<BackendSnap>;
+}
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Strictly increasing ids: the only order a delta can reproduce. */
+function sortedById(items: readonly { id: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.id < items[i]!.id)) return false;
+  return true;
+}
+
+function diffKind<T extends { id: string }>(base: readonly T[], target: readonly T[]): KindDelta<T> {
+  const before = new Map(base.map((o) => [o.id, o]));
+  const upsert: T[] = [];
+  for (const o of target) {
+    const prev = before.get(o.id);
+    before.delete(o.id);
+    if (prev === o || (prev && canonicalItem(prev) === canonicalItem(o))) continue;
+    upsert.push(o);
+  }
+  return { upsert, remove: [...before.keys()] };
+}
+
+/**
+ * The delta that turns `base` into `target`, or null when one cannot express it (the target's
+ * arrays are not sorted by unique id, the groups differ, or it is larger than the bound).
+ */
+export function diffBodies(base: SnapshotBody, target: SnapshotBody): SnapshotDelta | null {
+  if (base.group !== target.group) return null;
+  if (!sortedById(target.frontends) || !sortedById(target.backends)) return null;
+  const delta: SnapshotDelta = {
+    group: target.group,
+    frontends: diffKind(base.frontends, target.frontends),
+    backends: diffKind(base.backends, target.backends),
+  };
+  return deltaObjects(delta) > MAX_DELTA_OBJECTS ? null : delta;
+}
+
+export const deltaObjects = (d: SnapshotDelta): number =>
+  d.frontends.upsert.length + d.frontends.remove.length + d.backends.upsert.length + d.backends.remove.length;
+
+function applyKind<T extends { id: string }>(kind: string, base: readonly T[], delta: KindDelta<T>): T[] {
+  const byKey = new Map(base.map((o) => [o.id, o]));
+  for (const id of delta.remove) {
+    if (!byKey.delete(id))
+      throw new BasculeError(
+        ErrorCodes.DELTA_BASE,
+        `delta removes ${kind} ${id}, which the base does not have`,
+      );
+  }
+  const upserted = new Set<string>();
+  for (const o of delta.upsert) {
+    if (upserted.has(o.id))
+      throw new BasculeError(ErrorCodes.SNAPSHOT_INVALID, `delta repeats ${kind} ${o.id}`);
+    upserted.add(o.id);
+    byKey.set(o.id, o);
+  }
+  return [...byKey.values()].sort(byId);
+}
+
+/**
+ * The body `delta` makes of `base`. Unchanged objects are the base's own (same references), so
+ * the receiver can keep what it built from them. Throws BASCULE_E_DELTA_BASE when the delta
+ * does not fit the base.
+ */
+export function applyDelta(base: SnapshotBody, delta: SnapshotDelta): SnapshotBody {
+  if (delta.group !== base.group)
+    throw new BasculeError(
+      ErrorCodes.DELTA_BASE,
+      `delta for group ${delta.group} on a base of group ${base.group}`,
+    );
+  if (deltaObjects(delta) > MAX_DELTA_OBJECTS)
+    throw new BasculeError(
+      ErrorCodes.SNAPSHOT_INVALID,
+      `delta carries more than ${MAX_DELTA_OBJECTS} objects`,
+    );
+  return {
+    group: base.group,
+    frontends: applyKind('frontend', base.frontends, delta.frontends),
+    backends: applyKind('backend', base.backends, delta.backends),
+  };
+}

@@ -1,0 +1,183 @@
+// Incremental apply on the dataplane: a live engine fed deltas (and sometimes full snapshots)
+// must end in exactly the runtime a full snapshot builds from scratch, keep the runtime objects
+// of what did not change, and refuse a delta that does not fit.
+import { expect } from 'chai';
+import { Applier, type ApplyInput } from '#dataplane/agent/apply';
+import { buildRuntime } from '#dataplane/runtime/build';
+import { Engine } from '#dataplane/runtime/engine';
+import { StateRegistry } from '#dataplane/runtime/state';
+import type { Runtime } from '#dataplane/runtime/types';
+import type { RequestHead } from '#dataplane/router/types';
+import { canonicalJson, makeSnapshot } from '#protocol/canonical';
+import { diffBodies } from '#protocol/delta';
+import { ErrorCodes } from '#protocol/errors';
+import type { Snapshot } from '#protocol/snapshot';
+import { prng, RandomConfig } from './delta-fixtures.js';
+import { backend, body, freePort, frontend, quietLogger, server } from './helpers.js';
+
+const log = quietLogger();
+
+const probes: RequestHead[] = ['a.test', 'b.test', 'x.c.test', 'other.test'].flatMap((host) =>
+  ['/p0/x', '/p1/', '/p2/y', '/p3/z', '/'].map((path) => ({
+    method: 'GET',
+    path,
+    query: '',
+    host,
+    headers: { host },
+    sourceAddress: '127.0.0.1',
+    scheme: 'http' as const,
+    localPort: 80,
+  })),
+);
+
+/** Everything a request can observe of a runtime, as plain data. */
+function dump(rt: Runtime): unknown {
+  return {
+    version: rt.version,
+    backends: [...rt.backends.entries()].map(([id, b]) => ({
+      id,
+      snap: canonicalJson(b.snap),
+      servers: b.servers.map((s) => [s.key, canonicalJson(s.snap), s.keepAlive, s.weight]),
+      unavailable: b.unavailableReason ?? null,
+    })),
+    frontends: [...rt.frontends.entries()].map(([key, f]) => ({
+      key,
+      id: f.id,
+      snap: canonicalJson(f.snap),
+      ...(f.mode === 'tcp'
+        ? { backend: f.backend?.id ?? null }
+        : { routes: probes.map((h) => f.router.route(h).action) }),
+    })),
+  };
+}
+
+function toWire(input: ApplyInput): ApplyInput {
+  return JSON.parse(JSON.stringify(input)) as ApplyInput;
+}
+
+describe('dataplane: incremental apply (deltas)', function () {
+  this.timeout(120_000);
+
+  it('ends in the state a full snapshot gives, after many seeded random edit sequences', async () => {
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    let kept = 0;
+    let deltas = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rnd = prng(seed);
+      const engine = new Engine(log);
+      const applier = new Applier({ engine, log });
+      const config = new RandomConfig(rnd, ports);
+      let acked: Snapshot | undefined;
+      try {
+        for (let step = 0; step < 20; step++) {
+          const edits = 1 + Math.floor(rnd() * 3);
+          for (let e = 0; e < edits; e++) config.edit();
+          const target = makeSnapshot(config.body());
+          const before = engine.runtime;
+          const delta = acked && rnd() < 0.8 ? diffBodies(acked.body, target.body) : null;
+          const input: ApplyInput = delta
+            ? { version: target.version, delta: { baseVersion: acked!.version, change: delta } }
+            : { version: target.version, body: target.body };
+          if (delta) deltas++;
+          const result = await applier.submit(toWire(input));
+          const where = `seed ${seed} step ${step}`;
+          expect(result, where).to.deep.include({ ok: true });
+          acked = target;
+          const live = engine.runtime;
+
+          const fresh = buildRuntime(target, new StateRegistry().scope(), log);
+          expect(dump(live), where).to.deep.equal(dump(fresh));
+
+          // Nothing live points at retired state or at a backend object of another build.
+          for (const b of live.backends.values()) {
+            expect(b.state.isRetired, where).to.equal(false);
+            expect(b.state.latest, where).to.equal(b);
+            for (const s of b.servers) expect(s.state.isRetired, where).to.equal(false);
+          }
+          for (const f of live.frontends.values())
+            if (f.mode === 'tcp' && f.backend)
+              expect(live.backends.get(f.backend.id), where).to.equal(f.backend);
+
+          // What did not change keeps its runtime object (router, balancer, servers).
+          for (const [id, b] of live.backends) {
+            const old = before.backends.get(id);
+            if (old && canonicalJson(old.snap) === canonicalJson(b.snap)) {
+              expect(b, `${where}: backend ${id} kept`).to.equal(old);
+              kept++;
+            }
+          }
+          const oldFrontends = new Map([...before.frontends.values()].map((f) => [f.id, f]));
+          for (const f of live.frontends.values()) {
+            const old = oldFrontends.get(f.id);
+            if (old && f.mode === 'http' && canonicalJson(old.snap) === canonicalJson(f.snap))
+              expect(f, `${where}: frontend ${f.id} kept`).to.equal(old);
+          }
+        }
+      } finally {
+        engine.close();
+      }
+    }
+    expect(deltas).to.be.greaterThan(100);
+    expect(kept).to.be.greaterThan(100);
+  });
+
+  it('refuses a delta against another base, or whose result does not hash to its version', async () => {
+    const engine = new Engine(log);
+    const applier = new Applier({ engine, log });
+    try {
+      const port = await freePort();
+      const web = (weight: number) => backend('default/web', [server('a', 1, { weight })]);
+      const fe = frontend('default/fe', port, { defaultBackend: 'default/web' });
+      const v1 = makeSnapshot(body([fe], [web(1)]));
+      const v2 = makeSnapshot(body([fe], [web(2)]));
+      const v3 = makeSnapshot(body([fe], [web(3)]));
+      expect(await applier.submit({ version: v1.version, body: v1.body })).to.deep.include({ ok: true });
+
+      const unknownBase = await applier.submit(
+        toWire({
+          version: v3.version,
+          delta: { baseVersion: v2.version, change: diffBodies(v2.body, v3.body)! },
+        }),
+      );
+      expect(unknownBase).to.deep.include({ ok: false });
+      expect(unknownBase.ok || unknownBase.error.code).to.equal(ErrorCodes.DELTA_BASE);
+
+      // The change to v2, announced as v3: the result does not hash to the version.
+      const lying = await applier.submit(
+        toWire({
+          version: v3.version,
+          delta: { baseVersion: v1.version, change: diffBodies(v1.body, v2.body)! },
+        }),
+      );
+      expect(lying.ok || lying.error.code).to.equal(ErrorCodes.SNAPSHOT_INVALID);
+
+      // An invalid object in a delta is refused by the schema, like one in a full snapshot.
+      const bad = diffBodies(v1.body, v2.body)!;
+      const invalid = await applier.submit(
+        toWire({
+          version: v2.version,
+          delta: {
+            baseVersion: v1.version,
+            change: {
+              ...bad,
+              backends: { upsert: [{ ...bad.backends.upsert[0]!, mode: 'udp' } as never], remove: [] },
+            },
+          },
+        }),
+      );
+      expect(invalid.ok || invalid.error.code).to.equal(ErrorCodes.SNAPSHOT_INVALID);
+      expect(engine.version).to.equal(v1.version);
+
+      const good = await applier.submit(
+        toWire({
+          version: v2.version,
+          delta: { baseVersion: v1.version, change: diffBodies(v1.body, v2.body)! },
+        }),
+      );
+      expect(good).to.deep.include({ ok: true, version: v2.version });
+      expect(engine.version).to.equal(v2.version);
+    } finally {
+      engine.close();
+    }
+  });
+});

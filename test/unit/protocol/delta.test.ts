@@ -1,0 +1,126 @@
+// Snapshot deltas on the wire contract: a delta applied to its base gives exactly the target
+// (same hash), keeps the base's unchanged objects, refuses what does not fit, and is bounded.
+import { expect } from 'chai';
+import { canonicalBodyJson, canonicalJson, deepFreeze, makeSnapshot, sha256Hex } from '#protocol/canonical';
+import { applyDelta, diffBodies, MAX_DELTA_OBJECTS, type SnapshotDelta } from '#protocol/delta';
+import { ErrorCodes } from '#protocol/errors';
+import type { SnapshotBody } from '#protocol/snapshot';
+import { validateControllerMessage } from '#protocol/validators';
+import { prng, RandomConfig } from '../dataplane/delta-fixtures.js';
+import { backend, body, frontend, server } from '../dataplane/helpers.js';
+
+const hashOf = (b: SnapshotBody): string => sha256Hex(canonicalJson(b));
+
+describe('protocol: snapshot deltas', () => {
+  it('hashes a body from per-object texts to the same bytes as canonicalJson', () => {
+    const rnd = prng(7);
+    const config = new RandomConfig(rnd, [8001, 8002, 8003]);
+    for (let i = 0; i < 50; i++) {
+      config.edit();
+      const plain = config.body();
+      expect(canonicalBodyJson(plain)).to.equal(canonicalJson(plain));
+      const snap = makeSnapshot(config.body());
+      expect(snap.version).to.equal(hashOf(plain));
+      expect(canonicalBodyJson(snap.body)).to.equal(canonicalJson(plain)); // now from the cache
+    }
+  });
+
+  it('reproduces the target after many seeded random edit sequences, keeping unchanged objects', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rnd = prng(seed);
+      const config = new RandomConfig(rnd, [8001, 8002, 8003, 8004]);
+      let base = makeSnapshot(config.body());
+      for (let step = 0; step < 25; step++) {
+        const edits = 1 + Math.floor(rnd() * 3);
+        for (let e = 0; e < edits; e++) config.edit();
+        const target = makeSnapshot(config.body());
+        const delta = diffBodies(base.body, target.body);
+        expect(delta, `seed ${seed} step ${step}`).to.not.equal(null);
+        // Through JSON, as on the wire.
+        const wire = JSON.parse(JSON.stringify(delta)) as SnapshotDelta;
+        const result = deepFreeze(applyDelta(base.body, wire));
+        expect(hashOf(result), `seed ${seed} step ${step}`).to.equal(target.version);
+        expect(sha256Hex(canonicalBodyJson(result))).to.equal(target.version);
+        const before = new Map(base.body.backends.map((b) => [b.id, b]));
+        for (const b of result.backends) {
+          const old = before.get(b.id);
+          if (old && canonicalJson(old) === canonicalJson(b)) expect(b).to.equal(old); // same object
+        }
+        base = makeSnapshot(result);
+      }
+    }
+  });
+
+  it('carries only what changed', () => {
+    const web = backend('default/web', [server('a', 1)]);
+    const api = backend('default/api', [server('b', 2)]);
+    const base = makeSnapshot(
+      body([frontend('default/fe', 80, { defaultBackend: 'default/web' })], [api, web]),
+    );
+    const next = makeSnapshot(
+      body(
+        [frontend('default/fe', 80, { defaultBackend: 'default/web' })],
+        [backend('default/web', [server('a', 1, { weight: 7 })]), backend('default/zz', [server('c', 3)])],
+      ),
+    );
+    const d = diffBodies(base.body, next.body)!;
+    expect(d.frontends).to.deep.equal({ upsert: [], remove: [] });
+    expect(d.backends.upsert.map((b) => b.id)).to.deep.equal(['default/web', 'default/zz']);
+    expect(d.backends.remove).to.deep.equal(['default/api']);
+  });
+
+  it('refuses a delta that does not fit its base', () => {
+    const base = body([], [backend('default/web', [server('a', 1)])]);
+    const removeUnknown: SnapshotDelta = {
+      group: 'default',
+      frontends: { upsert: [], remove: ['default/nope'] },
+      backends: { upsert: [], remove: [] },
+    };
+    expect(() => applyDelta(base, removeUnknown))
+      .to.throw(/does not have/)
+      .with.property('code', ErrorCodes.DELTA_BASE);
+    expect(() =>
+      applyDelta(base, { ...removeUnknown, group: 'other', frontends: { upsert: [], remove: [] } }),
+    )
+      .to.throw(/group/)
+      .with.property('code', ErrorCodes.DELTA_BASE);
+    const web = backend('default/web', [server('a', 1)]);
+    expect(() =>
+      applyDelta(base, {
+        group: 'default',
+        frontends: { upsert: [], remove: [] },
+        backends: { upsert: [web, web], remove: [] },
+      }),
+    ).to.throw(/repeats/);
+  });
+
+  it('gives no delta when the target is not in id order, or too large', () => {
+    const a = backend('default/a', [server('a', 1)]);
+    const b = backend('default/b', [server('b', 1)]);
+    expect(diffBodies(body([], []), body([], [b, a]))).to.equal(null);
+    expect(diffBodies(body([], [a]), { ...body([], [a]), group: 'other' })).to.equal(null);
+    const many = Array.from({ length: MAX_DELTA_OBJECTS + 1 }, (_, i) =>
+      backend(`default/b${String(i).padStart(6, '0')}`, []),
+    );
+    expect(diffBodies(body([], []), body([], many))).to.equal(null);
+  });
+
+  it('bounds a delta message on the wire', () => {
+    const msg = (remove: string[]) => ({
+      type: 'delta',
+      version: 'v',
+      baseVersion: 'b',
+      nonce: 'n',
+      group: 'default',
+      frontends: { upsert: [], remove },
+      backends: { upsert: [], remove: [] },
+    });
+    expect(validateControllerMessage(msg(['default/x']))).to.equal(true);
+    expect(
+      validateControllerMessage(msg(Array.from({ length: MAX_DELTA_OBJECTS + 1 }, (_, i) => `x${i}`))),
+    ).to.equal(false);
+    expect(
+      validateControllerMessage({ ...msg([]), frontends: { upsert: [{ id: 'x' }], remove: [] } }),
+    ).to.equal(false);
+  });
+});
