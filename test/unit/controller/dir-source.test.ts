@@ -7,11 +7,9 @@ import type { CompileInput } from '#controller/compile/types';
 import { DirSource, type DirSourceOptions } from '#controller/sources/dir-source';
 import { StoreFeed, type StoreFeedOptions } from '#controller/store/feed';
 import { parseManifestFile } from '#controller/sources/parse-file';
-import { sleep, waitFor } from './helpers.js';
+import { backendDoc, sleep, waitFor } from './helpers.js';
 
 const API = 'apiVersion: bascule.dev/v1alpha1';
-const backendDoc = (name: string, address = '10.0.0.1') =>
-  `${API}\nkind: Backend\nmetadata:\n  name: ${name}\nspec:\n  servers: [{name: s1, address: ${address}, port: 80}]\n`;
 const names = (input: CompileInput) =>
   input.resources.map((r) => `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
 const codes = (input: CompileInput) => (input.sourceDiagnostics ?? []).map((d) => d.code);

@@ -25,6 +25,10 @@ export async function writeAtomic(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
+/** A Backend manifest (YAML) with one server, as a directory source reads it. */
+export const backendDoc = (name: string, address = '10.0.0.1') =>
+  `apiVersion: bascule.dev/v1alpha1\nkind: Backend\nmetadata:\n  name: ${name}\nspec:\n  servers: [{name: s1, address: ${address}, port: 80}]\n`;
+
 export function backend(name: string, address = '10.0.0.1', ns = 'default'): BackendSnap {
   return {
     id: `${ns}/${name}`,

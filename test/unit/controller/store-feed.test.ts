@@ -8,10 +8,8 @@ import type { CompileInput } from '#controller/compile/types';
 import { DirSource } from '#controller/sources/dir-source';
 import { StoreFeed } from '#controller/store/feed';
 import type { StoreRecord } from '#controller/store/records';
+import { backendDoc } from './helpers.js';
 
-const API = 'apiVersion: bascule.dev/v1alpha1';
-const backendDoc = (name: string, address = '10.0.0.1') =>
-  `${API}\nkind: Backend\nmetadata:\n  name: ${name}\nspec:\n  servers: [{name: s1, address: ${address}, port: 80}]\n`;
 const names = (input: CompileInput) => input.resources.map((r) => r.metadata.name);
 const backendRecord = (name: string, address: string): StoreRecord => ({
   type: 'resource',
