@@ -91,9 +91,19 @@ export interface Dataplane {
   currentStatus(): Promise<DataplaneStatus>;
   /** Every checked server: verdict, counter, last check, counters (also GET /health on the admin). */
   health(): HealthView;
+  /**
+   * Graceful stop (SIGTERM): listeners stop accepting at once, requests in flight finish (their
+   * responses say "Connection: close"), idle keep-alive connections close, TCP sessions and
+   * tunnels run on — all bounded by `timeoutMs`, after which what is left is cut. The admin
+   * endpoint reports not ready meanwhile. Then as close().
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Hard stop: listeners closed, connections cut, channel closed. */
   close(): Promise<void>;
 }
+
+/** Default bound of a graceful stop (below Kubernetes' default terminationGracePeriodSeconds, 30 s). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
 function toApplyInput(input: SnapshotMsg | Snapshot | SnapshotBody): ApplyInput {
   if ('body' in input) return { version: input.version, body: input.body };
@@ -207,6 +217,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   });
 
   let admin: AdminServer | undefined;
+  let draining = false;
   const status = (): DataplaneStatus => {
     const rt = serving.runtime();
     const workerRows = serving.workers?.();
@@ -233,7 +244,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       admin = await startAdmin({
         ...opts.admin,
         log,
-        ready: () => serving.target.version !== null,
+        ready: () => !draining && serving.target.version !== null,
         status: currentStatus,
         health: () => health.view(),
         observability: {
@@ -278,6 +289,19 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   }
 
   let closing: Promise<void> | undefined;
+  let drained: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await channel?.close();
+      await applier.persisted(); // the last applied snapshot is on disk before the process goes
+      health.close();
+      await serving.close();
+      await admin?.close();
+      obs.close();
+      log.info('dataplane stopped');
+    })();
+    return closing;
+  };
   return {
     nodeId: opts.nodeId,
     group: opts.group,
@@ -289,18 +313,18 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     status,
     currentStatus,
     health: () => health.view(),
-    close() {
-      closing ??= (async () => {
-        await channel?.close();
-        await applier.persisted(); // the last applied snapshot is on disk before the process goes
-        health.close();
-        await serving.close();
-        await admin?.close();
-        obs.close();
-        log.info('dataplane stopped');
+    drain(timeoutMs) {
+      drained ??= (async () => {
+        if (closing) return closing;
+        draining = true;
+        log.info({ timeoutMs }, 'draining: no new connections; finishing requests in flight');
+        // Health checks and the channel stay up meanwhile: retries still see live verdicts.
+        await serving.drain(timeoutMs);
+        await close();
       })();
-      return closing;
+      return drained;
     },
+    close,
   };
 }
 

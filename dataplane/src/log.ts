@@ -3,9 +3,10 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-export function createLogger(bindings: Record<string, unknown> = {}): Logger {
+/** `name` says which process wrote a line (a worker takes its primary's: bascule-standalone, …). */
+export function createLogger(bindings: Record<string, unknown> = {}, name = 'bascule-dataplane'): Logger {
   return pino({
-    name: 'bascule-dataplane',
+    name,
     level: process.env.BASCULE_LOG_LEVEL ?? 'info',
     base: { component: 'dataplane', ...bindings },
     // Belt and braces: the token is never passed to the logger, but redact it if it ever is.

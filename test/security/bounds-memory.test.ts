@@ -2,9 +2,10 @@
 // its worker processes) from their RSS in /proc:
 // - never-reading clients: clients that pipeline requests for large responses and never read a
 //   byte must not make the dataplane buffer responses — pipelined requests are served one at a
-//   time and backpressure stops each connection at what its socket buffers hold; a client that
-//   pipelines past MAX_PIPELINED is disconnected (Node's HTTP server would otherwise parse and
-//   hold every request it is sent);
+//   time, the next only once the client took the previous response, and reading stops at
+//   PIPELINE_BUFFER bytes of read-ahead, so each connection stops at what its socket buffers hold
+//   (Node's HTTP server would parse and hold every request it is sent); a client that pipelines
+//   many requests is never disconnected for it: once it reads, every answer comes, in order;
 // - many idle connections: 2,000 accepted connections that send nothing; the figure printed is
 //   the RSS growth per connection, beside HAProxy 2.6 holding the same 2,000 connections.
 // Figures are printed, not asserted, except the bound on the never-reading case.
@@ -16,13 +17,15 @@ import { expect } from 'chai';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
 import { runBascule, waitFor, type Proc } from '../support/process.js';
-import { MAX_PIPELINED } from '#dataplane/runtime/listener';
+import { PIPELINE_BUFFER } from '#dataplane/runtime/listener';
 import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const HOST = '127.0.0.1';
 const IDLE_CONNECTIONS = 2000;
 /** Largest RSS growth accepted while never-reading clients pile up requests (unbounded: GiBs). */
 const NEVER_READING_BOUND = 128 * 1024 * 1024;
+/** Requests each never-reading client pipelines for large responses. */
+const DEPTH = 32;
 
 /** RSS of a process and all its descendants (a dataplane's worker processes included). */
 const rssOf = (pid: number): number => {
@@ -86,11 +89,16 @@ describe('security: memory stays bounded under never-reading and idle clients', 
 
   before(async () => {
     origin = await startBackend('origin');
-    // /big?kb=N answers N KiB.
+    // /big?kb=N&i=I answers N KiB, with I in X-Seq.
     const kib = Buffer.alloc(1024, 0x61);
     origin.handler = (req, res) => {
-      const kb = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('kb') ?? 1);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(kb * 1024) });
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const kb = Number(q.get('kb') ?? 1);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(kb * 1024),
+        'x-seq': q.get('i') ?? '',
+      });
       for (let i = 0; i < kb - 1; i++) res.write(kib);
       res.end(kib);
     };
@@ -218,16 +226,63 @@ spec:
     }
   }
 
-  it(`never-reading clients within the pipelining limit: 20 × ${MAX_PIPELINED} requests for 1 MiB responses — one at a time, stopped by backpressure`, async () => {
-    const { grew, served } = await neverReading(20, MAX_PIPELINED, 1024);
+  it(`never-reading clients: 20 × ${DEPTH} pipelined requests for 1 MiB responses — one at a time, stopped by backpressure`, async () => {
+    const { grew, served } = await neverReading(20, DEPTH, 1024);
     expect(grew).to.be.below(NEVER_READING_BOUND);
     // Served one at a time, each connection stops at what its socket buffers hold.
-    expect(served).to.be.below((20 * MAX_PIPELINED) / 2);
+    expect(served).to.be.below((20 * DEPTH) / 2);
   });
 
-  it('never-reading clients far past the limit: 20 × 20,000 pipelined requests — closed, memory bounded', async () => {
-    const { grew, served } = await neverReading(20, 20_000, 64);
+  it('never-reading clients pipelining 20 × 20,000 requests: reading stops, memory bounded, nothing fetched ahead', async () => {
+    const kb = 64;
+    const { grew, served } = await neverReading(20, 20_000, kb);
     expect(grew).to.be.below(NEVER_READING_BOUND);
-    expect(served).to.be.at.most(20);
+    // A response is fetched only once the previous one left for the client's socket: per
+    // connection, at most what the kernel's send and receive buffers hold, plus one in flight.
+    const [wmem, rmem] = ['tcp_wmem', 'tcp_rmem'].map((f) =>
+      Number(readFileSync(`/proc/sys/net/ipv4/${f}`, 'utf8').trim().split(/\s+/)[2]),
+    );
+    const perConnection = Math.ceil((wmem! + rmem!) / (kb * 1024)) + 2;
+    expect(served).to.be.at.most(20 * perConnection);
+  });
+
+  it(`a client that pipelines 5,000 requests (${PIPELINE_BUFFER / 1024} KiB read ahead at most) and reads late gets every answer, in order`, async () => {
+    const n = 5000;
+    let wire = '';
+    for (let i = 0; i < n; i++) wire += `GET /big?kb=4&i=${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const s = net.connect(port, HOST);
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.once('connect', r));
+    s.pause();
+    s.write(wire);
+    await sleep(1500); // nothing read meanwhile: the dataplane stops reading, it does not hang up
+    const seqs: number[] = [];
+    let rest: Buffer = Buffer.alloc(0);
+    let closed = false;
+    s.on('close', () => (closed = true));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${seqs.length} of ${n} answers`)), 30_000);
+      s.on('data', (d: Buffer) => {
+        rest = rest.length ? Buffer.concat([rest, d]) : d;
+        for (;;) {
+          const end = rest.indexOf('\r\n\r\n');
+          if (end < 0) break;
+          const head = rest.subarray(0, end).toString('latin1');
+          const len = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? -1);
+          if (rest.length < end + 4 + len) break;
+          expect(head).to.match(/^HTTP\/1\.1 200 /);
+          seqs.push(Number(/\r\nx-seq: (\d+)/i.exec(head)?.[1]));
+          rest = rest.subarray(end + 4 + len);
+        }
+        if (seqs.length === n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      s.resume();
+    });
+    expect(seqs).to.deep.equal(Array.from({ length: n }, (_, i) => i));
+    expect(closed, 'closed by the dataplane').to.equal(false);
+    s.destroy();
   });
 });

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { usableCpus } from '#dataplane/workers/cpu-count';
-import { startDataplane } from '#dataplane/dataplane';
+import { DEFAULT_DRAIN_TIMEOUT_MS, startDataplane } from '#dataplane/dataplane';
+import { formatDuration, parseDuration } from '#protocol/duration';
 import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
 import { DirSource } from '../sources/dir-source.js';
@@ -17,14 +18,26 @@ import { validateCommand, type CommandIo } from './validate-command.js';
 
 const io: CommandIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-/** Keeps a long-running command alive until SIGINT/SIGTERM, then closes it. */
-function runUntilSignal(close: () => Promise<void>): void {
-  let closing = false;
+/**
+ * Keeps a long-running command alive until SIGINT/SIGTERM, then stops it: `graceful` (a
+ * dataplane drains) when given, else `close`. A second signal during a graceful stop closes at once.
+ */
+function runUntilSignal(close: () => Promise<void>, graceful?: () => Promise<void>): void {
+  let stopping = false;
   const stop = (sig: string) => {
-    if (closing) return;
-    closing = true;
-    io.err(`received ${sig}, shutting down\n`);
-    close().then(
+    if (stopping) {
+      if (!graceful) return;
+      io.err(`received ${sig} again, stopping now\n`);
+      graceful = undefined;
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+      return;
+    }
+    stopping = true;
+    io.err(`received ${sig}, ${graceful ? 'draining' : 'shutting down'}\n`);
+    (graceful ?? close)().then(
       () => process.exit(0),
       (err) => {
         io.err(`shutdown failed: ${(err as Error).message}\n`);
@@ -34,6 +47,23 @@ function runUntilSignal(close: () => Promise<void>): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** --drain-timeout: the bound of a graceful stop (HAProxy's hard-stop-after). */
+function drainTimeoutOption(): Option {
+  return new Option(
+    '--drain-timeout <duration>',
+    'on SIGTERM/SIGINT: stop accepting, let requests in flight finish and close idle connections, cutting what is still open after this long',
+  )
+    .env('BASCULE_DRAIN_TIMEOUT')
+    .argParser((v) => {
+      try {
+        return parseDuration(v.trim());
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    })
+    .default(DEFAULT_DRAIN_TIMEOUT_MS, formatDuration(DEFAULT_DRAIN_TIMEOUT_MS));
 }
 
 /** --workers N: event loops serving traffic (default: the CPUs this process may use). */
@@ -157,6 +187,7 @@ export function buildProgram(): Command {
     .option('--ca-file <file>', 'CA that signed the controller certificate (wss://)')
     .option('--bind-address <ip>', "listen on this address instead of each frontend's bind.address")
     .addOption(workersOption())
+    .addOption(drainTimeoutOption())
     .action(async (o) => {
       const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
@@ -172,7 +203,10 @@ export function buildProgram(): Command {
         ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}),
       });
       logger.info({ admin: dp.adminUrl }, 'dataplane started');
-      runUntilSignal(() => dp.close());
+      runUntilSignal(
+        () => dp.close(),
+        () => dp.drain(o.drainTimeout),
+      );
     });
 
   program
@@ -184,6 +218,7 @@ export function buildProgram(): Command {
     .option('--dataplane-admin <addr>', 'dataplane admin endpoint', '127.0.0.1:9091')
     .option('--state-dir <dir>', 'where the last good snapshot is kept across restarts')
     .addOption(workersOption())
+    .addOption(drainTimeoutOption())
     .action(async (o) => {
       const handle = await standaloneCommand({
         workers: o.workers,
@@ -193,7 +228,10 @@ export function buildProgram(): Command {
         dataplaneAdmin: parseAddress(o.dataplaneAdmin, '127.0.0.1'),
         ...(o.stateDir ? { stateDir: o.stateDir } : {}),
       });
-      runUntilSignal(() => handle.close());
+      runUntilSignal(
+        () => handle.close(),
+        () => handle.drain(o.drainTimeout),
+      );
     });
 
   program

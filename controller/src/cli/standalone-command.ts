@@ -20,6 +20,8 @@ export interface StandaloneOptions {
 export interface Standalone {
   controller: Controller;
   dataplane: Dataplane;
+  /** Graceful stop: the dataplane drains (Dataplane.drain), then the controller closes. */
+  drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,10 @@ export async function standaloneCommand(opts: StandaloneOptions): Promise<Standa
   return {
     controller,
     dataplane,
+    drain: async (timeoutMs) => {
+      await dataplane.drain(timeoutMs);
+      await controller.close();
+    },
     close: async () => {
       await dataplane.close();
       await controller.close();

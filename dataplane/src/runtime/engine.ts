@@ -146,6 +146,24 @@ export class Engine {
     );
   }
 
+  /**
+   * Graceful shutdown: no snapshot is applied any more, listeners stop accepting and drain
+   * (Listener.drain); after `timeoutMs` whatever is still open is cut (close()). Resolves with
+   * the connections that had to be cut (0: a clean drain).
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([this.listeners.drainAll(), expired]);
+    clearTimeout(timer);
+    const cut = this.listeners.connections();
+    this.close();
+    if (cut === 0) this.log.info('drained: every connection finished');
+    else this.log.warn({ cut, timeoutMs }, 'drain timeout reached: connections still open were cut');
+    return cut;
+  }
+
   close(): void {
     this.closed = true;
     this.listeners.close();

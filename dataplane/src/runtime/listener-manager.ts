@@ -58,6 +58,21 @@ export class ListenerManager {
     return [...this.active.values(), ...this.draining].map((l) => l.info());
   }
 
+  /** Shutdown: every listener drains (Listener.drain); resolves once no connection is left. */
+  async drainAll(): Promise<void> {
+    const all = [...this.active.values(), ...this.draining];
+    this.active.clear();
+    for (const l of all) this.draining.add(l);
+    await Promise.all(all.map((l) => l.drain()));
+  }
+
+  /** Connections still open on every listener (draining ones included). */
+  connections(): number {
+    let n = 0;
+    for (const l of [...this.active.values(), ...this.draining]) n += l.info().connections;
+    return n;
+  }
+
   close(): void {
     for (const l of [...this.active.values(), ...this.draining]) l.destroy();
     this.active.clear();

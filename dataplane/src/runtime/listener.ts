@@ -12,7 +12,7 @@ import { connectionLimited } from '../http/admission.js';
 import { closeWithLinger } from '../http/engine/close.js';
 import { h2Client } from '../http/engine/h2-client.js';
 import { h1Upstream } from '../http/engine/h1-client.js';
-import { MAX_PIPELINED, serveH1, type H1Handlers } from '../http/engine/h1-server.js';
+import { PIPELINE_BUFFER, serveH1, type H1Handlers, type H1Session } from '../http/engine/h1-server.js';
 import { displayAddress } from '../http/headers.js';
 import { replyBytes } from '../http/local-reply.js';
 import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
@@ -51,10 +51,19 @@ interface Conn {
   tunnel: boolean;
   /** Over connectionLimit.perSource: every request gets the limit's status, then it closes. */
   limited: HttpFrontendRuntime | undefined;
+  /** The HTTP/1.1 engine serving it (HTTP/2 and TLS handshakes in progress: none). */
+  h1?: H1Session;
 }
 
-/** Pipelined requests a client may send ahead of the answers (http/engine/h1-server.ts). */
-export { MAX_PIPELINED };
+/**
+ * While draining, an idle HTTP/1.1 keep-alive connection is closed once it carried no request for
+ * this long: a client that sends its next request at once gets it answered with "Connection:
+ * close" instead of a connection closed under it (HAProxy: `option idle-close-on-response`).
+ */
+export const DRAIN_IDLE_GRACE_MS = 1000;
+
+/** Bytes of pipelined requests read ahead of the answers (http/engine/h1-server.ts). */
+export { PIPELINE_BUFFER };
 
 export interface ListenerDeps {
   readonly ref: RuntimeRef;
@@ -157,8 +166,10 @@ export class Listener {
   }
 
   /**
-   * Stop accepting (the port is released now), close idle keep-alive connections, let active
-   * requests finish with "Connection: close" and TCP sessions and tunnels run to their natural end.
+   * Stop accepting (the port is released now), close idle keep-alive connections (HTTP/1.1 once
+   * idle for DRAIN_IDLE_GRACE_MS, HTTP/2 with GOAWAY), let active requests finish with
+   * "Connection: close" and TCP sessions and tunnels run to their natural end. Resolves when the
+   * last connection is gone; the caller bounds the wait (destroy()).
    */
   drain(): Promise<void> {
     if (this.phase === 'closed') return Promise.resolve();
@@ -168,8 +179,11 @@ export class Listener {
     this.held = [];
     this.waiting = [];
     this.waitingClose.clear();
-    for (const [socket, conn] of this.conns)
-      if (conn.mode === 'http' && !conn.tunnel && conn.inflight === 0) closeGracefully(socket);
+    for (const [socket, conn] of this.conns) {
+      if (conn.mode !== 'http' || conn.tunnel) continue;
+      if (conn.h1) conn.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
+      else if (conn.inflight === 0) closeGracefully(socket);
+    }
     return new Promise((resolve) => {
       this.drained = resolve;
       this.maybeClosed();
@@ -305,21 +319,27 @@ export class Listener {
       else proxyTcp(socket, fe, this.deps.log, trace);
       return;
     }
-    this.track(
-      socket,
-      { mode: 'http', inflight: 0, closing: false, tunnel: false, limited: over ? fe : undefined },
-      release,
-    );
+    const conn: Conn = {
+      mode: 'http',
+      inflight: 0,
+      closing: false,
+      tunnel: false,
+      limited: over ? fe : undefined,
+    };
+    this.track(socket, conn, release);
     if (fe.tls?.terminator) {
       // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
       acceptHttps(socket, fe.tls.terminator, {
-        http1: (s) => serveH1(s, this.h1, this.port, 'https'),
+        http1: (s) => {
+          conn.h1 = serveH1(s, this.h1, this.port, 'https');
+          if (this.phase === 'draining') conn.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
+        },
         http2: () => this.h2Server(),
       });
       if (paused) socket.resume();
       return;
     }
-    serveH1(socket, this.h1, this.port, 'http');
+    conn.h1 = serveH1(socket, this.h1, this.port, 'http');
     if (paused) socket.resume(); // after the engine took the socket, or bytes would be lost
   }
 

@@ -48,6 +48,8 @@ export type PrimaryMessage =
       readonly reusePort: boolean;
       /** The primary's log level (a quiet primary has quiet workers). */
       readonly logLevel: string;
+      /** The primary's logger name: a worker's lines name the same process role. */
+      readonly logName?: string;
       /** Access log and metrics settings (serializable subset of DataplaneObservabilityOptions). */
       readonly accessLog?: { readonly format?: 'json' | 'text' | 'off'; readonly destination?: string };
       readonly processMetrics?: boolean;
@@ -64,7 +66,9 @@ export type PrimaryMessage =
   | { readonly type: 'verdicts'; readonly servers: readonly VerdictRow[] }
   | { readonly type: 'overrides'; readonly servers: readonly OverrideRow[] }
   | { readonly type: 'query'; readonly seq: number; readonly what: WorkerQuery }
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'shutdown' }
+  /** Graceful stop: stop accepting, finish what is in flight, exit (cut what is left after timeoutMs). */
+  | { readonly type: 'drain'; readonly timeoutMs: number };
 
 export interface WireError {
   readonly code: string;

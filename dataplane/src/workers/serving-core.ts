@@ -32,6 +32,11 @@ export interface ServingCore {
   };
   /** Multi-worker only: every worker slot, for /status. */
   workers?(): WorkerSummary[];
+  /**
+   * Graceful stop: listeners stop accepting, requests in flight finish, idle connections close;
+   * whatever is still open after `timeoutMs` is cut. Then close() has nothing left to do.
+   */
+  drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,10 @@ export class InProcessCore implements ServingCore {
   verdictsChanged(): void {} // the engine's server states are the ones the checker writes
   overridesChanged(): void {}
   async refresh(): Promise<void> {}
+
+  async drain(timeoutMs: number): Promise<void> {
+    await this.engine.drain(timeoutMs);
+  }
 
   async close(): Promise<void> {
     this.engine.close();

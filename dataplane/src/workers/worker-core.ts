@@ -95,6 +95,7 @@ export class WorkerCore implements ServingCore {
       overrides: this.primary.overrides(),
       reusePort: this.reusePort,
       logLevel: this.opts.log.level,
+      logName: String(this.opts.log.bindings().name ?? 'bascule-dataplane'),
       ...(this.opts.bindAddress ? { bindAddress: this.opts.bindAddress } : {}),
       ...(this.opts.accessLog ? { accessLog: this.opts.accessLog } : {}),
       ...(this.opts.processMetrics !== undefined ? { processMetrics: this.opts.processMetrics } : {}),
@@ -204,6 +205,10 @@ export class WorkerCore implements ServingCore {
       return aggregateMetrics([mine, ...docs.flatMap((d) => (d ? [d] : [])), workers]);
     },
   };
+
+  async drain(timeoutMs: number): Promise<void> {
+    await this.pool.drain(timeoutMs);
+  }
 
   async close(): Promise<void> {
     await this.pool.close();

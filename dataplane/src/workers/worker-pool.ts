@@ -161,6 +161,27 @@ export class WorkerPool {
     slot.state = 'ready';
   }
 
+  /**
+   * Graceful stop: every worker drains its listeners and exits by itself; one still running
+   * `timeoutMs` + 5 s later is killed.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        clearTimeout(s.restartTimer);
+        const w = s.worker;
+        if (!w || w.isDead()) return;
+        const exited = new Promise<void>((r) => w.once('exit', () => r()));
+        const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs + 5_000);
+        if (w.isConnected()) w.send({ type: 'drain', timeoutMs } satisfies PrimaryMessage);
+        else w.process.kill('SIGTERM');
+        await exited;
+        clearTimeout(kill);
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(

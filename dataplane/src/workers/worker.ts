@@ -131,9 +131,21 @@ class Worker {
         this.close();
         process.exit(0);
         return;
+      case 'drain':
+        // Not awaited: queries keep being answered while connections finish.
+        void this.drainAndExit(m.timeoutMs);
+        return;
       case 'init':
         return; // only the first one counts
     }
+  }
+
+  private async drainAndExit(timeoutMs: number): Promise<void> {
+    this.prepared?.swap.abort();
+    this.prepared = undefined;
+    await this.engine.drain(timeoutMs);
+    this.obs.close();
+    process.exit(0);
   }
 
   close(): void {
@@ -239,7 +251,7 @@ class Worker {
 /** Entry point of a worker process (worker-main.ts). */
 export function runWorker(): void {
   const slot = Number(process.env.BASCULE_WORKER_ID);
-  const boot = createLogger({ worker: slot });
+  let boot = createLogger({ worker: slot });
   let worker: Worker | undefined;
   // One message at a time, in order: a commit never overtakes its prepare, a verdict never
   // lands on a runtime that is about to be replaced by an older view.
@@ -248,6 +260,7 @@ export function runWorker(): void {
     if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
     chain = chain.then(async () => {
       if (m.type === 'init' && !worker) {
+        if (m.logName) boot = createLogger({ worker: slot }, m.logName);
         boot.level = m.logLevel;
         const log = boot.child({ nodeId: m.nodeId, group: m.group });
         try {
@@ -263,6 +276,12 @@ export function runWorker(): void {
       await worker?.handle(m);
     });
   });
+  // Signals sent to the whole process group (a terminal's Ctrl-C) are the primary's to act on: it
+  // drains the workers. Without a primary, a signal ends the worker.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      if (!process.connected) process.exit(0);
+    });
   // The primary is gone: nobody can coordinate swaps any more.
   process.on('disconnect', () => {
     worker?.close();

@@ -221,4 +221,45 @@ describe('e2e/traffic: retries, redispatch and timeouts', function () {
     agent.destroy();
     expect(conns.size).to.equal(1);
   });
+
+  it('a pooled connection the server closed as the next request arrived: an idempotent request is retried on a new connection, a POST with a body is 502', async () => {
+    // Answers the first request of each connection (kept alive), then closes the connection on
+    // the second without answering: the race of a server idle timeout with a reused connection.
+    const sockets = new Set<net.Socket>();
+    let connections = 0;
+    const srv = net.createServer((s) => {
+      connections++;
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+      let seen = '';
+      let answered = false;
+      s.on('data', (d) => {
+        seen += d.toString('latin1');
+        if (!seen.includes('\r\n\r\n')) return;
+        if (answered) return void s.destroy();
+        answered = true;
+        seen = '';
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    try {
+      const port = (srv.address() as net.AddressInfo).port;
+      await h.apply([fe()], [web([server('flaky', port)], retries(1, true))]);
+      expect((await get(h.port)).body).to.equal('ok'); // connection 1, then pooled
+      const again = await get(h.port); // pooled connection 1 is closed under it: retried on 2
+      expect([again.status, again.body]).to.deep.equal([200, 'ok']);
+      expect(connections).to.equal(2);
+      const post = await get(h.port, '/', { method: 'POST', body: 'x', headers: { 'content-length': '1' } });
+      expect(post.status).to.equal(502); // connection 2 closed under it: the body may have been used
+      expect(post.body).to.match(
+        /^502 Bad Gateway\n\nserver closed the connection without answering: server flaky/,
+      );
+      expect(connections).to.equal(2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
 });

@@ -3,12 +3,13 @@
 // bodies move between sockets as Buffers with backpressure both ways — no Node http objects.
 //
 // One request of a connection is served at a time (HAProxy does the same): the next head is
-// parsed only once the response to the previous one is complete, so pipelined requests are
-// answered in order and a client that pipelines without reading holds at most one read of
-// buffered bytes (reading stops past PIPELINE_BUFFER). Request bodies are relayed as received —
-// chunked bodies validated on the way, never re-chunked — and responses go out head and body in
-// one write (cork). A response of unknown length is chunked for HTTP/1.1 clients and
-// close-delimited for HTTP/1.0 ones.
+// parsed only once the response to the previous one is complete and the client has taken it
+// (the socket drained), so pipelined requests are answered in order, and a client that pipelines
+// without reading holds at most PIPELINE_BUFFER bytes of read-ahead (reading pauses past it, the
+// client is never disconnected for pipelining) and one response's worth of unsent bytes. Request
+// bodies are relayed as received — chunked bodies validated on the way, never re-chunked — and
+// responses go out head and body in one write (cork). A response of unknown length is chunked for
+// HTTP/1.1 clients and close-delimited for HTTP/1.0 ones.
 //
 // Timeouts (the frontend's, re-read per connection wait): httpRequest bounds each head from its
 // first byte (and the first head from the connection's start): 408 and close; keepAlive bounds
@@ -37,15 +38,13 @@ import {
   type Head,
 } from './h1-parser.js';
 
-/** Bytes read ahead (pipelined requests) while a response is pending, before reading pauses. */
-export const PIPELINE_BUFFER = 64 * 1024;
-
 /**
- * Requests a client may pipeline ahead of the answers: past this many complete heads waiting in
- * what was read ahead, the connection is closed (the requests not started never reach a server;
- * RFC 9112 §9.3.2 lets a client retry them). Reading also stops at PIPELINE_BUFFER bytes.
+ * Bytes read ahead (pipelined requests) while a request is being served or its response is still
+ * unsent: past this, reading pauses until the connection is ready for the next request. A read
+ * adds at most one socket read (64 KiB) beyond it. Pipelined requests are not counted: however
+ * many a client sends, they wait in its own socket buffers and are answered in order.
  */
-export const MAX_PIPELINED = 32;
+export const PIPELINE_BUFFER = 64 * 1024;
 
 /** The frontend's timeouts (FrontendSnap.timeouts, ms; 0: none). */
 export interface H1Timeouts {
@@ -76,14 +75,25 @@ function displayAddress(a: string | undefined): string {
 const lowerIs = (name: string, lower: string): boolean =>
   name.length === lower.length && name.toLowerCase() === lower;
 
+/** What the listener may ask of a connection the engine serves. */
+export interface H1Session {
+  /**
+   * Shutting down: close the connection as soon as it has carried no request for `graceMs`
+   * (now, or after the response in progress). A request that arrives within the grace is still
+   * served (the listener answers it with "Connection: close"), so a client that sends its next
+   * request at once never sees the connection vanish under it.
+   */
+  closeWhenIdle(graceMs: number): void;
+}
+
 /** Serves HTTP/1.1 on `socket` until it closes or is upgraded. */
 export function serveH1(
   socket: net.Socket,
   handlers: H1Handlers,
   localPort: number,
   scheme: 'http' | 'https',
-): void {
-  new H1Connection(socket, handlers, localPort, scheme);
+): H1Session {
+  return new H1Connection(socket, handlers, localPort, scheme);
 }
 
 const enum Phase {
@@ -92,7 +102,7 @@ const enum Phase {
   Closed,
 }
 
-class H1Connection {
+class H1Connection implements H1Session {
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private phase = Phase.Head;
@@ -103,9 +113,10 @@ class H1Connection {
   /** What the running timer means. */
   private waiting: 'head' | 'idle' | 'none' = 'head';
   private clientEnded = false;
-  /** Heads counted in the read-ahead buffer, and where counting resumes. */
-  private ahead = 0;
-  private aheadPos = 0;
+  /** The last response is still queued in the socket: the next request waits for 'drain'. */
+  private backlogged = false;
+  /** Shutting down: the idle wait between requests is at most this long (ms; 0: not draining). */
+  private idleGrace = 0;
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
@@ -167,6 +178,8 @@ class H1Connection {
 
   private readonly onTimeout = (): void => {
     if (this.phase === Phase.Exchange) this.current?.idle();
+    // The client took nothing of the last response for timeouts.client: it is gone.
+    else if (this.backlogged) this.abandon();
   };
 
   // ---- input ----
@@ -175,34 +188,12 @@ class H1Connection {
     if (this.phase === Phase.Exchange) {
       const r = this.current!;
       if (!r.bodyDone) return r.feed(chunk);
-      this.append(chunk); // pipelined bytes, parsed once the response is complete
-      if (this.pipelinedTooDeep()) {
-        this.phase = Phase.Closed;
-        this.socket.destroy();
-        return;
-      }
-      if (this.buf.length > PIPELINE_BUFFER) this.socket.pause();
-      return;
-    }
-    if (this.phase !== Phase.Head) return;
-    if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
+    } else if (this.phase !== Phase.Head) return;
+    else if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
     this.append(chunk);
-    this.parse();
+    if (this.phase === Phase.Head && !this.backlogged) this.parse();
+    else if (this.buf.length > PIPELINE_BUFFER) this.socket.pause(); // until the next request starts
   };
-
-  /** Counts the heads read ahead (empty lines), from where the last count stopped. */
-  private pipelinedTooDeep(): boolean {
-    const b = this.buf;
-    let i = this.aheadPos;
-    for (;;) {
-      const at = b.indexOf('\r\n\r\n', i, 'latin1');
-      if (at < 0) break;
-      if (++this.ahead > MAX_PIPELINED) return true;
-      i = at + 4;
-    }
-    this.aheadPos = Math.max(i, b.length - 3);
-    return false;
-  }
 
   private append(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -213,12 +204,12 @@ class H1Connection {
     if (this.parsing) return;
     this.parsing = true;
     try {
-      while (this.phase === Phase.Head && this.buf.length > 0) {
+      while (this.phase === Phase.Head && !this.backlogged && this.buf.length > 0) {
         let end: number;
         let head: Head;
         try {
           end = findHeadEnd(this.buf, 0, this.scan);
-          if (end < 0) return;
+          if (end < 0) break;
           head = parseRequestHead(this.buf, this.scan.start, end);
         } catch (e) {
           const p = e as ParseError;
@@ -235,7 +226,7 @@ class H1Connection {
         this.scan.reset(0);
         this.dispatch(head, rest);
       }
-      if (this.phase === Phase.Head && this.clientEnded && this.buf.length === 0) this.close();
+      if (this.phase === Phase.Head && !this.backlogged && this.clientEnded) this.inputEnded();
     } finally {
       this.parsing = false;
     }
@@ -304,12 +295,15 @@ class H1Connection {
       if (!r.bodyDone) r.truncated();
       return;
     }
-    if (this.phase === Phase.Head) {
-      if (this.buf.length > 0 && this.scan.start < this.buf.length)
-        this.fail(400, 'malformed HTTP request: incomplete head');
-      else this.close();
-    }
+    if (this.phase === Phase.Head && !this.backlogged) this.inputEnded();
   };
+
+  /** No more input and no exchange running: what is left of a head is malformed. */
+  private inputEnded(): void {
+    if (this.buf.length > 0 && this.scan.start < this.buf.length)
+      this.fail(400, 'malformed HTTP request: incomplete head');
+    else this.close();
+  }
 
   private readonly onClose = (): void => {
     this.disarm();
@@ -319,7 +313,10 @@ class H1Connection {
   };
 
   private readonly onDrain = (): void => {
-    this.current?.drained();
+    if (this.backlogged) {
+      this.backlogged = false;
+      this.next();
+    } else this.current?.drained();
   };
 
   // ---- output ----
@@ -347,23 +344,53 @@ class H1Connection {
     r.report(complete, bytesIn, bytesOut);
     if (this.phase === Phase.Closed) return;
     if (!complete) {
-      this.phase = Phase.Closed;
-      s.destroy();
+      this.abandon();
       return;
     }
     if (close || !r.bodyDone || this.clientEnded) {
       this.close();
       return;
     }
-    s.setTimeout(0);
-    this.ahead = this.aheadPos = 0;
     this.phase = Phase.Head;
-    this.arm(
-      this.buf.length > 0 ? this.handlers.timeouts().httpRequest : this.handlers.timeouts().keepAlive,
-      this.buf.length > 0 ? 'head' : 'idle',
-    );
+    if (s.writableNeedDrain) {
+      // The client has not taken this response yet: the next request waits for it (reading
+      // stops at PIPELINE_BUFFER meanwhile); timeouts.client still bounds the wait.
+      this.backlogged = true;
+      this.disarm();
+      return;
+    }
+    this.next();
+  }
+
+  /** Ready for the next request: parse one already read, or wait idle for keepAlive. */
+  private next(): void {
+    const s = this.socket;
+    if (this.phase !== Phase.Head || s.destroyed) return;
+    s.setTimeout(0);
+    const t = this.handlers.timeouts();
+    if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
+    else this.arm(this.idleWait(t.keepAlive), 'idle');
     s.resume();
     this.parse();
+  }
+
+  closeWhenIdle(graceMs: number): void {
+    this.idleGrace = Math.max(1, graceMs);
+    // Idle now (waiting for a first or a next request, nothing of it read): the grace starts now.
+    if (this.phase === Phase.Head && !this.backlogged && this.buf.length === 0)
+      this.arm(this.idleWait(this.handlers.timeouts().keepAlive), 'idle');
+  }
+
+  private idleWait(keepAlive: number): number {
+    if (this.idleGrace === 0) return keepAlive;
+    return keepAlive > 0 ? Math.min(keepAlive, this.idleGrace) : this.idleGrace;
+  }
+
+  /** Closes at once, without a reply (nothing more can be said to this client). */
+  private abandon(): void {
+    this.phase = Phase.Closed;
+    this.disarm();
+    this.socket.destroy();
   }
 
   /** An error of our own before a response started: answer it and close. */
