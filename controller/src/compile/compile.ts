@@ -3,15 +3,17 @@
 import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
-import type { FrontendSpecT } from '#api/v1alpha1';
+import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
 import { refKey } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 import { compileBackend } from './backend.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { compileFrontend, type CompiledFrontend } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
+import { CompileMemo } from './memo.js';
 import { resolvePortConflicts } from './port-conflicts.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
+import { canonicalJson } from '#protocol/canonical';
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -21,6 +23,8 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
  */
 export function compile(input: ValidatedInput): CompileOutput {
   const { valid } = input;
+  // Without a memo from the caller every object compiles (the result is the same either way).
+  const memo = input.memo ?? new CompileMemo();
   const perObject = new Map<string, ObjectDiagnostics>();
   const diagFor = (v: ValidResource) => {
     const key = refKey(v.ref);
@@ -36,7 +40,10 @@ export function compile(input: ValidatedInput): CompileOutput {
 
   const healthPolicies = new Map<string, HealthSnap>();
   for (const v of ofKind('HealthPolicy'))
-    healthPolicies.set(idOf(v.ref.namespace, v.ref.name), compileHealthPolicy(v));
+    healthPolicies.set(
+      idOf(v.ref.namespace, v.ref.name),
+      memo.reuse(v, [], diagFor(v), () => compileHealthPolicy(v)),
+    );
 
   // Certificates: the last good one of each Secret keeps serving while its current content is bad.
   const certificates = {
@@ -46,17 +53,29 @@ export function compile(input: ValidatedInput): CompileOutput {
   const now = input.now ?? 0;
 
   const backends = new Map<string, BackendSnap>();
-  for (const v of ofKind('Backend'))
-    backends.set(
-      idOf(v.ref.namespace, v.ref.name),
-      compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v)),
-    );
+  for (const v of ofKind('Backend')) {
+    const build = () =>
+      compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v));
+    // TLS material is checked against the clock and remembered per Secret: always compiled.
+    const ns = v.ref.namespace;
+    const spec = v.spec as BackendSpecT;
+    const deps = [
+      spec.healthPolicy === undefined ? null : (healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
+      spec.service === undefined ? null : serviceKey(services.get(idOf(ns, spec.service.name))),
+    ];
+    backends.set(idOf(ns, v.ref.name), spec.tls ? build() : memo.reuse(v, deps, diagFor(v), build));
+  }
 
   // Frontends, grouped; port conflicts resolved per group.
   const byGroup = new Map<string, { v: ValidResource<FrontendSpecT>; c: CompiledFrontend }[]>();
   for (const v of ofKind('Frontend')) {
     const d = diagFor(v);
-    const c = compileFrontend(v, { backends, secrets, now, certificates }, d);
+    const build = () => compileFrontend(v, { backends, secrets, now, certificates }, d);
+    // What a frontend takes from a backend is whether it exists and its mode.
+    const refs = frontendBackendRefs(v.spec).map(
+      (name) => backends.get(idOf(v.ref.namespace, name))?.mode ?? null,
+    );
+    const c = v.spec.tls ? build() : memo.reuse(v, refs, d, build);
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
       d.add(
         'Accepted',
@@ -120,3 +139,12 @@ export function compile(input: ValidatedInput): CompileOutput {
     certificates: usedCertificates,
   };
 }
+
+/** A Service's content as one comparable value (the store may hand a new object for the same data). */
+const serviceKey = (svc: ServiceData | undefined): string | null => (svc ? canonicalJson(svc) : null);
+
+/** The Backend names a Frontend refers to, in a fixed order. */
+const frontendBackendRefs = (spec: FrontendSpecT): string[] => [
+  ...(spec.rules ?? []).flatMap((r) => (r.backend ? [r.backend] : [])),
+  ...(spec.defaultBackend ? [spec.defaultBackend] : []),
+];

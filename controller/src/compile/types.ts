@@ -4,6 +4,7 @@
 import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
+import type { CompileMemo } from './memo.js';
 
 // The resources as read, the input of validate and then of compile.
 export type { FieldPositions, Origin, SourcedResource } from '../validate/types.js';
@@ -69,6 +70,8 @@ export interface ValidatedInput {
   services: readonly ServiceData[];
   now?: number;
   lastGoodCertificates?: Readonly<Record<string, CertificateSnap>>;
+  /** Per-object results of earlier runs, reused for objects that did not change (memo.ts). */
+  memo?: CompileMemo;
 }
 
 /** The compile stage's output, before it is joined with validation into per-object reports. */

@@ -1,12 +1,14 @@
 // The controller's pipeline, run on every new input from the store: the pure stages
 // (stages.ts) → the consistency gate → publish. It also holds what the runs remember: the last
 // accepted version of each object (accepted-versions.ts decides what to keep), the last good
-// certificate of each Secret (docs/tls.md), and each object's validation result, reused as long
-// as the store hands over the same frozen object.
+// certificate of each Secret (docs/tls.md), and each object's validation and compile results,
+// reused as long as the store hands over the same frozen object (and, for compile, what it
+// refers to is unchanged: compile/memo.ts).
 import type { EventEmitter } from 'node:events';
 import { shortVersion } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
+import { CompileMemo } from '../compile/memo.js';
 import type { CompileInput, CompileResult, SourcedResource } from '../compile/types.js';
 import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
@@ -28,7 +30,11 @@ export interface PipelineOptions {
   logger: Logger;
   clock: () => Date;
   /** Seams for tests; the real stages and gate by default. */
-  stages?: (input: CompileInput, validate: (r: SourcedResource) => ValidatedObject) => CompileResult;
+  stages?: (
+    input: CompileInput,
+    validate: (r: SourcedResource) => ValidatedObject,
+    memo: CompileMemo,
+  ) => CompileResult;
   checkConsistency?: (body: SnapshotBody) => string[];
 }
 
@@ -41,6 +47,7 @@ export class Pipeline {
   private accepted: AcceptedVersions = new Map();
   private lastGoodCertificates: CompileResult['certificates'] = {};
   private readonly validated = new WeakMap<SourcedResource, ValidatedObject>();
+  private readonly memo = new CompileMemo();
   private loggedDiagnostics = new Set<string>();
 
   constructor(private readonly opts: PipelineOptions) {
@@ -71,6 +78,7 @@ export class Pipeline {
           lastGoodCertificates: this.lastGoodCertificates,
         },
         this.validate,
+        this.memo,
       );
     } catch (err) {
       // The stages are pure and should never throw; if they do, routing must not change.

@@ -3,6 +3,7 @@
 // (accepted-versions.ts) → compile the validated objects → one report per object. Same input,
 // same result; no clock (input.now), no I/O.
 import { compile } from '../compile/compile.js';
+import type { CompileMemo } from '../compile/memo.js';
 import type { CompileInput, CompileResult, SourcedResource } from '../compile/types.js';
 import { validateResource, type ValidatedObject } from '../validate/validate.js';
 import { acceptedVersions, chooseVersions } from './accepted-versions.js';
@@ -10,11 +11,13 @@ import { reportObjects } from './object-reports.js';
 
 /**
  * `validate` runs the validate stage on one object; the controller passes one that remembers
- * results per (frozen) resource object, so an unchanged object is not validated again.
+ * results per (frozen) resource object, so an unchanged object is not validated again, and a
+ * `memo` that keeps per-object compile results, so an unchanged object is not compiled again.
  */
 export function runStages(
   input: CompileInput,
   validate: (resource: SourcedResource) => ValidatedObject = validateResource,
+  memo?: CompileMemo,
 ): CompileResult {
   const validated = input.resources.map(validate);
   const chosen = chooseVersions(validated, acceptedVersions(input.lastAccepted ?? []), validate);
@@ -24,6 +27,7 @@ export function runStages(
     services: input.services,
     ...(input.now !== undefined ? { now: input.now } : {}),
     ...(input.lastGoodCertificates ? { lastGoodCertificates: input.lastGoodCertificates } : {}),
+    ...(memo ? { memo } : {}),
   });
   const diagnostics = [
     ...(input.sourceDiagnostics ?? []),

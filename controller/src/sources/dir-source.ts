@@ -1,9 +1,12 @@
 // The directory source: manifests in a directory tree, watched. fs.watch events only say
-// "look again"; every look is a walk that compares stat signatures, so editors that write via
+// "look again"; a look is a walk that compares stat signatures, so editors that write via
 // rename, new subdirectories and missed events are all handled the same way. A periodic rescan
 // is the safety net for file systems where watching is unreliable (network mounts, overlays).
+// When the events name only manifest files (an edit, a rename into place, a deletion), the
+// look is just those files; anything else (a directory, a symlink swap, an unnamed event, the
+// periodic rescan) walks the tree.
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson, sha256Hex } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
@@ -14,7 +17,7 @@ import { silentLogger } from '../log.js';
 import type { StoreFeed } from '../store/feed.js';
 import { fileDiagnostic } from './diagnostics.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from './file-refs.js';
-import { sameSig, walk, type FileSig } from './dir-walk.js';
+import { isManifestName, sameSig, signature, walk, type FileSig } from './dir-walk.js';
 import { MANIFEST_LIMITS, parseManifestFile } from './parse-file.js';
 import type { Source } from './source.js';
 
@@ -33,6 +36,9 @@ interface FileState {
   hash?: string;
 }
 
+/** More files named by one batch of events than this: walk the tree instead. */
+const MAX_QUICK_LOOK = 64;
+
 /** Bucket for problems with the directory itself; sorts before every file path. */
 const ROOT_BUCKET = '';
 
@@ -49,6 +55,8 @@ export class DirSource implements Source {
   private readonly refFiles = new Map<string, { sig?: FileSig; content: FileContent }>();
   private dirty = new Set<string>();
   private allDirty = false;
+  /** The whole tree must be walked at the next look (start, periodic rescan, rescanNow). */
+  private walkDue = true;
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   /** The last input finish() saw and what it made of it (file references resolved). */
@@ -109,6 +117,7 @@ export class DirSource implements Source {
     if (this.rescanMs > 0) {
       this.timer = setInterval(() => {
         this.ensureWatcher();
+        this.walkDue = true;
         feed.trigger();
       }, this.rescanMs);
       this.timer.unref();
@@ -161,8 +170,11 @@ export class DirSource implements Source {
     if (this.stopped) return;
     const dirty = this.dirty;
     const all = this.allDirty;
+    const walkDue = this.walkDue;
     this.dirty = new Set();
     this.allDirty = false;
+    this.walkDue = false;
+    if (!all && !walkDue && dirty.size <= MAX_QUICK_LOOK && (await this.lookAt(dirty))) return;
 
     let found: Map<string, FileSig>;
     try {
@@ -191,6 +203,43 @@ export class DirSource implements Source {
       await this.readOne(file, sig, prev);
       if (this.stopped) return;
     }
+  }
+
+  /**
+   * Looks at just the files the watcher named. Returns false, having changed nothing, when that
+   * is not enough and the tree must be walked: a directory, a symlink, a hidden entry that
+   * still exists (a ConfigMap's ..data swap), a name that vanished with files under it.
+   */
+  private async lookAt(paths: ReadonlySet<string>): Promise<boolean> {
+    const looks = await Promise.all(
+      [...paths].map(async (file) => {
+        const st = await lstat(file).catch((err: NodeJS.ErrnoException) =>
+          err.code === 'ENOENT' ? null : undefined,
+        );
+        return { file, st };
+      }),
+    );
+    const gone: string[] = [];
+    const changed: Array<[string, FileSig]> = [];
+    for (const { file, st } of looks) {
+      const name = path.basename(file);
+      if (st === undefined) return false;
+      if (st === null) {
+        if (this.files.has(file)) gone.push(file);
+        else if ([...this.files.keys()].some((f) => f.startsWith(file + path.sep))) return false;
+        continue; // a temporary file already renamed away
+      }
+      if (!st.isFile() || name.startsWith('.')) return false;
+      if (isManifestName(name)) changed.push([file, signature(st)]);
+    }
+    for (const file of gone) this.forget(file);
+    // Read even when the signature looks the same (as the walk does for named files): an edit
+    // within the timestamp's granularity that keeps the size would otherwise be missed.
+    for (const [file, sig] of changed) {
+      await this.readOne(file, sig, this.files.get(file));
+      if (this.stopped) return true;
+    }
+    return true;
   }
 
   private forget(file: string): void {

@@ -1,5 +1,6 @@
 // Finds manifest files under a directory. Follows symlinks (Kubernetes mounts ConfigMaps as
 // symlinks into a hidden ..data directory) but skips hidden entries and symlink loops.
+import type { Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -12,6 +13,8 @@ export interface FileSig {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 const MAX_DEPTH = 32;
+/** Stats in flight at once while walking one directory. */
+const STAT_BATCH = 256;
 
 export const sameSig = (a: FileSig, b: FileSig): boolean =>
   a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.size === b.size && a.ino === b.ino;
@@ -42,22 +45,34 @@ async function visit(
     return; // a subdirectory vanished or is unreadable: its files count as gone
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
+  const wanted = entries.filter(
+    (e) =>
+      !e.name.startsWith('.') &&
+      (e.isDirectory() || e.isSymbolicLink() || (e.isFile() && MANIFEST.test(e.name))),
+  );
+  // The stats of a directory's entries run together, a batch at a time: one by one, each would
+  // wait a turn of an event loop that may be busy serving traffic (1,000 files: seconds).
+  const stats: Array<Stats | undefined> = [];
+  for (let i = 0; i < wanted.length; i += STAT_BATCH)
+    stats.push(
+      ...(await Promise.all(
+        wanted.slice(i, i + STAT_BATCH).map((e) => stat(path.join(dir, e.name)).catch(() => undefined)),
+      )),
+    );
+  for (const [i, entry] of wanted.entries()) {
+    const st = stats[i];
     const full = path.join(dir, entry.name);
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      const st = await stat(full).catch(() => undefined);
-      isDir = st?.isDirectory() ?? false;
-      isFile = st?.isFile() ?? false;
-    }
-    if (isDir) {
-      await visit(full, depth + 1, found, visited, false);
-    } else if (isFile && MANIFEST.test(entry.name)) {
-      const st = await stat(full).catch(() => undefined);
-      if (st?.isFile())
-        found.set(full, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino });
-    }
+    if (st?.isDirectory()) await visit(full, depth + 1, found, visited, false);
+    else if (st?.isFile() && MANIFEST.test(entry.name)) found.set(full, signature(st));
   }
 }
+
+export const signature = (st: Stats): FileSig => ({
+  mtimeMs: st.mtimeMs,
+  ctimeMs: st.ctimeMs,
+  size: st.size,
+  ino: st.ino,
+});
+
+/** A name the walk would read (a manifest that is not hidden). */
+export const isManifestName = (name: string): boolean => !name.startsWith('.') && MANIFEST.test(name);

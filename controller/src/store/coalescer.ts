@@ -1,10 +1,15 @@
 // Coalesces bursts of events into one run: the run starts once events have been quiet for
 // `holdoffMs`, but never later than `maxDelayMs` after the first event of the burst, so a
 // constant trickle cannot starve it. Runs never overlap: events during a run schedule another.
+// With `leadingMs`, the first event after a quiet spell (no run for `holdoffMs`) runs after
+// only that short delay: a single edit is not held back, and the rest of a burst (events that
+// arrive during or right after that run) still waits out the holdoff and folds into the next.
 
 export interface CoalescerOptions {
   holdoffMs?: number;
   maxDelayMs?: number;
+  /** Delay for the first event after a quiet spell (default: the holdoff, i.e. no lead). */
+  leadingMs?: number;
   /** Called when a run throws or rejects; the coalescer keeps working. */
   onError?: (err: unknown) => void;
 }
@@ -12,6 +17,9 @@ export interface CoalescerOptions {
 export class Coalescer {
   readonly holdoffMs: number;
   readonly maxDelayMs: number;
+  readonly leadingMs: number;
+  /** performance.now() when the last run ended (-Infinity before the first). */
+  private lastRunEnded = -Infinity;
   private readonly run: () => void | Promise<void>;
   private readonly onError: (err: unknown) => void;
   private holdoffTimer: NodeJS.Timeout | undefined;
@@ -24,6 +32,7 @@ export class Coalescer {
     this.run = run;
     this.holdoffMs = opts.holdoffMs ?? 20;
     this.maxDelayMs = Math.max(opts.maxDelayMs ?? 200, this.holdoffMs);
+    this.leadingMs = Math.min(opts.leadingMs ?? this.holdoffMs, this.holdoffMs);
     this.onError = opts.onError ?? (() => {});
   }
 
@@ -34,8 +43,9 @@ export class Coalescer {
       this.dirtyWhileRunning = true;
       return;
     }
+    const quiet = !this.holdoffTimer && performance.now() - this.lastRunEnded >= this.holdoffMs;
     if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
-    this.holdoffTimer = setTimeout(() => this.fire(), this.holdoffMs);
+    this.holdoffTimer = setTimeout(() => this.fire(), quiet ? this.leadingMs : this.holdoffMs);
     this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
   }
 
@@ -73,6 +83,7 @@ export class Coalescer {
     if (this.closed) return;
     this.running = this.invoke().finally(() => {
       this.running = undefined;
+      this.lastRunEnded = performance.now();
       if (this.dirtyWhileRunning) {
         this.dirtyWhileRunning = false;
         this.trigger();

@@ -49,6 +49,8 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
     this.coalescer = new Coalescer(() => this.run(), {
       holdoffMs: opts.holdoffMs ?? 20,
       maxDelayMs: opts.maxDelayMs ?? 200,
+      // One edit after a quiet spell is built at once (1 ms gathers the events of one write).
+      leadingMs: Math.min(1, opts.holdoffMs ?? 20),
       onError: (err) => log.error({ err }, 'building the input from the store failed'),
     });
   }

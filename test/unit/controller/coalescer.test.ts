@@ -32,6 +32,33 @@ describe('coalescer', function () {
     expect(runs).to.have.length(1);
   });
 
+  it('with a lead, runs a lone event at once and still folds the rest of a burst', async () => {
+    // A holdoff long enough that "at once" and "after the holdoff" stay apart on a loaded machine.
+    const runs: number[] = [];
+    const t0 = performance.now();
+    const c = new Coalescer(() => void runs.push(performance.now() - t0), {
+      holdoffMs: 1000,
+      maxDelayMs: 4000,
+      leadingMs: 1,
+    });
+    open.push(c);
+    c.trigger();
+    await waitFor(() => runs.length === 1, 2000, 'first run');
+    expect(runs[0]).to.be.below(500); // not held for the holdoff
+    // A burst right after: held for the holdoff, folded into one run.
+    for (let i = 0; i < 20; i++) c.trigger();
+    await sleep(200);
+    expect(runs).to.have.length(1);
+    await waitFor(() => runs.length === 2, 3000, 'second run');
+    await sleep(1100);
+    expect(runs).to.have.length(2);
+    // Quiet again: the next lone event leads again.
+    const t1 = performance.now() - t0;
+    c.trigger();
+    await waitFor(() => runs.length === 3, 2000, 'third run');
+    expect(runs[2]! - t1).to.be.below(500);
+  });
+
   it('folds a burst into one run', async () => {
     let runs = 0;
     const c = make(() => void runs++, 20, 200);

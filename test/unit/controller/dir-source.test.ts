@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCodes } from '#protocol/errors';
@@ -236,6 +236,39 @@ describe('directory source', function () {
     await s.rescanNow();
     expect(names(feed.current())).to.deep.equal(['Backend/default/web']);
     expect(JSON.stringify(feed.current().resources[0]!.spec)).to.contain('10.0.0.7');
+  });
+
+  it('follows watched changes with no periodic rescan: in place, renamed into place, deleted, new subdirectory, symlink swap', async () => {
+    await write('a.yaml', backendDoc('web'));
+    await write('b.yaml', backendDoc('api'));
+    await mkdir(path.join(dir, 'cm', '..v1'), { recursive: true });
+    await writeFile(path.join(dir, 'cm', '..v1', 'c.yaml'), backendDoc('cm', '10.0.1.1'));
+    await symlink('..v1', path.join(dir, 'cm', '..data'));
+    await symlink(path.join('..data', 'c.yaml'), path.join(dir, 'cm', 'c.yaml'));
+    await started(); // rescanMs: 0 — only the watcher's events
+    const spec = (name: string) =>
+      JSON.stringify(feed.current().resources.find((r) => r.metadata.name === name)?.spec ?? null);
+    await write('a.yaml', backendDoc('web', '10.0.0.2')); // in place
+    await waitFor(() => spec('web').includes('10.0.0.2'), 3000, 'in-place write');
+    await write('.a.yaml.tmp', backendDoc('web', '10.0.0.3')); // an editor's rename into place
+    await rename(path.join(dir, '.a.yaml.tmp'), path.join(dir, 'a.yaml'));
+    await waitFor(() => spec('web').includes('10.0.0.3'), 3000, 'renamed-into-place write');
+    await unlink(path.join(dir, 'b.yaml'));
+    await waitFor(() => spec('api') === 'null', 3000, 'deletion');
+    await mkdir(path.join(dir, 'sub'));
+    await write('sub/d.yaml', backendDoc('sub'));
+    await waitFor(() => spec('sub').includes('10.0.0.1'), 3000, 'new subdirectory');
+    // A ConfigMap update: a new data directory, then the ..data symlink swapped to it.
+    await mkdir(path.join(dir, 'cm', '..v2'));
+    await writeFile(path.join(dir, 'cm', '..v2', 'c.yaml'), backendDoc('cm', '10.0.1.2'));
+    await symlink('..v2', path.join(dir, 'cm', '..data_tmp'));
+    await rename(path.join(dir, 'cm', '..data_tmp'), path.join(dir, 'cm', '..data'));
+    await waitFor(() => spec('cm').includes('10.0.1.2'), 3000, 'symlink swap');
+    expect(names(feed.current()).sort()).to.deep.equal([
+      'Backend/default/cm',
+      'Backend/default/sub',
+      'Backend/default/web',
+    ]);
   });
 
   it('watches the directory and coalesces a burst of writes into few changes', async () => {
