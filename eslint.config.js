@@ -87,12 +87,14 @@ export default tseslint.config(
     },
   },
   {
-    // Pure stages: same input, same output, no I/O (docs/architecture.md).
+    // Pure stages: same input, same output, no I/O (docs/architecture.md). The controller's
+    // pipeline runs them and does I/O only through what it is handed (publisher, logger).
     files: [
       '**/dataplane/src/router/**/*.ts',
       '**/dataplane/src/balance/**/*.ts',
       '**/controller/src/compile/**/*.ts',
       '**/controller/src/validate/**/*.ts',
+      '**/controller/src/pipeline/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -118,12 +118,7 @@ describe('security: a hostile controller cannot disturb a dataplane', function (
     const nacked = (nonce: string) => () =>
       p.messages.find((m) => m.type === 'nack' && m.nonce === nonce) as
         { error: { code: string }; version: string } | undefined;
-    const delta = (
-      nonce: string,
-      version: string,
-      baseVersion: string,
-      extra: object = {},
-    ) =>
+    const delta = (nonce: string, version: string, baseVersion: string, extra: object = {}) =>
       p.ws.send(
         JSON.stringify({
           type: 'delta',

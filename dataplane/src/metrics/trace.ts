@@ -111,11 +111,11 @@ abstract class BaseTrace implements Trace {
 
   finish(_status: number, _complete: boolean, _bytesIn: number, _bytesOut: number): void {}
 
-  protected retries(): { retries: number; redispatches: number } {
-    let redispatches = 0;
+  protected redispatches(): number {
+    let n = 0;
     for (let i = 1; i < this.attempts.length; i++)
-      if (this.attempts[i]!.server !== this.attempts[i - 1]!.server) redispatches++;
-    return { retries: Math.max(0, this.attempts.length - 1), redispatches };
+      if (this.attempts[i]!.server !== this.attempts[i - 1]!.server) n++;
+    return n;
   }
 
   protected Tw(): number {
@@ -164,7 +164,8 @@ abstract class BaseTrace implements Trace {
       bytesOut: io.bytesOut,
       Tw: this.Tw(),
       Tc: this.Tc,
-      ...this.retries(),
+      retries: Math.max(0, this.attempts.length - 1),
+      redispatches: this.redispatches(),
       termination,
       version: this.version,
       attempts: this.attempts,

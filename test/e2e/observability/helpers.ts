@@ -7,7 +7,7 @@ import http from 'node:http';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backend as baseBackend } from '../../unit/dataplane/helpers.js';
+import { backend as baseBackend, eventually as pollUntil } from '../../unit/dataplane/helpers.js';
 import type { BackendSnap, FrontendSnap, HealthSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
 
 export const HOST = '127.0.0.1';
@@ -113,17 +113,11 @@ export function request(
 
 export const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../unit/dataplane/helpers.js';
 
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 5000, step = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(step);
-  }
-}
+/** The shared poller with this suite's longer defaults (real processes, scrapes). */
+export const eventually = <T>(fn: () => T | Promise<T>, ms = 5000, step = 25): Promise<NonNullable<T>> =>
+  pollUntil(fn, ms, step);
 
 /** Where artifacts go (gitignored): screenshots, expositions. */
 export function resultsDir(): string {

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import type { BackendSnap } from '#protocol/snapshot';
+import { UPSTREAM_IDLE_MS } from '#dataplane/http/engine/h1-client';
 import {
   HOST,
   backend,
@@ -260,6 +261,35 @@ describe('e2e/traffic: retries, redispatch and timeouts', function () {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it(`an idle pooled server connection is closed after ${UPSTREAM_IDLE_MS} ms, and reused until then`, async () => {
+    const opened: number[] = [];
+    const closed: number[] = [];
+    const onConnection = (s: net.Socket): void => {
+      opened.push(Date.now());
+      s.once('close', () => closed.push(Date.now()));
+    };
+    a.server.on('connection', onConnection);
+    try {
+      await h.apply([fe()], [web([server('a', a.port)])]);
+      await get(h.port);
+      const answeredAt = Date.now();
+      await new Promise((r) => setTimeout(r, UPSTREAM_IDLE_MS / 4));
+      await get(h.port); // reused: no new server connection
+      const reusedAt = Date.now();
+      expect(opened).to.have.length(1);
+      const deadline = reusedAt + UPSTREAM_IDLE_MS + 3000;
+      while (closed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(closed, 'closed by the dataplane').to.have.length(1);
+      const idleMs = closed[0]! - reusedAt;
+      console.log(
+        `      closed ${idleMs} ms after its last response (first one ${closed[0]! - answeredAt} ms)`,
+      );
+      expect(idleMs).to.be.within(UPSTREAM_IDLE_MS - 50, UPSTREAM_IDLE_MS + 2500);
+    } finally {
+      a.server.off('connection', onConnection);
     }
   });
 });

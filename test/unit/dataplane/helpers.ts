@@ -241,11 +241,11 @@ export function get(
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves when `fn` returns truthy, polling; rejects after `ms`. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 2000, step = 10): Promise<T> {
+export async function eventually<T>(fn: () => T | Promise<T>, ms = 2000, step = 10): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(step);
   }

@@ -57,6 +57,12 @@ describe('lint: package and folder structure', function () {
     );
   });
 
+  it("the controller's pipeline imports no I/O folder either: it is handed its publisher", async () => {
+    expect(await lint('controller/src/pipeline/publishes.ts')).to.deep.equal([
+      "@typescript-eslint/no-restricted-imports: '../publish/snapshot-server.js' import is restricted from being used by a pattern. pure folders do not import I/O folders",
+    ]);
+  });
+
   it('every known folder cycle is still a cycle (the list only shrinks)', () => {
     const graph = folderGraph(ROOT);
     for (const edge of KNOWN_FOLDER_CYCLES) {

@@ -40,12 +40,17 @@ export const MAX_IDLE_PER_SERVER = 64;
 
 const EMPTY = Buffer.alloc(0);
 
-/** A server's idle keep-alive connections, most recently used first. */
+/**
+ * A server's idle keep-alive connections, oldest first (taken from the end: most recently used).
+ * Idle time is kept here rather than with a socket timeout per connection: a request then costs
+ * no timer of its own, and one timer per pool closes what stayed idle past UPSTREAM_IDLE_MS.
+ */
 export class UpstreamPool implements ServerPool {
   private readonly idle: UpstreamConn[] = [];
   /** Content address of the TLS settings the pooled connections were made with ('' for plaintext). */
   private tlsHash = '';
   private destroyed = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   /** An idle connection made with these TLS settings, or undefined. */
   take(t: UpstreamTls | undefined): UpstreamConn | undefined {
@@ -54,11 +59,12 @@ export class UpstreamPool implements ServerPool {
       this.clear(); // settings changed: nothing made with the old ones is reused
       this.tlsHash = hash;
     }
+    const now = Date.now();
     for (;;) {
       const c = this.idle.pop();
       if (!c) return undefined;
-      if (c.usable()) return c;
-      c.socket.destroy(); // closed (or half-closed) by the server while idle
+      if (c.usable() && now - c.idleSince < UPSTREAM_IDLE_MS) return c;
+      c.socket.destroy(); // closed (or half-closed) by the server while idle, or idle too long
     }
   }
 
@@ -69,13 +75,31 @@ export class UpstreamPool implements ServerPool {
       c.socket.destroy();
       return;
     }
+    c.idleSince = Date.now();
     this.idle.push(c);
+    if (!this.sweeper) this.armSweep(UPSTREAM_IDLE_MS);
   }
 
-  /** Idle connections that closed (the server's idle timeout, ours) are dropped. */
+  /** Idle connections that closed (the server's idle timeout) are dropped. */
   private sweep(): void {
     for (let i = this.idle.length - 1; i >= 0; i--) if (!this.idle[i]!.usable()) this.idle.splice(i, 1);
   }
+
+  private armSweep(ms: number): void {
+    this.sweeper = setTimeout(this.expire, ms);
+    this.sweeper.unref();
+  }
+
+  /** Closes the connections idle for UPSTREAM_IDLE_MS (the oldest are first). */
+  private readonly expire = (): void => {
+    this.sweeper = undefined;
+    const now = Date.now();
+    let n = 0;
+    while (n < this.idle.length && now - this.idle[n]!.idleSince >= UPSTREAM_IDLE_MS) n++;
+    for (const c of this.idle.splice(0, n)) c.socket.destroy();
+    const oldest = this.idle[0];
+    if (oldest && !this.destroyed) this.armSweep(Math.max(1, oldest.idleSince + UPSTREAM_IDLE_MS - now));
+  };
 
   private clear(): void {
     for (const c of this.idle.splice(0)) c.socket.destroy();
@@ -83,6 +107,8 @@ export class UpstreamPool implements ServerPool {
 
   destroy(): void {
     this.destroyed = true;
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
     this.clear();
   }
 }
@@ -148,6 +174,10 @@ class UpstreamConn {
   readonly socket: net.Socket;
   /** Request generation: a Call of an earlier request no longer touches this connection. */
   gen = 0;
+  /** When it went back to its pool (Date.now()). */
+  idleSince = 0;
+  /** The socket's inactivity timeout as last set: set again only when timeouts.server changes. */
+  private timeoutMs = 0;
   private state = State.Connecting;
   private tcpUp = false;
   private secure = false;
@@ -231,7 +261,8 @@ class UpstreamConn {
     if (this.state !== State.Connecting) return;
     clearTimeout(this.connectTimer);
     this.state = State.Head;
-    if (this.t.server > 0) this.socket.setTimeout(this.t.server);
+    // Kept while pooled (the pool's own expiry is shorter); a timeout while idle just closes it.
+    if (this.t.server !== this.timeoutMs) this.socket.setTimeout((this.timeoutMs = this.t.server));
     this.ev.connected();
     // The head goes out with the first body bytes; when none are at hand (a client waiting for
     // "100 Continue", a slow upload), on its own.
@@ -253,7 +284,7 @@ class UpstreamConn {
 
   private readonly onTimeout = (): void => {
     if (this.state === State.Idle)
-      this.socket.destroy(); // idle in the pool past UPSTREAM_IDLE_MS
+      this.socket.destroy(); // idle in the pool (its expiry usually comes first)
     else this.fail(serverTimeout(this.t.server));
   };
 
@@ -421,7 +452,6 @@ class UpstreamConn {
   private release(): void {
     const s = this.socket;
     if (s.destroyed) return;
-    s.setTimeout(UPSTREAM_IDLE_MS);
     // Reading may have been paused for a slow client: idle, it must see the server close.
     s.resume();
     this.pool.put(this, this.server.tls);
@@ -513,7 +543,6 @@ export const h1Upstream: UpstreamConnector = {
     const pool = poolOf(server);
     const pooled = server.keepAlive && !req.upgrade ? pool.take(server.tls) : undefined;
     const conn = pooled ?? new UpstreamConn(server, pool);
-    if (pooled) pooled.socket.setTimeout(0);
     return conn.begin(req, events, timeouts);
   },
 };

@@ -117,6 +117,12 @@ class H1Connection implements H1Session {
   private backlogged = false;
   /** Shutting down: the idle wait between requests is at most this long (ms; 0: not draining). */
   private idleGrace = 0;
+  /**
+   * The socket's inactivity timeout (timeouts.client) as last set. It stays set between requests
+   * (set again only when a swap changes it): the waits between requests have their own timer, and
+   * a socket timeout per request would cost two timer objects each time.
+   */
+  private clientTimeoutMs = 0;
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
@@ -180,6 +186,7 @@ class H1Connection implements H1Session {
     if (this.phase === Phase.Exchange) this.current?.idle();
     // The client took nothing of the last response for timeouts.client: it is gone.
     else if (this.backlogged) this.abandon();
+    // Otherwise between requests: keepAlive and httpRequest apply (this connection's timer).
   };
 
   // ---- input ----
@@ -265,7 +272,7 @@ class H1Connection implements H1Session {
     const r = new H1Request(this, head, h);
     this.current = r;
     const t = this.handlers.timeouts().client;
-    if (t > 0) this.socket.setTimeout(t);
+    if (t !== this.clientTimeoutMs) this.socket.setTimeout((this.clientTimeoutMs = t));
     if (rest.length > 0) {
       if (r.bodyDone) this.buf = rest;
       else r.feed(rest);
@@ -366,7 +373,6 @@ class H1Connection implements H1Session {
   private next(): void {
     const s = this.socket;
     if (this.phase !== Phase.Head || s.destroyed) return;
-    s.setTimeout(0);
     const t = this.handlers.timeouts();
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
     else this.arm(this.idleWait(t.keepAlive), 'idle');

@@ -1,0 +1,143 @@
+// Idle RSS of a dataplane process alone (the production topology: the controller runs elsewhere),
+// with one event loop and with N workers (primary + workers summed), serving the benchmark's
+// keep-alive configuration. A tool, not a test:
+//
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5]
+//
+// Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
+// `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
+// settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
+// (the RSS a dataplane keeps once it has served). Nothing is asserted.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SCENARIOS, basculeYaml, upstreamNginxConf } from './configs.js';
+import { freePort, killAll, loadAverage, sample, start } from './procs.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/bascule.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await ok()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(100);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { workers: { type: 'string', default: '2' }, settle: { type: 'string', default: '5' } },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
+  process.on('exit', killAll);
+  try {
+    const upstreams = { a: await freePort(), b: await freePort() };
+    writeFileSync(
+      join(dir, 'upstream.conf'),
+      upstreamNginxConf({ dir, ports: upstreams, workers: 1, bodyBytes: 64 }),
+    );
+    const up = start(
+      'upstream',
+      'nginx',
+      ['-p', dir, '-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
+      join(dir, 'upstream.log'),
+    );
+    const port = await freePort();
+    const manifests = join(dir, 'manifests');
+    mkdirSync(manifests);
+    writeFileSync(
+      join(manifests, 'bench.yaml'),
+      basculeYaml({ port, upstreams, scenario: SCENARIOS.find((s) => s.id === 'keepalive')! }),
+    );
+    writeFileSync(join(dir, 'token'), 'idle-rss-bench-token-0123456789abcdef\n');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      BASCULE_LOG_LEVEL: 'warn',
+      BASCULE_ACCESS_LOG: 'off',
+    };
+    delete env.NODE_OPTIONS;
+    const channel = await freePort();
+    const controller = start(
+      'controller',
+      process.execPath,
+      [
+        BIN,
+        'controller',
+        '--dir',
+        manifests,
+        '--listen',
+        `127.0.0.1:${channel}`,
+        '--admin',
+        '127.0.0.1:0',
+        '--token-file',
+        join(dir, 'token'),
+      ],
+      join(dir, 'controller.log'),
+      env,
+    );
+    const rows: string[] = [];
+    for (const workers of [1, Number(values.workers)]) {
+      const admin = await freePort();
+      const dp = start(
+        'dataplane',
+        process.execPath,
+        [
+          BIN,
+          'dataplane',
+          '--controller',
+          `ws://127.0.0.1:${channel}`,
+          '--token-file',
+          join(dir, 'token'),
+          '--admin',
+          `127.0.0.1:${admin}`,
+          '--workers',
+          String(workers),
+        ],
+        join(dir, `dataplane-${workers}.log`),
+        env,
+      );
+      await until(
+        'dataplane ready',
+        30_000,
+        async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok,
+      );
+      await until('dataplane serving', 30_000, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
+      await sleep(Number(values.settle) * 1000);
+      const idle = sample(dp.pid);
+      for (let i = 0; i < 2000; i += 50)
+        await Promise.all(
+          Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer()),
+        );
+      await sleep(Number(values.settle) * 1000);
+      const served = sample(dp.pid);
+      const mib = (kib: number): string => (kib / 1024).toFixed(1);
+      rows.push(
+        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${loadAverage()[0].toFixed(2)} |`,
+      );
+      await dp.stop();
+    }
+    await controller.stop();
+    await up.stop();
+    process.stdout.write(
+      [
+        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 |',
+        '| ---: | ---: | ---: | ---: | ---: |',
+        ...rows,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
