@@ -1,10 +1,15 @@
 // The `churn` scenario: many routes, one edit every interval, traffic on a route nobody edits.
 // A tool, not a test:
 //   npm run build && npx tsx bench/churn.ts [--routes 5000] [--backends 1000] [--frontends 100]
-//        [--duration 30] [--interval-ms 100] [--cpu-prof DIR] [--keep]
-// `bascule standalone --workers 1` serves a directory with one file per Frontend and per Backend
+//        [--ports 2] [--duration 30] [--interval-ms 100] [--cpu-prof DIR] [--keep]
+// --source dir (default): `bascule standalone --workers 1` serves a directory with one file per
+// Frontend and per Backend, and an edit is a file write. --source kube: a real kube-apiserver
+// (test/k8s/env), `bascule controller --source kube` and one `bascule dataplane`, the objects
+// applied with kubectl, and an edit is a PATCH of the Backend through the API, timed from the
+// API server's answer. Either way: one object per Frontend and per Backend
 // (Frontend f has routes/frontends rules, rule i → host h<i mod hosts>.example.com, path prefix
-// /svc<i>/, Backend b<i mod backends>). wrk sends traffic to rule 0 of frontend 0 (Backend b0,
+// /svc<i>/, Backend b<i mod backends>; the Frontends share --ports ports, f on port f mod ports:
+// shared listeners, as many teams on one Gateway). wrk sends traffic to rule 0 of frontend 0 (Backend b0,
 // never edited). Every interval the loop rewrites one other Backend's file, adding one server,
 // so the total server count in the snapshot says which edits a version contains: edit k is live
 // when the dataplane ACKs a version whose count is at least base + k. Versions and ACKs are read
@@ -14,6 +19,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import https from 'node:https';
+import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
 import { upstreamNginxConf } from './configs.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
 import { parseWrkOutput, writeWrkScript } from './wrk.js';
@@ -27,6 +34,11 @@ function option(name: string, fallback: string): string {
 const ROUTES = Number(option('routes', '5000'));
 const BACKENDS = Number(option('backends', '1000'));
 const FRONTENDS = Number(option('frontends', '100'));
+const PORTS = Math.min(Number(option('ports', '2')), FRONTENDS);
+const SOURCE = option('source', 'dir');
+if (SOURCE !== 'dir' && SOURCE !== 'kube') throw new Error('--source dir|kube');
+/** Namespace of the objects in kube mode. */
+const NS = 'churn';
 const DURATION_S = Number(option('duration', '30'));
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
@@ -40,7 +52,7 @@ function backendYaml(b: number, servers: number, upstreamPort: number): string {
   ).join('\n');
   return `apiVersion: bascule.dev/v1alpha1
 kind: Backend
-metadata: {name: b${b}}
+metadata: {name: b${b}${SOURCE === 'kube' ? `, namespace: ${NS}` : ''}}
 spec:
   mode: http
   balance: {algorithm: roundrobin}
@@ -59,7 +71,7 @@ function frontendYaml(f: number, port: number, rulesPerFrontend: number, hosts: 
   }
   return `apiVersion: bascule.dev/v1alpha1
 kind: Frontend
-metadata: {name: f${f}}
+metadata: {name: f${f}${SOURCE === 'kube' ? `, namespace: ${NS}` : ''}}
 spec:
   bind: {port: ${port}, address: ${HOST}}
   mode: http
@@ -75,14 +87,14 @@ interface VersionEvents {
 }
 
 /** "snapshots published" and "snapshot applied" times per short version, from the JSON log. */
-function logEvents(file: string): Map<string, VersionEvents> {
+function logEvents(files: string[]): Map<string, VersionEvents> {
   const out = new Map<string, VersionEvents>();
   const at = (v: string): VersionEvents => {
     let e = out.get(v);
     if (!e) out.set(v, (e = {}));
     return e;
   };
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of files.flatMap((f) => readFileSync(f, 'utf8').split('\n'))) {
     if (!line.startsWith('{')) continue;
     const l = JSON.parse(line) as {
       msg?: string;
@@ -123,11 +135,60 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
+/**
+ * A real kube-apiserver with the CRDs, the controller's RBAC and the churn objects (applied from
+ * the manifests directory with kubectl); edits PATCH a Backend's servers through the API.
+ */
+async function startKube(manifests: string) {
+  const cluster = await startCluster();
+  await bindControllerRbac(cluster.cp, await kustomizeRbac(), 'bascule-system');
+  await must(cluster.cp, ['create', 'namespace', NS]);
+  await must(cluster.cp, ['apply', '--server-side', '-f', manifests]);
+  const { server, token, caPem } = cluster.cp;
+  const agent = new https.Agent({ ca: caPem, keepAlive: true });
+  const patchServers = (b: number, n: number, upstreamPort: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({
+        spec: {
+          servers: Array.from({ length: n }, (_, s) => ({
+            name: `s${s}`,
+            address: HOST,
+            port: upstreamPort,
+          })),
+        },
+      });
+      const req = https.request(
+        `${server}/apis/bascule.dev/v1alpha1/namespaces/${NS}/backends/b${b}`,
+        {
+          method: 'PATCH',
+          agent,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/merge-patch+json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const t = Date.now();
+            if (res.statusCode === 200) resolve(t);
+            else reject(new Error(`PATCH backend b${b}: HTTP ${res.statusCode}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { cluster, patchServers };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bascule-churn-'));
   const manifests = join(dir, 'manifests');
   mkdirSync(manifests);
   const procs: Running[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const upstreamPort = await freePort();
     writeFileSync(
@@ -153,7 +214,7 @@ async function main(): Promise<void> {
     // Frontend ports below the ephemeral range, so no connection the process (or anyone) opens
     // meanwhile can take one between this probe and the dataplane's bind.
     const ports: number[] = [];
-    for (let port = 20_000 + Math.floor(Math.random() * 10_000); ports.length < FRONTENDS; port++)
+    for (let port = 20_000 + Math.floor(Math.random() * 10_000); ports.length < PORTS; port++)
       if (await portFree(port)) ports.push(port);
     const servers = new Array<number>(BACKENDS).fill(1);
     for (let b = 0; b < BACKENDS; b++)
@@ -161,43 +222,101 @@ async function main(): Promise<void> {
     for (let f = 0; f < FRONTENDS; f++)
       writeFileSync(
         join(manifests, `frontend-f${f}.yaml`),
-        frontendYaml(f, ports[f]!, rulesPerFrontend, hosts),
+        frontendYaml(f, ports[f % PORTS]!, rulesPerFrontend, hosts),
       );
 
-    let adminPort = await freePort();
-    while (ports.includes(adminPort)) adminPort = await freePort();
-    let dpAdminPort = await freePort();
-    while (ports.includes(dpAdminPort) || dpAdminPort === adminPort) dpAdminPort = await freePort();
-    const admin = `${HOST}:${adminPort}`;
-    const nodeArgs = [
-      ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []),
-      'bin/bascule.js',
-      'standalone',
-      '--dir',
-      manifests,
-      '--admin',
-      admin,
-      '--dataplane-admin',
-      `${HOST}:${dpAdminPort}`,
-      '--workers',
-      '1',
-      '--state-dir',
-      join(dir, 'state'),
-    ];
     const env = {
       ...process.env,
       NODE_ENV: 'production',
       BASCULE_ACCESS_LOG: 'off',
       BASCULE_LOG_LEVEL: 'info',
     };
+    const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
     const started = Date.now();
-    const bascule = start('bascule', process.execPath, nodeArgs, join(dir, 'bascule.log'), env);
-    procs.push(bascule);
+    const admin = `${HOST}:${await freePort()}`;
+    /** The bascule processes measured (standalone; or controller and dataplane). */
+    const measured: Running[] = [];
+    /** Makes an edit; resolves with the time it counts from (file written / API answered). */
+    let edit: (b: number, servers: number) => Promise<number>;
+    if (SOURCE === 'dir') {
+      measured.push(
+        start(
+          'bascule',
+          process.execPath,
+          [
+            ...prof,
+            'bin/bascule.js',
+            'standalone',
+            '--dir',
+            manifests,
+            '--admin',
+            admin,
+            '--dataplane-admin',
+            `${HOST}:${await freePort()}`,
+            '--workers',
+            '1',
+            '--state-dir',
+            join(dir, 'state'),
+          ],
+          join(dir, 'bascule.log'),
+          env,
+        ),
+      );
+      edit = async (b, n) => {
+        const t = Date.now();
+        writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, n, upstreamPort));
+        return t;
+      };
+    } else {
+      const kube = await startKube(manifests);
+      cleanups.push(() => kube.cluster.stop());
+      const tokenArgs = [`--token-file=${kube.cluster.tokenFile}`];
+      const listen = `${HOST}:${await freePort()}`;
+      measured.push(
+        start(
+          'controller',
+          process.execPath,
+          [
+            ...prof,
+            'bin/bascule.js',
+            'controller',
+            '--source=kube',
+            `--kubeconfig=${kube.cluster.controllerKubeconfig}`,
+            ...tokenArgs,
+            `--listen=${listen}`,
+            `--admin=${admin}`,
+          ],
+          join(dir, 'controller.log'),
+          env,
+        ),
+        start(
+          'dataplane',
+          process.execPath,
+          [
+            ...prof,
+            'bin/bascule.js',
+            'dataplane',
+            `--controller=ws://${listen}`,
+            ...tokenArgs,
+            '--group=default',
+            '--node-id=churn-dp',
+            `--admin=${HOST}:${await freePort()}`,
+            `--state-dir=${join(dir, 'state')}`,
+          ],
+          join(dir, 'dataplane.log'),
+          env,
+        ),
+      );
+      edit = (b, n) => kube.patchServers(b, n, upstreamPort);
+    }
+    procs.push(...measured);
 
     const target = `http://${HOST}:${ports[0]}/svc0/`;
     for (;;) {
       if (Date.now() - started > 120_000)
-        throw new Error(`no answer on ${target} within 120 s (log: ${bascule.logFile})`);
+        throw new Error(
+          `no answer on ${target} within 120 s (logs: ${measured.map((p) => p.logFile).join(' ')})`,
+        );
       const r = await run(
         'curl',
         ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: h0.example.com', target],
@@ -216,7 +335,7 @@ async function main(): Promise<void> {
       `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${base} servers`,
     );
     await sleep(2000); // let startup work settle before the baseline sample
-    const before = sample(bascule.pid);
+    const before = measured.map((p) => sample(p.pid));
 
     // Poller: version → server count, and every ACK seen.
     const serversOf = new Map<string, number>([[first.version, base]]);
@@ -271,16 +390,14 @@ async function main(): Promise<void> {
       k++;
       const b = 1 + ((k - 1) % (BACKENDS - 1)); // never b0, the backend under traffic
       servers[b]!++;
-      const t = Date.now();
-      writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, servers[b]!, upstreamPort));
-      edits.push(t);
+      edits.push(await edit(b, servers[b]!));
     }
     const editsEnd = Date.now();
     const expected = base + edits.length;
     const lastDeadline = Date.now() + 15_000;
     const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
-    const after = sample(bascule.pid);
+    const after = measured.map((p) => sample(p.pid));
     const wrkOut = await wrk;
     polling = false;
     await poller;
@@ -289,7 +406,7 @@ async function main(): Promise<void> {
       .map(([v, at]) => ({ v, at, servers: serversOf.get(v) }))
       .sort((a, b) => a.at - b.at);
     // Where the time goes, from the process's own log lines for the version that made each edit live.
-    const events = logEvents(bascule.logFile);
+    const events = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
     const latencies: number[] = [];
     const stages = { published: [] as number[], applied: [] as number[], acked: [] as number[] };
     let missing = 0;
@@ -309,10 +426,26 @@ async function main(): Promise<void> {
     });
     const compileMs = [...events.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
     const w = wrkOut.code === 0 ? parseWrkOutput(wrkOut.stdout) : undefined;
-    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
     const span = (Date.now() - editStart) / 1000;
+    const perProcess = measured.flatMap((p, i): string[][] => {
+      const [b, a] = [before[i]!, after[i]!];
+      const cpu = a.cpuSeconds - b.cpuSeconds;
+      return [
+        [
+          `${p.name}: RSS MiB before → after (peak)`,
+          `${(b.rssKiB / 1024).toFixed(0)} → ${(a.rssKiB / 1024).toFixed(0)} (${(a.hwmKiB / 1024).toFixed(0)})`,
+        ],
+        [
+          `${p.name}: CPU during churn`,
+          `${cpu.toFixed(1)} s over ${span.toFixed(1)} s (${((100 * cpu) / span).toFixed(0)}% of a core)`,
+        ],
+      ];
+    });
     const rows = [
-      ['routes / backends / frontends', `${ROUTES.toLocaleString('en-US')} / ${BACKENDS} / ${FRONTENDS}`],
+      [
+        'routes / backends / frontends / ports',
+        `${ROUTES.toLocaleString('en-US')} / ${BACKENDS} / ${FRONTENDS} / ${PORTS}`,
+      ],
       [
         'edits',
         `${edits.length} (one every ${INTERVAL_MS} ms for ${((editsEnd - editStart) / 1000).toFixed(1)} s)`,
@@ -326,8 +459,9 @@ async function main(): Promise<void> {
         `${pct(latencies, 50)} / ${pct(latencies, 99)} / ${Math.max(...latencies)}`,
       ],
       ['edits never ACKed within 15 s', String(missing)],
+      ['source', SOURCE === 'dir' ? 'directory (edit = file write)' : 'kube (edit = PATCH through the API)'],
       [
-        '… write → snapshot published (holdoff, directory walk, parse, compile) p50 / p99',
+        '… edit → snapshot published (source, holdoff, compile) p50 / p99',
         `${pct(stages.published, 50)} / ${pct(stages.published, 99)}`,
       ],
       [
@@ -339,14 +473,7 @@ async function main(): Promise<void> {
         `${pct(stages.applied, 50)} / ${pct(stages.applied, 99)}`,
       ],
       ['… applied → ACK recorded p50 / p99', `${pct(stages.acked, 50)} / ${pct(stages.acked, 99)}`],
-      [
-        'RSS MiB before → after (peak)',
-        `${(before.rssKiB / 1024).toFixed(0)} → ${(after.rssKiB / 1024).toFixed(0)} (${(after.hwmKiB / 1024).toFixed(0)})`,
-      ],
-      [
-        'CPU during churn',
-        `${cpuSeconds.toFixed(1)} s over ${span.toFixed(1)} s (${((100 * cpuSeconds) / span).toFixed(0)}% of a core)`,
-      ],
+      ...perProcess,
       [
         'traffic (wrk -t1 -c10, unedited route)',
         w
@@ -366,6 +493,7 @@ async function main(): Promise<void> {
     for (const [a, b] of rows) console.log(`| ${a} | ${b} |`);
   } finally {
     for (const p of procs.reverse()) await p.stop();
+    for (const c of cleanups.reverse()) await c().catch((err: Error) => log(`cleanup: ${err.message}`));
     if (KEEP) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }

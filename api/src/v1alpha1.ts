@@ -243,6 +243,17 @@ export const FrontendSpec = Obj(
       port: Port('TCP port.'),
       address: Type.Optional(Str('Address to bind (IPv4 or IPv6).', { default: '0.0.0.0', maxLength: 64 })),
     }),
+    allowedNamespaces: Type.Optional(
+      List(
+        'Namespaces whose Frontends may share this bind when this Frontend owns it (the oldest on the address:port): names, or "*" for all. Its own namespace always may. Like Gateway API allowedRoutes.',
+        Str('Namespace name, or "*".', {
+          minLength: 1,
+          maxLength: 63,
+          pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$',
+        }),
+        64,
+      ),
+    ),
     mode: Type.Optional(Enum('http (L7) or tcp (L4).', ['http', 'tcp'] as const, { default: 'http' })),
     maxConnections: Type.Optional(
       Int(

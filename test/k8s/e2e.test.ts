@@ -318,8 +318,10 @@ ${frontendYaml('web-b', 'b', port.b!, 'web')}
       200,
     );
     const clash = await getObject(cluster.cp, 'frontend', 'clash', NS);
+    // Same bind as web-a: it could share web-a's listener, but it names no host to be scoped to.
+    expect(condition(clash, 'Accepted')!.reason).to.equal('ListenerConflict');
     expect(condition(clash, 'Accepted')!.message).to.contain(
-      `spec.bind.port: port ${port.a} on 127.0.0.1 is already bound by Frontend ${NS}/web-a in dataplane group a`,
+      `spec.rules: 127.0.0.1:${port.a} is shared with Frontend ${NS}/web-a`,
     );
     expect(condition(clash, 'Programmed')!.status).to.equal('False');
 

@@ -156,7 +156,7 @@ describe('security: a hostile controller cannot disturb a dataplane', function (
     ];
     for (const [nonce, sendIt, code] of cases) {
       sendIt();
-      const nack = await eventually(nacked(nonce), 10_000);
+      const nack = (await eventually(nacked(nonce), 10_000))!;
       expect(nack.error.code, nonce).to.equal(code);
       expect(nack.version, nonce).to.equal(live.version);
     }

@@ -11,7 +11,7 @@ import { idOf, ObjectDiagnostics } from './context.js';
 import { compileFrontend, type CompiledFrontend } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
 import { CompileMemo } from './memo.js';
-import { resolvePortConflicts } from './port-conflicts.js';
+import { resolveListeners } from './listeners.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
 import { canonicalJson } from '#protocol/canonical';
 
@@ -98,25 +98,28 @@ export function compile(input: ValidatedInput): CompileOutput {
   };
   for (const group of [...byGroup.keys()].sort()) {
     const entries = byGroup.get(group)!;
-    const { winners, losers } = resolvePortConflicts(
-      entries.map((e) => ({ snap: e.c.snap, created: e.v.resource.metadata.creationTimestamp })),
+    const { listeners, problems } = resolveListeners(
+      entries.map((e) => ({
+        snap: e.c.snap,
+        created: e.v.resource.metadata.creationTimestamp,
+        ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
+      })),
+      group,
     );
     const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
-    for (const { loser, winner } of losers) {
-      const e = entryOf.get(loser.snap.id)!;
-      diagFor(e.v).add(
-        'Accepted',
-        ErrorCodes.PORT_CONFLICT,
-        'spec.bind.port',
-        `port ${loser.snap.bind.port} on ${loser.snap.bind.address} is already bound by Frontend ${winner.snap.id} in dataplane group ${group}`,
-      );
+    for (const p of problems) {
+      const e = entryOf.get(p.contender.snap.id)!;
+      // A refused Frontend is not served; a Frontend that lost a route keeps its other rules.
+      diagFor(e.v).add('Accepted', p.code, p.field, p.message);
     }
-    const frontends = winners.map((w) => w.snap).sort(byId);
+    const frontends = listeners.map((l) => l.snap).sort(byId);
     const backendIds = new Set<string>();
-    for (const w of winners) {
-      const e = entryOf.get(w.snap.id)!;
-      addGroup(refKey(e.v.ref), group);
-      for (const id of e.c.backendIds) backendIds.add(id);
+    for (const l of listeners) {
+      for (const m of l.members) {
+        const e = entryOf.get(m.snap.id)!;
+        addGroup(refKey(e.v.ref), group);
+        for (const id of e.c.backendIds) backendIds.add(id);
+      }
     }
     const groupBackends = [...backendIds].map((id) => backends.get(id)!).sort(byId);
     for (const b of groupBackends) {

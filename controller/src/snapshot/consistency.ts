@@ -2,7 +2,7 @@
 // The compiler should never produce one that fails; if it does, the last good snapshot stays live
 // (BASCULE_E_SNAPSHOT_INCONSISTENT) rather than sending the dataplanes something they cannot use.
 import type { SnapshotBody } from '#protocol/snapshot';
-import { bindsOverlap } from '../compile/port-conflicts.js';
+import { bindsOverlap } from '../compile/listeners.js';
 
 export function checkConsistency(body: SnapshotBody): string[] {
   const problems: string[] = [];
