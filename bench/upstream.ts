@@ -1,0 +1,18 @@
+// The benchmark's upstream for the single-proxy tools (profile.ts, idle-rss.ts): one nginx with
+// two `server` blocks on free ports (bench/configs.ts upstreamNginxConf), started in `dir`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { upstreamNginxConf, type Upstreams } from './configs.js';
+import { freePort, start, type Running } from './procs.js';
+
+export async function startUpstream(dir: string): Promise<{ ports: Upstreams; running: Running }> {
+  const ports = { a: await freePort(), b: await freePort() };
+  writeFileSync(join(dir, 'upstream.conf'), upstreamNginxConf({ dir, ports, workers: 1, bodyBytes: 64 }));
+  const running = start(
+    'upstream',
+    'nginx',
+    ['-p', dir, '-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
+    join(dir, 'upstream.log'),
+  );
+  return { ports, running };
+}
