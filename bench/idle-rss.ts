@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
 import { freePort, killAll, loadAverage, sample, start } from './procs.js';
-import { startUpstream } from './upstream.js';
+import { basculeEnv, startUpstream } from './upstream.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/bascule.js');
@@ -49,13 +49,7 @@ async function main(): Promise<void> {
       basculeYaml({ port, upstreams, scenario: SCENARIOS.find((s) => s.id === 'keepalive')! }),
     );
     writeFileSync(join(dir, 'token'), 'idle-rss-bench-token-0123456789abcdef\n');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      BASCULE_LOG_LEVEL: 'warn',
-      BASCULE_ACCESS_LOG: 'off',
-    };
-    delete env.NODE_OPTIONS;
+    const env = basculeEnv();
     const channel = await freePort();
     const controller = start(
       'controller',

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml, type ScenarioId } from './configs.js';
 import { freePort, killAll, start } from './procs.js';
-import { startUpstream } from './upstream.js';
+import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -127,13 +127,7 @@ async function main(): Promise<void> {
     const manifests = join(dir, 'manifests');
     mkdirSync(manifests);
     writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      BASCULE_LOG_LEVEL: 'warn',
-      BASCULE_ACCESS_LOG: 'off',
-    };
-    delete env.NODE_OPTIONS;
+    const env = basculeEnv();
     const args = [
       '--cpu-prof',
       '--cpu-prof-dir',
