@@ -105,6 +105,7 @@ export function compile(input: ValidatedInput): CompileOutput {
         ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
       })),
       group,
+      memo.listeners,
     );
     const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
     for (const p of problems) {

@@ -124,9 +124,16 @@ function refusal(
 }
 
 /** Groups contenders into listeners, oldest first; returns the refused ones and the conflicts. */
+/** Merged listeners of earlier runs, by owner snapshot: reused while the members are the same objects. */
+export type ListenerMemo = WeakMap<
+  FrontendSnap,
+  { members: readonly FrontendSnap[]; snap: FrontendSnap; problems: readonly ListenerProblem[] }
+>;
+
 export function resolveListeners(
   list: readonly Contender[],
   group: string,
+  memo?: ListenerMemo,
 ): {
   listeners: Listener[];
   problems: ListenerProblem[];
@@ -143,8 +150,33 @@ export function resolveListeners(
     if (why) problems.push({ contender: c, ...why });
     else shared.members.push(c);
   }
-  for (const l of listeners) if (l.members.length > 1) l.snap = merge(l.members, problems);
+  for (const l of listeners) if (l.members.length > 1) l.snap = mergeOnce(l.members, problems, memo);
   return { listeners, problems };
+}
+
+/** merge(), or its result from an earlier run with the very same member objects. */
+function mergeOnce(
+  members: Contender[],
+  problems: ListenerProblem[],
+  memo: ListenerMemo | undefined,
+): FrontendSnap {
+  const owner = members[0]!.snap;
+  const prev = memo?.get(owner);
+  if (
+    prev &&
+    prev.members.length === members.length &&
+    prev.members.every((m, i) => m === members[i]!.snap)
+  ) {
+    // The problems name contenders of that run: the same objects' contenders of this one.
+    const now = new Map(members.map((m) => [m.snap, m]));
+    for (const p of prev.problems) problems.push({ ...p, contender: now.get(p.contender.snap)! });
+    return prev.snap;
+  }
+  const found: ListenerProblem[] = [];
+  const snap = merge(members, found);
+  problems.push(...found);
+  memo?.set(owner, { members: members.map((m) => m.snap), snap, problems: found });
+  return snap;
 }
 
 const isWildcard = (host: string | undefined): boolean => host !== undefined && host.startsWith('*.');

@@ -6,6 +6,7 @@
 // replayed, so a reused result reports exactly what a fresh compile would.
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ObjectDiagnostics } from './context.js';
+import type { ListenerMemo } from './listeners.js';
 
 interface Entry {
   readonly deps: readonly unknown[];
@@ -15,6 +16,8 @@ interface Entry {
 
 export class CompileMemo {
   private entries = new WeakMap<object, Entry>();
+  /** Shared listeners merged in earlier runs (listeners.ts). */
+  readonly listeners: ListenerMemo = new WeakMap();
   hits = 0;
   misses = 0;
 

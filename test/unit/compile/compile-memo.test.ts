@@ -19,6 +19,7 @@ const CASES = [
   'health-and-persistence',
   'mode-conflict',
   'dangling-references',
+  'shared-listener',
 ];
 
 function prng(seed: number): () => number {
