@@ -561,6 +561,14 @@ class H1Request implements ClientSide {
     if (!this.headersSent) this.conn.write('HTTP/1.1 100 Continue\r\n\r\n');
   }
 
+  sendInformational(status: number, reason: string, headers: HeaderList): void {
+    // RFC 9110 §15.2: never to an HTTP/1.0 client.
+    if (this.headersSent || this.h.version !== '1.1') return;
+    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
+    for (const [n, v] of headers) out += `${n}: ${v}\r\n`;
+    this.conn.write(`${out}\r\n`);
+  }
+
   sendHead(
     status: number,
     reason: string,
