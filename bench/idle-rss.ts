@@ -12,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCENARIOS, basculeYaml, upstreamNginxConf } from './configs.js';
+import { SCENARIOS, basculeYaml } from './configs.js';
 import { freePort, killAll, loadAverage, sample, start } from './procs.js';
+import { basculeEnv, startUpstream } from './upstream.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/bascule.js');
@@ -39,17 +40,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
   process.on('exit', killAll);
   try {
-    const upstreams = { a: await freePort(), b: await freePort() };
-    writeFileSync(
-      join(dir, 'upstream.conf'),
-      upstreamNginxConf({ dir, ports: upstreams, workers: 1, bodyBytes: 64 }),
-    );
-    const up = start(
-      'upstream',
-      'nginx',
-      ['-p', dir, '-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
-      join(dir, 'upstream.log'),
-    );
+    const { ports: upstreams, running: up } = await startUpstream(dir);
     const port = await freePort();
     const manifests = join(dir, 'manifests');
     mkdirSync(manifests);
@@ -58,13 +49,7 @@ async function main(): Promise<void> {
       basculeYaml({ port, upstreams, scenario: SCENARIOS.find((s) => s.id === 'keepalive')! }),
     );
     writeFileSync(join(dir, 'token'), 'idle-rss-bench-token-0123456789abcdef\n');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      BASCULE_LOG_LEVEL: 'warn',
-      BASCULE_ACCESS_LOG: 'off',
-    };
-    delete env.NODE_OPTIONS;
+    const env = basculeEnv();
     const channel = await freePort();
     const controller = start(
       'controller',

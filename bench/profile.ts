@@ -13,8 +13,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCENARIOS, basculeYaml, upstreamNginxConf, type ScenarioId } from './configs.js';
+import { SCENARIOS, basculeYaml, type ScenarioId } from './configs.js';
 import { freePort, killAll, start } from './procs.js';
+import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -120,29 +121,13 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   process.on('exit', killAll);
   try {
-    const upstreams = { a: await freePort(), b: await freePort() };
-    writeFileSync(
-      join(dir, 'upstream.conf'),
-      upstreamNginxConf({ dir, ports: upstreams, workers: 1, bodyBytes: 64 }),
-    );
-    const up = start(
-      'upstream',
-      'nginx',
-      ['-p', dir, '-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
-      join(dir, 'upstream.log'),
-    );
+    const { ports: upstreams, running: up } = await startUpstream(dir);
     await waitServing(upstreams.a, 10_000);
     const port = await freePort();
     const manifests = join(dir, 'manifests');
     mkdirSync(manifests);
     writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      BASCULE_LOG_LEVEL: 'warn',
-      BASCULE_ACCESS_LOG: 'off',
-    };
-    delete env.NODE_OPTIONS;
+    const env = basculeEnv();
     const args = [
       '--cpu-prof',
       '--cpu-prof-dir',

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
 import { runBascule, waitFor, type Proc } from '../support/process.js';
 import { sleep } from '../support/wait.js';
@@ -138,21 +139,10 @@ for (const workers of [1, 2])
       mkdirSync(manifests);
       writeFileSync(
         join(manifests, 'app.yaml'),
-        `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web}
-spec:
-  bind: {address: ${HOST}, port: ${port}}
-  timeouts: {client: 60s, httpRequest: 30s, keepAlive: 60s}
-  defaultBackend: origin
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: origin}
-spec:
-  servers: [{name: origin, address: ${HOST}, port: ${originPort}}]
-  timeouts: {server: 60s}
-`,
+        oneRouteYaml(HOST, port, originPort, {
+          frontend: '  timeouts: {client: 60s, httpRequest: 30s, keepAlive: 60s}\n',
+          backend: '  timeouts: {server: 60s}\n',
+        }),
       );
       const proc = runBascule([
         'standalone',

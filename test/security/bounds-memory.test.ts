@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startBackend, type TestBackend } from '../support/backends.js';
+import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
 import { runBascule, waitFor, type Proc } from '../support/process.js';
 import { PIPELINE_BUFFER } from '#dataplane/runtime/listener';
@@ -108,21 +109,9 @@ describe('security: memory stays bounded under never-reading and idle clients', 
     mkdirSync(manifests);
     writeFileSync(
       join(manifests, 'app.yaml'),
-      `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web}
-spec:
-  bind: {address: ${HOST}, port: ${port}}
-  maxConnections: 10000
-  timeouts: {client: 120s, httpRequest: 60s, keepAlive: 60s}
-  defaultBackend: origin
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: origin}
-spec:
-  servers: [{name: origin, address: ${HOST}, port: ${origin.port}}]
-`,
+      oneRouteYaml(HOST, port, origin.port, {
+        frontend: '  maxConnections: 10000\n  timeouts: {client: 120s, httpRequest: 60s, keepAlive: 60s}\n',
+      }),
     );
     bascule = runBascule(
       [

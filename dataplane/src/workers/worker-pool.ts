@@ -165,24 +165,16 @@ export class WorkerPool {
    * Graceful stop: every worker drains its listeners and exits by itself; one still running
    * `timeoutMs` + 5 s later is killed.
    */
-  async drain(timeoutMs: number): Promise<void> {
-    this.closing = true;
-    await Promise.all(
-      this.slots.map(async (s) => {
-        clearTimeout(s.restartTimer);
-        const w = s.worker;
-        if (!w || w.isDead()) return;
-        const exited = new Promise<void>((r) => w.once('exit', () => r()));
-        const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs + 5_000);
-        if (w.isConnected()) w.send({ type: 'drain', timeoutMs } satisfies PrimaryMessage);
-        else w.process.kill('SIGTERM');
-        await exited;
-        clearTimeout(kill);
-      }),
-    );
+  drain(timeoutMs: number): Promise<void> {
+    return this.stopEach({ type: 'drain', timeoutMs }, timeoutMs + 5_000);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.stopEach({ type: 'shutdown' }, 5_000);
+  }
+
+  /** Asks every worker to stop (`m`), SIGKILL for one still running after `killAfterMs`. */
+  private async stopEach(m: PrimaryMessage, killAfterMs: number): Promise<void> {
     this.closing = true;
     await Promise.all(
       this.slots.map(async (s) => {
@@ -190,8 +182,8 @@ export class WorkerPool {
         const w = s.worker;
         if (!w || w.isDead()) return;
         const exited = new Promise<void>((r) => w.once('exit', () => r()));
-        const kill = setTimeout(() => w.process.kill('SIGKILL'), 5_000);
-        if (w.isConnected()) w.send({ type: 'shutdown' } satisfies PrimaryMessage);
+        const kill = setTimeout(() => w.process.kill('SIGKILL'), killAfterMs);
+        if (w.isConnected()) w.send(m);
         else w.process.kill('SIGTERM');
         await exited;
         clearTimeout(kill);

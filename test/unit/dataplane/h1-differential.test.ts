@@ -14,6 +14,7 @@ import {
   ParseError,
   parseRequestHead,
 } from '#dataplane/http/engine/h1-parser';
+import { prng } from '../../support/prng.js';
 
 const HOST = '127.0.0.1';
 
@@ -309,18 +310,6 @@ const CORPUS: Array<[string, string, string?]> = [
     'chunk sizes are bounded to 13 hex digits (2^52), leading zeros included',
   ],
 ];
-
-/** A small seeded PRNG (mulberry32): the same mutations on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0, 9, 10, 13, 32, 34, 35, 44, 58, 59, 61, 127, 128, 255, 0x30, 0x61, 0x46];
 

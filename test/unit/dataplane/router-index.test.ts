@@ -7,18 +7,7 @@ import { PrefixTree } from '#dataplane/router/prefix-tree';
 import type { RequestHead } from '#dataplane/router/types';
 import type { RuleSnap } from '#protocol/snapshot';
 import { frontend } from './helpers.js';
-
-/** mulberry32: a small deterministic PRNG, so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng.js';
 
 const RULE_HOSTS = [
   undefined,
