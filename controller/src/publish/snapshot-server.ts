@@ -1,6 +1,7 @@
 // The control channel: dataplanes connect over WebSocket, say hello, and receive their group's
 // snapshot; they answer ACK or NACK. Modelled on xDS state-of-the-world: the latest version is
-// always what is sent, replies carry the nonce of the send they answer (older ones are stale),
+// always what is sent, one send at a time per dataplane, replies carry the nonce of the send
+// they answer (any other is stale),
 // and a version a node rejected is never sent to it again. A dataplane whose ACKed version is
 // still known here gets a change as a delta against it (the version stays the hash of the whole
 // body); on connect, or after it NACKed a delta, it gets the full snapshot.
@@ -465,13 +466,18 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     return empty;
   }
 
-  /** Send the group's target to this peer unless it has it, has it on the way, or rejected it. */
+  /**
+   * Send the group's target to this peer unless it has it, has it on the way, or rejected it.
+   * One message at a time: while a send is unanswered nothing else goes (its ACK or NACK runs
+   * this again and sends whatever is newest by then). A delta is built against the version the
+   * peer ACKed, which is only what it holds if nothing else is on the way; and a peer slower than
+   * the edits would otherwise answer only sends that a newer one already made stale.
+   */
   private sync(peer: Peer): void {
     if (!peer.hello) return;
     const target = this.targetFor(peer.hello.group);
     if (!target) return;
-    // Already there (an in-flight older send is answered first, then this re-runs), or on its way.
-    if (target.version === peer.appliedVersion || target.version === peer.inflight?.version) return;
+    if (peer.inflight || target.version === peer.appliedVersion) return;
     if (this.nacks.rejected(peer.hello.nodeId, target.version)) {
       this.log.debug(
         { nodeId: peer.hello.nodeId, version: shortVersion(target.version) },

@@ -162,15 +162,20 @@ describe('snapshot server', function () {
       const b = await dataplane('b', 'edge');
       const c = await dataplane('c', 'lonely');
       expect((await a.next('snapshot')).version).to.equal(def.version);
-      expect((await b.next('snapshot')).version).to.equal(edge.version);
+      const toB = await b.next('snapshot');
+      expect(toB.version).to.equal(edge.version);
+      b.ack(toB);
       const empty = await c.next('snapshot');
       expect(empty.body).to.deep.equal({ group: 'lonely', frontends: [], backends: [] });
       expect(empty.version).to.equal(makeSnapshot({ group: 'lonely', frontends: [], backends: [] }).version);
 
-      // Removing a group publishes its empty snapshot; the other group gets nothing new.
+      // Removing a group publishes its empty snapshot (here as a delta against what b ACKed);
+      // the other group gets nothing new.
+      await waitFor(() => server.dataplanes().find((d) => d.nodeId === 'b')?.appliedVersion === edge.version);
       server.publish({ default: def });
-      const removed = await b.next('snapshot');
-      expect(removed.body.backends).to.have.length(0);
+      const removed = await b.next('delta');
+      expect(removed.backends.remove).to.deep.equal(['default/api']);
+      expect(applyDelta(edge.body, removed).backends).to.have.length(0);
       await sleep(50);
       expect(a.all('snapshot')).to.have.length(1);
     });
@@ -205,26 +210,37 @@ describe('snapshot server', function () {
       expect(server.dataplanes().find((d) => d.nodeId === 'n2')?.appliedVersion).to.equal(s.version);
     });
 
-    it('drops replies with a stale nonce', async () => {
+    it('sends one message at a time and drops replies with a stale nonce', async () => {
       const v1 = snap('default', backend('web', '10.0.0.1'));
       const v2 = snap('default', backend('web', '10.0.0.2'));
+      const v3 = snap('default', backend('web', '10.0.0.3'));
       const acks: AckEvent[] = [];
       server.on('ack', (e) => acks.push(e));
       server.publish({ default: v1 });
       const dp = await dataplane('n1');
       const m1 = await dp.next('snapshot');
+      // v2 and then v3 while v1 is unanswered: nothing goes until the answer.
       server.publish({ default: v2 });
-      const m2 = await dp.next('snapshot');
-      expect(m2.nonce).to.not.equal(m1.nonce);
-      dp.ack(m1); // answers an older send
+      server.publish({ default: v3 });
+      await sleep(80);
+      expect(dp.all('snapshot')).to.have.length(1);
+      expect(dp.all('delta')).to.have.length(0);
+      dp.ack({ version: v1.version, nonce: 'forged-nonce' }); // not the nonce of the send
+      await sleep(50);
+      expect(acks).to.have.length(0);
+      dp.ack(m1);
+      // The answer releases the newest target, as a delta against what was just ACKed.
+      const m3 = await dp.next('delta');
+      expect(m3).to.deep.include({ version: v3.version, baseVersion: v1.version });
+      dp.ack(m1); // an older send: stale now
       dp.nack(m1, null);
       await sleep(80);
-      expect(acks).to.have.length(0);
-      expect(server.dataplanes()[0]!.appliedVersion).to.equal(null);
+      expect(acks.map((a) => a.version)).to.deep.equal([v1.version]);
       expect(server.dataplanes()[0]!.lastNack).to.equal(null);
-      dp.ack(m2);
-      await waitFor(() => acks.length === 1, 2000, 'ack');
-      expect(acks[0]!.version).to.equal(v2.version);
+      dp.ack(m3);
+      await waitFor(() => acks.length === 2, 2000, 'ack');
+      expect(acks[1]!.version).to.equal(v3.version);
+      expect(dp.all('delta')).to.have.length(1); // v2 was never sent
     });
 
     it('never re-sends a NACKed version to that node, even after it reconnects', async () => {
@@ -236,7 +252,10 @@ describe('snapshot server', function () {
       server.publish({ default: v1 });
       const dp = await dataplane('n1');
       dp.ack(await dp.next('snapshot'));
+      await waitFor(() => server.dataplanes()[0]?.appliedVersion === v1.version, 2000, 'ack');
       server.publish({ default: v2 });
+      // Refused as a delta, then whole: only the refusal of the whole snapshot is the verdict.
+      dp.nack(await dp.next('delta'), v1.version, 'listen EADDRINUSE');
       dp.nack(await dp.next('snapshot'), v1.version, 'listen EADDRINUSE');
       await waitFor(() => nacks.length === 1, 2000, 'nack');
       expect(nacks[0]).to.deep.include({ nodeId: 'n1', version: v2.version, liveVersion: v1.version });
