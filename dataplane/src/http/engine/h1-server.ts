@@ -376,7 +376,8 @@ class H1Connection implements H1Session {
     const t = this.handlers.timeouts();
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
     else this.arm(this.idleWait(t.keepAlive), 'idle');
-    s.resume();
+    // Past the read-ahead bound, the requests already read are served first (each one shrinks it).
+    if (this.buf.length <= PIPELINE_BUFFER) s.resume();
     this.parse();
   }
 
