@@ -292,4 +292,43 @@ describe('e2e/traffic: retries, redispatch and timeouts', function () {
       a.server.off('connection', onConnection);
     }
   });
+
+  it('a server that answers an upload before reading it: the client finishes sending (no reset), and its connection carries the next request', async () => {
+    const early = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly');
+    try {
+      await h.apply([fe()], [web([server('early', early.port)])]);
+      const c = net.connect(h.port, HOST);
+      let got = '';
+      let error: Error | undefined;
+      c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      c.on('error', (e) => (error = e));
+      await new Promise<void>((r) => c.once('connect', r));
+      const total = 8 * 1024 * 1024;
+      c.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`);
+      // 8 MiB over ~1.5 s: longer than the linger of a closed connection (1 s), so a close after
+      // the early answer would reset the upload.
+      const chunk = Buffer.alloc(64 * 1024, 0x75);
+      for (let sent = 0; sent < total; sent += chunk.length) {
+        if (error || c.destroyed) break; // reset under it: the assertion below says so
+        if (!c.write(chunk))
+          await new Promise<void>((r) => {
+            c.once('drain', r);
+            c.once('close', r);
+          });
+        await new Promise((r) => setTimeout(r, 12));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(error?.message).to.equal(undefined);
+      expect(got).to.match(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nearly$/);
+      got = '';
+      c.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+      const deadline = Date.now() + 5000;
+      while (!got.endsWith('early') && !error && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(got, 'the next request on the same connection').to.match(/^HTTP\/1\.1 200 OK\r\n/);
+      c.destroy();
+    } finally {
+      await early.close();
+    }
+  });
 });

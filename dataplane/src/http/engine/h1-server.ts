@@ -115,6 +115,8 @@ class H1Connection implements H1Session {
   private clientEnded = false;
   /** The last response is still queued in the socket: the next request waits for 'drain'. */
   private backlogged = false;
+  /** The server answered before the request body ended: the rest is read and dropped, then close. */
+  private discarding = false;
   /** Shutting down: the idle wait between requests is at most this long (ms; 0: not draining). */
   private idleGrace = 0;
   /**
@@ -183,7 +185,9 @@ class H1Connection implements H1Session {
   };
 
   private readonly onTimeout = (): void => {
-    if (this.phase === Phase.Exchange) this.current?.idle();
+    if (this.discarding)
+      this.abandon(); // the rest of that body stalled for timeouts.client
+    else if (this.phase === Phase.Exchange) this.current?.idle();
     // The client took nothing of the last response for timeouts.client: it is gone.
     else if (this.backlogged) this.abandon();
     // Otherwise between requests: keepAlive and httpRequest apply (this connection's timer).
@@ -297,6 +301,7 @@ class H1Connection implements H1Session {
   private readonly onEnd = (): void => {
     // Half-close after a request: it is still answered, then the connection closes (HAProxy too).
     this.clientEnded = true;
+    if (this.discarding) return this.close();
     if (this.phase === Phase.Exchange) {
       const r = this.current!;
       if (!r.bodyDone) r.truncated();
@@ -354,6 +359,28 @@ class H1Connection implements H1Session {
       this.abandon();
       return;
     }
+    if (r.answeredEarly && !r.bodyDone && !this.clientEnded) {
+      // As HAProxy does, the client may finish sending: the rest of its body is read and dropped
+      // (bounded by timeouts.client), then the connection goes on; closing now would reset it.
+      this.discarding = true;
+      this.current = r;
+      r.pipeBody(new DiscardRest(this, r, close));
+      return;
+    }
+    this.after(r, close);
+  }
+
+  /** The rest of a body answered early has been read: the connection is at a message boundary. */
+  discarded(r: H1Request, close: boolean): void {
+    if (!this.discarding) return;
+    this.discarding = false;
+    this.current = undefined;
+    this.after(r, close);
+  }
+
+  /** After an exchange that completed: close, or wait for the next request. */
+  private after(r: H1Request, close: boolean): void {
+    const s = this.socket;
     if (close || !r.bodyDone || this.clientEnded) {
       this.close();
       return;
@@ -410,6 +437,7 @@ class H1Connection implements H1Session {
 
   /** Closes after what was written (and lets a client that never reads go after the linger). */
   close(): void {
+    this.discarding = false;
     if (this.phase === Phase.Closed && this.socket.destroyed) return;
     this.phase = Phase.Closed;
     this.disarm();
@@ -451,6 +479,8 @@ class H1Request implements ClientSide {
   private chunkOut = false;
   private closeAfter = false;
   private over = false;
+  /** The response started before the request body ended (a server that answered early). */
+  answeredEarly = false;
 
   constructor(
     private readonly conn: H1Connection,
@@ -515,8 +545,9 @@ class H1Request implements ClientSide {
     const more = this.target.write(part);
     if (finished) {
       this.bodyEnded = true;
-      this.target.end();
+      // What follows the body is the next request's: kept first, the target's end may go on to it.
       if (end < chunk.length) this.conn.keep(chunk.subarray(end));
+      this.target.end();
       return;
     }
     if (!more) this.conn.pauseInput();
@@ -528,6 +559,7 @@ class H1Request implements ClientSide {
   }
 
   private badBody(e: ParseError): void {
+    if (this.over) return this.conn.close(); // the rest of a body answered early: nothing to tell
     this.events?.clientGone(); // the server must not take a partial body for a complete one
     this.events = undefined;
     if (!this.headersSent) this.reply(400, `malformed HTTP request: ${e.reason}`, undefined, true);
@@ -579,6 +611,7 @@ class H1Request implements ClientSide {
     close: boolean,
   ): void {
     if (close) this.closeAfter = true;
+    this.answeredEarly = !this.bodyDone;
     let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
     const relayFraming = framing !== 'none';
     for (const [n, v] of headers) {
@@ -668,6 +701,21 @@ class H1Request implements ClientSide {
     this.over = true;
     this.events?.clientGone();
     this.conn.finished(this, false, true);
+  }
+}
+
+/** Where the rest of a body answered early goes: nowhere; its end lets the connection go on. */
+class DiscardRest implements BodyTarget {
+  constructor(
+    private readonly conn: H1Connection,
+    private readonly r: H1Request,
+    private readonly close: boolean,
+  ) {}
+  write(): boolean {
+    return true;
+  }
+  end(): void {
+    this.conn.discarded(this.r, this.close);
   }
 }
 
