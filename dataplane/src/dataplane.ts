@@ -318,7 +318,9 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
         if (closing) return closing;
         draining = true;
         log.info({ timeoutMs }, 'draining: no new connections; finishing requests in flight');
-        // Health checks and the channel stay up meanwhile: retries still see live verdicts.
+        // No new configuration while draining (the closed engine would NACK it); health checks
+        // stay up, so retries still see live verdicts.
+        await channel?.close();
         await serving.drain(timeoutMs);
         await close();
       })();

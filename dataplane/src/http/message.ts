@@ -100,6 +100,11 @@ export interface ClientSide {
   /** "100 Continue" (only if the client expects it and no response was sent). */
   sendContinue(): void;
   /**
+   * An interim response relayed from the server (102, 103, ...), before the final one. Engines
+   * that cannot carry it (HTTP/1.0 clients get none) drop it.
+   */
+  sendInformational?(status: number, reason: string, headers: HeaderList): void;
+  /**
    * The response head. `framing` and `contentLength` say how the body that follows is
    * delimited; `close` asks for the connection to close after this response.
    */

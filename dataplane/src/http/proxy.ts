@@ -75,6 +75,9 @@ class AttemptEvents implements UpstreamEvents {
   continued(): void {
     this.x.onContinue(this.n);
   }
+  informational(status: number, reason: string, headers: HeaderList): void {
+    this.x.onInformational(this.n, status, reason, headers);
+  }
   response(head: UpstreamResponseHead): void {
     this.x.onResponse(this.n, this.server, head);
   }
@@ -196,6 +199,13 @@ class Exchange implements Transport, ClientEvents {
     if (n !== this.attemptNo || !c.expectContinue || this.continueSent || this.gone || c.headersSent) return;
     this.continueSent = true;
     c.sendContinue();
+  }
+
+  /** A proxy forwards 1xx responses (RFC 9110 §15.2), hop-by-hop fields removed. */
+  onInformational(n: number, status: number, reason: string, headers: HeaderList): void {
+    const c = this.client;
+    if (n !== this.attemptNo || this.gone || c.headersSent) return;
+    c.sendInformational?.(status, reason, endToEnd(headers));
   }
 
   onResponse(n: number, server: ServerRuntime, r: UpstreamResponseHead): void {

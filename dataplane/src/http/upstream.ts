@@ -46,6 +46,8 @@ export interface UpstreamEvents {
   connected(): void;
   /** "100 Continue" from the server. */
   continued(): void;
+  /** Another interim response (102, 103, ...; never 100 or 101), to relay to the client. */
+  informational?(status: number, reason: string, headers: HeaderList): void;
   /** The response head (never a 1xx). */
   response(head: UpstreamResponseHead): void;
   /** Response body bytes (raw chunked bytes when the framing is 'chunked'). */

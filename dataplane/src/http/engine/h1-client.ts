@@ -1,7 +1,7 @@
 // The HTTP/1.1 engine towards servers: UpstreamConnector over raw sockets (plain or TLS) kept in a
 // per-server idle pool. A request goes out head and body together (cork); the response head is
 // parsed strictly (h1-parser.ts), 1xx handled (100 → continued, 101 → the socket is handed to
-// the Upgrade tunnel), and the body relayed as received: Content-Length, chunked (validated,
+// the Upgrade tunnel, others relayed as interim responses), and the body relayed as received: Content-Length, chunked (validated,
 // never re-chunked) or close-delimited. A connection goes back to the pool only when both
 // messages ended cleanly and nothing says close; a pooled connection the server closed
 // meanwhile fails with ECONNRESET, which the assignment retries for replayable requests.
@@ -360,7 +360,8 @@ class UpstreamConn {
       if (h.status >= 100 && h.status < 200) {
         if (h.status === 101 && this.req.upgrade && this.ev.upgraded) return this.upgraded(h, rest);
         if (h.status === 100) this.ev.continued();
-        // Other 1xx (102, 103) are informational only: dropped, the final response follows.
+        // Other 1xx (102, 103): relayed (RFC 9110 §15.2), then the final response follows.
+        else this.ev.informational?.(h.status, h.reason, h.headers);
         this.buf = rest;
         continue;
       }

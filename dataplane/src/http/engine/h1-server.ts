@@ -376,7 +376,8 @@ class H1Connection implements H1Session {
     const t = this.handlers.timeouts();
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
     else this.arm(this.idleWait(t.keepAlive), 'idle');
-    s.resume();
+    // Past the read-ahead bound, the requests already read are served first (each one shrinks it).
+    if (this.buf.length <= PIPELINE_BUFFER) s.resume();
     this.parse();
   }
 
@@ -559,6 +560,14 @@ class H1Request implements ClientSide {
 
   sendContinue(): void {
     if (!this.headersSent) this.conn.write('HTTP/1.1 100 Continue\r\n\r\n');
+  }
+
+  sendInformational(status: number, reason: string, headers: HeaderList): void {
+    // RFC 9110 §15.2: never to an HTTP/1.0 client.
+    if (this.headersSent || this.h.version !== '1.1') return;
+    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
+    for (const [n, v] of headers) out += `${n}: ${v}\r\n`;
+    this.conn.write(`${out}\r\n`);
   }
 
   sendHead(
