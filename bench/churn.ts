@@ -236,6 +236,8 @@ async function main(): Promise<void> {
     const admin = `${HOST}:${await freePort()}`;
     /** The bascule processes measured (standalone; or controller and dataplane). */
     const measured: Running[] = [];
+    /** Other processes whose CPU is reported (the API server and etcd in kube mode). */
+    const others: Array<{ name: string; pid: number }> = [];
     /** Makes an edit; resolves with the time it counts from (file written / API answered). */
     let edit: (b: number, servers: number) => Promise<number>;
     if (SOURCE === 'dir') {
@@ -270,6 +272,8 @@ async function main(): Promise<void> {
     } else {
       const kube = await startKube(manifests);
       cleanups.push(() => kube.cluster.stop());
+      for (const p of [kube.cluster.cp.apiserver, kube.cluster.cp.etcd])
+        if (p.pid !== undefined) others.push({ name: p.name, pid: p.pid });
       const tokenArgs = [`--token-file=${kube.cluster.tokenFile}`];
       const listen = `${HOST}:${await freePort()}`;
       measured.push(
@@ -336,6 +340,7 @@ async function main(): Promise<void> {
     );
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
+    const othersBefore = others.map((p) => sample(p.pid));
 
     // Poller: version → server count, and every ACK seen.
     const serversOf = new Map<string, number>([[first.version, base]]);
@@ -398,6 +403,7 @@ async function main(): Promise<void> {
     const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
+    const othersAfter = others.map((p) => sample(p.pid));
     const wrkOut = await wrk;
     polling = false;
     await poller;
@@ -474,6 +480,13 @@ async function main(): Promise<void> {
       ],
       ['… applied → ACK recorded p50 / p99', `${pct(stages.acked, 50)} / ${pct(stages.acked, 99)}`],
       ...perProcess,
+      ...others.map((p, i) => {
+        const cpu = othersAfter[i]!.cpuSeconds - othersBefore[i]!.cpuSeconds;
+        return [
+          `${p.name}: CPU during churn`,
+          `${cpu.toFixed(1)} s (${((100 * cpu) / span).toFixed(0)}% of a core)`,
+        ];
+      }),
       [
         'traffic (wrk -t1 -c10, unedited route)',
         w

@@ -1,6 +1,7 @@
 // What the primary and its workers say to each other over the cluster IPC channel. Plain JSON.
 // The primary owns every decision that must be the same everywhere (which snapshot is live,
 // health verdicts, runtime overrides); workers own traffic and report what it saw.
+import type { SnapshotDelta } from '#protocol/delta';
 import type { SnapshotBody } from '#protocol/snapshot';
 import type { RuntimeOverride } from '../metrics/server-status.js';
 
@@ -55,7 +56,14 @@ export type PrimaryMessage =
       readonly processMetrics?: boolean;
       readonly testHooks?: WorkerTestHooks;
     }
-  | { readonly type: 'prepare'; readonly seq: number; readonly version: string; readonly body: SnapshotBody }
+  | {
+      readonly type: 'prepare';
+      readonly seq: number;
+      readonly version: string;
+      /** The whole body, or (when the worker is on baseVersion, as every serving worker is) the change. */
+      readonly body?: SnapshotBody;
+      readonly delta?: { readonly baseVersion: string; readonly change: SnapshotDelta };
+    }
   | {
       readonly type: 'commit';
       readonly seq: number;

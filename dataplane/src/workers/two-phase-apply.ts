@@ -3,7 +3,8 @@
 // controller is sent after apply() settles).
 //
 //   1. build in the primary (a build error rejects here, before any worker is asked);
-//   2. prepare: every serving worker builds and opens the listeners the snapshot adds;
+//   2. prepare: every serving worker builds and opens the listeners the snapshot adds (sent the
+//      change against the live snapshot, which every serving worker is on, else the whole body);
 //   3. any failure (error, exit, no answer in time): every prepared worker aborts, the primary
 //      discards its build, and the apply rejects — nobody moved;
 //   4. else commit: the primary swaps (health checks follow), then every worker swaps, with the
@@ -14,6 +15,7 @@
 // snapshot and never sits between the two phases of a swap.
 import type { Logger } from 'pino';
 import { shortVersion } from '#protocol/canonical';
+import { diffBodies } from '#protocol/delta';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { Snapshot } from '#protocol/snapshot';
 import type { SnapshotTarget } from '../agent/apply.js';
@@ -46,11 +48,29 @@ export class TwoPhaseApply implements SnapshotTarget {
 
   private async applyAll(snapshot: Snapshot): Promise<void> {
     const pool = this.pool();
+    // Every serving worker is on the primary's live snapshot: it gets just the change (a
+    // worker that cannot use it gets the whole body), so it rebuilds only what changed too.
+    const live = this.primary.runtime.snapshot;
+    const change = live ? diffBodies(live.body, snapshot.body) : null;
     const build = this.primary.prepare(snapshot);
     const workers = pool.ready();
+    const whole = { type: 'prepare', version: snapshot.version, body: snapshot.body } as const;
+    const prepare = (slot: WorkerSlot): Promise<unknown> =>
+      live && change
+        ? pool
+            .request(slot, {
+              type: 'prepare',
+              version: snapshot.version,
+              delta: { baseVersion: live.version, change },
+            })
+            .catch((err: Error) => {
+              if (!(err instanceof BasculeError && err.code === ErrorCodes.DELTA_BASE)) throw err;
+              return pool.request(slot, whole);
+            })
+        : pool.request(slot, whole);
     const outcomes = await Promise.all(
       workers.map((slot) =>
-        pool.request(slot, { type: 'prepare', version: snapshot.version, body: snapshot.body }).then(
+        prepare(slot).then(
           () => ({ slot, err: undefined }),
           (err: Error) => ({ slot, err }),
         ),

@@ -6,7 +6,8 @@
 // Health verdicts and runtime overrides are the primary's: the worker copies them onto its
 // server states (at the swap, and whenever they change). Passive observations go the other
 // way, batched once per event-loop turn, so the primary counts what every worker saw.
-import { deepFreeze } from '#protocol/canonical';
+import { deepFreeze, shortVersion } from '#protocol/canonical';
+import { applyDelta, type SnapshotDelta } from '#protocol/delta';
 import { BasculeError, ErrorCodes, errorCodeOf } from '#protocol/errors';
 import type { Snapshot } from '#protocol/snapshot';
 import { buildStats } from '../admin/stats-model.js';
@@ -91,7 +92,9 @@ class Worker {
       case 'prepare':
         try {
           if (this.prepared) throw new Error('a prepared snapshot is still pending');
-          this.prepared = { seq: m.seq, swap: await this.prepareSwap(m.version, m.body) };
+          const body = m.delta ? this.applyDelta(m.delta) : m.body;
+          if (!body) throw new Error('prepare without a body or a delta');
+          this.prepared = { seq: m.seq, swap: await this.prepareSwap(m.version, body) };
           send({ type: 'reply', seq: m.seq, ok: true });
         } catch (err) {
           this.log.warn(
@@ -153,6 +156,20 @@ class Worker {
     this.prepared = undefined;
     this.engine.close();
     this.obs.close();
+  }
+
+  /**
+   * The body a delta makes of the live snapshot: unchanged objects stay the live ones, so the
+   * build keeps their runtime objects (the primary verified the version before sending it).
+   */
+  private applyDelta(d: { baseVersion: string; change: SnapshotDelta }): Snapshot['body'] {
+    const live = this.engine.runtime.snapshot;
+    if (live?.version !== d.baseVersion)
+      throw new BasculeError(
+        ErrorCodes.DELTA_BASE,
+        `worker ${this.init.worker}: delta against ${shortVersion(d.baseVersion)}, but ${shortVersion(live?.version)} is live`,
+      );
+    return deepFreeze(applyDelta(live.body, d.change));
   }
 
   private async prepareSwap(version: string, body: Snapshot['body']): Promise<PreparedSwap> {

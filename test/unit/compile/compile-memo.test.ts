@@ -10,6 +10,7 @@ import type { CompileInput, SourcedResource } from '#controller/compile/types';
 import { runStages } from '#controller/pipeline/stages';
 import { validateResource, type ValidatedObject } from '#controller/validate/validate';
 import { deepFreeze } from '#protocol/canonical';
+import { prng } from '../../support/prng.js';
 
 const FIXTURES = join(import.meta.dirname, '../../golden/fixtures');
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -21,17 +22,6 @@ const CASES = [
   'dangling-references',
   'shared-listener',
 ];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Spec = Record<string, unknown> & {
   servers?: Array<Record<string, unknown>>;
@@ -66,6 +56,16 @@ function edit(r: SourcedResource, rnd: () => number, backendNames: string[]): So
   return deepFreeze(next);
 }
 
+/** The validate stage remembering its result per resource object, as the pipeline does. */
+function rememberingValidate(): (r: SourcedResource) => ValidatedObject {
+  const validated = new WeakMap<SourcedResource, ValidatedObject>();
+  return (r) => {
+    let v = validated.get(r);
+    if (!v) validated.set(r, (v = validateResource(r)));
+    return v;
+  };
+}
+
 describe('compile: incremental (per-object memo)', () => {
   it('gives what a fresh compile gives, after seeded random edit sequences', async () => {
     let hits = 0;
@@ -75,12 +75,7 @@ describe('compile: incremental (per-object memo)', () => {
       for (let seed = 1; seed <= 6; seed++) {
         const rnd = prng(seed);
         const memo = new CompileMemo();
-        const validated = new WeakMap<SourcedResource, ValidatedObject>();
-        const validate = (r: SourcedResource): ValidatedObject => {
-          let v = validated.get(r);
-          if (!v) validated.set(r, (v = validateResource(r)));
-          return v;
-        };
+        const validate = rememberingValidate();
         let resources = loaded.resources.map((r) => deepFreeze(structuredClone(r)));
         for (let step = 0; step < 15; step++) {
           if (step > 0) {
@@ -114,12 +109,7 @@ describe('compile: incremental (per-object memo)', () => {
     const loaded = await loadInput([join(FIXTURES, 'service-discovery', 'input.yaml')]);
     const resources = loaded.resources.map((r) => deepFreeze(structuredClone(r)));
     const memo = new CompileMemo();
-    const validated = new WeakMap<SourcedResource, ValidatedObject>();
-    const validate = (r: SourcedResource): ValidatedObject => {
-      let v = validated.get(r);
-      if (!v) validated.set(r, (v = validateResource(r)));
-      return v;
-    };
+    const validate = rememberingValidate();
     const first = runStages({ ...loaded, resources, now: NOW }, validate, memo);
     const backends = resources.filter((r) => r.kind === 'Backend');
     expect(backends.length).to.be.greaterThan(1);

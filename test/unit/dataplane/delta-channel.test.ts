@@ -100,6 +100,27 @@ describe('dataplane: deltas over the control channel', function () {
     expect((await get(port)).body).to.equal('a');
   });
 
+  it('passes deltas on to the workers of a multi-worker dataplane', async () => {
+    await dp!.close();
+    dp = await startDataplane({
+      controllerUrl: ctl.url,
+      token: TOKEN,
+      group: 'default',
+      nodeId: 'dp-workers',
+      admin: null,
+      logger: quietLogger(),
+      workers: 2,
+      channel: { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 1000, backoffBaseMs: 10, backoffCapMs: 50 },
+    });
+    await publishAndWait(config('a'), 'snapshot');
+    await publishAndWait(config('b'), 'delta');
+    await publishAndWait(config('b', { weight: 3 }), 'delta');
+    // Fresh connections land on either worker: every one serves the change.
+    for (let i = 0; i < 8; i++) expect((await get(port)).body).to.equal('b');
+    await publishAndWait(config('a', { weight: 3 }), 'delta');
+    for (let i = 0; i < 8; i++) expect((await get(port)).body).to.equal('a');
+  });
+
   it('gets the full snapshot after a reconnect (controller restart), then deltas again', async () => {
     await publishAndWait(config('a'), 'snapshot');
     const listenPort = Number(new URL(ctl.url).port);
