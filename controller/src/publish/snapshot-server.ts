@@ -45,6 +45,12 @@ export interface SnapshotServerOptions {
   peerTimeoutMs?: number;
   /** A connection that sends no hello within this is closed (default 10 s). */
   helloTimeoutMs?: number;
+  /**
+   * A send still unanswered after this (default 60 s) is sent again, whole, under a new nonce:
+   * one send at a time must not wait forever on a reply that will never come (a send the
+   * dataplane dropped, or one a local apply superseded). Checked on each heartbeat.
+   */
+  answerTimeoutMs?: number;
   /** Largest inbound frame (dataplane messages are small; health tables can be large). */
   maxPayloadBytes?: number;
 }
@@ -74,6 +80,7 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   private readonly wss: WebSocketServer;
   private readonly heartbeatMs: number;
   private readonly peerTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
   private readonly helloTimeoutMs: number;
   private readonly secure: boolean;
   private readonly peers = new Set<Peer>();
@@ -98,6 +105,7 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     this.heartbeatMs = opts.heartbeatMs ?? 5000;
     this.peerTimeoutMs = opts.peerTimeoutMs ?? this.heartbeatMs * 3;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
+    this.answerTimeoutMs = opts.answerTimeoutMs ?? 60_000;
     this.secure = Boolean(opts.tls);
     const plain = (_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
@@ -550,6 +558,16 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
         continue;
       }
       peer.send({ type: 'heartbeat', ts: now });
+      const sent = peer.inflight;
+      if (sent && performance.now() - sent.sentAt > this.answerTimeoutMs) {
+        this.log.warn(
+          { nodeId: peer.hello.nodeId, version: shortVersion(sent.version), waitedMs: this.answerTimeoutMs },
+          'send unanswered; sending the full snapshot again',
+        );
+        peer.inflight = undefined; // its nonce is stale from now on
+        peer.needFull = true;
+        this.sync(peer);
+      }
     }
   }
 }

@@ -243,6 +243,32 @@ describe('snapshot server', function () {
       expect(dp.all('delta')).to.have.length(1); // v2 was never sent
     });
 
+    it('sends an unanswered send again, whole, under a new nonce once answerTimeoutMs has passed', async () => {
+      await server.close(100);
+      await start({ heartbeatMs: 50, peerTimeoutMs: 10_000, answerTimeoutMs: 300 });
+      const v1 = snap('default', backend('web', '10.0.0.1'));
+      const v2 = snap('default', backend('web', '10.0.0.2'));
+      const acks: AckEvent[] = [];
+      server.on('ack', (e) => acks.push(e));
+      server.publish({ default: v1 });
+      const dp = await dataplane('n1');
+      dp.ack(await dp.next('snapshot'));
+      await waitFor(() => acks.length === 1, 2000, 'ack of v1');
+      server.publish({ default: v2 });
+      const lost = await dp.next('delta'); // never answered
+      const sentAt = Date.now();
+      const again = await dp.next('snapshot');
+      expect(Date.now() - sentAt, 'not before the bound').to.be.at.least(250);
+      expect(again.version).to.equal(v2.version);
+      expect(again.nonce).to.not.equal(lost.nonce);
+      dp.ack(lost); // the first send's nonce is stale now
+      await sleep(80);
+      expect(acks).to.have.length(1);
+      dp.ack(again);
+      await waitFor(() => acks.length === 2, 2000, 'ack of the re-sent snapshot');
+      expect(acks[1]).to.deep.include({ version: v2.version, via: 'snapshot' });
+    });
+
     it('never re-sends a NACKed version to that node, even after it reconnects', async () => {
       const v1 = snap('default', backend('web', '10.0.0.1'));
       const v2 = snap('default', backend('web', '10.0.0.2'));
