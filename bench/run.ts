@@ -29,7 +29,16 @@ import {
   type ScenarioId,
   type Upstreams,
 } from './configs.js';
-import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
+import {
+  freePort,
+  killAll,
+  loadAverage,
+  run,
+  sample,
+  start,
+  type ProcSample,
+  type Running,
+} from './procs.js';
 import { runTransfers } from './transfers.js';
 import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
@@ -419,14 +428,7 @@ async function measure(
     const before = proc ? sample(proc.pid) : undefined;
     cell.load1AtStart = loadAverage()[0];
     cell.wrk = await runTransfers({ ...t, durationSeconds: o.durationSeconds });
-    if (proc && before) {
-      const after = sample(proc.pid);
-      cell.rssKiBBefore = before.rssKiB;
-      cell.rssKiBAfter = after.rssKiB;
-      cell.hwmKiBAfter = after.hwmKiB;
-      cell.cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-      cell.processes = after.processes;
-    }
+    if (proc && before) recordUsage(cell, before, sample(proc.pid));
     return;
   }
   const wrkOpts = {
@@ -442,14 +444,7 @@ async function measure(
   cell.load1AtStart = loadAverage()[0];
   const { result } = await runWrk({ ...wrkOpts, durationSeconds: o.durationSeconds });
   cell.wrk = result;
-  if (proc && before) {
-    const after = sample(proc.pid);
-    cell.rssKiBBefore = before.rssKiB;
-    cell.rssKiBAfter = after.rssKiB;
-    cell.hwmKiBAfter = after.hwmKiB;
-    cell.cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-    cell.processes = after.processes;
-  }
+  if (proc && before) recordUsage(cell, before, sample(proc.pid));
 }
 
 async function runCell(ctx: Ctx, s: Scenario, proxy: ProxyId, round: number): Promise<Cell> {
@@ -755,3 +750,12 @@ main().catch((err) => {
   process.stderr.write(`bench: ${(err as Error).message}\n`);
   process.exitCode = 1;
 });
+
+/** The proxy's memory and CPU over the measured run, from /proc samples taken before and after it. */
+function recordUsage(cell: Cell, before: ProcSample, after: ProcSample): void {
+  cell.rssKiBBefore = before.rssKiB;
+  cell.rssKiBAfter = after.rssKiB;
+  cell.hwmKiBAfter = after.hwmKiB;
+  cell.cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+  cell.processes = after.processes;
+}
