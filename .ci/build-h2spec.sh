@@ -39,7 +39,7 @@ die() {
 }
 
 if [ "${BASCULE_H2SPEC_REBUILD:-0}" != 1 ] && [ -x "$BIN/h2spec" ] &&
-  "$BIN/h2spec" --version 2>/dev/null | grep -qF "2.2.1 (pins-$STAMP)"; then
+  grep -qF "2.2.1 (pins-$STAMP)" <<<"$("$BIN/h2spec" --version 2>/dev/null)"; then
   log "h2spec 2.2.1 (pins-$STAMP): already built in $BIN (skip)"
   exit 0
 fi
@@ -82,5 +82,5 @@ log "building github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION (pinned de
     -o "$BIN/.h2spec.tmp" github.com/summerwind/h2spec/cmd/h2spec
 )
 mv -f "$BIN/.h2spec.tmp" "$BIN/h2spec"
-"$BIN/h2spec" --version | grep -qF "2.2.1 (pins-$STAMP)" || die "built h2spec does not report 2.2.1 (pins-$STAMP)"
+grep -qF "2.2.1 (pins-$STAMP)" <<<"$("$BIN/h2spec" --version)" || die "built h2spec does not report 2.2.1 (pins-$STAMP)"
 log "built $BIN/h2spec ($(du -h "$BIN/h2spec" | cut -f1), $((SECONDS - t0))s)"

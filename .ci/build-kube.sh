@@ -105,7 +105,11 @@ have_version() {
   shift 2
   [ "$REBUILD" != 1 ] || return 1
   [ -x "$bin" ] || return 1
-  "$bin" "$@" 2>/dev/null | grep -qF -- "$want"
+  # Read all of the output before matching: `cmd | grep -q` under pipefail fails at random when
+  # grep exits first and the command (kubectl prints two lines) then dies of SIGPIPE.
+  local out
+  out="$("$bin" "$@" 2>/dev/null)" || return 1
+  grep -qF -- "$want" <<<"$out"
 }
 
 # The version check each binary answers.
@@ -199,7 +203,7 @@ build_kube() {
   )
   for b in "${need[@]}"; do
     # shellcheck disable=SC2046
-    "$BIN/$b" $(version_args "$b") | grep -qF "$KUBE_VERSION" || die "$b does not report $KUBE_VERSION"
+    grep -qF "$KUBE_VERSION" <<<"$("$BIN/$b" $(version_args "$b"))" || die "$b does not report $KUBE_VERSION"
   done
 }
 
@@ -262,7 +266,7 @@ EOF
     "$GO" build -trimpath -ldflags "-s -w" -o "$BIN/.coredns.tmp" .
   )
   mv -f "$BIN/.coredns.tmp" "$BIN/coredns"
-  "$BIN/coredns" -version | grep -qF "$want" || die "coredns -version does not report $want"
+  grep -qF "$want" <<<"$("$BIN/coredns" -version)" || die "coredns -version does not report $want"
   log "  built $BIN/coredns ($(du -h "$BIN/coredns" | cut -f1), $((SECONDS - t0))s)"
 }
 
@@ -291,7 +295,7 @@ build_helm() {
     "$GO" install -trimpath -ldflags "-s -w $x" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   mv -f "$tmp/helm" "$BIN/helm"
   rm -rf "$tmp"
-  "$BIN/helm" version --short | grep -qF "$HELM_VERSION" || die "helm version does not report $HELM_VERSION"
+  grep -qF "$HELM_VERSION" <<<"$("$BIN/helm" version --short)" || die "helm version does not report $HELM_VERSION"
   log "  built $BIN/helm ($(du -h "$BIN/helm" | cut -f1), $((SECONDS - t0))s)"
 }
 
