@@ -99,6 +99,28 @@ export const ErrorMsg = O({ type: Type.Literal('error'), error: ErrorInfo });
 export const DataplaneMessage = Type.Union([Hello, Ack, Nack, Heartbeat, HealthReport, OverridesReport]);
 export const ControllerMessage = Type.Union([SnapshotMsg, DeltaMsg, Heartbeat, ErrorMsg]);
 
+/**
+ * What the dataplane's channel checks of a controller message: the envelope only, with bodies and
+ * delta objects left opaque (their count still bounded). The applier checks the body, or just the
+ * objects a delta changes, once; checking them here too compiled the whole snapshot schema a
+ * second time (tens of MiB of generated code held by every dataplane) and ran it twice per apply.
+ */
+const Opaque = Type.Unknown();
+export const ControllerEnvelope = Type.Union([
+  O({ type: Type.Literal('snapshot'), version: S, nonce: S, body: Opaque }),
+  O({
+    type: Type.Literal('delta'),
+    version: S,
+    baseVersion: S,
+    nonce: S,
+    group: S,
+    frontends: O({ upsert: Type.Array(Opaque, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
+    backends: O({ upsert: Type.Array(Opaque, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
+  }),
+  Heartbeat,
+  ErrorMsg,
+]);
+
 export type Hello = Static<typeof Hello>;
 export type SnapshotMsg = Static<typeof SnapshotMsg>;
 export type DeltaMsg = Static<typeof DeltaMsg>;
