@@ -5,7 +5,7 @@ import { canonicalBodyJson, canonicalJson, deepFreeze, makeSnapshot, sha256Hex }
 import { applyDelta, diffBodies, MAX_DELTA_OBJECTS, type SnapshotDelta } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
 import type { SnapshotBody } from '#protocol/snapshot';
-import { validateControllerMessage } from '#protocol/validators';
+import { validateControllerMessage, validateFrontendSnap } from '#protocol/validators';
 import { prng, RandomConfig } from '../dataplane/delta-fixtures.js';
 import { backend, body, frontend, server } from '../dataplane/helpers.js';
 
@@ -119,8 +119,15 @@ describe('protocol: snapshot deltas', () => {
     expect(
       validateControllerMessage(msg(Array.from({ length: MAX_DELTA_OBJECTS + 1 }, (_, i) => `x${i}`))),
     ).to.equal(false);
+    // The channel checks the envelope only; a changed object is checked once, by the applier.
+    const badObject = { ...msg([]), frontends: { upsert: [{ id: 'x' }], remove: [] } };
+    expect(validateControllerMessage(badObject)).to.equal(true);
+    expect(validateFrontendSnap(badObject.frontends.upsert[0])).to.equal(false);
     expect(
-      validateControllerMessage({ ...msg([]), frontends: { upsert: [{ id: 'x' }], remove: [] } }),
+      validateControllerMessage({
+        ...msg([]),
+        backends: { upsert: Array.from({ length: MAX_DELTA_OBJECTS + 1 }, () => ({})), remove: [] },
+      }),
     ).to.equal(false);
   });
 });
