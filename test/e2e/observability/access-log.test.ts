@@ -10,7 +10,7 @@ import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot, shortVersion } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 import { startBackend, startEchoServer, type TestBackend } from '../../support/backends.js';
-import { freePort } from '../../support/ports.js';
+import { freePort, refusedPort } from '../../support/ports.js';
 import {
   HOST,
   backend,
@@ -111,7 +111,7 @@ describe('observability: access log', function () {
     sick!.handler = (_req, res) => res.writeHead(500).end('broken\n');
     echo = await startEchoServer();
     ws = await wsEchoServer();
-    dead = await freePort();
+    dead = await refusedPort();
     ports = {
       web: await freePort(),
       tcp: await freePort(),
