@@ -1,6 +1,6 @@
 // Control-channel messages (JSON text frames over WebSocket), modelled on xDS state-of-the-world
 // without its NACK loop: a rejected version is never re-sent.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_DELTA_OBJECTS } from './delta.js';
 import { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
 
@@ -22,12 +22,11 @@ export const Hello = O({
   protocolVersion: Type.Integer(),
 });
 
-export const SnapshotMsg = O({
-  type: Type.Literal('snapshot'),
-  version: S,
-  nonce: S,
-  body: SnapshotBody,
-});
+/** A snapshot message whose body has the given schema (the whole one, or opaque for the envelope). */
+const snapshotMsgOf = <B extends TSchema>(body: B) =>
+  O({ type: Type.Literal('snapshot'), version: S, nonce: S, body });
+
+export const SnapshotMsg = snapshotMsgOf(SnapshotBody);
 
 const Ids = Type.Array(S, { maxItems: MAX_DELTA_OBJECTS });
 
@@ -37,15 +36,18 @@ const Ids = Type.Array(S, { maxItems: MAX_DELTA_OBJECTS });
  * (the base is not live, the result does not hash to `version`, the build failed) makes the
  * controller send the full snapshot.
  */
-export const DeltaMsg = O({
-  type: Type.Literal('delta'),
-  version: S,
-  baseVersion: S,
-  nonce: S,
-  group: S,
-  frontends: O({ upsert: Type.Array(FrontendSnap, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
-  backends: O({ upsert: Type.Array(BackendSnap, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
-});
+const deltaMsgOf = <F extends TSchema, B extends TSchema>(frontend: F, backend: B) =>
+  O({
+    type: Type.Literal('delta'),
+    version: S,
+    baseVersion: S,
+    nonce: S,
+    group: S,
+    frontends: O({ upsert: Type.Array(frontend, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
+    backends: O({ upsert: Type.Array(backend, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
+  });
+
+export const DeltaMsg = deltaMsgOf(FrontendSnap, BackendSnap);
 
 export const Ack = O({ type: Type.Literal('ack'), version: S, nonce: S });
 
@@ -107,16 +109,8 @@ export const ControllerMessage = Type.Union([SnapshotMsg, DeltaMsg, Heartbeat, E
  */
 const Opaque = Type.Unknown();
 export const ControllerEnvelope = Type.Union([
-  O({ type: Type.Literal('snapshot'), version: S, nonce: S, body: Opaque }),
-  O({
-    type: Type.Literal('delta'),
-    version: S,
-    baseVersion: S,
-    nonce: S,
-    group: S,
-    frontends: O({ upsert: Type.Array(Opaque, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
-    backends: O({ upsert: Type.Array(Opaque, { maxItems: MAX_DELTA_OBJECTS }), remove: Ids }),
-  }),
+  snapshotMsgOf(Opaque),
+  deltaMsgOf(Opaque, Opaque),
   Heartbeat,
   ErrorMsg,
 ]);
