@@ -97,7 +97,19 @@ export function summarize(p: CpuProfile, top: number, windowUs: number): string 
 async function perfSummary(data: string, top: number): Promise<string> {
   const r = await run(
     'perf',
-    ['report', '-i', data, '--stdio', '--no-children', '--sort', 'sym', '-g', 'none', '--percent-limit', '0.3'],
+    [
+      'report',
+      '-i',
+      data,
+      '--stdio',
+      '--no-children',
+      '--sort',
+      'sym',
+      '-g',
+      'none',
+      '--percent-limit',
+      '0.3',
+    ],
     120_000,
   );
   if (r.code !== 0) throw new Error(`perf report failed: ${r.stderr}`);
@@ -110,7 +122,8 @@ async function perfSummary(data: string, top: number): Promise<string> {
     const pct = Number(m[1]);
     if (m[2] === 'k') kernel += pct;
     else user += pct;
-    if (rows.length < top) rows.push(`| ${m[1]}% | ${m[2] === 'k' ? 'kernel' : 'user'} | \`${m[3]!.trim().slice(0, 100)}\` |`);
+    if (rows.length < top)
+      rows.push(`| ${m[1]}% | ${m[2] === 'k' ? 'kernel' : 'user'} | \`${m[3]!.trim().slice(0, 100)}\` |`);
   }
   return [
     `symbols at ≥ 0.3% of samples: kernel ${kernel.toFixed(1)}%, user ${user.toFixed(1)}% (the rest: symbols below 0.3%)`,
@@ -192,7 +205,19 @@ async function main(): Promise<void> {
     const recording = perf
       ? run(
           'perf',
-          ['record', '-F', '999', '-g', '-p', String(bascule.pid), '-o', perfData, '--', 'sleep', String(seconds)],
+          [
+            'record',
+            '-F',
+            '999',
+            '-g',
+            '-p',
+            String(bascule.pid),
+            '-o',
+            perfData,
+            '--',
+            'sleep',
+            String(seconds),
+          ],
           (seconds + 30) * 1000,
         )
       : undefined;
