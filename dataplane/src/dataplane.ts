@@ -22,7 +22,7 @@ import type { WorkerSummary } from './admin/stats-model.js';
 import { WorkerCore, type WorkerCoreOptions } from './workers/worker-core.js';
 import { CredentialSource } from './admin/auth.js';
 import { RuntimeOverrides } from './admin/runtime-api.js';
-import { Observability, type DataplaneObservabilityOptions } from './metrics/observability.js';
+import { Observability, type DataplaneObservabilityOptions } from './observability.js';
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './runtime/listener.js';
 

@@ -5,7 +5,7 @@
 //   BASCULE_ACCESS_LOG_FILE  a file of its own (default: JSON lines join the dataplane's log
 //                            stream on stdout, marked "log":"access"; text goes to stdout)
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { TrafficRecord } from '../metrics/events.js';
+import type { TrafficRecord } from '../types/traffic.js';
 import { accessJson, accessText, healthJson, healthText, type HealthTransitionLine } from './format.js';
 
 export type AccessLogFormat = 'json' | 'text' | 'off';

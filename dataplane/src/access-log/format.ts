@@ -2,7 +2,7 @@
 // ship to any log pipeline. Text: HAProxy's HTTP/TCP log layouts, for eyes and for existing
 // parsers. Neither ever contains a header value, a cookie or a query string.
 import { shortVersion } from '#protocol/canonical';
-import type { TrafficRecord } from '../metrics/events.js';
+import type { TrafficRecord } from '../types/traffic.js';
 
 /** A health-check transition, logged in the same stream as the traffic. */
 export interface HealthTransitionLine {

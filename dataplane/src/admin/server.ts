@@ -8,15 +8,24 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
-import type { Observability } from '../metrics/observability.js';
+import type { DataplaneMetrics } from '../metrics/prometheus.js';
+import type { TrafficStats } from '../metrics/stats.js';
+import type { DataplaneView } from '../metrics/view.js';
 import { isLoopback, requireAdmin, type CredentialSource } from './auth.js';
 import { runtimeRouter, type RuntimeOverrides } from './runtime-api.js';
 import { renderStatsCsv } from './stats-csv.js';
 import { renderStatsPage } from './stats-html.js';
 import { buildStats, type StatsDocument } from './stats-model.js';
 
+/** What the endpoint reads of the dataplane's observability (the Observability of observability.ts). */
+export interface ObservedDataplane {
+  readonly view: DataplaneView;
+  readonly stats: TrafficStats;
+  readonly metrics: DataplaneMetrics;
+}
+
 export interface AdminObservability {
-  readonly obs: Observability;
+  readonly obs: ObservedDataplane;
   readonly overrides: RuntimeOverrides;
   readonly credentials: CredentialSource;
   /** Require the admin credentials on /metrics too (default false: Prometheus scrapes it). */

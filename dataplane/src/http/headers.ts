@@ -83,14 +83,6 @@ export function flatten(headers: HeaderList): string[] {
 export const hasHeader = (headers: HeaderList, lower: string): boolean =>
   headers.some(([n]) => n.toLowerCase() === lower);
 
-/** IPv4-mapped IPv6 (::ffff:10.0.0.1, seen on dual-stack sockets) is shown as plain IPv4. */
-export const displayAddress = (address: string | undefined): string =>
-  address === undefined
-    ? ''
-    : address.startsWith('::ffff:') && address.includes('.')
-      ? address.slice(7)
-      : address;
-
 export interface ForwardedInfo {
   readonly clientAddress: string;
   readonly proto: 'http' | 'https';

@@ -6,7 +6,7 @@
 //
 // The full list, with types and labels, is in docs/observability.md.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
-import type { TrafficRecord } from './events.js';
+import type { TrafficRecord } from '../types/traffic.js';
 import { SERVER_STATUSES, serverStatus } from './server-status.js';
 import { CODE_CLASSES, serverStatsKey, type Codes, type TrafficStats } from './stats.js';
 import type { DataplaneView } from './view.js';

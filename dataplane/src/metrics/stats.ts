@@ -2,12 +2,21 @@
 // dataplane, keyed by frontend id, backend id and (backend, server name) — names bounded by the
 // configuration, never by clients or paths. Counters outlive snapshot swaps (an unchanged name
 // keeps counting) and are dropped when their object leaves the live configuration.
-import { codeClass } from './events.js';
 import type { TracedRecord } from './trace.js';
 
 export const CODE_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
 export type CodeClass = (typeof CODE_CLASSES)[number];
 export type Codes = Record<CodeClass, number>;
+
+/** Status class label: bounded, whatever the servers answer. */
+export function codeClass(status: number): CodeClass {
+  if (status >= 100 && status < 200) return '1xx';
+  if (status >= 200 && status < 300) return '2xx';
+  if (status >= 300 && status < 400) return '3xx';
+  if (status >= 400 && status < 500) return '4xx';
+  if (status >= 500 && status < 600) return '5xx';
+  return 'other';
+}
 
 const zeroCodes = (): Codes => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 });
 

@@ -13,7 +13,7 @@ import type {
   TracedRequest,
   TracedServer,
   TrafficRecord,
-} from './events.js';
+} from '../types/traffic.js';
 
 /** One attempt on a server, kept for per-server error, retry and redispatch counters. */
 export interface AttemptInfo {

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { PickContext } from '../balance/balancer.js';
 import { observe } from '../health/passive.js';
-import type { Trace } from '../metrics/events.js';
+import type { Trace } from '../types/traffic.js';
 import { lookupBinding, rememberBinding, type Binding } from '../persistence/index.js';
 import type { HeaderList } from '../router/types.js';
 import type { AcquireFailure, BackendRuntime, ServerRuntime } from './backend.js';

@@ -77,7 +77,7 @@ function buildFrontend(
   const key = bindKey(f.bind.address, f.bind.port);
   // TLS termination / SNI routing (tls/frontend.ts). Material that cannot be loaded fails this
   // frontend closed: serving it in plaintext would be worse than not serving it.
-  let tls: FrontendTlsRuntime | undefined;
+  let tls: FrontendTlsRuntime<BackendRuntime> | undefined;
   try {
     tls = buildFrontendTls(f, backends, scope.frontend(f.id), log);
   } catch (err) {

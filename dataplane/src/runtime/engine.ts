@@ -3,7 +3,7 @@
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
 import { shortVersion, type Snapshot } from '#protocol/index';
-import type { TrafficEvents } from '../metrics/events.js';
+import type { TrafficEvents } from '../types/traffic.js';
 import { buildRuntimeOrReject } from './build.js';
 import type { Listener, ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
@@ -49,7 +49,7 @@ export class Engine {
       ref: this.ref,
       log,
       ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
-      ...(opts.events ? { events: opts.events } : {}), // traffic observation (metrics/events.ts)
+      ...(opts.events ? { events: opts.events } : {}), // traffic observation (types/traffic.ts)
       ...(opts.reusePort ? { reusePort: true } : {}),
     });
   }

@@ -13,7 +13,7 @@ interface FrontendBase {
   /** Carried across swaps by frontend id: rate-limit counters, per-client connection counts. */
   readonly state: FrontendState;
   /** TLS termination and/or SNI routing (tls/); undefined for a plaintext frontend. */
-  readonly tls?: FrontendTlsRuntime;
+  readonly tls?: FrontendTlsRuntime<BackendRuntime>;
 }
 
 export interface HttpFrontendRuntime extends FrontendBase {

@@ -6,10 +6,10 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
 import { classify, connectTimeout } from '../runtime/upstream-error.js';
-import type { Trace } from '../metrics/events.js';
+import type { Trace } from '../types/traffic.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { TcpFrontendRuntime } from '../runtime/types.js';
-import { displayAddress } from '../http/headers.js';
+import { displayAddress } from '../util/address.js';
 
 export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it

@@ -10,26 +10,34 @@ import type { Logger } from 'pino';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { compileRouter } from '../router/router.js';
 import type { Router } from '../router/types.js';
-import type { BackendRuntime } from '../runtime/backend.js';
+import { displayAddress } from '../util/address.js';
 import { peekClientHello } from './client-hello.js';
 import { closeSecure, serveH2 } from './h2.js';
 import { rawSocketOf, terminatorFor, type TlsTerminator } from './terminator.js';
 
-export interface FrontendTlsRuntime {
+/**
+ * A backend as the TLS side sees it: TCP rules name it by id. The side is generic over what a
+ * backend is (runtime/backend.ts BackendRuntime): tls/ sits below runtime/ and never imports it.
+ */
+export interface RoutedBackend {
+  readonly id: string;
+}
+
+export interface FrontendTlsRuntime<B extends RoutedBackend = RoutedBackend> {
   /** Set when this frontend terminates TLS (the snapshot has `tls`). */
   readonly terminator: TlsTerminator | undefined;
   /** TCP mode with rules: matched per connection on the SNI and the client address. */
   readonly tcpRouter: Router | undefined;
   /** Backends the TCP rules name. */
-  readonly backends: ReadonlyMap<string, BackendRuntime>;
+  readonly backends: ReadonlyMap<string, B>;
 }
 
 /** The parts of a TCP frontend runtime the TCP proxy needs (runtime/types.ts TcpFrontendRuntime). */
-interface TcpFrontendLike {
+interface TcpFrontendLike<B extends RoutedBackend> {
   readonly id: string;
   readonly snap: Readonly<FrontendSnap>;
-  readonly backend: BackendRuntime | undefined;
-  readonly tls?: FrontendTlsRuntime | undefined;
+  readonly backend: B | undefined;
+  readonly tls?: FrontendTlsRuntime<B> | undefined;
 }
 
 const hasSniRules = (f: Readonly<FrontendSnap>): boolean =>
@@ -40,17 +48,17 @@ const hasSniRules = (f: Readonly<FrontendSnap>): boolean =>
  * frontend's carried-over state object: terminators are cached on it (see terminator.ts).
  * Throws when certificates or settings cannot be loaded.
  */
-export function buildFrontendTls(
+export function buildFrontendTls<B extends RoutedBackend>(
   f: Readonly<FrontendSnap>,
-  backends: ReadonlyMap<string, BackendRuntime>,
+  backends: ReadonlyMap<string, B>,
   owner: object,
   log: Logger,
-): FrontendTlsRuntime | undefined {
+): FrontendTlsRuntime<B> | undefined {
   const routesTcp = f.mode === 'tcp' && f.rules.length > 0 && (f.tls !== undefined || hasSniRules(f));
   if (!f.tls && !routesTcp) return undefined;
   const terminator = f.tls ? terminatorFor(owner, f, log) : undefined;
   let tcpRouter: Router | undefined;
-  const used = new Map<string, BackendRuntime>();
+  const used = new Map<string, B>();
   if (routesTcp) {
     tcpRouter = compileRouter(f);
     for (const r of f.rules) {
@@ -109,7 +117,7 @@ export function closeTlsGracefully(socket: object): boolean {
 
 /**
  * The connection's trace, which this side only hands on to the TCP proxy, except when it refuses
- * the connection itself (metrics/events.ts Trace; tls/ does not depend on metrics/).
+ * the connection itself (types/traffic.ts Trace).
  */
 interface RefusalTrace {
   local(termination: 'PR'): void;
@@ -118,9 +126,9 @@ interface RefusalTrace {
 export type TcpProxy<F, T> = (client: net.Socket, fe: F, log: Logger, trace?: T) => void;
 
 /** The frontend as the TCP proxy should see it for this connection, or undefined: refuse. */
-function routeTcp<F extends TcpFrontendLike>(
+function routeTcp<B extends RoutedBackend, F extends TcpFrontendLike<B>>(
   fe: F,
-  rt: FrontendTlsRuntime,
+  rt: FrontendTlsRuntime<B>,
   sni: string | undefined,
   source: string,
 ): F | undefined {
@@ -142,14 +150,11 @@ function routeTcp<F extends TcpFrontendLike>(
   return backend ? { ...fe, backend } : undefined;
 }
 
-const displayAddress = (a: string | undefined): string =>
-  a === undefined ? '' : a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
-
 /**
  * A TCP connection on a frontend with TLS or SNI rules: terminate or peek, choose the backend by
  * the rules, then hand the (secured or untouched) socket to the TCP proxy.
  */
-export function acceptTcp<F extends TcpFrontendLike, T extends RefusalTrace>(
+export function acceptTcp<B extends RoutedBackend, F extends TcpFrontendLike<B>, T extends RefusalTrace>(
   raw: net.Socket,
   fe: F,
   log: Logger,

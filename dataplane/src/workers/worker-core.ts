@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ServerHealth } from '#protocol/messages';
 import { buildStats, type StatsDocument, type WorkerSummary } from '../admin/stats-model.js';
 import { notify } from '../health/passive.js';
-import type { Observability } from '../metrics/observability.js';
+import type { Observability } from '../observability.js';
 import type { ListenerInfo } from '../runtime/listener.js';
 import type { ServingCore } from './serving-core.js';
 import type { Runtime } from '../runtime/types.js';

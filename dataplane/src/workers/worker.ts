@@ -14,7 +14,7 @@ import { buildStats } from '../admin/stats-model.js';
 import { accessLogOptionsFromEnv } from '../access-log/access-log.js';
 import { setObserver, type Observation } from '../health/passive.js';
 import { createLogger, type Logger } from '../log.js';
-import { Observability } from '../metrics/observability.js';
+import { Observability } from '../observability.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import { Engine, type PreparedSwap } from '../runtime/engine.js';
 import type { Runtime } from '../runtime/types.js';

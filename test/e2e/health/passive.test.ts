@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { refusedPort } from '../../support/ports.js';
 import {
   backend,
   body,
@@ -87,7 +88,7 @@ describe('health e2e: passive checks', function () {
           echo.close(() => r());
         }),
     );
-    const deadPort = await freePort(); // nothing listens: connection refused
+    const deadPort = await refusedPort(); // nothing listens, and nothing will: connection refused
     const port = await freePort();
     const hp = policy({
       http: undefined,

@@ -6,7 +6,7 @@ import { Assignment, replayDecision, type AttemptState, type Failure } from '#da
 import { UpstreamError } from '#dataplane/runtime/upstream-error';
 import { createBalancer } from '#dataplane/balance/index';
 import { setObserver, type Observation } from '#dataplane/health/passive';
-import type { Trace, TracedServer } from '#dataplane/metrics/events';
+import type { Trace, TracedServer } from '#dataplane/types/traffic';
 import { BackendRuntime, ServerRuntime } from '#dataplane/runtime/backend';
 import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';
 import type { BackendSnap, ServerSnap } from '#protocol/snapshot';

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
 import type { FrontendSnap } from '#protocol/snapshot';
+import { refusedPort } from '../../support/ports.js';
 import {
   HOST,
   backend,
@@ -40,7 +41,7 @@ describe('dataplane/http: proxy engine', function () {
 
   before(async () => {
     [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
-    deadPort = await freePort();
+    deadPort = await refusedPort();
   });
   after(async () => {
     await Promise.all([a.close(), b.close()]);

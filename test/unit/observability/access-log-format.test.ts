@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { accessJson, accessText, escapeText, haproxyDate, healthText } from '#dataplane/access-log/format';
 import { accessLogOptionsFromEnv, createAccessLog } from '#dataplane/access-log/access-log';
-import type { HttpRecord, TcpRecord } from '#dataplane/metrics/events';
+import type { HttpRecord, TcpRecord } from '#dataplane/types/traffic';
 
 const start = Date.UTC(2025, 10, 21, 5, 38, 10, 123);
 const version = 'ab12cd34ef56'.padEnd(64, '0');

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { HttpRequestHead } from '#dataplane/http/message';
-import { codeClass, type HttpRecord, type TrafficRecord } from '#dataplane/metrics/events';
-import { TrafficStats, serverStatsKey } from '#dataplane/metrics/stats';
+import { TrafficStats, codeClass, serverStatsKey } from '#dataplane/metrics/stats';
 import { HttpTrace, TcpTrace, type TracedRecord } from '#dataplane/metrics/trace';
+import type { HttpRecord, TrafficRecord } from '#dataplane/types/traffic';
 
 /** The neutral head of a request from 10.0.0.1:4242. */
 function headOf(target = '/p?secret=1'): HttpRequestHead {

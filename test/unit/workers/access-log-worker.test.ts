@@ -2,7 +2,7 @@
 // destination (the JSON lines through the worker's own logger carry it by their bindings).
 import { expect } from 'chai';
 import { createAccessLog } from '#dataplane/access-log/access-log';
-import type { TrafficRecord } from '#dataplane/metrics/events';
+import type { TrafficRecord } from '#dataplane/types/traffic';
 
 const record: TrafficRecord = {
   type: 'http',

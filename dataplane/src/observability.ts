@@ -3,19 +3,19 @@
 // listeners) and read by the admin endpoint (stats page, /metrics).
 import type { Logger } from 'pino';
 import type { ServerHealth } from '#protocol/messages';
-import type { AdminAuthOptions } from '../admin/auth.js';
+import type { AdminAuthOptions } from './admin/auth.js';
 import {
   accessLogOptionsFromEnv,
   createAccessLog,
   type AccessLog,
   type AccessLogOptions,
-} from '../access-log/access-log.js';
-import type { ApplyResult } from '../agent/apply.js';
-import type { TrafficEvents, TrafficRecord } from './events.js';
-import { DataplaneMetrics } from './prometheus.js';
-import { TrafficStats } from './stats.js';
-import { HttpTrace, TcpTrace, type TracedRecord } from './trace.js';
-import type { ApplyCounters, DataplaneView } from './view.js';
+} from './access-log/access-log.js';
+import type { ApplyResult } from './agent/apply.js';
+import type { TrafficEvents, TrafficRecord } from './types/traffic.js';
+import { DataplaneMetrics } from './metrics/prometheus.js';
+import { TrafficStats } from './metrics/stats.js';
+import { HttpTrace, TcpTrace, type TracedRecord } from './metrics/trace.js';
+import type { ApplyCounters, DataplaneView } from './metrics/view.js';
 
 /** What a dataplane's caller may set (DataplaneOptions.observability); env fills the gaps. */
 export interface DataplaneObservabilityOptions {

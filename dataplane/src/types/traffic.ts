@@ -6,6 +6,10 @@
 //
 // Traces are optional for the proxies (`ctx.trace?.attempt(server)`), so a proxy without the
 // seam keeps working and a dataplane without observers pays nothing.
+//
+// A type-only module (types/): the data path (runtime/, http/, tcp/, serving/) reports through
+// these types and the observers (metrics/, access-log/) consume them, so neither side imports
+// the other.
 import type net from 'node:net';
 
 /** What a trace records of an HTTP request (the engine-neutral request head has these fields). */
@@ -28,7 +32,7 @@ export interface TracedServer {
   readonly state: { readonly active: number };
 }
 
-/** How an upstream attempt failed (same kinds as http/upstream-error.ts). */
+/** How an upstream attempt failed (same kinds as runtime/upstream-error.ts). */
 export type FailureKind = 'connect' | 'timeout' | 'protocol';
 
 /**
@@ -120,30 +124,6 @@ export interface Trace {
 /** Consumes finished records (stats table, metrics, access log). */
 export interface RecordSink {
   (record: TrafficRecord): void;
-}
-
-/** A trace that records nothing (used where no observer is wired). */
-export const NOOP_TRACE: Trace = Object.freeze({
-  routed() {},
-  queued() {},
-  dequeued() {},
-  attempt() {},
-  connected() {},
-  response() {},
-  failed() {},
-  local() {},
-  upgraded() {},
-  finish() {},
-});
-
-/** Status class label: bounded, whatever the servers answer. */
-export function codeClass(status: number): '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other' {
-  if (status >= 100 && status < 200) return '1xx';
-  if (status >= 200 && status < 300) return '2xx';
-  if (status >= 300 && status < 400) return '3xx';
-  if (status >= 400 && status < 500) return '4xx';
-  if (status >= 500 && status < 600) return '5xx';
-  return 'other';
 }
 
 /**
