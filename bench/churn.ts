@@ -1,24 +1,37 @@
 // The `churn` scenario: many routes, one edit every interval, traffic on a route nobody edits.
 // A tool, not a test:
 //   npm run build && npx tsx bench/churn.ts [--routes 5000] [--backends 1000] [--frontends 100]
-//        [--ports 2] [--duration 30] [--interval-ms 100] [--cpu-prof DIR] [--keep]
-// --source dir (default): `bascule standalone --workers 1` serves a directory with one file per
-// Frontend and per Backend, and an edit is a file write. --source kube: a real kube-apiserver
-// (test/k8s/env), `bascule controller --source kube` and one `bascule dataplane`, the objects
-// applied with kubectl, and an edit is a PATCH of the Backend through the API, timed from the
-// API server's answer. Either way: one object per Frontend and per Backend
+//        [--ports 2] [--duration 30] [--interval-ms 100] [--processes one|two]
+//        [--dataplane-workers N] [--cpu-prof DIR] [--keep]
+// --source dir (default): the controller reads a directory with one file per Frontend and per
+// Backend, and an edit is a file write; `--processes one` (default) runs `bascule standalone
+// --workers 1` (controller and dataplane in one process), `two` a `bascule controller --source
+// dir` and a `bascule dataplane`, so each one's memory and CPU are measured apart. --source kube:
+// a real kube-apiserver (test/k8s/env), `bascule controller --source kube` and one `bascule
+// dataplane`, the objects applied with kubectl, and an edit is a merge-PATCH through the API,
+// timed from the API server's answer. Either way: one object per Frontend and per Backend
 // (Frontend f has routes/frontends rules, rule i → host h<i mod hosts>.example.com, path prefix
 // /svc<i>/, Backend b<i mod backends>; the Frontends share --ports ports, f on port f mod ports:
-// shared listeners, as many teams on one Gateway). wrk sends traffic to rule 0 of frontend 0 (Backend b0,
-// never edited). Every interval the loop rewrites one other Backend's file, adding one server,
-// so the total server count in the snapshot says which edits a version contains: edit k is live
-// when the dataplane ACKs a version whose count is at least base + k. Versions and ACKs are read
-// by polling the controller admin (`/snapshot`, `/dataplanes`, every 10 ms); an ACK of a version
-// the poller never saw is skipped, which can only overstate a latency.
+// shared listeners, as many teams on one Gateway). wrk sends traffic to rule 0 of frontend 0
+// (Backend b0, never edited).
+//
+// Edits alternate between a Backend and a Frontend, neither of them f0 or b0:
+// - a Backend edit adds one server and leaves only that one ready (the others in maintenance), on
+//   the upstream port the previous one was not on: the first response with the new port's
+//   X-Upstream tag, on a route to that Backend, is the first request served by the new config;
+// - a Frontend edit adds one rule (path /edit<k>/ on a host the Frontend already names, to b0):
+//   the first 200 on that path is the first request served by the new config (404 before).
+// So every edit adds exactly one server or one rule, and the snapshot's servers + rules count
+// says which edits a version contains: edit k is ACKed when the dataplane ACKs a version whose
+// count is at least base + k. Versions and ACKs are read by polling the controller admin
+// (`/snapshot`, `/dataplanes`, every 10 ms); an ACK of a version the poller never saw is skipped,
+// which can only overstate a latency. After each edit, a probe polls its request every 2 ms
+// (keep-alive, at most 8 connections) until the new config answers.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
 import { upstreamNginxConf } from './configs.js';
@@ -43,41 +56,108 @@ const DURATION_S = Number(option('duration', '30'));
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
 const KEEP = process.argv.includes('--keep');
+const PROCESSES = option('processes', 'one');
+if (PROCESSES !== 'one' && PROCESSES !== 'two') throw new Error('--processes one|two');
+const DP_WORKERS = option('dataplane-workers', '');
 const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
-function backendYaml(b: number, servers: number, upstreamPort: number): string {
-  const list = Array.from(
-    { length: servers },
-    (_, s) => `    - {name: s${s}, address: ${HOST}, port: ${upstreamPort}}`,
-  ).join('\n');
-  return `apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: b${b}${SOURCE === 'kube' ? `, namespace: ${NS}` : ''}}
-spec:
-  mode: http
-  balance: {algorithm: roundrobin}
-  servers:
-${list}
-`;
+interface Upstreams {
+  a: number;
+  b: number;
 }
 
-function frontendYaml(f: number, port: number, rulesPerFrontend: number, hosts: number): string {
-  const rules: string[] = [];
-  for (let r = 0; r < rulesPerFrontend; r++) {
-    const i = f * rulesPerFrontend + r;
-    rules.push(
-      `    - {name: r${i}, match: {host: h${i % hosts}.example.com, path: {prefix: /svc${i}/}}, backend: b${i % BACKENDS}}`,
-    );
+/** The upstream tag (nginx X-Upstream) of the one ready server of a Backend with `n` servers. */
+const readyTag = (n: number): 'a' | 'b' => (n % 2 === 1 ? 'a' : 'b');
+
+function backendServers(n: number, up: Upstreams): object[] {
+  return Array.from({ length: n }, (_, s) => ({
+    name: `s${s}`,
+    address: HOST,
+    port: readyTag(s + 1) === 'a' ? up.a : up.b,
+    ...(s < n - 1 ? { state: 'maintenance' } : {}),
+  }));
+}
+
+const meta = (name: string) => (SOURCE === 'kube' ? { name, namespace: NS } : { name });
+
+/** Objects are written as JSON, which is YAML, for the directory source and kubectl alike. */
+function backendDoc(b: number, n: number, up: Upstreams): string {
+  return `${JSON.stringify({
+    apiVersion: 'bascule.dev/v1alpha1',
+    kind: 'Backend',
+    metadata: meta(`b${b}`),
+    spec: { mode: 'http', balance: { algorithm: 'roundrobin' }, servers: backendServers(n, up) },
+  })}\n`;
+}
+
+interface Layout {
+  rulesPerFrontend: number;
+  hosts: number;
+  ports: number[];
+}
+
+const ruleHost = (i: number, l: Layout): string => `h${i % l.hosts}.example.com`;
+
+/** Frontend f's rules: its routes, then `edits` rules added by Frontend edits (k: edit numbers). */
+function frontendRules(f: number, l: Layout, edits: readonly number[]): object[] {
+  const rules: object[] = [];
+  for (let r = 0; r < l.rulesPerFrontend; r++) {
+    const i = f * l.rulesPerFrontend + r;
+    rules.push({
+      name: `r${i}`,
+      match: { host: ruleHost(i, l), path: { prefix: `/svc${i}/` } },
+      backend: `b${i % BACKENDS}`,
+    });
   }
-  return `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: f${f}${SOURCE === 'kube' ? `, namespace: ${NS}` : ''}}
-spec:
-  bind: {port: ${port}, address: ${HOST}}
-  mode: http
-  rules:
-${rules.join('\n')}
-`;
+  for (const k of edits)
+    rules.push({
+      name: `e${k}`,
+      match: { host: ruleHost(f * l.rulesPerFrontend, l), path: { prefix: `/edit${k}/` } },
+      backend: 'b0',
+    });
+  return rules;
+}
+
+function frontendDoc(f: number, l: Layout, edits: readonly number[]): string {
+  return `${JSON.stringify({
+    apiVersion: 'bascule.dev/v1alpha1',
+    kind: 'Frontend',
+    metadata: meta(`f${f}`),
+    spec: {
+      bind: { port: l.ports[f % l.ports.length], address: HOST },
+      mode: 'http',
+      rules: frontendRules(f, l, edits),
+    },
+  })}\n`;
+}
+
+/** Polls one request every 2 ms until `ok` says the new config answered; resolves with that time. */
+const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+function probe(
+  port: number,
+  host: string,
+  path: string,
+  ok: (res: http.IncomingMessage) => boolean,
+  deadline: number,
+): Promise<number | undefined> {
+  const once = () =>
+    new Promise<boolean>((resolve) => {
+      const req = http.get({ host: HOST, port, path, headers: { host }, agent: probeAgent }, (res) => {
+        const good = ok(res);
+        res.resume();
+        res.on('end', () => resolve(good));
+        res.on('error', () => resolve(false));
+      });
+      req.setTimeout(2000, () => req.destroy());
+      req.on('error', () => resolve(false));
+    });
+  return (async () => {
+    while (Date.now() < deadline) {
+      if (await once()) return Date.now();
+      await sleep(2);
+    }
+    return undefined;
+  })();
 }
 
 interface VersionEvents {
@@ -137,7 +217,7 @@ const pct = (xs: number[], p: number): number => {
 
 /**
  * A real kube-apiserver with the CRDs, the controller's RBAC and the churn objects (applied from
- * the manifests directory with kubectl); edits PATCH a Backend's servers through the API.
+ * the manifests directory with kubectl); edits PATCH a Backend's servers or a Frontend's rules.
  */
 async function startKube(manifests: string) {
   const cluster = await startCluster();
@@ -146,19 +226,12 @@ async function startKube(manifests: string) {
   await must(cluster.cp, ['apply', '--server-side', '-f', manifests]);
   const { server, token, caPem } = cluster.cp;
   const agent = new https.Agent({ ca: caPem, keepAlive: true });
-  const patchServers = (b: number, n: number, upstreamPort: number): Promise<number> =>
+  /** Merge-PATCH of an object's spec; resolves with the time the API server answered. */
+  const patchSpec = (plural: 'backends' | 'frontends', name: string, spec: object): Promise<number> =>
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({
-        spec: {
-          servers: Array.from({ length: n }, (_, s) => ({
-            name: `s${s}`,
-            address: HOST,
-            port: upstreamPort,
-          })),
-        },
-      });
+      const body = JSON.stringify({ spec });
       const req = https.request(
-        `${server}/apis/bascule.dev/v1alpha1/namespaces/${NS}/backends/b${b}`,
+        `${server}/apis/bascule.dev/v1alpha1/namespaces/${NS}/${plural}/${name}`,
         {
           method: 'PATCH',
           agent,
@@ -173,14 +246,14 @@ async function startKube(manifests: string) {
           res.on('end', () => {
             const t = Date.now();
             if (res.statusCode === 200) resolve(t);
-            else reject(new Error(`PATCH backend b${b}: HTTP ${res.statusCode}`));
+            else reject(new Error(`PATCH ${plural}/${name}: HTTP ${res.statusCode}`));
           });
         },
       );
       req.on('error', reject);
       req.end(body);
     });
-  return { cluster, patchServers };
+  return { cluster, patchSpec };
 }
 
 async function main(): Promise<void> {
@@ -190,15 +263,10 @@ async function main(): Promise<void> {
   const procs: Running[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const upstreamPort = await freePort();
+    const up: Upstreams = { a: await freePort(), b: await freePort() };
     writeFileSync(
       join(dir, 'upstream.conf'),
-      upstreamNginxConf({
-        dir,
-        ports: { a: upstreamPort, b: await freePort() },
-        workers: 1,
-        bodyBytes: 64,
-      }),
+      upstreamNginxConf({ dir, ports: up, workers: 1, bodyBytes: 64 }),
     );
     procs.push(
       start(
@@ -209,21 +277,22 @@ async function main(): Promise<void> {
       ),
     );
 
-    const rulesPerFrontend = Math.ceil(ROUTES / FRONTENDS);
-    const hosts = Math.max(1, Math.floor(ROUTES / 50));
     // Frontend ports below the ephemeral range, so no connection the process (or anyone) opens
     // meanwhile can take one between this probe and the dataplane's bind.
     const ports: number[] = [];
     for (let port = 20_000 + Math.floor(Math.random() * 10_000); ports.length < PORTS; port++)
       if (await portFree(port)) ports.push(port);
+    const layout: Layout = {
+      rulesPerFrontend: Math.ceil(ROUTES / FRONTENDS),
+      hosts: Math.max(1, Math.floor(ROUTES / 50)),
+      ports,
+    };
     const servers = new Array<number>(BACKENDS).fill(1);
-    for (let b = 0; b < BACKENDS; b++)
-      writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, 1, upstreamPort));
-    for (let f = 0; f < FRONTENDS; f++)
-      writeFileSync(
-        join(manifests, `frontend-f${f}.yaml`),
-        frontendYaml(f, ports[f % PORTS]!, rulesPerFrontend, hosts),
-      );
+    const frontendEdits = Array.from({ length: FRONTENDS }, (): number[] => []);
+    const backendFile = (b: number) => join(manifests, `backend-b${b}.yaml`);
+    const frontendFile = (f: number) => join(manifests, `frontend-f${f}.yaml`);
+    for (let b = 0; b < BACKENDS; b++) writeFileSync(backendFile(b), backendDoc(b, 1, up));
+    for (let f = 0; f < FRONTENDS; f++) writeFileSync(frontendFile(f), frontendDoc(f, layout, []));
 
     const env = {
       ...process.env,
@@ -239,42 +308,11 @@ async function main(): Promise<void> {
     /** Other processes whose CPU is reported (the API server and etcd in kube mode). */
     const others: Array<{ name: string; pid: number }> = [];
     /** Makes an edit; resolves with the time it counts from (file written / API answered). */
-    let edit: (b: number, servers: number) => Promise<number>;
-    if (SOURCE === 'dir') {
-      measured.push(
-        start(
-          'bascule',
-          process.execPath,
-          [
-            ...prof,
-            'bin/bascule.js',
-            'standalone',
-            '--dir',
-            manifests,
-            '--admin',
-            admin,
-            '--dataplane-admin',
-            `${HOST}:${await freePort()}`,
-            '--workers',
-            '1',
-            '--state-dir',
-            join(dir, 'state'),
-          ],
-          join(dir, 'bascule.log'),
-          env,
-        ),
-      );
-      edit = async (b, n) => {
-        const t = Date.now();
-        writeFileSync(join(manifests, `backend-b${b}.yaml`), backendYaml(b, n, upstreamPort));
-        return t;
-      };
-    } else {
-      const kube = await startKube(manifests);
-      cleanups.push(() => kube.cluster.stop());
-      for (const p of [kube.cluster.cp.apiserver, kube.cluster.cp.etcd])
-        if (p.pid !== undefined) others.push({ name: p.name, pid: p.pid });
-      const tokenArgs = [`--token-file=${kube.cluster.tokenFile}`];
+    let editBackend: (b: number) => Promise<number>;
+    let editFrontend: (f: number) => Promise<number>;
+    const dpWorkers = DP_WORKERS ? [`--workers=${DP_WORKERS}`] : [];
+    /** `bascule controller` with these source arguments, and one `bascule dataplane`. */
+    const controllerAndDataplane = async (sourceArgs: string[], tokenFile: string) => {
       const listen = `${HOST}:${await freePort()}`;
       measured.push(
         start(
@@ -284,9 +322,8 @@ async function main(): Promise<void> {
             ...prof,
             'bin/bascule.js',
             'controller',
-            '--source=kube',
-            `--kubeconfig=${kube.cluster.controllerKubeconfig}`,
-            ...tokenArgs,
+            ...sourceArgs,
+            `--token-file=${tokenFile}`,
             `--listen=${listen}`,
             `--admin=${admin}`,
           ],
@@ -301,17 +338,67 @@ async function main(): Promise<void> {
             'bin/bascule.js',
             'dataplane',
             `--controller=ws://${listen}`,
-            ...tokenArgs,
+            `--token-file=${tokenFile}`,
             '--group=default',
             '--node-id=churn-dp',
             `--admin=${HOST}:${await freePort()}`,
             `--state-dir=${join(dir, 'state')}`,
+            ...dpWorkers,
           ],
           join(dir, 'dataplane.log'),
           env,
         ),
       );
-      edit = (b, n) => kube.patchServers(b, n, upstreamPort);
+    };
+    if (SOURCE === 'dir') {
+      if (PROCESSES === 'one')
+        measured.push(
+          start(
+            'bascule',
+            process.execPath,
+            [
+              ...prof,
+              'bin/bascule.js',
+              'standalone',
+              '--dir',
+              manifests,
+              '--admin',
+              admin,
+              '--dataplane-admin',
+              `${HOST}:${await freePort()}`,
+              '--workers',
+              DP_WORKERS || '1',
+              '--state-dir',
+              join(dir, 'state'),
+            ],
+            join(dir, 'bascule.log'),
+            env,
+          ),
+        );
+      else {
+        const tokenFile = join(dir, 'token');
+        writeFileSync(tokenFile, `churn-${Math.random().toString(36).slice(2)}\n`);
+        await controllerAndDataplane(['--source=dir', `--dir=${manifests}`], tokenFile);
+      }
+      const write = (file: string, text: string) => {
+        const t = Date.now();
+        writeFileSync(file, text);
+        return Promise.resolve(t);
+      };
+      editBackend = (b) => write(backendFile(b), backendDoc(b, servers[b]!, up));
+      editFrontend = (f) => write(frontendFile(f), frontendDoc(f, layout, frontendEdits[f]!));
+    } else {
+      const kube = await startKube(manifests);
+      cleanups.push(() => kube.cluster.stop());
+      for (const p of [kube.cluster.cp.apiserver, kube.cluster.cp.etcd])
+        if (p.pid !== undefined) others.push({ name: p.name, pid: p.pid });
+      await controllerAndDataplane(
+        ['--source=kube', `--kubeconfig=${kube.cluster.controllerKubeconfig}`],
+        kube.cluster.tokenFile,
+      );
+      editBackend = (b) => kube.patchSpec('backends', `b${b}`, { servers: backendServers(servers[b]!, up) });
+      editFrontend = (f) =>
+        kube.patchSpec('frontends', `f${f}`, { rules: frontendRules(f, layout, frontendEdits[f]!) });
     }
     procs.push(...measured);
 
@@ -331,18 +418,20 @@ async function main(): Promise<void> {
     }
     const snapUrl = `http://${admin}/snapshot`;
     const dpUrl = `http://${admin}/dataplanes`;
-    type Snap = { groups: Array<{ version: string; servers: number }> };
+    type Snap = { groups: Array<{ version: string; servers: number; rules: number }> };
+    /** What says which edits a version holds: each edit adds one server or one rule. */
+    const countOf = (g: Snap['groups'][number]) => g.servers + g.rules;
     type Dp = Array<{ lastAck: { version: string; at: string } | null }>;
     const first = (await getJson<Snap>(snapUrl)).groups[0]!;
-    const base = first.servers;
+    const base = countOf(first);
     log(
-      `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${base} servers`,
+      `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${first.servers} servers, ${first.rules} rules`,
     );
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
     const othersBefore = others.map((p) => sample(p.pid));
 
-    // Poller: version → server count, and every ACK seen.
+    // Poller: version → servers + rules, and every ACK seen.
     const serversOf = new Map<string, number>([[first.version, base]]);
     const acks = new Map<string, number>(); // version → ACK time (ms since epoch)
     let polling = true;
@@ -350,7 +439,7 @@ async function main(): Promise<void> {
       while (polling) {
         try {
           for (const g of (await getJson<Snap>(snapUrl)).groups)
-            if (!serversOf.has(g.version)) serversOf.set(g.version, g.servers);
+            if (!serversOf.has(g.version)) serversOf.set(g.version, countOf(g));
           for (const d of await getJson<Dp>(dpUrl))
             if (d.lastAck && !acks.has(d.lastAck.version))
               acks.set(d.lastAck.version, Date.parse(d.lastAck.at));
@@ -387,17 +476,52 @@ async function main(): Promise<void> {
     await sleep(1000);
 
     const edits: number[] = []; // edit k (1-based) → write time
+    const kinds: Array<'backend' | 'frontend'> = [];
+    const served: Array<Promise<number | undefined>> = []; // edit k → first request served by it
     const editStart = Date.now();
     let k = 0;
     while (Date.now() - editStart < DURATION_S * 1000) {
       const due = editStart + k * INTERVAL_MS;
       if (due > Date.now()) await sleep(due - Date.now());
       k++;
-      const b = 1 + ((k - 1) % (BACKENDS - 1)); // never b0, the backend under traffic
-      servers[b]!++;
-      edits.push(await edit(b, servers[b]!));
+      const n = Math.ceil(k / 2); // the n-th edit of its kind
+      if (k % 2 === 1) {
+        const b = 1 + ((n - 1) % (BACKENDS - 1)); // never b0, the backend under traffic
+        servers[b]!++;
+        const t = await editBackend(b);
+        // Rule b routes to Backend b (rule i → b<i mod backends>).
+        const f = Math.floor(b / layout.rulesPerFrontend);
+        const tag = readyTag(servers[b]!);
+        served.push(
+          probe(
+            ports[f % PORTS]!,
+            ruleHost(b, layout),
+            `/svc${b}/`,
+            (res) => res.statusCode === 200 && res.headers['x-upstream'] === tag,
+            t + 15_000,
+          ),
+        );
+        edits.push(t);
+        kinds.push('backend');
+      } else {
+        const f = 1 + ((n - 1) % (FRONTENDS - 1)); // never f0, the frontend under traffic
+        frontendEdits[f]!.push(k);
+        const t = await editFrontend(f);
+        served.push(
+          probe(
+            ports[f % PORTS]!,
+            ruleHost(f * layout.rulesPerFrontend, layout),
+            `/edit${k}/`,
+            (res) => res.statusCode === 200,
+            t + 15_000,
+          ),
+        );
+        edits.push(t);
+        kinds.push('frontend');
+      }
     }
     const editsEnd = Date.now();
+    const servedAt = await Promise.all(served);
     const expected = base + edits.length;
     const lastDeadline = Date.now() + 15_000;
     const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
@@ -414,6 +538,7 @@ async function main(): Promise<void> {
     // Where the time goes, from the process's own log lines for the version that made each edit live.
     const events = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
     const latencies: number[] = [];
+    const ackByKind = { backend: [] as number[], frontend: [] as number[] };
     const stages = { published: [] as number[], applied: [] as number[], acked: [] as number[] };
     let missing = 0;
     edits.forEach((t, i) => {
@@ -423,6 +548,7 @@ async function main(): Promise<void> {
         return;
       }
       latencies.push(ack.at - t);
+      ackByKind[kinds[i]!].push(ack.at - t);
       const e = events.get(ack.v.slice(0, 12));
       if (e?.published !== undefined && e.applied !== undefined) {
         stages.published.push(e.published - t);
@@ -430,6 +556,14 @@ async function main(): Promise<void> {
         stages.acked.push(ack.at - e.applied);
       }
     });
+    const servedMs = { all: [] as number[], backend: [] as number[], frontend: [] as number[] };
+    let neverServed = 0;
+    servedAt.forEach((at, i) => {
+      if (at === undefined) return void neverServed++;
+      servedMs.all.push(at - edits[i]!);
+      servedMs[kinds[i]!].push(at - edits[i]!);
+    });
+    const spread = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
     const compileMs = [...events.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
     const w = wrkOut.code === 0 ? parseWrkOutput(wrkOut.stdout) : undefined;
     const span = (Date.now() - editStart) / 1000;
@@ -460,12 +594,20 @@ async function main(): Promise<void> {
         'versions ACKed',
         `${ackList.length} (${ackList.filter((a) => a.servers === undefined).length} not seen by the poller, skipped)`,
       ],
-      [
-        'edit → ACK p50 / p99 / max ms',
-        `${pct(latencies, 50)} / ${pct(latencies, 99)} / ${Math.max(...latencies)}`,
-      ],
+      ['**edit → ACK** p50 / p99 / max ms', spread(latencies)],
+      ['… Backend edits / Frontend edits', `${spread(ackByKind.backend)} / ${spread(ackByKind.frontend)}`],
       ['edits never ACKed within 15 s', String(missing)],
-      ['source', SOURCE === 'dir' ? 'directory (edit = file write)' : 'kube (edit = PATCH through the API)'],
+      ['**edit → first request served by the new config** p50 / p99 / max ms', spread(servedMs.all)],
+      ['… Backend edits / Frontend edits', `${spread(servedMs.backend)} / ${spread(servedMs.frontend)}`],
+      ['edits never served within 15 s', String(neverServed)],
+      [
+        'source',
+        `${SOURCE === 'dir' ? 'directory (edit = file write)' : 'kube (edit = PATCH through the API)'}; ${
+          SOURCE === 'dir' && PROCESSES === 'one'
+            ? `bascule standalone --workers ${DP_WORKERS || '1'}`
+            : `controller + dataplane (${DP_WORKERS ? `--workers ${DP_WORKERS}` : 'default workers'})`
+        }`,
+      ],
       [
         '… edit → snapshot published (source, holdoff, compile) p50 / p99',
         `${pct(stages.published, 50)} / ${pct(stages.published, 99)}`,

@@ -146,7 +146,11 @@ const RuleMatch = Obj('Conditions of a rule; all that are set must hold (logical
     ),
   ),
   sni: Type.Optional(
-    List('TLS server names (TCP mode passthrough): exact or "*.suffix".', Str('Server name.'), 32),
+    List(
+      'TLS server names of the ClientHello (mode tcp: passthrough, or after terminating): exact or "*.suffix". The names a tcp Frontend claims this way are how it shares a port with other tcp Frontends.',
+      Str('Server name.', { maxLength: 253, pattern: '^(\\*\\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$' }),
+      32,
+    ),
   ),
 });
 

@@ -135,6 +135,7 @@ export function createAdminApp(view: AdminView): Express {
       frontends: s.body.frontends.length,
       backends: s.body.backends.length,
       servers: s.body.backends.reduce((n, b) => n + b.servers.length, 0),
+      rules: s.body.frontends.reduce((n, f) => n + f.rules.length, 0),
       ...(full ? { body: redactSnapshotBody(s.body) } : {}),
     }));
     res.json({ groups });

@@ -17,11 +17,16 @@
 //   Frontend's rule wins, the later one is left out and its Frontend is told which won;
 // - exact hosts (and the catch-alls of the Frontends that claim them) are tried before wildcard
 //   hosts, so a Frontend claiming shop.example.com is not shadowed by another's *.example.com;
-// - TCP Frontends, and binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80), do
-//   not share: the later one is refused, as before shared listeners.
+// - TCP Frontends (TLS passthrough, or TLS terminated in mode tcp) share a port only by SNI:
+//   each claims the server names of its rules' match.sni, and the listener dispatches on the
+//   ClientHello's server name (sni-merge.ts); a TCP Frontend claiming no server name neither
+//   joins nor lets others join;
+// - binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80) do not share: the later
+//   one is refused, as before shared listeners.
 import { canonicalJson } from '#protocol/canonical';
 import { ErrorCodes, type ErrorCode } from '#protocol/errors';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
+import { mergeSni, serverNamesOf } from './sni-merge.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
@@ -85,17 +90,18 @@ function refusal(
   const o = owner.snap;
   const f = c.snap;
   const where = `${f.bind.address}:${f.bind.port}`;
-  if (o.bind.address !== f.bind.address || o.mode === 'tcp' || f.mode === 'tcp') {
-    const why =
-      o.bind.address !== f.bind.address
-        ? 'only equal addresses share a port'
-        : 'tcp frontends do not share a port';
+  if (o.bind.address !== f.bind.address)
     return {
       code: ErrorCodes.PORT_CONFLICT,
       field: 'spec.bind.port',
-      message: `port ${f.bind.port} on ${f.bind.address} is already bound by Frontend ${o.id} in dataplane group ${group} (${why})`,
+      message: `port ${f.bind.port} on ${f.bind.address} is already bound by Frontend ${o.id} in dataplane group ${group} (only equal addresses share a port)`,
     };
-  }
+  if (o.mode === 'tcp' && serverNamesOf(o).length === 0)
+    return {
+      code: ErrorCodes.PORT_CONFLICT,
+      field: 'spec.bind.port',
+      message: `port ${f.bind.port} on ${f.bind.address} is already bound by Frontend ${o.id} in dataplane group ${group} (a tcp Frontend that claims no server name in rules[].match.sni does not share its port)`,
+    };
   const allowed = owner.allowedNamespaces ?? [];
   if (f.namespace !== o.namespace && !allowed.includes('*') && !allowed.includes(f.namespace)) {
     return {
@@ -114,7 +120,13 @@ function refusal(
         message: `${where} is shared with Frontend ${o.id}, which owns it, and ${field} is a listener-level setting: it must be the same as the owner's`,
       };
   }
-  if (hostsOf(f).length === 0)
+  if (f.mode === 'tcp' && serverNamesOf(f).length === 0)
+    return {
+      code: ErrorCodes.LISTENER_CONFLICT,
+      field: 'spec.rules',
+      message: `${where} is shared with Frontend ${o.id}: a tcp Frontend shares a port only by SNI, and this one claims no server name (rules[].match.sni)`,
+    };
+  if (f.mode === 'http' && hostsOf(f).length === 0)
     return {
       code: ErrorCodes.LISTENER_CONFLICT,
       field: 'spec.rules',
@@ -173,7 +185,7 @@ function mergeOnce(
     return prev.snap;
   }
   const found: ListenerProblem[] = [];
-  const snap = merge(members, found);
+  const snap = owner.mode === 'tcp' ? mergeSni(members, found) : merge(members, found);
   problems.push(...found);
   memo?.set(owner, { members: members.map((m) => m.snap), snap, problems: found });
   return snap;
@@ -250,10 +262,19 @@ function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap 
     ...defaults.filter((r) => r.wildcard),
     ...fallbacks,
   ].map((r) => r.rule);
+  return withMembersTls(owner, members, ordered);
+}
+
+/** The owner's frontend with `rules`, and every member's certificates (each name once) when it terminates TLS. */
+export function withMembersTls(
+  owner: FrontendSnap,
+  members: readonly Contender[],
+  rules: RuleSnap[],
+): FrontendSnap {
   const certificates = members.flatMap((m) => m.snap.tls?.certificates ?? []);
   return {
     ...owner,
-    rules: ordered,
+    rules,
     ...(owner.tls
       ? {
           tls: {
