@@ -13,11 +13,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
-import { freePort, killAll, loadAverage, sample, start } from './procs.js';
+import { readFileSync } from 'node:fs';
+import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/bascule.js');
+/** Each process of the tree: VmRSS = RssAnon (heap, stacks, malloc) + RssFile (the node binary's pages) + RssShmem. */
+function perProcess(pid: number): string {
+  return processTree(pid)
+    .map((p) => {
+      try {
+        const status = readFileSync(`/proc/${p}/status`, 'utf8');
+        const kib = (k: string): string =>
+          (Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024).toFixed(1);
+        return `${kib('VmRSS')} (anon ${kib('RssAnon')}, file ${kib('RssFile')})`;
+      } catch {
+        return 'exited';
+      }
+    })
+    .join(' + ');
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
@@ -35,8 +52,14 @@ async function until(what: string, ms: number, ok: () => Promise<boolean>): Prom
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { workers: { type: 'string', default: '2' }, settle: { type: 'string', default: '5' } },
+    options: {
+      workers: { type: 'string', default: '2' },
+      settle: { type: 'string', default: '5' },
+      // Node.js/V8 flags for the dataplane process (workers inherit them), e.g. '--max-semi-space-size=1'.
+      'node-args': { type: 'string', default: '' },
+    },
   });
+  const nodeArgs = values['node-args'].split(/\s+/).filter(Boolean);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
   process.on('exit', killAll);
   try {
@@ -76,6 +99,7 @@ async function main(): Promise<void> {
         'dataplane',
         process.execPath,
         [
+          ...nodeArgs,
           BIN,
           'dataplane',
           '--controller',
@@ -98,15 +122,17 @@ async function main(): Promise<void> {
       await until('dataplane serving', 30_000, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
       await sleep(Number(values.settle) * 1000);
       const idle = sample(dp.pid);
+      const idleSplit = perProcess(dp.pid);
       for (let i = 0; i < 2000; i += 50)
         await Promise.all(
           Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer()),
         );
       await sleep(Number(values.settle) * 1000);
       const served = sample(dp.pid);
+      const servedSplit = perProcess(dp.pid);
       const mib = (kib: number): string => (kib / 1024).toFixed(1);
       rows.push(
-        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${loadAverage()[0].toFixed(2)} |`,
+        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} |`,
       );
       await dp.stop();
     }
@@ -114,8 +140,8 @@ async function main(): Promise<void> {
     await up.stop();
     process.stdout.write(
       [
-        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 |',
-        '| ---: | ---: | ---: | ---: | ---: |',
+        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 | idle, per process (primary first) | after requests, per process |',
+        '| ---: | ---: | ---: | ---: | ---: | --- | --- |',
         ...rows,
         '',
       ].join('\n'),

@@ -102,8 +102,7 @@ export interface Dataplane {
   close(): Promise<void>;
 }
 
-/** Default bound of a graceful stop (below Kubernetes' default terminationGracePeriodSeconds, 30 s). */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+export { DEFAULT_DRAIN_TIMEOUT_MS } from './drain.js';
 
 function toApplyInput(input: SnapshotMsg | Snapshot | SnapshotBody): ApplyInput {
   if ('body' in input) return { version: input.version, body: input.body };

@@ -1,20 +1,17 @@
 // The `bascule` command line.
+// Each command loads its own code when it runs (dynamic imports in the actions): a dataplane
+// process then never loads the controller, the sources, the compiler or the importer, which
+// would be most of its heap (docs: bench/README.md, "Where a dataplane's memory goes").
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { usableCpus } from '#dataplane/workers/cpu-count';
-import { DEFAULT_DRAIN_TIMEOUT_MS, startDataplane } from '#dataplane/dataplane';
+import { DEFAULT_DRAIN_TIMEOUT_MS } from '#dataplane/drain';
 import { formatDuration, parseDuration } from '#protocol/duration';
-import { startController } from '../controller.js';
 import { createLogger } from '../log.js';
-import { DirSource } from '../sources/dir-source.js';
-import { compileCommand } from './compile-command.js';
-import { importCommand } from '#importer/import-command';
 import { parseAddress } from './parse-address.js';
-import { quickstartCommand } from './quickstart-command.js';
-import { standaloneCommand } from './standalone-command.js';
 import { readTokens } from './token.js';
-import { validateCommand, type CommandIo } from './validate-command.js';
+import type { CommandIo } from './validate-command.js';
 
 const io: CommandIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
@@ -156,6 +153,8 @@ export function buildProgram(): Command {
         return;
       }
       if (!o.dir) throw new Error('--dir is required with --source dir');
+      const { DirSource } = await import('../sources/dir-source.js');
+      const { startController } = await import('../controller.js');
       const logger = createLogger();
       const source = new DirSource({ dir: o.dir, logger });
       const controller = await startController({
@@ -189,6 +188,7 @@ export function buildProgram(): Command {
     .addOption(workersOption())
     .addOption(drainTimeoutOption())
     .action(async (o) => {
+      const { startDataplane } = await import('#dataplane/dataplane');
       const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
         workers: o.workers,
@@ -220,6 +220,7 @@ export function buildProgram(): Command {
     .addOption(workersOption())
     .addOption(drainTimeoutOption())
     .action(async (o) => {
+      const { standaloneCommand } = await import('./standalone-command.js');
       const handle = await standaloneCommand({
         workers: o.workers,
         dir: o.dir,
@@ -245,6 +246,7 @@ export function buildProgram(): Command {
     .option('--requests <n>', 'requests to send to show the balancing', '6')
     .option('--exit', 'exit after the demo requests instead of serving on')
     .action(async (o) => {
+      const { quickstartCommand } = await import('./quickstart-command.js');
       const handle = await quickstartCommand({ dir: o.dir, requests: Number(o.requests) }, io);
       if (o.exit) {
         await handle.close();
@@ -272,6 +274,7 @@ export function buildProgram(): Command {
     .description('check manifests with the same schema and semantic checks as the controller')
     .requiredOption('-f, --file <paths...>', 'files or directories')
     .action(async (o) => {
+      const { validateCommand } = await import('./validate-command.js');
       process.exitCode = await validateCommand(o.file, io);
     });
 
@@ -282,6 +285,7 @@ export function buildProgram(): Command {
     .option('--group <group>', 'only this dataplane group')
     .option('--summary', 'readable summary instead of JSON')
     .action(async (o) => {
+      const { compileCommand } = await import('./compile-command.js');
       process.exitCode = await compileCommand(o.file, { group: o.group, summary: o.summary }, io);
     });
 
@@ -293,6 +297,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'HAProxy configuration file')
     .option('-n, --namespace <namespace>', 'namespace of the generated resources')
     .action(async (file: string, o) => {
+      const { importCommand } = await import('#importer/import-command');
       process.exitCode = await importCommand(file, { namespace: o.namespace }, io);
     });
 

@@ -28,6 +28,7 @@ import type {
   HttpRequestHead,
 } from '../message.js';
 import { closeWithLinger } from './close.js';
+import { writeJoined } from './write.js';
 import {
   ChunkedDecoder,
   findHeadEnd,
@@ -333,16 +334,11 @@ class H1Connection implements H1Session {
 
   // ---- output ----
 
-  write(data: string, body?: Buffer, tail?: string): boolean {
+  write(data: string, body?: Buffer, tail = ''): boolean {
     const s = this.socket;
     if (s.destroyed) return false;
-    if (body === undefined && tail === undefined) return s.write(data, 'latin1');
-    s.cork();
-    if (data.length > 0) s.write(data, 'latin1');
-    if (body !== undefined) s.write(body);
-    if (tail !== undefined) s.write(tail, 'latin1');
-    s.uncork();
-    return !s.writableNeedDrain;
+    if (body === undefined) return s.write(data, 'latin1');
+    return writeJoined(s, data, body, tail);
   }
 
   /** The exchange is over; `close` when the connection must not carry another request. */
