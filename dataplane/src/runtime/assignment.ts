@@ -10,9 +10,9 @@
 // an abandoned attempt (a socket closing after its retry started) can never touch the next one.
 import type { Logger } from 'pino';
 import type { PickContext } from '../balance/balancer.js';
-import { observe } from '../health/passive.js';
+import { observe } from './passive-health.js';
 import type { Trace } from '../types/traffic.js';
-import { lookupBinding, rememberBinding, type Binding } from '../persistence/index.js';
+import { lookupBinding, rememberBinding, type Binding } from './persistence.js';
 import type { HeaderList } from '../router/types.js';
 import type { AcquireFailure, BackendRuntime, ServerRuntime } from './backend.js';
 import { isStaleReuse, type UpstreamError } from './upstream-error.js';
