@@ -8,8 +8,14 @@ export function canonicalJson(value: unknown): string {
       throw new TypeError('non-finite number in canonical JSON');
     return JSON.stringify(value);
   }
+  // The elements of a list (rules, servers, certificates) are remembered like whole frontends
+  // and backends (canonicalItem): a merged listener built from unchanged rule objects costs a join.
   if (Array.isArray(value))
-    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+    return `[${value
+      .map((v) =>
+        v !== null && typeof v === 'object' ? canonicalItem(v as object) : canonicalJson(v ?? null),
+      )
+      .join(',')}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj)
     .filter((k) => obj[k] !== undefined)
