@@ -1,6 +1,5 @@
 import tseslint from 'typescript-eslint';
 import bascule from './lint/plugin.js';
-import { KNOWN_FOLDER_CYCLES } from './lint/known-cycles.js';
 
 // Modules that do I/O (files, sockets, processes, the Kubernetes API, HTTP frameworks). The pure
 // folders below decide from data only; they may still import types from these.
@@ -83,7 +82,7 @@ export default tseslint.config(
     plugins: { bascule },
     rules: {
       'bascule/package-boundaries': 'error',
-      'bascule/no-folder-cycle': ['error', { allow: KNOWN_FOLDER_CYCLES }],
+      'bascule/no-folder-cycle': 'error',
     },
   },
   {

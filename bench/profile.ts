@@ -1,7 +1,7 @@
 // CPU profile of one Bascule process under wrk load, summarized by function and by source area.
 //
 //   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
-//        [--connections 50] [--threads 2] [--top 40] [--out DIR]
+//        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf]
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
@@ -9,12 +9,18 @@
 // and warm-up excluded) plus a breakdown by area
 // (Node internals by module, Bascule by source folder, GC, idle). The .cpuprofile is kept in the
 // output directory for Chrome DevTools / speedscope. Nothing here is asserted: it is a tool.
+//
+// --cpu-prof samples wall time: a frame is charged while the thread sits in a system call or is
+// preempted. `--perf` measures on-CPU time instead: Bascule runs with `--perf-basic-prof` (JIT
+// frames named in /tmp/perf-PID.map), `perf record -g` samples it during the measured run, and
+// the summary splits kernel and user time and lists the hottest symbols (needs `perf` and
+// kernel.perf_event_paranoid ≤ 1, or root).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml, type ScenarioId } from './configs.js';
-import { freePort, killAll, start } from './procs.js';
+import { freePort, killAll, loadAverage, run, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 
@@ -87,6 +93,47 @@ export function summarize(p: CpuProfile, top: number, windowUs: number): string 
   return lines.join('\n');
 }
 
+/** Kernel vs user share of the samples and the hottest symbols by self time (perf report). */
+async function perfSummary(data: string, top: number): Promise<string> {
+  const r = await run(
+    'perf',
+    [
+      'report',
+      '-i',
+      data,
+      '--stdio',
+      '--no-children',
+      '--sort',
+      'sym',
+      '-g',
+      'none',
+      '--percent-limit',
+      '0.3',
+    ],
+    120_000,
+  );
+  if (r.code !== 0) throw new Error(`perf report failed: ${r.stderr}`);
+  let kernel = 0;
+  let user = 0;
+  const rows: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s+([\d.]+)%\s+\[([k.])\]\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const pct = Number(m[1]);
+    if (m[2] === 'k') kernel += pct;
+    else user += pct;
+    if (rows.length < top)
+      rows.push(`| ${m[1]}% | ${m[2] === 'k' ? 'kernel' : 'user'} | \`${m[3]!.trim().slice(0, 100)}\` |`);
+  }
+  return [
+    `symbols at ≥ 0.3% of samples: kernel ${kernel.toFixed(1)}%, user ${user.toFixed(1)}% (the rest: symbols below 0.3%)`,
+    '',
+    '| self % of samples | where | symbol |',
+    '| ---: | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 async function waitServing(port: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -111,6 +158,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '2' },
       top: { type: 'string', default: '40' },
       out: { type: 'string' },
+      perf: { type: 'boolean', default: false },
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
@@ -128,10 +176,9 @@ async function main(): Promise<void> {
     mkdirSync(manifests);
     writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
     const env = basculeEnv();
+    const perf = values.perf === true;
     const args = [
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      out,
+      ...(perf ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-dir', out]),
       BIN,
       'standalone',
       '--workers',
@@ -154,14 +201,49 @@ async function main(): Promise<void> {
       connectionClose: s.connectionClose,
     };
     await runWrk({ ...wrk, durationSeconds: 2 });
+    const perfData = join(out, 'perf.data');
+    const recording = perf
+      ? run(
+          'perf',
+          [
+            'record',
+            '-F',
+            '999',
+            '-g',
+            '-p',
+            String(bascule.pid),
+            '-o',
+            perfData,
+            '--',
+            'sleep',
+            String(seconds),
+          ],
+          (seconds + 30) * 1000,
+        )
+      : undefined;
+    const before = sample(bascule.pid);
+    const load = loadAverage()[0];
     const { result } = await runWrk({ ...wrk, durationSeconds: seconds });
+    const cpu = sample(bascule.pid).cpuSeconds - before.cpuSeconds;
+    // CPU per request of the profiled process (the profiler's own cost included), and the load.
+    const cost = `${((cpu * 1e6) / result.requests).toFixed(1)} µs CPU/request, load1 ${load.toFixed(2)} at the start`;
+    const recorded = await recording;
+    if (recorded && recorded.code !== 0) throw new Error(`perf record failed: ${recorded.stderr}`);
+    // perf report reads the JIT map, which the process keeps until it exits: report first.
+    const report = perf ? await perfSummary(perfData, Number(values.top)) : '';
     await bascule.stop(10_000);
     await up.stop();
+    if (perf) {
+      process.stdout.write(
+        `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost}, perf record -F 999 -g\n${report}\nperf data: ${perfData}\n`,
+      );
+      return;
+    }
     const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile in ${out} (see ${join(dir, 'bascule.log')})`);
     const profile = JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile;
     process.stdout.write(
-      `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s (the summary covers the last ${seconds}s of the profile: the measured run)\n`,
+      `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost} (the summary covers the last ${seconds}s of the profile: the measured run)\n`,
     );
     process.stdout.write(
       `${summarize(profile, Number(values.top), seconds * 1e6)}\n\nprofile: ${join(out, file)}\n`,

@@ -24,7 +24,7 @@ import { CredentialSource } from './admin/auth.js';
 import { RuntimeOverrides } from './admin/runtime-api.js';
 import { Observability, type DataplaneObservabilityOptions } from './observability.js';
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
-import type { ListenerInfo } from './runtime/listener.js';
+import type { ListenerInfo } from './serving/listener.js';
 
 export type { ApplyResult } from './agent/apply.js';
 export type { ChannelTuning } from './agent/channel.js';

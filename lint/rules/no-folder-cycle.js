@@ -10,24 +10,17 @@ export default {
   meta: {
     type: 'problem',
     docs: { description: 'forbid imports that close a cycle between folders' },
-    schema: [
-      {
-        type: 'object',
-        properties: { allow: { type: 'array', items: { type: 'string' } } },
-        additionalProperties: false,
-      },
-    ],
+    schema: [],
     messages: { cycle: 'folder cycle: {{cycle}}' },
   },
   create(context) {
     const pkg = packageOf(context.filename);
     if (!pkg) return {};
-    const allow = new Set(context.options[0]?.allow ?? []);
     const from = folderOf(relative(pkg.root, context.filename).split(sep).join('/'));
     return forEachImport((node, spec) => {
       const target = resolveSpecifier(pkg.root, context.filename, spec);
       const to = target && folderOf(target);
-      if (!from || !to || to === from || allow.has(`${from} -> ${to}`)) return;
+      if (!from || !to || to === from) return;
       const back = pathBetween(folderGraph(pkg.root), to, from);
       if (back) context.report({ node, messageId: 'cycle', data: { cycle: [from, ...back].join(' → ') } });
     });

@@ -18,7 +18,7 @@ import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
 import { runBascule, waitFor, type Proc } from '../support/process.js';
-import { PIPELINE_BUFFER } from '#dataplane/runtime/listener';
+import { PIPELINE_BUFFER } from '#dataplane/serving/listener';
 import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const HOST = '127.0.0.1';

@@ -31,7 +31,7 @@ import {
   rescaleHealth,
   riseOf,
 } from './model.js';
-import { setObserver, type Observation } from './passive.js';
+import { setObserver, type Observation } from '../runtime/passive-health.js';
 import { upstreamConnectOptions } from '../tls/upstream.js';
 import { runCheck, type CancelCheck, type CheckResult, type CheckSpec, type CheckTarget } from './probe.js';
 

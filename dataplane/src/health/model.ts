@@ -80,16 +80,3 @@ export function intervalFor(
 /** Time allowed for one check; HAProxy uses `inter` when `timeout check` is unset. */
 export const checkTimeout = (p: Pick<HealthSnap, 'timeoutMs' | 'intervalMs'>): number =>
   Math.max(MIN_INTERVAL_MS, p.timeoutMs > 0 ? p.timeoutMs : p.intervalMs);
-
-/**
- * Slow start (HAProxy slowstart): after a server comes back up, its weight grows linearly from
- * 1 to the configured weight over the window. Weights stay integers (every balancing algorithm
- * may rely on that), so a weight-1 server cannot ramp: see docs/health-checks.md.
- */
-export function slowStartWeight(weight: number, upSince: number, windowMs: number, now: number): number {
-  if (windowMs <= 0 || upSince <= 0 || weight <= 0) return weight;
-  const elapsed = now - upSince;
-  if (elapsed >= windowMs) return weight;
-  if (elapsed <= 0) return 1;
-  return Math.max(1, Math.ceil((weight * elapsed) / windowMs));
-}

@@ -46,12 +46,25 @@ export function endToEnd(headers: HeaderList): HeaderList {
   }
   const out: HeaderList = [];
   for (const h of headers) {
-    const lower = h[0].toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    const n = h[0];
+    // Lower-cased (a new string, hashed for the lookup) only when its length can match.
+    if ((named !== undefined || HOP_BY_HOP_LENGTHS[n.length] === 1) && isDropped(n.toLowerCase(), named))
+      continue;
     out.push(h);
   }
   return out;
 }
+
+/** 1 at the lengths of the HOP_BY_HOP names. */
+const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
+for (const n of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[n.length] = 1;
+
+const isDropped = (lower: string, named: Set<string> | undefined): boolean =>
+  HOP_BY_HOP.has(lower) || named?.has(lower) === true;
+
+/** `name` is `lower` in any case (compared only when the lengths match). */
+export const isHeader = (name: string, lower: string): boolean =>
+  name.length === lower.length && name.toLowerCase() === lower;
 
 /**
  * The request's framing as the parser established it, replacing whatever framing fields the
@@ -62,10 +75,7 @@ export function withFraming(
   headers: HeaderList,
   framing: { chunked: boolean; contentLength: string | undefined },
 ): HeaderList {
-  const out = headers.filter(([n]) => {
-    const lower = n.toLowerCase();
-    return lower !== 'content-length' && lower !== 'transfer-encoding';
-  });
+  const out = headers.filter(([n]) => !isHeader(n, 'content-length') && !isHeader(n, 'transfer-encoding'));
   if (framing.chunked) out.push(['Transfer-Encoding', 'chunked']);
   else if (framing.contentLength !== undefined) out.push(['Content-Length', framing.contentLength]);
   return out;
@@ -81,7 +91,7 @@ export function flatten(headers: HeaderList): string[] {
 }
 
 export const hasHeader = (headers: HeaderList, lower: string): boolean =>
-  headers.some(([n]) => n.toLowerCase() === lower);
+  headers.some(([n]) => isHeader(n, lower));
 
 export interface ForwardedInfo {
   readonly clientAddress: string;
@@ -96,9 +106,15 @@ export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList 
   const prior: string[] = [];
   const out: HeaderList = [];
   for (const h of headers) {
-    const lower = h[0].toLowerCase();
-    if (lower === 'x-forwarded-for') prior.push(h[1]);
-    else if (lower !== 'x-forwarded-proto' && lower !== 'x-forwarded-host' && lower !== 'x-forwarded-port')
+    const n = h[0];
+    if (n.length < 15 || n.length > 17)
+      out.push(h); // none of the X-Forwarded-* names
+    else if (isHeader(n, 'x-forwarded-for')) prior.push(h[1]);
+    else if (
+      !isHeader(n, 'x-forwarded-proto') &&
+      !isHeader(n, 'x-forwarded-host') &&
+      !isHeader(n, 'x-forwarded-port')
+    )
       out.push(h);
   }
   prior.push(f.clientAddress);

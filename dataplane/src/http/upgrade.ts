@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
 import type { UpstreamError } from '../runtime/upstream-error.js';
-import { persistRequestHeaders, persistResponseHeaders } from '../persistence/index.js';
+import { persistRequestHeaders, persistResponseHeaders } from '../runtime/persistence.js';
 import { applyHeaderEdits } from '../router/header-edits.js';
 import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';

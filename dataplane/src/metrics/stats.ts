@@ -90,8 +90,21 @@ export class TrafficStats {
     return table(this.backends, id, () => new BackendCounters());
   }
 
+  /**
+   * The same counters as `servers`, by backend then name: what a request looks up, without
+   * building (and hashing) a joined key each time.
+   */
+  private readonly serversByBackend = new Map<string, Map<string, ServerCounters>>();
+
   server(backend: string, name: string): ServerCounters {
-    return table(this.servers, serverStatsKey(backend, name), () => new ServerCounters());
+    let byName = this.serversByBackend.get(backend);
+    if (!byName) this.serversByBackend.set(backend, (byName = new Map()));
+    let c = byName.get(name);
+    if (!c) {
+      c = table(this.servers, serverStatsKey(backend, name), () => new ServerCounters());
+      byName.set(name, c);
+    }
+    return c;
   }
 
   /** A request or session started on a frontend. */
@@ -167,5 +180,10 @@ export class TrafficStats {
     keep(this.frontends, live.frontends, (k) => (this.frontends.get(k)?.current ?? 0) > 0);
     keep(this.backends, live.backends);
     keep(this.servers, live.servers);
+    for (const [backend, byName] of this.serversByBackend) {
+      for (const name of byName.keys())
+        if (!this.servers.has(serverStatsKey(backend, name))) byName.delete(name);
+      if (byName.size === 0) this.serversByBackend.delete(backend);
+    }
   }
 }

@@ -222,9 +222,25 @@ export class HttpTrace extends BaseTrace {
       else termination = `C${this.phase(status >= 0)}`;
     } else termination = this.serverSideTermination(status);
     const h = this.head;
+    const server = this.server;
+    // One object literal (no spread of a common part): a record per request is the one allocation
+    // the observers need, so it is built in a single step with a stable shape.
     const rec: HttpRecord & { attempts: readonly AttemptInfo[] } = {
       type: this.type,
-      ...this.base({ bytesIn, bytesOut }, termination),
+      start: this.start,
+      frontend: this.frontend,
+      backend: this.backend,
+      server: server?.name ?? null,
+      serverAddress: server ? `${server.address}:${server.port}` : null,
+      bytesIn,
+      bytesOut,
+      Tw: this.Tw(),
+      Tc: this.Tc,
+      retries: Math.max(0, this.attempts.length - 1),
+      redispatches: this.redispatches(),
+      termination,
+      version: this.version,
+      attempts: this.attempts,
       clientAddress: h.source,
       clientPort: h.sourcePort,
       method: h.method,

@@ -1,7 +1,7 @@
 // What the stats page and the metrics read from a running dataplane, as plain accessors (so
 // neither depends on how the dataplane is assembled).
 import type { HealthView } from '../health/manager.js';
-import type { ListenerInfo } from '../runtime/listener.js';
+import type { ListenerInfo } from '../serving/listener.js';
 import type { Runtime } from '../runtime/types.js';
 
 export interface ApplyCounters {

@@ -7,10 +7,15 @@ export function compileHeaderEdits(
 ): CompiledHeaderEdits | undefined {
   if (!edits || (edits.add.length === 0 && edits.set.length === 0 && edits.remove.length === 0))
     return undefined;
+  const remove = new Set(edits.remove.map((n) => n.toLowerCase()));
+  const set = edits.set.map((h) =>
+    Object.freeze({ name: h.name, lower: h.name.toLowerCase(), value: h.value }),
+  );
   return Object.freeze({
-    remove: new Set(edits.remove.map((n) => n.toLowerCase())),
-    set: edits.set.map((h) => Object.freeze({ name: h.name, lower: h.name.toLowerCase(), value: h.value })),
+    remove,
+    set,
     add: edits.add.map((h) => Object.freeze({ name: h.name, value: h.value })),
+    drop: new Set([...remove, ...set.map((h) => h.lower)]),
   });
 }
 
@@ -20,9 +25,8 @@ export function applyHeaderEdits(headers: HeaderList, edits: readonly CompiledHe
   let out = headers;
   let owned = false; // never mutate the caller's list
   for (const e of edits) {
-    if (e.remove.size > 0 || e.set.length > 0) {
-      const drop = new Set(e.remove);
-      for (const s of e.set) drop.add(s.lower);
+    if (e.drop.size > 0) {
+      const drop = e.drop;
       out = out.filter(([name]) => !drop.has(name.toLowerCase()));
       owned = true;
     }

@@ -30,6 +30,8 @@ export interface CompiledHeaderEdits {
   readonly set: ReadonlyArray<{ readonly name: string; readonly lower: string; readonly value: string }>;
   /** Appended last. */
   readonly add: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /** `remove` and the `set` names together: what goes before `set` and `add` apply. */
+  readonly drop: ReadonlySet<string>;
 }
 
 export type RouteAction =

@@ -3,7 +3,7 @@
 // (regular, then backups), exclusions for retries, and the wait queue for full servers.
 import type { BackendSnap, ServerSnap } from '#protocol/snapshot';
 import type { Balancer, Candidate, PickContext } from '../balance/balancer.js';
-import { slowStartWeight } from '../health/model.js';
+import { slowStartWeight } from '../balance/slow-start.js';
 import type { Waiter } from './queue.js';
 import type { UpstreamTls } from '../tls/upstream.js';
 import type { BackendState, ServerState } from './state.js';
@@ -26,7 +26,7 @@ export class ServerRuntime implements Candidate {
     this.backup = snap.backup;
   }
 
-  /** Effective weight: snap.weight, ramped linearly after a recovery (slow start, see health/). */
+  /** Effective weight: snap.weight, ramped linearly after a recovery (slow start: balance/slow-start.ts). */
   get weight(): number {
     return this.slowStartMs > 0 && this.state.upSince > 0
       ? slowStartWeight(this.snap.weight, this.state.upSince, this.slowStartMs, Date.now())

@@ -6,8 +6,8 @@ import type { ServerHealth } from '#protocol/messages';
 import type { SnapshotTarget } from '../agent/apply.js';
 import type { StatsDocument, WorkerSummary } from '../admin/stats-model.js';
 import type { TrafficEvents } from '../types/traffic.js';
-import { Engine } from '../runtime/engine.js';
-import type { ListenerInfo } from '../runtime/listener.js';
+import { Engine } from '../serving/engine.js';
+import type { ListenerInfo } from '../serving/listener.js';
 import type { Runtime } from '../runtime/types.js';
 
 export interface ServingCore {

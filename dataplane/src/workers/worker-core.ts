@@ -4,9 +4,9 @@
 import type { Logger } from 'pino';
 import type { ServerHealth } from '#protocol/messages';
 import { buildStats, type StatsDocument, type WorkerSummary } from '../admin/stats-model.js';
-import { notify } from '../health/passive.js';
+import { notify } from '../runtime/passive-health.js';
 import type { Observability } from '../observability.js';
-import type { ListenerInfo } from '../runtime/listener.js';
+import type { ListenerInfo } from '../serving/listener.js';
 import type { ServingCore } from './serving-core.js';
 import type { Runtime } from '../runtime/types.js';
 import { aggregateMetrics, WorkerMetrics, type MetricsJson } from './aggregate-metrics.js';

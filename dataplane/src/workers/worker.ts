@@ -12,11 +12,11 @@ import { BasculeError, ErrorCodes, errorCodeOf } from '#protocol/errors';
 import type { Snapshot } from '#protocol/snapshot';
 import { buildStats } from '../admin/stats-model.js';
 import { accessLogOptionsFromEnv } from '../access-log/access-log.js';
-import { setObserver, type Observation } from '../health/passive.js';
+import { setObserver, type Observation } from '../runtime/passive-health.js';
 import { createLogger, type Logger } from '../log.js';
 import { Observability } from '../observability.js';
 import type { ServerRuntime } from '../runtime/backend.js';
-import { Engine, type PreparedSwap } from '../runtime/engine.js';
+import { Engine, type PreparedSwap } from '../serving/engine.js';
 import type { Runtime } from '../runtime/types.js';
 import type {
   ObservationRun,

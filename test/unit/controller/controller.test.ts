@@ -140,7 +140,7 @@ describe('controller', function () {
     );
     const snapshot = (await getJson('/snapshot')).body;
     expect(snapshot.groups).to.deep.equal([
-      { group: 'default', version, frontends: 1, backends: 1, servers: 2 },
+      { group: 'default', version, frontends: 1, backends: 1, servers: 2, rules: 0 },
     ]);
     const status = (await getJson('/status')).body;
     expect(status.objects.map((o: { kind: string }) => o.kind)).to.deep.equal(['Backend', 'Frontend']);

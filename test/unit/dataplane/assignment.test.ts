@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Assignment, replayDecision, type AttemptState, type Failure } from '#dataplane/runtime/assignment';
 import { UpstreamError } from '#dataplane/runtime/upstream-error';
 import { createBalancer } from '#dataplane/balance/index';
-import { setObserver, type Observation } from '#dataplane/health/passive';
+import { setObserver, type Observation } from '#dataplane/runtime/passive-health';
 import type { Trace, TracedServer } from '#dataplane/types/traffic';
 import { BackendRuntime, ServerRuntime } from '#dataplane/runtime/backend';
 import { BackendState, ServerState, serverKey } from '#dataplane/runtime/state';

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { Applier, type ApplyInput } from '#dataplane/agent/apply';
 import { buildRuntime } from '#dataplane/runtime/build';
-import { Engine } from '#dataplane/runtime/engine';
+import { Engine } from '#dataplane/serving/engine';
 import { StateRegistry } from '#dataplane/runtime/state';
 import type { Runtime } from '#dataplane/runtime/types';
 import type { RequestHead } from '#dataplane/router/types';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HealthManager, type HealthReportOut } from '#dataplane/health/manager';
-import { observe } from '#dataplane/health/passive';
+import { observe } from '#dataplane/runtime/passive-health';
 import { ServerState, serverKey } from '#dataplane/runtime/state';
 import type { Runtime } from '#dataplane/runtime/types';
 import type { HealthSnap } from '#protocol/snapshot';

@@ -11,9 +11,9 @@ import {
   maxHealth,
   phaseOf,
   rescaleHealth,
-  slowStartWeight,
 } from '#dataplane/health/model';
-import { classify } from '#dataplane/health/passive';
+import { slowStartWeight } from '#dataplane/balance/slow-start';
+import { classify } from '#dataplane/runtime/passive-health';
 
 const T = { rise: 3, fall: 2 };
 const run = (h: number, outcomes: string, t = T): number[] => {

@@ -32,6 +32,7 @@ import {
   parseResponseHead,
   type Head,
 } from './h1-parser.js';
+import { writeJoined } from './write.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
 export const UPSTREAM_IDLE_MS = 4000;
@@ -122,15 +123,54 @@ function poolOf(server: ServerRuntime): UpstreamPool {
   return s.pool as UpstreamPool;
 }
 
-function connect(server: ServerRuntime): net.Socket {
+/**
+ * Where plaintext server connections read into: one buffer for all of them, since a read is
+ * consumed (copied out) by its callback before the next read happens. Node's default read path
+ * allocates a 64 KiB backing store per read and runs it through the Readable stream machinery
+ * (push, 'data', read-more ticks); `onread` skips both.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** A copy of what a read put in READ_BUFFER (small reads come from Node's shared pool). */
+function copyRead(n: number, buf: Uint8Array): Buffer {
+  const c = Buffer.allocUnsafe(n);
+  c.set(n === buf.length ? buf : buf.subarray(0, n));
+  return c;
+}
+
+/**
+ * Connects to `server`; bytes read go to `onData`. Plaintext connections that stay HTTP read
+ * through `onread` (above); TLS ones and those that may become a tunnel (Upgrade: the socket is
+ * then piped) use 'data' events.
+ */
+function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel: boolean): net.Socket {
   const t = server.tls;
-  if (!t) return net.connect({ host: server.address, port: server.port, noDelay: true });
+  if (!t) {
+    if (tunnel) {
+      const s = net.connect({ host: server.address, port: server.port, noDelay: true });
+      s.on('data', onData);
+      return s;
+    }
+    return net.connect({
+      host: server.address,
+      port: server.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          onData(copyRead(n, buf));
+          return true; // pausing is socket.pause()'s job
+        },
+      },
+    });
+  }
   const s = tls.connect({
     host: server.address,
     port: server.port,
     ...upstreamConnectOptions(t, server.snap),
   });
   s.setNoDelay(true);
+  s.on('data', onData);
   return s;
 }
 
@@ -202,9 +242,9 @@ class UpstreamConn {
   constructor(
     private readonly server: ServerRuntime,
     private readonly pool: UpstreamPool,
+    tunnel: boolean,
   ) {
-    const s = (this.socket = connect(server));
-    s.on('data', this.onData);
+    const s = (this.socket = connect(server, this.onData, tunnel));
     s.on('end', this.onEnd);
     s.on('error', this.onError);
     s.on('close', this.onClose);
@@ -295,15 +335,8 @@ class UpstreamConn {
     if (this.state === State.Idle || s.destroyed) return true;
     const h = this.head;
     this.head = '';
-    s.cork();
-    if (h.length > 0) s.write(h, 'latin1');
-    if (this.chunkOut) {
-      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      s.write(chunk);
-      s.write('\r\n', 'latin1');
-    } else s.write(chunk);
-    s.uncork();
-    return !s.writableNeedDrain;
+    if (this.chunkOut) return writeJoined(s, `${h}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
+    return writeJoined(s, h, chunk);
   }
 
   end(): void {
@@ -543,7 +576,7 @@ export const h1Upstream: UpstreamConnector = {
   ): UpstreamCall {
     const pool = poolOf(server);
     const pooled = server.keepAlive && !req.upgrade ? pool.take(server.tls) : undefined;
-    const conn = pooled ?? new UpstreamConn(server, pool);
+    const conn = pooled ?? new UpstreamConn(server, pool, req.upgrade === true);
     return conn.begin(req, events, timeouts);
   },
 };

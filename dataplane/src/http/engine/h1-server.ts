@@ -28,6 +28,7 @@ import type {
   HttpRequestHead,
 } from '../message.js';
 import { closeWithLinger } from './close.js';
+import { writeJoined } from './write.js';
 import {
   ChunkedDecoder,
   findHeadEnd,
@@ -255,7 +256,6 @@ class H1Connection implements H1Session {
       scheme: this.scheme,
       localPort: this.localPort,
     };
-    const marks = { read: this.markRead, written: this.markWritten };
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -269,7 +269,10 @@ class H1Connection implements H1Session {
       this.detach();
       this.socket.pause(); // until the tunnel pipes it: nothing read meanwhile may be lost
       const withBody = h.framing === 'chunked' || (h.framing === 'length' && h.contentLength > 0);
-      this.handlers.upgrade(head, withBody, this.socket, rest, marks);
+      this.handlers.upgrade(head, withBody, this.socket, rest, {
+        read: this.markRead,
+        written: this.markWritten,
+      });
       return;
     }
     this.phase = Phase.Exchange;
@@ -333,16 +336,11 @@ class H1Connection implements H1Session {
 
   // ---- output ----
 
-  write(data: string, body?: Buffer, tail?: string): boolean {
+  write(data: string, body?: Buffer, tail = ''): boolean {
     const s = this.socket;
     if (s.destroyed) return false;
-    if (body === undefined && tail === undefined) return s.write(data, 'latin1');
-    s.cork();
-    if (data.length > 0) s.write(data, 'latin1');
-    if (body !== undefined) s.write(body);
-    if (tail !== undefined) s.write(tail, 'latin1');
-    s.uncork();
-    return !s.writableNeedDrain;
+    if (body === undefined) return s.write(data, 'latin1');
+    return writeJoined(s, data, body, tail);
   }
 
   /** The exchange is over; `close` when the connection must not carry another request. */

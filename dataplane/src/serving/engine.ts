@@ -4,11 +4,11 @@
 import type { Logger } from 'pino';
 import { shortVersion, type Snapshot } from '#protocol/index';
 import type { TrafficEvents } from '../types/traffic.js';
-import { buildRuntimeOrReject } from './build.js';
+import { buildRuntimeOrReject } from '../runtime/build.js';
 import type { Listener, ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
-import { StateRegistry, type StateScope } from './state.js';
-import { EMPTY_RUNTIME, type Runtime, type RuntimeRef } from './types.js';
+import { StateRegistry, type StateScope } from '../runtime/state.js';
+import { EMPTY_RUNTIME, type Runtime, type RuntimeRef } from '../runtime/types.js';
 
 /** A runtime built and its new listeners open, waiting for the swap (Engine.prepare). */
 export interface PreparedSwap {

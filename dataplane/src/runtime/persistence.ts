@@ -2,9 +2,14 @@
 // (cookie or source address), adjust request and response headers, remember new bindings.
 // A binding to a server that cannot take persistent traffic now (down, maintenance, removed) is
 // ignored and the client is load-balanced anew — then re-bound (a new cookie, a new table entry).
-import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import type { BackendRuntime, ServerRuntime } from './backend.js';
 import type { HeaderList } from '../router/types.js';
-import { editRequestCookies, editResponseCookies, findRequestCookie, serverIdOf } from './cookie.js';
+import {
+  editRequestCookies,
+  editResponseCookies,
+  findRequestCookie,
+  serverIdOf,
+} from '../persistence/cookie.js';
 
 export interface Binding {
   /** Where persistence wants this request to go (may be unusable; the backend decides). */

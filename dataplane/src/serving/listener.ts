@@ -22,7 +22,7 @@ import type { TrafficEvents } from '../types/traffic.js';
 import { proxyTcp } from '../tcp/proxy.js';
 import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
 import type { Http2Server } from 'node:http2';
-import type { HttpFrontendRuntime, Runtime, RuntimeRef } from './types.js';
+import type { HttpFrontendRuntime, Runtime, RuntimeRef } from '../runtime/types.js';
 
 export type ListenerPhase = 'staged' | 'active' | 'draining' | 'closed';
 

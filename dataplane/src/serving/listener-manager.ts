@@ -3,7 +3,7 @@
 // drain after it.
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import { Listener, type ListenerDeps, type ListenerInfo } from './listener.js';
-import type { Runtime } from './types.js';
+import type { Runtime } from '../runtime/types.js';
 
 export class ListenerManager {
   private readonly active = new Map<string, Listener>();

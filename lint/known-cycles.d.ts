@@ -1,1 +1,0 @@
-export const KNOWN_FOLDER_CYCLES: string[];
