@@ -4,6 +4,15 @@ import type { ObjectReport, SourcedResource } from '../compile/types.js';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import { refOf } from '../validate/validate.js';
 
+/** One number per resource object: the store hands out a new object only for new content. */
+const revisions = new WeakMap<object, number>();
+let lastRevision = 0;
+const revisionOf = (r: SourcedResource): number => {
+  let n = revisions.get(r);
+  if (n === undefined) revisions.set(r, (n = ++lastRevision));
+  return n;
+};
+
 export function reportObjects(
   resources: readonly SourcedResource[],
   diagnostics: readonly Diagnostic[],
@@ -27,6 +36,7 @@ export function reportObjects(
         resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
         groups: [...(groups.get(key) ?? [])],
         diagnostics: ds,
+        revision: revisionOf(r),
       };
       if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
       if (servingPrevious.has(key)) report.servingPrevious = true;

@@ -16,7 +16,20 @@ export interface GroupState {
   dataplanes: readonly DataplaneInfo[];
   /** The latest compile of this group failed the consistency gate; an older version stays live. */
   inconsistent?: boolean;
+  /**
+   * Where a version stands in the order this group's versions were published (higher: later);
+   * undefined for one this controller did not publish (or has forgotten).
+   */
+  order?(version: string): number | undefined;
 }
+
+/**
+ * Per group, the version in which an object took its current form. A dataplane at that version
+ * or a later one serves the object as it is now, so an edit of one object leaves the status of
+ * every other object alone (it used to name the group's latest version: every status rewritten
+ * per version, ~1,100 writes per edit at 5,000 routes). Absent: the group's latest version.
+ */
+export type Since = ReadonlyMap<string, string>;
 
 export interface StatusContext {
   group(name: string): GroupState;
@@ -56,7 +69,11 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
   };
 }
 
-function groupProgrammed(name: string, g: GroupState): Omit<ConditionInput, 'type'> {
+function groupProgrammed(
+  name: string,
+  g: GroupState,
+  since: string | undefined,
+): Omit<ConditionInput, 'type'> {
   if (g.inconsistent) {
     return {
       status: 'False',
@@ -65,7 +82,14 @@ function groupProgrammed(name: string, g: GroupState): Omit<ConditionInput, 'typ
     };
   }
   if (!g.version) return { status: 'Unknown', reason: 'Pending', message: 'no snapshot published yet' };
-  const version = shortVersion(g.version);
+  const target = since ?? g.version;
+  const version = shortVersion(target);
+  const order = g.order?.(target);
+  const serves = (d: DataplaneInfo): boolean => {
+    if (d.appliedVersion === target) return true;
+    const at = d.appliedVersion === null || order === undefined ? undefined : g.order?.(d.appliedVersion);
+    return at !== undefined && at >= order!;
+  };
   const dps = g.dataplanes;
   if (dps.length === 0)
     return {
@@ -73,24 +97,26 @@ function groupProgrammed(name: string, g: GroupState): Omit<ConditionInput, 'typ
       reason: 'NoDataplanes',
       message: `no dataplane of group ${name} is connected`,
     };
-  const rejected = dps.filter((d) => d.lastNack?.version === g.version);
+  // A dataplane that refused the latest version and does not serve this object's form yet.
+  const rejected = dps.filter((d) => d.lastNack?.version === g.version && !serves(d));
   if (rejected.length > 0) {
     const first = rejected[0]!;
     const others = rejected.length > 1 ? ` (and ${rejected.length - 1} more)` : '';
     return {
       status: 'False',
       reason: 'Rejected',
-      message: `dataplane ${first.nodeId}${others} rejected version ${version}: ${first.lastNack!.error.code}: ${first.lastNack!.error.message}`,
+      message: `dataplane ${first.nodeId}${others} rejected version ${shortVersion(g.version)}: ${first.lastNack!.error.code}: ${first.lastNack!.error.message}`,
     };
   }
-  const at = dps.filter((d) => d.appliedVersion === g.version).length;
+  // "at version v": at v or a later one, which serves the object as it was in v.
+  const at = dps.filter(serves).length;
   const counts = `${at}/${dps.length} dataplanes at version ${version}`;
   return at === dps.length
     ? { status: 'True', reason: 'Programmed', message: counts }
     : { status: 'Unknown', reason: 'Pending', message: counts };
 }
 
-export function programmedCondition(report: ObjectReport, ctx: StatusContext): ConditionInput {
+export function programmedCondition(report: ObjectReport, ctx: StatusContext, since?: Since): ConditionInput {
   const type = 'Programmed' as const;
   if (!report.accepted && !report.servingPrevious) {
     return {
@@ -109,7 +135,7 @@ export function programmedCondition(report: ObjectReport, ctx: StatusContext): C
       message: `not used by ${by}, so no dataplane serves it`,
     };
   }
-  const parts = report.groups.map((g) => ({ group: g, ...groupProgrammed(g, ctx.group(g)) }));
+  const parts = report.groups.map((g) => ({ group: g, ...groupProgrammed(g, ctx.group(g), since?.get(g)) }));
   const status = parts.map((p) => p.status).reduce(worstStatus);
   const worst = parts.find((p) => p.status === status)!;
   const message =
@@ -124,12 +150,13 @@ export function computeStatus(
   ctx: StatusContext,
   previous: StatusT | undefined,
   now: Date,
+  since?: Since,
 ): StatusT {
   const gen = report.generation;
   const conditions = [
     acceptedCondition(report),
     resolvedRefsCondition(report),
-    programmedCondition(report, ctx),
+    programmedCondition(report, ctx, since),
   ].map((c) => makeCondition(c, previous?.conditions, now, gen));
   const status: StatusT = { ...(gen !== undefined ? { observedGeneration: gen } : {}), conditions };
   const health = report.ref.kind === 'Backend' ? ctx.backendHealth?.(report) : undefined;

@@ -32,8 +32,15 @@ export interface StatusLoopOptions {
   resyncMs?: number;
 }
 
+/** Versions remembered per group for ordering; a dataplane further behind counts as not there. */
+const ORDER_MEMORY = 4096;
+
 export class StatusLoop {
   private readonly updates: Coalescer;
+  /** Per group: each version published, in order (the value is its place). */
+  private readonly published = new Map<string, Map<string, number>>();
+  private readonly latest = new Map<string, string>();
+  private sequence = 0;
   private readonly resync: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -74,6 +81,20 @@ export class StatusLoop {
     this.opts.events.emit('status');
   }
 
+  /** The group's published versions in order, `version` (the latest) last. */
+  private orderOf(group: string, version: string | null): Map<string, number> {
+    let order = this.published.get(group);
+    if (!order) this.published.set(group, (order = new Map()));
+    // A version published again (an edit undone) moves to the end: it is the latest again.
+    if (version !== null && this.latest.get(group) !== version) {
+      this.latest.set(group, version);
+      order.delete(version);
+      order.set(version, ++this.sequence);
+      if (order.size > ORDER_MEMORY) order.delete(order.keys().next().value!);
+    }
+    return order;
+  }
+
   private context(): StatusContext {
     const { published, health } = this.opts;
     const dataplanes = this.opts.dataplanes();
@@ -81,10 +102,13 @@ export class StatusLoop {
     const group = (name: string): GroupState => {
       let g = groups.get(name);
       if (!g) {
+        const version = published.versionOf(name);
+        const order = this.orderOf(name, version);
         g = {
-          version: published.versionOf(name),
+          version,
           dataplanes: dataplanes.filter((d) => d.group === name),
           inconsistent: this.opts.inconsistent(name),
+          order: (v) => order.get(v),
         };
         groups.set(name, g);
       }

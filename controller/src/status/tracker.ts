@@ -16,7 +16,23 @@ export interface ObjectStatusView {
 interface Entry extends ObjectStatusView {
   /** canonical JSON of the status last written successfully; undefined when not written. */
   written?: string;
+  /** What the object's form depends on; while equal, `since` holds. */
+  form: string;
+  /** Per group, the version in which the object took its current form. */
+  since: Map<string, string>;
 }
+
+/** The object's content and what compile made of it: when equal, its served form is unchanged. */
+const formOf = (r: ObjectReport): string =>
+  JSON.stringify([
+    r.revision ?? null,
+    r.generation ?? null,
+    r.accepted,
+    r.resolvedRefs,
+    r.servingPrevious ?? false,
+    r.groups,
+    r.diagnostics.map((d) => [d.code, d.field, d.message]),
+  ]);
 
 export class StatusTracker {
   private entries = new Map<string, Entry>();
@@ -35,11 +51,20 @@ export class StatusTracker {
     for (const report of reports) {
       const key = refKey(report.ref);
       const prev = this.entries.get(key);
-      const status = computeStatus(report, ctx, prev?.status, now);
+      const form = formOf(report);
+      const since = new Map<string, string>();
+      for (const g of report.groups) {
+        const kept = prev?.form === form ? prev.since.get(g) : undefined;
+        const version = kept ?? ctx.group(g).version;
+        if (version) since.set(g, version);
+      }
+      const status = computeStatus(report, ctx, prev?.status, now, since);
       next.set(key, {
         ref: report.ref,
         status,
         diagnostics: report.diagnostics,
+        form,
+        since,
         ...(prev?.written ? { written: prev.written } : {}),
       });
     }

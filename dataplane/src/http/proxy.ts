@@ -34,29 +34,41 @@ export interface HttpRequestContext {
 /** After answering without reading the request body, close rather than drain an upload of unknown size. */
 const unreadBody = (client: ClientSide): boolean => hasBody(client) && !client.bodyComplete;
 
+/** After a local answer an unread request body is not worth draining: close instead. */
+const closeAfterReply = (ctx: HttpRequestContext, client: ClientSide): boolean =>
+  ctx.closeAfter() || unreadBody(client);
+
 /** One request from a client, as an engine hands it over. */
 export function handleRequest(ctx: HttpRequestContext, client: ClientSide): void {
   const fe = ctx.frontend;
   const head = client.head;
-  // After a local answer an unread request body is not worth draining: close instead.
-  const close = (): boolean => ctx.closeAfter() || unreadBody(client);
   const problem = framingProblem(head);
   if (problem) return client.reply(problem.status, problem.detail, problem.headers, true);
   const limited = rateLimited(fe, head.source);
   if (limited)
-    return client.reply(limited.status, limited.detail, limited.headers, close() || limited.close === true);
+    return client.reply(
+      limited.status,
+      limited.detail,
+      limited.headers,
+      closeAfterReply(ctx, client) || limited.close === true,
+    );
   const rh = routingHead(head);
   const decision = fe.router.route(rh);
   const a = decision.action;
   if (a.type !== 'backend') {
     const r = routeReply(fe, decision)!;
-    return client.reply(r.status, r.detail, r.headers, close());
+    return client.reply(r.status, r.detail, r.headers, closeAfterReply(ctx, client));
   }
   const backend = ctx.runtime.backends.get(a.backend);
   if (!backend) {
     // The builder resolves every reference; reaching this is a bug, not a config problem.
     ctx.log.error({ frontend: fe.id, backend: a.backend }, 'route names a backend missing from the runtime');
-    return client.reply(503, `backend ${a.backend} is not available`, undefined, close());
+    return client.reply(
+      503,
+      `backend ${a.backend} is not available`,
+      undefined,
+      closeAfterReply(ctx, client),
+    );
   }
   ctx.trace?.routed(backend.id);
   new Exchange(ctx, client, rh, decision, backend).start();
@@ -316,6 +328,6 @@ class Exchange implements Transport, ClientEvents {
   }
 
   private reply(status: number, detail: string): void {
-    this.client.reply(status, detail, undefined, this.ctx.closeAfter() || unreadBody(this.client));
+    this.client.reply(status, detail, undefined, closeAfterReply(this.ctx, this.client));
   }
 }

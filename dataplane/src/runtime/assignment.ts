@@ -259,23 +259,26 @@ export class Assignment {
     const preferred = this.retryServer ?? this.binding.preferred;
     const exclude = this.retryServer || !this.tried ? undefined : this.tried;
     let answered = false;
-    const cancel = this.backend.acquire(
-      { ctx: this.request.pick, ...(preferred ? { preferred } : {}), ...(exclude ? { exclude } : {}) },
-      (r) => {
-        answered = true;
-        this.cancelWait = noop;
-        this.ctx.trace?.dequeued();
-        if (this.over) {
-          if (r.ok) this.backend.end(r.server);
-          return;
-        }
-        if (r.ok) return this.dispatch(r.server);
-        const last = this.lastFailure;
-        if (last && r.reason === 'no-server')
-          return this.finish(failureOf(last.error, last.server, this.backend));
-        this.finish({ status: 503, detail: acquireFailureText(this.backend, r.reason) });
-      },
-    );
+    // Built field by field: optional fields stay absent rather than spread in (no temporary objects).
+    const req: { ctx: PickContext; preferred?: ServerRuntime; exclude?: ReadonlySet<ServerRuntime> } = {
+      ctx: this.request.pick,
+    };
+    if (preferred) req.preferred = preferred;
+    if (exclude) req.exclude = exclude;
+    const cancel = this.backend.acquire(req, (r) => {
+      answered = true;
+      this.cancelWait = noop;
+      this.ctx.trace?.dequeued();
+      if (this.over) {
+        if (r.ok) this.backend.end(r.server);
+        return;
+      }
+      if (r.ok) return this.dispatch(r.server);
+      const last = this.lastFailure;
+      if (last && r.reason === 'no-server')
+        return this.finish(failureOf(last.error, last.server, this.backend));
+      this.finish({ status: 503, detail: acquireFailureText(this.backend, r.reason) });
+    });
     if (!answered) {
       this.cancelWait = cancel; // waiting in the queue
       this.ctx.trace?.queued();

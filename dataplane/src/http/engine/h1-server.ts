@@ -256,7 +256,6 @@ class H1Connection implements H1Session {
       scheme: this.scheme,
       localPort: this.localPort,
     };
-    const marks = { read: this.markRead, written: this.markWritten };
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -270,7 +269,10 @@ class H1Connection implements H1Session {
       this.detach();
       this.socket.pause(); // until the tunnel pipes it: nothing read meanwhile may be lost
       const withBody = h.framing === 'chunked' || (h.framing === 'length' && h.contentLength > 0);
-      this.handlers.upgrade(head, withBody, this.socket, rest, marks);
+      this.handlers.upgrade(head, withBody, this.socket, rest, {
+        read: this.markRead,
+        written: this.markWritten,
+      });
       return;
     }
     this.phase = Phase.Exchange;
