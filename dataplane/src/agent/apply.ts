@@ -5,7 +5,7 @@
 // still-queued one (only the newest intent matters, as in xDS state-of-the-world). Persisting
 // runs after the answer, newest first, and never holds up an ACK or the next apply.
 import type { Logger } from 'pino';
-import { canonicalBodyJson, deepFreeze, sha256Hex, shortVersion } from '#protocol/canonical';
+import { bodyVersion, deepFreeze, shortVersion } from '#protocol/canonical';
 import { applyDelta, type SnapshotDelta } from '#protocol/delta';
 import { BasculeError, ErrorCodes, errorCodeOf, type ErrorCode } from '#protocol/errors';
 import type { Ack, Nack } from '#protocol/messages';
@@ -44,7 +44,7 @@ function verifyVersion(version: unknown, body: SnapshotBody): string {
   if (typeof version !== 'string' || version.length === 0) throw invalid('snapshot has no version');
   let actual: string;
   try {
-    actual = sha256Hex(canonicalBodyJson(body));
+    actual = bodyVersion(body);
   } catch (err) {
     throw invalid(`snapshot body cannot be hashed: ${(err as Error).message}`);
   }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalBodyJson } from '#protocol/canonical';
+import { canonicalBodyPieces } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -17,10 +17,17 @@ export async function persistSnapshot(dir: string, snapshot: Snapshot): Promise<
     const fh = await open(tmp, 'w', 0o600);
     try {
       // The canonical text is cached per frontend/backend: writing after a small change costs
-      // the join, not a serialisation of every route on the event loop.
-      await fh.writeFile(
-        `{"version":${JSON.stringify(snapshot.version)},"body":${canonicalBodyJson(snapshot.body)}}`,
-      );
+      // the writes, not a serialisation of every route on the event loop, nor one string the
+      // size of the snapshot (pieces are written in chunks of about 64 KiB).
+      let chunk = `{"version":${JSON.stringify(snapshot.version)},"body":`;
+      for (const piece of canonicalBodyPieces(snapshot.body)) {
+        chunk += piece;
+        if (chunk.length >= 65_536) {
+          await fh.write(chunk);
+          chunk = '';
+        }
+      }
+      await fh.write(`${chunk}}`);
       await fh.sync();
     } finally {
       await fh.close();

@@ -7,14 +7,10 @@
 // The full list, with types and labels, is in docs/observability.md.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 import type { TrafficRecord } from '../types/traffic.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { SERVER_STATUSES, serverStatus } from './server-status.js';
 import { CODE_CLASSES, serverStatsKey, type Codes, type TrafficStats } from './stats.js';
 import type { DataplaneView } from './view.js';
-
-/** A histogram child bound to its labels. */
-interface Observer {
-  observe(value: number): void;
-}
 
 /** Seconds: from sub-millisecond loopback answers to slow servers. */
 export const LATENCY_BUCKETS = [
@@ -77,11 +73,10 @@ export class DataplaneMetrics {
     'Requests and sessions the client abandoned before the end.',
     ['frontend'],
   );
-  private readonly feDuration = this.histogram(
+  private readonly feDuration = this.latency(
     'bascule_frontend_request_duration_seconds',
     'Total time of HTTP requests (Ta: request received to last byte sent; for WebSocket, the tunnel lifetime).',
-    ['frontend'],
-    LATENCY_BUCKETS,
+    'frontend',
   );
 
   // ---- backends ----
@@ -95,17 +90,15 @@ export class DataplaneMetrics {
     'TCP sessions routed to the backend.',
     ['backend'],
   );
-  private readonly beResponseTime = this.histogram(
+  private readonly beResponseTime = this.latency(
     'bascule_backend_response_time_seconds',
     'From the first connection attempt to a server until its response head arrived (Tc+Tr: connect, retries and server time; queue time excluded).',
-    ['backend'],
-    LATENCY_BUCKETS,
+    'backend',
   );
-  private readonly beQueueTime = this.histogram(
+  private readonly beQueueTime = this.latency(
     'bascule_backend_queue_time_seconds',
     'Time requests that had to wait spent in the backend queue (Tw).',
-    ['backend'],
-    LATENCY_BUCKETS,
+    'backend',
   );
   private readonly beQueue = this.gauge(
     'bascule_backend_current_queue',
@@ -323,38 +316,20 @@ export class DataplaneMetrics {
   }
 
   /**
-   * Histogram children by frontend / backend id, made once: an observation per request is then
-   * one bucket increment, without a labels object to build and hash.
+   * The per-request latency histograms: an observation is a bucket increment on the frontend's
+   * or backend's own object (latency-histogram.ts), without a labels object to build and hash.
    */
-  private readonly feChildren = new Map<string, Observer>();
-  private readonly beResponseChildren = new Map<string, Observer>();
-  private readonly beQueueChildren = new Map<string, Observer>();
-
-  private child(
-    cache: Map<string, Observer>,
-    h: Histogram<'frontend'> | Histogram<'backend'>,
-    label: 'frontend' | 'backend',
-    id: string,
-  ): Observer {
-    let c = cache.get(id);
-    if (!c) {
-      c = (h as Histogram<string>).labels({ [label]: id });
-      cache.set(id, c);
-    }
-    return c;
+  private latency<L extends string>(name: string, help: string, label: L): LatencyHistogram<L> {
+    return new LatencyHistogram(name, help, label, LATENCY_BUCKETS, this.r);
   }
 
   /** An exchange ended: observe its latencies. */
   observe(r: TrafficRecord): void {
-    if (r.type !== 'tcp' && r.Ta >= 0)
-      this.child(this.feChildren, this.feDuration, 'frontend', r.frontend).observe(r.Ta / 1000);
+    if (r.type !== 'tcp' && r.Ta >= 0) this.feDuration.child(r.frontend).observe(r.Ta / 1000);
     if (r.backend === null) return;
     if (r.type !== 'tcp' && r.serverStatus !== null && r.Tc >= 0 && r.Tr >= 0)
-      this.child(this.beResponseChildren, this.beResponseTime, 'backend', r.backend).observe(
-        (r.Tc + r.Tr) / 1000,
-      );
-    if (r.Tw > 0)
-      this.child(this.beQueueChildren, this.beQueueTime, 'backend', r.backend).observe(r.Tw / 1000);
+      this.beResponseTime.child(r.backend).observe((r.Tc + r.Tr) / 1000);
+    if (r.Tw > 0) this.beQueueTime.child(r.backend).observe(r.Tw / 1000);
   }
 
   applyDuration(ms: number): void {
@@ -467,16 +442,10 @@ export class DataplaneMetrics {
     const fe = new Set(liveFrontends);
     for (const key of this.histogramBackends)
       if (!be.has(key)) {
-        this.beResponseTime.remove({ backend: key });
-        this.beQueueTime.remove({ backend: key });
-        this.beResponseChildren.delete(key);
-        this.beQueueChildren.delete(key);
+        this.beResponseTime.remove(key);
+        this.beQueueTime.remove(key);
       }
-    for (const key of this.histogramFrontends)
-      if (!fe.has(key)) {
-        this.feDuration.remove({ frontend: key });
-        this.feChildren.delete(key);
-      }
+    for (const key of this.histogramFrontends) if (!fe.has(key)) this.feDuration.remove(key);
     this.histogramBackends = be;
     this.histogramFrontends = fe;
 

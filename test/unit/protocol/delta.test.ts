@@ -1,7 +1,15 @@
 // Snapshot deltas on the wire contract: a delta applied to its base gives exactly the target
 // (same hash), keeps the base's unchanged objects, refuses what does not fit, and is bounded.
 import { expect } from 'chai';
-import { canonicalBodyJson, canonicalJson, deepFreeze, makeSnapshot, sha256Hex } from '#protocol/canonical';
+import {
+  bodyVersion,
+  canonicalBodyJson,
+  canonicalBodyPieces,
+  canonicalJson,
+  deepFreeze,
+  makeSnapshot,
+  sha256Hex,
+} from '#protocol/canonical';
 import { applyDelta, diffBodies, MAX_DELTA_OBJECTS, type SnapshotDelta } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
 import type { SnapshotBody } from '#protocol/snapshot';
@@ -22,6 +30,8 @@ describe('protocol: snapshot deltas', () => {
       const snap = makeSnapshot(config.body());
       expect(snap.version).to.equal(hashOf(plain));
       expect(canonicalBodyJson(snap.body)).to.equal(canonicalJson(plain)); // now from the cache
+      expect(canonicalBodyPieces(snap.body).join('')).to.equal(canonicalJson(plain));
+      expect(bodyVersion(plain)).to.equal(hashOf(plain));
     }
   });
 
@@ -41,6 +51,7 @@ describe('protocol: snapshot deltas', () => {
         const result = deepFreeze(applyDelta(base.body, wire));
         expect(hashOf(result), `seed ${seed} step ${step}`).to.equal(target.version);
         expect(sha256Hex(canonicalBodyJson(result))).to.equal(target.version);
+        expect(bodyVersion(result)).to.equal(target.version);
         const before = new Map(base.body.backends.map((b) => [b.id, b]));
         for (const b of result.backends) {
           const old = before.get(b.id);
