@@ -2,18 +2,19 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5] [--node-args='--flag …']
 //
+// The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT (workers inherit
+// them), unless --node-args gives others ('--node-args=' for none: Node's defaults).
 // Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
 // `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served). Nothing is asserted.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
-import { readFileSync } from 'node:fs';
 import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
@@ -33,6 +34,18 @@ function perProcess(pid: number): string {
       }
     })
     .join(' + ');
+}
+
+/** The Node.js flags of the dataplane image: those between "node" and the launcher in its ENTRYPOINT. */
+function imageNodeArgs(): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'dataplane/Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!entrypoint) throw new Error('dataplane/Dockerfile: no ENTRYPOINT [...] line');
+  const argv = JSON.parse(entrypoint) as string[];
+  return argv.slice(
+    1,
+    argv.findIndex((a) => a.endsWith('bin/bascule.js')),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,11 +68,11 @@ async function main(): Promise<void> {
     options: {
       workers: { type: 'string', default: '2' },
       settle: { type: 'string', default: '5' },
-      // Node.js/V8 flags for the dataplane process (workers inherit them), e.g. '--max-semi-space-size=1'.
-      'node-args': { type: 'string', default: '' },
+      // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
+      'node-args': { type: 'string' },
     },
   });
-  const nodeArgs = values['node-args'].split(/\s+/).filter(Boolean);
+  const nodeArgs = (values['node-args'] ?? imageNodeArgs().join(' ')).split(/\s+/).filter(Boolean);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
   process.on('exit', killAll);
   try {
@@ -140,6 +153,8 @@ async function main(): Promise<void> {
     await up.stop();
     process.stdout.write(
       [
+        `node flags: ${nodeArgs.join(' ') || '(none)'}`,
+        '',
         '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 | idle, per process (primary first) | after requests, per process |',
         '| ---: | ---: | ---: | ---: | ---: | --- | --- |',
         ...rows,
