@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
+import { dataplaneImageNodeArgs } from './image-node-args.js';
 import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
@@ -34,18 +35,6 @@ function perProcess(pid: number): string {
       }
     })
     .join(' + ');
-}
-
-/** The Node.js flags of the dataplane image: those between "node" and the launcher in its ENTRYPOINT. */
-function imageNodeArgs(): string[] {
-  const dockerfile = readFileSync(join(ROOT, 'dataplane/Dockerfile'), 'utf8');
-  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
-  if (!entrypoint) throw new Error('dataplane/Dockerfile: no ENTRYPOINT [...] line');
-  const argv = JSON.parse(entrypoint) as string[];
-  return argv.slice(
-    1,
-    argv.findIndex((a) => a.endsWith('bin/bascule.js')),
-  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,7 +61,7 @@ async function main(): Promise<void> {
       'node-args': { type: 'string' },
     },
   });
-  const nodeArgs = (values['node-args'] ?? imageNodeArgs().join(' ')).split(/\s+/).filter(Boolean);
+  const nodeArgs = (values['node-args'] ?? dataplaneImageNodeArgs().join(' ')).split(/\s+/).filter(Boolean);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
   process.on('exit', killAll);
   try {
