@@ -37,10 +37,12 @@ const IO_FOLDERS = [
   '../cli/*',
   // dataplane
   '../agent/*',
+  '../serving/*',
   '../http/*',
   '../tcp/*',
   '../tls/*',
   '../access-log/*',
+  '../workers/*',
 ];
 
 export default tseslint.config(

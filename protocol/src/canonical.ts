@@ -32,12 +32,15 @@ function writeCanonical(out: string[], value: unknown): void {
     out.push(JSON.stringify(value));
     return;
   }
+  // The elements of a list (rules, servers, certificates) are remembered like whole frontends
+  // and backends (canonicalItem): a merged listener built from unchanged rule objects costs a join.
   if (Array.isArray(value)) {
     out.push('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
       const item: unknown = value[i];
-      writeCanonical(out, item === undefined ? null : item);
+      if (item !== null && typeof item === 'object') out.push(canonicalItem(item));
+      else writeCanonical(out, item ?? null);
     }
     out.push(']');
     return;

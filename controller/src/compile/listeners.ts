@@ -23,9 +23,10 @@
 //   joins nor lets others join;
 // - binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80) do not share: the later
 //   one is refused, as before shared listeners.
-import { canonicalJson } from '#protocol/canonical';
+import { canonicalItem, canonicalJson } from '#protocol/canonical';
 import { ErrorCodes, type ErrorCode } from '#protocol/errors';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
+import { derive } from './derived.js';
 import { mergeSni, serverNamesOf } from './sni-merge.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -193,6 +194,10 @@ function mergeOnce(
 
 const isWildcard = (host: string | undefined): boolean => host !== undefined && host.startsWith('*.');
 
+/** A member's rule under its listener name ("<frontend id>:<rule name>"), the same object while `r` is. */
+export const renamed = (r: RuleSnap, frontendId: string): RuleSnap =>
+  derive(r, `name:${frontendId}`, () => ({ ...r, name: `${frontendId}:${r.name}` }));
+
 /** One listener's frontend from several: the owner's settings, every member's rules scoped to its hosts. */
 function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap {
   const owner = members[0]!.snap;
@@ -206,12 +211,12 @@ function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap 
     // also stays as it is, tried after every host-scoped rule (for hosts nobody claimed).
     const scoped = (r: RuleSnap): RuleSnap[] => {
       if (r.match.host !== undefined) return [r];
-      if (f === owner) fallbacks.push({ rule: { ...r, name: `${f.id}:${r.name}` }, wildcard: false });
-      return hosts.map((host) => ({ ...r, match: { ...r.match, host } }));
+      if (f === owner) fallbacks.push({ rule: renamed(r, f.id), wildcard: false });
+      return hosts.map((host) => derive(r, `host:${host}`, () => ({ ...r, match: { ...r.match, host } })));
     };
     f.rules.forEach((r, i) => {
       for (const rule of scoped(r)) {
-        const key = canonicalJson(rule.match);
+        const key = canonicalItem(rule.match);
         const winner = claimed.get(key);
         if (winner !== undefined && winner !== f.id) {
           problems.push({
@@ -223,7 +228,7 @@ function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap 
           continue;
         }
         claimed.set(key, f.id);
-        rules.push({ rule: { ...rule, name: `${f.id}:${r.name}` }, wildcard: isWildcard(rule.match.host) });
+        rules.push({ rule: renamed(rule, f.id), wildcard: isWildcard(rule.match.host) });
       }
     });
     // Every member's defaultBackend answers its own hosts (before anyone's wildcard); the
@@ -243,12 +248,13 @@ function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap 
           continue;
         }
         claimed.set(key, f.id);
+        const backend = f.defaultBackend;
         defaults.push({
-          rule: {
+          rule: derive(f, `default:${host}`, () => ({
             name: `${f.id}:defaultBackend:${host}`,
             match: { host },
-            action: { type: 'backend', backend: f.defaultBackend },
-          },
+            action: { type: 'backend', backend },
+          })),
           wildcard: isWildcard(host),
         });
       }

@@ -17,7 +17,8 @@
 //   listener without a matching filter chain has nowhere to send it).
 import { ErrorCodes } from '#protocol/errors';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
-import { withMembersTls, type Contender, type ListenerProblem } from './listeners.js';
+import { derive } from './derived.js';
+import { renamed, withMembersTls, type Contender, type ListenerProblem } from './listeners.js';
 
 /** The server names a TCP Frontend claims: its rules' match.sni, in rule order, each once. */
 export const serverNamesOf = (f: FrontendSnap): string[] => [
@@ -39,10 +40,18 @@ interface Placed {
 function split(rule: RuleSnap, names: readonly string[]): Placed[] {
   const exact = names.filter((n) => !isWildcard(n));
   const out: Placed[] = [];
-  if (exact.length > 0) out.push({ rule: { ...rule, match: { ...rule.match, sni: exact } }, wildcard: '' });
+  if (exact.length > 0)
+    out.push({
+      rule: derive(rule, `sni:${exact.join(',')}`, () => ({ ...rule, match: { ...rule.match, sni: exact } })),
+      wildcard: '',
+    });
   for (const w of names.filter(isWildcard))
     out.push({
-      rule: { ...rule, name: `${rule.name}@${w}`, match: { ...rule.match, sni: [w] } },
+      rule: derive(rule, `wildcard:${w}`, () => ({
+        ...rule,
+        name: `${rule.name}@${w}`,
+        match: { ...rule.match, sni: [w] },
+      })),
       wildcard: w,
     });
   return out;
@@ -73,7 +82,7 @@ export function mergeSni(members: readonly Contender[], problems: ListenerProble
     });
     const own = serverNamesOf(f).filter((n) => !lost.has(n));
     for (const r of f.rules) {
-      const rule = { ...r, name: `${f.id}:${r.name}` };
+      const rule = renamed(r, f.id);
       if (r.match.sni === undefined || r.match.sni.length === 0) {
         if (f === owner) fallbacks.push(rule);
         named.push(...split(rule, own));
@@ -88,11 +97,11 @@ export function mergeSni(members: readonly Contender[], problems: ListenerProble
     if (f.defaultBackend !== undefined)
       named.push(
         ...split(
-          {
+          derive(f, 'default', () => ({
             name: `${f.id}:defaultBackend`,
             match: {},
-            action: { type: 'backend', backend: f.defaultBackend },
-          },
+            action: { type: 'backend' as const, backend: f.defaultBackend! },
+          })),
           own,
         ),
       );

@@ -94,11 +94,6 @@ export interface ObjectReport {
   diagnostics: Diagnostic[];
   /** The current version was rejected and the last accepted version is compiled instead. */
   servingPrevious?: boolean;
-  /**
-   * Changes whenever the object's content does (the store keeps one frozen object per content,
-   * so this counts object identities): status uses it to tell which objects an edit touched.
-   */
-  revision?: number;
 }
 
 export interface CompileResult {

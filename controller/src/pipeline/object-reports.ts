@@ -7,11 +7,15 @@ import { refOf } from '../validate/validate.js';
 /** One number per resource object: the store hands out a new object only for new content. */
 const revisions = new WeakMap<object, number>();
 let lastRevision = 0;
-const revisionOf = (r: SourcedResource): number => {
-  let n = revisions.get(r);
-  if (n === undefined) revisions.set(r, (n = ++lastRevision));
-  return n;
-};
+const reportRevisions = new WeakMap<ObjectReport, number>();
+
+/**
+ * Changes whenever the reported object's content does (it counts resource objects, and the store
+ * keeps one frozen object per content): status uses it to tell which objects an edit touched.
+ * Kept beside the report, not in it, because it depends on identities, not content: the report
+ * itself stays the same for the same input.
+ */
+export const revisionOf = (report: ObjectReport): number | undefined => reportRevisions.get(report);
 
 export function reportObjects(
   resources: readonly SourcedResource[],
@@ -36,8 +40,10 @@ export function reportObjects(
         resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
         groups: [...(groups.get(key) ?? [])],
         diagnostics: ds,
-        revision: revisionOf(r),
       };
+      let revision = revisions.get(r);
+      if (revision === undefined) revisions.set(r, (revision = ++lastRevision));
+      reportRevisions.set(report, revision);
       if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
       if (servingPrevious.has(key)) report.servingPrevious = true;
       return report;

@@ -1,7 +1,7 @@
 // Keeps the computed status of every object and hands the writer only what changed.
-import { canonicalJson } from '#protocol/canonical';
 import type { StatusT } from '#api/v1alpha1';
 import type { ObjectReport } from '../compile/types.js';
+import { revisionOf } from '../pipeline/object-reports.js';
 import { silentLogger, type Logger } from '../log.js';
 import { refKey, type Diagnostic, type ObjectRef } from '../validate/diagnostic.js';
 import { computeStatus, type StatusContext } from './compute.js';
@@ -14,7 +14,7 @@ export interface ObjectStatusView {
 }
 
 interface Entry extends ObjectStatusView {
-  /** canonical JSON of the status last written successfully; undefined when not written. */
+  /** JSON of the status last written successfully; undefined when not written. */
   written?: string;
   /** What the object's form depends on; while equal, `since` holds. */
   form: string;
@@ -25,7 +25,7 @@ interface Entry extends ObjectStatusView {
 /** The object's content and what compile made of it: when equal, its served form is unchanged. */
 const formOf = (r: ObjectReport): string =>
   JSON.stringify([
-    r.revision ?? null,
+    revisionOf(r) ?? null,
     r.generation ?? null,
     r.accepted,
     r.resolvedRefs,
@@ -76,7 +76,9 @@ export class StatusTracker {
     const writing = this.writer.active !== false;
     for (const entry of next.values()) {
       if (!writing) break;
-      const json = canonicalJson(entry.status);
+      // computeStatus builds every status with the same key order, so plain JSON compares them
+      // (canonical JSON of all ~1,100 statuses per update was 5% of the controller's CPU under churn).
+      const json = JSON.stringify(entry.status);
       if (json === entry.written) continue;
       try {
         await this.writer.write(entry.ref, entry.status);

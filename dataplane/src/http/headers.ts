@@ -1,16 +1,7 @@
 // Header plumbing for the proxy: hop-by-hop removal (RFC 9110 §7.6.1), forwarding headers, and
 // conversion between Node's flat rawHeaders arrays and HeaderLists.
 import type { HeaderList } from '../router/types.js';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+import { isFieldName } from './message.js';
 
 /**
  * Fields a Connection option may never remove. RFC 9110 §7.6.1 lets a sender nominate extra
@@ -38,33 +29,43 @@ const NEVER_NOMINATED = new Set([
 export function endToEnd(headers: HeaderList): HeaderList {
   let named: Set<string> | undefined;
   for (const [n, v] of headers) {
-    if (n.length !== 10 || n.toLowerCase() !== 'connection') continue;
+    if (!isFieldName(n, 'connection')) continue;
     for (const token of v.split(',')) {
       const t = token.trim().toLowerCase();
-      if (t && !NEVER_NOMINATED.has(t)) (named ??= new Set()).add(t);
+      // "close", "keep-alive" and "upgrade" (the usual options) name nothing left to drop.
+      if (t && t !== 'close' && !isHopByHop(t) && !NEVER_NOMINATED.has(t)) (named ??= new Set()).add(t);
     }
   }
   const out: HeaderList = [];
   for (const h of headers) {
     const n = h[0];
-    // Lower-cased (a new string, hashed for the lookup) only when its length can match.
-    if ((named !== undefined || HOP_BY_HOP_LENGTHS[n.length] === 1) && isDropped(n.toLowerCase(), named))
-      continue;
+    if (isHopByHop(n) || (named !== undefined && named.has(n.toLowerCase()))) continue;
     out.push(h);
   }
   return out;
 }
 
-/** 1 at the lengths of the HOP_BY_HOP names. */
-const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
-for (const n of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[n.length] = 1;
-
-const isDropped = (lower: string, named: Set<string> | undefined): boolean =>
-  HOP_BY_HOP.has(lower) || named?.has(lower) === true;
-
-/** `name` is `lower` in any case (compared only when the lengths match). */
-export const isHeader = (name: string, lower: string): boolean =>
-  name.length === lower.length && name.toLowerCase() === lower;
+/**
+ * The hop-by-hop fields (RFC 9110 §7.6.1, and the legacy Keep-Alive and Proxy-Connection):
+ * Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade. Compared in
+ * place, most names rejected on their length alone.
+ */
+function isHopByHop(n: string): boolean {
+  switch (n.length) {
+    case 2:
+      return isFieldName(n, 'te');
+    case 7:
+      return isFieldName(n, 'trailer') || isFieldName(n, 'upgrade');
+    case 10:
+      return isFieldName(n, 'connection') || isFieldName(n, 'keep-alive');
+    case 16:
+      return isFieldName(n, 'proxy-connection');
+    case 17:
+      return isFieldName(n, 'transfer-encoding');
+    default:
+      return false;
+  }
+}
 
 /**
  * The request's framing as the parser established it, replacing whatever framing fields the
@@ -75,7 +76,9 @@ export function withFraming(
   headers: HeaderList,
   framing: { chunked: boolean; contentLength: string | undefined },
 ): HeaderList {
-  const out = headers.filter(([n]) => !isHeader(n, 'content-length') && !isHeader(n, 'transfer-encoding'));
+  const out = headers.filter(
+    ([n]) => !isFieldName(n, 'content-length') && !isFieldName(n, 'transfer-encoding'),
+  );
   if (framing.chunked) out.push(['Transfer-Encoding', 'chunked']);
   else if (framing.contentLength !== undefined) out.push(['Content-Length', framing.contentLength]);
   return out;
@@ -91,7 +94,7 @@ export function flatten(headers: HeaderList): string[] {
 }
 
 export const hasHeader = (headers: HeaderList, lower: string): boolean =>
-  headers.some(([n]) => isHeader(n, lower));
+  headers.some(([n]) => isFieldName(n, lower));
 
 export interface ForwardedInfo {
   readonly clientAddress: string;
@@ -109,11 +112,11 @@ export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList 
     const n = h[0];
     if (n.length < 15 || n.length > 17)
       out.push(h); // none of the X-Forwarded-* names
-    else if (isHeader(n, 'x-forwarded-for')) prior.push(h[1]);
+    else if (isFieldName(n, 'x-forwarded-for')) prior.push(h[1]);
     else if (
-      !isHeader(n, 'x-forwarded-proto') &&
-      !isHeader(n, 'x-forwarded-host') &&
-      !isHeader(n, 'x-forwarded-port')
+      !isFieldName(n, 'x-forwarded-proto') &&
+      !isFieldName(n, 'x-forwarded-host') &&
+      !isFieldName(n, 'x-forwarded-port')
     )
       out.push(h);
   }

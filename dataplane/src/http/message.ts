@@ -126,11 +126,26 @@ export interface ClientSide {
   reply(status: number, detail: string, headers?: HeaderList, close?: boolean): void;
 }
 
+/**
+ * `name` is the field name `lower` (given in lower case) in any ASCII case. Compared in place:
+ * lower-casing would allocate a string per field and, for a Set lookup, hash it.
+ */
+export function isFieldName(name: string, lower: string): boolean {
+  const n = lower.length;
+  if (name.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && !(l >= 0x61 && l <= 0x7a && c === l - 0x20)) return false;
+  }
+  return true;
+}
+
 /** Case-insensitive lookup of the first value of a field (`lower` is lower case). */
 export function headerValue(headers: HeaderList, lower: string): string | undefined {
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
-    if (h[0].length === lower.length && h[0].toLowerCase() === lower) return h[1];
+    if (isFieldName(h[0], lower)) return h[1];
   }
   return undefined;
 }
@@ -138,7 +153,7 @@ export function headerValue(headers: HeaderList, lower: string): string | undefi
 /** Every value of a field, in order. */
 export function headerValues(headers: HeaderList, lower: string): string[] {
   const out: string[] = [];
-  for (const h of headers) if (h[0].length === lower.length && h[0].toLowerCase() === lower) out.push(h[1]);
+  for (const h of headers) if (isFieldName(h[0], lower)) out.push(h[1]);
   return out;
 }
 

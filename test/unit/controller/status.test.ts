@@ -337,13 +337,13 @@ describe('status', () => {
         ctx({
           default: { version, dataplanes: [dp('a', applied, over)], order: (v) => order.get(v) },
         });
-      const a = report({ revision: 1 });
-      const b = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, revision: 2 });
+      const a = report({ generation: 1 });
+      const b = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, generation: 1 });
       await tracker.update([a, b], at(V1, V1), T0);
       expect(writer.writes).to.equal(2);
       const programmed = (r: ObjectReport) => cond(writer.get(r.ref)!.conditions, 'Programmed');
-      // V2 changes b only (a new object for its new content); the dataplane has not ACKed V2.
-      const b2 = { ...b, revision: 3 };
+      // V2 changes b only (its spec: a new generation); the dataplane has not ACKed V2.
+      const b2 = { ...b, generation: 2 };
       await tracker.update([a, b2], at(V2, V1), T1);
       expect(writer.writes).to.equal(3); // b alone
       expect(programmed(a)).to.include({ status: 'True', message: '1/1 dataplanes at version ab12cd34ef56' });

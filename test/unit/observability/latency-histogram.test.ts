@@ -3,7 +3,7 @@
 // exposition, their JSON (what workers send their primary) and the workers' aggregation of it
 // identical, for the same observations.
 import { expect } from 'chai';
-import { AggregatorRegistry, Histogram, Registry, type metric } from 'prom-client';
+import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
 import { LatencyHistogram } from '#dataplane/metrics/latency-histogram';
 import { LATENCY_BUCKETS } from '#dataplane/metrics/prometheus';
 
@@ -57,8 +57,9 @@ describe('observability/latency histograms (against prom-client)', () => {
     const a = both(observations);
     const b = both(observations.slice(0, 200));
     // As it crosses the IPC channel: JSON.
-    const wire = async (r: Registry): Promise<metric[]> =>
-      JSON.parse(JSON.stringify(await r.getMetricsAsJSON())) as metric[];
+    type Wire = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+    const wire = async (r: Registry): Promise<Wire> =>
+      JSON.parse(JSON.stringify(await r.getMetricsAsJSON())) as Wire;
     const ourJson = [await wire(a.ours), await wire(b.ours)];
     const refJson = [await wire(a.reference), await wire(b.reference)];
     expect(ourJson).to.deep.equal(refJson);

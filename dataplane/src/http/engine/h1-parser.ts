@@ -12,7 +12,7 @@
 // admission's (http/admission.ts).
 import { METHODS } from 'node:http';
 import type { HeaderList } from '../../router/types.js';
-import type { BodyFraming } from '../message.js';
+import { isFieldName, type BodyFraming } from '../message.js';
 
 /** Bounded request and response heads (Node's default is 16 KiB too). */
 export const MAX_HEADER_SIZE = 16 * 1024;
@@ -193,7 +193,7 @@ function fields(s: string, i: number, h: Head): void {
     headers.push([name, value]);
     switch (name.length) {
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (isFieldName(name, 'content-length')) {
           if (cl !== -2) err('HPE_UNEXPECTED_CONTENT_LENGTH', 'duplicate Content-Length');
           if (value.length === 0) err('HPE_INVALID_CONTENT_LENGTH', 'empty Content-Length');
           if (value.length > 15) err('HPE_INVALID_CONTENT_LENGTH', 'Content-Length overflow');
@@ -206,17 +206,16 @@ function fields(s: string, i: number, h: Head): void {
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
+        if (isFieldName(name, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') connectionTokens(value, h);
+        if (isFieldName(name, 'connection')) connectionTokens(value, h);
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') h.upgrade = true;
+        if (isFieldName(name, 'upgrade')) h.upgrade = true;
         break;
       case 6:
-        if (name.toLowerCase() === 'expect' && value.toLowerCase() === '100-continue')
-          h.expectContinue = true;
+        if (isFieldName(name, 'expect') && value.toLowerCase() === '100-continue') h.expectContinue = true;
         break;
     }
     i = eol + 2;

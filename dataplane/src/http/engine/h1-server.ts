@@ -27,6 +27,7 @@ import type {
   FinishListener,
   HttpRequestHead,
 } from '../message.js';
+import { isFieldName } from '../message.js';
 import { closeWithLinger } from './close.js';
 import { writeJoined } from './write.js';
 import {
@@ -72,9 +73,6 @@ function displayAddress(a: string | undefined): string {
   if (a === undefined) return '';
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
-
-const lowerIs = (name: string, lower: string): boolean =>
-  name.length === lower.length && name.toLowerCase() === lower;
 
 /** What the listener may ask of a connection the engine serves. */
 export interface H1Session {
@@ -614,8 +612,8 @@ class H1Request implements ClientSide {
     const relayFraming = framing !== 'none';
     for (const [n, v] of headers) {
       // Framing fields are ours to write (a header edit or the server may not have left them right).
-      if (relayFraming && (lowerIs(n, 'content-length') || lowerIs(n, 'transfer-encoding'))) continue;
-      if (lowerIs(n, 'connection')) continue;
+      if (relayFraming && (isFieldName(n, 'content-length') || isFieldName(n, 'transfer-encoding'))) continue;
+      if (isFieldName(n, 'connection')) continue;
       out += `${n}: ${v}\r\n`;
     }
     if (framing === 'length') out += `Content-Length: ${contentLength}\r\n`;

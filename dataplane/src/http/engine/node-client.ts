@@ -1,6 +1,7 @@
 // ClientSide over Node's HTTP/2 compatibility objects (http2's request/response API): nghttp2
 // parses and frames the streams; this only adapts them to the engine-neutral boundary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
 import { flatten } from '../headers.js';
@@ -119,6 +120,29 @@ export class NodeClient implements ClientSide {
 
   sendContinue(): void {
     this.res.writeContinue();
+  }
+
+  /**
+   * HTTP/2: an interim response is a HEADERS frame with a 1xx :status before the final one
+   * (RFC 9113 §8.1; 101 does not exist in HTTP/2). Connection-specific fields are dropped as for
+   * the final response. Advisory: fields HTTP/2 cannot carry make it be skipped, not fail the
+   * exchange.
+   */
+  sendInformational(status: number, _reason: string, headers: HeaderList): void {
+    if (!this.o.http2 || status < 102 || status > 199 || this.res.headersSent) return;
+    const stream = (this.res as unknown as http2.Http2ServerResponse).stream;
+    if (!stream || stream.destroyed || stream.headersSent) return;
+    const fields: http2.OutgoingHttpHeaders = { ':status': status };
+    for (const [n, v] of this.o.responseHeaders ? this.o.responseHeaders(headers) : headers) {
+      const name = n.toLowerCase();
+      const prev = fields[name];
+      fields[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+    }
+    try {
+      stream.additionalHeaders(fields);
+    } catch {
+      // a field nghttp2 refuses: the interim response is dropped, the final one still follows
+    }
   }
 
   sendHead(
