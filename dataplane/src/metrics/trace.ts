@@ -26,6 +26,11 @@ export interface AttemptInfo {
 /** Records carry their attempts for the stats table (never logged). */
 export type TracedRecord = TrafficRecord & { readonly attempts: readonly AttemptInfo[] };
 
+/** A record being completed field by field (then handed on as a TracedRecord). */
+type Completing<R extends TrafficRecord> = { -readonly [K in keyof R]: R[K] } & {
+  readonly attempts: readonly AttemptInfo[];
+};
+
 const ms = (a: number, b: number): number => Math.max(0, Math.round(b - a));
 
 function socketBytes(socket: net.Socket | null | undefined): { bytesIn: number; bytesOut: number } {
@@ -153,15 +158,26 @@ abstract class BaseTrace implements Trace {
     return '--';
   }
 
-  protected base(io: { bytesIn: number; bytesOut: number }, termination: Termination) {
-    return {
+  /**
+   * The fields every record has, in one object that the subclass then completes in place (a
+   * fixed sequence of property writes: no second object, no spread).
+   */
+  protected base<R extends TrafficRecord>(
+    type: R['type'],
+    bytesIn: number,
+    bytesOut: number,
+    termination: Termination,
+  ): Completing<R> {
+    // Typed as the whole record: the caller writes the remaining fields before emitting it.
+    const common = {
+      type,
       start: this.start,
       frontend: this.frontend,
       backend: this.backend,
       server: this.server?.name ?? null,
       serverAddress: this.server ? `${this.server.address}:${this.server.port}` : null,
-      bytesIn: io.bytesIn,
-      bytesOut: io.bytesOut,
+      bytesIn,
+      bytesOut,
       Tw: this.Tw(),
       Tc: this.Tc,
       retries: Math.max(0, this.attempts.length - 1),
@@ -170,6 +186,7 @@ abstract class BaseTrace implements Trace {
       version: this.version,
       attempts: this.attempts,
     };
+    return common as unknown as Completing<R>;
   }
 
   protected emit(record: TracedRecord): void {
@@ -222,35 +239,16 @@ export class HttpTrace extends BaseTrace {
       else termination = `C${this.phase(status >= 0)}`;
     } else termination = this.serverSideTermination(status);
     const h = this.head;
-    const server = this.server;
-    // One object literal (no spread of a common part): a record per request is the one allocation
-    // the observers need, so it is built in a single step with a stable shape.
-    const rec: HttpRecord & { attempts: readonly AttemptInfo[] } = {
-      type: this.type,
-      start: this.start,
-      frontend: this.frontend,
-      backend: this.backend,
-      server: server?.name ?? null,
-      serverAddress: server ? `${server.address}:${server.port}` : null,
-      bytesIn,
-      bytesOut,
-      Tw: this.Tw(),
-      Tc: this.Tc,
-      retries: Math.max(0, this.attempts.length - 1),
-      redispatches: this.redispatches(),
-      termination,
-      version: this.version,
-      attempts: this.attempts,
-      clientAddress: h.source,
-      clientPort: h.sourcePort,
-      method: h.method,
-      path: this.path,
-      httpVersion: `HTTP/${h.version}`,
-      status,
-      Tr: this.connectedAt >= 0 && this.responseAt >= 0 ? ms(this.connectedAt, this.responseAt) : -1,
-      Ta: ms(this.t0, now),
-      serverStatus: this.serverStatus,
-    };
+    const rec = this.base<HttpRecord>(this.type, bytesIn, bytesOut, termination);
+    rec.clientAddress = h.source;
+    rec.clientPort = h.sourcePort;
+    rec.method = h.method;
+    rec.path = this.path;
+    rec.httpVersion = `HTTP/${h.version}`;
+    rec.status = status;
+    rec.Tr = this.connectedAt >= 0 && this.responseAt >= 0 ? ms(this.connectedAt, this.responseAt) : -1;
+    rec.Ta = ms(this.t0, now);
+    rec.serverStatus = this.serverStatus;
     this.emit(rec);
   }
 }
@@ -284,13 +282,11 @@ export class TcpTrace extends BaseTrace {
     else if (this.backend === null) termination = 'PR';
     else if (!this.server) termination = this.everQueued ? 'sQ' : 'SC';
     else termination = `C${this.phase(false)}`;
-    const rec: TcpRecord & { attempts: readonly AttemptInfo[] } = {
-      type: 'tcp',
-      ...this.base(socketBytes(this.client as net.Socket), termination),
-      clientAddress: this.clientAddr,
-      clientPort: this.clientPort,
-      Tt: ms(this.t0, now),
-    };
+    const io = socketBytes(this.client as net.Socket);
+    const rec = this.base<TcpRecord>('tcp', io.bytesIn, io.bytesOut, termination);
+    rec.clientAddress = this.clientAddr;
+    rec.clientPort = this.clientPort;
+    rec.Tt = ms(this.t0, now);
     this.emit(rec);
   }
 }

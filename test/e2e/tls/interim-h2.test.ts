@@ -3,8 +3,8 @@
 // the final response, connection-specific fields dropped — with real clients: curl --http2 and
 // node's http2 client over TLS with ALPN h2.
 import http2 from 'node:http2';
-import net from 'node:net';
 import { expect } from 'chai';
+import { startRawServer } from '../../unit/dataplane/helpers.js';
 import {
   HOST,
   TestCa,
@@ -26,45 +26,18 @@ const EARLY =
   'HTTP/1.1 102 Processing\r\n\r\n' +
   'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nfinal';
 
-/** A keep-alive HTTP/1.1 server that answers every request with EARLY. */
-async function earlyServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString('latin1');
-      for (let at = buf.indexOf('\r\n\r\n'); at >= 0; at = buf.indexOf('\r\n\r\n')) {
-        buf = buf.slice(at + 4);
-        s.write(EARLY);
-      }
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => r());
-      }),
-  };
-}
-
 describe('e2e tls: interim responses to HTTP/2 clients', function () {
   this.timeout(60_000);
   let ca: TestCa;
   let cert: Pem;
   let h: Harness;
-  let origin: Awaited<ReturnType<typeof earlyServer>>;
+  let origin: Awaited<ReturnType<typeof startRawServer>>;
   let port: number;
 
   before(async () => {
     ca = new TestCa();
     cert = ca.issue({ dns: ['a.example.test'] });
-    origin = await earlyServer();
+    origin = await startRawServer(() => EARLY);
     h = await harness();
     port = await freePort();
     await h.apply(

@@ -5,6 +5,7 @@
 // (or wait for some), and the next answer on the connection would be wrong.
 import net from 'node:net';
 import { expect } from 'chai';
+import { startRawServer } from '../../unit/dataplane/helpers.js';
 import { HOST, backend, frontend, harness, server, type Harness } from './support.js';
 
 /** What the raw server answers, by request line. */
@@ -18,34 +19,6 @@ const ANSWERS: Record<string, string> = {
     'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal',
   'GET /next': 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext',
 };
-
-/** A keep-alive server answering ANSWERS (requests without bodies, possibly pipelined). */
-async function rawServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString('latin1');
-      for (let at = buf.indexOf('\r\n\r\n'); at >= 0; at = buf.indexOf('\r\n\r\n')) {
-        const line = buf.slice(0, buf.indexOf('\r\n')).replace(/ HTTP\/1\.[01]$/, '');
-        buf = buf.slice(at + 4);
-        s.write(ANSWERS[line] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      }
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => r());
-      }),
-  };
-}
 
 /** One client connection: send a request, read until `done(received)` says the answer is complete. */
 class Client {
@@ -86,10 +59,12 @@ const headEnds = (n: number) => (got: string) => got.split('\r\n\r\n').length > 
 describe('e2e/traffic: responses without a body and interim responses (HTTP/1.1)', function () {
   this.timeout(30_000);
   let h: Harness;
-  let origin: Awaited<ReturnType<typeof rawServer>>;
+  let origin: Awaited<ReturnType<typeof startRawServer>>;
 
   before(async () => {
-    origin = await rawServer();
+    origin = await startRawServer(
+      (line) => ANSWERS[line] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n',
+    );
     h = await harness();
     await h.apply(
       [frontend('default/fe', h.port, { defaultBackend: 'default/web' })],

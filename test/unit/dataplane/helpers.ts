@@ -114,6 +114,39 @@ export async function startBackend(name: string, port = 0): Promise<TestBackend>
   };
 }
 
+/**
+ * A keep-alive HTTP/1.1 server that writes raw answers (requests without bodies, possibly
+ * pipelined): `answer` gets each request line without its version and returns the bytes to send.
+ */
+export async function startRawServer(
+  answer: (requestLine: string) => string,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let at = buf.indexOf('\r\n\r\n'); at >= 0; at = buf.indexOf('\r\n\r\n')) {
+        const line = buf.slice(0, buf.indexOf('\r\n')).replace(/ HTTP\/1\.[01]$/, '');
+        buf = buf.slice(at + 4);
+        s.write(answer(line));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** A TCP upstream that prefixes every echoed chunk with its name, and echoes half-close. */
 export async function startTcpEcho(name: string): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();

@@ -107,9 +107,16 @@ class H1Connection implements H1Session {
   private phase = Phase.Head;
   private current: H1Request | undefined;
   private parsing = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerMs = 0;
-  /** What the running timer means. */
+  /**
+   * One timer per kind of wait (the head's httpRequest, the idle keepAlive), each made once and
+   * re-armed (refresh) for every wait of its kind: alternating waits then cost no new timer per
+   * request. A timer that fires outside its kind of wait is ignored.
+   */
+  private headTimer: NodeJS.Timeout | undefined;
+  private headMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleMs = 0;
+  /** The wait in progress (what a firing timer may act on). */
   private waiting: 'head' | 'idle' | 'none' = 'head';
   private clientEnded = false;
   /** The last response is still queued in the socket: the next request waits for 'drain'. */
@@ -150,18 +157,23 @@ class H1Connection implements H1Session {
 
   // ---- timers ----
 
-  /** One timer per connection, re-armed (refresh) for each wait; a new one only when the duration changes. */
+  /** Starts a wait of `what` for `ms` (0: unbounded). */
   private arm(ms: number, what: 'head' | 'idle'): void {
     this.waiting = what;
-    if (ms <= 0) {
-      clearTimeout(this.timer);
-      return;
-    }
-    if (this.timer && this.timerMs === ms) this.timer.refresh();
+    if (what === 'head') {
+      if (ms <= 0) clearTimeout(this.headTimer);
+      else if (this.headTimer && this.headMs === ms) this.headTimer.refresh();
+      else {
+        clearTimeout(this.headTimer);
+        this.headTimer = setTimeout(this.onHeadTimer, ms);
+        this.headMs = ms;
+      }
+    } else if (ms <= 0) clearTimeout(this.idleTimer);
+    else if (this.idleTimer && this.idleMs === ms) this.idleTimer.refresh();
     else {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(this.onTimer, ms);
-      this.timerMs = ms;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(this.onIdleTimer, ms);
+      this.idleMs = ms;
     }
   }
 
@@ -169,18 +181,26 @@ class H1Connection implements H1Session {
     this.arm(this.handlers.timeouts().httpRequest, 'head');
   }
 
-  private disarm(): void {
+  /** No wait in progress: a timer still running is ignored when it fires (and re-armed later). */
+  private stopWaiting(): void {
     this.waiting = 'none';
-    clearTimeout(this.timer);
   }
 
-  private readonly onTimer = (): void => {
-    if (this.phase !== Phase.Head || this.socket.destroyed) return;
-    if (this.waiting === 'idle') {
-      this.close(); // keep-alive expired before another request began
-      return;
-    }
-    if (this.waiting === 'head') this.fail(408, 'request head not received in time (timeouts.httpRequest)');
+  /** No wait in progress, timers cleared (the connection closes, or waits on something else). */
+  private disarm(): void {
+    this.waiting = 'none';
+    clearTimeout(this.headTimer);
+    clearTimeout(this.idleTimer);
+  }
+
+  private readonly onHeadTimer = (): void => {
+    if (this.waiting !== 'head' || this.phase !== Phase.Head || this.socket.destroyed) return;
+    this.fail(408, 'request head not received in time (timeouts.httpRequest)');
+  };
+
+  private readonly onIdleTimer = (): void => {
+    if (this.waiting !== 'idle' || this.phase !== Phase.Head || this.socket.destroyed) return;
+    this.close(); // keep-alive expired before another request began
   };
 
   private readonly onTimeout = (): void => {
@@ -243,7 +263,7 @@ class H1Connection implements H1Session {
   }
 
   private dispatch(h: Head, rest: Buffer): void {
-    this.disarm();
+    this.stopWaiting();
     const head: HttpRequestHead = {
       method: h.method,
       target: h.target,
@@ -444,7 +464,8 @@ class H1Connection implements H1Session {
   /** The socket leaves this connection (closed, or upgraded). */
   private detach(): void {
     const s = this.socket;
-    clearTimeout(this.timer);
+    clearTimeout(this.headTimer);
+    clearTimeout(this.idleTimer);
     s.setTimeout(0);
     s.off('data', this.onData);
     s.off('end', this.onEnd);
