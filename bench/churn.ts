@@ -35,6 +35,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
 import { upstreamNginxConf } from './configs.js';
+import { dataplaneImageNodeArgs } from './image-node-args.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
 import { parseWrkOutput, writeWrkScript } from './wrk.js';
 
@@ -164,9 +165,16 @@ interface VersionEvents {
   published?: number;
   compileMs?: number;
   applied?: number;
+  /** The controller's stages of the batch that built the version (store/feed.ts BatchTiming). */
+  batchStart?: number;
+  readMs?: number;
+  buildMs?: number;
+  afterCompileMs?: number;
+  /** The controller's send → ACK of the version. */
+  ackMs?: number;
 }
 
-/** "snapshots published" and "snapshot applied" times per short version, from the JSON log. */
+/** "snapshots published", "snapshot applied" and "snapshot acked" per short version, from the JSON logs. */
 function logEvents(files: string[]): Map<string, VersionEvents> {
   const out = new Map<string, VersionEvents>();
   const at = (v: string): VersionEvents => {
@@ -182,12 +190,25 @@ function logEvents(files: string[]): Map<string, VersionEvents> {
       version?: string;
       versions?: Record<string, string>;
       compileMs?: number;
+      firstEventAt?: string;
+      queuedMs?: number;
+      readMs?: number;
+      buildMs?: number;
+      afterCompileMs?: number;
+      latencyMs?: number;
     };
     const time = Date.parse(l.time ?? '');
     if (l.msg === 'snapshots published' && l.versions?.default) {
       const e = at(l.versions.default.slice(0, 12));
       e.published ??= time;
       e.compileMs ??= l.compileMs;
+      if (l.firstEventAt !== undefined && l.queuedMs !== undefined)
+        e.batchStart ??= Date.parse(l.firstEventAt) + l.queuedMs;
+      e.readMs ??= l.readMs;
+      e.buildMs ??= l.buildMs;
+      e.afterCompileMs ??= l.afterCompileMs;
+    } else if (l.msg === 'snapshot acked' && l.version) {
+      at(l.version.slice(0, 12)).ackMs ??= l.latencyMs;
     } else if (l.msg === 'snapshot applied' && l.version) {
       at(l.version.slice(0, 12)).applied ??= time;
     }
@@ -335,6 +356,7 @@ async function main(): Promise<void> {
           process.execPath,
           [
             ...prof,
+            ...dataplaneImageNodeArgs(), // as the dataplane image runs it
             'bin/bascule.js',
             'dataplane',
             `--controller=ws://${listen}`,
@@ -539,7 +561,13 @@ async function main(): Promise<void> {
     const events = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
     const latencies: number[] = [];
     const ackByKind = { backend: [] as number[], frontend: [] as number[] };
-    const stages = { published: [] as number[], applied: [] as number[], acked: [] as number[] };
+    const stages = {
+      published: [] as number[],
+      applied: [] as number[],
+      acked: [] as number[],
+      /** write → the controller's batch that took the edit starts (event, holdoff, runs queued ahead). */
+      batchStart: [] as number[],
+    };
     let missing = 0;
     edits.forEach((t, i) => {
       const ack = ackList.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1);
@@ -550,6 +578,7 @@ async function main(): Promise<void> {
       latencies.push(ack.at - t);
       ackByKind[kinds[i]!].push(ack.at - t);
       const e = events.get(ack.v.slice(0, 12));
+      if (e?.batchStart !== undefined) stages.batchStart.push(Math.max(0, e.batchStart - t));
       if (e?.published !== undefined && e.applied !== undefined) {
         stages.published.push(e.published - t);
         stages.applied.push(e.applied - e.published);
@@ -565,6 +594,14 @@ async function main(): Promise<void> {
     });
     const spread = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
     const compileMs = [...events.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
+    /** p50 / p99 of one controller stage over the versions published. */
+    const perVersion = (get: (e: VersionEvents) => number | undefined): string => {
+      const xs = [...events.values()].flatMap((e) => {
+        const x = get(e);
+        return x === undefined ? [] : [x];
+      });
+      return xs.length === 0 ? 'n/a' : `${pct(xs, 50).toFixed(0)} / ${pct(xs, 99).toFixed(0)}`;
+    };
     const w = wrkOut.code === 0 ? parseWrkOutput(wrkOut.stdout) : undefined;
     const span = (Date.now() - editStart) / 1000;
     const perProcess = measured.flatMap((p, i): string[][] => {
@@ -613,9 +650,20 @@ async function main(): Promise<void> {
         `${pct(stages.published, 50)} / ${pct(stages.published, 99)}`,
       ],
       [
-        '… of which compile (compileMs logged per version) p50 / p99',
+        '… … write → its batch starts (file event or informer event, holdoff, batches queued ahead) p50 / p99',
+        `${pct(stages.batchStart, 50)} / ${pct(stages.batchStart, 99)}`,
+      ],
+      ['… … per version: read changed files / watches p50 / p99', perVersion((e) => e.readMs)],
+      ['… … per version: build the input from the store p50 / p99', perVersion((e) => e.buildMs)],
+      [
+        '… … per version: compile (compileMs) p50 / p99',
         `${pct(compileMs, 50).toFixed(0)} / ${pct(compileMs, 99).toFixed(0)}`,
       ],
+      [
+        '… … per version: after compile (accepted versions, gate, diff) p50 / p99',
+        perVersion((e) => e.afterCompileMs),
+      ],
+      ['… per version: send → ACK (controller log) p50 / p99', perVersion((e) => e.ackMs)],
       [
         '… published → dataplane applied p50 / p99',
         `${pct(stages.applied, 50)} / ${pct(stages.applied, 99)}`,

@@ -129,7 +129,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const rebuild = () => {
     // Nothing is compiled before the source's first full sync.
     if (closed || !source.synced) return;
-    pipeline.run(feed.current());
+    pipeline.run(feed.current(), feed.lastTiming);
   };
   feed.on('change', rebuild);
   events.on('compiled', () => status.trigger());

@@ -16,6 +16,7 @@ import { checkConsistency } from '../snapshot/consistency.js';
 import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
 import { validateResource, type ValidatedObject } from '../validate/validate.js';
 import { nextAcceptedVersions, type AcceptedVersions } from './accepted-versions.js';
+import type { BatchTiming } from '../store/feed.js';
 import { runStages } from './stages.js';
 
 /** The part of the snapshot server the pipeline publishes through. */
@@ -66,7 +67,8 @@ export class Pipeline {
     return this.inconsistent.has(group);
   }
 
-  run(input: CompileInput): void {
+  /** `timing`: how the input came to be, logged with what this run publishes. */
+  run(input: CompileInput, timing?: BatchTiming): void {
     const started = performance.now();
     let result: CompileResult;
     try {
@@ -90,7 +92,16 @@ export class Pipeline {
     this.accepted = nextAcceptedVersions(this.accepted, input.resources, result.objects);
     const good = this.checkGroups(result.snapshots);
     this.logNewDiagnostics(result.diagnostics);
-    const published = this.publish(good, durationMs, result.diagnostics.length);
+    const published = this.publish(
+      good,
+      {
+        ...(timing ? { ...timing, firstEventAt: new Date(timing.firstEventAt).toISOString() } : {}),
+        compileMs: durationMs,
+        // Everything of this run after compile: accepted versions, the consistency gate, diffing.
+        afterCompileMs: Math.round((performance.now() - started - durationMs) * 100) / 100,
+      },
+      result.diagnostics.length,
+    );
     this.result = result;
     this.opts.events.emit('compiled', {
       result,
@@ -131,7 +142,12 @@ export class Pipeline {
   }
 
   /** Publishes when a group's version changed (always on the first run); returns those groups. */
-  private publish(good: Record<string, Snapshot>, compileMs: number, diagnostics: number): string[] {
+  private publish(
+    good: Record<string, Snapshot>,
+    stages: { compileMs: number } & Record<string, unknown>,
+    diagnostics: number,
+  ): string[] {
+    const { compileMs } = stages;
     const { publisher } = this.opts;
     const before = publisher.snapshots();
     const after: Record<string, Snapshot> = { ...good };
@@ -145,7 +161,7 @@ export class Pipeline {
     }
     publisher.publish(good, { hold: this.inconsistent });
     const versions = Object.fromEntries(Object.entries(after).map(([g, s]) => [g, shortVersion(s.version)]));
-    this.log.info({ versions, changed, compileMs, diagnostics }, 'snapshots published');
+    this.log.info({ versions, changed, ...stages, diagnostics }, 'snapshots published');
     return changed;
   }
 

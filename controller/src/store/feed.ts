@@ -29,6 +29,18 @@ export interface StoreFeedOptions {
   logger?: Logger;
 }
 
+/** When and how long the stages of the last batch took (logged with what it published). */
+export interface BatchTiming {
+  /** The first event of the batch (a watcher's or an informer's), epoch ms. */
+  firstEventAt: number;
+  /** From that event to the start of the batch: holdoff, and a run still in progress. */
+  queuedMs: number;
+  /** The sources' refresh steps (reading changed files, reconciling watches). */
+  readMs: number;
+  /** Building the compile input from the store, and the sources' finish steps. */
+  buildMs: number;
+}
+
 export interface StoreFeedEvents {
   /** The input changed. Carries the full new input (sorted, deterministic). */
   change: [input: CompileInput];
@@ -41,6 +53,9 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   private input: CompileInput;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The first event not yet taken by a batch (epoch ms). */
+  private firstEventAt: number | undefined;
+  private timing: BatchTiming | undefined;
 
   constructor(opts: StoreFeedOptions = {}) {
     super();
@@ -63,7 +78,13 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
 
   /** Something changed: schedule a batch. */
   trigger(): void {
+    this.firstEventAt ??= Date.now();
     this.coalescer.trigger();
+  }
+
+  /** The stages of the batch that produced the current input; undefined before the first. */
+  get lastTiming(): BatchTiming | undefined {
+    return this.timing;
   }
 
   /** Run the scheduled batch now; resolves when it (and any it queued) finished. */
@@ -84,19 +105,31 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   }
 
   private async run(): Promise<void> {
+    const started = Date.now();
+    const firstEventAt = this.firstEventAt ?? started;
+    // Events from here on belong to the next batch.
+    this.firstEventAt = undefined;
     for (const step of this.steps) {
       const delayMs = await step.refresh?.();
       if (this.closed) return;
       if (delayMs && delayMs > 0) {
+        this.firstEventAt ??= firstEventAt;
         clearTimeout(this.retry);
         this.retry = setTimeout(() => this.trigger(), delayMs);
         return;
       }
     }
+    const read = Date.now();
     let input = this.store.build();
     for (const step of this.steps) if (step.finish) input = await step.finish(input);
     if (this.closed || input === this.input) return;
     this.input = input;
+    this.timing = {
+      firstEventAt,
+      queuedMs: started - firstEventAt,
+      readMs: read - started,
+      buildMs: Date.now() - read,
+    };
     this.emit('change', input);
   }
 }

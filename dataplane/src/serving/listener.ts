@@ -173,12 +173,7 @@ export class Listener {
    */
   drain(): Promise<void> {
     if (this.phase === 'closed') return Promise.resolve();
-    this.phase = 'draining';
-    this.server.close();
-    for (const s of [...this.held, ...this.waiting]) s.destroy();
-    this.held = [];
-    this.waiting = [];
-    this.waitingClose.clear();
+    this.stopAccepting();
     for (const [socket, conn] of this.conns) {
       if (conn.mode !== 'http' || conn.tunnel) continue;
       if (conn.h1) conn.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
@@ -192,14 +187,19 @@ export class Listener {
 
   /** Hard stop (shutdown, or a staged listener whose swap was abandoned). */
   destroy(): void {
+    this.stopAccepting();
+    for (const socket of this.conns.keys()) socket.destroy();
+    this.maybeClosed();
+  }
+
+  /** Draining from now on: no new connection, and those not yet handed to a protocol are dropped. */
+  private stopAccepting(): void {
     this.phase = 'draining';
     this.server.close();
     for (const s of [...this.held, ...this.waiting]) s.destroy();
     this.held = [];
     this.waiting = [];
     this.waitingClose.clear();
-    for (const socket of this.conns.keys()) socket.destroy();
-    this.maybeClosed();
   }
 
   info(): ListenerInfo {

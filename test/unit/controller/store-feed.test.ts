@@ -66,6 +66,7 @@ describe('store feed', () => {
     const changes: CompileInput[] = [];
     feed.on('change', (input) => changes.push(input));
     try {
+      const before = Date.now();
       for (let i = 1; i <= 20; i++) {
         feed.store.set('b', [backendRecord('web', `10.0.0.${i}`)]);
         feed.trigger();
@@ -73,6 +74,10 @@ describe('store feed', () => {
       await feed.flush();
       expect(builds).to.equal(1);
       expect(changes).to.have.length(1);
+      // The batch's timing starts at its first event, not its last.
+      const timing = feed.lastTiming!;
+      expect(timing.firstEventAt).to.be.within(before, Date.now());
+      for (const ms of [timing.queuedMs, timing.readMs, timing.buildMs]) expect(ms).to.be.at.least(0);
       const first = feed.current();
       expect(JSON.stringify(first.resources[0]!.spec)).to.contain('10.0.0.20');
 
