@@ -2,7 +2,6 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
 import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
 import {
   startBackend as startSharedBackend,
@@ -12,28 +11,7 @@ import {
 
 export const HOST = '127.0.0.1';
 
-export { quietLogger } from '../../support/logger.js';
-
-/** A logger whose lines are kept for assertions. */
-export function capturingLogger(): {
-  log: Logger;
-  lines: () => Array<Record<string, unknown>>;
-  text: () => string;
-} {
-  const chunks: string[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void chunks.push(s) });
-  return {
-    log,
-    text: () => chunks.join(''),
-    lines: () =>
-      chunks.flatMap((c) =>
-        c
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-      ),
-  };
-}
+export { capturingLogger, quietLogger } from '../../support/logger.js';
 
 export { freePort } from '../../support/ports.js';
 
