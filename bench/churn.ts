@@ -35,6 +35,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
 import { upstreamNginxConf } from './configs.js';
+import { dataplaneImageNodeArgs } from './image-node-args.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
 import { parseWrkOutput, writeWrkScript } from './wrk.js';
 
@@ -355,6 +356,7 @@ async function main(): Promise<void> {
           process.execPath,
           [
             ...prof,
+            ...dataplaneImageNodeArgs(), // as the dataplane image runs it
             'bin/bascule.js',
             'dataplane',
             `--controller=ws://${listen}`,

@@ -2,18 +2,20 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5] [--node-args='--flag …']
 //
+// The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT (workers inherit
+// them), unless --node-args gives others ('--node-args=' for none: Node's defaults).
 // Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
 // `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served). Nothing is asserted.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
-import { readFileSync } from 'node:fs';
+import { dataplaneImageNodeArgs } from './image-node-args.js';
 import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
@@ -55,11 +57,11 @@ async function main(): Promise<void> {
     options: {
       workers: { type: 'string', default: '2' },
       settle: { type: 'string', default: '5' },
-      // Node.js/V8 flags for the dataplane process (workers inherit them), e.g. '--max-semi-space-size=1'.
-      'node-args': { type: 'string', default: '' },
+      // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
+      'node-args': { type: 'string' },
     },
   });
-  const nodeArgs = values['node-args'].split(/\s+/).filter(Boolean);
+  const nodeArgs = (values['node-args'] ?? dataplaneImageNodeArgs().join(' ')).split(/\s+/).filter(Boolean);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-idle-rss-'));
   process.on('exit', killAll);
   try {
@@ -140,6 +142,8 @@ async function main(): Promise<void> {
     await up.stop();
     process.stdout.write(
       [
+        `node flags: ${nodeArgs.join(' ') || '(none)'}`,
+        '',
         '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 | idle, per process (primary first) | after requests, per process |',
         '| ---: | ---: | ---: | ---: | ---: | --- | --- |',
         ...rows,

@@ -2,25 +2,61 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot, SnapshotBody } from './snapshot.js';
 
+/**
+ * Sorted keys, no whitespace. The pieces go into one list joined once: a map and a join per
+ * nesting level copied every subtree's text once per level, and quoted keys (a small set: the
+ * schema's field names) are made once per process.
+ */
 export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  writeCanonical(out, value);
+  return out.join('');
+}
+
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 4096;
+
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}:`;
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+function writeCanonical(out: string[], value: unknown): void {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new TypeError('non-finite number in canonical JSON');
-    return JSON.stringify(value);
+    out.push(JSON.stringify(value));
+    return;
   }
   // The elements of a list (rules, servers, certificates) are remembered like whole frontends
   // and backends (canonicalItem): a merged listener built from unchanged rule objects costs a join.
-  if (Array.isArray(value))
-    return `[${value
-      .map((v) =>
-        v !== null && typeof v === 'object' ? canonicalItem(v as object) : canonicalJson(v ?? null),
-      )
-      .join(',')}]`;
+  if (Array.isArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object') out.push(canonicalItem(item));
+      else writeCanonical(out, item ?? null);
+    }
+    out.push(']');
+    return;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  out.push('{');
+  let first = true;
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) out.push(',');
+    first = false;
+    out.push(quotedKey(k));
+    writeCanonical(out, v);
+  }
+  out.push('}');
 }
 
 export function sha256Hex(text: string): string {

@@ -219,7 +219,8 @@ describe('Packaging: Helm chart, kustomize manifests, Dockerfiles, skaffold', fu
       expect(text).to.match(/npm ci --omit=dev/);
       expect(text).to.match(/^USER node$/m);
       expect(text).to.match(/COPY --from=build .*\/src\/dist dist/);
-      expect(text).to.match(/ENTRYPOINT \["node", "\/app\/bin\/bascule.js"\]/);
+      // Node.js flags may precede the launcher (the dataplane caps V8's young generation).
+      expect(text).to.match(/ENTRYPOINT \["node", (?:"--[a-z-]+(?:=[\w.]+)?", )*"\/app\/bin\/bascule.js"\]/);
       for (const m of text.matchAll(/^COPY (?!--from)(?:--chown=\S+ )?(\S+)/gm))
         expect(existsSync(join(ROOT, m[1]!)), `${file}: COPY ${m[1]}`).to.equal(true);
     }

@@ -1,6 +1,7 @@
 // Idle kept-alive client connections are closed at the frontend's `timeouts.keepAlive`: HTTP/1.1
 // in clear and over TLS, and HTTP/2 (GOAWAY once no stream is open — an HTTP/2 connection with
-// a slow request in flight is not idle). Beside HAProxy 2.6's `timeout http-keep-alive`.
+// a slow request in flight is not idle). Beside HAProxy 2.6's `timeout http-keep-alive`. Also
+// after a response the client was slow to take (the next wait starts once it has drained).
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -18,10 +19,13 @@ import {
   type Harness,
   type Pem,
 } from '../e2e/tls/support.js';
+import { startRawServer } from '../unit/dataplane/helpers.js';
 import { tlsSite, type TlsSite } from './support/tls-site.js';
 import { startHaproxyProxy } from './support/haproxy-process.js';
 
 const KEEP_ALIVE_MS = 1000;
+/** A response body larger than what the sockets between proxy and client buffer. */
+const BIG = 8 * 1024 * 1024;
 const SLACK_MS = 4000;
 const timeouts = { client: 30_000, httpRequest: 10_000, keepAlive: KEEP_ALIVE_MS };
 
@@ -58,11 +62,19 @@ describe('security: idle keep-alive connections are closed at timeouts.keepAlive
   let secure: number;
 
   let site: TlsSite | undefined;
+  let raw: Awaited<ReturnType<typeof startRawServer>> | undefined;
+  let slow: number;
 
   before(async () => {
     ({ ca, cert, origin: web, h } = site = await tlsSite('web'));
+    raw = await startRawServer((line) =>
+      line === 'GET /big'
+        ? `HTTP/1.1 200 OK\r\nContent-Length: ${BIG}\r\n\r\n${'b'.repeat(BIG)}`
+        : 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmall',
+    );
     plain = await freePort();
     secure = await freePort();
+    slow = await freePort();
     await h.apply(
       [
         frontend('default/plain', plain, { defaultBackend: 'default/web', timeouts }),
@@ -71,13 +83,77 @@ describe('security: idle keep-alive connections are closed at timeouts.keepAlive
           timeouts,
           tls: tlsOf([certSnap('a', cert)]),
         }),
+        frontend('default/slow', slow, { defaultBackend: 'default/raw', timeouts }),
       ],
-      [backend('default/web', [server('web', web.port)])],
+      [backend('default/web', [server('web', web.port)]), backend('default/raw', [server('raw', raw.port)])],
     );
   });
 
   after(async () => {
     await site?.close();
+    await raw?.close();
+  });
+
+  it('HTTP/1.1 after a response the client was slow to take, on a kept-alive connection', async () => {
+    // A small response first (the connection then waits idle once), then a large one read in
+    // small steps: the response ends while most of it is still queued for the client, and the
+    // idle wait starts only when the client has taken it all.
+    const s = net.connect(slow, HOST);
+    s.on('error', () => {});
+    try {
+      let got = 0;
+      let text = '';
+      const closed = new Promise<number>((r) => s.once('close', () => r(Date.now())));
+      await new Promise<void>((resolve) => {
+        s.on('data', (d: Buffer) => {
+          text += d.toString('latin1');
+          if (text.endsWith('small')) resolve();
+        });
+        s.write(`GET /small HTTP/1.1\r\nHost: a\r\n\r\n`);
+      });
+      await new Promise((r) => setTimeout(r, 100)); // idle for a moment between the requests
+      s.removeAllListeners('data');
+      s.pause();
+      let total = Infinity; // the head's length + BIG, once the head is in
+      let head = '';
+      const doneAt = await new Promise<number>((resolve, reject) => {
+        s.on('data', (d: Buffer) => {
+          got += d.length;
+          if (total === Infinity) {
+            head += d.toString('latin1', 0, Math.min(d.length, 512));
+            const end = head.indexOf('\r\n\r\n');
+            if (end >= 0) total = end + 4 + BIG;
+          }
+          if (got >= total) resolve(Date.now());
+        });
+        s.write(`GET /big HTTP/1.1\r\nHost: a\r\n\r\n`);
+        const step = setInterval(() => {
+          if (s.destroyed) {
+            clearInterval(step);
+            reject(new Error(`closed after ${got} of ${total} bytes`));
+          } else if (got >= total) clearInterval(step);
+          else {
+            s.resume();
+            setImmediate(() => s.pause());
+          }
+        }, 5);
+      });
+      s.resume();
+      const at = await Promise.race([
+        closed,
+        new Promise<number>((_, rej) =>
+          setTimeout(() => rej(new Error('still open')), KEEP_ALIVE_MS + SLACK_MS),
+        ),
+      ]);
+      console.log(
+        `      closed ${at - doneAt} ms after the client took the last byte; keepAlive ${KEEP_ALIVE_MS} ms`,
+      );
+      expect(got).to.equal(total);
+      expect(at - doneAt).to.be.at.least(KEEP_ALIVE_MS - 100);
+      expect(at - doneAt).to.be.below(KEEP_ALIVE_MS * 1.5);
+    } finally {
+      s.destroy();
+    }
   });
 
   it('HTTP/1.1 in clear and over TLS', async () => {

@@ -6,13 +6,36 @@ interface Node<T> {
   label: string;
   value: T | undefined;
   /**
-   * Children by the char code of their label's first character: a plain array (V8 keeps a small
-   * dense one in a single block), cheaper to walk than a Map when the tree is large and cold.
+   * Children by the char code of their label's first character, minus `base`: a plain array
+   * (V8 keeps a small dense one in a single block), cheaper to walk than a Map when the tree is
+   * large and cold. Offset by the lowest code, it holds one slot per code between the lowest and
+   * the highest child (usually a handful), not one per code below the highest ('/' alone would
+   * take 48).
    */
   children: Array<Node<T> | undefined> | undefined;
+  base: number;
 }
 
-const node = <T>(label: string, value?: T): Node<T> => ({ label, value, children: undefined });
+const node = <T>(label: string, value?: T): Node<T> => ({ label, value, children: undefined, base: 0 });
+
+function childAt<T>(n: Node<T>, code: number): Node<T> | undefined {
+  const i = code - n.base;
+  return n.children !== undefined && i >= 0 ? n.children[i] : undefined;
+}
+
+function setChild<T>(n: Node<T>, code: number, child: Node<T>): void {
+  if (n.children === undefined) {
+    n.children = [child];
+    n.base = code;
+    return;
+  }
+  if (code < n.base) {
+    const shifted = new Array<Node<T> | undefined>(n.base - code).fill(undefined);
+    n.children = shifted.concat(n.children);
+    n.base = code;
+  }
+  n.children[code - n.base] = child;
+}
 
 export class PrefixTree<T> {
   private readonly root: Node<T> = node('');
@@ -24,10 +47,10 @@ export class PrefixTree<T> {
     for (;;) {
       if (pos === key.length) return (n.value ??= create());
       const first = key.charCodeAt(pos);
-      const child = n.children?.[first];
+      const child = childAt(n, first);
       if (child === undefined) {
         const leaf = node(key.slice(pos), create());
-        (n.children ??= [])[first] = leaf;
+        setChild(n, first, leaf);
         return leaf.value!;
       }
       const common = commonPrefixLength(child.label, key, pos);
@@ -35,9 +58,8 @@ export class PrefixTree<T> {
         // Split the edge: child keeps the tail of its label under a new intermediate node.
         const mid = node<T>(child.label.slice(0, common));
         child.label = child.label.slice(common);
-        mid.children = [];
-        mid.children[child.label.charCodeAt(0)] = child;
-        n.children![first] = mid;
+        setChild(mid, child.label.charCodeAt(0), child);
+        setChild(n, first, mid);
         n = mid;
       } else {
         n = child;
@@ -52,8 +74,8 @@ export class PrefixTree<T> {
     let pos = 0;
     for (;;) {
       if (n.value !== undefined) visit(n.value);
-      if (pos === key.length || n.children === undefined) return;
-      const child = n.children[key.charCodeAt(pos)];
+      if (pos === key.length) return;
+      const child = childAt(n, key.charCodeAt(pos));
       if (child === undefined || !key.startsWith(child.label, pos)) return;
       pos += child.label.length;
       n = child;

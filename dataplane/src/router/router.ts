@@ -19,7 +19,8 @@ import type { CompiledHeaderEdits, RequestHead, RouteDecision, Router } from './
 
 interface CompiledRule {
   readonly name: string;
-  readonly predicates: readonly Predicate[];
+  /** Every condition of the rule; built only for the linear lookup (the index proves host and path). */
+  readonly predicates?: readonly Predicate[];
   /**
    * The predicates a candidate found through the rule index still has to pass: the index already
    * proved the host and an exact or prefix path (see rule-index.ts), so those are left out. Most
@@ -38,52 +39,74 @@ interface CompiledRule {
 const editsOf = (...e: Array<CompiledHeaderEdits | undefined>): readonly CompiledHeaderEdits[] =>
   Object.freeze(e.filter((x): x is CompiledHeaderEdits => x !== undefined));
 
-function compileRule(
-  rule: Readonly<RuleSnap>,
-  frontend: Readonly<FrontendSnap>,
-  fe: {
-    req?: CompiledHeaderEdits;
-    res?: CompiledHeaderEdits;
-  },
-): CompiledRule {
+const NO_PREDICATES: readonly Predicate[] = Object.freeze([]);
+
+/**
+ * What the rules of one frontend share, so a rule without its own header edits, residual
+ * conditions or a new backend adds no object for them: at thousands of rules per frontend these
+ * were most of the router's objects (and closures) per rule.
+ */
+interface Shared {
+  readonly linear: boolean;
+  readonly req?: CompiledHeaderEdits;
+  readonly res?: CompiledHeaderEdits;
+  /** The frontend's own edits alone, for rules that add none. */
+  readonly reqOnly: readonly CompiledHeaderEdits[];
+  readonly resOnly: readonly CompiledHeaderEdits[];
+  /** One frozen backend action per backend id. */
+  readonly actions: Map<string, RouteDecision['action']>;
+}
+
+function compileRule(rule: Readonly<RuleSnap>, frontend: Readonly<FrontendSnap>, fe: Shared): CompiledRule {
   const what = `frontend ${frontend.id} rule ${rule.name}`;
   const m = rule.match;
-  const predicates: Predicate[] = [];
-  const residual: Predicate[] = [];
+  // The host and an exact or prefix path are proved by the index: their closures are made only
+  // for the linear lookup.
+  const predicates: Predicate[] | undefined = fe.linear ? [] : undefined;
+  let residual: Predicate[] | undefined;
   const both = (p: Predicate): void => {
-    predicates.push(p);
-    residual.push(p);
+    predicates?.push(p);
+    (residual ??= []).push(p);
   };
   let matchedPrefix: string | undefined;
   // Cheap checks first.
   if (m.methods && m.methods.length > 0) both(compileMethods(m.methods));
-  if (m.host !== undefined) predicates.push(compileHost(m.host));
+  if (m.host !== undefined && predicates) predicates.push(compileHost(m.host));
   if (m.path) {
-    const p = compilePath(m.path, what);
-    if (m.path.regex !== undefined) both(p.test);
-    else predicates.push(p.test);
-    matchedPrefix = p.prefix;
+    if (m.path.regex !== undefined) both(compilePath(m.path, what).test);
+    else {
+      matchedPrefix = m.path.prefix;
+      if (predicates) predicates.push(compilePath(m.path, what).test);
+    }
   }
   for (const h of m.headers ?? []) both(compileHeaderMatch(h, what));
   for (const q of m.queryParams ?? []) both(compileQueryMatch(q, what));
   if (m.sourceCIDRs && m.sourceCIDRs.length > 0) both(compileSource(m.sourceCIDRs, what));
   if (m.sni && m.sni.length > 0) both(compileSni(m.sni));
 
-  const requestHeaders = editsOf(fe.req, compileHeaderEdits(rule.requestHeaders));
-  const responseHeaders = editsOf(fe.res, compileHeaderEdits(rule.responseHeaders));
+  const ruleReq = compileHeaderEdits(rule.requestHeaders);
+  const ruleRes = compileHeaderEdits(rule.responseHeaders);
+  const requestHeaders = ruleReq ? editsOf(fe.req, ruleReq) : fe.reqOnly;
+  const responseHeaders = ruleRes ? editsOf(fe.res, ruleRes) : fe.resOnly;
   const a = rule.action;
-  const base = { name: rule.name, predicates, residual, matchedPrefix, requestHeaders, responseHeaders };
+  const base = {
+    name: rule.name,
+    ...(predicates ? { predicates } : {}),
+    residual: residual ?? NO_PREDICATES,
+    matchedPrefix,
+    requestHeaders,
+    responseHeaders,
+  };
   switch (a.type) {
-    case 'backend':
+    case 'backend': {
+      let action = fe.actions.get(a.backend);
+      if (!action)
+        fe.actions.set(a.backend, (action = Object.freeze({ type: 'backend', backend: a.backend })));
       return {
         ...base,
-        decision: Object.freeze({
-          rule: rule.name,
-          action: Object.freeze({ type: 'backend', backend: a.backend }),
-          requestHeaders,
-          responseHeaders,
-        }),
+        decision: Object.freeze({ rule: rule.name, action, requestHeaders, responseHeaders }),
       };
+    }
     case 'deny':
       return {
         ...base,
@@ -108,9 +131,15 @@ export interface RouterOptions {
 }
 
 export function compileRouter(frontend: Readonly<FrontendSnap>, options: RouterOptions = {}): Router {
-  const fe = {
-    req: compileHeaderEdits(frontend.requestHeaders),
-    res: compileHeaderEdits(frontend.responseHeaders),
+  const req = compileHeaderEdits(frontend.requestHeaders);
+  const res = compileHeaderEdits(frontend.responseHeaders);
+  const fe: Shared = {
+    linear: options.lookup === 'linear',
+    ...(req ? { req } : {}),
+    ...(res ? { res } : {}),
+    reqOnly: editsOf(req),
+    resOnly: editsOf(res),
+    actions: new Map(),
   };
   const rules = frontend.rules.map((r) => compileRule(r, frontend, fe));
   const fallback: RouteDecision = Object.freeze({
@@ -120,11 +149,11 @@ export function compileRouter(frontend: Readonly<FrontendSnap>, options: RouterO
         ? { type: 'backend' as const, backend: frontend.defaultBackend }
         : { type: 'no-route' as const },
     ),
-    requestHeaders: editsOf(fe.req),
-    responseHeaders: editsOf(fe.res),
+    requestHeaders: fe.reqOnly,
+    responseHeaders: fe.resOnly,
   });
 
-  const matchesRule = (i: number, head: RequestHead): boolean => rules[i]!.predicates.every((p) => p(head));
+  const matchesRule = (i: number, head: RequestHead): boolean => rules[i]!.predicates!.every((p) => p(head));
   let firstMatch: (head: RequestHead) => number;
   if (options.lookup === 'linear') {
     firstMatch = (head) => rules.findIndex((_, i) => matchesRule(i, head));

@@ -157,24 +157,40 @@ class H1Connection implements H1Session {
 
   // ---- timers ----
 
-  /** Starts a wait of `what` for `ms` (0: unbounded). */
+  /**
+   * Starts a wait of `what` for `ms` (0: unbounded). A timer is re-armed with refresh() only while
+   * it has not been cleared: clearTimeout() detaches its callback for good, so a cleared timer is
+   * dropped and a new one made when needed.
+   */
   private arm(ms: number, what: 'head' | 'idle'): void {
     this.waiting = what;
     if (what === 'head') {
-      if (ms <= 0) clearTimeout(this.headTimer);
-      else if (this.headTimer && this.headMs === ms) this.headTimer.refresh();
+      if (this.headTimer && this.headMs === ms && ms > 0) this.headTimer.refresh();
       else {
-        clearTimeout(this.headTimer);
-        this.headTimer = setTimeout(this.onHeadTimer, ms);
-        this.headMs = ms;
+        this.clearHeadTimer();
+        if (ms > 0) {
+          this.headTimer = setTimeout(this.onHeadTimer, ms);
+          this.headMs = ms;
+        }
       }
-    } else if (ms <= 0) clearTimeout(this.idleTimer);
-    else if (this.idleTimer && this.idleMs === ms) this.idleTimer.refresh();
+    } else if (this.idleTimer && this.idleMs === ms && ms > 0) this.idleTimer.refresh();
     else {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(this.onIdleTimer, ms);
-      this.idleMs = ms;
+      this.clearIdleTimer();
+      if (ms > 0) {
+        this.idleTimer = setTimeout(this.onIdleTimer, ms);
+        this.idleMs = ms;
+      }
     }
+  }
+
+  private clearHeadTimer(): void {
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+  }
+
+  private clearIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private armHead(): void {
@@ -189,8 +205,8 @@ class H1Connection implements H1Session {
   /** No wait in progress, timers cleared (the connection closes, or waits on something else). */
   private disarm(): void {
     this.waiting = 'none';
-    clearTimeout(this.headTimer);
-    clearTimeout(this.idleTimer);
+    this.clearHeadTimer();
+    this.clearIdleTimer();
   }
 
   private readonly onHeadTimer = (): void => {
@@ -464,8 +480,8 @@ class H1Connection implements H1Session {
   /** The socket leaves this connection (closed, or upgraded). */
   private detach(): void {
     const s = this.socket;
-    clearTimeout(this.headTimer);
-    clearTimeout(this.idleTimer);
+    this.clearHeadTimer();
+    this.clearIdleTimer();
     s.setTimeout(0);
     s.off('data', this.onData);
     s.off('end', this.onEnd);
