@@ -1,12 +1,25 @@
 // Under config churn nothing of a replaced version may stay reachable: not the runtime (every
 // router and backend of that version) through an idle upstream connection, not the serialised
-// deltas towards versions no dataplane will be sent again. Counted after a full GC in a child
-// process (fixtures/churn-retention.ts) whose heap holds nothing but this scenario.
+// deltas towards versions no dataplane will be sent again, not the controller's snapshots beyond
+// its delta bases nor its compile results. Counted after full GCs in child processes
+// (fixtures/churn-retention.ts, controller/fixtures/dir-churn-retention.ts) whose heaps hold
+// nothing but their scenario.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
-const fixture = fileURLToPath(new URL('./fixtures/churn-retention.ts', import.meta.url));
+const fixture = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+
+/** Runs a fixture in its own process; its last stdout line is its JSON report. */
+function report<T>(file: string, versions: number, flags: string[] = []): T {
+  const run = spawnSync(
+    process.execPath,
+    [...flags, '--no-warnings', '--import', 'tsx', '--conditions', 'bascule-source', file, String(versions)],
+    { encoding: 'utf8', timeout: 110_000 },
+  );
+  expect(run.status, `fixture failed:\n${run.stderr}`).to.equal(0);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as T;
+}
 
 interface Retained {
   versions: number;
@@ -22,13 +35,7 @@ describe('dataplane and controller channel: retention under churn', function () 
   this.timeout(120_000);
 
   it('keeps only the live runtime objects and the deltas to the current version after 60 versions', () => {
-    const run = spawnSync(
-      process.execPath,
-      ['--no-warnings', '--import', 'tsx', '--conditions', 'bascule-source', fixture, '60'],
-      { encoding: 'utf8', timeout: 110_000 },
-    );
-    expect(run.status, `fixture failed:\n${run.stderr}`).to.equal(0);
-    const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Retained;
+    const r = report<Retained>(fixture('./fixtures/churn-retention.ts'), 60);
     // Every version was served, each request through a pooled keep-alive upstream connection.
     expect(r.served).to.equal(60);
     expect(r.upstreamConnections).to.equal(60);
@@ -38,6 +45,21 @@ describe('dataplane and controller channel: retention under churn', function () 
     // was opened with (one idle connection per pool here).
     expect(r.serverRuntimes).to.be.at.most(2 * r.liveBackends);
     // Deltas are kept towards the current target only.
+    expect(r.cachedDeltas).to.be.at.most(1);
+  });
+
+  it("keeps a directory controller's snapshots to its delta bases and only the live compile result", () => {
+    const r = report<{
+      versions: number;
+      snapshotsAlive: number;
+      compileResultsAlive: number;
+      maxDeltaBases: number;
+      cachedDeltas: number;
+    }>(fixture('../controller/fixtures/dir-churn-retention.ts'), 40, ['--expose-gc']);
+    expect(r.versions).to.equal(41);
+    // The delta bases are the only history: each older snapshot was collected.
+    expect(r.snapshotsAlive).to.be.at.most(r.maxDeltaBases);
+    expect(r.compileResultsAlive).to.equal(1);
     expect(r.cachedDeltas).to.be.at.most(1);
   });
 });
