@@ -181,7 +181,7 @@ describe('security: memory stays bounded under never-reading and idle clients', 
   ): Promise<{ grew: number; served: number }> {
     const pid = bascule.child.pid!;
     const before = await settledRss(pid);
-    const servedBefore = origin.requests;
+    const servedBefore = origin.requests.length;
     const request = Buffer.from(`GET /big?kb=${kb} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(depth));
     const sockets = await Promise.all(
       Array.from(
@@ -203,7 +203,7 @@ describe('security: memory stays bounded under never-reading and idle clients', 
         await sleep(300);
         peak = Math.max(peak, rssOf(pid));
       }
-      const served = origin.requests - servedBefore;
+      const served = origin.requests.length - servedBefore;
       const asked = clients * depth;
       console.log(
         `      RSS ${mib(before)} → peak ${mib(peak)} (+${mib(peak - before)}); ${served} of ${asked} requests reached the server ` +

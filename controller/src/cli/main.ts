@@ -109,6 +109,8 @@ export function buildProgram(): Command {
     .option('--retry-period <d>', 'leader election: time between attempts', '2s')
     .action(async (o) => {
       const { readFileSync } = await import('node:fs');
+      const { boundHeapGrowth } = await import('./heap-growth.js');
+      boundHeapGrowth();
       if (o.source === 'kube') {
         const { startKubeController, ownNamespace, defaultIdentity } = await import('../kube-controller.js');
         const { parseDuration } = await import('#protocol/duration');

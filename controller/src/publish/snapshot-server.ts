@@ -71,7 +71,7 @@ export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 /** A peer that cannot keep up with this much unsent data is dropped; it resyncs on reconnect. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** Snapshots kept as bases for deltas (recently published versions); an older base gets a full snapshot. */
-const MAX_DELTA_BASES = 16;
+export const MAX_DELTA_BASES = 16;
 
 export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   private readonly log: Logger;
@@ -89,8 +89,13 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   private readonly bodyJson = new WeakMap<Snapshot, string>();
   /** Recently served snapshots by version, oldest first: the bases deltas are computed against. */
   private readonly bases = new Map<string, Snapshot>();
-  /** Serialised delta fields per "base>target" (many dataplanes share one change). */
-  private readonly deltaJson = new Map<string, string | null>();
+  /**
+   * Serialised delta fields by target version, then base version (many dataplanes share one
+   * change). Only deltas to a current target are kept: nothing is ever sent towards an older
+   * one, and each of these texts is as large as the objects it changes (a shared listener's
+   * thousands of rules).
+   */
+  private readonly deltaJson = new Map<string, Map<string, string | null>>();
   private readonly empty = new Map<string, Snapshot>();
   private targets = new Map<string, Snapshot>();
   private held = new Set<string>();
@@ -176,6 +181,8 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     this.held = held;
     this.published = true;
     for (const snap of next.values()) this.remember(snap);
+    const current = new Set([...next.values()].map((snap) => snap.version));
+    for (const target of this.deltaJson.keys()) if (!current.has(target)) this.deltaJson.delete(target);
     for (const peer of this.byNode.values()) this.sync(peer);
   }
 
@@ -187,6 +194,13 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
   /** The snapshots currently served, by group (groups without frontends are not listed). */
   snapshots(): Record<string, Snapshot> {
     return Object.fromEntries([...this.targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Serialised deltas held (to current targets only; at most MAX_DELTA_BASES per target). */
+  cachedDeltas(): number {
+    let n = 0;
+    for (const byBase of this.deltaJson.values()) n += byBase.size;
+    return n;
   }
 
   dataplanes(): DataplaneInfo[] {
@@ -523,14 +537,16 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
 
   /** The delta fields (serialised, without braces) from base to target, or null when only a full snapshot will do. */
   private deltaOf(base: Snapshot, target: Snapshot): string | null {
-    const key = `${base.version}>${target.version}`;
-    let json = this.deltaJson.get(key);
+    let byBase = this.deltaJson.get(target.version);
+    if (!byBase) this.deltaJson.set(target.version, (byBase = new Map()));
+    let json = byBase.get(base.version);
     if (json === undefined) {
       const d = diffBodies(base.body, target.body);
       json = d && `${JSON.stringify(d).slice(1, -1)}`;
-      this.deltaJson.set(key, json);
-      while (this.deltaJson.size > MAX_DELTA_BASES * 4)
-        this.deltaJson.delete(this.deltaJson.keys().next().value!);
+      byBase.set(base.version, json);
+      // Bases are the remembered snapshots: at most MAX_DELTA_BASES texts per target.
+      for (const v of byBase.keys())
+        if (byBase.size > MAX_DELTA_BASES && !this.bases.has(v)) byBase.delete(v);
     }
     return json;
   }

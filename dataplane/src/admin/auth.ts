@@ -8,7 +8,8 @@
 // Credentials are never logged and never echoed back.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { replyText } from './http-reply.js';
 
 export interface AdminCredentials {
   readonly username: string;
@@ -107,33 +108,37 @@ export const isLoopback = (address: string | undefined): boolean => {
 };
 
 /**
- * Express middleware. `loopbackOnly`: the admin endpoint listens on a loopback address, so a
- * dataplane without credentials may serve loopback clients anonymously.
+ * The admin check of a request: true when it may go on; otherwise the answer (401, 403 or 503)
+ * is sent and false returned. `loopbackOnly`: the admin endpoint listens on a loopback address,
+ * so a dataplane without credentials may serve loopback clients anonymously.
  */
-export function requireAdmin(source: CredentialSource, loopbackOnly: boolean) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export type AdminCheck = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function requireAdmin(source: CredentialSource, loopbackOnly: boolean): AdminCheck {
+  return (req, res) => {
     let want: AdminCredentials | null;
     try {
       want = source.get();
     } catch {
       // Unreadable credentials file: fail closed, and say where to look (never what it held).
-      res.status(503).type('text/plain').send('admin credentials are unreadable; see the dataplane log\n');
-      return;
+      replyText(req, res, 503, 'admin credentials are unreadable; see the dataplane log\n');
+      return false;
     }
     if (!want) {
       if (loopbackOnly && isLoopback(req.socket.remoteAddress) && isLoopback(req.socket.localAddress))
-        return next();
-      res
-        .status(403)
-        .type('text/plain')
-        .send(
-          'admin credentials are not configured: set BASCULE_ADMIN_AUTH_FILE (a "username:password" file, e.g. a mounted Secret); without them the stats page and runtime API are served on a loopback admin address only\n',
-        );
-      return;
+        return true;
+      replyText(
+        req,
+        res,
+        403,
+        'admin credentials are not configured: set BASCULE_ADMIN_AUTH_FILE (a "username:password" file, e.g. a mounted Secret); without them the stats page and runtime API are served on a loopback admin address only\n',
+      );
+      return false;
     }
     const given = parseBasicAuth(req.headers.authorization);
-    if (given && credentialsMatch(given, want)) return next();
+    if (given && credentialsMatch(given, want)) return true;
     res.setHeader('WWW-Authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`);
-    res.status(401).type('text/plain').send('authentication required\n');
+    replyText(req, res, 401, 'authentication required\n');
+    return false;
   };
 }

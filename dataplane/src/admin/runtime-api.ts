@@ -9,13 +9,14 @@
 //
 // Health checks keep running under an override: the stats page shows a server in maintenance
 // and what its checks say, and clearing the override hands it back to its health verdict.
-import express, { type Request, type Response, type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerOverride } from '#protocol/messages';
 import type { AdminState } from '../metrics/server-status.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import type { Runtime } from '../runtime/types.js';
 import { parseBasicAuth } from './auth.js';
+import { BodyError, hasContentType, readJsonObject, replyJson } from './http-reply.js';
 
 const STATES: readonly AdminState[] = ['ready', 'drain', 'maintenance'];
 const MAX_REASON = 256;
@@ -129,74 +130,85 @@ function serverJson(backendId: string, s: ServerRuntime) {
   };
 }
 
-const who = (req: Request): string => {
+const who = (req: IncomingMessage): string => {
   const u = parseBasicAuth(req.headers.authorization)?.username;
   return u ? `user ${u} from ${req.socket.remoteAddress}` : `anonymous from ${req.socket.remoteAddress}`;
 };
 
-/** `/runtime/...` routes (mounted behind the admin auth). */
-export function runtimeRouter(overrides: RuntimeOverrides): Router {
-  const r = express.Router();
-  r.use(express.json({ limit: '4kb', type: 'application/json' }));
+/** The largest JSON body a PUT may carry. */
+const MAX_BODY = 4096;
 
-  r.get('/servers', (_req, res) => {
+/**
+ * Answers `/runtime/...` (`path` is what follows /runtime; mounted behind the admin check):
+ *   GET    /servers                                    every server, override or not
+ *   GET    /servers/:namespace/:backend/:server        one server
+ *   PUT    /servers/:namespace/:backend/:server        {"state": "ready|drain|maintenance", "reason": "..."}
+ *   DELETE /servers/:namespace/:backend/:server        clear the override
+ */
+export async function serveRuntime(
+  overrides: RuntimeOverrides,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (path === '/servers' || path === '/servers/') {
+    if (method !== 'GET') return methodNotAllowed(req, res, 'GET, HEAD');
     const rt = overrides.runtime();
-    res.json({
+    return replyJson(req, res, 200, {
       ephemeral: true,
       servers: [...rt.backends.values()].flatMap((b) => b.servers.map((s) => serverJson(b.id, s))),
     });
-  });
+  }
+  const m = /^\/servers\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (!m) return replyJson(req, res, 404, { error: `no runtime resource ${path}` });
+  let namespace: string, backend: string, server: string;
+  try {
+    [namespace, backend, server] = [m[1]!, m[2]!, m[3]!].map(decodeURIComponent) as [string, string, string];
+  } catch {
+    return replyJson(req, res, 400, { error: 'malformed percent-encoding in the path' });
+  }
+  const id = `${namespace}/${backend}`;
+  const notFound = (): void =>
+    replyJson(req, res, 404, { error: `no server ${server} in backend ${id} on this dataplane` });
 
-  const target = (req: Request, res: Response): { backend: string; server: string } | undefined => {
-    const { namespace, backend, server } = req.params as Record<string, string>;
-    const id = `${namespace}/${backend}`;
-    if (!overrides.find(id, server!)) {
-      res.status(404).json({ error: `no server ${server} in backend ${id} on this dataplane` });
-      return undefined;
-    }
-    return { backend: id, server: server! };
-  };
+  if (method === 'GET') {
+    const s = overrides.find(id, server);
+    return s ? replyJson(req, res, 200, serverJson(id, s)) : notFound();
+  }
+  if (method === 'DELETE') {
+    if (!overrides.find(id, server)) return notFound();
+    return replyJson(req, res, 200, serverJson(id, overrides.clear(id, server, who(req))!));
+  }
+  if (method !== 'PUT') return methodNotAllowed(req, res, 'GET, HEAD, PUT, DELETE');
 
-  const path = '/servers/:namespace/:backend/:server';
-  r.get(path, (req, res) => {
-    const t = target(req, res);
-    if (t) res.json(serverJson(t.backend, overrides.find(t.backend, t.server)!));
-  });
+  if (!hasContentType(req, 'application/json'))
+    return replyJson(req, res, 415, {
+      error: 'send a JSON body: {"state": "ready|drain|maintenance", "reason": "..."}',
+    });
+  let body: Record<string, unknown>;
+  try {
+    body = await readJsonObject(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyError) return replyJson(req, res, err.status, { error: err.message });
+    throw err;
+  }
+  const state = body.state as AdminState;
+  if (!STATES.includes(state))
+    return replyJson(req, res, 400, { error: `state must be one of ${STATES.join(', ')}` });
+  if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > MAX_REASON))
+    return replyJson(req, res, 400, {
+      error: `reason must be a string of at most ${MAX_REASON} characters`,
+    });
+  const reason = ((body.reason as string | undefined) ?? 'set through the admin API').replace(
+    /[\x00-\x1f\x7f]/g,
+    ' ',
+  );
+  if (!overrides.find(id, server)) return notFound();
+  return replyJson(req, res, 200, serverJson(id, overrides.set(id, server, state, reason, who(req))!));
+}
 
-  r.put(path, (req, res) => {
-    if (!req.is('application/json')) {
-      res
-        .status(415)
-        .json({ error: 'send a JSON body: {"state": "ready|drain|maintenance", "reason": "..."}' });
-      return;
-    }
-    const body = (req.body ?? {}) as { state?: unknown; reason?: unknown };
-    const state = body.state as AdminState;
-    if (!STATES.includes(state)) {
-      res.status(400).json({ error: `state must be one of ${STATES.join(', ')}` });
-      return;
-    }
-    if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > MAX_REASON)) {
-      res.status(400).json({ error: `reason must be a string of at most ${MAX_REASON} characters` });
-      return;
-    }
-
-    const reason = ((body.reason as string | undefined) ?? 'set through the admin API').replace(
-      /[\x00-\x1f\x7f]/g,
-      ' ',
-    );
-    const t = target(req, res);
-    if (!t) return;
-    const s = overrides.set(t.backend, t.server, state, reason, who(req));
-    res.json(serverJson(t.backend, s!));
-  });
-
-  r.delete(path, (req, res) => {
-    const t = target(req, res);
-    if (!t) return;
-    const s = overrides.clear(t.backend, t.server, who(req));
-    res.json(serverJson(t.backend, s!));
-  });
-
-  return r;
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  res.setHeader('Allow', allow);
+  replyJson(req, res, 405, { error: `method ${req.method} not allowed here (allowed: ${allow})` });
 }

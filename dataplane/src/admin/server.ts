@@ -4,15 +4,20 @@
 //
 // Open to anyone who reaches the port: /healthz, /readyz, /status, /health (probes, status) and
 // /metrics (unless protectMetrics). Behind basic auth: /stats* and /runtime/* (see auth.ts).
-import http from 'node:http';
+//
+// Plain node:http rather than express: a dozen fixed paths need no framework, and express with
+// its dependencies was ~1.7 MiB of heap (plus its compiled code) in every dataplane process that
+// serves this endpoint, where a dataplane is judged by its footprint (bench/README.md, "Dataplane
+// memory"). Content negotiation uses negotiator, the library behind express's req.accepts.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request } from 'express';
 import type { Logger } from 'pino';
 import type { DataplaneMetrics } from '../metrics/prometheus.js';
 import type { TrafficStats } from '../metrics/stats.js';
 import type { DataplaneView } from '../metrics/view.js';
-import { isLoopback, requireAdmin, type CredentialSource } from './auth.js';
-import { runtimeRouter, type RuntimeOverrides } from './runtime-api.js';
+import { isLoopback, requireAdmin, type AdminCheck, type CredentialSource } from './auth.js';
+import { preferredType, reply, replyJson, replyText, requestUrl } from './http-reply.js';
+import { serveRuntime, type RuntimeOverrides } from './runtime-api.js';
 import { renderStatsCsv } from './stats-csv.js';
 import { renderStatsPage } from './stats-html.js';
 import { buildStats, type StatsDocument } from './stats-model.js';
@@ -59,92 +64,123 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export function adminApp(
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+/** The admin endpoint's request handler. */
+export function adminHandler(
   opts: Pick<AdminOptions, 'ready' | 'status' | 'health' | 'observability'> & { host?: string },
-): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
-  });
-  app.get('/readyz', (_req, res) => {
-    if (opts.ready()) res.type('text/plain').send('ready\n');
-    else res.status(503).type('text/plain').send('no snapshot applied yet\n');
-  });
-  app.get('/status', async (_req, res) => {
-    res.json(await opts.status());
-  });
-  app.get('/health', (_req, res) => {
-    res.json(opts.health?.() ?? { counters: null, servers: [] });
-  });
-  if (opts.observability) mountObservability(app, opts.observability, isLoopback(opts.host));
-  return app;
+): (req: IncomingMessage, res: ServerResponse) => void {
+  // Exact paths (a trailing slash allowed), GET and HEAD.
+  const routes = new Map<string, Handler>([
+    ['/healthz', (req, res) => replyText(req, res, 200, 'ok\n')],
+    [
+      '/readyz',
+      (req, res) =>
+        opts.ready()
+          ? replyText(req, res, 200, 'ready\n')
+          : replyText(req, res, 503, 'no snapshot applied yet\n'),
+    ],
+    ['/status', async (req, res) => replyJson(req, res, 200, await opts.status())],
+    ['/health', (req, res) => replyJson(req, res, 200, opts.health?.() ?? { counters: null, servers: [] })],
+  ]);
+  const observability = opts.observability
+    ? mountObservability(routes, opts.observability, isLoopback(opts.host))
+    : undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req);
+    const path =
+      url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+    if (observability && (path === '/runtime' || path.startsWith('/runtime/')))
+      return observability.runtime(req, res, url.pathname.slice('/runtime'.length));
+    const stats = /^\/stats(?:;(json|csv|html))?$/.exec(path);
+    const route = stats && observability ? observability.stats(stats[1]) : routes.get(path);
+    if (!route) return replyText(req, res, 404, `no admin resource ${path}\n`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return replyText(req, res, 405, `method ${req.method} not allowed on ${path}\n`);
+    }
+    await route(req, res, url);
+  };
+  return (req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) replyText(req, res, 500, `internal error: ${err.message}\n`);
+      else res.destroy(err);
+    });
+  };
 }
 
 type StatsFormat = 'html' | 'json' | 'csv';
 
-function statsFormat(req: Request, suffix: string | undefined): StatsFormat {
-  const q = typeof req.query.format === 'string' ? req.query.format : undefined;
-  const f = suffix ?? q;
+function statsFormat(req: IncomingMessage, url: URL, suffix: string | undefined): StatsFormat {
+  const f = suffix ?? url.searchParams.get('format') ?? undefined;
   if (f === 'json' || f === 'csv' || f === 'html') return f;
-  const preferred = req.accepts(['text/html', 'application/json', 'text/csv']);
+  const preferred = preferredType(req, ['text/html', 'application/json', 'text/csv']);
   return preferred === 'application/json' ? 'json' : preferred === 'text/csv' ? 'csv' : 'html';
 }
 
 /** `?worker=N` (multi-worker dataplanes): a positive integer, or undefined for the whole dataplane. */
-function workerParam(req: Request): number | undefined | null {
-  const raw = req.query.worker;
-  if (raw === undefined) return undefined;
-  return typeof raw === 'string' && /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : null;
+function workerParam(url: URL): number | undefined | null {
+  const raw = url.searchParams.get('worker');
+  if (raw === null) return undefined;
+  return /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : null;
 }
 
-function mountObservability(app: express.Express, o: AdminObservability, loopbackOnly: boolean): void {
-  const auth = requireAdmin(o.credentials, loopbackOnly);
-  const noWorker = (res: express.Response): void =>
-    void res.status(404).type('text/plain').send('no such worker (see "workers" in /stats;json)\n');
-  const metrics = async (req: Request, res: express.Response): Promise<void> => {
-    const worker = workerParam(req);
+/** Adds /metrics and / to `routes`; the stats page and the runtime API are matched by prefix. */
+function mountObservability(
+  routes: Map<string, Handler>,
+  o: AdminObservability,
+  loopbackOnly: boolean,
+): {
+  stats: (suffix: string | undefined) => Handler;
+  runtime: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+} {
+  const auth: AdminCheck = requireAdmin(o.credentials, loopbackOnly);
+  const noWorker = (req: IncomingMessage, res: ServerResponse): void =>
+    replyText(req, res, 404, 'no such worker (see "workers" in /stats;json)\n');
+
+  routes.set('/metrics', async (req, res, url) => {
+    if (o.protectMetrics && !auth(req, res)) return;
+    const worker = workerParam(url);
     let text: string | undefined;
     if (o.aggregate && worker !== null) text = await o.aggregate.metrics(worker);
     else if (worker === undefined) text = await o.obs.metrics.render();
-    if (text === undefined) return noWorker(res);
+    if (text === undefined) return noWorker(req, res);
     res.setHeader('Cache-Control', 'no-store');
-    res.type(o.obs.metrics.contentType).send(text);
-  };
-  if (o.protectMetrics) app.get('/metrics', auth, metrics);
-  else app.get('/metrics', metrics);
-
-  app.get('/', (_req, res) => res.redirect(302, '/stats'));
-  // HAProxy-style suffixes: /stats;json and /stats;csv (also ?format= and the Accept header).
-  app.use((req, res, next) => {
-    const m = /^\/stats(?:;(json|csv|html))?\/?$/.exec(req.path);
-    if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    auth(req, res, () => void serveStats(req, res, m[1]).catch(next));
+    reply(req, res, 200, o.obs.metrics.contentType, text);
   });
-  const serveStats = async (
-    req: Request,
-    res: express.Response,
-    suffix: string | undefined,
-  ): Promise<void> => {
-    const worker = workerParam(req);
-    let doc: StatsDocument | undefined;
-    if (o.aggregate && worker !== null) doc = await o.aggregate.stats(worker);
-    else if (worker === undefined) doc = buildStats(o.obs.view, o.obs.stats);
-    if (!doc) return noWorker(res);
-    res.setHeader('Cache-Control', 'no-store');
-    const format = statsFormat(req, suffix);
-    if (format === 'json') return void res.json(doc);
-    if (format === 'csv') return void res.type('text/csv; charset=utf-8').send(renderStatsCsv(doc));
-    const asked = Number(req.query.refresh);
-    const refreshSeconds =
-      Number.isFinite(asked) && asked >= 0 ? Math.min(3600, Math.floor(asked)) : (o.refreshSeconds ?? 5);
-    res.type('text/html; charset=utf-8').send(renderStatsPage(doc, { refreshSeconds }));
+  routes.set('/', (req, res) => {
+    res.setHeader('Location', '/stats');
+    replyText(req, res, 302, 'Found. Redirecting to /stats\n');
+  });
+
+  // HAProxy-style suffixes: /stats;json and /stats;csv (also ?format= and the Accept header).
+  const stats =
+    (suffix: string | undefined): Handler =>
+    async (req, res, url) => {
+      if (!auth(req, res)) return;
+      const worker = workerParam(url);
+      let doc: StatsDocument | undefined;
+      if (o.aggregate && worker !== null) doc = await o.aggregate.stats(worker);
+      else if (worker === undefined) doc = buildStats(o.obs.view, o.obs.stats);
+      if (!doc) return noWorker(req, res);
+      res.setHeader('Cache-Control', 'no-store');
+      const format = statsFormat(req, url, suffix);
+      if (format === 'json') return replyJson(req, res, 200, doc);
+      if (format === 'csv') return reply(req, res, 200, 'text/csv; charset=utf-8', renderStatsCsv(doc));
+      const asked = Number(url.searchParams.get('refresh') ?? NaN);
+      const refreshSeconds =
+        Number.isFinite(asked) && asked >= 0 ? Math.min(3600, Math.floor(asked)) : (o.refreshSeconds ?? 5);
+      reply(req, res, 200, 'text/html; charset=utf-8', renderStatsPage(doc, { refreshSeconds }));
+    };
+  const runtime = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (auth(req, res)) await serveRuntime(o.overrides, req, res, path);
   };
-  app.use('/runtime', auth, runtimeRouter(o.overrides));
+  return { stats, runtime };
 }
 
 export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
-  const server = http.createServer(adminApp(opts));
+  const server = http.createServer(adminHandler(opts));
   if (opts.observability && !opts.observability.credentials.configured) {
     if (isLoopback(opts.host))
       opts.log.info(

@@ -76,7 +76,7 @@ export async function breakable(name: string): Promise<Breakable> {
     res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': name }).end(name);
   };
   const open = async (port: number): Promise<TestBackend> => {
-    const t = await startBackend(name, '127.0.0.1', port);
+    const t = await startBackend(name, { port });
     t.handler = handler;
     return t;
   };

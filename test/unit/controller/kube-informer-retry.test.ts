@@ -11,6 +11,7 @@ import { KubeConfig, type KubernetesListObject, type KubernetesObject } from '@k
 import { Backoff } from '#controller/kube/backoff';
 import { classifyKubeError, KubeHttpError, parseRetryAfter } from '#controller/kube/client';
 import { Informer, type InformerOptions } from '#controller/kube/informer';
+import { capturingLogger } from '../../support/logger.js';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -251,33 +252,54 @@ describe('kube informer retry policy', () => {
       const port = Number(new URL(api.url).port);
       const lists = { n: 0, rv: '40', items: [] };
       // A ceiling high enough to tell a reset backoff (25–50 ms first delay) from one that kept
-      // the outage's window (500 ms and more: the 1 s ceiling of refused connections).
-      inf = informer(api.url, lists, { backoffCapMs: 4000 });
+      // the outage's window (500 ms and more: the 1 s ceiling of refused connections). The
+      // delays are read from the retry log lines (`retryInMs`, what the informer scheduled), not
+      // from a clock, so a loaded machine cannot change the verdict.
+      const log = capturingLogger();
+      const retryDelays = (from: number) =>
+        log
+          .lines()
+          .slice(from)
+          .filter((l) => typeof l.retryInMs === 'number')
+          .map((l) => ({ reason: l.reason, failures: l.failures, retryInMs: l.retryInMs as number }));
+      inf = informer(api.url, lists, { backoffCapMs: 4000, logger: log.log });
       inf.start();
       await inf.synced;
       // Established: answered 200 and still open a second later.
       await until((s) => s.watching);
       expect(inf.status().watching).to.equal(true);
       // The server goes away: refused connections, retried with backoff; the lag grows.
+      const firstOutage = log.lines().length;
       await vanish();
-      await new Promise((r) => setTimeout(r, 2500));
+      await until((s) => (s.retries.unreachable ?? 0) >= 6 && s.lagMs >= 2000, 20_000);
       const down = inf.status();
       expect(down.watching).to.equal(false);
       expect(down.lagMs).to.be.at.least(2000);
-      expect(down.retries.unreachable ?? 0).to.be.at.least(4);
+      expect(down.retries.unreachable ?? 0).to.be.at.least(6);
       expect(down.lastError).to.match(/ECONNREFUSED/);
+      // Six failures in, the window has grown to the ceiling of refused connections (1 s).
+      const grown = retryDelays(firstOutage);
+      expect(grown.length).to.be.at.least(6);
+      expect(grown.at(-1)!.retryInMs, 'the outage grew the window').to.be.at.least(500);
       // Back on the same port: the watch resumes from the same resourceVersion, no relist.
       api = await scriptedApi([events()], port);
-      await until((s) => s.watching && s.failures === 0);
+      await until((s) => s.watching && s.failures === 0, 20_000);
       expect(inf.status()).to.include({ watching: true, failures: 0, lagMs: 0, lastError: null });
       expect(api.seen.filter((s) => s.watch)[0]?.resourceVersion).to.equal('40');
       expect(lists.n).to.equal(1);
-      // A second outage starts from the floor again: two retries within 700 ms (a backoff that
-      // kept its window would wait at least 500 ms before each).
+      // A second outage starts from the floor again: its first two retries are scheduled 25–50 ms
+      // and 50–100 ms out (a backoff that kept its window would wait at least 500 ms before each).
       const before = inf.status().retries.unreachable ?? 0;
+      const secondOutage = log.lines().length;
       await vanish();
-      await new Promise((r) => setTimeout(r, 700));
-      expect((inf.status().retries.unreachable ?? 0) - before).to.be.at.least(2);
+      await until((s) => (s.retries.unreachable ?? 0) - before >= 2, 20_000);
+      const again = retryDelays(secondOutage).slice(0, 2);
+      expect(again.map((r) => [r.reason, r.failures])).to.deep.equal([
+        ['unreachable', 1],
+        ['unreachable', 2],
+      ]);
+      expect(again[0]!.retryInMs, 'first retry from the floor').to.be.within(25, 49);
+      expect(again[1]!.retryInMs, 'second retry, one doubling up').to.be.within(50, 99);
     });
   });
 });

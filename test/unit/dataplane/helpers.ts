@@ -2,117 +2,27 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
 import type { BackendSnap, FrontendSnap, ServerSnap, SnapshotBody } from '#protocol/snapshot';
+import {
+  startBackend as startSharedBackend,
+  type BackendOptions,
+  type TestBackend,
+} from '../../support/backends.js';
 
 export const HOST = '127.0.0.1';
 
-export { quietLogger } from '../../support/logger.js';
-
-/** A logger whose lines are kept for assertions. */
-export function capturingLogger(): {
-  log: Logger;
-  lines: () => Array<Record<string, unknown>>;
-  text: () => string;
-} {
-  const chunks: string[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void chunks.push(s) });
-  return {
-    log,
-    text: () => chunks.join(''),
-    lines: () =>
-      chunks.flatMap((c) =>
-        c
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-      ),
-  };
-}
+export { capturingLogger, quietLogger } from '../../support/logger.js';
 
 export { freePort } from '../../support/ports.js';
 
-export interface TestBackend {
-  name: string;
-  port: number;
-  server: http.Server;
-  requests: http.IncomingMessage[];
-  /** Requests being answered right now, and the most there ever were at once. */
-  inFlight: number;
-  maxInFlight: number;
-  close(): Promise<void>;
-}
+export type { TestBackend } from '../../support/backends.js';
 
 /**
- * An upstream that answers `name` and records requests. Paths:
- *   /slow?chunks=N&ms=M  streams N chunks M ms apart
- *   /echo                echoes the body back
- *   /hang                never answers
- *   anything else        "name" with X-Server: name
+ * The shared test backend as the dataplane tests know it: answers exactly `name`, named by
+ * X-Server, with hop-by-hop headers the proxy must drop (paths: see test/support/backends.ts).
  */
-export async function startBackend(name: string, port = 0): Promise<TestBackend> {
-  const requests: http.IncomingMessage[] = [];
-  const stats = { inFlight: 0, maxInFlight: 0 };
-  const server = http.createServer((req, res) => {
-    requests.push(req);
-    stats.inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    res.once('close', () => stats.inFlight--);
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/slow') {
-      const chunks = Number(url.searchParams.get('chunks') ?? 5);
-      const ms = Number(url.searchParams.get('ms') ?? 50);
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-server': name });
-      let i = 0;
-      const tick = (): void => {
-        if (i === chunks) return void res.end();
-        res.write(`${name}-chunk-${i++};`);
-        setTimeout(tick, ms);
-      };
-      tick();
-      return;
-    }
-    if (url.pathname === '/echo') {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-server': name });
-      req.pipe(res);
-      return;
-    }
-    if (url.pathname === '/hang') return;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, {
-        'content-type': 'text/plain',
-        'x-server': name,
-        'keep-alive': 'timeout=5',
-        'x-hop': 'secret',
-        connection: 'x-hop',
-      });
-      res.end(name);
-    });
-  });
-  server.keepAliveTimeout = 10_000;
-  await new Promise<void>((r) => server.listen(port, HOST, r));
-  return {
-    name,
-    port: (server.address() as AddressInfo).port,
-    server,
-    requests,
-    get inFlight() {
-      return stats.inFlight;
-    },
-    get maxInFlight() {
-      return stats.maxInFlight;
-    },
-    set maxInFlight(v: number) {
-      stats.maxInFlight = v;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
+export const startBackend = (name: string, opts: BackendOptions = {}): Promise<TestBackend> =>
+  startSharedBackend(name, { nameHeader: 'x-server', answer: 'bare', ...opts });
 
 /**
  * A keep-alive HTTP/1.1 server that writes raw answers (requests without bodies, possibly

@@ -4,7 +4,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
 import {
   CredentialSource,
   credentialsMatch,
@@ -16,16 +15,14 @@ import {
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
-/** Serves one protected route; `remote` pretends to be the client address the middleware sees. */
+/** Serves one protected route; `remote` pretends to be the client address the check sees. */
 async function serve(source: CredentialSource, loopbackOnly: boolean, remote?: string) {
-  const app = express();
-  if (remote)
-    app.use((req, _res, next) => {
+  const check = requireAdmin(source, loopbackOnly);
+  const srv = http.createServer((req, res) => {
+    if (remote)
       Object.defineProperty(req, 'socket', { value: { remoteAddress: remote, localAddress: '10.0.0.5' } });
-      next();
-    });
-  app.get('/x', requireAdmin(source, loopbackOnly), (_req, res) => void res.send('ok'));
-  const srv = http.createServer(app);
+    if (check(req, res)) res.end('ok');
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/x`;
   return { url, close: () => new Promise<void>((r) => srv.close(() => r())) };

@@ -224,6 +224,17 @@ class Call implements UpstreamCall {
   }
 }
 
+/** The events of an idle connection: none are due (every path checks the state first). */
+const DETACHED: UpstreamEvents = Object.freeze({
+  connected() {},
+  continued() {},
+  response() {},
+  data() {},
+  end() {},
+  drain() {},
+  error() {},
+});
+
 /**
  * One server connection, reused by request after request while it stays clean: its socket
  * listeners are bound once, and each request only resets the fields below.
@@ -502,6 +513,11 @@ class UpstreamConn {
 
   /** Back to the pool (the response and the request both ended): idle until the next request. */
   private release(): void {
+    // An idle connection holds nothing of the exchange it served: its events reach the client
+    // side, which holds the runtime of the version that routed it (every frontend's router and
+    // every backend). Kept, each pooled connection pinned a replaced runtime until its expiry.
+    this.ev = DETACHED;
+    this.res = undefined;
     const s = this.socket;
     if (s.destroyed) return;
     // Reading may have been paused for a slow client: idle, it must see the server close.
