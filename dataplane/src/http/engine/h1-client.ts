@@ -124,18 +124,42 @@ function poolOf(server: ServerRuntime): UpstreamPool {
 }
 
 /**
- * Where plaintext server connections read into: one buffer for all of them, since a read is
- * consumed (copied out) by its callback before the next read happens. Node's default read path
- * allocates a 64 KiB backing store per read and runs it through the Readable stream machinery
- * (push, 'data', read-more ticks); `onread` skips both.
+ * Where plaintext server connections read into while their reads are small: one buffer for all
+ * of them, since a read is consumed (copied out) by its callback before the next read happens.
+ * Node's default read path allocates a 64 KiB backing store per read and runs it through the
+ * Readable stream machinery (push, 'data', read-more ticks); `onread` skips both.
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** A copy of what a read put in READ_BUFFER (small reads come from Node's shared pool). */
-function copyRead(n: number, buf: Uint8Array): Buffer {
-  const c = Buffer.allocUnsafe(n);
-  c.set(n === buf.length ? buf : buf.subarray(0, n));
-  return c;
+/**
+ * A read this large means a bulk transfer: copying every such read out of READ_BUFFER would cost
+ * a memcpy of the whole body, so the connection then reads into buffers of its own, handed on
+ * without a copy, until its reads are small again.
+ */
+const BULK_READ = 16 * 1024;
+
+/** The `onread` of one plaintext server connection (see READ_BUFFER and BULK_READ). */
+class Reads {
+  /** Reads go into buffers of their own (handed on as they are). */
+  private bulk = false;
+
+  constructor(private readonly onData: (chunk: Buffer) => void) {}
+
+  /** The buffer the next read goes into (Node asks after every read). */
+  readonly buffer = (): Buffer => (this.bulk ? Buffer.allocUnsafeSlow(READ_BUFFER.length) : READ_BUFFER);
+
+  readonly callback = (n: number, buf: Uint8Array): boolean => {
+    let chunk: Buffer;
+    if (buf === READ_BUFFER) {
+      // Copied at once: the next read of any connection overwrites it. Small copies come from
+      // Node's shared buffer pool.
+      chunk = Buffer.allocUnsafe(n);
+      chunk.set(buf.subarray(0, n));
+    } else chunk = Buffer.from(buf.buffer, buf.byteOffset, n); // this read's own buffer
+    this.bulk = n >= BULK_READ;
+    this.onData(chunk);
+    return true; // pausing is socket.pause()'s job
+  };
 }
 
 /**
@@ -155,13 +179,7 @@ function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel:
       host: server.address,
       port: server.port,
       noDelay: true,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (n: number, buf: Uint8Array): boolean => {
-          onData(copyRead(n, buf));
-          return true; // pausing is socket.pause()'s job
-        },
-      },
+      onread: new Reads(onData),
     });
   }
   const s = tls.connect({
