@@ -269,7 +269,9 @@ class UpstreamConn {
   private chunk: Buffer = EMPTY;
 
   constructor(
-    private readonly server: ServerRuntime,
+    /** The server as the request being served sees it: a pooled connection outlives the config
+     * version it was opened under, and each request rebinds it to its own (newer) build. */
+    private server: ServerRuntime,
     private readonly pool: UpstreamPool,
     tunnel: boolean,
   ) {
@@ -289,8 +291,9 @@ class UpstreamConn {
   }
 
   /** Starts a request on this connection (new, or taken from the pool). */
-  begin(req: UpstreamRequest, ev: UpstreamEvents, t: UpstreamTimeouts): Call {
+  begin(server: ServerRuntime, req: UpstreamRequest, ev: UpstreamEvents, t: UpstreamTimeouts): Call {
     const reused = this.secure;
+    this.server = server;
     this.gen++;
     this.req = req;
     this.ev = ev;
@@ -611,6 +614,6 @@ export const h1Upstream: UpstreamConnector = {
     const pool = poolOf(server);
     const pooled = server.keepAlive && !req.upgrade ? pool.take(server.tls) : undefined;
     const conn = pooled ?? new UpstreamConn(server, pool, req.upgrade === true);
-    return conn.begin(req, events, timeouts);
+    return conn.begin(server, req, events, timeouts);
   },
 };
