@@ -17,6 +17,7 @@
 // exchange runs (the exchange decides what it means, ClientEvents.clientIdle).
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
+import { displayAddress } from '../../util/address.js';
 import { replyBytes, statusText } from '../local-reply.js';
 import type {
   BodyFraming,
@@ -68,11 +69,6 @@ export interface H1Handlers {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function displayAddress(a: string | undefined): string {
-  if (a === undefined) return '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
-}
 
 /** What the listener may ask of a connection the engine serves. */
 export interface H1Session {
