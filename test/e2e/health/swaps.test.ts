@@ -120,13 +120,17 @@ describe('health e2e: state across snapshot swaps', function () {
     await sleep(400);
     expect(c.checks).to.equal(checks);
 
-    // c joins again with initialState down: no traffic until its first check passes.
+    // c joins again with initialState down: no traffic until its first check passes. Its checks
+    // fail meanwhile, so a quick first check cannot put it in rotation before the requests below
+    // (with the default initialState up, c would take its share of them at once).
+    await c.set('status-500');
     const hpDown = { ...hp, initialState: 'down' as const };
     await apply(web(hpDown, [server('a', a.port), server('b', b.port), server('c', c.port)]), 3);
     expect(t.view('c')).to.include({ state: 'down' });
     const traffic = c.traffic;
     expect((await spread(port, 4)).c).to.equal(undefined);
     expect(c.traffic).to.equal(traffic);
+    await c.set('ok');
     await t.transition('c', 'up');
     await eventually(async () => ((await spread(port, 3)).c ?? 0) > 0);
   });
