@@ -288,7 +288,9 @@ describe('dataplane/http: proxy engine', function () {
         s.on('error', reject);
       });
     const asked = await exchange('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    expect(asked.text).to.match(/^HTTP\/1\.1 200 OK\r\n/).and.match(/\r\nConnection: close\r\n/i);
+    expect(asked.text)
+      .to.match(/^HTTP\/1\.1 200 OK\r\n/)
+      .and.match(/\r\nConnection: close\r\n/i);
     // The client still holds its side open: the proxy has already let the connection go.
     const t0 = Date.now();
     while (connections() > 0 && Date.now() - t0 < 500) await new Promise((r) => setTimeout(r, 10));

@@ -414,7 +414,12 @@ class H1Connection implements H1Session {
       // and has the whole response in the kernel: nothing can come that a linger would protect,
       // so the connection is released now, as HAProxy does (shutdown and close at once). Waiting
       // for the client's FIN cost a read, an epoll change and a wake-up per connection.
-      if ((r.clientClose || this.clientEnded) && r.bodyDone && this.buf.length === 0 && s.writableLength === 0)
+      if (
+        (r.clientClose || this.clientEnded) &&
+        r.bodyDone &&
+        this.buf.length === 0 &&
+        s.writableLength === 0
+      )
         this.release();
       else this.close();
       return;
