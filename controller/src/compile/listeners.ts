@@ -84,10 +84,33 @@ const byAge = (a: Contender, b: Contender): number => {
   return a.snap.id < b.snap.id ? -1 : a.snap.id > b.snap.id ? 1 : 0;
 };
 
-/** The hosts a Frontend's rules name, in rule order, each once. */
-export const hostsOf = (f: FrontendSnap): string[] => [
-  ...new Set(f.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : []))),
-];
+const hostsMemo = new WeakMap<FrontendSnap, string[]>();
+
+/** The hosts a Frontend's rules name, in rule order, each once (remembered per snapshot object). */
+export function hostsOf(f: FrontendSnap): string[] {
+  let hosts = hostsMemo.get(f);
+  if (!hosts) {
+    hosts = [...new Set(f.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : [])))];
+    hostsMemo.set(f, hosts);
+  }
+  return hosts;
+}
+
+type Refusal = Omit<ListenerProblem, 'contender'> | undefined;
+const refusals = new WeakMap<
+  FrontendSnap,
+  { owner: FrontendSnap; allowed: string; group: string; why: Refusal }
+>();
+
+/** refusal(), remembered per joining snapshot object while the owner (and what it allows) is the same. */
+function refusalOnce(owner: Contender, c: Contender, group: string): Refusal {
+  const allowed = JSON.stringify(owner.allowedNamespaces ?? []);
+  const prev = refusals.get(c.snap);
+  if (prev && prev.owner === owner.snap && prev.allowed === allowed && prev.group === group) return prev.why;
+  const why = refusal(owner, c, group);
+  refusals.set(c.snap, { owner: owner.snap, allowed, group, why });
+  return why;
+}
 
 /** Why `c` cannot join the listener `owner` holds, or undefined when it can. */
 function refusal(
@@ -166,7 +189,7 @@ export function resolveListeners(
       listeners.push({ snaps: [c.snap], members: [c] });
       continue;
     }
-    const why = refusal(shared.members[0]!, c, group);
+    const why = refusalOnce(shared.members[0]!, c, group);
     if (why) problems.push({ contender: c, ...why });
     else shared.members.push(c);
   }
