@@ -14,7 +14,7 @@
 // 5. the owner's host-less rules; then the owner's defaultBackend.
 import { flattenListener, listenerDefaultName, listenerRuleName } from '#protocol/listener';
 import type { FrontendSnap } from '#protocol/snapshot';
-import { canonicalItem } from '#protocol/canonical';
+import { sameItem } from '#protocol/canonical';
 import {
   backendDecision,
   compileRouter,
@@ -50,8 +50,8 @@ export interface SharedRouter extends Router {
   readonly context: RuleContext;
 }
 
-/** The same snapshot object, or one with the same content (cached per frozen object). */
-const sameSnap = (a: object, b: object): boolean => a === b || canonicalItem(a) === canonicalItem(b);
+/** The same snapshot object, or one with the same content (its digest, cached per frozen object). */
+const sameSnap = sameItem;
 
 const sameEdits = (a: Readonly<FrontendSnap>, b: Readonly<FrontendSnap>): boolean =>
   sameSnap(a.requestHeaders, b.requestHeaders) && sameSnap(a.responseHeaders, b.responseHeaders);

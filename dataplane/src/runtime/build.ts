@@ -8,7 +8,7 @@
 // object — router, balancer, server list — as long as what it points at was kept too. Only the
 // changed objects are built; the result is the runtime a build from scratch would give.
 import type { Logger } from 'pino';
-import { canonicalItem } from '#protocol/canonical';
+import { sameItem } from '#protocol/canonical';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, FrontendSnap, Snapshot } from '#protocol/index';
 import { createBalancer } from '../balance/index.js';
@@ -25,8 +25,8 @@ import { bindKey, type FrontendRuntime, type Runtime } from './types.js';
 const buildError = (message: string, cause?: unknown): BasculeError =>
   new BasculeError(ErrorCodes.SNAPSHOT_BUILD, message, { cause });
 
-/** The same snapshot object, or one with the same content (cached per frozen object). */
-const sameSnap = (a: object, b: object): boolean => a === b || canonicalItem(a) === canonicalItem(b);
+/** The same snapshot object, or one with the same content (its digest, cached per frozen object). */
+const sameSnap = sameItem;
 
 /** The live runtime of an unchanged backend, if it can be kept (its state objects are the live ones). */
 function keptBackend(
