@@ -189,10 +189,27 @@ export class DirSource implements Source {
       if (missed) {
         this.walkDue = true;
         this.feed?.trigger();
-      } else this.ensureWatcher(new Set([...found.keys()].map((f) => path.dirname(f))));
+        return;
+      }
+      this.ensureWatcher(new Set([...found.keys()].map((f) => path.dirname(f))));
+      // Referenced PEM files are watched by nobody (they may live anywhere): every batch re-checks
+      // them, so one is due when one of them moved (a certificate rotated on disk).
+      if (await this.referencedFilesMoved()) this.feed?.trigger();
     } finally {
       this.walking = false;
     }
+  }
+
+  /** Whether a referenced file's stat signature differs from when it was last read. */
+  private async referencedFilesMoved(): Promise<boolean> {
+    const looks = await Promise.all(
+      [...this.refFiles].map(async ([file, f]) => {
+        const st = await stat(file).catch(() => undefined);
+        if (!st || !f.sig) return st !== undefined || f.sig !== undefined;
+        return !sameSig(f.sig, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino });
+      }),
+    );
+    return looks.some(Boolean);
   }
 
   private async rescan(): Promise<void> {
