@@ -12,20 +12,12 @@ import { flattenListener } from '#protocol/listener';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { frontend } from './helpers.js';
 import { prng } from '../../support/prng.js';
-import { randomHead, randomRule } from './router-fixtures.js';
+import { randomHead, randomRule, RULE_HOSTS } from './router-fixtures.js';
 
-/** Hosts a Frontend may write (the API's pattern: no "*", no empty name). */
-const HOSTS = [
-  undefined,
-  'a.example.com',
-  'b.example.com',
-  'x.a.example.com',
-  'A.Example.com',
-  '*.example.com',
-  '*.a.example.com',
-  '*.com',
-  'example.com',
-];
+/** The pool's hosts a Frontend may write (the API's pattern: no "*", no empty name). */
+const HOSTS = RULE_HOSTS.filter(
+  (h) => h === undefined || /^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$/.test(h),
+);
 
 function randomFrontend(rnd: () => number, n: number, serial: number): FrontendSnap {
   const count = 1 + Math.floor(rnd() * 12);
