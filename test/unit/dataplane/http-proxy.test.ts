@@ -275,6 +275,41 @@ describe('dataplane/http: proxy engine', function () {
     );
   });
 
+  it('releases a connection whose client asked for the close at once; one closed by the proxy lingers for the client', async () => {
+    await apply({});
+    const connections = (): number => dp.status().listeners.find((l) => l.port === port)!.connections;
+    /** Sends `request` and keeps its own side open; resolves with what came before the proxy's FIN. */
+    const exchange = (request: string): Promise<{ text: string; s: net.Socket }> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect({ port, host: HOST, allowHalfOpen: true }, () => s.write(request));
+        let text = '';
+        s.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        s.on('end', () => resolve({ text, s }));
+        s.on('error', reject);
+      });
+    const asked = await exchange('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(asked.text)
+      .to.match(/^HTTP\/1\.1 200 OK\r\n/)
+      .and.match(/\r\nConnection: close\r\n/i);
+    // The client still holds its side open: the proxy has already let the connection go.
+    const t0 = Date.now();
+    while (connections() > 0 && Date.now() - t0 < 500) await new Promise((r) => setTimeout(r, 10));
+    expect(connections()).to.equal(0);
+    asked.s.destroy();
+    // Bytes after a close the client asked for are not answered; those already read make the
+    // proxy linger (read and drop them), so the first answer is not destroyed by a reset.
+    const pipelined = await exchange(
+      'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(pipelined.text.match(/HTTP\/1\.1 200 OK/g)).to.have.length(1);
+    expect(connections()).to.equal(1); // lingering until the client closes (or CLOSE_LINGER_MS)
+    pipelined.s.end();
+    const t1 = Date.now();
+    while (connections() > 0 && Date.now() - t1 < 2000) await new Promise((r) => setTimeout(r, 10));
+    expect(connections()).to.equal(0);
+    pipelined.s.destroy();
+  });
+
   it('survives a client that disconnects mid-response', async () => {
     await apply({});
     await new Promise<void>((resolve) => {
