@@ -10,6 +10,7 @@ import type { Trace } from '../types/traffic.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { TcpFrontendRuntime } from '../runtime/types.js';
 import { displayAddress } from '../util/address.js';
+import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
 
 export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it
@@ -43,9 +44,15 @@ function follow(from: net.Socket, to: net.Socket): void {
   });
 }
 
-class TcpSession implements Transport {
+class TcpSession implements Transport, Inactive {
   private readonly assignment: Assignment;
   private upstream: net.Socket | undefined;
+  /**
+   * timeouts.client until the server connection is up, then the backend's timeouts.tunnel
+   * (limits/inactivity.ts: no timer touched per chunk). Watched on the client socket: every byte
+   * relayed either way is read from it or written to it.
+   */
+  private readonly inactivity = new InactivityLimit(this);
 
   constructor(
     private readonly client: net.Socket,
@@ -63,11 +70,24 @@ class TcpSession implements Transport {
     );
   }
 
+  get socket(): net.Socket {
+    return this.client;
+  }
+
+  watched(): boolean {
+    return true;
+  }
+
+  expired(): void {
+    this.upstream?.destroy();
+    this.client.destroy();
+  }
+
   start(): void {
     const { client } = this;
-    if (this.fe.snap.timeouts.client > 0) client.setTimeout(this.fe.snap.timeouts.client);
-    client.on('timeout', () => client.destroy());
+    this.inactivity.set(this.fe.snap.timeouts.client);
     client.once('close', () => {
+      this.inactivity.clear();
       this.assignment.cancel();
       if (this.upstream?.connecting) this.upstream.destroy();
     });
@@ -123,18 +143,8 @@ class TcpSession implements Transport {
       up.destroy();
       return;
     }
-    const idle = this.backend.snap.timeouts.tunnel;
-    client.setTimeout(idle);
-    up.setTimeout(idle);
-    up.on('timeout', () => {
-      up.destroy();
-      client.destroy();
-    });
-    client.removeAllListeners('timeout');
-    client.on('timeout', () => {
-      up.destroy();
-      client.destroy();
-    });
+    this.inactivity.set(this.backend.snap.timeouts.tunnel);
+    this.inactivity.restart();
     follow(up, client);
     follow(client, up);
     // pipe() ends the destination when the source ends: that is the half-close relay.

@@ -32,6 +32,7 @@ import {
   parseResponseHead,
   type Head,
 } from './h1-parser.js';
+import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { writeJoined } from './write.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
@@ -239,14 +240,14 @@ const DETACHED: UpstreamEvents = Object.freeze({
  * One server connection, reused by request after request while it stays clean: its socket
  * listeners are bound once, and each request only resets the fields below.
  */
-class UpstreamConn {
+class UpstreamConn implements Inactive {
   readonly socket: net.Socket;
   /** Request generation: a Call of an earlier request no longer touches this connection. */
   gen = 0;
   /** When it went back to its pool (Date.now()). */
   idleSince = 0;
-  /** The socket's inactivity timeout as last set: set again only when timeouts.server changes. */
-  private timeoutMs = 0;
+  /** timeouts.server while a request is under way (limits/inactivity.ts: no timer per read or write). */
+  private readonly inactivity = new InactivityLimit(this);
   private state = State.Connecting;
   private tcpUp = false;
   private secure = false;
@@ -280,7 +281,6 @@ class UpstreamConn {
     s.on('error', this.onError);
     s.on('close', this.onClose);
     s.on('drain', this.onDrain);
-    s.on('timeout', this.onTimeout);
     s.once('connect', this.onTcp);
     s.once(server.tls ? 'secureConnect' : 'connect', this.onReady);
   }
@@ -333,8 +333,9 @@ class UpstreamConn {
     if (this.state !== State.Connecting) return;
     clearTimeout(this.connectTimer);
     this.state = State.Head;
-    // Kept while pooled (the pool's own expiry is shorter); a timeout while idle just closes it.
-    if (this.t.server !== this.timeoutMs) this.socket.setTimeout((this.timeoutMs = this.t.server));
+    // Kept while pooled (not watched there: the pool's own expiry closes idle connections).
+    this.inactivity.set(this.t.server);
+    this.inactivity.restart();
     this.ev.connected();
     // The head goes out with the first body bytes; when none are at hand (a client waiting for
     // "100 Continue", a slow upload), on its own.
@@ -354,11 +355,14 @@ class UpstreamConn {
     this.fail(connectTimeout(this.t.connect));
   };
 
-  private readonly onTimeout = (): void => {
-    if (this.state === State.Idle)
-      this.socket.destroy(); // idle in the pool (its expiry usually comes first)
-    else this.fail(serverTimeout(this.t.server));
-  };
+  /** Whether timeouts.server applies now: a request or its response is under way. */
+  watched(): boolean {
+    return this.state === State.Head || this.state === State.Body;
+  }
+
+  expired(): void {
+    if (this.watched()) this.fail(serverTimeout(this.t.server));
+  }
 
   // ---- the request ----
 
@@ -537,8 +541,7 @@ class UpstreamConn {
     s.off('error', this.onError);
     s.off('close', this.onClose);
     s.off('drain', this.onDrain);
-    s.off('timeout', this.onTimeout);
-    s.setTimeout(0);
+    this.inactivity.clear();
     this.ev.upgraded!(
       {
         status: 101,
@@ -573,6 +576,7 @@ class UpstreamConn {
   };
 
   private readonly onClose = (): void => {
+    this.inactivity.clear();
     if (this.state === State.Idle) return;
     this.fail(this.hangUp());
   };

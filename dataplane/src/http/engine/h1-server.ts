@@ -29,6 +29,7 @@ import type {
   HttpRequestHead,
 } from '../message.js';
 import { isFieldName } from '../message.js';
+import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { writeJoined } from './write.js';
 import {
@@ -97,7 +98,7 @@ const enum Phase {
   Closed,
 }
 
-class H1Connection implements H1Session {
+class H1Connection implements H1Session, Inactive {
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private phase = Phase.Head;
@@ -122,11 +123,11 @@ class H1Connection implements H1Session {
   /** Shutting down: the idle wait between requests is at most this long (ms; 0: not draining). */
   private idleGrace = 0;
   /**
-   * The socket's inactivity timeout (timeouts.client) as last set. It stays set between requests
-   * (set again only when a swap changes it): the waits between requests have their own timer, and
-   * a socket timeout per request would cost two timer objects each time.
+   * timeouts.client: the inactivity limit while an exchange runs, a response waits for the client
+   * to take it, or the rest of a body answered early is read (limits/inactivity.ts: no timer
+   * touched per read or write). The waits between requests have their own timers.
    */
-  private clientTimeoutMs = 0;
+  private readonly inactivity = new InactivityLimit(this);
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
@@ -147,7 +148,6 @@ class H1Connection implements H1Session {
     socket.on('close', this.onClose);
     socket.on('error', () => {}); // 'close' follows
     socket.on('drain', this.onDrain);
-    socket.on('timeout', this.onTimeout);
     this.armHead();
   }
 
@@ -215,14 +215,20 @@ class H1Connection implements H1Session {
     this.close(); // keep-alive expired before another request began
   };
 
-  private readonly onTimeout = (): void => {
+  /** Whether timeouts.client applies now (limits/inactivity.ts). */
+  watched(): boolean {
+    return this.discarding || this.phase === Phase.Exchange || this.backlogged;
+  }
+
+  /** No byte moved for timeouts.client while watched. */
+  expired(): void {
     if (this.discarding)
       this.abandon(); // the rest of that body stalled for timeouts.client
     else if (this.phase === Phase.Exchange) this.current?.idle();
     // The client took nothing of the last response for timeouts.client: it is gone.
     else if (this.backlogged) this.abandon();
     // Otherwise between requests: keepAlive and httpRequest apply (this connection's timer).
-  };
+  }
 
   // ---- input ----
 
@@ -309,7 +315,8 @@ class H1Connection implements H1Session {
     const r = new H1Request(this, head, h);
     this.current = r;
     const t = this.handlers.timeouts().client;
-    if (t !== this.clientTimeoutMs) this.socket.setTimeout((this.clientTimeoutMs = t));
+    this.inactivity.set(t);
+    this.inactivity.restart();
     if (rest.length > 0) {
       if (r.bodyDone) this.buf = rest;
       else r.feed(rest);
@@ -352,6 +359,7 @@ class H1Connection implements H1Session {
 
   private readonly onClose = (): void => {
     this.disarm();
+    this.inactivity.clear();
     const r = this.current;
     this.phase = Phase.Closed;
     if (r) r.gone();
@@ -496,11 +504,10 @@ class H1Connection implements H1Session {
     const s = this.socket;
     this.clearHeadTimer();
     this.clearIdleTimer();
-    s.setTimeout(0);
+    this.inactivity.clear();
     s.off('data', this.onData);
     s.off('end', this.onEnd);
     s.off('drain', this.onDrain);
-    s.off('timeout', this.onTimeout);
     if (!this.current) s.off('close', this.onClose);
   }
 }

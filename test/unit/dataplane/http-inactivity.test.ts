@@ -1,0 +1,170 @@
+// Inactivity limits without a timer per read or write (limits/inactivity.ts): over real sockets,
+// a watched connection that moves no byte expires between the limit and 1.25 × the limit, one
+// that keeps moving bytes does not, an unwatched one never does, and an expired one expires again
+// only after new activity. Then the TCP proxy's tunnel timeout through a dataplane.
+import { expect } from 'chai';
+import net from 'node:net';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { InactivityLimit, type Inactive } from '#dataplane/limits/inactivity';
+import { HOST, backend, body, freePort, frontend, quietLogger, server, startTcpEcho } from './helpers.js';
+
+/** A connected pair on 127.0.0.1: [the side under test, its peer]. */
+async function pair(): Promise<[net.Socket, net.Socket, () => void]> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, HOST, r));
+  const peer = new Promise<net.Socket>((r) => srv.once('connection', r));
+  const s = net.connect((srv.address() as net.AddressInfo).port, HOST);
+  await new Promise<void>((r) => s.once('connect', r));
+  const p = await peer;
+  p.on('data', () => {});
+  s.on('data', () => {});
+  return [s, p, () => (s.destroy(), p.destroy(), srv.close())];
+}
+
+class Watched implements Inactive {
+  watching = true;
+  readonly expiries: number[] = [];
+  readonly t0 = Date.now();
+  constructor(readonly socket: net.Socket) {}
+  watched(): boolean {
+    return this.watching;
+  }
+  expired(): void {
+    this.expiries.push(Date.now() - this.t0);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('dataplane/http: inactivity limits', function () {
+  this.timeout(15_000);
+
+  it('expires a silent watched connection after the limit (within 1.25 × it), once until bytes move again', async () => {
+    const [s, p, close] = await pair();
+    try {
+      const w = new Watched(s);
+      const limit = new InactivityLimit(w);
+      limit.set(200);
+      await sleep(600);
+      expect(w.expiries).to.have.length(1);
+      expect(w.expiries[0]).to.be.at.least(200);
+      expect(w.expiries[0]).to.be.below(200 * 1.25 + 100); // + timer slack on a loaded machine
+      p.write('x'); // activity re-arms it: another full silence is needed
+      await sleep(50);
+      const again = Date.now();
+      await sleep(450);
+      expect(w.expiries).to.have.length(2);
+      expect(w.expiries[1]! - (again - w.t0)).to.be.at.least(150);
+      limit.clear();
+    } finally {
+      close();
+    }
+  });
+
+  it('never expires while bytes move either way, nor while not watched', async () => {
+    const [s, p, close] = await pair();
+    try {
+      const reading = new Watched(s);
+      const rl = new InactivityLimit(reading);
+      rl.set(150);
+      for (let i = 0; i < 10; i++) {
+        p.write('x'); // read by s
+        await sleep(50);
+      }
+      expect(reading.expiries).to.deep.equal([]);
+      for (let i = 0; i < 10; i++) {
+        s.write('y'); // written by s
+        await sleep(50);
+      }
+      expect(reading.expiries).to.deep.equal([]);
+      reading.watching = false; // e.g. between requests: other timers apply
+      await sleep(400);
+      expect(reading.expiries).to.deep.equal([]);
+      reading.watching = true;
+      await sleep(400);
+      expect(reading.expiries).to.have.length(1);
+      rl.clear();
+    } finally {
+      close();
+    }
+  });
+
+  it('counts a write the kernel takes bit by bit as activity (a slow but steady reader is not cut)', async () => {
+    const [s, p, close] = await pair();
+    try {
+      p.pause();
+      const w = new Watched(s);
+      const limit = new InactivityLimit(w);
+      s.write(Buffer.alloc(128 * 1024 * 1024)); // far more than the socket buffers hold
+      limit.set(200);
+      // The peer reads for a moment every 50 ms: the write in flight shrinks, but never completes.
+      for (let i = 0; i < 12; i++) {
+        await sleep(50);
+        p.resume();
+        await sleep(1);
+        p.pause();
+      }
+      expect(s.writableLength).to.be.above(0);
+      expect(w.expiries).to.deep.equal([]);
+      await sleep(500); // the reader stops: now it expires
+      expect(w.expiries).to.have.length(1);
+      limit.clear();
+    } finally {
+      close();
+    }
+  });
+
+  describe('tcp proxy', () => {
+    let dp: Dataplane;
+    let echo: Awaited<ReturnType<typeof startTcpEcho>>;
+    before(async () => {
+      echo = await startTcpEcho('e');
+    });
+    after(() => echo.close());
+    beforeEach(async () => {
+      dp = await startDataplane({ group: 'default', nodeId: 't', admin: null, logger: quietLogger() });
+    });
+    afterEach(() => dp.close());
+
+    it('closes a session idle for timeouts.tunnel, and keeps one that talks', async () => {
+      const port = await freePort();
+      const r = await dp.applySnapshot(
+        body(
+          [frontend('default/t', port, { mode: 'tcp', defaultBackend: 'default/t' })],
+          [
+            backend('default/t', [server('e', echo.port)], {
+              mode: 'tcp',
+              timeouts: { connect: 500, server: 1000, queue: 1000, tunnel: 300 },
+            }),
+          ],
+        ),
+      );
+      expect(r).to.deep.include({ ok: true });
+      const open = async () => {
+        const s = net.connect(port, HOST);
+        let out = '';
+        s.on('data', (d: Buffer) => (out += d.toString()));
+        const closed = new Promise<number>((res) => s.on('close', () => res(Date.now())));
+        s.on('error', () => {});
+        await new Promise<void>((res) => s.once('connect', res));
+        return { s, closed, out: () => out };
+      };
+      const idle = await open();
+      idle.s.write('a');
+      const t0 = Date.now();
+      const talker = await open();
+      for (let i = 0; i < 12; i++) {
+        talker.s.write(`m${i}`);
+        await sleep(60);
+      }
+      const idleFor = (await idle.closed) - t0;
+      expect(idleFor).to.be.at.least(250);
+      expect(idleFor).to.be.below(1500);
+      expect(idle.out()).to.equal('e:a');
+      expect(talker.s.destroyed).to.equal(false); // 720 ms of traffic, longer than the tunnel timeout
+      expect(talker.out()).to.contain('e:m11');
+      const quietSince = Date.now();
+      expect((await talker.closed) - quietSince).to.be.at.least(250);
+    });
+  });
+});
