@@ -2,7 +2,7 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 5] [--node-args='--flag …']
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 30] [--node-args='--flag …'] [--breakdown]
 //
 // The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT (workers inherit
 // them), unless --node-args gives others ('--node-args=' for none: Node's defaults).
@@ -10,6 +10,14 @@
 // `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served). Nothing is asserted.
+//
+// The settle time is 30 s: V8's memory reducer (a GC that compacts the old generation, shrinks
+// the young one and returns the pages) runs 8 s after the heap first grew at start-up, or 8 s
+// later again if the process was still busy then; before it, RSS still holds start-up garbage
+// (~10 MiB) that an idle dataplane does not keep.
+// Besides RSS, each process's PSS (shared pages divided among the processes mapping them: the
+// node binary's pages are shared by a primary and its workers), and with --breakdown where its
+// RSS lies (/proc/PID/smaps; see smapsBreakdown).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,20 +29,68 @@ import { basculeEnv, startUpstream } from './upstream.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/bascule.js');
-/** Each process of the tree: VmRSS = RssAnon (heap, stacks, malloc) + RssFile (the node binary's pages) + RssShmem. */
+/** Each process of the tree: VmRSS = RssAnon (heap, stacks, malloc) + RssFile (the node binary's pages) + RssShmem; and its PSS. */
 function perProcess(pid: number): string {
   return processTree(pid)
     .map((p) => {
       try {
         const status = readFileSync(`/proc/${p}/status`, 'utf8');
-        const kib = (k: string): string =>
-          (Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024).toFixed(1);
-        return `${kib('VmRSS')} (anon ${kib('RssAnon')}, file ${kib('RssFile')})`;
+        const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+        const kib = (text: string, k: string): string =>
+          (Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) / 1024).toFixed(1);
+        return `${kib(status, 'VmRSS')} (anon ${kib(status, 'RssAnon')}, file ${kib(status, 'RssFile')}, pss ${kib(rollup, 'Pss')})`;
       } catch {
         return 'exited';
       }
     })
     .join(' + ');
+}
+
+/**
+ * Where one process's RSS lies, from /proc/PID/smaps: file-backed pages by file (the node binary,
+ * libraries) and anonymous memory by kind. The kinds follow from how the mappings are made on
+ * x86-64 Linux with glibc: V8 places its heap pages (old, young, code, large objects) at random
+ * hint addresses below 0x400000000000; glibc's main malloc arena is [heap]; each thread's arena
+ * is a 64 MiB-aligned mapping in the mmap area (0x7… addresses); the rest of that area is
+ * thread stacks and large malloc blocks.
+ */
+function smapsBreakdown(pid: number): string {
+  const mib = new Map<string, number>();
+  let kind = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const map = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (map) {
+      const start = BigInt(`0x${map[1]}`);
+      const name = map[2]!.trim();
+      if (name === '[heap]') kind = 'malloc main arena';
+      else if (name.startsWith('/')) kind = `file ${name.slice(name.lastIndexOf('/') + 1)}`;
+      else if (name) kind = name;
+      else if (start < 0x400000000000n) kind = 'V8 heap';
+      else if (start % 0x4000000n === 0n) kind = 'malloc thread arenas';
+      else kind = 'stacks, large mallocs';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) mib.set(kind, (mib.get(kind) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...mib]
+    .filter(([, v]) => v >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
+}
+
+/** PSS of the tree in MiB: what the processes cost together, shared pages counted once. */
+function pssMiB(pid: number): number {
+  let kib = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kib += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kib / 1024;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +112,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       workers: { type: 'string', default: '2' },
-      settle: { type: 'string', default: '5' },
+      settle: { type: 'string', default: '30' },
+      breakdown: { type: 'boolean', default: false },
       // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
       'node-args': { type: 'string' },
     },
@@ -95,6 +152,7 @@ async function main(): Promise<void> {
       env,
     );
     const rows: string[] = [];
+    const breakdowns: string[] = [];
     for (const workers of [1, Number(values.workers)]) {
       const admin = await freePort();
       const dp = start(
@@ -125,6 +183,12 @@ async function main(): Promise<void> {
       await sleep(Number(values.settle) * 1000);
       const idle = sample(dp.pid);
       const idleSplit = perProcess(dp.pid);
+      const idlePss = pssMiB(dp.pid);
+      if (values.breakdown)
+        for (const p of processTree(dp.pid))
+          breakdowns.push(
+            `- --workers ${workers}, pid ${p}${p === dp.pid ? ' (primary)' : ''}: ${smapsBreakdown(p)}`,
+          );
       for (let i = 0; i < 2000; i += 50)
         await Promise.all(
           Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer()),
@@ -132,9 +196,10 @@ async function main(): Promise<void> {
       await sleep(Number(values.settle) * 1000);
       const served = sample(dp.pid);
       const servedSplit = perProcess(dp.pid);
+      const servedPss = pssMiB(dp.pid);
       const mib = (kib: number): string => (kib / 1024).toFixed(1);
       rows.push(
-        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} |`,
+        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} |`,
       );
       await dp.stop();
     }
@@ -144,10 +209,11 @@ async function main(): Promise<void> {
       [
         `node flags: ${nodeArgs.join(' ') || '(none)'}`,
         '',
-        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | load1 | idle, per process (primary first) | after requests, per process |',
-        '| ---: | ---: | ---: | ---: | ---: | --- | --- |',
+        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
         ...rows,
         '',
+        ...(breakdowns.length ? ['RSS MiB by kind, idle:', '', ...breakdowns, ''] : []),
       ].join('\n'),
     );
   } finally {

@@ -371,6 +371,8 @@ function startProxy(proxy: ProxyId, config: string, dir: string, workers: number
         'bascule',
         process.execPath,
         [
+          // Node.js flags to compare (bench/README.md, "Dataplane memory"); none unless set.
+          ...(process.env.BENCH_DATAPLANE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
           BIN,
           'standalone',
           '--dir',

@@ -2,7 +2,8 @@
 // reference → retire what the new runtime no longer has. Anything that fails before the flip
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
-import { shortVersion, type Snapshot } from '#protocol/index';
+import { shortVersion } from '#protocol/canonical';
+import type { Snapshot } from '#protocol/snapshot';
 import type { TrafficEvents } from '../types/traffic.js';
 import { buildRuntimeOrReject } from '../runtime/build.js';
 import type { Listener, ListenerInfo } from './listener.js';

@@ -10,12 +10,19 @@
 // of RFC 9113 Node's http2 leaves out (closed streams, malformed fields, unsolicited PING ACKs);
 // and a connection error nghttp2 reports is answered with its own GOAWAY code, where Node would
 // send INTERNAL_ERROR (goawayCodeOf).
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
+import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { GuardedSocket } from './h2-guard.js';
 import { RAW_SOCKET, rawSocketOf } from './terminator.js';
+
+// node:http2 and its nghttp2 bindings load with the first HTTP/2 server: a dataplane without a
+// TLS frontend never speaks HTTP/2, and its primary never serves traffic (docs/memory.md).
+const requireOnUse = createRequire(import.meta.url);
+let http2Module: typeof http2 | undefined;
+const h2 = (): typeof http2 => (http2Module ??= requireOnUse('node:http2') as typeof http2);
 
 /** Concurrent streams per connection (HAProxy tune.h2.max-concurrent-streams). */
 export const H2_MAX_CONCURRENT_STREAMS = 100;
@@ -39,7 +46,7 @@ export function h2SessionOf(raw: object): http2.ServerHttp2Session | undefined {
 }
 
 export function createH2Server(handlers: H2Handlers, log: Logger): http2.Http2Server {
-  const server = http2.createServer({
+  const server = h2().createServer({
     settings: {
       maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS,
       maxHeaderListSize: H2_MAX_HEADER_LIST_SIZE,
@@ -151,7 +158,7 @@ export function serveH2(server: http2.Http2Server, secure: tls.TLSSocket): void 
       else secure.destroy();
     },
     streamError: reset,
-    malformed: (id, reason) => reset(id, http2.constants.NGHTTP2_PROTOCOL_ERROR, reason),
+    malformed: (id, reason) => reset(id, h2().constants.NGHTTP2_PROTOCOL_ERROR, reason),
   });
   const guard: SessionGuard = { socket, resets, streams };
   handoff = guard;
@@ -223,12 +230,14 @@ const isNghttpError = (error: unknown, errno: number): boolean =>
   (error as NodeJS.ErrnoException).errno === errno;
 
 /** nghttp2 library errors Node reports on a session, and the HTTP/2 error code each one means. */
-const GOAWAY_CODES = new Map<number, number>([
-  [-505, http2.constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO
-  [-510, http2.constants.NGHTTP2_STREAM_CLOSED], // NGHTTP2_ERR_STREAM_CLOSED
-  [-522, http2.constants.NGHTTP2_FRAME_SIZE_ERROR], // NGHTTP2_ERR_FRAME_SIZE_ERROR
-  [-523, http2.constants.NGHTTP2_COMPRESSION_ERROR], // NGHTTP2_ERR_HEADER_COMP
-]);
+let goawayCodes: Map<number, number> | undefined;
+const goawayCodeTable = (): Map<number, number> =>
+  (goawayCodes ??= new Map<number, number>([
+    [-505, h2().constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO
+    [-510, h2().constants.NGHTTP2_STREAM_CLOSED], // NGHTTP2_ERR_STREAM_CLOSED
+    [-522, h2().constants.NGHTTP2_FRAME_SIZE_ERROR], // NGHTTP2_ERR_FRAME_SIZE_ERROR
+    [-523, h2().constants.NGHTTP2_COMPRESSION_ERROR], // NGHTTP2_ERR_HEADER_COMP
+  ]));
 
 /**
  * The GOAWAY code for an error Node destroys a session with. Node's http2 passes nghttp2's
@@ -238,9 +247,9 @@ const GOAWAY_CODES = new Map<number, number>([
 export function goawayCodeOf(error: unknown): number | undefined {
   if (!(error instanceof Error)) return undefined;
   const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES') return http2.constants.NGHTTP2_ENHANCE_YOUR_CALM;
+  if (e.code === 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES') return h2().constants.NGHTTP2_ENHANCE_YOUR_CALM;
   if (e.code !== 'ERR_HTTP2_ERROR' || typeof e.errno !== 'number') return undefined;
-  return GOAWAY_CODES.get(e.errno);
+  return goawayCodeTable().get(e.errno);
 }
 
 /** Ends a secured connection politely: GOAWAY for HTTP/2, close_notify + FIN for TLS. */

@@ -1,0 +1,214 @@
+// What an idle dataplane keeps out of memory: code a process does not run is not loaded
+// (docs/memory.md). `bascule dataplane` as real processes (the built CLI) against a real
+// `bascule controller`, serving one plain HTTP frontend; each process reports the modules it
+// loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
+//   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it;
+//   - a worker (--workers 2) loads no schema library or validator (the primary validates
+//     snapshots) and no control-channel WebSocket client.
+// Each list is also checked for what the process must have loaded, so an empty or broken
+// recording cannot pass.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackend, type TestBackend } from '../support/backends.js';
+import { freePort } from '../support/ports.js';
+import { BIN, getJson, ROOT, waitFor } from '../support/process.js';
+
+const RECORDER = join(ROOT, 'test/support/module-recorder.mjs');
+const TOKEN = 'idle-modules-test-token-0123456789abcdef';
+
+const manifests = (port: number, backend: number): string => `apiVersion: bascule.dev/v1alpha1
+kind: Frontend
+metadata: {name: web, namespace: default}
+spec:
+  bind: {port: ${port}, address: 127.0.0.1}
+  mode: http
+  defaultBackend: app
+---
+apiVersion: bascule.dev/v1alpha1
+kind: Backend
+metadata: {name: app, namespace: default}
+spec:
+  servers:
+    - {name: one, address: 127.0.0.1, port: ${backend}}
+`;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function start(args: string[], nodeArgs: string[], env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out };
+}
+
+async function stop(p: Started | undefined): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** The modules process `pid` has loaded: asks it (SIGUSR2) and reads what it wrote. */
+async function loadedModules(dir: string, pid: number): Promise<string[]> {
+  process.kill(pid, 'SIGUSR2');
+  const file = join(dir, `${pid}.txt`);
+  await waitFor(`module list of ${pid}`, () => existsSync(file));
+  const esm = readFileSync(join(dir, `${pid}.esm`), 'utf8');
+  return `${readFileSync(file, 'utf8')}${esm}`.split('\n').filter(Boolean);
+}
+
+function expectLoaded(modules: string[], what: string, loaded: string[], notLoaded: string[]): void {
+  for (const m of loaded)
+    expect(
+      modules.some((x) => x.includes(m)),
+      `${what} loaded ${m}`,
+    ).to.equal(true);
+  for (const m of notLoaded)
+    expect(
+      modules.filter((x) => x.includes(m)),
+      `${what} must not load ${m}`,
+    ).to.deep.equal([]);
+}
+
+describe('idle dataplane: modules a process does not run are not loaded (real processes)', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let record: string;
+  let backend: TestBackend;
+  let port: number;
+  let controller: Started | undefined;
+  let dataplane: Started | undefined;
+  let env: NodeJS.ProcessEnv;
+  let channel: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bascule-idle-modules-'));
+    record = join(dir, 'modules');
+    mkdirSync(join(dir, 'm'));
+    mkdirSync(record);
+    backend = await startBackend('one');
+    port = await freePort();
+    channel = await freePort();
+    writeFileSync(join(dir, 'm', 'web.yaml'), manifests(port, backend.port));
+    writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+    env = { ...process.env, BASCULE_LOG_LEVEL: 'warn', BASCULE_ACCESS_LOG: 'off' };
+    delete env.NODE_OPTIONS; // the built CLI, without the test loader
+    controller = start(
+      [
+        'controller',
+        '--dir',
+        join(dir, 'm'),
+        '--listen',
+        `127.0.0.1:${channel}`,
+        '--admin',
+        '127.0.0.1:0',
+        '--token-file',
+        join(dir, 'token'),
+      ],
+      [],
+      env,
+    );
+  });
+
+  afterEach(async () => {
+    await stop(dataplane);
+    dataplane = undefined;
+  });
+
+  after(async () => {
+    await stop(controller);
+    await backend?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts `bascule dataplane --workers N` recording its modules; resolves once it served a request. */
+  async function serving(workers: number): Promise<{ pid: number; workerPids: number[] }> {
+    const admin = await freePort();
+    dataplane = start(
+      [
+        'dataplane',
+        '--controller',
+        `ws://127.0.0.1:${channel}`,
+        '--token-file',
+        join(dir, 'token'),
+        '--admin',
+        `127.0.0.1:${admin}`,
+        '--workers',
+        String(workers),
+      ],
+      ['--import', RECORDER],
+      { ...env, BASCULE_MODULE_RECORD_DIR: record },
+    );
+    const dp = dataplane;
+    await waitFor(
+      'dataplane ready',
+      async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok,
+      30_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${dp.output()}\n${controller?.output()}`);
+    });
+    await waitFor('a request served', async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200);
+    const status = await getJson<{ workers?: Array<{ pid: number | null }> }>(
+      `http://127.0.0.1:${admin}/status`,
+    );
+    const workerPids = (status.workers ?? []).map((w) => w.pid).filter((p): p is number => p !== null);
+    return { pid: dp.child.pid!, workerPids };
+  }
+
+  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend', async () => {
+    const { pid } = await serving(1);
+    expectLoaded(
+      await loadedModules(record, pid),
+      'a single-process dataplane',
+      [
+        '/dataplane/src/serving/engine.',
+        '/dataplane/src/http/engine/h1-server.',
+        'node_modules/ajv/',
+        'node_modules/ws/',
+      ],
+      ['node:http2', 'node_modules/hpack.js/'],
+    );
+  });
+
+  it('--workers 2: workers load no schema, validator or channel client; no process loads HTTP/2', async () => {
+    const { pid, workerPids } = await serving(2);
+    expect(workerPids).to.have.length(2);
+    expectLoaded(
+      await loadedModules(record, pid),
+      'the primary',
+      [
+        '/dataplane/src/workers/worker-pool.',
+        '/dataplane/src/runtime/build.',
+        'node_modules/ajv/',
+        'node_modules/ws/',
+      ],
+      ['node:http2', 'node_modules/hpack.js/'],
+    );
+    for (const worker of workerPids)
+      expectLoaded(
+        await loadedModules(record, worker),
+        `worker ${worker}`,
+        ['/dataplane/src/serving/engine.', '/dataplane/src/http/engine/h1-server.'],
+        [
+          '@sinclair/typebox',
+          'node_modules/ajv/',
+          'node_modules/ws/',
+          'node:http2',
+          'node_modules/hpack.js/',
+        ],
+      );
+  });
+});
