@@ -35,6 +35,13 @@ export interface StatusContext {
   group(name: string): GroupState;
   /** Backend health, when known (Backends only). */
   backendHealth?(report: ObjectReport): BackendHealthSummary | undefined;
+  /**
+   * Everything besides the report and `since` that the status of an object in these groups
+   * depends on, as one string (the groups' versions and dataplanes, and health): while it, the
+   * report object and `since` are the same, the status is the same and is not recomputed.
+   * Absent: always recomputed.
+   */
+  signature?(groups: readonly string[]): string;
 }
 
 const describe = (ds: readonly Diagnostic[]) =>

@@ -118,8 +118,30 @@ export class StatusLoop {
     const backends = new Map<string, BackendSnap>();
     for (const snap of Object.values(published.snapshots()))
       for (const b of snap.body.backends) backends.set(b.id, b);
+    // Per group: what groupProgrammed reads of it (computed once per update).
+    const signatures = new Map<string, string>();
+    const groupSignature = (name: string): string => {
+      let sig = signatures.get(name);
+      if (sig === undefined) {
+        const g = group(name);
+        const dps = g.dataplanes.map((d) =>
+          [
+            d.nodeId,
+            d.appliedVersion ?? '',
+            d.lastNack?.version ?? '',
+            d.lastNack?.error.code ?? '',
+            d.lastNack?.error.message ?? '',
+          ].join('\u0000'),
+        );
+        sig = JSON.stringify([name, g.version, g.inconsistent ?? false, dps]);
+        signatures.set(name, sig);
+      }
+      return sig;
+    };
+    const healthGeneration = health.generation;
     return {
       group,
+      signature: (groups) => `${healthGeneration}|${groups.map(groupSignature).join('|')}`,
       backendHealth: (report) => {
         const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
         if (!backend) return undefined;
