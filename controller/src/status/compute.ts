@@ -36,12 +36,12 @@ export interface StatusContext {
   /** Backend health, when known (Backends only). */
   backendHealth?(report: ObjectReport): BackendHealthSummary | undefined;
   /**
-   * Everything besides the report and `since` that the status of an object in these groups
-   * depends on, as one string (the groups' versions and dataplanes, and health): while it, the
-   * report object and `since` are the same, the status is the same and is not recomputed.
-   * Absent: always recomputed.
+   * Everything besides the report that the status of an object in these groups, in its form of
+   * `since`, depends on, as one string (what its groups' dataplanes serve of that form, which
+   * dataplanes they are, the health reports): while it and the report object are the same, the
+   * status is the same and is not recomputed. Absent: always recomputed.
    */
-  signature?(groups: readonly string[]): string;
+  signature?(groups: readonly string[], since: Since): string;
 }
 
 const describe = (ds: readonly Diagnostic[]) =>
@@ -76,7 +76,8 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
   };
 }
 
-function groupProgrammed(
+/** The Programmed condition of an object's form `since` in one group. */
+export function groupProgrammed(
   name: string,
   g: GroupState,
   since: string | undefined,

@@ -9,7 +9,7 @@ import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import { Coalescer } from '../store/coalescer.js';
-import type { GroupState, StatusContext } from './compute.js';
+import { groupProgrammed, type GroupState, type StatusContext } from './compute.js';
 import type { HealthAggregator } from './health-aggregator.js';
 import type { StatusTracker } from './tracker.js';
 import type { StatusWriter } from './writer.js';
@@ -118,30 +118,23 @@ export class StatusLoop {
     const backends = new Map<string, BackendSnap>();
     for (const snap of Object.values(published.snapshots()))
       for (const b of snap.body.backends) backends.set(b.id, b);
-    // Per group: what groupProgrammed reads of it (computed once per update).
-    const signatures = new Map<string, string>();
-    const groupSignature = (name: string): string => {
-      let sig = signatures.get(name);
+    // Per group and form: the Programmed condition (computed once per update), and who reports health.
+    const programmed = new Map<string, string>();
+    const signatureOf = (name: string, since: string | undefined): string => {
+      const key = `${name}\u0000${since ?? ''}`;
+      let sig = programmed.get(key);
       if (sig === undefined) {
         const g = group(name);
-        const dps = g.dataplanes.map((d) =>
-          [
-            d.nodeId,
-            d.appliedVersion ?? '',
-            d.lastNack?.version ?? '',
-            d.lastNack?.error.code ?? '',
-            d.lastNack?.error.message ?? '',
-          ].join('\u0000'),
-        );
-        sig = JSON.stringify([name, g.version, g.inconsistent ?? false, dps]);
-        signatures.set(name, sig);
+        sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
+        programmed.set(key, sig);
       }
       return sig;
     };
     const healthGeneration = health.generation;
     return {
       group,
-      signature: (groups) => `${healthGeneration}|${groups.map(groupSignature).join('|')}`,
+      signature: (groups, since) =>
+        `${healthGeneration}|${groups.map((g) => signatureOf(g, since.get(g))).join('|')}`,
       backendHealth: (report) => {
         const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
         if (!backend) return undefined;

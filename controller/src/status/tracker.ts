@@ -71,7 +71,7 @@ export class StatusTracker {
         const version = kept ?? ctx.group(g).version;
         if (version) since.set(g, version);
       }
-      const signature = ctx.signature && `${ctx.signature(report.groups)}|${[...since].join(',')}`;
+      const signature = ctx.signature?.(report.groups, since);
       // The same report in the same context: the same status (updates follow every ACK too).
       const same = signature !== undefined && prev?.report === report && prev.signature === signature;
       const status = same ? prev.status : computeStatus(report, ctx, prev?.status, now, since);
