@@ -76,8 +76,30 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
   };
 }
 
-/** The Programmed condition of an object's form `since` in one group. */
-export function groupProgrammed(
+/**
+ * `ctx` with its signature: per group, the Programmed condition of the object's form (computed
+ * once per group and since-version for the whole update) and the group's dataplanes, with the
+ * health reports' generation.
+ */
+export function signedContext(ctx: StatusContext, healthGeneration: number): StatusContext {
+  const memo = new Map<string, string>();
+  const of = (name: string, since: string | undefined): string => {
+    const key = `${name}\u0000${since ?? ''}`;
+    let sig = memo.get(key);
+    if (sig === undefined) {
+      const g = ctx.group(name);
+      sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
+      memo.set(key, sig);
+    }
+    return sig;
+  };
+  return {
+    ...ctx,
+    signature: (groups, since) => `${healthGeneration}|${groups.map((g) => of(g, since.get(g))).join('|')}`,
+  };
+}
+
+function groupProgrammed(
   name: string,
   g: GroupState,
   since: string | undefined,

@@ -9,7 +9,7 @@ import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import { Coalescer } from '../store/coalescer.js';
-import { groupProgrammed, type GroupState, type StatusContext } from './compute.js';
+import { signedContext, type GroupState, type StatusContext } from './compute.js';
 import type { HealthAggregator } from './health-aggregator.js';
 import type { StatusTracker } from './tracker.js';
 import type { StatusWriter } from './writer.js';
@@ -118,29 +118,17 @@ export class StatusLoop {
     const backends = new Map<string, BackendSnap>();
     for (const snap of Object.values(published.snapshots()))
       for (const b of snap.body.backends) backends.set(b.id, b);
-    // Per group and form: the Programmed condition (computed once per update), and who reports health.
-    const programmed = new Map<string, string>();
-    const signatureOf = (name: string, since: string | undefined): string => {
-      const key = `${name}\u0000${since ?? ''}`;
-      let sig = programmed.get(key);
-      if (sig === undefined) {
-        const g = group(name);
-        sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
-        programmed.set(key, sig);
-      }
-      return sig;
-    };
-    const healthGeneration = health.generation;
-    return {
-      group,
-      signature: (groups, since) =>
-        `${healthGeneration}|${groups.map((g) => signatureOf(g, since.get(g))).join('|')}`,
-      backendHealth: (report) => {
-        const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
-        if (!backend) return undefined;
-        const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
-        return health.summarize(backend, nodes);
+    return signedContext(
+      {
+        group,
+        backendHealth: (report) => {
+          const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+          if (!backend) return undefined;
+          const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
+          return health.summarize(backend, nodes);
+        },
       },
-    };
+      health.generation,
+    );
   }
 }
