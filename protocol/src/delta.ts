@@ -1,9 +1,9 @@
 // Snapshot deltas: a change sent as the objects that differ from the version a dataplane ACKed.
 // The version is still the content address of the whole resulting body, so the receiver proves
-// it ended where the sender meant (sha256 over the rebuilt body) and asks for a full snapshot
+// it ended where the sender meant (bodyVersion of the rebuilt body) and asks for a full snapshot
 // on any doubt. Frontends and backends are keyed by id; a body's arrays are sorted by id (the
 // compiler's order), which is what lets a delta leave positions out.
-import { canonicalItem } from './canonical.js';
+import { sameItem } from './canonical.js';
 import { BasculeError, ErrorCodes } from './errors.js';
 import type { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
 
@@ -37,7 +37,7 @@ function diffKind<T extends { id: string }>(base: readonly T[], target: readonly
   for (const o of target) {
     const prev = before.get(o.id);
     before.delete(o.id);
-    if (prev === o || (prev && canonicalItem(prev) === canonicalItem(o))) continue;
+    if (prev && sameItem(prev, o)) continue;
     upsert.push(o);
   }
   return { upsert, remove: [...before.keys()] };

@@ -10,6 +10,11 @@ const Int = Type.Integer();
 const Bool = Type.Boolean();
 const Lit = <T extends string>(...v: T[]) => Type.Union(v.map((x) => Type.Literal(x)));
 
+/** Most Frontends one shared listener may have joined to its owner. */
+export const MAX_LISTENER_MEMBERS = 10_000;
+/** Most hosts one Frontend of a shared listener may claim. */
+export const MAX_LISTENER_HOSTS = 100_000;
+
 export const HeaderEditsSnap = O({
   add: Type.Array(O({ name: S, value: S })),
   set: Type.Array(O({ name: S, value: S })),
@@ -77,6 +82,24 @@ export const FrontendSnap = O({
   responseHeaders: HeaderEditsSnap,
   rateLimit: Opt(O({ requests: Int, periodMs: Ms, key: Lit('source'), status: Int })),
   connectionLimit: Opt(O({ perSource: Int, status: Int })),
+  /**
+   * Set on every HTTP Frontend of a shared listener (several Frontends on one bind): each travels
+   * as its own object, so an edit of one of them changes (and a delta carries) only that one.
+   * The owner's settings are the listener's; its rules and every member's rules are scoped to
+   * their own Frontend's hosts (docs/architecture.md, "Shared listeners").
+   */
+  listener: Opt(
+    O({
+      /** Id of the Frontend that owns the bind (this one's own id on the owner). */
+      owner: S,
+      /** On the owner only: the ids of the Frontends that joined it, oldest first. */
+      members: Opt(Type.Array(S, { maxItems: MAX_LISTENER_MEMBERS })),
+      /** The hosts this Frontend claims: its host-less rules and its defaultBackend are scoped to them. */
+      hosts: Type.Array(S, { maxItems: MAX_LISTENER_HOSTS }),
+      /** The hosts whose catch-all is this Frontend's defaultBackend (an older one named the others). */
+      defaultHosts: Type.Array(S, { maxItems: MAX_LISTENER_HOSTS }),
+    }),
+  ),
 });
 
 export const ServerSnap = O({

@@ -15,7 +15,10 @@ export function summarize(snap: Snapshot): string {
   const b: Readonly<SnapshotBody> = snap.body;
   const lines = [`group ${b.group}  version ${snap.version.slice(0, 12)}`];
   for (const f of b.frontends) {
-    lines.push(`  frontend ${f.id}  ${f.mode} ${f.bind.address}:${f.bind.port}${f.tls ? ' tls' : ''}`);
+    const joins = f.listener && f.listener.owner !== f.id ? `  (shares ${f.listener.owner}'s listener)` : '';
+    lines.push(
+      `  frontend ${f.id}  ${f.mode} ${f.bind.address}:${f.bind.port}${f.tls ? ' tls' : ''}${joins}`,
+    );
     for (const r of f.rules) {
       const m = r.match;
       const conds = [

@@ -113,7 +113,7 @@ export function compile(input: ValidatedInput): CompileOutput {
       // A refused Frontend is not served; a Frontend that lost a route keeps its other rules.
       diagFor(e.v).add('Accepted', p.code, p.field, p.message);
     }
-    const frontends = listeners.map((l) => l.snap).sort(byId);
+    const frontends = listeners.flatMap((l) => l.snaps).sort(byId);
     const backendIds = new Set<string>();
     for (const l of listeners) {
       for (const m of l.members) {

@@ -9,10 +9,13 @@
 // - a later HTTP Frontend joins when its namespace is allowed, every listener-level setting
 //   agrees with the owner's (else it is refused, naming the first field that differs), and it
 //   claims at least one host;
-// - each joined Frontend's rules stay scoped to its own hosts (a rule without a host is repeated
-//   for each host the Frontend names), its defaultBackend becomes a catch-all for those hosts,
+// - each joined Frontend's rules stay scoped to its own hosts (a rule without a host applies to
+//   each host the Frontend names), its defaultBackend becomes a catch-all for those hosts,
 //   and its certificates are added to the listener's (served by SNI); the owner's rules without
 //   a host also stay as they are, after every host-scoped rule, for hosts nobody claimed;
+// - each HTTP Frontend of a shared listener travels in the snapshot as its own object (with
+//   `listener` set), so editing one changes only that object; protocol/src/listener.ts defines
+//   the order they are served in together;
 // - two rules of different Frontends with the same host and the same match conflict: the older
 //   Frontend's rule wins, the later one is left out and its Frontend is told which won;
 // - exact hosts (and the catch-alls of the Frontends that claim them) are tried before wildcard
@@ -23,8 +26,9 @@
 //   joins nor lets others join;
 // - binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80) do not share: the later
 //   one is refused, as before shared listeners.
-import { canonicalItem, canonicalJson } from '#protocol/canonical';
+import { canonicalItem, canonicalJson, deepFreeze } from '#protocol/canonical';
 import { ErrorCodes, type ErrorCode } from '#protocol/errors';
+import { listenerTls } from '#protocol/listener';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
 import { derive } from './derived.js';
 import { mergeSni, serverNamesOf } from './sni-merge.js';
@@ -49,8 +53,11 @@ export interface ListenerProblem {
 }
 
 export interface Listener {
-  /** The snapshot frontend serving the bind (the owner's, with the members' rules merged in). */
-  snap: FrontendSnap;
+  /**
+   * The snapshot frontends serving the bind: the Frontend alone; every Frontend of a shared HTTP
+   * listener, each with `listener` set; or a shared TCP listener's one merged frontend.
+   */
+  snaps: readonly FrontendSnap[];
   /** Every Frontend served by it, owner first. */
   members: Contender[];
 }
@@ -77,10 +84,33 @@ const byAge = (a: Contender, b: Contender): number => {
   return a.snap.id < b.snap.id ? -1 : a.snap.id > b.snap.id ? 1 : 0;
 };
 
-/** The hosts a Frontend's rules name, in rule order, each once. */
-export const hostsOf = (f: FrontendSnap): string[] => [
-  ...new Set(f.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : []))),
-];
+const hostsMemo = new WeakMap<FrontendSnap, string[]>();
+
+/** The hosts a Frontend's rules name, in rule order, each once (remembered per snapshot object). */
+export function hostsOf(f: FrontendSnap): string[] {
+  let hosts = hostsMemo.get(f);
+  if (!hosts) {
+    hosts = [...new Set(f.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : [])))];
+    hostsMemo.set(f, hosts);
+  }
+  return hosts;
+}
+
+type Refusal = Omit<ListenerProblem, 'contender'> | undefined;
+const refusals = new WeakMap<
+  FrontendSnap,
+  { owner: FrontendSnap; allowed: string; group: string; why: Refusal }
+>();
+
+/** refusal(), remembered per joining snapshot object while the owner (and what it allows) is the same. */
+function refusalOnce(owner: Contender, c: Contender, group: string): Refusal {
+  const allowed = JSON.stringify(owner.allowedNamespaces ?? []);
+  const prev = refusals.get(c.snap);
+  if (prev && prev.owner === owner.snap && prev.allowed === allowed && prev.group === group) return prev.why;
+  const why = refusal(owner, c, group);
+  refusals.set(c.snap, { owner: owner.snap, allowed, group, why });
+  return why;
+}
 
 /** Why `c` cannot join the listener `owner` holds, or undefined when it can. */
 function refusal(
@@ -136,13 +166,13 @@ function refusal(
   return undefined;
 }
 
-/** Groups contenders into listeners, oldest first; returns the refused ones and the conflicts. */
 /** Merged listeners of earlier runs, by owner snapshot: reused while the members are the same objects. */
 export type ListenerMemo = WeakMap<
   FrontendSnap,
-  { members: readonly FrontendSnap[]; snap: FrontendSnap; problems: readonly ListenerProblem[] }
+  { members: readonly FrontendSnap[]; snaps: readonly FrontendSnap[]; problems: readonly ListenerProblem[] }
 >;
 
+/** Groups contenders into listeners, oldest first; returns the refused ones and the conflicts. */
 export function resolveListeners(
   list: readonly Contender[],
   group: string,
@@ -156,23 +186,23 @@ export function resolveListeners(
   for (const c of [...list].sort(byAge)) {
     const shared = listeners.find((l) => bindsOverlap(l.members[0]!.snap.bind, c.snap.bind));
     if (!shared) {
-      listeners.push({ snap: c.snap, members: [c] });
+      listeners.push({ snaps: [c.snap], members: [c] });
       continue;
     }
-    const why = refusal(shared.members[0]!, c, group);
+    const why = refusalOnce(shared.members[0]!, c, group);
     if (why) problems.push({ contender: c, ...why });
     else shared.members.push(c);
   }
-  for (const l of listeners) if (l.members.length > 1) l.snap = mergeOnce(l.members, problems, memo);
+  for (const l of listeners) if (l.members.length > 1) l.snaps = shareOnce(l.members, problems, memo);
   return { listeners, problems };
 }
 
-/** merge(), or its result from an earlier run with the very same member objects. */
-function mergeOnce(
+/** share(), or its result from an earlier run with the very same member objects. */
+function shareOnce(
   members: Contender[],
   problems: ListenerProblem[],
   memo: ListenerMemo | undefined,
-): FrontendSnap {
+): readonly FrontendSnap[] {
   const owner = members[0]!.snap;
   const prev = memo?.get(owner);
   if (
@@ -183,92 +213,102 @@ function mergeOnce(
     // The problems name contenders of that run: the same objects' contenders of this one.
     const now = new Map(members.map((m) => [m.snap, m]));
     for (const p of prev.problems) problems.push({ ...p, contender: now.get(p.contender.snap)! });
-    return prev.snap;
+    return prev.snaps;
   }
   const found: ListenerProblem[] = [];
-  const snap = owner.mode === 'tcp' ? mergeSni(members, found) : merge(members, found);
+  const snaps = owner.mode === 'tcp' ? [mergeSni(members, found)] : share(members, found);
   problems.push(...found);
-  memo?.set(owner, { members: members.map((m) => m.snap), snap, problems: found });
-  return snap;
+  memo?.set(owner, { members: members.map((m) => m.snap), snaps, problems: found });
+  return snaps;
 }
-
-const isWildcard = (host: string | undefined): boolean => host !== undefined && host.startsWith('*.');
 
 /** A member's rule under its listener name ("<frontend id>:<rule name>"), the same object while `r` is. */
 export const renamed = (r: RuleSnap, frontendId: string): RuleSnap =>
   derive(r, `name:${frontendId}`, () => ({ ...r, name: `${frontendId}:${r.name}` }));
 
-/** One listener's frontend from several: the owner's settings, every member's rules scoped to its hosts. */
-function merge(members: Contender[], problems: ListenerProblem[]): FrontendSnap {
+/** A host-less rule scoped to one host (frozen: its canonical JSON, the conflict key, is remembered). */
+const scopedTo = (r: RuleSnap, host: string): RuleSnap =>
+  derive(r, `host:${host}`, () => deepFreeze({ ...r, match: { ...r.match, host } }));
+
+/**
+ * The Frontends of one shared HTTP listener, each as its own snapshot object with `listener`
+ * set: the owner's settings are the listener's, and each Frontend keeps the rules it won. The
+ * dataplane puts them together (dataplane/src/router/shared-router.ts) in the order the flat
+ * listener of `flattenListener` (protocol/src/listener.ts) spells out; what is decided here is
+ * which Frontend wins a host + match both name:
+ *
+ * - two rules of different Frontends with the same host and the same match conflict: the older
+ *   Frontend's rule wins, the later one is left out and its Frontend is told which won (a rule
+ *   without a host counts once for each host its Frontend names; if it loses some of them, it
+ *   travels as one copy per host it won);
+ * - two Frontends naming the same host: the older one's defaultBackend is that host's catch-all.
+ *
+ * An unchanged Frontend gives back the same object as long as what it won is the same, so a
+ * delta after one member's edit carries that member alone.
+ */
+function share(members: Contender[], problems: ListenerProblem[]): FrontendSnap[] {
   const owner = members[0]!.snap;
-  const claimed = new Map<string, string>(); // canonical match → frontend id that won it
-  const rules: Array<{ rule: RuleSnap; wildcard: boolean }> = [];
-  const defaults: Array<{ rule: RuleSnap; wildcard: boolean }> = [];
-  const fallbacks: Array<{ rule: RuleSnap; wildcard: boolean }> = [];
-  for (const { snap: f } of members) {
+  const claimed = new Map<string, string>(); // conflict key → frontend id that won it
+  const claim = (key: string, id: string): string | undefined => {
+    const winner = claimed.get(key);
+    if (winner !== undefined && winner !== id) return winner;
+    claimed.set(key, id);
+    return undefined;
+  };
+  return members.map((m, rank) => {
+    const f = m.snap;
     const hosts = hostsOf(f);
-    // A rule without a host is repeated for each of its Frontend's hosts, in place; the owner's
-    // also stays as it is, tried after every host-scoped rule (for hosts nobody claimed).
-    const scoped = (r: RuleSnap): RuleSnap[] => {
-      if (r.match.host !== undefined) return [r];
-      if (f === owner) fallbacks.push({ rule: renamed(r, f.id), wildcard: false });
-      return hosts.map((host) => derive(r, `host:${host}`, () => ({ ...r, match: { ...r.match, host } })));
-    };
+    const lost: string[] = []; // "<rule index>@<host>" of every scoped rule left out
+    const rules: RuleSnap[] = [];
     f.rules.forEach((r, i) => {
-      for (const rule of scoped(r)) {
-        const key = canonicalItem(rule.match);
-        const winner = claimed.get(key);
-        if (winner !== undefined && winner !== f.id) {
-          problems.push({
-            contender: members.find((m) => m.snap === f)!,
-            code: ErrorCodes.ROUTE_CONFLICT,
-            field: `spec.rules[${i}]`,
-            message: `rule ${r.name} (host ${rule.match.host ?? '*'}) has the same host and match as a rule of Frontend ${winner}, which is older and wins; this rule is not served`,
-          });
-          continue;
-        }
-        claimed.set(key, f.id);
-        rules.push({ rule: renamed(rule, f.id), wildcard: isWildcard(rule.match.host) });
+      const lose = (host: string | undefined, winner: string): void => {
+        lost.push(`${i}@${host ?? ''}`);
+        problems.push({
+          contender: m,
+          code: ErrorCodes.ROUTE_CONFLICT,
+          field: `spec.rules[${i}]`,
+          message: `rule ${r.name} (host ${host ?? '*'}) has the same host and match as a rule of Frontend ${winner}, which is older and wins; this rule is not served`,
+        });
+      };
+      if (r.match.host !== undefined) {
+        const winner = claim(canonicalItem(r.match), f.id);
+        if (winner === undefined) rules.push(r);
+        else lose(r.match.host, winner);
+        return;
       }
+      const won = hosts.filter((host) => {
+        const winner = claim(canonicalItem(scopedTo(r, host).match), f.id);
+        if (winner !== undefined) lose(host, winner);
+        return winner === undefined;
+      });
+      if (won.length === hosts.length) rules.push(r);
+      else rules.push(...won.map((host) => scopedTo(r, host)));
     });
-    // Every member's defaultBackend answers its own hosts (before anyone's wildcard); the
-    // owner's also stays the listener's, for hosts nobody claimed.
+    const defaultHosts: string[] = [];
     if (f.defaultBackend !== undefined)
       for (const host of hosts) {
-        // Two Frontends naming the same host: the older one's catch-all answers it.
-        const key = canonicalJson({ host, default: true });
-        const winner = claimed.get(key);
-        if (winner !== undefined && winner !== f.id) {
+        const winner = claim(canonicalJson({ host, default: true }), f.id);
+        if (winner === undefined) defaultHosts.push(host);
+        else
           problems.push({
-            contender: members.find((m) => m.snap === f)!,
+            contender: m,
             code: ErrorCodes.ROUTE_CONFLICT,
             field: 'spec.defaultBackend',
             message: `host ${host} is also named by Frontend ${winner}, which is older: its defaultBackend answers that host, not this one`,
           });
-          continue;
-        }
-        claimed.set(key, f.id);
-        const backend = f.defaultBackend;
-        defaults.push({
-          rule: derive(f, `default:${host}`, () => ({
-            name: `${f.id}:defaultBackend:${host}`,
-            match: { host },
-            action: { type: 'backend', backend },
-          })),
-          wildcard: isWildcard(host),
-        });
       }
-  }
-  // Exact hosts first (stable: member age, then rule order) with their Frontends' catch-alls,
-  // then wildcard hosts likewise, then the owner's host-less rules.
-  const ordered = [
-    ...rules.filter((r) => !r.wildcard),
-    ...defaults.filter((r) => !r.wildcard),
-    ...rules.filter((r) => r.wildcard),
-    ...defaults.filter((r) => r.wildcard),
-    ...fallbacks,
-  ].map((r) => r.rule);
-  return withMembersTls(owner, members, ordered);
+    const listener: NonNullable<FrontendSnap['listener']> = {
+      owner: owner.id,
+      ...(rank === 0 ? { members: members.slice(1).map((x) => x.snap.id) } : {}),
+      hosts,
+      defaultHosts,
+    };
+    return derive(f, `listener:${JSON.stringify([listener, lost])}`, () => ({
+      ...f,
+      rules: lost.length > 0 ? rules : f.rules,
+      listener,
+    }));
+  });
 }
 
 /** The owner's frontend with `rules`, and every member's certificates (each name once) when it terminates TLS. */
@@ -277,19 +317,9 @@ export function withMembersTls(
   members: readonly Contender[],
   rules: RuleSnap[],
 ): FrontendSnap {
-  const certificates = members.flatMap((m) => m.snap.tls?.certificates ?? []);
-  return {
-    ...owner,
-    rules,
-    ...(owner.tls
-      ? {
-          tls: {
-            ...owner.tls,
-            certificates: certificates.filter(
-              (c, i) => certificates.findIndex((x) => x.name === c.name) === i,
-            ),
-          },
-        }
-      : {}),
-  };
+  const tls = listenerTls(
+    owner,
+    members.map((m) => m.snap),
+  );
+  return { ...owner, rules, ...(tls ? { tls } : {}) };
 }

@@ -28,6 +28,8 @@ export function checkConsistency(body: SnapshotBody): string[] {
     check(f.defaultBackend, 'defaultBackend');
     f.rules.forEach((r) => r.action.type === 'backend' && check(r.action.backend, `rule ${r.name}`));
     for (const g of body.frontends.slice(i + 1)) {
+      // The Frontends of one shared listener bind the same port on purpose.
+      if (f.listener && f.listener.owner === g.listener?.owner) continue;
       if (bindsOverlap(f.bind, g.bind))
         problems.push(`frontends ${f.id} and ${g.id} both bind port ${f.bind.port}`);
     }

@@ -144,7 +144,10 @@ export function programmedCondition(report: ObjectReport, ctx: StatusContext, si
   return { type, status, reason: worst.reason, message: `${message}${previous}` };
 }
 
-/** The full status of one object; `previous` keeps lastTransitionTime stable. */
+/**
+ * The full status of one object; `previous` keeps lastTransitionTime stable, and is returned
+ * itself when nothing differs (so the tracker compares ~1,100 statuses per update by identity).
+ */
 export function computeStatus(
   report: ObjectReport,
   ctx: StatusContext,
@@ -164,5 +167,25 @@ export function computeStatus(
     status.healthyServers = health.healthyServers;
     status.servers = health.servers;
   }
-  return status;
+  return previous && sameStatus(previous, status) ? previous : status;
+}
+
+function sameStatus(a: StatusT, b: StatusT): boolean {
+  if (a.observedGeneration !== b.observedGeneration || a.healthyServers !== b.healthyServers) return false;
+  const ac = a.conditions ?? [];
+  const bc = b.conditions ?? [];
+  if (ac.length !== bc.length) return false;
+  for (const [i, c] of ac.entries()) {
+    const d = bc[i]!;
+    if (
+      c.type !== d.type ||
+      c.status !== d.status ||
+      c.reason !== d.reason ||
+      c.message !== d.message ||
+      c.lastTransitionTime !== d.lastTransitionTime ||
+      c.observedGeneration !== d.observedGeneration
+    )
+      return false;
+  }
+  return a.servers === b.servers || JSON.stringify(a.servers) === JSON.stringify(b.servers);
 }

@@ -16,14 +16,24 @@ export interface ObjectStatusView {
 interface Entry extends ObjectStatusView {
   /** JSON of the status last written successfully; undefined when not written. */
   written?: string;
+  /** That status object (computeStatus hands back the previous object when nothing changed). */
+  writtenStatus?: StatusT;
   /** What the object's form depends on; while equal, `since` holds. */
   form: string;
   /** Per group, the version in which the object took its current form. */
   since: Map<string, string>;
 }
 
+const forms = new WeakMap<ObjectReport, string>();
+
 /** The object's content and what compile made of it: when equal, its served form is unchanged. */
-const formOf = (r: ObjectReport): string =>
+function formOf(r: ObjectReport): string {
+  let form = forms.get(r); // a report is handed again for every update until the next compile
+  if (form === undefined) forms.set(r, (form = formNow(r)));
+  return form;
+}
+
+const formNow = (r: ObjectReport): string =>
   JSON.stringify([
     revisionOf(r) ?? null,
     r.generation ?? null,
@@ -65,7 +75,7 @@ export class StatusTracker {
         diagnostics: report.diagnostics,
         form,
         since,
-        ...(prev?.written ? { written: prev.written } : {}),
+        ...(prev?.written ? { written: prev.written, writtenStatus: prev.writtenStatus } : {}),
       });
     }
     const gone = [...this.entries.entries()].filter(([key]) => !next.has(key));
@@ -78,11 +88,16 @@ export class StatusTracker {
       if (!writing) break;
       // computeStatus builds every status with the same key order, so plain JSON compares them
       // (canonical JSON of all ~1,100 statuses per update was 5% of the controller's CPU under churn).
+      if (entry.written !== undefined && entry.status === entry.writtenStatus) continue;
       const json = JSON.stringify(entry.status);
-      if (json === entry.written) continue;
+      if (json === entry.written) {
+        entry.writtenStatus = entry.status;
+        continue;
+      }
       try {
         await this.writer.write(entry.ref, entry.status);
         entry.written = json;
+        entry.writtenStatus = entry.status;
       } catch (err) {
         // Retried on the next update: `written` still holds the old value.
         this.log.warn({ ref: refKey(entry.ref), err: (err as Error).message }, 'status write failed');
@@ -99,7 +114,10 @@ export class StatusTracker {
 
   /** Forget what was written (the writer became active again): the next update reconsiders all. */
   invalidate(): void {
-    for (const entry of this.entries.values()) delete entry.written;
+    for (const entry of this.entries.values()) {
+      delete entry.written;
+      delete entry.writtenStatus;
+    }
   }
 
   get(ref: ObjectRef): ObjectStatusView | undefined {

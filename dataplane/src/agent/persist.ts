@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalBodyPieces } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -16,18 +15,25 @@ export async function persistSnapshot(dir: string, snapshot: Snapshot): Promise<
     // 0600: snapshots can carry TLS private keys.
     const fh = await open(tmp, 'w', 0o600);
     try {
-      // The canonical text is cached per frontend/backend: writing after a small change costs
-      // the writes, not a serialisation of every route on the event loop, nor one string the
-      // size of the snapshot (pieces are written in chunks of about 64 KiB).
-      let chunk = `{"version":${JSON.stringify(snapshot.version)},"body":`;
-      for (const piece of canonicalBodyPieces(snapshot.body)) {
-        chunk += piece;
-        if (chunk.length >= 65_536) {
-          await fh.write(chunk);
-          chunk = '';
+      // Written object by object in chunks of about 64 KiB, never as one string the size of the
+      // snapshot. Plain JSON, not canonical: loading checks the version against the parsed body.
+      const { frontends, backends, ...rest } = snapshot.body;
+      let chunk = `{"version":${JSON.stringify(snapshot.version)},"body":${JSON.stringify(rest).slice(0, -1)}`;
+      for (const [key, items] of [
+        ['frontends', frontends],
+        ['backends', backends],
+      ] as const) {
+        chunk += `${chunk.endsWith('{') ? '' : ','}${JSON.stringify(key)}:[`;
+        for (const [i, item] of items.entries()) {
+          chunk += (i > 0 ? ',' : '') + JSON.stringify(item);
+          if (chunk.length >= 65_536) {
+            await fh.write(chunk);
+            chunk = '';
+          }
         }
+        chunk += ']';
       }
-      await fh.write(`${chunk}}`);
+      await fh.write(`${chunk}}}`);
       await fh.sync();
     } finally {
       await fh.close();

@@ -57,9 +57,24 @@ class Search {
   }
 }
 
+/**
+ * Which rules a lookup considers, by the kind of their host (a bit set): a shared listener tries
+ * a Frontend's exact-host rules and its wildcard-host rules at different points
+ * (shared-router.ts), each time with its host-less ones.
+ */
+export const Sections = {
+  /** Rules without a host. */
+  ANY: 1,
+  /** Rules on an exact host. */
+  EXACT: 2,
+  /** Rules on a wildcard host ("*.example.com"). */
+  WILDCARD: 4,
+  ALL: 7,
+} as const;
+
 export interface RuleIndex {
-  /** Index of the first rule for which `matches` holds, or -1. */
-  first(head: RequestHead, matches: (rule: number) => boolean): number;
+  /** Index of the first rule of `sections` (default all) for which `matches` holds, or -1. */
+  first(head: RequestHead, matches: (rule: number) => boolean, sections?: number): number;
 }
 
 export function buildRuleIndex(rules: ReadonlyArray<Readonly<RuleSnap>>): RuleIndex {
@@ -81,12 +96,12 @@ export function buildRuleIndex(rules: ReadonlyArray<Readonly<RuleSnap>>): RuleIn
   // Lookups are synchronous and never nest, so one Search object serves them all.
   const search = new Search();
   return {
-    first(head, matches) {
+    first(head, matches, sections: number = Sections.ALL) {
       search.best = -1;
       search.matches = matches;
-      anyHost.collect(head.path, search);
-      exactHosts.get(head.host)?.collect(head.path, search);
-      if (hasWildcards) {
+      if (sections & Sections.ANY) anyHost.collect(head.path, search);
+      if (sections & Sections.EXACT) exactHosts.get(head.host)?.collect(head.path, search);
+      if (hasWildcards && sections & Sections.WILDCARD) {
         // "*.s" matches a host strictly longer than ".s" ending with it: every dot but a leading one.
         const host = head.host;
         for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1))

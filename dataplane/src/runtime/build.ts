@@ -8,11 +8,13 @@
 // object — router, balancer, server list — as long as what it points at was kept too. Only the
 // changed objects are built; the result is the runtime a build from scratch would give.
 import type { Logger } from 'pino';
-import { canonicalItem } from '#protocol/canonical';
+import { sameItem } from '#protocol/canonical';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, FrontendSnap, Snapshot } from '#protocol/index';
 import { createBalancer } from '../balance/index.js';
+import { listenerTls } from '#protocol/listener';
 import { compileRouter } from '../router/router.js';
+import { compileSharedRouter } from '../router/shared-router.js';
 import { buildFrontendTls, routesTcpRules, type FrontendTlsRuntime } from '../tls/frontend.js';
 import { upstreamTlsOf } from '../tls/upstream.js';
 import { warnOnce } from '../util/warn-once.js';
@@ -23,8 +25,8 @@ import { bindKey, type FrontendRuntime, type Runtime } from './types.js';
 const buildError = (message: string, cause?: unknown): BasculeError =>
   new BasculeError(ErrorCodes.SNAPSHOT_BUILD, message, { cause });
 
-/** The same snapshot object, or one with the same content (cached per frozen object). */
-const sameSnap = (a: object, b: object): boolean => a === b || canonicalItem(a) === canonicalItem(b);
+/** The same snapshot object, or one with the same content (its digest, cached per frozen object). */
+const sameSnap = sameItem;
 
 /** The live runtime of an unchanged backend, if it can be kept (its state objects are the live ones). */
 function keptBackend(
@@ -40,15 +42,21 @@ function keptBackend(
 /** The live runtime of an unchanged frontend, if everything it holds is still what this build has. */
 function keptFrontend(
   f: Readonly<FrontendSnap>,
+  members: readonly Readonly<FrontendSnap>[],
   prev: FrontendRuntime | undefined,
   backends: ReadonlyMap<string, BackendRuntime>,
   scope: StateScope,
 ): FrontendRuntime | undefined {
   if (!prev || !sameSnap(prev.snap, f) || scope.frontend(f.id) !== prev.state) return undefined;
+  const prevMembers = prev.mode === 'http' ? (prev.members ?? []) : [];
+  if (prevMembers.length !== members.length || members.some((m, i) => !sameSnap(prevMembers[i]!, m)))
+    return undefined;
   // A reference that no longer resolves: the full build reports it.
-  if (f.defaultBackend !== undefined && !backends.has(f.defaultBackend)) return undefined;
-  for (const r of f.rules)
-    if (r.action.type === 'backend' && !backends.has(r.action.backend)) return undefined;
+  for (const x of [f, ...members]) {
+    if (x.defaultBackend !== undefined && !backends.has(x.defaultBackend)) return undefined;
+    for (const r of x.rules)
+      if (r.action.type === 'backend' && !backends.has(r.action.backend)) return undefined;
+  }
   if (prev.mode === 'tcp' && prev.backend && backends.get(prev.backend.id) !== prev.backend) return undefined;
   for (const [id, b] of prev.tls?.backends ?? []) if (backends.get(id) !== b) return undefined;
   return prev;
@@ -70,16 +78,20 @@ function buildBackend(b: Readonly<BackendSnap>, scope: StateScope, log: Logger):
 
 function buildFrontend(
   f: Readonly<FrontendSnap>,
+  members: readonly Readonly<FrontendSnap>[],
   backends: ReadonlyMap<string, BackendRuntime>,
   scope: StateScope,
   log: Logger,
+  prev: FrontendRuntime | undefined,
 ): FrontendRuntime | undefined {
   const key = bindKey(f.bind.address, f.bind.port);
   // TLS termination / SNI routing (tls/frontend.ts). Material that cannot be loaded fails this
-  // frontend closed: serving it in plaintext would be worse than not serving it.
+  // frontend closed: serving it in plaintext would be worse than not serving it. A shared
+  // listener serves every member's certificates.
   let tls: FrontendTlsRuntime<BackendRuntime> | undefined;
   try {
-    tls = buildFrontendTls(f, backends, scope.frontend(f.id), log);
+    const tlsOf = f.listener && f.tls ? { ...f, tls: listenerTls(f, [f, ...members]) } : f;
+    tls = buildFrontendTls(tlsOf, backends, scope.frontend(f.id), log);
   } catch (err) {
     warnOnce(
       log,
@@ -115,10 +127,15 @@ function buildFrontend(
       ...withTls,
     });
   }
-  for (const r of f.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
+  for (const x of [f, ...members]) {
+    if (x !== f) ref(x.defaultBackend, `member ${x.id} defaultBackend`);
+    for (const r of x.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
+  }
   let router;
   try {
-    router = compileRouter(f);
+    // A shared listener keeps the router parts of its unchanged Frontends.
+    const previous = prev?.mode === 'http' && prev.router.frontendId === f.id ? prev.router : undefined;
+    router = f.listener ? compileSharedRouter(f, members, {}, previous) : compileRouter(f);
   } catch (err) {
     throw buildError((err as Error).message, err);
   }
@@ -128,9 +145,60 @@ function buildFrontend(
     bindKey: key,
     mode: 'http',
     router,
+    ...(f.listener ? { members } : {}),
     state: scope.frontend(f.id),
     ...withTls,
   });
+}
+
+/**
+ * The frontends that get a listener of their own, each with the members of its shared listener
+ * in order (none for a frontend alone). Everything `listener` says is checked first: a snapshot
+ * is hostile input, and a member that names no owner, an owner that lists a frontend that is not
+ * its member, a member on another bind, or a rule on a host its Frontend does not claim, is refused.
+ */
+function sharedListeners(list: readonly Readonly<FrontendSnap>[]): Map<string, Readonly<FrontendSnap>[]> {
+  const byId = new Map<string, Readonly<FrontendSnap>>();
+  for (const f of list) {
+    if (byId.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
+    byId.set(f.id, f);
+  }
+  const out = new Map<string, Readonly<FrontendSnap>[]>();
+  const joined = new Set<string>();
+  for (const f of list) {
+    const l = f.listener;
+    if (!l) {
+      out.set(f.id, []);
+      continue;
+    }
+    const bad = (why: string): BasculeError => buildError(`frontend ${f.id}: listener ${why}`);
+    if (f.mode !== 'http')
+      throw bad('is set on a tcp frontend (only HTTP frontends share a listener by object)');
+    const hosts = new Set(l.hosts);
+    for (const r of f.rules)
+      if (r.match.host !== undefined && !hosts.has(r.match.host))
+        throw bad(`hosts do not name ${r.match.host}, the host of rule ${r.name}`);
+    for (const h of l.defaultHosts)
+      if (!hosts.has(h)) throw bad(`defaultHosts names ${h}, which hosts do not`);
+    if (l.owner !== f.id) {
+      if (l.members !== undefined) throw bad(`members are set on a frontend that does not own the listener`);
+      continue;
+    }
+    const members = (l.members ?? []).map((id) => {
+      const m = byId.get(id);
+      if (!m || m.listener?.owner !== f.id || id === f.id) throw bad(`member ${id} is not a member of it`);
+      if (joined.has(id)) throw bad(`member ${id} is listed twice`);
+      joined.add(id);
+      if (m.bind.address !== f.bind.address || m.bind.port !== f.bind.port)
+        throw bad(`member ${id} binds ${m.bind.address}:${m.bind.port}, not the owner's bind`);
+      return m;
+    });
+    out.set(f.id, members);
+  }
+  for (const f of list)
+    if (f.listener && f.listener.owner !== f.id && !joined.has(f.id))
+      throw buildError(`frontend ${f.id}: listener owner ${f.listener.owner} does not list it as a member`);
+  return out;
 }
 
 /** buildRuntime, with any failure turned into a SNAPSHOT_BUILD error (the scope is aborted). */
@@ -162,12 +230,14 @@ export function buildRuntime(
   }
   const previousFrontends = new Map([...(previous?.frontends.values() ?? [])].map((fr) => [fr.id, fr]));
   const frontends = new Map<string, FrontendRuntime>();
-  const ids = new Set<string>();
+  const membersOf = sharedListeners(snapshot.body.frontends);
   for (const f of snapshot.body.frontends) {
-    if (ids.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
-    ids.add(f.id);
+    const members = membersOf.get(f.id);
+    if (!members) continue; // a member of a shared listener: built with its owner
+    const prev = previousFrontends.get(f.id);
     const fr =
-      keptFrontend(f, previousFrontends.get(f.id), backends, scope) ?? buildFrontend(f, backends, scope, log);
+      keptFrontend(f, members, prev, backends, scope) ??
+      buildFrontend(f, members, backends, scope, log, prev);
     if (!fr) continue;
     const other = frontends.get(fr.bindKey);
     if (other) throw buildError(`frontends ${other.id} and ${f.id} both bind ${fr.bindKey}`);

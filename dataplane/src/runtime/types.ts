@@ -19,6 +19,8 @@ interface FrontendBase {
 export interface HttpFrontendRuntime extends FrontendBase {
   readonly mode: 'http';
   readonly router: Router;
+  /** A shared listener's other Frontends, in order (`snap` is its owner's). */
+  readonly members?: readonly Readonly<FrontendSnap>[];
 }
 
 export interface TcpFrontendRuntime extends FrontendBase {

@@ -53,6 +53,8 @@ interface Conn {
   limited: HttpFrontendRuntime | undefined;
   /** The HTTP/1.1 engine serving it (HTTP/2 and TLS handshakes in progress: none). */
   h1?: H1Session;
+  /** Frees its connectionLimit.perSource slot. */
+  release?: () => void;
 }
 
 /**
@@ -100,6 +102,8 @@ export class Listener {
   private waiting: net.Socket[] = [];
   private readonly waitingClose = new Map<net.Socket, () => void>();
   private readonly conns = new Map<net.Socket, Conn>();
+  /** A tracked socket closed ('close' listener; `this` is the socket). */
+  private readonly untrack: (this: net.Socket) => void;
   /** The http binding to finish requests on once the bind is no longer http (or is removed). */
   private lastHttp: { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined;
   private drained: (() => void) | undefined;
@@ -113,6 +117,17 @@ export class Listener {
     // allowHalfOpen: the TCP proxy relays half-close, and HTTP answers a request sent before a FIN.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
     this.server.on('error', (err) => deps.log.error({ bind: key, err: err.message }, 'listener error'));
+    const untrack = (socket: net.Socket): void => {
+      const conn = this.conns.get(socket);
+      if (!conn) return;
+      this.conns.delete(socket);
+      conn.release?.();
+      this.admitWaiting();
+      this.maybeClosed();
+    };
+    this.untrack = function (this: net.Socket) {
+      untrack(this);
+    };
     this.h1 = {
       request: (client, socket) => this.onRequest(client, socket),
       upgrade: (head, withBody, socket, rest, start) => this.onUpgrade(head, withBody, socket, rest, start),
@@ -224,13 +239,9 @@ export class Listener {
   }
 
   private track(socket: net.Socket, conn: Conn, release?: () => void): void {
+    if (release) conn.release = release;
     this.conns.set(socket, conn);
-    socket.once('close', () => {
-      this.conns.delete(socket);
-      release?.();
-      this.admitWaiting();
-      this.maybeClosed();
-    });
+    socket.on('close', this.untrack); // one function for every connection of this listener
   }
 
   private maxConnections(): number {

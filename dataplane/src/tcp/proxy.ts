@@ -1,7 +1,7 @@
 // L4 proxy: the TCP transport of an Assignment (runtime/assignment.ts: source persistence, balancing —
 // "source" hashing is the usual choice here — the backend queue, retries of failed connects),
-// connect with the connect timeout, then pipe both ways with half-close passed through and the backend's tunnel timeout as the
-// idle limit. A session keeps its upstream for life, whatever swaps happen meanwhile.
+// connect with the connect timeout, then relay both ways with backpressure and half-close passed
+// through, the backend's tunnel timeout as the idle limit. A session keeps its upstream for life, whatever swaps happen meanwhile.
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { Assignment, type Failure, type Transport } from '../runtime/assignment.js';
@@ -11,6 +11,7 @@ import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { TcpFrontendRuntime } from '../runtime/types.js';
 import { displayAddress } from '../util/address.js';
 import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
+import { Reads } from '../http/engine/reads.js';
 
 export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it
@@ -33,6 +34,9 @@ export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger
   trace?.routed(fe.backend.id);
   new TcpSession(client, fe, fe.backend, source, log, trace).start();
 }
+
+/** Reads of a server connection before it is established: none happen (it is not connected). */
+function dropEarly(): void {}
 
 /** Close `to` once `from` has closed: after flushing if we already sent our FIN, else now. */
 function follow(from: net.Socket, to: net.Socket): void {
@@ -106,7 +110,9 @@ class TcpSession implements Transport, Inactive {
     const a = this.assignment;
     if (this.client.destroyed) return a.release(attempt);
     const { timeouts } = this.backend.snap;
-    const up = net.connect({ host: server.address, port: server.port, allowHalfOpen: true });
+    // The server connection reads through `onread`: no Readable machinery per relayed chunk.
+    const reads = new Reads(dropEarly);
+    const up = net.connect({ host: server.address, port: server.port, allowHalfOpen: true, onread: reads });
     this.upstream = up;
     up.once('close', () => a.release(attempt));
     let connected = false;
@@ -119,7 +125,7 @@ class TcpSession implements Transport, Inactive {
       clearTimeout(timer);
       a.connected(attempt);
       a.bind(attempt);
-      this.established(up);
+      this.established(up, reads);
     });
     up.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -137,7 +143,7 @@ class TcpSession implements Transport, Inactive {
     });
   }
 
-  private established(up: net.Socket): void {
+  private established(up: net.Socket, reads: Reads): void {
     const { client } = this;
     if (client.destroyed) {
       up.destroy();
@@ -147,8 +153,20 @@ class TcpSession implements Transport, Inactive {
     this.inactivity.restart();
     follow(up, client);
     follow(client, up);
-    // pipe() ends the destination when the source ends: that is the half-close relay.
-    client.pipe(up);
-    up.pipe(client);
+    // Each chunk is written straight on; a side that does not take what it is sent stops the
+    // other side's reading until it drains, and each side's end ends the other's writing (the
+    // half-close relay). What the client sent while the server connection was being set up is
+    // buffered in its socket and flows from here.
+    reads.onData = (chunk) => {
+      if (!client.write(chunk)) up.pause();
+    };
+    client.on('drain', () => up.resume());
+    up.on('end', () => client.end());
+    client.on('data', (chunk: Buffer) => {
+      if (!up.write(chunk)) client.pause();
+    });
+    up.on('drain', () => client.resume());
+    client.on('end', () => up.end());
+    client.resume(); // also when paused on purpose (a ClientHello peeked and put back: tls/client-hello.ts)
   }
 }

@@ -99,7 +99,14 @@ describe('shared listeners: several Frontends on one port', function () {
   };
 
   it('serves every team on the one port, each on its own hosts', async () => {
-    expect(result.snapshots.default!.body.frontends).to.have.length(1); // one listener
+    // One listener, carried as one object per Frontend (an edit of one is a change of that one).
+    const frontends = result.snapshots.default!.body.frontends;
+    expect(frontends.map((f) => [f.id, f.listener?.owner])).to.deep.equal([
+      ['team-a/shop', 'team-a/shop'],
+      ['team-a/wild', 'team-a/shop'],
+      ['team-b/blog', 'team-a/shop'],
+    ]);
+    expect(frontends[0]!.listener?.members).to.deep.equal(['team-b/blog', 'team-a/wild']);
     expect(await at('shop.test', '/cart/1')).to.equal('cart');
     expect(await at('blog.test', '/posts/1')).to.equal('posts');
     // blog's host-less rule is scoped to the hosts blog names: elsewhere it does not apply.

@@ -194,7 +194,7 @@ describe('dataplane/agent: control channel', function () {
     const invalid = {
       type: 'snapshot',
       nonce: 'invalid',
-      version: sha256Hex(canonicalJson(badBody)),
+      version: sha256Hex(canonicalJson(badBody)), // not its version either way
       body: badBody,
     };
     peer.ws.send(JSON.stringify(invalid));

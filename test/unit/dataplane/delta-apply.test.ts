@@ -11,7 +11,7 @@ import type { RequestHead } from '#dataplane/router/types';
 import { canonicalJson, makeSnapshot } from '#protocol/canonical';
 import { diffBodies } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
-import type { Snapshot } from '#protocol/snapshot';
+import type { FrontendSnap, Snapshot } from '#protocol/snapshot';
 import { prng, RandomConfig } from './delta-fixtures.js';
 import { backend, body, freePort, frontend, quietLogger, server } from './helpers.js';
 
@@ -44,6 +44,7 @@ function dump(rt: Runtime): unknown {
       key,
       id: f.id,
       snap: canonicalJson(f.snap),
+      members: f.mode === 'http' ? (f.members ?? []).map((m) => canonicalJson(m)) : [],
       ...(f.mode === 'tcp'
         ? { backend: f.backend?.id ?? null }
         : { routes: probes.map((h) => f.router.route(h).action) }),
@@ -60,13 +61,16 @@ describe('dataplane: incremental apply (deltas)', function () {
 
   it('ends in the state a full snapshot gives, after many seeded random edit sequences', async () => {
     const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const sharedPort = await freePort();
     let kept = 0;
     let deltas = 0;
+    let keptParts = 0;
+    let memberDeltas = 0;
     for (let seed = 1; seed <= 12; seed++) {
       const rnd = prng(seed);
       const engine = new Engine(log);
       const applier = new Applier({ engine, log });
-      const config = new RandomConfig(rnd, ports);
+      const config = new RandomConfig(rnd, ports, sharedPort);
       let acked: Snapshot | undefined;
       try {
         for (let step = 0; step < 20; step++) {
@@ -79,6 +83,8 @@ describe('dataplane: incremental apply (deltas)', function () {
             ? { version: target.version, delta: { baseVersion: acked!.version, change: delta } }
             : { version: target.version, body: target.body };
           if (delta) deltas++;
+          // A delta of a shared listener carries the Frontends that changed, not the listener.
+          if (delta?.frontends.upsert.some((f) => f.listener && f.listener.owner !== f.id)) memberDeltas++;
           const result = await applier.submit(toWire(input));
           const where = `seed ${seed} step ${step}`;
           expect(result, where).to.deep.include({ ok: true });
@@ -107,10 +113,33 @@ describe('dataplane: incremental apply (deltas)', function () {
             }
           }
           const oldFrontends = new Map([...before.frontends.values()].map((f) => [f.id, f]));
+          const parts = (f: Runtime['frontends'] extends ReadonlyMap<string, infer F> ? F : never) =>
+            f.mode === 'http' && 'parts' in f.router
+              ? (f.router.parts as ReadonlyMap<string, { snap: object }>)
+              : new Map<string, { snap: object }>();
           for (const f of live.frontends.values()) {
             const old = oldFrontends.get(f.id);
-            if (old && f.mode === 'http' && canonicalJson(old.snap) === canonicalJson(f.snap))
+            if (!old || f.mode !== 'http' || old.mode !== 'http') continue;
+            const same = (a: object | undefined, b: object | undefined) =>
+              canonicalJson(a) === canonicalJson(b);
+            if (
+              same(old.snap, f.snap) &&
+              same(
+                old.members?.map((m) => m.id),
+                f.members?.map((m) => m.id),
+              ) &&
+              (f.members ?? []).every((m, i) => same(m, old.members![i]))
+            )
               expect(f, `${where}: frontend ${f.id} kept`).to.equal(old);
+            // A shared listener rebuilt after one Frontend's edit keeps the others' router parts.
+            const before = parts(old);
+            for (const [id, part] of parts(f)) {
+              const was = before.get(id);
+              if (was && same(was.snap, part.snap) && same(old.snap.requestHeaders, f.snap.requestHeaders)) {
+                expect(part, `${where}: part ${id} kept`).to.equal(was);
+                keptParts++;
+              }
+            }
           }
         }
       } finally {
@@ -119,6 +148,68 @@ describe('dataplane: incremental apply (deltas)', function () {
     }
     expect(deltas).to.be.greaterThan(100);
     expect(kept).to.be.greaterThan(100);
+    expect(memberDeltas).to.be.greaterThan(20);
+    expect(keptParts).to.be.greaterThan(100);
+  });
+
+  it('refuses a shared listener whose members do not add up, and keeps the live snapshot', async () => {
+    const engine = new Engine(log);
+    const applier = new Applier({ engine, log });
+    try {
+      const port = await freePort();
+      const web = backend('default/web', [server('a', 1)]);
+      const rule = (host: string) => ({
+        name: 'r',
+        match: { host, path: { prefix: '/' } },
+        action: { type: 'backend' as const, backend: 'default/web' },
+      });
+      const owner = (members: string[]) =>
+        frontend('a/fe', port, {
+          rules: [rule('a.test')],
+          listener: { owner: 'a/fe', members, hosts: ['a.test'], defaultHosts: [] },
+        });
+      const member = (extra: Partial<FrontendSnap> = {}) =>
+        frontend('b/fe', port, {
+          rules: [rule('b.test')],
+          listener: { owner: 'a/fe', hosts: ['b.test'], defaultHosts: [] },
+          ...extra,
+        });
+      const good = makeSnapshot(body([owner(['b/fe']), member()], [web]));
+      expect(await applier.submit({ version: good.version, body: good.body })).to.deep.include({ ok: true });
+
+      const cases: Array<[string, FrontendSnap[], string]> = [
+        ['a member its owner does not list', [owner([]), member()], 'does not list it'],
+        ['an owner listing a frontend that is not its member', [owner(['b/fe', 'c/fe']), member()], 'c/fe'],
+        [
+          'a member on another port',
+          [owner(['b/fe']), member({ bind: { address: '127.0.0.1', port: port + 1 } })],
+          'not the owner',
+        ],
+        [
+          'a rule on a host the member does not claim',
+          [owner(['b/fe']), member({ rules: [rule('a.test')] })],
+          'do not name a.test',
+        ],
+        [
+          'a member that lists members',
+          [
+            owner(['b/fe']),
+            member({ listener: { owner: 'a/fe', members: [], hosts: ['b.test'], defaultHosts: [] } }),
+          ],
+          'does not own',
+        ],
+      ];
+      for (const [what, frontends, says] of cases) {
+        const bad = makeSnapshot(body(frontends, [web]));
+        const result = await applier.submit(toWire({ version: bad.version, body: bad.body }));
+        expect(result.ok, what).to.equal(false);
+        expect(result.ok || result.error.code, what).to.equal(ErrorCodes.SNAPSHOT_BUILD);
+        expect(result.ok || result.error.message, what).to.include(says);
+        expect(engine.version, what).to.equal(good.version);
+      }
+    } finally {
+      engine.close();
+    }
   });
 
   it('refuses a delta against another base, or whose result does not hash to its version', async () => {

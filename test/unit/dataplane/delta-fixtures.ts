@@ -1,4 +1,6 @@
 // Seeded random snapshot bodies and edits, for the delta tests (protocol and dataplane).
+import { resolveListeners } from '#controller/compile/listeners';
+import { deepFreeze } from '#protocol/canonical';
 import type { BackendSnap, FrontendSnap, SnapshotBody } from '#protocol/snapshot';
 import { backend, frontend, server } from './helpers.js';
 
@@ -9,15 +11,48 @@ const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1
 export class RandomConfig {
   private frontends = new Map<string, FrontendSnap>();
   private backends = new Map<string, BackendSnap>();
+  /** The Frontends sharing `sharedPort` as written (the listener decides what each serves). */
+  private teams = new Map<string, FrontendSnap>();
   private serial = 0;
 
   constructor(
     private readonly rnd: () => number,
     /** One frontend per port at most (a bind is one frontend). */
     private readonly ports: readonly number[],
+    /** A port several HTTP Frontends share (a shared listener), when given. */
+    private readonly sharedPort?: number,
   ) {
     for (let i = 0; i < 4; i++) this.addBackend();
     for (const port of ports.slice(0, 2)) this.addFrontend(port);
+    if (sharedPort !== undefined) for (let i = 0; i < 3; i++) this.addTeam();
+  }
+
+  /** A Frontend joining the shared port, in a namespace of its own, claiming at least one host. */
+  private addTeam(): void {
+    const id = `team${this.serial++}/fe`;
+    const rules = this.rules(true);
+    if (rules.length === 0) rules.push({ ...this.rules(true, 1)[0]! });
+    this.teams.set(
+      id,
+      deepFreeze(
+        frontend(id, this.sharedPort!, {
+          rules,
+          ...(this.rnd() < 0.6 ? { defaultBackend: this.pick([...this.backends.keys()]) } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** One edit of the shared listener: a team's rules, a team joining, or one leaving. */
+  private editTeam(): void {
+    const kind = this.rnd();
+    const teams = [...this.teams.values()];
+    if (kind < 0.6) {
+      const f = this.pick(teams);
+      const rules = this.rules(true);
+      this.teams.set(f.id, deepFreeze({ ...f, rules: rules.length > 0 ? rules : f.rules }));
+    } else if (kind < 0.8 || teams.length < 2) this.addTeam();
+    else this.teams.delete(this.pick(teams).id);
   }
 
   private pick<T>(list: readonly T[]): T {
@@ -36,13 +71,18 @@ export class RandomConfig {
     );
   }
 
-  private rules(): FrontendSnap['rules'] {
+  /** Random rules; `hostless`: some without a host (scoped to the Frontend's hosts on a shared port). */
+  private rules(hostless = false, count = Math.floor(this.rnd() * 4)): FrontendSnap['rules'] {
     const ids = [...this.backends.keys()];
-    return Array.from({ length: Math.floor(this.rnd() * 4) }, (_, i) => ({
-      name: `r${i}`,
-      match: { host: this.pick(['a.test', 'b.test', '*.c.test']), path: { prefix: `/p${i}/` } },
-      action: { type: 'backend' as const, backend: this.pick(ids) },
-    }));
+    const hosts = hostless ? ['a.test', 'b.test', '*.c.test', undefined] : ['a.test', 'b.test', '*.c.test'];
+    return Array.from({ length: count }, (_, i) => {
+      const host = this.pick(hosts) ?? (i === 0 ? 'b.test' : undefined);
+      return {
+        name: `r${i}`,
+        match: { ...(host !== undefined ? { host } : {}), path: { prefix: `/p${i}/` } },
+        action: { type: 'backend' as const, backend: this.pick(ids) },
+      };
+    });
   }
 
   private addFrontend(port: number): void {
@@ -61,7 +101,7 @@ export class RandomConfig {
 
   private referenced(): Set<string> {
     const used = new Set<string>();
-    for (const f of this.frontends.values()) {
+    for (const f of [...this.frontends.values(), ...this.teams.values()]) {
       if (f.defaultBackend) used.add(f.defaultBackend);
       for (const r of f.rules) if (r.action.type === 'backend') used.add(r.action.backend);
     }
@@ -70,6 +110,10 @@ export class RandomConfig {
 
   /** One random edit; the config stays consistent (every reference resolves). */
   edit(): void {
+    if (this.sharedPort !== undefined && this.rnd() < 0.35) {
+      this.editTeam();
+      return;
+    }
     const kind = this.rnd();
     const backends = [...this.backends.values()];
     const frontends = [...this.frontends.values()];
@@ -111,9 +155,14 @@ export class RandomConfig {
   }
 
   body(): SnapshotBody {
+    // The shared port's Frontends as the controller sends them: one object each.
+    const { listeners } = resolveListeners(
+      [...this.teams.values()].map((snap) => ({ snap, allowedNamespaces: ['*'] })),
+      'default',
+    );
     return {
       group: 'default',
-      frontends: [...this.frontends.values()].sort(byId),
+      frontends: [...this.frontends.values(), ...listeners.flatMap((l) => l.snaps)].sort(byId),
       backends: [...this.backends.values()].sort(byId),
     };
   }

@@ -33,6 +33,7 @@ import {
   type Head,
 } from './h1-parser.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
+import { Reads } from './reads.js';
 import { writeJoined } from './write.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
@@ -125,47 +126,8 @@ function poolOf(server: ServerRuntime): UpstreamPool {
 }
 
 /**
- * Where plaintext server connections read into while their reads are small: one buffer for all
- * of them, since a read is consumed (copied out) by its callback before the next read happens.
- * Node's default read path allocates a 64 KiB backing store per read and runs it through the
- * Readable stream machinery (push, 'data', read-more ticks); `onread` skips both.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * A read this large means a bulk transfer: copying every such read out of READ_BUFFER would cost
- * a memcpy of the whole body, so the connection then reads into buffers of its own, handed on
- * without a copy, until its reads are small again.
- */
-const BULK_READ = 16 * 1024;
-
-/** The `onread` of one plaintext server connection (see READ_BUFFER and BULK_READ). */
-class Reads {
-  /** Reads go into buffers of their own (handed on as they are). */
-  private bulk = false;
-
-  constructor(private readonly onData: (chunk: Buffer) => void) {}
-
-  /** The buffer the next read goes into (Node asks after every read). */
-  readonly buffer = (): Buffer => (this.bulk ? Buffer.allocUnsafeSlow(READ_BUFFER.length) : READ_BUFFER);
-
-  readonly callback = (n: number, buf: Uint8Array): boolean => {
-    let chunk: Buffer;
-    if (buf === READ_BUFFER) {
-      // Copied at once: the next read of any connection overwrites it. Small copies come from
-      // Node's shared buffer pool.
-      chunk = Buffer.allocUnsafe(n);
-      chunk.set(buf.subarray(0, n));
-    } else chunk = Buffer.from(buf.buffer, buf.byteOffset, n); // this read's own buffer
-    this.bulk = n >= BULK_READ;
-    this.onData(chunk);
-    return true; // pausing is socket.pause()'s job
-  };
-}
-
-/**
  * Connects to `server`; bytes read go to `onData`. Plaintext connections that stay HTTP read
- * through `onread` (above); TLS ones and those that may become a tunnel (Upgrade: the socket is
+ * through `onread` (reads.ts); TLS ones and those that may become a tunnel (Upgrade: the socket is
  * then piped) use 'data' events.
  */
 function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel: boolean): net.Socket {

@@ -142,11 +142,12 @@ class H1Connection implements H1Session, Inactive {
   ) {
     this.source = displayAddress(socket.remoteAddress);
     this.sourcePort = socket.remotePort ?? 0;
-    socket.setNoDelay(true);
+    // No setNoDelay(): every socket served here comes from a listener's net.Server, which sets
+    // TCP_NODELAY on accept (serving/listener.ts); under TLS the call was a second setsockopt.
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
-    socket.on('error', () => {}); // 'close' follows
+    socket.on('error', ignoreError); // 'close' follows
     socket.on('drain', this.onDrain);
     this.armHead();
   }
@@ -774,6 +775,8 @@ class DiscardRest implements BodyTarget {
     this.conn.discarded(this.r, this.close);
   }
 }
+
+function ignoreError(): void {}
 
 function flushHeadTick(r: H1Request): void {
   r.flushHead();
