@@ -147,8 +147,17 @@ export function compile(input: ValidatedInput): CompileOutput {
 /** A Service's content as one comparable value (the store may hand a new object for the same data). */
 const serviceKey = (svc: ServiceData | undefined): string | null => (svc ? canonicalJson(svc) : null);
 
-/** The Backend names a Frontend refers to, in a fixed order. */
-const frontendBackendRefs = (spec: FrontendSpecT): string[] => [
-  ...(spec.rules ?? []).flatMap((r) => (r.backend ? [r.backend] : [])),
-  ...(spec.defaultBackend ? [spec.defaultBackend] : []),
-];
+const backendRefs = new WeakMap<FrontendSpecT, string[]>();
+
+/** The Backend names a Frontend refers to, in a fixed order (remembered per spec object). */
+function frontendBackendRefs(spec: FrontendSpecT): string[] {
+  let refs = backendRefs.get(spec);
+  if (!refs) {
+    refs = [
+      ...(spec.rules ?? []).flatMap((r) => (r.backend ? [r.backend] : [])),
+      ...(spec.defaultBackend ? [spec.defaultBackend] : []),
+    ];
+    backendRefs.set(spec, refs);
+  }
+  return refs;
+}

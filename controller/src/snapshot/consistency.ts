@@ -17,7 +17,14 @@ export function checkConsistency(body: SnapshotBody): string[] {
       names.add(s.name);
     }
   }
-  body.frontends.forEach((f, i) => {
+  // Only frontends on the same port can overlap: compared within a port, not all pairs.
+  const byPort = new Map<number, (typeof body.frontends)[number][]>();
+  for (const f of body.frontends) {
+    const list = byPort.get(f.bind.port);
+    if (list) list.push(f);
+    else byPort.set(f.bind.port, [f]);
+  }
+  body.frontends.forEach((f) => {
     const check = (id: string | undefined, where: string) => {
       if (id === undefined) return;
       const be = backends.get(id);
@@ -27,7 +34,8 @@ export function checkConsistency(body: SnapshotBody): string[] {
     };
     check(f.defaultBackend, 'defaultBackend');
     f.rules.forEach((r) => r.action.type === 'backend' && check(r.action.backend, `rule ${r.name}`));
-    for (const g of body.frontends.slice(i + 1)) {
+    const onPort = byPort.get(f.bind.port)!;
+    for (const g of onPort.slice(onPort.indexOf(f) + 1)) {
       // The Frontends of one shared listener bind the same port on purpose.
       if (f.listener && f.listener.owner === g.listener?.owner) continue;
       if (bindsOverlap(f.bind, g.bind))

@@ -187,5 +187,13 @@ function sameStatus(a: StatusT, b: StatusT): boolean {
     )
       return false;
   }
-  return a.servers === b.servers || JSON.stringify(a.servers) === JSON.stringify(b.servers);
+  const as = a.servers ?? [];
+  const bs = b.servers ?? [];
+  if (as.length !== bs.length || (a.servers === undefined) !== (b.servers === undefined)) return false;
+  for (const [i, x] of as.entries()) {
+    const y = bs[i]!;
+    if (x.name !== y.name || x.address !== y.address || x.state !== y.state || x.dataplanes !== y.dataplanes)
+      return false;
+  }
+  return true;
 }
