@@ -46,17 +46,21 @@ function keptFrontend(
   prev: FrontendRuntime | undefined,
   backends: ReadonlyMap<string, BackendRuntime>,
   scope: StateScope,
+  /** Some backend of the previous build is not in this one. */
+  lostBackend: boolean,
 ): FrontendRuntime | undefined {
   if (!prev || !sameSnap(prev.snap, f) || scope.frontend(f.id) !== prev.state) return undefined;
   const prevMembers = prev.mode === 'http' ? (prev.members ?? []) : [];
   if (prevMembers.length !== members.length || members.some((m, i) => !sameSnap(prevMembers[i]!, m)))
     return undefined;
-  // A reference that no longer resolves: the full build reports it.
-  for (const x of [f, ...members]) {
-    if (x.defaultBackend !== undefined && !backends.has(x.defaultBackend)) return undefined;
-    for (const r of x.rules)
-      if (r.action.type === 'backend' && !backends.has(r.action.backend)) return undefined;
-  }
+  // A reference that no longer resolves: the full build reports it. One that resolved in the
+  // previous build still does while no backend of it is gone.
+  if (lostBackend)
+    for (const x of [f, ...members]) {
+      if (x.defaultBackend !== undefined && !backends.has(x.defaultBackend)) return undefined;
+      for (const r of x.rules)
+        if (r.action.type === 'backend' && !backends.has(r.action.backend)) return undefined;
+    }
   if (prev.mode === 'tcp' && prev.backend && backends.get(prev.backend.id) !== prev.backend) return undefined;
   for (const [id, b] of prev.tls?.backends ?? []) if (backends.get(id) !== b) return undefined;
   return prev;
@@ -151,6 +155,21 @@ function buildFrontend(
   });
 }
 
+/** Frontends whose rules and defaultHosts were checked against their hosts (a frozen object stays so). */
+const hostsChecked = new WeakSet<object>();
+
+/** Every rule's host and every default host of `f` is one of the hosts it claims. */
+function checkHosts(f: Readonly<FrontendSnap>, bad: (why: string) => BasculeError): void {
+  if (hostsChecked.has(f)) return;
+  const l = f.listener!;
+  const hosts = new Set(l.hosts);
+  for (const r of f.rules)
+    if (r.match.host !== undefined && !hosts.has(r.match.host))
+      throw bad(`hosts do not name ${r.match.host}, the host of rule ${r.name}`);
+  for (const h of l.defaultHosts) if (!hosts.has(h)) throw bad(`defaultHosts names ${h}, which hosts do not`);
+  if (Object.isFrozen(f)) hostsChecked.add(f);
+}
+
 /**
  * The frontends that get a listener of their own, each with the members of its shared listener
  * in order (none for a frontend alone). Everything `listener` says is checked first: a snapshot
@@ -174,12 +193,7 @@ function sharedListeners(list: readonly Readonly<FrontendSnap>[]): Map<string, R
     const bad = (why: string): BasculeError => buildError(`frontend ${f.id}: listener ${why}`);
     if (f.mode !== 'http')
       throw bad('is set on a tcp frontend (only HTTP frontends share a listener by object)');
-    const hosts = new Set(l.hosts);
-    for (const r of f.rules)
-      if (r.match.host !== undefined && !hosts.has(r.match.host))
-        throw bad(`hosts do not name ${r.match.host}, the host of rule ${r.name}`);
-    for (const h of l.defaultHosts)
-      if (!hosts.has(h)) throw bad(`defaultHosts names ${h}, which hosts do not`);
+    checkHosts(f, bad);
     if (l.owner !== f.id) {
       if (l.members !== undefined) throw bad(`members are set on a frontend that does not own the listener`);
       continue;
@@ -231,12 +245,13 @@ export function buildRuntime(
   const previousFrontends = new Map([...(previous?.frontends.values() ?? [])].map((fr) => [fr.id, fr]));
   const frontends = new Map<string, FrontendRuntime>();
   const membersOf = sharedListeners(snapshot.body.frontends);
+  const lostBackend = [...(previous?.backends.keys() ?? [])].some((id) => !backends.has(id));
   for (const f of snapshot.body.frontends) {
     const members = membersOf.get(f.id);
     if (!members) continue; // a member of a shared listener: built with its owner
     const prev = previousFrontends.get(f.id);
     const fr =
-      keptFrontend(f, members, prev, backends, scope) ??
+      keptFrontend(f, members, prev, backends, scope, lostBackend) ??
       buildFrontend(f, members, backends, scope, log, prev);
     if (!fr) continue;
     const other = frontends.get(fr.bindKey);
