@@ -4,62 +4,21 @@
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
 //   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it;
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
-//     snapshots) and no control-channel WebSocket client.
+//     snapshots) and no control-channel WebSocket client, and runs with the image's
+//     young-generation cap though the primary was started without it.
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend, type TestBackend } from '../support/backends.js';
+import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
-import { BIN, getJson, ROOT, waitFor } from '../support/process.js';
+import { getJson, ROOT, runBascule, waitFor, type Proc } from '../support/process.js';
 
 const RECORDER = join(ROOT, 'test/support/module-recorder.mjs');
 const TOKEN = 'idle-modules-test-token-0123456789abcdef';
-
-const manifests = (port: number, backend: number): string => `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web, namespace: default}
-spec:
-  bind: {port: ${port}, address: 127.0.0.1}
-  mode: http
-  defaultBackend: app
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: app, namespace: default}
-spec:
-  servers:
-    - {name: one, address: 127.0.0.1, port: ${backend}}
-`;
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-}
-
-function start(args: string[], nodeArgs: string[], env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out };
-}
-
-async function stop(p: Started | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
 
 /** The modules process `pid` has loaded: asks it (SIGUSR2) and reads what it wrote. */
 async function loadedModules(dir: string, pid: number): Promise<string[]> {
@@ -89,9 +48,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
   let record: string;
   let backend: TestBackend;
   let port: number;
-  let controller: Started | undefined;
-  let dataplane: Started | undefined;
-  let env: NodeJS.ProcessEnv;
+  let controller: Proc | undefined;
+  let dataplane: Proc | undefined;
+  // The built CLI, without the test loader (NODE_OPTIONS emptied).
+  const env = { BASCULE_LOG_LEVEL: 'warn', BASCULE_ACCESS_LOG: 'off', NODE_OPTIONS: '' };
   let channel: number;
 
   before(async () => {
@@ -102,11 +62,9 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     backend = await startBackend('one');
     port = await freePort();
     channel = await freePort();
-    writeFileSync(join(dir, 'm', 'web.yaml'), manifests(port, backend.port));
+    writeFileSync(join(dir, 'm', 'web.yaml'), oneRouteYaml('127.0.0.1', port, backend.port));
     writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
-    env = { ...process.env, BASCULE_LOG_LEVEL: 'warn', BASCULE_ACCESS_LOG: 'off' };
-    delete env.NODE_OPTIONS; // the built CLI, without the test loader
-    controller = start(
+    controller = runBascule(
       [
         'controller',
         '--dir',
@@ -118,18 +76,17 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         '--token-file',
         join(dir, 'token'),
       ],
-      [],
       env,
     );
   });
 
   afterEach(async () => {
-    await stop(dataplane);
+    await dataplane?.kill();
     dataplane = undefined;
   });
 
   after(async () => {
-    await stop(controller);
+    await controller?.kill();
     await backend?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -137,7 +94,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
   /** Starts `bascule dataplane --workers N` recording its modules; resolves once it served a request. */
   async function serving(workers: number): Promise<{ pid: number; workerPids: number[] }> {
     const admin = await freePort();
-    dataplane = start(
+    dataplane = runBascule(
       [
         'dataplane',
         '--controller',
@@ -149,8 +106,8 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         '--workers',
         String(workers),
       ],
-      ['--import', RECORDER],
       { ...env, BASCULE_MODULE_RECORD_DIR: record },
+      ['--import', RECORDER],
     );
     const dp = dataplane;
     await waitFor(
@@ -197,7 +154,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       ],
       ['node:http2', 'node_modules/hpack.js/'],
     );
-    for (const worker of workerPids)
+    for (const worker of workerPids) {
+      // The primary was started without a young-generation cap: its workers get the image's.
+      const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
+      expect(argv, `worker ${worker} command line`).to.include('--max-semi-space-size=2');
       expectLoaded(
         await loadedModules(record, worker),
         `worker ${worker}`,
@@ -210,5 +170,6 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node_modules/hpack.js/',
         ],
       );
+    }
   });
 });

@@ -5,16 +5,11 @@
 // controller with ~50 MiB live at 5,000 routes reach ~240 MiB before each major GC: RSS that
 // looked like a leak and was garbage. The controller is off the traffic path, so more frequent
 // major GCs cost it nothing a client sees. A --heap-growing-percent given on the command line
-// or in NODE_OPTIONS wins.
-import v8 from 'node:v8';
+// wins (the same helper sets the dataplane's bound: dataplane/src/heap-growth.ts).
+import { boundHeapGrowth as bound } from '#dataplane/heap-growth';
 
 export const CONTROLLER_HEAP_GROWING_PERCENT = 50;
 
 export function boundHeapGrowth(percent = CONTROLLER_HEAP_GROWING_PERCENT): boolean {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
-    /^--heap[-_]growing[-_]percent/.test(a),
-  );
-  if (given) return false;
-  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
-  return true;
+  return bound(percent);
 }

@@ -190,6 +190,8 @@ export function buildProgram(): Command {
     .addOption(workersOption())
     .addOption(drainTimeoutOption())
     .action(async (o) => {
+      const { boundHeapGrowth, DATAPLANE_HEAP_GROWING_PERCENT } = await import('#dataplane/heap-growth');
+      boundHeapGrowth(DATAPLANE_HEAP_GROWING_PERCENT);
       const { startDataplane } = await import('#dataplane/dataplane');
       const logger = createLogger({ role: 'dataplane' });
       const dp = await startDataplane({
@@ -222,6 +224,9 @@ export function buildProgram(): Command {
     .addOption(workersOption())
     .addOption(drainTimeoutOption())
     .action(async (o) => {
+      // The process runs a controller and a dataplane: both want the same bound.
+      const { boundHeapGrowth, DATAPLANE_HEAP_GROWING_PERCENT } = await import('#dataplane/heap-growth');
+      boundHeapGrowth(DATAPLANE_HEAP_GROWING_PERCENT);
       const { standaloneCommand } = await import('./standalone-command.js');
       const handle = await standaloneCommand({
         workers: o.workers,

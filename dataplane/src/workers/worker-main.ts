@@ -1,4 +1,8 @@
-// A worker process of a multi-worker dataplane (forked by workers/worker-pool.ts).
+// A worker process of a multi-worker dataplane (forked by workers/worker-pool.ts). Its V8 flags
+// are the primary's command-line ones (execArgv); the heap bound the primary set at run time
+// (heap-growth.ts) is set here again.
+import { boundHeapGrowth, DATAPLANE_HEAP_GROWING_PERCENT } from '../heap-growth.js';
 import { runWorker } from './worker.js';
 
+boundHeapGrowth(DATAPLANE_HEAP_GROWING_PERCENT);
 runWorker();

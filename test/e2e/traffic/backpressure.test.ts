@@ -2,25 +2,23 @@
 // the client back, and a client that stops reading a download holds the server back. What may sit
 // between the two ends is the kernel socket buffers of both legs plus the engine's own small
 // buffers — not the body: the engine never reads ahead of the side that is not taking.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
-import { HOST, backend, frontend, harness, server, sleep, type Harness } from './support.js';
+import {
+  BACKPRESSURE_BOUND,
+  HOST,
+  backend,
+  frontend,
+  harness,
+  server,
+  sleep,
+  type Harness,
+} from './support.js';
 
 /** Body size: far more than anything buffered along the way. */
 const TOTAL = 512 * 1024 * 1024;
 const MIB = Buffer.alloc(1024 * 1024, 0x62);
-
-/** Most bytes the kernel buffers one TCP connection may hold (send + receive, both at their maximum). */
-function kernelBytesPerConnection(): number {
-  const max = (f: string): number =>
-    Number(readFileSync(`/proc/sys/net/ipv4/${f}`, 'utf8').trim().split(/\s+/)[2]);
-  return max('tcp_wmem') + max('tcp_rmem');
-}
-
-/** What may be in flight between the ends: two connections' kernel buffers and 4 MiB of our own. */
-const BOUND = 2 * kernelBytesPerConnection() + 4 * 1024 * 1024;
 
 describe('e2e/traffic: backpressure both ways', function () {
   this.timeout(120_000);
@@ -93,9 +91,9 @@ describe('e2e/traffic: backpressure both ways', function () {
     await sleep(2000);
     const held = flushed;
     console.log(
-      `      upload held at ${(held / 1024 / 1024).toFixed(1)} MiB while the server read nothing (bound ${(BOUND / 1024 / 1024).toFixed(0)} MiB)`,
+      `      upload held at ${(held / 1024 / 1024).toFixed(1)} MiB while the server read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );
-    expect(held).to.be.below(BOUND);
+    expect(held).to.be.below(BACKPRESSURE_BOUND);
     releaseUpload();
     const deadline = Date.now() + 60_000;
     while (!/\r\n\r\n\d+$/.test(answer) && Date.now() < deadline) await sleep(50);
@@ -114,9 +112,9 @@ describe('e2e/traffic: backpressure both ways', function () {
     await sleep(2000);
     const held = downloadFlushed;
     console.log(
-      `      download held at ${(held / 1024 / 1024).toFixed(1)} MiB while the client read nothing (bound ${(BOUND / 1024 / 1024).toFixed(0)} MiB)`,
+      `      download held at ${(held / 1024 / 1024).toFixed(1)} MiB while the client read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );
-    expect(held).to.be.below(BOUND);
+    expect(held).to.be.below(BACKPRESSURE_BOUND);
     let head = '';
     let body = 0;
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Shared pieces of the traffic e2e tests: a real dataplane (in-process, real sockets), real
 // backends and real clients (node:http, undici, curl). 127.0.0.1 and ephemeral ports only.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
@@ -114,3 +115,16 @@ export async function tallyBodies(
 
 /** A keep-alive agent for request loops (fewer sockets, like a real client). */
 export const keepAlive = (): http.Agent => new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/** Most bytes the kernel buffers one TCP connection may hold (send + receive, both at their maximum). */
+export function kernelBytesPerConnection(): number {
+  const max = (f: string): number =>
+    Number(readFileSync(`/proc/sys/net/ipv4/${f}`, 'utf8').trim().split(/\s+/)[2]);
+  return max('tcp_wmem') + max('tcp_rmem');
+}
+
+/**
+ * What may be in flight between the two ends of a proxied stream that one end stopped reading:
+ * two connections' kernel buffers and 4 MiB of the proxy's own (backpressure tests).
+ */
+export const BACKPRESSURE_BOUND = 2 * kernelBytesPerConnection() + 4 * 1024 * 1024;

@@ -2,24 +2,22 @@
 // client back, and a client that stops reading holds the server back. What may sit between the
 // two ends is the kernel socket buffers of both legs plus a few reads of the proxy's own — never
 // the stream. Then every byte arrives, in order, and each side's end is relayed as a half-close.
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { expect } from 'chai';
-import { HOST, backend, frontend, harness, server, sleep, type Harness } from './support.js';
+import {
+  BACKPRESSURE_BOUND,
+  HOST,
+  backend,
+  frontend,
+  harness,
+  server,
+  sleep,
+  type Harness,
+} from './support.js';
 
 /** Bytes sent each way: far more than anything buffered along the way. */
 const TOTAL = 256 * 1024 * 1024;
 const MIB = Buffer.alloc(1024 * 1024, 0x62);
-
-/** Most bytes the kernel buffers one TCP connection may hold (send + receive, both at their maximum). */
-function kernelBytesPerConnection(): number {
-  const max = (f: string): number =>
-    Number(readFileSync(`/proc/sys/net/ipv4/${f}`, 'utf8').trim().split(/\s+/)[2]);
-  return max('tcp_wmem') + max('tcp_rmem');
-}
-
-/** What may be in flight between the ends: two connections' kernel buffers and 4 MiB of our own. */
-const BOUND = 2 * kernelBytesPerConnection() + 4 * 1024 * 1024;
 
 /** Writes TOTAL bytes to `s` as fast as it takes them, counting what reached the kernel; then ends. */
 function pour(s: net.Socket, flushed: { n: number }): void {
@@ -96,9 +94,9 @@ describe('e2e/traffic: TCP proxy backpressure both ways', function () {
     pour(client, flushed);
     await sleep(2000);
     console.log(
-      `      upload held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the server read nothing (bound ${(BOUND / 1024 / 1024).toFixed(0)} MiB)`,
+      `      upload held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the server read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );
-    expect(flushed.n).to.be.below(BOUND);
+    expect(flushed.n).to.be.below(BACKPRESSURE_BOUND);
     const got = await drain(far); // ends with the client's half-close, relayed
     expect(got).to.deep.equal({ n: TOTAL, clean: true });
     far.end('done'); // the other way still works after a half-close
@@ -118,9 +116,9 @@ describe('e2e/traffic: TCP proxy backpressure both ways', function () {
     pour(far, flushed);
     await sleep(2000);
     console.log(
-      `      download held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the client read nothing (bound ${(BOUND / 1024 / 1024).toFixed(0)} MiB)`,
+      `      download held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the client read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );
-    expect(flushed.n).to.be.below(BOUND);
+    expect(flushed.n).to.be.below(BACKPRESSURE_BOUND);
     const got = await drain(client);
     expect(got).to.deep.equal({ n: TOTAL, clean: true });
     client.destroy();

@@ -2,7 +2,17 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { ErrorCodes } from '#protocol/errors';
-import { HOST, backend, body, freePort, frontend, quietLogger, server, startTcpEcho } from './helpers.js';
+import {
+  HOST,
+  backend,
+  body,
+  freePort,
+  frontend,
+  quietLogger,
+  server,
+  sleep,
+  startTcpEcho,
+} from './helpers.js';
 
 function session(port: number, send: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -27,7 +37,7 @@ describe('dataplane/apply queue and tcp proxy', function () {
   });
   afterEach(() => dp.close());
 
-  const tcpBody = (port: number, servers: ReturnType<typeof server>[], tag = '') =>
+  const tcpBody = (port: number, servers: ReturnType<typeof server>[], tag = '', tunnel = 2000) =>
     body(
       [
         frontend('default/t', port, {
@@ -39,7 +49,7 @@ describe('dataplane/apply queue and tcp proxy', function () {
       [
         backend('default/t', servers, {
           mode: 'tcp',
-          timeouts: { connect: 500, server: 1000, queue: 1000, tunnel: 2000 },
+          timeouts: { connect: 500, server: 1000, queue: 1000, tunnel },
         }),
       ],
     );
@@ -70,5 +80,36 @@ describe('dataplane/apply queue and tcp proxy', function () {
     const port = await freePort();
     await dp.applySnapshot(tcpBody(port, [server('dead', await freePort())]));
     expect(await session(port, 'x')).to.equal('');
+  });
+
+  it('closes a session idle for timeouts.tunnel, and keeps one that talks', async () => {
+    const port = await freePort();
+    const r = await dp.applySnapshot(tcpBody(port, [server('e', echo.port)], '', 300));
+    expect(r).to.deep.include({ ok: true });
+    const open = async () => {
+      const s = net.connect(port, HOST);
+      let out = '';
+      s.on('data', (d: Buffer) => (out += d.toString()));
+      const closed = new Promise<number>((res) => s.on('close', () => res(Date.now())));
+      s.on('error', () => {});
+      await new Promise<void>((res) => s.once('connect', res));
+      return { s, closed, out: () => out };
+    };
+    const idle = await open();
+    idle.s.write('a');
+    const t0 = Date.now();
+    const talker = await open();
+    for (let i = 0; i < 12; i++) {
+      talker.s.write(`m${i}`);
+      await sleep(60);
+    }
+    const idleFor = (await idle.closed) - t0;
+    expect(idleFor).to.be.at.least(250);
+    expect(idleFor).to.be.below(1500);
+    expect(idle.out()).to.equal('e:a');
+    expect(talker.s.destroyed).to.equal(false); // 720 ms of traffic, longer than the tunnel timeout
+    expect(talker.out()).to.contain('e:m11');
+    const quietSince = Date.now();
+    expect((await talker.closed) - quietSince).to.be.at.least(250);
   });
 });

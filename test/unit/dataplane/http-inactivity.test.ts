@@ -1,12 +1,11 @@
 // Inactivity limits without a timer per read or write (limits/inactivity.ts): over real sockets,
 // a watched connection that moves no byte expires between the limit and 1.25 × the limit, one
 // that keeps moving bytes does not, an unwatched one never does, and an expired one expires again
-// only after new activity. Then the TCP proxy's tunnel timeout through a dataplane.
+// only after new activity. (The TCP proxy's tunnel timeout: apply-and-tcp.test.ts.)
 import { expect } from 'chai';
 import net from 'node:net';
-import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { InactivityLimit, type Inactive } from '#dataplane/limits/inactivity';
-import { HOST, backend, body, freePort, frontend, quietLogger, server, startTcpEcho } from './helpers.js';
+import { HOST, sleep } from './helpers.js';
 
 /** A connected pair on 127.0.0.1: [the side under test, its peer]. */
 async function pair(): Promise<[net.Socket, net.Socket, () => void]> {
@@ -33,8 +32,6 @@ class Watched implements Inactive {
     this.expiries.push(Date.now() - this.t0);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('dataplane/http: inactivity limits', function () {
   this.timeout(15_000);
@@ -112,59 +109,5 @@ describe('dataplane/http: inactivity limits', function () {
     } finally {
       close();
     }
-  });
-
-  describe('tcp proxy', () => {
-    let dp: Dataplane;
-    let echo: Awaited<ReturnType<typeof startTcpEcho>>;
-    before(async () => {
-      echo = await startTcpEcho('e');
-    });
-    after(() => echo.close());
-    beforeEach(async () => {
-      dp = await startDataplane({ group: 'default', nodeId: 't', admin: null, logger: quietLogger() });
-    });
-    afterEach(() => dp.close());
-
-    it('closes a session idle for timeouts.tunnel, and keeps one that talks', async () => {
-      const port = await freePort();
-      const r = await dp.applySnapshot(
-        body(
-          [frontend('default/t', port, { mode: 'tcp', defaultBackend: 'default/t' })],
-          [
-            backend('default/t', [server('e', echo.port)], {
-              mode: 'tcp',
-              timeouts: { connect: 500, server: 1000, queue: 1000, tunnel: 300 },
-            }),
-          ],
-        ),
-      );
-      expect(r).to.deep.include({ ok: true });
-      const open = async () => {
-        const s = net.connect(port, HOST);
-        let out = '';
-        s.on('data', (d: Buffer) => (out += d.toString()));
-        const closed = new Promise<number>((res) => s.on('close', () => res(Date.now())));
-        s.on('error', () => {});
-        await new Promise<void>((res) => s.once('connect', res));
-        return { s, closed, out: () => out };
-      };
-      const idle = await open();
-      idle.s.write('a');
-      const t0 = Date.now();
-      const talker = await open();
-      for (let i = 0; i < 12; i++) {
-        talker.s.write(`m${i}`);
-        await sleep(60);
-      }
-      const idleFor = (await idle.closed) - t0;
-      expect(idleFor).to.be.at.least(250);
-      expect(idleFor).to.be.below(1500);
-      expect(idle.out()).to.equal('e:a');
-      expect(talker.s.destroyed).to.equal(false); // 720 ms of traffic, longer than the tunnel timeout
-      expect(talker.out()).to.contain('e:m11');
-      const quietSince = Date.now();
-      expect((await talker.closed) - quietSince).to.be.at.least(250);
-    });
   });
 });

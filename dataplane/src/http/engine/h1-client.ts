@@ -33,7 +33,7 @@ import {
   type Head,
 } from './h1-parser.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
-import { Reads } from './reads.js';
+import { Reads } from '../../util/socket-reads.js';
 import { writeJoined } from './write.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
@@ -127,7 +127,7 @@ function poolOf(server: ServerRuntime): UpstreamPool {
 
 /**
  * Connects to `server`; bytes read go to `onData`. Plaintext connections that stay HTTP read
- * through `onread` (reads.ts); TLS ones and those that may become a tunnel (Upgrade: the socket is
+ * through `onread` (util/socket-reads.ts); TLS ones and those that may become a tunnel (Upgrade: the socket is
  * then piped) use 'data' events.
  */
 function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel: boolean): net.Socket {

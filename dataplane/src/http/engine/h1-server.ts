@@ -422,12 +422,14 @@ class H1Connection implements H1Session, Inactive {
       // The client asked for the close (or has closed its side), sent nothing past its request,
       // and has the whole response in the kernel: nothing can come that a linger would protect,
       // so the connection is released now, as HAProxy does (shutdown and close at once). Waiting
-      // for the client's FIN cost a read, an epoll change and a wake-up per connection.
+      // for the client's FIN cost a read, an epoll change and a wake-up per connection. Not under
+      // TLS: its end is a close_notify, which socket.end() (the linger path) sends.
       if (
         (r.clientClose || this.clientEnded) &&
         r.bodyDone &&
         this.buf.length === 0 &&
-        s.writableLength === 0
+        s.writableLength === 0 &&
+        this.scheme === 'http'
       )
         this.release();
       else this.close();

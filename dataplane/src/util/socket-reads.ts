@@ -2,7 +2,7 @@
 // Readable stream path: for plaintext server connections, HTTP (h1-client.ts) and TCP
 // (tcp/proxy.ts). Accepted client sockets cannot: a net.Server gives them Node's own read path,
 // and re-wrapping an accepted handle in a second Socket cost more per connection than it saved
-// per read (measured: bench/README.md, "Where the CPU goes").
+// per read (measured: bench/README.md, "Profile and cuts").
 
 /**
  * Where plaintext connections read into while their reads are small: one buffer for all of them,

@@ -1,0 +1,128 @@
+// Two or more builds of Bascule side by side with HAProxy, cells alternated within one run: the
+// tool for "did this change lower the CPU per request?" on a shared machine, where the load moves
+// between runs but cells a few seconds apart see about the same load.
+//
+//   npx tsx bench/compare-builds.ts --scenario close --rounds 3 --duration 4 \
+//       --build base=/tmp/bascule-base/bin/bascule.js --build now=bin/bascule.js
+//
+// One upstream (bench/configs.ts), one HAProxy (nbthread 1) and one `bascule standalone
+// --workers 1` per --build, all started once and warmed up (2 s each); then every round runs wrk
+// (2 threads, 50 connections) against each of them in turn, the order reversed every other round.
+// Per cell: req/s, errors and CPU µs per request of that process (/proc); at the end the median of
+// each and its ratio to HAProxy's median. A build of an older commit (run from any directory):
+//   mkdir -p /tmp/bascule-base && git archive <commit> | tar -x -C /tmp/bascule-base && ln -s "$PWD/node_modules" /tmp/bascule-base/
+//   (cd /tmp/bascule-base && npx tsc -b)
+// Nothing is asserted: it is a tool, like bench/run.ts.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
+import { freePort, killAll, loadAverage, sample, start } from './procs.js';
+import { basculeEnv, startUpstream } from './upstream.js';
+import { runWrk, writeWrkScript, type WrkOptions } from './wrk.js';
+
+interface Target {
+  name: string;
+  port: number;
+  pid: number;
+}
+
+/** Resolves once `port` accepts connections (or throws after `ms`). */
+async function listening(port: number, ms: number): Promise<void> {
+  const net = await import('node:net');
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'keepalive' },
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '4' },
+      build: { type: 'string', multiple: true },
+    },
+  });
+  const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
+  if (!s || s.id === 'bigbody') throw new Error('--scenario: keepalive, headers, close or tcp');
+  const builds = (values.build ?? []).map((b) => {
+    const at = b.indexOf('=');
+    if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
+    return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
+  });
+  if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  const seconds = Number(values.duration);
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-compare-'));
+  process.on('exit', killAll);
+  try {
+    const { ports: upstreams } = await startUpstream(dir);
+    const script = writeWrkScript(dir);
+    const targets: Target[] = [];
+    const hport = await freePort();
+    writeFileSync(join(dir, 'haproxy.cfg'), haproxyCfg({ port: hport, upstreams, scenario: s, threads: 1 }));
+    const h = start('haproxy', 'haproxy', ['-f', join(dir, 'haproxy.cfg')], join(dir, 'haproxy.log'));
+    targets.push({ name: 'haproxy', port: hport, pid: h.pid });
+    for (const b of builds) {
+      const port = await freePort();
+      const manifests = join(dir, `manifests-${b.name}`);
+      mkdirSync(manifests);
+      writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
+      const args = [b.bin, 'standalone', '--workers', '1', '--dir', manifests];
+      args.push('--admin', '127.0.0.1:0', '--dataplane-admin', '127.0.0.1:0');
+      const p = start(b.name, process.execPath, args, join(dir, `${b.name}.log`), basculeEnv());
+      targets.push({ name: b.name, port, pid: p.pid });
+    }
+    await listening(upstreams.a, 10_000);
+    for (const t of targets) await listening(t.port, 30_000);
+    const wrk = (t: Target, durationSeconds: number): WrkOptions => ({
+      url: `http://127.0.0.1:${t.port}/`,
+      threads: 2,
+      connections: 50,
+      durationSeconds,
+      script,
+      connectionClose: s.connectionClose,
+    });
+    for (const t of targets) await runWrk(wrk(t, 2)); // warm-up (the JIT of the Node.js ones)
+    const cpu = new Map<string, number[]>();
+    const rate = new Map<string, number[]>();
+    for (let r = 0; r < Number(values.rounds); r++) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+        const before = sample(t.pid).cpuSeconds;
+        const load = loadAverage()[0];
+        const { result } = await runWrk(wrk(t, seconds));
+        const us = ((sample(t.pid).cpuSeconds - before) * 1e6) / result.requests;
+        const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
+        (cpu.get(t.name) ?? cpu.set(t.name, []).get(t.name)!).push(us);
+        (rate.get(t.name) ?? rate.set(t.name, []).get(t.name)!).push(result.requestsPerSecond);
+        process.stdout.write(
+          `${s.id} round ${r + 1} ${t.name}: ${Math.round(result.requestsPerSecond)} req/s, ${us.toFixed(1)} µs CPU/request, ${errors} errors, load1 ${load.toFixed(2)}\n`,
+        );
+      }
+    }
+    const hCpu = median(cpu.get('haproxy')!);
+    const hRate = median(rate.get('haproxy')!);
+    for (const t of targets) {
+      const c = median(cpu.get(t.name)!);
+      const q = median(rate.get(t.name)!);
+      process.stdout.write(
+        `${s.id} ${t.name}: median ${c.toFixed(1)} µs CPU/request (${(c / hCpu).toFixed(2)}× HAProxy), ${Math.round(q)} req/s (${(q / hRate).toFixed(2)}×)\n`,
+      );
+    }
+  } finally {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
