@@ -4,7 +4,8 @@
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
 //   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it;
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
-//     snapshots) and no control-channel WebSocket client.
+//     snapshots) and no control-channel WebSocket client, and runs with the image's
+//     young-generation cap though the primary was started without it.
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
@@ -153,7 +154,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       ],
       ['node:http2', 'node_modules/hpack.js/'],
     );
-    for (const worker of workerPids)
+    for (const worker of workerPids) {
+      // The primary was started without a young-generation cap: its workers get the image's.
+      const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
+      expect(argv, `worker ${worker} command line`).to.include('--max-semi-space-size=2');
       expectLoaded(
         await loadedModules(record, worker),
         `worker ${worker}`,
@@ -166,5 +170,6 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node_modules/hpack.js/',
         ],
       );
+    }
   });
 });

@@ -35,6 +35,13 @@ export interface StatusContext {
   group(name: string): GroupState;
   /** Backend health, when known (Backends only). */
   backendHealth?(report: ObjectReport): BackendHealthSummary | undefined;
+  /**
+   * Everything besides the report that the status of an object in these groups, in its form of
+   * `since`, depends on, as one string (what its groups' dataplanes serve of that form, which
+   * dataplanes they are, the health reports): while it and the report object are the same, the
+   * status is the same and is not recomputed. Absent: always recomputed.
+   */
+  signature?(groups: readonly string[], since: Since): string;
 }
 
 const describe = (ds: readonly Diagnostic[]) =>
@@ -66,6 +73,29 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
     status: 'False',
     reason: ds[0] ? reasonOf(ds[0]) : 'RefNotFound',
     message: describe(ds) || 'a reference does not resolve',
+  };
+}
+
+/**
+ * `ctx` with its signature: per group, the Programmed condition of the object's form (computed
+ * once per group and since-version for the whole update) and the group's dataplanes, with the
+ * health reports' generation.
+ */
+export function signedContext(ctx: StatusContext, healthGeneration: number): StatusContext {
+  const memo = new Map<string, string>();
+  const of = (name: string, since: string | undefined): string => {
+    const key = `${name}\u0000${since ?? ''}`;
+    let sig = memo.get(key);
+    if (sig === undefined) {
+      const g = ctx.group(name);
+      sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
+      memo.set(key, sig);
+    }
+    return sig;
+  };
+  return {
+    ...ctx,
+    signature: (groups, since) => `${healthGeneration}|${groups.map((g) => of(g, since.get(g))).join('|')}`,
   };
 }
 

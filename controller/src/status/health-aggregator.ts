@@ -32,8 +32,11 @@ export interface BackendHealthDetail {
 export class HealthAggregator {
   /** nodeId → backend id → server name → latest report. */
   private readonly byNode = new Map<string, Map<string, Map<string, ServerHealth>>>();
+  /** Counts changes of what summarize() reads: the same count, the same summaries. */
+  generation = 0;
 
   apply(nodeId: string, report: HealthReport): void {
+    this.generation++;
     let node = this.byNode.get(nodeId);
     if (!node || report.full) {
       node = new Map();
@@ -48,6 +51,7 @@ export class HealthAggregator {
 
   /** A dataplane went away: its view no longer counts. */
   dropNode(nodeId: string): void {
+    this.generation++;
     this.byNode.delete(nodeId);
   }
 

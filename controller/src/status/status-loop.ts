@@ -9,7 +9,7 @@ import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import { Coalescer } from '../store/coalescer.js';
-import type { GroupState, StatusContext } from './compute.js';
+import { signedContext, type GroupState, type StatusContext } from './compute.js';
 import type { HealthAggregator } from './health-aggregator.js';
 import type { StatusTracker } from './tracker.js';
 import type { StatusWriter } from './writer.js';
@@ -118,14 +118,17 @@ export class StatusLoop {
     const backends = new Map<string, BackendSnap>();
     for (const snap of Object.values(published.snapshots()))
       for (const b of snap.body.backends) backends.set(b.id, b);
-    return {
-      group,
-      backendHealth: (report) => {
-        const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
-        if (!backend) return undefined;
-        const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
-        return health.summarize(backend, nodes);
+    return signedContext(
+      {
+        group,
+        backendHealth: (report) => {
+          const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+          if (!backend) return undefined;
+          const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
+          return health.summarize(backend, nodes);
+        },
       },
-    };
+      health.generation,
+    );
   }
 }

@@ -22,6 +22,9 @@ interface Entry extends ObjectStatusView {
   form: string;
   /** Per group, the version in which the object took its current form. */
   since: Map<string, string>;
+  /** The report and context signature the status was computed from (StatusContext.signature). */
+  report: ObjectReport;
+  signature: string | undefined;
 }
 
 const forms = new WeakMap<ObjectReport, string>();
@@ -68,13 +71,18 @@ export class StatusTracker {
         const version = kept ?? ctx.group(g).version;
         if (version) since.set(g, version);
       }
-      const status = computeStatus(report, ctx, prev?.status, now, since);
+      const signature = ctx.signature?.(report.groups, since);
+      // The same report in the same context: the same status (updates follow every ACK too).
+      const same = signature !== undefined && prev?.report === report && prev.signature === signature;
+      const status = same ? prev.status : computeStatus(report, ctx, prev?.status, now, since);
       next.set(key, {
         ref: report.ref,
         status,
         diagnostics: report.diagnostics,
         form,
         since,
+        report,
+        signature,
         ...(prev?.written ? { written: prev.written, writtenStatus: prev.writtenStatus } : {}),
       });
     }

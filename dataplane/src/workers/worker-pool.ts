@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { BasculeError, ErrorCodes, type ErrorCode } from '#protocol/errors';
 import { isWorkerMessage, type ObservationRun, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { workerExecArgv } from './worker-node-args.js';
 
 /** Requests that carry a sequence number (the reply echoes it). */
 type Request = Extract<PrimaryMessage, { seq: number }>;
@@ -89,7 +90,7 @@ function configureCluster(): void {
   // SCHED_NONE: each worker accepts from the shared socket; round-robin would route every
   // connection through the primary (one more hop, and the primary's CPU on the hot path).
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: workerEntry(), args: [], execArgv: process.execArgv });
+  cluster.setupPrimary({ exec: workerEntry(), args: [], execArgv: workerExecArgv(process.execArgv) });
 }
 
 export class WorkerPool {

@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { ErrorCodes } from '#protocol/errors';
 import type { ObjectReport } from '#controller/compile/types';
 import type { DataplaneInfo } from '#controller/publish/types';
-import { computeStatus, type GroupState, type StatusContext } from '#controller/status/compute';
+import {
+  computeStatus,
+  signedContext,
+  type GroupState,
+  type StatusContext,
+} from '#controller/status/compute';
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
 import { StatusTracker } from '#controller/status/tracker';
@@ -325,47 +330,60 @@ describe('status', () => {
       expect(tracker.all().map((s) => s.ref.name)).to.deep.equal(['web']);
     });
 
-    it('an edit of one object rewrites its status only: the others stay Programmed at the version that holds their form', async () => {
-      const V2 = '1234567890ab' + '0'.repeat(52);
-      const writer = new MemoryStatusWriter();
-      const tracker = new StatusTracker(writer);
-      const order = new Map([
-        [V1, 1],
-        [V2, 2],
-      ]);
-      const at = (version: string, applied: string, over: Partial<DataplaneInfo> = {}) =>
-        ctx({
-          default: { version, dataplanes: [dp('a', applied, over)], order: (v) => order.get(v) },
+    for (const signed of [false, true])
+      it(`an edit of one object rewrites its status only: the others stay Programmed at the version that holds their form${signed ? ' (statuses not recomputed while their signature holds)' : ''}`, async () => {
+        const V2 = '1234567890ab' + '0'.repeat(52);
+        const writer = new MemoryStatusWriter();
+        const tracker = new StatusTracker(writer);
+        const order = new Map([
+          [V1, 1],
+          [V2, 2],
+        ]);
+        const at = (version: string, applied: string, over: Partial<DataplaneInfo> = {}) => {
+          const c = ctx({
+            default: { version, dataplanes: [dp('a', applied, over)], order: (v) => order.get(v) },
+          });
+          return signed ? signedContext(c, 0) : c;
+        };
+        const a = report({ generation: 1 });
+        const b = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, generation: 1 });
+        await tracker.update([a, b], at(V1, V1), T0);
+        expect(writer.writes).to.equal(2);
+        const programmed = (r: ObjectReport) => cond(writer.get(r.ref)!.conditions, 'Programmed');
+        // V2 changes b only (its spec: a new generation); the dataplane has not ACKed V2.
+        const b2 = { ...b, generation: 2 };
+        await tracker.update([a, b2], at(V2, V1), T1);
+        expect(writer.writes).to.equal(3); // b alone
+        expect(programmed(a)).to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version ab12cd34ef56',
         });
-      const a = report({ generation: 1 });
-      const b = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, generation: 1 });
-      await tracker.update([a, b], at(V1, V1), T0);
-      expect(writer.writes).to.equal(2);
-      const programmed = (r: ObjectReport) => cond(writer.get(r.ref)!.conditions, 'Programmed');
-      // V2 changes b only (its spec: a new generation); the dataplane has not ACKed V2.
-      const b2 = { ...b, generation: 2 };
-      await tracker.update([a, b2], at(V2, V1), T1);
-      expect(writer.writes).to.equal(3); // b alone
-      expect(programmed(a)).to.include({ status: 'True', message: '1/1 dataplanes at version ab12cd34ef56' });
-      expect(programmed(b2)).to.include({
-        status: 'Unknown',
-        message: '0/1 dataplanes at version 1234567890ab',
+        expect(programmed(b2)).to.include({
+          status: 'Unknown',
+          message: '0/1 dataplanes at version 1234567890ab',
+        });
+        const before = tracker.get(a.ref)!.status;
+        await tracker.update([a, b2], at(V2, V2), T1);
+        expect(writer.writes).to.equal(4); // b alone again
+        // The ACK of V2 does not change what a's form is served by: with the signature, its status
+        // is not even recomputed.
+        if (signed) expect(tracker.get(a.ref)!.status).to.equal(before);
+        expect(programmed(b2)).to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version 1234567890ab',
+        });
+        expect(programmed(a)).to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version ab12cd34ef56',
+        });
+        // A dataplane that refuses V2 (and stays on V1) still serves a as it is: only b is Rejected.
+        const nack = {
+          lastNack: { version: V2, at: T1.toISOString(), error: { code: 'X', message: 'refused' } },
+        } as Partial<DataplaneInfo>;
+        await tracker.update([a, b2], at(V2, V1, nack), T1);
+        expect(programmed(a).status).to.equal('True');
+        expect(programmed(b2)).to.include({ status: 'False', reason: 'Rejected' });
       });
-      await tracker.update([a, b2], at(V2, V2), T1);
-      expect(writer.writes).to.equal(4); // b alone again
-      expect(programmed(b2)).to.include({
-        status: 'True',
-        message: '1/1 dataplanes at version 1234567890ab',
-      });
-      expect(programmed(a)).to.include({ status: 'True', message: '1/1 dataplanes at version ab12cd34ef56' });
-      // A dataplane that refuses V2 (and stays on V1) still serves a as it is: only b is Rejected.
-      const nack = {
-        lastNack: { version: V2, at: T1.toISOString(), error: { code: 'X', message: 'refused' } },
-      } as Partial<DataplaneInfo>;
-      await tracker.update([a, b2], at(V2, V1, nack), T1);
-      expect(programmed(a).status).to.equal('True');
-      expect(programmed(b2)).to.include({ status: 'False', reason: 'Rejected' });
-    });
 
     it('retries a failed write on the next update', async () => {
       let fail = true;
