@@ -36,12 +36,14 @@ export interface StatusContext {
   /** Backend health, when known (Backends only). */
   backendHealth?(report: ObjectReport): BackendHealthSummary | undefined;
   /**
-   * Everything besides the report that the status of an object in these groups, in its form of
-   * `since`, depends on, as one string (what its groups' dataplanes serve of that form, which
-   * dataplanes they are, the health reports): while it and the report object are the same, the
-   * status is the same and is not recomputed. Absent: always recomputed.
+   * Everything besides the report's form (tracker.ts) that the status of `report`, in its form
+   * of `since`, depends on, as one string (what its groups' dataplanes serve of that form, which
+   * dataplanes they are, the health reports, a Backend's published servers): while it and the
+   * form are the same, the status is the same and is not recomputed. Absent: always recomputed.
    */
-  signature?(groups: readonly string[], since: Since): string;
+  signature?(report: ObjectReport, since: Since): string;
+  /** What a Backend's health summary reads of the published snapshot (its servers), as a key. */
+  backendKey?(report: ObjectReport): string;
 }
 
 const describe = (ds: readonly Diagnostic[]) =>
@@ -95,7 +97,8 @@ export function signedContext(ctx: StatusContext, healthGeneration: number): Sta
   };
   return {
     ...ctx,
-    signature: (groups, since) => `${healthGeneration}|${groups.map((g) => of(g, since.get(g))).join('|')}`,
+    signature: (report, since) =>
+      `${healthGeneration}|${ctx.backendKey?.(report) ?? ''}|${report.groups.map((g) => of(g, since.get(g))).join('|')}`,
   };
 }
 

@@ -3,6 +3,7 @@
 // the tracker what changed. Coalesced like the store; the writer decides whether this replica
 // writes at all (leader election) and re-evaluates everything when it becomes active.
 import type { EventEmitter } from 'node:events';
+import { itemDigest } from '#protocol/canonical';
 import type { BackendSnap, Snapshot } from '#protocol/snapshot';
 import type { ObjectReport } from '../compile/types.js';
 import type { ControllerEvents } from '../events.js';
@@ -121,6 +122,11 @@ export class StatusLoop {
     return signedContext(
       {
         group,
+        // The published servers a Backend's health summary lists (cached per frozen object).
+        backendKey: (report) => {
+          const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+          return backend ? itemDigest(backend) : '';
+        },
         backendHealth: (report) => {
           const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
           if (!backend) return undefined;

@@ -22,8 +22,7 @@ interface Entry extends ObjectStatusView {
   form: string;
   /** Per group, the version in which the object took its current form. */
   since: Map<string, string>;
-  /** The report and context signature the status was computed from (StatusContext.signature). */
-  report: ObjectReport;
+  /** The context signature the status was computed from, with `form` (StatusContext.signature). */
   signature: string | undefined;
 }
 
@@ -44,7 +43,7 @@ const formNow = (r: ObjectReport): string =>
     r.resolvedRefs,
     r.servingPrevious ?? false,
     r.groups,
-    r.diagnostics.map((d) => [d.code, d.field, d.message]),
+    r.diagnostics.map((d) => [d.code, d.field, d.message, d.condition]),
   ]);
 
 export class StatusTracker {
@@ -71,9 +70,10 @@ export class StatusTracker {
         const version = kept ?? ctx.group(g).version;
         if (version) since.set(g, version);
       }
-      const signature = ctx.signature?.(report.groups, since);
-      // The same report in the same context: the same status (updates follow every ACK too).
-      const same = signature !== undefined && prev?.report === report && prev.signature === signature;
+      const signature = ctx.signature?.(report, since);
+      // The same form in the same context: the same status (an update follows every compile and
+      // every ACK; most objects are untouched by either).
+      const same = signature !== undefined && prev?.form === form && prev.signature === signature;
       const status = same ? prev.status : computeStatus(report, ctx, prev?.status, now, since);
       next.set(key, {
         ref: report.ref,
@@ -81,7 +81,6 @@ export class StatusTracker {
         diagnostics: report.diagnostics,
         form,
         since,
-        report,
         signature,
         ...(prev?.written ? { written: prev.written, writtenStatus: prev.writtenStatus } : {}),
       });
