@@ -235,14 +235,18 @@ spec:
       }
     };
     const loops = [loop(undefined), loop(undefined), loop(keep)];
-    await sleep(300);
-    current.shop = ca.issue({ dns: ['shop.example.test'] });
-    const newSerial = new X509Certificate(current.shop.cert).serialNumber;
-    install('shop', current.shop);
-    await eventually(async () => (await serialOf(port, 'shop.example.test')) === newSerial, 15_000, 50);
-    await sleep(300);
-    stop = true;
-    await Promise.all(loops);
+    try {
+      await sleep(300);
+      current.shop = ca.issue({ dns: ['shop.example.test'] });
+      const newSerial = new X509Certificate(current.shop.cert).serialNumber;
+      install('shop', current.shop);
+      await eventually(async () => (await serialOf(port, 'shop.example.test')) === newSerial, 15_000, 50);
+      await sleep(300);
+    } finally {
+      // Stopped on a failure too: the loops would otherwise keep the process busy after the test.
+      stop = true;
+      await Promise.all(loops);
+    }
     expect(failures, errors.slice(0, 5).join('; ')).to.equal(0);
     expect(done).to.be.greaterThan(10);
     // The connection made before the rotation is still the same one, still on the old certificate.
