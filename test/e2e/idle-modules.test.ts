@@ -2,7 +2,8 @@
 // (docs/memory.md). `bascule dataplane` as real processes (the built CLI) against a real
 // `bascule controller`, serving one plain HTTP frontend; each process reports the modules it
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
-//   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it;
+//   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it, nor the
+//     regular-expression engine (re2js) while no rule or health check has a pattern;
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap though the primary was started without it.
@@ -136,7 +137,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         'node_modules/ajv/',
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
     );
   });
 
@@ -152,7 +153,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         'node_modules/ajv/',
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
     );
     for (const worker of workerPids) {
       // The primary was started without a young-generation cap: its workers get the image's.
@@ -168,6 +169,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node_modules/ws/',
           'node:http2',
           'node_modules/hpack.js/',
+          'node_modules/re2js/',
         ],
       );
     }
