@@ -6,13 +6,14 @@
 //     regular-expression engine (re2js) while no rule or health check has a pattern;
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
-//     young-generation cap though the primary was started without it.
+//     young-generation cap and glibc malloc settings though the primary was started without them.
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DATAPLANE_MALLOC_ENV } from '#dataplane/malloc-env';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
@@ -159,6 +160,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       // The primary was started without a young-generation cap: its workers get the image's.
       const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
       expect(argv, `worker ${worker} command line`).to.include('--max-semi-space-size=2');
+      // ... and the image's glibc malloc settings (dataplane/src/malloc-env.ts).
+      const environ = readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(DATAPLANE_MALLOC_ENV))
+        expect(environ, `worker ${worker} environment`).to.include(`${name}=${value}`);
       expectLoaded(
         await loadedModules(record, worker),
         `worker ${worker}`,
