@@ -65,6 +65,7 @@ export class StatusLoop {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.opts.tracker.close();
     clearInterval(this.resync);
     await this.updates.close();
   }

@@ -53,6 +53,7 @@ const formNow = (r: ObjectReport): string =>
 export class StatusTracker {
   private readonly entries = new Map<string, Entry>();
   private updates = 0;
+  private closed = false;
   private readonly log: Logger;
 
   constructor(
@@ -122,7 +123,7 @@ export class StatusTracker {
     // becoming leader, every status still differs from `written` and is (re)considered.
     const writing = this.writer.active !== false;
     for (const entry of this.entries.values()) {
-      if (!writing) break;
+      if (!writing || this.closed) break;
       // computeStatus builds every status with the same key order, so plain JSON compares them
       // (canonical JSON of all ~1,100 statuses per update was 5% of the controller's CPU under churn).
       if (entry.written !== undefined && entry.status === entry.writtenStatus) continue;
@@ -147,6 +148,15 @@ export class StatusTracker {
         this.log.debug({ ref: refKey(entry.ref), err: (err as Error).message }, 'status forget failed');
       }
     }
+  }
+
+  /**
+   * Stop writing: an update in progress returns before its next write. A Kubernetes writer is
+   * rate-limited (20 writes/s), so the first update of a large configuration writes for a minute;
+   * stopping must not wait for it (what was not written is written by the next leader or start).
+   */
+  close(): void {
+    this.closed = true;
   }
 
   /** Forget what was written (the writer became active again): the next update reconsiders all. */
