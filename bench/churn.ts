@@ -248,6 +248,20 @@ function slowestEdits(
   return lines.join('\n');
 }
 
+/**
+ * The main thread's time on a CPU and waiting for one (ready to run, not running), in seconds,
+ * from /proc/PID/task/PID/schedstat: on a machine shared with other work, the time an event
+ * loop waited for a CPU is latency no code change removes. Undefined without schedstats.
+ */
+function mainThreadSched(pid: number): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return run === undefined || wait === undefined ? undefined : { run: run / 1e9, wait: wait / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
@@ -483,6 +497,7 @@ async function main(): Promise<void> {
     );
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
+    const schedBefore = measured.map((p) => mainThreadSched(p.pid));
     const othersBefore = others.map((p) => sample(p.pid));
 
     // Poller: version → servers + rules, and every ACK seen.
@@ -581,6 +596,7 @@ async function main(): Promise<void> {
     const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
+    const schedAfter = measured.map((p) => mainThreadSched(p.pid));
     const othersAfter = others.map((p) => sample(p.pid));
     const wrkOut = await wrk;
     polling = false;
@@ -650,6 +666,16 @@ async function main(): Promise<void> {
         [
           `${p.name}: CPU during churn`,
           `${cpu.toFixed(1)} s over ${span.toFixed(1)} s (${((100 * cpu) / span).toFixed(0)}% of a core)`,
+        ],
+        [
+          `${p.name}: main thread on a CPU / waiting for one (schedstat)`,
+          ((sb, sa) =>
+            sb && sa
+              ? `${(sa.run - sb.run).toFixed(1)} s / **${(sa.wait - sb.wait).toFixed(1)} s** (${(
+                  (100 * (sa.wait - sb.wait)) /
+                  span
+                ).toFixed(0)}% of the churn spent ready but not running)`
+              : 'n/a')(schedBefore[i], schedAfter[i]),
         ],
       ];
     });
