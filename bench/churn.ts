@@ -60,6 +60,8 @@ const KEEP = process.argv.includes('--keep');
 const PROCESSES = option('processes', 'one');
 if (PROCESSES !== 'one' && PROCESSES !== 'two') throw new Error('--processes one|two');
 const DP_WORKERS = option('dataplane-workers', '');
+/** Extra Node.js flags for the bascule processes (e.g. `--trace-gc`), split on spaces. */
+const NODE_ARGS = option('node-args', '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
 interface Upstreams {
@@ -216,6 +218,50 @@ function logEvents(files: string[]): Map<string, VersionEvents> {
   return out;
 }
 
+/**
+ * The slowest 1% of the edits (at least 5), each with its stages: which one a tail edit waited
+ * in (its batch starting late: holdoff, a run or a GC ahead of it; reading; compiling; the
+ * dataplane), and the wall time, to line up with a `--node-args --trace-gc` log.
+ */
+function slowestEdits(
+  perEdit: ReadonlyArray<{ k: number; t: number; ms: number; e: VersionEvents | undefined }>,
+  kinds: ReadonlyArray<'backend' | 'frontend'>,
+): string {
+  const n = Math.max(5, Math.ceil(perEdit.length / 100));
+  const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(0));
+  const lines = [
+    `\nslowest ${n} edits (ms): edit → batch start / read / build / compile / after compile / published → applied / applied → ACK\n`,
+    '| edit | at | kind | edit → ACK | batch start | read | build | compile | after compile | → applied | → ACK |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { k, t, ms, e } of [...perEdit].sort((a, b) => b.ms - a.ms).slice(0, n)) {
+    const applied =
+      e?.applied !== undefined && e.published !== undefined ? e.applied - e.published : undefined;
+    lines.push(
+      `| ${k} | ${new Date(t).toISOString().slice(11, 23)} | ${kinds[k - 1]} | ${ms} | ${fmt(
+        e?.batchStart === undefined ? undefined : e.batchStart - t,
+      )} | ${fmt(e?.readMs)} | ${fmt(e?.buildMs)} | ${fmt(e?.compileMs)} | ${fmt(e?.afterCompileMs)} | ${fmt(
+        applied,
+      )} | ${fmt(e?.applied === undefined ? undefined : t + ms - e.applied)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The main thread's time on a CPU and waiting for one (ready to run, not running), in seconds,
+ * from /proc/PID/task/PID/schedstat: on a machine shared with other work, the time an event
+ * loop waited for a CPU is latency no code change removes. Undefined without schedstats.
+ */
+function mainThreadSched(pid: number): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return run === undefined || wait === undefined ? undefined : { run: run / 1e9, wait: wait / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
@@ -321,7 +367,7 @@ async function main(): Promise<void> {
       BASCULE_ACCESS_LOG: 'off',
       BASCULE_LOG_LEVEL: 'info',
     };
-    const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+    const prof = [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ...NODE_ARGS];
     const started = Date.now();
     const admin = `${HOST}:${await freePort()}`;
     /** The bascule processes measured (standalone; or controller and dataplane). */
@@ -451,6 +497,7 @@ async function main(): Promise<void> {
     );
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
+    const schedBefore = measured.map((p) => mainThreadSched(p.pid));
     const othersBefore = others.map((p) => sample(p.pid));
 
     // Poller: version → servers + rules, and every ACK seen.
@@ -549,6 +596,7 @@ async function main(): Promise<void> {
     const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
+    const schedAfter = measured.map((p) => mainThreadSched(p.pid));
     const othersAfter = others.map((p) => sample(p.pid));
     const wrkOut = await wrk;
     polling = false;
@@ -569,6 +617,8 @@ async function main(): Promise<void> {
       batchStart: [] as number[],
     };
     let missing = 0;
+    /** Each ACKed edit with where its time went, to show what the slowest ones waited for. */
+    const perEdit: Array<{ k: number; t: number; ms: number; e: VersionEvents | undefined }> = [];
     edits.forEach((t, i) => {
       const ack = ackList.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1);
       if (!ack) {
@@ -578,6 +628,7 @@ async function main(): Promise<void> {
       latencies.push(ack.at - t);
       ackByKind[kinds[i]!].push(ack.at - t);
       const e = events.get(ack.v.slice(0, 12));
+      perEdit.push({ k: i + 1, t, ms: ack.at - t, e });
       if (e?.batchStart !== undefined) stages.batchStart.push(Math.max(0, e.batchStart - t));
       if (e?.published !== undefined && e.applied !== undefined) {
         stages.published.push(e.published - t);
@@ -615,6 +666,16 @@ async function main(): Promise<void> {
         [
           `${p.name}: CPU during churn`,
           `${cpu.toFixed(1)} s over ${span.toFixed(1)} s (${((100 * cpu) / span).toFixed(0)}% of a core)`,
+        ],
+        [
+          `${p.name}: main thread on a CPU / waiting for one (schedstat)`,
+          ((sb, sa) =>
+            sb && sa
+              ? `${(sa.run - sb.run).toFixed(1)} s / **${(sa.wait - sb.wait).toFixed(1)} s** (${(
+                  (100 * (sa.wait - sb.wait)) /
+                  span
+                ).toFixed(0)}% of the churn spent ready but not running)`
+              : 'n/a')(schedBefore[i], schedAfter[i]),
         ],
       ];
     });
@@ -694,6 +755,7 @@ async function main(): Promise<void> {
     console.log(`churn, ${new Date().toISOString()}, Node.js ${process.version}\n`);
     console.log('| | |\n| --- | --- |');
     for (const [a, b] of rows) console.log(`| ${a} | ${b} |`);
+    console.log(slowestEdits(perEdit, kinds));
   } finally {
     for (const p of procs.reverse()) await p.stop();
     for (const c of cleanups.reverse()) await c().catch((err: Error) => log(`cleanup: ${err.message}`));

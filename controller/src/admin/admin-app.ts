@@ -132,10 +132,7 @@ export function createAdminApp(view: AdminView): Express {
     const groups = Object.entries(view.snapshots()).map(([group, s]) => ({
       group,
       version: s.version,
-      frontends: s.body.frontends.length,
-      backends: s.body.backends.length,
-      servers: s.body.backends.reduce((n, b) => n + b.servers.length, 0),
-      rules: s.body.frontends.reduce((n, f) => n + f.rules.length, 0),
+      ...countsOf(s),
       ...(full ? { body: redactSnapshotBody(s.body) } : {}),
     }));
     res.json({ groups });
@@ -145,4 +142,24 @@ export function createAdminApp(view: AdminView): Express {
     res.status(404).json({ error: 'not found' });
   });
   return app;
+}
+
+const counts = new WeakMap<
+  Snapshot,
+  { frontends: number; backends: number; servers: number; rules: number }
+>();
+
+/** What /snapshot lists of a snapshot, counted once per (immutable) snapshot: it is polled. */
+function countsOf(s: Snapshot) {
+  let c = counts.get(s);
+  if (!c) {
+    c = {
+      frontends: s.body.frontends.length,
+      backends: s.body.backends.length,
+      servers: s.body.backends.reduce((n, b) => n + b.servers.length, 0),
+      rules: s.body.frontends.reduce((n, f) => n + f.rules.length, 0),
+    };
+    counts.set(s, c);
+  }
+  return c;
 }

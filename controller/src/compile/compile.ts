@@ -133,6 +133,7 @@ export function compile(input: ValidatedInput): CompileOutput {
     snapshots[group] = makeSnapshot({ group, frontends, backends: groupBackends });
   }
 
+  memo.listeners.sweep();
   const usedCertificates = Object.fromEntries(
     [...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );

@@ -26,11 +26,12 @@
 //   joins nor lets others join;
 // - binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80) do not share: the later
 //   one is refused, as before shared listeners.
-import { canonicalItem, canonicalJson, deepFreeze } from '#protocol/canonical';
+import { canonicalJson } from '#protocol/canonical';
 import { ErrorCodes, type ErrorCode } from '#protocol/errors';
 import { listenerTls } from '#protocol/listener';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
 import { derive } from './derived.js';
+import { hostsOf, ListenerClaims } from './listener-claims.js';
 import { mergeSni, serverNamesOf } from './sni-merge.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -83,18 +84,6 @@ const byAge = (a: Contender, b: Contender): number => {
   if (ca !== cb) return ca < cb ? -1 : 1;
   return a.snap.id < b.snap.id ? -1 : a.snap.id > b.snap.id ? 1 : 0;
 };
-
-const hostsMemo = new WeakMap<FrontendSnap, string[]>();
-
-/** The hosts a Frontend's rules name, in rule order, each once (remembered per snapshot object). */
-export function hostsOf(f: FrontendSnap): string[] {
-  let hosts = hostsMemo.get(f);
-  if (!hosts) {
-    hosts = [...new Set(f.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : [])))];
-    hostsMemo.set(f, hosts);
-  }
-  return hosts;
-}
 
 type Refusal = Omit<ListenerProblem, 'contender'> | undefined;
 const refusals = new WeakMap<
@@ -166,11 +155,48 @@ function refusal(
   return undefined;
 }
 
-/** Merged listeners of earlier runs, by owner snapshot: reused while the members are the same objects. */
-export type ListenerMemo = WeakMap<
-  FrontendSnap,
-  { members: readonly FrontendSnap[]; snaps: readonly FrontendSnap[]; problems: readonly ListenerProblem[] }
->;
+/**
+ * What the listener merges of earlier runs keep: per shared HTTP listener (by group, bind and
+ * owner) who won what (listener-claims.ts), decided again only for the members an edit touches;
+ * per shared TCP listener, the merge itself while its members are the very same objects.
+ */
+export class ListenerMemo {
+  private readonly http = new Map<string, { claims: ListenerClaims; used: boolean }>();
+  private readonly tcp = new WeakMap<
+    FrontendSnap,
+    { members: readonly FrontendSnap[]; snaps: readonly FrontendSnap[]; problems: readonly ListenerProblem[] }
+  >();
+
+  claims(key: string): ListenerClaims {
+    let entry = this.http.get(key);
+    if (!entry) this.http.set(key, (entry = { claims: new ListenerClaims(), used: true }));
+    entry.used = true;
+    return entry.claims;
+  }
+
+  tcpMerge(owner: FrontendSnap) {
+    return this.tcp.get(owner);
+  }
+
+  rememberTcp(
+    owner: FrontendSnap,
+    merged: {
+      members: readonly FrontendSnap[];
+      snaps: readonly FrontendSnap[];
+      problems: readonly ListenerProblem[];
+    },
+  ): void {
+    this.tcp.set(owner, merged);
+  }
+
+  /** Forgets the listeners no run used since the last sweep (their owner is gone or moved). */
+  sweep(): void {
+    for (const [key, entry] of this.http) {
+      if (!entry.used) this.http.delete(key);
+      entry.used = false;
+    }
+  }
+}
 
 /** Groups contenders into listeners, oldest first; returns the refused ones and the conflicts. */
 export function resolveListeners(
@@ -193,18 +219,28 @@ export function resolveListeners(
     if (why) problems.push({ contender: c, ...why });
     else shared.members.push(c);
   }
-  for (const l of listeners) if (l.members.length > 1) l.snaps = shareOnce(l.members, problems, memo);
+  for (const l of listeners) if (l.members.length > 1) l.snaps = shareOnce(l.members, group, problems, memo);
   return { listeners, problems };
 }
 
-/** share(), or its result from an earlier run with the very same member objects. */
+/** The members' snapshot objects, from what was decided for them in earlier runs where it still holds. */
 function shareOnce(
   members: Contender[],
+  group: string,
   problems: ListenerProblem[],
   memo: ListenerMemo | undefined,
 ): readonly FrontendSnap[] {
   const owner = members[0]!.snap;
-  const prev = memo?.get(owner);
+  if (owner.mode !== 'tcp') {
+    const { address, port } = owner.bind;
+    const claims = memo?.claims(`${group}\u0000${address}:${port}\u0000${owner.id}`) ?? new ListenerClaims();
+    const outcomes = claims.share(members.map((m) => m.snap));
+    outcomes.forEach((o, i) => {
+      for (const p of o.problems) problems.push({ contender: members[i]!, ...p });
+    });
+    return outcomes.map((o) => o.snap);
+  }
+  const prev = memo?.tcpMerge(owner);
   if (
     prev &&
     prev.members.length === members.length &&
@@ -216,100 +252,15 @@ function shareOnce(
     return prev.snaps;
   }
   const found: ListenerProblem[] = [];
-  const snaps = owner.mode === 'tcp' ? [mergeSni(members, found)] : share(members, found);
+  const snaps = [mergeSni(members, found)];
   problems.push(...found);
-  memo?.set(owner, { members: members.map((m) => m.snap), snaps, problems: found });
+  memo?.rememberTcp(owner, { members: members.map((m) => m.snap), snaps, problems: found });
   return snaps;
 }
 
 /** A member's rule under its listener name ("<frontend id>:<rule name>"), the same object while `r` is. */
 export const renamed = (r: RuleSnap, frontendId: string): RuleSnap =>
   derive(r, `name:${frontendId}`, () => ({ ...r, name: `${frontendId}:${r.name}` }));
-
-/** A host-less rule scoped to one host (frozen: its canonical JSON, the conflict key, is remembered). */
-const scopedTo = (r: RuleSnap, host: string): RuleSnap =>
-  derive(r, `host:${host}`, () => deepFreeze({ ...r, match: { ...r.match, host } }));
-
-/**
- * The Frontends of one shared HTTP listener, each as its own snapshot object with `listener`
- * set: the owner's settings are the listener's, and each Frontend keeps the rules it won. The
- * dataplane puts them together (dataplane/src/router/shared-router.ts) in the order the flat
- * listener of `flattenListener` (protocol/src/listener.ts) spells out; what is decided here is
- * which Frontend wins a host + match both name:
- *
- * - two rules of different Frontends with the same host and the same match conflict: the older
- *   Frontend's rule wins, the later one is left out and its Frontend is told which won (a rule
- *   without a host counts once for each host its Frontend names; if it loses some of them, it
- *   travels as one copy per host it won);
- * - two Frontends naming the same host: the older one's defaultBackend is that host's catch-all.
- *
- * An unchanged Frontend gives back the same object as long as what it won is the same, so a
- * delta after one member's edit carries that member alone.
- */
-function share(members: Contender[], problems: ListenerProblem[]): FrontendSnap[] {
-  const owner = members[0]!.snap;
-  const claimed = new Map<string, string>(); // conflict key → frontend id that won it
-  const claim = (key: string, id: string): string | undefined => {
-    const winner = claimed.get(key);
-    if (winner !== undefined && winner !== id) return winner;
-    claimed.set(key, id);
-    return undefined;
-  };
-  return members.map((m, rank) => {
-    const f = m.snap;
-    const hosts = hostsOf(f);
-    const lost: string[] = []; // "<rule index>@<host>" of every scoped rule left out
-    const rules: RuleSnap[] = [];
-    f.rules.forEach((r, i) => {
-      const lose = (host: string | undefined, winner: string): void => {
-        lost.push(`${i}@${host ?? ''}`);
-        problems.push({
-          contender: m,
-          code: ErrorCodes.ROUTE_CONFLICT,
-          field: `spec.rules[${i}]`,
-          message: `rule ${r.name} (host ${host ?? '*'}) has the same host and match as a rule of Frontend ${winner}, which is older and wins; this rule is not served`,
-        });
-      };
-      if (r.match.host !== undefined) {
-        const winner = claim(canonicalItem(r.match), f.id);
-        if (winner === undefined) rules.push(r);
-        else lose(r.match.host, winner);
-        return;
-      }
-      const won = hosts.filter((host) => {
-        const winner = claim(canonicalItem(scopedTo(r, host).match), f.id);
-        if (winner !== undefined) lose(host, winner);
-        return winner === undefined;
-      });
-      if (won.length === hosts.length) rules.push(r);
-      else rules.push(...won.map((host) => scopedTo(r, host)));
-    });
-    const defaultHosts: string[] = [];
-    if (f.defaultBackend !== undefined)
-      for (const host of hosts) {
-        const winner = claim(canonicalJson({ host, default: true }), f.id);
-        if (winner === undefined) defaultHosts.push(host);
-        else
-          problems.push({
-            contender: m,
-            code: ErrorCodes.ROUTE_CONFLICT,
-            field: 'spec.defaultBackend',
-            message: `host ${host} is also named by Frontend ${winner}, which is older: its defaultBackend answers that host, not this one`,
-          });
-      }
-    const listener: NonNullable<FrontendSnap['listener']> = {
-      owner: owner.id,
-      ...(rank === 0 ? { members: members.slice(1).map((x) => x.snap.id) } : {}),
-      hosts,
-      defaultHosts,
-    };
-    return derive(f, `listener:${JSON.stringify([listener, lost])}`, () => ({
-      ...f,
-      rules: lost.length > 0 ? rules : f.rules,
-      listener,
-    }));
-  });
-}
 
 /** The owner's frontend with `rules`, and every member's certificates (each name once) when it terminates TLS. */
 export function withMembersTls(

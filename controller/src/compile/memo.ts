@@ -6,7 +6,7 @@
 // replayed, so a reused result reports exactly what a fresh compile would.
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ObjectDiagnostics } from './context.js';
-import type { ListenerMemo } from './listeners.js';
+import { ListenerMemo } from './listeners.js';
 
 interface Entry {
   readonly deps: readonly unknown[];
@@ -17,7 +17,7 @@ interface Entry {
 export class CompileMemo {
   private entries = new WeakMap<object, Entry>();
   /** Shared listeners merged in earlier runs (listeners.ts). */
-  readonly listeners: ListenerMemo = new WeakMap();
+  readonly listeners = new ListenerMemo();
   hits = 0;
   misses = 0;
 
@@ -27,7 +27,7 @@ export class CompileMemo {
    */
   reuse<T>(key: object, deps: readonly unknown[], diag: ObjectDiagnostics, build: () => T): T {
     const entry = this.entries.get(key);
-    if (entry && sameDeps(entry.deps, deps)) {
+    if (entry && sameItems(entry.deps, deps)) {
       this.hits++;
       for (const d of entry.diagnostics) diag.list.push(d);
       return entry.value as T;
@@ -40,7 +40,8 @@ export class CompileMemo {
   }
 }
 
-function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** Whether two lists hold the very same items (===) in the same order. */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

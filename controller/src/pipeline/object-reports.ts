@@ -1,5 +1,6 @@
 // The last pure step: one report per resource (valid or not), joining what validate and compile
 // said about it, sorted. Status conditions are computed from these.
+import { sameItems } from '../compile/memo.js';
 import type { ObjectReport, SourcedResource } from '../compile/types.js';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import { refOf } from '../validate/validate.js';
@@ -33,20 +34,41 @@ export function reportObjects(
     .map((r): ObjectReport => {
       const ref = refOf(r);
       const key = refKey(ref);
-      const ds = diagByKey.get(key) ?? [];
+      const ds = diagByKey.get(key) ?? NONE;
+      const inGroups = groups.get(key) ?? NONE;
+      const previous = servingPrevious.has(key) || undefined;
+      const last = lastReports.get(r);
+      if (
+        last &&
+        last.ref === ref &&
+        last.servingPrevious === previous &&
+        last.generation === r.metadata?.generation &&
+        sameItems(last.groups, inGroups) &&
+        sameItems(last.diagnostics, ds)
+      )
+        return last;
       const report: ObjectReport = {
         ref,
         accepted: !ds.some((d) => d.condition === 'Accepted'),
         resolvedRefs: !ds.some((d) => d.condition === 'ResolvedRefs'),
-        groups: [...(groups.get(key) ?? [])],
-        diagnostics: ds,
+        groups: [...inGroups],
+        diagnostics: ds === NONE ? [] : ds,
       };
+      if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
+      if (previous) report.servingPrevious = true;
+      lastReports.set(r, report);
       let revision = revisions.get(r);
       if (revision === undefined) revisions.set(r, (revision = ++lastRevision));
       reportRevisions.set(report, revision);
-      if (r.metadata?.generation !== undefined) report.generation = r.metadata.generation;
-      if (servingPrevious.has(key)) report.servingPrevious = true;
       return report;
     })
     .sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
 }
+
+/**
+ * The last report made for each resource object. An object an edit did not touch gets the very
+ * same report again, so status (status/tracker.ts) recognises it by identity instead of
+ * comparing ~1,100 reports' contents after every compile.
+ */
+const lastReports = new WeakMap<SourcedResource, ObjectReport>();
+const NONE: never[] = [];

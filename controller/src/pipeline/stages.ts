@@ -20,7 +20,13 @@ export function runStages(
   memo?: CompileMemo,
 ): CompileResult {
   const validated = input.resources.map(validate);
-  const chosen = chooseVersions(validated, acceptedVersions(input.lastAccepted ?? []), validate);
+  // The last accepted versions stand in only for objects that are invalid now: indexed only then.
+  const anyInvalid = validated.some((v) => !v.valid);
+  const chosen = chooseVersions(
+    validated,
+    anyInvalid ? acceptedVersions(input.lastAccepted ?? []) : new Map(),
+    validate,
+  );
   const compiled = compile({
     valid: chosen.valid,
     secrets: input.secrets,

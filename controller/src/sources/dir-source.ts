@@ -36,6 +36,12 @@ interface FileState {
   hash?: string;
 }
 
+/**
+ * Stats in flight during the periodic safety walk: it runs beside the feed, and an edit's read
+ * must find a thread of libuv's pool (4) free rather than wait behind the walk's ~1,100 stats.
+ */
+const SAFETY_WALK_STATS_IN_FLIGHT = 2;
+
 /** More files named by one batch of events than this: walk the tree instead. */
 const MAX_QUICK_LOOK = 64;
 
@@ -177,7 +183,9 @@ export class DirSource implements Source {
     if (this.walking || this.stopped) return;
     this.walking = true;
     try {
-      const found = await walk(this.root).catch(() => undefined);
+      const found = await walk(this.root, { statsInFlight: SAFETY_WALK_STATS_IN_FLIGHT }).catch(
+        () => undefined,
+      );
       if (this.stopped) return;
       const missed =
         !found ||

@@ -65,6 +65,7 @@ export class StatusLoop {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.opts.tracker.close();
     clearInterval(this.resync);
     await this.updates.close();
   }
@@ -116,19 +117,24 @@ export class StatusLoop {
       return g;
     };
     // Backend id → snapshot entry (identical in every group that has it).
-    const backends = new Map<string, BackendSnap>();
-    for (const snap of Object.values(published.snapshots()))
-      for (const b of snap.body.backends) backends.set(b.id, b);
+    const indexes = Object.values(published.snapshots()).map(backendIndex);
+    const backendOf = (id: string): BackendSnap | undefined => {
+      for (const index of indexes) {
+        const b = index.get(id);
+        if (b) return b;
+      }
+      return undefined;
+    };
     return signedContext(
       {
         group,
         // The published servers a Backend's health summary lists (cached per frozen object).
         backendKey: (report) => {
-          const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+          const backend = backendOf(`${report.ref.namespace}/${report.ref.name}`);
           return backend ? itemDigest(backend) : '';
         },
         backendHealth: (report) => {
-          const backend = backends.get(`${report.ref.namespace}/${report.ref.name}`);
+          const backend = backendOf(`${report.ref.namespace}/${report.ref.name}`);
           if (!backend) return undefined;
           const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
           return health.summarize(backend, nodes);
@@ -137,4 +143,13 @@ export class StatusLoop {
       health.generation,
     );
   }
+}
+
+const backendIndexes = new WeakMap<Snapshot, ReadonlyMap<string, BackendSnap>>();
+
+/** A snapshot's backends by id, made once per (immutable) snapshot: status updates follow every ACK. */
+function backendIndex(snap: Snapshot): ReadonlyMap<string, BackendSnap> {
+  let index = backendIndexes.get(snap);
+  if (!index) backendIndexes.set(snap, (index = new Map(snap.body.backends.map((b) => [b.id, b]))));
+  return index;
 }

@@ -26,7 +26,19 @@ export type StoreRecord =
 
 export const DEFAULT_NAMESPACE = 'default';
 
+const refs = new WeakMap<StoreRecord, ObjectRef>();
+
+/** The record's object reference: one per (frozen) record, as the store builds its input per edit. */
 export function recordRef(r: StoreRecord): ObjectRef {
+  let ref = refs.get(r);
+  if (!ref) {
+    ref = Object.freeze(refNow(r));
+    if (Object.isFrozen(r)) refs.set(r, ref);
+  }
+  return ref;
+}
+
+function refNow(r: StoreRecord): ObjectRef {
   switch (r.type) {
     case 'resource':
       return {

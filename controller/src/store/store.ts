@@ -12,6 +12,7 @@ import type {
   ServiceData,
   SourcedResource,
 } from '../compile/types.js';
+import { sameItems } from '../compile/memo.js';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import { compareStrings, sortDiagnostics } from './sort.js';
 import { recordOrigin, recordRef, type EndpointSliceRecord, type StoreRecord } from './records.js';
@@ -28,6 +29,8 @@ export class ResourceStore {
   /** Bumped by every write that changes content; build() is remembered per generation. */
   private generation = 0;
   private built: { generation: number; input: CompileInput } | undefined;
+  /** bucketNames() until a bucket is added or removed. */
+  private names: string[] | undefined;
 
   /**
    * Replace a bucket's records and diagnostics; false when they equal what it holds (then the
@@ -40,6 +43,7 @@ export class ResourceStore {
     if (prev && sameItems(prev.records, records) && sameItems(prev.diagnostics, diagnostics)) return false;
     const fingerprint = digest({ records, diagnostics });
     if (prev?.fingerprint === fingerprint) return false;
+    if (!prev) this.names = undefined;
     this.buckets.set(bucket, {
       records: deepFreeze([...records]),
       diagnostics: [...diagnostics],
@@ -56,6 +60,7 @@ export class ResourceStore {
 
   delete(bucket: string): boolean {
     if (!this.buckets.delete(bucket)) return false;
+    this.names = undefined;
     this.generation++;
     return true;
   }
@@ -65,7 +70,8 @@ export class ResourceStore {
   }
 
   bucketNames(): string[] {
-    return [...this.buckets.keys()].sort(compareStrings);
+    this.names ??= [...this.buckets.keys()].sort(compareStrings);
+    return [...this.names];
   }
 
   /** The whole store as one sorted, deterministic input; the same object until the store changes. */
@@ -83,7 +89,8 @@ export class ResourceStore {
     const diagnostics: Diagnostic[] = [];
     const seen = new Map<string, StoreRecord>();
 
-    for (const name of this.bucketNames()) {
+    this.names ??= [...this.buckets.keys()].sort(compareStrings);
+    for (const name of this.names) {
       const bucket = this.buckets.get(name)!;
       diagnostics.push(...bucket.diagnostics);
       for (const record of bucket.records) {
@@ -123,19 +130,32 @@ export class ResourceStore {
 
     const byRef = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
       compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
-    resources.sort(
-      (a, b) =>
-        compareStrings(a.kind, b.kind) ||
-        compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-        compareStrings(a.metadata.name, b.metadata.name),
-    );
     return {
-      resources,
+      resources: sortResources(resources),
       secrets: secrets.sort(byRef),
       services: [...services.values()].sort(byRef),
       sourceDiagnostics: sortDiagnostics(diagnostics),
     };
   }
+}
+
+const sortKeys = new WeakMap<SourcedResource, string>();
+
+/**
+ * By kind, namespace, name: each resource's key made once (the store builds its whole input
+ * again after every edit, and a comparison that built its operands cost ~1 ms per build).
+ */
+function sortResources(resources: SourcedResource[]): SourcedResource[] {
+  const keyOf = (r: SourcedResource): string => {
+    let key = sortKeys.get(r);
+    if (key === undefined)
+      sortKeys.set(r, (key = `${r.kind}\u0000${r.metadata.namespace ?? ''}\u0000${r.metadata.name}`));
+    return key;
+  };
+  return resources
+    .map((r) => ({ key: keyOf(r), r }))
+    .sort((a, b) => compareStrings(a.key, b.key))
+    .map((x) => x.r);
 }
 
 /**
@@ -176,9 +196,6 @@ function duplicateDiagnostic(dup: StoreRecord, first: StoreRecord, bucket: strin
     ...(at ? { line: at.line } : {}),
   };
 }
-
-const sameItems = <T>(a: readonly T[], b: readonly T[]) =>
-  a.length === b.length && a.every((item, i) => item === b[i]);
 
 /** A short, stable digest of plain data (one bucket's records and diagnostics). */
 const digest = (value: unknown): string => sha256Hex(canonicalJson(value));

@@ -43,7 +43,18 @@ export function located(
   return { file: origin.file, line: origin.line };
 }
 
-export const refKey = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`;
+const keys = new WeakMap<ObjectRef, string>();
+
+/**
+ * "kind/namespace/name". Remembered per ref object: the pipeline sorts and indexes ~1,100
+ * objects by it on every run, and a ref handed again (refOf) need not build its key again.
+ * Refs are never mutated once made.
+ */
+export function refKey(r: ObjectRef): string {
+  let key = keys.get(r);
+  if (key === undefined) keys.set(r, (key = `${r.kind}/${r.namespace}/${r.name}`));
+  return key;
+}
 
 const position = (d: Diagnostic) => (d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : '');
 

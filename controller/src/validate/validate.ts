@@ -38,11 +38,25 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
 }
 
-export const refOf = (r: Resource): ObjectRef => ({
-  kind: r.kind,
-  namespace: r.metadata?.namespace ?? 'default',
-  name: r.metadata?.name ?? '',
-});
+const refs = new WeakMap<Resource, ObjectRef>();
+
+/**
+ * The object's reference: one frozen object per resource object (the store hands the same
+ * frozen resource while its content is the same), so every run does not allocate ~1,100 refs
+ * and their keys (refKey remembers its key per ref object).
+ */
+export function refOf(r: Resource): ObjectRef {
+  let ref = refs.get(r);
+  if (!ref) {
+    ref = Object.freeze({
+      kind: r.kind,
+      namespace: r.metadata?.namespace ?? 'default',
+      name: r.metadata?.name ?? '',
+    });
+    refs.set(r, ref);
+  }
+  return ref;
+}
 
 /** "/rules/0/match" → "spec.rules[0].match" */
 export function toFieldPath(instancePath: string, root = 'spec'): string {

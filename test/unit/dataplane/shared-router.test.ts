@@ -5,7 +5,7 @@
 // (protocol/src/listener.ts) picks — built from scratch, and rebuilt from the previous router
 // after an edit of one Frontend (keeping the parts of the others).
 import { expect } from 'chai';
-import { resolveListeners, type Contender } from '#controller/compile/listeners';
+import { ListenerMemo, resolveListeners, type Contender } from '#controller/compile/listeners';
 import { compileSharedRouter } from '#dataplane/router/shared-router';
 import { canonicalJson, deepFreeze } from '#protocol/canonical';
 import { flattenListener } from '#protocol/listener';
@@ -98,6 +98,52 @@ describe('router: shared listener by parts', () => {
     expect(compared - matched).to.be.greaterThan(compared * 0.03);
     expect(defaults).to.be.greaterThan(compared * 0.02);
     expect(keptParts).to.be.greaterThan(150);
+  });
+
+  it('decides conflicts after an edit as a fresh resolution does, deciding only the members it touches (randomized, seeded)', () => {
+    let conflicts = 0;
+    let kept = 0;
+    let steps = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const rnd = prng(seed);
+      const frontends = Array.from({ length: 2 + Math.floor(rnd() * 5) }, (_, n) =>
+        deepFreeze(randomFrontend(rnd, n, n * 100)),
+      );
+      const memo = new ListenerMemo();
+      let before: readonly FrontendSnap[] = [];
+      for (let step = 0; step < 12; step++) {
+        // One member edited (the owner too), or one re-sent with the same content as a new object.
+        const edited = Math.floor(rnd() * frontends.length);
+        frontends[edited] =
+          rnd() < 0.2
+            ? deepFreeze(structuredClone(frontends[edited]!))
+            : deepFreeze(randomFrontend(rnd, edited, 1000 * (step + 1) + edited * 100));
+        const contenders: Contender[] = frontends.map((snap, i) => ({
+          snap,
+          created: `2026-01-01T00:00:0${i}Z`,
+          allowedNamespaces: ['*'],
+        }));
+        const incremental = resolveListeners(contenders, 'default', memo);
+        const fresh = resolveListeners(contenders, 'default');
+        const where = `seed ${seed} step ${step}`;
+        const snaps = incremental.listeners.flatMap((l) => l.snaps);
+        expect(
+          snaps.map((f) => canonicalJson(f)),
+          where,
+        ).to.deep.equal(fresh.listeners.flatMap((l) => l.snaps).map((f) => canonicalJson(f)));
+        const problems = (r: typeof fresh) =>
+          r.problems.map((p) => [p.contender.snap.id, p.code, p.field, p.message]);
+        expect(problems(incremental), where).to.deep.equal(problems(fresh));
+        conflicts += fresh.problems.length;
+        // A member the edit did not touch is handed back as the very same object.
+        for (const f of snaps) if (before.includes(f)) kept++;
+        before = snaps;
+        steps++;
+      }
+    }
+    expect(steps).to.equal(1200);
+    expect(conflicts, 'the pools make conflicts often').to.be.greaterThan(steps);
+    expect(kept, 'untouched members keep their snapshot object').to.be.greaterThan(steps);
   });
 
   it('serves no host + match twice, and reports every rule it leaves out', () => {
