@@ -9,28 +9,68 @@ import type { RuleSnap } from '#protocol/snapshot';
 import { PrefixTree } from './prefix-tree.js';
 import type { RequestHead } from './types.js';
 
-/** Rule indexes in ascending order. */
+/**
+ * Rule indexes in ascending order. A list starts as a literal of its first rule: one pushed
+ * onto an empty array gets room for 17, and most lists (a host's prefix) hold one rule.
+ */
 type Candidates = number[];
 
-/** Rules sharing one host key, by path. */
+/**
+ * Rules sharing one host key, by path. Each kind of path has its structure only once a rule
+ * needs it: a host usually has a few prefix rules and nothing else, and at thousands of hosts
+ * (a listener shared by many teams) empty maps and lists were a third of the index's memory.
+ */
 class PathIndex {
-  private readonly exact = new Map<string, Candidates>();
-  private readonly prefixes = new PrefixTree<Candidates>();
+  private exact: Map<string, Candidates> | undefined;
+  /**
+   * The prefixes: while there is one, it is kept as it is (most hosts of a large listener have
+   * a single prefix: a tree of a root, a leaf and their arrays per host was half the index).
+   */
+  private onePrefix: string | undefined;
+  private oneList: Candidates | undefined;
+  private prefixes: PrefixTree<Candidates> | undefined;
   /** Rules whose path is a regex or absent. */
-  private readonly other: Candidates = [];
+  private other: Candidates | undefined;
 
   add(path: RuleSnap['match']['path'], rule: number): void {
-    if (path?.exact !== undefined) listAt(this.exact, path.exact).push(rule);
-    else if (path?.prefix !== undefined) this.prefixes.upsert(path.prefix, () => []).push(rule);
-    else this.other.push(rule);
+    if (path?.exact !== undefined) {
+      const exact = (this.exact ??= new Map());
+      const list = exact.get(path.exact);
+      if (list) list.push(rule);
+      else exact.set(path.exact, [rule]);
+    } else if (path?.prefix !== undefined) {
+      const prefix = path.prefix;
+      if (this.prefixes === undefined && (this.onePrefix === undefined || this.onePrefix === prefix)) {
+        if (this.oneList) this.oneList.push(rule);
+        else {
+          this.onePrefix = prefix;
+          this.oneList = [rule];
+        }
+        return;
+      }
+      if (this.prefixes === undefined) {
+        const list = this.oneList!;
+        (this.prefixes = new PrefixTree()).upsert(this.onePrefix!, () => list);
+        this.onePrefix = this.oneList = undefined;
+      }
+      let created = false;
+      const list = this.prefixes.upsert(prefix, () => {
+        created = true;
+        return [rule];
+      });
+      if (!created) list.push(rule);
+    } else if (this.other) this.other.push(rule);
+    else this.other = [rule];
   }
 
   /** Offers every candidate list for `path` to the search. */
   collect(path: string, search: Search): void {
-    const exact = this.exact.get(path);
+    const exact = this.exact?.get(path);
     if (exact) search.offer(exact);
-    this.prefixes.prefixesOf(path, search.visit);
-    if (this.other.length > 0) search.offer(this.other);
+    if (this.oneList !== undefined) {
+      if (path.startsWith(this.onePrefix!)) search.offer(this.oneList);
+    } else this.prefixes?.prefixesOf(path, search.visit);
+    if (this.other !== undefined) search.offer(this.other);
   }
 }
 
@@ -111,12 +151,6 @@ export function buildRuleIndex(rules: ReadonlyArray<Readonly<RuleSnap>>): RuleIn
       return search.best;
     },
   };
-}
-
-function listAt(map: Map<string, Candidates>, key: string): Candidates {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
-  return list;
 }
 
 function indexAt(map: Map<string, PathIndex>, key: string): PathIndex {
