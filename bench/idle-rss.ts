@@ -4,8 +4,9 @@
 //
 //   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 30] [--node-args='--flag …'] [--breakdown]
 //
-// The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT (workers inherit
-// them), unless --node-args gives others ('--node-args=' for none: Node's defaults).
+// The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT and the variables
+// of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
+// none: Node's defaults) or BENCH_DATAPLANE_ENV other variables ('' for none).
 // Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
 // `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
@@ -23,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
-import { dataplaneImageNodeArgs } from './image-node-args.js';
+import { dataplaneImageEnv, dataplaneImageNodeArgs } from './image-node-args.js';
 import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
@@ -132,6 +133,12 @@ async function main(): Promise<void> {
     );
     writeFileSync(join(dir, 'token'), 'idle-rss-bench-token-0123456789abcdef\n');
     const env = basculeEnv();
+    // The dataplane runs in the image's environment: its ENV (glibc malloc settings), and none of
+    // this machine's NODE_EXTRA_CA_CERTS (set here for an outbound proxy, not in the image: the
+    // extra certificates, loaded at start-up, cost every Node.js process ~1.7 MiB of RSS).
+    const imageEnv = dataplaneImageEnv();
+    const dataplaneEnv: NodeJS.ProcessEnv = { ...env, ...imageEnv };
+    delete dataplaneEnv.NODE_EXTRA_CA_CERTS;
     const channel = await freePort();
     const controller = start(
       'controller',
@@ -172,7 +179,7 @@ async function main(): Promise<void> {
           String(workers),
         ],
         join(dir, `dataplane-${workers}.log`),
-        env,
+        dataplaneEnv,
       );
       await until(
         'dataplane ready',
@@ -208,6 +215,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `node flags: ${nodeArgs.join(' ') || '(none)'}`,
+        `environment: ${
+          Object.entries(imageEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || '(the image sets none)'
+        }, no NODE_EXTRA_CA_CERTS`,
         '',
         '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process |',
         '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',

@@ -391,7 +391,11 @@ function startProxy(proxy: ProxyId, config: string, dir: string, workers: number
       return start(
         'node',
         process.execPath,
-        [MINIMAL, ...(JSON.parse(readFileSync(config, 'utf8')) as string[])],
+        [
+          ...(process.env.BENCH_MINIMAL_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+          MINIMAL,
+          ...(JSON.parse(readFileSync(config, 'utf8')) as string[]),
+        ],
         log,
         nodeEnv(),
       );

@@ -2,16 +2,18 @@
 // (docs/memory.md). `bascule dataplane` as real processes (the built CLI) against a real
 // `bascule controller`, serving one plain HTTP frontend; each process reports the modules it
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
-//   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it;
+//   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it, nor the
+//     regular-expression engine (re2js) while no rule or health check has a pattern;
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
-//     young-generation cap though the primary was started without it.
+//     young-generation cap and glibc malloc settings though the primary was started without them.
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DATAPLANE_MALLOC_ENV } from '#dataplane/malloc-env';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
@@ -136,7 +138,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         'node_modules/ajv/',
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
     );
   });
 
@@ -152,12 +154,16 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         'node_modules/ajv/',
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
     );
     for (const worker of workerPids) {
       // The primary was started without a young-generation cap: its workers get the image's.
       const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
       expect(argv, `worker ${worker} command line`).to.include('--max-semi-space-size=2');
+      // ... and the image's glibc malloc settings (dataplane/src/malloc-env.ts).
+      const environ = readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(DATAPLANE_MALLOC_ENV))
+        expect(environ, `worker ${worker} environment`).to.include(`${name}=${value}`);
       expectLoaded(
         await loadedModules(record, worker),
         `worker ${worker}`,
@@ -168,6 +174,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node_modules/ws/',
           'node:http2',
           'node_modules/hpack.js/',
+          'node_modules/re2js/',
         ],
       );
     }

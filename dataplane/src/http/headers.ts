@@ -30,6 +30,8 @@ export function endToEnd(headers: HeaderList): HeaderList {
   let named: Set<string> | undefined;
   for (const [n, v] of headers) {
     if (!isFieldName(n, 'connection')) continue;
+    // The usual single option, without splitting (and allocating) anything.
+    if (isFieldName(v, 'close') || isFieldName(v, 'keep-alive')) continue;
     for (const token of v.split(',')) {
       const t = token.trim().toLowerCase();
       // "close", "keep-alive" and "upgrade" (the usual options) name nothing left to drop.

@@ -106,7 +106,9 @@ export interface ClientSide {
   sendInformational?(status: number, reason: string, headers: HeaderList): void;
   /**
    * The response head. `framing` and `contentLength` say how the body that follows is
-   * delimited; `close` asks for the connection to close after this response.
+   * delimited; `close` asks for the connection to close after this response. `bodyInHand`:
+   * sendBody() or endBody() is called before the caller's turn ends, so the head may wait to go
+   * out with them; otherwise it goes out within this turn on its own.
    */
   sendHead(
     status: number,
@@ -115,6 +117,7 @@ export interface ClientSide {
     framing: BodyFraming,
     contentLength: number,
     close: boolean,
+    bodyInHand?: boolean,
   ): void;
   /** Response body bytes (raw chunked bytes when the response framing is 'chunked'); false: wait for clientDrain. */
   sendBody(chunk: Buffer): boolean;

@@ -81,8 +81,8 @@ class AttemptEvents implements UpstreamEvents {
     private readonly n: number,
     private readonly server: ServerRuntime,
   ) {}
-  connected(): void {
-    this.x.onConnected(this.n);
+  connected(call: UpstreamCall): void {
+    this.x.onConnected(this.n, call);
   }
   continued(): void {
     this.x.onContinue(this.n);
@@ -194,16 +194,18 @@ class Exchange implements Transport, ClientEvents {
 
   // ---- the server ----
 
-  onConnected(n: number): void {
+  /** `call` is also this.call, except for a pooled connection: it connects within request(). */
+  onConnected(n: number, call: UpstreamCall): void {
     if (n !== this.attemptNo) return;
+    this.call = call;
     this.assignment.connected(n);
     if (this.gone) return;
     if (this.client.framing === 'none') {
-      this.call!.end();
+      call.end();
       return;
     }
     this.bodyStarted = true;
-    this.client.pipeBody(this.call!); // backpressure both ways; ends the call's body when complete
+    this.client.pipeBody(call); // backpressure both ways; ends the call's body when complete
   }
 
   onContinue(n: number): void {
@@ -236,7 +238,15 @@ class Exchange implements Transport, ClientEvents {
     const held = this.client.expectContinue && !this.continueSent && !this.client.bodyComplete;
     a.bind(n);
     try {
-      this.client.sendHead(r.status, r.reason, h, r.framing, r.contentLength, this.ctx.closeAfter() || held);
+      this.client.sendHead(
+        r.status,
+        r.reason,
+        h,
+        r.framing,
+        r.contentLength,
+        this.ctx.closeAfter() || held,
+        r.bodyInHand === true,
+      );
     } catch (err) {
       // Header bytes the client side cannot carry must not crash us: answer 502 instead.
       this.call!.abort();

@@ -15,6 +15,7 @@ import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import { framingProblem, rateLimited, routeReply, type LocalReply } from './admission.js';
 import { addForwarded, endToEnd, hasHeader } from './headers.js';
 import { closeWithLinger } from './engine/close.js';
+import { InactivityLimit } from '../limits/inactivity.js';
 import { replyBytes, statusText } from './local-reply.js';
 import { headerValue, IDEMPOTENT, type ByteMarks, type HttpRequestHead } from './message.js';
 import type { HttpRequestContext } from './proxy.js';
@@ -97,7 +98,7 @@ class Tunnel implements Transport {
       { log: ctx.log, trace: ctx.trace, label: 'upgrade request' },
     );
     this.headers = this.requestHeaders(e2e);
-    client.setTimeout(0); // until the tunnel is up, the backend's timeouts apply
+    // Until the tunnel is up, the backend's timeouts apply (the engine left no limit on the socket).
     client.once('close', () => {
       this.clientGone = true;
       this.assignment.cancel();
@@ -136,9 +137,9 @@ class Tunnel implements Transport {
     const { timeouts } = this.backend.snap;
     const a = this.assignment;
     const events: UpstreamEvents = {
-      connected: () => {
+      connected: (call) => {
         a.connected(attempt);
-        this.call?.end(); // no body: the request is complete
+        call.end(); // no body: the request is complete
       },
       continued: () => {},
       drain: () => {},
@@ -220,13 +221,18 @@ class Tunnel implements Transport {
     this.writeHead(101, r.reason, h);
     if (upHead.length > 0) client.write(upHead);
     if (this.rest.length > 0) upSocket.write(this.rest);
-    const idle = this.backend.snap.timeouts.tunnel;
-    const cut = (): void => {
-      upSocket.destroy();
-      client.destroy();
-    };
-    client.setTimeout(idle, cut);
-    upSocket.setTimeout(idle, cut);
+    // timeouts.tunnel, watched on the client socket: every byte relayed either way is read from it
+    // or written to it (limits/inactivity.ts: no timer touched per chunk, as in the TCP proxy).
+    const idle = new InactivityLimit({
+      socket: client,
+      watched: () => true,
+      expired: () => {
+        upSocket.destroy();
+        client.destroy();
+      },
+    });
+    idle.set(this.backend.snap.timeouts.tunnel);
+    client.once('close', () => idle.clear());
     client.setNoDelay(true);
     upSocket.setNoDelay(true);
     follow(upSocket, client);

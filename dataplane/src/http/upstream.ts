@@ -38,12 +38,21 @@ export interface UpstreamResponseHead {
   readonly framing: BodyFraming;
   /** Content-Length when framing is 'length', else -1. */
   readonly contentLength: number;
+  /**
+   * Body bytes (or the end of the response) are already read: data() or end() follows before
+   * response() returns to the connection, so a head held back to go out with them is not stranded.
+   */
+  readonly bodyInHand?: boolean;
 }
 
 /** What an exchange hears from its server. Exactly one of end / error / upgraded ends the call. */
 export interface UpstreamEvents {
-  /** The connection is established (or a pooled one was taken): the request is being sent. */
-  connected(): void;
+  /**
+   * The connection is established (or a pooled one was taken): the request is being sent through
+   * `call`. For a pooled connection this comes synchronously, from within request(), before the
+   * caller holds the call it returns.
+   */
+  connected(call: UpstreamCall): void;
   /** "100 Continue" from the server. */
   continued(): void;
   /** Another interim response (102, 103, ...; never 100 or 101), to relay to the client. */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { BasculeError, ErrorCodes, type ErrorCode } from '#protocol/errors';
 import { isWorkerMessage, type ObservationRun, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { mallocEnvFor } from '../malloc-env.js';
 import { workerExecArgv } from './worker-node-args.js';
 
 /** Requests that carry a sequence number (the reply echoes it). */
@@ -196,7 +197,8 @@ export class WorkerPool {
     const { log } = this.opts;
     slot.state = 'starting';
     slot.startedAt = Date.now();
-    const w = cluster.fork({ BASCULE_WORKER_ID: String(slot.id) });
+    // The primary's environment, plus the image's malloc settings it was started without.
+    const w = cluster.fork({ ...mallocEnvFor(process.env), BASCULE_WORKER_ID: String(slot.id) });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let started = false;

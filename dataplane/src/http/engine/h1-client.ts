@@ -62,12 +62,13 @@ export class UpstreamPool implements ServerPool {
       this.clear(); // settings changed: nothing made with the old ones is reused
       this.tlsHash = hash;
     }
-    const now = Date.now();
+    // No clock read here: the sweep closes each connection when it reaches UPSTREAM_IDLE_MS
+    // (late only by the event loop's lag), and the newest is taken first.
     for (;;) {
       const c = this.idle.pop();
       if (!c) return undefined;
-      if (c.usable() && now - c.idleSince < UPSTREAM_IDLE_MS) return c;
-      c.socket.destroy(); // closed (or half-closed) by the server while idle, or idle too long
+      if (c.usable()) return c;
+      c.socket.destroy(); // closed (or half-closed) by the server while idle
     }
   }
 
@@ -218,6 +219,7 @@ class UpstreamConn implements Inactive {
   // per request
   private req!: UpstreamRequest;
   private ev!: UpstreamEvents;
+  private call!: Call;
   private t!: UpstreamTimeouts;
   private head = '';
   private chunkOut = false;
@@ -274,11 +276,13 @@ class UpstreamConn implements Inactive {
     this.decoder = undefined;
     this.remaining = 0;
     this.lastError = undefined;
-    if (reused) {
-      this.state = State.Connecting;
-      process.nextTick(onReadyTick, this);
-    } else if (t.connect > 0) this.connectTimer = setTimeout(this.onConnectTimeout, t.connect);
-    return new Call(this, this.gen, reused);
+    const call = (this.call = new Call(this, this.gen, reused));
+    this.state = State.Connecting;
+    // A pooled connection is ready now: the request goes out within this call, not a tick later
+    // (the exchange gets the call with connected()).
+    if (reused) this.ready();
+    else if (t.connect > 0) this.connectTimer = setTimeout(this.onConnectTimeout, t.connect);
+    return call;
   }
 
   private readonly onTcp = (): void => {
@@ -298,10 +302,10 @@ class UpstreamConn implements Inactive {
     // Kept while pooled (not watched there: the pool's own expiry closes idle connections).
     this.inactivity.set(this.t.server);
     this.inactivity.restart();
-    this.ev.connected();
-    // The head goes out with the first body bytes; when none are at hand (a client waiting for
-    // "100 Continue", a slow upload), on its own.
-    if (this.head.length > 0) process.nextTick(flushHeadTick, this, this.gen);
+    this.ev.connected(this.call);
+    // The head went out with the request's end or its first body bytes if they were at hand;
+    // when none are (a client waiting for "100 Continue", a slow upload), it goes on its own.
+    if (this.head.length > 0 && this.state === State.Head) process.nextTick(flushHeadTick, this, this.gen);
   }
 
   flushHead(gen: number): void {
@@ -407,6 +411,7 @@ class UpstreamConn implements Inactive {
     if (this.isHead || h.status === 204 || h.status === 304) framing = 'none';
     else if (framing === 'none') framing = 'stream'; // ends when the server closes
     const decoded = framing === 'chunked' && this.req.decode === true;
+    const empty = framing === 'none' || (framing === 'length' && h.contentLength === 0);
     const head: UpstreamResponseHead = {
       status: h.status,
       reason: h.reason,
@@ -414,6 +419,7 @@ class UpstreamConn implements Inactive {
       headers: h.headers,
       framing: decoded ? 'stream' : framing,
       contentLength: framing === 'length' ? h.contentLength : -1,
+      bodyInHand: empty || (rest.length > 0 && !decoded),
     };
     this.state = State.Body;
     if (framing === 'chunked') this.decoder = new ChunkedDecoder();
@@ -560,10 +566,6 @@ class UpstreamConn implements Inactive {
     this.socket.destroy();
     this.ev.error(e);
   }
-}
-
-function onReadyTick(c: UpstreamConn): void {
-  c.ready();
 }
 
 function flushHeadTick(c: UpstreamConn, gen: number): void {

@@ -237,6 +237,13 @@ function fields(s: string, i: number, h: Head): void {
 }
 
 function connectionTokens(value: string, h: Head): void {
+  // The usual single option, without splitting (and allocating) anything.
+  if (isFieldName(value, 'close')) h.close = true;
+  else if (isFieldName(value, 'keep-alive')) h.keepAlive = true;
+  else connectionList(value, h);
+}
+
+function connectionList(value: string, h: Head): void {
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t === 'close') h.close = true;

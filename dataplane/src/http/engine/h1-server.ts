@@ -668,6 +668,7 @@ class H1Request implements ClientSide {
     framing: BodyFraming,
     contentLength: number,
     close: boolean,
+    bodyInHand = false,
   ): void {
     if (close) this.closeAfter = true;
     this.answeredEarly = !this.bodyDone;
@@ -692,8 +693,8 @@ class H1Request implements ClientSide {
     this.pendingHead = `${out}\r\n`;
     this.headersSent = true;
     this.status = status;
-    // Written with the first body bytes; if none come in this turn, on its own.
-    process.nextTick(flushHeadTick, this);
+    // Written with the first body bytes (or the end); if none are at hand, on its own after this turn.
+    if (!bodyInHand) process.nextTick(flushHeadTick, this);
   }
 
   flushHead(): void {
