@@ -32,18 +32,34 @@ export function compile(input: ValidatedInput): CompileOutput {
     if (!d) perObject.set(key, (d = new ObjectDiagnostics(v)));
     return d;
   };
-  const ofKind = (kind: string) =>
-    valid.filter((v) => v.ref.kind === kind).sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
+  // Each kind's objects in refKey order: split in one pass, each key read once (not per comparison).
+  const byKind = new Map<string, ValidResource[]>();
+  for (const v of valid) {
+    const list = byKind.get(v.ref.kind);
+    if (list) list.push(v);
+    else byKind.set(v.ref.kind, [v]);
+  }
+  const ofKind = (kind: string): ValidResource[] =>
+    (byKind.get(kind) ?? [])
+      .map((v) => ({ key: refKey(v.ref), v }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((x) => x.v);
+  /** The refKey of each compiled Backend (by its snapshot object) and HealthPolicy (by id). */
+  const backendKeys = new Map<BackendSnap, string>();
+  const healthKeys = new Map<string, string>();
 
   const secrets = new Map<string, SecretData>(input.secrets.map((s) => [idOf(s.namespace, s.name), s]));
   const services = new Map<string, ServiceData>(input.services.map((s) => [idOf(s.namespace, s.name), s]));
 
   const healthPolicies = new Map<string, HealthSnap>();
-  for (const v of ofKind('HealthPolicy'))
+  for (const v of ofKind('HealthPolicy')) {
+    const id = idOf(v.ref.namespace, v.ref.name);
     healthPolicies.set(
-      idOf(v.ref.namespace, v.ref.name),
+      id,
       memo.reuse(v, [], diagFor(v), () => compileHealthPolicy(v)),
     );
+    healthKeys.set(id, refKey(v.ref));
+  }
 
   // Certificates: the last good one of each Secret keeps serving while its current content is bad.
   const certificates = {
@@ -63,7 +79,9 @@ export function compile(input: ValidatedInput): CompileOutput {
       spec.healthPolicy === undefined ? null : (healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
       spec.service === undefined ? null : serviceKey(services.get(idOf(ns, spec.service.name))),
     ];
-    backends.set(idOf(ns, v.ref.name), spec.tls ? build() : memo.reuse(v, deps, diagFor(v), build));
+    const snap = spec.tls ? build() : memo.reuse(v, deps, diagFor(v), build);
+    backends.set(idOf(ns, v.ref.name), snap);
+    backendKeys.set(snap, refKey(v.ref));
   }
 
   // Frontends, grouped; port conflicts resolved per group.
@@ -91,10 +109,11 @@ export function compile(input: ValidatedInput): CompileOutput {
   }
 
   const snapshots: Record<string, Snapshot> = {};
-  const groupsOf = new Map<string, Set<string>>();
+  const groupsOf = new Map<string, string[]>();
   const addGroup = (key: string, g: string) => {
-    if (!groupsOf.has(key)) groupsOf.set(key, new Set());
-    groupsOf.get(key)!.add(g);
+    const groups = groupsOf.get(key);
+    if (!groups) groupsOf.set(key, [g]);
+    else if (!groups.includes(g)) groups.push(g);
   };
   for (const group of [...byGroup.keys()].sort()) {
     const entries = byGroup.get(group)!;
@@ -124,10 +143,16 @@ export function compile(input: ValidatedInput): CompileOutput {
     }
     const groupBackends = [...backendIds].map((id) => backends.get(id)!).sort(byId);
     for (const b of groupBackends) {
-      addGroup(refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }), group);
+      addGroup(
+        backendKeys.get(b) ?? refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }),
+        group,
+      );
       if (b.health) {
         const [ns, name] = b.health.policy.split('/') as [string, string];
-        addGroup(refKey({ kind: 'HealthPolicy', namespace: ns, name }), group);
+        addGroup(
+          healthKeys.get(b.health.policy) ?? refKey({ kind: 'HealthPolicy', namespace: ns, name }),
+          group,
+        );
       }
     }
     snapshots[group] = makeSnapshot({ group, frontends, backends: groupBackends });
@@ -140,9 +165,24 @@ export function compile(input: ValidatedInput): CompileOutput {
   return {
     snapshots,
     diagnostics: [...perObject.values()].flatMap((d) => d.list),
-    groups: new Map([...groupsOf].map(([key, groups]) => [key, [...groups].sort()])),
+    groups: new Map([...groupsOf].map(([key, groups]) => [key, groupList(groups)])),
     certificates: usedCertificates,
   };
+}
+
+const groupLists = new Map<string, string[]>();
+
+/**
+ * The sorted list of `groups`, one shared array per combination (there are a few): an object's
+ * report keeps the same list from one compile to the next instead of ~1,100 new ones each time.
+ * Shared: nobody mutates a report's groups.
+ */
+function groupList(groups: string[]): string[] {
+  const sorted = groups.length > 1 ? groups.sort() : groups;
+  const key = sorted.join('\u0000');
+  let list = groupLists.get(key);
+  if (!list) groupLists.set(key, (list = sorted));
+  return list;
 }
 
 /** A Service's content as one comparable value (the store may hand a new object for the same data). */

@@ -84,21 +84,29 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
  * health reports' generation.
  */
 export function signedContext(ctx: StatusContext, healthGeneration: number): StatusContext {
-  const memo = new Map<string, string>();
+  // Group → since-version → signature: no key string is made per object and update.
+  const memo = new Map<string, Map<string | undefined, string>>();
   const of = (name: string, since: string | undefined): string => {
-    const key = `${name}\u0000${since ?? ''}`;
-    let sig = memo.get(key);
+    let bySince = memo.get(name);
+    if (!bySince) memo.set(name, (bySince = new Map()));
+    let sig = bySince.get(since);
     if (sig === undefined) {
       const g = ctx.group(name);
       sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
-      memo.set(key, sig);
+      bySince.set(since, sig);
     }
     return sig;
   };
   return {
     ...ctx,
-    signature: (report, since) =>
-      `${healthGeneration}|${ctx.backendKey?.(report) ?? ''}|${report.groups.map((g) => of(g, since.get(g))).join('|')}`,
+    signature: (report, since) => {
+      const { groups } = report;
+      const served =
+        groups.length === 1
+          ? of(groups[0]!, since.get(groups[0]!))
+          : groups.map((g) => of(g, since.get(g))).join('|');
+      return `${healthGeneration}|${ctx.backendKey?.(report) ?? ''}|${served}`;
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import { itemDigest } from '#protocol/canonical';
 import type { BackendSnap, Snapshot } from '#protocol/snapshot';
 import type { ObjectReport } from '../compile/types.js';
+import type { ObjectRef } from '../validate/diagnostic.js';
 import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
@@ -130,11 +131,11 @@ export class StatusLoop {
         group,
         // The published servers a Backend's health summary lists (cached per frozen object).
         backendKey: (report) => {
-          const backend = backendOf(`${report.ref.namespace}/${report.ref.name}`);
+          const backend = backendOf(idOfRef(report.ref));
           return backend ? itemDigest(backend) : '';
         },
         backendHealth: (report) => {
-          const backend = backendOf(`${report.ref.namespace}/${report.ref.name}`);
+          const backend = backendOf(idOfRef(report.ref));
           if (!backend) return undefined;
           const nodes = report.groups.flatMap((g) => group(g).dataplanes.map((d) => d.nodeId));
           return health.summarize(backend, nodes);
@@ -143,6 +144,15 @@ export class StatusLoop {
       health.generation,
     );
   }
+}
+
+const ids = new WeakMap<ObjectRef, string>();
+
+/** "namespace/name", the id an object has in a snapshot (made once per ref object). */
+function idOfRef(ref: ObjectRef): string {
+  let id = ids.get(ref);
+  if (id === undefined) ids.set(ref, (id = `${ref.namespace}/${ref.name}`));
+  return id;
 }
 
 const backendIndexes = new WeakMap<Snapshot, ReadonlyMap<string, BackendSnap>>();

@@ -91,26 +91,9 @@ export class StatusTracker {
         continue;
       }
       const status = computeStatus(report, ctx, prev?.status, now, since);
-      if (prev) {
-        Object.assign(prev, {
-          ref: report.ref,
-          status,
-          diagnostics: report.diagnostics,
-          form,
-          since,
-          signature,
-        });
-        prev.seen = update;
-      } else
-        this.entries.set(key, {
-          ref: report.ref,
-          status,
-          diagnostics: report.diagnostics,
-          form,
-          since,
-          signature,
-          seen: update,
-        });
+      const computed = { ref: report.ref, status, diagnostics: report.diagnostics, form, since, signature };
+      if (prev) Object.assign(prev, computed, { seen: update });
+      else this.entries.set(key, { ...computed, seen: update });
     }
     const gone: Entry[] = [];
     for (const [key, entry] of this.entries)

@@ -31,6 +31,17 @@ export class ResourceStore {
   private built: { generation: number; input: CompileInput } | undefined;
   /** bucketNames() until a bucket is added or removed. */
   private names: string[] | undefined;
+  /**
+   * Since the last build: each bucket whose resources were replaced by resources of the same
+   * kind, namespace and name (an edit), with the records it held then; null when anything else
+   * changed (a bucket added or removed, diagnostics, another kind of record). Then the next build
+   * patches the last one's resources in place instead of rebuilding from every bucket.
+   */
+  private edits: Map<string, readonly StoreRecord[]> | null = null;
+  /** Where each resource of the last build is in its list (made on the first patch). */
+  private positions: Map<SourcedResource, number> | undefined;
+  /** The last full build reported duplicates (which name the first definition): always rebuilt. */
+  private duplicates = false;
 
   /**
    * Replace a bucket's records and diagnostics; false when they equal what it holds (then the
@@ -44,6 +55,9 @@ export class ResourceStore {
     const fingerprint = digest({ records, diagnostics });
     if (prev?.fingerprint === fingerprint) return false;
     if (!prev) this.names = undefined;
+    if (prev && this.edits && sameResources(prev, records, diagnostics)) {
+      if (!this.edits.has(bucket)) this.edits.set(bucket, prev.records);
+    } else this.edits = null;
     this.buckets.set(bucket, {
       records: deepFreeze([...records]),
       diagnostics: [...diagnostics],
@@ -61,6 +75,7 @@ export class ResourceStore {
   delete(bucket: string): boolean {
     if (!this.buckets.delete(bucket)) return false;
     this.names = undefined;
+    this.edits = null;
     this.generation++;
     return true;
   }
@@ -76,9 +91,40 @@ export class ResourceStore {
 
   /** The whole store as one sorted, deterministic input; the same object until the store changes. */
   build(): CompileInput {
-    if (this.built?.generation !== this.generation)
-      this.built = { generation: this.generation, input: this.buildNow() };
+    if (this.built?.generation !== this.generation) {
+      const patched =
+        this.built && this.edits && !this.duplicates ? this.patch(this.built.input, this.edits) : undefined;
+      if (!patched) this.positions = undefined;
+      this.built = { generation: this.generation, input: patched ?? this.buildNow() };
+      this.edits = new Map();
+    }
     return this.built.input;
+  }
+
+  /**
+   * The last input with the edited resources put in place of the ones they replace: the same
+   * order (same kind, namespace and name), the same everything else. Undefined when a replaced
+   * resource is not in it (then the whole input is built again).
+   */
+  private patch(
+    last: CompileInput,
+    edits: ReadonlyMap<string, readonly StoreRecord[]>,
+  ): CompileInput | undefined {
+    const positions = (this.positions ??= new Map(last.resources.map((r, i) => [r, i])));
+    const resources = [...last.resources];
+    for (const [bucket, before] of edits) {
+      const after = this.buckets.get(bucket)!.records;
+      for (const [i, old] of before.entries()) {
+        const was = (old as ResourceRecord).resource;
+        const now = (after[i] as ResourceRecord).resource;
+        const at = positions.get(was);
+        if (at === undefined) return undefined;
+        resources[at] = now;
+        positions.delete(was);
+        positions.set(now, at);
+      }
+    }
+    return { ...last, resources };
   }
 
   private buildNow(): CompileInput {
@@ -90,6 +136,7 @@ export class ResourceStore {
     const seen = new Map<string, StoreRecord>();
 
     this.names ??= [...this.buckets.keys()].sort(compareStrings);
+    this.duplicates = false;
     for (const name of this.names) {
       const bucket = this.buckets.get(name)!;
       diagnostics.push(...bucket.diagnostics);
@@ -98,6 +145,7 @@ export class ResourceStore {
         const first = seen.get(key);
         if (first) {
           diagnostics.push(duplicateDiagnostic(record, first, name));
+          this.duplicates = true;
           continue;
         }
         seen.set(key, record);
@@ -139,21 +187,42 @@ export class ResourceStore {
   }
 }
 
+type ResourceRecord = Extract<StoreRecord, { type: 'resource' }>;
+
+/**
+ * Whether `records` replace `prev`'s resources one for one with resources of the same kind,
+ * namespace and name, neither with diagnostics: an edit that leaves the input's order as it was.
+ */
+function sameResources(
+  prev: Bucket,
+  records: readonly StoreRecord[],
+  diagnostics: readonly Diagnostic[],
+): boolean {
+  if (prev.diagnostics.length > 0 || diagnostics.length > 0 || prev.records.length !== records.length)
+    return false;
+  return records.every((r, i) => {
+    const p = prev.records[i]!;
+    return r.type === 'resource' && p.type === 'resource' && sortKey(r.resource) === sortKey(p.resource);
+  });
+}
+
 const sortKeys = new WeakMap<SourcedResource, string>();
+
+/** A resource's place in the input: kind, namespace, name (made once per resource object). */
+function sortKey(r: SourcedResource): string {
+  let key = sortKeys.get(r);
+  if (key === undefined)
+    sortKeys.set(r, (key = `${r.kind}\u0000${r.metadata.namespace ?? ''}\u0000${r.metadata.name}`));
+  return key;
+}
 
 /**
  * By kind, namespace, name: each resource's key made once (the store builds its whole input
  * again after every edit, and a comparison that built its operands cost ~1 ms per build).
  */
 function sortResources(resources: SourcedResource[]): SourcedResource[] {
-  const keyOf = (r: SourcedResource): string => {
-    let key = sortKeys.get(r);
-    if (key === undefined)
-      sortKeys.set(r, (key = `${r.kind}\u0000${r.metadata.namespace ?? ''}\u0000${r.metadata.name}`));
-    return key;
-  };
   return resources
-    .map((r) => ({ key: keyOf(r), r }))
+    .map((r) => ({ key: sortKey(r), r }))
     .sort((a, b) => compareStrings(a.key, b.key))
     .map((x) => x.r);
 }

@@ -8,6 +8,10 @@ import type { CompileInput } from '#controller/compile/types';
 import { DirSource } from '#controller/sources/dir-source';
 import { StoreFeed } from '#controller/store/feed';
 import type { StoreRecord } from '#controller/store/records';
+import { ResourceStore } from '#controller/store/store';
+import type { Diagnostic } from '#controller/validate/diagnostic';
+import { ErrorCodes } from '#protocol/errors';
+import { prng } from '../../support/prng.js';
 import { backendDoc } from './helpers.js';
 
 const names = (input: CompileInput) => input.resources.map((r) => r.metadata.name);
@@ -116,5 +120,86 @@ describe('store feed', () => {
     } finally {
       await feed.close();
     }
+  });
+});
+
+describe('store: a build after edits', () => {
+  it('gives what a store holding the same buckets builds from scratch (randomized, seeded)', () => {
+    const BUCKETS = ['a.yaml', 'b.yaml', 'c.yaml', 'd.yaml', 'e.yaml', 'f.yaml'];
+    const NAMES = ['web', 'api', 'db', 'cache', 'auth', 'shop', 'blog', 'mail', 'cdn', 'search'];
+    let patched = 0;
+    let steps = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const rnd = prng(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+      const store = new ResourceStore();
+      /** What each bucket holds: a fresh store is filled from it to compare. */
+      const held = new Map<string, { records: StoreRecord[]; diagnostics: Diagnostic[] }>();
+      let serial = 0;
+      const record = (name: string, kind: 'Backend' | 'Frontend' = 'Backend'): StoreRecord => ({
+        type: 'resource',
+        resource: {
+          apiVersion: 'bascule.dev/v1alpha1',
+          kind,
+          metadata: { name, ...(rnd() < 0.3 ? { namespace: 'team' } : {}) },
+          spec: { servers: [{ name: 's1', address: `10.0.0.${++serial % 250}`, port: 80 }] },
+        },
+      });
+      const diagnostic = (bucket: string): Diagnostic => ({
+        object: { kind: 'File', namespace: '', name: bucket },
+        field: '',
+        message: `problem ${++serial}`,
+        code: ErrorCodes.CONFIG_PARSE,
+        condition: 'Accepted',
+        file: bucket,
+      });
+      for (let step = 0; step < 40; step++) {
+        const bucket = pick(BUCKETS);
+        const now = held.get(bucket);
+        const op = rnd();
+        if (now && op < 0.55) {
+          // An edit: the same objects (kind, namespace, name) with new content, most of the time.
+          const records = now.records.map((r) =>
+            r.type === 'resource' && rnd() < 0.9
+              ? {
+                  type: 'resource' as const,
+                  resource: {
+                    ...r.resource,
+                    spec: { servers: [{ name: 's1', address: `10.1.0.${++serial % 250}`, port: 80 }] },
+                  },
+                }
+              : record(pick(NAMES), pick(['Backend', 'Frontend'] as const)),
+          );
+          held.set(bucket, { records, diagnostics: now.diagnostics });
+          store.set(bucket, records, now.diagnostics);
+        } else if (now && op < 0.65) {
+          held.delete(bucket);
+          store.delete(bucket);
+        } else if (op < 0.75) {
+          const diagnostics = [diagnostic(bucket)];
+          const records = now?.records ?? [];
+          held.set(bucket, { records, diagnostics });
+          store.setDiagnostics(bucket, diagnostics);
+        } else {
+          // A new content: one or two objects, names shared across buckets (duplicates).
+          const records = Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => record(pick(NAMES)));
+          held.set(bucket, { records, diagnostics: [] });
+          store.set(bucket, records);
+        }
+        const before = store.build();
+        const fresh = new ResourceStore();
+        for (const [b, { records, diagnostics }] of held) fresh.set(b, records, diagnostics);
+        const where = `seed ${seed} step ${step}`;
+        const built = store.build();
+        expect(built, where).to.equal(before);
+        expect(built, where).to.deep.equal(fresh.build());
+        // The very same resource objects, in the same places.
+        fresh.build().resources.forEach((r, i) => expect(built.resources[i], where).to.deep.equal(r));
+        if ((store as unknown as { positions?: unknown }).positions) patched++;
+        steps++;
+      }
+    }
+    expect(steps).to.equal(60 * 40);
+    expect(patched, 'edits are patched in, not always rebuilt').to.be.greaterThan(steps / 20);
   });
 });

@@ -30,14 +30,17 @@ function randomFrontend(rnd: () => number, n: number, serial: number): FrontendS
   });
 }
 
-/** The listener's snapshot objects, frozen as a snapshot is: owner first, then the members in order. */
-function share(frontends: readonly FrontendSnap[]): { owner: FrontendSnap; members: FrontendSnap[] } {
-  const contenders: Contender[] = frontends.map((snap, i) => ({
+/** Each Frontend as a contender for one bind, oldest first, every namespace allowed; frozen. */
+const contendersOf = (frontends: readonly FrontendSnap[]): Contender[] =>
+  frontends.map((snap, i) => ({
     snap: deepFreeze(snap),
     created: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
     allowedNamespaces: ['*'],
   }));
-  const { listeners, problems } = resolveListeners(contenders, 'default');
+
+/** The listener's snapshot objects, frozen as a snapshot is: owner first, then the members in order. */
+function share(frontends: readonly FrontendSnap[]): { owner: FrontendSnap; members: FrontendSnap[] } {
+  const { listeners, problems } = resolveListeners(contendersOf(frontends), 'default');
   expect(listeners).to.have.length(1);
   expect(problems.filter((p) => p.code !== 'BASCULE_E_ROUTE_CONFLICT')).to.deep.equal([]);
   const snaps = listeners[0]!.snaps.map((s) => deepFreeze(s));
@@ -118,11 +121,7 @@ describe('router: shared listener by parts', () => {
           rnd() < 0.2
             ? deepFreeze(structuredClone(frontends[edited]!))
             : deepFreeze(randomFrontend(rnd, edited, 1000 * (step + 1) + edited * 100));
-        const contenders: Contender[] = frontends.map((snap, i) => ({
-          snap,
-          created: `2026-01-01T00:00:0${i}Z`,
-          allowedNamespaces: ['*'],
-        }));
+        const contenders = contendersOf(frontends);
         const incremental = resolveListeners(contenders, 'default', memo);
         const fresh = resolveListeners(contenders, 'default');
         const where = `seed ${seed} step ${step}`;
