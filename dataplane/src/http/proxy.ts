@@ -116,6 +116,8 @@ class Exchange implements Transport, ClientEvents {
   private gone = false;
   private bodyStarted = false;
   private continueSent = false;
+  /** Attempts connected so far (a retry on a pooled connection connects within failed()). */
+  private connects = 0;
 
   constructor(
     private readonly ctx: HttpRequestContext,
@@ -197,6 +199,7 @@ class Exchange implements Transport, ClientEvents {
   /** `call` is also this.call, except for a pooled connection: it connects within request(). */
   onConnected(n: number, call: UpstreamCall): void {
     if (n !== this.attemptNo) return;
+    this.connects++;
     this.call = call;
     this.assignment.connected(n);
     if (this.gone) return;
@@ -285,11 +288,14 @@ class Exchange implements Transport, ClientEvents {
       this.client.abort();
       return;
     }
+    const connects = this.connects;
     const retrying = a.failed(n, e, {
       bodySent: this.bodyStarted && hasBody(this.client),
       reused: this.call!.reused,
     });
-    if (retrying) this.client.unpipeBody();
+    // Until the retry connects, the body waits. A retry on a pooled connection connected within
+    // failed() and already piped the body to its call: that must stay.
+    if (retrying && this.connects === connects) this.client.unpipeBody();
   }
 
   // ---- the client ----

@@ -13,10 +13,23 @@ import {
   harness,
   raw,
   server,
+  sleep,
   startBackend,
   type Harness,
   type TestBackend,
 } from './support.js';
+
+/** The payload of a chunked body (the echo backend streams what it reads). */
+function dechunk(body: string): string {
+  let out = '';
+  for (let at = 0; ;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = parseInt(body.slice(at, eol), 16);
+    if (!(size > 0)) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
 
 /** A TCP server that reads a request head, then answers `reply` (or closes when null). */
 async function rawServer(
@@ -91,6 +104,27 @@ describe('e2e/traffic: retries, redispatch and timeouts', function () {
       headers: { 'content-length': '7' },
     });
     expect(post.status).to.equal(200);
+  });
+
+  it('an upload still arriving when its refused connect is retried on a pooled connection reaches the server whole', async () => {
+    await h.apply([fe()], [web([server('dead', dead), server('a', a.port)])]);
+    // Round robin from "dead": each refused attempt is retried on "a", whose connection is pooled
+    // after the first answer; uploads that start on "dead" then go out on that pooled connection.
+    expect((await get(h.port)).status).to.equal(200);
+    for (let i = 0; i < 4; i++) {
+      const c = net.connect(h.port, HOST);
+      let got = '';
+      c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      const closed = new Promise<void>((r) => c.once('close', () => r()));
+      c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello');
+      await sleep(100); // the rest of the body comes after the retry went out
+      c.write('world');
+      const timer = setTimeout(() => c.destroy(), 5000);
+      await closed;
+      clearTimeout(timer);
+      expect(got, `upload ${i}`).to.match(/^HTTP\/1\.1 200 OK\r\n/i);
+      expect(dechunk(got.slice(got.indexOf('\r\n\r\n') + 4)), `upload ${i}`).to.equal('helloworld');
+    }
   });
 
   it('an empty response is retried elsewhere for idempotent requests only', async () => {

@@ -330,6 +330,33 @@ describe('status', () => {
       expect(tracker.all().map((s) => s.ref.name)).to.deep.equal(['web']);
     });
 
+    it('close() ends an update before its next write (a rate-limited first update does not hold up a stop)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const written: string[] = [];
+      const tracker = new StatusTracker({
+        async write(ref) {
+          written.push(ref.name);
+          await gate; // a write the API server has not answered yet
+        },
+      });
+      const reports = Array.from({ length: 20 }, (_, i) =>
+        report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
+      );
+      const updating = tracker.update(
+        reports,
+        ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } }),
+        T0,
+      );
+      await Promise.resolve();
+      expect(written).to.have.length(1);
+      tracker.close();
+      release();
+      await updating;
+      expect(written, 'no write after close()').to.have.length(1);
+      expect(tracker.all(), 'statuses are still computed').to.have.length(20);
+    });
+
     for (const signed of [false, true])
       it(`an edit of one object rewrites its status only: the others stay Programmed at the version that holds their form${signed ? ' (statuses not recomputed while their signature holds)' : ''}`, async () => {
         const V2 = '1234567890ab' + '0'.repeat(52);
