@@ -2,7 +2,7 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 30] [--node-args='--flag …'] [--breakdown]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown]
 //
 // The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT and the variables
 // of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
@@ -12,10 +12,11 @@
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served). Nothing is asserted.
 //
-// The settle time is 30 s: V8's memory reducer (a GC that compacts the old generation, shrinks
+// The settle time is 60 s: V8's memory reducer (a GC that compacts the old generation, shrinks
 // the young one and returns the pages) runs 8 s after the heap first grew at start-up, or 8 s
 // later again if the process was still busy then; before it, RSS still holds start-up garbage
-// (~10 MiB) that an idle dataplane does not keep.
+// (~10 MiB) that an idle dataplane does not keep. Sampled in ten runs it had run by 30 s in
+// eight, by 45 s and by 60 s in the other two (bench/README.md, "Dataplane memory").
 // Besides RSS, each process's PSS (shared pages divided among the processes mapping them: the
 // node binary's pages are shared by a primary and its workers), and with --breakdown where its
 // RSS lies (/proc/PID/smaps; see smapsBreakdown).
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       workers: { type: 'string', default: '2' },
-      settle: { type: 'string', default: '30' },
+      settle: { type: 'string', default: '60' },
       breakdown: { type: 'boolean', default: false },
       // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
       'node-args': { type: 'string' },

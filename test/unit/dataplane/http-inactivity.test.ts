@@ -33,25 +33,31 @@ class Watched implements Inactive {
   }
 }
 
+// Limits are several times the 50 ms activity period and the waits several times the limits, so a
+// loaded machine's late timers (a stall of a few hundred ms) neither fake nor hide an expiry.
+const LIMIT = 400;
+/** What a timer may fire late on a loaded machine, on top of the 1.25 × bound. */
+const SLACK = 150;
+
 describe('dataplane/http: inactivity limits', function () {
-  this.timeout(15_000);
+  this.timeout(20_000);
 
   it('expires a silent watched connection after the limit (within 1.25 × it), once until bytes move again', async () => {
     const [s, p, close] = await pair();
     try {
       const w = new Watched(s);
       const limit = new InactivityLimit(w);
-      limit.set(200);
-      await sleep(600);
+      limit.set(LIMIT);
+      await sleep(3 * LIMIT);
       expect(w.expiries).to.have.length(1);
-      expect(w.expiries[0]).to.be.at.least(200);
-      expect(w.expiries[0]).to.be.below(200 * 1.25 + 100); // + timer slack on a loaded machine
+      expect(w.expiries[0]).to.be.at.least(LIMIT);
+      expect(w.expiries[0]).to.be.below(LIMIT * 1.25 + SLACK);
       p.write('x'); // activity re-arms it: another full silence is needed
       await sleep(50);
       const again = Date.now();
-      await sleep(450);
+      await sleep(3 * LIMIT);
       expect(w.expiries).to.have.length(2);
-      expect(w.expiries[1]! - (again - w.t0)).to.be.at.least(150);
+      expect(w.expiries[1]! - (again - w.t0)).to.be.at.least(LIMIT - 50);
       limit.clear();
     } finally {
       close();
@@ -63,7 +69,7 @@ describe('dataplane/http: inactivity limits', function () {
     try {
       const reading = new Watched(s);
       const rl = new InactivityLimit(reading);
-      rl.set(150);
+      rl.set(LIMIT);
       for (let i = 0; i < 10; i++) {
         p.write('x'); // read by s
         await sleep(50);
@@ -75,10 +81,10 @@ describe('dataplane/http: inactivity limits', function () {
       }
       expect(reading.expiries).to.deep.equal([]);
       reading.watching = false; // e.g. between requests: other timers apply
-      await sleep(400);
+      await sleep(2 * LIMIT);
       expect(reading.expiries).to.deep.equal([]);
       reading.watching = true;
-      await sleep(400);
+      await sleep(3 * LIMIT);
       expect(reading.expiries).to.have.length(1);
       rl.clear();
     } finally {
@@ -93,7 +99,7 @@ describe('dataplane/http: inactivity limits', function () {
       const w = new Watched(s);
       const limit = new InactivityLimit(w);
       s.write(Buffer.alloc(128 * 1024 * 1024)); // far more than the socket buffers hold
-      limit.set(200);
+      limit.set(LIMIT);
       // The peer reads for a moment every 50 ms: the write in flight shrinks, but never completes.
       for (let i = 0; i < 12; i++) {
         await sleep(50);
@@ -103,7 +109,7 @@ describe('dataplane/http: inactivity limits', function () {
       }
       expect(s.writableLength).to.be.above(0);
       expect(w.expiries).to.deep.equal([]);
-      await sleep(500); // the reader stops: now it expires
+      await sleep(3 * LIMIT); // the reader stops: now it expires
       expect(w.expiries).to.have.length(1);
       limit.clear();
     } finally {
