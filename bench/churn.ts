@@ -35,7 +35,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
 import { upstreamNginxConf } from './configs.js';
-import { dataplaneImageNodeArgs } from './image-node-args.js';
+import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
 import { parseWrkOutput, writeWrkScript } from './wrk.js';
 
@@ -414,7 +414,7 @@ async function main(): Promise<void> {
             ...dpWorkers,
           ],
           join(dir, 'dataplane.log'),
-          env,
+          dataplaneProcessEnv(env), // the image's ENV too
         ),
       );
     };

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml } from './configs.js';
-import { dataplaneImageEnv, dataplaneImageNodeArgs } from './image-node-args.js';
+import { dataplaneImageEnv, dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
 import { freePort, killAll, loadAverage, processTree, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 
@@ -134,12 +134,9 @@ async function main(): Promise<void> {
     );
     writeFileSync(join(dir, 'token'), 'idle-rss-bench-token-0123456789abcdef\n');
     const env = basculeEnv();
-    // The dataplane runs in the image's environment: its ENV (glibc malloc settings), and none of
-    // this machine's NODE_EXTRA_CA_CERTS (set here for an outbound proxy, not in the image: the
-    // extra certificates, loaded at start-up, cost every Node.js process ~1.7 MiB of RSS).
+    // The dataplane runs in the image's environment (its ENV: glibc malloc settings).
     const imageEnv = dataplaneImageEnv();
-    const dataplaneEnv: NodeJS.ProcessEnv = { ...env, ...imageEnv };
-    delete dataplaneEnv.NODE_EXTRA_CA_CERTS;
+    const dataplaneEnv = dataplaneProcessEnv(env);
     const channel = await freePort();
     const controller = start(
       'controller',
