@@ -1,32 +1,16 @@
-// ajv validators for the wire contract, each compiled on first use (once per process): a
-// process compiles only what it checks, and the snapshot schemas are large when compiled.
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import type { TSchema } from '@sinclair/typebox';
-import { ControllerEnvelope, DataplaneMessage } from './messages.js';
-import { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
+// ajv validators for the wire contract, generated ahead of time (generated/validators.ts, written
+// by `npm run gen:validators` from the TypeBox schemas): no process loads ajv's compiler or the
+// schemas to check a message, nor compiles the large snapshot schemas at run time (docs/memory.md).
+import type { ValidateFunction, ErrorObject } from 'ajv';
+import * as generated from './generated/validators.js';
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-
-/** A validator that compiles its schema on the first call; `errors` is that of the last call. */
-function compiledOnUse(schema: TSchema): ValidateFunction {
-  let compiled: ValidateFunction | undefined;
-  const validate = ((data: unknown) => {
-    compiled ??= ajv.compile(schema);
-    const ok = compiled(data);
-    validate.errors = compiled.errors;
-    return ok;
-  }) as ValidateFunction;
-  validate.errors = null;
-  return validate;
-}
-
-export const validateSnapshotBody: ValidateFunction = compiledOnUse(SnapshotBody);
+export const validateSnapshotBody: ValidateFunction = generated.SnapshotBody;
 /** One object of a delta (only what changed is checked). */
-export const validateFrontendSnap: ValidateFunction = compiledOnUse(FrontendSnap);
-export const validateBackendSnap: ValidateFunction = compiledOnUse(BackendSnap);
-export const validateDataplaneMessage: ValidateFunction = compiledOnUse(DataplaneMessage);
+export const validateFrontendSnap: ValidateFunction = generated.FrontendSnap;
+export const validateBackendSnap: ValidateFunction = generated.BackendSnap;
+export const validateDataplaneMessage: ValidateFunction = generated.DataplaneMessage;
 /** The envelope of a controller message; its snapshot body or delta objects are the applier's to check. */
-export const validateControllerMessage: ValidateFunction = compiledOnUse(ControllerEnvelope);
+export const validateControllerMessage: ValidateFunction = generated.ControllerEnvelope;
 
 export function describeAjvErrors(errors: ErrorObject[] | null | undefined): string {
   if (!errors || errors.length === 0) return 'invalid';

@@ -4,6 +4,8 @@
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
 //   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it, nor the
 //     regular-expression engine (re2js) while no rule or health check has a pattern;
+//   - no process loads ajv or the schemas: the validators are generated ahead of time
+//     (protocol/src/generated/validators.ts);
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap and glibc malloc settings though the primary was started without them.
@@ -30,6 +32,13 @@ async function loadedModules(dir: string, pid: number): Promise<string[]> {
   const esm = readFileSync(join(dir, `${pid}.esm`), 'utf8');
   return `${readFileSync(file, 'utf8')}${esm}`.split('\n').filter(Boolean);
 }
+
+/**
+ * The validators a process checking control-channel messages loads, and the library it does not.
+ * (@sinclair/typebox still loads with protocol/src/messages.ts, for the channel's constants.)
+ */
+const VALIDATORS = ['/protocol/src/generated/validators.'];
+const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/'];
 
 function expectLoaded(modules: string[], what: string, loaded: string[], notLoaded: string[]): void {
   for (const m of loaded)
@@ -127,7 +136,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     return { pid: dp.child.pid!, workerPids };
   }
 
-  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend', async () => {
+  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend, no schema compiler', async () => {
     const { pid } = await serving(1);
     expectLoaded(
       await loadedModules(record, pid),
@@ -135,10 +144,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       [
         '/dataplane/src/serving/engine.',
         '/dataplane/src/http/engine/h1-server.',
-        'node_modules/ajv/',
+        ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER],
     );
   });
 
@@ -151,10 +160,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       [
         '/dataplane/src/workers/worker-pool.',
         '/dataplane/src/runtime/build.',
-        'node_modules/ajv/',
+        ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/'],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER],
     );
     for (const worker of workerPids) {
       // The primary was started without a young-generation cap: its workers get the image's.

@@ -1,0 +1,209 @@
+// The ahead-of-time validators (#protocol/validators, generated code) against ajv compiling the
+// same schemas at run time with the same options: on a corpus of valid messages (the golden
+// snapshots and one of each channel message) and their mutants (wrong types, missing required
+// fields, extra properties, out-of-range numbers, strings and arrays over their bounds, unknown
+// literals), both give the same verdict and the same errors, first one included.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { MAX_DELTA_OBJECTS } from '#protocol/delta';
+import { MAX_LISTENER_HOSTS, type SnapshotBody } from '#protocol/snapshot';
+import {
+  validateBackendSnap,
+  validateControllerMessage,
+  validateDataplaneMessage,
+  validateFrontendSnap,
+  validateSnapshotBody,
+} from '#protocol/validators';
+import { AJV_OPTIONS, VALIDATED_SCHEMAS } from '#protocol/validators-codegen';
+import { ROOT } from '../../support/process.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Path = Array<string | number>;
+const DELETE = Symbol('delete');
+
+const GENERATED: Record<keyof typeof VALIDATED_SCHEMAS, ValidateFunction> = {
+  SnapshotBody: validateSnapshotBody,
+  FrontendSnap: validateFrontendSnap,
+  BackendSnap: validateBackendSnap,
+  DataplaneMessage: validateDataplaneMessage,
+  ControllerEnvelope: validateControllerMessage,
+};
+
+/** Longer than any array bound of the contract (listener hosts, delta objects). */
+const OVER_LONG_ARRAY = Math.max(MAX_LISTENER_HOSTS, MAX_DELTA_OBJECTS) + 1;
+
+/** What `node` may be replaced with; over-long arrays only where checking them stays cheap. */
+function replacements(node: Json, overLongArrays: boolean): Array<Json | typeof DELETE> {
+  // One character longer: a string at its bound becomes one over it; a literal, an unknown one.
+  if (typeof node === 'string') return [1, '', `${node}x`, 'x'.repeat(300)];
+  if (typeof node === 'number') return ['1', -1, 0.5, 2 ** 53 + 2];
+  if (typeof node === 'boolean') return ['true', 0, null];
+  if (node === null) return [0, {}];
+  if (Array.isArray(node)) {
+    const out: Json[] = [{}, null, [...node, ...node]];
+    const primitive = node.every((x) => typeof x !== 'object' || x === null);
+    if (overLongArrays || primitive) out.push(new Array<Json>(OVER_LONG_ARRAY).fill(node[0] ?? 'x'));
+    return out;
+  }
+  return [[], null, 'object', { ...node, unexpected: 1 }];
+}
+
+function withChange(root: Json, path: Path, value: Json | typeof DELETE): Json {
+  if (path.length === 0) return value === DELETE ? null : value;
+  const copy = structuredClone(root);
+  let parent = copy as Record<string | number, Json>;
+  for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, Json>;
+  const last = path[path.length - 1]!;
+  if (value === DELETE) delete parent[last];
+  else parent[last] = value;
+  return copy;
+}
+
+/** Every mutant of `root`: each node replaced (see replacements) and each object key removed. */
+function mutants(root: Json, overLongArrays = false): Json[] {
+  const out: Json[] = [];
+  const visit = (node: Json, path: Path): void => {
+    for (const r of replacements(node, overLongArrays)) out.push(withChange(root, path, r));
+    if (Array.isArray(node)) node.forEach((child, i) => visit(child, [...path, i]));
+    else if (node !== null && typeof node === 'object')
+      for (const [key, child] of Object.entries(node)) {
+        out.push(withChange(root, [...path, key], DELETE));
+        visit(child, [...path, key]);
+      }
+  };
+  visit(root, []);
+  return out;
+}
+
+function goldenBodies(): SnapshotBody[] {
+  const dir = join(ROOT, 'test/golden/fixtures');
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const file = JSON.parse(readFileSync(join(dir, name, 'snapshot.json'), 'utf8')) as Record<
+        string,
+        { body: SnapshotBody }
+      >;
+      return Object.values(file).map((s) => s.body);
+    });
+}
+
+const server = { backend: 'default/web', server: 's1', address: '127.0.0.1:8080', since: 1_700_000_000_000 };
+const DATAPLANE_MESSAGES: Json[] = [
+  { type: 'hello', nodeId: 'node-a', group: 'default', lastAppliedVersion: null, protocolVersion: 1 },
+  {
+    type: 'hello',
+    nodeId: 'n'.repeat(253),
+    group: 'g'.repeat(63),
+    lastAppliedVersion: 'v1',
+    protocolVersion: 1,
+  },
+  { type: 'ack', version: 'v1', nonce: 'n1' },
+  {
+    type: 'nack',
+    version: null,
+    nonce: 'n2',
+    rejectedVersion: 'v2',
+    error: { code: 'E_BUILD', message: 'bad' },
+  },
+  { type: 'heartbeat', ts: 1 },
+  { type: 'health', full: true, servers: [{ ...server, state: 'up', reason: 'L7OK' }] },
+  { type: 'overrides', servers: [{ ...server, state: 'drain', reason: 'maintenance window' }] },
+];
+
+describe('protocol: generated validators agree with ajv compiling the schemas at run time', function () {
+  this.timeout(120_000);
+  const ajv = new Ajv(AJV_OPTIONS);
+  const bodies = goldenBodies();
+  const frontends = bodies.flatMap((b) => b.frontends) as unknown as Json[];
+  const backends = bodies.flatMap((b) => b.backends) as unknown as Json[];
+  const keywords = new Set<string>();
+
+  function agree(name: keyof typeof VALIDATED_SCHEMAS, valid: Json[], overLongArrays = false): void {
+    const reference = ajv.compile(VALIDATED_SCHEMAS[name]);
+    const generated = GENERATED[name];
+    const corpus = [...valid, ...valid.flatMap((v) => mutants(v, overLongArrays)), null, 0, 'x', [], {}];
+    let rejected = 0;
+    const pick = (errors: ErrorObject[] | null | undefined) =>
+      (errors ?? []).map(({ instancePath, schemaPath, keyword, params, message }) => ({
+        instancePath,
+        schemaPath,
+        keyword,
+        params,
+        message,
+      }));
+    for (const [i, data] of corpus.entries()) {
+      const expected = reference(data);
+      const actual = generated(data);
+      // Described only on a failure: some cases hold arrays of 100,001 items.
+      const describe = () => `${name} case ${i}: ${JSON.stringify(data).slice(0, 300)}`;
+      if (i < valid.length && !expected) expect.fail(`not valid, ${describe()}`);
+      if (actual !== expected) expect.fail(`verdict ${actual}, ajv says ${expected}: ${describe()}`);
+      const want = pick(reference.errors);
+      const got = pick(generated.errors);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        expect(got[0], `first error, ${describe()}`).to.deep.equal(want[0]);
+        expect(got, `errors, ${describe()}`).to.deep.equal(want);
+      }
+      for (const e of want) keywords.add(e.keyword);
+      if (!expected) rejected++;
+    }
+    // Not a corpus of valid input only: most mutants are rejected.
+    expect(rejected, `${name}: rejected cases`).to.be.greaterThan(corpus.length / 2);
+  }
+
+  it('SnapshotBody: the golden snapshots and their mutants', () => {
+    expect(bodies.length).to.be.greaterThan(5);
+    agree('SnapshotBody', bodies as unknown as Json[]);
+  });
+
+  it('FrontendSnap and BackendSnap: each golden object and its mutants (delta objects)', () => {
+    expect(frontends.some((f) => (f as { listener?: unknown }).listener)).to.equal(true);
+    agree('FrontendSnap', frontends);
+    agree('BackendSnap', backends);
+  });
+
+  it('DataplaneMessage: one of each message and their mutants', () => {
+    agree('DataplaneMessage', DATAPLANE_MESSAGES);
+  });
+
+  it('ControllerEnvelope: snapshot, delta, heartbeat and error messages and their mutants', () => {
+    const body = { group: 'default', frontends: [], backends: [] };
+    agree(
+      'ControllerEnvelope',
+      [
+        { type: 'snapshot', version: 'v1', nonce: 'n1', body },
+        {
+          type: 'delta',
+          version: 'v2',
+          baseVersion: 'v1',
+          nonce: 'n2',
+          group: 'default',
+          // Delta objects are opaque to the envelope (the applier checks them).
+          frontends: { upsert: [{ id: 'default/web' }], remove: ['default/old'] },
+          backends: { upsert: [{ id: 'default/web' }], remove: [] },
+        },
+        { type: 'heartbeat', ts: 2 },
+        { type: 'error', error: { code: 'E_GROUP', message: 'no such group' } },
+      ],
+      true,
+    );
+  });
+
+  it('the corpus reached every kind of check the contract makes', () => {
+    for (const k of [
+      'type',
+      'required',
+      'additionalProperties',
+      'minimum',
+      'minLength',
+      'maxLength',
+      'maxItems',
+      'const',
+      'anyOf',
+    ])
+      expect([...keywords], `an error of keyword ${k}`).to.include(k);
+  });
+});
