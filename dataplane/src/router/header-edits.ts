@@ -26,9 +26,7 @@ export function compileHeaderEdits(
     add,
     drop,
     dropNames: Object.freeze([...drop]),
-    appended: Object.freeze(
-      [...set, ...add].map((h) => Object.freeze([h.name, h.value] as const)),
-    ),
+    appended: Object.freeze([...set, ...add]),
   });
 }
 
@@ -40,8 +38,8 @@ function dropped(name: string, e: CompiledHeaderEdits): boolean {
 }
 
 /**
- * Applies edits in order; returns the input list untouched when there is nothing to do. The
- * fields appended are shared between requests (frozen): lists are never edited in place.
+ * Applies edits in order; returns the input list untouched when there is nothing to do, else a
+ * new list (never the caller's).
  */
 export function applyHeaderEdits(headers: HeaderList, edits: readonly CompiledHeaderEdits[]): HeaderList {
   if (edits.length === 0) return headers;
@@ -54,7 +52,8 @@ export function applyHeaderEdits(headers: HeaderList, edits: readonly CompiledHe
       const h = out[i]!;
       if (!dropping || !dropped(h[0], e)) next.push(h);
     }
-    for (let i = 0; i < e.appended.length; i++) next.push(e.appended[i] as [string, string]);
+    // A fresh pair per request: a shared frozen one slows every later walk of the list.
+    for (let i = 0; i < e.appended.length; i++) next.push([e.appended[i]!.name, e.appended[i]!.value]);
     out = next;
   }
   return out;

@@ -34,8 +34,8 @@ export interface CompiledHeaderEdits {
   readonly drop: ReadonlySet<string>;
   /** The same names as a list, compared in place when short (no lower-cased copy per field). */
   readonly dropNames: readonly string[];
-  /** The `set` then `add` fields as they are appended, built once. */
-  readonly appended: ReadonlyArray<readonly [name: string, value: string]>;
+  /** The `set` then `add` fields, in the order they are appended. */
+  readonly appended: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
 export type RouteAction =
