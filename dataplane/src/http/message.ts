@@ -132,7 +132,6 @@ export interface ClientSide {
   reply(status: number, detail: string, headers?: HeaderList, close?: boolean): void;
 }
 
-
 /** Case-insensitive lookup of the first value of a field (`lower` is lower case). */
 export function headerValue(headers: HeaderList, lower: string): string | undefined {
   for (let i = 0; i < headers.length; i++) {
