@@ -108,13 +108,14 @@ export interface ForwardedInfo {
 
 /** X-Forwarded-For gets the client appended; X-Forwarded-Proto/Host/Port are replaced. */
 export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList {
-  const prior: string[] = [];
+  let prior: string | undefined; // the X-Forwarded-For values so far, joined as they come
   const out: HeaderList = [];
-  for (const h of headers) {
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
     const n = h[0];
     if (n.length < 15 || n.length > 17)
       out.push(h); // none of the X-Forwarded-* names
-    else if (isFieldName(n, 'x-forwarded-for')) prior.push(h[1]);
+    else if (isFieldName(n, 'x-forwarded-for')) prior = prior === undefined ? h[1] : `${prior}, ${h[1]}`;
     else if (
       !isFieldName(n, 'x-forwarded-proto') &&
       !isFieldName(n, 'x-forwarded-host') &&
@@ -122,8 +123,7 @@ export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList 
     )
       out.push(h);
   }
-  prior.push(f.clientAddress);
-  out.push(['X-Forwarded-For', prior.join(', ')]);
+  out.push(['X-Forwarded-For', prior === undefined ? f.clientAddress : `${prior}, ${f.clientAddress}`]);
   out.push(['X-Forwarded-Proto', f.proto]);
   if (f.host) out.push(['X-Forwarded-Host', f.host]);
   out.push(['X-Forwarded-Port', String(f.port)]);

@@ -5,6 +5,9 @@
 // with the server, traces, local replies) sees only these types; Node's http objects never
 // cross this line.
 import type { HeaderList } from '../router/types.js';
+import { isFieldName } from '../util/field-name.js';
+
+export { isFieldName };
 
 /** A request head as received, before any policy. */
 export interface HttpRequestHead {
@@ -127,21 +130,6 @@ export interface ClientSide {
   abort(): void;
   /** Answer with a short text response of our own (errors, deny, redirect, limits). */
   reply(status: number, detail: string, headers?: HeaderList, close?: boolean): void;
-}
-
-/**
- * `name` is the field name `lower` (given in lower case) in any ASCII case. Compared in place:
- * lower-casing would allocate a string per field and, for a Set lookup, hash it.
- */
-export function isFieldName(name: string, lower: string): boolean {
-  const n = lower.length;
-  if (name.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    const l = lower.charCodeAt(i);
-    if (c !== l && !(l >= 0x61 && l <= 0x7a && c === l - 0x20)) return false;
-  }
-  return true;
 }
 
 /** Case-insensitive lookup of the first value of a field (`lower` is lower case). */

@@ -32,6 +32,10 @@ export interface CompiledHeaderEdits {
   readonly add: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** `remove` and the `set` names together: what goes before `set` and `add` apply. */
   readonly drop: ReadonlySet<string>;
+  /** The same names as a list, compared in place when short (no lower-cased copy per field). */
+  readonly dropNames: readonly string[];
+  /** The `set` then `add` fields, in the order they are appended. */
+  readonly appended: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
 export type RouteAction =
