@@ -4,10 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_DELTA_OBJECTS } from './delta.js';
 import { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
 
-export const PROTOCOL_VERSION = 1;
-/** WebSocket subprotocol; a peer speaking another one is refused at the handshake. */
-export const SUBPROTOCOL = 'bascule.v1';
-export const CHANNEL_PATH = '/v1/channel';
+export { CHANNEL_PATH, PROTOCOL_VERSION, SUBPROTOCOL } from './channel.js';
 
 const O = Type.Object;
 const S = Type.String();

@@ -4,8 +4,9 @@
 // loaded (test/support/module-recorder.mjs) once the snapshot is live and a request went through.
 //   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it, nor the
 //     regular-expression engine (re2js) while no rule or health check has a pattern;
-//   - no process loads ajv or the schemas: the validators are generated ahead of time
-//     (protocol/src/generated/validators.ts);
+//   - no process loads ajv or the schemas (@sinclair/typebox): the validators are generated ahead
+//     of time (protocol/src/generated/validators.ts), the channel's names live apart from the
+//     schemas (protocol/src/channel.ts);
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap and glibc malloc settings though the primary was started without them.
@@ -33,12 +34,9 @@ async function loadedModules(dir: string, pid: number): Promise<string[]> {
   return `${readFileSync(file, 'utf8')}${esm}`.split('\n').filter(Boolean);
 }
 
-/**
- * The validators a process checking control-channel messages loads, and the library it does not.
- * (@sinclair/typebox still loads with protocol/src/messages.ts, for the channel's constants.)
- */
+/** The validators a process checking control-channel messages loads, and the libraries it does not. */
 const VALIDATORS = ['/protocol/src/generated/validators.'];
-const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/'];
+const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/', '@sinclair/typebox'];
 
 function expectLoaded(modules: string[], what: string, loaded: string[], notLoaded: string[]): void {
   for (const m of loaded)
@@ -178,8 +176,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         `worker ${worker}`,
         ['/dataplane/src/serving/engine.', '/dataplane/src/http/engine/h1-server.'],
         [
-          '@sinclair/typebox',
-          'node_modules/ajv/',
+          ...SCHEMA_COMPILER,
           'node_modules/ws/',
           'node:http2',
           'node_modules/hpack.js/',

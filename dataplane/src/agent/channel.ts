@@ -5,14 +5,8 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { shortVersion } from '#protocol/canonical';
-import {
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-  type ControllerMessage,
-  type DataplaneMessage,
-  type HealthReport,
-  type ServerOverride,
-} from '#protocol/messages';
+import { PROTOCOL_VERSION, SUBPROTOCOL } from '#protocol/channel';
+import type { ControllerMessage, DataplaneMessage, HealthReport, ServerOverride } from '#protocol/messages';
 import { describeAjvErrors, validateControllerMessage } from '#protocol/validators';
 import { ErrorCodes } from '#protocol/errors';
 import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';

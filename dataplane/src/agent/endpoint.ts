@@ -1,6 +1,6 @@
 // Controller URL handling: accept a base URL ("wss://controller:8443") or the full channel URL,
 // and never show credentials when printing it.
-import { CHANNEL_PATH } from '#protocol/messages';
+import { CHANNEL_PATH } from '#protocol/channel';
 
 export function channelUrl(raw: string): URL {
   const url = new URL(raw);
