@@ -133,6 +133,7 @@ build_kube() {
   fi
 
   local src="$CACHE/src/kube-$KUBE_VERSION"
+  mkdir -p "$src"
   log "kubernetes $KUBE_VERSION (staging modules $STAGING_VERSION): building ${need[*]} in $src"
 
   # Read the staging module list from the release's own go.mod.
