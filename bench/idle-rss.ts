@@ -158,7 +158,8 @@ async function main(): Promise<void> {
     );
     const rows: string[] = [];
     const breakdowns: string[] = [];
-    for (const workers of [1, Number(values.workers)]) {
+    // --workers 1: the single process once.
+    for (const workers of values.workers === '1' ? [1] : [1, Number(values.workers)]) {
       const admin = await freePort();
       const dp = start(
         'dataplane',

@@ -8,8 +8,11 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import { ControllerEnvelope, DataplaneMessage } from './messages.js';
 import { BackendSnap, FrontendSnap, SnapshotBody } from './snapshot.js';
 
-/** The options the validators are compiled with (the differential test compiles with the same). */
-export const AJV_OPTIONS = { allErrors: false, strict: true } as const satisfies Options;
+/**
+ * The options the validators are compiled with (the differential test compiles with the same).
+ * inlineRefs off: a schema referenced by another (see withRefs) stays one function that both call.
+ */
+export const AJV_OPTIONS = { allErrors: false, strict: true, inlineRefs: false } as const satisfies Options;
 
 /** Export name in the generated module → schema. */
 export const VALIDATED_SCHEMAS = {
@@ -44,10 +47,27 @@ const RUNTIME_REQUIRE = /require\("ajv\/dist\/runtime\/([A-Za-z0-9]+)"\)\.defaul
 const SELF_CONTAINED_HELPERS = new Set(['ucs2length']);
 const requireHelper = createRequire(import.meta.url);
 
+/**
+ * `schema` with every sub-schema that is itself one of `named` (the same object: TypeBox composes
+ * by reference) replaced by a `$ref` to it. SnapshotBody holds FrontendSnap and BackendSnap;
+ * inlined, their whole validation code was generated twice (a third of the module's source text,
+ * which every process that validates keeps in memory). What the validators accept and the errors
+ * they report are unchanged; only `schemaPath` inside a referenced schema is relative to it.
+ */
+export function withRefs(schema: unknown, named: ReadonlyMap<object, string>, root = true): unknown {
+  if (schema === null || typeof schema !== 'object') return schema;
+  const ref = named.get(schema);
+  if (ref !== undefined && !root) return { $ref: ref };
+  if (Array.isArray(schema)) return schema.map((s) => withRefs(s, named, false));
+  // Own string keys only: TypeBox's symbol-keyed markers are not schema keywords.
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withRefs(v, named, false)]));
+}
+
 export function renderValidatorsModule(): string {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true, lines: true } });
   const names = Object.keys(VALIDATED_SCHEMAS) as Array<keyof typeof VALIDATED_SCHEMAS>;
-  for (const name of names) ajv.addSchema(VALIDATED_SCHEMAS[name], name);
+  const named = new Map<object, string>(names.map((n) => [VALIDATED_SCHEMAS[n], n]));
+  for (const name of names) ajv.addSchema(withRefs(VALIDATED_SCHEMAS[name], named) as object, name);
   const code = standaloneCode.default(ajv, Object.fromEntries(names.map((n) => [n, n])));
   let exported = 0;
   const body = code

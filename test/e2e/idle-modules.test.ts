@@ -7,6 +7,8 @@
 //   - no process loads ajv or the schemas (@sinclair/typebox): the validators are generated ahead
 //     of time (protocol/src/generated/validators.ts), the channel's names live apart from the
 //     schemas (protocol/src/channel.ts);
+//   - no process loads prom-client (nor @opentelemetry/api, which it loads) before a first scrape:
+//     what counts from start-up counts on plain objects (dataplane/src/metrics/prometheus.ts);
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap and glibc malloc settings though the primary was started without them.
@@ -37,6 +39,8 @@ async function loadedModules(dir: string, pid: number): Promise<string[]> {
 /** The validators a process checking control-channel messages loads, and the libraries it does not. */
 const VALIDATORS = ['/protocol/src/generated/validators.'];
 const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/', '@sinclair/typebox'];
+/** Loaded with the first scrape of /metrics. */
+const METRICS_LIBRARY = ['node_modules/prom-client/', '@opentelemetry/api'];
 
 function expectLoaded(modules: string[], what: string, loaded: string[], notLoaded: string[]): void {
   for (const m of loaded)
@@ -134,7 +138,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     return { pid: dp.child.pid!, workerPids };
   }
 
-  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend, no schema compiler', async () => {
+  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend, no schema compiler, no metrics library', async () => {
     const { pid } = await serving(1);
     expectLoaded(
       await loadedModules(record, pid),
@@ -145,7 +149,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER, ...METRICS_LIBRARY],
     );
   });
 
@@ -161,7 +165,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER],
+      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER, ...METRICS_LIBRARY],
     );
     for (const worker of workerPids) {
       // The primary was started without a young-generation cap: its workers get the image's.
@@ -181,6 +185,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node:http2',
           'node_modules/hpack.js/',
           'node_modules/re2js/',
+          ...METRICS_LIBRARY,
         ],
       );
     }

@@ -1,7 +1,8 @@
-// A Prometheus histogram with one label (frontend or backend id) whose observations are plain
-// increments on a per-id object: the request path never builds a labels object or a hash key.
-// prom-client's own Histogram does both on every observe(), even through a labelled child. This
-// one registers on a prom-client Registry through the Registry's metric contract (name, help,
+// A Prometheus histogram with one label (frontend or backend id), or none, whose observations are
+// plain increments on a per-id object: the request path never builds a labels object or a hash
+// key. prom-client's own Histogram does both on every observe(), even through a labelled child.
+// It needs no prom-client to observe (prom-client loads with the first scrape: prometheus.ts);
+// once registered on a prom-client Registry it serves the Registry's metric contract (name, help,
 // type, aggregator, get()) and exports exactly what a prom-client Histogram would: cumulative
 // `_bucket` series with `le` first, then `+Inf`, `_sum` and `_count`, so the exposition, the
 // JSON that workers send their primary, and prom-client's AggregatorRegistry all stay the same.
@@ -37,15 +38,20 @@ export class LatencyHistogram<L extends string> {
   /** As on prom-client metrics (the metric catalogue reads it). */
   readonly labelNames: readonly L[];
 
+  /** `label` null: a histogram without labels, exported (like prom-client's) before any observation. */
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly label: L,
+    private readonly label: L | null,
     private readonly bounds: readonly number[],
-    registry: Registry,
   ) {
-    this.labelNames = [label];
+    this.labelNames = label === null ? [] : [label];
+    if (label === null) this.child('');
+  }
+
+  register(registry: Registry): this {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+    return this;
   }
 
   /** The buckets of one label value (made on first use, then kept). */
@@ -65,7 +71,7 @@ export class LatencyHistogram<L extends string> {
     const values: Value[] = [];
     const bucket = `${this.name}_bucket`;
     for (const [id, c] of this.children) {
-      const shared = { [this.label]: id };
+      const shared: Record<string, string> = this.label === null ? {} : { [this.label]: id };
       let acc = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         acc += c.counts[i]!;

@@ -12,6 +12,7 @@ import type { TcpFrontendRuntime } from '../runtime/types.js';
 import { displayAddress } from '../util/address.js';
 import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
 import { Reads } from '../util/socket-reads.js';
+import { readAcceptedThrough } from './accepted-reads.js';
 
 export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it
@@ -57,6 +58,13 @@ class TcpSession implements Transport, Inactive {
    * relayed either way is read from it or written to it.
    */
   private readonly inactivity = new InactivityLimit(this);
+  /**
+   * The client's reads through `onread` (tcp/accepted-reads.ts), or undefined where the socket
+   * keeps its Readable path. Until the server connection is up, a chunk read is held here and
+   * reading pauses: at most one read's worth is held, the rest waits in the kernel.
+   */
+  private clientReads: Reads | undefined;
+  private held: Buffer[] = [];
 
   constructor(
     private readonly client: net.Socket,
@@ -89,6 +97,11 @@ class TcpSession implements Transport, Inactive {
 
   start(): void {
     const { client } = this;
+    const reads = new Reads((chunk) => {
+      this.held.push(chunk);
+      client.pause();
+    });
+    if (readAcceptedThrough(client, reads)) this.clientReads = reads;
     this.inactivity.set(this.fe.snap.timeouts.client);
     client.once('close', () => {
       this.inactivity.clear();
@@ -155,18 +168,28 @@ class TcpSession implements Transport, Inactive {
     follow(client, up);
     // Each chunk is written straight on; a side that does not take what it is sent stops the
     // other side's reading until it drains, and each side's end ends the other's writing (the
-    // half-close relay). What the client sent while the server connection was being set up is
-    // buffered in its socket and flows from here.
+    // half-close relay). What the client sent while the server connection was being set up (held
+    // here, or buffered in its Readable) flows from here.
     reads.onData = (chunk) => {
       if (!client.write(chunk)) up.pause();
     };
     client.on('drain', () => up.resume());
     up.on('end', () => client.end());
-    client.on('data', (chunk: Buffer) => {
+    const relay = (chunk: Buffer): void => {
       if (!up.write(chunk)) client.pause();
-    });
+    };
+    if (this.clientReads) {
+      const held = this.held;
+      this.held = [];
+      for (const chunk of held) relay(chunk);
+      this.clientReads.onData = relay;
+    } else client.on('data', relay);
     up.on('drain', () => client.resume());
-    client.on('end', () => up.end());
-    client.resume(); // also when paused on purpose (a ClientHello peeked and put back: tls/client-hello.ts)
+    // The client's end may have been read already while the server connection was set up.
+    if (client.readableEnded) up.end();
+    else client.on('end', () => up.end());
+    // Not where a held chunk filled the server's socket (its 'drain' resumes); otherwise also when
+    // paused on purpose (a ClientHello peeked and put back: tls/client-hello.ts).
+    if (!up.writableNeedDrain) client.resume();
   }
 }

@@ -1,8 +1,9 @@
 // Socket reads through Node's `onread` option (a buffer we choose and a callback) instead of the
 // Readable stream path: for plaintext server connections, HTTP (h1-client.ts) and TCP
-// (tcp/proxy.ts). Accepted client sockets cannot: a net.Server gives them Node's own read path,
-// and re-wrapping an accepted handle in a second Socket cost more per connection than it saved
-// per read (measured: bench/README.md, "Profile and cuts").
+// (tcp/proxy.ts). A net.Server gives accepted client sockets Node's own read path; re-wrapping an
+// accepted handle in a second Socket cost more per connection than it saved per read (measured:
+// bench/README.md, "Profile and cuts"). The TCP relay switches its accepted sockets in place
+// instead (tcp/accepted-reads.ts).
 
 /**
  * Where plaintext connections read into while their reads are small: one buffer for all of them,

@@ -6,5410 +6,26 @@
 // `schema`, `schemaEnv` and `source` properties.
 import type { ValidateFunction } from "ajv";
 "use strict";
-export const SnapshotBody: ValidateFunction = validate10;
-const schema11 = {"additionalProperties":false,"type":"object","required":["group","frontends","backends"],"properties":{"group":{"type":"string"},"frontends":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","bind","forwardFor","via","timeouts","rules","requestHeaders","responseHeaders"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"bind":{"additionalProperties":false,"type":"object","required":["address","port"],"properties":{"address":{"type":"string"},"port":{"type":"integer"}}},"maxConnections":{"type":"integer"},"forwardFor":{"type":"boolean"},"via":{"type":"boolean"},"timeouts":{"additionalProperties":false,"type":"object","required":["client","httpRequest","keepAlive"],"properties":{"client":{"minimum":0,"type":"integer"},"httpRequest":{"minimum":0,"type":"integer"},"keepAlive":{"minimum":0,"type":"integer"}}},"tls":{"additionalProperties":false,"type":"object","required":["certificates","alpn","strictSNI","clientAuth"],"properties":{"certificates":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","certPem","keyPem","serverNames"],"properties":{"name":{"type":"string"},"certPem":{"type":"string"},"keyPem":{"type":"string"},"serverNames":{"type":"array","items":{"type":"string"}}}}},"minVersion":{"type":"string"},"maxVersion":{"type":"string"},"ciphers":{"type":"string"},"alpn":{"type":"array","items":{"type":"string"}},"strictSNI":{"type":"boolean"},"clientAuth":{"additionalProperties":false,"type":"object","required":["mode"],"properties":{"mode":{"anyOf":[{"const":"none","type":"string"},{"const":"optional","type":"string"},{"const":"required","type":"string"}]},"caPem":{"type":"string"}}}}},"rules":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","match","action"],"properties":{"name":{"type":"string"},"match":{"additionalProperties":false,"type":"object","properties":{"host":{"type":"string"},"path":{"additionalProperties":false,"type":"object","properties":{"prefix":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"}}},"methods":{"type":"array","items":{"type":"string"}},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"queryParams":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"sourceCIDRs":{"type":"array","items":{"type":"string"}},"sni":{"type":"array","items":{"type":"string"}}}},"action":{"anyOf":[{"additionalProperties":false,"type":"object","required":["type","backend"],"properties":{"type":{"const":"backend","type":"string"},"backend":{"type":"string"}}},{"additionalProperties":false,"type":"object","required":["type","code","stripQuery"],"properties":{"type":{"const":"redirect","type":"string"},"scheme":{"anyOf":[{"const":"http","type":"string"},{"const":"https","type":"string"}]},"host":{"type":"string"},"port":{"type":"integer"},"path":{"type":"string"},"prefix":{"type":"string"},"code":{"type":"integer"},"stripQuery":{"type":"boolean"}}},{"additionalProperties":false,"type":"object","required":["type","status"],"properties":{"type":{"const":"deny","type":"string"},"status":{"type":"integer"},"body":{"type":"string"}}}]},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}}}}},"defaultBackend":{"type":"string"},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"rateLimit":{"additionalProperties":false,"type":"object","required":["requests","periodMs","key","status"],"properties":{"requests":{"type":"integer"},"periodMs":{"minimum":0,"type":"integer"},"key":{"const":"source","type":"string"},"status":{"type":"integer"}}},"connectionLimit":{"additionalProperties":false,"type":"object","required":["perSource","status"],"properties":{"perSource":{"type":"integer"},"status":{"type":"integer"}}},"listener":{"additionalProperties":false,"type":"object","required":["owner","hosts","defaultHosts"],"properties":{"owner":{"type":"string"},"members":{"maxItems":10000,"type":"array","items":{"type":"string"}},"hosts":{"maxItems":100000,"type":"array","items":{"type":"string"}},"defaultHosts":{"maxItems":100000,"type":"array","items":{"type":"string"}}}}}}},"backends":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","balance","allBackups","servers","timeouts","retries","keepAlive","slowStartMs"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"balance":{"additionalProperties":false,"type":"object","required":["algorithm","hashType"],"properties":{"algorithm":{"anyOf":[{"const":"roundrobin","type":"string"},{"const":"static-rr","type":"string"},{"const":"leastconn","type":"string"},{"const":"first","type":"string"},{"const":"source","type":"string"},{"const":"uri","type":"string"},{"const":"url-param","type":"string"},{"const":"header","type":"string"},{"const":"random","type":"string"}]},"hashKey":{"type":"string"},"hashType":{"anyOf":[{"const":"map-based","type":"string"},{"const":"consistent","type":"string"}]}}},"allBackups":{"type":"boolean"},"servers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","address","port","weight","backup","state","cookie","source"],"properties":{"name":{"type":"string"},"address":{"type":"string"},"port":{"type":"integer"},"weight":{"type":"integer"},"backup":{"type":"boolean"},"maxConnections":{"type":"integer"},"state":{"anyOf":[{"const":"ready","type":"string"},{"const":"drain","type":"string"},{"const":"maintenance","type":"string"}]},"cookie":{"type":"string"},"checkPort":{"type":"integer"},"source":{"anyOf":[{"const":"static","type":"string"},{"const":"service","type":"string"}]}}}},"health":{"additionalProperties":false,"type":"object","required":["policy","intervalMs","fastIntervalMs","downIntervalMs","timeoutMs","rise","fall","initialState"],"properties":{"policy":{"type":"string"},"intervalMs":{"minimum":0,"type":"integer"},"fastIntervalMs":{"minimum":0,"type":"integer"},"downIntervalMs":{"minimum":0,"type":"integer"},"timeoutMs":{"minimum":0,"type":"integer"},"rise":{"type":"integer"},"fall":{"type":"integer"},"port":{"type":"integer"},"initialState":{"anyOf":[{"const":"up","type":"string"},{"const":"down","type":"string"}]},"http":{"additionalProperties":false,"type":"object","required":["method","path","headers","expect"],"properties":{"method":{"type":"string"},"path":{"type":"string"},"host":{"type":"string"},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"expect":{"additionalProperties":false,"type":"object","properties":{"status":{"type":"array","items":{"type":"integer"}},"statusRange":{"type":"string"},"statusRegex":{"type":"string"},"bodyContains":{"type":"string"},"bodyRegex":{"type":"string"}}}}},"passive":{"additionalProperties":false,"type":"object","required":["consecutiveErrors","onError","observe"],"properties":{"consecutiveErrors":{"type":"integer"},"onError":{"anyOf":[{"const":"fastinter","type":"string"},{"const":"fail-check","type":"string"},{"const":"sudden-death","type":"string"},{"const":"mark-down","type":"string"}]},"observe":{"anyOf":[{"const":"layer4","type":"string"},{"const":"layer7","type":"string"}]}}}}},"persistence":{"additionalProperties":false,"type":"object","properties":{"cookie":{"additionalProperties":false,"type":"object","required":["name","mode","indirect","nocache","httpOnly","secure","path"],"properties":{"name":{"type":"string"},"mode":{"anyOf":[{"const":"insert","type":"string"},{"const":"rewrite","type":"string"},{"const":"prefix","type":"string"}]},"indirect":{"type":"boolean"},"nocache":{"type":"boolean"},"httpOnly":{"type":"boolean"},"secure":{"type":"boolean"},"sameSite":{"type":"string"},"maxAgeMs":{"minimum":0,"type":"integer"},"domain":{"type":"string"},"path":{"type":"string"}}},"source":{"additionalProperties":false,"type":"object","required":["expireMs"],"properties":{"expireMs":{"minimum":0,"type":"integer"}}}}},"timeouts":{"additionalProperties":false,"type":"object","required":["connect","server","queue","tunnel"],"properties":{"connect":{"minimum":0,"type":"integer"},"server":{"minimum":0,"type":"integer"},"queue":{"minimum":0,"type":"integer"},"tunnel":{"minimum":0,"type":"integer"}}},"retries":{"additionalProperties":false,"type":"object","required":["attempts","redispatch","onResponseTimeout"],"properties":{"attempts":{"type":"integer"},"redispatch":{"type":"boolean"},"onResponseTimeout":{"type":"boolean"}}},"maxQueue":{"type":"integer"},"keepAlive":{"type":"boolean"},"slowStartMs":{"minimum":0,"type":"integer"},"tls":{"additionalProperties":false,"type":"object","required":["insecureSkipVerify"],"properties":{"caPem":{"type":"string"},"sni":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"clientCertPem":{"type":"string"},"clientKeyPem":{"type":"string"}}}}}}}};
+export const SnapshotBody: ValidateFunction = validate21;
+const schema6 = {"additionalProperties":false,"type":"object","required":["group","frontends","backends"],"properties":{"group":{"type":"string"},"frontends":{"type":"array","items":{"$ref":"FrontendSnap"}},"backends":{"type":"array","items":{"$ref":"BackendSnap"}}}};
+const schema7 = {"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","bind","forwardFor","via","timeouts","rules","requestHeaders","responseHeaders"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"bind":{"additionalProperties":false,"type":"object","required":["address","port"],"properties":{"address":{"type":"string"},"port":{"type":"integer"}}},"maxConnections":{"type":"integer"},"forwardFor":{"type":"boolean"},"via":{"type":"boolean"},"timeouts":{"additionalProperties":false,"type":"object","required":["client","httpRequest","keepAlive"],"properties":{"client":{"minimum":0,"type":"integer"},"httpRequest":{"minimum":0,"type":"integer"},"keepAlive":{"minimum":0,"type":"integer"}}},"tls":{"additionalProperties":false,"type":"object","required":["certificates","alpn","strictSNI","clientAuth"],"properties":{"certificates":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","certPem","keyPem","serverNames"],"properties":{"name":{"type":"string"},"certPem":{"type":"string"},"keyPem":{"type":"string"},"serverNames":{"type":"array","items":{"type":"string"}}}}},"minVersion":{"type":"string"},"maxVersion":{"type":"string"},"ciphers":{"type":"string"},"alpn":{"type":"array","items":{"type":"string"}},"strictSNI":{"type":"boolean"},"clientAuth":{"additionalProperties":false,"type":"object","required":["mode"],"properties":{"mode":{"anyOf":[{"const":"none","type":"string"},{"const":"optional","type":"string"},{"const":"required","type":"string"}]},"caPem":{"type":"string"}}}}},"rules":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","match","action"],"properties":{"name":{"type":"string"},"match":{"additionalProperties":false,"type":"object","properties":{"host":{"type":"string"},"path":{"additionalProperties":false,"type":"object","properties":{"prefix":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"}}},"methods":{"type":"array","items":{"type":"string"}},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"queryParams":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"sourceCIDRs":{"type":"array","items":{"type":"string"}},"sni":{"type":"array","items":{"type":"string"}}}},"action":{"anyOf":[{"additionalProperties":false,"type":"object","required":["type","backend"],"properties":{"type":{"const":"backend","type":"string"},"backend":{"type":"string"}}},{"additionalProperties":false,"type":"object","required":["type","code","stripQuery"],"properties":{"type":{"const":"redirect","type":"string"},"scheme":{"anyOf":[{"const":"http","type":"string"},{"const":"https","type":"string"}]},"host":{"type":"string"},"port":{"type":"integer"},"path":{"type":"string"},"prefix":{"type":"string"},"code":{"type":"integer"},"stripQuery":{"type":"boolean"}}},{"additionalProperties":false,"type":"object","required":["type","status"],"properties":{"type":{"const":"deny","type":"string"},"status":{"type":"integer"},"body":{"type":"string"}}}]},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}}}}},"defaultBackend":{"type":"string"},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"rateLimit":{"additionalProperties":false,"type":"object","required":["requests","periodMs","key","status"],"properties":{"requests":{"type":"integer"},"periodMs":{"minimum":0,"type":"integer"},"key":{"const":"source","type":"string"},"status":{"type":"integer"}}},"connectionLimit":{"additionalProperties":false,"type":"object","required":["perSource","status"],"properties":{"perSource":{"type":"integer"},"status":{"type":"integer"}}},"listener":{"additionalProperties":false,"type":"object","required":["owner","hosts","defaultHosts"],"properties":{"owner":{"type":"string"},"members":{"maxItems":10000,"type":"array","items":{"type":"string"}},"hosts":{"maxItems":100000,"type":"array","items":{"type":"string"}},"defaultHosts":{"maxItems":100000,"type":"array","items":{"type":"string"}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 
-function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.group === undefined) && (missing0 = "group")) || ((data.frontends === undefined) && (missing0 = "frontends"))) || ((data.backends === undefined) && (missing0 = "backends"))){
-validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "group") || (key0 === "frontends")) || (key0 === "backends"))){
-validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.group !== undefined){
-const _errs2 = errors;
-if(typeof data.group !== "string"){
-validate10.errors = [{instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.frontends !== undefined){
-let data1 = data.frontends;
-const _errs4 = errors;
-if(errors === _errs4){
-if(Array.isArray(data1)){
-var valid1 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-const _errs6 = errors;
-if(errors === _errs6){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing1;
-if((((((((((((data2.id === undefined) && (missing1 = "id")) || ((data2.namespace === undefined) && (missing1 = "namespace"))) || ((data2.name === undefined) && (missing1 = "name"))) || ((data2.mode === undefined) && (missing1 = "mode"))) || ((data2.bind === undefined) && (missing1 = "bind"))) || ((data2.forwardFor === undefined) && (missing1 = "forwardFor"))) || ((data2.via === undefined) && (missing1 = "via"))) || ((data2.timeouts === undefined) && (missing1 = "timeouts"))) || ((data2.rules === undefined) && (missing1 = "rules"))) || ((data2.requestHeaders === undefined) && (missing1 = "requestHeaders"))) || ((data2.responseHeaders === undefined) && (missing1 = "responseHeaders"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0,schemaPath:"#/properties/frontends/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs8 = errors;
-for(const key1 in data2){
-if(!(func2.call(schema11.properties.frontends.items.properties, key1))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0,schemaPath:"#/properties/frontends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs8 === errors){
-if(data2.id !== undefined){
-const _errs9 = errors;
-if(typeof data2.id !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/id",schemaPath:"#/properties/frontends/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs9 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.namespace !== undefined){
-const _errs11 = errors;
-if(typeof data2.namespace !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/namespace",schemaPath:"#/properties/frontends/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs11 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.name !== undefined){
-const _errs13 = errors;
-if(typeof data2.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/name",schemaPath:"#/properties/frontends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs13 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.mode !== undefined){
-let data6 = data2.mode;
-const _errs15 = errors;
-const _errs16 = errors;
-let valid3 = false;
-const _errs17 = errors;
-if(typeof data6 !== "string"){
-const err0 = {instancePath:instancePath+"/frontends/" + i0+"/mode",schemaPath:"#/properties/frontends/items/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("http" !== data6){
-const err1 = {instancePath:instancePath+"/frontends/" + i0+"/mode",schemaPath:"#/properties/frontends/items/properties/mode/anyOf/0/const",keyword:"const",params:{allowedValue: "http"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs17 === errors;
-valid3 = valid3 || _valid0;
-if(!valid3){
-const _errs19 = errors;
-if(typeof data6 !== "string"){
-const err2 = {instancePath:instancePath+"/frontends/" + i0+"/mode",schemaPath:"#/properties/frontends/items/properties/mode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("tcp" !== data6){
-const err3 = {instancePath:instancePath+"/frontends/" + i0+"/mode",schemaPath:"#/properties/frontends/items/properties/mode/anyOf/1/const",keyword:"const",params:{allowedValue: "tcp"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs19 === errors;
-valid3 = valid3 || _valid0;
-}
-if(!valid3){
-const err4 = {instancePath:instancePath+"/frontends/" + i0+"/mode",schemaPath:"#/properties/frontends/items/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs16;
-if(vErrors !== null){
-if(_errs16){
-vErrors.length = _errs16;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid2 = _errs15 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.bind !== undefined){
-let data7 = data2.bind;
-const _errs21 = errors;
-if(errors === _errs21){
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let missing2;
-if(((data7.address === undefined) && (missing2 = "address")) || ((data7.port === undefined) && (missing2 = "port"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/bind",schemaPath:"#/properties/frontends/items/properties/bind/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
-return false;
-}
-else {
-const _errs23 = errors;
-for(const key2 in data7){
-if(!((key2 === "address") || (key2 === "port"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/bind",schemaPath:"#/properties/frontends/items/properties/bind/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs23 === errors){
-if(data7.address !== undefined){
-const _errs24 = errors;
-if(typeof data7.address !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/bind/address",schemaPath:"#/properties/frontends/items/properties/bind/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid4 = _errs24 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data7.port !== undefined){
-let data9 = data7.port;
-const _errs26 = errors;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/bind/port",schemaPath:"#/properties/frontends/items/properties/bind/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid4 = _errs26 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/bind",schemaPath:"#/properties/frontends/items/properties/bind/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs21 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.maxConnections !== undefined){
-let data10 = data2.maxConnections;
-const _errs28 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/maxConnections",schemaPath:"#/properties/frontends/items/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid2 = _errs28 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.forwardFor !== undefined){
-const _errs30 = errors;
-if(typeof data2.forwardFor !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/forwardFor",schemaPath:"#/properties/frontends/items/properties/forwardFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid2 = _errs30 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.via !== undefined){
-const _errs32 = errors;
-if(typeof data2.via !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/via",schemaPath:"#/properties/frontends/items/properties/via/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid2 = _errs32 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.timeouts !== undefined){
-let data13 = data2.timeouts;
-const _errs34 = errors;
-if(errors === _errs34){
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-let missing3;
-if((((data13.client === undefined) && (missing3 = "client")) || ((data13.httpRequest === undefined) && (missing3 = "httpRequest"))) || ((data13.keepAlive === undefined) && (missing3 = "keepAlive"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts",schemaPath:"#/properties/frontends/items/properties/timeouts/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
-return false;
-}
-else {
-const _errs36 = errors;
-for(const key3 in data13){
-if(!(((key3 === "client") || (key3 === "httpRequest")) || (key3 === "keepAlive"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts",schemaPath:"#/properties/frontends/items/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs36 === errors){
-if(data13.client !== undefined){
-let data14 = data13.client;
-const _errs37 = errors;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/client",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/client/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs37){
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/client",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/client/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid5 = _errs37 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.httpRequest !== undefined){
-let data15 = data13.httpRequest;
-const _errs39 = errors;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/httpRequest",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/httpRequest/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs39){
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/httpRequest",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/httpRequest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid5 = _errs39 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.keepAlive !== undefined){
-let data16 = data13.keepAlive;
-const _errs41 = errors;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/keepAlive",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/keepAlive/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs41){
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts/keepAlive",schemaPath:"#/properties/frontends/items/properties/timeouts/properties/keepAlive/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid5 = _errs41 === errors;
-}
-else {
-var valid5 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/timeouts",schemaPath:"#/properties/frontends/items/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs34 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.tls !== undefined){
-let data17 = data2.tls;
-const _errs43 = errors;
-if(errors === _errs43){
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-let missing4;
-if(((((data17.certificates === undefined) && (missing4 = "certificates")) || ((data17.alpn === undefined) && (missing4 = "alpn"))) || ((data17.strictSNI === undefined) && (missing4 = "strictSNI"))) || ((data17.clientAuth === undefined) && (missing4 = "clientAuth"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls",schemaPath:"#/properties/frontends/items/properties/tls/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
-return false;
-}
-else {
-const _errs45 = errors;
-for(const key4 in data17){
-if(!(((((((key4 === "certificates") || (key4 === "minVersion")) || (key4 === "maxVersion")) || (key4 === "ciphers")) || (key4 === "alpn")) || (key4 === "strictSNI")) || (key4 === "clientAuth"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls",schemaPath:"#/properties/frontends/items/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs45 === errors){
-if(data17.certificates !== undefined){
-let data18 = data17.certificates;
-const _errs46 = errors;
-if(errors === _errs46){
-if(Array.isArray(data18)){
-var valid7 = true;
-const len1 = data18.length;
-for(let i1=0; i1<len1; i1++){
-let data19 = data18[i1];
-const _errs48 = errors;
-if(errors === _errs48){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-let missing5;
-if(((((data19.name === undefined) && (missing5 = "name")) || ((data19.certPem === undefined) && (missing5 = "certPem"))) || ((data19.keyPem === undefined) && (missing5 = "keyPem"))) || ((data19.serverNames === undefined) && (missing5 = "serverNames"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1,schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
-return false;
-}
-else {
-const _errs50 = errors;
-for(const key5 in data19){
-if(!((((key5 === "name") || (key5 === "certPem")) || (key5 === "keyPem")) || (key5 === "serverNames"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1,schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs50 === errors){
-if(data19.name !== undefined){
-const _errs51 = errors;
-if(typeof data19.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1+"/name",schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid8 = _errs51 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data19.certPem !== undefined){
-const _errs53 = errors;
-if(typeof data19.certPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1+"/certPem",schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid8 = _errs53 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data19.keyPem !== undefined){
-const _errs55 = errors;
-if(typeof data19.keyPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1+"/keyPem",schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid8 = _errs55 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data19.serverNames !== undefined){
-let data23 = data19.serverNames;
-const _errs57 = errors;
-if(errors === _errs57){
-if(Array.isArray(data23)){
-var valid9 = true;
-const len2 = data23.length;
-for(let i2=0; i2<len2; i2++){
-const _errs59 = errors;
-if(typeof data23[i2] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1+"/serverNames/" + i2,schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/properties/serverNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs59 === errors;
-if(!valid9){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1+"/serverNames",schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/properties/serverNames/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid8 = _errs57 === errors;
-}
-else {
-var valid8 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates/" + i1,schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid7 = _errs48 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/certificates",schemaPath:"#/properties/frontends/items/properties/tls/properties/certificates/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs46 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.minVersion !== undefined){
-const _errs61 = errors;
-if(typeof data17.minVersion !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/minVersion",schemaPath:"#/properties/frontends/items/properties/tls/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid6 = _errs61 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.maxVersion !== undefined){
-const _errs63 = errors;
-if(typeof data17.maxVersion !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/maxVersion",schemaPath:"#/properties/frontends/items/properties/tls/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid6 = _errs63 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.ciphers !== undefined){
-const _errs65 = errors;
-if(typeof data17.ciphers !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/ciphers",schemaPath:"#/properties/frontends/items/properties/tls/properties/ciphers/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid6 = _errs65 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.alpn !== undefined){
-let data28 = data17.alpn;
-const _errs67 = errors;
-if(errors === _errs67){
-if(Array.isArray(data28)){
-var valid10 = true;
-const len3 = data28.length;
-for(let i3=0; i3<len3; i3++){
-const _errs69 = errors;
-if(typeof data28[i3] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/alpn/" + i3,schemaPath:"#/properties/frontends/items/properties/tls/properties/alpn/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid10 = _errs69 === errors;
-if(!valid10){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/alpn",schemaPath:"#/properties/frontends/items/properties/tls/properties/alpn/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs67 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.strictSNI !== undefined){
-const _errs71 = errors;
-if(typeof data17.strictSNI !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/strictSNI",schemaPath:"#/properties/frontends/items/properties/tls/properties/strictSNI/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid6 = _errs71 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data17.clientAuth !== undefined){
-let data31 = data17.clientAuth;
-const _errs73 = errors;
-if(errors === _errs73){
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-let missing6;
-if((data31.mode === undefined) && (missing6 = "mode")){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
-return false;
-}
-else {
-const _errs75 = errors;
-for(const key6 in data31){
-if(!((key6 === "mode") || (key6 === "caPem"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs75 === errors){
-if(data31.mode !== undefined){
-let data32 = data31.mode;
-const _errs76 = errors;
-const _errs77 = errors;
-let valid12 = false;
-const _errs78 = errors;
-if(typeof data32 !== "string"){
-const err5 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if("none" !== data32){
-const err6 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/0/const",keyword:"const",params:{allowedValue: "none"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid1 = _errs78 === errors;
-valid12 = valid12 || _valid1;
-if(!valid12){
-const _errs80 = errors;
-if(typeof data32 !== "string"){
-const err7 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if("optional" !== data32){
-const err8 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/1/const",keyword:"const",params:{allowedValue: "optional"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var _valid1 = _errs80 === errors;
-valid12 = valid12 || _valid1;
-if(!valid12){
-const _errs82 = errors;
-if(typeof data32 !== "string"){
-const err9 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if("required" !== data32){
-const err10 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf/2/const",keyword:"const",params:{allowedValue: "required"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid1 = _errs82 === errors;
-valid12 = valid12 || _valid1;
-}
-}
-if(!valid12){
-const err11 = {instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/mode",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs77;
-if(vErrors !== null){
-if(_errs77){
-vErrors.length = _errs77;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid11 = _errs76 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data31.caPem !== undefined){
-const _errs84 = errors;
-if(typeof data31.caPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth/caPem",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid11 = _errs84 === errors;
-}
-else {
-var valid11 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls/clientAuth",schemaPath:"#/properties/frontends/items/properties/tls/properties/clientAuth/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid6 = _errs73 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/tls",schemaPath:"#/properties/frontends/items/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs43 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.rules !== undefined){
-let data34 = data2.rules;
-const _errs86 = errors;
-if(errors === _errs86){
-if(Array.isArray(data34)){
-var valid13 = true;
-const len4 = data34.length;
-for(let i4=0; i4<len4; i4++){
-let data35 = data34[i4];
-const _errs88 = errors;
-if(errors === _errs88){
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-let missing7;
-if((((data35.name === undefined) && (missing7 = "name")) || ((data35.match === undefined) && (missing7 = "match"))) || ((data35.action === undefined) && (missing7 = "action"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4,schemaPath:"#/properties/frontends/items/properties/rules/items/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
-return false;
-}
-else {
-const _errs90 = errors;
-for(const key7 in data35){
-if(!(((((key7 === "name") || (key7 === "match")) || (key7 === "action")) || (key7 === "requestHeaders")) || (key7 === "responseHeaders"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4,schemaPath:"#/properties/frontends/items/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs90 === errors){
-if(data35.name !== undefined){
-const _errs91 = errors;
-if(typeof data35.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid14 = _errs91 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data35.match !== undefined){
-let data37 = data35.match;
-const _errs93 = errors;
-if(errors === _errs93){
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-const _errs95 = errors;
-for(const key8 in data37){
-if(!(((((((key8 === "host") || (key8 === "path")) || (key8 === "methods")) || (key8 === "headers")) || (key8 === "queryParams")) || (key8 === "sourceCIDRs")) || (key8 === "sni"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs95 === errors){
-if(data37.host !== undefined){
-const _errs96 = errors;
-if(typeof data37.host !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/host",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid15 = _errs96 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.path !== undefined){
-let data39 = data37.path;
-const _errs98 = errors;
-if(errors === _errs98){
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-const _errs100 = errors;
-for(const key9 in data39){
-if(!(((key9 === "prefix") || (key9 === "exact")) || (key9 === "regex"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/path",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/path/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs100 === errors){
-if(data39.prefix !== undefined){
-const _errs101 = errors;
-if(typeof data39.prefix !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/path/prefix",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/path/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid16 = _errs101 === errors;
-}
-else {
-var valid16 = true;
-}
-if(valid16){
-if(data39.exact !== undefined){
-const _errs103 = errors;
-if(typeof data39.exact !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/path/exact",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/path/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid16 = _errs103 === errors;
-}
-else {
-var valid16 = true;
-}
-if(valid16){
-if(data39.regex !== undefined){
-const _errs105 = errors;
-if(typeof data39.regex !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/path/regex",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/path/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid16 = _errs105 === errors;
-}
-else {
-var valid16 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/path",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/path/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid15 = _errs98 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.methods !== undefined){
-let data43 = data37.methods;
-const _errs107 = errors;
-if(errors === _errs107){
-if(Array.isArray(data43)){
-var valid17 = true;
-const len5 = data43.length;
-for(let i5=0; i5<len5; i5++){
-const _errs109 = errors;
-if(typeof data43[i5] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/methods/" + i5,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid17 = _errs109 === errors;
-if(!valid17){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/methods",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid15 = _errs107 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.headers !== undefined){
-let data45 = data37.headers;
-const _errs111 = errors;
-if(errors === _errs111){
-if(Array.isArray(data45)){
-var valid18 = true;
-const len6 = data45.length;
-for(let i6=0; i6<len6; i6++){
-let data46 = data45[i6];
-const _errs113 = errors;
-if(errors === _errs113){
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-let missing8;
-if((data46.name === undefined) && (missing8 = "name")){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
-return false;
-}
-else {
-const _errs115 = errors;
-for(const key10 in data46){
-if(!((((key10 === "name") || (key10 === "exact")) || (key10 === "regex")) || (key10 === "present"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs115 === errors){
-if(data46.name !== undefined){
-const _errs116 = errors;
-if(typeof data46.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs116 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data46.exact !== undefined){
-const _errs118 = errors;
-if(typeof data46.exact !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6+"/exact",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs118 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data46.regex !== undefined){
-const _errs120 = errors;
-if(typeof data46.regex !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6+"/regex",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs120 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data46.present !== undefined){
-const _errs122 = errors;
-if(typeof data46.present !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6+"/present",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid19 = _errs122 === errors;
-}
-else {
-var valid19 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers/" + i6,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid18 = _errs113 === errors;
-if(!valid18){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/headers",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid15 = _errs111 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.queryParams !== undefined){
-let data51 = data37.queryParams;
-const _errs124 = errors;
-if(errors === _errs124){
-if(Array.isArray(data51)){
-var valid20 = true;
-const len7 = data51.length;
-for(let i7=0; i7<len7; i7++){
-let data52 = data51[i7];
-const _errs126 = errors;
-if(errors === _errs126){
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-let missing9;
-if((data52.name === undefined) && (missing9 = "name")){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
-return false;
-}
-else {
-const _errs128 = errors;
-for(const key11 in data52){
-if(!((((key11 === "name") || (key11 === "exact")) || (key11 === "regex")) || (key11 === "present"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs128 === errors){
-if(data52.name !== undefined){
-const _errs129 = errors;
-if(typeof data52.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid21 = _errs129 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data52.exact !== undefined){
-const _errs131 = errors;
-if(typeof data52.exact !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7+"/exact",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid21 = _errs131 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data52.regex !== undefined){
-const _errs133 = errors;
-if(typeof data52.regex !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7+"/regex",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid21 = _errs133 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data52.present !== undefined){
-const _errs135 = errors;
-if(typeof data52.present !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7+"/present",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid21 = _errs135 === errors;
-}
-else {
-var valid21 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams/" + i7,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid20 = _errs126 === errors;
-if(!valid20){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/queryParams",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/queryParams/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid15 = _errs124 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.sourceCIDRs !== undefined){
-let data57 = data37.sourceCIDRs;
-const _errs137 = errors;
-if(errors === _errs137){
-if(Array.isArray(data57)){
-var valid22 = true;
-const len8 = data57.length;
-for(let i8=0; i8<len8; i8++){
-const _errs139 = errors;
-if(typeof data57[i8] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/sourceCIDRs/" + i8,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/sourceCIDRs/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid22 = _errs139 === errors;
-if(!valid22){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/sourceCIDRs",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/sourceCIDRs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid15 = _errs137 === errors;
-}
-else {
-var valid15 = true;
-}
-if(valid15){
-if(data37.sni !== undefined){
-let data59 = data37.sni;
-const _errs141 = errors;
-if(errors === _errs141){
-if(Array.isArray(data59)){
-var valid23 = true;
-const len9 = data59.length;
-for(let i9=0; i9<len9; i9++){
-const _errs143 = errors;
-if(typeof data59[i9] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/sni/" + i9,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/sni/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid23 = _errs143 === errors;
-if(!valid23){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match/sni",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/properties/sni/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid15 = _errs141 === errors;
-}
-else {
-var valid15 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/match",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid14 = _errs93 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data35.action !== undefined){
-let data61 = data35.action;
-const _errs145 = errors;
-const _errs146 = errors;
-let valid24 = false;
-const _errs147 = errors;
-if(errors === _errs147){
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-let missing10;
-if(((data61.type === undefined) && (missing10 = "type")) || ((data61.backend === undefined) && (missing10 = "backend"))){
-const err12 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-else {
-const _errs149 = errors;
-for(const key12 in data61){
-if(!((key12 === "type") || (key12 === "backend"))){
-const err13 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-break;
-}
-}
-if(_errs149 === errors){
-if(data61.type !== undefined){
-let data62 = data61.type;
-const _errs150 = errors;
-if(typeof data62 !== "string"){
-const err14 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if("backend" !== data62){
-const err15 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/properties/type/const",keyword:"const",params:{allowedValue: "backend"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-var valid25 = _errs150 === errors;
-}
-else {
-var valid25 = true;
-}
-if(valid25){
-if(data61.backend !== undefined){
-const _errs152 = errors;
-if(typeof data61.backend !== "string"){
-const err16 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/backend",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var valid25 = _errs152 === errors;
-}
-else {
-var valid25 = true;
-}
-}
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-var _valid2 = _errs147 === errors;
-valid24 = valid24 || _valid2;
-if(!valid24){
-const _errs154 = errors;
-if(errors === _errs154){
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-let missing11;
-if((((data61.type === undefined) && (missing11 = "type")) || ((data61.code === undefined) && (missing11 = "code"))) || ((data61.stripQuery === undefined) && (missing11 = "stripQuery"))){
-const err18 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-else {
-const _errs156 = errors;
-for(const key13 in data61){
-if(!((((((((key13 === "type") || (key13 === "scheme")) || (key13 === "host")) || (key13 === "port")) || (key13 === "path")) || (key13 === "prefix")) || (key13 === "code")) || (key13 === "stripQuery"))){
-const err19 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-break;
-}
-}
-if(_errs156 === errors){
-if(data61.type !== undefined){
-let data64 = data61.type;
-const _errs157 = errors;
-if(typeof data64 !== "string"){
-const err20 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if("redirect" !== data64){
-const err21 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/type/const",keyword:"const",params:{allowedValue: "redirect"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-var valid26 = _errs157 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.scheme !== undefined){
-let data65 = data61.scheme;
-const _errs159 = errors;
-const _errs160 = errors;
-let valid27 = false;
-const _errs161 = errors;
-if(typeof data65 !== "string"){
-const err22 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/scheme",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/scheme/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if("http" !== data65){
-const err23 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/scheme",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/scheme/anyOf/0/const",keyword:"const",params:{allowedValue: "http"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-var _valid3 = _errs161 === errors;
-valid27 = valid27 || _valid3;
-if(!valid27){
-const _errs163 = errors;
-if(typeof data65 !== "string"){
-const err24 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/scheme",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/scheme/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if("https" !== data65){
-const err25 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/scheme",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/scheme/anyOf/1/const",keyword:"const",params:{allowedValue: "https"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-var _valid3 = _errs163 === errors;
-valid27 = valid27 || _valid3;
-}
-if(!valid27){
-const err26 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/scheme",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/scheme/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-else {
-errors = _errs160;
-if(vErrors !== null){
-if(_errs160){
-vErrors.length = _errs160;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid26 = _errs159 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.host !== undefined){
-const _errs165 = errors;
-if(typeof data61.host !== "string"){
-const err27 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/host",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-var valid26 = _errs165 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.port !== undefined){
-let data67 = data61.port;
-const _errs167 = errors;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err28 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/port",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-var valid26 = _errs167 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.path !== undefined){
-const _errs169 = errors;
-if(typeof data61.path !== "string"){
-const err29 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/path",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-var valid26 = _errs169 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.prefix !== undefined){
-const _errs171 = errors;
-if(typeof data61.prefix !== "string"){
-const err30 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/prefix",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-var valid26 = _errs171 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.code !== undefined){
-let data70 = data61.code;
-const _errs173 = errors;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err31 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/code",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-var valid26 = _errs173 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.stripQuery !== undefined){
-const _errs175 = errors;
-if(typeof data61.stripQuery !== "boolean"){
-const err32 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/stripQuery",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/properties/stripQuery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-var valid26 = _errs175 === errors;
-}
-else {
-var valid26 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-var _valid2 = _errs154 === errors;
-valid24 = valid24 || _valid2;
-if(!valid24){
-const _errs177 = errors;
-if(errors === _errs177){
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-let missing12;
-if(((data61.type === undefined) && (missing12 = "type")) || ((data61.status === undefined) && (missing12 = "status"))){
-const err34 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-else {
-const _errs179 = errors;
-for(const key14 in data61){
-if(!(((key14 === "type") || (key14 === "status")) || (key14 === "body"))){
-const err35 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-break;
-}
-}
-if(_errs179 === errors){
-if(data61.type !== undefined){
-let data72 = data61.type;
-const _errs180 = errors;
-if(typeof data72 !== "string"){
-const err36 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if("deny" !== data72){
-const err37 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/type",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/properties/type/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-var valid28 = _errs180 === errors;
-}
-else {
-var valid28 = true;
-}
-if(valid28){
-if(data61.status !== undefined){
-let data73 = data61.status;
-const _errs182 = errors;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err38 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/status",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-var valid28 = _errs182 === errors;
-}
-else {
-var valid28 = true;
-}
-if(valid28){
-if(data61.body !== undefined){
-const _errs184 = errors;
-if(typeof data61.body !== "string"){
-const err39 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action/body",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-var valid28 = _errs184 === errors;
-}
-else {
-var valid28 = true;
-}
-}
-}
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-var _valid2 = _errs177 === errors;
-valid24 = valid24 || _valid2;
-}
-}
-if(!valid24){
-const err41 = {instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/action",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/action/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs146;
-if(vErrors !== null){
-if(_errs146){
-vErrors.length = _errs146;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid14 = _errs145 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data35.requestHeaders !== undefined){
-let data75 = data35.requestHeaders;
-const _errs186 = errors;
-if(errors === _errs186){
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-let missing13;
-if((((data75.add === undefined) && (missing13 = "add")) || ((data75.set === undefined) && (missing13 = "set"))) || ((data75.remove === undefined) && (missing13 = "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing13},message:"must have required property '"+missing13+"'"}];
-return false;
-}
-else {
-const _errs188 = errors;
-for(const key15 in data75){
-if(!(((key15 === "add") || (key15 === "set")) || (key15 === "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs188 === errors){
-if(data75.add !== undefined){
-let data76 = data75.add;
-const _errs189 = errors;
-if(errors === _errs189){
-if(Array.isArray(data76)){
-var valid30 = true;
-const len10 = data76.length;
-for(let i10=0; i10<len10; i10++){
-let data77 = data76[i10];
-const _errs191 = errors;
-if(errors === _errs191){
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-let missing14;
-if(((data77.name === undefined) && (missing14 = "name")) || ((data77.value === undefined) && (missing14 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add/" + i10,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing14},message:"must have required property '"+missing14+"'"}];
-return false;
-}
-else {
-const _errs193 = errors;
-for(const key16 in data77){
-if(!((key16 === "name") || (key16 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add/" + i10,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs193 === errors){
-if(data77.name !== undefined){
-const _errs194 = errors;
-if(typeof data77.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add/" + i10+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid31 = _errs194 === errors;
-}
-else {
-var valid31 = true;
-}
-if(valid31){
-if(data77.value !== undefined){
-const _errs196 = errors;
-if(typeof data77.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add/" + i10+"/value",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid31 = _errs196 === errors;
-}
-else {
-var valid31 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add/" + i10,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid30 = _errs191 === errors;
-if(!valid30){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/add",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid29 = _errs189 === errors;
-}
-else {
-var valid29 = true;
-}
-if(valid29){
-if(data75.set !== undefined){
-let data80 = data75.set;
-const _errs198 = errors;
-if(errors === _errs198){
-if(Array.isArray(data80)){
-var valid32 = true;
-const len11 = data80.length;
-for(let i11=0; i11<len11; i11++){
-let data81 = data80[i11];
-const _errs200 = errors;
-if(errors === _errs200){
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-let missing15;
-if(((data81.name === undefined) && (missing15 = "name")) || ((data81.value === undefined) && (missing15 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set/" + i11,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing15},message:"must have required property '"+missing15+"'"}];
-return false;
-}
-else {
-const _errs202 = errors;
-for(const key17 in data81){
-if(!((key17 === "name") || (key17 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set/" + i11,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs202 === errors){
-if(data81.name !== undefined){
-const _errs203 = errors;
-if(typeof data81.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set/" + i11+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid33 = _errs203 === errors;
-}
-else {
-var valid33 = true;
-}
-if(valid33){
-if(data81.value !== undefined){
-const _errs205 = errors;
-if(typeof data81.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set/" + i11+"/value",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid33 = _errs205 === errors;
-}
-else {
-var valid33 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set/" + i11,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid32 = _errs200 === errors;
-if(!valid32){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/set",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid29 = _errs198 === errors;
-}
-else {
-var valid29 = true;
-}
-if(valid29){
-if(data75.remove !== undefined){
-let data84 = data75.remove;
-const _errs207 = errors;
-if(errors === _errs207){
-if(Array.isArray(data84)){
-var valid34 = true;
-const len12 = data84.length;
-for(let i12=0; i12<len12; i12++){
-const _errs209 = errors;
-if(typeof data84[i12] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/remove/" + i12,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid34 = _errs209 === errors;
-if(!valid34){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders/remove",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid29 = _errs207 === errors;
-}
-else {
-var valid29 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid14 = _errs186 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data35.responseHeaders !== undefined){
-let data86 = data35.responseHeaders;
-const _errs211 = errors;
-if(errors === _errs211){
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-let missing16;
-if((((data86.add === undefined) && (missing16 = "add")) || ((data86.set === undefined) && (missing16 = "set"))) || ((data86.remove === undefined) && (missing16 = "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing16},message:"must have required property '"+missing16+"'"}];
-return false;
-}
-else {
-const _errs213 = errors;
-for(const key18 in data86){
-if(!(((key18 === "add") || (key18 === "set")) || (key18 === "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs213 === errors){
-if(data86.add !== undefined){
-let data87 = data86.add;
-const _errs214 = errors;
-if(errors === _errs214){
-if(Array.isArray(data87)){
-var valid36 = true;
-const len13 = data87.length;
-for(let i13=0; i13<len13; i13++){
-let data88 = data87[i13];
-const _errs216 = errors;
-if(errors === _errs216){
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-let missing17;
-if(((data88.name === undefined) && (missing17 = "name")) || ((data88.value === undefined) && (missing17 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add/" + i13,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing17},message:"must have required property '"+missing17+"'"}];
-return false;
-}
-else {
-const _errs218 = errors;
-for(const key19 in data88){
-if(!((key19 === "name") || (key19 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add/" + i13,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs218 === errors){
-if(data88.name !== undefined){
-const _errs219 = errors;
-if(typeof data88.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add/" + i13+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid37 = _errs219 === errors;
-}
-else {
-var valid37 = true;
-}
-if(valid37){
-if(data88.value !== undefined){
-const _errs221 = errors;
-if(typeof data88.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add/" + i13+"/value",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid37 = _errs221 === errors;
-}
-else {
-var valid37 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add/" + i13,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid36 = _errs216 === errors;
-if(!valid36){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/add",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid35 = _errs214 === errors;
-}
-else {
-var valid35 = true;
-}
-if(valid35){
-if(data86.set !== undefined){
-let data91 = data86.set;
-const _errs223 = errors;
-if(errors === _errs223){
-if(Array.isArray(data91)){
-var valid38 = true;
-const len14 = data91.length;
-for(let i14=0; i14<len14; i14++){
-let data92 = data91[i14];
-const _errs225 = errors;
-if(errors === _errs225){
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-let missing18;
-if(((data92.name === undefined) && (missing18 = "name")) || ((data92.value === undefined) && (missing18 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set/" + i14,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing18},message:"must have required property '"+missing18+"'"}];
-return false;
-}
-else {
-const _errs227 = errors;
-for(const key20 in data92){
-if(!((key20 === "name") || (key20 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set/" + i14,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs227 === errors){
-if(data92.name !== undefined){
-const _errs228 = errors;
-if(typeof data92.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set/" + i14+"/name",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid39 = _errs228 === errors;
-}
-else {
-var valid39 = true;
-}
-if(valid39){
-if(data92.value !== undefined){
-const _errs230 = errors;
-if(typeof data92.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set/" + i14+"/value",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid39 = _errs230 === errors;
-}
-else {
-var valid39 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set/" + i14,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid38 = _errs225 === errors;
-if(!valid38){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/set",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid35 = _errs223 === errors;
-}
-else {
-var valid35 = true;
-}
-if(valid35){
-if(data86.remove !== undefined){
-let data95 = data86.remove;
-const _errs232 = errors;
-if(errors === _errs232){
-if(Array.isArray(data95)){
-var valid40 = true;
-const len15 = data95.length;
-for(let i15=0; i15<len15; i15++){
-const _errs234 = errors;
-if(typeof data95[i15] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/remove/" + i15,schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid40 = _errs234 === errors;
-if(!valid40){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders/remove",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid35 = _errs232 === errors;
-}
-else {
-var valid35 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/rules/items/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid14 = _errs211 === errors;
-}
-else {
-var valid14 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules/" + i4,schemaPath:"#/properties/frontends/items/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid13 = _errs88 === errors;
-if(!valid13){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rules",schemaPath:"#/properties/frontends/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs86 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.defaultBackend !== undefined){
-const _errs236 = errors;
-if(typeof data2.defaultBackend !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/defaultBackend",schemaPath:"#/properties/frontends/items/properties/defaultBackend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs236 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.requestHeaders !== undefined){
-let data98 = data2.requestHeaders;
-const _errs238 = errors;
-if(errors === _errs238){
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-let missing19;
-if((((data98.add === undefined) && (missing19 = "add")) || ((data98.set === undefined) && (missing19 = "set"))) || ((data98.remove === undefined) && (missing19 = "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing19},message:"must have required property '"+missing19+"'"}];
-return false;
-}
-else {
-const _errs240 = errors;
-for(const key21 in data98){
-if(!(((key21 === "add") || (key21 === "set")) || (key21 === "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs240 === errors){
-if(data98.add !== undefined){
-let data99 = data98.add;
-const _errs241 = errors;
-if(errors === _errs241){
-if(Array.isArray(data99)){
-var valid42 = true;
-const len16 = data99.length;
-for(let i16=0; i16<len16; i16++){
-let data100 = data99[i16];
-const _errs243 = errors;
-if(errors === _errs243){
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-let missing20;
-if(((data100.name === undefined) && (missing20 = "name")) || ((data100.value === undefined) && (missing20 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add/" + i16,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing20},message:"must have required property '"+missing20+"'"}];
-return false;
-}
-else {
-const _errs245 = errors;
-for(const key22 in data100){
-if(!((key22 === "name") || (key22 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add/" + i16,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs245 === errors){
-if(data100.name !== undefined){
-const _errs246 = errors;
-if(typeof data100.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add/" + i16+"/name",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid43 = _errs246 === errors;
-}
-else {
-var valid43 = true;
-}
-if(valid43){
-if(data100.value !== undefined){
-const _errs248 = errors;
-if(typeof data100.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add/" + i16+"/value",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid43 = _errs248 === errors;
-}
-else {
-var valid43 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add/" + i16,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid42 = _errs243 === errors;
-if(!valid42){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/add",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid41 = _errs241 === errors;
-}
-else {
-var valid41 = true;
-}
-if(valid41){
-if(data98.set !== undefined){
-let data103 = data98.set;
-const _errs250 = errors;
-if(errors === _errs250){
-if(Array.isArray(data103)){
-var valid44 = true;
-const len17 = data103.length;
-for(let i17=0; i17<len17; i17++){
-let data104 = data103[i17];
-const _errs252 = errors;
-if(errors === _errs252){
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-let missing21;
-if(((data104.name === undefined) && (missing21 = "name")) || ((data104.value === undefined) && (missing21 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set/" + i17,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing21},message:"must have required property '"+missing21+"'"}];
-return false;
-}
-else {
-const _errs254 = errors;
-for(const key23 in data104){
-if(!((key23 === "name") || (key23 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set/" + i17,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs254 === errors){
-if(data104.name !== undefined){
-const _errs255 = errors;
-if(typeof data104.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set/" + i17+"/name",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid45 = _errs255 === errors;
-}
-else {
-var valid45 = true;
-}
-if(valid45){
-if(data104.value !== undefined){
-const _errs257 = errors;
-if(typeof data104.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set/" + i17+"/value",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid45 = _errs257 === errors;
-}
-else {
-var valid45 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set/" + i17,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid44 = _errs252 === errors;
-if(!valid44){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/set",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid41 = _errs250 === errors;
-}
-else {
-var valid41 = true;
-}
-if(valid41){
-if(data98.remove !== undefined){
-let data107 = data98.remove;
-const _errs259 = errors;
-if(errors === _errs259){
-if(Array.isArray(data107)){
-var valid46 = true;
-const len18 = data107.length;
-for(let i18=0; i18<len18; i18++){
-const _errs261 = errors;
-if(typeof data107[i18] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/remove/" + i18,schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid46 = _errs261 === errors;
-if(!valid46){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders/remove",schemaPath:"#/properties/frontends/items/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid41 = _errs259 === errors;
-}
-else {
-var valid41 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/requestHeaders",schemaPath:"#/properties/frontends/items/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs238 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.responseHeaders !== undefined){
-let data109 = data2.responseHeaders;
-const _errs263 = errors;
-if(errors === _errs263){
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-let missing22;
-if((((data109.add === undefined) && (missing22 = "add")) || ((data109.set === undefined) && (missing22 = "set"))) || ((data109.remove === undefined) && (missing22 = "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing22},message:"must have required property '"+missing22+"'"}];
-return false;
-}
-else {
-const _errs265 = errors;
-for(const key24 in data109){
-if(!(((key24 === "add") || (key24 === "set")) || (key24 === "remove"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs265 === errors){
-if(data109.add !== undefined){
-let data110 = data109.add;
-const _errs266 = errors;
-if(errors === _errs266){
-if(Array.isArray(data110)){
-var valid48 = true;
-const len19 = data110.length;
-for(let i19=0; i19<len19; i19++){
-let data111 = data110[i19];
-const _errs268 = errors;
-if(errors === _errs268){
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-let missing23;
-if(((data111.name === undefined) && (missing23 = "name")) || ((data111.value === undefined) && (missing23 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add/" + i19,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing23},message:"must have required property '"+missing23+"'"}];
-return false;
-}
-else {
-const _errs270 = errors;
-for(const key25 in data111){
-if(!((key25 === "name") || (key25 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add/" + i19,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs270 === errors){
-if(data111.name !== undefined){
-const _errs271 = errors;
-if(typeof data111.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add/" + i19+"/name",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid49 = _errs271 === errors;
-}
-else {
-var valid49 = true;
-}
-if(valid49){
-if(data111.value !== undefined){
-const _errs273 = errors;
-if(typeof data111.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add/" + i19+"/value",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid49 = _errs273 === errors;
-}
-else {
-var valid49 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add/" + i19,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid48 = _errs268 === errors;
-if(!valid48){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/add",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid47 = _errs266 === errors;
-}
-else {
-var valid47 = true;
-}
-if(valid47){
-if(data109.set !== undefined){
-let data114 = data109.set;
-const _errs275 = errors;
-if(errors === _errs275){
-if(Array.isArray(data114)){
-var valid50 = true;
-const len20 = data114.length;
-for(let i20=0; i20<len20; i20++){
-let data115 = data114[i20];
-const _errs277 = errors;
-if(errors === _errs277){
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-let missing24;
-if(((data115.name === undefined) && (missing24 = "name")) || ((data115.value === undefined) && (missing24 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set/" + i20,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing24},message:"must have required property '"+missing24+"'"}];
-return false;
-}
-else {
-const _errs279 = errors;
-for(const key26 in data115){
-if(!((key26 === "name") || (key26 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set/" + i20,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs279 === errors){
-if(data115.name !== undefined){
-const _errs280 = errors;
-if(typeof data115.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set/" + i20+"/name",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid51 = _errs280 === errors;
-}
-else {
-var valid51 = true;
-}
-if(valid51){
-if(data115.value !== undefined){
-const _errs282 = errors;
-if(typeof data115.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set/" + i20+"/value",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid51 = _errs282 === errors;
-}
-else {
-var valid51 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set/" + i20,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid50 = _errs277 === errors;
-if(!valid50){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/set",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid47 = _errs275 === errors;
-}
-else {
-var valid47 = true;
-}
-if(valid47){
-if(data109.remove !== undefined){
-let data118 = data109.remove;
-const _errs284 = errors;
-if(errors === _errs284){
-if(Array.isArray(data118)){
-var valid52 = true;
-const len21 = data118.length;
-for(let i21=0; i21<len21; i21++){
-const _errs286 = errors;
-if(typeof data118[i21] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/remove/" + i21,schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid52 = _errs286 === errors;
-if(!valid52){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders/remove",schemaPath:"#/properties/frontends/items/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid47 = _errs284 === errors;
-}
-else {
-var valid47 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/responseHeaders",schemaPath:"#/properties/frontends/items/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs263 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.rateLimit !== undefined){
-let data120 = data2.rateLimit;
-const _errs288 = errors;
-if(errors === _errs288){
-if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
-let missing25;
-if(((((data120.requests === undefined) && (missing25 = "requests")) || ((data120.periodMs === undefined) && (missing25 = "periodMs"))) || ((data120.key === undefined) && (missing25 = "key"))) || ((data120.status === undefined) && (missing25 = "status"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit",schemaPath:"#/properties/frontends/items/properties/rateLimit/required",keyword:"required",params:{missingProperty: missing25},message:"must have required property '"+missing25+"'"}];
-return false;
-}
-else {
-const _errs290 = errors;
-for(const key27 in data120){
-if(!((((key27 === "requests") || (key27 === "periodMs")) || (key27 === "key")) || (key27 === "status"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit",schemaPath:"#/properties/frontends/items/properties/rateLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs290 === errors){
-if(data120.requests !== undefined){
-let data121 = data120.requests;
-const _errs291 = errors;
-if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/requests",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid53 = _errs291 === errors;
-}
-else {
-var valid53 = true;
-}
-if(valid53){
-if(data120.periodMs !== undefined){
-let data122 = data120.periodMs;
-const _errs293 = errors;
-if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/periodMs",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/periodMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs293){
-if((typeof data122 == "number") && (isFinite(data122))){
-if(data122 < 0 || isNaN(data122)){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/periodMs",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/periodMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid53 = _errs293 === errors;
-}
-else {
-var valid53 = true;
-}
-if(valid53){
-if(data120.key !== undefined){
-let data123 = data120.key;
-const _errs295 = errors;
-if(typeof data123 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/key",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if("source" !== data123){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/key",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/key/const",keyword:"const",params:{allowedValue: "source"},message:"must be equal to constant"}];
-return false;
-}
-var valid53 = _errs295 === errors;
-}
-else {
-var valid53 = true;
-}
-if(valid53){
-if(data120.status !== undefined){
-let data124 = data120.status;
-const _errs297 = errors;
-if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit/status",schemaPath:"#/properties/frontends/items/properties/rateLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid53 = _errs297 === errors;
-}
-else {
-var valid53 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/rateLimit",schemaPath:"#/properties/frontends/items/properties/rateLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs288 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.connectionLimit !== undefined){
-let data125 = data2.connectionLimit;
-const _errs299 = errors;
-if(errors === _errs299){
-if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
-let missing26;
-if(((data125.perSource === undefined) && (missing26 = "perSource")) || ((data125.status === undefined) && (missing26 = "status"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/connectionLimit",schemaPath:"#/properties/frontends/items/properties/connectionLimit/required",keyword:"required",params:{missingProperty: missing26},message:"must have required property '"+missing26+"'"}];
-return false;
-}
-else {
-const _errs301 = errors;
-for(const key28 in data125){
-if(!((key28 === "perSource") || (key28 === "status"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/connectionLimit",schemaPath:"#/properties/frontends/items/properties/connectionLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs301 === errors){
-if(data125.perSource !== undefined){
-let data126 = data125.perSource;
-const _errs302 = errors;
-if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/connectionLimit/perSource",schemaPath:"#/properties/frontends/items/properties/connectionLimit/properties/perSource/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid54 = _errs302 === errors;
-}
-else {
-var valid54 = true;
-}
-if(valid54){
-if(data125.status !== undefined){
-let data127 = data125.status;
-const _errs304 = errors;
-if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/connectionLimit/status",schemaPath:"#/properties/frontends/items/properties/connectionLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid54 = _errs304 === errors;
-}
-else {
-var valid54 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/connectionLimit",schemaPath:"#/properties/frontends/items/properties/connectionLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs299 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.listener !== undefined){
-let data128 = data2.listener;
-const _errs306 = errors;
-if(errors === _errs306){
-if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
-let missing27;
-if((((data128.owner === undefined) && (missing27 = "owner")) || ((data128.hosts === undefined) && (missing27 = "hosts"))) || ((data128.defaultHosts === undefined) && (missing27 = "defaultHosts"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener",schemaPath:"#/properties/frontends/items/properties/listener/required",keyword:"required",params:{missingProperty: missing27},message:"must have required property '"+missing27+"'"}];
-return false;
-}
-else {
-const _errs308 = errors;
-for(const key29 in data128){
-if(!((((key29 === "owner") || (key29 === "members")) || (key29 === "hosts")) || (key29 === "defaultHosts"))){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener",schemaPath:"#/properties/frontends/items/properties/listener/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs308 === errors){
-if(data128.owner !== undefined){
-const _errs309 = errors;
-if(typeof data128.owner !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/owner",schemaPath:"#/properties/frontends/items/properties/listener/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid55 = _errs309 === errors;
-}
-else {
-var valid55 = true;
-}
-if(valid55){
-if(data128.members !== undefined){
-let data130 = data128.members;
-const _errs311 = errors;
-if(errors === _errs311){
-if(Array.isArray(data130)){
-if(data130.length > 10000){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/members",schemaPath:"#/properties/frontends/items/properties/listener/properties/members/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"}];
-return false;
-}
-else {
-var valid56 = true;
-const len22 = data130.length;
-for(let i22=0; i22<len22; i22++){
-const _errs313 = errors;
-if(typeof data130[i22] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/members/" + i22,schemaPath:"#/properties/frontends/items/properties/listener/properties/members/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid56 = _errs313 === errors;
-if(!valid56){
-break;
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/members",schemaPath:"#/properties/frontends/items/properties/listener/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid55 = _errs311 === errors;
-}
-else {
-var valid55 = true;
-}
-if(valid55){
-if(data128.hosts !== undefined){
-let data132 = data128.hosts;
-const _errs315 = errors;
-if(errors === _errs315){
-if(Array.isArray(data132)){
-if(data132.length > 100000){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/hosts",schemaPath:"#/properties/frontends/items/properties/listener/properties/hosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
-return false;
-}
-else {
-var valid57 = true;
-const len23 = data132.length;
-for(let i23=0; i23<len23; i23++){
-const _errs317 = errors;
-if(typeof data132[i23] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/hosts/" + i23,schemaPath:"#/properties/frontends/items/properties/listener/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid57 = _errs317 === errors;
-if(!valid57){
-break;
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/hosts",schemaPath:"#/properties/frontends/items/properties/listener/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid55 = _errs315 === errors;
-}
-else {
-var valid55 = true;
-}
-if(valid55){
-if(data128.defaultHosts !== undefined){
-let data134 = data128.defaultHosts;
-const _errs319 = errors;
-if(errors === _errs319){
-if(Array.isArray(data134)){
-if(data134.length > 100000){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/defaultHosts",schemaPath:"#/properties/frontends/items/properties/listener/properties/defaultHosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
-return false;
-}
-else {
-var valid58 = true;
-const len24 = data134.length;
-for(let i24=0; i24<len24; i24++){
-const _errs321 = errors;
-if(typeof data134[i24] !== "string"){
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/defaultHosts/" + i24,schemaPath:"#/properties/frontends/items/properties/listener/properties/defaultHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid58 = _errs321 === errors;
-if(!valid58){
-break;
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener/defaultHosts",schemaPath:"#/properties/frontends/items/properties/listener/properties/defaultHosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid55 = _errs319 === errors;
-}
-else {
-var valid55 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0+"/listener",schemaPath:"#/properties/frontends/items/properties/listener/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs306 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends/" + i0,schemaPath:"#/properties/frontends/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid1 = _errs6 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/frontends",schemaPath:"#/properties/frontends/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.backends !== undefined){
-let data136 = data.backends;
-const _errs323 = errors;
-if(errors === _errs323){
-if(Array.isArray(data136)){
-var valid59 = true;
-const len25 = data136.length;
-for(let i25=0; i25<len25; i25++){
-let data137 = data136[i25];
-const _errs325 = errors;
-if(errors === _errs325){
-if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
-let missing28;
-if((((((((((((data137.id === undefined) && (missing28 = "id")) || ((data137.namespace === undefined) && (missing28 = "namespace"))) || ((data137.name === undefined) && (missing28 = "name"))) || ((data137.mode === undefined) && (missing28 = "mode"))) || ((data137.balance === undefined) && (missing28 = "balance"))) || ((data137.allBackups === undefined) && (missing28 = "allBackups"))) || ((data137.servers === undefined) && (missing28 = "servers"))) || ((data137.timeouts === undefined) && (missing28 = "timeouts"))) || ((data137.retries === undefined) && (missing28 = "retries"))) || ((data137.keepAlive === undefined) && (missing28 = "keepAlive"))) || ((data137.slowStartMs === undefined) && (missing28 = "slowStartMs"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25,schemaPath:"#/properties/backends/items/required",keyword:"required",params:{missingProperty: missing28},message:"must have required property '"+missing28+"'"}];
-return false;
-}
-else {
-const _errs327 = errors;
-for(const key30 in data137){
-if(!(func2.call(schema11.properties.backends.items.properties, key30))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25,schemaPath:"#/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs327 === errors){
-if(data137.id !== undefined){
-const _errs328 = errors;
-if(typeof data137.id !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/id",schemaPath:"#/properties/backends/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid60 = _errs328 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.namespace !== undefined){
-const _errs330 = errors;
-if(typeof data137.namespace !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/namespace",schemaPath:"#/properties/backends/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid60 = _errs330 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.name !== undefined){
-const _errs332 = errors;
-if(typeof data137.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/name",schemaPath:"#/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid60 = _errs332 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.mode !== undefined){
-let data141 = data137.mode;
-const _errs334 = errors;
-const _errs335 = errors;
-let valid61 = false;
-const _errs336 = errors;
-if(typeof data141 !== "string"){
-const err42 = {instancePath:instancePath+"/backends/" + i25+"/mode",schemaPath:"#/properties/backends/items/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-if("http" !== data141){
-const err43 = {instancePath:instancePath+"/backends/" + i25+"/mode",schemaPath:"#/properties/backends/items/properties/mode/anyOf/0/const",keyword:"const",params:{allowedValue: "http"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid4 = _errs336 === errors;
-valid61 = valid61 || _valid4;
-if(!valid61){
-const _errs338 = errors;
-if(typeof data141 !== "string"){
-const err44 = {instancePath:instancePath+"/backends/" + i25+"/mode",schemaPath:"#/properties/backends/items/properties/mode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if("tcp" !== data141){
-const err45 = {instancePath:instancePath+"/backends/" + i25+"/mode",schemaPath:"#/properties/backends/items/properties/mode/anyOf/1/const",keyword:"const",params:{allowedValue: "tcp"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-var _valid4 = _errs338 === errors;
-valid61 = valid61 || _valid4;
-}
-if(!valid61){
-const err46 = {instancePath:instancePath+"/backends/" + i25+"/mode",schemaPath:"#/properties/backends/items/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs335;
-if(vErrors !== null){
-if(_errs335){
-vErrors.length = _errs335;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid60 = _errs334 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.balance !== undefined){
-let data142 = data137.balance;
-const _errs340 = errors;
-if(errors === _errs340){
-if(data142 && typeof data142 == "object" && !Array.isArray(data142)){
-let missing29;
-if(((data142.algorithm === undefined) && (missing29 = "algorithm")) || ((data142.hashType === undefined) && (missing29 = "hashType"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/balance",schemaPath:"#/properties/backends/items/properties/balance/required",keyword:"required",params:{missingProperty: missing29},message:"must have required property '"+missing29+"'"}];
-return false;
-}
-else {
-const _errs342 = errors;
-for(const key31 in data142){
-if(!(((key31 === "algorithm") || (key31 === "hashKey")) || (key31 === "hashType"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/balance",schemaPath:"#/properties/backends/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs342 === errors){
-if(data142.algorithm !== undefined){
-let data143 = data142.algorithm;
-const _errs343 = errors;
-const _errs344 = errors;
-let valid63 = false;
-const _errs345 = errors;
-if(typeof data143 !== "string"){
-const err47 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if("roundrobin" !== data143){
-const err48 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/0/const",keyword:"const",params:{allowedValue: "roundrobin"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-var _valid5 = _errs345 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs347 = errors;
-if(typeof data143 !== "string"){
-const err49 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-if("static-rr" !== data143){
-const err50 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/1/const",keyword:"const",params:{allowedValue: "static-rr"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-var _valid5 = _errs347 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs349 = errors;
-if(typeof data143 !== "string"){
-const err51 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-if("leastconn" !== data143){
-const err52 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/2/const",keyword:"const",params:{allowedValue: "leastconn"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-var _valid5 = _errs349 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs351 = errors;
-if(typeof data143 !== "string"){
-const err53 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if("first" !== data143){
-const err54 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/3/const",keyword:"const",params:{allowedValue: "first"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-var _valid5 = _errs351 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs353 = errors;
-if(typeof data143 !== "string"){
-const err55 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-if("source" !== data143){
-const err56 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/4/const",keyword:"const",params:{allowedValue: "source"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-var _valid5 = _errs353 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs355 = errors;
-if(typeof data143 !== "string"){
-const err57 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/5/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if("uri" !== data143){
-const err58 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/5/const",keyword:"const",params:{allowedValue: "uri"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-var _valid5 = _errs355 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs357 = errors;
-if(typeof data143 !== "string"){
-const err59 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/6/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if("url-param" !== data143){
-const err60 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/6/const",keyword:"const",params:{allowedValue: "url-param"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-var _valid5 = _errs357 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs359 = errors;
-if(typeof data143 !== "string"){
-const err61 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/7/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-if("header" !== data143){
-const err62 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/7/const",keyword:"const",params:{allowedValue: "header"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-var _valid5 = _errs359 === errors;
-valid63 = valid63 || _valid5;
-if(!valid63){
-const _errs361 = errors;
-if(typeof data143 !== "string"){
-const err63 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/8/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-if("random" !== data143){
-const err64 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf/8/const",keyword:"const",params:{allowedValue: "random"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-var _valid5 = _errs361 === errors;
-valid63 = valid63 || _valid5;
-}
-}
-}
-}
-}
-}
-}
-}
-if(!valid63){
-const err65 = {instancePath:instancePath+"/backends/" + i25+"/balance/algorithm",schemaPath:"#/properties/backends/items/properties/balance/properties/algorithm/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs344;
-if(vErrors !== null){
-if(_errs344){
-vErrors.length = _errs344;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid62 = _errs343 === errors;
-}
-else {
-var valid62 = true;
-}
-if(valid62){
-if(data142.hashKey !== undefined){
-const _errs363 = errors;
-if(typeof data142.hashKey !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/balance/hashKey",schemaPath:"#/properties/backends/items/properties/balance/properties/hashKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid62 = _errs363 === errors;
-}
-else {
-var valid62 = true;
-}
-if(valid62){
-if(data142.hashType !== undefined){
-let data145 = data142.hashType;
-const _errs365 = errors;
-const _errs366 = errors;
-let valid64 = false;
-const _errs367 = errors;
-if(typeof data145 !== "string"){
-const err66 = {instancePath:instancePath+"/backends/" + i25+"/balance/hashType",schemaPath:"#/properties/backends/items/properties/balance/properties/hashType/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-if("map-based" !== data145){
-const err67 = {instancePath:instancePath+"/backends/" + i25+"/balance/hashType",schemaPath:"#/properties/backends/items/properties/balance/properties/hashType/anyOf/0/const",keyword:"const",params:{allowedValue: "map-based"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-var _valid6 = _errs367 === errors;
-valid64 = valid64 || _valid6;
-if(!valid64){
-const _errs369 = errors;
-if(typeof data145 !== "string"){
-const err68 = {instancePath:instancePath+"/backends/" + i25+"/balance/hashType",schemaPath:"#/properties/backends/items/properties/balance/properties/hashType/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-if("consistent" !== data145){
-const err69 = {instancePath:instancePath+"/backends/" + i25+"/balance/hashType",schemaPath:"#/properties/backends/items/properties/balance/properties/hashType/anyOf/1/const",keyword:"const",params:{allowedValue: "consistent"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-var _valid6 = _errs369 === errors;
-valid64 = valid64 || _valid6;
-}
-if(!valid64){
-const err70 = {instancePath:instancePath+"/backends/" + i25+"/balance/hashType",schemaPath:"#/properties/backends/items/properties/balance/properties/hashType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs366;
-if(vErrors !== null){
-if(_errs366){
-vErrors.length = _errs366;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid62 = _errs365 === errors;
-}
-else {
-var valid62 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/balance",schemaPath:"#/properties/backends/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs340 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.allBackups !== undefined){
-const _errs371 = errors;
-if(typeof data137.allBackups !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/allBackups",schemaPath:"#/properties/backends/items/properties/allBackups/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid60 = _errs371 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.servers !== undefined){
-let data147 = data137.servers;
-const _errs373 = errors;
-if(errors === _errs373){
-if(Array.isArray(data147)){
-var valid65 = true;
-const len26 = data147.length;
-for(let i26=0; i26<len26; i26++){
-let data148 = data147[i26];
-const _errs375 = errors;
-if(errors === _errs375){
-if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
-let missing30;
-if(((((((((data148.name === undefined) && (missing30 = "name")) || ((data148.address === undefined) && (missing30 = "address"))) || ((data148.port === undefined) && (missing30 = "port"))) || ((data148.weight === undefined) && (missing30 = "weight"))) || ((data148.backup === undefined) && (missing30 = "backup"))) || ((data148.state === undefined) && (missing30 = "state"))) || ((data148.cookie === undefined) && (missing30 = "cookie"))) || ((data148.source === undefined) && (missing30 = "source"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26,schemaPath:"#/properties/backends/items/properties/servers/items/required",keyword:"required",params:{missingProperty: missing30},message:"must have required property '"+missing30+"'"}];
-return false;
-}
-else {
-const _errs377 = errors;
-for(const key32 in data148){
-if(!(func2.call(schema11.properties.backends.items.properties.servers.items.properties, key32))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26,schemaPath:"#/properties/backends/items/properties/servers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs377 === errors){
-if(data148.name !== undefined){
-const _errs378 = errors;
-if(typeof data148.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/name",schemaPath:"#/properties/backends/items/properties/servers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid66 = _errs378 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.address !== undefined){
-const _errs380 = errors;
-if(typeof data148.address !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/address",schemaPath:"#/properties/backends/items/properties/servers/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid66 = _errs380 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.port !== undefined){
-let data151 = data148.port;
-const _errs382 = errors;
-if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/port",schemaPath:"#/properties/backends/items/properties/servers/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid66 = _errs382 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.weight !== undefined){
-let data152 = data148.weight;
-const _errs384 = errors;
-if(!(((typeof data152 == "number") && (!(data152 % 1) && !isNaN(data152))) && (isFinite(data152)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/weight",schemaPath:"#/properties/backends/items/properties/servers/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid66 = _errs384 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.backup !== undefined){
-const _errs386 = errors;
-if(typeof data148.backup !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/backup",schemaPath:"#/properties/backends/items/properties/servers/items/properties/backup/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid66 = _errs386 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.maxConnections !== undefined){
-let data154 = data148.maxConnections;
-const _errs388 = errors;
-if(!(((typeof data154 == "number") && (!(data154 % 1) && !isNaN(data154))) && (isFinite(data154)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/maxConnections",schemaPath:"#/properties/backends/items/properties/servers/items/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid66 = _errs388 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.state !== undefined){
-let data155 = data148.state;
-const _errs390 = errors;
-const _errs391 = errors;
-let valid67 = false;
-const _errs392 = errors;
-if(typeof data155 !== "string"){
-const err71 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-if("ready" !== data155){
-const err72 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/0/const",keyword:"const",params:{allowedValue: "ready"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-var _valid7 = _errs392 === errors;
-valid67 = valid67 || _valid7;
-if(!valid67){
-const _errs394 = errors;
-if(typeof data155 !== "string"){
-const err73 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-if("drain" !== data155){
-const err74 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/1/const",keyword:"const",params:{allowedValue: "drain"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-var _valid7 = _errs394 === errors;
-valid67 = valid67 || _valid7;
-if(!valid67){
-const _errs396 = errors;
-if(typeof data155 !== "string"){
-const err75 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if("maintenance" !== data155){
-const err76 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf/2/const",keyword:"const",params:{allowedValue: "maintenance"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-var _valid7 = _errs396 === errors;
-valid67 = valid67 || _valid7;
-}
-}
-if(!valid67){
-const err77 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/state",schemaPath:"#/properties/backends/items/properties/servers/items/properties/state/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs391;
-if(vErrors !== null){
-if(_errs391){
-vErrors.length = _errs391;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid66 = _errs390 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.cookie !== undefined){
-const _errs398 = errors;
-if(typeof data148.cookie !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/cookie",schemaPath:"#/properties/backends/items/properties/servers/items/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid66 = _errs398 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.checkPort !== undefined){
-let data157 = data148.checkPort;
-const _errs400 = errors;
-if(!(((typeof data157 == "number") && (!(data157 % 1) && !isNaN(data157))) && (isFinite(data157)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/checkPort",schemaPath:"#/properties/backends/items/properties/servers/items/properties/checkPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid66 = _errs400 === errors;
-}
-else {
-var valid66 = true;
-}
-if(valid66){
-if(data148.source !== undefined){
-let data158 = data148.source;
-const _errs402 = errors;
-const _errs403 = errors;
-let valid68 = false;
-const _errs404 = errors;
-if(typeof data158 !== "string"){
-const err78 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/source",schemaPath:"#/properties/backends/items/properties/servers/items/properties/source/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-if("static" !== data158){
-const err79 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/source",schemaPath:"#/properties/backends/items/properties/servers/items/properties/source/anyOf/0/const",keyword:"const",params:{allowedValue: "static"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-var _valid8 = _errs404 === errors;
-valid68 = valid68 || _valid8;
-if(!valid68){
-const _errs406 = errors;
-if(typeof data158 !== "string"){
-const err80 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/source",schemaPath:"#/properties/backends/items/properties/servers/items/properties/source/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-if("service" !== data158){
-const err81 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/source",schemaPath:"#/properties/backends/items/properties/servers/items/properties/source/anyOf/1/const",keyword:"const",params:{allowedValue: "service"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-var _valid8 = _errs406 === errors;
-valid68 = valid68 || _valid8;
-}
-if(!valid68){
-const err82 = {instancePath:instancePath+"/backends/" + i25+"/servers/" + i26+"/source",schemaPath:"#/properties/backends/items/properties/servers/items/properties/source/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs403;
-if(vErrors !== null){
-if(_errs403){
-vErrors.length = _errs403;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid66 = _errs402 === errors;
-}
-else {
-var valid66 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers/" + i26,schemaPath:"#/properties/backends/items/properties/servers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid65 = _errs375 === errors;
-if(!valid65){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/servers",schemaPath:"#/properties/backends/items/properties/servers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid60 = _errs373 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.health !== undefined){
-let data159 = data137.health;
-const _errs408 = errors;
-if(errors === _errs408){
-if(data159 && typeof data159 == "object" && !Array.isArray(data159)){
-let missing31;
-if(((((((((data159.policy === undefined) && (missing31 = "policy")) || ((data159.intervalMs === undefined) && (missing31 = "intervalMs"))) || ((data159.fastIntervalMs === undefined) && (missing31 = "fastIntervalMs"))) || ((data159.downIntervalMs === undefined) && (missing31 = "downIntervalMs"))) || ((data159.timeoutMs === undefined) && (missing31 = "timeoutMs"))) || ((data159.rise === undefined) && (missing31 = "rise"))) || ((data159.fall === undefined) && (missing31 = "fall"))) || ((data159.initialState === undefined) && (missing31 = "initialState"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health",schemaPath:"#/properties/backends/items/properties/health/required",keyword:"required",params:{missingProperty: missing31},message:"must have required property '"+missing31+"'"}];
-return false;
-}
-else {
-const _errs410 = errors;
-for(const key33 in data159){
-if(!(func2.call(schema11.properties.backends.items.properties.health.properties, key33))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health",schemaPath:"#/properties/backends/items/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs410 === errors){
-if(data159.policy !== undefined){
-const _errs411 = errors;
-if(typeof data159.policy !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/policy",schemaPath:"#/properties/backends/items/properties/health/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid69 = _errs411 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.intervalMs !== undefined){
-let data161 = data159.intervalMs;
-const _errs413 = errors;
-if(!(((typeof data161 == "number") && (!(data161 % 1) && !isNaN(data161))) && (isFinite(data161)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/intervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/intervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs413){
-if((typeof data161 == "number") && (isFinite(data161))){
-if(data161 < 0 || isNaN(data161)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/intervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/intervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid69 = _errs413 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.fastIntervalMs !== undefined){
-let data162 = data159.fastIntervalMs;
-const _errs415 = errors;
-if(!(((typeof data162 == "number") && (!(data162 % 1) && !isNaN(data162))) && (isFinite(data162)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/fastIntervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/fastIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs415){
-if((typeof data162 == "number") && (isFinite(data162))){
-if(data162 < 0 || isNaN(data162)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/fastIntervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/fastIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid69 = _errs415 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.downIntervalMs !== undefined){
-let data163 = data159.downIntervalMs;
-const _errs417 = errors;
-if(!(((typeof data163 == "number") && (!(data163 % 1) && !isNaN(data163))) && (isFinite(data163)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/downIntervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/downIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs417){
-if((typeof data163 == "number") && (isFinite(data163))){
-if(data163 < 0 || isNaN(data163)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/downIntervalMs",schemaPath:"#/properties/backends/items/properties/health/properties/downIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid69 = _errs417 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.timeoutMs !== undefined){
-let data164 = data159.timeoutMs;
-const _errs419 = errors;
-if(!(((typeof data164 == "number") && (!(data164 % 1) && !isNaN(data164))) && (isFinite(data164)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/timeoutMs",schemaPath:"#/properties/backends/items/properties/health/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs419){
-if((typeof data164 == "number") && (isFinite(data164))){
-if(data164 < 0 || isNaN(data164)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/timeoutMs",schemaPath:"#/properties/backends/items/properties/health/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid69 = _errs419 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.rise !== undefined){
-let data165 = data159.rise;
-const _errs421 = errors;
-if(!(((typeof data165 == "number") && (!(data165 % 1) && !isNaN(data165))) && (isFinite(data165)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/rise",schemaPath:"#/properties/backends/items/properties/health/properties/rise/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid69 = _errs421 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.fall !== undefined){
-let data166 = data159.fall;
-const _errs423 = errors;
-if(!(((typeof data166 == "number") && (!(data166 % 1) && !isNaN(data166))) && (isFinite(data166)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/fall",schemaPath:"#/properties/backends/items/properties/health/properties/fall/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid69 = _errs423 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.port !== undefined){
-let data167 = data159.port;
-const _errs425 = errors;
-if(!(((typeof data167 == "number") && (!(data167 % 1) && !isNaN(data167))) && (isFinite(data167)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/port",schemaPath:"#/properties/backends/items/properties/health/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid69 = _errs425 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.initialState !== undefined){
-let data168 = data159.initialState;
-const _errs427 = errors;
-const _errs428 = errors;
-let valid70 = false;
-const _errs429 = errors;
-if(typeof data168 !== "string"){
-const err83 = {instancePath:instancePath+"/backends/" + i25+"/health/initialState",schemaPath:"#/properties/backends/items/properties/health/properties/initialState/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-if("up" !== data168){
-const err84 = {instancePath:instancePath+"/backends/" + i25+"/health/initialState",schemaPath:"#/properties/backends/items/properties/health/properties/initialState/anyOf/0/const",keyword:"const",params:{allowedValue: "up"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-var _valid9 = _errs429 === errors;
-valid70 = valid70 || _valid9;
-if(!valid70){
-const _errs431 = errors;
-if(typeof data168 !== "string"){
-const err85 = {instancePath:instancePath+"/backends/" + i25+"/health/initialState",schemaPath:"#/properties/backends/items/properties/health/properties/initialState/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if("down" !== data168){
-const err86 = {instancePath:instancePath+"/backends/" + i25+"/health/initialState",schemaPath:"#/properties/backends/items/properties/health/properties/initialState/anyOf/1/const",keyword:"const",params:{allowedValue: "down"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-var _valid9 = _errs431 === errors;
-valid70 = valid70 || _valid9;
-}
-if(!valid70){
-const err87 = {instancePath:instancePath+"/backends/" + i25+"/health/initialState",schemaPath:"#/properties/backends/items/properties/health/properties/initialState/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs428;
-if(vErrors !== null){
-if(_errs428){
-vErrors.length = _errs428;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid69 = _errs427 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.http !== undefined){
-let data169 = data159.http;
-const _errs433 = errors;
-if(errors === _errs433){
-if(data169 && typeof data169 == "object" && !Array.isArray(data169)){
-let missing32;
-if(((((data169.method === undefined) && (missing32 = "method")) || ((data169.path === undefined) && (missing32 = "path"))) || ((data169.headers === undefined) && (missing32 = "headers"))) || ((data169.expect === undefined) && (missing32 = "expect"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http",schemaPath:"#/properties/backends/items/properties/health/properties/http/required",keyword:"required",params:{missingProperty: missing32},message:"must have required property '"+missing32+"'"}];
-return false;
-}
-else {
-const _errs435 = errors;
-for(const key34 in data169){
-if(!(((((key34 === "method") || (key34 === "path")) || (key34 === "host")) || (key34 === "headers")) || (key34 === "expect"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http",schemaPath:"#/properties/backends/items/properties/health/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs435 === errors){
-if(data169.method !== undefined){
-const _errs436 = errors;
-if(typeof data169.method !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/method",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid71 = _errs436 === errors;
-}
-else {
-var valid71 = true;
-}
-if(valid71){
-if(data169.path !== undefined){
-const _errs438 = errors;
-if(typeof data169.path !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/path",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid71 = _errs438 === errors;
-}
-else {
-var valid71 = true;
-}
-if(valid71){
-if(data169.host !== undefined){
-const _errs440 = errors;
-if(typeof data169.host !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/host",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid71 = _errs440 === errors;
-}
-else {
-var valid71 = true;
-}
-if(valid71){
-if(data169.headers !== undefined){
-let data173 = data169.headers;
-const _errs442 = errors;
-if(errors === _errs442){
-if(Array.isArray(data173)){
-var valid72 = true;
-const len27 = data173.length;
-for(let i27=0; i27<len27; i27++){
-let data174 = data173[i27];
-const _errs444 = errors;
-if(errors === _errs444){
-if(data174 && typeof data174 == "object" && !Array.isArray(data174)){
-let missing33;
-if(((data174.name === undefined) && (missing33 = "name")) || ((data174.value === undefined) && (missing33 = "value"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers/" + i27,schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/items/required",keyword:"required",params:{missingProperty: missing33},message:"must have required property '"+missing33+"'"}];
-return false;
-}
-else {
-const _errs446 = errors;
-for(const key35 in data174){
-if(!((key35 === "name") || (key35 === "value"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers/" + i27,schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs446 === errors){
-if(data174.name !== undefined){
-const _errs447 = errors;
-if(typeof data174.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers/" + i27+"/name",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid73 = _errs447 === errors;
-}
-else {
-var valid73 = true;
-}
-if(valid73){
-if(data174.value !== undefined){
-const _errs449 = errors;
-if(typeof data174.value !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers/" + i27+"/value",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid73 = _errs449 === errors;
-}
-else {
-var valid73 = true;
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers/" + i27,schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid72 = _errs444 === errors;
-if(!valid72){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/headers",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid71 = _errs442 === errors;
-}
-else {
-var valid71 = true;
-}
-if(valid71){
-if(data169.expect !== undefined){
-let data177 = data169.expect;
-const _errs451 = errors;
-if(errors === _errs451){
-if(data177 && typeof data177 == "object" && !Array.isArray(data177)){
-const _errs453 = errors;
-for(const key36 in data177){
-if(!(((((key36 === "status") || (key36 === "statusRange")) || (key36 === "statusRegex")) || (key36 === "bodyContains")) || (key36 === "bodyRegex"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs453 === errors){
-if(data177.status !== undefined){
-let data178 = data177.status;
-const _errs454 = errors;
-if(errors === _errs454){
-if(Array.isArray(data178)){
-var valid75 = true;
-const len28 = data178.length;
-for(let i28=0; i28<len28; i28++){
-let data179 = data178[i28];
-const _errs456 = errors;
-if(!(((typeof data179 == "number") && (!(data179 % 1) && !isNaN(data179))) && (isFinite(data179)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/status/" + i28,schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/status/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid75 = _errs456 === errors;
-if(!valid75){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/status",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/status/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid74 = _errs454 === errors;
-}
-else {
-var valid74 = true;
-}
-if(valid74){
-if(data177.statusRange !== undefined){
-const _errs458 = errors;
-if(typeof data177.statusRange !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/statusRange",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/statusRange/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid74 = _errs458 === errors;
-}
-else {
-var valid74 = true;
-}
-if(valid74){
-if(data177.statusRegex !== undefined){
-const _errs460 = errors;
-if(typeof data177.statusRegex !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/statusRegex",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/statusRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid74 = _errs460 === errors;
-}
-else {
-var valid74 = true;
-}
-if(valid74){
-if(data177.bodyContains !== undefined){
-const _errs462 = errors;
-if(typeof data177.bodyContains !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/bodyContains",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid74 = _errs462 === errors;
-}
-else {
-var valid74 = true;
-}
-if(valid74){
-if(data177.bodyRegex !== undefined){
-const _errs464 = errors;
-if(typeof data177.bodyRegex !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect/bodyRegex",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/properties/bodyRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid74 = _errs464 === errors;
-}
-else {
-var valid74 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http/expect",schemaPath:"#/properties/backends/items/properties/health/properties/http/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid71 = _errs451 === errors;
-}
-else {
-var valid71 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/http",schemaPath:"#/properties/backends/items/properties/health/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid69 = _errs433 === errors;
-}
-else {
-var valid69 = true;
-}
-if(valid69){
-if(data159.passive !== undefined){
-let data184 = data159.passive;
-const _errs466 = errors;
-if(errors === _errs466){
-if(data184 && typeof data184 == "object" && !Array.isArray(data184)){
-let missing34;
-if((((data184.consecutiveErrors === undefined) && (missing34 = "consecutiveErrors")) || ((data184.onError === undefined) && (missing34 = "onError"))) || ((data184.observe === undefined) && (missing34 = "observe"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/passive",schemaPath:"#/properties/backends/items/properties/health/properties/passive/required",keyword:"required",params:{missingProperty: missing34},message:"must have required property '"+missing34+"'"}];
-return false;
-}
-else {
-const _errs468 = errors;
-for(const key37 in data184){
-if(!(((key37 === "consecutiveErrors") || (key37 === "onError")) || (key37 === "observe"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/passive",schemaPath:"#/properties/backends/items/properties/health/properties/passive/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs468 === errors){
-if(data184.consecutiveErrors !== undefined){
-let data185 = data184.consecutiveErrors;
-const _errs469 = errors;
-if(!(((typeof data185 == "number") && (!(data185 % 1) && !isNaN(data185))) && (isFinite(data185)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/passive/consecutiveErrors",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/consecutiveErrors/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid76 = _errs469 === errors;
-}
-else {
-var valid76 = true;
-}
-if(valid76){
-if(data184.onError !== undefined){
-let data186 = data184.onError;
-const _errs471 = errors;
-const _errs472 = errors;
-let valid77 = false;
-const _errs473 = errors;
-if(typeof data186 !== "string"){
-const err88 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-if("fastinter" !== data186){
-const err89 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/0/const",keyword:"const",params:{allowedValue: "fastinter"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-var _valid10 = _errs473 === errors;
-valid77 = valid77 || _valid10;
-if(!valid77){
-const _errs475 = errors;
-if(typeof data186 !== "string"){
-const err90 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-if("fail-check" !== data186){
-const err91 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/1/const",keyword:"const",params:{allowedValue: "fail-check"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-var _valid10 = _errs475 === errors;
-valid77 = valid77 || _valid10;
-if(!valid77){
-const _errs477 = errors;
-if(typeof data186 !== "string"){
-const err92 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-if("sudden-death" !== data186){
-const err93 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/2/const",keyword:"const",params:{allowedValue: "sudden-death"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-var _valid10 = _errs477 === errors;
-valid77 = valid77 || _valid10;
-if(!valid77){
-const _errs479 = errors;
-if(typeof data186 !== "string"){
-const err94 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if("mark-down" !== data186){
-const err95 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf/3/const",keyword:"const",params:{allowedValue: "mark-down"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-var _valid10 = _errs479 === errors;
-valid77 = valid77 || _valid10;
-}
-}
-}
-if(!valid77){
-const err96 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/onError",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/onError/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs472;
-if(vErrors !== null){
-if(_errs472){
-vErrors.length = _errs472;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid76 = _errs471 === errors;
-}
-else {
-var valid76 = true;
-}
-if(valid76){
-if(data184.observe !== undefined){
-let data187 = data184.observe;
-const _errs481 = errors;
-const _errs482 = errors;
-let valid78 = false;
-const _errs483 = errors;
-if(typeof data187 !== "string"){
-const err97 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/observe",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/observe/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-if("layer4" !== data187){
-const err98 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/observe",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/observe/anyOf/0/const",keyword:"const",params:{allowedValue: "layer4"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-var _valid11 = _errs483 === errors;
-valid78 = valid78 || _valid11;
-if(!valid78){
-const _errs485 = errors;
-if(typeof data187 !== "string"){
-const err99 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/observe",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/observe/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-if("layer7" !== data187){
-const err100 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/observe",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/observe/anyOf/1/const",keyword:"const",params:{allowedValue: "layer7"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-var _valid11 = _errs485 === errors;
-valid78 = valid78 || _valid11;
-}
-if(!valid78){
-const err101 = {instancePath:instancePath+"/backends/" + i25+"/health/passive/observe",schemaPath:"#/properties/backends/items/properties/health/properties/passive/properties/observe/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs482;
-if(vErrors !== null){
-if(_errs482){
-vErrors.length = _errs482;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid76 = _errs481 === errors;
-}
-else {
-var valid76 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health/passive",schemaPath:"#/properties/backends/items/properties/health/properties/passive/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid69 = _errs466 === errors;
-}
-else {
-var valid69 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/health",schemaPath:"#/properties/backends/items/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs408 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.persistence !== undefined){
-let data188 = data137.persistence;
-const _errs487 = errors;
-if(errors === _errs487){
-if(data188 && typeof data188 == "object" && !Array.isArray(data188)){
-const _errs489 = errors;
-for(const key38 in data188){
-if(!((key38 === "cookie") || (key38 === "source"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence",schemaPath:"#/properties/backends/items/properties/persistence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs489 === errors){
-if(data188.cookie !== undefined){
-let data189 = data188.cookie;
-const _errs490 = errors;
-if(errors === _errs490){
-if(data189 && typeof data189 == "object" && !Array.isArray(data189)){
-let missing35;
-if((((((((data189.name === undefined) && (missing35 = "name")) || ((data189.mode === undefined) && (missing35 = "mode"))) || ((data189.indirect === undefined) && (missing35 = "indirect"))) || ((data189.nocache === undefined) && (missing35 = "nocache"))) || ((data189.httpOnly === undefined) && (missing35 = "httpOnly"))) || ((data189.secure === undefined) && (missing35 = "secure"))) || ((data189.path === undefined) && (missing35 = "path"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/required",keyword:"required",params:{missingProperty: missing35},message:"must have required property '"+missing35+"'"}];
-return false;
-}
-else {
-const _errs492 = errors;
-for(const key39 in data189){
-if(!(func2.call(schema11.properties.backends.items.properties.persistence.properties.cookie.properties, key39))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs492 === errors){
-if(data189.name !== undefined){
-const _errs493 = errors;
-if(typeof data189.name !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/name",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid80 = _errs493 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.mode !== undefined){
-let data191 = data189.mode;
-const _errs495 = errors;
-const _errs496 = errors;
-let valid81 = false;
-const _errs497 = errors;
-if(typeof data191 !== "string"){
-const err102 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-if("insert" !== data191){
-const err103 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/0/const",keyword:"const",params:{allowedValue: "insert"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-var _valid12 = _errs497 === errors;
-valid81 = valid81 || _valid12;
-if(!valid81){
-const _errs499 = errors;
-if(typeof data191 !== "string"){
-const err104 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-if("rewrite" !== data191){
-const err105 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/1/const",keyword:"const",params:{allowedValue: "rewrite"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-var _valid12 = _errs499 === errors;
-valid81 = valid81 || _valid12;
-if(!valid81){
-const _errs501 = errors;
-if(typeof data191 !== "string"){
-const err106 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-if("prefix" !== data191){
-const err107 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf/2/const",keyword:"const",params:{allowedValue: "prefix"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-var _valid12 = _errs501 === errors;
-valid81 = valid81 || _valid12;
-}
-}
-if(!valid81){
-const err108 = {instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/mode",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-validate10.errors = vErrors;
-return false;
-}
-else {
-errors = _errs496;
-if(vErrors !== null){
-if(_errs496){
-vErrors.length = _errs496;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid80 = _errs495 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.indirect !== undefined){
-const _errs503 = errors;
-if(typeof data189.indirect !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/indirect",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/indirect/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid80 = _errs503 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.nocache !== undefined){
-const _errs505 = errors;
-if(typeof data189.nocache !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/nocache",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/nocache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid80 = _errs505 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.httpOnly !== undefined){
-const _errs507 = errors;
-if(typeof data189.httpOnly !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/httpOnly",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/httpOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid80 = _errs507 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.secure !== undefined){
-const _errs509 = errors;
-if(typeof data189.secure !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/secure",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid80 = _errs509 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.sameSite !== undefined){
-const _errs511 = errors;
-if(typeof data189.sameSite !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/sameSite",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/sameSite/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid80 = _errs511 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.maxAgeMs !== undefined){
-let data197 = data189.maxAgeMs;
-const _errs513 = errors;
-if(!(((typeof data197 == "number") && (!(data197 % 1) && !isNaN(data197))) && (isFinite(data197)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/maxAgeMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs513){
-if((typeof data197 == "number") && (isFinite(data197))){
-if(data197 < 0 || isNaN(data197)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/maxAgeMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid80 = _errs513 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.domain !== undefined){
-const _errs515 = errors;
-if(typeof data189.domain !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/domain",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid80 = _errs515 === errors;
-}
-else {
-var valid80 = true;
-}
-if(valid80){
-if(data189.path !== undefined){
-const _errs517 = errors;
-if(typeof data189.path !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie/path",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid80 = _errs517 === errors;
-}
-else {
-var valid80 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/cookie",schemaPath:"#/properties/backends/items/properties/persistence/properties/cookie/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid79 = _errs490 === errors;
-}
-else {
-var valid79 = true;
-}
-if(valid79){
-if(data188.source !== undefined){
-let data200 = data188.source;
-const _errs519 = errors;
-if(errors === _errs519){
-if(data200 && typeof data200 == "object" && !Array.isArray(data200)){
-let missing36;
-if((data200.expireMs === undefined) && (missing36 = "expireMs")){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/source",schemaPath:"#/properties/backends/items/properties/persistence/properties/source/required",keyword:"required",params:{missingProperty: missing36},message:"must have required property '"+missing36+"'"}];
-return false;
-}
-else {
-const _errs521 = errors;
-for(const key40 in data200){
-if(!(key40 === "expireMs")){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/source",schemaPath:"#/properties/backends/items/properties/persistence/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs521 === errors){
-if(data200.expireMs !== undefined){
-let data201 = data200.expireMs;
-const _errs522 = errors;
-if(!(((typeof data201 == "number") && (!(data201 % 1) && !isNaN(data201))) && (isFinite(data201)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/source/expireMs",schemaPath:"#/properties/backends/items/properties/persistence/properties/source/properties/expireMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs522){
-if((typeof data201 == "number") && (isFinite(data201))){
-if(data201 < 0 || isNaN(data201)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/source/expireMs",schemaPath:"#/properties/backends/items/properties/persistence/properties/source/properties/expireMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence/source",schemaPath:"#/properties/backends/items/properties/persistence/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid79 = _errs519 === errors;
-}
-else {
-var valid79 = true;
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/persistence",schemaPath:"#/properties/backends/items/properties/persistence/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs487 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.timeouts !== undefined){
-let data202 = data137.timeouts;
-const _errs524 = errors;
-if(errors === _errs524){
-if(data202 && typeof data202 == "object" && !Array.isArray(data202)){
-let missing37;
-if(((((data202.connect === undefined) && (missing37 = "connect")) || ((data202.server === undefined) && (missing37 = "server"))) || ((data202.queue === undefined) && (missing37 = "queue"))) || ((data202.tunnel === undefined) && (missing37 = "tunnel"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts",schemaPath:"#/properties/backends/items/properties/timeouts/required",keyword:"required",params:{missingProperty: missing37},message:"must have required property '"+missing37+"'"}];
-return false;
-}
-else {
-const _errs526 = errors;
-for(const key41 in data202){
-if(!((((key41 === "connect") || (key41 === "server")) || (key41 === "queue")) || (key41 === "tunnel"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts",schemaPath:"#/properties/backends/items/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs526 === errors){
-if(data202.connect !== undefined){
-let data203 = data202.connect;
-const _errs527 = errors;
-if(!(((typeof data203 == "number") && (!(data203 % 1) && !isNaN(data203))) && (isFinite(data203)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/connect",schemaPath:"#/properties/backends/items/properties/timeouts/properties/connect/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs527){
-if((typeof data203 == "number") && (isFinite(data203))){
-if(data203 < 0 || isNaN(data203)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/connect",schemaPath:"#/properties/backends/items/properties/timeouts/properties/connect/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid83 = _errs527 === errors;
-}
-else {
-var valid83 = true;
-}
-if(valid83){
-if(data202.server !== undefined){
-let data204 = data202.server;
-const _errs529 = errors;
-if(!(((typeof data204 == "number") && (!(data204 % 1) && !isNaN(data204))) && (isFinite(data204)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/server",schemaPath:"#/properties/backends/items/properties/timeouts/properties/server/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs529){
-if((typeof data204 == "number") && (isFinite(data204))){
-if(data204 < 0 || isNaN(data204)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/server",schemaPath:"#/properties/backends/items/properties/timeouts/properties/server/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid83 = _errs529 === errors;
-}
-else {
-var valid83 = true;
-}
-if(valid83){
-if(data202.queue !== undefined){
-let data205 = data202.queue;
-const _errs531 = errors;
-if(!(((typeof data205 == "number") && (!(data205 % 1) && !isNaN(data205))) && (isFinite(data205)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/queue",schemaPath:"#/properties/backends/items/properties/timeouts/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs531){
-if((typeof data205 == "number") && (isFinite(data205))){
-if(data205 < 0 || isNaN(data205)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/queue",schemaPath:"#/properties/backends/items/properties/timeouts/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid83 = _errs531 === errors;
-}
-else {
-var valid83 = true;
-}
-if(valid83){
-if(data202.tunnel !== undefined){
-let data206 = data202.tunnel;
-const _errs533 = errors;
-if(!(((typeof data206 == "number") && (!(data206 % 1) && !isNaN(data206))) && (isFinite(data206)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/tunnel",schemaPath:"#/properties/backends/items/properties/timeouts/properties/tunnel/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs533){
-if((typeof data206 == "number") && (isFinite(data206))){
-if(data206 < 0 || isNaN(data206)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts/tunnel",schemaPath:"#/properties/backends/items/properties/timeouts/properties/tunnel/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid83 = _errs533 === errors;
-}
-else {
-var valid83 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/timeouts",schemaPath:"#/properties/backends/items/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs524 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.retries !== undefined){
-let data207 = data137.retries;
-const _errs535 = errors;
-if(errors === _errs535){
-if(data207 && typeof data207 == "object" && !Array.isArray(data207)){
-let missing38;
-if((((data207.attempts === undefined) && (missing38 = "attempts")) || ((data207.redispatch === undefined) && (missing38 = "redispatch"))) || ((data207.onResponseTimeout === undefined) && (missing38 = "onResponseTimeout"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries",schemaPath:"#/properties/backends/items/properties/retries/required",keyword:"required",params:{missingProperty: missing38},message:"must have required property '"+missing38+"'"}];
-return false;
-}
-else {
-const _errs537 = errors;
-for(const key42 in data207){
-if(!(((key42 === "attempts") || (key42 === "redispatch")) || (key42 === "onResponseTimeout"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries",schemaPath:"#/properties/backends/items/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs537 === errors){
-if(data207.attempts !== undefined){
-let data208 = data207.attempts;
-const _errs538 = errors;
-if(!(((typeof data208 == "number") && (!(data208 % 1) && !isNaN(data208))) && (isFinite(data208)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries/attempts",schemaPath:"#/properties/backends/items/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid84 = _errs538 === errors;
-}
-else {
-var valid84 = true;
-}
-if(valid84){
-if(data207.redispatch !== undefined){
-const _errs540 = errors;
-if(typeof data207.redispatch !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries/redispatch",schemaPath:"#/properties/backends/items/properties/retries/properties/redispatch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid84 = _errs540 === errors;
-}
-else {
-var valid84 = true;
-}
-if(valid84){
-if(data207.onResponseTimeout !== undefined){
-const _errs542 = errors;
-if(typeof data207.onResponseTimeout !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries/onResponseTimeout",schemaPath:"#/properties/backends/items/properties/retries/properties/onResponseTimeout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid84 = _errs542 === errors;
-}
-else {
-var valid84 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/retries",schemaPath:"#/properties/backends/items/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs535 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.maxQueue !== undefined){
-let data211 = data137.maxQueue;
-const _errs544 = errors;
-if(!(((typeof data211 == "number") && (!(data211 % 1) && !isNaN(data211))) && (isFinite(data211)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/maxQueue",schemaPath:"#/properties/backends/items/properties/maxQueue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-var valid60 = _errs544 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.keepAlive !== undefined){
-const _errs546 = errors;
-if(typeof data137.keepAlive !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/keepAlive",schemaPath:"#/properties/backends/items/properties/keepAlive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid60 = _errs546 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.slowStartMs !== undefined){
-let data213 = data137.slowStartMs;
-const _errs548 = errors;
-if(!(((typeof data213 == "number") && (!(data213 % 1) && !isNaN(data213))) && (isFinite(data213)))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/slowStartMs",schemaPath:"#/properties/backends/items/properties/slowStartMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs548){
-if((typeof data213 == "number") && (isFinite(data213))){
-if(data213 < 0 || isNaN(data213)){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/slowStartMs",schemaPath:"#/properties/backends/items/properties/slowStartMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid60 = _errs548 === errors;
-}
-else {
-var valid60 = true;
-}
-if(valid60){
-if(data137.tls !== undefined){
-let data214 = data137.tls;
-const _errs550 = errors;
-if(errors === _errs550){
-if(data214 && typeof data214 == "object" && !Array.isArray(data214)){
-let missing39;
-if((data214.insecureSkipVerify === undefined) && (missing39 = "insecureSkipVerify")){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls",schemaPath:"#/properties/backends/items/properties/tls/required",keyword:"required",params:{missingProperty: missing39},message:"must have required property '"+missing39+"'"}];
-return false;
-}
-else {
-const _errs552 = errors;
-for(const key43 in data214){
-if(!(((((key43 === "caPem") || (key43 === "sni")) || (key43 === "insecureSkipVerify")) || (key43 === "clientCertPem")) || (key43 === "clientKeyPem"))){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls",schemaPath:"#/properties/backends/items/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs552 === errors){
-if(data214.caPem !== undefined){
-const _errs553 = errors;
-if(typeof data214.caPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls/caPem",schemaPath:"#/properties/backends/items/properties/tls/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid85 = _errs553 === errors;
-}
-else {
-var valid85 = true;
-}
-if(valid85){
-if(data214.sni !== undefined){
-const _errs555 = errors;
-if(typeof data214.sni !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls/sni",schemaPath:"#/properties/backends/items/properties/tls/properties/sni/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid85 = _errs555 === errors;
-}
-else {
-var valid85 = true;
-}
-if(valid85){
-if(data214.insecureSkipVerify !== undefined){
-const _errs557 = errors;
-if(typeof data214.insecureSkipVerify !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls/insecureSkipVerify",schemaPath:"#/properties/backends/items/properties/tls/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid85 = _errs557 === errors;
-}
-else {
-var valid85 = true;
-}
-if(valid85){
-if(data214.clientCertPem !== undefined){
-const _errs559 = errors;
-if(typeof data214.clientCertPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls/clientCertPem",schemaPath:"#/properties/backends/items/properties/tls/properties/clientCertPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid85 = _errs559 === errors;
-}
-else {
-var valid85 = true;
-}
-if(valid85){
-if(data214.clientKeyPem !== undefined){
-const _errs561 = errors;
-if(typeof data214.clientKeyPem !== "string"){
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls/clientKeyPem",schemaPath:"#/properties/backends/items/properties/tls/properties/clientKeyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid85 = _errs561 === errors;
-}
-else {
-var valid85 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25+"/tls",schemaPath:"#/properties/backends/items/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid60 = _errs550 === errors;
-}
-else {
-var valid60 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends/" + i25,schemaPath:"#/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid59 = _errs325 === errors;
-if(!valid59){
-break;
-}
-}
-}
-else {
-validate10.errors = [{instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs323 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate10.errors = vErrors;
-return errors === 0;
-}
-
-export const FrontendSnap: ValidateFunction = validate11;
-const schema12 = {"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","bind","forwardFor","via","timeouts","rules","requestHeaders","responseHeaders"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"bind":{"additionalProperties":false,"type":"object","required":["address","port"],"properties":{"address":{"type":"string"},"port":{"type":"integer"}}},"maxConnections":{"type":"integer"},"forwardFor":{"type":"boolean"},"via":{"type":"boolean"},"timeouts":{"additionalProperties":false,"type":"object","required":["client","httpRequest","keepAlive"],"properties":{"client":{"minimum":0,"type":"integer"},"httpRequest":{"minimum":0,"type":"integer"},"keepAlive":{"minimum":0,"type":"integer"}}},"tls":{"additionalProperties":false,"type":"object","required":["certificates","alpn","strictSNI","clientAuth"],"properties":{"certificates":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","certPem","keyPem","serverNames"],"properties":{"name":{"type":"string"},"certPem":{"type":"string"},"keyPem":{"type":"string"},"serverNames":{"type":"array","items":{"type":"string"}}}}},"minVersion":{"type":"string"},"maxVersion":{"type":"string"},"ciphers":{"type":"string"},"alpn":{"type":"array","items":{"type":"string"}},"strictSNI":{"type":"boolean"},"clientAuth":{"additionalProperties":false,"type":"object","required":["mode"],"properties":{"mode":{"anyOf":[{"const":"none","type":"string"},{"const":"optional","type":"string"},{"const":"required","type":"string"}]},"caPem":{"type":"string"}}}}},"rules":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","match","action"],"properties":{"name":{"type":"string"},"match":{"additionalProperties":false,"type":"object","properties":{"host":{"type":"string"},"path":{"additionalProperties":false,"type":"object","properties":{"prefix":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"}}},"methods":{"type":"array","items":{"type":"string"}},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"queryParams":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"type":"string"},"exact":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}}},"sourceCIDRs":{"type":"array","items":{"type":"string"}},"sni":{"type":"array","items":{"type":"string"}}}},"action":{"anyOf":[{"additionalProperties":false,"type":"object","required":["type","backend"],"properties":{"type":{"const":"backend","type":"string"},"backend":{"type":"string"}}},{"additionalProperties":false,"type":"object","required":["type","code","stripQuery"],"properties":{"type":{"const":"redirect","type":"string"},"scheme":{"anyOf":[{"const":"http","type":"string"},{"const":"https","type":"string"}]},"host":{"type":"string"},"port":{"type":"integer"},"path":{"type":"string"},"prefix":{"type":"string"},"code":{"type":"integer"},"stripQuery":{"type":"boolean"}}},{"additionalProperties":false,"type":"object","required":["type","status"],"properties":{"type":{"const":"deny","type":"string"},"status":{"type":"integer"},"body":{"type":"string"}}}]},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}}}}},"defaultBackend":{"type":"string"},"requestHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"responseHeaders":{"additionalProperties":false,"type":"object","required":["add","set","remove"],"properties":{"add":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"set":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"remove":{"type":"array","items":{"type":"string"}}}},"rateLimit":{"additionalProperties":false,"type":"object","required":["requests","periodMs","key","status"],"properties":{"requests":{"type":"integer"},"periodMs":{"minimum":0,"type":"integer"},"key":{"const":"source","type":"string"},"status":{"type":"integer"}}},"connectionLimit":{"additionalProperties":false,"type":"object","required":["perSource","status"],"properties":{"perSource":{"type":"integer"},"status":{"type":"integer"}}},"listener":{"additionalProperties":false,"type":"object","required":["owner","hosts","defaultHosts"],"properties":{"owner":{"type":"string"},"members":{"maxItems":10000,"type":"array","items":{"type":"string"}},"hosts":{"maxItems":100000,"type":"array","items":{"type":"string"}},"defaultHosts":{"maxItems":100000,"type":"array","items":{"type":"string"}}}}}};
-
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((((data.id === undefined) && (missing0 = "id")) || ((data.namespace === undefined) && (missing0 = "namespace"))) || ((data.name === undefined) && (missing0 = "name"))) || ((data.mode === undefined) && (missing0 = "mode"))) || ((data.bind === undefined) && (missing0 = "bind"))) || ((data.forwardFor === undefined) && (missing0 = "forwardFor"))) || ((data.via === undefined) && (missing0 = "via"))) || ((data.timeouts === undefined) && (missing0 = "timeouts"))) || ((data.rules === undefined) && (missing0 = "rules"))) || ((data.requestHeaders === undefined) && (missing0 = "requestHeaders"))) || ((data.responseHeaders === undefined) && (missing0 = "responseHeaders"))){
-validate11.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema12.properties, key0))){
-validate11.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!(func2.call(schema7.properties, key0))){
+validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5418,7 +34,7 @@ if(_errs1 === errors){
 if(data.id !== undefined){
 const _errs2 = errors;
 if(typeof data.id !== "string"){
-validate11.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -5430,7 +46,7 @@ if(valid0){
 if(data.namespace !== undefined){
 const _errs4 = errors;
 if(typeof data.namespace !== "string"){
-validate11.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5442,7 +58,7 @@ if(valid0){
 if(data.name !== undefined){
 const _errs6 = errors;
 if(typeof data.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -5513,7 +129,7 @@ else {
 vErrors.push(err4);
 }
 errors++;
-validate11.errors = vErrors;
+validate22.errors = vErrors;
 return false;
 }
 else {
@@ -5540,14 +156,14 @@ if(errors === _errs14){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if(((data4.address === undefined) && (missing1 = "address")) || ((data4.port === undefined) && (missing1 = "port"))){
-validate11.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate22.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 const _errs16 = errors;
 for(const key1 in data4){
 if(!((key1 === "address") || (key1 === "port"))){
-validate11.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5556,7 +172,7 @@ if(_errs16 === errors){
 if(data4.address !== undefined){
 const _errs17 = errors;
 if(typeof data4.address !== "string"){
-validate11.errors = [{instancePath:instancePath+"/bind/address",schemaPath:"#/properties/bind/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/bind/address",schemaPath:"#/properties/bind/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid2 = _errs17 === errors;
@@ -5569,7 +185,7 @@ if(data4.port !== undefined){
 let data6 = data4.port;
 const _errs19 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate11.errors = [{instancePath:instancePath+"/bind/port",schemaPath:"#/properties/bind/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/bind/port",schemaPath:"#/properties/bind/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid2 = _errs19 === errors;
@@ -5582,7 +198,7 @@ var valid2 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/bind",schemaPath:"#/properties/bind/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5596,7 +212,7 @@ if(data.maxConnections !== undefined){
 let data7 = data.maxConnections;
 const _errs21 = errors;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate11.errors = [{instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid0 = _errs21 === errors;
@@ -5608,7 +224,7 @@ if(valid0){
 if(data.forwardFor !== undefined){
 const _errs23 = errors;
 if(typeof data.forwardFor !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/forwardFor",schemaPath:"#/properties/forwardFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [{instancePath:instancePath+"/forwardFor",schemaPath:"#/properties/forwardFor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs23 === errors;
@@ -5620,7 +236,7 @@ if(valid0){
 if(data.via !== undefined){
 const _errs25 = errors;
 if(typeof data.via !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/via",schemaPath:"#/properties/via/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [{instancePath:instancePath+"/via",schemaPath:"#/properties/via/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs25 === errors;
@@ -5636,14 +252,14 @@ if(errors === _errs27){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing2;
 if((((data10.client === undefined) && (missing2 = "client")) || ((data10.httpRequest === undefined) && (missing2 = "httpRequest"))) || ((data10.keepAlive === undefined) && (missing2 = "keepAlive"))){
-validate11.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 const _errs29 = errors;
 for(const key2 in data10){
 if(!(((key2 === "client") || (key2 === "httpRequest")) || (key2 === "keepAlive"))){
-validate11.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5653,13 +269,13 @@ if(data10.client !== undefined){
 let data11 = data10.client;
 const _errs30 = errors;
 if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-validate11.errors = [{instancePath:instancePath+"/timeouts/client",schemaPath:"#/properties/timeouts/properties/client/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/client",schemaPath:"#/properties/timeouts/properties/client/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs30){
 if((typeof data11 == "number") && (isFinite(data11))){
 if(data11 < 0 || isNaN(data11)){
-validate11.errors = [{instancePath:instancePath+"/timeouts/client",schemaPath:"#/properties/timeouts/properties/client/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/client",schemaPath:"#/properties/timeouts/properties/client/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -5674,13 +290,13 @@ if(data10.httpRequest !== undefined){
 let data12 = data10.httpRequest;
 const _errs32 = errors;
 if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-validate11.errors = [{instancePath:instancePath+"/timeouts/httpRequest",schemaPath:"#/properties/timeouts/properties/httpRequest/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/httpRequest",schemaPath:"#/properties/timeouts/properties/httpRequest/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs32){
 if((typeof data12 == "number") && (isFinite(data12))){
 if(data12 < 0 || isNaN(data12)){
-validate11.errors = [{instancePath:instancePath+"/timeouts/httpRequest",schemaPath:"#/properties/timeouts/properties/httpRequest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/httpRequest",schemaPath:"#/properties/timeouts/properties/httpRequest/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -5695,13 +311,13 @@ if(data10.keepAlive !== undefined){
 let data13 = data10.keepAlive;
 const _errs34 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate11.errors = [{instancePath:instancePath+"/timeouts/keepAlive",schemaPath:"#/properties/timeouts/properties/keepAlive/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/keepAlive",schemaPath:"#/properties/timeouts/properties/keepAlive/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs34){
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 < 0 || isNaN(data13)){
-validate11.errors = [{instancePath:instancePath+"/timeouts/keepAlive",schemaPath:"#/properties/timeouts/properties/keepAlive/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts/keepAlive",schemaPath:"#/properties/timeouts/properties/keepAlive/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -5717,7 +333,7 @@ var valid3 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5734,14 +350,14 @@ if(errors === _errs36){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 let missing3;
 if(((((data14.certificates === undefined) && (missing3 = "certificates")) || ((data14.alpn === undefined) && (missing3 = "alpn"))) || ((data14.strictSNI === undefined) && (missing3 = "strictSNI"))) || ((data14.clientAuth === undefined) && (missing3 = "clientAuth"))){
-validate11.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+validate22.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 else {
 const _errs38 = errors;
 for(const key3 in data14){
 if(!(((((((key3 === "certificates") || (key3 === "minVersion")) || (key3 === "maxVersion")) || (key3 === "ciphers")) || (key3 === "alpn")) || (key3 === "strictSNI")) || (key3 === "clientAuth"))){
-validate11.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5761,14 +377,14 @@ if(errors === _errs41){
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 let missing4;
 if(((((data16.name === undefined) && (missing4 = "name")) || ((data16.certPem === undefined) && (missing4 = "certPem"))) || ((data16.keyPem === undefined) && (missing4 = "keyPem"))) || ((data16.serverNames === undefined) && (missing4 = "serverNames"))){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
 return false;
 }
 else {
 const _errs43 = errors;
 for(const key4 in data16){
 if(!((((key4 === "name") || (key4 === "certPem")) || (key4 === "keyPem")) || (key4 === "serverNames"))){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -5777,7 +393,7 @@ if(_errs43 === errors){
 if(data16.name !== undefined){
 const _errs44 = errors;
 if(typeof data16.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/name",schemaPath:"#/properties/tls/properties/certificates/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/name",schemaPath:"#/properties/tls/properties/certificates/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs44 === errors;
@@ -5789,7 +405,7 @@ if(valid6){
 if(data16.certPem !== undefined){
 const _errs46 = errors;
 if(typeof data16.certPem !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/certPem",schemaPath:"#/properties/tls/properties/certificates/items/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/certPem",schemaPath:"#/properties/tls/properties/certificates/items/properties/certPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs46 === errors;
@@ -5801,7 +417,7 @@ if(valid6){
 if(data16.keyPem !== undefined){
 const _errs48 = errors;
 if(typeof data16.keyPem !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/keyPem",schemaPath:"#/properties/tls/properties/certificates/items/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/keyPem",schemaPath:"#/properties/tls/properties/certificates/items/properties/keyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs48 === errors;
@@ -5820,7 +436,7 @@ const len1 = data20.length;
 for(let i1=0; i1<len1; i1++){
 const _errs52 = errors;
 if(typeof data20[i1] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/serverNames/" + i1,schemaPath:"#/properties/tls/properties/certificates/items/properties/serverNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/serverNames/" + i1,schemaPath:"#/properties/tls/properties/certificates/items/properties/serverNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid7 = _errs52 === errors;
@@ -5830,7 +446,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/serverNames",schemaPath:"#/properties/tls/properties/certificates/items/properties/serverNames/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0+"/serverNames",schemaPath:"#/properties/tls/properties/certificates/items/properties/serverNames/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5846,7 +462,7 @@ var valid6 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates/" + i0,schemaPath:"#/properties/tls/properties/certificates/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -5857,7 +473,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls/certificates",schemaPath:"#/properties/tls/properties/certificates/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/tls/certificates",schemaPath:"#/properties/tls/properties/certificates/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5870,7 +486,7 @@ if(valid4){
 if(data14.minVersion !== undefined){
 const _errs54 = errors;
 if(typeof data14.minVersion !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/minVersion",schemaPath:"#/properties/tls/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/minVersion",schemaPath:"#/properties/tls/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid4 = _errs54 === errors;
@@ -5882,7 +498,7 @@ if(valid4){
 if(data14.maxVersion !== undefined){
 const _errs56 = errors;
 if(typeof data14.maxVersion !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/maxVersion",schemaPath:"#/properties/tls/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/maxVersion",schemaPath:"#/properties/tls/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid4 = _errs56 === errors;
@@ -5894,7 +510,7 @@ if(valid4){
 if(data14.ciphers !== undefined){
 const _errs58 = errors;
 if(typeof data14.ciphers !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/ciphers",schemaPath:"#/properties/tls/properties/ciphers/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/ciphers",schemaPath:"#/properties/tls/properties/ciphers/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid4 = _errs58 === errors;
@@ -5913,7 +529,7 @@ const len2 = data25.length;
 for(let i2=0; i2<len2; i2++){
 const _errs62 = errors;
 if(typeof data25[i2] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/alpn/" + i2,schemaPath:"#/properties/tls/properties/alpn/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/alpn/" + i2,schemaPath:"#/properties/tls/properties/alpn/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid8 = _errs62 === errors;
@@ -5923,7 +539,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls/alpn",schemaPath:"#/properties/tls/properties/alpn/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/tls/alpn",schemaPath:"#/properties/tls/properties/alpn/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -5936,7 +552,7 @@ if(valid4){
 if(data14.strictSNI !== undefined){
 const _errs64 = errors;
 if(typeof data14.strictSNI !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/tls/strictSNI",schemaPath:"#/properties/tls/properties/strictSNI/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [{instancePath:instancePath+"/tls/strictSNI",schemaPath:"#/properties/tls/properties/strictSNI/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid4 = _errs64 === errors;
@@ -5952,14 +568,14 @@ if(errors === _errs66){
 if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
 let missing5;
 if((data28.mode === undefined) && (missing5 = "mode")){
-validate11.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+validate22.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
 return false;
 }
 else {
 const _errs68 = errors;
 for(const key5 in data28){
 if(!((key5 === "mode") || (key5 === "caPem"))){
-validate11.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6052,7 +668,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate11.errors = vErrors;
+validate22.errors = vErrors;
 return false;
 }
 else {
@@ -6075,7 +691,7 @@ if(valid9){
 if(data28.caPem !== undefined){
 const _errs77 = errors;
 if(typeof data28.caPem !== "string"){
-validate11.errors = [{instancePath:instancePath+"/tls/clientAuth/caPem",schemaPath:"#/properties/tls/properties/clientAuth/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/tls/clientAuth/caPem",schemaPath:"#/properties/tls/properties/clientAuth/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid9 = _errs77 === errors;
@@ -6088,7 +704,7 @@ var valid9 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/tls/clientAuth",schemaPath:"#/properties/tls/properties/clientAuth/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -6107,7 +723,7 @@ var valid4 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -6131,14 +747,14 @@ if(errors === _errs81){
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
 let missing6;
 if((((data32.name === undefined) && (missing6 = "name")) || ((data32.match === undefined) && (missing6 = "match"))) || ((data32.action === undefined) && (missing6 = "action"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
 return false;
 }
 else {
 const _errs83 = errors;
 for(const key6 in data32){
 if(!(((((key6 === "name") || (key6 === "match")) || (key6 === "action")) || (key6 === "requestHeaders")) || (key6 === "responseHeaders"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6147,7 +763,7 @@ if(_errs83 === errors){
 if(data32.name !== undefined){
 const _errs84 = errors;
 if(typeof data32.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid12 = _errs84 === errors;
@@ -6164,7 +780,7 @@ if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
 const _errs88 = errors;
 for(const key7 in data34){
 if(!(((((((key7 === "host") || (key7 === "path")) || (key7 === "methods")) || (key7 === "headers")) || (key7 === "queryParams")) || (key7 === "sourceCIDRs")) || (key7 === "sni"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match",schemaPath:"#/properties/rules/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match",schemaPath:"#/properties/rules/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6173,7 +789,7 @@ if(_errs88 === errors){
 if(data34.host !== undefined){
 const _errs89 = errors;
 if(typeof data34.host !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/host",schemaPath:"#/properties/rules/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/host",schemaPath:"#/properties/rules/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid13 = _errs89 === errors;
@@ -6190,7 +806,7 @@ if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 const _errs93 = errors;
 for(const key8 in data36){
 if(!(((key8 === "prefix") || (key8 === "exact")) || (key8 === "regex"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path",schemaPath:"#/properties/rules/items/properties/match/properties/path/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path",schemaPath:"#/properties/rules/items/properties/match/properties/path/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6199,7 +815,7 @@ if(_errs93 === errors){
 if(data36.prefix !== undefined){
 const _errs94 = errors;
 if(typeof data36.prefix !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/prefix",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/prefix",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs94 === errors;
@@ -6211,7 +827,7 @@ if(valid14){
 if(data36.exact !== undefined){
 const _errs96 = errors;
 if(typeof data36.exact !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/exact",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/exact",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs96 === errors;
@@ -6223,7 +839,7 @@ if(valid14){
 if(data36.regex !== undefined){
 const _errs98 = errors;
 if(typeof data36.regex !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/regex",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path/regex",schemaPath:"#/properties/rules/items/properties/match/properties/path/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs98 === errors;
@@ -6236,7 +852,7 @@ var valid14 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path",schemaPath:"#/properties/rules/items/properties/match/properties/path/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/path",schemaPath:"#/properties/rules/items/properties/match/properties/path/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -6256,7 +872,7 @@ const len4 = data40.length;
 for(let i4=0; i4<len4; i4++){
 const _errs102 = errors;
 if(typeof data40[i4] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/methods/" + i4,schemaPath:"#/properties/rules/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/methods/" + i4,schemaPath:"#/properties/rules/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid15 = _errs102 === errors;
@@ -6266,7 +882,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/methods",schemaPath:"#/properties/rules/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/methods",schemaPath:"#/properties/rules/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6290,14 +906,14 @@ if(errors === _errs106){
 if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
 let missing7;
 if((data43.name === undefined) && (missing7 = "name")){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
 return false;
 }
 else {
 const _errs108 = errors;
 for(const key9 in data43){
 if(!((((key9 === "name") || (key9 === "exact")) || (key9 === "regex")) || (key9 === "present"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6306,7 +922,7 @@ if(_errs108 === errors){
 if(data43.name !== undefined){
 const _errs109 = errors;
 if(typeof data43.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/name",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/name",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid17 = _errs109 === errors;
@@ -6318,7 +934,7 @@ if(valid17){
 if(data43.exact !== undefined){
 const _errs111 = errors;
 if(typeof data43.exact !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/exact",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/exact",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid17 = _errs111 === errors;
@@ -6330,7 +946,7 @@ if(valid17){
 if(data43.regex !== undefined){
 const _errs113 = errors;
 if(typeof data43.regex !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/regex",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/regex",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid17 = _errs113 === errors;
@@ -6342,7 +958,7 @@ if(valid17){
 if(data43.present !== undefined){
 const _errs115 = errors;
 if(typeof data43.present !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/present",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5+"/present",schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid17 = _errs115 === errors;
@@ -6357,7 +973,7 @@ var valid17 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers/" + i5,schemaPath:"#/properties/rules/items/properties/match/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -6368,7 +984,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers",schemaPath:"#/properties/rules/items/properties/match/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/headers",schemaPath:"#/properties/rules/items/properties/match/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6392,14 +1008,14 @@ if(errors === _errs119){
 if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
 let missing8;
 if((data49.name === undefined) && (missing8 = "name")){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
 return false;
 }
 else {
 const _errs121 = errors;
 for(const key10 in data49){
 if(!((((key10 === "name") || (key10 === "exact")) || (key10 === "regex")) || (key10 === "present"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -6408,7 +1024,7 @@ if(_errs121 === errors){
 if(data49.name !== undefined){
 const _errs122 = errors;
 if(typeof data49.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/name",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/name",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid19 = _errs122 === errors;
@@ -6420,7 +1036,7 @@ if(valid19){
 if(data49.exact !== undefined){
 const _errs124 = errors;
 if(typeof data49.exact !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/exact",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/exact",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid19 = _errs124 === errors;
@@ -6432,7 +1048,7 @@ if(valid19){
 if(data49.regex !== undefined){
 const _errs126 = errors;
 if(typeof data49.regex !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/regex",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/regex",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid19 = _errs126 === errors;
@@ -6444,7 +1060,7 @@ if(valid19){
 if(data49.present !== undefined){
 const _errs128 = errors;
 if(typeof data49.present !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/present",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6+"/present",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid19 = _errs128 === errors;
@@ -6459,7 +1075,7 @@ var valid19 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams/" + i6,schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -6470,7 +1086,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/queryParams",schemaPath:"#/properties/rules/items/properties/match/properties/queryParams/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6490,7 +1106,7 @@ const len7 = data54.length;
 for(let i7=0; i7<len7; i7++){
 const _errs132 = errors;
 if(typeof data54[i7] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sourceCIDRs/" + i7,schemaPath:"#/properties/rules/items/properties/match/properties/sourceCIDRs/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sourceCIDRs/" + i7,schemaPath:"#/properties/rules/items/properties/match/properties/sourceCIDRs/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid20 = _errs132 === errors;
@@ -6500,7 +1116,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sourceCIDRs",schemaPath:"#/properties/rules/items/properties/match/properties/sourceCIDRs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sourceCIDRs",schemaPath:"#/properties/rules/items/properties/match/properties/sourceCIDRs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6520,7 +1136,7 @@ const len8 = data56.length;
 for(let i8=0; i8<len8; i8++){
 const _errs136 = errors;
 if(typeof data56[i8] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sni/" + i8,schemaPath:"#/properties/rules/items/properties/match/properties/sni/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sni/" + i8,schemaPath:"#/properties/rules/items/properties/match/properties/sni/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid21 = _errs136 === errors;
@@ -6530,7 +1146,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sni",schemaPath:"#/properties/rules/items/properties/match/properties/sni/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match/sni",schemaPath:"#/properties/rules/items/properties/match/properties/sni/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -6548,7 +1164,7 @@ var valid13 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/match",schemaPath:"#/properties/rules/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/match",schemaPath:"#/properties/rules/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7053,7 +1669,7 @@ else {
 vErrors.push(err41);
 }
 errors++;
-validate11.errors = vErrors;
+validate22.errors = vErrors;
 return false;
 }
 else {
@@ -7080,14 +1696,14 @@ if(errors === _errs179){
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 let missing12;
 if((((data72.add === undefined) && (missing12 = "add")) || ((data72.set === undefined) && (missing12 = "set"))) || ((data72.remove === undefined) && (missing12 = "remove"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
 return false;
 }
 else {
 const _errs181 = errors;
 for(const key14 in data72){
 if(!(((key14 === "add") || (key14 === "set")) || (key14 === "remove"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7107,14 +1723,14 @@ if(errors === _errs184){
 if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
 let missing13;
 if(((data74.name === undefined) && (missing13 = "name")) || ((data74.value === undefined) && (missing13 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing13},message:"must have required property '"+missing13+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing13},message:"must have required property '"+missing13+"'"}];
 return false;
 }
 else {
 const _errs186 = errors;
 for(const key15 in data74){
 if(!((key15 === "name") || (key15 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7123,7 +1739,7 @@ if(_errs186 === errors){
 if(data74.name !== undefined){
 const _errs187 = errors;
 if(typeof data74.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid29 = _errs187 === errors;
@@ -7135,7 +1751,7 @@ if(valid29){
 if(data74.value !== undefined){
 const _errs189 = errors;
 if(typeof data74.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9+"/value",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9+"/value",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid29 = _errs189 === errors;
@@ -7148,7 +1764,7 @@ var valid29 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add/" + i9,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7159,7 +1775,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/add",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7183,14 +1799,14 @@ if(errors === _errs193){
 if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
 let missing14;
 if(((data78.name === undefined) && (missing14 = "name")) || ((data78.value === undefined) && (missing14 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing14},message:"must have required property '"+missing14+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing14},message:"must have required property '"+missing14+"'"}];
 return false;
 }
 else {
 const _errs195 = errors;
 for(const key16 in data78){
 if(!((key16 === "name") || (key16 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7199,7 +1815,7 @@ if(_errs195 === errors){
 if(data78.name !== undefined){
 const _errs196 = errors;
 if(typeof data78.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10+"/name",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10+"/name",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid31 = _errs196 === errors;
@@ -7211,7 +1827,7 @@ if(valid31){
 if(data78.value !== undefined){
 const _errs198 = errors;
 if(typeof data78.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10+"/value",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10+"/value",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid31 = _errs198 === errors;
@@ -7224,7 +1840,7 @@ var valid31 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set/" + i10,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7235,7 +1851,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/set",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7255,7 +1871,7 @@ const len11 = data81.length;
 for(let i11=0; i11<len11; i11++){
 const _errs202 = errors;
 if(typeof data81[i11] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/remove/" + i11,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/remove/" + i11,schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid32 = _errs202 === errors;
@@ -7265,7 +1881,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/remove",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders/remove",schemaPath:"#/properties/rules/items/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7280,7 +1896,7 @@ var valid27 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/requestHeaders",schemaPath:"#/properties/rules/items/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7297,14 +1913,14 @@ if(errors === _errs204){
 if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
 let missing15;
 if((((data83.add === undefined) && (missing15 = "add")) || ((data83.set === undefined) && (missing15 = "set"))) || ((data83.remove === undefined) && (missing15 = "remove"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing15},message:"must have required property '"+missing15+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing15},message:"must have required property '"+missing15+"'"}];
 return false;
 }
 else {
 const _errs206 = errors;
 for(const key17 in data83){
 if(!(((key17 === "add") || (key17 === "set")) || (key17 === "remove"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7324,14 +1940,14 @@ if(errors === _errs209){
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 let missing16;
 if(((data85.name === undefined) && (missing16 = "name")) || ((data85.value === undefined) && (missing16 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing16},message:"must have required property '"+missing16+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing16},message:"must have required property '"+missing16+"'"}];
 return false;
 }
 else {
 const _errs211 = errors;
 for(const key18 in data85){
 if(!((key18 === "name") || (key18 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7340,7 +1956,7 @@ if(_errs211 === errors){
 if(data85.name !== undefined){
 const _errs212 = errors;
 if(typeof data85.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12+"/name",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12+"/name",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid35 = _errs212 === errors;
@@ -7352,7 +1968,7 @@ if(valid35){
 if(data85.value !== undefined){
 const _errs214 = errors;
 if(typeof data85.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12+"/value",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12+"/value",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid35 = _errs214 === errors;
@@ -7365,7 +1981,7 @@ var valid35 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add/" + i12,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7376,7 +1992,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/add",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7400,14 +2016,14 @@ if(errors === _errs218){
 if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
 let missing17;
 if(((data89.name === undefined) && (missing17 = "name")) || ((data89.value === undefined) && (missing17 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing17},message:"must have required property '"+missing17+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing17},message:"must have required property '"+missing17+"'"}];
 return false;
 }
 else {
 const _errs220 = errors;
 for(const key19 in data89){
 if(!((key19 === "name") || (key19 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7416,7 +2032,7 @@ if(_errs220 === errors){
 if(data89.name !== undefined){
 const _errs221 = errors;
 if(typeof data89.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13+"/name",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13+"/name",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid37 = _errs221 === errors;
@@ -7428,7 +2044,7 @@ if(valid37){
 if(data89.value !== undefined){
 const _errs223 = errors;
 if(typeof data89.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13+"/value",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13+"/value",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid37 = _errs223 === errors;
@@ -7441,7 +2057,7 @@ var valid37 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set/" + i13,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7452,7 +2068,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/set",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7472,7 +2088,7 @@ const len14 = data92.length;
 for(let i14=0; i14<len14; i14++){
 const _errs227 = errors;
 if(typeof data92[i14] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/remove/" + i14,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/remove/" + i14,schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid38 = _errs227 === errors;
@@ -7482,7 +2098,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/remove",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders/remove",schemaPath:"#/properties/rules/items/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7497,7 +2113,7 @@ var valid33 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3+"/responseHeaders",schemaPath:"#/properties/rules/items/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7514,7 +2130,7 @@ var valid12 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7525,7 +2141,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7538,7 +2154,7 @@ if(valid0){
 if(data.defaultBackend !== undefined){
 const _errs229 = errors;
 if(typeof data.defaultBackend !== "string"){
-validate11.errors = [{instancePath:instancePath+"/defaultBackend",schemaPath:"#/properties/defaultBackend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/defaultBackend",schemaPath:"#/properties/defaultBackend/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs229 === errors;
@@ -7554,14 +2170,14 @@ if(errors === _errs231){
 if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
 let missing18;
 if((((data95.add === undefined) && (missing18 = "add")) || ((data95.set === undefined) && (missing18 = "set"))) || ((data95.remove === undefined) && (missing18 = "remove"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing18},message:"must have required property '"+missing18+"'"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/required",keyword:"required",params:{missingProperty: missing18},message:"must have required property '"+missing18+"'"}];
 return false;
 }
 else {
 const _errs233 = errors;
 for(const key20 in data95){
 if(!(((key20 === "add") || (key20 === "set")) || (key20 === "remove"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7581,14 +2197,14 @@ if(errors === _errs236){
 if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
 let missing19;
 if(((data97.name === undefined) && (missing19 = "name")) || ((data97.value === undefined) && (missing19 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing19},message:"must have required property '"+missing19+"'"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing19},message:"must have required property '"+missing19+"'"}];
 return false;
 }
 else {
 const _errs238 = errors;
 for(const key21 in data97){
 if(!((key21 === "name") || (key21 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7597,7 +2213,7 @@ if(_errs238 === errors){
 if(data97.name !== undefined){
 const _errs239 = errors;
 if(typeof data97.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15+"/name",schemaPath:"#/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15+"/name",schemaPath:"#/properties/requestHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid41 = _errs239 === errors;
@@ -7609,7 +2225,7 @@ if(valid41){
 if(data97.value !== undefined){
 const _errs241 = errors;
 if(typeof data97.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15+"/value",schemaPath:"#/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15+"/value",schemaPath:"#/properties/requestHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid41 = _errs241 === errors;
@@ -7622,7 +2238,7 @@ var valid41 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add/" + i15,schemaPath:"#/properties/requestHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7633,7 +2249,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/add",schemaPath:"#/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/add",schemaPath:"#/properties/requestHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7657,14 +2273,14 @@ if(errors === _errs245){
 if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
 let missing20;
 if(((data101.name === undefined) && (missing20 = "name")) || ((data101.value === undefined) && (missing20 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing20},message:"must have required property '"+missing20+"'"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing20},message:"must have required property '"+missing20+"'"}];
 return false;
 }
 else {
 const _errs247 = errors;
 for(const key22 in data101){
 if(!((key22 === "name") || (key22 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7673,7 +2289,7 @@ if(_errs247 === errors){
 if(data101.name !== undefined){
 const _errs248 = errors;
 if(typeof data101.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16+"/name",schemaPath:"#/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16+"/name",schemaPath:"#/properties/requestHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid43 = _errs248 === errors;
@@ -7685,7 +2301,7 @@ if(valid43){
 if(data101.value !== undefined){
 const _errs250 = errors;
 if(typeof data101.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16+"/value",schemaPath:"#/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16+"/value",schemaPath:"#/properties/requestHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid43 = _errs250 === errors;
@@ -7698,7 +2314,7 @@ var valid43 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set/" + i16,schemaPath:"#/properties/requestHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7709,7 +2325,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/set",schemaPath:"#/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/set",schemaPath:"#/properties/requestHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7729,7 +2345,7 @@ const len17 = data104.length;
 for(let i17=0; i17<len17; i17++){
 const _errs254 = errors;
 if(typeof data104[i17] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/remove/" + i17,schemaPath:"#/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/remove/" + i17,schemaPath:"#/properties/requestHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid44 = _errs254 === errors;
@@ -7739,7 +2355,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders/remove",schemaPath:"#/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders/remove",schemaPath:"#/properties/requestHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7754,7 +2370,7 @@ var valid39 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/requestHeaders",schemaPath:"#/properties/requestHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7771,14 +2387,14 @@ if(errors === _errs256){
 if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
 let missing21;
 if((((data106.add === undefined) && (missing21 = "add")) || ((data106.set === undefined) && (missing21 = "set"))) || ((data106.remove === undefined) && (missing21 = "remove"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing21},message:"must have required property '"+missing21+"'"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/required",keyword:"required",params:{missingProperty: missing21},message:"must have required property '"+missing21+"'"}];
 return false;
 }
 else {
 const _errs258 = errors;
 for(const key23 in data106){
 if(!(((key23 === "add") || (key23 === "set")) || (key23 === "remove"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7798,14 +2414,14 @@ if(errors === _errs261){
 if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
 let missing22;
 if(((data108.name === undefined) && (missing22 = "name")) || ((data108.value === undefined) && (missing22 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing22},message:"must have required property '"+missing22+"'"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/required",keyword:"required",params:{missingProperty: missing22},message:"must have required property '"+missing22+"'"}];
 return false;
 }
 else {
 const _errs263 = errors;
 for(const key24 in data108){
 if(!((key24 === "name") || (key24 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7814,7 +2430,7 @@ if(_errs263 === errors){
 if(data108.name !== undefined){
 const _errs264 = errors;
 if(typeof data108.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18+"/name",schemaPath:"#/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18+"/name",schemaPath:"#/properties/responseHeaders/properties/add/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid47 = _errs264 === errors;
@@ -7826,7 +2442,7 @@ if(valid47){
 if(data108.value !== undefined){
 const _errs266 = errors;
 if(typeof data108.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18+"/value",schemaPath:"#/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18+"/value",schemaPath:"#/properties/responseHeaders/properties/add/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid47 = _errs266 === errors;
@@ -7839,7 +2455,7 @@ var valid47 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add/" + i18,schemaPath:"#/properties/responseHeaders/properties/add/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7850,7 +2466,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/add",schemaPath:"#/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/add",schemaPath:"#/properties/responseHeaders/properties/add/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7874,14 +2490,14 @@ if(errors === _errs270){
 if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
 let missing23;
 if(((data112.name === undefined) && (missing23 = "name")) || ((data112.value === undefined) && (missing23 = "value"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing23},message:"must have required property '"+missing23+"'"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/required",keyword:"required",params:{missingProperty: missing23},message:"must have required property '"+missing23+"'"}];
 return false;
 }
 else {
 const _errs272 = errors;
 for(const key25 in data112){
 if(!((key25 === "name") || (key25 === "value"))){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -7890,7 +2506,7 @@ if(_errs272 === errors){
 if(data112.name !== undefined){
 const _errs273 = errors;
 if(typeof data112.name !== "string"){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19+"/name",schemaPath:"#/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19+"/name",schemaPath:"#/properties/responseHeaders/properties/set/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid49 = _errs273 === errors;
@@ -7902,7 +2518,7 @@ if(valid49){
 if(data112.value !== undefined){
 const _errs275 = errors;
 if(typeof data112.value !== "string"){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19+"/value",schemaPath:"#/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19+"/value",schemaPath:"#/properties/responseHeaders/properties/set/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid49 = _errs275 === errors;
@@ -7915,7 +2531,7 @@ var valid49 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set/" + i19,schemaPath:"#/properties/responseHeaders/properties/set/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7926,7 +2542,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/set",schemaPath:"#/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/set",schemaPath:"#/properties/responseHeaders/properties/set/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7946,7 +2562,7 @@ const len20 = data115.length;
 for(let i20=0; i20<len20; i20++){
 const _errs279 = errors;
 if(typeof data115[i20] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/remove/" + i20,schemaPath:"#/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/remove/" + i20,schemaPath:"#/properties/responseHeaders/properties/remove/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid50 = _errs279 === errors;
@@ -7956,7 +2572,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders/remove",schemaPath:"#/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders/remove",schemaPath:"#/properties/responseHeaders/properties/remove/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -7971,7 +2587,7 @@ var valid45 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/responseHeaders",schemaPath:"#/properties/responseHeaders/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -7988,14 +2604,14 @@ if(errors === _errs281){
 if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
 let missing24;
 if(((((data117.requests === undefined) && (missing24 = "requests")) || ((data117.periodMs === undefined) && (missing24 = "periodMs"))) || ((data117.key === undefined) && (missing24 = "key"))) || ((data117.status === undefined) && (missing24 = "status"))){
-validate11.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/required",keyword:"required",params:{missingProperty: missing24},message:"must have required property '"+missing24+"'"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/required",keyword:"required",params:{missingProperty: missing24},message:"must have required property '"+missing24+"'"}];
 return false;
 }
 else {
 const _errs283 = errors;
 for(const key26 in data117){
 if(!((((key26 === "requests") || (key26 === "periodMs")) || (key26 === "key")) || (key26 === "status"))){
-validate11.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8005,7 +2621,7 @@ if(data117.requests !== undefined){
 let data118 = data117.requests;
 const _errs284 = errors;
 if(!(((typeof data118 == "number") && (!(data118 % 1) && !isNaN(data118))) && (isFinite(data118)))){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/requests",schemaPath:"#/properties/rateLimit/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/requests",schemaPath:"#/properties/rateLimit/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid51 = _errs284 === errors;
@@ -8018,13 +2634,13 @@ if(data117.periodMs !== undefined){
 let data119 = data117.periodMs;
 const _errs286 = errors;
 if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/periodMs",schemaPath:"#/properties/rateLimit/properties/periodMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/periodMs",schemaPath:"#/properties/rateLimit/properties/periodMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs286){
 if((typeof data119 == "number") && (isFinite(data119))){
 if(data119 < 0 || isNaN(data119)){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/periodMs",schemaPath:"#/properties/rateLimit/properties/periodMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/periodMs",schemaPath:"#/properties/rateLimit/properties/periodMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -8039,11 +2655,11 @@ if(data117.key !== undefined){
 let data120 = data117.key;
 const _errs288 = errors;
 if(typeof data120 !== "string"){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if("source" !== data120){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/const",keyword:"const",params:{allowedValue: "source"},message:"must be equal to constant"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/const",keyword:"const",params:{allowedValue: "source"},message:"must be equal to constant"}];
 return false;
 }
 var valid51 = _errs288 === errors;
@@ -8056,7 +2672,7 @@ if(data117.status !== undefined){
 let data121 = data117.status;
 const _errs290 = errors;
 if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
-validate11.errors = [{instancePath:instancePath+"/rateLimit/status",schemaPath:"#/properties/rateLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit/status",schemaPath:"#/properties/rateLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid51 = _errs290 === errors;
@@ -8071,7 +2687,7 @@ var valid51 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -8088,14 +2704,14 @@ if(errors === _errs292){
 if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
 let missing25;
 if(((data122.perSource === undefined) && (missing25 = "perSource")) || ((data122.status === undefined) && (missing25 = "status"))){
-validate11.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/required",keyword:"required",params:{missingProperty: missing25},message:"must have required property '"+missing25+"'"}];
+validate22.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/required",keyword:"required",params:{missingProperty: missing25},message:"must have required property '"+missing25+"'"}];
 return false;
 }
 else {
 const _errs294 = errors;
 for(const key27 in data122){
 if(!((key27 === "perSource") || (key27 === "status"))){
-validate11.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8105,7 +2721,7 @@ if(data122.perSource !== undefined){
 let data123 = data122.perSource;
 const _errs295 = errors;
 if(!(((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123))) && (isFinite(data123)))){
-validate11.errors = [{instancePath:instancePath+"/connectionLimit/perSource",schemaPath:"#/properties/connectionLimit/properties/perSource/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/connectionLimit/perSource",schemaPath:"#/properties/connectionLimit/properties/perSource/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid52 = _errs295 === errors;
@@ -8118,7 +2734,7 @@ if(data122.status !== undefined){
 let data124 = data122.status;
 const _errs297 = errors;
 if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
-validate11.errors = [{instancePath:instancePath+"/connectionLimit/status",schemaPath:"#/properties/connectionLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/connectionLimit/status",schemaPath:"#/properties/connectionLimit/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid52 = _errs297 === errors;
@@ -8131,7 +2747,7 @@ var valid52 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/connectionLimit",schemaPath:"#/properties/connectionLimit/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -8148,14 +2764,14 @@ if(errors === _errs299){
 if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
 let missing26;
 if((((data125.owner === undefined) && (missing26 = "owner")) || ((data125.hosts === undefined) && (missing26 = "hosts"))) || ((data125.defaultHosts === undefined) && (missing26 = "defaultHosts"))){
-validate11.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/required",keyword:"required",params:{missingProperty: missing26},message:"must have required property '"+missing26+"'"}];
+validate22.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/required",keyword:"required",params:{missingProperty: missing26},message:"must have required property '"+missing26+"'"}];
 return false;
 }
 else {
 const _errs301 = errors;
 for(const key28 in data125){
 if(!((((key28 === "owner") || (key28 === "members")) || (key28 === "hosts")) || (key28 === "defaultHosts"))){
-validate11.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"}];
+validate22.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8164,7 +2780,7 @@ if(_errs301 === errors){
 if(data125.owner !== undefined){
 const _errs302 = errors;
 if(typeof data125.owner !== "string"){
-validate11.errors = [{instancePath:instancePath+"/listener/owner",schemaPath:"#/properties/listener/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/listener/owner",schemaPath:"#/properties/listener/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid53 = _errs302 === errors;
@@ -8179,7 +2795,7 @@ const _errs304 = errors;
 if(errors === _errs304){
 if(Array.isArray(data127)){
 if(data127.length > 10000){
-validate11.errors = [{instancePath:instancePath+"/listener/members",schemaPath:"#/properties/listener/properties/members/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"}];
+validate22.errors = [{instancePath:instancePath+"/listener/members",schemaPath:"#/properties/listener/properties/members/maxItems",keyword:"maxItems",params:{limit: 10000},message:"must NOT have more than 10000 items"}];
 return false;
 }
 else {
@@ -8188,7 +2804,7 @@ const len21 = data127.length;
 for(let i21=0; i21<len21; i21++){
 const _errs306 = errors;
 if(typeof data127[i21] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/listener/members/" + i21,schemaPath:"#/properties/listener/properties/members/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/listener/members/" + i21,schemaPath:"#/properties/listener/properties/members/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid54 = _errs306 === errors;
@@ -8199,7 +2815,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/listener/members",schemaPath:"#/properties/listener/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/listener/members",schemaPath:"#/properties/listener/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -8215,7 +2831,7 @@ const _errs308 = errors;
 if(errors === _errs308){
 if(Array.isArray(data129)){
 if(data129.length > 100000){
-validate11.errors = [{instancePath:instancePath+"/listener/hosts",schemaPath:"#/properties/listener/properties/hosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
+validate22.errors = [{instancePath:instancePath+"/listener/hosts",schemaPath:"#/properties/listener/properties/hosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
 return false;
 }
 else {
@@ -8224,7 +2840,7 @@ const len22 = data129.length;
 for(let i22=0; i22<len22; i22++){
 const _errs310 = errors;
 if(typeof data129[i22] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/listener/hosts/" + i22,schemaPath:"#/properties/listener/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/listener/hosts/" + i22,schemaPath:"#/properties/listener/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid55 = _errs310 === errors;
@@ -8235,7 +2851,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/listener/hosts",schemaPath:"#/properties/listener/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/listener/hosts",schemaPath:"#/properties/listener/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -8251,7 +2867,7 @@ const _errs312 = errors;
 if(errors === _errs312){
 if(Array.isArray(data131)){
 if(data131.length > 100000){
-validate11.errors = [{instancePath:instancePath+"/listener/defaultHosts",schemaPath:"#/properties/listener/properties/defaultHosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
+validate22.errors = [{instancePath:instancePath+"/listener/defaultHosts",schemaPath:"#/properties/listener/properties/defaultHosts/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
 return false;
 }
 else {
@@ -8260,7 +2876,7 @@ const len23 = data131.length;
 for(let i23=0; i23<len23; i23++){
 const _errs314 = errors;
 if(typeof data131[i23] !== "string"){
-validate11.errors = [{instancePath:instancePath+"/listener/defaultHosts/" + i23,schemaPath:"#/properties/listener/properties/defaultHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/listener/defaultHosts/" + i23,schemaPath:"#/properties/listener/properties/defaultHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid56 = _errs314 === errors;
@@ -8271,7 +2887,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/listener/defaultHosts",schemaPath:"#/properties/listener/properties/defaultHosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate22.errors = [{instancePath:instancePath+"/listener/defaultHosts",schemaPath:"#/properties/listener/properties/defaultHosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -8287,7 +2903,7 @@ var valid53 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/listener",schemaPath:"#/properties/listener/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -8316,32 +2932,31 @@ var valid0 = true;
 }
 }
 else {
-validate11.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate11.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-export const BackendSnap: ValidateFunction = validate12;
-const schema13 = {"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","balance","allBackups","servers","timeouts","retries","keepAlive","slowStartMs"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"balance":{"additionalProperties":false,"type":"object","required":["algorithm","hashType"],"properties":{"algorithm":{"anyOf":[{"const":"roundrobin","type":"string"},{"const":"static-rr","type":"string"},{"const":"leastconn","type":"string"},{"const":"first","type":"string"},{"const":"source","type":"string"},{"const":"uri","type":"string"},{"const":"url-param","type":"string"},{"const":"header","type":"string"},{"const":"random","type":"string"}]},"hashKey":{"type":"string"},"hashType":{"anyOf":[{"const":"map-based","type":"string"},{"const":"consistent","type":"string"}]}}},"allBackups":{"type":"boolean"},"servers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","address","port","weight","backup","state","cookie","source"],"properties":{"name":{"type":"string"},"address":{"type":"string"},"port":{"type":"integer"},"weight":{"type":"integer"},"backup":{"type":"boolean"},"maxConnections":{"type":"integer"},"state":{"anyOf":[{"const":"ready","type":"string"},{"const":"drain","type":"string"},{"const":"maintenance","type":"string"}]},"cookie":{"type":"string"},"checkPort":{"type":"integer"},"source":{"anyOf":[{"const":"static","type":"string"},{"const":"service","type":"string"}]}}}},"health":{"additionalProperties":false,"type":"object","required":["policy","intervalMs","fastIntervalMs","downIntervalMs","timeoutMs","rise","fall","initialState"],"properties":{"policy":{"type":"string"},"intervalMs":{"minimum":0,"type":"integer"},"fastIntervalMs":{"minimum":0,"type":"integer"},"downIntervalMs":{"minimum":0,"type":"integer"},"timeoutMs":{"minimum":0,"type":"integer"},"rise":{"type":"integer"},"fall":{"type":"integer"},"port":{"type":"integer"},"initialState":{"anyOf":[{"const":"up","type":"string"},{"const":"down","type":"string"}]},"http":{"additionalProperties":false,"type":"object","required":["method","path","headers","expect"],"properties":{"method":{"type":"string"},"path":{"type":"string"},"host":{"type":"string"},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"expect":{"additionalProperties":false,"type":"object","properties":{"status":{"type":"array","items":{"type":"integer"}},"statusRange":{"type":"string"},"statusRegex":{"type":"string"},"bodyContains":{"type":"string"},"bodyRegex":{"type":"string"}}}}},"passive":{"additionalProperties":false,"type":"object","required":["consecutiveErrors","onError","observe"],"properties":{"consecutiveErrors":{"type":"integer"},"onError":{"anyOf":[{"const":"fastinter","type":"string"},{"const":"fail-check","type":"string"},{"const":"sudden-death","type":"string"},{"const":"mark-down","type":"string"}]},"observe":{"anyOf":[{"const":"layer4","type":"string"},{"const":"layer7","type":"string"}]}}}}},"persistence":{"additionalProperties":false,"type":"object","properties":{"cookie":{"additionalProperties":false,"type":"object","required":["name","mode","indirect","nocache","httpOnly","secure","path"],"properties":{"name":{"type":"string"},"mode":{"anyOf":[{"const":"insert","type":"string"},{"const":"rewrite","type":"string"},{"const":"prefix","type":"string"}]},"indirect":{"type":"boolean"},"nocache":{"type":"boolean"},"httpOnly":{"type":"boolean"},"secure":{"type":"boolean"},"sameSite":{"type":"string"},"maxAgeMs":{"minimum":0,"type":"integer"},"domain":{"type":"string"},"path":{"type":"string"}}},"source":{"additionalProperties":false,"type":"object","required":["expireMs"],"properties":{"expireMs":{"minimum":0,"type":"integer"}}}}},"timeouts":{"additionalProperties":false,"type":"object","required":["connect","server","queue","tunnel"],"properties":{"connect":{"minimum":0,"type":"integer"},"server":{"minimum":0,"type":"integer"},"queue":{"minimum":0,"type":"integer"},"tunnel":{"minimum":0,"type":"integer"}}},"retries":{"additionalProperties":false,"type":"object","required":["attempts","redispatch","onResponseTimeout"],"properties":{"attempts":{"type":"integer"},"redispatch":{"type":"boolean"},"onResponseTimeout":{"type":"boolean"}}},"maxQueue":{"type":"integer"},"keepAlive":{"type":"boolean"},"slowStartMs":{"minimum":0,"type":"integer"},"tls":{"additionalProperties":false,"type":"object","required":["insecureSkipVerify"],"properties":{"caPem":{"type":"string"},"sni":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"clientCertPem":{"type":"string"},"clientKeyPem":{"type":"string"}}}}};
+const schema8 = {"additionalProperties":false,"type":"object","required":["id","namespace","name","mode","balance","allBackups","servers","timeouts","retries","keepAlive","slowStartMs"],"properties":{"id":{"type":"string"},"namespace":{"type":"string"},"name":{"type":"string"},"mode":{"anyOf":[{"const":"http","type":"string"},{"const":"tcp","type":"string"}]},"balance":{"additionalProperties":false,"type":"object","required":["algorithm","hashType"],"properties":{"algorithm":{"anyOf":[{"const":"roundrobin","type":"string"},{"const":"static-rr","type":"string"},{"const":"leastconn","type":"string"},{"const":"first","type":"string"},{"const":"source","type":"string"},{"const":"uri","type":"string"},{"const":"url-param","type":"string"},{"const":"header","type":"string"},{"const":"random","type":"string"}]},"hashKey":{"type":"string"},"hashType":{"anyOf":[{"const":"map-based","type":"string"},{"const":"consistent","type":"string"}]}}},"allBackups":{"type":"boolean"},"servers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","address","port","weight","backup","state","cookie","source"],"properties":{"name":{"type":"string"},"address":{"type":"string"},"port":{"type":"integer"},"weight":{"type":"integer"},"backup":{"type":"boolean"},"maxConnections":{"type":"integer"},"state":{"anyOf":[{"const":"ready","type":"string"},{"const":"drain","type":"string"},{"const":"maintenance","type":"string"}]},"cookie":{"type":"string"},"checkPort":{"type":"integer"},"source":{"anyOf":[{"const":"static","type":"string"},{"const":"service","type":"string"}]}}}},"health":{"additionalProperties":false,"type":"object","required":["policy","intervalMs","fastIntervalMs","downIntervalMs","timeoutMs","rise","fall","initialState"],"properties":{"policy":{"type":"string"},"intervalMs":{"minimum":0,"type":"integer"},"fastIntervalMs":{"minimum":0,"type":"integer"},"downIntervalMs":{"minimum":0,"type":"integer"},"timeoutMs":{"minimum":0,"type":"integer"},"rise":{"type":"integer"},"fall":{"type":"integer"},"port":{"type":"integer"},"initialState":{"anyOf":[{"const":"up","type":"string"},{"const":"down","type":"string"}]},"http":{"additionalProperties":false,"type":"object","required":["method","path","headers","expect"],"properties":{"method":{"type":"string"},"path":{"type":"string"},"host":{"type":"string"},"headers":{"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","value"],"properties":{"name":{"type":"string"},"value":{"type":"string"}}}},"expect":{"additionalProperties":false,"type":"object","properties":{"status":{"type":"array","items":{"type":"integer"}},"statusRange":{"type":"string"},"statusRegex":{"type":"string"},"bodyContains":{"type":"string"},"bodyRegex":{"type":"string"}}}}},"passive":{"additionalProperties":false,"type":"object","required":["consecutiveErrors","onError","observe"],"properties":{"consecutiveErrors":{"type":"integer"},"onError":{"anyOf":[{"const":"fastinter","type":"string"},{"const":"fail-check","type":"string"},{"const":"sudden-death","type":"string"},{"const":"mark-down","type":"string"}]},"observe":{"anyOf":[{"const":"layer4","type":"string"},{"const":"layer7","type":"string"}]}}}}},"persistence":{"additionalProperties":false,"type":"object","properties":{"cookie":{"additionalProperties":false,"type":"object","required":["name","mode","indirect","nocache","httpOnly","secure","path"],"properties":{"name":{"type":"string"},"mode":{"anyOf":[{"const":"insert","type":"string"},{"const":"rewrite","type":"string"},{"const":"prefix","type":"string"}]},"indirect":{"type":"boolean"},"nocache":{"type":"boolean"},"httpOnly":{"type":"boolean"},"secure":{"type":"boolean"},"sameSite":{"type":"string"},"maxAgeMs":{"minimum":0,"type":"integer"},"domain":{"type":"string"},"path":{"type":"string"}}},"source":{"additionalProperties":false,"type":"object","required":["expireMs"],"properties":{"expireMs":{"minimum":0,"type":"integer"}}}}},"timeouts":{"additionalProperties":false,"type":"object","required":["connect","server","queue","tunnel"],"properties":{"connect":{"minimum":0,"type":"integer"},"server":{"minimum":0,"type":"integer"},"queue":{"minimum":0,"type":"integer"},"tunnel":{"minimum":0,"type":"integer"}}},"retries":{"additionalProperties":false,"type":"object","required":["attempts","redispatch","onResponseTimeout"],"properties":{"attempts":{"type":"integer"},"redispatch":{"type":"boolean"},"onResponseTimeout":{"type":"boolean"}}},"maxQueue":{"type":"integer"},"keepAlive":{"type":"boolean"},"slowStartMs":{"minimum":0,"type":"integer"},"tls":{"additionalProperties":false,"type":"object","required":["insecureSkipVerify"],"properties":{"caPem":{"type":"string"},"sni":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"clientCertPem":{"type":"string"},"clientKeyPem":{"type":"string"}}}}};
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((((data.id === undefined) && (missing0 = "id")) || ((data.namespace === undefined) && (missing0 = "namespace"))) || ((data.name === undefined) && (missing0 = "name"))) || ((data.mode === undefined) && (missing0 = "mode"))) || ((data.balance === undefined) && (missing0 = "balance"))) || ((data.allBackups === undefined) && (missing0 = "allBackups"))) || ((data.servers === undefined) && (missing0 = "servers"))) || ((data.timeouts === undefined) && (missing0 = "timeouts"))) || ((data.retries === undefined) && (missing0 = "retries"))) || ((data.keepAlive === undefined) && (missing0 = "keepAlive"))) || ((data.slowStartMs === undefined) && (missing0 = "slowStartMs"))){
-validate12.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema13.properties, key0))){
-validate12.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!(func2.call(schema8.properties, key0))){
+validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8350,7 +2965,7 @@ if(_errs1 === errors){
 if(data.id !== undefined){
 const _errs2 = errors;
 if(typeof data.id !== "string"){
-validate12.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -8362,7 +2977,7 @@ if(valid0){
 if(data.namespace !== undefined){
 const _errs4 = errors;
 if(typeof data.namespace !== "string"){
-validate12.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -8374,7 +2989,7 @@ if(valid0){
 if(data.name !== undefined){
 const _errs6 = errors;
 if(typeof data.name !== "string"){
-validate12.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8445,7 +3060,7 @@ else {
 vErrors.push(err4);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -8472,14 +3087,14 @@ if(errors === _errs14){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if(((data4.algorithm === undefined) && (missing1 = "algorithm")) || ((data4.hashType === undefined) && (missing1 = "hashType"))){
-validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate24.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 const _errs16 = errors;
 for(const key1 in data4){
 if(!(((key1 === "algorithm") || (key1 === "hashKey")) || (key1 === "hashType"))){
-validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8722,7 +3337,7 @@ else {
 vErrors.push(err23);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -8745,7 +3360,7 @@ if(valid2){
 if(data4.hashKey !== undefined){
 const _errs37 = errors;
 if(typeof data4.hashKey !== "string"){
-validate12.errors = [{instancePath:instancePath+"/balance/hashKey",schemaPath:"#/properties/balance/properties/hashKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/balance/hashKey",schemaPath:"#/properties/balance/properties/hashKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid2 = _errs37 === errors;
@@ -8816,7 +3431,7 @@ else {
 vErrors.push(err28);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -8841,7 +3456,7 @@ var valid2 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -8854,7 +3469,7 @@ if(valid0){
 if(data.allBackups !== undefined){
 const _errs45 = errors;
 if(typeof data.allBackups !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/allBackups",schemaPath:"#/properties/allBackups/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/allBackups",schemaPath:"#/properties/allBackups/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs45 === errors;
@@ -8877,14 +3492,14 @@ if(errors === _errs49){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing2;
 if(((((((((data10.name === undefined) && (missing2 = "name")) || ((data10.address === undefined) && (missing2 = "address"))) || ((data10.port === undefined) && (missing2 = "port"))) || ((data10.weight === undefined) && (missing2 = "weight"))) || ((data10.backup === undefined) && (missing2 = "backup"))) || ((data10.state === undefined) && (missing2 = "state"))) || ((data10.cookie === undefined) && (missing2 = "cookie"))) || ((data10.source === undefined) && (missing2 = "source"))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 const _errs51 = errors;
 for(const key2 in data10){
-if(!(func2.call(schema13.properties.servers.items.properties, key2))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+if(!(func2.call(schema8.properties.servers.items.properties, key2))){
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -8893,7 +3508,7 @@ if(_errs51 === errors){
 if(data10.name !== undefined){
 const _errs52 = errors;
 if(typeof data10.name !== "string"){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/name",schemaPath:"#/properties/servers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/name",schemaPath:"#/properties/servers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs52 === errors;
@@ -8905,7 +3520,7 @@ if(valid6){
 if(data10.address !== undefined){
 const _errs54 = errors;
 if(typeof data10.address !== "string"){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/address",schemaPath:"#/properties/servers/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/address",schemaPath:"#/properties/servers/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs54 === errors;
@@ -8918,7 +3533,7 @@ if(data10.port !== undefined){
 let data13 = data10.port;
 const _errs56 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/port",schemaPath:"#/properties/servers/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/port",schemaPath:"#/properties/servers/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid6 = _errs56 === errors;
@@ -8931,7 +3546,7 @@ if(data10.weight !== undefined){
 let data14 = data10.weight;
 const _errs58 = errors;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/weight",schemaPath:"#/properties/servers/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/weight",schemaPath:"#/properties/servers/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid6 = _errs58 === errors;
@@ -8943,7 +3558,7 @@ if(valid6){
 if(data10.backup !== undefined){
 const _errs60 = errors;
 if(typeof data10.backup !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/backup",schemaPath:"#/properties/servers/items/properties/backup/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/backup",schemaPath:"#/properties/servers/items/properties/backup/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid6 = _errs60 === errors;
@@ -8956,7 +3571,7 @@ if(data10.maxConnections !== undefined){
 let data16 = data10.maxConnections;
 const _errs62 = errors;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/maxConnections",schemaPath:"#/properties/servers/items/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/maxConnections",schemaPath:"#/properties/servers/items/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid6 = _errs62 === errors;
@@ -9052,7 +3667,7 @@ else {
 vErrors.push(err35);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -9075,7 +3690,7 @@ if(valid6){
 if(data10.cookie !== undefined){
 const _errs72 = errors;
 if(typeof data10.cookie !== "string"){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/cookie",schemaPath:"#/properties/servers/items/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/cookie",schemaPath:"#/properties/servers/items/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid6 = _errs72 === errors;
@@ -9088,7 +3703,7 @@ if(data10.checkPort !== undefined){
 let data19 = data10.checkPort;
 const _errs74 = errors;
 if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0+"/checkPort",schemaPath:"#/properties/servers/items/properties/checkPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0+"/checkPort",schemaPath:"#/properties/servers/items/properties/checkPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid6 = _errs74 === errors;
@@ -9159,7 +3774,7 @@ else {
 vErrors.push(err40);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -9191,7 +3806,7 @@ var valid6 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/servers/" + i0,schemaPath:"#/properties/servers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -9202,7 +3817,7 @@ break;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/servers",schemaPath:"#/properties/servers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate24.errors = [{instancePath:instancePath+"/servers",schemaPath:"#/properties/servers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -9219,14 +3834,14 @@ if(errors === _errs82){
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 let missing3;
 if(((((((((data21.policy === undefined) && (missing3 = "policy")) || ((data21.intervalMs === undefined) && (missing3 = "intervalMs"))) || ((data21.fastIntervalMs === undefined) && (missing3 = "fastIntervalMs"))) || ((data21.downIntervalMs === undefined) && (missing3 = "downIntervalMs"))) || ((data21.timeoutMs === undefined) && (missing3 = "timeoutMs"))) || ((data21.rise === undefined) && (missing3 = "rise"))) || ((data21.fall === undefined) && (missing3 = "fall"))) || ((data21.initialState === undefined) && (missing3 = "initialState"))){
-validate12.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+validate24.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 else {
 const _errs84 = errors;
 for(const key3 in data21){
-if(!(func2.call(schema13.properties.health.properties, key3))){
-validate12.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
+if(!(func2.call(schema8.properties.health.properties, key3))){
+validate24.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -9235,7 +3850,7 @@ if(_errs84 === errors){
 if(data21.policy !== undefined){
 const _errs85 = errors;
 if(typeof data21.policy !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/policy",schemaPath:"#/properties/health/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/policy",schemaPath:"#/properties/health/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid9 = _errs85 === errors;
@@ -9248,13 +3863,13 @@ if(data21.intervalMs !== undefined){
 let data23 = data21.intervalMs;
 const _errs87 = errors;
 if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-validate12.errors = [{instancePath:instancePath+"/health/intervalMs",schemaPath:"#/properties/health/properties/intervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/intervalMs",schemaPath:"#/properties/health/properties/intervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs87){
 if((typeof data23 == "number") && (isFinite(data23))){
 if(data23 < 0 || isNaN(data23)){
-validate12.errors = [{instancePath:instancePath+"/health/intervalMs",schemaPath:"#/properties/health/properties/intervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/health/intervalMs",schemaPath:"#/properties/health/properties/intervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -9269,13 +3884,13 @@ if(data21.fastIntervalMs !== undefined){
 let data24 = data21.fastIntervalMs;
 const _errs89 = errors;
 if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-validate12.errors = [{instancePath:instancePath+"/health/fastIntervalMs",schemaPath:"#/properties/health/properties/fastIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/fastIntervalMs",schemaPath:"#/properties/health/properties/fastIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs89){
 if((typeof data24 == "number") && (isFinite(data24))){
 if(data24 < 0 || isNaN(data24)){
-validate12.errors = [{instancePath:instancePath+"/health/fastIntervalMs",schemaPath:"#/properties/health/properties/fastIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/health/fastIntervalMs",schemaPath:"#/properties/health/properties/fastIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -9290,13 +3905,13 @@ if(data21.downIntervalMs !== undefined){
 let data25 = data21.downIntervalMs;
 const _errs91 = errors;
 if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-validate12.errors = [{instancePath:instancePath+"/health/downIntervalMs",schemaPath:"#/properties/health/properties/downIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/downIntervalMs",schemaPath:"#/properties/health/properties/downIntervalMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs91){
 if((typeof data25 == "number") && (isFinite(data25))){
 if(data25 < 0 || isNaN(data25)){
-validate12.errors = [{instancePath:instancePath+"/health/downIntervalMs",schemaPath:"#/properties/health/properties/downIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/health/downIntervalMs",schemaPath:"#/properties/health/properties/downIntervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -9311,13 +3926,13 @@ if(data21.timeoutMs !== undefined){
 let data26 = data21.timeoutMs;
 const _errs93 = errors;
 if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-validate12.errors = [{instancePath:instancePath+"/health/timeoutMs",schemaPath:"#/properties/health/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/timeoutMs",schemaPath:"#/properties/health/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs93){
 if((typeof data26 == "number") && (isFinite(data26))){
 if(data26 < 0 || isNaN(data26)){
-validate12.errors = [{instancePath:instancePath+"/health/timeoutMs",schemaPath:"#/properties/health/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/health/timeoutMs",schemaPath:"#/properties/health/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -9332,7 +3947,7 @@ if(data21.rise !== undefined){
 let data27 = data21.rise;
 const _errs95 = errors;
 if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-validate12.errors = [{instancePath:instancePath+"/health/rise",schemaPath:"#/properties/health/properties/rise/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/rise",schemaPath:"#/properties/health/properties/rise/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid9 = _errs95 === errors;
@@ -9345,7 +3960,7 @@ if(data21.fall !== undefined){
 let data28 = data21.fall;
 const _errs97 = errors;
 if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-validate12.errors = [{instancePath:instancePath+"/health/fall",schemaPath:"#/properties/health/properties/fall/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/fall",schemaPath:"#/properties/health/properties/fall/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid9 = _errs97 === errors;
@@ -9358,7 +3973,7 @@ if(data21.port !== undefined){
 let data29 = data21.port;
 const _errs99 = errors;
 if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-validate12.errors = [{instancePath:instancePath+"/health/port",schemaPath:"#/properties/health/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/port",schemaPath:"#/properties/health/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid9 = _errs99 === errors;
@@ -9429,7 +4044,7 @@ else {
 vErrors.push(err45);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -9456,14 +4071,14 @@ if(errors === _errs107){
 if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
 let missing4;
 if(((((data31.method === undefined) && (missing4 = "method")) || ((data31.path === undefined) && (missing4 = "path"))) || ((data31.headers === undefined) && (missing4 = "headers"))) || ((data31.expect === undefined) && (missing4 = "expect"))){
-validate12.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+validate24.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
 return false;
 }
 else {
 const _errs109 = errors;
 for(const key4 in data31){
 if(!(((((key4 === "method") || (key4 === "path")) || (key4 === "host")) || (key4 === "headers")) || (key4 === "expect"))){
-validate12.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -9472,7 +4087,7 @@ if(_errs109 === errors){
 if(data31.method !== undefined){
 const _errs110 = errors;
 if(typeof data31.method !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/method",schemaPath:"#/properties/health/properties/http/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/method",schemaPath:"#/properties/health/properties/http/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid11 = _errs110 === errors;
@@ -9484,7 +4099,7 @@ if(valid11){
 if(data31.path !== undefined){
 const _errs112 = errors;
 if(typeof data31.path !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/path",schemaPath:"#/properties/health/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/path",schemaPath:"#/properties/health/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid11 = _errs112 === errors;
@@ -9496,7 +4111,7 @@ if(valid11){
 if(data31.host !== undefined){
 const _errs114 = errors;
 if(typeof data31.host !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/host",schemaPath:"#/properties/health/properties/http/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/host",schemaPath:"#/properties/health/properties/http/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid11 = _errs114 === errors;
@@ -9519,14 +4134,14 @@ if(errors === _errs118){
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 let missing5;
 if(((data36.name === undefined) && (missing5 = "name")) || ((data36.value === undefined) && (missing5 = "value"))){
-validate12.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
 return false;
 }
 else {
 const _errs120 = errors;
 for(const key5 in data36){
 if(!((key5 === "name") || (key5 === "value"))){
-validate12.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -9535,7 +4150,7 @@ if(_errs120 === errors){
 if(data36.name !== undefined){
 const _errs121 = errors;
 if(typeof data36.name !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/headers/" + i1+"/name",schemaPath:"#/properties/health/properties/http/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers/" + i1+"/name",schemaPath:"#/properties/health/properties/http/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid13 = _errs121 === errors;
@@ -9547,7 +4162,7 @@ if(valid13){
 if(data36.value !== undefined){
 const _errs123 = errors;
 if(typeof data36.value !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/headers/" + i1+"/value",schemaPath:"#/properties/health/properties/http/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers/" + i1+"/value",schemaPath:"#/properties/health/properties/http/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid13 = _errs123 === errors;
@@ -9560,7 +4175,7 @@ var valid13 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers/" + i1,schemaPath:"#/properties/health/properties/http/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -9571,7 +4186,7 @@ break;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/http/headers",schemaPath:"#/properties/health/properties/http/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/headers",schemaPath:"#/properties/health/properties/http/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -9589,7 +4204,7 @@ if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 const _errs127 = errors;
 for(const key6 in data39){
 if(!(((((key6 === "status") || (key6 === "statusRange")) || (key6 === "statusRegex")) || (key6 === "bodyContains")) || (key6 === "bodyRegex"))){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect",schemaPath:"#/properties/health/properties/http/properties/expect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect",schemaPath:"#/properties/health/properties/http/properties/expect/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -9606,7 +4221,7 @@ for(let i2=0; i2<len2; i2++){
 let data41 = data40[i2];
 const _errs130 = errors;
 if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/status/" + i2,schemaPath:"#/properties/health/properties/http/properties/expect/properties/status/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/status/" + i2,schemaPath:"#/properties/health/properties/http/properties/expect/properties/status/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid15 = _errs130 === errors;
@@ -9616,7 +4231,7 @@ break;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/status",schemaPath:"#/properties/health/properties/http/properties/expect/properties/status/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/status",schemaPath:"#/properties/health/properties/http/properties/expect/properties/status/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -9629,7 +4244,7 @@ if(valid14){
 if(data39.statusRange !== undefined){
 const _errs132 = errors;
 if(typeof data39.statusRange !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/statusRange",schemaPath:"#/properties/health/properties/http/properties/expect/properties/statusRange/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/statusRange",schemaPath:"#/properties/health/properties/http/properties/expect/properties/statusRange/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs132 === errors;
@@ -9641,7 +4256,7 @@ if(valid14){
 if(data39.statusRegex !== undefined){
 const _errs134 = errors;
 if(typeof data39.statusRegex !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/statusRegex",schemaPath:"#/properties/health/properties/http/properties/expect/properties/statusRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/statusRegex",schemaPath:"#/properties/health/properties/http/properties/expect/properties/statusRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs134 === errors;
@@ -9653,7 +4268,7 @@ if(valid14){
 if(data39.bodyContains !== undefined){
 const _errs136 = errors;
 if(typeof data39.bodyContains !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/bodyContains",schemaPath:"#/properties/health/properties/http/properties/expect/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/bodyContains",schemaPath:"#/properties/health/properties/http/properties/expect/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs136 === errors;
@@ -9665,7 +4280,7 @@ if(valid14){
 if(data39.bodyRegex !== undefined){
 const _errs138 = errors;
 if(typeof data39.bodyRegex !== "string"){
-validate12.errors = [{instancePath:instancePath+"/health/http/expect/bodyRegex",schemaPath:"#/properties/health/properties/http/properties/expect/properties/bodyRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect/bodyRegex",schemaPath:"#/properties/health/properties/http/properties/expect/properties/bodyRegex/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid14 = _errs138 === errors;
@@ -9680,7 +4295,7 @@ var valid14 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/http/expect",schemaPath:"#/properties/health/properties/http/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/health/http/expect",schemaPath:"#/properties/health/properties/http/properties/expect/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -9697,7 +4312,7 @@ var valid11 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/health/http",schemaPath:"#/properties/health/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -9714,14 +4329,14 @@ if(errors === _errs140){
 if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
 let missing6;
 if((((data46.consecutiveErrors === undefined) && (missing6 = "consecutiveErrors")) || ((data46.onError === undefined) && (missing6 = "onError"))) || ((data46.observe === undefined) && (missing6 = "observe"))){
-validate12.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
+validate24.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
 return false;
 }
 else {
 const _errs142 = errors;
 for(const key7 in data46){
 if(!(((key7 === "consecutiveErrors") || (key7 === "onError")) || (key7 === "observe"))){
-validate12.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -9731,7 +4346,7 @@ if(data46.consecutiveErrors !== undefined){
 let data47 = data46.consecutiveErrors;
 const _errs143 = errors;
 if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
-validate12.errors = [{instancePath:instancePath+"/health/passive/consecutiveErrors",schemaPath:"#/properties/health/properties/passive/properties/consecutiveErrors/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/health/passive/consecutiveErrors",schemaPath:"#/properties/health/properties/passive/properties/consecutiveErrors/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid16 = _errs143 === errors;
@@ -9852,7 +4467,7 @@ else {
 vErrors.push(err54);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -9934,7 +4549,7 @@ else {
 vErrors.push(err59);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -9959,7 +4574,7 @@ var valid16 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/health/passive",schemaPath:"#/properties/health/properties/passive/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -9982,7 +4597,7 @@ var valid9 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10000,7 +4615,7 @@ if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
 const _errs163 = errors;
 for(const key8 in data50){
 if(!((key8 === "cookie") || (key8 === "source"))){
-validate12.errors = [{instancePath:instancePath+"/persistence",schemaPath:"#/properties/persistence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/persistence",schemaPath:"#/properties/persistence/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10013,14 +4628,14 @@ if(errors === _errs164){
 if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
 let missing7;
 if((((((((data51.name === undefined) && (missing7 = "name")) || ((data51.mode === undefined) && (missing7 = "mode"))) || ((data51.indirect === undefined) && (missing7 = "indirect"))) || ((data51.nocache === undefined) && (missing7 = "nocache"))) || ((data51.httpOnly === undefined) && (missing7 = "httpOnly"))) || ((data51.secure === undefined) && (missing7 = "secure"))) || ((data51.path === undefined) && (missing7 = "path"))){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
 return false;
 }
 else {
 const _errs166 = errors;
 for(const key9 in data51){
-if(!(func2.call(schema13.properties.persistence.properties.cookie.properties, key9))){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
+if(!(func2.call(schema8.properties.persistence.properties.cookie.properties, key9))){
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10029,7 +4644,7 @@ if(_errs166 === errors){
 if(data51.name !== undefined){
 const _errs167 = errors;
 if(typeof data51.name !== "string"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/name",schemaPath:"#/properties/persistence/properties/cookie/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/name",schemaPath:"#/properties/persistence/properties/cookie/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid20 = _errs167 === errors;
@@ -10125,7 +4740,7 @@ else {
 vErrors.push(err66);
 }
 errors++;
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return false;
 }
 else {
@@ -10148,7 +4763,7 @@ if(valid20){
 if(data51.indirect !== undefined){
 const _errs177 = errors;
 if(typeof data51.indirect !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/indirect",schemaPath:"#/properties/persistence/properties/cookie/properties/indirect/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/indirect",schemaPath:"#/properties/persistence/properties/cookie/properties/indirect/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid20 = _errs177 === errors;
@@ -10160,7 +4775,7 @@ if(valid20){
 if(data51.nocache !== undefined){
 const _errs179 = errors;
 if(typeof data51.nocache !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/nocache",schemaPath:"#/properties/persistence/properties/cookie/properties/nocache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/nocache",schemaPath:"#/properties/persistence/properties/cookie/properties/nocache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid20 = _errs179 === errors;
@@ -10172,7 +4787,7 @@ if(valid20){
 if(data51.httpOnly !== undefined){
 const _errs181 = errors;
 if(typeof data51.httpOnly !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/httpOnly",schemaPath:"#/properties/persistence/properties/cookie/properties/httpOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/httpOnly",schemaPath:"#/properties/persistence/properties/cookie/properties/httpOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid20 = _errs181 === errors;
@@ -10184,7 +4799,7 @@ if(valid20){
 if(data51.secure !== undefined){
 const _errs183 = errors;
 if(typeof data51.secure !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/secure",schemaPath:"#/properties/persistence/properties/cookie/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/secure",schemaPath:"#/properties/persistence/properties/cookie/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid20 = _errs183 === errors;
@@ -10196,7 +4811,7 @@ if(valid20){
 if(data51.sameSite !== undefined){
 const _errs185 = errors;
 if(typeof data51.sameSite !== "string"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/sameSite",schemaPath:"#/properties/persistence/properties/cookie/properties/sameSite/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/sameSite",schemaPath:"#/properties/persistence/properties/cookie/properties/sameSite/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid20 = _errs185 === errors;
@@ -10209,13 +4824,13 @@ if(data51.maxAgeMs !== undefined){
 let data59 = data51.maxAgeMs;
 const _errs187 = errors;
 if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/persistence/properties/cookie/properties/maxAgeMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/persistence/properties/cookie/properties/maxAgeMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs187){
 if((typeof data59 == "number") && (isFinite(data59))){
 if(data59 < 0 || isNaN(data59)){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/persistence/properties/cookie/properties/maxAgeMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/maxAgeMs",schemaPath:"#/properties/persistence/properties/cookie/properties/maxAgeMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10229,7 +4844,7 @@ if(valid20){
 if(data51.domain !== undefined){
 const _errs189 = errors;
 if(typeof data51.domain !== "string"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/domain",schemaPath:"#/properties/persistence/properties/cookie/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/domain",schemaPath:"#/properties/persistence/properties/cookie/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid20 = _errs189 === errors;
@@ -10241,7 +4856,7 @@ if(valid20){
 if(data51.path !== undefined){
 const _errs191 = errors;
 if(typeof data51.path !== "string"){
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie/path",schemaPath:"#/properties/persistence/properties/cookie/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie/path",schemaPath:"#/properties/persistence/properties/cookie/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid20 = _errs191 === errors;
@@ -10262,7 +4877,7 @@ var valid20 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/cookie",schemaPath:"#/properties/persistence/properties/cookie/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10279,14 +4894,14 @@ if(errors === _errs193){
 if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
 let missing8;
 if((data62.expireMs === undefined) && (missing8 = "expireMs")){
-validate12.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
 return false;
 }
 else {
 const _errs195 = errors;
 for(const key10 in data62){
 if(!(key10 === "expireMs")){
-validate12.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10296,13 +4911,13 @@ if(data62.expireMs !== undefined){
 let data63 = data62.expireMs;
 const _errs196 = errors;
 if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-validate12.errors = [{instancePath:instancePath+"/persistence/source/expireMs",schemaPath:"#/properties/persistence/properties/source/properties/expireMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/source/expireMs",schemaPath:"#/properties/persistence/properties/source/properties/expireMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs196){
 if((typeof data63 == "number") && (isFinite(data63))){
 if(data63 < 0 || isNaN(data63)){
-validate12.errors = [{instancePath:instancePath+"/persistence/source/expireMs",schemaPath:"#/properties/persistence/properties/source/properties/expireMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/source/expireMs",schemaPath:"#/properties/persistence/properties/source/properties/expireMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10312,7 +4927,7 @@ return false;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/persistence/source",schemaPath:"#/properties/persistence/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10325,7 +4940,7 @@ var valid19 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/persistence",schemaPath:"#/properties/persistence/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/persistence",schemaPath:"#/properties/persistence/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10342,14 +4957,14 @@ if(errors === _errs198){
 if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
 let missing9;
 if(((((data64.connect === undefined) && (missing9 = "connect")) || ((data64.server === undefined) && (missing9 = "server"))) || ((data64.queue === undefined) && (missing9 = "queue"))) || ((data64.tunnel === undefined) && (missing9 = "tunnel"))){
-validate12.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
 return false;
 }
 else {
 const _errs200 = errors;
 for(const key11 in data64){
 if(!((((key11 === "connect") || (key11 === "server")) || (key11 === "queue")) || (key11 === "tunnel"))){
-validate12.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10359,13 +4974,13 @@ if(data64.connect !== undefined){
 let data65 = data64.connect;
 const _errs201 = errors;
 if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-validate12.errors = [{instancePath:instancePath+"/timeouts/connect",schemaPath:"#/properties/timeouts/properties/connect/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/connect",schemaPath:"#/properties/timeouts/properties/connect/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs201){
 if((typeof data65 == "number") && (isFinite(data65))){
 if(data65 < 0 || isNaN(data65)){
-validate12.errors = [{instancePath:instancePath+"/timeouts/connect",schemaPath:"#/properties/timeouts/properties/connect/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/connect",schemaPath:"#/properties/timeouts/properties/connect/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10380,13 +4995,13 @@ if(data64.server !== undefined){
 let data66 = data64.server;
 const _errs203 = errors;
 if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
-validate12.errors = [{instancePath:instancePath+"/timeouts/server",schemaPath:"#/properties/timeouts/properties/server/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/server",schemaPath:"#/properties/timeouts/properties/server/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs203){
 if((typeof data66 == "number") && (isFinite(data66))){
 if(data66 < 0 || isNaN(data66)){
-validate12.errors = [{instancePath:instancePath+"/timeouts/server",schemaPath:"#/properties/timeouts/properties/server/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/server",schemaPath:"#/properties/timeouts/properties/server/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10401,13 +5016,13 @@ if(data64.queue !== undefined){
 let data67 = data64.queue;
 const _errs205 = errors;
 if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-validate12.errors = [{instancePath:instancePath+"/timeouts/queue",schemaPath:"#/properties/timeouts/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/queue",schemaPath:"#/properties/timeouts/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs205){
 if((typeof data67 == "number") && (isFinite(data67))){
 if(data67 < 0 || isNaN(data67)){
-validate12.errors = [{instancePath:instancePath+"/timeouts/queue",schemaPath:"#/properties/timeouts/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/queue",schemaPath:"#/properties/timeouts/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10422,13 +5037,13 @@ if(data64.tunnel !== undefined){
 let data68 = data64.tunnel;
 const _errs207 = errors;
 if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
-validate12.errors = [{instancePath:instancePath+"/timeouts/tunnel",schemaPath:"#/properties/timeouts/properties/tunnel/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/tunnel",schemaPath:"#/properties/timeouts/properties/tunnel/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs207){
 if((typeof data68 == "number") && (isFinite(data68))){
 if(data68 < 0 || isNaN(data68)){
-validate12.errors = [{instancePath:instancePath+"/timeouts/tunnel",schemaPath:"#/properties/timeouts/properties/tunnel/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts/tunnel",schemaPath:"#/properties/timeouts/properties/tunnel/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10445,7 +5060,7 @@ var valid23 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10462,14 +5077,14 @@ if(errors === _errs209){
 if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
 let missing10;
 if((((data69.attempts === undefined) && (missing10 = "attempts")) || ((data69.redispatch === undefined) && (missing10 = "redispatch"))) || ((data69.onResponseTimeout === undefined) && (missing10 = "onResponseTimeout"))){
-validate12.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
+validate24.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
 }
 else {
 const _errs211 = errors;
 for(const key12 in data69){
 if(!(((key12 === "attempts") || (key12 === "redispatch")) || (key12 === "onResponseTimeout"))){
-validate12.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10479,7 +5094,7 @@ if(data69.attempts !== undefined){
 let data70 = data69.attempts;
 const _errs212 = errors;
 if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-validate12.errors = [{instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid24 = _errs212 === errors;
@@ -10491,7 +5106,7 @@ if(valid24){
 if(data69.redispatch !== undefined){
 const _errs214 = errors;
 if(typeof data69.redispatch !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/retries/redispatch",schemaPath:"#/properties/retries/properties/redispatch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/retries/redispatch",schemaPath:"#/properties/retries/properties/redispatch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid24 = _errs214 === errors;
@@ -10503,7 +5118,7 @@ if(valid24){
 if(data69.onResponseTimeout !== undefined){
 const _errs216 = errors;
 if(typeof data69.onResponseTimeout !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/retries/onResponseTimeout",schemaPath:"#/properties/retries/properties/onResponseTimeout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/retries/onResponseTimeout",schemaPath:"#/properties/retries/properties/onResponseTimeout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid24 = _errs216 === errors;
@@ -10517,7 +5132,7 @@ var valid24 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10531,7 +5146,7 @@ if(data.maxQueue !== undefined){
 let data73 = data.maxQueue;
 const _errs218 = errors;
 if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-validate12.errors = [{instancePath:instancePath+"/maxQueue",schemaPath:"#/properties/maxQueue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/maxQueue",schemaPath:"#/properties/maxQueue/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid0 = _errs218 === errors;
@@ -10543,7 +5158,7 @@ if(valid0){
 if(data.keepAlive !== undefined){
 const _errs220 = errors;
 if(typeof data.keepAlive !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/keepAlive",schemaPath:"#/properties/keepAlive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/keepAlive",schemaPath:"#/properties/keepAlive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs220 === errors;
@@ -10556,13 +5171,13 @@ if(data.slowStartMs !== undefined){
 let data75 = data.slowStartMs;
 const _errs222 = errors;
 if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-validate12.errors = [{instancePath:instancePath+"/slowStartMs",schemaPath:"#/properties/slowStartMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate24.errors = [{instancePath:instancePath+"/slowStartMs",schemaPath:"#/properties/slowStartMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs222){
 if((typeof data75 == "number") && (isFinite(data75))){
 if(data75 < 0 || isNaN(data75)){
-validate12.errors = [{instancePath:instancePath+"/slowStartMs",schemaPath:"#/properties/slowStartMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate24.errors = [{instancePath:instancePath+"/slowStartMs",schemaPath:"#/properties/slowStartMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -10580,14 +5195,14 @@ if(errors === _errs224){
 if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
 let missing11;
 if((data76.insecureSkipVerify === undefined) && (missing11 = "insecureSkipVerify")){
-validate12.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
+validate24.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
 return false;
 }
 else {
 const _errs226 = errors;
 for(const key13 in data76){
 if(!(((((key13 === "caPem") || (key13 === "sni")) || (key13 === "insecureSkipVerify")) || (key13 === "clientCertPem")) || (key13 === "clientKeyPem"))){
-validate12.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -10596,7 +5211,7 @@ if(_errs226 === errors){
 if(data76.caPem !== undefined){
 const _errs227 = errors;
 if(typeof data76.caPem !== "string"){
-validate12.errors = [{instancePath:instancePath+"/tls/caPem",schemaPath:"#/properties/tls/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/tls/caPem",schemaPath:"#/properties/tls/properties/caPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid25 = _errs227 === errors;
@@ -10608,7 +5223,7 @@ if(valid25){
 if(data76.sni !== undefined){
 const _errs229 = errors;
 if(typeof data76.sni !== "string"){
-validate12.errors = [{instancePath:instancePath+"/tls/sni",schemaPath:"#/properties/tls/properties/sni/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/tls/sni",schemaPath:"#/properties/tls/properties/sni/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid25 = _errs229 === errors;
@@ -10620,7 +5235,7 @@ if(valid25){
 if(data76.insecureSkipVerify !== undefined){
 const _errs231 = errors;
 if(typeof data76.insecureSkipVerify !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/tls/insecureSkipVerify",schemaPath:"#/properties/tls/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [{instancePath:instancePath+"/tls/insecureSkipVerify",schemaPath:"#/properties/tls/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid25 = _errs231 === errors;
@@ -10632,7 +5247,7 @@ if(valid25){
 if(data76.clientCertPem !== undefined){
 const _errs233 = errors;
 if(typeof data76.clientCertPem !== "string"){
-validate12.errors = [{instancePath:instancePath+"/tls/clientCertPem",schemaPath:"#/properties/tls/properties/clientCertPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/tls/clientCertPem",schemaPath:"#/properties/tls/properties/clientCertPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid25 = _errs233 === errors;
@@ -10644,7 +5259,7 @@ if(valid25){
 if(data76.clientKeyPem !== undefined){
 const _errs235 = errors;
 if(typeof data76.clientKeyPem !== "string"){
-validate12.errors = [{instancePath:instancePath+"/tls/clientKeyPem",schemaPath:"#/properties/tls/properties/clientKeyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/tls/clientKeyPem",schemaPath:"#/properties/tls/properties/clientKeyPem/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid25 = _errs235 === errors;
@@ -10660,7 +5275,7 @@ var valid25 = true;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -10687,17 +5302,127 @@ var valid0 = true;
 }
 }
 else {
-validate12.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate12.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-export const DataplaneMessage: ValidateFunction = validate13;
-const schema14 = {"anyOf":[{"type":"object","required":["type","nodeId","group","lastAppliedVersion","protocolVersion"],"properties":{"type":{"const":"hello","type":"string"},"nodeId":{"minLength":1,"maxLength":253,"type":"string"},"group":{"minLength":1,"maxLength":63,"type":"string"},"lastAppliedVersion":{"anyOf":[{"type":"string"},{"type":"null"}]},"protocolVersion":{"type":"integer"}}},{"type":"object","required":["type","version","nonce"],"properties":{"type":{"const":"ack","type":"string"},"version":{"type":"string"},"nonce":{"type":"string"}}},{"type":"object","required":["type","version","nonce","rejectedVersion","error"],"properties":{"type":{"const":"nack","type":"string"},"version":{"anyOf":[{"type":"string"},{"type":"null"}]},"nonce":{"type":"string"},"rejectedVersion":{"type":"string"},"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}},{"type":"object","required":["type","ts"],"properties":{"type":{"const":"heartbeat","type":"string"},"ts":{"type":"number"}}},{"type":"object","required":["type","full","servers"],"properties":{"type":{"const":"health","type":"string"},"full":{"type":"boolean"},"servers":{"type":"array","items":{"type":"object","required":["backend","server","address","state","reason","since"],"properties":{"backend":{"type":"string"},"server":{"type":"string"},"address":{"type":"string"},"state":{"anyOf":[{"const":"up","type":"string"},{"const":"down","type":"string"}]},"reason":{"type":"string"},"since":{"type":"number"}}}}}},{"type":"object","required":["type","servers"],"properties":{"type":{"const":"overrides","type":"string"},"servers":{"type":"array","items":{"type":"object","required":["backend","server","address","state","since","reason"],"properties":{"backend":{"type":"string"},"server":{"type":"string"},"address":{"type":"string"},"state":{"anyOf":[{"const":"ready","type":"string"},{"const":"drain","type":"string"},{"const":"maintenance","type":"string"}]},"since":{"type":"number"},"reason":{"type":"string"}}}}}}]};
-const func12 = function ucs2length(str) {
+
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.group === undefined) && (missing0 = "group")) || ((data.frontends === undefined) && (missing0 = "frontends"))) || ((data.backends === undefined) && (missing0 = "backends"))){
+validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "group") || (key0 === "frontends")) || (key0 === "backends"))){
+validate21.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.group !== undefined){
+const _errs2 = errors;
+if(typeof data.group !== "string"){
+validate21.errors = [{instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.frontends !== undefined){
+let data1 = data.frontends;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs6 = errors;
+if(!(validate22(data1[i0], {instancePath:instancePath+"/frontends/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate21.errors = [{instancePath:instancePath+"/frontends",schemaPath:"#/properties/frontends/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.backends !== undefined){
+let data3 = data.backends;
+const _errs7 = errors;
+if(errors === _errs7){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+const _errs9 = errors;
+if(!(validate24(data3[i1], {instancePath:instancePath+"/backends/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs9 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate21.errors = [{instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate21.errors = vErrors;
+return errors === 0;
+}
+
+export const FrontendSnap: ValidateFunction = validate22;
+
+export const BackendSnap: ValidateFunction = validate24;
+
+export const DataplaneMessage: ValidateFunction = validate26;
+const schema9 = {"anyOf":[{"type":"object","required":["type","nodeId","group","lastAppliedVersion","protocolVersion"],"properties":{"type":{"const":"hello","type":"string"},"nodeId":{"minLength":1,"maxLength":253,"type":"string"},"group":{"minLength":1,"maxLength":63,"type":"string"},"lastAppliedVersion":{"anyOf":[{"type":"string"},{"type":"null"}]},"protocolVersion":{"type":"integer"}}},{"type":"object","required":["type","version","nonce"],"properties":{"type":{"const":"ack","type":"string"},"version":{"type":"string"},"nonce":{"type":"string"}}},{"type":"object","required":["type","version","nonce","rejectedVersion","error"],"properties":{"type":{"const":"nack","type":"string"},"version":{"anyOf":[{"type":"string"},{"type":"null"}]},"nonce":{"type":"string"},"rejectedVersion":{"type":"string"},"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}},{"type":"object","required":["type","ts"],"properties":{"type":{"const":"heartbeat","type":"string"},"ts":{"type":"number"}}},{"type":"object","required":["type","full","servers"],"properties":{"type":{"const":"health","type":"string"},"full":{"type":"boolean"},"servers":{"type":"array","items":{"type":"object","required":["backend","server","address","state","reason","since"],"properties":{"backend":{"type":"string"},"server":{"type":"string"},"address":{"type":"string"},"state":{"anyOf":[{"const":"up","type":"string"},{"const":"down","type":"string"}]},"reason":{"type":"string"},"since":{"type":"number"}}}}}},{"type":"object","required":["type","servers"],"properties":{"type":{"const":"overrides","type":"string"},"servers":{"type":"array","items":{"type":"object","required":["backend","server","address","state","since","reason"],"properties":{"backend":{"type":"string"},"server":{"type":"string"},"address":{"type":"string"},"state":{"anyOf":[{"const":"ready","type":"string"},{"const":"drain","type":"string"},{"const":"maintenance","type":"string"}]},"since":{"type":"number"},"reason":{"type":"string"}}}}}}]};
+const func7 = function ucs2length(str) {
     const len = str.length;
     let length = 0;
     let pos = 0;
@@ -10715,7 +5440,7 @@ const func12 = function ucs2length(str) {
     return length;
 };
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -10769,7 +5494,7 @@ let data1 = data.nodeId;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func12(data1) > 253){
+if(func7(data1) > 253){
 const err3 = {instancePath:instancePath+"/nodeId",schemaPath:"#/anyOf/0/properties/nodeId/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -10780,7 +5505,7 @@ vErrors.push(err3);
 errors++;
 }
 else {
-if(func12(data1) < 1){
+if(func7(data1) < 1){
 const err4 = {instancePath:instancePath+"/nodeId",schemaPath:"#/anyOf/0/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err4];
@@ -10814,7 +5539,7 @@ let data2 = data.group;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
-if(func12(data2) > 63){
+if(func7(data2) > 63){
 const err6 = {instancePath:instancePath+"/group",schemaPath:"#/anyOf/0/properties/group/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -10825,7 +5550,7 @@ vErrors.push(err6);
 errors++;
 }
 else {
-if(func12(data2) < 1){
+if(func7(data2) < 1){
 const err7 = {instancePath:instancePath+"/group",schemaPath:"#/anyOf/0/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -12006,7 +6731,7 @@ else {
 vErrors.push(err75);
 }
 errors++;
-validate13.errors = vErrors;
+validate26.errors = vErrors;
 return false;
 }
 else {
@@ -12020,14 +6745,14 @@ vErrors = null;
 }
 }
 }
-validate13.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const ControllerEnvelope: ValidateFunction = validate14;
-const schema15 = {"anyOf":[{"type":"object","required":["type","version","nonce","body"],"properties":{"type":{"const":"snapshot","type":"string"},"version":{"type":"string"},"nonce":{"type":"string"},"body":{}}},{"type":"object","required":["type","version","baseVersion","nonce","group","frontends","backends"],"properties":{"type":{"const":"delta","type":"string"},"version":{"type":"string"},"baseVersion":{"type":"string"},"nonce":{"type":"string"},"group":{"type":"string"},"frontends":{"type":"object","required":["upsert","remove"],"properties":{"upsert":{"maxItems":10000,"type":"array","items":{}},"remove":{"maxItems":10000,"type":"array","items":{"type":"string"}}}},"backends":{"type":"object","required":["upsert","remove"],"properties":{"upsert":{"maxItems":10000,"type":"array","items":{}},"remove":{"maxItems":10000,"type":"array","items":{"type":"string"}}}}}},{"type":"object","required":["type","ts"],"properties":{"type":{"const":"heartbeat","type":"string"},"ts":{"type":"number"}}},{"type":"object","required":["type","error"],"properties":{"type":{"const":"error","type":"string"},"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}}]};
+export const ControllerEnvelope: ValidateFunction = validate27;
+const schema10 = {"anyOf":[{"type":"object","required":["type","version","nonce","body"],"properties":{"type":{"const":"snapshot","type":"string"},"version":{"type":"string"},"nonce":{"type":"string"},"body":{}}},{"type":"object","required":["type","version","baseVersion","nonce","group","frontends","backends"],"properties":{"type":{"const":"delta","type":"string"},"version":{"type":"string"},"baseVersion":{"type":"string"},"nonce":{"type":"string"},"group":{"type":"string"},"frontends":{"type":"object","required":["upsert","remove"],"properties":{"upsert":{"maxItems":10000,"type":"array","items":{}},"remove":{"maxItems":10000,"type":"array","items":{"type":"string"}}}},"backends":{"type":"object","required":["upsert","remove"],"properties":{"upsert":{"maxItems":10000,"type":"array","items":{}},"remove":{"maxItems":10000,"type":"array","items":{"type":"string"}}}}}},{"type":"object","required":["type","ts"],"properties":{"type":{"const":"heartbeat","type":"string"},"ts":{"type":"number"}}},{"type":"object","required":["type","error"],"properties":{"type":{"const":"error","type":"string"},"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}}]};
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -12734,7 +7459,7 @@ else {
 vErrors.push(err41);
 }
 errors++;
-validate14.errors = vErrors;
+validate27.errors = vErrors;
 return false;
 }
 else {
@@ -12748,7 +7473,7 @@ vErrors = null;
 }
 }
 }
-validate14.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 

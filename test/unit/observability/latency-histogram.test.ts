@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
 import { LatencyHistogram } from '#dataplane/metrics/latency-histogram';
-import { LATENCY_BUCKETS } from '#dataplane/metrics/prometheus';
+import { APPLY_BUCKETS, LATENCY_BUCKETS } from '#dataplane/metrics/prometheus';
 
 const NAME = 'bascule_test_duration_seconds';
 const HELP = 'A test histogram.';
@@ -24,7 +24,7 @@ function values(seed: number): number[] {
 function both(observations: Array<[string, number]>): { ours: Registry; reference: Registry } {
   const ours = new Registry();
   const reference = new Registry();
-  const h = new LatencyHistogram(NAME, HELP, 'frontend', LATENCY_BUCKETS, ours);
+  const h = new LatencyHistogram(NAME, HELP, 'frontend', LATENCY_BUCKETS).register(ours);
   const p = new Histogram({
     name: NAME,
     help: HELP,
@@ -68,9 +68,26 @@ describe('observability/latency histograms (against prom-client)', () => {
     expect(merged).to.include(`${NAME}_count{frontend="default/web"} ${values(1).length + 1 + 200}`);
   });
 
+  it('without a label: the same text and JSON as an unlabelled prom-client Histogram, before and after observations', async () => {
+    const ours = new Registry();
+    const reference = new Registry();
+    const h = new LatencyHistogram<never>(NAME, HELP, null, APPLY_BUCKETS).register(ours);
+    const p = new Histogram({ name: NAME, help: HELP, buckets: APPLY_BUCKETS, registers: [reference] });
+    expect(await ours.metrics()).to.equal(await reference.metrics());
+    expect(await ours.metrics()).to.include(`${NAME}_count 0`);
+    for (const v of values(3)) {
+      h.child('').observe(v);
+      p.observe(v);
+    }
+    expect(await ours.metrics()).to.equal(await reference.metrics());
+    expect(JSON.parse(JSON.stringify(await ours.getMetricsAsJSON()))).to.deep.equal(
+      JSON.parse(JSON.stringify(await reference.getMetricsAsJSON())),
+    );
+  });
+
   it('forgets a label value that is removed, and exposes nothing before a first observation', async () => {
     const r = new Registry();
-    const h = new LatencyHistogram(NAME, HELP, 'backend', LATENCY_BUCKETS, r);
+    const h = new LatencyHistogram(NAME, HELP, 'backend', LATENCY_BUCKETS).register(r);
     expect(await r.metrics()).to.equal(`# HELP ${NAME} ${HELP}\n# TYPE ${NAME} histogram\n`);
     h.child('a').observe(0.2);
     h.child('b').observe(0.3);

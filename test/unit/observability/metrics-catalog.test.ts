@@ -17,7 +17,7 @@ import { WorkerMetrics } from '#dataplane/workers/aggregate-metrics';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-function registered(): Array<MetricObject & { labelNames?: string[] }> {
+async function registered(): Promise<Array<MetricObject & { labelNames?: string[] }>> {
   const view = {
     nodeId: 'n',
     group: 'g',
@@ -51,16 +51,25 @@ function registered(): Array<MetricObject & { labelNames?: string[] }> {
   });
   const workers = new WorkerMetrics(); // multi-worker dataplanes (workers/)
   const all = [
-    ...dp.registry.getMetricsAsArray(),
+    ...(await renderedRegistry(dp)).getMetricsAsArray(),
     ...ctl.registry.getMetricsAsArray(),
-    ...workers.registry.getMetricsAsArray(),
+    ...(await workers.registry()).getMetricsAsArray(),
   ];
   ctl.close();
   return all as Array<MetricObject & { labelNames?: string[] }>;
 }
 
+/** A dataplane's series are made by its first scrape (metrics/prometheus.ts). */
+async function renderedRegistry(dp: DataplaneMetrics): Promise<DataplaneMetrics['registry']> {
+  await dp.render();
+  return dp.registry;
+}
+
 describe('observability/metric catalogue', () => {
-  const metrics = registered();
+  let metrics: Array<MetricObject & { labelNames?: string[] }>;
+  before(async () => {
+    metrics = await registered();
+  });
   const docs = readFileSync(join(ROOT, 'docs/observability.md'), 'utf8');
 
   it('documents every metric with its type and labels', () => {
