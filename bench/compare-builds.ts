@@ -4,6 +4,8 @@
 //
 //   npx tsx bench/compare-builds.ts --scenario close --rounds 3 --duration 4 \
 //       --build base=/tmp/bascule-base/bin/bascule.js --build now=bin/bascule.js
+//   (--node-args NAME="--flag …" gives one build's process Node.js flags: the same build twice,
+//   with and without a flag, compares the flag)
 //
 // One upstream (bench/configs.ts), one HAProxy (nbthread 1) and one `bascule standalone
 // --workers 1` per --build, all started once and warmed up (2 s each); then every round runs wrk
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '4' },
       build: { type: 'string', multiple: true },
+      'node-args': { type: 'string', multiple: true },
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
@@ -62,6 +65,20 @@ async function main(): Promise<void> {
     return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
   });
   if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  // --node-args NAME="--flag …": Node.js flags for that build's process (e.g. the image's).
+  const nodeArgs = new Map<string, string[]>();
+  for (const a of values['node-args'] ?? []) {
+    const at = a.indexOf('=');
+    if (at <= 0 || !builds.some((b) => b.name === a.slice(0, at)))
+      throw new Error(`--node-args NAME="--flag …" for a --build NAME, not ${a}`);
+    nodeArgs.set(
+      a.slice(0, at),
+      a
+        .slice(at + 1)
+        .split(/\s+/)
+        .filter(Boolean),
+    );
+  }
   const seconds = Number(values.duration);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-compare-'));
   process.on('exit', killAll);
@@ -78,7 +95,15 @@ async function main(): Promise<void> {
       const manifests = join(dir, `manifests-${b.name}`);
       mkdirSync(manifests);
       writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
-      const args = [b.bin, 'standalone', '--workers', '1', '--dir', manifests];
+      const args = [
+        ...(nodeArgs.get(b.name) ?? []),
+        b.bin,
+        'standalone',
+        '--workers',
+        '1',
+        '--dir',
+        manifests,
+      ];
       args.push('--admin', '127.0.0.1:0', '--dataplane-admin', '127.0.0.1:0');
       const p = start(b.name, process.execPath, args, join(dir, `${b.name}.log`), basculeEnv());
       targets.push({ name: b.name, port, pid: p.pid });

@@ -24,7 +24,8 @@ const NEVER_NOMINATED = new Set([
 
 /**
  * Drops hop-by-hop fields, including every field the Connection header names — except the
- * framing, routing and forwarding fields above, which stay whatever Connection says.
+ * framing, routing and forwarding fields above, which stay whatever Connection says. Returns
+ * `headers` itself when nothing is dropped (callers never modify a list they did not make).
  */
 export function endToEnd(headers: HeaderList): HeaderList {
   let named: Set<string> | undefined;
@@ -38,13 +39,17 @@ export function endToEnd(headers: HeaderList): HeaderList {
       if (t && t !== 'close' && !isHopByHop(t) && !NEVER_NOMINATED.has(t)) (named ??= new Set()).add(t);
     }
   }
-  const out: HeaderList = [];
-  for (const h of headers) {
+  let out: HeaderList | undefined; // made at the first field dropped
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
     const n = h[0];
-    if (isHopByHop(n) || (named !== undefined && named.has(n.toLowerCase()))) continue;
-    out.push(h);
+    if (isHopByHop(n) || (named !== undefined && named.has(n.toLowerCase()))) {
+      out ??= headers.slice(0, i);
+      continue;
+    }
+    if (out !== undefined) out.push(h);
   }
-  return out;
+  return out ?? headers;
 }
 
 /**
@@ -72,19 +77,28 @@ function isHopByHop(n: string): boolean {
 /**
  * The request's framing as the parser established it, replacing whatever framing fields the
  * list carries (from the client, header edits or anywhere else): a body is never sent to a
- * server without its length. A chunked body (or one of unknown length) goes chunked.
+ * server without its length. A chunked body (or one of unknown length) goes chunked. Returns
+ * `headers` itself when there is no body and no framing field to drop.
  */
 export function withFraming(
   headers: HeaderList,
   framing: { chunked: boolean; contentLength: string | undefined },
 ): HeaderList {
-  const out = headers.filter(
-    ([n]) => !isFieldName(n, 'content-length') && !isFieldName(n, 'transfer-encoding'),
-  );
-  if (framing.chunked) out.push(['Transfer-Encoding', 'chunked']);
-  else if (framing.contentLength !== undefined) out.push(['Content-Length', framing.contentLength]);
-  return out;
+  let out: HeaderList | undefined; // made at the first framing field dropped
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (isFramingField(h[0])) out ??= headers.slice(0, i);
+    else if (out !== undefined) out.push(h);
+  }
+  if (framing.chunked) (out ??= headers.slice()).push(['Transfer-Encoding', 'chunked']);
+  else if (framing.contentLength !== undefined)
+    (out ??= headers.slice()).push(['Content-Length', framing.contentLength]);
+  return out ?? headers;
 }
+
+const isFramingField = (n: string): boolean =>
+  (n.length === 14 && isFieldName(n, 'content-length')) ||
+  (n.length === 17 && isFieldName(n, 'transfer-encoding'));
 
 export function flatten(headers: HeaderList): string[] {
   const out: string[] = new Array(headers.length * 2);

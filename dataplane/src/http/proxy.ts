@@ -163,7 +163,8 @@ class Exchange implements Transport, ClientEvents {
       chunked: framing === 'chunked' || framing === 'stream',
       contentLength: framing === 'length' ? String(contentLength) : undefined,
     });
-    if (!hasHeader(h, 'host')) h.push(['Host', this.rh.host || 'localhost']); // HTTP/1.0 clients
+    // HTTP/1.0 clients (a new list: `h` may still be the client's own).
+    if (!hasHeader(h, 'host')) h = [...h, ['Host', this.rh.host || 'localhost']];
     return h;
   }
 

@@ -15,7 +15,9 @@ export const JOINED_WRITE_MAX = 16 * 1024;
  */
 export function writeJoined(socket: net.Socket, head: string, body: Uint8Array, tail = ''): boolean {
   const total = head.length + body.length + tail.length;
-  if (total <= JOINED_WRITE_MAX) {
+  if (total === body.length)
+    socket.write(body); // nothing to join: the chunk is the caller's to give
+  else if (total <= JOINED_WRITE_MAX) {
     const out = Buffer.allocUnsafe(total);
     let at = head.length > 0 ? out.write(head, 0, 'latin1') : 0;
     out.set(body, at);
