@@ -22,11 +22,17 @@
 // - a Frontend edit adds one rule (path /edit<k>/ on a host the Frontend already names, to b0):
 //   the first 200 on that path is the first request served by the new config (404 before).
 // So every edit adds exactly one server or one rule, and the snapshot's servers + rules count
-// says which edits a version contains: edit k is ACKed when the dataplane ACKs a version whose
-// count is at least base + k. Versions and ACKs are read by polling the controller admin
-// (`/snapshot`, `/dataplanes`, every 10 ms); an ACK of a version the poller never saw is skipped,
-// which can only overstate a latency. After each edit, a probe polls its request every 2 ms
-// (keep-alive, at most 8 connections) until the new config answers.
+// says which edits a version contains: edit k is ACKed when every dataplane has ACKed a version
+// whose count is at least base + k. Versions (with their counts) and ACKs come from the
+// controller admin's event stream (GET /events), timed by the controller as it sees each one;
+// an ACK of a version the stream never announced is skipped, which can only overstate a latency.
+// After each edit, a probe polls its request every 2 ms (keep-alive, at most 8 connections)
+// until the new config answers (on the first dataplane).
+//
+// --dataplanes N (with --processes two or --source kube): N `bascule dataplane` processes, the
+// i-th with --bind-address 127.0.0.<i+1> (Node.js 20 cannot share a port between processes);
+// wrk and the probes go to the first. --nice N: wrk and the nginx upstreams run at that
+// niceness (lower CPU priority than the bascule processes under test).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +66,15 @@ const KEEP = process.argv.includes('--keep');
 const PROCESSES = option('processes', 'one');
 if (PROCESSES !== 'one' && PROCESSES !== 'two') throw new Error('--processes one|two');
 const DP_WORKERS = option('dataplane-workers', '');
+const DATAPLANES = Number(option('dataplanes', '1'));
+if (!(DATAPLANES >= 1 && DATAPLANES <= 8)) throw new Error('--dataplanes 1..8');
+if (DATAPLANES > 1 && SOURCE === 'dir' && PROCESSES === 'one')
+  throw new Error('--dataplanes N needs --processes two (or --source kube)');
+/** Niceness of the load generator (wrk) and the upstreams; 0: as the bascule processes. */
+const NICE = Number(option('nice', '0'));
+/** `cmd args`, at niceness NICE when it is set. */
+const niced = (cmd: string, args: string[]): [string, string[]] =>
+  NICE === 0 ? [cmd, args] : ['nice', ['-n', String(NICE), cmd, ...args]];
 /** Extra Node.js flags for the bascule processes (e.g. `--trace-gc`), split on spaces. */
 const NODE_ARGS = option('node-args', '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
@@ -262,6 +277,33 @@ function mainThreadSched(pid: number): { run: number; wait: number } | undefined
   }
 }
 
+/**
+ * A GET /events (Server-Sent Events) client: `on` gets each event's type and parsed data as it
+ * arrives. Resolves once the stream is open.
+ */
+function eventStream(url: string, on: (type: string, data: unknown) => void): Promise<{ close(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
+      res.setEncoding('utf8');
+      let buffered = '';
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type && data) on(type, JSON.parse(data));
+        }
+      });
+      res.on('error', () => {});
+      resolve({ close: () => req.destroy() });
+    });
+    req.on('error', reject);
+  });
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
@@ -338,8 +380,7 @@ async function main(): Promise<void> {
     procs.push(
       start(
         'upstream',
-        'nginx',
-        ['-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')],
+        ...niced('nginx', ['-c', join(dir, 'upstream.conf'), '-e', join(dir, 'error.log')]),
         join(dir, 'upstream.log'),
       ),
     );
@@ -378,7 +419,7 @@ async function main(): Promise<void> {
     let editBackend: (b: number) => Promise<number>;
     let editFrontend: (f: number) => Promise<number>;
     const dpWorkers = DP_WORKERS ? [`--workers=${DP_WORKERS}`] : [];
-    /** `bascule controller` with these source arguments, and one `bascule dataplane`. */
+    /** `bascule controller` with these source arguments, and DATAPLANES `bascule dataplane`s. */
     const controllerAndDataplane = async (sourceArgs: string[], tokenFile: string) => {
       const listen = `${HOST}:${await freePort()}`;
       measured.push(
@@ -397,26 +438,33 @@ async function main(): Promise<void> {
           join(dir, 'controller.log'),
           env,
         ),
-        start(
-          'dataplane',
-          process.execPath,
-          [
-            ...prof,
-            ...dataplaneImageNodeArgs(), // as the dataplane image runs it
-            'bin/bascule.js',
-            'dataplane',
-            `--controller=ws://${listen}`,
-            `--token-file=${tokenFile}`,
-            '--group=default',
-            '--node-id=churn-dp',
-            `--admin=${HOST}:${await freePort()}`,
-            `--state-dir=${join(dir, 'state')}`,
-            ...dpWorkers,
-          ],
-          join(dir, 'dataplane.log'),
-          dataplaneProcessEnv(env), // the image's ENV too
-        ),
       );
+      for (let i = 0; i < DATAPLANES; i++) {
+        const name = i === 0 ? 'dataplane' : `dataplane${i + 1}`;
+        measured.push(
+          start(
+            name,
+            process.execPath,
+            [
+              ...prof,
+              ...dataplaneImageNodeArgs(), // as the dataplane image runs it
+              'bin/bascule.js',
+              'dataplane',
+              `--controller=ws://${listen}`,
+              `--token-file=${tokenFile}`,
+              '--group=default',
+              `--node-id=churn-dp${i === 0 ? '' : i + 1}`,
+              `--admin=${HOST}:${await freePort()}`,
+              `--state-dir=${join(dir, `state${i === 0 ? '' : i + 1}`)}`,
+              // Several dataplanes on one host bind the same ports on their own loopback address.
+              ...(DATAPLANES > 1 ? [`--bind-address=127.0.0.${i + 1}`] : []),
+              ...dpWorkers,
+            ],
+            join(dir, `${name}.log`),
+            dataplaneProcessEnv(env), // the image's ENV too
+          ),
+        );
+      }
     };
     if (SOURCE === 'dir') {
       if (PROCESSES === 'one')
@@ -485,45 +533,47 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     const snapUrl = `http://${admin}/snapshot`;
-    const dpUrl = `http://${admin}/dataplanes`;
     type Snap = { groups: Array<{ version: string; servers: number; rules: number }> };
     /** What says which edits a version holds: each edit adds one server or one rule. */
-    const countOf = (g: Snap['groups'][number]) => g.servers + g.rules;
-    type Dp = Array<{ lastAck: { version: string; at: string } | null }>;
+    const countOf = (g: { servers: number; rules: number }) => g.servers + g.rules;
+    type Dp = Array<{ nodeId: string; appliedVersion: string | null }>;
     const first = (await getJson<Snap>(snapUrl)).groups[0]!;
     const base = countOf(first);
+    // Every dataplane serves the first version before anything is measured.
+    for (;;) {
+      const dps = await getJson<Dp>(`http://${admin}/dataplanes`);
+      if (dps.length >= DATAPLANES && dps.every((d) => d.appliedVersion === first.version)) break;
+      if (Date.now() - started > 120_000)
+        throw new Error(`${DATAPLANES} dataplanes not in sync within 120 s`);
+      await sleep(100);
+    }
     log(
-      `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${first.servers} servers, ${first.rules} rules`,
+      `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${first.servers} servers, ${first.rules} rules, ${DATAPLANES} dataplane(s)`,
     );
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
     const schedBefore = measured.map((p) => mainThreadSched(p.pid));
     const othersBefore = others.map((p) => sample(p.pid));
 
-    // Poller: version → servers + rules, and every ACK seen.
+    // The controller's event stream: version → servers + rules, and per dataplane each ACK.
     const serversOf = new Map<string, number>([[first.version, base]]);
-    const acks = new Map<string, number>(); // version → ACK time (ms since epoch)
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        try {
-          for (const g of (await getJson<Snap>(snapUrl)).groups)
-            if (!serversOf.has(g.version)) serversOf.set(g.version, countOf(g));
-          for (const d of await getJson<Dp>(dpUrl))
-            if (d.lastAck && !acks.has(d.lastAck.version))
-              acks.set(d.lastAck.version, Date.parse(d.lastAck.at));
-        } catch (err) {
-          log(`poll: ${(err as Error).message}`);
-        }
-        await sleep(10);
+    const acks = new Map<string, Map<string, number>>(); // node → version → ACK time (ms since epoch)
+    const events = await eventStream(`http://${admin}/events`, (type, data) => {
+      if (type === 'snapshot') {
+        const e = data as { version: string; servers: number; rules: number };
+        if (!serversOf.has(e.version)) serversOf.set(e.version, countOf(e));
+      } else if (type === 'ack') {
+        const e = data as { nodeId: string; version: string; at: string };
+        let byVersion = acks.get(e.nodeId);
+        if (!byVersion) acks.set(e.nodeId, (byVersion = new Map()));
+        if (!byVersion.has(e.version)) byVersion.set(e.version, Date.parse(e.at));
       }
-    })();
+    });
 
     const script = writeWrkScript(dir);
     const wrkDuration = DURATION_S + 5;
     const wrk = run(
-      'wrk',
-      [
+      ...niced('wrk', [
         '-t',
         '1',
         '-c',
@@ -538,7 +588,7 @@ async function main(): Promise<void> {
         '-H',
         'Host: h0.example.com',
         target,
-      ],
+      ]),
       (wrkDuration + 30) * 1000,
     );
     const load = loadAverage();
@@ -593,20 +643,25 @@ async function main(): Promise<void> {
     const servedAt = await Promise.all(served);
     const expected = base + edits.length;
     const lastDeadline = Date.now() + 15_000;
-    const ackedAll = () => [...acks.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected);
+    const ackedAll = () =>
+      acks.size >= DATAPLANES &&
+      [...acks.values()].every((byVersion) =>
+        [...byVersion.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected),
+      );
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
     const schedAfter = measured.map((p) => mainThreadSched(p.pid));
     const othersAfter = others.map((p) => sample(p.pid));
     const wrkOut = await wrk;
-    polling = false;
-    await poller;
+    events.close();
 
-    const ackList = [...acks]
-      .map(([v, at]) => ({ v, at, servers: serversOf.get(v) }))
-      .sort((a, b) => a.at - b.at);
+    /** Per dataplane, its ACKs in time order with each version's count. */
+    const ackLists = [...acks.values()].map((byVersion) =>
+      [...byVersion].map(([v, at]) => ({ v, at, servers: serversOf.get(v) })).sort((a, b) => a.at - b.at),
+    );
+    const ackList = ackLists[0] ?? [];
     // Where the time goes, from the process's own log lines for the version that made each edit live.
-    const events = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
+    const logged = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
     const latencies: number[] = [];
     const ackByKind = { backend: [] as number[], frontend: [] as number[] };
     const stages = {
@@ -620,14 +675,19 @@ async function main(): Promise<void> {
     /** Each ACKed edit with where its time went, to show what the slowest ones waited for. */
     const perEdit: Array<{ k: number; t: number; ms: number; e: VersionEvents | undefined }> = [];
     edits.forEach((t, i) => {
-      const ack = ackList.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1);
+      // The edit is live everywhere once the last dataplane ACKed a version that contains it.
+      const perDp = ackLists.map((list) => list.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1));
+      const ack =
+        perDp.length < DATAPLANES || perDp.some((a) => !a)
+          ? undefined
+          : perDp.reduce((a, b) => (b!.at > a!.at ? b : a));
       if (!ack) {
         missing++;
         return;
       }
       latencies.push(ack.at - t);
       ackByKind[kinds[i]!].push(ack.at - t);
-      const e = events.get(ack.v.slice(0, 12));
+      const e = logged.get(ack.v.slice(0, 12));
       perEdit.push({ k: i + 1, t, ms: ack.at - t, e });
       if (e?.batchStart !== undefined) stages.batchStart.push(Math.max(0, e.batchStart - t));
       if (e?.published !== undefined && e.applied !== undefined) {
@@ -644,10 +704,10 @@ async function main(): Promise<void> {
       servedMs[kinds[i]!].push(at - edits[i]!);
     });
     const spread = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
-    const compileMs = [...events.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
+    const compileMs = [...logged.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
     /** p50 / p99 of one controller stage over the versions published. */
     const perVersion = (get: (e: VersionEvents) => number | undefined): string => {
-      const xs = [...events.values()].flatMap((e) => {
+      const xs = [...logged.values()].flatMap((e) => {
         const x = get(e);
         return x === undefined ? [] : [x];
       });
@@ -689,10 +749,13 @@ async function main(): Promise<void> {
         `${edits.length} (one every ${INTERVAL_MS} ms for ${((editsEnd - editStart) / 1000).toFixed(1)} s)`,
       ],
       [
-        'versions ACKed',
-        `${ackList.length} (${ackList.filter((a) => a.servers === undefined).length} not seen by the poller, skipped)`,
+        'versions ACKed (first dataplane)',
+        `${ackList.length} (${ackList.filter((a) => a.servers === undefined).length} not announced on the event stream, skipped)`,
       ],
-      ['**edit → ACK** p50 / p99 / max ms', spread(latencies)],
+      [
+        `**edit → ACK${DATAPLANES > 1 ? ` by all ${DATAPLANES} dataplanes` : ''}** p50 / p99 / max ms`,
+        spread(latencies),
+      ],
       ['… Backend edits / Frontend edits', `${spread(ackByKind.backend)} / ${spread(ackByKind.frontend)}`],
       ['edits never ACKed within 15 s', String(missing)],
       ['**edit → first request served by the new config** p50 / p99 / max ms', spread(servedMs.all)],
@@ -703,8 +766,8 @@ async function main(): Promise<void> {
         `${SOURCE === 'dir' ? 'directory (edit = file write)' : 'kube (edit = PATCH through the API)'}; ${
           SOURCE === 'dir' && PROCESSES === 'one'
             ? `bascule standalone --workers ${DP_WORKERS || '1'}`
-            : `controller + dataplane (${DP_WORKERS ? `--workers ${DP_WORKERS}` : 'default workers'})`
-        }`,
+            : `controller + ${DATAPLANES} dataplane(s) (${DP_WORKERS ? `--workers ${DP_WORKERS}` : 'default workers'})`
+        }${NICE ? `; wrk and the upstreams at nice ${NICE}` : ''}`,
       ],
       [
         '… edit → snapshot published (source, holdoff, compile) p50 / p99',

@@ -4,15 +4,18 @@
 // availability. Every stage lives in its own module and knows nothing about the others.
 import { EventEmitter } from 'node:events';
 import type { SnapshotBody } from '#protocol/snapshot';
+import { countsOf } from './admin/admin-app.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import type { AdminEvent } from './admin/event-stream.js';
 import type { CompileResult } from './compile/types.js';
-import type { ControllerEvents } from './events.js';
+import type { CompiledEvent, ControllerEvents } from './events.js';
 import { ReplicaMerge } from './leader/replica-merge.js';
 import type { ReplicaView } from './leader/replica-reports.js';
 import { createLogger, type Logger } from './log.js';
 import { ControllerObservability } from './metrics/observability.js';
 import { Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { SnapshotServer } from './publish/snapshot-server.js';
+import type { AckEvent, NackEvent } from './publish/types.js';
 import type { Source } from './sources/source.js';
 import { HealthAggregator } from './status/health-aggregator.js';
 import { healthView } from './status/health-view.js';
@@ -158,6 +161,33 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     localChange();
   });
 
+  // ---- GET /events (admin): snapshots published, ACKs and NACKs as they happen ----
+
+  // One listener per event here, fanned out to the open streams (up to MAX_EVENT_STREAMS).
+  const streams = new Set<(e: AdminEvent) => void>();
+  const toStreams = (e: AdminEvent) => {
+    for (const listener of streams) listener(e);
+  };
+  events.on('compiled', (e: CompiledEvent) => {
+    if (streams.size === 0) return;
+    const at = new Date().toISOString();
+    const snapshots = publisher.snapshots();
+    for (const group of e.published) {
+      const s = snapshots[group];
+      if (s) toStreams({ type: 'snapshot', group, version: s.version, ...countsOf(s), at });
+    }
+  });
+  publisher.on('ack', (e: AckEvent) => {
+    if (streams.size > 0) toStreams({ type: 'ack', ...e, at: new Date().toISOString() });
+  });
+  publisher.on('nack', (e: NackEvent) => {
+    if (streams.size > 0) toStreams({ type: 'nack', ...e, at: new Date().toISOString() });
+  });
+  const adminEvents = (listener: (e: AdminEvent) => void): (() => void) => {
+    streams.add(listener);
+    return () => void streams.delete(listener);
+  };
+
   // ---- start ----
 
   let admin: AdminServer | null = null;
@@ -196,6 +226,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           snapshots: () => publisher.snapshots(),
           health: () => healthView(publisher.snapshots(), replicas.dataplanes(), health),
           observability,
+          events: (listener) => adminEvents(listener),
         },
         opts.admin,
         log,

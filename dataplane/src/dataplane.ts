@@ -292,7 +292,9 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await channel?.close();
-      await applier.persisted(); // the last applied snapshot is on disk before the process goes
+      // The last applied snapshot is on disk before the process goes, written now rather than
+      // when the persist interval would have allowed it.
+      await applier.flushPersisted();
       health.close();
       await serving.close();
       await admin?.close();

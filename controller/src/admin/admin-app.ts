@@ -5,6 +5,7 @@ import type { Snapshot } from '#protocol/snapshot';
 import { redactSnapshotBody } from '../snapshot/redact.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import type { ControllerObservability } from '../metrics/observability.js';
+import { eventStreamHandler, type AdminEvent, type AdminEventSubscribe } from './event-stream.js';
 import { buildOverview } from './overview.js';
 import type { ObjectStatusView } from '../status/tracker.js';
 import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
@@ -23,6 +24,8 @@ export interface AdminView {
   health?(): unknown;
   /** Prometheus metrics (GET /metrics) and the runtime overrides dataplanes report. */
   observability?: ControllerObservability;
+  /** Snapshots published, ACKs and NACKs as they happen (GET /events). */
+  events?: AdminEventSubscribe;
 }
 
 const diagnosticJson = (d: Diagnostic) => ({
@@ -138,6 +141,22 @@ export function createAdminApp(view: AdminView): Express {
     res.json({ groups });
   });
 
+  const events = view.events;
+  if (events)
+    app.get(
+      '/events',
+      eventStreamHandler(events, () => {
+        const at = new Date().toISOString();
+        return Object.entries(view.snapshots()).map(([group, s]): AdminEvent => ({
+          type: 'snapshot',
+          group,
+          version: s.version,
+          ...countsOf(s),
+          at,
+        }));
+      }),
+    );
+
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
@@ -150,7 +169,7 @@ const counts = new WeakMap<
 >();
 
 /** What /snapshot lists of a snapshot, counted once per (immutable) snapshot: it is polled. */
-function countsOf(s: Snapshot) {
+export function countsOf(s: Snapshot) {
   let c = counts.get(s);
   if (!c) {
     c = {

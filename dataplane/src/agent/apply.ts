@@ -111,6 +111,10 @@ class BackgroundPersist {
   private next: Snapshot | undefined;
   private running: Promise<void> | undefined;
   private lastWrite = -Infinity;
+  /** Ends the wait for the interval at once (flush). */
+  private wake: (() => void) | undefined;
+  /** A flush is waiting: nothing waits for the interval. */
+  private flushing = 0;
 
   constructor(
     private readonly write: (snapshot: Snapshot) => Promise<void>,
@@ -128,11 +132,29 @@ class BackgroundPersist {
     while (this.running) await this.running;
   }
 
+  /** Writes what is waiting now, without waiting out the interval (a graceful stop). */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      this.wake?.();
+      await this.idle();
+    } finally {
+      this.flushing--;
+    }
+  }
+
   private async drain(): Promise<void> {
     for (let s = this.next; s; s = this.next) {
       const wait = this.lastWrite + this.intervalMs - performance.now();
-      if (wait > 0) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0 && this.flushing === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
         s = this.next!; // the newest by then
       }
       this.next = undefined;
@@ -166,6 +188,11 @@ export class Applier {
   /** Resolves once every applied snapshot that is due on disk is written. */
   persisted(): Promise<void> {
     return this.persister?.idle() ?? Promise.resolve();
+  }
+
+  /** Writes the newest applied snapshot now if it is not on disk yet (graceful stop). */
+  flushPersisted(): Promise<void> {
+    return this.persister?.flush() ?? Promise.resolve();
   }
 
   submit(input: ApplyInput): Promise<ApplyResult> {

@@ -271,4 +271,33 @@ describe('dataplane: incremental apply (deltas)', function () {
       engine.close();
     }
   });
+
+  it('persists the newest snapshot at most once per interval, and a flush writes it at once', async () => {
+    const engine = new Engine(log);
+    const written: string[] = [];
+    // An interval far longer than the test's timeout: only a flush can write the second version.
+    const applier = new Applier({
+      engine,
+      log,
+      persist: async (s) => void written.push(s.version),
+      persistIntervalMs: 600_000,
+    });
+    try {
+      const port = await freePort();
+      const web = (weight: number) => backend('default/web', [server('a', 1, { weight })]);
+      const fe = frontend('default/fe', port, { defaultBackend: 'default/web' });
+      const [v1, v2, v3] = [1, 2, 3].map((w) => makeSnapshot(body([fe], [web(w)])));
+      for (const v of [v1!, v2!, v3!])
+        expect(await applier.submit({ version: v.version, body: v.body })).to.deep.include({ ok: true });
+      await new Promise((r) => setTimeout(r, 20));
+      // The first at once; the later ones wait for the interval, and only the newest is kept.
+      expect(written).to.deep.equal([v1!.version]);
+      await applier.flushPersisted();
+      expect(written).to.deep.equal([v1!.version, v3!.version]);
+      await applier.flushPersisted(); // nothing waiting: writes nothing
+      expect(written).to.have.length(2);
+    } finally {
+      engine.close();
+    }
+  });
 });

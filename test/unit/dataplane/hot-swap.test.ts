@@ -296,9 +296,18 @@ describe('dataplane/hot swap', function () {
         stateDir: dir,
         logger: quietLogger(),
       });
-      const snap = makeSnapshot(
-        body([frontend('default/p', await freePort(), { defaultBackend: 'default/web' })], [web()]),
+      const port = await freePort();
+      const older = makeSnapshot(
+        body(
+          [frontend('default/p', port, { defaultBackend: 'default/web' })],
+          [web(), backend('default/other', [server('o', 1)])],
+        ),
       );
+      const snap = makeSnapshot(
+        body([frontend('default/p', port, { defaultBackend: 'default/web' })], [web()]),
+      );
+      // The second within the persist interval of the first: the stop writes it (a flush).
+      expect(await first.applySnapshot(older)).to.deep.include({ ok: true });
       expect(await first.applySnapshot(snap)).to.deep.include({ ok: true });
       await first.close();
       const saved = JSON.parse(await readFile(path.join(dir, 'snapshot.json'), 'utf8')) as {
