@@ -12,7 +12,7 @@ import type { TcpFrontendRuntime } from '../runtime/types.js';
 import { displayAddress } from '../util/address.js';
 import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
 import { Reads } from '../util/socket-reads.js';
-import { readAcceptedThrough } from './accepted-reads.js';
+import { readAcceptedThrough } from '../util/accepted-reads.js';
 
 export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it
@@ -59,7 +59,7 @@ class TcpSession implements Transport, Inactive {
    */
   private readonly inactivity = new InactivityLimit(this);
   /**
-   * The client's reads through `onread` (tcp/accepted-reads.ts), or undefined where the socket
+   * The client's reads through `onread` (util/accepted-reads.ts), or undefined where the socket
    * keeps its Readable path. Until the server connection is up, a chunk read is held here and
    * reading pauses: at most one read's worth is held, the rest waits in the kernel.
    */

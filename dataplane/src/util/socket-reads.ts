@@ -3,7 +3,7 @@
 // (tcp/proxy.ts). A net.Server gives accepted client sockets Node's own read path; re-wrapping an
 // accepted handle in a second Socket cost more per connection than it saved per read (measured:
 // bench/README.md, "Profile and cuts"). The TCP relay switches its accepted sockets in place
-// instead (tcp/accepted-reads.ts).
+// instead (util/accepted-reads.ts).
 
 /**
  * Where plaintext connections read into while their reads are small: one buffer for all of them,

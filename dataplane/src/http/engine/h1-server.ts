@@ -31,6 +31,8 @@ import type {
 import { isFieldName } from '../message.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
+import { readAcceptedThrough } from '../../util/accepted-reads.js';
+import { Reads } from '../../util/socket-reads.js';
 import { writeJoined } from './write.js';
 import {
   ChunkedDecoder,
@@ -133,6 +135,8 @@ class H1Connection implements H1Session, Inactive {
   private markWritten = 0;
   readonly source: string;
   readonly sourcePort: number;
+  /** The socket's `onread` reads, when it was switched to them (see the constructor). */
+  private reads: Reads | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -144,7 +148,12 @@ class H1Connection implements H1Session, Inactive {
     this.sourcePort = socket.remotePort ?? 0;
     // No setNoDelay(): every socket served here comes from a listener's net.Server, which sets
     // TCP_NODELAY on accept (serving/listener.ts); under TLS the call was a second setsockopt.
-    socket.on('data', this.onData);
+    // Plaintext sockets read through `onread`, switched in place (util/accepted-reads.ts): no
+    // Readable machinery (a 64 KiB backing store, push, 'data', read-more ticks) per read. TLS
+    // sockets, and where Node's slots are missing, read through 'data' events.
+    const reads = scheme === 'http' ? new Reads(this.onData) : undefined;
+    if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
+    else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', ignoreError); // 'close' follows
@@ -508,7 +517,13 @@ class H1Connection implements H1Session, Inactive {
     this.clearHeadTimer();
     this.clearIdleTimer();
     this.inactivity.clear();
-    s.off('data', this.onData);
+    if (this.reads) {
+      // Whoever takes the socket now (a tunnel's pipe(), the linger before a close) reads it
+      // through its Readable: each read is pushed there, and a full Readable stops the reads.
+      this.reads.onData = (chunk) => {
+        if (!s.push(chunk)) s.pause();
+      };
+    } else s.off('data', this.onData);
     s.off('end', this.onEnd);
     s.off('drain', this.onDrain);
     if (!this.current) s.off('close', this.onClose);

@@ -14,7 +14,7 @@
 // Node.js release), or the socket already holds data (a ClientHello peeked and put back), or it
 // has no plain stream handle (TLS), nothing changes and the caller relays with 'data' events.
 import net from 'node:net';
-import type { Reads } from '../util/socket-reads.js';
+import type { Reads } from './socket-reads.js';
 
 interface UserReadHandle {
   useUserBuffer(buf: Uint8Array): void;

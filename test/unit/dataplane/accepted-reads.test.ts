@@ -1,11 +1,11 @@
-// tcp/accepted-reads.ts relies on the per-socket `onread` slots of Node's net.Socket. On the
+// util/accepted-reads.ts relies on the per-socket `onread` slots of Node's net.Socket. On the
 // Node.js releases this project supports the switch must happen (else the TCP relay silently
 // falls back to the slower Readable path), and a switched socket must read, pause, resume and
 // see its peer's end like a socket created with `onread`.
 import { expect } from 'chai';
 import net from 'node:net';
 import tls from 'node:tls';
-import { readAcceptedThrough } from '#dataplane/tcp/accepted-reads';
+import { readAcceptedThrough } from '#dataplane/util/accepted-reads';
 import { Reads } from '#dataplane/util/socket-reads';
 import { HOST } from './helpers.js';
 
