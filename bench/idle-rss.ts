@@ -8,7 +8,7 @@
 // of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
 // none: Node's defaults) or BENCH_DATAPLANE_ENV other variables ('' for none).
 // Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
-// `--workers N`) against it, waits until the dataplane reports ready (a snapshot is live), lets it
+// `--workers N`, unless N is 1) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served). Nothing is asserted.
 //

@@ -1,4 +1,4 @@
-// Writes generated/validators.ts from the schemas. Run with `npm run gen:validators`.
+// Writes generated/validators.json from the schemas. Run with `npm run gen:validators`.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

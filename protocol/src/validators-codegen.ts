@@ -1,7 +1,8 @@
-// The wire-contract validators as ajv standalone code: the text of an ES module that exports one
-// validate function per schema, so no process compiles a schema at run time (docs/memory.md).
-// Pure: schemas in, source text out; gen-validators.ts writes it to generated/validators.ts, and
-// a test fails when the committed file differs from what these schemas generate now.
+// The wire-contract validators as ajv standalone code, so no process compiles a schema at run time
+// (docs/memory.md): the body of a function that returns one validate function per schema, in a
+// JSON document (validators.ts says why not a TypeScript module). Pure: schemas in, text out;
+// gen-validators.ts writes it to generated/validators.json, and a test fails when the committed
+// file differs from what these schemas generate now.
 import { createRequire } from 'node:module';
 import { Ajv, type Options } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -23,20 +24,26 @@ export const VALIDATED_SCHEMAS = {
   ControllerEnvelope,
 } as const;
 
-export const GENERATED_VALIDATORS_PATH = 'protocol/src/generated/validators.ts';
+export const GENERATED_VALIDATORS_PATH = 'protocol/src/generated/validators.json';
 
-const HEADER = `// @ts-nocheck -- ajv's untyped JavaScript; only the exports are typed.
-// GENERATED FILE, do not edit: \`npm run gen:validators\` (protocol/src/gen-validators.ts) writes it
-// from the TypeBox schemas in messages.ts and snapshot.ts with ajv's standalone code generation.
-// test/unit/protocol/generated-validators.test.ts fails when it differs from what they generate.
-// Each export is what ajv.compile returns (errors of the last call on \`errors\`) without its
-// \`schema\`, \`schemaEnv\` and \`source\` properties.
-import type { ValidateFunction } from "ajv";
-`;
+/** The generated document (validators.ts reads it). */
+export interface GeneratedValidators {
+  generated: string;
+  /** Export names, in the order of VALIDATED_SCHEMAS. */
+  exports: string[];
+  /** A function body ("use strict" first) returning { [export name]: validate function }. */
+  source: string;
+}
 
-// The exports carry their type: without it the compiler infers the functions' types through their
-// whole control flow to write the declarations, and its recursion overflows the stack.
-const EXPORT = /^export const (\w+) = (validate\d+);$/gm;
+const NOTE =
+  'GENERATED FILE, do not edit: `npm run gen:validators` (protocol/src/gen-validators.ts) writes it from the ' +
+  'TypeBox schemas in messages.ts and snapshot.ts with ajv standalone code generation; ' +
+  'test/unit/protocol/generated-validators.test.ts fails when it differs from what they generate. ' +
+  'Each validator is what ajv.compile returns (errors of the last call on `errors`) without its ' +
+  '`schema`, `schemaEnv` and `source` properties.';
+
+// ajv's ES module output exports each validator by a line of its own.
+const EXPORT = /^export const (\w+) = (validate\d+);\n/gm;
 
 // ajv's generated code calls small runtime helpers, which it writes as CommonJS requires even in
 // ESM output. Each is a self-contained function and is written into the module instead: an import
@@ -69,7 +76,7 @@ export function renderValidatorsModule(): string {
   const named = new Map<object, string>(names.map((n) => [VALIDATED_SCHEMAS[n], n]));
   for (const name of names) ajv.addSchema(withRefs(VALIDATED_SCHEMAS[name], named) as object, name);
   const code = standaloneCode.default(ajv, Object.fromEntries(names.map((n) => [n, n])));
-  let exported = 0;
+  const exports: string[] = [];
   const body = code
     .replace(RUNTIME_REQUIRE, (_, helper: string) => {
       if (!SELF_CONTAINED_HELPERS.has(helper))
@@ -78,12 +85,17 @@ export function renderValidatorsModule(): string {
       return fn.toString();
     })
     .replace(EXPORT, (_, name: string, validate: string) => {
-      exported++;
-      return `export const ${name}: ValidateFunction = ${validate};`;
+      exports.push(`${name}:${validate}`);
+      return '';
     });
-  if (exported !== names.length)
+  if (exports.length !== names.length || !body.startsWith('"use strict";'))
     throw new Error('ajv standalone code does not export one validate function per schema');
-  if (/\brequire\(/.test(body))
-    throw new Error('ajv standalone code requires a module that is not a runtime helper');
-  return `${HEADER}${body}\n`;
+  if (/\brequire\(|^export /m.test(body))
+    throw new Error('ajv standalone code requires or exports what a function body cannot');
+  const doc: GeneratedValidators = {
+    generated: NOTE,
+    exports: exports.map((e) => e.slice(0, e.indexOf(':'))),
+    source: `${body}\nreturn {${exports.join(',')}};\n`,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

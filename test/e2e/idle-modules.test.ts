@@ -5,7 +5,7 @@
 //   - no process loads HTTP/2 (node:http2, hpack.js) while no TLS frontend asks for it, nor the
 //     regular-expression engine (re2js) while no rule or health check has a pattern;
 //   - no process loads ajv or the schemas (@sinclair/typebox): the validators are generated ahead
-//     of time (protocol/src/generated/validators.ts), the channel's names live apart from the
+//     of time (protocol/src/generated/validators.json), the channel's names live apart from the
 //     schemas (protocol/src/channel.ts);
 //   - no process loads prom-client (nor @opentelemetry/api, which it loads) before a first scrape:
 //     what counts from start-up counts on plain objects (dataplane/src/metrics/prometheus.ts);
@@ -37,7 +37,7 @@ async function loadedModules(dir: string, pid: number): Promise<string[]> {
 }
 
 /** The validators a process checking control-channel messages loads, and the libraries it does not. */
-const VALIDATORS = ['/protocol/src/generated/validators.'];
+const VALIDATORS = ['/protocol/src/generated/validators.json'];
 const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/', '@sinclair/typebox'];
 /** Loaded with the first scrape of /metrics. */
 const METRICS_LIBRARY = ['node_modules/prom-client/', '@opentelemetry/api'];

@@ -180,6 +180,7 @@ class Tunnel implements Transport {
     );
   }
 
+  /** The server's fields as the client gets them; may be `r.headers` itself (never to be modified). */
   private responseHeaders(server: ServerRuntime, r: UpstreamResponseHead): HeaderList {
     let h = endToEnd(r.headers);
     h = persistResponseHeaders(this.backend, h, server, this.assignment.binding);
@@ -213,11 +214,12 @@ class Tunnel implements Transport {
     }
     this.assignment.bind(attempt);
     this.ctx.trace?.upgraded();
-    const h = this.responseHeaders(server, r);
-    h.push(
+    // A new list: responseHeaders() may return the server's own.
+    const h: HeaderList = [
+      ...this.responseHeaders(server, r),
       ['Connection', 'Upgrade'],
       ['Upgrade', headerValue(r.headers, 'upgrade') ?? headerValue(this.head.headers, 'upgrade') ?? ''],
-    );
+    ];
     this.writeHead(101, r.reason, h);
     if (upHead.length > 0) client.write(upHead);
     if (this.rest.length > 0) upSocket.write(this.rest);
@@ -251,8 +253,8 @@ class Tunnel implements Transport {
       this.assignment.release(attempt);
       return;
     }
-    const h = this.responseHeaders(server, r);
-    h.push(['Connection', 'close']); // the body, if not length-delimited, ends with the connection
+    // The body, if not length-delimited, ends with the connection (a new list, as above).
+    const h: HeaderList = [...this.responseHeaders(server, r), ['Connection', 'close']];
     this.writeHead(r.status, r.reason, h);
     if (r.framing === 'none') {
       this.assignment.release(attempt);

@@ -125,7 +125,15 @@ class TcpSession implements Transport, Inactive {
     const { timeouts } = this.backend.snap;
     // The server connection reads through `onread`: no Readable machinery per relayed chunk.
     const reads = new Reads(dropEarly);
-    const up = net.connect({ host: server.address, port: server.port, allowHalfOpen: true, onread: reads });
+    // noDelay as on the client side (the listener sets it): a relay writes what it has read at
+    // once, and Nagle's algorithm would hold a small write back until the previous one is acked.
+    const up = net.connect({
+      host: server.address,
+      port: server.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: reads,
+    });
     this.upstream = up;
     up.once('close', () => a.release(attempt));
     let connected = false;
