@@ -6,13 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startController, type Controller } from '#controller/controller';
-import { silentLogger } from '#controller/log';
-import { DirSource } from '#controller/sources/dir-source';
+import type { Controller } from '#controller/controller';
 import type { ObjectRef } from '#controller/validate/diagnostic';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { silentLogger as dpSilent } from '#dataplane/log';
-import { TOKEN, writeAtomic } from '../../unit/controller/helpers.js';
+import { startDirController, TOKEN, writeAtomic } from '../../unit/controller/helpers.js';
 import { breakable, eventually, freePort, type Breakable } from './helpers.js';
 
 const BE: ObjectRef = { kind: 'Backend', namespace: 'default', name: 'web' };
@@ -72,13 +70,7 @@ spec:
   http: {path: /health, expect: {status: [200], bodyContains: healthy}}
 `,
     );
-    controller = await startController({
-      source: new DirSource({ dir, rescanMs: 0, logger: silentLogger() }),
-      listen: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      tokens: [TOKEN],
-      logger: silentLogger(),
-    });
+    controller = await startDirController(dir);
     await connect('dp-1', '127.0.0.2');
     await connect('dp-2', '127.0.0.3');
     await eventually(() => [...dps.values()].every((d) => d.currentVersion !== null), 10_000);

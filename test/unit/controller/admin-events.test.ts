@@ -5,25 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { eventStreamHandler, type AdminEvent } from '#controller/admin/event-stream';
-import { startController, type Controller } from '#controller/controller';
-import { silentLogger } from '#controller/log';
-import { DirSource } from '#controller/sources/dir-source';
-import { FakeDataplane, TOKEN, waitFor, writeAtomic } from './helpers.js';
+import type { Controller } from '#controller/controller';
+import { FakeDataplane, shopManifests, startDirController, waitFor, writeAtomic } from './helpers.js';
 
-const manifests = (servers: string[]) => `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web, namespace: shop}
-spec:
-  bind: {port: 8080}
-  defaultBackend: web
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: web, namespace: shop}
-spec:
-  servers:
-${servers.map((a, i) => `    - {name: s${i}, address: ${a}, port: 80}`).join('\n')}
-`;
+const manifests = (addresses: string[]) => shopManifests(addresses.map((a, i) => [`s${i}`, a]));
 
 /** A GET /events client: every event parsed as it arrives. */
 class EventClient {
@@ -96,13 +81,7 @@ describe('controller admin: GET /events', function () {
   it('streams the served snapshot, then each publish, ACK and NACK as it happens', async () => {
     const file = path.join(dir, 'shop.yaml');
     await writeAtomic(file, manifests(['10.0.0.10', '10.0.0.11']));
-    controller = await startController({
-      source: new DirSource({ dir, rescanMs: 0, logger: silentLogger() }),
-      listen: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      tokens: [TOKEN],
-      logger: silentLogger(),
-    });
+    controller = await startDirController(dir);
     const first = controller.lastResult!.snapshots.default!.version;
     const client = new EventClient(`${controller.adminUrl}/events`);
     closers.push(() => client.close());

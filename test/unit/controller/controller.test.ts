@@ -10,28 +10,25 @@ import type { CompileResult } from '#controller/compile/types';
 import { startController, type Controller, type ControllerOptions } from '#controller/controller';
 import type { CompiledEvent } from '#controller/events';
 import { silentLogger } from '#controller/log';
-import { DirSource } from '#controller/sources/dir-source';
 import type { Source } from '#controller/sources/source';
 import type { StoreFeed } from '#controller/store/feed';
 import type { Condition } from '#controller/status/conditions';
 import type { ObjectRef } from '#controller/validate/diagnostic';
-import { backend, FakeDataplane, sleep, TOKEN, waitFor, writeAtomic } from './helpers.js';
+import {
+  backend,
+  FakeDataplane,
+  shopManifests,
+  sleep,
+  startDirController,
+  TOKEN,
+  waitFor,
+  writeAtomic,
+} from './helpers.js';
 
-const MANIFESTS = `apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web, namespace: shop}
-spec:
-  bind: {port: 8080}
-  defaultBackend: web
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: web, namespace: shop}
-spec:
-  servers:
-    - {name: web01, address: 10.0.0.10, port: 80}
-    - {name: web02, address: 10.0.0.11, port: 80}
-`;
+const MANIFESTS = shopManifests([
+  ['web01', '10.0.0.10'],
+  ['web02', '10.0.0.11'],
+]);
 
 const FE: ObjectRef = { kind: 'Frontend', namespace: 'shop', name: 'web' };
 const BE: ObjectRef = { kind: 'Backend', namespace: 'shop', name: 'web' };
@@ -68,14 +65,7 @@ describe('controller', function () {
   });
 
   async function start(over: Partial<ControllerOptions> = {}): Promise<Controller> {
-    controller = await startController({
-      source: new DirSource({ dir, rescanMs: 0, logger: silentLogger() }),
-      listen: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      tokens: [TOKEN],
-      logger: silentLogger(),
-      ...over,
-    });
+    controller = await startDirController(dir, over);
     return controller;
   }
   async function dataplane(nodeId: string, group = 'default', last: string | null = null) {

@@ -4,6 +4,9 @@ import { once } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WebSocket } from 'ws';
+import { startController, type Controller, type ControllerOptions } from '#controller/controller';
+import { silentLogger } from '#controller/log';
+import { DirSource } from '#controller/sources/dir-source';
 import { makeSnapshot } from '#protocol/canonical';
 import { PROTOCOL_VERSION, SUBPROTOCOL, type ControllerMessage } from '#protocol/messages';
 import type { BackendSnap, Snapshot } from '#protocol/snapshot';
@@ -174,3 +177,31 @@ export class FakeDataplane {
     });
   }
 }
+
+/** A controller on a directory (no rescan walk), channel and admin on free loopback ports. */
+export function startDirController(dir: string, over: Partial<ControllerOptions> = {}): Promise<Controller> {
+  return startController({
+    source: new DirSource({ dir, rescanMs: 0, logger: silentLogger() }),
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    tokens: [TOKEN],
+    logger: silentLogger(),
+    ...over,
+  });
+}
+
+/** shop/web: a Frontend on :8080 and its Backend with these servers (name, address; port 80). */
+export const shopManifests = (servers: [name: string, address: string][]) => `apiVersion: bascule.dev/v1alpha1
+kind: Frontend
+metadata: {name: web, namespace: shop}
+spec:
+  bind: {port: 8080}
+  defaultBackend: web
+---
+apiVersion: bascule.dev/v1alpha1
+kind: Backend
+metadata: {name: web, namespace: shop}
+spec:
+  servers:
+${servers.map(([name, address]) => `    - {name: ${name}, address: ${address}, port: 80}`).join('\n')}
+`;
