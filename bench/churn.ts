@@ -40,6 +40,7 @@ import { join, resolve } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
+import { SseParser } from '../test/support/sse.js';
 import { upstreamNginxConf } from './configs.js';
 import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
 import { freePort, killAll, loadAverage, run, sample, start, type Running } from './procs.js';
@@ -286,17 +287,8 @@ function eventStream(url: string, on: (type: string, data: unknown) => void): Pr
     const req = http.get(url, { agent: false }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
       res.setEncoding('utf8');
-      let buffered = '';
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type && data) on(type, JSON.parse(data));
-        }
-      });
+      const sse = new SseParser(on);
+      res.on('data', (chunk: string) => sse.push(chunk));
       res.on('error', () => {});
       resolve({ close: () => req.destroy() });
     });

@@ -226,7 +226,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
           snapshots: () => publisher.snapshots(),
           health: () => healthView(publisher.snapshots(), replicas.dataplanes(), health),
           observability,
-          events: (listener) => adminEvents(listener),
+          events: adminEvents,
         },
         opts.admin,
         log,

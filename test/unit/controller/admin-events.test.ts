@@ -6,6 +6,7 @@ import path from 'node:path';
 import express from 'express';
 import { eventStreamHandler, type AdminEvent } from '#controller/admin/event-stream';
 import type { Controller } from '#controller/controller';
+import { SseParser } from '../../support/sse.js';
 import { FakeDataplane, shopManifests, startDirController, waitFor, writeAtomic } from './helpers.js';
 
 const manifests = (addresses: string[]) => shopManifests(addresses.map((a, i) => [`s${i}`, a]));
@@ -20,7 +21,6 @@ class EventClient {
   readonly ready: Promise<void>;
 
   constructor(url: string, opts: { read?: boolean } = {}) {
-    let buffered = '';
     this.ready = new Promise((resolve, reject) => {
       this.req = http.get(url, (res) => {
         this.res = res;
@@ -30,16 +30,8 @@ class EventClient {
         res.on('error', () => {});
         if (opts.read === false) return res.pause();
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffered += chunk;
-          for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-            const block = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) this.events.push({ event, data: JSON.parse(data) as AdminEvent });
-          }
-        });
+        const sse = new SseParser((event, data) => this.events.push({ event, data: data as AdminEvent }));
+        res.on('data', (chunk: string) => sse.push(chunk));
       });
       this.req.on('error', reject);
     });
