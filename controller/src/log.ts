@@ -1,5 +1,6 @@
 // The logger of the bascule processes (controller, dataplane, standalone): JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pinoIsoTime } from '#dataplane/iso-time';
 
 export type { Logger } from 'pino';
 
@@ -29,7 +30,8 @@ export function createLogger(opts: { level?: string; role?: ProcessRole } = {}):
     level: LEVELS.has(requested) ? requested : 'info',
     redact: { paths: REDACT, censor: '<redacted>' },
     base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // pino's isoTime field, without the time-zone name lookup of toISOString (dataplane/src/iso-time.ts).
+    timestamp: pinoIsoTime,
   };
   const logger = pino(options);
   if (!LEVELS.has(requested)) logger.warn({ requested }, 'unknown BASCULE_LOG_LEVEL, using info');

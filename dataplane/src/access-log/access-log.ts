@@ -7,6 +7,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { TrafficRecord } from '../types/traffic.js';
 import { accessJson, accessText, healthJson, healthText, type HealthTransitionLine } from './format.js';
+import { pinoIsoTime } from '../iso-time.js';
 
 export type AccessLogFormat = 'json' | 'text' | 'off';
 
@@ -87,7 +88,7 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
     pino(
       {
         base: opts.worker !== undefined ? { worker: opts.worker } : null,
-        timestamp: pino.stdTimeFunctions.isoTime,
+        timestamp: pinoIsoTime,
         formatters: { level: () => ({ log: kind }) },
       },
       stream,
