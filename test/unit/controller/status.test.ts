@@ -418,7 +418,10 @@ describe('status', () => {
       const versions = ['1'.repeat(64), '2'.repeat(64), '3'.repeat(64)];
       let current = 0;
       const snap = (): Snapshot =>
-        ({ version: versions[current]!, body: { group: 'default', frontends: [], backends: [] } }) as Snapshot;
+        ({
+          version: versions[current]!,
+          body: { group: 'default', frontends: [], backends: [] },
+        }) as Snapshot;
       const writer = new MemoryStatusWriter();
       const events = new EventEmitter<ControllerEvents>();
       let applied = versions[0]!;
@@ -440,7 +443,10 @@ describe('status', () => {
         loop.trigger();
         await done;
         const programmed = () => cond(writer.get(reports[0]!.ref)!.conditions, 'Programmed');
-        expect(programmed()).to.include({ status: 'True', message: '1/1 dataplanes at version 111111111111' });
+        expect(programmed()).to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version 111111111111',
+        });
         const writes = writer.writes;
         // v2 and v3 change another object only; the dataplane reaches v2 before the update runs.
         reports = [reports[0]!, report({ ref: { kind: 'Backend', namespace: 'default', name: 'b' } })];
