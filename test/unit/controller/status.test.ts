@@ -468,6 +468,32 @@ describe('status', () => {
       }
     });
 
+    it('a change of health reports recomputes the status of Backends only', async () => {
+      const tracker = new StatusTracker(new MemoryStatusWriter());
+      const fe = report({ generation: 1 });
+      const be = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, generation: 1 });
+      let groupReads = 0;
+      const at = (generation: number) => {
+        const c = ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } });
+        return signedContext(
+          {
+            ...c,
+            group: (name) => {
+              groupReads++;
+              return c.group(name);
+            },
+          },
+          generation,
+        );
+      };
+      await tracker.update([fe, be], at(0), T0);
+      groupReads = 0;
+      await tracker.update([fe, be], at(1), T1);
+      // One read for the signature both share, one for the Backend's recomputed Programmed;
+      // a recomputed Frontend would read it once more.
+      expect(groupReads).to.equal(2);
+    });
+
     it('retries a failed write on the next update', async () => {
       let fail = true;
       let writes = 0;
