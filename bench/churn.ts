@@ -776,7 +776,7 @@ async function main(): Promise<void> {
         `${pct(compileMs, 50).toFixed(0)} / ${pct(compileMs, 99).toFixed(0)}`,
       ],
       [
-        '… … per version: after compile (accepted versions, gate, diff) p50 / p99',
+        '… … per version: after compile (consistency gate, diff, send) p50 / p99',
         perVersion((e) => e.afterCompileMs),
       ],
       ['… per version: send → ACK (controller log) p50 / p99', perVersion((e) => e.ackMs)],

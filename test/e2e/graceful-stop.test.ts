@@ -81,6 +81,23 @@ class Conn {
 const closes = (head: string): boolean => /\r\nconnection: *close/i.test(head);
 
 /** A keep-alive client sending its next request as soon as the last answer arrived. */
+/** 'ECONNREFUSED' once the port refuses a connection (tried every 20 ms), or the last outcome at the deadline. */
+async function refusedWithin(port: number, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const outcome = await new Promise<string>((resolve) => {
+      const s = net.connect(port, HOST);
+      s.once('connect', () => {
+        s.destroy();
+        resolve('accepted');
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    if (outcome === 'ECONNREFUSED' || Date.now() > deadline) return outcome;
+    await sleep(20);
+  }
+}
+
 async function loop(
   port: number,
   stats: { ok: number; failed: string[]; closedAfter: number },
@@ -188,16 +205,12 @@ for (const workers of [1, 2])
         const okBefore = stats.ok;
         const stoppedAt = Date.now();
         proc.child.kill('SIGTERM');
-        await sleep(200);
+        // The drain has begun once the port refuses connections: the listener stops accepting
+        // and marks every open connection in the same turn of its event loop (every worker's,
+        // before the shared port closes). A fixed sleep here raced a loaded machine's delivery of
+        // the signal, and the late request then arrived before the drain.
+        const refused = await refusedWithin(port, 10_000);
         const lateAnswer = await late.get('/'); // idle at SIGTERM, within the idle grace
-        const refused = await new Promise<string>((resolve) => {
-          const s = net.connect(port, HOST);
-          s.once('connect', () => {
-            s.destroy();
-            resolve('accepted');
-          });
-          s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-        });
         const slowAnswer = await slow;
         await Promise.all(loops);
         const code = await proc.exited;

@@ -133,15 +133,20 @@ export function compile(input: ValidatedInput): CompileOutput {
       diagFor(e.v).add('Accepted', p.code, p.field, p.message);
     }
     const frontends = listeners.flatMap((l) => l.snaps).sort(byId);
-    const backendIds = new Set<string>();
+    const served: CompiledFrontend[] = [];
     for (const l of listeners) {
       for (const m of l.members) {
         const e = entryOf.get(m.snap.id)!;
         addGroup(refKey(e.v.ref), group);
-        for (const id of e.c.backendIds) backendIds.add(id);
+        served.push(e.c);
       }
     }
-    const groupBackends = [...backendIds].map((id) => backends.get(id)!).sort(byId);
+    // The ids, sorted, of the backends the served frontends route to: kept across runs, so an
+    // edit costs what its frontend changes, not a pass over every rule and a sort.
+    const groupBackends = memo
+      .groupBackends(group)
+      .update(served)
+      .map((id) => backends.get(id)!);
     for (const b of groupBackends) {
       addGroup(
         backendKeys.get(b) ?? refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }),
@@ -159,6 +164,7 @@ export function compile(input: ValidatedInput): CompileOutput {
   }
 
   memo.listeners.sweep();
+  memo.sweepGroups();
   const usedCertificates = Object.fromEntries(
     [...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
@@ -171,6 +177,7 @@ export function compile(input: ValidatedInput): CompileOutput {
 }
 
 const groupLists = new Map<string, string[]>();
+const singleGroupLists = new Map<string, string[]>();
 
 /**
  * The sorted list of `groups`, one shared array per combination (there are a few): an object's
@@ -178,7 +185,13 @@ const groupLists = new Map<string, string[]>();
  * Shared: nobody mutates a report's groups.
  */
 function groupList(groups: string[]): string[] {
-  const sorted = groups.length > 1 ? groups.sort() : groups;
+  if (groups.length === 1) {
+    // The usual case, without making a key string per object and run.
+    let list = singleGroupLists.get(groups[0]!);
+    if (!list) singleGroupLists.set(groups[0]!, (list = groups));
+    return list;
+  }
+  const sorted = groups.sort();
   const key = sorted.join('\u0000');
   let list = groupLists.get(key);
   if (!list) groupLists.set(key, (list = sorted));

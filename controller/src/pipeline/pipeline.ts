@@ -89,19 +89,20 @@ export class Pipeline {
     }
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     this.lastGoodCertificates = result.certificates ?? this.lastGoodCertificates;
-    this.accepted = nextAcceptedVersions(this.accepted, input.resources, result.objects);
     const good = this.checkGroups(result.snapshots);
-    this.logNewDiagnostics(result.diagnostics);
+    // Sent first; what only the next run or the log needs is done after.
     const published = this.publish(
       good,
       {
         ...(timing ? { ...timing, firstEventAt: new Date(timing.firstEventAt).toISOString() } : {}),
         compileMs: durationMs,
-        // Everything of this run after compile: accepted versions, the consistency gate, diffing.
+        // Everything of this run after compile up to the send: the consistency gate, diffing.
         afterCompileMs: Math.round((performance.now() - started - durationMs) * 100) / 100,
       },
       result.diagnostics.length,
     );
+    this.accepted = nextAcceptedVersions(this.accepted, input.resources, result.objects);
+    this.logNewDiagnostics(result.diagnostics);
     this.result = result;
     this.opts.events.emit('compiled', {
       result,

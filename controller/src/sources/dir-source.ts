@@ -5,8 +5,18 @@
 // When the events name only manifest files (an edit, a rename into place, a deletion), the
 // look is just those files; anything else (a directory, a symlink swap, an unnamed event, the
 // periodic rescan) walks the tree.
-import { watch, type FSWatcher } from 'node:fs';
-import { lstat, readFile, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  watch,
+  type FSWatcher,
+  type Stats,
+} from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson, sha256Hex } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
@@ -44,6 +54,15 @@ const SAFETY_WALK_STATS_IN_FLIGHT = 2;
 
 /** More files named by one batch of events than this: walk the tree instead. */
 const MAX_QUICK_LOOK = 64;
+
+/**
+ * Largest file the quick look reads synchronously. A quick look is at most MAX_QUICK_LOOK files
+ * the watcher named, and a manifest of one object is a few KiB: reading it on the main thread
+ * takes microseconds, where lstat + open + fstat + read + close through libuv's pool are five
+ * hand-offs between threads, each waiting for a CPU on a loaded machine (tens of ms at the
+ * churn bench's tail). Larger files, and every walk, stay asynchronous.
+ */
+export const SYNC_READ_MAX_BYTES = 256 * 1024;
 
 /** Bucket for problems with the directory itself; sorts before every file path. */
 const ROOT_BUCKET = '';
@@ -265,14 +284,17 @@ export class DirSource implements Source {
    * still exists (a ConfigMap's ..data swap), a name that vanished with files under it.
    */
   private async lookAt(paths: ReadonlySet<string>): Promise<boolean> {
-    const looks = await Promise.all(
-      [...paths].map(async (file) => {
-        const st = await lstat(file).catch((err: NodeJS.ErrnoException) =>
-          err.code === 'ENOENT' ? null : undefined,
-        );
-        return { file, st };
-      }),
-    );
+    // lstat on the main thread (see SYNC_READ_MAX_BYTES): null when gone, undefined on any
+    // other error (then the tree is walked).
+    const looks = [...paths].map((file) => {
+      let st: Stats | null | undefined;
+      try {
+        st = lstatSync(file, { throwIfNoEntry: false }) ?? null;
+      } catch {
+        st = undefined;
+      }
+      return { file, st };
+    });
     const gone: string[] = [];
     const changed: Array<[string, FileSig]> = [];
     for (const { file, st } of looks) {
@@ -290,7 +312,7 @@ export class DirSource implements Source {
     // Read even when the signature looks the same (as the walk does for named files): an edit
     // within the timestamp's granularity that keeps the size would otherwise be missed.
     for (const [file, sig] of changed) {
-      await this.readOne(file, sig, this.files.get(file));
+      await this.readOne(file, sig, this.files.get(file), sig.size <= SYNC_READ_MAX_BYTES);
       if (this.stopped) return true;
     }
     return true;
@@ -302,7 +324,13 @@ export class DirSource implements Source {
     this.log.info({ file }, 'manifest file removed');
   }
 
-  private async readOne(file: string, sig: FileSig, prev: FileState | undefined): Promise<void> {
+  /** `small`: the file was at most SYNC_READ_MAX_BYTES when looked at; read it synchronously. */
+  private async readOne(
+    file: string,
+    sig: FileSig,
+    prev: FileState | undefined,
+    small = false,
+  ): Promise<void> {
     if (sig.size > this.maxFileBytes) {
       // Refused before it is read into memory; its last good content keeps serving.
       const message = `file is ${sig.size} bytes, more than the ${this.maxFileBytes} allowed`;
@@ -314,7 +342,7 @@ export class DirSource implements Source {
     }
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = (small ? readSmallSync(file) : undefined) ?? (await readFile(file, 'utf8'));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') {
@@ -393,5 +421,31 @@ export class DirSource implements Source {
       if (!prev || canonicalJson(prev.content) !== canonicalJson(next.content)) changed = true;
     }
     return changed;
+  }
+}
+
+/**
+ * The file's text read on the main thread, or undefined when it has grown past
+ * SYNC_READ_MAX_BYTES or is no longer a regular file since it was looked at (then it is read
+ * asynchronously, as any other). Reads at most the
+ * size fstat saw: a file still being written is read again on its next event.
+ */
+export function readSmallSync(file: string): string | undefined {
+  // Non-blocking: a file swapped for a FIFO since it was looked at must not stall the thread.
+  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > SYNC_READ_MAX_BYTES) return undefined;
+    const { size } = st;
+    const buf = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buf, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buf.toString('utf8', 0, read);
+  } finally {
+    closeSync(fd);
   }
 }

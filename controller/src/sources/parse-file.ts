@@ -24,6 +24,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { validateResources } from '../validate/validate.js';
 import { DEFAULT_NAMESPACE, type StoreRecord } from '../store/records.js';
 import { fileDiagnostic } from './diagnostics.js';
+import { parseJsonManifest } from './json-manifest.js';
 import { documentToRecord } from './manifest.js';
 
 export type ParsedFile =
@@ -60,6 +61,7 @@ export function parseManifestFile(
   text: string,
   file: string,
   limits: Readonly<ManifestLimits> = MANIFEST_LIMITS,
+  opts: { yamlOnly?: boolean } = {},
 ): ParsedFile {
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes)
@@ -71,6 +73,9 @@ export function parseManifestFile(
         `file is ${bytes} bytes, more than the ${limits.maxBytes} allowed`,
       ),
     ]);
+  // One JSON object: the same result without the YAML syntax tree (json-manifest.ts).
+  const fast = opts.yamlOnly ? undefined : parseJsonManifest(text, file, limits);
+  if (fast) return { ok: true, ...fast };
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {

@@ -105,6 +105,9 @@ export function signedContext(ctx: StatusContext, healthGeneration: number): Sta
         groups.length === 1
           ? of(groups[0]!, since.get(groups[0]!))
           : groups.map((g) => of(g, since.get(g))).join('|');
+      // Health reports are part of a Backend's status only: a server going up or down does not
+      // recompute the ~1,100 other objects' statuses.
+      if (report.ref.kind !== 'Backend') return served;
       return `${healthGeneration}|${ctx.backendKey?.(report) ?? ''}|${served}`;
     },
   };

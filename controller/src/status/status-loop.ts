@@ -68,8 +68,16 @@ export class StatusLoop {
     }
   }
 
-  /** Something that status depends on changed. */
+  /**
+   * Something that status depends on changed. The versions published by now are put in order
+   * here, not when the coalesced update runs: under a stream of edits several versions are
+   * published between two updates, and a dataplane at one of those in between must still count
+   * as serving every object whose form is older (without its place in the order it counted as
+   * at no known version, and every status flapped to Pending and back, ~1,100 rewrites each).
+   */
   trigger(): void {
+    const { published } = this.opts;
+    for (const [group, snap] of Object.entries(published.snapshots())) this.orderOf(group, snap.version);
     this.updates.trigger();
   }
 

@@ -47,8 +47,20 @@ function edit(r: SourcedResource, rnd: () => number, backendNames: string[]): So
     else spec.mode = spec.mode === 'tcp' ? 'http' : 'tcp';
   } else if (r.kind === 'Frontend') {
     const k = rnd();
-    if (k < 0.5) spec.defaultBackend = pick([...backendNames, 'missing']);
-    else if (spec.rules?.length) spec.rules[0]!.backend = pick([...backendNames, 'missing']);
+    if (k < 0.35) spec.defaultBackend = pick([...backendNames, 'missing']);
+    else if (k < 0.6 && spec.rules?.length) spec.rules[0]!.backend = pick([...backendNames, 'missing']);
+    else if (k < 0.75 && spec.rules?.length) {
+      // One more rule, routing to another backend (the group's backend set moves).
+      const rule = structuredClone(spec.rules[0]!) as Record<string, unknown> & {
+        match?: { path?: unknown };
+      };
+      const n = Math.floor(rnd() * 1e6);
+      rule.name = `x${n}`;
+      if (rule.match) rule.match = { ...rule.match, path: { prefix: `/x${n}/` } };
+      if (rule.backend !== undefined) rule.backend = pick([...backendNames, 'missing']);
+      spec.rules = [...spec.rules, rule];
+    } else if (k < 0.85 && (spec.rules?.length ?? 0) > 1) spec.rules = spec.rules!.slice(1);
+    else if (k < 0.92) spec.dataplaneGroup = spec.dataplaneGroup === 'blue' ? 'default' : 'blue';
     else spec.maxConnections = 1 + Math.floor(rnd() * 1000);
   } else if (r.kind === 'HealthPolicy') {
     spec.rise = 1 + Math.floor(rnd() * 5);
@@ -77,11 +89,18 @@ describe('compile: incremental (per-object memo)', () => {
         const memo = new CompileMemo();
         const validate = rememberingValidate();
         let resources = loaded.resources.map((r) => deepFreeze(structuredClone(r)));
+        const removed: SourcedResource[] = [];
         for (let step = 0; step < 15; step++) {
           if (step > 0) {
             const i = Math.floor(rnd() * resources.length);
             const backendNames = resources.filter((r) => r.kind === 'Backend').map((r) => r.metadata.name);
-            resources = resources.map((r, j) => (j === i ? edit(r, rnd, backendNames) : r));
+            // Now and then an object is deleted, and comes back later (a frontend leaving a group).
+            if (rnd() < 0.1 && resources.length > 1) {
+              removed.push(resources[i]!);
+              resources = resources.filter((_, j) => j !== i);
+            } else if (removed.length > 0 && rnd() < 0.3) {
+              resources = [...resources, removed.pop()!];
+            } else resources = resources.map((r, j) => (j === i ? edit(r, rnd, backendNames) : r));
           }
           const input: CompileInput = { ...loaded, resources, now: NOW };
           const before = memo.hits;

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '#controller/compile/types';
-import { DirSource, type DirSourceOptions } from '#controller/sources/dir-source';
+import {
+  DirSource,
+  readSmallSync,
+  SYNC_READ_MAX_BYTES,
+  type DirSourceOptions,
+} from '#controller/sources/dir-source';
+import { execFileSync } from 'node:child_process';
 import { StoreFeed, type StoreFeedOptions } from '#controller/store/feed';
 import { parseManifestFile } from '#controller/sources/parse-file';
 import { backendDoc, sleep, waitFor } from './helpers.js';
@@ -269,6 +275,26 @@ describe('directory source', function () {
       'Backend/default/sub',
       'Backend/default/web',
     ]);
+  });
+
+  it('reads a watched edit on the main thread only when it is small; a large one and a FIFO go the asynchronous way', async () => {
+    await write('small.yaml', backendDoc('small'));
+    expect(readSmallSync(path.join(dir, 'small.yaml'))).to.equal(backendDoc('small'));
+    // Past the bound (a YAML comment pads it): not read here, and still followed by the watcher.
+    const pad = `# ${'x'.repeat(SYNC_READ_MAX_BYTES)}\n`;
+    await write('large.yaml', pad + backendDoc('large'));
+    expect(readSmallSync(path.join(dir, 'large.yaml'))).to.equal(undefined);
+    execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+    // Opened without blocking (no writer on the other end) and refused as not a regular file.
+    expect(readSmallSync(path.join(dir, 'pipe.yaml'))).to.equal(undefined);
+    await unlink(path.join(dir, 'pipe.yaml'));
+    await started();
+    const spec = (name: string) =>
+      JSON.stringify(feed.current().resources.find((r) => r.metadata.name === name)?.spec ?? null);
+    await write('large.yaml', pad + backendDoc('large', '10.0.0.9'));
+    await write('small.yaml', backendDoc('small', '10.0.0.8'));
+    await waitFor(() => spec('large').includes('10.0.0.9'), 3000, 'large file edited');
+    await waitFor(() => spec('small').includes('10.0.0.8'), 3000, 'small file edited');
   });
 
   it('watches the directory and coalesces a burst of writes into few changes', async () => {

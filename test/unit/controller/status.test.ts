@@ -10,7 +10,12 @@ import {
 } from '#controller/status/compute';
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
+import { StatusLoop } from '#controller/status/status-loop';
 import { StatusTracker } from '#controller/status/tracker';
+import type { ControllerEvents } from '#controller/events';
+import { silentLogger } from '#controller/log';
+import type { Snapshot } from '#protocol/snapshot';
+import { EventEmitter, once } from 'node:events';
 import { reasonOf, REASONS } from '#controller/status/reasons';
 import { MemoryStatusWriter } from '#controller/status/writer';
 import type { Diagnostic } from '#controller/validate/diagnostic';
@@ -406,6 +411,88 @@ describe('status', () => {
         expect(programmed(a).status).to.equal('True');
         expect(programmed(b2)).to.include({ status: 'False', reason: 'Rejected' });
       });
+
+    it('the loop orders every version published, also those between two updates: a dataplane at one of them serves the unchanged objects', async () => {
+      // Three versions published in a row (a stream of edits) before one coalesced update;
+      // the dataplane is at the middle one, which no update saw as the latest.
+      const versions = ['1'.repeat(64), '2'.repeat(64), '3'.repeat(64)];
+      let current = 0;
+      const snap = (): Snapshot =>
+        ({
+          version: versions[current]!,
+          body: { group: 'default', frontends: [], backends: [] },
+        }) as Snapshot;
+      const writer = new MemoryStatusWriter();
+      const events = new EventEmitter<ControllerEvents>();
+      let applied = versions[0]!;
+      let reports: ObjectReport[] = [report({ generation: 1 })];
+      const loop = new StatusLoop({
+        tracker: new StatusTracker(writer),
+        health: new HealthAggregator(),
+        published: { snapshots: () => ({ default: snap() }), versionOf: () => versions[current]! },
+        dataplanes: () => [dp('a', applied)],
+        reports: () => reports,
+        inconsistent: () => false,
+        events,
+        clock: () => T0,
+        logger: silentLogger(),
+      });
+      try {
+        const updated = () => once(events, 'status');
+        let done = updated();
+        loop.trigger();
+        await done;
+        const programmed = () => cond(writer.get(reports[0]!.ref)!.conditions, 'Programmed');
+        expect(programmed()).to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version 111111111111',
+        });
+        const writes = writer.writes;
+        // v2 and v3 change another object only; the dataplane reaches v2 before the update runs.
+        reports = [reports[0]!, report({ ref: { kind: 'Backend', namespace: 'default', name: 'b' } })];
+        done = updated();
+        current = 1;
+        loop.trigger();
+        current = 2;
+        loop.trigger();
+        applied = versions[1]!;
+        loop.trigger();
+        await done;
+        expect(programmed(), 'the unchanged Frontend is served at v2').to.include({
+          status: 'True',
+          message: '1/1 dataplanes at version 111111111111',
+        });
+        expect(writer.writes - writes, 'only the new object is written').to.equal(1);
+      } finally {
+        await loop.close();
+      }
+    });
+
+    it('a change of health reports recomputes the status of Backends only', async () => {
+      const tracker = new StatusTracker(new MemoryStatusWriter());
+      const fe = report({ generation: 1 });
+      const be = report({ ref: { kind: 'Backend', namespace: 'default', name: 'web' }, generation: 1 });
+      let groupReads = 0;
+      const at = (generation: number) => {
+        const c = ctx({ default: { version: V1, dataplanes: [dp('a', V1)] } });
+        return signedContext(
+          {
+            ...c,
+            group: (name) => {
+              groupReads++;
+              return c.group(name);
+            },
+          },
+          generation,
+        );
+      };
+      await tracker.update([fe, be], at(0), T0);
+      groupReads = 0;
+      await tracker.update([fe, be], at(1), T1);
+      // One read for the signature both share, one for the Backend's recomputed Programmed;
+      // a recomputed Frontend would read it once more.
+      expect(groupReads).to.equal(2);
+    });
 
     it('retries a failed write on the next update', async () => {
       let fail = true;

@@ -56,6 +56,25 @@ describe('protocol: canonical JSON', () => {
     }
   });
 
+  it('follows it for lists of strings (written in one call): escapes, lone surrogates, holes, digests', () => {
+    const strings = ['a', 'k"q', 'back\\slash', 'nl\n', '\u2028', '\ud800', 'é', '', '\u0000'];
+    const rnd = prng(13);
+    for (let i = 0; i < 500; i++) {
+      const list = Array.from(
+        { length: 1 + Math.floor(rnd() * 6) },
+        () => strings[Math.floor(rnd() * strings.length)]!,
+      );
+      expect(canonicalJson(list)).to.equal(reference(list));
+      expect(canonicalJson({ x: list, y: [...list, 1] })).to.equal(reference({ x: list, y: [...list, 1] }));
+    }
+    const digests = Array.from({ length: 1100 }, (_, i) => i.toString(16).padStart(64, '0'));
+    expect(canonicalJson({ backends: digests })).to.equal(reference({ backends: digests }));
+    // A hole is null, as it was when each item was written on its own.
+    const holes = ['a', 'b'];
+    holes[3] = 'c';
+    expect(canonicalJson(holes)).to.equal('["a","b",null,"c"]');
+  });
+
   it('follows it for random snapshot bodies', () => {
     const rnd = prng(12);
     const config = new RandomConfig(rnd, [8001, 8002, 8003]);

@@ -64,10 +64,13 @@ export function h2Client(
   localPort: number,
 ): ClientSide {
   const cl = req.headers['content-length'];
-  // A body without content-length (DATA frames until END_STREAM) is a stream of unknown length.
+  // A body without content-length (DATA frames until END_STREAM) is a stream of unknown length,
+  // whatever the method (RFC 9113 §8.1: HEADERS without END_STREAM announces content; HAProxy
+  // forwards a GET's body too). Taking a GET without END_STREAM as complete answered it before
+  // its DATA or RST_STREAM arrived, and dropped what the client sent.
   let framing: BodyFraming = 'none';
   if (cl !== undefined) framing = 'length';
-  else if (!req.stream.endAfterHeaders && req.method !== 'GET' && req.method !== 'HEAD') framing = 'stream';
+  else if (!req.stream.endAfterHeaders) framing = 'stream';
   return new NodeClient(req as unknown as IncomingMessage, res as unknown as ServerResponse, {
     head: h2RequestHead(req, localPort),
     framing,
