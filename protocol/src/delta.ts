@@ -32,6 +32,20 @@ function sortedById(items: readonly { id: string }[]): boolean {
 }
 
 function diffKind<T extends { id: string }>(base: readonly T[], target: readonly T[]): KindDelta<T> {
+  // Both in id order (the target is checked by the caller; the base was an earlier target): one
+  // walk down the two lists, comparing objects that are not the very same only by digest.
+  if (sortedById(base)) {
+    const upsert: T[] = [];
+    const remove: string[] = [];
+    let i = 0;
+    for (const o of target) {
+      while (i < base.length && base[i]!.id < o.id) remove.push(base[i++]!.id);
+      const prev = i < base.length && base[i]!.id === o.id ? base[i++] : undefined;
+      if (!prev || !sameItem(prev, o)) upsert.push(o);
+    }
+    while (i < base.length) remove.push(base[i++]!.id);
+    return { upsert, remove };
+  }
   const before = new Map(base.map((o) => [o.id, o]));
   const upsert: T[] = [];
   for (const o of target) {
@@ -61,7 +75,25 @@ export function diffBodies(base: SnapshotBody, target: SnapshotBody): SnapshotDe
 export const deltaObjects = (d: SnapshotDelta): number =>
   d.frontends.upsert.length + d.frontends.remove.length + d.backends.upsert.length + d.backends.remove.length;
 
+/** Where `id` is in `list` (sorted by strictly increasing id), or -(insertion point) - 1. */
+function search(list: readonly { id: string }[], id: string): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid]!.id;
+    if (at < id) lo = mid + 1;
+    else if (at > id) hi = mid - 1;
+    else return mid;
+  }
+  return -lo - 1;
+}
+
 function applyKind<T extends { id: string }>(kind: string, base: readonly T[], delta: KindDelta<T>): T[] {
+  // The base is in id order (the compiler's, kept by every delta): each change is put in place by
+  // a binary search, so a version costs a copy of the list and what changed, not a map of every
+  // object and a sort. Another base (a full snapshot out of order) takes the general way.
+  if (sortedById(base)) return applySorted(kind, base, delta);
   const byKey = new Map(base.map((o) => [o.id, o]));
   for (const id of delta.remove) {
     if (!byKey.delete(id))
@@ -78,6 +110,29 @@ function applyKind<T extends { id: string }>(kind: string, base: readonly T[], d
     byKey.set(o.id, o);
   }
   return [...byKey.values()].sort(byId);
+}
+
+function applySorted<T extends { id: string }>(kind: string, base: readonly T[], delta: KindDelta<T>): T[] {
+  const out = base.slice();
+  for (const id of delta.remove) {
+    const at = search(out, id);
+    if (at < 0)
+      throw new BasculeError(
+        ErrorCodes.DELTA_BASE,
+        `delta removes ${kind} ${id}, which the base does not have`,
+      );
+    out.splice(at, 1);
+  }
+  const upserted = new Set<string>();
+  for (const o of delta.upsert) {
+    if (upserted.has(o.id))
+      throw new BasculeError(ErrorCodes.SNAPSHOT_INVALID, `delta repeats ${kind} ${o.id}`);
+    upserted.add(o.id);
+    const at = search(out, o.id);
+    if (at >= 0) out[at] = o;
+    else out.splice(-at - 1, 0, o);
+  }
+  return out;
 }
 
 /**

@@ -80,7 +80,7 @@ export function compile(input: ValidatedInput): CompileOutput {
       spec.service === undefined ? null : serviceKey(services.get(idOf(ns, spec.service.name))),
     ];
     const snap = spec.tls ? build() : memo.reuse(v, deps, diagFor(v), build);
-    backends.set(idOf(ns, v.ref.name), snap);
+    backends.set(snap.id, snap);
     backendKeys.set(snap, refKey(v.ref));
   }
 
@@ -90,9 +90,7 @@ export function compile(input: ValidatedInput): CompileOutput {
     const d = diagFor(v);
     const build = () => compileFrontend(v, { backends, secrets, now, certificates }, d);
     // What a frontend takes from a backend is whether it exists and its mode.
-    const refs = frontendBackendRefs(v.spec).map(
-      (name) => backends.get(idOf(v.ref.namespace, name))?.mode ?? null,
-    );
+    const refs = frontendBackendIds(v).map((id) => backends.get(id)?.mode ?? null);
     const c = v.spec.tls ? build() : memo.reuse(v, refs, d, build);
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
       d.add(
@@ -200,6 +198,22 @@ function groupList(groups: string[]): string[] {
 
 /** A Service's content as one comparable value (the store may hand a new object for the same data). */
 const serviceKey = (svc: ServiceData | undefined): string | null => (svc ? canonicalJson(svc) : null);
+
+const backendIds = new WeakMap<ValidResource<FrontendSpecT>, string[]>();
+
+/**
+ * The ids ("namespace/name") of the Backends a Frontend refers to, in a fixed order, remembered
+ * per validated object: made again per run, each was a new string to hash for every rule.
+ */
+function frontendBackendIds(v: ValidResource<FrontendSpecT>): string[] {
+  let ids = backendIds.get(v);
+  if (!ids) {
+    const ns = v.ref.namespace;
+    ids = frontendBackendRefs(v.spec).map((name) => idOf(ns, name));
+    backendIds.set(v, ids);
+  }
+  return ids;
+}
 
 const backendRefs = new WeakMap<FrontendSpecT, string[]>();
 

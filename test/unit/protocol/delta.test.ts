@@ -106,6 +106,53 @@ describe('protocol: snapshot deltas', () => {
     ).to.throw(/repeats/);
   });
 
+  it('puts each change in place on a base in id order, as a map and a sort would; another base is sorted', () => {
+    const rnd = prng(21);
+    const reference = (base: readonly { id: string }[], remove: string[], upsert: { id: string }[]) => {
+      const byId = new Map(base.map((o) => [o.id, o]));
+      for (const id of remove) byId.delete(id);
+      for (const o of upsert) byId.set(o.id, o);
+      return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    };
+    const id = () => `ns/b${Math.floor(rnd() * 60)}`;
+    for (let round = 0; round < 300; round++) {
+      const ids = [...new Set(Array.from({ length: Math.floor(rnd() * 30) }, id))].sort();
+      const base = ids.map((i) => backend(i, []));
+      const remove = [...new Set(base.filter(() => rnd() < 0.2).map((b) => b.id))];
+      const upsert = [
+        ...new Map(
+          Array.from({ length: Math.floor(rnd() * 6) }, () => backend(id(), [server('s', 1)])).map((b) => [
+            b.id,
+            b,
+          ]),
+        ).values(),
+      ];
+      const change: SnapshotDelta = {
+        group: 'default',
+        frontends: { upsert: [], remove: [] },
+        backends: { upsert, remove },
+      };
+      const got = applyDelta(body([], base), change).backends;
+      const want = reference(base, remove, upsert);
+      expect(got.length, `round ${round}`).to.equal(want.length);
+      got.forEach((b, i) => expect(b, `round ${round} item ${i}`).to.equal(want[i]));
+      // And back: the diff of base and result is this change (upserts that differ, removals).
+      const diff = diffBodies(body([], base), body([], want))!;
+      const had = new Map(base.map((b) => [b.id, b]));
+      expect(diff.backends.upsert, `round ${round} diff`).to.deep.equal(
+        want.filter((b) => had.get(b.id) !== b && canonicalJson(had.get(b.id) ?? null) !== canonicalJson(b)),
+      );
+      expect(diff.backends.remove).to.deep.equal(
+        base.filter((b) => !want.some((w) => w.id === b.id)).map((b) => b.id),
+      );
+      // The same base out of order: the same result.
+      const shuffled = [...base].reverse();
+      expect(applyDelta(body([], shuffled), change).backends.map((b) => b.id)).to.deep.equal(
+        want.map((b) => b.id),
+      );
+    }
+  });
+
   it('gives no delta when the target is not in id order, or too large', () => {
     const a = backend('default/a', [server('a', 1)]);
     const b = backend('default/b', [server('b', 1)]);
