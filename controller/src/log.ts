@@ -1,7 +1,16 @@
 // The logger of the bascule processes (controller, dataplane, standalone): JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, LoggerOptions } from 'pino';
+import { pinoIsoTime } from '#dataplane/iso-time';
 
 export type { Logger } from 'pino';
+
+// pino is loaded with require, not import: Node.js lexes every CommonJS module an ES module
+// imports for its export names, and on Node.js 20 that lexer is a WebAssembly module compiled on
+// V8's background threads, whose glibc arenas kept ~3 MiB of an idle dataplane resident
+// (bench/history/2026-12-02-idle-rss.md). Every such import in the dataplane's start path goes,
+// or the lexer still loads.
+const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 /** Paths pino blanks out even if a caller logs a whole object by mistake. */
 const REDACT = [
@@ -29,7 +38,8 @@ export function createLogger(opts: { level?: string; role?: ProcessRole } = {}):
     level: LEVELS.has(requested) ? requested : 'info',
     redact: { paths: REDACT, censor: '<redacted>' },
     base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // pino's isoTime field, without the time-zone name lookup of toISOString (dataplane/src/iso-time.ts).
+    timestamp: pinoIsoTime,
   };
   const logger = pino(options);
   if (!LEVELS.has(requested)) logger.warn({ requested }, 'unknown BASCULE_LOG_LEVEL, using info');

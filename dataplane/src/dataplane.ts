@@ -25,6 +25,7 @@ import { RuntimeOverrides } from './admin/runtime-api.js';
 import { Observability, type DataplaneObservabilityOptions } from './observability.js';
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
+import { isoTime } from './iso-time.js';
 
 export type { ApplyResult } from './agent/apply.js';
 export type { ChannelTuning } from './agent/channel.js';
@@ -220,11 +221,12 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   const status = (): DataplaneStatus => {
     const rt = serving.runtime();
     const workerRows = serving.workers?.();
+    const appliedAt = serving.appliedAt();
     return {
       nodeId: opts.nodeId,
       group: opts.group,
       version: rt.version,
-      appliedAt: serving.appliedAt()?.toISOString() ?? null,
+      appliedAt: appliedAt ? isoTime(appliedAt.getTime()) : null,
       controller: channel ? { ...channel.state } : { connected: false, url: null },
       listeners: serving.listeners(),
       frontends: rt.frontends.size,

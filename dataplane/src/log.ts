@@ -1,7 +1,11 @@
 // The dataplane logger: JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 
 export type { Logger } from 'pino';
+
+// Loaded with require, not import (controller/src/log.ts says why).
+const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 /** `name` says which process wrote a line (a worker takes its primary's: bascule-standalone, …). */
 export function createLogger(bindings: Record<string, unknown> = {}, name = 'bascule-dataplane'): Logger {

@@ -9,6 +9,9 @@
 //     schemas (protocol/src/channel.ts);
 //   - no process loads prom-client (nor @opentelemetry/api, which it loads) before a first scrape:
 //     what counts from start-up counts on plain objects (dataplane/src/metrics/prometheus.ts);
+//   - no process loads the full command line (commander): `bascule dataplane` reads its own
+//     arguments (controller/src/cli/dataplane-argv.ts). node:child_process and node:dgram, which
+//     commander requires, are loaded anyway: node:net loads node:cluster on the first listen().
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap and glibc malloc settings though the primary was started without them.
@@ -39,6 +42,8 @@ async function loadedModules(dir: string, pid: number): Promise<string[]> {
 /** The validators a process checking control-channel messages loads, and the libraries it does not. */
 const VALIDATORS = ['/protocol/src/generated/validators.json'];
 const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/', '@sinclair/typebox'];
+/** The full command line; `bascule dataplane` starts without it. */
+const FULL_CLI = ['node_modules/commander/', '/controller/src/cli/program.'];
 /** Loaded with the first scrape of /metrics. */
 const METRICS_LIBRARY = ['node_modules/prom-client/', '@opentelemetry/api'];
 
@@ -138,7 +143,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     return { pid: dp.child.pid!, workerPids };
   }
 
-  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend, no schema compiler, no metrics library', async () => {
+  it('one event loop (--workers 1): no HTTP/2 without a TLS frontend, no schema compiler, no metrics library, no full command line', async () => {
     const { pid } = await serving(1);
     expectLoaded(
       await loadedModules(record, pid),
@@ -149,7 +154,14 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER, ...METRICS_LIBRARY],
+      [
+        'node:http2',
+        'node_modules/hpack.js/',
+        'node_modules/re2js/',
+        ...SCHEMA_COMPILER,
+        ...METRICS_LIBRARY,
+        ...FULL_CLI,
+      ],
     );
   });
 
@@ -165,7 +177,14 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         ...VALIDATORS,
         'node_modules/ws/',
       ],
-      ['node:http2', 'node_modules/hpack.js/', 'node_modules/re2js/', ...SCHEMA_COMPILER, ...METRICS_LIBRARY],
+      [
+        'node:http2',
+        'node_modules/hpack.js/',
+        'node_modules/re2js/',
+        ...SCHEMA_COMPILER,
+        ...METRICS_LIBRARY,
+        ...FULL_CLI,
+      ],
     );
     for (const worker of workerPids) {
       // The primary was started without a young-generation cap: its workers get the image's.
@@ -186,6 +205,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
           'node_modules/hpack.js/',
           'node_modules/re2js/',
           ...METRICS_LIBRARY,
+          ...FULL_CLI,
         ],
       );
     }

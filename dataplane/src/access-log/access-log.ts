@@ -4,9 +4,14 @@
 //   BASCULE_ACCESS_LOG       json (default) | text | off
 //   BASCULE_ACCESS_LOG_FILE  a file of its own (default: JSON lines join the dataplane's log
 //                            stream on stdout, marked "log":"access"; text goes to stdout)
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger } from 'pino';
 import type { TrafficRecord } from '../types/traffic.js';
 import { accessJson, accessText, healthJson, healthText, type HealthTransitionLine } from './format.js';
+import { pinoIsoTime } from '../iso-time.js';
+
+// Loaded with require, not import (controller/src/log.ts says why).
+const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 export type AccessLogFormat = 'json' | 'text' | 'off';
 
@@ -87,7 +92,7 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
     pino(
       {
         base: opts.worker !== undefined ? { worker: opts.worker } : null,
-        timestamp: pino.stdTimeFunctions.isoTime,
+        timestamp: pinoIsoTime,
         formatters: { level: () => ({ log: kind }) },
       },
       stream,

@@ -3,6 +3,7 @@
 // parsers. Neither ever contains a header value, a cookie or a query string.
 import { shortVersion } from '#protocol/canonical';
 import type { TrafficRecord } from '../types/traffic.js';
+import { isoTime } from '../iso-time.js';
 
 /** A health-check transition, logged in the same stream as the traffic. */
 export interface HealthTransitionLine {
@@ -19,7 +20,7 @@ export interface HealthTransitionLine {
 export function accessJson(r: TrafficRecord): Record<string, unknown> {
   const common = {
     type: r.type,
-    start: new Date(r.start).toISOString(),
+    start: isoTime(r.start),
     clientAddress: r.clientAddress,
     clientPort: r.clientPort,
     frontend: r.frontend,
@@ -93,7 +94,7 @@ export function healthJson(h: HealthTransitionLine): Record<string, unknown> {
     serverAddress: h.address,
     state: h.state,
     reason: h.reason,
-    since: new Date(h.since).toISOString(),
+    since: isoTime(h.since),
   };
 }
 

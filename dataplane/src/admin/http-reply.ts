@@ -2,7 +2,11 @@
 // length, the query of a request, content negotiation (negotiator, the library behind express's
 // req.accepts) and a JSON request body read within a bound.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Negotiator from 'negotiator';
+import { createRequire } from 'node:module';
+import type NegotiatorClass from 'negotiator';
+
+// Loaded with require, not import (controller/src/log.ts says why).
+const Negotiator = createRequire(import.meta.url)('negotiator') as typeof NegotiatorClass;
 
 /** Sends `body` with its type and length; a HEAD request gets the headers only. */
 export function reply(

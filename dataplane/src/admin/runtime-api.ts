@@ -17,6 +17,7 @@ import type { ServerRuntime } from '../runtime/backend.js';
 import type { Runtime } from '../runtime/types.js';
 import { parseBasicAuth } from './auth.js';
 import { BodyError, hasContentType, readJsonObject, replyJson } from './http-reply.js';
+import { isoTime } from '../iso-time.js';
 
 const STATES: readonly AdminState[] = ['ready', 'drain', 'maintenance'];
 const MAX_REASON = 256;
@@ -125,7 +126,7 @@ function serverJson(backendId: string, s: ServerRuntime) {
     configuredState: s.snap.state,
     state: o?.state ?? s.snap.state,
     up: s.state.up,
-    override: o ? { state: o.state, since: new Date(o.since).toISOString(), reason: o.reason } : null,
+    override: o ? { state: o.state, since: isoTime(o.since), reason: o.reason } : null,
     ephemeral: true,
   };
 }

@@ -16,6 +16,7 @@ import type { DataplaneMetrics } from '../metrics/prometheus.js';
 import type { TrafficStats } from '../metrics/stats.js';
 import type { DataplaneView } from '../metrics/view.js';
 import { isLoopback, requireAdmin, type AdminCheck, type CredentialSource } from './auth.js';
+import { dateHeader } from './http-date.js';
 import { preferredType, reply, replyJson, replyText, requestUrl } from './http-reply.js';
 import { serveRuntime, type RuntimeOverrides } from './runtime-api.js';
 import { renderStatsCsv } from './stats-csv.js';
@@ -103,6 +104,9 @@ export function adminHandler(
     await route(req, res, url);
   };
   return (req, res) => {
+    // Node's Date header would call toUTCString (http-date.ts says why not): the same header, ours.
+    res.sendDate = false;
+    res.setHeader('Date', dateHeader());
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) replyText(req, res, 500, `internal error: ${err.message}\n`);
       else res.destroy(err);

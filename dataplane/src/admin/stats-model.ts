@@ -7,6 +7,7 @@ import { adminStateOf, serverStatus, type AdminState, type ServerStatus } from '
 import { serverStatsKey, type Codes, type TrafficStats } from '../metrics/stats.js';
 import type { DataplaneView } from '../metrics/view.js';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
+import { isoTime } from '../iso-time.js';
 
 export interface CheckInfo {
   /** What is checked ("http GET /health expect status 200 on 10.0.0.1:80", "tcp connect on ..."). */
@@ -128,8 +129,7 @@ export interface WorkerSummary {
   readonly requests: number;
 }
 
-const iso = (ms: number | undefined | null): string | null =>
-  ms && ms > 0 ? new Date(ms).toISOString() : null;
+const iso = (ms: number | undefined | null): string | null => (ms && ms > 0 ? isoTime(ms) : null);
 
 function checkInfo(h: ServerHealthView): CheckInfo {
   return {
@@ -160,7 +160,7 @@ function serverStats(
     backup: s.backup,
     adminState: adminStateOf(s),
     configuredState: s.snap.state,
-    override: o ? { state: o.state, since: new Date(o.since).toISOString(), reason: o.reason } : null,
+    override: o ? { state: o.state, since: isoTime(o.since), reason: o.reason } : null,
     up: s.state.up,
     weight: s.weight,
     configuredWeight: s.snap.weight,
@@ -257,11 +257,11 @@ export function buildStats(view: DataplaneView, stats: TrafficStats, now = Date.
       pid: process.pid,
       uptimeSeconds: Math.round(process.uptime()),
     },
-    generatedAt: new Date(now).toISOString(),
+    generatedAt: isoTime(now),
     snapshot: {
       version: rt.version,
       shortVersion: shortVersion(rt.version),
-      appliedAt: appliedAt?.toISOString() ?? null,
+      appliedAt: appliedAt ? isoTime(appliedAt.getTime()) : null,
       ageSeconds: appliedAt ? Math.max(0, Math.round((now - appliedAt.getTime()) / 1000)) : null,
     },
     controller: view.controller(),

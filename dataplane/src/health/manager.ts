@@ -34,6 +34,7 @@ import {
 import { setObserver, type Observation } from '../runtime/passive-health.js';
 import { upstreamConnectOptions } from '../tls/upstream.js';
 import { runCheck, type CancelCheck, type CheckResult, type CheckSpec, type CheckTarget } from './probe.js';
+import { isoTime } from '../iso-time.js';
 
 export interface HealthReportOut {
   full: boolean;
@@ -136,7 +137,7 @@ class Entry {
 }
 
 const isoOrNull = (ms: number | undefined): string | null =>
-  ms === undefined || ms <= 0 ? null : new Date(ms).toISOString();
+  ms === undefined || ms <= 0 ? null : isoTime(ms);
 
 export class HealthManager {
   private readonly entries = new Map<string, Entry>();

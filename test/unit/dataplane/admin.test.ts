@@ -31,6 +31,19 @@ describe('dataplane/admin', () => {
     expect((await fetch(`${dp.adminUrl}/readyz`)).status).to.equal(200);
   });
 
+  it('answers with one Date header, an IMF-fixdate of this second, as Node would write it', async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const res = await fetch(`${dp.adminUrl}/healthz`);
+    const after = Date.now();
+    const date = res.headers.get('date');
+    expect(date).to.match(
+      /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/,
+    );
+    const at = Date.parse(date!);
+    expect(at).to.be.at.least(before).and.at.most(after);
+    expect(date).to.equal(new Date(at).toUTCString());
+  });
+
   it('serves a status document', async () => {
     const port = await freePort();
     const snap = makeSnapshot(
