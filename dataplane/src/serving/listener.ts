@@ -12,8 +12,16 @@ import { connectionLimited } from '../http/admission.js';
 import { closeWithLinger } from '../http/engine/close.js';
 import { h2Client } from '../http/engine/h2-client.js';
 import { h1Upstream } from '../http/engine/h1-client.js';
-import { PIPELINE_BUFFER, serveH1, type H1Handlers, type H1Session } from '../http/engine/h1-server.js';
+import {
+  PIPELINE_BUFFER,
+  serveH1,
+  type H1Handlers,
+  type H1Session,
+  type H1Socket,
+} from '../http/engine/h1-server.js';
 import { displayAddress } from '../util/address.js';
+import { takeAccepted } from '../util/raw-accept.js';
+import { RawSocket, rawOwnerOf, type TcpHandle } from '../util/raw-socket.js';
 import { replyBytes } from '../http/local-reply.js';
 import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
 import { handleRequest } from '../http/proxy.js';
@@ -82,8 +90,13 @@ export interface ListenerDeps {
 const NO_TIMEOUTS = Object.freeze({ client: 0, httpRequest: 10_000, keepAlive: 5_000 });
 
 /** FIN once queued bytes are flushed, then release the socket. */
-function closeGracefully(socket: net.Socket): void {
+function closeGracefully(socket: H1Socket): void {
   if (socket.destroyed) return;
+  if (socket instanceof RawSocket) {
+    socket.once('finish', () => socket.destroy());
+    socket.end();
+    return;
+  }
   if (closeTlsGracefully(socket)) return; // TLS: close_notify; HTTP/2: GOAWAY (tls/)
   socket.once('finish', () => socket.destroy());
   socket.end();
@@ -101,9 +114,16 @@ export class Listener {
   /** Sockets accepted past maxConnections, waiting (unread) for a slot. */
   private waiting: net.Socket[] = [];
   private readonly waitingClose = new Map<net.Socket, () => void>();
-  private readonly conns = new Map<net.Socket, Conn>();
+  /**
+   * Open connections: net.Sockets, and plaintext HTTP connections taken at accept without one
+   * (util/raw-accept.ts, util/raw-socket.ts); such a connection stays the key when a path turns it
+   * into a net.Socket (an Upgrade).
+   */
+  private readonly conns = new Map<H1Socket, Conn>();
   /** A tracked socket closed ('close' listener; `this` is the socket). */
-  private readonly untrack: (this: net.Socket) => void;
+  private readonly untrack: (this: H1Socket) => void;
+  /** Whether accepted plaintext HTTP connections are taken without a net.Socket (util/raw-accept.ts). */
+  rawAccept = false;
   /** The http binding to finish requests on once the bind is no longer http (or is removed). */
   private lastHttp: { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined;
   private drained: (() => void) | undefined;
@@ -117,7 +137,7 @@ export class Listener {
     // allowHalfOpen: the TCP proxy relays half-close, and HTTP answers a request sent before a FIN.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
     this.server.on('error', (err) => deps.log.error({ bind: key, err: err.message }, 'listener error'));
-    const untrack = (socket: net.Socket): void => {
+    const untrack = (socket: H1Socket): void => {
       const conn = this.conns.get(socket);
       if (!conn) return;
       this.conns.delete(socket);
@@ -125,7 +145,7 @@ export class Listener {
       this.admitWaiting();
       this.maybeClosed();
     };
-    this.untrack = function (this: net.Socket) {
+    this.untrack = function (this: H1Socket) {
       untrack(this);
     };
     this.h1 = {
@@ -149,6 +169,7 @@ export class Listener {
       const reuse = this.deps.reusePort ? { reusePort: true } : {};
       this.server.listen({ host: this.address, port: this.port, ...reuse }, () => {
         this.server.off('error', onError);
+        this.rawAccept = takeAccepted(this.server, this.onHandle);
         resolve();
       });
     });
@@ -238,7 +259,7 @@ export class Listener {
     this.drained?.();
   }
 
-  private track(socket: net.Socket, conn: Conn, release?: () => void): void {
+  private track(socket: H1Socket, conn: Conn, release?: () => void): void {
     if (release) conn.release = release;
     this.conns.set(socket, conn);
     socket.on('close', this.untrack); // one function for every connection of this listener
@@ -263,6 +284,20 @@ export class Listener {
       this.dispatch(s, true);
     }
   }
+
+  /**
+   * An accepted connection's handle, before Node makes a net.Socket of it: taken (true) when it
+   * would be served by the plaintext HTTP/1.1 engine right away; everything else (staged or held
+   * connections, TCP, TLS) is declined and takes Node's path to onConnection().
+   */
+  private readonly onHandle = (handle: TcpHandle): boolean => {
+    if (this.phase !== 'active' || this.waiting.length > 0) return false;
+    const fe = this.deps.ref.current.frontends.get(this.key);
+    if (!fe || fe.mode !== 'http' || fe.tls || this.conns.size >= this.maxConnections()) return false;
+    handle.setNoDelay(true); // as Node does for a server created with noDelay
+    this.dispatch(new RawSocket(handle), false);
+    return true;
+  };
 
   private onConnection(socket: net.Socket): void {
     if (this.phase === 'staged') {
@@ -295,14 +330,19 @@ export class Listener {
     this.dispatch(socket, false);
   }
 
-  private dispatch(socket: net.Socket, paused: boolean): void {
+  /**
+   * Serves an admitted connection on the bind's current frontend. `conn` is a RawSocket only when
+   * the frontend was plaintext HTTP at accept (same turn: onHandle); the paths that need a stream
+   * (TCP, TLS) get it as a net.Socket, tracked under `conn` all the same.
+   */
+  private dispatch(conn: H1Socket, paused: boolean): void {
     const runtime = this.deps.ref.current;
     const fe = runtime.frontends.get(this.key);
     if (!fe) {
-      socket.destroy();
+      conn.destroy();
       return;
     }
-    const source = displayAddress(socket.remoteAddress);
+    const source = displayAddress(conn.remoteAddress);
     const perSource = fe.snap.connectionLimit?.perSource;
     let release: (() => void) | undefined;
     let over = false;
@@ -313,6 +353,7 @@ export class Listener {
       } else over = true;
     }
     if (fe.mode === 'tcp') {
+      const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
       if (over) {
         this.deps.log.debug({ frontend: fe.id, source }, 'tcp connection over the per-client limit; closed');
         this.deps.events?.tcp(socket, fe.id, runtime.version).local('PR');
@@ -320,7 +361,7 @@ export class Listener {
         return;
       }
       this.track(
-        socket,
+        conn,
         { mode: 'tcp', inflight: 0, closing: false, tunnel: false, limited: undefined },
         release,
       );
@@ -330,28 +371,35 @@ export class Listener {
       else proxyTcp(socket, fe, this.deps.log, trace);
       return;
     }
-    const conn: Conn = {
+    const c: Conn = {
       mode: 'http',
       inflight: 0,
       closing: false,
       tunnel: false,
       limited: over ? fe : undefined,
     };
-    this.track(socket, conn, release);
+    this.track(conn, c, release);
     if (fe.tls?.terminator) {
+      const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
       // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
       acceptHttps(socket, fe.tls.terminator, {
         http1: (s) => {
-          conn.h1 = serveH1(s, this.h1, this.port, 'https');
-          if (this.phase === 'draining') conn.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
+          c.h1 = serveH1(s, this.h1, this.port, 'https');
+          if (this.phase === 'draining') c.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
         },
         http2: () => this.h2Server(),
       });
       if (paused) socket.resume();
       return;
     }
-    conn.h1 = serveH1(socket, this.h1, this.port, 'http');
-    if (paused) socket.resume(); // after the engine took the socket, or bytes would be lost
+    c.h1 = serveH1(conn, this.h1, this.port, 'http');
+    if (paused) conn.resume(); // after the engine took the socket, or bytes would be lost
+  }
+
+  /** The tracked connection `socket` belongs to (also one made a net.Socket, and under TLS). */
+  private connOf(socket: object): Conn | undefined {
+    const s = rawSocketOf(socket) as H1Socket;
+    return this.conns.get(s) ?? this.conns.get(rawOwnerOf(s) as H1Socket);
   }
 
   private h2Server(): Http2Server {
@@ -381,9 +429,9 @@ export class Listener {
     return this.lastHttp;
   }
 
-  private onRequest(client: ClientSide, via: net.Socket): void {
-    const socket = rawSocketOf(via) as net.Socket; // the accepted socket, also under TLS and HTTP/2
-    const conn = this.conns.get(socket) ?? {
+  private onRequest(client: ClientSide, via: H1Socket): void {
+    const socket = rawSocketOf(via); // the accepted socket, also under TLS and HTTP/2
+    const conn = this.connOf(socket) ?? {
       mode: 'http' as const,
       inflight: 0,
       closing: true,
@@ -434,7 +482,7 @@ export class Listener {
     rest: Buffer,
     start: ByteMarks,
   ): void {
-    const conn = this.conns.get(rawSocketOf(socket) as net.Socket);
+    const conn = this.connOf(socket);
     if (conn) conn.tunnel = true;
     const version = this.deps.ref.current.version;
     if (conn?.limited) {

@@ -1,5 +1,6 @@
 // Closing a client connection after a reply of our own (errors, refusals, a rejected upgrade).
 import type { Duplex } from 'node:stream';
+import type { RawSocket } from '../../util/raw-socket.js';
 
 /**
  * How long a connection closed after a raw reply keeps reading (and discarding) what the client
@@ -10,7 +11,7 @@ import type { Duplex } from 'node:stream';
 export const CLOSE_LINGER_MS = 1000;
 
 /** Ends `socket` (our FIN after `bytes`), drains input, and frees it within the linger. */
-export function closeWithLinger(socket: Duplex, bytes?: string | Buffer): void {
+export function closeWithLinger(socket: Duplex | RawSocket, bytes?: string | Buffer): void {
   if (socket.destroyed) return;
   const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
   socket.once('close', () => clearTimeout(timer));

@@ -33,6 +33,7 @@ import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
 import { Reads } from '../../util/socket-reads.js';
+import { RawSocket } from '../../util/raw-socket.js';
 import { writeJoined } from './write.js';
 import {
   ChunkedDecoder,
@@ -62,9 +63,15 @@ export interface H1Timeouts {
   readonly client: number;
 }
 
+/**
+ * A connection the engine serves: a net.Socket (TLS, or Node's accept path), or an accepted
+ * plaintext connection driven on its handle (util/raw-socket.ts), which offers the same operations.
+ */
+export type H1Socket = net.Socket | RawSocket;
+
 export interface H1Handlers {
   /** A request; `socket` is the connection it arrived on. */
-  request(client: ClientSide, socket: net.Socket): void;
+  request(client: ClientSide, socket: H1Socket): void;
   /** An Upgrade request: the socket (and `rest`, the bytes read past the head) are the handler's now. */
   upgrade(head: HttpRequestHead, withBody: boolean, socket: net.Socket, rest: Buffer, start: ByteMarks): void;
   /** The frontend's current timeouts (read at every wait, so swaps apply to new waits). */
@@ -86,7 +93,7 @@ export interface H1Session {
 
 /** Serves HTTP/1.1 on `socket` until it closes or is upgraded. */
 export function serveH1(
-  socket: net.Socket,
+  socket: H1Socket,
   handlers: H1Handlers,
   localPort: number,
   scheme: 'http' | 'https',
@@ -139,11 +146,12 @@ class H1Connection implements H1Session, Inactive {
   private reads: Reads | undefined;
 
   constructor(
-    readonly socket: net.Socket,
+    readonly conn: H1Socket,
     private readonly handlers: H1Handlers,
     private readonly localPort: number,
     private readonly scheme: 'http' | 'https',
   ) {
+    const socket = conn;
     this.source = displayAddress(socket.remoteAddress);
     this.sourcePort = socket.remotePort ?? 0;
     // No setNoDelay(): every socket served here comes from a listener's net.Server, which sets
@@ -151,14 +159,26 @@ class H1Connection implements H1Session, Inactive {
     // Plaintext sockets read through `onread`, switched in place (util/accepted-reads.ts): no
     // Readable machinery (a 64 KiB backing store, push, 'data', read-more ticks) per read. TLS
     // sockets, and where Node's slots are missing, read through 'data' events.
+    // A connection driven on its handle reads through `onread` from the start.
     const reads = scheme === 'http' ? new Reads(this.onData) : undefined;
-    if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
+    if (socket instanceof RawSocket) {
+      this.reads = reads ?? new Reads(this.onData);
+      socket.readThrough(this.reads);
+    } else if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
     else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', ignoreError); // 'close' follows
     socket.on('drain', this.onDrain);
     this.armHead();
+  }
+
+  /**
+   * The connection, for InactivityLimit (limits/inactivity.ts), which reads only its byte counters,
+   * writableLength and _handle.writeQueueSize: a RawSocket has them all.
+   */
+  get socket(): net.Socket {
+    return this.conn as net.Socket;
   }
 
   // ---- timers ----
@@ -216,12 +236,12 @@ class H1Connection implements H1Session, Inactive {
   }
 
   private readonly onHeadTimer = (): void => {
-    if (this.waiting !== 'head' || this.phase !== Phase.Head || this.socket.destroyed) return;
+    if (this.waiting !== 'head' || this.phase !== Phase.Head || this.conn.destroyed) return;
     this.fail(408, 'request head not received in time (timeouts.httpRequest)');
   };
 
   private readonly onIdleTimer = (): void => {
-    if (this.waiting !== 'idle' || this.phase !== Phase.Head || this.socket.destroyed) return;
+    if (this.waiting !== 'idle' || this.phase !== Phase.Head || this.conn.destroyed) return;
     this.close(); // keep-alive expired before another request began
   };
 
@@ -250,7 +270,7 @@ class H1Connection implements H1Session, Inactive {
     else if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
     this.append(chunk);
     if (this.phase === Phase.Head && !this.backlogged) this.parse();
-    else if (this.buf.length > PIPELINE_BUFFER) this.socket.pause(); // until the next request starts
+    else if (this.buf.length > PIPELINE_BUFFER) this.conn.pause(); // until the next request starts
   };
 
   private append(chunk: Buffer): void {
@@ -313,12 +333,14 @@ class H1Connection implements H1Session, Inactive {
     if (h.upgrade && h.connectionUpgrade && h.version === '1.1') {
       this.phase = Phase.Closed;
       this.detach();
-      this.socket.pause(); // until the tunnel pipes it: nothing read meanwhile may be lost
+      this.conn.pause(); // until the tunnel pipes it: nothing read meanwhile may be lost
       const withBody = h.framing === 'chunked' || (h.framing === 'length' && h.contentLength > 0);
-      this.handlers.upgrade(head, withBody, this.socket, rest, {
-        read: this.markRead,
-        written: this.markWritten,
-      });
+      // The tunnel needs a stream (pipe()): a connection driven on its handle becomes a net.Socket
+      // now, whose bytesWritten starts at 0 (its bytesRead goes on from the handle's count).
+      const c = this.conn;
+      const socket = c instanceof RawSocket ? c.toNetSocket() : c;
+      const written = c instanceof RawSocket ? this.markWritten - c.bytesWritten : this.markWritten;
+      this.handlers.upgrade(head, withBody, socket, rest, { read: this.markRead, written });
       return;
     }
     this.phase = Phase.Exchange;
@@ -331,16 +353,16 @@ class H1Connection implements H1Session, Inactive {
       if (r.bodyDone) this.buf = rest;
       else r.feed(rest);
     }
-    this.handlers.request(r, this.socket);
+    this.handlers.request(r, this.conn);
   }
 
   /** Stops reading the request body (its target is full, or none is attached yet). */
   pauseInput(): void {
-    this.socket.pause();
+    this.conn.pause();
   }
 
   resumeInput(): void {
-    if (this.phase === Phase.Exchange && this.buf.length <= PIPELINE_BUFFER) this.socket.resume();
+    if (this.phase === Phase.Exchange && this.buf.length <= PIPELINE_BUFFER) this.conn.resume();
   }
 
   /** Body bytes that arrived past the end of the request body: the next request's. */
@@ -385,7 +407,7 @@ class H1Connection implements H1Session, Inactive {
   // ---- output ----
 
   write(data: string, body?: Buffer, tail = ''): boolean {
-    const s = this.socket;
+    const s = this.conn;
     if (s.destroyed) return false;
     if (body === undefined) return s.write(data, 'latin1');
     return writeJoined(s, data, body, tail);
@@ -393,7 +415,7 @@ class H1Connection implements H1Session, Inactive {
 
   /** The exchange is over; `close` when the connection must not carry another request. */
   finished(r: H1Request, complete: boolean, close: boolean): void {
-    const s = this.socket;
+    const s = this.conn;
     const bytesIn = s.bytesRead - this.markRead;
     const bytesOut = s.bytesWritten - this.markWritten;
     this.markRead = s.bytesRead;
@@ -426,7 +448,7 @@ class H1Connection implements H1Session, Inactive {
 
   /** After an exchange that completed: close, or wait for the next request. */
   private after(r: H1Request, close: boolean): void {
-    const s = this.socket;
+    const s = this.conn;
     if (close || !r.bodyDone || this.clientEnded) {
       // The client asked for the close (or has closed its side), sent nothing past its request,
       // and has the whole response in the kernel: nothing can come that a linger would protect,
@@ -457,7 +479,7 @@ class H1Connection implements H1Session, Inactive {
 
   /** Ready for the next request: parse one already read, or wait idle for keepAlive. */
   private next(): void {
-    const s = this.socket;
+    const s = this.conn;
     if (this.phase !== Phase.Head || s.destroyed) return;
     const t = this.handlers.timeouts();
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
@@ -483,7 +505,7 @@ class H1Connection implements H1Session, Inactive {
   private abandon(): void {
     this.phase = Phase.Closed;
     this.disarm();
-    this.socket.destroy();
+    this.conn.destroy();
   }
 
   /** An error of our own before a response started: answer it and close. */
@@ -491,33 +513,35 @@ class H1Connection implements H1Session, Inactive {
     this.phase = Phase.Closed;
     this.disarm();
     this.detach();
-    closeWithLinger(this.socket, replyBytes(status, detail, undefined, true));
+    closeWithLinger(this.conn, replyBytes(status, detail, undefined, true));
   }
 
   /** Closes after what was written (and lets a client that never reads go after the linger). */
   close(): void {
     this.discarding = false;
-    if (this.phase === Phase.Closed && this.socket.destroyed) return;
+    if (this.phase === Phase.Closed && this.conn.destroyed) return;
     this.phase = Phase.Closed;
     this.disarm();
     this.detach();
-    closeWithLinger(this.socket);
+    closeWithLinger(this.conn);
   }
 
   /** Closes now: the response is all in the kernel and nothing is left to read (see after()). */
   private release(): void {
     this.phase = Phase.Closed;
     this.detach();
-    this.socket.destroy(); // close(2) sends what is queued, then the FIN
+    this.conn.destroy(); // close(2) sends what is queued, then the FIN
   }
 
   /** The socket leaves this connection (closed, or upgraded). */
   private detach(): void {
-    const s = this.socket;
+    const s = this.conn;
     this.clearHeadTimer();
     this.clearIdleTimer();
     this.inactivity.clear();
-    if (this.reads) {
+    if (s instanceof RawSocket)
+      s.readToEvents(); // 'data' events for the linger, if any
+    else if (this.reads) {
       // Whoever takes the socket now (a tunnel's pipe(), the linger before a close) reads it
       // through its Readable: each read is pushed there, and a full Readable stops the reads.
       this.reads.onData = (chunk) => {
@@ -576,7 +600,7 @@ class H1Request implements ClientSide {
   }
 
   get backlogged(): boolean {
-    const s = this.conn.socket;
+    const s = this.conn.conn;
     return s.writableLength > 0 || s.writableNeedDrain;
   }
 

@@ -1,5 +1,6 @@
 // Writing a message head and body bytes to a socket in one system call.
 import type net from 'node:net';
+import { RawSocket } from '../../util/raw-socket.js';
 
 /**
  * Up to this many bytes, head and body are copied into one Buffer and written once; larger
@@ -13,7 +14,12 @@ export const JOINED_WRITE_MAX = 16 * 1024;
  * asks the writer to wait for 'drain'. Strings are header and chunk-size lines: one byte per
  * character.
  */
-export function writeJoined(socket: net.Socket, head: string, body: Uint8Array, tail = ''): boolean {
+export function writeJoined(
+  socket: net.Socket | RawSocket,
+  head: string,
+  body: Uint8Array,
+  tail = '',
+): boolean {
   const total = head.length + body.length + tail.length;
   if (total === body.length)
     socket.write(body); // nothing to join: the chunk is the caller's to give
@@ -24,6 +30,12 @@ export function writeJoined(socket: net.Socket, head: string, body: Uint8Array, 
     at += body.length;
     if (tail.length > 0) out.write(tail, at, 'latin1');
     socket.write(out);
+  } else if (socket instanceof RawSocket) {
+    const chunks: Uint8Array[] = [];
+    if (head.length > 0) chunks.push(Buffer.from(head, 'latin1'));
+    chunks.push(body);
+    if (tail.length > 0) chunks.push(Buffer.from(tail, 'latin1'));
+    return socket.writeChunks(chunks);
   } else {
     socket.cork();
     if (head.length > 0) socket.write(head, 'latin1');

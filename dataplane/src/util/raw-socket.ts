@@ -1,0 +1,479 @@
+// An accepted TCP connection driven on its libuv handle directly, without a net.Socket: reads
+// through `onread` into a buffer we choose (util/socket-reads.ts), writes with Node's own write
+// requests (WriteWrap) and their completion callbacks, half-close with a ShutdownWrap, close with
+// handle.close(). In close mode most of a connection's cost was Node's per-socket machinery — the
+// net.Socket constructor with its Readable and Writable states, the stream destroy path, the
+// ticks between them — rather than the bytes (bench/history/2026-12-02-raw-handles.md); the
+// HTTP/1.1 engine needs only a handful of socket operations, which this class provides with the
+// same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish', 'error', 'close';
+// bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume, end, destroy).
+//
+// A path that needs a real stream (an Upgrade's tunnel, pipe()) asks for one: toNetSocket() wraps
+// the same handle in a net.Socket, which then owns it; this object stays the connection's identity
+// (its 'close' follows the socket's, destroy() destroys it).
+//
+// The internals (process.binding('stream_wrap'): WriteWrap, ShutdownWrap, streamBaseState and its
+// indexes) are looked up once; where they are missing (another Node.js release), RAW_SOCKETS is
+// undefined and the listener keeps Node's own accept path (util/raw-accept.ts).
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { getDefaultHighWaterMark } from 'node:stream';
+import { getSystemErrorName } from 'node:util';
+import { Reads } from './socket-reads.js';
+
+/** The libuv TCP handle of an accepted connection (tcp_wrap.TCP), as far as used here. */
+export interface TcpHandle {
+  onread: ((this: TcpHandle, ab?: ArrayBuffer) => Uint8Array | undefined) | null;
+  readonly writeQueueSize: number;
+  readStart(): number;
+  readStop(): number;
+  useUserBuffer(buf: Uint8Array): void;
+  writeBuffer(req: object, buf: Uint8Array): number;
+  writeLatin1String(req: object, s: string): number;
+  writev(req: object, chunks: Uint8Array[], allBuffers: boolean): number;
+  shutdown(req: object): number;
+  close(cb?: () => void): void;
+  getpeername(out: { address?: string; port?: number; family?: string }): number;
+  setNoDelay(on: boolean): number;
+  /** Set here: the connection this handle belongs to. */
+  [OWNER]?: RawSocket;
+}
+
+interface Req {
+  oncomplete: ((this: Req, status: number) => void) | null;
+  handle: TcpHandle;
+  owner: RawSocket;
+  /** Bytes of this write still counted in writableLength. */
+  bytes: number;
+  /** The data, kept alive until the write completes. */
+  buffer: unknown;
+}
+
+interface Internals {
+  readonly WriteWrap: new () => Req;
+  readonly ShutdownWrap: new () => Req;
+  readonly state: Int32Array;
+  readonly kReadBytesOrError: number;
+  readonly kLastWriteWasAsync: number;
+}
+
+/** libuv's UV_EOF (the same on every platform). */
+const UV_EOF = -4095;
+
+const OWNER = Symbol('bascule.rawSocket');
+
+function probe(): Internals | undefined {
+  try {
+    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
+    const sw = binding('stream_wrap');
+    const tcp = binding('tcp_wrap').TCP as { prototype: Record<string, unknown> } | undefined;
+    const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = sw;
+    if (typeof WriteWrap !== 'function' || typeof ShutdownWrap !== 'function') return undefined;
+    if (!(streamBaseState instanceof Int32Array)) return undefined;
+    if (typeof kReadBytesOrError !== 'number' || typeof kLastWriteWasAsync !== 'number') return undefined;
+    const proto = tcp?.prototype;
+    if (!proto) return undefined;
+    for (const m of [
+      'readStart',
+      'readStop',
+      'useUserBuffer',
+      'writeBuffer',
+      'writeLatin1String',
+      'writev',
+      'shutdown',
+      'close',
+      'getpeername',
+      'setNoDelay',
+    ])
+      if (typeof proto[m] !== 'function') return undefined;
+    return {
+      WriteWrap: WriteWrap as new () => Req,
+      ShutdownWrap: ShutdownWrap as new () => Req,
+      state: streamBaseState,
+      kReadBytesOrError,
+      kLastWriteWasAsync,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's internals this needs, or undefined where they are not found (then: Node's own path). */
+export const RAW_SOCKETS = probe();
+
+/** Whether `handle` is a stream handle this class can drive (checked per accepted connection). */
+export function isRawCapable(handle: unknown): handle is TcpHandle {
+  return (
+    RAW_SOCKETS !== undefined &&
+    typeof handle === 'object' &&
+    handle !== null &&
+    typeof (handle as Partial<TcpHandle>).useUserBuffer === 'function' &&
+    typeof (handle as Partial<TcpHandle>).writeBuffer === 'function'
+  );
+}
+
+/** Queued bytes past which write() asks the writer to wait for 'drain' (net.Socket's default). */
+const HIGH_WATER_MARK = getDefaultHighWaterMark(false);
+
+function errnoError(status: number, syscall: string): NodeJS.ErrnoException {
+  let code: string;
+  try {
+    code = getSystemErrorName(status);
+  } catch {
+    code = `E${-status}`;
+  }
+  const e = new Error(`${syscall} ${code}`) as NodeJS.ErrnoException;
+  e.errno = status;
+  e.code = code;
+  e.syscall = syscall;
+  return e;
+}
+
+/** The net.Socket a connection was handed to (toNetSocket) → the connection. */
+const owners = new WeakMap<net.Socket, RawSocket>();
+
+/** The raw connection behind a socket made by toNetSocket(), if any. */
+export function rawOwnerOf(socket: unknown): RawSocket | undefined {
+  return socket instanceof net.Socket ? owners.get(socket) : undefined;
+}
+
+export class RawSocket extends EventEmitter {
+  /** Connections taken this way in this process (the tests check the fast path is taken). */
+  static created = 0;
+  destroyed = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** Bytes of writes the kernel has not taken yet (async writes in flight). */
+  writableLength = 0;
+  writableNeedDrain = false;
+  /** end() was called (our FIN is queued). */
+  writableEnded = false;
+  /** Our FIN went out. */
+  writableFinished = false;
+  /** The peer's FIN was read. */
+  readableEnded = false;
+  readonly readableLength = 0;
+  private paused = false;
+  private reading = false;
+  /** Where reads go; undefined: each read is copied and emitted as 'data'. */
+  private reads: Reads | undefined;
+  /** The buffer the handle reads into now. */
+  private buf: Uint8Array | undefined;
+  private peer: { address?: string; port?: number; family?: string } | undefined;
+  /** Set once toNetSocket() handed the handle on. */
+  private socket: net.Socket | undefined;
+
+  constructor(private handle: TcpHandle | null) {
+    super();
+    RawSocket.created++;
+    handle![OWNER] = this;
+    handle!.onread = onRawRead;
+  }
+
+  /** The handle (InactivityLimit reads its writeQueueSize), null once closed or handed on. */
+  get _handle(): TcpHandle | null {
+    return this.handle;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.peerName().address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.peerName().port;
+  }
+
+  private peerName(): { address?: string; port?: number } {
+    if (this.peer) return this.peer;
+    const out = {};
+    if (this.handle && this.handle.getpeername(out) === 0) this.peer = out;
+    return out;
+  }
+
+  // ---- reads ----
+
+  /** Reads go to `reads` from now on (and start, unless paused). */
+  readThrough(reads: Reads): void {
+    this.reads = reads;
+    this.useBuffer(reads.buffer());
+    this.startReading();
+  }
+
+  /** Reads are emitted as 'data' from now on (for whoever takes the connection next). */
+  readToEvents(): void {
+    this.reads = undefined;
+  }
+
+  private useBuffer(buf: Uint8Array): void {
+    this.buf = buf;
+    this.handle?.useUserBuffer(buf);
+  }
+
+  pause(): this {
+    this.paused = true;
+    if (this.socket) this.socket.pause();
+    else if (this.reading) {
+      this.reading = false;
+      this.handle?.readStop();
+    }
+    return this;
+  }
+
+  resume(): this {
+    this.paused = false;
+    if (this.socket) this.socket.resume();
+    else this.startReading();
+    return this;
+  }
+
+  private startReading(): void {
+    if (this.reading || this.paused || this.readableEnded || this.destroyed || !this.handle) return;
+    if (!this.buf) this.useBuffer(Buffer.allocUnsafe(16 * 1024));
+    this.reading = true;
+    const err = this.handle.readStart();
+    if (err !== 0) this.destroy(errnoError(err, 'read'));
+  }
+
+  /** One read of `n` bytes into this.buf (from onRawRead); returns the next buffer if it changed. */
+  onRead(n: number): Uint8Array | undefined {
+    const buf = this.buf!;
+    this.bytesRead += n;
+    const reads = this.reads;
+    if (reads) {
+      reads.callback(n, buf);
+      if (this.destroyed || this.socket) return undefined;
+      const next = reads.buffer();
+      if (next === buf) return undefined;
+      this.buf = next;
+      return next;
+    }
+    const chunk = Buffer.allocUnsafe(n);
+    chunk.set(buf.subarray(0, n));
+    this.emit('data', chunk);
+    return undefined;
+  }
+
+  /** A read returned `status` < 0: the peer's FIN, or an error. */
+  onReadEnd(status: number): void {
+    this.reading = false;
+    if (status !== UV_EOF) {
+      this.destroy(errnoError(status, 'read'));
+      return;
+    }
+    if (this.readableEnded) return;
+    this.readableEnded = true;
+    this.emit('end');
+    // Both directions done: the connection is over (net.Socket's autoDestroy does the same).
+    if (this.writableFinished) this.destroy();
+  }
+
+  // ---- writes ----
+
+  /**
+   * Writes `data` (a string is written as latin1: one byte per character); false when the caller
+   * should wait for 'drain'. After end() or destroy() nothing is written.
+   */
+  write(data: string | Uint8Array, encoding?: BufferEncoding): boolean {
+    if (this.socket) return this.socket.write(data as string, encoding ?? 'latin1');
+    const h = this.handle;
+    if (this.destroyed || this.writableEnded || !h) return false;
+    if (typeof data === 'string' && encoding !== undefined && encoding !== 'latin1' && encoding !== 'binary')
+      data = Buffer.from(data, encoding);
+    const r = RAW_SOCKETS!;
+    const req = new r.WriteWrap();
+    const err = typeof data === 'string' ? h.writeLatin1String(req, data) : h.writeBuffer(req, data);
+    return this.dispatched(req, err, data.length, data);
+  }
+
+  /** Writes the chunks with one system call (writev); as write(). */
+  writeChunks(chunks: Uint8Array[]): boolean {
+    if (this.socket) {
+      this.socket.cork();
+      for (const c of chunks) this.socket.write(c);
+      this.socket.uncork();
+      return !this.socket.writableNeedDrain;
+    }
+    const h = this.handle;
+    if (this.destroyed || this.writableEnded || !h) return false;
+    const req = new RAW_SOCKETS!.WriteWrap();
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    return this.dispatched(req, h.writev(req, chunks, true), bytes, chunks);
+  }
+
+  private dispatched(req: Req, err: number, bytes: number, data: unknown): boolean {
+    this.bytesWritten += bytes;
+    if (err !== 0) {
+      this.destroy(errnoError(err, 'write'));
+      return false;
+    }
+    const r = RAW_SOCKETS!;
+    if (r.state[r.kLastWriteWasAsync] !== 0) {
+      req.oncomplete = onRawWriteDone;
+      req.owner = this;
+      req.bytes = bytes;
+      req.buffer = data;
+      this.writableLength += bytes;
+      if (this.writableLength >= HIGH_WATER_MARK) this.writableNeedDrain = true;
+    }
+    return !this.writableNeedDrain;
+  }
+
+  /** A write that went async completed (from onRawWriteDone). */
+  writeDone(req: Req, status: number): void {
+    this.writableLength -= req.bytes;
+    req.buffer = undefined;
+    if (this.destroyed) return;
+    if (status < 0) {
+      this.destroy(errnoError(status, 'write'));
+      return;
+    }
+    if (this.writableLength === 0 && this.writableNeedDrain) {
+      this.writableNeedDrain = false;
+      this.emit('drain');
+    }
+  }
+
+  /** Our FIN once the queued writes are out ('finish'); the connection closes when both ends are done. */
+  end(data?: string | Uint8Array): this {
+    if (this.socket) {
+      if (data === undefined) this.socket.end();
+      else this.socket.end(data);
+      return this;
+    }
+    if (data !== undefined) this.write(data);
+    const h = this.handle;
+    if (this.destroyed || this.writableEnded || !h) return this;
+    this.writableEnded = true;
+    const req = new RAW_SOCKETS!.ShutdownWrap();
+    req.oncomplete = onRawShutdown;
+    req.owner = this;
+    req.handle = h;
+    const err = h.shutdown(req);
+    if (err !== 0) this.destroy(errnoError(err, 'shutdown'));
+    return this;
+  }
+
+  /** The FIN went out (from onRawShutdown). */
+  shutdownDone(status: number): void {
+    if (this.destroyed) return;
+    if (status < 0) {
+      this.destroy(errnoError(status, 'shutdown'));
+      return;
+    }
+    this.writableFinished = true;
+    this.emit('finish');
+    if (this.readableEnded) this.destroy();
+  }
+
+  // ---- close ----
+
+  /** Closes the handle now (queued writes go out first, then the FIN: close(2)); 'close' follows. */
+  destroy(err?: Error): this {
+    if (this.socket) {
+      this.socket.destroy(err);
+      return this;
+    }
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.reading = false;
+    this.reads = undefined;
+    const h = this.handle;
+    this.handle = null;
+    if (h) {
+      h.onread = noRead;
+      h.close(onRawClosed);
+    }
+    if (err && this.listenerCount('error') > 0) process.nextTick(emitError, this, err);
+    if (!h) process.nextTick(emitClose, this);
+    return this;
+  }
+
+  /** The handle closed (from onRawClosed). */
+  closed(): void {
+    this.emit('close', false);
+  }
+
+  // ---- a real stream ----
+
+  /**
+   * The connection as a net.Socket, for paths that need a stream (pipe(), a tunnel): the handle
+   * is wrapped in one (paused: it starts reading when resumed or piped) and is the socket's from
+   * now on. Its 'close' is this object's; bytesRead goes on counting from the handle's total,
+   * bytesWritten starts again at 0 (see writtenBefore).
+   */
+  toNetSocket(): net.Socket {
+    if (this.socket) return this.socket;
+    const h = this.handle;
+    if (this.destroyed || !h) {
+      const s = new net.Socket();
+      s.destroy();
+      return s;
+    }
+    this.reading = false;
+    h.readStop();
+    this.reads = undefined;
+    h[OWNER] = undefined;
+    // Reads keep going through `onread` (the handle is in user-buffer mode): each one is pushed
+    // into the socket's Readable, and a full Readable stops the reads, as Node's own path does.
+    const reads = new Reads((chunk) => {
+      if (!s.push(chunk)) s.pause();
+    });
+    const s = new net.Socket({
+      handle: h as unknown as never,
+      allowHalfOpen: true,
+      readable: true,
+      writable: true,
+      pauseOnCreate: true,
+      onread: reads,
+    } as net.SocketConstructorOpts);
+    this.socket = s;
+    this.handle = null;
+    owners.set(s, this);
+    if (this.readableEnded) s.push(null);
+    s.once('close', () => {
+      this.destroyed = true;
+      this.emit('close', false);
+    });
+    s.on('error', (e) => {
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+    });
+    return s;
+  }
+}
+
+function onRawRead(this: TcpHandle): Uint8Array | undefined {
+  const raw = this[OWNER];
+  if (!raw || raw.destroyed) return undefined;
+  const r = RAW_SOCKETS!;
+  const n = r.state[r.kReadBytesOrError]!;
+  if (n > 0) return raw.onRead(n);
+  if (n < 0) raw.onReadEnd(n);
+  return undefined;
+}
+
+function onRawWriteDone(this: Req, status: number): void {
+  this.owner.writeDone(this, status);
+}
+
+function onRawShutdown(this: Req, status: number): void {
+  this.owner.shutdownDone(status);
+}
+
+function onRawClosed(this: TcpHandle): void {
+  const raw = this[OWNER];
+  this[OWNER] = undefined;
+  raw?.closed();
+}
+
+function noRead(): undefined {
+  return undefined;
+}
+
+function emitError(raw: RawSocket, err: Error): void {
+  raw.emit('error', err);
+}
+
+function emitClose(raw: RawSocket): void {
+  raw.emit('close', false);
+}

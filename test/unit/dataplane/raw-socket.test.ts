@@ -1,0 +1,323 @@
+// util/raw-socket.ts and util/raw-accept.ts drive accepted connections on their libuv handles with
+// Node's internal write and shutdown requests. On the Node.js releases this project supports the
+// fast path must be taken (else plaintext HTTP silently falls back to Node's net.Socket path), and
+// a raw connection must read, write with backpressure, half-close and close like a net.Socket —
+// including when the peer resets, half-closes or goes away, without leaking a descriptor.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import net from 'node:net';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
+import { takeAccepted } from '#dataplane/util/raw-accept';
+import { RAW_SOCKETS, RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
+import { Reads } from '#dataplane/util/socket-reads';
+import {
+  HOST,
+  backend,
+  body,
+  eventually,
+  freePort,
+  frontend,
+  get,
+  quietLogger,
+  server,
+  sleep,
+  startBackend,
+  startTcpEcho,
+  type TestBackend,
+} from './helpers.js';
+
+/** A server whose accepted connections are RawSockets (`take` decides), and a connected client. */
+async function rawPair(
+  take = true,
+): Promise<{ srv: net.Server; client: net.Socket; raw: Promise<RawSocket>; nodeSockets: net.Socket[] }> {
+  const nodeSockets: net.Socket[] = [];
+  const srv = net.createServer({ allowHalfOpen: true }, (s) => nodeSockets.push(s));
+  await new Promise<void>((r) => srv.listen(0, HOST, r));
+  let got!: (r: RawSocket) => void;
+  const raw = new Promise<RawSocket>((r) => (got = r));
+  expect(
+    takeAccepted(srv, (h: TcpHandle) => {
+      if (!take) return false;
+      got(new RawSocket(h));
+      return true;
+    }),
+  ).to.equal(true);
+  const port = (srv.address() as net.AddressInfo).port;
+  const client = net.connect({ port, host: HOST, allowHalfOpen: true });
+  client.on('error', () => {});
+  return { srv, client, raw, nodeSockets };
+}
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+describe('dataplane: accepted connections driven on their handles (raw sockets)', function () {
+  this.timeout(20_000);
+
+  it('finds the internals on this Node.js', () => {
+    expect(RAW_SOCKETS, `process.binding('stream_wrap') on Node ${process.version}`).to.not.equal(undefined);
+  });
+
+  it('reads, writes with backpressure, half-closes both ways and closes', async () => {
+    const { srv, client, raw: rawP, nodeSockets } = await rawPair();
+    try {
+      const raw = await rawP;
+      const chunks: Buffer[] = [];
+      raw.readThrough(new Reads((c) => chunks.push(c)));
+      client.write('ping');
+      await eventually(() => Buffer.concat(chunks).toString() === 'ping');
+      expect(raw.bytesRead).to.equal(4);
+      expect(raw.remoteAddress).to.equal(HOST);
+      expect(raw.remotePort).to.equal(client.localPort);
+
+      // A client that does not read: writes go async, ask for 'drain', and drain once it reads.
+      client.pause();
+      const big = Buffer.alloc(1 << 20, 'x');
+      let writes = 0;
+      while (raw.write(big) && writes < 64) writes++;
+      expect(raw.writableNeedDrain).to.equal(true);
+      expect(raw.writableLength).to.be.greaterThan(0);
+      const drained = new Promise<void>((r) => raw.once('drain', r));
+      let received = 0;
+      client.on('data', (d: Buffer) => (received += d.length));
+      client.resume();
+      await drained;
+      expect(raw.writableLength).to.equal(0);
+      expect(raw.bytesWritten).to.equal((writes + 1) * big.length);
+
+      // Our FIN first: the client sees its end; then its FIN ends the connection.
+      const finished = new Promise<void>((r) => raw.once('finish', r));
+      const clientEnded = new Promise<void>((r) => client.once('end', r));
+      raw.end(Buffer.from('bye'));
+      await finished;
+      await clientEnded;
+      expect(received).to.equal((writes + 1) * big.length + 3);
+      expect(raw.write('late')).to.equal(false); // after end(): nothing written, nothing thrown
+      const closed = new Promise<void>((r) => raw.once('close', r));
+      const rawEnded = new Promise<void>((r) => raw.once('end', r));
+      client.end();
+      await rawEnded;
+      await closed;
+      expect(raw.destroyed).to.equal(true);
+      expect(nodeSockets).to.have.length(0); // Node never made a net.Socket of it
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
+  it('survives a peer reset with writes pending: error, close, later writes refused', async () => {
+    const { srv, client, raw: rawP } = await rawPair();
+    try {
+      const raw = await rawP;
+      raw.readThrough(new Reads(() => {}));
+      client.pause();
+      const big = Buffer.alloc(1 << 20, 'y');
+      for (let i = 0; i < 64 && raw.write(big); i++);
+      expect(raw.writableLength).to.be.greaterThan(0);
+      const errors: NodeJS.ErrnoException[] = [];
+      raw.on('error', (e: NodeJS.ErrnoException) => errors.push(e));
+      const closed = new Promise<void>((r) => raw.once('close', r));
+      client.resetAndDestroy();
+      // The reset is seen by the next read or write.
+      for (let i = 0; i < 50 && !raw.destroyed; i++) {
+        raw.write(big);
+        await sleep(10);
+      }
+      await closed;
+      expect(raw.destroyed).to.equal(true);
+      expect(errors.map((e) => e.code)).to.satisfy((c: string[]) =>
+        c.every((x) => x === 'ECONNRESET' || x === 'EPIPE'),
+      );
+      expect(raw.write('after close')).to.equal(false);
+      raw.end();
+      raw.destroy();
+      raw.pause();
+      raw.resume();
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
+  it('hands a connection to a net.Socket that reads on where it stopped', async () => {
+    const { srv, client, raw: rawP } = await rawPair();
+    try {
+      const raw = await rawP;
+      const first: Buffer[] = [];
+      raw.readThrough(new Reads((c) => first.push(c)));
+      client.write('head');
+      await eventually(() => first.length > 0);
+      raw.pause();
+      const s = raw.toNetSocket();
+      const rawClosed = new Promise<void>((r) => raw.once('close', r));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      client.write('tail');
+      await sleep(30);
+      expect(got).to.equal(''); // paused until resumed (or piped)
+      s.resume();
+      await eventually(() => got === 'tail');
+      expect(s.bytesRead).to.equal(8);
+      s.write('echo');
+      let back = '';
+      client.on('data', (d: Buffer) => (back += d.toString()));
+      await eventually(() => back === 'echo');
+      raw.destroy(); // the identity's destroy reaches the socket
+      await rawClosed;
+      expect(s.destroyed).to.equal(true);
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
+  it("declined handles take Node's path (a net.Socket and 'connection')", async () => {
+    const { srv, client, nodeSockets } = await rawPair(false);
+    try {
+      await eventually(() => nodeSockets.length === 1);
+      expect(nodeSockets[0]).to.be.instanceOf(net.Socket);
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
+  describe('through a dataplane', () => {
+    let a: TestBackend;
+    let dp: Dataplane;
+    let port: number;
+    let tcpPort: number;
+    let echo: { port: number; close(): Promise<void> };
+
+    before(async () => {
+      a = await startBackend('a');
+      echo = await startTcpEcho('e');
+    });
+    after(async () => {
+      await Promise.all([a.close(), echo.close()]);
+    });
+    beforeEach(async () => {
+      port = await freePort();
+      tcpPort = await freePort();
+      dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+      const r = await dp.applySnapshot(
+        makeSnapshot(
+          body(
+            [
+              frontend('default/fe', port, {
+                defaultBackend: 'default/web',
+                // Bounds how long a client that resets while both sides are paused by backpressure
+                // (nothing read or written) can go unnoticed, on either accept path.
+                timeouts: { client: 1000, httpRequest: 5_000, keepAlive: 5_000 },
+              }),
+              frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/echo' }),
+            ],
+            [
+              backend('default/web', [server('a', a.port)]),
+              backend('default/echo', [server('e', echo.port)]),
+            ],
+          ),
+        ),
+      );
+      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+    });
+    afterEach(async () => {
+      await dp.close();
+    });
+
+    it('serves plaintext HTTP connections on raw sockets (the fast path is taken)', async () => {
+      const before = RawSocket.created;
+      for (let i = 0; i < 5; i++) {
+        const res = await get(port, '/', { headers: { connection: 'close' } });
+        expect(res.status).to.equal(200);
+        expect(res.body).to.equal('a');
+      }
+      expect(RawSocket.created - before).to.equal(5);
+    });
+
+    it('answers a client that half-closes after its request, then closes', async () => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = net.connect({ port, host: HOST, allowHalfOpen: true }, () => {
+          s.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
+        let out = '';
+        s.on('data', (d: Buffer) => (out += d.toString()));
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      });
+      expect(answer).to.match(/^HTTP\/1\.1 200 /);
+      expect(answer).to.match(/\r\n\r\n1\r\na\r\n0\r\n\r\n$/); // the backend's chunked body
+    });
+
+    it('survives clients that reset mid-response and mid-upload, and many dropped connections: fds return to baseline', async () => {
+      await get(port); // warm: the server connection pool and the listener exist
+      await sleep(50);
+      const baseline = openFds();
+      // Reset while a large response is being written to a client that does not read.
+      for (let i = 0; i < 5; i++) {
+        await new Promise<void>((resolve) => {
+          const s = net.connect(port, HOST, () => {
+            const upload = Buffer.alloc(2 << 20, 'u');
+            s.write(`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${upload.length}\r\n\r\n`);
+            s.write(upload);
+            s.pause();
+            setTimeout(() => {
+              s.resetAndDestroy();
+              resolve();
+            }, 100);
+          });
+          s.on('error', () => {});
+        });
+      }
+      // Reset in the middle of a slow response, and connections opened and dropped at once.
+      await new Promise<void>((resolve) => {
+        const s = net.connect(port, HOST, () =>
+          s.write('GET /slow?chunks=20&ms=20 HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
+        s.on('error', () => {});
+        s.once('data', () => {
+          s.resetAndDestroy();
+          resolve();
+        });
+      });
+      await Promise.all(
+        Array.from(
+          { length: 50 },
+          (_, i) =>
+            new Promise<void>((resolve) => {
+              const s = net.connect(port, HOST, () => {
+                if (i % 3 === 0) s.resetAndDestroy();
+                else if (i % 3 === 1)
+                  s.end('GET / HTT').resume(); // a partial head, then FIN
+                else s.destroy();
+                resolve();
+              });
+              s.on('error', () => resolve());
+            }),
+        ),
+      );
+      expect((await get(port)).status).to.equal(200);
+      // Every connection released: the partial heads linger at most CLOSE_LINGER_MS, the stalled
+      // uploads end with timeouts.client.
+      await eventually(() => openFds() <= baseline, 6000, 50).catch((e: Error) => {
+        throw new Error(`${e.message}: ${openFds()} descriptors open, ${baseline} before`);
+      });
+    });
+
+    it('keeps TCP frontends on net.Socket (the relay needs streams)', async () => {
+      const before = RawSocket.created;
+      const got = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(tcpPort, HOST, () => s.end('hi'));
+        let out = '';
+        s.on('data', (d: Buffer) => (out += d.toString()));
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      });
+      expect(got).to.contain('hi');
+      expect(RawSocket.created).to.equal(before);
+    });
+  });
+});
