@@ -4,9 +4,11 @@
 // handle.close(). In close mode most of a connection's cost was Node's per-socket machinery — the
 // net.Socket constructor with its Readable and Writable states, the stream destroy path, the
 // ticks between them — rather than the bytes (bench/history/2026-12-02-raw-handles.md); the
-// HTTP/1.1 engine needs only a handful of socket operations, which this class provides with the
-// same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish', 'error', 'close';
-// bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume, end, destroy).
+// HTTP/1.1 engine and the TCP relay need only a handful of socket operations, which this class
+// provides with the same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish',
+// 'error', 'close'; bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume,
+// end, destroy). HandleWrites (below) does the writes alone for a connected net.Socket (the TCP
+// relay's server side).
 //
 // A path that needs a real stream (an Upgrade's tunnel, pipe()) asks for one: toNetSocket() wraps
 // the same handle in a net.Socket, which then owns it; this object stays the connection's identity
