@@ -28,6 +28,11 @@ interface Entry extends ObjectStatusView {
   seen: number;
 }
 
+/** Objects a status update goes through before it lets the event loop run what is waiting. */
+export const OBJECTS_BETWEEN_YIELDS = 256;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const forms = new WeakMap<ObjectReport, string>();
 
 /** The object's content and what compile made of it: when equal, its served form is unchanged. */
@@ -77,7 +82,11 @@ export class StatusTracker {
    */
   async update(reports: readonly ObjectReport[], ctx: StatusContext, now: Date): Promise<void> {
     const update = ++this.updates;
+    let visited = 0;
     for (const report of reports) {
+      // An edit's read and compile must not wait for the whole pass (~5 ms at 5,000 routes,
+      // about three passes a second under churn): the loop gets its turn every so many objects.
+      if (++visited % OBJECTS_BETWEEN_YIELDS === 0) await yieldToLoop();
       const key = refKey(report.ref);
       const prev = this.entries.get(key);
       const form = formOf(report);

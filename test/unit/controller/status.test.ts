@@ -11,7 +11,7 @@ import {
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
 import { StatusLoop } from '#controller/status/status-loop';
-import { StatusTracker } from '#controller/status/tracker';
+import { OBJECTS_BETWEEN_YIELDS, StatusTracker } from '#controller/status/tracker';
 import type { ControllerEvents } from '#controller/events';
 import { silentLogger } from '#controller/log';
 import type { Snapshot } from '#protocol/snapshot';
@@ -492,6 +492,20 @@ describe('status', () => {
       // One read for the signature both share, one for the Backend's recomputed Programmed;
       // a recomputed Frontend would read it once more.
       expect(groupReads).to.equal(2);
+    });
+
+    it('lets the event loop run during a pass over many objects', async () => {
+      const tracker = new StatusTracker(new MemoryStatusWriter());
+      const many = Array.from({ length: 3 * OBJECTS_BETWEEN_YIELDS }, (_, i) =>
+        report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
+      );
+      let done = false;
+      let ranDuring = false;
+      const updating = tracker.update(many, ctx({}), T0).then(() => (done = true));
+      setImmediate(() => (ranDuring = !done));
+      await updating;
+      expect(ranDuring, 'a callback queued after the update began ran before it ended').to.equal(true);
+      expect(tracker.all()).to.have.length(many.length);
     });
 
     it('retries a failed write on the next update', async () => {
