@@ -287,13 +287,13 @@ export class Listener {
 
   /**
    * An accepted connection's handle, before Node makes a net.Socket of it: taken (true) when it
-   * would be served by the plaintext HTTP/1.1 engine right away; everything else (staged or held
-   * connections, TCP, TLS) is declined and takes Node's path to onConnection().
+   * is served at once without TLS (the HTTP/1.1 engine, the TCP relay); everything else (staged or
+   * held connections, TLS) is declined and takes Node's path to onConnection().
    */
   private readonly onHandle = (handle: TcpHandle): boolean => {
     if (this.phase !== 'active' || this.waiting.length > 0) return false;
     const fe = this.deps.ref.current.frontends.get(this.key);
-    if (!fe || fe.mode !== 'http' || fe.tls || this.conns.size >= this.maxConnections()) return false;
+    if (!fe || fe.tls || this.conns.size >= this.maxConnections()) return false;
     handle.setNoDelay(true); // as Node does for a server created with noDelay
     this.dispatch(new RawSocket(handle), false);
     return true;
@@ -332,8 +332,8 @@ export class Listener {
 
   /**
    * Serves an admitted connection on the bind's current frontend. `conn` is a RawSocket only when
-   * the frontend was plaintext HTTP at accept (same turn: onHandle); the paths that need a stream
-   * (TCP, TLS) get it as a net.Socket, tracked under `conn` all the same.
+   * the frontend had no TLS at accept (same turn: onHandle); a path that needs a stream (TLS) gets
+   * it as a net.Socket, tracked under `conn` all the same.
    */
   private dispatch(conn: H1Socket, paused: boolean): void {
     const runtime = this.deps.ref.current;
@@ -353,11 +353,12 @@ export class Listener {
       } else over = true;
     }
     if (fe.mode === 'tcp') {
-      const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
+      // The trace reads the remote address, the byte counters and 'close': a RawSocket has them.
+      const traced = conn as net.Socket;
       if (over) {
         this.deps.log.debug({ frontend: fe.id, source }, 'tcp connection over the per-client limit; closed');
-        this.deps.events?.tcp(socket, fe.id, runtime.version).local('PR');
-        socket.destroy();
+        this.deps.events?.tcp(traced, fe.id, runtime.version).local('PR');
+        conn.destroy();
         return;
       }
       this.track(
@@ -365,10 +366,12 @@ export class Listener {
         { mode: 'tcp', inflight: 0, closing: false, tunnel: false, limited: undefined },
         release,
       );
-      const trace = this.deps.events?.tcp(socket, fe.id, runtime.version);
+      const trace = this.deps.events?.tcp(traced, fe.id, runtime.version);
       // TLS termination or SNI passthrough routing, then the same TCP proxy (tls/frontend.ts).
-      if (fe.tls) acceptTcp(socket, fe, this.deps.log, trace, proxyTcp);
-      else proxyTcp(socket, fe, this.deps.log, trace);
+      if (fe.tls) {
+        const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
+        acceptTcp(socket, fe, this.deps.log, trace, proxyTcp);
+      } else proxyTcp(conn, fe, this.deps.log, trace);
       return;
     }
     const c: Conn = {

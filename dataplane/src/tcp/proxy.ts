@@ -13,8 +13,15 @@ import { displayAddress } from '../util/address.js';
 import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
 import { Reads } from '../util/socket-reads.js';
 import { readAcceptedThrough } from '../util/accepted-reads.js';
+import { HandleWrites, RawSocket } from '../util/raw-socket.js';
 
-export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
+/**
+ * The client connection: a net.Socket, or a plaintext connection taken at accept and driven on its
+ * handle (util/raw-socket.ts: same operations and events, writes straight to the handle).
+ */
+export type TcpClient = net.Socket | RawSocket;
+
+export function proxyTcp(client: TcpClient, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
   client.on('error', () => {}); // the session's close path below handles it
   if (!fe.backend) {
     log.warn({ frontend: fe.id }, 'tcp frontend has no default backend; connection refused');
@@ -40,7 +47,7 @@ export function proxyTcp(client: net.Socket, fe: TcpFrontendRuntime, log: Logger
 function dropEarly(): void {}
 
 /** Close `to` once `from` has closed: after flushing if we already sent our FIN, else now. */
-function follow(from: net.Socket, to: net.Socket): void {
+function follow(from: TcpClient, to: TcpClient): void {
   from.once('close', () => {
     if (to.destroyed) return;
     if (to.writableFinished) to.destroy();
@@ -67,7 +74,7 @@ class TcpSession implements Transport, Inactive {
   private held: Buffer[] = [];
 
   constructor(
-    private readonly client: net.Socket,
+    private readonly client: TcpClient,
     private readonly fe: TcpFrontendRuntime,
     private readonly backend: BackendRuntime,
     source: string,
@@ -82,8 +89,9 @@ class TcpSession implements Transport, Inactive {
     );
   }
 
+  /** For InactivityLimit, which reads only byte counters, writableLength and _handle (a RawSocket has them). */
   get socket(): net.Socket {
-    return this.client;
+    return this.client as net.Socket;
   }
 
   watched(): boolean {
@@ -101,7 +109,10 @@ class TcpSession implements Transport, Inactive {
       this.held.push(chunk);
       client.pause();
     });
-    if (readAcceptedThrough(client, reads)) this.clientReads = reads;
+    if (client instanceof RawSocket) {
+      this.clientReads = reads;
+      client.readThrough(reads);
+    } else if (readAcceptedThrough(client, reads)) this.clientReads = reads;
     this.inactivity.set(this.fe.snap.timeouts.client);
     client.once('close', () => {
       this.inactivity.clear();
@@ -182,16 +193,25 @@ class TcpSession implements Transport, Inactive {
       if (!client.write(chunk)) up.pause();
     };
     client.on('drain', () => up.resume());
-    up.on('end', () => client.end());
-    const relay = (chunk: Buffer): void => {
-      if (!up.write(chunk)) client.pause();
-    };
+    up.on('end', () => {
+      if (client instanceof RawSocket) client.end();
+      else client.end();
+    });
+    // Straight on the server connection's handle where possible (util/raw-socket.ts HandleWrites).
+    const direct = HandleWrites.of(up, () => client.resume());
+    const relay = direct
+      ? (chunk: Buffer): void => {
+          if (!direct.write(chunk)) client.pause();
+        }
+      : (chunk: Buffer): void => {
+          if (!up.write(chunk)) client.pause();
+        };
     if (this.clientReads) {
       const held = this.held;
       this.held = [];
       for (const chunk of held) relay(chunk);
       this.clientReads.onData = relay;
-    } else client.on('data', relay);
+    } else (client as net.Socket).on('data', relay);
     up.on('drain', () => client.resume());
     // The client's end may have been read already while the server connection was set up.
     if (client.readableEnded) up.end();

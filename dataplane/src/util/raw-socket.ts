@@ -4,9 +4,11 @@
 // handle.close(). In close mode most of a connection's cost was Node's per-socket machinery — the
 // net.Socket constructor with its Readable and Writable states, the stream destroy path, the
 // ticks between them — rather than the bytes (bench/history/2026-12-02-raw-handles.md); the
-// HTTP/1.1 engine needs only a handful of socket operations, which this class provides with the
-// same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish', 'error', 'close';
-// bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume, end, destroy).
+// HTTP/1.1 engine and the TCP relay need only a handful of socket operations, which this class
+// provides with the same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish',
+// 'error', 'close'; bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume,
+// end, destroy). HandleWrites (below) does the writes alone for a connected net.Socket (the TCP
+// relay's server side).
 //
 // A path that needs a real stream (an Upgrade's tunnel, pipe()) asks for one: toNetSocket() wraps
 // the same handle in a net.Socket, which then owns it; this object stays the connection's identity
@@ -152,6 +154,8 @@ export class RawSocket extends EventEmitter {
   writableFinished = false;
   /** The peer's FIN was read. */
   readableEnded = false;
+  /** The error the connection was destroyed with. */
+  errored: Error | null = null;
   readonly readableLength = 0;
   private paused = false;
   private reading = false;
@@ -376,6 +380,7 @@ export class RawSocket extends EventEmitter {
     }
     if (this.destroyed) return this;
     this.destroyed = true;
+    if (err) this.errored = err;
     this.reading = false;
     this.reads = undefined;
     const h = this.handle;
@@ -476,4 +481,68 @@ function emitError(raw: RawSocket, err: Error): void {
 
 function emitClose(raw: RawSocket): void {
   raw.emit('close', false);
+}
+
+/**
+ * Writes straight on the handle of a connected net.Socket, past its Writable (no write queue
+ * object, no after-write tick per chunk): for a relay that only writes chunks and ends. Bytes the
+ * kernel did not take at once are counted until their write completes; past the high-water mark
+ * write() returns false and `onDrain` runs once they are all out. The socket's own end() still
+ * works (libuv shuts down after the queued writes); bytesWritten of the socket does not count
+ * these writes.
+ */
+export class HandleWrites {
+  private pending = 0;
+  private needDrain = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly handle: TcpHandle,
+    private readonly onDrain: () => void,
+  ) {}
+
+  /** A writer for `socket`, or undefined where its handle cannot be written this way. */
+  static of(socket: net.Socket, onDrain: () => void): HandleWrites | undefined {
+    const h = (socket as unknown as { _handle?: unknown })._handle;
+    if (!isRawCapable(h) || socket.writableLength > 0 || socket.writableEnded) return undefined;
+    return new HandleWrites(socket, h, onDrain);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    const r = RAW_SOCKETS!;
+    const req = new r.WriteWrap();
+    const err = this.handle.writeBuffer(req, chunk);
+    if (err !== 0) {
+      this.socket.destroy(errnoError(err, 'write'));
+      return false;
+    }
+    if (r.state[r.kLastWriteWasAsync] !== 0) {
+      req.oncomplete = onHandleWriteDone;
+      req.owner = this as unknown as RawSocket;
+      req.bytes = chunk.length;
+      req.buffer = chunk;
+      this.pending += chunk.length;
+      if (this.pending >= HIGH_WATER_MARK) this.needDrain = true;
+    }
+    return !this.needDrain;
+  }
+
+  done(req: Req, status: number): void {
+    this.pending -= req.bytes;
+    req.buffer = undefined;
+    if (this.socket.destroyed) return;
+    if (status < 0) {
+      this.socket.destroy(errnoError(status, 'write'));
+      return;
+    }
+    if (this.pending === 0 && this.needDrain) {
+      this.needDrain = false;
+      this.onDrain();
+    }
+  }
+}
+
+function onHandleWriteDone(this: Req, status: number): void {
+  (this.owner as unknown as HandleWrites).done(this, status);
 }

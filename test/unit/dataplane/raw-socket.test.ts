@@ -9,7 +9,7 @@ import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
 import { takeAccepted } from '#dataplane/util/raw-accept';
-import { RAW_SOCKETS, RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
+import { HandleWrites, RAW_SOCKETS, RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
 import { Reads } from '#dataplane/util/socket-reads';
 import {
   HOST,
@@ -174,6 +174,33 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
     }
   });
 
+  it("writes straight on a connected socket's handle, with backpressure, then the socket's own end", async () => {
+    const { srv, client, nodeSockets } = await rawPair(false);
+    try {
+      await eventually(() => nodeSockets.length === 1);
+      const s = nodeSockets[0]!;
+      let drains = 0;
+      const w = HandleWrites.of(s, () => drains++);
+      expect(w, 'the fast path for a connected socket').to.not.equal(undefined);
+      client.pause();
+      const big = Buffer.alloc(1 << 20, 'z');
+      let n = 1;
+      while (w!.write(big) && n < 64) n++;
+      let received = 0;
+      client.on('data', (d: Buffer) => (received += d.length));
+      const ended = new Promise<void>((r) => client.once('end', r));
+      client.resume();
+      await eventually(() => drains === 1);
+      s.end(); // our FIN after every queued write
+      await ended;
+      expect(received).to.equal(n * big.length);
+      expect(w!.write(big)).to.equal(false); // after end(): refused, nothing thrown
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
   it("declined handles take Node's path (a net.Socket and 'connection')", async () => {
     const { srv, client, nodeSockets } = await rawPair(false);
     try {
@@ -307,17 +334,23 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
       });
     });
 
-    it('keeps TCP frontends on net.Socket (the relay needs streams)', async () => {
+    it('relays TCP sessions on raw sockets, half-close passed through both ways', async () => {
       const before = RawSocket.created;
       const got = await new Promise<string>((resolve, reject) => {
-        const s = net.connect(tcpPort, HOST, () => s.end('hi'));
+        const s = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true }, () => s.write('hi'));
         let out = '';
-        s.on('data', (d: Buffer) => (out += d.toString()));
-        s.on('end', () => resolve(out));
+        s.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out === 'e:hi') s.end(); // our FIN; the echo answers it with its own bye and FIN
+        });
+        s.on('end', () => {
+          resolve(out);
+          s.destroy();
+        });
         s.on('error', reject);
       });
-      expect(got).to.contain('hi');
-      expect(RawSocket.created).to.equal(before);
+      expect(got).to.equal('e:hie:bye');
+      expect(RawSocket.created - before).to.equal(1);
     });
   });
 });
