@@ -8,7 +8,7 @@
 // provides with the same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish',
 // 'error', 'close'; bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume,
 // end, destroy). HandleWrites (below) does the writes alone for a connected net.Socket (the TCP
-// relay's server side).
+// relay's server side, the HTTP/1.1 engine's requests to servers).
 //
 // A path that needs a real stream (an Upgrade's tunnel, pipe()) asks for one: toNetSocket() wraps
 // the same handle in a net.Socket, which then owns it; this object stays the connection's identity
@@ -485,21 +485,29 @@ function emitClose(raw: RawSocket): void {
 
 /**
  * Writes straight on the handle of a connected net.Socket, past its Writable (no write queue
- * object, no after-write tick per chunk): for a relay that only writes chunks and ends. Bytes the
- * kernel did not take at once are counted until their write completes; past the high-water mark
- * write() returns false and `onDrain` runs once they are all out. The socket's own end() still
- * works (libuv shuts down after the queued writes); bytesWritten of the socket does not count
- * these writes.
+ * object, no after-write tick per chunk): for a writer that only writes and ends (the TCP relay's
+ * server side, the HTTP/1.1 engine's requests to servers). Bytes the kernel did not take at once
+ * are counted until their write completes; past the high-water mark a write returns false and
+ * `onDrain` runs once they are all out. The socket's own end() still works (libuv shuts down
+ * after the queued writes); bytesWritten of the socket does not count these writes (this object's
+ * does).
  */
 export class HandleWrites {
-  private pending = 0;
+  /** Writers made in this process (the tests check the fast path is taken). */
+  static created = 0;
+  /** Bytes handed to the handle (taken by the kernel or queued). */
+  bytesWritten = 0;
+  /** Bytes of writes the kernel has not taken yet (async writes in flight). */
+  writableLength = 0;
   private needDrain = false;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly handle: TcpHandle,
     private readonly onDrain: () => void,
-  ) {}
+  ) {
+    HandleWrites.created++;
+  }
 
   /** A writer for `socket`, or undefined where its handle cannot be written this way. */
   static of(socket: net.Socket, onDrain: () => void): HandleWrites | undefined {
@@ -510,33 +518,58 @@ export class HandleWrites {
 
   write(chunk: Uint8Array): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    const r = RAW_SOCKETS!;
-    const req = new r.WriteWrap();
-    const err = this.handle.writeBuffer(req, chunk);
+    const req = new RAW_SOCKETS!.WriteWrap();
+    return this.dispatched(req, this.handle.writeBuffer(req, chunk), chunk.length, chunk);
+  }
+
+  /** Writes `s` as latin1 (one byte per character: header lines). */
+  writeLatin1(s: string): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    const req = new RAW_SOCKETS!.WriteWrap();
+    return this.dispatched(req, this.handle.writeLatin1String(req, s), s.length, s);
+  }
+
+  /** Writes the chunks with one system call (writev). */
+  writev(chunks: Uint8Array[]): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    const req = new RAW_SOCKETS!.WriteWrap();
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    return this.dispatched(req, this.handle.writev(req, chunks, true), bytes, chunks);
+  }
+
+  private dispatched(req: Req, err: number, bytes: number, data: unknown): boolean {
     if (err !== 0) {
       this.socket.destroy(errnoError(err, 'write'));
       return false;
     }
+    this.bytesWritten += bytes;
+    const r = RAW_SOCKETS!;
     if (r.state[r.kLastWriteWasAsync] !== 0) {
       req.oncomplete = onHandleWriteDone;
       req.owner = this as unknown as RawSocket;
-      req.bytes = chunk.length;
-      req.buffer = chunk;
-      this.pending += chunk.length;
-      if (this.pending >= HIGH_WATER_MARK) this.needDrain = true;
+      req.bytes = bytes;
+      req.buffer = data;
+      this.writableLength += bytes;
+      if (this.writableLength >= HIGH_WATER_MARK) this.needDrain = true;
     }
     return !this.needDrain;
   }
 
+  /** Whether a write returned false and 'drain' (onDrain) has not come yet. */
+  get writableNeedDrain(): boolean {
+    return this.needDrain;
+  }
+
   done(req: Req, status: number): void {
-    this.pending -= req.bytes;
+    this.writableLength -= req.bytes;
     req.buffer = undefined;
     if (this.socket.destroyed) return;
     if (status < 0) {
       this.socket.destroy(errnoError(status, 'write'));
       return;
     }
-    if (this.pending === 0 && this.needDrain) {
+    if (this.writableLength === 0 && this.needDrain) {
       this.needDrain = false;
       this.onDrain();
     }

@@ -4,7 +4,9 @@
 // a raw connection must read, write with backpressure, half-close and close like a net.Socket —
 // including when the peer resets, half-closes or goes away, without leaking a descriptor.
 import { expect } from 'chai';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
@@ -263,6 +265,36 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
         expect(res.body).to.equal('a');
       }
       expect(RawSocket.created - before).to.equal(5);
+    });
+
+    it("writes requests to servers on their connections' handles: pooled, with bodies whole", async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const before = HandleWrites.created;
+        for (let i = 0; i < 3; i++) expect((await get(port, '/', { agent })).body).to.equal('a');
+        // 2 MiB: more than the kernel takes at once, so writes go async and past the high-water
+        // mark (backpressure towards the client), then drain.
+        const upload = crypto.randomBytes(1 << 20).toString('hex');
+        const fixed = await get(port, '/echo', {
+          agent,
+          method: 'POST',
+          body: upload,
+          headers: { 'content-length': String(upload.length) },
+        });
+        expect(fixed.body === upload, 'the upload echoed whole').to.equal(true);
+        const chunked = await get(port, '/echo', {
+          agent,
+          method: 'POST',
+          body: upload,
+          headers: { 'transfer-encoding': 'chunked' },
+        });
+        expect(chunked.body === upload, 'the chunked upload echoed whole').to.equal(true);
+        expect((await get(port, '/', { agent })).body).to.equal('a');
+        // One server connection (this dataplane is new) served them all, written on its handle.
+        expect(HandleWrites.created - before).to.equal(1);
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('answers a client that half-closes after its request, then closes', async () => {

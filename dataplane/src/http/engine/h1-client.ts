@@ -5,6 +5,8 @@
 // never re-chunked) or close-delimited. A connection goes back to the pool only when both
 // messages ended cleanly and nothing says close; a pooled connection the server closed
 // meanwhile fails with ECONNRESET, which the assignment retries for replayable requests.
+// Requests on plaintext connections are written straight on the socket's handle (HandleWrites,
+// util/raw-socket.ts): a request costs one write request, without the Writable's pass over it.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ServerRuntime } from '../../runtime/backend.js';
@@ -33,8 +35,9 @@ import {
   type Head,
 } from './h1-parser.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
+import { HandleWrites } from '../../util/raw-socket.js';
 import { Reads } from '../../util/socket-reads.js';
-import { writeJoined } from './write.js';
+import { JOINED_WRITE_MAX, writeJoined } from './write.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
 export const UPSTREAM_IDLE_MS = 4000;
@@ -200,17 +203,45 @@ const DETACHED: UpstreamEvents = Object.freeze({
 });
 
 /**
+ * The byte counters InactivityLimit reads, for a connection whose requests may be written on its
+ * handle: the socket's own bytesWritten does not count those writes, and an upload the server
+ * takes without answering is activity all the same (as it is through the Writable).
+ */
+class Counters {
+  constructor(private readonly conn: UpstreamConn) {}
+  get bytesRead(): number {
+    return this.conn.socket.bytesRead;
+  }
+  get bytesWritten(): number {
+    return this.conn.socket.bytesWritten + (this.conn.direct?.bytesWritten ?? 0);
+  }
+  get writableLength(): number {
+    return this.conn.socket.writableLength + (this.conn.direct?.writableLength ?? 0);
+  }
+  get _handle(): unknown {
+    return (this.conn.socket as unknown as { _handle?: unknown })._handle;
+  }
+}
+
+/**
  * One server connection, reused by request after request while it stays clean: its socket
  * listeners are bound once, and each request only resets the fields below.
  */
 class UpstreamConn implements Inactive {
   readonly socket: net.Socket;
+  /** Writes on the socket's handle: plaintext connections that stay HTTP, once connected. */
+  direct: HandleWrites | undefined;
+  private readonly canWriteDirect: boolean;
   /** Request generation: a Call of an earlier request no longer touches this connection. */
   gen = 0;
   /** When it went back to its pool (Date.now()). */
   idleSince = 0;
   /** timeouts.server while a request is under way (limits/inactivity.ts: no timer per read or write). */
-  private readonly inactivity = new InactivityLimit(this);
+  private readonly inactivity = new InactivityLimit({
+    socket: new Counters(this) as unknown as net.Socket,
+    watched: () => this.watched(),
+    expired: () => this.expired(),
+  });
   private state = State.Connecting;
   private tcpUp = false;
   private secure = false;
@@ -240,6 +271,8 @@ class UpstreamConn implements Inactive {
     private readonly pool: UpstreamPool,
     tunnel: boolean,
   ) {
+    // A tunnel's socket is handed to pipe(), whose writes go through the Writable: its request too.
+    this.canWriteDirect = !server.tls && !tunnel;
     const s = (this.socket = connect(server, this.onData, tunnel));
     s.on('end', this.onEnd);
     s.on('error', this.onError);
@@ -291,6 +324,9 @@ class UpstreamConn implements Inactive {
 
   private readonly onReady = (): void => {
     this.secure = true;
+    // Nothing was written yet (the request goes out from ready()); undefined where the handle
+    // cannot be written this way (another Node.js release): the Writable then.
+    if (this.canWriteDirect) this.direct = HandleWrites.of(this.socket, this.onDrain);
     this.ready();
   };
 
@@ -313,7 +349,8 @@ class UpstreamConn implements Inactive {
       return;
     const h = this.head;
     this.head = '';
-    this.socket.write(h, 'latin1');
+    if (this.direct) this.direct.writeLatin1(h);
+    else this.socket.write(h, 'latin1');
   }
 
   private readonly onConnectTimeout = (): void => {
@@ -337,8 +374,12 @@ class UpstreamConn implements Inactive {
     if (this.state === State.Idle || s.destroyed) return true;
     const h = this.head;
     this.head = '';
-    if (this.chunkOut) return writeJoined(s, `${h}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
-    return writeJoined(s, h, chunk);
+    const d = this.direct;
+    if (this.chunkOut) {
+      const size = `${h}${chunk.length.toString(16)}\r\n`;
+      return d ? writeDirect(d, size, chunk, '\r\n') : writeJoined(s, size, chunk, '\r\n');
+    }
+    return d ? writeDirect(d, h, chunk, '') : writeJoined(s, h, chunk);
   }
 
   end(): void {
@@ -348,7 +389,9 @@ class UpstreamConn implements Inactive {
     if (this.state === State.Idle || s.destroyed) return;
     const out = this.head + (this.chunkOut ? '0\r\n\r\n' : '');
     this.head = '';
-    if (out.length > 0) s.write(out, 'latin1');
+    if (out.length === 0) return;
+    if (this.direct) this.direct.writeLatin1(out);
+    else s.write(out, 'latin1');
   }
 
   private readonly onDrain = (): void => {
@@ -566,6 +609,25 @@ class UpstreamConn implements Inactive {
     this.socket.destroy();
     this.ev.error(e);
   }
+}
+
+/** writeJoined (write.ts) on a connection's handle: `head`, `body`, `tail` as one write. */
+function writeDirect(d: HandleWrites, head: string, body: Uint8Array, tail: string): boolean {
+  const total = head.length + body.length + tail.length;
+  if (total === body.length) return d.write(body);
+  if (total <= JOINED_WRITE_MAX) {
+    const out = Buffer.allocUnsafe(total);
+    let at = head.length > 0 ? out.write(head, 0, 'latin1') : 0;
+    out.set(body, at);
+    at += body.length;
+    if (tail.length > 0) out.write(tail, at, 'latin1');
+    return d.write(out);
+  }
+  const chunks: Uint8Array[] = [];
+  if (head.length > 0) chunks.push(Buffer.from(head, 'latin1'));
+  chunks.push(body);
+  if (tail.length > 0) chunks.push(Buffer.from(tail, 'latin1'));
+  return d.writev(chunks);
 }
 
 function flushHeadTick(c: UpstreamConn, gen: number): void {
