@@ -9,6 +9,8 @@
 //     schemas (protocol/src/channel.ts);
 //   - no process loads prom-client (nor @opentelemetry/api, which it loads) before a first scrape:
 //     what counts from start-up counts on plain objects (dataplane/src/metrics/prometheus.ts);
+//   - a single-process dataplane does not run Node's scanner of CommonJS exports (its CommonJS
+//     dependencies are loaded with require);
 //   - no process loads the full command line (commander): `bascule dataplane` reads its own
 //     arguments (controller/src/cli/dataplane-argv.ts). node:child_process and node:dgram, which
 //     commander requires, are loaded anyway: node:net loads node:cluster on the first listen().
@@ -44,6 +46,12 @@ const VALIDATORS = ['/protocol/src/generated/validators.json'];
 const SCHEMA_COMPILER = ['node_modules/ajv/', 'node_modules/fast-uri/', '@sinclair/typebox'];
 /** The full command line; `bascule dataplane` starts without it. */
 const FULL_CLI = ['node_modules/commander/', '/controller/src/cli/program.'];
+/**
+ * Node's scanner of CommonJS exports, which an ES module importing a CommonJS one runs (on Node.js
+ * 20 a WebAssembly module compiled on background threads, whose malloc arenas stay): the
+ * dataplane's start path loads its CommonJS dependencies (ws, pino, negotiator) with require.
+ */
+const CJS_LEXER = ['node:internal/deps/cjs-module-lexer/'];
 /** Loaded with the first scrape of /metrics. */
 const METRICS_LIBRARY = ['node_modules/prom-client/', '@opentelemetry/api'];
 
@@ -161,6 +169,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         ...SCHEMA_COMPILER,
         ...METRICS_LIBRARY,
         ...FULL_CLI,
+        ...CJS_LEXER,
       ],
     );
   });

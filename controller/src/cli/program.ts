@@ -2,7 +2,7 @@
 // `bascule dataplane` whose arguments dataplane-argv.ts reads on its own.
 // Each command loads its own code when it runs (dynamic imports in the actions): a dataplane
 // process then never loads the controller, the sources, the compiler or the importer, which
-// would be most of its heap (docs: bench/README.md, "Where a dataplane's memory goes").
+// would be most of its heap (bench/history/2026-12-02-dataplane-memory.md, "Where an idle dataplane's memory goes").
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';

@@ -3,7 +3,8 @@
 // and hands snapshots to the applier, answering ACK/NACK on the connection they came from.
 // Whatever happens here, the dataplane keeps serving its last snapshot.
 import type { Logger } from 'pino';
-import WebSocket, { type RawData } from 'ws';
+import { createRequire } from 'node:module';
+import type { RawData, default as WebSocketClass } from 'ws';
 import { shortVersion } from '#protocol/canonical';
 import { PROTOCOL_VERSION, SUBPROTOCOL } from '#protocol/channel';
 import type { ControllerMessage, DataplaneMessage, HealthReport, ServerOverride } from '#protocol/messages';
@@ -13,6 +14,12 @@ import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
 import { channelUrls, redactUrl } from './endpoint.js';
 import { certificateProblem } from '../tls/upstream.js';
+
+// Loaded with require, not import: an ES module importing a CommonJS one makes Node.js scan it
+// for its exports with a WebAssembly lexer, which on Node.js 20 is compiled on background threads
+// and leaves their malloc arenas in an idle dataplane (docs/memory.md).
+const WebSocket = createRequire(import.meta.url)('ws') as typeof WebSocketClass;
+type WebSocket = WebSocketClass;
 
 export interface ChannelTuning {
   heartbeatIntervalMs: number;

@@ -1,11 +1,11 @@
 // An accepted socket switched to `onread`-style reads (util/socket-reads.ts) in place, for the
 // TCP relay: a net.Server gives its connections Node's Readable read path (a 64 KiB backing store
 // per read, push, 'data', read-more ticks), which was most of the relay's user-space time in TCP
-// mode with small keep-alive exchanges (bench/README.md, "tcp: the client side reads through onread").
+// mode with small keep-alive exchanges (bench/history/2026-12-02-engine.md, "tcp: the client side reads through onread").
 //
 // Node supports `onread` only as an option of `new net.Socket` / `net.connect`; re-wrapping the
 // accepted handle in a second Socket cost more per connection than it saved (measured for HTTP:
-// bench/README.md, "Profile and cuts") and would hide the socket from the listener that tracks
+// bench/history/2026-12-02-engine.md, "Profile and cuts") and would hide the socket from the listener that tracks
 // it. Instead this fills the three per-socket slots Node's constructor leaves empty for a socket
 // without `onread` (kBuffer, kBufferGen, kBufferCb: every net.Socket has them as own symbol
 // properties, set to null) and hands the handle the first buffer, which is what the constructor

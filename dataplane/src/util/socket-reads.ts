@@ -2,7 +2,7 @@
 // Readable stream path: for plaintext server connections, HTTP (h1-client.ts) and TCP
 // (tcp/proxy.ts). A net.Server gives accepted client sockets Node's own read path; re-wrapping an
 // accepted handle in a second Socket cost more per connection than it saved per read (measured:
-// bench/README.md, "Profile and cuts"). The TCP relay switches its accepted sockets in place
+// bench/history/2026-12-02-engine.md, "Profile and cuts"). The TCP relay switches its accepted sockets in place
 // instead (util/accepted-reads.ts).
 
 /**

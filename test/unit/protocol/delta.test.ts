@@ -108,7 +108,7 @@ describe('protocol: snapshot deltas', () => {
 
   it('puts each change in place on a base in id order, as a map and a sort would; another base is sorted', () => {
     const rnd = prng(21);
-    const reference = (base: readonly { id: string }[], remove: string[], upsert: { id: string }[]) => {
+    const reference = <T extends { id: string }>(base: readonly T[], remove: string[], upsert: T[]): T[] => {
       const byId = new Map(base.map((o) => [o.id, o]));
       for (const id of remove) byId.delete(id);
       for (const o of upsert) byId.set(o.id, o);
