@@ -1,6 +1,7 @@
 // dataplane/src/admin/http-date.ts prints what Date.prototype.toUTCString prints, for every date.
 import { expect } from 'chai';
 import { dateHeader, httpDate } from '#dataplane/admin/http-date';
+import { sampleDates } from './date-samples.js';
 
 describe('httpDate: toUTCString from the UTC fields', () => {
   it('matches toUTCString at the edges of every field and of the 0–9999 range', () => {
@@ -23,16 +24,8 @@ describe('httpDate: toUTCString from the UTC fields', () => {
   });
 
   it('matches toUTCString on 20,000 dates spread over years 0–9999 and around now', () => {
-    let seed = 54321;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const min = new Date('0000-01-01T00:00:00.000Z').getTime();
-    const max = new Date('9999-12-31T23:59:59.999Z').getTime();
-    for (let i = 0; i < 10_000; i++) {
-      const wide = Math.floor(min + next() * (max - min));
-      const near = Math.floor(Date.now() + (next() - 0.5) * 4e11);
-      expect(httpDate(wide), String(wide)).to.equal(new Date(wide).toUTCString());
-      expect(httpDate(near), String(near)).to.equal(new Date(near).toUTCString());
-    }
+    for (const ms of sampleDates(54321, 10_000))
+      expect(httpDate(ms), String(ms)).to.equal(new Date(ms).toUTCString());
   });
 
   it('dateHeader gives the second it is asked in, made again when the second changes', () => {

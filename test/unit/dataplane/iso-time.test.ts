@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { isoTime, pinoIsoTime } from '#dataplane/iso-time';
+import { sampleDates } from './date-samples.js';
 
 describe('isoTime: toISOString from the UTC fields', () => {
   it('matches toISOString at the edges of every field and of the 0–9999 range', () => {
@@ -31,16 +32,8 @@ describe('isoTime: toISOString from the UTC fields', () => {
   });
 
   it('matches toISOString on 20,000 dates spread over years 0–9999 and around now', () => {
-    let seed = 12345;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const min = new Date('0000-01-01T00:00:00.000Z').getTime();
-    const max = new Date('9999-12-31T23:59:59.999Z').getTime();
-    for (let i = 0; i < 10_000; i++) {
-      const wide = Math.floor(min + next() * (max - min));
-      const near = Math.floor(Date.now() + (next() - 0.5) * 4e11);
-      expect(isoTime(wide), String(wide)).to.equal(new Date(wide).toISOString());
-      expect(isoTime(near), String(near)).to.equal(new Date(near).toISOString());
-    }
+    for (const ms of sampleDates(12345, 10_000))
+      expect(isoTime(ms), String(ms)).to.equal(new Date(ms).toISOString());
   });
 
   it('throws as toISOString does on an invalid date', () => {
