@@ -409,7 +409,14 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   }
 
   private startReading(): void {
-    if (this.reading || this.paused || this.readableEnded || this.destroyed || this.connecting || !this.handle)
+    if (
+      this.reading ||
+      this.paused ||
+      this.readableEnded ||
+      this.destroyed ||
+      this.connecting ||
+      !this.handle
+    )
       return;
     if (!this.buf) this.useBuffer(Buffer.allocUnsafe(16 * 1024));
     this.reading = true;

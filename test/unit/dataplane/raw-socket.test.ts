@@ -11,7 +11,13 @@ import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
 import { takeAccepted } from '#dataplane/util/raw-accept';
-import { HandleWrites, RAW_CONNECT, RAW_SOCKETS, RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
+import {
+  HandleWrites,
+  RAW_CONNECT,
+  RAW_SOCKETS,
+  RawSocket,
+  type TcpHandle,
+} from '#dataplane/util/raw-socket';
 import { Reads } from '#dataplane/util/socket-reads';
 import {
   HOST,
@@ -497,7 +503,9 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
       expect(got).to.equal('e:hie:bye');
       // The client connection accepted on its handle, the server connection opened on one.
       expect(RawSocket.created - before).to.equal(2);
-      expect(RawSocket.connected - connectedBefore, 'the server side connected without net.Socket').to.equal(1);
+      expect(RawSocket.connected - connectedBefore, 'the server side connected without net.Socket').to.equal(
+        1,
+      );
     });
   });
 });
@@ -528,7 +536,11 @@ describe('dataplane: a TCP session whose client resets while both directions are
         makeSnapshot(
           body(
             [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/flood' })],
-            [backend('default/flood', [server('f', (srv.address() as net.AddressInfo).port)], { mode: 'tcp' })],
+            [
+              backend('default/flood', [server('f', (srv.address() as net.AddressInfo).port)], {
+                mode: 'tcp',
+              }),
+            ],
           ),
         ),
       );
@@ -537,21 +549,24 @@ describe('dataplane: a TCP session whose client resets while both directions are
       client.on('error', () => {});
       client.pause();
       await new Promise<void>((r) => client.once('connect', r));
-      let sent = 0;
       const fill = (): void => {
-        while (client.write(flood)) sent += flood.length;
+        while (client.write(flood));
       };
       client.on('drain', fill);
       fill();
       await eventually(() => serverSide.length === 1);
       // Stalled: the client's writes wait for the relay, the server's too.
       let last = -1;
-      await eventually(() => {
-        const now = client.bytesWritten + serverSide[0]!.bytesWritten;
-        const still = now === last;
-        last = now;
-        return still;
-      }, 10_000, 300);
+      await eventually(
+        () => {
+          const now = client.bytesWritten + serverSide[0]!.bytesWritten;
+          const still = now === last;
+          last = now;
+          return still;
+        },
+        10_000,
+        300,
+      );
       const closed = new Promise<void>((r) => serverSide[0]!.once('close', r));
       client.resetAndDestroy();
       await closed; // within the test's timeout: far below the 60 s tunnel timeout
