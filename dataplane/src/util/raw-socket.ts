@@ -206,21 +206,44 @@ interface HandleWriter {
   writeDrained(): void;
 }
 
+/**
+ * A WriteWrap no write holds. Node binds a write request to its native write only when the kernel
+ * does not take the data at once (StreamBase::Write: the try-write comes first, and a write it
+ * completes returns before the request object is touched); so the request of a write that
+ * completed at once is as new, and the next write takes it instead of constructing one (an API
+ * constructor call per write, two per relayed exchange). A request that went async is the write's
+ * until it completes; one whose write failed is not reused either.
+ */
+let spareReq: Req | undefined;
+
+/** WriteWraps constructed in this process (the tests check that writes completed at once reuse one). */
+export const writeRequests = { made: 0 };
+
+function takeReq(): Req {
+  const req = spareReq;
+  if (req !== undefined) {
+    spareReq = undefined;
+    return req;
+  }
+  writeRequests.made++;
+  return new RAW_SOCKETS!.WriteWrap();
+}
+
 /** Writes `buf` on `h` for `w`; false when the caller should wait for drain (or it failed). */
 function writeBufferOn(w: HandleWriter, h: TcpHandle, buf: Uint8Array): boolean {
-  const req = new RAW_SOCKETS!.WriteWrap();
+  const req = takeReq();
   return dispatched(w, req, h.writeBuffer(req, buf), buf.length, buf);
 }
 
 /** Writes `s` as latin1 (one byte per character); as writeBufferOn. */
 function writeLatin1On(w: HandleWriter, h: TcpHandle, s: string): boolean {
-  const req = new RAW_SOCKETS!.WriteWrap();
+  const req = takeReq();
   return dispatched(w, req, h.writeLatin1String(req, s), s.length, s);
 }
 
 /** Writes the chunks with one system call (writev); as writeBufferOn. */
 function writevOn(w: HandleWriter, h: TcpHandle, chunks: Uint8Array[]): boolean {
-  const req = new RAW_SOCKETS!.WriteWrap();
+  const req = takeReq();
   let bytes = 0;
   for (const c of chunks) bytes += c.length;
   return dispatched(w, req, h.writev(req, chunks, true), bytes, chunks);
@@ -245,7 +268,7 @@ function dispatched(w: HandleWriter, req: Req, err: number, bytes: number, data:
     req.buffer = data;
     w.writableLength += bytes;
     if (w.writableLength >= HIGH_WATER_MARK) w.writableNeedDrain = true;
-  }
+  } else spareReq = req; // taken whole: untouched, the next write's
   return !w.writableNeedDrain;
 }
 

@@ -16,6 +16,7 @@ import {
   RAW_CONNECT,
   RAW_SOCKETS,
   RawSocket,
+  writeRequests,
   type TcpHandle,
 } from '#dataplane/util/raw-socket';
 import { Reads } from '#dataplane/util/socket-reads';
@@ -268,6 +269,35 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
       await ended;
       expect(received).to.equal(n * big.length);
       expect(w!.write(big)).to.equal(false); // after end(): refused, nothing thrown
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+  });
+
+  it('reuses the write request of a write the kernel took whole; not one still in flight', async () => {
+    const { srv, client, raw: rawP } = await rawPair();
+    try {
+      const raw = await rawP;
+      let received = 0;
+      client.on('data', (d: Buffer) => (received += d.length));
+      const before = writeRequests.made;
+      for (let i = 0; i < 100; i++)
+        expect(raw.write(i % 2 ? 'latin1 line\r\n' : Buffer.from('bytes'))).to.equal(true);
+      raw.writeChunks([Buffer.from('a'), Buffer.from('b')]);
+      expect(writeRequests.made - before, 'one request for 101 writes taken at once').to.be.at.most(1);
+      await eventually(() => received === 50 * 13 + 50 * 5 + 2);
+      // A write the kernel does not take whole keeps its request: the next write makes another.
+      client.pause();
+      const big = Buffer.alloc(1 << 20, 'x');
+      let writes = 0;
+      while (raw.write(big) && writes < 64) writes++;
+      const inFlight = writeRequests.made;
+      raw.write('more'); // queued behind: async too
+      expect(writeRequests.made).to.be.greaterThan(inFlight);
+      client.resume();
+      await eventually(() => received === 50 * 13 + 50 * 5 + 2 + (writes + 1) * big.length + 4);
+      raw.destroy();
     } finally {
       client.destroy();
       srv.close();
