@@ -23,7 +23,7 @@ import type { CompileMemo } from './memo.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
 
 /** Runs patched in a row before a full compile sweeps the memo. */
-export const PATCHED_RUNS_BETWEEN_FULL = 256;
+export const PATCHED_RUNS_BETWEEN_FULL = 1024;
 
 /** What a full compile leaves for the next run to patch (CompileMemo.last). */
 export interface CompileState {
