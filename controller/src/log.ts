@@ -1,16 +1,10 @@
 // The logger of the bascule processes (controller, dataplane, standalone): JSON lines on stdout, level from BASCULE_LOG_LEVEL (default info).
-import { createRequire } from 'node:module';
 import type { Logger, LoggerOptions } from 'pino';
 import { pinoIsoTime } from '#dataplane/iso-time';
+// pino loaded with require (dataplane/src/log.ts says why).
+import { pino } from '#dataplane/log';
 
 export type { Logger } from 'pino';
-
-// pino is loaded with require, not import: Node.js lexes every CommonJS module an ES module
-// imports for its export names, and on Node.js 20 that lexer is a WebAssembly module compiled on
-// V8's background threads, whose glibc arenas kept ~3 MiB of an idle dataplane resident
-// (bench/history/2026-12-02-idle-rss.md). Every such import in the dataplane's start path goes,
-// or the lexer still loads.
-const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 /** Paths pino blanks out even if a caller logs a whole object by mistake. */
 const REDACT = [

@@ -5,7 +5,8 @@
 // (ICU data and code), which the UTC getters never touch (bench/history/2026-12-02-idle-rss.md).
 // The logs' timestamps, the access log and the admin documents use it.
 
-const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+/** A field of a date, two digits (the HTTP date's printer uses it too). */
+export const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** `new Date(ms).toISOString()`, without the time-zone lookup for years 0–9999. */
 export function isoTime(ms: number): string {

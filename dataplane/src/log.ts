@@ -4,8 +4,12 @@ import type { Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-// Loaded with require, not import (controller/src/log.ts says why).
-const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+// pino is loaded with require, not import: Node.js lexes every CommonJS module an ES module
+// imports for its export names, and on Node.js 20 that lexer is a WebAssembly module compiled on
+// V8's background threads, whose glibc arenas kept ~3 MiB of an idle dataplane resident
+// (bench/history/2026-12-02-idle-rss.md). Every such import in the dataplane's start path goes,
+// or the lexer still loads. The access log and the controller's logger take it from here.
+export const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 /** `name` says which process wrote a line (a worker takes its primary's: bascule-standalone, …). */
 export function createLogger(bindings: Record<string, unknown> = {}, name = 'bascule-dataplane'): Logger {

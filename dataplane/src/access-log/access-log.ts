@@ -4,14 +4,11 @@
 //   BASCULE_ACCESS_LOG       json (default) | text | off
 //   BASCULE_ACCESS_LOG_FILE  a file of its own (default: JSON lines join the dataplane's log
 //                            stream on stdout, marked "log":"access"; text goes to stdout)
-import { createRequire } from 'node:module';
 import type { DestinationStream, Logger } from 'pino';
 import type { TrafficRecord } from '../types/traffic.js';
 import { accessJson, accessText, healthJson, healthText, type HealthTransitionLine } from './format.js';
 import { pinoIsoTime } from '../iso-time.js';
-
-// Loaded with require, not import (controller/src/log.ts says why).
-const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+import { pino } from '../log.js';
 
 export type AccessLogFormat = 'json' | 'text' | 'off';
 

@@ -5,9 +5,10 @@
 // (bench/history/2026-12-02-idle-rss.md). The admin server turns Node's header off and sets this
 // one, the same text (RFC 9110's IMF-fixdate), made once a second as Node does.
 
+import { two } from '../iso-time.js';
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** `new Date(ms).toUTCString()`, without the time-zone lookup for years 0–9999. */
 export function httpDate(ms: number): string {

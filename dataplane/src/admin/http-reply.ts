@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type NegotiatorClass from 'negotiator';
 
-// Loaded with require, not import (controller/src/log.ts says why).
+// Loaded with require, not import (dataplane/src/log.ts says why).
 const Negotiator = createRequire(import.meta.url)('negotiator') as typeof NegotiatorClass;
 
 /** Sends `body` with its type and length; a HEAD request gets the headers only. */

@@ -5,6 +5,7 @@
 // with the server, traces, local replies) sees only these types; Node's http objects never
 // cross this line.
 import type { HeaderList } from '../router/types.js';
+import type { FieldLines } from './field-lines.js';
 import { isFieldName } from '../util/field-name.js';
 
 export { isFieldName };
@@ -117,6 +118,19 @@ export interface ClientSide {
     status: number,
     reason: string,
     headers: HeaderList,
+    framing: BodyFraming,
+    contentLength: number,
+    close: boolean,
+    bodyInHand?: boolean,
+  ): void;
+  /**
+   * sendHead with the server's fields as FieldLines (hop-by-hop and dropped fields left out, added
+   * ones appended): engines that write HTTP/1.1 copy the untouched lines as they are.
+   */
+  sendHeadLines?(
+    status: number,
+    reason: string,
+    lines: FieldLines,
     framing: BodyFraming,
     contentLength: number,
     close: boolean,

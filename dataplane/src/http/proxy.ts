@@ -234,23 +234,32 @@ class Exchange implements Transport, ClientEvents {
       this.call!.abort();
       return;
     }
+    // A client still holding its body back (no 100 sent) cannot reuse this connection.
+    const held = this.client.expectContinue && !this.continueSent && !this.client.bodyComplete;
+    const close = this.ctx.closeAfter() || held;
+    const c = this.client;
+    const lines = r.lines;
+    if (
+      lines !== undefined &&
+      c.sendHeadLines !== undefined &&
+      !lines.nominates &&
+      !this.backend.snap.persistence?.cookie &&
+      !this.ctx.frontend.snap.via
+    ) {
+      // The server's field lines go out as received, minus hop-by-hop fields and what the edits
+      // drop (field-lines.ts): the same fields, in the same order, as the list path below.
+      lines.edit(this.decision.responseHeaders);
+      a.bind(n);
+      c.sendHeadLines(r.status, r.reason, lines, r.framing, r.contentLength, close, r.bodyInHand === true);
+      return;
+    }
     let h = endToEnd(r.headers);
     h = persistResponseHeaders(this.backend, h, server, a.binding);
     h = applyHeaderEdits(h, this.decision.responseHeaders);
     if (this.ctx.frontend.snap.via) h = [...h, ['Via', `${r.version} bascule`]];
-    // A client still holding its body back (no 100 sent) cannot reuse this connection.
-    const held = this.client.expectContinue && !this.continueSent && !this.client.bodyComplete;
     a.bind(n);
     try {
-      this.client.sendHead(
-        r.status,
-        r.reason,
-        h,
-        r.framing,
-        r.contentLength,
-        this.ctx.closeAfter() || held,
-        r.bodyInHand === true,
-      );
+      c.sendHead(r.status, r.reason, h, r.framing, r.contentLength, close, r.bodyInHand === true);
     } catch (err) {
       // Header bytes the client side cannot carry must not crash us: answer 502 instead.
       this.call!.abort();

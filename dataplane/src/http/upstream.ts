@@ -6,6 +6,7 @@ import type { UpstreamError } from '../runtime/upstream-error.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import type { HeaderList } from '../router/types.js';
 import type { BodyFraming, BodyTarget } from './message.js';
+import type { FieldLines } from './field-lines.js';
 
 export interface UpstreamRequest {
   readonly method: string;
@@ -34,6 +35,11 @@ export interface UpstreamResponseHead {
   readonly version: string;
   /** Fields as received. */
   readonly headers: HeaderList;
+  /**
+   * The same fields as the text the parser validated (an HTTP/1.1 server's response): forwarded
+   * from there when nothing needs them as a list (field-lines.ts).
+   */
+  readonly lines?: FieldLines;
   /** How the body that follows is delimited (none for HEAD, 204, 304). */
   readonly framing: BodyFraming;
   /** Content-Length when framing is 'length', else -1. */

@@ -8,7 +8,9 @@
 // provides with the same meaning as net.Socket's (events 'data', 'end', 'drain', 'finish',
 // 'error', 'close'; bytesRead, bytesWritten, writableLength, writableNeedDrain, pause/resume,
 // end, destroy). HandleWrites (below) does the writes alone for a connected net.Socket (the TCP
-// relay's server side, the HTTP/1.1 engine's requests to servers).
+// relay's server side, the HTTP/1.1 engine's requests to servers). Both keep their writes with one
+// core (writeBufferOn, writeLatin1On, writevOn: the WriteWrap, the async-write count, the
+// high-water mark, drain), calling back into the owner on failure and on drain.
 //
 // A path that needs a real stream (an Upgrade's tunnel, pipe()) asks for one: toNetSocket() wraps
 // the same handle in a net.Socket, which then owns it; this object stays the connection's identity
@@ -44,7 +46,10 @@ export interface TcpHandle {
 interface Req {
   oncomplete: ((this: Req, status: number) => void) | null;
   handle: TcpHandle;
+  /** The connection whose FIN this is (a ShutdownWrap). */
   owner: RawSocket;
+  /** The writer whose write this is (a WriteWrap). */
+  writer: HandleWriter;
   /** Bytes of this write still counted in writableLength. */
   bytes: number;
   /** The data, kept alive until the write completes. */
@@ -131,6 +136,86 @@ function errnoError(status: number, syscall: string): NodeJS.ErrnoException {
   return e;
 }
 
+// ---- the write core (RawSocket and HandleWrites) ----
+
+/**
+ * The write side of a connection written straight on its handle: what RawSocket and HandleWrites
+ * both are. The functions below keep its counts and call back on failure and on drain.
+ */
+interface HandleWriter {
+  /** Bytes the handle took: written by the kernel or queued by libuv. */
+  bytesWritten: number;
+  /** Bytes of writes the kernel has not taken yet (async writes in flight). */
+  writableLength: number;
+  /** A write returned false; writeDrained() comes once every queued byte is out. */
+  writableNeedDrain: boolean;
+  /** Completions after this only settle the counts (no callback). */
+  readonly destroyed: boolean;
+  /** A write failed (at once or on completion): the writer is done for. */
+  writeFailed(err: Error): void;
+  /** Every queued byte went out after a write returned false. */
+  writeDrained(): void;
+}
+
+/** Writes `buf` on `h` for `w`; false when the caller should wait for drain (or it failed). */
+function writeBufferOn(w: HandleWriter, h: TcpHandle, buf: Uint8Array): boolean {
+  const req = new RAW_SOCKETS!.WriteWrap();
+  return dispatched(w, req, h.writeBuffer(req, buf), buf.length, buf);
+}
+
+/** Writes `s` as latin1 (one byte per character); as writeBufferOn. */
+function writeLatin1On(w: HandleWriter, h: TcpHandle, s: string): boolean {
+  const req = new RAW_SOCKETS!.WriteWrap();
+  return dispatched(w, req, h.writeLatin1String(req, s), s.length, s);
+}
+
+/** Writes the chunks with one system call (writev); as writeBufferOn. */
+function writevOn(w: HandleWriter, h: TcpHandle, chunks: Uint8Array[]): boolean {
+  const req = new RAW_SOCKETS!.WriteWrap();
+  let bytes = 0;
+  for (const c of chunks) bytes += c.length;
+  return dispatched(w, req, h.writev(req, chunks, true), bytes, chunks);
+}
+
+/**
+ * After a write was handed to libuv: a write refused at once (`err`) counts nowhere — no byte of
+ * it left, as HAProxy's and the traces' bytes out mean bytes sent — and fails the writer; one the
+ * kernel did not take whole (kLastWriteWasAsync) counts in writableLength until its completion.
+ */
+function dispatched(w: HandleWriter, req: Req, err: number, bytes: number, data: unknown): boolean {
+  if (err !== 0) {
+    w.writeFailed(errnoError(err, 'write'));
+    return false;
+  }
+  w.bytesWritten += bytes;
+  const r = RAW_SOCKETS!;
+  if (r.state[r.kLastWriteWasAsync] !== 0) {
+    req.oncomplete = onWriteDone;
+    req.writer = w;
+    req.bytes = bytes;
+    req.buffer = data;
+    w.writableLength += bytes;
+    if (w.writableLength >= HIGH_WATER_MARK) w.writableNeedDrain = true;
+  }
+  return !w.writableNeedDrain;
+}
+
+/** An async write completed. */
+function onWriteDone(this: Req, status: number): void {
+  const w = this.writer;
+  w.writableLength -= this.bytes;
+  this.buffer = undefined;
+  if (w.destroyed) return;
+  if (status < 0) {
+    w.writeFailed(errnoError(status, 'write'));
+    return;
+  }
+  if (w.writableLength === 0 && w.writableNeedDrain) {
+    w.writableNeedDrain = false;
+    w.writeDrained();
+  }
+}
+
 /** The net.Socket a connection was handed to (toNetSocket) → the connection. */
 const owners = new WeakMap<net.Socket, RawSocket>();
 
@@ -139,11 +224,12 @@ export function rawOwnerOf(socket: unknown): RawSocket | undefined {
   return socket instanceof net.Socket ? owners.get(socket) : undefined;
 }
 
-export class RawSocket extends EventEmitter {
+export class RawSocket extends EventEmitter implements HandleWriter {
   /** Connections taken this way in this process (the tests check the fast path is taken). */
   static created = 0;
   destroyed = false;
   bytesRead = 0;
+  /** Bytes the handle took (a write refused at once is not counted). */
   bytesWritten = 0;
   /** Bytes of writes the kernel has not taken yet (async writes in flight). */
   writableLength = 0;
@@ -283,10 +369,7 @@ export class RawSocket extends EventEmitter {
     if (this.destroyed || this.writableEnded || !h) return false;
     if (typeof data === 'string' && encoding !== undefined && encoding !== 'latin1' && encoding !== 'binary')
       data = Buffer.from(data, encoding);
-    const r = RAW_SOCKETS!;
-    const req = new r.WriteWrap();
-    const err = typeof data === 'string' ? h.writeLatin1String(req, data) : h.writeBuffer(req, data);
-    return this.dispatched(req, err, data.length, data);
+    return typeof data === 'string' ? writeLatin1On(this, h, data) : writeBufferOn(this, h, data);
   }
 
   /** Writes the chunks with one system call (writev); as write(). */
@@ -299,43 +382,17 @@ export class RawSocket extends EventEmitter {
     }
     const h = this.handle;
     if (this.destroyed || this.writableEnded || !h) return false;
-    const req = new RAW_SOCKETS!.WriteWrap();
-    let bytes = 0;
-    for (const c of chunks) bytes += c.length;
-    return this.dispatched(req, h.writev(req, chunks, true), bytes, chunks);
+    return writevOn(this, h, chunks);
   }
 
-  private dispatched(req: Req, err: number, bytes: number, data: unknown): boolean {
-    this.bytesWritten += bytes;
-    if (err !== 0) {
-      this.destroy(errnoError(err, 'write'));
-      return false;
-    }
-    const r = RAW_SOCKETS!;
-    if (r.state[r.kLastWriteWasAsync] !== 0) {
-      req.oncomplete = onRawWriteDone;
-      req.owner = this;
-      req.bytes = bytes;
-      req.buffer = data;
-      this.writableLength += bytes;
-      if (this.writableLength >= HIGH_WATER_MARK) this.writableNeedDrain = true;
-    }
-    return !this.writableNeedDrain;
+  /** From the write core: a write failed. */
+  writeFailed(err: Error): void {
+    this.destroy(err);
   }
 
-  /** A write that went async completed (from onRawWriteDone). */
-  writeDone(req: Req, status: number): void {
-    this.writableLength -= req.bytes;
-    req.buffer = undefined;
-    if (this.destroyed) return;
-    if (status < 0) {
-      this.destroy(errnoError(status, 'write'));
-      return;
-    }
-    if (this.writableLength === 0 && this.writableNeedDrain) {
-      this.writableNeedDrain = false;
-      this.emit('drain');
-    }
+  /** From the write core: what was queued went out ('drain'). */
+  writeDrained(): void {
+    this.emit('drain');
   }
 
   /** Our FIN once the queued writes are out ('finish'); the connection closes when both ends are done. */
@@ -457,10 +514,6 @@ function onRawRead(this: TcpHandle): Uint8Array | undefined {
   return undefined;
 }
 
-function onRawWriteDone(this: Req, status: number): void {
-  this.owner.writeDone(this, status);
-}
-
 function onRawShutdown(this: Req, status: number): void {
   this.owner.shutdownDone(status);
 }
@@ -492,14 +545,15 @@ function emitClose(raw: RawSocket): void {
  * after the queued writes); bytesWritten of the socket does not count these writes (this object's
  * does).
  */
-export class HandleWrites {
+export class HandleWrites implements HandleWriter {
   /** Writers made in this process (the tests check the fast path is taken). */
   static created = 0;
-  /** Bytes handed to the handle (taken by the kernel or queued). */
+  /** Bytes the handle took (taken by the kernel or queued; a write refused at once is not counted). */
   bytesWritten = 0;
   /** Bytes of writes the kernel has not taken yet (async writes in flight). */
   writableLength = 0;
-  private needDrain = false;
+  /** Whether a write returned false and 'drain' (onDrain) has not come yet. */
+  writableNeedDrain = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -516,66 +570,34 @@ export class HandleWrites {
     return new HandleWrites(socket, h, onDrain);
   }
 
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
   write(chunk: Uint8Array): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    const req = new RAW_SOCKETS!.WriteWrap();
-    return this.dispatched(req, this.handle.writeBuffer(req, chunk), chunk.length, chunk);
+    return writeBufferOn(this, this.handle, chunk);
   }
 
   /** Writes `s` as latin1 (one byte per character: header lines). */
   writeLatin1(s: string): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    const req = new RAW_SOCKETS!.WriteWrap();
-    return this.dispatched(req, this.handle.writeLatin1String(req, s), s.length, s);
+    return writeLatin1On(this, this.handle, s);
   }
 
   /** Writes the chunks with one system call (writev). */
   writev(chunks: Uint8Array[]): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    const req = new RAW_SOCKETS!.WriteWrap();
-    let bytes = 0;
-    for (const c of chunks) bytes += c.length;
-    return this.dispatched(req, this.handle.writev(req, chunks, true), bytes, chunks);
+    return writevOn(this, this.handle, chunks);
   }
 
-  private dispatched(req: Req, err: number, bytes: number, data: unknown): boolean {
-    if (err !== 0) {
-      this.socket.destroy(errnoError(err, 'write'));
-      return false;
-    }
-    this.bytesWritten += bytes;
-    const r = RAW_SOCKETS!;
-    if (r.state[r.kLastWriteWasAsync] !== 0) {
-      req.oncomplete = onHandleWriteDone;
-      req.owner = this as unknown as RawSocket;
-      req.bytes = bytes;
-      req.buffer = data;
-      this.writableLength += bytes;
-      if (this.writableLength >= HIGH_WATER_MARK) this.needDrain = true;
-    }
-    return !this.needDrain;
+  /** From the write core: a write failed; the socket is destroyed with it, as its Writable does. */
+  writeFailed(err: Error): void {
+    this.socket.destroy(err);
   }
 
-  /** Whether a write returned false and 'drain' (onDrain) has not come yet. */
-  get writableNeedDrain(): boolean {
-    return this.needDrain;
+  /** From the write core. */
+  writeDrained(): void {
+    this.onDrain();
   }
-
-  done(req: Req, status: number): void {
-    this.writableLength -= req.bytes;
-    req.buffer = undefined;
-    if (this.socket.destroyed) return;
-    if (status < 0) {
-      this.socket.destroy(errnoError(status, 'write'));
-      return;
-    }
-    if (this.writableLength === 0 && this.needDrain) {
-      this.needDrain = false;
-      this.onDrain();
-    }
-  }
-}
-
-function onHandleWriteDone(this: Req, status: number): void {
-  (this.owner as unknown as HandleWrites).done(this, status);
 }

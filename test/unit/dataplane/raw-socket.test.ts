@@ -203,6 +203,53 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
     }
   });
 
+  it('counts in bytesWritten what the handle took, not a write refused at once (both writers)', async () => {
+    // Not reading on the accepting side: the peer's reset is seen by the next write, which the
+    // kernel refuses at once (ECONNRESET or EPIPE).
+    const { srv, client, raw: rawP } = await rawPair();
+    const nodeSockets: net.Socket[] = [];
+    const paused = net.createServer({ pauseOnConnect: true }, (s) => nodeSockets.push(s));
+    await new Promise<void>((r) => paused.listen(0, HOST, r));
+    const other = net.connect((paused.address() as net.AddressInfo).port, HOST);
+    other.on('error', () => {});
+    try {
+      const raw = await rawP;
+      const rawErrors: NodeJS.ErrnoException[] = [];
+      raw.on('error', (e: NodeJS.ErrnoException) => rawErrors.push(e));
+      await eventually(() => nodeSockets.length === 1);
+      const s = nodeSockets[0]!;
+      const sErrors: NodeJS.ErrnoException[] = [];
+      s.on('error', (e: NodeJS.ErrnoException) => sErrors.push(e));
+      let drains = 0;
+      const w = HandleWrites.of(s, () => drains++);
+      expect(w, 'the fast path for a connected socket').to.not.equal(undefined);
+
+      expect(raw.write('abc')).to.equal(true);
+      expect(w!.write(Buffer.from('abcd'))).to.equal(true);
+      expect(raw.bytesWritten).to.equal(3);
+      expect(w!.bytesWritten).to.equal(4);
+      client.resetAndDestroy();
+      other.resetAndDestroy();
+      await sleep(50);
+
+      expect(raw.write('lost')).to.equal(false);
+      expect(raw.destroyed).to.equal(true);
+      expect(raw.bytesWritten).to.equal(3);
+      expect(w!.writev([Buffer.from('lost'), Buffer.from('too')])).to.equal(false);
+      expect(s.destroyed).to.equal(true);
+      expect(w!.bytesWritten).to.equal(4);
+      expect(w!.writableLength).to.equal(0);
+      expect(drains).to.equal(0);
+      await eventually(() => rawErrors.length === 1 && sErrors.length === 1);
+      for (const e of [...rawErrors, ...sErrors]) expect(['ECONNRESET', 'EPIPE']).to.include(e.code);
+    } finally {
+      client.destroy();
+      other.destroy();
+      srv.close();
+      paused.close();
+    }
+  });
+
   it("declined handles take Node's path (a net.Socket and 'connection')", async () => {
     const { srv, client, nodeSockets } = await rawPair(false);
     try {

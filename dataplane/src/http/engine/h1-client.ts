@@ -34,6 +34,9 @@ import {
   parseResponseHead,
   type Head,
 } from './h1-parser.js';
+import type { FieldLines } from '../field-lines.js';
+import type { BodyFraming } from '../message.js';
+import type { HeaderList } from '../../router/types.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { HandleWrites } from '../../util/raw-socket.js';
 import { Reads } from '../../util/socket-reads.js';
@@ -426,7 +429,7 @@ class UpstreamConn implements Inactive {
       try {
         end = findHeadEnd(this.buf, 0, this.scan);
         if (end < 0) return;
-        h = parseResponseHead(this.buf, this.scan.start, end);
+        h = parseResponseHead(this.buf, this.scan.start, end, true);
       } catch (e) {
         const p = e as ParseError;
         this.fail(new UpstreamError('protocol', `${p.code} ${p.reason}`, p.code));
@@ -439,7 +442,7 @@ class UpstreamConn implements Inactive {
         if (h.status === 101 && this.req.upgrade && this.ev.upgraded) return this.upgraded(h, rest);
         if (h.status === 100) this.ev.continued();
         // Other 1xx (102, 103): relayed (RFC 9110 §15.2), then the final response follows.
-        else this.ev.informational?.(h.status, h.reason, h.headers);
+        else this.ev.informational?.(h.status, h.reason, h.lines!.headers());
         this.buf = rest;
         continue;
       }
@@ -455,15 +458,12 @@ class UpstreamConn implements Inactive {
     else if (framing === 'none') framing = 'stream'; // ends when the server closes
     const decoded = framing === 'chunked' && this.req.decode === true;
     const empty = framing === 'none' || (framing === 'length' && h.contentLength === 0);
-    const head: UpstreamResponseHead = {
-      status: h.status,
-      reason: h.reason,
-      version: h.version,
-      headers: h.headers,
-      framing: decoded ? 'stream' : framing,
-      contentLength: framing === 'length' ? h.contentLength : -1,
-      bodyInHand: empty || (rest.length > 0 && !decoded),
-    };
+    const head = new ResponseHead(
+      h,
+      decoded ? 'stream' : framing,
+      framing === 'length' ? h.contentLength : -1,
+      empty || (rest.length > 0 && !decoded),
+    );
     this.state = State.Body;
     if (framing === 'chunked') this.decoder = new ChunkedDecoder();
     else if (framing === 'length') this.remaining = h.contentLength;
@@ -558,7 +558,7 @@ class UpstreamConn implements Inactive {
         status: 101,
         reason: h.reason,
         version: h.version,
-        headers: h.headers,
+        headers: h.lines!.headers(),
         framing: 'none',
         contentLength: -1,
       },
@@ -608,6 +608,28 @@ class UpstreamConn implements Inactive {
     clearTimeout(this.connectTimer);
     this.socket.destroy();
     this.ev.error(e);
+  }
+}
+
+/** A response head as the exchange sees it: the fields as lines, as pairs only when asked for. */
+class ResponseHead implements UpstreamResponseHead {
+  readonly status: number;
+  readonly reason: string;
+  readonly version: string;
+  readonly lines: FieldLines;
+  constructor(
+    h: Head,
+    readonly framing: BodyFraming,
+    readonly contentLength: number,
+    readonly bodyInHand: boolean,
+  ) {
+    this.status = h.status;
+    this.reason = h.reason;
+    this.version = h.version;
+    this.lines = h.lines!;
+  }
+  get headers(): HeaderList {
+    return this.lines.headers();
   }
 }
 

@@ -13,6 +13,7 @@
 import { METHODS } from 'node:http';
 import type { HeaderList } from '../../router/types.js';
 import { isFieldName, type BodyFraming } from '../message.js';
+import { FIELD_CANONICAL, FIELD_FRAMING, FIELD_HOP_BY_HOP, FieldLines, nameAt } from '../field-lines.js';
 
 /** Bounded request and response heads (Node's default is 16 KiB too). */
 export const MAX_HEADER_SIZE = 16 * 1024;
@@ -79,7 +80,10 @@ export interface Head {
   reason: string;
   /** "1.1", "1.0", ... */
   version: string;
+  /** The fields as pairs; empty when they were parsed as `lines`. */
   headers: HeaderList;
+  /** The fields as offsets into the head (parsed with `asLines`), else undefined. */
+  lines: FieldLines | undefined;
   /** 'none' | 'length' | 'chunked' from the fields alone (a response may also end at close). */
   framing: BodyFraming;
   /** Content-Length when framing is 'length', else -1. */
@@ -160,64 +164,101 @@ function version(s: string, i: number, end: number): string {
   return s.slice(i + 5, i + 8);
 }
 
-/** Parses the header lines of `s` from `i` (just after the start line's CRLF) into `h`. */
-function fields(s: string, i: number, h: Head): void {
+/**
+ * Parses the header lines of `s` from `i` (just after the start line's CRLF) into `h`: as
+ * [name, value] pairs in `h.headers`, or, with `lines`, as offsets and flags (FieldLines: no
+ * string or pair per field). Both validate the same bytes the same way.
+ */
+function fields(
+  buf: Buffer,
+  base: number,
+  s: string,
+  i: number,
+  h: Head,
+  lines: FieldLines | undefined,
+): void {
+  // The bytes are scanned in `buf` (an indexed byte read is cheaper than charCodeAt and a string
+  // search per line); offsets are kept in `s` = buf[base, base + s.length) as latin1.
   const headers = h.headers;
+  const at = lines?.at;
   let cl = -2; // -2: none seen
   let te: string | undefined;
   const n = s.length - 2; // the final CRLF
   while (i < n) {
-    const eol = s.indexOf('\r\n', i);
-    // Name: tchars up to the colon (no whitespace before it, no obs-fold line start).
-    let j = i;
-    while (j < eol && TCHAR[s.charCodeAt(j)] === 1) j++;
-    if (j === i || j === eol || s.charCodeAt(j) !== 0x3a) {
-      const c = s.charCodeAt(j);
+    // Name: tchars up to the colon (no whitespace before it, no obs-fold line start). The head
+    // ends in CRLF CRLF (findHeadEnd), which stops every scan below.
+    let j = base + i;
+    while (TCHAR[buf[j]!] === 1) j++;
+    j -= base;
+    if (j === i || buf[base + j] !== 0x3a) {
+      const c = buf[base + j];
       if (j === i && (c === 0x20 || c === 0x09))
         err('HPE_INVALID_HEADER_TOKEN', 'whitespace at the start of a field line (obs-fold)');
       err('HPE_INVALID_HEADER_TOKEN', 'invalid header field name');
     }
-    const name = s.slice(i, j);
-    // Value: OWS, then field-value bytes, then OWS trimmed.
-    let a = j + 1;
-    while (a < eol && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
-    let b = eol;
-    for (let k = a; k < eol; k++)
-      if (VCHAR[s.charCodeAt(k)] !== 1) {
-        const c = s.charCodeAt(k);
-        if (c === 13) err('HPE_LF_EXPECTED', 'CR without LF in a header value');
-        err('HPE_INVALID_HEADER_TOKEN', 'invalid header value byte');
-      }
-    while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
-    const value = s.slice(a, b);
-    headers.push([name, value]);
-    switch (name.length) {
+    // Value: OWS, then field-value bytes up to the CRLF, then OWS trimmed.
+    let a = base + j + 1;
+    while (buf[a] === 0x20 || buf[a] === 0x09) a++;
+    let e = a;
+    while (VCHAR[buf[e]!] === 1) e++;
+    if (buf[e] !== 13) err('HPE_INVALID_HEADER_TOKEN', 'invalid header value byte');
+    if (buf[e + 1] !== 10) err('HPE_LF_EXPECTED', 'CR without LF in a header value');
+    let b = e;
+    while (b > a && (buf[b - 1] === 0x20 || buf[b - 1] === 0x09)) b--;
+    a -= base;
+    b -= base;
+    const eol = e - base;
+    let flags = 0;
+    if (at === undefined) headers.push([s.slice(i, j), s.slice(a, b)]);
+    else if (s.charCodeAt(j + 1) === 0x20 && a === j + 2 && b === eol) flags = FIELD_CANONICAL;
+    switch (j - i) {
       case 14:
-        if (isFieldName(name, 'content-length')) {
+        if (nameAt(s, i, 14, 'content-length')) {
+          flags |= FIELD_FRAMING;
           if (cl !== -2) err('HPE_UNEXPECTED_CONTENT_LENGTH', 'duplicate Content-Length');
-          if (value.length === 0) err('HPE_INVALID_CONTENT_LENGTH', 'empty Content-Length');
-          if (value.length > 15) err('HPE_INVALID_CONTENT_LENGTH', 'Content-Length overflow');
-          for (let k = 0; k < value.length; k++) {
-            const c = value.charCodeAt(k);
+          if (b === a) err('HPE_INVALID_CONTENT_LENGTH', 'empty Content-Length');
+          if (b - a > 15) err('HPE_INVALID_CONTENT_LENGTH', 'Content-Length overflow');
+          let v = 0;
+          for (let k = a; k < b; k++) {
+            const c = s.charCodeAt(k);
             if (c < 0x30 || c > 0x39)
               err('HPE_INVALID_CONTENT_LENGTH', 'invalid character in Content-Length');
+            v = v * 10 + (c - 0x30);
           }
-          cl = Number(value);
+          cl = v;
         }
         break;
       case 17:
-        if (isFieldName(name, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
+        if (nameAt(s, i, 17, 'transfer-encoding')) {
+          flags |= FIELD_FRAMING | FIELD_HOP_BY_HOP;
+          const value = s.slice(a, b);
+          te = te === undefined ? value : `${te}, ${value}`;
+        }
         break;
       case 10:
-        if (isFieldName(name, 'connection')) connectionTokens(value, h);
+        if (nameAt(s, i, 10, 'connection')) {
+          flags |= FIELD_HOP_BY_HOP;
+          if (connectionTokens(s.slice(a, b), h) && lines) lines.nominates = true;
+        } else if (nameAt(s, i, 10, 'keep-alive')) flags |= FIELD_HOP_BY_HOP;
         break;
       case 7:
-        if (isFieldName(name, 'upgrade')) h.upgrade = true;
+        if (nameAt(s, i, 7, 'upgrade')) {
+          flags |= FIELD_HOP_BY_HOP;
+          h.upgrade = true;
+        } else if (nameAt(s, i, 7, 'trailer')) flags |= FIELD_HOP_BY_HOP;
         break;
       case 6:
-        if (isFieldName(name, 'expect') && value.toLowerCase() === '100-continue') h.expectContinue = true;
+        if (nameAt(s, i, 6, 'expect') && s.slice(a, b).toLowerCase() === '100-continue')
+          h.expectContinue = true;
+        break;
+      case 2:
+        if (nameAt(s, i, 2, 'te')) flags |= FIELD_HOP_BY_HOP;
+        break;
+      case 16:
+        if (nameAt(s, i, 16, 'proxy-connection')) flags |= FIELD_HOP_BY_HOP;
         break;
     }
+    if (at !== undefined) at.push(i, j, a, b, flags);
     i = eol + 2;
   }
   if (te !== undefined) {
@@ -236,30 +277,39 @@ function fields(s: string, i: number, h: Head): void {
   }
 }
 
-function connectionTokens(value: string, h: Head): void {
+/** Reads the Connection options into `h`; true when one names something else (a field). */
+function connectionTokens(value: string, h: Head): boolean {
   // The usual single option, without splitting (and allocating) anything.
   if (isFieldName(value, 'close')) h.close = true;
   else if (isFieldName(value, 'keep-alive')) h.keepAlive = true;
-  else connectionList(value, h);
+  else return connectionList(value, h);
+  return false;
 }
 
-function connectionList(value: string, h: Head): void {
+function connectionList(value: string, h: Head): boolean {
+  let other = false;
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t === 'close') h.close = true;
     else if (t === 'keep-alive') h.keepAlive = true;
     else if (t === 'upgrade') h.connectionUpgrade = true;
+    else if (t !== '') other = true;
   }
+  return other;
 }
 
-function emptyHead(size: number): Head {
+/** The `headers` of a head parsed as lines: frozen, so that nothing adds to it by mistake. */
+const NO_PAIRS: HeaderList = Object.freeze([]) as unknown as HeaderList;
+
+function emptyHead(size: number, lines: FieldLines | undefined): Head {
   return {
     method: '',
     target: '',
     status: 0,
     reason: '',
     version: '',
-    headers: [],
+    headers: lines ? NO_PAIRS : [],
+    lines,
     framing: 'none',
     contentLength: -1,
     close: false,
@@ -274,7 +324,7 @@ function emptyHead(size: number): Head {
 /** Parses a request head: `buf[start, end)` holds it, its empty line included (findHeadEnd). */
 export function parseRequestHead(buf: Buffer, start: number, end: number): Head {
   const s = buf.toString('latin1', start, end);
-  const h = emptyHead(end - start);
+  const h = emptyHead(end - start, undefined);
   const eol = s.indexOf('\r\n');
   // method SP request-target SP HTTP-version (llhttp tolerates several spaces after the method)
   let i = 0;
@@ -296,14 +346,17 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Head 
   // "GET /" alone is an HTTP/0.9 simple request (refused with 505 by the engine, like 2.0).
   h.version = i === eol ? '0.9' : version(s, i + 1, eol);
   if (!KNOWN_VERSIONS.has(h.version)) err('HPE_INVALID_VERSION', 'invalid HTTP version');
-  fields(s, eol + 2, h);
+  fields(buf, start, s, eol + 2, h, undefined);
   return h;
 }
 
-/** Parses a response head (status line and fields); `buf[start, end)` as for requests. */
-export function parseResponseHead(buf: Buffer, start: number, end: number): Head {
+/**
+ * Parses a response head (status line and fields); `buf[start, end)` as for requests. With
+ * `asLines`, the fields are kept as FieldLines (`h.lines`) instead of pairs.
+ */
+export function parseResponseHead(buf: Buffer, start: number, end: number, asLines = false): Head {
   const s = buf.toString('latin1', start, end);
-  const h = emptyHead(end - start);
+  const h = emptyHead(end - start, asLines ? new FieldLines(s, s.length - 2) : undefined);
   const eol = s.indexOf('\r\n');
   // HTTP-version SP status-code SP [ reason-phrase ]
   const sp = s.indexOf(' ');
@@ -319,7 +372,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Head
       if (VCHAR[s.charCodeAt(k)] !== 1) err('HPE_INVALID_STATUS', 'invalid byte in the reason phrase');
     h.reason = s.slice(after + 1, eol);
   }
-  fields(s, eol + 2, h);
+  fields(buf, start, s, eol + 2, h, h.lines);
   return h;
 }
 

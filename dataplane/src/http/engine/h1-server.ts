@@ -29,6 +29,7 @@ import type {
   HttpRequestHead,
 } from '../message.js';
 import { isFieldName } from '../message.js';
+import type { FieldLines } from '../field-lines.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
@@ -709,16 +710,51 @@ class H1Request implements ClientSide {
     close: boolean,
     bodyInHand = false,
   ): void {
-    if (close) this.closeAfter = true;
-    this.answeredEarly = !this.bodyDone;
-    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
     const relayFraming = framing !== 'none';
+    let out = '';
     for (const [n, v] of headers) {
       // Framing fields are ours to write (a header edit or the server may not have left them right).
       if (relayFraming && (isFieldName(n, 'content-length') || isFieldName(n, 'transfer-encoding'))) continue;
       if (isFieldName(n, 'connection')) continue;
       out += `${n}: ${v}\r\n`;
     }
+    this.startHead(status, reason, out, framing, contentLength, close, bodyInHand);
+  }
+
+  sendHeadLines(
+    status: number,
+    reason: string,
+    lines: FieldLines,
+    framing: BodyFraming,
+    contentLength: number,
+    close: boolean,
+    bodyInHand = false,
+  ): void {
+    // Hop-by-hop fields (Connection among them) are left out by the lines themselves.
+    this.startHead(
+      status,
+      reason,
+      lines.serialize(framing !== 'none'),
+      framing,
+      contentLength,
+      close,
+      bodyInHand,
+    );
+  }
+
+  /** The response head around `fields` (field lines, CRLF-terminated). */
+  private startHead(
+    status: number,
+    reason: string,
+    fields: string,
+    framing: BodyFraming,
+    contentLength: number,
+    close: boolean,
+    bodyInHand: boolean,
+  ): void {
+    if (close) this.closeAfter = true;
+    this.answeredEarly = !this.bodyDone;
+    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n${fields}`;
     if (framing === 'length') out += `Content-Length: ${contentLength}\r\n`;
     else if (framing === 'chunked') out += 'Transfer-Encoding: chunked\r\n';
     else if (framing === 'stream') {

@@ -1,0 +1,167 @@
+// A response's field section kept as the text the strict parser validated (HAProxy's HTX idea):
+// per field, offsets into the head and what the field is (hop-by-hop, framing, written the way
+// this proxy would write it). Forwarding it needs no [name, value] pair per field and no
+// re-serialisation of the fields nobody touched: edits mark the fields they drop and list the
+// fields they add, and the HTTP/1.1 engine writes runs of untouched lines as slices of that
+// text. The list form (HeaderList) is made only when something asks for it.
+//
+// Nothing here can forward what the parser did not accept: the text is the head the parser
+// validated (no obs-fold, no bare CR or LF, only valid name and value bytes), a line is copied
+// only when it reads exactly "name: value" (one space, no trailing whitespace), and every other
+// field is written from its name and trimmed value as the list form would be.
+import type { CompiledHeaderEdits, HeaderList } from '../router/types.js';
+
+/** Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade. */
+export const FIELD_HOP_BY_HOP = 1;
+/** Content-Length or Transfer-Encoding. */
+export const FIELD_FRAMING = 2;
+/** The line reads exactly `${name}: ${value}\r\n`: it may be copied as it is. */
+export const FIELD_CANONICAL = 4;
+/** Dropped by a header edit. */
+export const FIELD_DROPPED = 8;
+
+/** Numbers kept per field in FieldLines.at. */
+const STRIDE = 5;
+
+const NONE: HeaderList = [];
+
+/**
+ * `text` from `at` is the field name `lower` (given in lower case) in any ASCII case, `len` long.
+ * Compared in place: no slice, no lower-cased copy.
+ */
+export function nameAt(text: string, at: number, len: number, lower: string): boolean {
+  if (len !== lower.length) return false;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(at + i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && !(l >= 0x61 && l <= 0x7a && c === l - 0x20)) return false;
+  }
+  return true;
+}
+
+export class FieldLines {
+  /**
+   * Per field, STRIDE numbers: line start, name end (the colon), value start, value end (OWS
+   * trimmed), flags (FIELD_*). A field's line ends where the next one starts (the last: `end`).
+   */
+  readonly at: number[] = [];
+  /**
+   * A Connection field names fields besides close / keep-alive / upgrade: which fields are
+   * hop-by-hop then depends on it, and the list form (http/headers.ts endToEnd) decides.
+   */
+  nominates = false;
+  /** Fields added by edits, written after the kept lines. */
+  added: HeaderList = NONE;
+  private list: HeaderList | undefined;
+
+  constructor(
+    /** The head as latin1 text (status or request line included). */
+    readonly text: string,
+    /** Where the field section ends (the final empty line starts here). */
+    readonly end: number,
+  ) {}
+
+  get count(): number {
+    return this.at.length / STRIDE;
+  }
+
+  name(k: number): string {
+    const a = this.at;
+    return this.text.slice(a[k * STRIDE]!, a[k * STRIDE + 1]!);
+  }
+
+  value(k: number): string {
+    const a = this.at;
+    return this.text.slice(a[k * STRIDE + 2]!, a[k * STRIDE + 3]!);
+  }
+
+  flags(k: number): number {
+    return this.at[k * STRIDE + 4]!;
+  }
+
+  /** Field `k` is named `lower` (lower case). */
+  is(k: number, lower: string): boolean {
+    const a = this.at;
+    const s = a[k * STRIDE]!;
+    return nameAt(this.text, s, a[k * STRIDE + 1]! - s, lower);
+  }
+
+  /** Every field as received, in order (made once). */
+  headers(): HeaderList {
+    if (this.list) return this.list;
+    const out: HeaderList = [];
+    for (let k = 0; k < this.count; k++) out.push([this.name(k), this.value(k)]);
+    this.list = out;
+    return out;
+  }
+
+  /** What is forwarded: hop-by-hop and dropped fields left out, added ones appended. */
+  forwarded(): HeaderList {
+    const out: HeaderList = [];
+    for (let k = 0; k < this.count; k++)
+      if ((this.flags(k) & (FIELD_HOP_BY_HOP | FIELD_DROPPED)) === 0) out.push([this.name(k), this.value(k)]);
+    for (const [n, v] of this.added) out.push([n, v]);
+    return out;
+  }
+
+  /**
+   * Header edits, with the same result as router/header-edits.ts applyHeaderEdits on the list:
+   * each edit drops the fields it names (received or added by an earlier edit), then appends.
+   */
+  edit(edits: readonly CompiledHeaderEdits[]): void {
+    for (const e of edits) {
+      const names = e.dropNames;
+      if (names.length > 0) {
+        const a = this.at;
+        for (let k = 0; k < this.count; k++) {
+          const f = a[k * STRIDE + 4]!;
+          if ((f & (FIELD_HOP_BY_HOP | FIELD_DROPPED)) === 0 && this.dropped(k, e))
+            a[k * STRIDE + 4] = f | FIELD_DROPPED;
+        }
+        if (this.added.length > 0) this.added = this.added.filter(([n]) => !e.drop.has(n.toLowerCase()));
+      }
+      if (e.appended.length > 0) {
+        if (this.added === NONE) this.added = [];
+        for (let i = 0; i < e.appended.length; i++)
+          this.added.push([e.appended[i]!.name, e.appended[i]!.value]);
+      }
+    }
+  }
+
+  private dropped(k: number, e: CompiledHeaderEdits): boolean {
+    const names = e.dropNames;
+    if (names.length > 8) return e.drop.has(this.name(k).toLowerCase());
+    for (let i = 0; i < names.length; i++) if (this.is(k, names[i]!)) return true;
+    return false;
+  }
+
+  /**
+   * The field lines to write, ending in CRLF (the head's final CRLF not included): kept lines
+   * copied in runs, others written as "name: value", then the added fields. Framing fields are
+   * left out when `dropFraming` (the engine writes its own).
+   */
+  serialize(dropFraming: boolean): string {
+    const a = this.at;
+    const text = this.text;
+    const skip = FIELD_HOP_BY_HOP | FIELD_DROPPED | (dropFraming ? FIELD_FRAMING : 0);
+    const n = a.length;
+    let out = '';
+    let run = -1; // start of the run of lines being copied
+    for (let i = 0; i < n; i += STRIDE) {
+      const f = a[i + 4]!;
+      if ((f & skip) === 0 && (f & FIELD_CANONICAL) !== 0) {
+        if (run < 0) run = a[i]!;
+        continue;
+      }
+      if (run >= 0) {
+        out += text.slice(run, a[i]!);
+        run = -1;
+      }
+      if ((f & skip) === 0) out += `${text.slice(a[i]!, a[i + 1]!)}: ${text.slice(a[i + 2]!, a[i + 3]!)}\r\n`;
+    }
+    if (run >= 0) out += text.slice(run, this.end);
+    const added = this.added;
+    for (let i = 0; i < added.length; i++) out += `${added[i]![0]}: ${added[i]![1]}\r\n`;
+    return out;
+  }
+}
