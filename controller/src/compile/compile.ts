@@ -26,7 +26,14 @@ export function compile(input: ValidatedInput): CompileOutput {
   // With a memo, a run after a few edits compiles the edited objects and patches the last run's
   // output (incremental.ts); anything it cannot patch takes the full way below.
   if (input.memo) {
-    const patched = compileChanges(input, input.memo);
+    let patched: CompileOutput | undefined;
+    try {
+      patched = compileChanges(input, input.memo);
+    } catch (err) {
+      // Half patched: the next run starts from a full compile.
+      input.memo.last = undefined;
+      throw err;
+    }
     if (patched) return patched;
   }
   return compileAll(input);
