@@ -89,7 +89,12 @@ function compileAll(input: ValidatedInput): CompileOutput {
   for (const v of ofKind('Backend')) {
     const spec = v.spec as BackendSpecT;
     if (spec.tls) tls = true;
-    const snap = compileBackendOf(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v), memo);
+    const snap = compileBackendOf(
+      v,
+      { healthPolicies, services, secrets, now, certificates },
+      diagFor(v),
+      memo,
+    );
     backends.set(snap.id, snap);
     backendKeys.set(snap, refKey(v.ref));
   }
@@ -100,7 +105,12 @@ function compileAll(input: ValidatedInput): CompileOutput {
   for (const v of ofKind('Frontend')) {
     const d = diagFor(v);
     if (v.spec.tls) tls = true;
-    const c = compileFrontendOf(v as ValidResource<FrontendSpecT>, { backends, secrets, now, certificates }, d, memo);
+    const c = compileFrontendOf(
+      v as ValidResource<FrontendSpecT>,
+      { backends, secrets, now, certificates },
+      d,
+      memo,
+    );
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
       d.add(
         'Accepted',
@@ -251,7 +261,9 @@ export function compileBackendOf(
   const ns = v.ref.namespace;
   const spec = v.spec as BackendSpecT;
   const deps = [
-    spec.healthPolicy === undefined ? null : (lookups.healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
+    spec.healthPolicy === undefined
+      ? null
+      : (lookups.healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
     spec.service === undefined ? null : serviceKey(lookups.services.get(idOf(ns, spec.service.name))),
   ];
   const snap = spec.tls ? build() : memo.reuse(v, deps, d, build);

@@ -98,7 +98,8 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
     } else if (v.ref.kind === 'Frontend') {
       const spec = v.spec as FrontendSpecT;
       const prev = before.spec as FrontendSpecT;
-      if (spec.tls || (spec.dataplaneGroup ?? 'default') !== (prev.dataplaneGroup ?? 'default')) return undefined;
+      if (spec.tls || (spec.dataplaneGroup ?? 'default') !== (prev.dataplaneGroup ?? 'default'))
+        return undefined;
       frontendsChanged.push(v as ValidResource<FrontendSpecT>);
     } else return undefined;
   }
@@ -128,7 +129,8 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
       d,
       memo,
     );
-    if (snap.id !== id || snap.mode !== prev.mode || snap.health?.policy !== prev.health?.policy) return undefined;
+    if (snap.id !== id || snap.mode !== prev.mode || snap.health?.policy !== prev.health?.policy)
+      return undefined;
     newBackends.push(snap);
     newDiagnostics.set(refKey(v.ref), d);
   }
@@ -223,7 +225,9 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
 
   const output: CompileOutput = {
     snapshots,
-    diagnostics: diagnosticsChanged ? [...st.perObject.values()].flatMap((d) => d.list) : st.output.diagnostics,
+    diagnostics: diagnosticsChanged
+      ? [...st.perObject.values()].flatMap((d) => d.list)
+      : st.output.diagnostics,
     groups,
     certificates: st.output.certificates,
   };

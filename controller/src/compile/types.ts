@@ -119,4 +119,3 @@ export interface StagesState {
   readonly servingPrevious: number;
   readonly objects: ObjectReport[];
 }
-

@@ -122,7 +122,10 @@ export class Pipeline {
    * The accepted versions after this run: after edits in place (the same refKeys at the same
    * positions of the input as last run), the entries of the edited objects only.
    */
-  private nextAccepted(resources: readonly SourcedResource[], reports: readonly ObjectReport[]): Map<string, SourcedResource> {
+  private nextAccepted(
+    resources: readonly SourcedResource[],
+    reports: readonly ObjectReport[],
+  ): Map<string, SourcedResource> {
     const last = this.lastResources;
     const lastReports = this.lastReports;
     this.lastResources = resources;
@@ -150,7 +153,8 @@ export class Pipeline {
       for (let j = 0; j < reports.length && inPlace; j++)
         if (reports[j] !== lastReports[j] && !edited.has(refKey(reports[j]!.ref))) inPlace = false;
       if (inPlace) {
-        for (const [key, r, report] of edits) if (report.accepted && !report.servingPrevious) next.set(key, r);
+        for (const [key, r, report] of edits)
+          if (report.accepted && !report.servingPrevious) next.set(key, r);
         return next;
       }
     }

@@ -61,7 +61,11 @@ export function runStages(
   const diagnostics =
     same && validationDiagnosticsSame && compiled.diagnostics === last.compiledDiagnostics
       ? last.diagnostics
-      : [...(input.sourceDiagnostics ?? []), ...validated.flatMap((v) => v.diagnostics), ...compiled.diagnostics];
+      : [
+          ...(input.sourceDiagnostics ?? []),
+          ...validated.flatMap((v) => v.diagnostics),
+          ...compiled.diagnostics,
+        ];
   const objects =
     same &&
     diagnostics === last.diagnostics &&
@@ -112,7 +116,10 @@ function patchReports(
     if (at < 0) return reportObjects(resources, last.diagnostics, groups, new Set());
     objects ??= last.objects.slice();
     // The list is the last run's: what it says of this object (nothing, but for a source's).
-    const ds = last.diagnostics.length === 0 ? NO_DIAGNOSTICS : last.diagnostics.filter((d) => refKey(d.object) === key);
+    const ds =
+      last.diagnostics.length === 0
+        ? NO_DIAGNOSTICS
+        : last.diagnostics.filter((d) => refKey(d.object) === key);
     const [report] = reportObjects([r], ds, groups, new Set());
     objects[at] = report!;
   }

@@ -247,7 +247,10 @@ interface KindChanges<T> {
 }
 
 /** The changes from `before` to `now`, or undefined when either is not in strictly increasing id order. */
-function changesOf<T extends { id: string }>(before: readonly T[], now: readonly T[]): KindChanges<T> | undefined {
+function changesOf<T extends { id: string }>(
+  before: readonly T[],
+  now: readonly T[],
+): KindChanges<T> | undefined {
   const changed: T[] = [];
   const removed: string[] = [];
   let added = 0;

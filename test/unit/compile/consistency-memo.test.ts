@@ -20,7 +20,10 @@ function broken(body: SnapshotBody, rnd: () => number): SnapshotBody {
   } else if (k < 0.5 && backends.length > 0) {
     const i = at(backends);
     const b = backends[i]!;
-    backends[i] = deepFreeze({ ...structuredClone(b), mode: b.mode === 'http' ? 'tcp' : 'http' } as BackendSnap);
+    backends[i] = deepFreeze({
+      ...structuredClone(b),
+      mode: b.mode === 'http' ? 'tcp' : 'http',
+    } as BackendSnap);
   } else if (k < 0.75 && backends.length > 0) {
     const i = at(backends);
     const b = structuredClone(backends[i]!) as BackendSnap;

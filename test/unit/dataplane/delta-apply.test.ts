@@ -103,7 +103,9 @@ describe('dataplane: incremental apply (deltas)', function () {
           // The state registry holds exactly the live build's servers and backends (a build after a
           // delta carries the live states and drops what is gone: nothing gone stays, nothing is lost).
           const registry = (engine as unknown as { state: StateRegistry }).state;
-          expect([...registry.backends.live.keys()].sort(), where).to.deep.equal([...live.backends.keys()].sort());
+          expect([...registry.backends.live.keys()].sort(), where).to.deep.equal(
+            [...live.backends.keys()].sort(),
+          );
           expect([...registry.servers.live.keys()].sort(), where).to.deep.equal(
             [...live.backends.values()].flatMap((b) => b.servers.map((s) => s.key)).sort(),
           );
