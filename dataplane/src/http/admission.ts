@@ -3,7 +3,7 @@
 // per-client rate limit, and the local answers of the router (404, deny, redirect).
 import type { HttpFrontendRuntime } from '../runtime/types.js';
 import type { HeaderList, RouteDecision } from '../router/types.js';
-import { headerValue, type HttpRequestHead } from './message.js';
+import { headerValue, isFieldName, type HttpRequestHead } from './message.js';
 import { parseAuthority, parseTarget, validAuthority, type Target } from './request-head.js';
 
 /** A response the proxy writes itself. */
@@ -49,9 +49,8 @@ export function framingProblem(head: HttpRequestHead): LocalReply | undefined {
   let hosts = 0;
   let te: string | undefined;
   for (const [n, value] of fields) {
-    if (n.length === 4 && n.toLowerCase() === 'host') hosts++;
-    else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding')
-      te = te === undefined ? value : `${te}, ${value}`;
+    if (isFieldName(n, 'host')) hosts++;
+    else if (isFieldName(n, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
   }
   if (hosts > 1) return bad('several Host header fields');
   if (hosts === 0 && v !== '1.0') return bad('no Host header field');

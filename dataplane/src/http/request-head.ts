@@ -10,6 +10,14 @@ export interface Authority {
 
 /** "Example.com:8080" → {host: "example.com", port: 8080}; "[::1]:80" → {host: "::1", port: 80}. */
 export function parseAuthority(value: string): Authority {
+  const plain = plainAuthority(value);
+  if (plain >= 0) {
+    // The usual Host: a lower-case name or address and maybe a port, read without a regex.
+    const colon = plain === value.length ? -1 : plain;
+    let host = colon < 0 ? value : value.slice(0, colon);
+    if (host.endsWith('.')) host = host.slice(0, -1);
+    return colon < 0 ? { host } : { host, port: Number(value.slice(colon + 1)) };
+  }
   let host = value.trim().toLowerCase();
   let port: number | undefined;
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host);
@@ -38,8 +46,30 @@ const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
 // (unreserved, pct-encoded, sub-delims — no userinfo "@", no "/", no whitespace).
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::\d*)?$/;
 
+/**
+ * When `value` is lower-case letters, digits, "." and "-" (at least one), then optionally ":" and
+ * one to five digits: where the colon is (value.length without one). Else -1. Such a value is
+ * what AUTHORITY and parseAuthority accept without further ado; anything else takes the regex.
+ */
+function plainAuthority(value: string): number {
+  const n = value.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d)) break;
+  }
+  if (i === 0) return -1;
+  if (i === n) return n;
+  if (value.charCodeAt(i) !== 0x3a || n - i - 1 < 1 || n - i - 1 > 5) return -1;
+  for (let k = i + 1; k < n; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return -1;
+  }
+  return i;
+}
+
 /** Whether a Host value or target authority is a valid uri-host [":" port]. */
-export const validAuthority = (value: string): boolean => AUTHORITY.test(value);
+export const validAuthority = (value: string): boolean => plainAuthority(value) >= 0 || AUTHORITY.test(value);
 
 /**
  * Parses the request target strictly, without URL normalisation (WHATWG URL would turn
@@ -61,6 +91,8 @@ export function parseTarget(url: string, method: string): Target | undefined {
 
 /** The origin-form target to send upstream (absolute-form is reduced to path + query). */
 export function originForm(url: string): string {
+  // Origin-form already (what almost every request sends): itself, without a Target object.
+  if (url.charCodeAt(0) === 0x2f && !url.includes('#')) return url;
   return parseTarget(url, 'OPTIONS')?.path ?? '/';
 }
 

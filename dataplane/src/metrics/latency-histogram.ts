@@ -54,16 +54,24 @@ export class LatencyHistogram<L extends string> {
     return this;
   }
 
+  /** The label value looked up last and its buckets: consecutive requests mostly share it. */
+  private lastId: string | undefined;
+  private last: LatencyBuckets | undefined;
+
   /** The buckets of one label value (made on first use, then kept). */
   child(id: string): LatencyBuckets {
+    if (id === this.lastId) return this.last!;
     let c = this.children.get(id);
     if (!c) this.children.set(id, (c = new LatencyBuckets(this.bounds)));
+    this.lastId = id;
+    this.last = c;
     return c;
   }
 
   /** Forgets a label value (its object left the configuration). */
   remove(id: string): void {
     this.children.delete(id);
+    if (id === this.lastId) this.lastId = this.last = undefined;
   }
 
   /** What Registry.metrics() formats: `le` in `labels`, the id in `sharedLabels` (prom-client's order). */

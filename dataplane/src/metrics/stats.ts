@@ -82,12 +82,32 @@ export class TrafficStats {
   readonly backends = new Map<string, BackendCounters>();
   readonly servers = new Map<string, ServerCounters>();
 
+  /**
+   * The entries looked up last (consecutive requests mostly name the same frontend, backend and
+   * server): a string comparison instead of a hash lookup. Cleared by prune().
+   */
+  private lastFrontendId: string | undefined;
+  private lastFrontend: FrontendCounters | undefined;
+  private lastBackendId: string | undefined;
+  private lastBackend: BackendCounters | undefined;
+  private lastServerBackend: string | undefined;
+  private lastServerName: string | undefined;
+  private lastServer: ServerCounters | undefined;
+
   frontend(id: string): FrontendCounters {
-    return table(this.frontends, id, () => new FrontendCounters());
+    if (id === this.lastFrontendId) return this.lastFrontend!;
+    const c = table(this.frontends, id, () => new FrontendCounters());
+    this.lastFrontendId = id;
+    this.lastFrontend = c;
+    return c;
   }
 
   backend(id: string): BackendCounters {
-    return table(this.backends, id, () => new BackendCounters());
+    if (id === this.lastBackendId) return this.lastBackend!;
+    const c = table(this.backends, id, () => new BackendCounters());
+    this.lastBackendId = id;
+    this.lastBackend = c;
+    return c;
   }
 
   /**
@@ -97,6 +117,15 @@ export class TrafficStats {
   private readonly serversByBackend = new Map<string, Map<string, ServerCounters>>();
 
   server(backend: string, name: string): ServerCounters {
+    if (name === this.lastServerName && backend === this.lastServerBackend) return this.lastServer!;
+    const c = this.lookupServer(backend, name);
+    this.lastServerBackend = backend;
+    this.lastServerName = name;
+    this.lastServer = c;
+    return c;
+  }
+
+  private lookupServer(backend: string, name: string): ServerCounters {
     let byName = this.serversByBackend.get(backend);
     if (!byName) this.serversByBackend.set(backend, (byName = new Map()));
     let c = byName.get(name);
@@ -173,6 +202,10 @@ export class TrafficStats {
    * kept until those end (their decrement must not go astray).
    */
   prune(live: { frontends: Iterable<string>; backends: Iterable<string>; servers: Iterable<string> }): void {
+    this.lastFrontendId = this.lastBackendId = this.lastServerBackend = this.lastServerName = undefined;
+    this.lastFrontend = undefined;
+    this.lastBackend = undefined;
+    this.lastServer = undefined;
     const keep = (map: Map<string, unknown>, ids: Iterable<string>, busy?: (k: string) => boolean) => {
       const set = new Set(ids);
       for (const k of map.keys()) if (!set.has(k) && !busy?.(k)) map.delete(k);

@@ -43,6 +43,14 @@ export function clientAddress(socket: { remoteAddress?: string | undefined } | n
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+/** "HTTP/1.1" for "1.1": the usual versions without a new string per record. */
+function httpVersion(v: string): string {
+  if (v === '1.1') return 'HTTP/1.1';
+  if (v === '1.0') return 'HTTP/1.0';
+  if (v === '2.0') return 'HTTP/2.0';
+  return `HTTP/${v}`;
+}
+
 abstract class BaseTrace implements Trace {
   protected readonly t0 = performance.now();
   protected readonly start = Date.now();
@@ -244,7 +252,7 @@ export class HttpTrace extends BaseTrace {
     rec.clientPort = h.sourcePort;
     rec.method = h.method;
     rec.path = this.path;
-    rec.httpVersion = `HTTP/${h.version}`;
+    rec.httpVersion = httpVersion(h.version);
     rec.status = status;
     rec.Tr = this.connectedAt >= 0 && this.responseAt >= 0 ? ms(this.connectedAt, this.responseAt) : -1;
     rec.Ta = ms(this.t0, now);

@@ -58,7 +58,7 @@ function follow(from: TcpClient, to: TcpClient): void {
 
 class TcpSession implements Transport, Inactive {
   private readonly assignment: Assignment;
-  private upstream: net.Socket | undefined;
+  private upstream: TcpClient | undefined;
   /**
    * timeouts.client until the server connection is up, then the backend's timeouts.tunnel
    * (limits/inactivity.ts: no timer touched per chunk). Watched on the client socket: every byte
@@ -134,17 +134,21 @@ class TcpSession implements Transport, Inactive {
     const a = this.assignment;
     if (this.client.destroyed) return a.release(attempt);
     const { timeouts } = this.backend.snap;
-    // The server connection reads through `onread`: no Readable machinery per relayed chunk.
+    // The server connection on its own handle (util/raw-socket.ts: no net.Socket, reads and writes
+    // as the client side's); where that cannot be done (a host name, the internals missing), a
+    // net.Socket that reads through `onread`: no Readable machinery per relayed chunk. noDelay as
+    // on the client side (the listener sets it): a relay writes what it has read at once, and
+    // Nagle's algorithm would hold a small write back until the previous one is acked.
     const reads = new Reads(dropEarly);
-    // noDelay as on the client side (the listener sets it): a relay writes what it has read at
-    // once, and Nagle's algorithm would hold a small write back until the previous one is acked.
-    const up = net.connect({
-      host: server.address,
-      port: server.port,
-      allowHalfOpen: true,
-      noDelay: true,
-      onread: reads,
-    });
+    const up: TcpClient =
+      RawSocket.connect(server.address, server.port) ??
+      net.connect({
+        host: server.address,
+        port: server.port,
+        allowHalfOpen: true,
+        noDelay: true,
+        onread: reads,
+      });
     this.upstream = up;
     up.once('close', () => a.release(attempt));
     let connected = false;
@@ -175,7 +179,7 @@ class TcpSession implements Transport, Inactive {
     });
   }
 
-  private established(up: net.Socket, reads: Reads): void {
+  private established(up: TcpClient, reads: Reads): void {
     const { client } = this;
     if (client.destroyed) {
       up.destroy();
@@ -192,13 +196,15 @@ class TcpSession implements Transport, Inactive {
     reads.onData = (chunk) => {
       if (!client.write(chunk)) up.pause();
     };
+    if (up instanceof RawSocket) up.readThrough(reads);
     client.on('drain', () => up.resume());
     up.on('end', () => {
       if (client instanceof RawSocket) client.end();
       else client.end();
     });
-    // Straight on the server connection's handle where possible (util/raw-socket.ts HandleWrites).
-    const direct = HandleWrites.of(up, () => client.resume());
+    // Straight on the server connection's handle: a RawSocket's writes are, a net.Socket's where
+    // possible (util/raw-socket.ts HandleWrites).
+    const direct = up instanceof RawSocket ? undefined : HandleWrites.of(up, () => client.resume());
     const relay = direct
       ? (chunk: Buffer): void => {
           if (!direct.write(chunk)) client.pause();
@@ -214,8 +220,12 @@ class TcpSession implements Transport, Inactive {
     } else (client as net.Socket).on('data', relay);
     up.on('drain', () => client.resume());
     // The client's end may have been read already while the server connection was set up.
-    if (client.readableEnded) up.end();
-    else client.on('end', () => up.end());
+    const endUp = (): void => {
+      if (up instanceof RawSocket) up.end();
+      else up.end();
+    };
+    if (client.readableEnded) endUp();
+    else client.on('end', endUp);
     // Not where a held chunk filled the server's socket (its 'drain' resumes); otherwise also when
     // paused on purpose (a ClientHello peeked and put back: tls/client-hello.ts).
     if (!up.writableNeedDrain) client.resume();

@@ -108,6 +108,55 @@ function probe(): Internals | undefined {
 /** Node's internals this needs, or undefined where they are not found (then: Node's own path). */
 export const RAW_SOCKETS = probe();
 
+/** A connect request (tcp_wrap.TCPConnectWrap); Node calls oncomplete with `this` the request. */
+interface ConnectReq {
+  oncomplete: ((this: ConnectReq, status: number) => void) | null;
+  owner: RawSocket;
+  address: string;
+  port: number;
+}
+
+/** A TCP handle not connected yet (tcp_wrap.TCP of type SOCKET). */
+interface ConnectingHandle extends TcpHandle {
+  connect(req: ConnectReq, address: string, port: number): number;
+  connect6(req: ConnectReq, address: string, port: number): number;
+}
+
+interface ConnectInternals {
+  readonly TCP: new (type: number) => ConnectingHandle;
+  readonly TCPConnectWrap: new () => ConnectReq;
+  readonly SOCKET: number;
+}
+
+function probeConnect(): ConnectInternals | undefined {
+  if (RAW_SOCKETS === undefined) return undefined;
+  try {
+    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
+    const { TCP, TCPConnectWrap, constants } = binding('tcp_wrap') as {
+      TCP?: unknown;
+      TCPConnectWrap?: unknown;
+      constants?: { SOCKET?: unknown };
+    };
+    if (typeof TCP !== 'function' || typeof TCPConnectWrap !== 'function') return undefined;
+    if (typeof constants?.SOCKET !== 'number') return undefined;
+    const proto = (TCP as { prototype: Record<string, unknown> }).prototype;
+    if (typeof proto.connect !== 'function' || typeof proto.connect6 !== 'function') return undefined;
+    return {
+      TCP: TCP as unknown as new (type: number) => ConnectingHandle,
+      TCPConnectWrap: TCPConnectWrap as new () => ConnectReq,
+      SOCKET: constants.SOCKET,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What RawSocket.connect needs besides RAW_SOCKETS (tcp_wrap's TCP constructor, TCPConnectWrap
+ * and the SOCKET type), or undefined where not found (then: net.connect).
+ */
+export const RAW_CONNECT = probeConnect();
+
 /** Whether `handle` is a stream handle this class can drive (checked per accepted connection). */
 export function isRawCapable(handle: unknown): handle is TcpHandle {
   return (
@@ -227,7 +276,11 @@ export function rawOwnerOf(socket: unknown): RawSocket | undefined {
 export class RawSocket extends EventEmitter implements HandleWriter {
   /** Connections taken this way in this process (the tests check the fast path is taken). */
   static created = 0;
+  /** Of those, connections this process opened (RawSocket.connect). */
+  static connected = 0;
   destroyed = false;
+  /** connect() was called and has not completed: no reads yet. */
+  connecting = false;
   bytesRead = 0;
   /** Bytes the handle took (a write refused at once is not counted). */
   bytesWritten = 0;
@@ -258,6 +311,45 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     RawSocket.created++;
     handle![OWNER] = this;
     handle!.onread = onRawRead;
+  }
+
+  /**
+   * A connection to `address` (an IP literal) and `port` opened on a new handle: 'connect' once
+   * up (then reads start as on an accepted one: readThrough), or 'error' and 'close'. Undefined
+   * where this cannot be done here (a host name, the internals missing): use net.connect. Errors
+   * are reported after this returns (the caller attaches its listeners first).
+   */
+  static connect(address: string, port: number): RawSocket | undefined {
+    const c = RAW_CONNECT;
+    if (c === undefined) return undefined;
+    const family = net.isIP(address);
+    if (family === 0) return undefined;
+    const raw = new RawSocket(new c.TCP(c.SOCKET));
+    RawSocket.connected++;
+    raw.connecting = true;
+    const req = new c.TCPConnectWrap();
+    req.oncomplete = onRawConnect;
+    req.owner = raw;
+    req.address = address;
+    req.port = port;
+    const h = raw.handle as ConnectingHandle;
+    const err = family === 4 ? h.connect(req, address, port) : h.connect6(req, address, port);
+    if (err !== 0) process.nextTick(connectFailed, raw, err);
+    return raw;
+  }
+
+  /** The connect request completed (from onRawConnect). */
+  connectDone(status: number): void {
+    if (this.destroyed) return; // destroyed meanwhile: the request was cancelled
+    this.connecting = false;
+    if (status < 0) {
+      this.destroy(errnoError(status, 'connect'));
+      return;
+    }
+    // As net.connect({ noDelay: true }): a relay writes what it has read at once.
+    this.handle!.setNoDelay(true);
+    this.emit('connect');
+    if (this.reads) this.startReading();
   }
 
   /** The handle (InactivityLimit reads its writeQueueSize), null once closed or handed on. */
@@ -317,7 +409,15 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   }
 
   private startReading(): void {
-    if (this.reading || this.paused || this.readableEnded || this.destroyed || !this.handle) return;
+    if (
+      this.reading ||
+      this.paused ||
+      this.readableEnded ||
+      this.destroyed ||
+      this.connecting ||
+      !this.handle
+    )
+      return;
     if (!this.buf) this.useBuffer(Buffer.allocUnsafe(16 * 1024));
     this.reading = true;
     const err = this.handle.readStart();
@@ -512,6 +612,14 @@ function onRawRead(this: TcpHandle): Uint8Array | undefined {
   if (n > 0) return raw.onRead(n);
   if (n < 0) raw.onReadEnd(n);
   return undefined;
+}
+
+function onRawConnect(this: ConnectReq, status: number): void {
+  this.owner.connectDone(status);
+}
+
+function connectFailed(raw: RawSocket, err: number): void {
+  raw.destroy(errnoError(err, 'connect'));
 }
 
 function onRawShutdown(this: Req, status: number): void {

@@ -11,7 +11,13 @@ import net from 'node:net';
 import { startDataplane, type Dataplane } from '#dataplane/dataplane';
 import { makeSnapshot } from '#protocol/canonical';
 import { takeAccepted } from '#dataplane/util/raw-accept';
-import { HandleWrites, RAW_SOCKETS, RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
+import {
+  HandleWrites,
+  RAW_CONNECT,
+  RAW_SOCKETS,
+  RawSocket,
+  type TcpHandle,
+} from '#dataplane/util/raw-socket';
 import { Reads } from '#dataplane/util/socket-reads';
 import {
   HOST,
@@ -60,6 +66,71 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
 
   it('finds the internals on this Node.js', () => {
     expect(RAW_SOCKETS, `process.binding('stream_wrap') on Node ${process.version}`).to.not.equal(undefined);
+  });
+
+  it('finds the connect internals on this Node.js', () => {
+    expect(RAW_CONNECT, `process.binding('tcp_wrap') on Node ${process.version}`).to.not.equal(undefined);
+  });
+
+  it('connects on a new handle: reads, writes, half-closes both ways, closes; host names go to net.connect', async () => {
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on('data', (d: Buffer) => s.write(`e:${d.toString()}`));
+      s.on('end', () => s.end('bye'));
+    });
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    try {
+      const port = (srv.address() as net.AddressInfo).port;
+      expect(RawSocket.connect('localhost', port), 'a host name: not here').to.equal(undefined);
+      const raw = RawSocket.connect(HOST, port)!;
+      expect(raw).to.be.instanceOf(RawSocket);
+      expect(raw.connecting).to.equal(true);
+      let got = '';
+      raw.readThrough(new Reads((c) => (got += c.toString())));
+      expect(raw.write('early')).to.equal(true); // libuv queues it until connected
+      await new Promise<void>((r) => raw.once('connect', r));
+      expect(raw.connecting).to.equal(false);
+      expect(raw.remotePort).to.equal(port);
+      await eventually(() => got === 'e:early');
+      const ended = new Promise<void>((r) => raw.once('end', r));
+      const closed = new Promise<void>((r) => raw.once('close', r));
+      raw.end(); // our FIN: the server answers it with its own
+      await ended;
+      await closed;
+      expect(got).to.equal('e:earlybye');
+      expect(raw.bytesWritten).to.equal(5);
+      expect(raw.bytesRead).to.equal(10);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('reports a refused connect as an error then close, and a connect destroyed midway as close alone; no fd left', async () => {
+    const port = await freePort(); // nothing listens there
+    const baseline = openFds();
+    const refused = RawSocket.connect(HOST, port)!;
+    const errors: NodeJS.ErrnoException[] = [];
+    refused.on('error', (e: NodeJS.ErrnoException) => errors.push(e));
+    await new Promise<void>((r) => refused.once('close', r));
+    expect(errors.map((e) => [e.code, e.syscall])).to.deep.equal([['ECONNREFUSED', 'connect']]);
+    expect(refused.destroyed).to.equal(true);
+    expect(refused.write('x')).to.equal(false);
+
+    // Destroyed in the same tick as connect(): the connect is still in progress (cancelled).
+    const srv = net.createServer((s) => s.on('error', () => {}));
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    const pending = RawSocket.connect(HOST, (srv.address() as net.AddressInfo).port)!;
+    expect(pending.connecting).to.equal(true);
+    let pendingErrors = 0;
+    pending.on('error', () => pendingErrors++);
+    let connects = 0;
+    pending.on('connect', () => connects++);
+    const closed = new Promise<void>((r) => pending.once('close', r));
+    pending.destroy();
+    await closed;
+    await sleep(20);
+    expect([pendingErrors, connects]).to.deep.equal([0, 0]);
+    await new Promise<void>((r) => srv.close(() => r()));
+    await eventually(() => openFds() <= baseline);
   });
 
   it('reads, writes with backpressure, half-closes both ways and closes', async () => {
@@ -413,8 +484,9 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
       });
     });
 
-    it('relays TCP sessions on raw sockets, half-close passed through both ways', async () => {
+    it('relays TCP sessions on raw sockets both sides, half-close passed through both ways', async () => {
       const before = RawSocket.created;
+      const connectedBefore = RawSocket.connected;
       const got = await new Promise<string>((resolve, reject) => {
         const s = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true }, () => s.write('hi'));
         let out = '';
@@ -429,7 +501,78 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
         s.on('error', reject);
       });
       expect(got).to.equal('e:hie:bye');
-      expect(RawSocket.created - before).to.equal(1);
+      // The client connection accepted on its handle, the server connection opened on one.
+      expect(RawSocket.created - before).to.equal(2);
+      expect(RawSocket.connected - connectedBefore, 'the server side connected without net.Socket').to.equal(
+        1,
+      );
     });
+  });
+});
+
+describe('dataplane: a TCP session whose client resets while both directions are paused', function () {
+  this.timeout(20_000);
+
+  it('closes the server connection at the reset, not at the tunnel timeout (60 s here)', async () => {
+    // A server that floods the client and never reads, a client that floods the server and never
+    // reads: both directions of the relay stop on backpressure, nothing moves either way.
+    const serverSide: net.Socket[] = [];
+    const flood = Buffer.alloc(1 << 20, 'f');
+    const srv = net.createServer((s) => {
+      serverSide.push(s);
+      s.pause();
+      s.on('error', () => {});
+      const more = (): void => {
+        while (!s.destroyed && s.write(flood));
+      };
+      s.on('drain', more);
+      more();
+    });
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    const tcpPort = await freePort();
+    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    try {
+      const r = await dp.applySnapshot(
+        makeSnapshot(
+          body(
+            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/flood' })],
+            [
+              backend('default/flood', [server('f', (srv.address() as net.AddressInfo).port)], {
+                mode: 'tcp',
+              }),
+            ],
+          ),
+        ),
+      );
+      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+      const client = net.connect(tcpPort, HOST);
+      client.on('error', () => {});
+      client.pause();
+      await new Promise<void>((r) => client.once('connect', r));
+      const fill = (): void => {
+        while (client.write(flood));
+      };
+      client.on('drain', fill);
+      fill();
+      await eventually(() => serverSide.length === 1);
+      // Stalled: the client's writes wait for the relay, the server's too.
+      let last = -1;
+      await eventually(
+        () => {
+          const now = client.bytesWritten + serverSide[0]!.bytesWritten;
+          const still = now === last;
+          last = now;
+          return still;
+        },
+        10_000,
+        300,
+      );
+      const closed = new Promise<void>((r) => serverSide[0]!.once('close', r));
+      client.resetAndDestroy();
+      await closed; // within the test's timeout: far below the 60 s tunnel timeout
+    } finally {
+      await dp.close();
+      srv.close();
+    }
   });
 });

@@ -37,6 +37,28 @@ const TRAILER_FORBIDDEN: ReadonlySet<string> = new Set([
 /** Methods llhttp knows; others are refused as it refuses them. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 
+/**
+ * The methods most requests use, as the constant strings themselves: a known method read from
+ * the head is this string rather than a new slice, so every later Set lookup or comparison of it
+ * (here, admission, replayability) finds its hash already computed.
+ */
+const COMMON_METHODS: readonly string[] = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** "d.d" for every digit pair, made once (same reason: no new string, no hash per head). */
+const VERSION_TEXT: readonly string[] = Array.from(
+  { length: 100 },
+  (_, n) => `${Math.floor(n / 10)}.${n % 10}`,
+);
+
+/** The method `s` starts with, `len` long: a COMMON_METHODS string when it is one. */
+function methodAt(s: string, len: number): string {
+  for (let k = 0; k < COMMON_METHODS.length; k++) {
+    const m = COMMON_METHODS[k]!;
+    if (m.length === len && s.startsWith(m)) return m;
+  }
+  return s.slice(0, len);
+}
+
 /** A head that cannot be accepted: llhttp's error code and a reason for the 400 body. */
 export class ParseError extends Error {
   constructor(
@@ -161,7 +183,7 @@ function version(s: string, i: number, end: number): string {
   const b = s.charCodeAt(i + 7);
   if (a < 0x30 || a > 0x39 || b < 0x30 || b > 0x39 || dot !== 0x2e)
     err('HPE_INVALID_VERSION', 'invalid HTTP version');
-  return s.slice(i + 5, i + 8);
+  return VERSION_TEXT[(a - 0x30) * 10 + (b - 0x30)]!;
 }
 
 /**
@@ -330,7 +352,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Head 
   let i = 0;
   while (i < eol && TCHAR[s.charCodeAt(i)] === 1) i++;
   if (i === 0 || s.charCodeAt(i) !== 0x20) err('HPE_INVALID_METHOD', 'invalid method');
-  const method = s.slice(0, i);
+  const method = methodAt(s, i);
   if (!KNOWN_METHODS.has(method)) err('HPE_INVALID_METHOD', 'unknown method');
   while (s.charCodeAt(i) === 0x20) i++;
   const t = i;
@@ -362,15 +384,19 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, asLin
   const sp = s.indexOf(' ');
   if (sp < 0 || sp > eol) err('HPE_INVALID_CONSTANT', 'expected HTTP/');
   h.version = version(s, 0, sp);
-  const code = s.slice(sp + 1, sp + 4);
-  if (!/^[1-9]\d\d$/.test(code)) err('HPE_INVALID_STATUS', 'invalid status code');
-  h.status = Number(code);
+  // status-code: three digits, the first 1-9 (the CRLF ends a shorter one: not a digit).
+  const c0 = s.charCodeAt(sp + 1) - 0x30;
+  const c1 = s.charCodeAt(sp + 2) - 0x30;
+  const c2 = s.charCodeAt(sp + 3) - 0x30;
+  if (!(c0 >= 1 && c0 <= 9 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9))
+    err('HPE_INVALID_STATUS', 'invalid status code');
+  h.status = c0 * 100 + c1 * 10 + c2;
   const after = sp + 4;
   if (after < eol) {
     if (s.charCodeAt(after) !== 0x20) err('HPE_INVALID_STATUS', 'invalid status code');
     for (let k = after + 1; k < eol; k++)
       if (VCHAR[s.charCodeAt(k)] !== 1) err('HPE_INVALID_STATUS', 'invalid byte in the reason phrase');
-    h.reason = s.slice(after + 1, eol);
+    h.reason = eol === after + 3 && s.startsWith('OK', after + 1) ? 'OK' : s.slice(after + 1, eol);
   }
   fields(buf, start, s, eol + 2, h, h.lines);
   return h;

@@ -268,7 +268,17 @@ class H1Connection implements H1Session, Inactive {
       const r = this.current!;
       if (!r.bodyDone) return r.feed(chunk);
     } else if (this.phase !== Phase.Head) return;
-    else if (this.waiting === 'idle') this.armHead(); // the next request began: its head is timed
+    else if (this.waiting === 'idle') {
+      // The next request began: its head is timed from this first byte, but the timer is armed
+      // only when this read leaves the head incomplete. Most heads arrive whole: re-arming it
+      // (a clock read and a timer-list insertion) for every request bounded nothing.
+      this.waiting = 'none';
+      this.append(chunk);
+      this.parse();
+      if (this.phase === Phase.Head && this.waiting === 'none' && !this.backlogged && this.buf.length > 0)
+        this.armHead();
+      return;
+    }
     this.append(chunk);
     if (this.phase === Phase.Head && !this.backlogged) this.parse();
     else if (this.buf.length > PIPELINE_BUFFER) this.conn.pause(); // until the next request starts
