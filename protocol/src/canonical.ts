@@ -125,7 +125,26 @@ export const sameItem = (a: object, b: object): boolean => a === b || itemDigest
  * version at 5,000 routes, on the controller and again on every dataplane.
  */
 export function bodyVersion(body: SnapshotBody): string {
+  // The usual body (these three keys only): its digest form's canonical JSON written directly.
+  // A digest is 64 lowercase hex characters, so a list of them is its digests joined (no escape
+  // scan per string, no list of pieces): the same bytes, at about half the cost per version (on
+  // the controller and again on every dataplane; ~0.5 ms of ~1 ms at 1,100 objects).
+  if (
+    Object.keys(body).length === 3 &&
+    typeof body.group === 'string' &&
+    Array.isArray(body.frontends) &&
+    Array.isArray(body.backends)
+  )
+    return sha256Hex(
+      `{"backends":${digestList(body.backends)},"frontends":${digestList(body.frontends)},"group":${JSON.stringify(body.group)}}`,
+    );
   return sha256Hex(canonicalJson(digestForm(body)));
+}
+
+/** canonicalJson of the items' digests (each a hex string: nothing to escape). */
+function digestList(items: readonly object[]): string {
+  if (items.length === 0) return '[]';
+  return `["${items.map(itemDigest).join('","')}"]`;
 }
 
 /** The body with each frontend and backend replaced by its digest (what bodyVersion hashes). */

@@ -4,13 +4,14 @@ import { makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
-import { refKey } from '../validate/diagnostic.js';
+import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 import { compileBackend } from './backend.js';
 import { idOf, ObjectDiagnostics } from './context.js';
-import { compileFrontend, type CompiledFrontend } from './frontend.js';
+import { compileFrontend, type CompiledFrontend, type FrontendLookups } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
 import { CompileMemo } from './memo.js';
+import { compileChanges } from './incremental.js';
 import { resolveListeners } from './listeners.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
 import { canonicalJson } from '#protocol/canonical';
@@ -22,6 +23,23 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
  * which version of each object to compile), so it never sees a spec that breaks the schema.
  */
 export function compile(input: ValidatedInput): CompileOutput {
+  // With a memo, a run after a few edits compiles the edited objects and patches the last run's
+  // output (incremental.ts); anything it cannot patch takes the full way below.
+  if (input.memo) {
+    let patched: CompileOutput | undefined;
+    try {
+      patched = compileChanges(input, input.memo);
+    } catch (err) {
+      // Half patched: the next run starts from a full compile.
+      input.memo.last = undefined;
+      throw err;
+    }
+    if (patched) return patched;
+  }
+  return compileAll(input);
+}
+
+function compileAll(input: ValidatedInput): CompileOutput {
   const { valid } = input;
   // Without a memo from the caller every object compiles (the result is the same either way).
   const memo = input.memo ?? new CompileMemo();
@@ -32,6 +50,7 @@ export function compile(input: ValidatedInput): CompileOutput {
     if (!d) perObject.set(key, (d = new ObjectDiagnostics(v)));
     return d;
   };
+  let tls = false;
   // Each kind's objects in refKey order: split in one pass, each key read once (not per comparison).
   const byKind = new Map<string, ValidResource[]>();
   for (const v of valid) {
@@ -44,8 +63,6 @@ export function compile(input: ValidatedInput): CompileOutput {
       .map((v) => ({ key: refKey(v.ref), v }))
       .sort((a, b) => (a.key < b.key ? -1 : 1))
       .map((x) => x.v);
-  /** The refKey of each compiled Backend (by its snapshot object) and HealthPolicy (by id). */
-  const backendKeys = new Map<BackendSnap, string>();
   const healthKeys = new Map<string, string>();
 
   const secrets = new Map<string, SecretData>(input.secrets.map((s) => [idOf(s.namespace, s.name), s]));
@@ -70,28 +87,30 @@ export function compile(input: ValidatedInput): CompileOutput {
 
   const backends = new Map<string, BackendSnap>();
   for (const v of ofKind('Backend')) {
-    const build = () =>
-      compileBackend(v, { healthPolicies, services, secrets, now, certificates }, diagFor(v));
-    // TLS material is checked against the clock and remembered per Secret: always compiled.
-    const ns = v.ref.namespace;
     const spec = v.spec as BackendSpecT;
-    const deps = [
-      spec.healthPolicy === undefined ? null : (healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
-      spec.service === undefined ? null : serviceKey(services.get(idOf(ns, spec.service.name))),
-    ];
-    const snap = spec.tls ? build() : memo.reuse(v, deps, diagFor(v), build);
+    if (spec.tls) tls = true;
+    const snap = compileBackendOf(
+      v,
+      { healthPolicies, services, secrets, now, certificates },
+      diagFor(v),
+      memo,
+    );
     backends.set(snap.id, snap);
     backendKeys.set(snap, refKey(v.ref));
   }
 
   // Frontends, grouped; port conflicts resolved per group.
-  const byGroup = new Map<string, { v: ValidResource<FrontendSpecT>; c: CompiledFrontend }[]>();
+  const byGroup = new Map<string, GroupEntry[]>();
+  const compiledDiagnostics = new Map<string, readonly Diagnostic[]>();
   for (const v of ofKind('Frontend')) {
     const d = diagFor(v);
-    const build = () => compileFrontend(v, { backends, secrets, now, certificates }, d);
-    // What a frontend takes from a backend is whether it exists and its mode.
-    const refs = frontendBackendIds(v).map((id) => backends.get(id)?.mode ?? null);
-    const c = v.spec.tls ? build() : memo.reuse(v, refs, d, build);
+    if (v.spec.tls) tls = true;
+    const c = compileFrontendOf(
+      v as ValidResource<FrontendSpecT>,
+      { backends, secrets, now, certificates },
+      d,
+      memo,
+    );
     if (c.snap.tls && c.snap.tls.certificates.length === 0) {
       d.add(
         'Accepted',
@@ -101,64 +120,26 @@ export function compile(input: ValidatedInput): CompileOutput {
       );
       continue;
     }
+    compiledDiagnostics.set(refKey(v.ref), d.list.slice());
     const group = v.spec.dataplaneGroup ?? 'default';
     if (!byGroup.has(group)) byGroup.set(group, []);
-    byGroup.get(group)!.push({ v, c });
+    byGroup.get(group)!.push({ v: v as ValidResource<FrontendSpecT>, c });
   }
 
   const snapshots: Record<string, Snapshot> = {};
   const groupsOf = new Map<string, string[]>();
-  const addGroup = (key: string, g: string) => {
-    const groups = groupsOf.get(key);
-    if (!groups) groupsOf.set(key, [g]);
-    else if (!groups.includes(g)) groups.push(g);
-  };
+  const members = new Map<string, ReadonlySet<string>>();
+  const groupBackends = new Map<string, readonly BackendSnap[]>();
   for (const group of [...byGroup.keys()].sort()) {
-    const entries = byGroup.get(group)!;
-    const { listeners, problems } = resolveListeners(
-      entries.map((e) => ({
-        snap: e.c.snap,
-        created: e.v.resource.metadata.creationTimestamp,
-        ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
-      })),
-      group,
-      memo.listeners,
-    );
-    const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
-    for (const p of problems) {
-      const e = entryOf.get(p.contender.snap.id)!;
-      // A refused Frontend is not served; a Frontend that lost a route keeps its other rules.
-      diagFor(e.v).add('Accepted', p.code, p.field, p.message);
+    const made = compileGroup(group, byGroup.get(group)!, { backends, healthKeys, memo, diagFor });
+    snapshots[group] = made.snapshot;
+    members.set(group, made.members);
+    groupBackends.set(group, made.backends);
+    for (const key of made.members) {
+      const groups = groupsOf.get(key);
+      if (!groups) groupsOf.set(key, [group]);
+      else groups.push(group);
     }
-    const frontends = listeners.flatMap((l) => l.snaps).sort(byId);
-    const served: CompiledFrontend[] = [];
-    for (const l of listeners) {
-      for (const m of l.members) {
-        const e = entryOf.get(m.snap.id)!;
-        addGroup(refKey(e.v.ref), group);
-        served.push(e.c);
-      }
-    }
-    // The ids, sorted, of the backends the served frontends route to: kept across runs, so an
-    // edit costs what its frontend changes, not a pass over every rule and a sort.
-    const groupBackends = memo
-      .groupBackends(group)
-      .update(served)
-      .map((id) => backends.get(id)!);
-    for (const b of groupBackends) {
-      addGroup(
-        backendKeys.get(b) ?? refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }),
-        group,
-      );
-      if (b.health) {
-        const [ns, name] = b.health.policy.split('/') as [string, string];
-        addGroup(
-          healthKeys.get(b.health.policy) ?? refKey({ kind: 'HealthPolicy', namespace: ns, name }),
-          group,
-        );
-      }
-    }
-    snapshots[group] = makeSnapshot({ group, frontends, backends: groupBackends });
   }
 
   memo.listeners.sweep();
@@ -166,12 +147,141 @@ export function compile(input: ValidatedInput): CompileOutput {
   const usedCertificates = Object.fromEntries(
     [...certificates.used.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
-  return {
+  const output: CompileOutput = {
     snapshots,
     diagnostics: [...perObject.values()].flatMap((d) => d.list),
     groups: new Map([...groupsOf].map(([key, groups]) => [key, groupList(groups)])),
     certificates: usedCertificates,
   };
+  if (input.memo)
+    input.memo.last = tls
+      ? undefined
+      : {
+          valid,
+          secrets: input.secrets,
+          services: input.services,
+          secretsById: secrets,
+          servicesById: services,
+          healthPolicies,
+          healthKeys,
+          backends,
+          perObject,
+          compiledDiagnostics,
+          byGroup,
+          members,
+          groupBackends,
+          output,
+          patchedRuns: 0,
+        };
+  return output;
+}
+
+/** The refKey of each compiled Backend, by its snapshot object. */
+const backendKeys = new WeakMap<BackendSnap, string>();
+
+export interface GroupEntry {
+  readonly v: ValidResource<FrontendSpecT>;
+  readonly c: CompiledFrontend;
+}
+
+/** What a group's part of the compile reads. */
+interface GroupLookups {
+  readonly backends: ReadonlyMap<string, BackendSnap>;
+  readonly healthKeys: ReadonlyMap<string, string>;
+  readonly memo: CompileMemo;
+  readonly diagFor: (v: ValidResource) => ObjectDiagnostics;
+}
+
+/**
+ * One dataplane group: its frontends' listeners merged (port conflicts and route conflicts go to
+ * the frontends' diagnostics), its snapshot, and the refKeys of every object it contains.
+ */
+export function compileGroup(
+  group: string,
+  entries: readonly GroupEntry[],
+  { backends, healthKeys, memo, diagFor }: GroupLookups,
+): { snapshot: Snapshot; members: Set<string>; backends: readonly BackendSnap[] } {
+  const members = new Set<string>();
+  const { listeners, problems } = resolveListeners(
+    entries.map((e) => ({
+      snap: e.c.snap,
+      created: e.v.resource.metadata.creationTimestamp,
+      ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
+    })),
+    group,
+    memo.listeners,
+  );
+  const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
+  for (const p of problems) {
+    const e = entryOf.get(p.contender.snap.id)!;
+    // A refused Frontend is not served; a Frontend that lost a route keeps its other rules.
+    diagFor(e.v).add('Accepted', p.code, p.field, p.message);
+  }
+  const frontends = listeners.flatMap((l) => l.snaps).sort(byId);
+  const served: CompiledFrontend[] = [];
+  for (const l of listeners) {
+    for (const m of l.members) {
+      const e = entryOf.get(m.snap.id)!;
+      members.add(refKey(e.v.ref));
+      served.push(e.c);
+    }
+  }
+  // The ids, sorted, of the backends the served frontends route to: kept across runs, so an
+  // edit costs what its frontend changes, not a pass over every rule and a sort.
+  const groupBackends = memo
+    .groupBackends(group)
+    .update(served)
+    .map((id) => backends.get(id)!);
+  for (const b of groupBackends) {
+    members.add(backendKeys.get(b) ?? refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }));
+    if (b.health) {
+      const [ns, name] = b.health.policy.split('/') as [string, string];
+      members.add(healthKeys.get(b.health.policy) ?? refKey({ kind: 'HealthPolicy', namespace: ns, name }));
+    }
+  }
+  return {
+    snapshot: makeSnapshot({ group, frontends, backends: groupBackends }),
+    members,
+    backends: groupBackends,
+  };
+}
+
+/** What a Backend's compile reads of other objects. */
+type BackendLookups = Parameters<typeof compileBackend>[1];
+
+/** A Backend's snapshot object: reused from an earlier run while it and what it reads are unchanged. */
+export function compileBackendOf(
+  v: ValidResource,
+  lookups: BackendLookups,
+  d: ObjectDiagnostics,
+  memo: CompileMemo,
+): BackendSnap {
+  const build = () => compileBackend(v, lookups, d);
+  // TLS material is checked against the clock and remembered per Secret: always compiled.
+  const ns = v.ref.namespace;
+  const spec = v.spec as BackendSpecT;
+  const deps = [
+    spec.healthPolicy === undefined
+      ? null
+      : (lookups.healthPolicies.get(idOf(ns, spec.healthPolicy)) ?? null),
+    spec.service === undefined ? null : serviceKey(lookups.services.get(idOf(ns, spec.service.name))),
+  ];
+  const snap = spec.tls ? build() : memo.reuse(v, deps, d, build);
+  backendKeys.set(snap, refKey(v.ref));
+  return snap;
+}
+
+/** A Frontend's compile result, reused while it and the modes of the backends it names are unchanged. */
+export function compileFrontendOf(
+  v: ValidResource<FrontendSpecT>,
+  lookups: FrontendLookups,
+  d: ObjectDiagnostics,
+  memo: CompileMemo,
+): CompiledFrontend {
+  const build = () => compileFrontend(v, lookups, d);
+  // What a frontend takes from a backend is whether it exists and its mode.
+  const refs = frontendBackendIds(v).map((id) => lookups.backends.get(id)?.mode ?? null);
+  return v.spec.tls ? build() : memo.reuse(v, refs, d, build);
 }
 
 const groupLists = new Map<string, string[]>();
@@ -182,7 +292,7 @@ const singleGroupLists = new Map<string, string[]>();
  * report keeps the same list from one compile to the next instead of ~1,100 new ones each time.
  * Shared: nobody mutates a report's groups.
  */
-function groupList(groups: string[]): string[] {
+export function groupList(groups: string[]): string[] {
   if (groups.length === 1) {
     // The usual case, without making a key string per object and run.
     let list = singleGroupLists.get(groups[0]!);

@@ -6,6 +6,8 @@
 // replayed, so a reused result reports exactly what a fresh compile would.
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ObjectDiagnostics } from './context.js';
+import type { CompileState } from './incremental.js';
+import type { StagesState } from './types.js';
 import { ListenerMemo } from './listeners.js';
 
 interface Entry {
@@ -21,6 +23,12 @@ export class CompileMemo {
   private readonly groups = new Map<string, { backends: GroupBackends; used: boolean }>();
   hits = 0;
   misses = 0;
+  /** What the last full or patched compile left for the next run to patch (incremental.ts). */
+  last: CompileState | undefined;
+  /** What the last run of the stages left for the next (pipeline/stages.ts). */
+  stages: StagesState | undefined;
+  /** Runs whose output was patched from the last one's instead of compiled in full. */
+  patchedRuns = 0;
 
   /** The backends a dataplane group's served frontends route to, kept across runs. */
   groupBackends(group: string): GroupBackends {

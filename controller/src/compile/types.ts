@@ -3,7 +3,7 @@
 // of the whole run with one report per object (CompileResult).
 import type { CertificateSnap, Snapshot } from '#protocol/snapshot';
 import type { Diagnostic, ObjectRef } from '../validate/diagnostic.js';
-import type { ValidResource } from '../validate/validate.js';
+import type { ValidatedObject, ValidResource } from '../validate/validate.js';
 import type { CompileMemo } from './memo.js';
 
 // The resources as read, the input of validate and then of compile.
@@ -53,6 +53,8 @@ export interface CompileInput {
    * object reports Accepted=False for the new version.
    */
   lastAccepted?: SourcedResource[];
+  /** The same, by refKey, as the pipeline keeps it (used instead of lastAccepted when given). */
+  acceptedVersions?: ReadonlyMap<string, SourcedResource>;
   /**
    * Certificates that passed the checks in an earlier compile, by "namespace/secretName"
    * (CompileResult.certificates of the previous run). When a Secret goes missing or its new
@@ -103,4 +105,17 @@ export interface CompileResult {
   objects: ObjectReport[];
   /** Every certificate this compile used, fresh or kept, by "namespace/secretName" (never printed). */
   certificates?: Record<string, CertificateSnap>;
+}
+
+/** What a run leaves for the next one to reuse (CompileMemo.stages; pipeline/stages.ts). */
+export interface StagesState {
+  readonly validate: (resource: SourcedResource) => ValidatedObject;
+  readonly resources: readonly SourcedResource[];
+  readonly sourceDiagnostics: readonly Diagnostic[] | undefined;
+  readonly validated: readonly ValidatedObject[];
+  readonly compiledDiagnostics: readonly Diagnostic[];
+  readonly diagnostics: Diagnostic[];
+  readonly groups: ReadonlyMap<string, string[]>;
+  readonly servingPrevious: number;
+  readonly objects: ObjectReport[];
 }

@@ -72,3 +72,17 @@ export function reportObjects(
  */
 const lastReports = new WeakMap<SourcedResource, ObjectReport>();
 const NONE: never[] = [];
+
+/** Where the report of `key` is in `list` (sorted by refKey, as reportObjects returns it), or -1. */
+export function searchReports(list: readonly ObjectReport[], key: string): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = refKey(list[mid]!.ref);
+    if (at < key) lo = mid + 1;
+    else if (at > key) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}

@@ -9,14 +9,15 @@ import { shortVersion } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { Snapshot, SnapshotBody } from '#protocol/snapshot';
 import { CompileMemo } from '../compile/memo.js';
-import type { CompileInput, CompileResult, SourcedResource } from '../compile/types.js';
+import type { CompileInput, CompileResult, ObjectReport, SourcedResource } from '../compile/types.js';
 import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
-import { checkConsistency } from '../snapshot/consistency.js';
-import { formatDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
-import { validateResource, type ValidatedObject } from '../validate/validate.js';
+import { ConsistencyMemo } from '../snapshot/consistency.js';
+import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
+import { refOf, validateResource, type ValidatedObject } from '../validate/validate.js';
 import { nextAcceptedVersions, type AcceptedVersions } from './accepted-versions.js';
 import type { BatchTiming } from '../store/feed.js';
+import { searchReports } from './object-reports.js';
 import { runStages } from './stages.js';
 
 /** The part of the snapshot server the pipeline publishes through. */
@@ -46,6 +47,10 @@ export class Pipeline {
   private result: CompileResult | null = null;
   private readonly inconsistent = new Set<string>();
   private accepted: AcceptedVersions = new Map();
+  /** The resources of the last run, in input order. */
+  private lastResources: readonly SourcedResource[] | undefined;
+  /** Its reports (an unchanged object's report is the same object from run to run). */
+  private lastReports: readonly ObjectReport[] | undefined;
   private lastGoodCertificates: CompileResult['certificates'] = {};
   private readonly validated = new WeakMap<SourcedResource, ValidatedObject>();
   private readonly memo = new CompileMemo();
@@ -53,7 +58,8 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.stages = opts.stages ?? runStages;
-    this.gate = opts.checkConsistency ?? checkConsistency;
+    const consistency = new ConsistencyMemo();
+    this.gate = opts.checkConsistency ?? ((body) => consistency.check(body));
     this.log = opts.logger;
   }
 
@@ -76,7 +82,7 @@ export class Pipeline {
         {
           ...input,
           now: this.opts.clock().getTime(),
-          lastAccepted: [...this.accepted.values()],
+          acceptedVersions: this.accepted,
           lastGoodCertificates: this.lastGoodCertificates,
         },
         this.validate,
@@ -101,7 +107,7 @@ export class Pipeline {
       },
       result.diagnostics.length,
     );
-    this.accepted = nextAcceptedVersions(this.accepted, input.resources, result.objects);
+    this.accepted = this.nextAccepted(input.resources, result.objects);
     this.logNewDiagnostics(result.diagnostics);
     this.result = result;
     this.opts.events.emit('compiled', {
@@ -110,6 +116,49 @@ export class Pipeline {
       published,
       inconsistent: [...this.inconsistent].sort(),
     });
+  }
+
+  /**
+   * The accepted versions after this run: after edits in place (the same refKeys at the same
+   * positions of the input as last run), the entries of the edited objects only.
+   */
+  private nextAccepted(
+    resources: readonly SourcedResource[],
+    reports: readonly ObjectReport[],
+  ): Map<string, SourcedResource> {
+    const last = this.lastResources;
+    const lastReports = this.lastReports;
+    this.lastResources = resources;
+    this.lastReports = reports;
+    if (
+      last &&
+      lastReports &&
+      last.length === resources.length &&
+      lastReports.length === reports.length &&
+      this.accepted.size > 0
+    ) {
+      const next = this.accepted as Map<string, SourcedResource>;
+      const edits: [string, SourcedResource, ObjectReport][] = [];
+      let inPlace = true;
+      for (let i = 0; i < resources.length && inPlace; i++) {
+        const r = resources[i]!;
+        if (r === last[i]) continue;
+        const key = refKey(refOf(r));
+        const at = key === refKey(refOf(last[i]!)) ? searchReports(reports, key) : -1;
+        if (at < 0) inPlace = false;
+        else edits.push([key, r, reports[at]!]);
+      }
+      // Another object's report changed too (a conflict it lost or won): all are looked at.
+      const edited = new Set(edits.map(([key]) => key));
+      for (let j = 0; j < reports.length && inPlace; j++)
+        if (reports[j] !== lastReports[j] && !edited.has(refKey(reports[j]!.ref))) inPlace = false;
+      if (inPlace) {
+        for (const [key, r, report] of edits)
+          if (report.accepted && !report.servingPrevious) next.set(key, r);
+        return next;
+      }
+    }
+    return nextAcceptedVersions(this.accepted, resources, reports);
   }
 
   private readonly validate = (resource: SourcedResource): ValidatedObject => {

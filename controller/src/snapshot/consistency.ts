@@ -38,6 +38,71 @@ function backendIdsOf(f: FrontendSnap): readonly string[] {
   return ids;
 }
 
+/** Per group, the last body that passed (and its backends by id), for checkConsistencyAfter. */
+export class ConsistencyMemo {
+  private readonly passed = new Map<string, { body: SnapshotBody; backends: Map<string, BackendSnap> }>();
+
+  /**
+   * checkConsistency(body), at the cost of what changed since the last body of its group that
+   * passed: when the two have the same frontend and backend ids in the same places, only the
+   * changed objects can bring a problem (a backend's servers, a changed frontend's references
+   * and its binds against the others on its port; a backend whose mode changed: all). When the
+   * changed objects show one, or the ids moved, the full check says which.
+   */
+  check(body: SnapshotBody): string[] {
+    const last = this.passed.get(body.group);
+    const changed = last && changedIfPasses(last.body, last.backends, body);
+    if (last && changed) {
+      for (const b of changed) last.backends.set(b.id, b);
+      last.body = body;
+      return [];
+    }
+    const problems = checkConsistency(body);
+    if (problems.length === 0)
+      this.passed.set(body.group, { body, backends: new Map(body.backends.map((b) => [b.id, b])) });
+    else this.passed.delete(body.group);
+    return problems;
+  }
+}
+
+/**
+ * The backends that changed when `body` passes, knowing `before` passed; undefined when that
+ * cannot be told from the changes.
+ */
+function changedIfPasses(
+  before: SnapshotBody,
+  backends: ReadonlyMap<string, BackendSnap>,
+  body: SnapshotBody,
+): BackendSnap[] | undefined {
+  if (before.backends.length !== body.backends.length || before.frontends.length !== body.frontends.length)
+    return undefined;
+  const changedBackends: BackendSnap[] = [];
+  for (let i = 0; i < body.backends.length; i++) {
+    const b = body.backends[i]!;
+    const a = before.backends[i]!;
+    if (a === b) continue;
+    if (a.id !== b.id || a.mode !== b.mode || serversOf(b).length > 0) return undefined;
+    changedBackends.push(b);
+  }
+  const byIdNow = (id: string): BackendSnap | undefined => {
+    for (const b of changedBackends) if (b.id === id) return b;
+    return backends.get(id);
+  };
+  for (let i = 0; i < body.frontends.length; i++) {
+    const f = body.frontends[i]!;
+    const a = before.frontends[i]!;
+    if (a === f) continue;
+    if (a.id !== f.id) return undefined;
+    if (!backendIdsOf(f).every((id) => byIdNow(id)?.mode === f.mode)) return undefined;
+    for (const g of body.frontends) {
+      if (g === f || g.bind.port !== f.bind.port) continue;
+      if (f.listener && f.listener.owner === g.listener?.owner) continue;
+      if (bindsOverlap(f.bind, g.bind)) return undefined;
+    }
+  }
+  return changedBackends;
+}
+
 export function checkConsistency(body: SnapshotBody): string[] {
   const problems: string[] = [];
   const backends = new Map<string, BackendSnap>();

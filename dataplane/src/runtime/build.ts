@@ -87,6 +87,8 @@ function buildFrontend(
   scope: StateScope,
   log: Logger,
   prev: FrontendRuntime | undefined,
+  /** Some backend of the previous build is not in this one. */
+  lostBackend = true,
 ): FrontendRuntime | undefined {
   const key = bindKey(f.bind.address, f.bind.port);
   // TLS termination / SNI routing (tls/frontend.ts). Material that cannot be loaded fails this
@@ -131,7 +133,12 @@ function buildFrontend(
       ...withTls,
     });
   }
+  // A member the previous build of this listener had resolves still while no backend is gone:
+  // only the changed ones are checked (a shared listener holds every team's rules).
+  const resolved =
+    !lostBackend && prev?.mode === 'http' ? new Set<object>([prev.snap, ...(prev.members ?? [])]) : undefined;
   for (const x of [f, ...members]) {
+    if (resolved?.has(x)) continue;
     if (x !== f) ref(x.defaultBackend, `member ${x.id} defaultBackend`);
     for (const r of x.rules) if (r.action.type === 'backend') ref(r.action.backend, `rule ${r.name}`);
   }
@@ -230,6 +237,91 @@ export function buildRuntimeOrReject(
   }
 }
 
+/** What changed in one kind between two bodies, both in strictly increasing id order. */
+interface KindChanges<T> {
+  /** Objects of this body that are not the very same object as the previous body's of their id. */
+  readonly changed: T[];
+  readonly added: number;
+  /** Ids of the previous body's objects this one does not have. */
+  readonly removed: string[];
+}
+
+/** The changes from `before` to `now`, or undefined when either is not in strictly increasing id order. */
+function changesOf<T extends { id: string }>(
+  before: readonly T[],
+  now: readonly T[],
+): KindChanges<T> | undefined {
+  const changed: T[] = [];
+  const removed: string[] = [];
+  let added = 0;
+  let i = 0;
+  for (let j = 0; j < now.length; j++) {
+    const o = now[j]!;
+    if (j > 0 && !(now[j - 1]!.id < o.id)) return undefined;
+    while (i < before.length && before[i]!.id < o.id) {
+      if (i > 0 && !(before[i - 1]!.id < before[i]!.id)) return undefined;
+      removed.push(before[i++]!.id);
+    }
+    if (i < before.length && before[i]!.id === o.id) {
+      if (before[i] !== o) changed.push(o);
+      i++;
+    } else {
+      changed.push(o);
+      added++;
+    }
+  }
+  for (; i < before.length; i++) {
+    if (i > 0 && !(before[i - 1]!.id < before[i]!.id)) return undefined;
+    removed.push(before[i]!.id);
+  }
+  return { changed, added, removed };
+}
+
+/**
+ * Builds after a delta that look only at what changed before a full one sweeps what the state
+ * registry carried (a frontend state kept for a frontend that failed to build, say).
+ */
+export const CARRIED_BUILDS_BETWEEN_FULL = 128;
+let carriedBuilds = 0;
+
+/**
+ * The backends of a build after `previous`, by id in body order, taking what changed only:
+ * the scope carries every live state, and drops those of servers and backends that are gone.
+ */
+function carriedBackends(
+  snapshot: Snapshot,
+  previous: Runtime,
+  changes: KindChanges<Readonly<BackendSnap>>,
+  scope: StateScope,
+  log: Logger,
+): Map<string, BackendRuntime> {
+  const next = new Map<string, BackendRuntime>();
+  for (const b of changes.changed) {
+    const prev = previous.backends.get(b.id);
+    const built = keptBackend(b, prev, scope) ?? buildBackend(b, scope, log);
+    next.set(b.id, built);
+    if (prev && prev !== built) {
+      const keys = new Set(built.servers.map((s) => s.key));
+      for (const s of prev.servers) if (!keys.has(s.key)) scope.dropServer(s.key);
+    }
+  }
+  for (const id of changes.removed) {
+    const prev = previous.backends.get(id)!;
+    for (const s of prev.servers) scope.dropServer(s.key);
+    scope.dropBackend(id);
+  }
+  // The previous map in place (its order is the body's) when no id comes; else in body order.
+  if (changes.added === 0) {
+    const backends = new Map(previous.backends);
+    for (const id of changes.removed) backends.delete(id);
+    for (const [id, b] of next) backends.set(id, b);
+    return backends;
+  }
+  const backends = new Map<string, BackendRuntime>();
+  for (const b of snapshot.body.backends) backends.set(b.id, next.get(b.id) ?? previous.backends.get(b.id)!);
+  return backends;
+}
+
 /** `previous` is the live runtime: what did not change is taken from it. */
 export function buildRuntime(
   snapshot: Snapshot,
@@ -237,26 +329,39 @@ export function buildRuntime(
   log: Logger,
   previous?: Runtime,
 ): Runtime {
-  const backends = new Map<string, BackendRuntime>();
-  for (const b of snapshot.body.backends) {
-    if (backends.has(b.id)) throw buildError(`duplicate backend id ${b.id}`);
-    backends.set(b.id, keptBackend(b, previous?.backends.get(b.id), scope) ?? buildBackend(b, scope, log));
+  const before = previous?.snapshot?.body;
+  const backendChanges = before && changesOf(before.backends, snapshot.body.backends);
+  const carry = backendChanges !== undefined && ++carriedBuilds % CARRIED_BUILDS_BETWEEN_FULL !== 0;
+  let backends: Map<string, BackendRuntime>;
+  let lostBackend: boolean;
+  if (carry) {
+    scope.carryLive();
+    backends = carriedBackends(snapshot, previous!, backendChanges, scope, log);
+    lostBackend = backendChanges.removed.length > 0;
+  } else {
+    backends = new Map<string, BackendRuntime>();
+    for (const b of snapshot.body.backends) {
+      if (backends.has(b.id)) throw buildError(`duplicate backend id ${b.id}`);
+      backends.set(b.id, keptBackend(b, previous?.backends.get(b.id), scope) ?? buildBackend(b, scope, log));
+    }
+    lostBackend = [...(previous?.backends.keys() ?? [])].some((id) => !backends.has(id));
   }
   const previousFrontends = new Map([...(previous?.frontends.values() ?? [])].map((fr) => [fr.id, fr]));
   const frontends = new Map<string, FrontendRuntime>();
   const membersOf = sharedListeners(snapshot.body.frontends);
-  const lostBackend = [...(previous?.backends.keys() ?? [])].some((id) => !backends.has(id));
   for (const f of snapshot.body.frontends) {
     const members = membersOf.get(f.id);
     if (!members) continue; // a member of a shared listener: built with its owner
     const prev = previousFrontends.get(f.id);
     const fr =
       keptFrontend(f, members, prev, backends, scope, lostBackend) ??
-      buildFrontend(f, members, backends, scope, log, prev);
+      buildFrontend(f, members, backends, scope, log, prev, lostBackend);
     if (!fr) continue;
     const other = frontends.get(fr.bindKey);
     if (other) throw buildError(`frontends ${other.id} and ${f.id} both bind ${fr.bindKey}`);
     frontends.set(fr.bindKey, fr);
   }
+  // Carried: the states of frontends that no longer get a listener of their own are dropped.
+  if (carry) for (const id of previousFrontends.keys()) if (!membersOf.has(id)) scope.dropFrontend(id);
   return Object.freeze({ version: snapshot.version, snapshot, frontends, backends });
 }

@@ -116,8 +116,20 @@ class StateTable<T extends Retirable> {
 }
 
 class TableScope<T extends Retirable> {
-  private readonly touched = new Map<string, T>();
+  private touched = new Map<string, T>();
+  /** Carrying (carry()): the keys dropped from what was live; only these can retire. */
+  private dropped: string[] | undefined;
   constructor(private readonly table: StateTable<T>) {}
+
+  /** Starts from everything live (see StateScope.carryLive). */
+  carry(): void {
+    this.touched = new Map(this.table.live);
+    this.dropped = [];
+  }
+
+  drop(key: string): void {
+    if (this.touched.delete(key)) this.dropped!.push(key);
+  }
 
   get(key: string): T {
     let v = this.touched.get(key) ?? this.table.live.get(key);
@@ -127,7 +139,9 @@ class TableScope<T extends Retirable> {
   }
 
   commit(): void {
-    for (const [key, v] of this.table.live) if (!this.touched.has(key)) v.retire();
+    if (this.dropped) {
+      for (const key of this.dropped) if (!this.touched.has(key)) this.table.live.get(key)?.retire();
+    } else for (const [key, v] of this.table.live) if (!this.touched.has(key)) v.retire();
     this.table.live = this.touched;
   }
 }
@@ -142,6 +156,29 @@ export class StateScope {
     this.servers = new TableScope(registry.servers);
     this.backends = new TableScope(registry.backends);
     this.frontends = new TableScope(registry.frontends);
+  }
+
+  /**
+   * The build keeps everything live unless it drops it (dropServer, dropBackend, dropFrontend):
+   * a build after a delta touches what changed, not every server, backend and frontend, and the
+   * commit retires what was dropped and not touched again. Only before the first look-up.
+   */
+  carryLive(): void {
+    this.servers.carry();
+    this.backends.carry();
+    this.frontends.carry();
+  }
+
+  dropServer(key: string): void {
+    this.servers.drop(key);
+  }
+
+  dropBackend(key: string): void {
+    this.backends.drop(key);
+  }
+
+  dropFrontend(key: string): void {
+    this.frontends.drop(key);
   }
 
   server(key: string): ServerState {

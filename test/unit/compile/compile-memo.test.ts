@@ -21,6 +21,10 @@ const CASES = [
   'mode-conflict',
   'dangling-references',
   'shared-listener',
+  'groups',
+  'port-conflict',
+  'sni-listener',
+  'tcp-mode',
 ];
 
 type Spec = Record<string, unknown> & {
@@ -82,6 +86,7 @@ describe('compile: incremental (per-object memo)', () => {
   it('gives what a fresh compile gives, after seeded random edit sequences', async () => {
     let hits = 0;
     let runs = 0;
+    let patched = 0;
     for (const name of CASES) {
       const loaded = await loadInput([join(FIXTURES, name, 'input.yaml')]);
       for (let seed = 1; seed <= 6; seed++) {
@@ -100,10 +105,15 @@ describe('compile: incremental (per-object memo)', () => {
               resources = resources.filter((_, j) => j !== i);
             } else if (removed.length > 0 && rnd() < 0.3) {
               resources = [...resources, removed.pop()!];
-            } else resources = resources.map((r, j) => (j === i ? edit(r, rnd, backendNames) : r));
+            } else {
+              // Now and then two objects in one run (a burst the holdoff coalesced).
+              const k = rnd() < 0.3 ? Math.floor(rnd() * resources.length) : i;
+              resources = resources.map((r, j) => (j === i || j === k ? edit(r, rnd, backendNames) : r));
+            }
           }
           const input: CompileInput = { ...loaded, resources, now: NOW };
           const before = memo.hits;
+          const patchedBefore = memo.patchedRuns;
           const incremental = runStages(input, validate, memo);
           const fresh = runStages(input);
           const where = `${name} seed ${seed} step ${step}`;
@@ -116,12 +126,15 @@ describe('compile: incremental (per-object memo)', () => {
           expect(incremental.diagnostics, where).to.deep.equal(fresh.diagnostics);
           expect(incremental.objects, where).to.deep.equal(fresh.objects);
           if (step > 0) hits += memo.hits - before;
+          patched += memo.patchedRuns - patchedBefore;
           runs++;
         }
       }
     }
     expect(runs).to.equal(CASES.length * 6 * 15);
     expect(hits, 'unchanged objects are reused').to.be.greaterThan(runs);
+    // Runs after an edit of Backends or Frontends in place patch the last output (incremental.ts).
+    expect(patched, 'patched runs').to.be.greaterThan(runs / 4);
   });
 
   it('reuses the snapshot object of an unchanged Backend and recompiles the edited one', async () => {

@@ -100,6 +100,15 @@ describe('dataplane: incremental apply (deltas)', function () {
             expect(b.state.latest, where).to.equal(b);
             for (const s of b.servers) expect(s.state.isRetired, where).to.equal(false);
           }
+          // The state registry holds exactly the live build's servers and backends (a build after a
+          // delta carries the live states and drops what is gone: nothing gone stays, nothing is lost).
+          const registry = (engine as unknown as { state: StateRegistry }).state;
+          expect([...registry.backends.live.keys()].sort(), where).to.deep.equal(
+            [...live.backends.keys()].sort(),
+          );
+          expect([...registry.servers.live.keys()].sort(), where).to.deep.equal(
+            [...live.backends.values()].flatMap((b) => b.servers.map((s) => s.key)).sort(),
+          );
           for (const f of live.frontends.values())
             if (f.mode === 'tcp' && f.backend)
               expect(live.backends.get(f.backend.id), where).to.equal(f.backend);

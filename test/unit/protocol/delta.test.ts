@@ -35,6 +35,18 @@ describe('protocol: snapshot deltas', () => {
       seen.set(snap.version, text);
     }
     expect(seen.size).to.be.greaterThan(30);
+    // Written directly for the usual body: the same bytes as the digest form's canonical JSON,
+    // whatever the group's name, with empty lists, and (the general way) with another key.
+    const config2 = new RandomConfig(prng(8), [8001, 8002], 8004);
+    const base = config2.body();
+    for (const group of ['default', 'q"uote\\back', 'é\u2028\u0000', '\ud800lone', ''])
+      for (const b of [
+        { ...base, group },
+        { ...base, group, frontends: [] },
+        { ...base, group, backends: [], frontends: [] },
+        { ...base, group, extra: [1, 'x'] } as SnapshotBody,
+      ])
+        expect(bodyVersion(b), JSON.stringify(group)).to.equal(hashOf(b));
   });
 
   it('reproduces the target after many seeded random edit sequences, keeping unchanged objects', () => {
