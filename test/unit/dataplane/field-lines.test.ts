@@ -135,7 +135,7 @@ describe('dataplane/http: response fields as lines', () => {
     const bases = RESPONSES.map((t) => Buffer.from(t, 'latin1'));
     let n = 0;
     for (let i = 0; i < 4000; i++) {
-      let b = bases[Math.floor(rnd() * bases.length)]!;
+      let b: Buffer = bases[Math.floor(rnd() * bases.length)]!;
       const edits = Math.floor(rnd() * 3);
       for (let k = 0; k <= edits; k++) b = mutate(b, rnd);
       // Only whole heads (what findHeadEnd hands the parser): ending in an empty line.
