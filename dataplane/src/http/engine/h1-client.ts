@@ -301,7 +301,9 @@ class UpstreamConn implements Inactive {
     this.t = t;
     this.isHead = req.method === 'HEAD';
     let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
-    for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
+    const fields = req.fields;
+    if (fields !== undefined) head += fields;
+    else for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
     // Keep-alive is HTTP/1.1's default; say close when this connection will not be reused.
     if (!this.server.keepAlive && !req.upgrade) head += 'Connection: close\r\n';
     this.head = `${head}\r\n`;

@@ -352,7 +352,7 @@ class H1Connection implements H1Session, Inactive {
         try {
           end = findHeadEnd(this.buf, 0, this.scan);
           if (end < 0) break;
-          head = parseRequestHead(this.buf, this.scan.start, end);
+          head = parseRequestHead(this.buf, this.scan.start, end, true);
         } catch (e) {
           const p = e as ParseError;
           this.fail(
@@ -376,16 +376,7 @@ class H1Connection implements H1Session, Inactive {
 
   private dispatch(h: Head, rest: Buffer): void {
     this.stopWaiting();
-    const head: HttpRequestHead = {
-      method: h.method,
-      target: h.target,
-      version: h.version,
-      headers: h.headers,
-      source: this.source,
-      sourcePort: this.sourcePort,
-      scheme: this.scheme,
-      localPort: this.localPort,
-    };
+    const head = new H1RequestHead(h, this.source, this.sourcePort, this.scheme, this.localPort);
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -615,6 +606,29 @@ class H1Connection implements H1Session, Inactive {
     s.off('end', this.onEnd);
     s.off('drain', this.onDrain);
     if (!this.current) s.off('close', this.onClose);
+  }
+}
+
+/** A request head as parsed here: its fields as lines, as pairs only when something asks. */
+class H1RequestHead implements HttpRequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly lines: FieldLines;
+  constructor(
+    h: Head,
+    readonly source: string,
+    readonly sourcePort: number,
+    readonly scheme: 'http' | 'https',
+    readonly localPort: number,
+  ) {
+    this.method = h.method;
+    this.target = h.target;
+    this.version = h.version;
+    this.lines = h.lines!;
+  }
+  get headers(): HeaderList {
+    return this.lines.headers();
   }
 }
 
