@@ -52,9 +52,6 @@ interface FileState {
  */
 const SAFETY_WALK_STATS_IN_FLIGHT = 2;
 
-/** How long a difference the safety walk found waits for its file's watcher event. */
-const SAFETY_WALK_GRACE_MS = 100;
-
 /** More files named by one batch of events than this: walk the tree instead. */
 const MAX_QUICK_LOOK = 64;
 
@@ -98,10 +95,6 @@ export class DirSource implements Source {
   private walkDue = true;
   /** A safety walk is running. */
   private walking = false;
-  /** Files the watchers named while the safety walk ran: a difference there is no miss. */
-  private readonly eventedDuringWalk = new Set<string>();
-  /** Walks of the whole tree by the feed (start, rescanNow, a miss found): for tests. */
-  treeWalks = 0;
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   /** Files that had content and were found empty: when first seen empty, and the re-look. */
@@ -194,11 +187,8 @@ export class DirSource implements Source {
       if (this.watchers.has(dir)) continue;
       try {
         const w = watch(dir, { persistent: false }, (_event, filename) => {
-          if (filename) {
-            const file = path.join(dir, filename.toString());
-            this.dirty.add(file);
-            if (this.walking) this.eventedDuringWalk.add(file);
-          } else this.allDirty = true;
+          if (filename) this.dirty.add(path.join(dir, filename.toString()));
+          else this.allDirty = true;
           this.feed?.trigger();
         });
         w.on('error', (err) => {
@@ -226,31 +216,18 @@ export class DirSource implements Source {
   private async safetyWalk(): Promise<void> {
     if (this.walking || this.stopped) return;
     this.walking = true;
-    this.eventedDuringWalk.clear();
     try {
       const found = await walk(this.root, { statsInFlight: SAFETY_WALK_STATS_IN_FLIGHT }).catch(
         () => undefined,
       );
       if (this.stopped) return;
-      let differ = found
-        ? [
-            ...[...found].flatMap(([file, sig]) => {
-              const prev = this.files.get(file);
-              return !prev || !sameSig(prev.sig, sig) ? [file] : [];
-            }),
-            ...[...this.files.keys()].filter((file) => !found.has(file)),
-          ]
-        : [];
-      if (differ.length > 0) {
-        // A stat can see a write whose event this process has not handled yet (an edit landing
-        // during the walk: one in ten under the churn bench's edit every 100 ms, and its batch
-        // then walked the whole tree). A file the watchers named since the walk began, or
-        // whose event waits for the next batch, was not missed.
-        await new Promise((resolve) => setTimeout(resolve, SAFETY_WALK_GRACE_MS));
-        if (this.stopped) return;
-        differ = differ.filter((file) => !this.eventedDuringWalk.has(file) && !this.dirty.has(file));
-      }
-      const missed = !found || differ.length > 0;
+      const missed =
+        !found ||
+        found.size !== this.files.size ||
+        [...found].some(([file, sig]) => {
+          const prev = this.files.get(file);
+          return !prev || !sameSig(prev.sig, sig);
+        });
       if (missed) {
         this.walkDue = true;
         this.feed?.trigger();
@@ -262,7 +239,6 @@ export class DirSource implements Source {
       if (await this.referencedFilesMoved()) this.feed?.trigger();
     } finally {
       this.walking = false;
-      this.eventedDuringWalk.clear();
     }
   }
 
@@ -289,7 +265,6 @@ export class DirSource implements Source {
     if (!all && !walkDue && dirty.size <= MAX_QUICK_LOOK && (await this.lookAt(dirty))) return;
 
     let found: Map<string, FileSig>;
-    this.treeWalks++;
     try {
       found = await walk(this.root);
     } catch (err) {
