@@ -35,12 +35,31 @@ const RUN_TIME_REQUIRE = new RegExp(
   'g',
 );
 
+// dataplane-command.js imports the dataplane with import() (the full command line loads it only
+// for that command). esbuild bundles a module reached by import() inside a lazy initialiser, and
+// every module it imports too: their top-level classes and constants become variables assigned
+// when it runs, which V8 optimises less well than a module's own bindings (keep-alive CPU per
+// request was higher from such a bundle). In the bundle, where the dataplane is what runs, those
+// imports become static ones.
+const COMMAND = join('controller', 'src', 'cli', 'dataplane-command.js');
+const LAZY_DATAPLANE_IMPORT = /await import\((['"])(#dataplane\/[a-z/-]+)\1\)/g;
+
 /** Imports left to run time, with the path they take from dist/bundle/. */
 const atRunTime = {
   name: 'bascule-run-time-imports',
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
+      if (args.path.endsWith(COMMAND)) {
+        const imports = [];
+        const contents = text.replace(LAZY_DATAPLANE_IMPORT, (_, quote, specifier) => {
+          imports.push(`import * as __basculeStatic${imports.length} from ${quote}${specifier}${quote};`);
+          return `__basculeStatic${imports.length - 1}`;
+        });
+        if (!imports.some((i) => i.includes("'#dataplane/dataplane'")))
+          throw new Error(`${args.path}: no import('#dataplane/dataplane') to make static`);
+        return { contents: `${imports.join('\n')}\n${contents}`, loader: 'js' };
+      }
       const contents = text.replace(RUN_TIME_REQUIRE, 'require($1$2$1)');
       return contents === text ? undefined : { contents, loader: 'js' };
     });
@@ -96,6 +115,12 @@ const result = await build({
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   const inputs = Object.keys(output.inputs);
   const missing = BUNDLED_COMMONJS.filter((name) => !inputs.some((i) => i.includes(`node_modules/${name}/`)));
+  // Lazy initialisers are left only for what loads on first use (the Prometheus series).
+  const lazy = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g)];
+  if (lazy.length > 5)
+    throw new Error(
+      `${file}: ${lazy.length} modules bundled behind lazy initialisers (an import() of the dataplane?)`,
+    );
   if (file.endsWith('dataplane.js') && missing.length)
     throw new Error(
       `${file}: ${missing.join(', ')} not bundled (loaded otherwise than createRequire(import.meta.url)(name)?)`,
