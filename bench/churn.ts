@@ -78,6 +78,8 @@ const niced = (cmd: string, args: string[]): [string, string[]] =>
   NICE === 0 ? [cmd, args] : ['nice', ['-n', String(NICE), cmd, ...args]];
 /** Extra Node.js flags for the bascule processes (e.g. `--trace-gc`), split on spaces. */
 const NODE_ARGS = option('node-args', '').split(' ').filter(Boolean);
+/** Node.js flags for the controller process only (after --node-args). */
+const CONTROLLER_NODE_ARGS = option('controller-node-args', '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
 interface Upstreams {
@@ -420,6 +422,7 @@ async function main(): Promise<void> {
           process.execPath,
           [
             ...prof,
+            ...CONTROLLER_NODE_ARGS,
             'bin/bascule.js',
             'controller',
             ...sourceArgs,

@@ -64,6 +64,17 @@ const MAX_QUICK_LOOK = 64;
  */
 export const SYNC_READ_MAX_BYTES = 256 * 1024;
 
+/**
+ * A manifest that had content and is found empty is applied (its objects removed) only when it
+ * is still empty this long after: a file rewritten in place is truncated, then written, and a
+ * look between the two (the watcher reports the truncation) would otherwise remove its objects
+ * for one version and put them back in the next, a full recompile each, and routes to a removed
+ * Backend answered 503 in between. The write's own event normally comes first.
+ */
+export const EMPTY_FILE_SETTLE_MS = 250;
+
+const EMPTY_HASH = sha256Hex('');
+
 /** Bucket for problems with the directory itself; sorts before every file path. */
 const ROOT_BUCKET = '';
 
@@ -86,6 +97,8 @@ export class DirSource implements Source {
   private walking = false;
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
+  /** Files that had content and were found empty: when first seen empty, and the re-look. */
+  private readonly emptied = new Map<string, { since: number; timer: NodeJS.Timeout; due: boolean }>();
   /** The last input finish() saw and what it made of it (file references resolved). */
   private resolved: { base: CompileInput; input: CompileInput } | undefined;
   private starting: Promise<void> | undefined;
@@ -115,6 +128,8 @@ export class DirSource implements Source {
     this.timer = undefined;
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
+    for (const e of this.emptied.values()) clearTimeout(e.timer);
+    this.emptied.clear();
     this.detach?.();
   }
 
@@ -319,6 +334,8 @@ export class DirSource implements Source {
   }
 
   private forget(file: string): void {
+    clearTimeout(this.emptied.get(file)?.timer);
+    this.emptied.delete(file);
     this.files.delete(file);
     this.store.delete(file);
     this.log.info({ file }, 'manifest file removed');
@@ -361,6 +378,13 @@ export class DirSource implements Source {
       return;
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.length === 0 && prev?.hash !== undefined && prev.hash !== EMPTY_HASH && this.settling(file))
+      return; // its last content stays until the re-look
+    const emptied = this.emptied.get(file);
+    if (emptied) {
+      clearTimeout(emptied.timer);
+      this.emptied.delete(file);
+    }
     const hash = sha256Hex(text);
     this.files.set(file, { sig, hash });
     if (prev?.hash === hash) return; // touched, not changed
@@ -373,6 +397,29 @@ export class DirSource implements Source {
       const kept = prev ? 'keeping its last good content' : 'nothing loaded from it';
       for (const d of parsed.diagnostics) this.log.warn({ code: d.code }, `${formatDiagnostic(d)}; ${kept}`);
     }
+  }
+
+  /**
+   * True while a file that had content has been empty for less than EMPTY_FILE_SETTLE_MS (the
+   * first time, a re-look is scheduled for then); false once it has stayed empty that long.
+   */
+  private settling(file: string): boolean {
+    const now = performance.now();
+    const seen = this.emptied.get(file);
+    if (seen) return !seen.due && now - seen.since < EMPTY_FILE_SETTLE_MS;
+    const entry = {
+      since: now,
+      due: false,
+      timer: setTimeout(() => {
+        entry.due = true;
+        if (this.stopped) return;
+        this.dirty.add(file);
+        this.feed?.trigger();
+      }, EMPTY_FILE_SETTLE_MS),
+    };
+    entry.timer.unref();
+    this.emptied.set(file, entry);
+    return true;
   }
 
   private get store() {

@@ -2,8 +2,12 @@
 // `holdoffMs`, but never later than `maxDelayMs` after the first event of the burst, so a
 // constant trickle cannot starve it. Runs never overlap: events during a run schedule another.
 // With `leadingMs`, the first event after a quiet spell (no run for `holdoffMs`) runs after
-// only that short delay: a single edit is not held back, and the rest of a burst (events that
-// arrive during or right after that run) still waits out the holdoff and folds into the next.
+// only that short delay: a single edit is not held back, events within that delay fold into
+// the same run (one file write is often two watch events: the truncation and the write; were
+// the second to restart the full holdoff, a single edit would wait it out whenever the two
+// arrive apart), and the rest of a burst (events that arrive during or right after that run)
+// still waits out the holdoff and folds into the next. A run that resolves to `false` made no
+// change (what it looked at was the same): it does not count as a run for the quiet spell.
 
 export interface CoalescerOptions {
   holdoffMs?: number;
@@ -14,21 +18,26 @@ export interface CoalescerOptions {
   onError?: (err: unknown) => void;
 }
 
+/** What a run resolves to: `false` when it changed nothing; anything else counts as a run. */
+export type RunOutcome = void | boolean;
+
 export class Coalescer {
   readonly holdoffMs: number;
   readonly maxDelayMs: number;
   readonly leadingMs: number;
   /** performance.now() when the last run ended (-Infinity before the first). */
   private lastRunEnded = -Infinity;
-  private readonly run: () => void | Promise<void>;
+  private readonly run: () => RunOutcome | Promise<RunOutcome>;
   private readonly onError: (err: unknown) => void;
   private holdoffTimer: NodeJS.Timeout | undefined;
+  /** The pending holdoff timer is the short leading one. */
+  private leading = false;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private dirtyWhileRunning = false;
   private closed = false;
 
-  constructor(run: () => void | Promise<void>, opts: CoalescerOptions = {}) {
+  constructor(run: () => RunOutcome | Promise<RunOutcome>, opts: CoalescerOptions = {}) {
     this.run = run;
     this.holdoffMs = opts.holdoffMs ?? 20;
     this.maxDelayMs = Math.max(opts.maxDelayMs ?? 200, this.holdoffMs);
@@ -43,8 +52,11 @@ export class Coalescer {
       this.dirtyWhileRunning = true;
       return;
     }
+    // Events within the leading delay join its run: the delay is what gathers them.
+    if (this.holdoffTimer && this.leading) return;
     const quiet = !this.holdoffTimer && performance.now() - this.lastRunEnded >= this.holdoffMs;
     if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
+    this.leading = quiet && this.leadingMs < this.holdoffMs;
     this.holdoffTimer = setTimeout(() => this.fire(), quiet ? this.leadingMs : this.holdoffMs);
     this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
   }
@@ -76,14 +88,15 @@ export class Coalescer {
     if (this.maxTimer) clearTimeout(this.maxTimer);
     this.holdoffTimer = undefined;
     this.maxTimer = undefined;
+    this.leading = false;
   }
 
   private fire(): void {
     this.clearTimers();
     if (this.closed) return;
-    this.running = this.invoke().finally(() => {
+    this.running = this.invoke().then((changed) => {
       this.running = undefined;
-      this.lastRunEnded = performance.now();
+      if (changed) this.lastRunEnded = performance.now();
       if (this.dirtyWhileRunning) {
         this.dirtyWhileRunning = false;
         this.trigger();
@@ -91,11 +104,13 @@ export class Coalescer {
     });
   }
 
-  private async invoke(): Promise<void> {
+  /** False when the run said it changed nothing; a run that threw counts as a run. */
+  private async invoke(): Promise<boolean> {
     try {
-      await this.run();
+      return (await this.run()) !== false;
     } catch (err) {
       this.onError(err);
+      return true;
     }
   }
 }

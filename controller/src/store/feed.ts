@@ -104,25 +104,28 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
     await this.coalescer.close();
   }
 
-  private async run(): Promise<void> {
+  /** False when the batch found nothing new (the coalescer's quiet spell goes on). */
+  private async run(): Promise<boolean> {
     const started = Date.now();
     const firstEventAt = this.firstEventAt ?? started;
     // Events from here on belong to the next batch.
     this.firstEventAt = undefined;
     for (const step of this.steps) {
       const delayMs = await step.refresh?.();
-      if (this.closed) return;
+      if (this.closed) return true;
       if (delayMs && delayMs > 0) {
         this.firstEventAt ??= firstEventAt;
         clearTimeout(this.retry);
         this.retry = setTimeout(() => this.trigger(), delayMs);
-        return;
+        return true;
       }
     }
     const read = Date.now();
     let input = this.store.build();
     for (const step of this.steps) if (step.finish) input = await step.finish(input);
-    if (this.closed || input === this.input) return;
+    if (this.closed) return true;
+    // Nothing new (a file touched, not changed; a write seen half done and deferred).
+    if (input === this.input) return false;
     this.input = input;
     this.timing = {
       firstEventAt,
@@ -131,5 +134,6 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
       buildMs: Date.now() - read,
     };
     this.emit('change', input);
+    return true;
   }
 }

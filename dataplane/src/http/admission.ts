@@ -5,6 +5,7 @@ import type { HttpFrontendRuntime } from '../runtime/types.js';
 import type { HeaderList, RouteDecision } from '../router/types.js';
 import { headerValue, isFieldName, type HttpRequestHead } from './message.js';
 import { parseAuthority, parseTarget, validAuthority, type Target } from './request-head.js';
+import { FIELD_FRAMING } from './field-lines.js';
 
 /** A response the proxy writes itself. */
 export interface LocalReply {
@@ -44,22 +45,42 @@ export function framingProblem(head: HttpRequestHead): LocalReply | undefined {
   // The HTTP/2 engine presents its streams as version "2.0" with HTTP/1.1 semantics.
   if (!v.startsWith('1.') && v !== '2.0')
     return { status: 505, detail: `HTTP/${v} is not supported`, close: true };
-  const fields = head.headers;
-  if (fields.length > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
   let hosts = 0;
   let te: string | undefined;
-  for (const [n, value] of fields) {
-    if (isFieldName(n, 'host')) hosts++;
-    else if (isFieldName(n, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
+  let host: string | undefined;
+  const lines = head.lines;
+  if (lines !== undefined) {
+    // The parser counted the Host fields; Transfer-Encoding is read only where it is.
+    if (lines.count > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
+    hosts = lines.hosts;
+    if (hosts === 1) host = lines.value(lines.firstHost);
+    for (let k = 0; k < lines.count; k++)
+      if ((lines.flags(k) & FIELD_FRAMING) !== 0 && lines.is(k, 'transfer-encoding')) {
+        const value = lines.value(k);
+        te = te === undefined ? value : `${te}, ${value}`;
+      }
+  } else {
+    const fields = head.headers;
+    if (fields.length > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
+    for (const [n, value] of fields) {
+      if (isFieldName(n, 'host')) hosts++;
+      else if (isFieldName(n, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
+    }
+    if (hosts === 1) host = headerValue(fields, 'host');
   }
   if (hosts > 1) return bad('several Host header fields');
   if (hosts === 0 && v !== '1.0') return bad('no Host header field');
-  const host = headerValue(fields, 'host');
   if (host !== undefined && !validAuthority(host)) return bad('invalid Host header field');
-  const target = parseTarget(head.target, head.method);
-  if (!target) return bad('invalid request target');
-  if (target.authority !== undefined && host !== undefined && !sameAuthority(target, host))
-    return bad('the request target names another host than the Host header field');
+  const t = head.target;
+  if (t.charCodeAt(0) === 0x2f) {
+    // Origin-form (almost every request): what parseTarget checks of it, without a Target object.
+    if (t.includes('#')) return bad('invalid request target');
+  } else {
+    const target = parseTarget(t, head.method);
+    if (!target) return bad('invalid request target');
+    if (target.authority !== undefined && host !== undefined && !sameAuthority(target, host))
+      return bad('the request target names another host than the Host header field');
+  }
   if (te !== undefined) {
     const codings = te.split(',').map((c) => c.trim().toLowerCase());
     if (codings.at(-1) !== 'chunked') return bad('Transfer-Encoding must end with chunked');
@@ -91,14 +112,10 @@ const periodText = (ms: number): string =>
         : `${ms}ms`;
 
 /** The frontend's per-client request rate (rateLimit); counts this request when allowed. */
-export function rateLimited(
-  fe: HttpFrontendRuntime,
-  client: string,
-  now = Date.now(),
-): LocalReply | undefined {
+export function rateLimited(fe: HttpFrontendRuntime, client: string, now?: number): LocalReply | undefined {
   const rl = fe.snap.rateLimit;
-  if (!rl) return undefined;
-  const v = fe.state.rate.hit(client, rl.requests, rl.periodMs, now);
+  if (!rl) return undefined; // no clock read for a frontend without a rate limit
+  const v = fe.state.rate.hit(client, rl.requests, rl.periodMs, now ?? Date.now());
   if (v.allowed) return undefined;
   return {
     status: rl.status,

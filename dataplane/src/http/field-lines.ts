@@ -1,4 +1,4 @@
-// A response's field section kept as the text the strict parser validated (HAProxy's HTX idea):
+// A message's field section kept as the text the strict parser validated (HAProxy's HTX idea):
 // per field, offsets into the head and what the field is (hop-by-hop, framing, written the way
 // this proxy would write it). Forwarding it needs no [name, value] pair per field and no
 // re-serialisation of the fields nobody touched: edits mark the fields they drop and list the
@@ -17,8 +17,10 @@ export const FIELD_HOP_BY_HOP = 1;
 export const FIELD_FRAMING = 2;
 /** The line reads exactly `${name}: ${value}\r\n`: it may be copied as it is. */
 export const FIELD_CANONICAL = 4;
-/** Dropped by a header edit. */
+/** Dropped by a header edit (or replaced by the proxy's own X-Forwarded-* fields). */
 export const FIELD_DROPPED = 8;
+/** Host (requests: admission counts them, routing reads the first). */
+export const FIELD_HOST = 16;
 
 /** Numbers kept per field in FieldLines.at. */
 const STRIDE = 5;
@@ -52,6 +54,9 @@ export class FieldLines {
   nominates = false;
   /** Fields added by edits, written after the kept lines. */
   added: HeaderList = NONE;
+  /** Host fields, and the index of the first (-1: none). */
+  hosts = 0;
+  firstHost = -1;
   private list: HeaderList | undefined;
 
   constructor(
@@ -124,6 +129,53 @@ export class FieldLines {
         if (this.added === NONE) this.added = [];
         for (let i = 0; i < e.appended.length; i++)
           this.added.push([e.appended[i]!.name, e.appended[i]!.value]);
+      }
+    }
+  }
+
+  /**
+   * X-Forwarded-For gets `f.clientAddress` appended, X-Forwarded-Proto/Host/Port are replaced:
+   * the same result as http/headers.ts addForwarded on the list (the received X-Forwarded-*
+   * fields dropped, the proxy's appended). Call before edit(), as the list path applies it first.
+   */
+  forwardFor(clientAddress: string, proto: string, host: string, port: number): void {
+    const a = this.at;
+    let prior: string | undefined;
+    for (let k = 0; k < this.count; k++) {
+      const i = k * STRIDE;
+      const f = a[i + 4]!;
+      const len = a[i + 1]! - a[i]!;
+      if ((f & (FIELD_HOP_BY_HOP | FIELD_DROPPED)) !== 0 || len < 15 || len > 17) continue;
+      if (this.is(k, 'x-forwarded-for')) {
+        const v = this.value(k);
+        prior = prior === undefined ? v : `${prior}, ${v}`;
+      } else if (
+        !this.is(k, 'x-forwarded-proto') &&
+        !this.is(k, 'x-forwarded-host') &&
+        !this.is(k, 'x-forwarded-port')
+      )
+        continue;
+      a[i + 4] = f | FIELD_DROPPED;
+    }
+    const added: HeaderList = this.added === NONE ? [] : this.added;
+    added.push(['X-Forwarded-For', prior === undefined ? clientAddress : `${prior}, ${clientAddress}`]);
+    added.push(['X-Forwarded-Proto', proto]);
+    if (host) added.push(['X-Forwarded-Host', host]);
+    added.push(['X-Forwarded-Port', String(port)]);
+    this.added = added;
+  }
+
+  /** Added fields named Content-Length or Transfer-Encoding are dropped (the engine writes its own). */
+  dropAddedFraming(): void {
+    const added = this.added;
+    for (let i = 0; i < added.length; i++) {
+      const n = added[i]![0].toLowerCase();
+      if (n === 'content-length' || n === 'transfer-encoding') {
+        this.added = added.filter(([m]) => {
+          const l = m.toLowerCase();
+          return l !== 'content-length' && l !== 'transfer-encoding';
+        });
+        return;
       }
     }
   }

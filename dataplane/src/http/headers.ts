@@ -1,6 +1,7 @@
 // Header plumbing for the proxy: hop-by-hop removal (RFC 9110 §7.6.1), forwarding headers, and
 // conversion between Node's flat rawHeaders arrays and HeaderLists.
-import type { HeaderList } from '../router/types.js';
+import type { CompiledHeaderEdits, HeaderList } from '../router/types.js';
+import { FIELD_DROPPED, type FieldLines } from './field-lines.js';
 import { isFieldName } from './message.js';
 
 /**
@@ -141,5 +142,42 @@ export function addForwarded(headers: HeaderList, f: ForwardedInfo): HeaderList 
   out.push(['X-Forwarded-Proto', f.proto]);
   if (f.host) out.push(['X-Forwarded-Host', f.host]);
   out.push(['X-Forwarded-Port', String(f.port)]);
+  return out;
+}
+
+/** What requestFieldLines applies to a request's lines. */
+export interface RequestFieldEdits {
+  /** forwardFor: the X-Forwarded-* fields (addForwarded). */
+  readonly forwarded: ForwardedInfo | undefined;
+  /** The route's request header edits. */
+  readonly edits: readonly CompiledHeaderEdits[];
+  /** The body goes chunked (withFraming). */
+  readonly chunked: boolean;
+  /** Content-Length of the body; -1: none. */
+  readonly contentLength: number;
+  /** The routed host, for a Host field an edit removed ('' → localhost). */
+  readonly host: string;
+}
+
+/**
+ * The request's field lines as sent to a server (CRLF-terminated), made from the lines the parser
+ * validated: the same fields in the same order as the list path of http/proxy.ts (endToEnd,
+ * addForwarded, applyHeaderEdits, withFraming, a Host when none is left) for a request with one
+ * Host field and no Connection option naming other fields. Marks `lines` (dropped fields, added
+ * ones): called once per request.
+ */
+export function requestFieldLines(lines: FieldLines, r: RequestFieldEdits): string {
+  const f = r.forwarded;
+  if (f) lines.forwardFor(f.clientAddress, f.proto, f.host, f.port);
+  lines.edit(r.edits);
+  lines.dropAddedFraming(); // the framing is the parser's (withFraming)
+  let out = lines.serialize(true);
+  if (r.chunked) out += 'Transfer-Encoding: chunked\r\n';
+  else if (r.contentLength >= 0) out += `Content-Length: ${r.contentLength}\r\n`;
+  if (
+    (lines.firstHost < 0 || (lines.flags(lines.firstHost) & FIELD_DROPPED) !== 0) &&
+    !hasHeader(lines.added, 'host')
+  )
+    out += `Host: ${r.host || 'localhost'}\r\n`; // an edit removed it
   return out;
 }

@@ -22,6 +22,12 @@ export interface HttpRequestHead {
    * removed, Host taken from :authority when absent, cookie crumbs joined (RFC 9113 §8.2.3).
    */
   readonly headers: HeaderList;
+  /**
+   * HTTP/1.1: the same fields as the text the strict parser validated (field-lines.ts); `headers`
+   * is then made from them only when something reads it. The exchange forwards from these lines
+   * when nothing needs the list. Absent for HTTP/2.
+   */
+  readonly lines?: FieldLines | undefined;
   /** Client address (IPv4-mapped IPv6 shown as IPv4) and port. */
   readonly source: string;
   readonly sourcePort: number;
@@ -153,6 +159,13 @@ export function headerValue(headers: HeaderList, lower: string): string | undefi
     if (isFieldName(h[0], lower)) return h[1];
   }
   return undefined;
+}
+
+/** The request's first Host value (from its lines when it has them: no list made). */
+export function hostValue(head: HttpRequestHead): string | undefined {
+  const l = head.lines;
+  if (l === undefined) return headerValue(head.headers, 'host');
+  return l.firstHost < 0 ? undefined : l.value(l.firstHost);
 }
 
 /** Every value of a field, in order. */

@@ -14,10 +14,24 @@ import type { HeaderList, RequestHead, RouteDecision } from '../router/types.js'
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { HttpFrontendRuntime, Runtime } from '../runtime/types.js';
 import { framingProblem, rateLimited, routeReply } from './admission.js';
-import { addForwarded, endToEnd, hasHeader, withFraming } from './headers.js';
-import { hasBody, headerValue, IDEMPOTENT, type ClientEvents, type ClientSide } from './message.js';
+import { addForwarded, endToEnd, hasHeader, requestFieldLines, withFraming } from './headers.js';
+import {
+  hasBody,
+  headerValue,
+  IDEMPOTENT,
+  type BodyFraming,
+  type ClientEvents,
+  type ClientSide,
+} from './message.js';
 import { originForm, routingHead } from './request-head.js';
-import type { UpstreamCall, UpstreamConnector, UpstreamEvents, UpstreamResponseHead } from './upstream.js';
+import type {
+  UpstreamCall,
+  UpstreamConnector,
+  UpstreamEvents,
+  UpstreamRequest,
+  UpstreamResponseHead,
+} from './upstream.js';
+import type { FieldLines } from './field-lines.js';
 
 export interface HttpRequestContext {
   readonly runtime: Runtime;
@@ -107,9 +121,35 @@ class AttemptEvents implements UpstreamEvents {
   }
 }
 
+/**
+ * The request as it goes to every attempt's server (the same for each): its fields as a list, or
+ * as field lines made from the client's validated lines, the list then made only if asked for.
+ */
+class OutgoingRequest implements UpstreamRequest {
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    private list: HeaderList | undefined,
+    readonly fields: string | undefined,
+    readonly framing: BodyFraming,
+    readonly decode: boolean,
+  ) {}
+
+  get headers(): HeaderList {
+    if (this.list) return this.list;
+    // The lines are "name: value" CRLF each (FieldLines.serialize): the pairs read back from them.
+    const out: HeaderList = [];
+    for (const line of this.fields!.split('\r\n')) {
+      if (line === '') continue;
+      const c = line.indexOf(': ');
+      out.push([line.slice(0, c), line.slice(c + 2)]);
+    }
+    return (this.list = out);
+  }
+}
+
 class Exchange implements Transport, ClientEvents {
-  private readonly headers: HeaderList;
-  private readonly target: string;
+  private readonly request: UpstreamRequest;
   private readonly assignment: Assignment;
   private call: UpstreamCall | undefined;
   private attemptNo = 0;
@@ -127,8 +167,19 @@ class Exchange implements Transport, ClientEvents {
     private readonly backend: BackendRuntime,
   ) {
     const head = client.head;
-    this.target = originForm(head.target);
-    const e2e = endToEnd(head.headers);
+    const lines = head.lines;
+    // The client's field lines are forwarded as received (minus hop-by-hop fields, with the
+    // forwarding fields and edits applied: field-lines.ts) unless something needs the list: a
+    // Connection field naming other fields, cookie persistence (it reads and rewrites Cookie),
+    // Via, or a Host to add (HTTP/1.0). The same fields, in the same order, either way.
+    const asLines =
+      lines !== undefined &&
+      !lines.nominates &&
+      lines.hosts === 1 &&
+      !backend.snap.persistence?.cookie &&
+      !ctx.frontend.snap.via;
+    // Cookie persistence alone reads the request's fields to find the client's binding.
+    const e2e = asLines ? undefined : endToEnd(head.headers);
     this.assignment = new Assignment(
       backend,
       {
@@ -140,8 +191,35 @@ class Exchange implements Transport, ClientEvents {
       this,
       { log: ctx.log, trace: ctx.trace, label: 'upstream request' },
     );
-    this.headers = this.requestHeaders(e2e);
+    this.request = new OutgoingRequest(
+      head.method,
+      originForm(head.target),
+      e2e === undefined ? undefined : this.requestHeaders(e2e),
+      e2e === undefined ? this.requestLines(lines!) : undefined,
+      client.framing,
+      !client.relaysChunks,
+    );
     client.listen(this);
+  }
+
+  /** requestHeaders() on the client's lines: the field lines sent to the server. */
+  private requestLines(lines: FieldLines): string {
+    const fe = this.ctx.frontend.snap;
+    const { head, framing, contentLength } = this.client;
+    return requestFieldLines(lines, {
+      forwarded: fe.forwardFor
+        ? {
+            clientAddress: head.source,
+            proto: head.scheme,
+            host: lines.value(lines.firstHost),
+            port: fe.bind.port,
+          }
+        : undefined,
+      edits: this.decision.requestHeaders,
+      chunked: framing === 'chunked' || framing === 'stream',
+      contentLength: framing === 'length' ? contentLength : -1,
+      host: this.rh.host,
+    });
   }
 
   private requestHeaders(e2e: HeaderList): HeaderList {
@@ -177,18 +255,10 @@ class Exchange implements Transport, ClientEvents {
   attempt(server: ServerRuntime, attempt: number): void {
     this.attemptNo = attempt;
     const { snap } = this.backend;
-    this.call = this.ctx.upstream.request(
-      server,
-      {
-        method: this.client.head.method,
-        target: this.target,
-        headers: this.headers,
-        framing: this.client.framing,
-        decode: !this.client.relaysChunks,
-      },
-      new AttemptEvents(this, attempt, server),
-      { connect: snap.timeouts.connect, server: snap.timeouts.server },
-    );
+    this.call = this.ctx.upstream.request(server, this.request, new AttemptEvents(this, attempt, server), {
+      connect: snap.timeouts.connect,
+      server: snap.timeouts.server,
+    });
   }
 
   giveUp(f: Failure): void {

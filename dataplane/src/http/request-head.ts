@@ -1,7 +1,7 @@
 // Extracts the router's plain RequestHead from a Node request (the only place that parses the
 // request target and Host).
 import type { HeaderList, RequestHead } from '../router/types.js';
-import { headerValue, type HttpRequestHead } from './message.js';
+import { hostValue, type HttpRequestHead } from './message.js';
 
 export interface Authority {
   host: string;
@@ -122,7 +122,7 @@ class RoutingHead implements RequestHead {
     const parsed = parseTarget(h.target, h.method);
     // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2); admission
     // has refused any Host that names another, so routing, logs and the server all see one name.
-    const authority = parsed?.authority ?? headerValue(h.headers, 'host') ?? '';
+    const authority = parsed?.authority ?? hostValue(h) ?? '';
     const target = parsed?.path ?? '/';
     const q = target.indexOf('?');
     const { host, port } = parseAuthority(authority);

@@ -15,6 +15,11 @@ export interface UpstreamRequest {
   /** Final header fields, framing fields included (Host, Content-Length / Transfer-Encoding). */
   readonly headers: HeaderList;
   /**
+   * The same fields already written as field lines ("name: value" CRLF each), when the exchange
+   * made them from the request's validated lines (field-lines.ts): sent as they are.
+   */
+  readonly fields?: string | undefined;
+  /**
    * How the body that follows is delimited: none, length, chunked (bytes relayed as received) or
    * stream (a body of unknown length, which the client chunks itself).
    */

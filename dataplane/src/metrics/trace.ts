@@ -14,6 +14,7 @@ import type {
   TracedServer,
   TrafficRecord,
 } from '../types/traffic.js';
+import { clockNow, wallAt } from '../http/engine/clock.js';
 
 /** One attempt on a server, kept for per-server error, retry and redispatch counters. */
 export interface AttemptInfo {
@@ -52,8 +53,9 @@ function httpVersion(v: string): string {
 }
 
 abstract class BaseTrace implements Trace {
-  protected readonly t0 = performance.now();
-  protected readonly start = Date.now();
+  /** Timestamps are clockNow(): read once per engine read callback (http/engine/clock.ts). */
+  protected readonly t0 = clockNow();
+  protected readonly start = wallAt(this.t0);
   protected backend: string | null = null;
   protected server: TracedServer | null = null;
   protected readonly attempts: AttemptInfo[] = [];
@@ -81,13 +83,13 @@ abstract class BaseTrace implements Trace {
 
   queued(): void {
     if (this.queuedAt >= 0) return;
-    this.queuedAt = performance.now();
+    this.queuedAt = clockNow();
     this.everQueued = true;
   }
 
   dequeued(): void {
     if (this.queuedAt < 0) return;
-    this.queuedMs += performance.now() - this.queuedAt;
+    this.queuedMs += clockNow() - this.queuedAt;
     this.queuedAt = -1;
   }
 
@@ -95,18 +97,18 @@ abstract class BaseTrace implements Trace {
     this.dequeued();
     this.server = server;
     this.connectedAt = -1;
-    if (this.firstAttemptAt < 0) this.firstAttemptAt = performance.now();
+    if (this.firstAttemptAt < 0) this.firstAttemptAt = clockNow();
     this.attempts.push({ server: server.name, active: server.state.active });
   }
 
   connected(): void {
-    const now = performance.now();
+    const now = clockNow();
     this.connectedAt = now;
     this.Tc = ms(this.firstAttemptAt >= 0 ? this.firstAttemptAt : now, now);
   }
 
   response(status: number): void {
-    this.responseAt = performance.now();
+    this.responseAt = clockNow();
     this.serverStatus = status;
   }
 
@@ -133,7 +135,7 @@ abstract class BaseTrace implements Trace {
 
   protected Tw(): number {
     if (this.backend === null) return -1;
-    const open = this.queuedAt >= 0 ? performance.now() - this.queuedAt : 0;
+    const open = this.queuedAt >= 0 ? clockNow() - this.queuedAt : 0;
     return Math.round(this.queuedMs + open);
   }
 
@@ -234,7 +236,7 @@ export class HttpTrace extends BaseTrace {
    * ended normally; bytes from and to the client during this exchange.
    */
   override finish(status: number, complete: boolean, bytesIn: number, bytesOut: number): void {
-    const now = performance.now();
+    const now = clockNow();
     let termination: Termination;
     if (this.tunnel) {
       status = 101;
@@ -281,7 +283,7 @@ export class TcpTrace extends BaseTrace {
   }
 
   private finishSession(): void {
-    const now = performance.now();
+    const now = clockNow();
     let termination: Termination;
     const f = this.lastFailure;
     if (this.connectedAt >= 0) termination = f ? (f.kind === 'timeout' ? 'sD' : 'SD') : '--';

@@ -17,6 +17,7 @@ import {
   serveH1,
   type H1Handlers,
   type H1Session,
+  type H1Timeouts,
   type H1Socket,
 } from '../http/engine/h1-server.js';
 import { displayAddress } from '../util/address.js';
@@ -127,6 +128,9 @@ export class Listener {
   /** The http binding to finish requests on once the bind is no longer http (or is removed). */
   private lastHttp: { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined;
   private drained: (() => void) | undefined;
+  /** The frontend's timeouts as of runtime `timeoutsOf` (a runtime and its snaps never change). */
+  private timeoutsOf: Runtime | undefined;
+  private timeoutsNow: H1Timeouts = NO_TIMEOUTS;
 
   constructor(
     readonly key: string,
@@ -152,8 +156,13 @@ export class Listener {
       request: (client, socket) => this.onRequest(client, socket),
       upgrade: (head, withBody, socket, rest, start) => this.onUpgrade(head, withBody, socket, rest, start),
       timeouts: () => {
-        const fe = this.deps.ref.current.frontends.get(this.key) ?? this.lastHttp?.frontend;
-        return fe ? fe.snap.timeouts : NO_TIMEOUTS;
+        // Read at every wait of every connection: the lookup is made once per runtime version.
+        const runtime = this.deps.ref.current;
+        if (runtime === this.timeoutsOf) return this.timeoutsNow;
+        const fe = runtime.frontends.get(this.key) ?? this.lastHttp?.frontend;
+        this.timeoutsOf = runtime;
+        this.timeoutsNow = fe ? fe.snap.timeouts : NO_TIMEOUTS;
+        return this.timeoutsNow;
       },
     };
   }
@@ -188,6 +197,7 @@ export class Listener {
   configure(runtime: Runtime): void {
     const fe = runtime.frontends.get(this.key);
     if (!fe) return; // removed: the manager drains this listener
+    this.timeoutsOf = undefined; // lastHttp may change below
     if (fe.mode === 'http') {
       this.lastHttp = { runtime, frontend: fe };
     } else {

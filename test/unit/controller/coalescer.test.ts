@@ -59,6 +59,53 @@ describe('coalescer', function () {
     expect(runs[2]! - t1).to.be.below(500);
   });
 
+  it('with a lead, events within the lead join its run instead of waiting out the holdoff', async () => {
+    const runs: number[] = [];
+    const t0 = performance.now();
+    const c = new Coalescer(() => void runs.push(performance.now() - t0), {
+      holdoffMs: 2000,
+      maxDelayMs: 4000,
+      leadingMs: 50,
+    });
+    open.push(c);
+    c.trigger();
+    // A second event inside the lead (a file write's truncation, then its write): one run,
+    // at the lead, not at the 2 s holdoff.
+    await sleep(5);
+    c.trigger();
+    await waitFor(() => runs.length === 1, 1500, 'run at the lead');
+    expect(runs[0]).to.be.below(1000);
+    await sleep(100);
+    expect(runs).to.have.length(1);
+  });
+
+  it('a run that changed nothing does not end the quiet spell: the next event leads again', async () => {
+    const runs: number[] = [];
+    const t0 = performance.now();
+    let outcome = false;
+    const c = new Coalescer(
+      () => {
+        runs.push(performance.now() - t0);
+        return outcome;
+      },
+      { holdoffMs: 2000, maxDelayMs: 4000, leadingMs: 1 },
+    );
+    open.push(c);
+    c.trigger();
+    await waitFor(() => runs.length === 1, 1500, 'first run');
+    // Right after a run that changed nothing: led again, not held for the holdoff.
+    const t1 = performance.now() - t0;
+    outcome = true;
+    c.trigger();
+    await waitFor(() => runs.length === 2, 1500, 'second run at the lead');
+    expect(runs[1]! - t1).to.be.below(1000);
+    // Right after a run that changed something: held for the holdoff.
+    c.trigger();
+    await sleep(300);
+    expect(runs).to.have.length(2);
+    await waitFor(() => runs.length === 3, 3000, 'third run after the holdoff');
+  });
+
   it('folds a burst into one run', async () => {
     let runs = 0;
     const c = make(() => void runs++, 20, 200);

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '#controller/compile/types';
 import {
   DirSource,
+  EMPTY_FILE_SETTLE_MS,
   readSmallSync,
   SYNC_READ_MAX_BYTES,
   type DirSourceOptions,
@@ -309,6 +310,35 @@ describe('directory source', function () {
     await sleep(100);
     expect(changes.length).to.be.within(1, 4);
     expect(JSON.stringify(changes.at(-1)!.resources[1]!.spec)).to.contain('10.0.0.30');
+  });
+
+  it('keeps the objects of a file truncated for a rewrite until it stays empty', async () => {
+    await write('a.yaml', backendDoc('web'));
+    await write('b.yaml', backendDoc('api'));
+    const s = await started();
+    const seen: string[][] = [];
+    feed.on('change', (input) => seen.push(names(input)));
+    // The truncation of an in-place write, looked at before the write lands: nothing changes.
+    await truncate(path.join(dir, 'a.yaml'));
+    await s.rescanNow();
+    expect(names(feed.current())).to.deep.equal(['Backend/default/api', 'Backend/default/web']);
+    await write('a.yaml', backendDoc('web', '10.0.0.5'));
+    await waitFor(() => JSON.stringify(feed.current().resources).includes('10.0.0.5'), 3000, 'the write');
+    // Every input seen had both objects: the half-done write was never applied.
+    expect(seen.length).to.be.at.least(1);
+    for (const n of seen) expect(n).to.deep.equal(['Backend/default/api', 'Backend/default/web']);
+    // Emptied for good: its objects go once it has stayed empty EMPTY_FILE_SETTLE_MS.
+    const emptied = performance.now();
+    await truncate(path.join(dir, 'b.yaml'));
+    await s.rescanNow();
+    expect(names(feed.current())).to.deep.equal(['Backend/default/api', 'Backend/default/web']);
+    await waitFor(() => names(feed.current()).length === 1, 3000, 'the emptied file applied');
+    expect(performance.now() - emptied).to.be.at.least(EMPTY_FILE_SETTLE_MS - 5);
+    expect(names(feed.current())).to.deep.equal(['Backend/default/web']);
+    // A file that was empty before is not held back when it gets content, nor when emptied again
+    // after the settle (the timer is not re-armed forever).
+    await write('b.yaml', backendDoc('api'));
+    await waitFor(() => names(feed.current()).length === 2, 3000, 'content again');
   });
 
   it('emits nothing when a file is rewritten with the same content', async () => {

@@ -28,7 +28,8 @@ function engineMessage(bytes: Buffer, from: number): Verdict & { end?: number } 
   const scan = new HeadScan();
   const end = findHeadEnd(bytes, from, scan);
   if (end < 0) return { ok: false, why: 'incomplete head' };
-  const h = parseRequestHead(bytes, scan.start, end);
+  // As the engine parses requests: fields as lines (request-lines.test.ts holds the pairs form to them).
+  const h = parseRequestHead(bytes, scan.start, end, true);
   let body = '';
   let next = end;
   if (h.framing === 'length') {
@@ -48,7 +49,7 @@ function engineMessage(bytes: Buffer, from: number): Verdict & { end?: number } 
     method: h.method,
     target: h.target,
     version: h.version,
-    headers: h.headers.flat(),
+    headers: h.lines!.headers().flat(),
     body,
     end: next,
   };

@@ -41,6 +41,7 @@ import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { HandleWrites } from '../../util/raw-socket.js';
 import { Reads } from '../../util/socket-reads.js';
 import { JOINED_WRITE_MAX, writeJoined } from './write.js';
+import { clockNow, enterTurn, leaveTurn } from './clock.js';
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
 export const UPSTREAM_IDLE_MS = 4000;
@@ -85,7 +86,7 @@ export class UpstreamPool implements ServerPool {
       c.socket.destroy();
       return;
     }
-    c.idleSince = Date.now();
+    c.idleSince = clockNow();
     this.idle.push(c);
     if (!this.sweeper) this.armSweep(UPSTREAM_IDLE_MS);
   }
@@ -103,7 +104,7 @@ export class UpstreamPool implements ServerPool {
   /** Closes the connections idle for UPSTREAM_IDLE_MS (the oldest are first). */
   private readonly expire = (): void => {
     this.sweeper = undefined;
-    const now = Date.now();
+    const now = clockNow();
     let n = 0;
     while (n < this.idle.length && now - this.idle[n]!.idleSince >= UPSTREAM_IDLE_MS) n++;
     for (const c of this.idle.splice(0, n)) c.socket.destroy();
@@ -237,7 +238,7 @@ class UpstreamConn implements Inactive {
   private readonly canWriteDirect: boolean;
   /** Request generation: a Call of an earlier request no longer touches this connection. */
   gen = 0;
-  /** When it went back to its pool (Date.now()). */
+  /** When it went back to its pool (clockNow(): performance.now() time). */
   idleSince = 0;
   /** timeouts.server while a request is under way (limits/inactivity.ts: no timer per read or write). */
   private readonly inactivity = new InactivityLimit({
@@ -300,7 +301,9 @@ class UpstreamConn implements Inactive {
     this.t = t;
     this.isHead = req.method === 'HEAD';
     let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
-    for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
+    const fields = req.fields;
+    if (fields !== undefined) head += fields;
+    else for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
     // Keep-alive is HTTP/1.1's default; say close when this connection will not be reused.
     if (!this.server.keepAlive && !req.upgrade) head += 'Connection: close\r\n';
     this.head = `${head}\r\n`;
@@ -410,7 +413,17 @@ class UpstreamConn implements Inactive {
 
   // ---- the response ----
 
+  /** A read: the engine's clock is read at most once while it is handled (clock.ts). */
   private readonly onData = (chunk: Buffer): void => {
+    enterTurn();
+    try {
+      this.onRead(chunk);
+    } finally {
+      leaveTurn();
+    }
+  };
+
+  private onRead(chunk: Buffer): void {
     if (this.state === State.Body) return this.body(chunk, 0);
     if (this.state !== State.Head) {
       // A server talking on an idle connection is broken: nothing is in flight there.
@@ -420,7 +433,8 @@ class UpstreamConn implements Inactive {
     }
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     this.heads();
-  };
+  }
+
   /** Parses response heads (1xx ones included) from the buffered bytes. */
   private heads(): void {
     while (this.state === State.Head) {

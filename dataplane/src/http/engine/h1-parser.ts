@@ -2,7 +2,8 @@
 // as Node's llhttp in its default (strict) mode, which test/unit/dataplane/h1-differential.test.ts
 // checks byte case by byte case. Heads are found with Buffer.indexOf and read as one latin1
 // string; fields are validated with lookup tables and sliced out of it — no per-byte callbacks,
-// no per-header objects besides the [name, value] pair itself.
+// no per-header objects besides the [name, value] pair itself, or none at all when kept as lines
+// (field-lines.ts: offsets into the head).
 //
 // What is refused (HPE_* codes as llhttp names them): bare LF or CR, obs-fold and whitespace
 // before a colon, invalid bytes in methods, targets, names and values, unknown methods (llhttp's
@@ -13,7 +14,14 @@
 import { METHODS } from 'node:http';
 import type { HeaderList } from '../../router/types.js';
 import { isFieldName, type BodyFraming } from '../message.js';
-import { FIELD_CANONICAL, FIELD_FRAMING, FIELD_HOP_BY_HOP, FieldLines, nameAt } from '../field-lines.js';
+import {
+  FIELD_CANONICAL,
+  FIELD_FRAMING,
+  FIELD_HOP_BY_HOP,
+  FIELD_HOST,
+  FieldLines,
+  nameAt,
+} from '../field-lines.js';
 
 /** Bounded request and response heads (Node's default is 16 KiB too). */
 export const MAX_HEADER_SIZE = 16 * 1024;
@@ -50,11 +58,14 @@ const VERSION_TEXT: readonly string[] = Array.from(
   (_, n) => `${Math.floor(n / 10)}.${n % 10}`,
 );
 
-/** The method `s` starts with, `len` long: a COMMON_METHODS string when it is one. */
-function methodAt(s: string, len: number): string {
+/** The method at `buf[p, p + len)`, `s` from `p`: a COMMON_METHODS string when it is one. */
+function methodAt(buf: Buffer, p: number, s: string, len: number): string {
   for (let k = 0; k < COMMON_METHODS.length; k++) {
     const m = COMMON_METHODS[k]!;
-    if (m.length === len && s.startsWith(m)) return m;
+    if (m.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[p + i] === m.charCodeAt(i)) i++;
+    if (i === len) return m;
   }
   return s.slice(0, len);
 }
@@ -172,18 +183,29 @@ const err = (code: string, reason: string): never => {
   throw new ParseError(code, reason);
 };
 
-/** Reads "HTTP/d.d" at `i` of `s`; returns the version text. */
-function version(s: string, i: number, end: number): string {
-  if (end - i !== 8 || !s.startsWith('HTTP/', i)) {
-    if (s.startsWith('HTTP/', i)) err('HPE_INVALID_VERSION', 'invalid HTTP version');
+/** `buf` holds "HTTP/" at `p` (the head's CRLF stops the comparison before its end). */
+const httpAt = (buf: Buffer, p: number): boolean =>
+  buf[p] === 0x48 && buf[p + 1] === 0x54 && buf[p + 2] === 0x54 && buf[p + 3] === 0x50 && buf[p + 4] === 0x2f;
+
+/** Reads "HTTP/d.d" at `buf[p, e)`; returns the version text. */
+function version(buf: Buffer, p: number, e: number): string {
+  const http = httpAt(buf, p);
+  if (e - p !== 8 || !http) {
+    if (http) err('HPE_INVALID_VERSION', 'invalid HTTP version');
     err('HPE_INVALID_CONSTANT', 'expected HTTP/');
   }
-  const a = s.charCodeAt(i + 5);
-  const dot = s.charCodeAt(i + 6);
-  const b = s.charCodeAt(i + 7);
+  const a = buf[p + 5]!;
+  const dot = buf[p + 6]!;
+  const b = buf[p + 7]!;
   if (a < 0x30 || a > 0x39 || b < 0x30 || b > 0x39 || dot !== 0x2e)
     err('HPE_INVALID_VERSION', 'invalid HTTP version');
   return VERSION_TEXT[(a - 0x30) * 10 + (b - 0x30)]!;
+}
+
+/** Where the first CRLF at or after `p` is (a whole head ends in CRLF CRLF: there is one). */
+function lineEnd(buf: Buffer, p: number): number {
+  while (buf[p] !== 13 || buf[p + 1] !== 10) p++;
+  return p;
 }
 
 /**
@@ -232,7 +254,7 @@ function fields(
     const eol = e - base;
     let flags = 0;
     if (at === undefined) headers.push([s.slice(i, j), s.slice(a, b)]);
-    else if (s.charCodeAt(j + 1) === 0x20 && a === j + 2 && b === eol) flags = FIELD_CANONICAL;
+    else if (buf[base + j + 1] === 0x20 && a === j + 2 && b === eol) flags = FIELD_CANONICAL;
     switch (j - i) {
       case 14:
         if (nameAt(s, i, 14, 'content-length')) {
@@ -242,7 +264,7 @@ function fields(
           if (b - a > 15) err('HPE_INVALID_CONTENT_LENGTH', 'Content-Length overflow');
           let v = 0;
           for (let k = a; k < b; k++) {
-            const c = s.charCodeAt(k);
+            const c = buf[base + k]!;
             if (c < 0x30 || c > 0x39)
               err('HPE_INVALID_CONTENT_LENGTH', 'invalid character in Content-Length');
             v = v * 10 + (c - 0x30);
@@ -275,6 +297,12 @@ function fields(
         break;
       case 2:
         if (nameAt(s, i, 2, 'te')) flags |= FIELD_HOP_BY_HOP;
+        break;
+      case 4:
+        if (lines && nameAt(s, i, 4, 'host')) {
+          flags |= FIELD_HOST;
+          if (lines.hosts++ === 0) lines.firstHost = at!.length / 5;
+        }
         break;
       case 16:
         if (nameAt(s, i, 16, 'proxy-connection')) flags |= FIELD_HOP_BY_HOP;
@@ -343,32 +371,39 @@ function emptyHead(size: number, lines: FieldLines | undefined): Head {
   };
 }
 
-/** Parses a request head: `buf[start, end)` holds it, its empty line included (findHeadEnd). */
-export function parseRequestHead(buf: Buffer, start: number, end: number): Head {
+/**
+ * Parses a request head: `buf[start, end)` holds it, its empty line included (findHeadEnd). With
+ * `asLines`, the fields are kept as FieldLines (`h.lines`) instead of pairs.
+ */
+export function parseRequestHead(buf: Buffer, start: number, end: number, asLines = false): Head {
   const s = buf.toString('latin1', start, end);
-  const h = emptyHead(end - start, undefined);
-  const eol = s.indexOf('\r\n');
-  // method SP request-target SP HTTP-version (llhttp tolerates several spaces after the method)
-  let i = 0;
-  while (i < eol && TCHAR[s.charCodeAt(i)] === 1) i++;
-  if (i === 0 || s.charCodeAt(i) !== 0x20) err('HPE_INVALID_METHOD', 'invalid method');
-  const method = methodAt(s, i);
+  const h = emptyHead(end - start, asLines ? new FieldLines(s, s.length - 2) : undefined);
+  // method SP request-target SP HTTP-version (llhttp tolerates several spaces after the method),
+  // read from the bytes (absolute offsets into `buf`; `s` is sliced at offset - start). CR is
+  // neither a tchar nor a target byte: every scan stops at the line's end.
+  let i = start;
+  while (TCHAR[buf[i]!] === 1) i++;
+  if (i === start || buf[i] !== 0x20) err('HPE_INVALID_METHOD', 'invalid method');
+  const method = methodAt(buf, start, s, i - start);
   if (!KNOWN_METHODS.has(method)) err('HPE_INVALID_METHOD', 'unknown method');
-  while (s.charCodeAt(i) === 0x20) i++;
+  while (buf[i] === 0x20) i++;
   const t = i;
-  while (i < eol && TARGET[s.charCodeAt(i)] === 1) i++;
-  if (i === t || (i !== eol && s.charCodeAt(i) !== 0x20)) err('HPE_INVALID_URL', 'invalid request target');
+  while (TARGET[buf[i]!] === 1) i++;
+  // The target ends at a space, or at the line's end (the first CRLF: no CR came before it).
+  const atEol = buf[i] === 13 && buf[i + 1] === 10;
+  if (i === t || (!atEol && buf[i] !== 0x20)) err('HPE_INVALID_URL', 'invalid request target');
   h.method = method;
-  h.target = s.slice(t, i);
+  h.target = s.slice(t - start, i - start);
   // origin-form, "*", or scheme "://" (llhttp's URL grammar; admission checks the forms further);
   // CONNECT's authority-form is parsed, then refused by the engine (405).
-  const t0 = s.charCodeAt(t);
+  const t0 = buf[t];
   if (method !== 'CONNECT' && t0 !== 0x2f && !(t0 === 0x2a && i === t + 1) && !ABSOLUTE_START.test(h.target))
     err('HPE_INVALID_URL', 'invalid request target');
   // "GET /" alone is an HTTP/0.9 simple request (refused with 505 by the engine, like 2.0).
-  h.version = i === eol ? '0.9' : version(s, i + 1, eol);
+  const eol = atEol ? i : lineEnd(buf, i + 1);
+  h.version = atEol ? '0.9' : version(buf, i + 1, eol);
   if (!KNOWN_VERSIONS.has(h.version)) err('HPE_INVALID_VERSION', 'invalid HTTP version');
-  fields(buf, start, s, eol + 2, h, undefined);
+  fields(buf, start, s, eol + 2 - start, h, h.lines);
   return h;
 }
 
@@ -379,26 +414,31 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Head 
 export function parseResponseHead(buf: Buffer, start: number, end: number, asLines = false): Head {
   const s = buf.toString('latin1', start, end);
   const h = emptyHead(end - start, asLines ? new FieldLines(s, s.length - 2) : undefined);
-  const eol = s.indexOf('\r\n');
+  // Read from the bytes (absolute offsets into `buf`; `s` is sliced at offset - start).
+  const eol = lineEnd(buf, start);
   // HTTP-version SP status-code SP [ reason-phrase ]
-  const sp = s.indexOf(' ');
-  if (sp < 0 || sp > eol) err('HPE_INVALID_CONSTANT', 'expected HTTP/');
-  h.version = version(s, 0, sp);
+  let sp = start;
+  while (sp < eol && buf[sp] !== 0x20) sp++;
+  if (sp === eol) err('HPE_INVALID_CONSTANT', 'expected HTTP/');
+  h.version = version(buf, start, sp);
   // status-code: three digits, the first 1-9 (the CRLF ends a shorter one: not a digit).
-  const c0 = s.charCodeAt(sp + 1) - 0x30;
-  const c1 = s.charCodeAt(sp + 2) - 0x30;
-  const c2 = s.charCodeAt(sp + 3) - 0x30;
+  const c0 = buf[sp + 1]! - 0x30;
+  const c1 = buf[sp + 2]! - 0x30;
+  const c2 = buf[sp + 3]! - 0x30;
   if (!(c0 >= 1 && c0 <= 9 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9))
     err('HPE_INVALID_STATUS', 'invalid status code');
   h.status = c0 * 100 + c1 * 10 + c2;
   const after = sp + 4;
   if (after < eol) {
-    if (s.charCodeAt(after) !== 0x20) err('HPE_INVALID_STATUS', 'invalid status code');
+    if (buf[after] !== 0x20) err('HPE_INVALID_STATUS', 'invalid status code');
     for (let k = after + 1; k < eol; k++)
-      if (VCHAR[s.charCodeAt(k)] !== 1) err('HPE_INVALID_STATUS', 'invalid byte in the reason phrase');
-    h.reason = eol === after + 3 && s.startsWith('OK', after + 1) ? 'OK' : s.slice(after + 1, eol);
+      if (VCHAR[buf[k]!] !== 1) err('HPE_INVALID_STATUS', 'invalid byte in the reason phrase');
+    h.reason =
+      eol === after + 3 && buf[after + 1] === 0x4f && buf[after + 2] === 0x4b
+        ? 'OK'
+        : s.slice(after + 1 - start, eol - start);
   }
-  fields(buf, start, s, eol + 2, h, h.lines);
+  fields(buf, start, s, eol + 2 - start, h, h.lines);
   return h;
 }
 

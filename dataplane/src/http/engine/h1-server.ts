@@ -36,6 +36,7 @@ import { readAcceptedThrough } from '../../util/accepted-reads.js';
 import { Reads } from '../../util/socket-reads.js';
 import { RawSocket } from '../../util/raw-socket.js';
 import { writeJoined } from './write.js';
+import { clockNow, enterTurn, leaveTurn } from './clock.js';
 import {
   ChunkedDecoder,
   findHeadEnd,
@@ -122,6 +123,14 @@ class H1Connection implements H1Session, Inactive {
   private headTimer: NodeJS.Timeout | undefined;
   private headMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** The idle timer's own duration (what refresh() re-arms it for). */
+  private idleTimerMs = 0;
+  /** The idle timer is scheduled (armed and neither fired nor cleared). */
+  private idleRunning = false;
+  /** When the scheduled idle timer fires (clockNow() time). */
+  private idleDue = 0;
+  /** The idle wait in progress: since when (clockNow()) and for how long (ms). */
+  private idleStart = 0;
   private idleMs = 0;
   /** The wait in progress (what a firing timer may act on). */
   private waiting: 'head' | 'idle' | 'none' = 'head';
@@ -190,24 +199,50 @@ class H1Connection implements H1Session, Inactive {
    * dropped and a new one made when needed.
    */
   private arm(ms: number, what: 'head' | 'idle'): void {
+    if (what === 'idle') return this.armIdle(ms);
     this.waiting = what;
-    if (what === 'head') {
-      if (this.headTimer && this.headMs === ms && ms > 0) this.headTimer.refresh();
-      else {
-        this.clearHeadTimer();
-        if (ms > 0) {
-          this.headTimer = setTimeout(this.onHeadTimer, ms);
-          this.headMs = ms;
-        }
-      }
-    } else if (this.idleTimer && this.idleMs === ms && ms > 0) this.idleTimer.refresh();
+    if (this.headTimer && this.headMs === ms && ms > 0) this.headTimer.refresh();
     else {
-      this.clearIdleTimer();
+      this.clearHeadTimer();
       if (ms > 0) {
-        this.idleTimer = setTimeout(this.onIdleTimer, ms);
-        this.idleMs = ms;
+        this.headTimer = setTimeout(this.onHeadTimer, ms);
+        this.headMs = ms;
       }
     }
+  }
+
+  /**
+   * The idle wait between requests, for `ms` from now. Its timer is not re-armed per request (a
+   * clock read and a timer-list insertion each time): one still scheduled to fire no later than
+   * this wait's end is left as it is, and when it fires it closes the connection only if the wait
+   * then in progress has run its full length, else it is re-armed for what is left of it. The
+   * bound is unchanged: the connection closes `ms` after its last response (plus timer lag).
+   */
+  private armIdle(ms: number): void {
+    this.waiting = 'idle';
+    this.idleStart = clockNow();
+    this.idleMs = ms;
+    if (ms <= 0) {
+      this.clearIdleTimer();
+      return;
+    }
+    const due = this.idleStart + ms;
+    if (this.idleRunning && this.idleDue <= due) return;
+    this.scheduleIdle(ms, due);
+  }
+
+  /** Schedules the idle timer to fire after `ms`, at `due` (clockNow() time). */
+  private scheduleIdle(ms: number, due: number): void {
+    if (this.idleTimer && this.idleTimerMs === ms) {
+      // refresh() re-arms a timer that fired too, as long as it was never cleared.
+      this.idleTimer.refresh();
+    } else {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(this.onIdleTimer, ms);
+      this.idleTimerMs = ms;
+    }
+    this.idleRunning = true;
+    this.idleDue = due;
   }
 
   private clearHeadTimer(): void {
@@ -218,6 +253,7 @@ class H1Connection implements H1Session, Inactive {
   private clearIdleTimer(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    this.idleRunning = false;
   }
 
   private armHead(): void {
@@ -242,7 +278,14 @@ class H1Connection implements H1Session, Inactive {
   };
 
   private readonly onIdleTimer = (): void => {
+    this.idleRunning = false;
+    // Not idle now: the next idle wait arms the timer again.
     if (this.waiting !== 'idle' || this.phase !== Phase.Head || this.conn.destroyed) return;
+    // The timer may have been armed by an earlier wait: this one may have time left. Timers can
+    // fire a little early against performance.now() (libuv's loop time): within 1 ms is due.
+    const now = clockNow();
+    const left = this.idleStart + this.idleMs - now;
+    if (left > 1) return this.scheduleIdle(Math.ceil(left), now + Math.ceil(left));
     this.close(); // keep-alive expired before another request began
   };
 
@@ -263,7 +306,17 @@ class H1Connection implements H1Session, Inactive {
 
   // ---- input ----
 
+  /** A read: the engine's clock is read at most once while it is handled (clock.ts). */
   private readonly onData = (chunk: Buffer): void => {
+    enterTurn();
+    try {
+      this.onRead(chunk);
+    } finally {
+      leaveTurn();
+    }
+  };
+
+  private onRead(chunk: Buffer): void {
     if (this.phase === Phase.Exchange) {
       const r = this.current!;
       if (!r.bodyDone) return r.feed(chunk);
@@ -282,7 +335,7 @@ class H1Connection implements H1Session, Inactive {
     this.append(chunk);
     if (this.phase === Phase.Head && !this.backlogged) this.parse();
     else if (this.buf.length > PIPELINE_BUFFER) this.conn.pause(); // until the next request starts
-  };
+  }
 
   private append(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -299,7 +352,7 @@ class H1Connection implements H1Session, Inactive {
         try {
           end = findHeadEnd(this.buf, 0, this.scan);
           if (end < 0) break;
-          head = parseRequestHead(this.buf, this.scan.start, end);
+          head = parseRequestHead(this.buf, this.scan.start, end, true);
         } catch (e) {
           const p = e as ParseError;
           this.fail(
@@ -323,16 +376,7 @@ class H1Connection implements H1Session, Inactive {
 
   private dispatch(h: Head, rest: Buffer): void {
     this.stopWaiting();
-    const head: HttpRequestHead = {
-      method: h.method,
-      target: h.target,
-      version: h.version,
-      headers: h.headers,
-      source: this.source,
-      sourcePort: this.sourcePort,
-      scheme: this.scheme,
-      localPort: this.localPort,
-    };
+    const head = new H1RequestHead(h, this.source, this.sourcePort, this.scheme, this.localPort);
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -562,6 +606,29 @@ class H1Connection implements H1Session, Inactive {
     s.off('end', this.onEnd);
     s.off('drain', this.onDrain);
     if (!this.current) s.off('close', this.onClose);
+  }
+}
+
+/** A request head as parsed here: its fields as lines, as pairs only when something asks. */
+class H1RequestHead implements HttpRequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly lines: FieldLines;
+  constructor(
+    h: Head,
+    readonly source: string,
+    readonly sourcePort: number,
+    readonly scheme: 'http' | 'https',
+    readonly localPort: number,
+  ) {
+    this.method = h.method;
+    this.target = h.target;
+    this.version = h.version;
+    this.lines = h.lines!;
+  }
+  get headers(): HeaderList {
+    return this.lines.headers();
   }
 }
 
