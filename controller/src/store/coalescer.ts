@@ -7,7 +7,8 @@
 // the second to restart the full holdoff, a single edit would wait it out whenever the two
 // arrive apart), and the rest of a burst (events that arrive during or right after that run)
 // still waits out the holdoff and folds into the next. A run that resolves to `false` made no
-// change (what it looked at was the same): it does not count as a run for the quiet spell.
+// change (what it looked at was the same): it does not end the quiet spell, once per holdoff
+// (a stream of events that change nothing is still coalesced, as before).
 
 export interface CoalescerOptions {
   holdoffMs?: number;
@@ -27,6 +28,10 @@ export class Coalescer {
   readonly leadingMs: number;
   /** performance.now() when the last run ended (-Infinity before the first). */
   private lastRunEnded = -Infinity;
+  /** performance.now() when the last run that changed something ended. */
+  private lastChangeEnded = -Infinity;
+  /** When an event last led right after a run that changed nothing (once per holdoff). */
+  private lastExemptLead = -Infinity;
   private readonly run: () => RunOutcome | Promise<RunOutcome>;
   private readonly onError: (err: unknown) => void;
   private holdoffTimer: NodeJS.Timeout | undefined;
@@ -54,7 +59,13 @@ export class Coalescer {
     }
     // Events within the leading delay join its run: the delay is what gathers them.
     if (this.holdoffTimer && this.leading) return;
-    const quiet = !this.holdoffTimer && performance.now() - this.lastRunEnded >= this.holdoffMs;
+    const now = performance.now();
+    const runAgo = now - this.lastRunEnded;
+    const quiet =
+      !this.holdoffTimer &&
+      now - this.lastChangeEnded >= this.holdoffMs &&
+      (runAgo >= this.holdoffMs || now - this.lastExemptLead >= this.holdoffMs);
+    if (quiet && runAgo < this.holdoffMs) this.lastExemptLead = now;
     if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
     this.leading = quiet && this.leadingMs < this.holdoffMs;
     this.holdoffTimer = setTimeout(() => this.fire(), quiet ? this.leadingMs : this.holdoffMs);
@@ -96,7 +107,8 @@ export class Coalescer {
     if (this.closed) return;
     this.running = this.invoke().then((changed) => {
       this.running = undefined;
-      if (changed) this.lastRunEnded = performance.now();
+      this.lastRunEnded = performance.now();
+      if (changed) this.lastChangeEnded = this.lastRunEnded;
       if (this.dirtyWhileRunning) {
         this.dirtyWhileRunning = false;
         this.trigger();

@@ -106,6 +106,29 @@ describe('coalescer', function () {
     await waitFor(() => runs.length === 3, 3000, 'third run after the holdoff');
   });
 
+  it('runs that change nothing are still coalesced: one event leads after them per holdoff', async () => {
+    const runs: number[] = [];
+    const t0 = performance.now();
+    const c = new Coalescer(
+      () => {
+        runs.push(performance.now() - t0);
+        return false;
+      },
+      { holdoffMs: 2000, maxDelayMs: 4000, leadingMs: 1 },
+    );
+    open.push(c);
+    c.trigger();
+    await waitFor(() => runs.length === 1, 1500, 'first run');
+    c.trigger(); // after a no-op run: leads
+    await waitFor(() => runs.length === 2, 1500, 'second run at the lead');
+    const t2 = performance.now() - t0;
+    c.trigger(); // a second one within the holdoff: held for it
+    await sleep(300);
+    expect(runs).to.have.length(2);
+    await waitFor(() => runs.length === 3, 3000, 'third run after the holdoff');
+    expect(runs[2]! - t2).to.be.at.least(1500);
+  });
+
   it('folds a burst into one run', async () => {
     let runs = 0;
     const c = make(() => void runs++, 20, 200);
