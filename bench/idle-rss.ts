@@ -2,7 +2,7 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown] [--idle-only] [--node PATH]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown] [--idle-only] [--node PATH] [--keep]
 //
 // The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT and the variables
 // of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
@@ -120,6 +120,8 @@ async function main(): Promise<void> {
       settle: { type: 'string', default: '60' },
       breakdown: { type: 'boolean', default: false },
       'idle-only': { type: 'boolean', default: false },
+      // Keep the temp dir (configs, the processes' logs: --node-args='--trace-opt …' output).
+      keep: { type: 'boolean', default: false },
       // The Node.js binary of the dataplane (default: this one).
       node: { type: 'string' },
       // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
@@ -242,7 +244,8 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (values.keep) process.stderr.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

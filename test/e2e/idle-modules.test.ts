@@ -17,6 +17,12 @@
 //   - a worker (--workers 2) loads no schema library or validator (the primary validates
 //     snapshots) and no control-channel WebSocket client, and runs with the image's
 //     young-generation cap and glibc malloc settings though the primary was started without them.
+//   - from a current build (`npm run build`), `bascule dataplane` and its workers run from the
+//     bundles bin/bundle.mjs writes (dist/bundle/): no module of dist/ nor any CommonJS file of
+//     the start path (ws, pino, negotiator: bundled) is loaded one by one. The module-by-module
+//     checks above run from dist/ (BASCULE_NO_BUNDLE=1), where a module's laziness is visible;
+//     the bundle keeps what dist/ loads on first use out of the start path too (prom-client,
+//     re2js, hpack.js stay outside it; its lazily imported modules run on first use).
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
@@ -129,7 +135,10 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
   });
 
   /** Starts `bascule dataplane --workers N` recording its modules; resolves once it served a request. */
-  async function serving(workers: number): Promise<{ pid: number; workerPids: number[] }> {
+  async function serving(
+    workers: number,
+    from: 'dist' | 'bundle' = 'dist',
+  ): Promise<{ pid: number; workerPids: number[] }> {
     const admin = await freePort();
     dataplane = runBascule(
       [
@@ -143,7 +152,11 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         '--workers',
         String(workers),
       ],
-      { ...env, BASCULE_MODULE_RECORD_DIR: record },
+      {
+        ...env,
+        BASCULE_MODULE_RECORD_DIR: record,
+        ...(from === 'dist' ? { BASCULE_NO_BUNDLE: '1' } : {}),
+      },
       ['--import', RECORDER],
     );
     const dp = dataplane;
@@ -206,5 +219,26 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
         [...NEVER_IDLE, 'node_modules/ws/'],
       );
     }
+  });
+
+  it('from the bundles (--workers 2): the primary and each worker load one file of Bascule and none of ws, pino, negotiator', async () => {
+    const { pid, workerPids } = await serving(2, 'bundle');
+    expect(workerPids).to.have.length(2);
+    const notOneByOne = ['/dist/dataplane/src/', '/dist/protocol/src/validators.', '/dist/controller/src/'];
+    const bundledPackages = ['node_modules/ws/', 'node_modules/pino/', 'node_modules/negotiator/'];
+    expectLoaded(
+      await loadedModules(record, pid),
+      'the primary',
+      // (the validators' JSON is read as a file there, not loaded as a module)
+      ['/dist/bundle/dataplane.js'],
+      [...NEVER_IDLE, ...notOneByOne, ...bundledPackages, '/dist/bundle/worker-main.js'],
+    );
+    for (const worker of workerPids)
+      expectLoaded(
+        await loadedModules(record, worker),
+        `worker ${worker}`,
+        ['/dist/bundle/worker-main.js'],
+        [...NEVER_IDLE, ...notOneByOne, ...bundledPackages, '/dist/bundle/dataplane.js'],
+      );
   });
 });

@@ -7,11 +7,21 @@
 // paths.
 //
 // The full list, with types and labels, is in docs/observability.md.
-import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { LabelValues } from 'prom-client';
 import type { DataplaneMetricsOptions, ObservedHistograms } from './prometheus.js';
 import { SERVER_STATUSES, serverStatus } from './server-status.js';
 import { CODE_CLASSES, serverStatsKey, type Codes, type TrafficStats } from './stats.js';
 import type { DataplaneView } from './view.js';
+
+// With require, not import: the dataplane's bundle (bin/bundle.mjs) then loads prom-client with
+// the first scrape too (a static import there is hoisted to the bundle's start).
+const { Counter, Gauge, Registry, collectDefaultMetrics } = createRequire(import.meta.url)(
+  'prom-client',
+) as typeof PromClient;
+type Counter<T extends string> = PromClient.Counter<T>;
+type Gauge<T extends string> = PromClient.Gauge<T>;
 
 type Labels<T extends string> = LabelValues<T>;
 

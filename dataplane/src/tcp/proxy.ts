@@ -192,11 +192,17 @@ class TcpSession implements Transport, Inactive {
     // Each chunk is written straight on; a side that does not take what it is sent stops the
     // other side's reading until it drains, and each side's end ends the other's writing (the
     // half-close relay). What the client sent while the server connection was being set up (held
-    // here, or buffered in its Readable) flows from here.
-    reads.onData = (chunk) => {
-      if (!client.write(chunk)) up.pause();
-    };
-    if (up instanceof RawSocket) up.readThrough(reads);
+    // here, or buffered in its Readable) flows from here. Both sides on their handles: each read
+    // is written on straight from the relay's read buffer (RawSocket.relayTo: no chunk allocated
+    // and copied where the kernel takes it at once).
+    const raw = up instanceof RawSocket && client instanceof RawSocket && this.clientReads !== undefined;
+    if (raw) up.relayTo(client);
+    else {
+      reads.onData = (chunk) => {
+        if (!client.write(chunk)) up.pause();
+      };
+      if (up instanceof RawSocket) up.readThrough(reads);
+    }
     client.on('drain', () => up.resume());
     up.on('end', () => {
       if (client instanceof RawSocket) client.end();
@@ -216,7 +222,8 @@ class TcpSession implements Transport, Inactive {
       const held = this.held;
       this.held = [];
       for (const chunk of held) relay(chunk);
-      this.clientReads.onData = relay;
+      if (raw) (client as RawSocket).relayTo(up as RawSocket);
+      else this.clientReads.onData = relay;
     } else (client as net.Socket).on('data', relay);
     up.on('drain', () => client.resume());
     // The client's end may have been read already while the server connection was set up.

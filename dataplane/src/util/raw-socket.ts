@@ -20,6 +20,7 @@
 // indexes) are looked up once; where they are missing (another Node.js release), RAW_SOCKETS is
 // undefined and the listener keeps Node's own accept path (util/raw-accept.ts).
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
@@ -39,6 +40,8 @@ export interface TcpHandle {
   close(cb?: () => void): void;
   getpeername(out: { address?: string; port?: number; family?: string }): number;
   setNoDelay(on: boolean): number;
+  /** The descriptor (POSIX; -1 where there is none, as on Windows). */
+  readonly fd?: number;
   /** Set here: the connection this handle belongs to. */
   [OWNER]?: RawSocket;
 }
@@ -250,6 +253,71 @@ function writevOn(w: HandleWriter, h: TcpHandle, chunks: Uint8Array[]): boolean 
 }
 
 /**
+ * The TCP relay's read buffer: one for every connection relaying (RawSocket.relayTo), since a read
+ * is written on (or copied) before the next read of any connection happens. Allocated at the first
+ * relayed connection.
+ */
+let relayBuffer: Buffer | undefined;
+
+/** A relayed read this large means a bulk transfer: then reads go into buffers of their own, handed on whole. */
+const RELAY_BULK_READ = 16 * 1024;
+const RELAY_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Relayed reads written straight from the shared read buffer by a write(2) that does not queue
+ * (fs.writeSync on the connection's descriptor: the kernel takes it all, part, or nothing with
+ * EAGAIN), so no chunk is allocated and copied for them; the tests check this path is taken.
+ * Handing a slice of the shared buffer to the handle's own write would be unsafe: a write the
+ * kernel does not take whole keeps pointing into it, and the next read of any connection
+ * overwrites it. Whatever the kernel did not take is copied and queued with the handle's write.
+ */
+export const relayWrites = { direct: 0, copied: 0 };
+
+/**
+ * Writes `n` bytes of the shared relay buffer `src` on `h` for `w`; as writeBufferOn. Straight
+ * from `src` when nothing is queued on the handle (so the bytes cannot overtake queued ones) and
+ * it has a descriptor; otherwise, and for what the kernel did not take, from a copy.
+ */
+function writeRelayedOn(w: HandleWriter & { fd: number }, h: TcpHandle, src: Uint8Array, n: number): boolean {
+  let done = 0;
+  if (w.writableLength === 0) {
+    let fd = w.fd;
+    if (fd === FD_UNKNOWN) fd = w.fd = descriptorOf(h);
+    if (fd >= 0) {
+      try {
+        done = fs.writeSync(fd, src, 0, n);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') {
+          const errno = (e as NodeJS.ErrnoException).errno;
+          w.writeFailed(errnoError(typeof errno === 'number' ? errno : -1, 'write'));
+          return false;
+        }
+      }
+      if (done === n) {
+        relayWrites.direct++;
+        w.bytesWritten += n;
+        return !w.writableNeedDrain;
+      }
+      w.bytesWritten += done;
+    }
+  }
+  relayWrites.copied++;
+  const rest = Buffer.allocUnsafe(n - done);
+  rest.set(src.subarray(done, n));
+  return writeBufferOn(w, h, rest);
+}
+
+/** Not looked up yet (RawSocket.fd). */
+const FD_UNKNOWN = -2;
+
+/** The handle's descriptor, or -1 where it has none usable here (a platform without, an odd value). */
+function descriptorOf(h: TcpHandle): number {
+  const fd = h.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}
+
+/**
  * After a write was handed to libuv: a write refused at once (`err`) counts nowhere — no byte of
  * it left, as HAProxy's and the traces' bytes out mean bytes sent — and fails the writer; one the
  * kernel did not take whole (kLastWriteWasAsync) counts in writableLength until its completion.
@@ -321,8 +389,14 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   readonly readableLength = 0;
   private paused = false;
   private reading = false;
-  /** Where reads go; undefined: each read is copied and emitted as 'data'. */
+  /** Where reads go; undefined: each read is copied and emitted as 'data' (or relayed). */
   private reads: Reads | undefined;
+  /** Each read is written on this connection (relayTo): no 'data', no Reads. */
+  private relay: RawSocket | undefined;
+  /** this.buf is this connection's own (a bulk relayed read): handed on as it is. */
+  private bufOwned = false;
+  /** The handle's descriptor for relayed writes (FD_UNKNOWN until first needed). */
+  fd = FD_UNKNOWN;
   /** The buffer the handle reads into now. */
   private buf: Uint8Array | undefined;
   private peer: { address?: string; port?: number; family?: string } | undefined;
@@ -399,6 +473,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
 
   /** Reads go to `reads` from now on (and start, unless paused). */
   readThrough(reads: Reads): void {
+    this.relay = undefined;
     this.reads = reads;
     this.useBuffer(reads.buffer());
     this.startReading();
@@ -407,10 +482,27 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   /** Reads are emitted as 'data' from now on (for whoever takes the connection next). */
   readToEvents(): void {
     this.reads = undefined;
+    this.relay = undefined;
+  }
+
+  /**
+   * The TCP relay: every read is written on `to` from now on, straight from the shared relay
+   * buffer where the kernel takes it at once (see writeRelayedOn), and reading pauses when `to`
+   * asks to wait (its 'drain' is the caller's to answer with resume()). Reads start unless paused.
+   */
+  relayTo(to: RawSocket): void {
+    this.reads = undefined;
+    this.relay = to;
+    relayBuffer ??= Buffer.allocUnsafe(RELAY_BUFFER_SIZE);
+    // A buffer already given to the handle (an earlier readThrough) takes the next read, and is
+    // copied from like any other (onRelayRead); the relay buffer is handed over with it.
+    if (!this.buf) this.useBuffer(relayBuffer);
+    this.startReading();
   }
 
   private useBuffer(buf: Uint8Array): void {
     this.buf = buf;
+    this.bufOwned = false;
     this.handle?.useUserBuffer(buf);
   }
 
@@ -451,6 +543,8 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   onRead(n: number): Uint8Array | undefined {
     const buf = this.buf!;
     this.bytesRead += n;
+    const relay = this.relay;
+    if (relay !== undefined) return this.onRelayRead(relay, buf, n);
     const reads = this.reads;
     if (reads) {
       reads.callback(n, buf);
@@ -464,6 +558,27 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     chunk.set(buf.subarray(0, n));
     this.emit('data', chunk);
     return undefined;
+  }
+
+  /** One read of `n` bytes into `buf`, written on `to` (relayTo); returns the next buffer if it changed. */
+  private onRelayRead(to: RawSocket, buf: Uint8Array, n: number): Uint8Array | undefined {
+    const ok = this.bufOwned
+      ? to.write(Buffer.from(buf.buffer, buf.byteOffset, n)) // this read's own buffer: handed on
+      : to.writeRelayed(buf, n);
+    if (!ok) this.pause();
+    if (this.destroyed || this.relay === undefined) return undefined;
+    let next: Uint8Array;
+    if (n >= RELAY_BULK_READ) {
+      // A bulk transfer: the next read into a buffer of its own, so it is handed on uncopied.
+      next = Buffer.allocUnsafeSlow(RELAY_BUFFER_SIZE);
+      this.bufOwned = true;
+    } else {
+      next = relayBuffer!;
+      this.bufOwned = false;
+    }
+    if (next === buf) return undefined;
+    this.buf = next;
+    return next;
   }
 
   /** A read returned `status` < 0: the peer's FIN, or an error. */
@@ -493,6 +608,17 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     if (typeof data === 'string' && encoding !== undefined && encoding !== 'latin1' && encoding !== 'binary')
       data = Buffer.from(data, encoding);
     return typeof data === 'string' ? writeLatin1On(this, h, data) : writeBufferOn(this, h, data);
+  }
+
+  /**
+   * Writes the first `n` bytes of `src`, a buffer the next read overwrites (relayTo): what the
+   * kernel does not take at once is copied; as write().
+   */
+  writeRelayed(src: Uint8Array, n: number): boolean {
+    if (this.socket) return this.socket.write(Buffer.from(src.subarray(0, n)));
+    const h = this.handle;
+    if (this.destroyed || this.writableEnded || !h) return false;
+    return writeRelayedOn(this, h, src, n);
   }
 
   /** Writes the chunks with one system call (writev); as write(). */
@@ -563,6 +689,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     if (err) this.errored = err;
     this.reading = false;
     this.reads = undefined;
+    this.relay = undefined;
     const h = this.handle;
     this.handle = null;
     if (h) {
@@ -598,6 +725,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     this.reading = false;
     h.readStop();
     this.reads = undefined;
+    this.relay = undefined;
     h[OWNER] = undefined;
     // Reads keep going through `onread` (the handle is in user-buffer mode): each one is pushed
     // into the socket's Readable, and a full Readable stops the reads, as Node's own path does.

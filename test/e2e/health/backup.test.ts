@@ -27,7 +27,17 @@ describe('health e2e: backup servers', function () {
     [a, b, c] = await Promise.all([breakable('a'), breakable('b'), breakable('c')]);
     t = await dataplane();
     port = await freePort();
-    const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 1, fall: 1 });
+    // With fall 1, one check of a healthy server answered late (a loaded machine) would take it
+    // out and change where requests go: the check timeout is far above any such delay. A server
+    // made to fail here fails at once (500, refused), but for the hanging one: 2 s to notice.
+    const hp = policy({
+      intervalMs: 100,
+      fastIntervalMs: 100,
+      downIntervalMs: 100,
+      timeoutMs: 2000,
+      rise: 1,
+      fall: 1,
+    });
     const be = withHealth(
       backend('default/web', [
         server('a', a.port),
@@ -52,22 +62,25 @@ describe('health e2e: backup servers', function () {
   it('regular servers take all traffic while any is up', async () => {
     const seen = await spread(port, 20);
     expect(seen).to.deep.equal({ a: 10, b: 10 });
+    const aDownBefore = t.count('a', 'down');
     await a.set('status-500');
-    await t.transition('a', 'down');
+    await t.transition('a', 'down', aDownBefore + 1);
     expect(await spread(port, 10)).to.deep.equal({ b: 10 });
     expect(c.traffic).to.equal(0);
   });
 
   it('the backup takes over when every regular server is down', async () => {
+    const bDownBefore = t.count('b', 'down');
     await b.set('refused');
-    const down = await t.transition('b', 'down');
+    const down = await t.transition('b', 'down', bDownBefore + 1);
     expect(down).to.include({ activeLeft: 0, backupLeft: 1 });
     expect(await spread(port, 10)).to.deep.equal({ c: 10 });
   });
 
   it('with nothing up, a clear 503', async () => {
+    const cDownBefore = t.count('c', 'down');
     await c.set('hang');
-    await t.transition('c', 'down');
+    await t.transition('c', 'down', cDownBefore + 1);
     const r = await get(port, '/');
     expect(r.status).to.equal(503);
     expect(r.body).to.contain('no server is available to handle this request (backend default/web)');
@@ -75,16 +88,19 @@ describe('health e2e: backup servers', function () {
   });
 
   it('regular servers take the traffic back as soon as they recover', async () => {
+    const cUpBefore = t.count('c', 'up');
     await c.set('ok');
-    await t.transition('c', 'up');
+    await t.transition('c', 'up', cUpBefore + 1);
     expect(await spread(port, 6)).to.deep.equal({ c: 6 });
+    const aUpBefore = t.count('a', 'up');
     await a.set('ok');
-    await t.transition('a', 'up');
+    await t.transition('a', 'up', aUpBefore + 1);
     const trafficC = c.traffic;
     expect(await spread(port, 10)).to.deep.equal({ a: 10 });
     expect(c.traffic).to.equal(trafficC);
+    const bUpBefore = t.count('b', 'up');
     await b.set('ok');
-    await t.transition('b', 'up');
+    await t.transition('b', 'up', bUpBefore + 1);
     expect(await spread(port, 10)).to.deep.equal({ a: 5, b: 5 });
   });
 });

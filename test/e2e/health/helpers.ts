@@ -111,6 +111,8 @@ export interface TestDataplane {
   /** Structured log lines so far. */
   lines: () => Array<Record<string, unknown>>;
   view: (server: string) => ServerHealthView | undefined;
+  /** How many transitions of `server` to `to` were logged so far (take it before an action, wait for one more). */
+  count: (server: string, to: 'up' | 'down') => number;
   /** Resolves with the transition log line of `server` to `to`, the n-th one (1-based). */
   transition: (
     server: string,
@@ -131,6 +133,7 @@ export async function dataplane(nodeId = 'dp-health'): Promise<TestDataplane> {
     log: cap.log,
     lines: cap.lines,
     view: (server) => dp.health().servers.find((s) => s.server === server),
+    count: (server, to) => transitions(server, to).length,
     transition: (server, to, nth = 1, ms = 10_000) =>
       eventually(() => transitions(server, to)[nth - 1], ms, 5) as Promise<Record<string, unknown>>,
     close: () => dp.close(),

@@ -29,7 +29,17 @@ describe('health e2e: slow start', function () {
     [a, b] = await Promise.all([breakable('a'), breakable('b')]);
     t = await dataplane();
     port = await freePort();
-    const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 1, fall: 1 });
+    // With fall 1, one check of a healthy server answered late (a loaded machine) would take it
+    // out and restart its ramp: the check timeout is far above any such delay (the failure made
+    // here is a 500, seen at once).
+    const hp = policy({
+      intervalMs: 100,
+      fastIntervalMs: 100,
+      downIntervalMs: 100,
+      timeoutMs: 2000,
+      rise: 1,
+      fall: 1,
+    });
     const be = withHealth(
       backend('default/web', [server('a', a.port, { weight: 50 }), server('b', b.port, { weight: 50 })], {
         slowStartMs: WINDOW,
@@ -56,10 +66,13 @@ describe('health e2e: slow start', function () {
   });
 
   it('a recovered server ramps from weight 1 to its full weight over the window', async () => {
+    // The transitions that follow these actions, not earlier ones.
+    const downBefore = t.count('b', 'down');
     await b.set('status-500');
-    await t.transition('b', 'down');
+    await t.transition('b', 'down', downBefore + 1);
+    const upBefore = t.count('b', 'up');
     await b.set('ok');
-    const up = await t.transition('b', 'up');
+    const up = await t.transition('b', 'up', upBefore + 1);
     const upAt = up.time as number;
 
     // Sequential requests through the window and a bit beyond, bucketed by time since recovery.

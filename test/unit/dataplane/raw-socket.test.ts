@@ -16,6 +16,7 @@ import {
   RAW_CONNECT,
   RAW_SOCKETS,
   RawSocket,
+  relayWrites,
   writeRequests,
   type TcpHandle,
 } from '#dataplane/util/raw-socket';
@@ -517,6 +518,7 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
     it('relays TCP sessions on raw sockets both sides, half-close passed through both ways', async () => {
       const before = RawSocket.created;
       const connectedBefore = RawSocket.connected;
+      const directBefore = relayWrites.direct;
       const got = await new Promise<string>((resolve, reject) => {
         const s = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true }, () => s.write('hi'));
         let out = '';
@@ -536,6 +538,8 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
       expect(RawSocket.connected - connectedBefore, 'the server side connected without net.Socket').to.equal(
         1,
       );
+      // 'hi' and the echo's answers written on straight from the relay's read buffer (no copy).
+      expect(relayWrites.direct - directBefore, 'relayed reads written without a copy').to.be.greaterThan(0);
     });
   });
 });
@@ -600,6 +604,107 @@ describe('dataplane: a TCP session whose client resets while both directions are
       const closed = new Promise<void>((r) => serverSide[0]!.once('close', r));
       client.resetAndDestroy();
       await closed; // within the test's timeout: far below the 60 s tunnel timeout
+    } finally {
+      await dp.close();
+      srv.close();
+    }
+  });
+});
+
+describe('dataplane: a TCP session relaying small reads to a side that stalls', function () {
+  this.timeout(30_000);
+
+  it('delivers every byte in order both ways; what the kernel did not take is copied and queued', async () => {
+    // Small writes, one per turn of the event loop, so the relay reads them one by one into its
+    // shared buffer; the client does not read until the server's writes stop on backpressure, so
+    // the relay's writes to it go partial or are refused (EAGAIN) and the rest is queued.
+    // 16 MiB is more than the kernel buffers on the way hold while nobody reads (the client's
+    // receive buffer does not grow unread; the send buffers stop at net.ipv4.tcp_wmem's 4 MiB).
+    const CHUNK = 1000;
+    const down = crypto.randomBytes(16 * 1024 * 1024);
+    const up = crypto.randomBytes(512 * 1024);
+    let stalledByWrite = false;
+    let stalled!: () => void;
+    const serverStalled = new Promise<void>((r) => (stalled = r));
+    let received!: (b: Buffer) => void;
+    const serverGot = new Promise<Buffer>((r) => (received = r));
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      const got: Buffer[] = [];
+      s.on('data', (d: Buffer) => got.push(d));
+      s.on('end', () => received(Buffer.concat(got)));
+      let off = 0;
+      const next = (): void => {
+        if (s.destroyed) return;
+        if (off >= down.length) {
+          s.end();
+          stalled();
+          return;
+        }
+        const more = s.write(down.subarray(off, off + CHUNK));
+        off += CHUNK;
+        if (more) setImmediate(next);
+        else {
+          stalledByWrite = true;
+          stalled();
+          s.once('drain', next);
+        }
+      };
+      next();
+    });
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    const tcpPort = await freePort();
+    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const copiedBefore = relayWrites.copied;
+    const directBefore = relayWrites.direct;
+    try {
+      const r = await dp.applySnapshot(
+        makeSnapshot(
+          body(
+            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/pattern' })],
+            [
+              backend('default/pattern', [server('p', (srv.address() as net.AddressInfo).port)], {
+                mode: 'tcp',
+              }),
+            ],
+          ),
+        ),
+      );
+      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+      const client = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true });
+      client.on('error', () => {});
+      client.pause();
+      await new Promise<void>((r) => client.once('connect', r));
+      // The upload in small writes too, then our FIN.
+      let upOff = 0;
+      const sendUp = (): void => {
+        if (upOff >= up.length) {
+          client.end();
+          return;
+        }
+        const more = client.write(up.subarray(upOff, upOff + CHUNK));
+        upOff += CHUNK;
+        if (more) setImmediate(sendUp);
+        else client.once('drain', sendUp);
+      };
+      sendUp();
+      await serverStalled;
+      const got: Buffer[] = [];
+      client.on('data', (d: Buffer) => got.push(d));
+      const clientGot = new Promise<Buffer>((r) => client.on('end', () => r(Buffer.concat(got))));
+      client.resume();
+      const [atClient, atServer] = await Promise.all([clientGot, serverGot]);
+      client.destroy();
+      expect(atClient.length).to.equal(down.length);
+      expect(atClient.equals(down), 'the download arrived whole and in order').to.equal(true);
+      expect(atServer.length).to.equal(up.length);
+      expect(atServer.equals(up), 'the upload arrived whole and in order').to.equal(true);
+      expect(stalledByWrite, "the server's writes stopped on backpressure").to.equal(true);
+      expect(relayWrites.direct - directBefore, 'reads written on without a copy').to.be.greaterThan(0);
+      expect(
+        relayWrites.copied - copiedBefore,
+        'reads the kernel did not take whole, copied',
+      ).to.be.greaterThan(0);
     } finally {
       await dp.close();
       srv.close();

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Writes the dataplane's bundles from the compiled JavaScript (run by `npm run build` after
+// `tsc -b`, and by the image build):
+//
+//   dist/bundle/dataplane.js    `bascule dataplane` (controller/src/cli/main.js and what it imports)
+//   dist/bundle/worker-main.js  a worker process of `--workers N` (workers/worker-main.js)
+//
+// Why: an idle dataplane loaded ~130 ES modules and ~55 CommonJS files (ws, pino, negotiator), and
+// resolving them ran Node's path and URL code often enough for V8 to optimise it with TurboFan
+// before the first request; one optimisation makes the process touch ~3.3 MiB of the node
+// binary's TurboFan code, which it otherwise never runs while idle. One file per process resolves
+// nothing (bench/history/2026-12-03-idle-rss.md). bin/bascule.js runs a bundle only when it is
+// newer than every tsc build of the packages in it, so a `tsc -b` after it falls back to dist/.
+//
+// The CommonJS packages of the start path (ws, pino, negotiator), which the sources load with
+// `createRequire(import.meta.url)(name)` so that dist/ does not run Node's CommonJS export scanner,
+// are bundled: that call becomes `require(name)` for esbuild, and the build fails if one of them
+// is not in a bundle. What stays outside: what a process loads only on first use (prom-client
+// with the first scrape, re2js with the first pattern, hpack.js with HTTP/2) and ws's optional
+// native helpers, loaded at run time; the full command line (program.js), loaded by main.js only
+// when the dataplane's own argument reader declines; and the snapshot validators' JSON, read and
+// parsed at run time as Node's JSON modules do (as text inside the bundle it would stay in V8's
+// heap beside the parsed object).
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'dist/bundle');
+
+const BUNDLED_COMMONJS = ['ws', 'pino', 'negotiator'];
+const RUN_TIME_REQUIRE = new RegExp(
+  `createRequire\\(import\\.meta\\.url\\)\\((['"])(${BUNDLED_COMMONJS.join('|')})\\1\\)`,
+  'g',
+);
+
+// dataplane-command.js imports the dataplane with import() (the full command line loads it only
+// for that command). esbuild bundles a module reached by import() inside a lazy initialiser, and
+// every module it imports too: their top-level classes and constants become variables assigned
+// when it runs, which V8 optimises less well than a module's own bindings (keep-alive CPU per
+// request was higher from such a bundle). In the bundle, where the dataplane is what runs, those
+// imports become static ones.
+const COMMAND = join('controller', 'src', 'cli', 'dataplane-command.js');
+const LAZY_DATAPLANE_IMPORT = /await import\((['"])(#dataplane\/[a-z/-]+)\1\)/g;
+
+/** Imports left to run time, with the path they take from dist/bundle/. */
+const atRunTime = {
+  name: 'bascule-run-time-imports',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (args.path.endsWith(COMMAND)) {
+        const imports = [];
+        const contents = text.replace(LAZY_DATAPLANE_IMPORT, (_, quote, specifier) => {
+          imports.push(`import * as __basculeStatic${imports.length} from ${quote}${specifier}${quote};`);
+          return `__basculeStatic${imports.length - 1}`;
+        });
+        if (!imports.some((i) => i.includes("'#dataplane/dataplane'")))
+          throw new Error(`${args.path}: no import('#dataplane/dataplane') to make static`);
+        return { contents: `${imports.join('\n')}\n${contents}`, loader: 'js' };
+      }
+      const contents = text.replace(RUN_TIME_REQUIRE, 'require($1$2$1)');
+      return contents === text ? undefined : { contents, loader: 'js' };
+    });
+    b.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
+      args.importer.endsWith(join('controller', 'src', 'cli', 'main.js'))
+        ? { path: '../controller/src/cli/program.js', external: true }
+        : undefined,
+    );
+    b.onResolve({ filter: /\/generated\/validators\.json$/ }, () => ({
+      path: 'validators.json',
+      namespace: 'bascule-json-at-run-time',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'bascule-json-at-run-time' }, () => ({
+      contents:
+        "import { readFileSync } from 'node:fs';\n" +
+        "export default JSON.parse(readFileSync(new URL('../protocol/src/generated/validators.json', import.meta.url), 'utf8'));\n",
+      loader: 'js',
+      resolveDir: OUT,
+    }));
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const result = await build({
+  absWorkingDir: ROOT,
+  entryPoints: {
+    dataplane: 'dist/controller/src/cli/main.js',
+    'worker-main': 'dist/dataplane/src/workers/worker-main.js',
+  },
+  outdir: OUT,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // The bundled CommonJS files (ws, pino, negotiator) require Node's built-in modules.
+  banner: {
+    js: "import { createRequire as __basculeRequire } from 'node:module'; const require = __basculeRequire(import.meta.url);",
+  },
+  external: ['prom-client', 're2js', 'hpack.js', 'bufferutil', 'utf-8-validate'],
+  plugins: [atRunTime],
+  // The source of every loaded script stays in V8's heap: no indentation, no comments but the
+  // licences (at the end of each file).
+  minifyWhitespace: true,
+  // Stack traces name bundle columns; `node --enable-source-maps` maps them back to the
+  // TypeScript sources (through tsc's maps, which esbuild reads).
+  sourcemap: 'linked',
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: true,
+});
+
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  const inputs = Object.keys(output.inputs);
+  const missing = BUNDLED_COMMONJS.filter((name) => !inputs.some((i) => i.includes(`node_modules/${name}/`)));
+  // Lazy initialisers are left only for what loads on first use (the Prometheus series).
+  const lazy = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g)];
+  if (lazy.length > 5)
+    throw new Error(
+      `${file}: ${lazy.length} modules bundled behind lazy initialisers (an import() of the dataplane?)`,
+    );
+  if (file.endsWith('dataplane.js') && missing.length)
+    throw new Error(
+      `${file}: ${missing.join(', ')} not bundled (loaded otherwise than createRequire(import.meta.url)(name)?)`,
+    );
+}
