@@ -20,12 +20,15 @@ export interface Binding {
 
 const NO_BINDING: Binding = Object.freeze({});
 
-/** Looks up the client's binding. `headers` are the request's end-to-end headers. */
+/**
+ * Looks up the client's binding. `headers` are the request's end-to-end headers. The clock is
+ * read only for source persistence (a default parameter would read it on every request).
+ */
 export function lookupBinding(
   backend: BackendRuntime,
   headers: HeaderList | undefined,
   client: string,
-  now = Date.now(),
+  now?: number,
 ): Binding {
   const p = backend.snap.persistence;
   if (!p) return NO_BINDING;
@@ -35,7 +38,7 @@ export function lookupBinding(
     return server ? { preferred: server, cookieServer: server } : NO_BINDING;
   }
   if (p.source && client) {
-    const key = backend.state.stick.lookup(client, now, p.source.expireMs);
+    const key = backend.state.stick.lookup(client, now ?? Date.now(), p.source.expireMs);
     const server = key === undefined ? undefined : backend.serverByKey(key);
     return server ? { preferred: server } : NO_BINDING;
   }
@@ -68,8 +71,8 @@ export function rememberBinding(
   backend: BackendRuntime,
   client: string,
   server: ServerRuntime,
-  now = Date.now(),
+  now?: number,
 ): void {
   const s = backend.snap.persistence?.source;
-  if (s && client) backend.state.stick.store(client, server.key, now, s.expireMs);
+  if (s && client) backend.state.stick.store(client, server.key, now ?? Date.now(), s.expireMs);
 }
