@@ -34,6 +34,7 @@ import {
   type KubeObject,
 } from './kube-resources.js';
 import type { Source } from './source.js';
+import { makeApiClient } from '../kube/api-client.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -105,9 +106,9 @@ export class KubeSource implements Source {
     const scope = this.namespaces.length > 0 ? `namespaces ${this.namespaces.join(',')}` : 'all namespaces';
     this.name = `kube:${serverOf(this.kc)} (${scope})`;
     this.log = (opts.logger ?? silentLogger()).child({ source: 'kube' });
-    this.core = this.kc.makeApiClient(CoreV1Api);
-    this.custom = this.kc.makeApiClient(CustomObjectsApi);
-    this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
+    this.core = makeApiClient(this.kc, CoreV1Api);
+    this.custom = makeApiClient(this.kc, CustomObjectsApi);
+    this.discovery = makeApiClient(this.kc, DiscoveryV1Api);
   }
 
   get synced(): boolean {
