@@ -136,8 +136,14 @@ export class StatusTracker {
     // A follower (not the leader) computes status for its admin view but writes nothing; on
     // becoming leader, every status still differs from `written` and is (re)considered.
     const writing = this.writer.active !== false;
+    let considered = 0;
     for (const entry of this.unwritten) {
       if (!writing || this.closed || superseded()) break;
+      // A write the writer finds already done (the periodic re-check after invalidate(): all
+      // ~1,100 objects compared with the live ones) resolves without I/O, so without this the
+      // whole pass ran as one task: ~250 ms on the controller's thread at load 8, which the
+      // edits arriving meanwhile waited out.
+      if (++considered % OBJECTS_BETWEEN_YIELDS === 0) await yieldToLoop();
       if (entry.written !== undefined && entry.status === entry.writtenStatus) {
         this.unwritten.delete(entry);
         continue;

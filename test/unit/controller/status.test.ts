@@ -574,6 +574,33 @@ describe('status', () => {
       expect(tracker.all()).to.have.length(many.length);
     });
 
+    it('lets the event loop run while it compares many statuses with what was written (re-check after invalidate)', async () => {
+      // The writer answers at once, as a Kubernetes writer does when the live status is the
+      // same: without a yield, the whole write loop is one task.
+      let writes = 0;
+      let armed = false;
+      let ranAfter: number | undefined;
+      const tracker = new StatusTracker({
+        write: async () => {
+          if (++writes === 1 && armed) setImmediate(() => (ranAfter = writes));
+        },
+      });
+      const many = Array.from({ length: 3 * OBJECTS_BETWEEN_YIELDS }, (_, i) =>
+        report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
+      );
+      const c = ctx({});
+      await tracker.update(many, c, T0);
+      await new Promise((r) => setImmediate(r));
+      tracker.invalidate();
+      writes = 0;
+      armed = true;
+      await tracker.update(many, c, T0);
+      expect(writes).to.equal(many.length);
+      expect(ranAfter, 'a callback queued at the first write ran before the last one').to.be.below(
+        many.length,
+      );
+    });
+
     it('retries a failed write on the next update', async () => {
       let fail = true;
       let writes = 0;
