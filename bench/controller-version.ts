@@ -6,7 +6,9 @@
 // parsing (bench/dir-rescan.ts measures the directory source): CPU time, not wall time, so the
 // holdoffs' waits cost nothing and other load on the machine inflates it far less than it does
 // the churn's latencies. A tool, not a test:
-//   npx tsx --conditions=bascule-source bench/controller-version.ts [--routes 5000] [--rounds 200]
+//   npx tsx --conditions=bascule-source bench/controller-version.ts [--routes 5000] [--rounds 200] [--first N]
+// --first N also prints the first N versions one by one (kind, compile ms as the pipeline
+// measures it, CPU ms): the warm-up, which the percentiles leave out.
 import { once } from 'node:events';
 import { startController } from '#controller/controller';
 import type { SourcedResource } from '#controller/compile/types';
@@ -21,6 +23,7 @@ function option(name: string, fallback: string): string {
 const ROUTES = Number(option('routes', '5000'));
 const ROUNDS = Number(option('rounds', '200'));
 const WARMUP = 20;
+const FIRST = Number(option('first', '0'));
 const BACKENDS = 1000;
 const FRONTENDS = 100;
 const RULES = Math.ceil(ROUTES / FRONTENDS);
@@ -107,7 +110,9 @@ try {
   for (let k = 1; k <= ROUNDS + WARMUP; k++) {
     const n = Math.ceil(k / 2);
     const before = process.cpuUsage();
-    const compiled = once(controller.events, 'compiled', { signal: AbortSignal.timeout(10_000) });
+    const compiled = once(controller.events, 'compiled', { signal: AbortSignal.timeout(10_000) }) as Promise<
+      [{ durationMs: number }]
+    >;
     let kind: 'backend' | 'frontend';
     if (k % 2 === 1) {
       const b = 1 + ((n - 1) % (BACKENDS - 1));
@@ -119,9 +124,13 @@ try {
       source.put(frontend(f, frontendEdits[f]!));
       kind = 'frontend';
     }
-    await compiled;
+    const [{ durationMs }] = await compiled;
     await once(controller.events, 'status', { signal: AbortSignal.timeout(10_000) });
     const used = process.cpuUsage(before);
+    if (k <= FIRST)
+      console.log(
+        `version ${k} (${kind} edit): compile ${durationMs.toFixed(1)} ms, CPU ${((used.user + used.system) / 1000).toFixed(1)} ms`,
+      );
     if (k > WARMUP) cpu[kind].push((used.user + used.system) / 1000);
   }
   const at = (xs: number[], p: number) => {

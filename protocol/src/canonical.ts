@@ -141,10 +141,23 @@ export function bodyVersion(body: SnapshotBody): string {
   return sha256Hex(canonicalJson(digestForm(body)));
 }
 
+/**
+ * digestList of a frozen list, remembered per list: a body after an edit of one kind keeps the
+ * other kind's list (the compiler's group backends, a delta's untouched kind), and its 1,000
+ * digests are then neither looked up nor joined again, on the controller or on a dataplane.
+ */
+const digestLists = new WeakMap<readonly object[], string>();
+
 /** canonicalJson of the items' digests (each a hex string: nothing to escape). */
 function digestList(items: readonly object[]): string {
   if (items.length === 0) return '[]';
-  return `["${items.map(itemDigest).join('","')}"]`;
+  let text = digestLists.get(items);
+  if (text === undefined) {
+    text = `["${items.map(itemDigest).join('","')}"]`;
+    // Only a frozen list of frozen items cannot change under its text.
+    if (Object.isFrozen(items) && items.every((item) => Object.isFrozen(item))) digestLists.set(items, text);
+  }
+  return text;
 }
 
 /** The body with each frontend and backend replaced by its digest (what bodyVersion hashes). */

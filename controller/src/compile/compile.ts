@@ -1,6 +1,6 @@
 // The compile stage: validated resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
-import { makeSnapshot } from '#protocol/canonical';
+import { deepFreeze, makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
@@ -10,7 +10,7 @@ import { compileBackend } from './backend.js';
 import { idOf, ObjectDiagnostics } from './context.js';
 import { compileFrontend, type CompiledFrontend, type FrontendLookups } from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
-import { CompileMemo } from './memo.js';
+import { CompileMemo, sameItems } from './memo.js';
 import { compileChanges } from './incremental.js';
 import { resolveListeners } from './listeners.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
@@ -219,19 +219,34 @@ export function compileGroup(
   }
   const frontends = listeners.flatMap((l) => l.snaps).sort(byId);
   const served: CompiledFrontend[] = [];
+  const servedKeys: string[] = [];
   for (const l of listeners) {
     for (const m of l.members) {
       const e = entryOf.get(m.snap.id)!;
-      members.add(refKey(e.v.ref));
+      servedKeys.push(refKey(e.v.ref));
       served.push(e.c);
     }
   }
   // The ids, sorted, of the backends the served frontends route to: kept across runs, so an
   // edit costs what its frontend changes, not a pass over every rule and a sort.
-  const groupBackends = memo
+  let groupBackends = memo
     .groupBackends(group)
     .update(served)
     .map((id) => backends.get(id)!);
+  // The same backends and served frontends as the group's last compile (a Frontend edit that
+  // names no other backend): its list and members are kept, so the body's version finds the
+  // backends' digests joined already and nobody walks the 1,000 backends again.
+  const last = lastMade.get(memo)?.get(group);
+  if (last && sameItems(last.backends, groupBackends)) {
+    groupBackends = last.backends as BackendSnap[];
+    if (sameItems(last.servedKeys, servedKeys))
+      return {
+        snapshot: makeSnapshot({ group, frontends, backends: groupBackends }),
+        members: last.members,
+        backends: groupBackends,
+      };
+  }
+  for (const key of servedKeys) members.add(key);
   for (const b of groupBackends) {
     members.add(backendKeys.get(b) ?? refKey({ kind: 'Backend', namespace: b.namespace, name: b.name }));
     if (b.health) {
@@ -239,12 +254,43 @@ export function compileGroup(
       members.add(healthKeys.get(b.health.policy) ?? refKey({ kind: 'HealthPolicy', namespace: ns, name }));
     }
   }
-  return {
-    snapshot: makeSnapshot({ group, frontends, backends: groupBackends }),
-    members,
-    backends: groupBackends,
-  };
+  const snapshot = makeSnapshot({ group, frontends, backends: groupBackends });
+  let made = lastMade.get(memo);
+  if (!made) lastMade.set(memo, (made = new Map()));
+  made.set(group, { backends: snapshot.body.backends, servedKeys, members });
+  return { snapshot, members, backends: groupBackends };
 }
+
+/**
+ * A group's backends list after the patched compile put an edited backend in place (the
+ * same backends by id, so the same members): the next compileGroup keeps that list.
+ */
+export function patchedGroupBackends(
+  memo: CompileMemo,
+  group: string,
+  backends: readonly BackendSnap[],
+): void {
+  const last = lastMade.get(memo)?.get(group);
+  if (last) last.backends = backends;
+}
+
+/**
+ * Per memo and group, what its last compileGroup made: the backends list (frozen with its
+ * snapshot), the served frontends' refKeys and the group's members. A group's members are
+ * its served frontends and these backends with their health policies (whose refKeys depend
+ * on nothing else), so the same two lists give the same members.
+ */
+const lastMade = new WeakMap<
+  CompileMemo,
+  Map<
+    string,
+    {
+      backends: readonly BackendSnap[];
+      readonly servedKeys: readonly string[];
+      readonly members: Set<string>;
+    }
+  >
+>();
 
 /** What a Backend's compile reads of other objects. */
 type BackendLookups = Parameters<typeof compileBackend>[1];
@@ -278,7 +324,13 @@ export function compileFrontendOf(
   d: ObjectDiagnostics,
   memo: CompileMemo,
 ): CompiledFrontend {
-  const build = () => compileFrontend(v, lookups, d);
+  // Frozen at once: the listener merge's conflict keys and outcome then remember each rule's
+  // match text (canonicalItem) instead of writing it twice, and the snapshot's freeze finds it done.
+  const build = () => {
+    const c = compileFrontend(v, lookups, d);
+    deepFreeze(c.snap);
+    return c;
+  };
   // What a frontend takes from a backend is whether it exists and its mode.
   const refs = frontendBackendIds(v).map((id) => lookups.backends.get(id)?.mode ?? null);
   return v.spec.tls ? build() : memo.reuse(v, refs, d, build);

@@ -17,7 +17,14 @@ import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
 import { makeSnapshot } from '#protocol/canonical';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
-import { compileBackendOf, compileFrontendOf, compileGroup, groupList, type GroupEntry } from './compile.js';
+import {
+  compileBackendOf,
+  compileFrontendOf,
+  compileGroup,
+  groupList,
+  patchedGroupBackends,
+  type GroupEntry,
+} from './compile.js';
 import { ObjectDiagnostics } from './context.js';
 import type { CompileMemo } from './memo.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
@@ -221,6 +228,7 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
     const body = st.output.snapshots[group]!.body;
     snapshots[group] = makeSnapshot({ group, frontends: body.frontends, backends: list });
     st.groupBackends.set(group, list);
+    patchedGroupBackends(memo, group, list);
   }
 
   const output: CompileOutput = {

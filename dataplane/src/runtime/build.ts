@@ -253,6 +253,9 @@ function changesOf<T extends { id: string }>(
 ): KindChanges<T> | undefined {
   const changed: T[] = [];
   const removed: string[] = [];
+  // The very same frozen list (a delta that changed nothing of this kind keeps it; the previous
+  // build found it in order): nothing changed.
+  if (before === now && Object.isFrozen(now)) return { changed, added: 0, removed };
   let added = 0;
   let i = 0;
   for (let j = 0; j < now.length; j++) {
@@ -310,6 +313,9 @@ function carriedBackends(
     for (const s of prev.servers) scope.dropServer(s.key);
     scope.dropBackend(id);
   }
+  // Nothing changed: the previous map itself (a runtime's maps are not changed once built).
+  if (changes.changed.length === 0 && changes.removed.length === 0)
+    return previous.backends as Map<string, BackendRuntime>;
   // The previous map in place (its order is the body's) when no id comes; else in body order.
   if (changes.added === 0) {
     const backends = new Map(previous.backends);

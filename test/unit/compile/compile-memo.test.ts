@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadInput } from '#controller/cli/load-files';
-import { CompileMemo } from '#controller/compile/memo';
+import { CompileMemo, sameItems } from '#controller/compile/memo';
+import type { Snapshot } from '#protocol/snapshot';
 import type { CompileInput, SourcedResource } from '#controller/compile/types';
 import { runStages } from '#controller/pipeline/stages';
 import { validateResource, type ValidatedObject } from '#controller/validate/validate';
@@ -87,6 +88,7 @@ describe('compile: incremental (per-object memo)', () => {
     let hits = 0;
     let runs = 0;
     let patched = 0;
+    let keptLists = 0;
     for (const name of CASES) {
       const loaded = await loadInput([join(FIXTURES, name, 'input.yaml')]);
       for (let seed = 1; seed <= 6; seed++) {
@@ -95,6 +97,7 @@ describe('compile: incremental (per-object memo)', () => {
         const validate = rememberingValidate();
         let resources = loaded.resources.map((r) => deepFreeze(structuredClone(r)));
         const removed: SourcedResource[] = [];
+        let last: Record<string, Snapshot> | undefined;
         for (let step = 0; step < 15; step++) {
           if (step > 0) {
             const i = Math.floor(rnd() * resources.length);
@@ -123,6 +126,15 @@ describe('compile: incremental (per-object memo)', () => {
           ).to.deep.equal(
             Object.fromEntries(Object.entries(fresh.snapshots).map(([g, s]) => [g, s.version])),
           );
+          // A group compiled again with the very same backends (a Frontend edit that names no
+          // other backend) keeps the list itself: its digests are then joined once.
+          for (const [g, s] of Object.entries(incremental.snapshots)) {
+            const was = last?.[g];
+            if (!was || was === s || !sameItems(was.body.backends, s.body.backends)) continue;
+            expect(s.body.backends, `${where}: group ${g}'s backends list`).to.equal(was.body.backends);
+            keptLists++;
+          }
+          last = incremental.snapshots;
           expect(incremental.diagnostics, where).to.deep.equal(fresh.diagnostics);
           expect(incremental.objects, where).to.deep.equal(fresh.objects);
           if (step > 0) hits += memo.hits - before;
@@ -135,6 +147,7 @@ describe('compile: incremental (per-object memo)', () => {
     expect(hits, 'unchanged objects are reused').to.be.greaterThan(runs);
     // Runs after an edit of Backends or Frontends in place patch the last output (incremental.ts).
     expect(patched, 'patched runs').to.be.greaterThan(runs / 4);
+    expect(keptLists, 'group backends lists kept').to.be.greaterThan(20);
   });
 
   it('reuses the snapshot object of an unchanged Backend and recompiles the edited one', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ErrorCodes } from '#protocol/errors';
 import type { CompileInput } from '#controller/compile/types';
 import {
+  differingFiles,
   DirSource,
   EMPTY_FILE_SETTLE_MS,
   readSmallSync,
@@ -413,15 +414,79 @@ describe('directory source', function () {
     expect(feed.current().secrets[0]!.data['tls.key']).to.equal('KEY-2');
   });
 
-  it('falls back to the periodic rescan', async () => {
+  /** Every watcher of `s` closed and none made again: every event from now on is missed. */
+  function blindWatchers(s: DirSource): void {
+    const inner = s as unknown as { watchers: Map<string, { close(): void }>; ensureWatcher: () => void };
+    expect(inner.watchers.size).to.be.greaterThan(0);
+    for (const w of inner.watchers.values()) w.close();
+    inner.watchers.clear();
+    inner.ensureWatcher = () => {};
+  }
+
+  it('falls back to the periodic rescan, looking only at the files that differ', async () => {
+    await write('a.yaml', backendDoc('web'));
+    await write('c.yaml', backendDoc('gone'));
+    const s = await started({ rescanMs: 50 });
+    expect(s.walks).to.equal(1); // the first read
+    blindWatchers(s);
+    const spec = (name: string) =>
+      JSON.stringify(feed.current().resources.find((r) => r.metadata.name === name)?.spec ?? null);
+    await write('b.yaml', backendDoc('api')); // new
+    await write('a.yaml', backendDoc('web', '10.0.0.5')); // edited in place
+    await unlink(path.join(dir, 'c.yaml')); // deleted
+    await mkdir(path.join(dir, 'sub'));
+    await write('sub/d.yaml', backendDoc('sub')); // in a new subdirectory
+    await waitFor(
+      () =>
+        spec('api') !== 'null' &&
+        spec('web').includes('10.0.0.5') &&
+        spec('gone') === 'null' &&
+        spec('sub') !== 'null',
+      3000,
+      'rescan',
+    );
+    expect(names(feed.current())).to.deep.equal([
+      'Backend/default/api',
+      'Backend/default/sub',
+      'Backend/default/web',
+    ]);
+    // What the safety walk found was looked at file by file: the tree was not walked again.
+    expect(s.walks).to.equal(1);
+  });
+
+  it('walks the tree when the periodic rescan finds more differences than a look takes', async () => {
     await write('a.yaml', backendDoc('web'));
     const s = await started({ rescanMs: 50 });
-    // Simulate a watcher that missed everything.
-    (s as unknown as { watcher?: { close(): void } }).watcher?.close();
-    (s as unknown as { ensureWatcher: () => void }).ensureWatcher = () => {};
-    (s as unknown as { watcher?: unknown }).watcher = undefined;
-    await write('b.yaml', backendDoc('api'));
-    await waitFor(() => feed.current().resources.length === 2, 3000, 'rescan');
+    blindWatchers(s);
+    // Made beside the tree and renamed into it: one walk sees all 70 at once.
+    const outside = await mkdtemp(path.join(tmpdir(), 'bascule-dir-many-'));
+    for (let i = 0; i < 70; i++) await writeFile(path.join(outside, `n${i}.yaml`), backendDoc(`n${i}`));
+    await rename(outside, path.join(dir, 'many'));
+    await waitFor(() => feed.current().resources.length === 71, 3000, 'rescan');
+    expect(s.walks).to.be.greaterThan(1);
+  });
+
+  it('differingFiles: new, changed and gone files, and nothing when the tree is as read', () => {
+    const sig = (mtimeMs: number) => ({ mtimeMs, ctimeMs: mtimeMs, size: 10, ino: 1 });
+    const known = new Map([
+      ['/d/a.yaml', { sig: sig(1) }],
+      ['/d/b.yaml', { sig: sig(1) }],
+      ['/d/c.yaml', { sig: sig(1) }],
+    ]);
+    expect(differingFiles(new Map([...known].map(([f, k]) => [f, k.sig])), known)).to.deep.equal([]);
+    const found = new Map([
+      ['/d/a.yaml', sig(1)],
+      ['/d/b.yaml', sig(2)],
+      ['/d/new.yaml', sig(1)],
+    ]);
+    expect(differingFiles(found, known)).to.deep.equal(['/d/b.yaml', '/d/new.yaml', '/d/c.yaml']);
+    // As many files as before, one gone and one new: both named.
+    const swapped = new Map([
+      ['/d/a.yaml', sig(1)],
+      ['/d/b.yaml', sig(1)],
+      ['/d/x.yaml', sig(1)],
+    ]);
+    expect(differingFiles(swapped, known)).to.deep.equal(['/d/x.yaml', '/d/c.yaml']);
   });
 
   it('refuses to start on a missing directory', async () => {

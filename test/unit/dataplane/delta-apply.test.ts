@@ -66,6 +66,8 @@ describe('dataplane: incremental apply (deltas)', function () {
     let deltas = 0;
     let keptParts = 0;
     let memberDeltas = 0;
+    let sameBackends = 0;
+    let keptMaps = 0;
     for (let seed = 1; seed <= 12; seed++) {
       const rnd = prng(seed);
       const engine = new Engine(log);
@@ -93,6 +95,13 @@ describe('dataplane: incremental apply (deltas)', function () {
 
           const fresh = buildRuntime(target, new StateRegistry().scope(), log);
           expect(dump(live), where).to.deep.equal(dump(fresh));
+          // A delta that changes no backend keeps the live body's backends list (the version
+          // check finds its digests joined) and the build keeps the backends map.
+          if (delta && delta.backends.upsert.length === 0 && delta.backends.remove.length === 0) {
+            expect(live.snapshot!.body.backends, where).to.equal(before.snapshot!.body.backends);
+            sameBackends++;
+            if (live.backends === before.backends) keptMaps++;
+          }
 
           // Nothing live points at retired state or at a backend object of another build.
           for (const b of live.backends.values()) {
@@ -159,6 +168,10 @@ describe('dataplane: incremental apply (deltas)', function () {
     expect(kept).to.be.greaterThan(100);
     expect(memberDeltas).to.be.greaterThan(20);
     expect(keptParts).to.be.greaterThan(100);
+    // Every 128th build is a full one (CARRIED_BUILDS_BETWEEN_FULL, counted across the process),
+    // which makes the map again: at most a few of these.
+    expect(sameBackends).to.be.greaterThan(10);
+    expect(keptMaps).to.be.greaterThan(sameBackends - 3);
   });
 
   it('refuses a shared listener whose members do not add up, and keeps the live snapshot', async () => {

@@ -55,6 +55,7 @@ describe('router: shared listener by parts', () => {
     let matched = 0;
     let defaults = 0;
     let keptParts = 0;
+    let keptLayouts = 0;
     for (let seed = 1; seed <= 150; seed++) {
       const rnd = prng(seed);
       const frontends = Array.from({ length: 2 + Math.floor(rnd() * 4) }, (_, n) =>
@@ -63,9 +64,16 @@ describe('router: shared listener by parts', () => {
       const first = share(frontends);
       const router = compileSharedRouter(first.owner, first.members);
 
-      // One Frontend edited (not always the owner); the rebuild keeps the others' parts.
+      // One Frontend edited (not always the owner); the rebuild keeps the others' parts. Half
+      // the edits add a rule on a host the Frontend already names (its hosts do not move, so
+      // the rebuild keeps the host maps too), the others replace it with a random one.
       const edited = Math.floor(rnd() * frontends.length);
-      frontends[edited] = randomFrontend(rnd, edited, 1000 + edited * 100);
+      const was = frontends[edited]!;
+      const named = was.rules.flatMap((r) => (r.match.host !== undefined ? [r.match.host] : []));
+      if (rnd() < 0.5) {
+        const rule = randomRule(rnd, 1000 + edited * 100, named);
+        frontends[edited] = { ...was, rules: [...was.rules.map((r) => ({ ...r })), rule] };
+      } else frontends[edited] = randomFrontend(rnd, edited, 1000 + edited * 100);
       const second = share(frontends);
       const rebuilt = compileSharedRouter(second.owner, second.members, {}, router);
       const fresh = compileSharedRouter(second.owner, second.members);
@@ -85,6 +93,10 @@ describe('router: shared listener by parts', () => {
           if (want.rule?.includes(':defaultBackend:')) defaults++;
         }
       }
+      if (
+        (rebuilt as unknown as { layout: object }).layout === (router as unknown as { layout: object }).layout
+      )
+        keptLayouts++;
       const before = (router as unknown as { parts: Map<string, object> }).parts;
       const after = (rebuilt as unknown as { parts: Map<string, object> }).parts;
       for (const f of [second.owner, ...second.members]) {
@@ -101,6 +113,7 @@ describe('router: shared listener by parts', () => {
     expect(compared - matched).to.be.greaterThan(compared * 0.03);
     expect(defaults).to.be.greaterThan(compared * 0.02);
     expect(keptParts).to.be.greaterThan(150);
+    expect(keptLayouts).to.be.greaterThan(40);
   });
 
   it('decides conflicts after an edit as a fresh resolution does, deciding only the members it touches (randomized, seeded)', () => {

@@ -165,6 +165,48 @@ describe('protocol: snapshot deltas', () => {
     }
   });
 
+  it('remembers the digests of a list only while nothing in it can change', () => {
+    const a = backend('default/a', [server('a', 1)]);
+    const b = backend('default/b', [server('b', 1)]);
+    // A frozen list of objects that are not: an object edited in place moves the version.
+    const list = Object.freeze([a, b]) as (typeof a)[];
+    const first = bodyVersion(body([], list));
+    expect(first).to.equal(hashOf(body([], list)));
+    b.allBackups = !b.allBackups;
+    const second = bodyVersion(body([], list));
+    expect(second).to.not.equal(first);
+    expect(second).to.equal(hashOf(body([], list)));
+    // All frozen: the same version each time, the definition's.
+    const frozen = deepFreeze([backend('default/a', []), backend('default/b', [])]) as ReturnType<
+      typeof backend
+    >[];
+    expect(bodyVersion(body([], frozen))).to.equal(hashOf(body([], frozen)));
+    expect(bodyVersion(body([], frozen))).to.equal(hashOf(body([], frozen)));
+  });
+
+  it('keeps the base list of a kind the delta does not change, when the base is in id order', () => {
+    const a = backend('default/a', [server('a', 1)]);
+    const b = backend('default/b', [server('b', 1)]);
+    const none = { upsert: [], remove: [] };
+    const base = deepFreeze(body([], [a, b]));
+    const same = applyDelta(base, { group: 'default', frontends: none, backends: none });
+    expect(same.backends).to.equal(base.backends);
+    expect(same.frontends).to.equal(base.frontends);
+    // Not in id order: sorted, as any delta on such a base is (a new list).
+    const unsorted = deepFreeze(body([], [b, a]));
+    const sorted = applyDelta(unsorted, { group: 'default', frontends: none, backends: none });
+    expect(sorted.backends).to.not.equal(unsorted.backends);
+    expect(sorted.backends.map((x) => x.id)).to.deep.equal(['default/a', 'default/b']);
+    // A change of the kind makes a new list; the base's stays as it was.
+    const changed = applyDelta(base, {
+      group: 'default',
+      frontends: none,
+      backends: { upsert: [backend('default/c', [])], remove: [] },
+    });
+    expect(changed.backends.map((x) => x.id)).to.deep.equal(['default/a', 'default/b', 'default/c']);
+    expect(base.backends.map((x) => x.id)).to.deep.equal(['default/a', 'default/b']);
+  });
+
   it('gives no delta when the target is not in id order, or too large', () => {
     const a = backend('default/a', [server('a', 1)]);
     const b = backend('default/b', [server('b', 1)]);
