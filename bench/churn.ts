@@ -29,6 +29,15 @@
 // After each edit, a probe polls its request every 2 ms (keep-alive, at most 8 connections)
 // until the new config answers (on the first dataplane).
 //
+// --settle-status (with --source kube): the controller's first status pass writes the status of
+// every object (1,100 at 5,000 routes), rate-limited to 20 writes a second; without this option
+// the churn runs while that backlog is written (as the figures before 2026-12-03 07:00 did). With
+// it, the churn starts once the API server has seen no status write for 3 s: the steady state of
+// a controller that has been running, where only what the edits change is written.
+//
+// --apiserver-profile FILE (with --source kube): a CPU profile of kube-apiserver over the churn
+// (its /debug/pprof/profile, pprof format: `go tool pprof -top FILE`).
+//
 // --dataplanes N (with --processes two or --source kube): N `bascule dataplane` processes, the
 // i-th with --bind-address 127.0.0.<i+1> (Node.js 20 cannot share a port between processes);
 // wrk and the probes go to the first. --nice N: wrk and the nginx upstreams run at that
@@ -64,6 +73,10 @@ const DURATION_S = Number(option('duration', '30'));
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
 const KEEP = process.argv.includes('--keep');
+const SETTLE_STATUS = process.argv.includes('--settle-status');
+const APISERVER_PROFILE = process.argv.includes('--apiserver-profile')
+  ? resolve(option('apiserver-profile', 'apiserver.pprof'))
+  : undefined;
 const PROCESSES = option('processes', 'one');
 if (PROCESSES !== 'one' && PROCESSES !== 'two') throw new Error('--processes one|two');
 const DP_WORKERS = option('dataplane-workers', '');
@@ -356,7 +369,79 @@ async function startKube(manifests: string) {
       req.on('error', reject);
       req.end(body);
     });
-  return { cluster, patchSpec };
+  /**
+   * The API server's request counters (apiserver_request_total and the summed request durations,
+   * by verb, resource and subresource) and the watch events it sent (by kind, count and bytes):
+   * taken before and after the churn, their difference says what the churn asked of it.
+   */
+  const metrics = (): Promise<Map<string, number>> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        `${server}/metrics`,
+        { agent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return reject(new Error(`GET /metrics: HTTP ${res.statusCode}`));
+            resolve(apiServerCounters(text));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  /** The API server's CPU profile over the next `seconds`, written to `file`. */
+  const profile = (seconds: number, file: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        `${server}/debug/pprof/profile?seconds=${seconds}`,
+        { agent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            if (res.statusCode !== 200)
+              return reject(new Error(`GET /debug/pprof/profile: HTTP ${res.statusCode}`));
+            writeFileSync(file, Buffer.concat(chunks));
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  return { cluster, patchSpec, metrics, profile };
+}
+
+/** Sums of the API server's counters that say what was asked of it, keyed for the report. */
+function apiServerCounters(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (key: string, v: number) => out.set(key, (out.get(key) ?? 0) + v);
+  const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
+  for (const line of text.split('\n')) {
+    const m =
+      /^(apiserver_request_total|apiserver_request_duration_seconds_sum|apiserver_watch_events_total|apiserver_watch_events_sizes_sum)\{([^}]*)\} (\S+)$/.exec(
+        line,
+      );
+    if (!m) continue;
+    const [, metric, labels, value] = m as unknown as [string, string, string, string];
+    const v = Number(value);
+    if (metric.startsWith('apiserver_watch_events')) {
+      add(
+        `watch events ${label(labels, 'kind') || label(labels, 'resource')} ${metric.endsWith('_sum') ? 'bytes' : 'count'}`,
+        v,
+      );
+      continue;
+    }
+    const resource = label(labels, 'resource');
+    if (!resource) continue;
+    const sub = label(labels, 'subresource');
+    const what = `${label(labels, 'verb')} ${resource}${sub ? `/${sub}` : ''}`;
+    add(`${what} ${metric === 'apiserver_request_total' ? 'count' : 'seconds'}`, v);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -412,6 +497,9 @@ async function main(): Promise<void> {
     /** Makes an edit; resolves with the time it counts from (file written / API answered). */
     let editBackend: (b: number) => Promise<number>;
     let editFrontend: (f: number) => Promise<number>;
+    /** kube mode: the API server's request and watch counters. */
+    let apiMetrics: (() => Promise<Map<string, number>>) | undefined;
+    let apiProfile: ((seconds: number, file: string) => Promise<void>) | undefined;
     const dpWorkers = DP_WORKERS ? [`--workers=${DP_WORKERS}`] : [];
     /** `bascule controller` with these source arguments, and DATAPLANES `bascule dataplane`s. */
     const controllerAndDataplane = async (sourceArgs: string[], tokenFile: string) => {
@@ -500,6 +588,8 @@ async function main(): Promise<void> {
       editFrontend = (f) => write(frontendFile(f), frontendDoc(f, layout, frontendEdits[f]!));
     } else {
       const kube = await startKube(manifests);
+      apiMetrics = kube.metrics;
+      apiProfile = kube.profile;
       cleanups.push(() => kube.cluster.stop());
       for (const p of [kube.cluster.cp.apiserver, kube.cluster.cp.etcd])
         if (p.pid !== undefined) others.push({ name: p.name, pid: p.pid });
@@ -545,10 +635,26 @@ async function main(): Promise<void> {
     log(
       `serving after ${Date.now() - started} ms: ${ROUTES} routes, ${BACKENDS} backends, ${FRONTENDS} frontends, ${first.servers} servers, ${first.rules} rules, ${DATAPLANES} dataplane(s)`,
     );
+    if (SETTLE_STATUS && apiMetrics) {
+      const since = Date.now();
+      const writes = (m: Map<string, number>) =>
+        [...m].reduce((n, [k, v]) => (/^PATCH \S+\/status count$/.test(k) ? n + v : n), 0);
+      let last = -1;
+      let quietSince = Date.now();
+      for (;;) {
+        const n = writes(await apiMetrics());
+        if (n !== last) [last, quietSince] = [n, Date.now()];
+        else if (Date.now() - quietSince >= 3000) break;
+        if (Date.now() - since > 300_000) throw new Error('status writes still going after 300 s');
+        await sleep(500);
+      }
+      log(`status settled after ${Date.now() - since} ms (${last} status writes in all)`);
+    }
     await sleep(2000); // let startup work settle before the baseline sample
     const before = measured.map((p) => sample(p.pid));
     const schedBefore = measured.map((p) => mainThreadSched(p.pid));
     const othersBefore = others.map((p) => sample(p.pid));
+    const apiBefore = apiMetrics ? await apiMetrics().catch(() => undefined) : undefined;
 
     // The controller's event stream: version → servers + rules, and per dataplane each ACK.
     const serversOf = new Map<string, number>([[first.version, base]]);
@@ -589,6 +695,13 @@ async function main(): Promise<void> {
     const load = loadAverage();
     await sleep(1000);
 
+    const profiling =
+      APISERVER_PROFILE && apiProfile
+        ? apiProfile(DURATION_S, APISERVER_PROFILE).then(
+            () => log(`kube-apiserver profile: ${APISERVER_PROFILE}`),
+            (err: Error) => log(`kube-apiserver profile failed: ${err.message}`),
+          )
+        : undefined;
     const edits: number[] = []; // edit k (1-based) → write time
     const kinds: Array<'backend' | 'frontend'> = [];
     const served: Array<Promise<number | undefined>> = []; // edit k → first request served by it
@@ -647,6 +760,8 @@ async function main(): Promise<void> {
     const after = measured.map((p) => sample(p.pid));
     const schedAfter = measured.map((p) => mainThreadSched(p.pid));
     const othersAfter = others.map((p) => sample(p.pid));
+    const apiAfter = apiMetrics ? await apiMetrics().catch(() => undefined) : undefined;
+    await profiling;
     const wrkOut = await wrk;
     events.close();
 
@@ -814,12 +929,44 @@ async function main(): Promise<void> {
     console.log('| | |\n| --- | --- |');
     for (const [a, b] of rows) console.log(`| ${a} | ${b} |`);
     console.log(slowestEdits(perEdit, kinds));
+    if (apiBefore && apiAfter) console.log(apiServerTable(apiBefore, apiAfter, span));
   } finally {
     for (const p of procs.reverse()) await p.stop();
     for (const c of cleanups.reverse()) await c().catch((err: Error) => log(`cleanup: ${err.message}`));
     if (KEEP) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the churn asked of the API server: requests by verb and resource, watch events sent. */
+function apiServerTable(before: Map<string, number>, after: Map<string, number>, span: number): string {
+  const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+  const requests = [...after.keys()]
+    .filter((k) => k.endsWith(' count') && !k.startsWith('watch events') && delta(k) >= 1)
+    .map((k) => k.slice(0, -' count'.length));
+  const lines = [
+    `\nkube-apiserver during the churn (${span.toFixed(1)} s), from its /metrics: requests (a watch counts once, when it ends) and watch events sent\n`,
+    '| request | count | per second | summed duration s |',
+    '| --- | ---: | ---: | ---: |',
+    ...requests
+      .sort((a, b) => delta(`${b} count`) - delta(`${a} count`))
+      .map((r) => {
+        const n = delta(`${r} count`);
+        return `| ${r} | ${n} | ${(n / span).toFixed(1)} | ${delta(`${r} seconds`).toFixed(2)} |`;
+      }),
+  ];
+  for (const k of [...after.keys()].filter((k) => k.startsWith('watch events') && k.endsWith(' count'))) {
+    const n = delta(k);
+    const kind = k.slice('watch events '.length, -' count'.length);
+    // Those the controller watches (the API server's own controllers watch the rest).
+    if (n < 1 || !/^(backends|frontends|healthpolicies|services|endpointslices|secrets|leases)$/.test(kind))
+      continue;
+    const bytes = delta(`watch events ${kind} bytes`);
+    lines.push(
+      `| watch events sent: ${kind} | ${n} | ${(n / span).toFixed(1)} | ${(bytes / 1024).toFixed(0)} KiB (${(bytes / n).toFixed(0)} B each) |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 process.on('exit', killAll);

@@ -20,6 +20,32 @@ interface DataplaneInfo {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * How long processes get to start and converge. A suite on a loaded 2-core machine (load ~10)
+ * once took more than waitFor's default 15 s before the controller's admin endpoint answered.
+ */
+const START_MS = 60_000;
+
+/**
+ * waitFor, failing at once with the process's output if one of `procs` exits first (a
+ * controller that cannot start, e.g. a port taken since it was chosen, showed only as a wait
+ * for its readiness that timed out with "fetch failed").
+ */
+async function whileRunning<T>(
+  procs: Proc[],
+  what: string,
+  fn: () => Promise<T>,
+  timeoutMs = START_MS,
+): Promise<NonNullable<T>> {
+  const exits = procs.map((p) =>
+    p.exited.then((code) => {
+      throw new Error(`${what}: a process exited (${code}) first; its output:\n${p.output().slice(-4000)}`);
+    }),
+  );
+  for (const e of exits) e.catch(() => {}); // once waitFor has won, a later exit is not this wait's
+  return Promise.race([waitFor(what, fn, timeoutMs), ...exits]);
+}
+
 describe('e2e: controller + two dataplanes (real processes)', function () {
   this.timeout(180_000);
 
@@ -163,9 +189,13 @@ spec: {bind: {port: ${o.conflictPort}}, defaultBackend: beta}`);
     mkdirSync(manifests);
     const v = await write(render());
     controller = startController();
-    await waitFor('controller ready', async () => (await fetch(`${adminUrl()}/readyz`)).ok);
+    await whileRunning(
+      [controller],
+      'controller ready',
+      async () => (await fetch(`${adminUrl()}/readyz`)).ok,
+    );
     dataplanes.push(startDataplane(0), startDataplane(1));
-    await waitFor('both dataplanes at the first version', () => allAt(v!));
+    await whileRunning([controller, ...dataplanes], 'both dataplanes at the first version', () => allAt(v!));
   });
 
   after(async () => {

@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { describeKubeError, httpStatusOf } from '../kube/client.js';
 import { silentLogger, type Logger } from '../log.js';
+import { makeApiClient } from '../kube/api-client.js';
 
 export interface LeaderElectorOptions {
   kubeConfig: KubeConfig;
@@ -67,7 +68,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   constructor(private readonly opts: LeaderElectorOptions) {
     super();
     this.identity = opts.identity;
-    this.api = opts.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = makeApiClient(opts.kubeConfig, CoordinationV1Api);
     this.log = (opts.logger ?? silentLogger()).child({
       component: 'leader-election',
       lease: `${opts.namespace}/${opts.name}`,

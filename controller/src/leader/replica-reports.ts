@@ -22,6 +22,7 @@ import { Informer } from '../kube/informer.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import { Coalescer } from '../store/coalescer.js';
+import { makeApiClient } from '../kube/api-client.js';
 
 export const REPORT_ANNOTATION = 'bascule.dev/replica-report';
 export const REPLICA_OF_LABEL = 'bascule.dev/replica-of';
@@ -97,7 +98,7 @@ export class ReplicaReports extends EventEmitter<{ change: [] }> implements Repl
 
   constructor(private readonly opts: ReplicaReportsOptions) {
     super();
-    this.api = opts.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = makeApiClient(opts.kubeConfig, CoordinationV1Api);
     this.log = (opts.logger ?? silentLogger()).child({ component: 'replica-reports' });
     this.ownName = reportLeaseName(opts.leaseName, opts.identity);
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;

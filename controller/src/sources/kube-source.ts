@@ -34,6 +34,7 @@ import {
   type KubeObject,
 } from './kube-resources.js';
 import type { Source } from './source.js';
+import { makeApiClient } from '../kube/api-client.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -67,6 +68,14 @@ interface SecretWatch {
 
 const bucketOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
+/** "uid generation" of an object that has both, else undefined (then its record is compared). */
+function generationKey(obj: KubeObject): string | undefined {
+  const md = obj.metadata;
+  return typeof md?.uid === 'string' && md.uid !== '' && typeof md.generation === 'number'
+    ? `${md.uid} ${md.generation}`
+    : undefined;
+}
+
 export class KubeSource implements Source {
   readonly name: string;
   private readonly log: Logger;
@@ -87,6 +96,8 @@ export class KubeSource implements Source {
 
   /** Bascule resources as compiled, by bucket. */
   private readonly resources = new Map<string, SourcedResource>();
+  /** The uid and generation each resource bucket's record was made from (see onResource). */
+  private readonly generations = new Map<string, string>();
   /** namespace/service → slice bucket → slice object. */
   private readonly slicesByService = new Map<string, Map<string, KubeObject>>();
   /** Service/EndpointSlice buckets currently in the store. */
@@ -105,9 +116,9 @@ export class KubeSource implements Source {
     const scope = this.namespaces.length > 0 ? `namespaces ${this.namespaces.join(',')}` : 'all namespaces';
     this.name = `kube:${serverOf(this.kc)} (${scope})`;
     this.log = (opts.logger ?? silentLogger()).child({ source: 'kube' });
-    this.core = this.kc.makeApiClient(CoreV1Api);
-    this.custom = this.kc.makeApiClient(CustomObjectsApi);
-    this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
+    this.core = makeApiClient(this.kc, CoreV1Api);
+    this.custom = makeApiClient(this.kc, CustomObjectsApi);
+    this.discovery = makeApiClient(this.kc, DiscoveryV1Api);
   }
 
   get synced(): boolean {
@@ -294,15 +305,25 @@ export class KubeSource implements Source {
   private onResource(kind: Kind, event: InformerEvent, obj: KubeObject): void {
     const bucket = bucketOf(kind, namespaceOf(obj), nameOf(obj));
     if (event === 'delete') {
+      this.generations.delete(bucket);
       if (this.resources.delete(bucket)) {
         this.store.delete(bucket);
         this.trigger();
       }
       return;
     }
+    // The API server bumps metadata.generation on every change of the spec (the custom resources
+    // have a status subresource) and on nothing compile reads besides: an event of the same
+    // object (uid) at the same generation is a status write (most often the controller's own)
+    // or a metadata edit. It is dropped before the record is made and digested (a Frontend's
+    // 50 rules are ~10 KiB of canonical JSON and a sha256, about as many such events as edits).
+    const generation = generationKey(obj);
+    if (generation !== undefined && this.generations.get(bucket) === generation) return;
     const record = resourceRecord(kind, obj);
-    // Status writes and metadata-only edits change the object but not what compile sees: the
-    // store keeps the record it has and nothing is rebuilt.
+    if (generation !== undefined) this.generations.set(bucket, generation);
+    else this.generations.delete(bucket);
+    // Without a generation, the store still compares the record: status writes and metadata-only
+    // edits change nothing it keeps, and nothing is rebuilt.
     if (!this.store.set(bucket, [record])) return;
     this.resources.set(bucket, (record as Extract<StoreRecord, { type: 'resource' }>).resource);
     this.trigger();

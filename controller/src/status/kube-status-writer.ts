@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { KubeObject } from '../sources/kube-resources.js';
 import { refKey, type ObjectRef } from '../validate/diagnostic.js';
 import type { StatusWriter } from './writer.js';
+import { makeApiClient } from '../kube/api-client.js';
 
 export const FIELD_MANAGER = 'bascule-controller';
 
@@ -65,7 +66,7 @@ export class KubeStatusWriter implements StatusWriter {
   readonly stats = { writes: 0, skipped: 0, conflicts: 0, errors: 0 };
 
   constructor(private readonly opts: KubeStatusWriterOptions) {
-    this.api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(opts.kubeConfig, CustomObjectsApi);
     this.log = (opts.logger ?? silentLogger()).child({ component: 'status-writer' });
     this._active = opts.active ?? true;
     this.qps = opts.qps ?? 20;

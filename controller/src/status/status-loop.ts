@@ -49,6 +49,8 @@ export class StatusLoop {
   private sequence = 0;
   private readonly resync: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Something status depends on changed since the running update computed (see trigger()). */
+  private changed = false;
 
   constructor(private readonly opts: StatusLoopOptions) {
     // Status is for people and for `kubectl wait`, not on the path of an edit to the dataplanes:
@@ -78,6 +80,7 @@ export class StatusLoop {
   trigger(): void {
     const { published } = this.opts;
     for (const [group, snap] of Object.entries(published.snapshots())) this.orderOf(group, snap.version);
+    this.changed = true;
     this.updates.trigger();
   }
 
@@ -91,13 +94,25 @@ export class StatusLoop {
   /** Forget what was written and compare every object again (the writer only writes drift). */
   private recheckAll(): void {
     this.opts.tracker.invalidate();
+    this.changed = true;
     this.updates.trigger();
   }
 
   private async update(): Promise<void> {
     const reports = this.opts.reports();
     if (!reports || this.closed) return;
-    await this.opts.tracker.update(reports, this.context(), this.opts.clock());
+    this.changed = false;
+    const now = this.opts.clock();
+    // A trigger during the writes makes the coalescer run another update after this one, which
+    // recomputes first: the writes stop rather than go on with statuses out of date (the first
+    // pass after a start wrote every object as Pending, then the next rewrote every one). Not
+    // before the pass has written for STATUS_MAX_DELAY_MS: under a stream of edits a trigger
+    // comes every ~100 ms, and a pass that gave way at once wrote ~1 status per update (~3 a
+    // second, behind 10 edits a second); this way a pass writes for at least as long as the
+    // next update is allowed to wait.
+    const superseded = () =>
+      this.changed && this.opts.clock().getTime() - now.getTime() >= STATUS_MAX_DELAY_MS;
+    await this.opts.tracker.update(reports, this.context(), now, superseded);
     this.opts.events.emit('status');
   }
 

@@ -79,8 +79,21 @@ export class StatusTracker {
    * changed, forget the ones that are gone. Entries are updated in place: an update after an
    * edit or an ACK touches ~1,100 objects of which a handful change, so an unchanged one costs
    * a few lookups and no allocation.
+   *
+   * Writes are rate-limited (a Kubernetes writer: 20 a second), so a pass can take a minute
+   * (the first one writes every object). `superseded` says that what status depends on changed
+   * since this pass computed: the pass then stops writing (the caller runs another, which
+   * recomputes and goes on with what is still unwritten), so a status computed before the
+   * change is not written. Without it, the first pass after a start wrote every object as
+   * Pending (no dataplane had ACKed yet) and the next wrote every one again as Programmed: 2,200
+   * writes and ~110 s at 5,000 routes instead of 1,100 and ~55 s.
    */
-  async update(reports: readonly ObjectReport[], ctx: StatusContext, now: Date): Promise<void> {
+  async update(
+    reports: readonly ObjectReport[],
+    ctx: StatusContext,
+    now: Date,
+    superseded: () => boolean = () => false,
+  ): Promise<void> {
     const update = ++this.updates;
     let visited = 0;
     for (const report of reports) {
@@ -124,7 +137,7 @@ export class StatusTracker {
     // becoming leader, every status still differs from `written` and is (re)considered.
     const writing = this.writer.active !== false;
     for (const entry of this.unwritten) {
-      if (!writing || this.closed) break;
+      if (!writing || this.closed || superseded()) break;
       if (entry.written !== undefined && entry.status === entry.writtenStatus) {
         this.unwritten.delete(entry);
         continue;

@@ -404,11 +404,12 @@ class UpstreamConn implements Inactive {
     if (this.state !== State.Idle) this.ev.drain();
   };
 
+  /** The exchange gave up on this request (its client went away, timed out, or was answered). */
   abort(): void {
     if (this.state === State.Idle) return;
     this.state = State.Idle;
     clearTimeout(this.connectTimer);
-    this.socket.destroy();
+    resetConnection(this.socket);
   }
 
   // ---- the response ----
@@ -623,6 +624,24 @@ class UpstreamConn implements Inactive {
     this.socket.destroy();
     this.ev.error(e);
   }
+}
+
+/**
+ * Ends a connection abandoned in the middle of an exchange with a reset (SO_LINGER 0), as HAProxy
+ * aborts a server connection. A graceful close queues the FIN behind request bytes the server has
+ * not read yet: a server slow to read an upload would see neither the end nor the abort, and keep
+ * the connection (and whatever serves it) until it read its way there. A connection still
+ * connecting, a TLS one (no TCP handle of its own) or one Node cannot reset is destroyed.
+ */
+function resetConnection(s: net.Socket): void {
+  if (!s.destroyed && !s.connecting && !('encrypted' in s)) {
+    try {
+      s.resetAndDestroy();
+    } catch {
+      // Not a TCP handle: destroyed below.
+    }
+  }
+  if (!s.destroyed) s.destroy();
 }
 
 /** A response head as the exchange sees it: the fields as lines, as pairs only when asked for. */

@@ -35,6 +35,7 @@ import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
 import { Reads } from '../../util/socket-reads.js';
 import { RawSocket } from '../../util/raw-socket.js';
+import { probeReset, RESET_PROBE_MS } from '../../util/reset-probe.js';
 import { writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
 import {
@@ -154,6 +155,12 @@ class H1Connection implements H1Session, Inactive {
   readonly sourcePort: number;
   /** The socket's `onread` reads, when it was switched to them (see the constructor). */
   private reads: Reads | undefined;
+  /**
+   * Reading stopped for the request body (its target is full, or not attached yet): a reset from
+   * the client is then seen only by probing (util/reset-probe.ts), every RESET_PROBE_MS.
+   */
+  private inputHeld = false;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly conn: H1Socket,
@@ -414,10 +421,35 @@ class H1Connection implements H1Session, Inactive {
   /** Stops reading the request body (its target is full, or none is attached yet). */
   pauseInput(): void {
     this.conn.pause();
+    this.inputHeld = true;
+    if (this.probeTimer) this.probeTimer.refresh();
+    else this.probeTimer = setTimeout(this.onProbeTimer, RESET_PROBE_MS);
   }
 
   resumeInput(): void {
-    if (this.phase === Phase.Exchange && this.buf.length <= PIPELINE_BUFFER) this.conn.resume();
+    if (this.phase === Phase.Exchange && this.buf.length <= PIPELINE_BUFFER) {
+      this.inputHeld = false;
+      this.conn.resume();
+    }
+  }
+
+  /**
+   * While the request body is held back, the client is not read: a reset it sends would wait for
+   * timeouts.client, holding the server connection and its slot. Probed instead (reset-probe.ts).
+   */
+  private readonly onProbeTimer = (): void => {
+    if (!this.inputHeld || this.phase !== Phase.Exchange || this.conn.destroyed) {
+      this.inputHeld = false;
+      return; // not re-armed: the next pauseInput() does
+    }
+    if (!probeReset(this.conn)) return; // nothing to probe with: timeouts.client applies
+    this.probeTimer?.refresh();
+  };
+
+  private clearProbe(): void {
+    this.inputHeld = false;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   /** Body bytes that arrived past the end of the request body: the next request's. */
@@ -446,6 +478,7 @@ class H1Connection implements H1Session, Inactive {
 
   private readonly onClose = (): void => {
     this.disarm();
+    this.clearProbe();
     this.inactivity.clear();
     const r = this.current;
     this.phase = Phase.Closed;
@@ -540,6 +573,7 @@ class H1Connection implements H1Session, Inactive {
     if (this.buf.length > 0) this.arm(t.httpRequest, 'head');
     else this.arm(this.idleWait(t.keepAlive), 'idle');
     // Past the read-ahead bound, the requests already read are served first (each one shrinks it).
+    this.inputHeld = false;
     if (this.buf.length <= PIPELINE_BUFFER) s.resume();
     this.parse();
   }
@@ -560,6 +594,7 @@ class H1Connection implements H1Session, Inactive {
   private abandon(): void {
     this.phase = Phase.Closed;
     this.disarm();
+    this.clearProbe();
     this.conn.destroy();
   }
 
@@ -593,6 +628,7 @@ class H1Connection implements H1Session, Inactive {
     const s = this.conn;
     this.clearHeadTimer();
     this.clearIdleTimer();
+    this.clearProbe();
     this.inactivity.clear();
     if (s instanceof RawSocket)
       s.readToEvents(); // 'data' events for the linger, if any
