@@ -200,6 +200,8 @@ interface VersionEvents {
   applied?: number;
   /** The controller's stages of the batch that built the version (store/feed.ts BatchTiming). */
   batchStart?: number;
+  /** The first event of that batch, as the controller's thread took it (epoch ms). */
+  firstEvent?: number;
   readMs?: number;
   buildMs?: number;
   afterCompileMs?: number;
@@ -237,6 +239,7 @@ function logEvents(files: string[]): Map<string, VersionEvents> {
       e.compileMs ??= l.compileMs;
       if (l.firstEventAt !== undefined && l.queuedMs !== undefined)
         e.batchStart ??= Date.parse(l.firstEventAt) + l.queuedMs;
+      if (l.firstEventAt !== undefined) e.firstEvent ??= Date.parse(l.firstEventAt);
       e.readMs ??= l.readMs;
       e.buildMs ??= l.buildMs;
       e.afterCompileMs ??= l.afterCompileMs;
@@ -780,6 +783,8 @@ async function main(): Promise<void> {
       acked: [] as number[],
       /** write → the controller's batch that took the edit starts (event, holdoff, runs queued ahead). */
       batchStart: [] as number[],
+      /** kube: the API server's answer → the controller's thread takes the batch's first event. */
+      firstEvent: [] as number[],
     };
     let missing = 0;
     /** Each ACKed edit with where its time went, to show what the slowest ones waited for. */
@@ -800,6 +805,7 @@ async function main(): Promise<void> {
       const e = logged.get(ack.v.slice(0, 12));
       perEdit.push({ k: i + 1, t, ms: ack.at - t, e });
       if (e?.batchStart !== undefined) stages.batchStart.push(Math.max(0, e.batchStart - t));
+      if (e?.firstEvent !== undefined) stages.firstEvent.push(Math.max(0, e.firstEvent - t));
       if (e?.published !== undefined && e.applied !== undefined) {
         stages.published.push(e.published - t);
         stages.applied.push(e.applied - e.published);
@@ -887,6 +893,16 @@ async function main(): Promise<void> {
         '… … write → its batch starts (file event or informer event, holdoff, batches queued ahead) p50 / p99',
         `${pct(stages.batchStart, 50)} / ${pct(stages.batchStart, 99)}`,
       ],
+      ...(SOURCE === 'kube'
+        ? [
+            [
+              // The watch event leaves the API server after its etcd write and watch cache, and is
+              // read when the controller's thread gets to it.
+              "… … … API answer → its watch event taken by the controller (the batch's first event) p50 / p99",
+              `${pct(stages.firstEvent, 50)} / ${pct(stages.firstEvent, 99)}`,
+            ],
+          ]
+        : []),
       ['… … per version: read changed files / watches p50 / p99', perVersion((e) => e.readMs)],
       ['… … per version: build the input from the store p50 / p99', perVersion((e) => e.buildMs)],
       [

@@ -1,7 +1,7 @@
 // CPU profile of one Bascule process under wrk load, summarized by function and by source area.
 //
 //   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
-//        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf]
+//        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf | --strace] [--trace-gc]
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
@@ -15,6 +15,12 @@
 // frames named in /tmp/perf-PID.map), `perf record -g` samples it during the measured run, and
 // the summary splits kernel and user time and lists the hottest symbols (needs `perf` and
 // kernel.perf_event_paranoid ≤ 1, or root).
+//
+// `--strace` counts system calls instead (`strace -c -f` attached for the measured run) and prints
+// them per request: what each request costs in calls, whatever their time (strace slows the
+// process several-fold, so its req/s and CPU figures mean nothing). `--trace-gc` runs Bascule
+// with `--trace-gc` and reports the collections (scavenges, mark-compacts) of the measured run,
+// per 1,000 requests, with their pauses.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +155,49 @@ async function waitServing(port: number, ms: number): Promise<void> {
   }
 }
 
+/** `strace -c` output as calls per request (the busiest first). */
+export function straceSummary(text: string, requests: number): string {
+  const rows: Array<[string, number, number]> = [];
+  for (const line of text.split('\n')) {
+    // % time, seconds, usecs/call, calls, [errors], syscall
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:(\d+)\s+)?([a-z_0-9]+)\s*$/.exec(line);
+    if (m && m[3] !== 'total') rows.push([m[3]!, Number(m[1]), Number(m[2] ?? 0)]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  const out = ['| calls per request | errors per request | system call |', '| ---: | ---: | --- |'];
+  let total = 0;
+  for (const [name, calls, errors] of rows) {
+    total += calls;
+    out.push(`| ${(calls / requests).toFixed(3)} | ${(errors / requests).toFixed(3)} | ${name} |`);
+  }
+  out.push(`| ${(total / requests).toFixed(3)} | | (all) |`);
+  return out.join('\n');
+}
+
+/** `--trace-gc` lines of the measured run: collections per 1,000 requests and their pauses. */
+export function gcSummary(log: string, requests: number): string {
+  const kinds = new Map<string, { n: number; ms: number; max: number }>();
+  for (const m of log.matchAll(
+    /(Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^,]*?,\s*([\d.]+)\s*\/\s*[\d.]+\s*ms/g,
+  )) {
+    const k = kinds.get(m[1]!) ?? { n: 0, ms: 0, max: 0 };
+    const ms = Number(m[2]);
+    k.n++;
+    k.ms += ms;
+    k.max = Math.max(k.max, ms);
+    kinds.set(m[1]!, k);
+  }
+  const out = [
+    '| collection | count | per 1,000 requests | pause total ms | mean ms | max ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [kind, k] of kinds)
+    out.push(
+      `| ${kind} | ${k.n} | ${((k.n * 1000) / requests).toFixed(3)} | ${k.ms.toFixed(1)} | ${(k.ms / k.n).toFixed(2)} | ${k.max.toFixed(2)} |`,
+    );
+  return out.join('\n');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -159,6 +208,8 @@ async function main(): Promise<void> {
       top: { type: 'string', default: '40' },
       out: { type: 'string' },
       perf: { type: 'boolean', default: false },
+      strace: { type: 'boolean', default: false },
+      'trace-gc': { type: 'boolean', default: false },
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
@@ -177,8 +228,11 @@ async function main(): Promise<void> {
     writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
     const env = basculeEnv();
     const perf = values.perf === true;
+    const strace = values.strace === true;
+    const traceGc = values['trace-gc'] === true;
     const args = [
-      ...(perf ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-dir', out]),
+      ...(perf ? ['--perf-basic-prof'] : strace ? [] : ['--cpu-prof', '--cpu-prof-dir', out]),
+      ...(traceGc ? ['--trace-gc'] : []),
       BIN,
       'standalone',
       '--workers',
@@ -221,9 +275,33 @@ async function main(): Promise<void> {
           (seconds + 30) * 1000,
         )
       : undefined;
+    const straceOut = join(out, 'strace.txt');
+    const counting = strace
+      ? run(
+          'timeout',
+          ['-s', 'INT', String(seconds), 'strace', '-c', '-f', '-p', String(bascule.pid), '-o', straceOut],
+          (seconds + 30) * 1000,
+        )
+      : undefined;
+    const logFile = join(dir, 'bascule.log');
+    const logBefore = traceGc ? readFileSync(logFile, 'latin1').length : 0;
     const before = sample(bascule.pid);
     const load = loadAverage()[0];
     const { result } = await runWrk({ ...wrk, durationSeconds: seconds });
+    if (counting) {
+      await counting;
+      await bascule.stop(10_000);
+      await up.stop();
+      process.stdout.write(
+        `scenario ${s.id}: ${result.requests} requests under strace over ${seconds}s, load1 ${load.toFixed(2)} at the start\n` +
+          `${straceSummary(readFileSync(straceOut, 'latin1'), result.requests)}\n`,
+      );
+      return;
+    }
+    if (traceGc) {
+      const log = readFileSync(logFile, 'latin1').slice(logBefore);
+      process.stdout.write(`${gcSummary(log, result.requests)}\n`);
+    }
     const cpu = sample(bascule.pid).cpuSeconds - before.cpuSeconds;
     // CPU per request of the profiled process (the profiler's own cost included), and the load.
     const cost = `${((cpu * 1e6) / result.requests).toFixed(1)} µs CPU/request, load1 ${load.toFixed(2)} at the start`;

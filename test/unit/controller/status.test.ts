@@ -11,7 +11,7 @@ import {
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
 import { STATUS_MAX_DELAY_MS, StatusLoop } from '#controller/status/status-loop';
-import { OBJECTS_BETWEEN_YIELDS, StatusTracker } from '#controller/status/tracker';
+import { OBJECTS_BETWEEN_YIELDS, STALE_BACKLOG, StatusTracker } from '#controller/status/tracker';
 import type { ControllerEvents } from '#controller/events';
 import { silentLogger } from '#controller/log';
 import type { Snapshot } from '#protocol/snapshot';
@@ -468,71 +468,81 @@ describe('status', () => {
       }
     });
 
-    for (const late of [true, false])
-      it(
-        late
-          ? 'a change during a pass that has written for a while stops its writes: the next pass writes the new status, each object once'
-          : 'a change during a young pass does not stop it (under a stream of edits the writes keep up)',
-        async () => {
-          // A Kubernetes writer is rate-limited, so the first pass after a start takes a minute; the
-          // dataplane ACKs meanwhile. The statuses computed before the ACK (Pending) must not all be
-          // written and then all rewritten (Programmed). But a pass gives way only once it has
-          // written for STATUS_MAX_DELAY_MS (the loop's clock): under a stream of edits a change
-          // comes every ~100 ms, and passes that gave way at once fell behind the edits.
-          const snap = {
-            version: V1,
-            body: { group: 'default', frontends: [], backends: [] },
-          } as unknown as Snapshot;
-          const memory = new MemoryStatusWriter();
-          let held: (() => void) | undefined;
-          let holding = true;
-          const writer = {
-            async write(ref: ObjectReport['ref'], status: Parameters<MemoryStatusWriter['write']>[1]) {
-              if (holding) await new Promise<void>((r) => (held = r)); // the API server has not answered
-              await memory.write(ref, status);
-            },
-          };
-          const events = new EventEmitter<ControllerEvents>();
-          let applied: string | null = null;
-          let now = T0.getTime();
-          const reports = Array.from({ length: 10 }, (_, i) =>
-            report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
-          );
-          const loop = new StatusLoop({
-            tracker: new StatusTracker(writer),
-            health: new HealthAggregator(),
-            published: { snapshots: () => ({ default: snap }), versionOf: () => V1 },
-            dataplanes: () => [dp('a', applied)],
-            reports: () => reports,
-            inconsistent: () => false,
-            events,
-            clock: () => new Date(now),
-            logger: silentLogger(),
-          });
-          try {
-            const firstPass = once(events, 'status');
-            loop.trigger();
-            while (!held) await new Promise((r) => setTimeout(r, 5));
-            // The first write is on its way; the dataplane ACKs V1.
-            applied = V1;
-            loop.trigger();
-            if (late) now += STATUS_MAX_DELAY_MS;
-            holding = false;
-            held();
-            await firstPass;
-            await once(events, 'status');
-            if (late)
-              expect(memory.writes, 'one Pending write, then each object once, Programmed').to.equal(11);
-            else expect(memory.writes, 'each object Pending, then each Programmed').to.equal(20);
-            for (const r of reports)
-              expect(cond(memory.get(r.ref)!.conditions, 'Programmed'), r.ref.name).to.include({
-                status: 'True',
-              });
-          } finally {
-            await loop.close();
-          }
-        },
-      );
+    const cases: Array<[late: boolean, objects: number, title: string]> = [
+      [
+        true,
+        STALE_BACKLOG + 36,
+        'a change during a pass that has written for a while stops its writes: the next pass writes the new status, each object once',
+      ],
+      [
+        false,
+        STALE_BACKLOG + 36,
+        'a change during a young pass does not stop it (under a stream of edits the writes keep up)',
+      ],
+      [true, 10, 'a change does not stop a pass that has a few statuses left to write'],
+    ];
+    for (const [late, objects, title] of cases)
+      it(title, async () => {
+        // A Kubernetes writer is rate-limited, so the first pass after a start takes a minute; the
+        // dataplane ACKs meanwhile. The statuses computed before the ACK (Pending) must not all be
+        // written and then all rewritten (Programmed). But a pass gives way only once it has
+        // written for STATUS_MAX_DELAY_MS (the loop's clock): under a stream of edits a change
+        // comes every ~100 ms, and passes that gave way at once fell behind the edits.
+        const snap = {
+          version: V1,
+          body: { group: 'default', frontends: [], backends: [] },
+        } as unknown as Snapshot;
+        const memory = new MemoryStatusWriter();
+        let held: (() => void) | undefined;
+        let holding = true;
+        const writer = {
+          async write(ref: ObjectReport['ref'], status: Parameters<MemoryStatusWriter['write']>[1]) {
+            if (holding) await new Promise<void>((r) => (held = r)); // the API server has not answered
+            await memory.write(ref, status);
+          },
+        };
+        const events = new EventEmitter<ControllerEvents>();
+        let applied: string | null = null;
+        let now = T0.getTime();
+        const reports = Array.from({ length: objects }, (_, i) =>
+          report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
+        );
+        const loop = new StatusLoop({
+          tracker: new StatusTracker(writer),
+          health: new HealthAggregator(),
+          published: { snapshots: () => ({ default: snap }), versionOf: () => V1 },
+          dataplanes: () => [dp('a', applied)],
+          reports: () => reports,
+          inconsistent: () => false,
+          events,
+          clock: () => new Date(now),
+          logger: silentLogger(),
+        });
+        try {
+          const firstPass = once(events, 'status');
+          loop.trigger();
+          while (!held) await new Promise((r) => setTimeout(r, 5));
+          // The first write is on its way; the dataplane ACKs V1.
+          applied = V1;
+          loop.trigger();
+          if (late) now += STATUS_MAX_DELAY_MS;
+          holding = false;
+          held();
+          await firstPass;
+          await once(events, 'status');
+          if (late && objects > STALE_BACKLOG)
+            expect(memory.writes, 'one Pending write, then each object once, Programmed').to.equal(
+              1 + objects,
+            );
+          else expect(memory.writes, 'each object Pending, then each Programmed').to.equal(2 * objects);
+          for (const r of reports)
+            expect(cond(memory.get(r.ref)!.conditions, 'Programmed'), r.ref.name).to.include({
+              status: 'True',
+            });
+        } finally {
+          await loop.close();
+        }
+      });
 
     it('a change of health reports recomputes the status of Backends only', async () => {
       const tracker = new StatusTracker(new MemoryStatusWriter());
@@ -572,6 +582,33 @@ describe('status', () => {
       await updating;
       expect(ranDuring, 'a callback queued after the update began ran before it ended').to.equal(true);
       expect(tracker.all()).to.have.length(many.length);
+    });
+
+    it('lets the event loop run while it compares many statuses with what was written (re-check after invalidate)', async () => {
+      // The writer answers at once, as a Kubernetes writer does when the live status is the
+      // same: without a yield, the whole write loop is one task.
+      let writes = 0;
+      let armed = false;
+      let ranAfter: number | undefined;
+      const tracker = new StatusTracker({
+        write: async () => {
+          if (++writes === 1 && armed) setImmediate(() => (ranAfter = writes));
+        },
+      });
+      const many = Array.from({ length: 3 * OBJECTS_BETWEEN_YIELDS }, (_, i) =>
+        report({ ref: { kind: 'Backend', namespace: 'default', name: `b${i}` } }),
+      );
+      const c = ctx({});
+      await tracker.update(many, c, T0);
+      await new Promise((r) => setImmediate(r));
+      tracker.invalidate();
+      writes = 0;
+      armed = true;
+      await tracker.update(many, c, T0);
+      expect(writes).to.equal(many.length);
+      expect(ranAfter, 'a callback queued at the first write ran before the last one').to.be.below(
+        many.length,
+      );
     });
 
     it('retries a failed write on the next update', async () => {
