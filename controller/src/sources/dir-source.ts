@@ -30,7 +30,7 @@ import { silentLogger } from '../log.js';
 import type { StoreFeed } from '../store/feed.js';
 import { fileDiagnostic } from './diagnostics.js';
 import { referencedFiles, resolveFileRefs, type FileContent } from './file-refs.js';
-import { isManifestName, sameSig, signature, walk, type FileSig } from './dir-walk.js';
+import { isManifestName, sameSig, signature, SyncStats, walk, type FileSig } from './dir-walk.js';
 import { MANIFEST_LIMITS, parseManifestFile } from './parse-file.js';
 import type { Source } from './source.js';
 
@@ -100,6 +100,8 @@ export class DirSource implements Source {
   private walking = false;
   /** Batches that walked the whole tree (the first read included). */
   private treeWalks = 0;
+  /** The safety walk's stats are made on the main thread while the file system is quick. */
+  private readonly safetyStats = new SyncStats();
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   /** Files that had content and were found empty: when first seen empty, and the re-look. */
@@ -226,15 +228,17 @@ export class DirSource implements Source {
    * of tens of ms), and a walk of the tree for it cost 23–115 ms of reads. A truly missed event
    * is caught all the same: its file differs, and the look reads it (or, for what a look does
    * not cover, walks the tree). More than MAX_QUICK_LOOK differences, or a walk that failed,
-   * walk the tree.
+   * walk the tree. Its stats are made on the main thread, in chunks, while the file system
+   * answers quickly (dir-walk.ts, SyncStats).
    */
   private async safetyWalk(): Promise<void> {
     if (this.walking || this.stopped) return;
     this.walking = true;
     try {
-      const found = await walk(this.root, { statsInFlight: SAFETY_WALK_STATS_IN_FLIGHT }).catch(
-        () => undefined,
-      );
+      const found = await walk(this.root, {
+        statsInFlight: SAFETY_WALK_STATS_IN_FLIGHT,
+        sync: this.safetyStats,
+      }).catch(() => undefined);
       if (this.stopped) return;
       if (!found) {
         this.walkDue = true;

@@ -159,9 +159,11 @@ export function compileSharedRouter(
     byRank.push(part);
   }
   const was = reuse?.layout;
+  // Kept, it records this build's Frontends: the next build compares its unchanged ones by
+  // identity, not the hosts of every Frontend edited since the maps were made.
   const layout =
     was && was.made.length === frontends.length && frontends.every((f, i) => sameHosts(was.made[i]!, f))
-      ? was
+      ? { ...was, made: frontends }
       : layoutOf(frontends, fe);
   const { exactParts, wildcardParts, exactDefaults, wildcardDefaults, hasWildcards } = layout;
   const ownerRules = byRank[0]!.rules;
