@@ -23,9 +23,10 @@
 //     checks above run from dist/ (BASCULE_NO_BUNDLE=1), where a module's laziness is visible;
 //     the bundle keeps what dist/ loads on first use out of the start path too (prom-client,
 //     re2js, hpack.js stay outside it; its lazily imported modules run on first use). Nor does a
-//     process of the bundle load node:tls, node:https or node:zlib (ws requires all three for a
-//     ws:// channel; the TLS frontends and upstreams import them): the bundle requires them on
-//     first use (bin/bundle.mjs), which test/e2e/bundle-tls.test.ts runs.
+//     process of the bundle load node:tls, node:https, node:zlib (ws requires all three for a
+//     ws:// channel; the TLS frontends and upstreams import them) or node:assert (pino's file
+//     stream, when it closes): the bundle requires them on first use (bin/bundle.mjs), which
+//     test/e2e/bundle-tls.test.ts runs.
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
@@ -229,7 +230,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     expect(workerPids).to.have.length(2);
     const notOneByOne = ['/dist/dataplane/src/', '/dist/protocol/src/validators.', '/dist/controller/src/'];
     const bundledPackages = ['node_modules/ws/', 'node_modules/pino/', 'node_modules/negotiator/'];
-    const onFirstUse = ['node:tls', 'node:https', 'node:zlib', 'node:internal/deps/undici/'];
+    const onFirstUse = ['node:tls', 'node:https', 'node:zlib', 'node:assert', 'node:internal/deps/undici/'];
     expectLoaded(
       await loadedModules(record, pid),
       'the primary',
