@@ -1,5 +1,5 @@
 // One active check: a TCP connect, or an HTTP request whose status (and maybe body) is judged.
-// Fully asynchronous, bounded by one timer for the whole check, and at most MAX_CHECK_BODY bytes
+// Fully asynchronous, bounded by one deadline for the whole check (see `deadline`), and at most MAX_CHECK_BODY bytes
 // of body are read. Every failure is one result with a reason in HAProxy's words
 // ("Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 timeout",
 // "Layer7 invalid response").
@@ -47,6 +47,45 @@ const errCode = (err: unknown): string => {
 
 const elapsed = (started: number): number => Math.round((performance.now() - started) * 100) / 100;
 
+/**
+ * A check's deadline timer that does not count this process's own stalls against the server.
+ * After an event-loop stall longer than the timeout, Node runs expired timers before the reads
+ * that arrived meanwhile: a plain setTimeout would fail a check whose answer is already waiting
+ * (and with `fall: 1` take a healthy server out). So a timer that fires late by more than
+ * STALL_SLACK_MS grants the check the time it lost, once (at most the timeout again), and the
+ * final expiry is judged one turn later (setImmediate runs after the poll phase), so an answer
+ * already received is taken first. A server that is really silent still fails: after
+ * timeoutMs when nothing stalled, after at most twice that when something did.
+ */
+export const STALL_SLACK_MS = 20;
+
+function deadline(started: number, timeoutMs: number, expire: () => void): { clear(): void } {
+  let granted = false;
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const fire = (): void => {
+    timer = undefined;
+    const late = performance.now() - started - timeoutMs;
+    if (!granted && late > STALL_SLACK_MS) {
+      granted = true;
+      timer = setTimeout(fire, Math.min(late, timeoutMs));
+      return;
+    }
+    immediate = setImmediate(() => {
+      immediate = undefined;
+      expire();
+    });
+  };
+  timer = setTimeout(fire, timeoutMs);
+  return {
+    clear() {
+      if (timer) clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+      timer = immediate = undefined;
+    },
+  };
+}
+
 export function runCheck(target: CheckTarget, spec: CheckSpec, done: (r: CheckResult) => void): CancelCheck {
   return spec.http && spec.expect
     ? httpCheck(target, spec.http, spec.expect, spec.timeoutMs, done, spec.tls)
@@ -60,16 +99,16 @@ function tcpCheck(target: CheckTarget, timeoutMs: number, done: (r: CheckResult)
   const finish = (ok: boolean, reason: string): void => {
     if (finished) return;
     finished = true;
-    clearTimeout(timer);
+    timer.clear();
     socket.destroy();
     done({ ok, layer: 4, reason, durationMs: elapsed(started) });
   };
-  const timer = setTimeout(() => finish(false, `Layer4 timeout after ${timeoutMs}ms`), timeoutMs);
+  const timer = deadline(started, timeoutMs, () => finish(false, `Layer4 timeout after ${timeoutMs}ms`));
   socket.once('connect', () => finish(true, 'Layer4 check passed'));
   socket.on('error', (err) => finish(false, `Layer4 connection problem: ${errCode(err)}`));
   return () => {
     finished = true;
-    clearTimeout(timer);
+    timer.clear();
     socket.destroy();
   };
 }
@@ -98,16 +137,14 @@ function httpCheck(
   const finish = (ok: boolean, layer: 4 | 7, reason: string, status?: number): void => {
     if (finished) return;
     finished = true;
-    clearTimeout(timer);
+    timer.clear();
     req.destroy();
     done({ ok, layer, reason, durationMs: elapsed(started), ...(status !== undefined ? { status } : {}) });
   };
-  const timer = setTimeout(
-    () =>
-      connected
-        ? finish(false, 7, `Layer7 timeout: no complete answer within ${timeoutMs}ms`)
-        : finish(false, 4, `Layer4 timeout: no connection within ${timeoutMs}ms`),
-    timeoutMs,
+  const timer = deadline(started, timeoutMs, () =>
+    connected
+      ? finish(false, 7, `Layer7 timeout: no complete answer within ${timeoutMs}ms`)
+      : finish(false, 4, `Layer4 timeout: no connection within ${timeoutMs}ms`),
   );
   try {
     const options = {
@@ -122,7 +159,7 @@ function httpCheck(
     req = tlsOptions ? https.request({ ...options, ...tlsOptions }) : http.request(options);
   } catch (err) {
     // Invalid method/path/header bytes: a configuration problem, reported like any failure.
-    clearTimeout(timer);
+    timer.clear();
     finished = true;
     queueMicrotask(() =>
       done({
@@ -168,7 +205,7 @@ function httpCheck(
   req.end();
   return () => {
     finished = true;
-    clearTimeout(timer);
+    timer.clear();
     req.destroy();
   };
 }

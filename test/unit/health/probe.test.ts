@@ -162,6 +162,44 @@ describe('health probe (one active check)', function () {
     expect(r.reason).to.match(/^Layer7 invalid response: /);
   });
 
+  // The dataplane's own event loop may stall longer than a check's timeout (a large apply on a
+  // loaded machine). The answer then waits in the socket while the timer has expired; Node runs
+  // expired timers before those reads, so a plain timer failed a healthy server. Each check here
+  // is started from a setImmediate callback, so the next phase with work is the timers phase:
+  // without the stall allowance the timeout always wins.
+  const stalledCheck = (port: number, spec: CheckSpec, stallMs: number): Promise<CheckResult> =>
+    new Promise((resolve) =>
+      setImmediate(() => {
+        runCheck({ address: HOST, port }, spec, resolve);
+        const until = performance.now() + stallMs;
+        while (performance.now() < until); // the event loop stalls, the kernel connects meanwhile
+      }),
+    );
+
+  it('TCP: a stall of this process longer than the timeout does not fail a listening port', async () => {
+    const srv = net.createServer((sock) => sock.end());
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    cleanups.push(() => new Promise((r) => srv.close(() => r())));
+    const r = await stalledCheck((srv.address() as AddressInfo).port, { timeoutMs: 50 }, 250);
+    expect(r).to.include({ ok: true, layer: 4 });
+  });
+
+  it('HTTP: a stall longer than the timeout does not fail a server that answers', async () => {
+    const s = await serve((_req, res) => res.end('ok'));
+    const r = await stalledCheck(s.port, httpSpec({}, 300), 700);
+    expect(r).to.include({ ok: true, layer: 7, status: 200 });
+  });
+
+  it('HTTP: after a stall a hanging server still fails with "Layer7 timeout", within twice the timeout', async () => {
+    const s = await serve(() => {}); // never answers
+    const started = performance.now();
+    const r = await stalledCheck(s.port, httpSpec({}, 150), 400);
+    expect(r).to.include({ ok: false, layer: 7 });
+    expect(r.reason).to.equal('Layer7 timeout: no complete answer within 150ms');
+    expect(s.seen).to.have.length(1); // the request was sent: the allowance let it be
+    expect(performance.now() - started).to.be.below(10_000); // bounded, not a speed figure
+  });
+
   it('cancelling a check never calls back', async () => {
     const s = await serve(() => {});
     let called = false;
