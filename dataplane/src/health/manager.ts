@@ -115,7 +115,10 @@ class Entry {
   streak = 0;
   streakOk = true;
   readonly counters = zero();
+  /** The policy alone, serialised: a change rescales the health and brings the next check forward. */
   policyJson = '';
+  /** The policy and the server's TLS settings (by content hash): a change re-derives the check. */
+  checkKey = '';
   spec: CheckSpec | undefined;
   misconfigured: string | undefined;
   target!: CheckTarget;
@@ -257,7 +260,7 @@ export class HealthManager {
     const now = this.now();
     const e = new Entry(s.key, s, b, policy, now);
     this.entries.set(e.key, e);
-    this.configure(e, policy);
+    this.configure(e, policy, JSON.stringify(policy));
     const serving = this.liveKeys.has(s.key) && e.state.up;
     e.health = serving ? riseOf(policy) : initialHealth(policy.initialState, policy);
     e.reason = serving ? 'already serving when checks were enabled' : `initial state ${policy.initialState}`;
@@ -283,12 +286,13 @@ export class HealthManager {
     }
     e.server = s;
     e.backend = b;
-    const changed = JSON.stringify(policy) !== e.policyJson;
+    const policyJson = JSON.stringify(policy);
+    const changed = policyJson !== e.policyJson;
     if (changed) {
       e.health = rescaleHealth(e.health, e.policy, policy);
       e.policy = policy;
     }
-    this.configure(e, policy);
+    this.configure(e, policy, policyJson);
     const paused = s.snap.state === 'maintenance';
     if (paused !== e.paused) {
       e.paused = paused;
@@ -300,13 +304,16 @@ export class HealthManager {
   }
 
   /** (Re)derive what depends on the policy and the server: target, compiled check, observer. */
-  private configure(e: Entry, policy: HealthSnap): void {
+  private configure(e: Entry, policy: HealthSnap, policyJson: string): void {
     const s = e.server;
     e.target = { address: s.address, port: s.snap.checkPort ?? policy.port ?? s.port };
-    // The check follows the server's TLS settings too (a changed CA or SNI re-derives it).
-    const json = JSON.stringify(policy) + (s.tls ? JSON.stringify(s.tls) : '');
-    if (json !== e.policyJson) {
-      e.policyJson = json;
+    e.policyJson = policyJson;
+    // The check follows the server's TLS settings too (a changed CA or SNI re-derives it). The
+    // policy alone is compared by update(): were the TLS settings part of that comparison, every
+    // sync would count the policy of a TLS server as changed and bring its next check forward.
+    const key = s.tls ? `${policyJson}\0${s.tls.hash}` : policyJson;
+    if (key !== e.checkKey) {
+      e.checkKey = key;
       e.misconfigured = undefined;
       const timeoutMs = checkTimeout(policy);
       try {
