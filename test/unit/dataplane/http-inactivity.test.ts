@@ -52,9 +52,10 @@ describe('dataplane/http: inactivity limits', function () {
       expect(w.expiries).to.have.length(1);
       expect(w.expiries[0]).to.be.at.least(LIMIT);
       expect(w.expiries[0]).to.be.below(LIMIT * 1.25 + SLACK);
-      p.write('x'); // activity re-arms it: another full silence is needed
-      await sleep(50);
+      // Activity re-arms it: another full silence is needed. The clock is read before the write
+      // (the activity cannot be earlier), not after a sleep that a loaded machine may end late.
       const again = Date.now();
+      p.write('x');
       await sleep(3 * LIMIT);
       expect(w.expiries).to.have.length(2);
       expect(w.expiries[1]! - (again - w.t0)).to.be.at.least(LIMIT - 50);
