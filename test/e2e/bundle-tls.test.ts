@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { freePort } from '../support/ports.js';
-import { getJson, ROOT, runBascule, waitFor, type Proc } from '../support/process.js';
+import { getJson, ROOT, runBascule, waitDataplaneReady, waitFor, type Proc } from '../support/process.js';
 import { TestCa } from '../unit/tls/certs.js';
 
 const RECORDER = join(ROOT, 'test/support/module-recorder.mjs');
@@ -128,13 +128,7 @@ spec:
       ['--import', RECORDER],
     );
     const dp = dataplane;
-    await waitFor(
-      'dataplane ready',
-      async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok,
-      30_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${dp.output()}\n${controller?.output()}`);
-    });
+    await waitDataplaneReady(admin, [dp, controller]);
     const status = await getJson<{ controller: { connected: boolean; url: string } }>(
       `http://127.0.0.1:${admin}/status`,
     );

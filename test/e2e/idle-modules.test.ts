@@ -37,7 +37,7 @@ import { DATAPLANE_MALLOC_ENV } from '#dataplane/malloc-env';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
-import { getJson, ROOT, runBascule, waitFor, type Proc } from '../support/process.js';
+import { getJson, ROOT, runBascule, waitDataplaneReady, waitFor, type Proc } from '../support/process.js';
 
 const RECORDER = join(ROOT, 'test/support/module-recorder.mjs');
 const TOKEN = 'idle-modules-test-token-0123456789abcdef';
@@ -164,13 +164,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       ['--import', RECORDER],
     );
     const dp = dataplane;
-    await waitFor(
-      'dataplane ready',
-      async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok,
-      30_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${dp.output()}\n${controller?.output()}`);
-    });
+    await waitDataplaneReady(admin, [dp, controller]);
     await waitFor('a request served', async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200);
     const status = await getJson<{ workers?: Array<{ pid: number | null }> }>(
       `http://127.0.0.1:${admin}/status`,

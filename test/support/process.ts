@@ -1,6 +1,7 @@
 // Runs `bascule` as a real child process (the built CLI), capturing its output for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { waitFor } from './wait.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/bascule.js');
@@ -43,6 +44,21 @@ export function runBascule(args: string[], env: Record<string, string> = {}, nod
 }
 
 export { waitFor } from './wait.js';
+
+/** Waits for a dataplane's admin /readyz; a timeout's error carries the given processes' output. */
+export async function waitDataplaneReady(
+  adminPort: number,
+  procs: Array<Proc | undefined>,
+  ms = 30_000,
+): Promise<void> {
+  await waitFor(
+    'dataplane ready',
+    async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok,
+    ms,
+  ).catch((err: Error) => {
+    throw new Error([err.message, ...procs.map((p) => p?.output() ?? '')].join('\n'));
+  });
+}
 
 export async function getJson<T = any>(url: string): Promise<T> {
   const res = await fetch(url);
