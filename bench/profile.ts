@@ -2,7 +2,7 @@
 //
 //   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
 //        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf | --strace] [--trace-gc]
-//        [--bin PATH/bin/bascule.js]
+//        [--bin PATH/bin/bascule.js] [--heap-prof]
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
@@ -23,7 +23,7 @@
 // with `--trace-gc` and reports the collections (scavenges, mark-compacts) of the measured run,
 // per 1,000 requests, with their pauses, and the JavaScript heap allocated per request (from the
 // heap sizes before and after each collection). `--bin` profiles another build (default: this
-// checkout's bin/bascule.js).
+// checkout's bin/bascule.js). `--heap-prof` samples allocations instead (see heapSummary).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,44 @@ export function summarize(p: CpuProfile, top: number, windowUs: number): string 
   lines.push('', '| self % of busy | function |', '| ---: | --- |');
   for (const [f, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
     if (!f.startsWith('(idle)')) lines.push(`| ${pct(us)} | \`${f}\` |`);
+  return lines.join('\n');
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * `--heap-prof`: the sampled bytes still in the heap at exit, by allocating function. V8's
+ * sampling heap profiler drops the samples of objects a collection freed, so what it holds is
+ * what survived (start-up's long-lived objects) plus what was allocated since the last
+ * scavenge — with a young generation of 64 MB, the last several thousand requests: the
+ * per-request allocations, attributed to the function that made them.
+ */
+export function heapSummary(root: HeapNode, top: number): string {
+  const fns = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode): void => {
+    if (n.selfSize > 0) {
+      const { functionName, url, lineNumber } = n.callFrame;
+      const file = url.replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\//, 'npm:');
+      const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+      fns.set(key, (fns.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  const lines = [
+    `sampled bytes live at exit: ${(total / 1e6).toFixed(1)} MB`,
+    '',
+    '| KB | % | allocated by |',
+    '| ---: | ---: | --- |',
+  ];
+  for (const [f, b] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
+    lines.push(`| ${(b / 1024).toFixed(0)} | ${((100 * b) / total).toFixed(1)}% | \`${f}\` |`);
   return lines.join('\n');
 }
 
@@ -245,6 +283,7 @@ async function main(): Promise<void> {
       perf: { type: 'boolean', default: false },
       strace: { type: 'boolean', default: false },
       'trace-gc': { type: 'boolean', default: false },
+      'heap-prof': { type: 'boolean', default: false },
       bin: { type: 'string', default: DEFAULT_BIN },
     },
   });
@@ -266,8 +305,22 @@ async function main(): Promise<void> {
     const perf = values.perf === true;
     const strace = values.strace === true;
     const traceGc = values['trace-gc'] === true;
+    const heapProf = values['heap-prof'] === true;
     const args = [
-      ...(perf ? ['--perf-basic-prof'] : strace ? [] : ['--cpu-prof', '--cpu-prof-dir', out]),
+      ...(perf
+        ? ['--perf-basic-prof']
+        : strace
+          ? []
+          : heapProf
+            ? [
+                '--heap-prof',
+                '--heap-prof-dir',
+                out,
+                '--heap-prof-interval',
+                '128',
+                '--max-semi-space-size=64',
+              ]
+            : ['--cpu-prof', '--cpu-prof-dir', out]),
       ...(traceGc ? ['--trace-gc'] : []),
       values.bin!,
       'standalone',
@@ -350,6 +403,16 @@ async function main(): Promise<void> {
     if (perf) {
       process.stdout.write(
         `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost}, perf record -F 999 -g\n${report}\nperf data: ${perfData}\n`,
+      );
+      return;
+    }
+    if (heapProf) {
+      const hp = readdirSync(out).find((f) => f.endsWith('.heapprofile'));
+      if (!hp) throw new Error(`no .heapprofile in ${out} (see ${join(dir, 'bascule.log')})`);
+      const h = JSON.parse(readFileSync(join(out, hp), 'utf8')) as { head: HeapNode };
+      process.stdout.write(
+        `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost}, --heap-prof (young generation 64 MB)\n` +
+          `${heapSummary(h.head, Number(values.top))}\n\nprofile: ${join(out, hp)}\n`,
       );
       return;
     }
