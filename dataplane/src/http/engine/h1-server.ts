@@ -727,7 +727,7 @@ class H1Request implements ClientSide {
   }
 
   report(complete: boolean, bytesIn: number, bytesOut: number): void {
-    this.finishListener?.(this.status, complete, bytesIn, bytesOut);
+    this.finishListener?.finished(this.status, complete, bytesIn, bytesOut);
   }
 
   // ---- request body ----
