@@ -6,9 +6,11 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import tls from 'node:tls';
+import { startDataplane, type Dataplane } from '#dataplane/dataplane';
+import { makeSnapshot } from '#protocol/canonical';
 import { resetTls, tlsResets } from '#dataplane/util/tls-reset';
 import { TestCa, type Pem } from '../tls/certs.js';
-import { HOST } from './helpers.js';
+import { HOST, backend, body, freePort, frontend, quietLogger, server } from './helpers.js';
 
 describe('dataplane: TLS connections reset like plaintext ones (util/tls-reset.ts)', function () {
   this.timeout(20_000);
@@ -66,6 +68,67 @@ describe('dataplane: TLS connections reset like plaintext ones (util/tls-reset.t
     c.destroy();
     await closed;
     expect(await ends[0]).to.equal('end');
+  });
+
+  it('a client gone mid-exchange: the dataplane resets its TLS server connection, as a plaintext one', async () => {
+    // The server reads the request and never answers; the client resets: the exchange aborts
+    // its server connection, which the server must see as a reset, whatever the transport.
+    const plain = net.createServer((s) => {
+      ends.push(
+        new Promise<string>((resolve) => {
+          s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+          s.on('end', () => resolve('end'));
+        }),
+      );
+      s.resume();
+    });
+    await new Promise<void>((r) => plain.listen(0, HOST, r));
+    const fePort = await freePort();
+    const plainPort = await freePort();
+    const dp: Dataplane = await startDataplane({
+      group: 'default',
+      nodeId: 'tls-reset',
+      admin: null,
+      logger: quietLogger(),
+    });
+    try {
+      const r = await dp.applySnapshot(
+        makeSnapshot(
+          body(
+            [
+              frontend('default/secure', fePort, { defaultBackend: 'default/secure' }),
+              frontend('default/plain', plainPort, { defaultBackend: 'default/plain' }),
+            ],
+            [
+              backend('default/secure', [server('s1', port)], {
+                tls: { caPem: ca.cert, sni: 'reset.example.test', insecureSkipVerify: false },
+              }),
+              backend('default/plain', [server('p1', (plain.address() as net.AddressInfo).port)]),
+            ],
+          ),
+        ),
+      );
+      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+      for (const [path, to] of [
+        ['/secure', fePort],
+        ['/plain', plainPort],
+      ] as const) {
+        const before = ends.length;
+        const c = net.connect(to, HOST);
+        c.on('error', () => {});
+        await new Promise((r) => c.once('connect', r));
+        c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        while (ends.length === before) await new Promise((r) => setTimeout(r, 10));
+        // The server has the request: give it time to read it, then reset (a FIN alone is a
+        // half-close after a complete request: the response is still awaited).
+        await new Promise((r) => setTimeout(r, 100));
+        c.resetAndDestroy();
+        expect(await ends[before], `${path}: how the server connection ended`).to.equal('ECONNRESET');
+      }
+    } finally {
+      await dp.close();
+      plain.close();
+    }
   });
 
   it('destroys a TLS connection still connecting, or already ended, instead', async () => {

@@ -10,8 +10,9 @@
 // socket's Readable state per read), requests written straight on the handle (HandleWrites: one
 // write request, without the Writable's pass over it). Where the handle cannot be driven this way
 // (a host name, another Node.js release) a net.Socket reading through `onread` does the same job.
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ServerRuntime } from '../../runtime/backend.js';
 import type { ServerPool } from '../../runtime/state.js';
 import { connectTimeout, serverTimeout, UpstreamError } from '../../runtime/upstream-error.js';
@@ -46,6 +47,11 @@ import { Reads } from '../../util/socket-reads.js';
 import { resetTls } from '../../util/tls-reset.js';
 import { JOINED_WRITE_MAX, writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
+
+// node:tls loads with the first TLS server connection (a connect, never a request).
+const requireOnUse = createRequire(import.meta.url);
+let tlsModule: typeof tls | undefined;
+const tlsOnUse = (): typeof tls => (tlsModule ??= requireOnUse('node:tls') as typeof tls);
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
 export const UPSTREAM_IDLE_MS = 4000;
@@ -166,7 +172,7 @@ function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel:
       onread: new Reads(onData),
     });
   }
-  const s = tls.connect({
+  const s = tlsOnUse().connect({
     host: server.address,
     port: server.port,
     ...upstreamConnectOptions(t, server.snap),
@@ -658,7 +664,7 @@ function resetConnection(s: UpSocket): void {
     return;
   }
   if (!s.destroyed && !s.connecting) {
-    if (s instanceof tls.TLSSocket) resetTls(s);
+    if ('encrypted' in s) resetTls(s as tls.TLSSocket);
     else {
       try {
         s.resetAndDestroy();
