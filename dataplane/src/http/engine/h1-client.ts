@@ -61,6 +61,14 @@ export const MAX_IDLE_PER_SERVER = 64;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The bytes of `buf` from `end`: almost always none (a read holds one message), and then no view
+ * is made (a Uint8Array is ~100 bytes of heap: three per keep-alive exchange were empty ones).
+ */
+function after(buf: Buffer, end: number): Buffer {
+  return end >= buf.length ? EMPTY : buf.subarray(end);
+}
+
+/**
  * A server's idle keep-alive connections, oldest first (taken from the end: most recently used).
  * Idle time is kept here rather than with a socket timeout per connection: a request then costs
  * no timer of its own, and one timer per pool closes what stayed idle past UPSTREAM_IDLE_MS.
@@ -473,7 +481,7 @@ class UpstreamConn {
         this.fail(new UpstreamError('protocol', `${p.code} ${p.reason}`, p.code));
         return;
       }
-      const rest = this.buf.subarray(end);
+      const rest = after(this.buf, end);
       this.buf = EMPTY;
       this.scan.reset(0);
       if (h.status >= 100 && h.status < 200) {
@@ -531,7 +539,7 @@ class UpstreamConn {
       this.chunk = EMPTY;
       if (done >= 0) end = done;
       if (this.req.decode) {
-        if (this.state === State.Body && this.decoder.done) this.complete(chunk.subarray(end));
+        if (this.state === State.Body && this.decoder.done) this.complete(after(chunk, end));
         return;
       }
     } else {
@@ -541,7 +549,7 @@ class UpstreamConn {
     if (end > from) this.ev.data(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end));
     if (this.state !== State.Body) return;
     const finished = this.decoder ? this.decoder.done : this.remaining === 0;
-    if (finished) this.complete(chunk.subarray(end));
+    if (finished) this.complete(after(chunk, end));
   }
 
   private readonly onPayload = (start: number, end: number): void => {
