@@ -184,6 +184,21 @@ function checkHosts(f: Readonly<FrontendSnap>, bad: (why: string) => BasculeErro
  * its member, a member on another bind, or a rule on a host its Frontend does not claim, is refused.
  */
 function sharedListeners(list: readonly Readonly<FrontendSnap>[]): Map<string, Readonly<FrontendSnap>[]> {
+  // A frozen list was checked once (a Backend delta keeps the live body's frontends list).
+  let out = listenersChecked.get(list);
+  if (!out) {
+    out = checkSharedListeners(list);
+    if (Object.isFrozen(list) && list.every((f) => Object.isFrozen(f))) listenersChecked.set(list, out);
+  }
+  return out;
+}
+
+/** sharedListeners' result per frozen list of frozen frontends (read only, never changed). */
+const listenersChecked = new WeakMap<readonly object[], Map<string, Readonly<FrontendSnap>[]>>();
+
+function checkSharedListeners(
+  list: readonly Readonly<FrontendSnap>[],
+): Map<string, Readonly<FrontendSnap>[]> {
   const byId = new Map<string, Readonly<FrontendSnap>>();
   for (const f of list) {
     if (byId.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);

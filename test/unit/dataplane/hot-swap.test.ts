@@ -309,6 +309,7 @@ describe('dataplane/hot swap', function () {
       // The second within the persist interval of the first: the stop writes it (a flush), as
       // the change from the first appended to the journal; the restart replays it.
       expect(await first.applySnapshot(older)).to.deep.include({ ok: true });
+      await sleep(50); // the first write starts (after the apply's turn)
       expect(await first.applySnapshot(snap)).to.deep.include({ ok: true });
       await first.close();
       const saved = JSON.parse(await readFile(path.join(dir, 'snapshot.json'), 'utf8')) as {
