@@ -111,7 +111,8 @@ export class UpstreamPool implements ServerPool {
 
   /** Idle connections that closed (the server's idle timeout) are dropped. */
   private sweep(): void {
-    for (let i = this.idle.length - 1; i >= 0; i--) if (!this.idle[i]!.usable()) this.idle.splice(i, 1);
+    for (let i = this.idle.length - 1; i >= 0; i--)
+      if (!this.idle[i]!.usable()) this.idle.splice(i, 1)[0]!.socket.destroy();
   }
 
   private armSweep(ms: number): void {
@@ -625,6 +626,9 @@ class UpstreamConn {
       return;
     }
     if (this.state !== State.Idle) this.fail(this.hangUp());
+    // Idle (pooled) and the server closed: close too. A net.Socket does it by itself (no
+    // allowHalfOpen); a RawSocket stays half-open until destroyed.
+    else this.socket.destroy();
   };
 
   private readonly onError = (err: NodeJS.ErrnoException): void => {
