@@ -3,7 +3,6 @@
 //
 // Start order matters: a persisted snapshot is applied BEFORE the channel connects, so a
 // restarted dataplane serves while the controller is still unreachable.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { shortVersion } from '#protocol/canonical';
@@ -26,6 +25,11 @@ import { Observability, type DataplaneObservabilityOptions } from './observabili
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
 import { isoTime } from './iso-time.js';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
+// (docs/memory.md, "What a process does not load").
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export type { ApplyResult } from './agent/apply.js';
 export type { ChannelTuning } from './agent/channel.js';
