@@ -25,6 +25,7 @@ import { Observability, type DataplaneObservabilityOptions } from './observabili
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
 import { isoTime } from './iso-time.js';
+import { enableMemorySaver } from './heap-growth.js';
 
 // node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
 // of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
@@ -138,6 +139,10 @@ function readCa(tlsCa: string | undefined): string | undefined {
 }
 
 export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane> {
+  // V8's memory saver mode where it has one (heap-growth.ts): the process that serves (or, with
+  // workers, feeds them) keeps its idle heap small. Process-wide: `bascule standalone`'s
+  // controller shares it.
+  enableMemorySaver();
   const log = (opts.logger ?? createLogger()).child({ nodeId: opts.nodeId, group: opts.group });
   let channel: ControlChannel | undefined;
   // Observability (metrics/, access-log/, admin/): credentials are checked before anything starts.
