@@ -150,10 +150,10 @@ export class StatusLoop {
       return g;
     };
     // Backend id → snapshot entry (identical in every group that has it).
-    const indexes = Object.values(published.snapshots()).map(backendIndex);
+    const lists = Object.values(published.snapshots()).map((snap) => snap.body.backends);
     const backendOf = (id: string): BackendSnap | undefined => {
-      for (const index of indexes) {
-        const b = index.get(id);
+      for (const list of lists) {
+        const b = backendById(list, id);
         if (b) return b;
       }
       return undefined;
@@ -187,11 +187,30 @@ function idOfRef(ref: ObjectRef): string {
   return id;
 }
 
-const backendIndexes = new WeakMap<Snapshot, ReadonlyMap<string, BackendSnap>>();
-
-/** A snapshot's backends by id, made once per (immutable) snapshot: status updates follow every ACK. */
-function backendIndex(snap: Snapshot): ReadonlyMap<string, BackendSnap> {
-  let index = backendIndexes.get(snap);
-  if (!index) backendIndexes.set(snap, (index = new Map(snap.body.backends.map((b) => [b.id, b]))));
-  return index;
+/**
+ * The backend of a snapshot's list with this id, by a binary search: a snapshot's backends are
+ * in id order (compile sorts them; the channel's deltas rely on it). A map per snapshot was
+ * 1,000 entries made again for every version (~130 KB for the young generation to collect per
+ * edit); a list out of order (never made by compile) is searched from end to end.
+ */
+export function backendById(list: readonly BackendSnap[], id: string): BackendSnap | undefined {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid]!.id;
+    if (at < id) lo = mid + 1;
+    else if (at > id) hi = mid - 1;
+    else return list[mid];
+  }
+  if (!sortedLists.has(list)) {
+    let sorted = true;
+    for (let i = 1; i < list.length && sorted; i++) sorted = list[i - 1]!.id < list[i]!.id;
+    if (sorted) sortedLists.add(list);
+    else return list.find((b) => b.id === id);
+  }
+  return undefined;
 }
+
+/** Lists found in id order (checked once per list, on a search that found nothing). */
+const sortedLists = new WeakSet<readonly BackendSnap[]>();

@@ -24,6 +24,9 @@ interface Entry extends ObjectStatusView {
   since: Map<string, string>;
   /** The context signature the status was computed from, with `form` (StatusContext.signature). */
   signature: string | undefined;
+  /** A Backend's: StatusContext.backendSignature and healthGeneration ('' and 0 for the others). */
+  backendSignature: string;
+  healthGeneration: number;
   /** The update that last saw the object (an entry not seen by an update is gone). */
   seen: number;
 }
@@ -114,9 +117,19 @@ export class StatusTracker {
           ? prev.since
           : sinceOf(report, ctx, prev, sameForm);
       const signature = ctx.signature?.(report, since);
+      const backend = report.ref.kind === 'Backend';
+      const backendSignature = backend ? (ctx.backendSignature?.(report) ?? '') : '';
+      const healthGeneration = backend ? (ctx.healthGeneration ?? 0) : 0;
       // The same form in the same context: the same status (an update follows every compile and
       // every ACK; most objects are untouched by either).
-      if (prev && sameForm && signature !== undefined && prev.signature === signature) {
+      if (
+        prev &&
+        sameForm &&
+        signature !== undefined &&
+        prev.signature === signature &&
+        prev.backendSignature === backendSignature &&
+        prev.healthGeneration === healthGeneration
+      ) {
         prev.ref = report.ref;
         prev.diagnostics = report.diagnostics;
         prev.since = since;
@@ -124,19 +137,29 @@ export class StatusTracker {
         continue;
       }
       const status = computeStatus(report, ctx, prev?.status, now, since);
-      const computed = { ref: report.ref, status, diagnostics: report.diagnostics, form, since, signature };
+      const computed = {
+        ref: report.ref,
+        status,
+        diagnostics: report.diagnostics,
+        form,
+        since,
+        signature,
+        backendSignature,
+        healthGeneration,
+      };
       let entry = prev;
       if (entry) Object.assign(entry, computed, { seen: update });
       else this.entries.set(key, (entry = { ...computed, seen: update }));
       if (entry.status !== entry.writtenStatus) this.unwritten.add(entry);
     }
     const gone: Entry[] = [];
-    for (const [key, entry] of this.entries)
-      if (entry.seen !== update) {
-        gone.push(entry);
-        this.entries.delete(key);
-        this.unwritten.delete(entry);
-      }
+    // forEach, not for…of over entries: no [key, entry] pair made per object and update.
+    this.entries.forEach((entry, key) => {
+      if (entry.seen === update) return;
+      gone.push(entry);
+      this.entries.delete(key);
+      this.unwritten.delete(entry);
+    });
 
     // A follower (not the leader) computes status for its admin view but writes nothing; on
     // becoming leader, every status still differs from `written` and is (re)considered.

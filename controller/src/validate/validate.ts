@@ -11,7 +11,7 @@ import type { SourcedResource } from './types.js';
 import { DURATION_PATTERN, PATH_PATTERN } from '#api/schema-helpers';
 import { CEL_TWINS } from './cel-twins.js';
 import { located, type Diagnostic, type ObjectRef } from './diagnostic.js';
-import { celSites } from './schema-walk.js';
+import { forEachCelSite } from './schema-walk.js';
 import { cipherListProblem } from './tls-ciphers.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, verbose: true });
@@ -126,21 +126,21 @@ function celDiagnostics(
   base: Omit<Diagnostic, 'field' | 'message' | 'code' | 'condition'>,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const site of celSites(specSchemas.get(kind), spec, 'spec')) {
-    for (const rule of site.rules) {
+  forEachCelSite(specSchemas.get(kind), spec, 'spec', (value, rules, path) => {
+    for (const rule of rules) {
       const twin = CEL_TWINS[rule.rule];
       if (!twin) throw new Error(`no TypeScript twin for CEL rule ${rule.rule}`);
-      if (!twin(site.value)) {
+      if (!twin(value)) {
         out.push({
           ...base,
-          field: site.path + (rule.fieldPath ?? ''),
+          field: path() + (rule.fieldPath ?? ''),
           message: rule.message,
           code: ErrorCodes.CONFIG_RULE,
           condition: 'Accepted',
         });
       }
     }
-  }
+  });
   return out;
 }
 

@@ -10,7 +10,7 @@ import {
 } from '#controller/status/compute';
 import type { Condition } from '#controller/status/conditions';
 import { HealthAggregator } from '#controller/status/health-aggregator';
-import { STATUS_MAX_DELAY_MS, StatusLoop } from '#controller/status/status-loop';
+import { backendById, STATUS_MAX_DELAY_MS, StatusLoop } from '#controller/status/status-loop';
 import { OBJECTS_BETWEEN_YIELDS, STALE_BACKLOG, StatusTracker } from '#controller/status/tracker';
 import type { ControllerEvents } from '#controller/events';
 import { silentLogger } from '#controller/log';
@@ -70,6 +70,22 @@ const diag = (
 });
 
 const cond = (conditions: Condition[] | undefined, type: string) => conditions!.find((c) => c.type === type)!;
+
+describe('status: a backend of a published snapshot by id', () => {
+  const snap = (id: string) => ({ id }) as unknown as Parameters<typeof backendById>[0][number];
+  it('finds every id of a list in id order, and nothing for an id not in it', () => {
+    const list = Array.from({ length: 1000 }, (_, i) => snap(`ns/b${String(i).padStart(4, '0')}`));
+    for (const b of list) expect(backendById(list, b.id)).to.equal(b);
+    for (const id of ['', 'ns/a', 'ns/b0000x', 'ns/b1000', 'zz'])
+      expect(backendById(list, id)).to.equal(undefined);
+    expect(backendById([], 'ns/b')).to.equal(undefined);
+  });
+  it('still finds an id in a list that is not in id order (searched from end to end)', () => {
+    const list = ['ns/c', 'ns/a', 'ns/d', 'ns/b'].map(snap);
+    for (const b of list) expect(backendById(list, b.id)).to.equal(b);
+    expect(backendById(list, 'ns/e')).to.equal(undefined);
+  });
+});
 
 describe('status', () => {
   describe('conditions', () => {
