@@ -3,8 +3,8 @@
 // are schema-checked; the unchanged ones are the live snapshot's own, already checked and
 // built). Applies run one at a time; a newer snapshot arriving while one applies replaces any
 // still-queued one (only the newest intent matters, as in xDS state-of-the-world). Persisting
-// runs after the answer, newest first, at most once per PERSIST_INTERVAL_MS, and never holds
-// up an ACK or the next apply.
+// runs after the answer (never in the turn of the apply), newest first, at most once per
+// PERSIST_INTERVAL_MS, and never holds up an ACK or the next apply.
 import type { Logger } from 'pino';
 import { bodyVersion, deepFreeze, shortVersion } from '#protocol/canonical';
 import { applyDelta, type SnapshotDelta } from '#protocol/delta';
@@ -98,11 +98,12 @@ export interface ApplierOptions {
 }
 
 /**
- * Least time between two writes of the persisted snapshot. Each write serialises the whole
- * snapshot (1 MiB at 5,000 routes); under churn (10 versions a second in the churn bench) that
- * was ~2 ms of the event loop and a file per version, for a file only a restart reads. Whatever
- * arrives meanwhile waits, and only the newest is written: a restart within this time may start
- * from a snapshot up to this much older, then takes the controller's.
+ * Least time between two writes of the persisted snapshot. A write appends the change since the
+ * last one to a journal (agent/persist.ts), and now and then serialises the whole snapshot
+ * (1.25 MB at 5,000 routes); under churn (10 versions a second in the churn bench) one write a
+ * second keeps both rare, for files only a restart reads. Whatever arrives meanwhile waits, and
+ * only the newest is written: a restart within this time may start from a snapshot up to this
+ * much older, then takes the controller's.
  */
 export const PERSIST_INTERVAL_MS = 1000;
 
@@ -144,6 +145,9 @@ class BackgroundPersist {
   }
 
   private async drain(): Promise<void> {
+    // Nothing of a write runs in the turn of the apply that scheduled it: the answer to the
+    // controller goes out first (a write's first step serialises the change, or a whole chunk).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (let s = this.next; s; s = this.next) {
       const wait = this.lastWrite + this.intervalMs - performance.now();
       if (wait > 0 && this.flushing === 0) {
@@ -237,7 +241,14 @@ export class Applier {
       );
     }
     validateDelta(change);
-    return deepFreeze(applyDelta(base.body, change));
+    // Frozen in proportion to the delta: its objects, then the lists it made (every other element
+    // is the live body's, frozen already), so the body's own freeze stops at them.
+    for (const o of change.frontends.upsert) deepFreeze(o);
+    for (const o of change.backends.upsert) deepFreeze(o);
+    const body = applyDelta(base.body, change);
+    Object.freeze(body.frontends);
+    Object.freeze(body.backends);
+    return deepFreeze(body);
   }
 
   private async applyOne(input: ApplyInput): Promise<ApplyResult> {

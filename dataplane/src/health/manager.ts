@@ -18,6 +18,7 @@ import type { HealthSnap } from '#protocol/snapshot';
 import type { BackendRuntime, ServerRuntime } from '../runtime/backend.js';
 import type { ServerState } from '../runtime/state.js';
 import type { Runtime } from '../runtime/types.js';
+import { backendChanges, type BackendChanges } from '../runtime/build.js';
 import { compileExpect, ExpectationError } from './expect.js';
 import {
   afterFailure,
@@ -149,6 +150,8 @@ export class HealthManager {
   private readonly random: () => number;
   /** Server keys of the previous runtime (to tell a brand-new server from one already serving). */
   private liveKeys = new Set<string>();
+  /** The runtime of the last sync. */
+  private synced: Runtime | undefined;
   private syncs = 0;
   private closed = false;
   readonly counters = zero();
@@ -159,9 +162,23 @@ export class HealthManager {
     this.random = opts.random ?? Math.random;
   }
 
-  /** Called synchronously right after a swap: no request sees the new runtime before this ran. */
+  /**
+   * Called synchronously right after a swap: no request sees the new runtime before this ran.
+   * After a carried build (runtime/build.ts backendChanges) of the runtime synced last, only the
+   * backends it changed are looked at: a kept backend is the very same runtime object, whose
+   * servers and policy this manager already follows.
+   */
   sync(rt: Runtime): void {
     if (this.closed) return;
+    const changes = backendChanges(rt);
+    if (changes && this.synced !== undefined && changes.previous.deref() === this.synced)
+      this.syncChanges(changes);
+    else this.syncAll(rt);
+    this.synced = rt;
+    this.syncs++;
+  }
+
+  private syncAll(rt: Runtime): void {
     const seen = new Set<string>();
     const keys = new Set<string>();
     let setChanged = false;
@@ -174,7 +191,7 @@ export class HealthManager {
         const e = this.entries.get(s.key);
         if (e) this.update(e, s, b, policy);
         else {
-          this.create(s, b, policy);
+          this.create(s, b, policy, this.liveKeys.has(s.key));
           setChanged = true;
         }
       }
@@ -185,7 +202,49 @@ export class HealthManager {
       setChanged = true;
     }
     this.liveKeys = keys;
-    this.syncs++;
+    if (setChanged) this.reportFull();
+  }
+
+  /**
+   * What syncAll does, for the changed backends only. A server key starts with its backend's id,
+   * so a server of a changed backend was serving before this swap exactly when the backend's
+   * previous build had it, and its entry can only be one of that build's servers.
+   */
+  private syncChanges(changes: BackendChanges): void {
+    let setChanged = false;
+    const keys = this.liveKeys;
+    for (const { now: b, beforeKeys } of changes.changed) {
+      const previousKeys = new Set(beforeKeys);
+      const current = new Set<string>();
+      for (const s of b.servers) current.add(s.key);
+      const policy = b.snap.health;
+      if (policy)
+        for (const s of b.servers) {
+          const e = this.entries.get(s.key);
+          if (e) this.update(e, s, b, policy);
+          else {
+            this.create(s, b, policy, previousKeys.has(s.key));
+            setChanged = true;
+          }
+        }
+      for (const key of previousKeys) {
+        const e = this.entries.get(key);
+        if (e && (!policy || !current.has(key))) {
+          this.remove(e, current.has(key));
+          setChanged = true;
+        }
+        keys.delete(key);
+      }
+      for (const key of current) keys.add(key);
+    }
+    for (const key of changes.removedKeys) {
+      const e = this.entries.get(key);
+      if (e) {
+        this.remove(e, false);
+        setChanged = true;
+      }
+      keys.delete(key);
+    }
     if (setChanged) this.reportFull();
   }
 
@@ -256,12 +315,13 @@ export class HealthManager {
 
   // ---- lifecycle ----
 
-  private create(s: ServerRuntime, b: BackendRuntime, policy: HealthSnap): void {
+  /** `wasServing`: the server was in the runtime before this swap. */
+  private create(s: ServerRuntime, b: BackendRuntime, policy: HealthSnap, wasServing: boolean): void {
     const now = this.now();
     const e = new Entry(s.key, s, b, policy, now);
     this.entries.set(e.key, e);
     this.configure(e, policy, JSON.stringify(policy));
-    const serving = this.liveKeys.has(s.key) && e.state.up;
+    const serving = wasServing && e.state.up;
     e.health = serving ? riseOf(policy) : initialHealth(policy.initialState, policy);
     e.reason = serving ? 'already serving when checks were enabled' : `initial state ${policy.initialState}`;
     const up = isUp(e.health, policy);

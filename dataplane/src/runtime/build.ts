@@ -184,6 +184,21 @@ function checkHosts(f: Readonly<FrontendSnap>, bad: (why: string) => BasculeErro
  * its member, a member on another bind, or a rule on a host its Frontend does not claim, is refused.
  */
 function sharedListeners(list: readonly Readonly<FrontendSnap>[]): Map<string, Readonly<FrontendSnap>[]> {
+  // A frozen list was checked once (a Backend delta keeps the live body's frontends list).
+  let out = listenersChecked.get(list);
+  if (!out) {
+    out = checkSharedListeners(list);
+    if (Object.isFrozen(list) && list.every((f) => Object.isFrozen(f))) listenersChecked.set(list, out);
+  }
+  return out;
+}
+
+/** sharedListeners' result per frozen list of frozen frontends (read only, never changed). */
+const listenersChecked = new WeakMap<readonly object[], Map<string, Readonly<FrontendSnap>[]>>();
+
+function checkSharedListeners(
+  list: readonly Readonly<FrontendSnap>[],
+): Map<string, Readonly<FrontendSnap>[]> {
   const byId = new Map<string, Readonly<FrontendSnap>>();
   for (const f of list) {
     if (byId.has(f.id)) throw buildError(`duplicate frontend id ${f.id}`);
@@ -328,6 +343,26 @@ function carriedBackends(
   return backends;
 }
 
+/**
+ * The backends a build changed from the runtime it was built after: those whose runtime object
+ * is new (built, not kept), with the server keys of the one of their id before, and the server
+ * keys of those it dropped. What follows a swap (health checks, queued requests) works from it in
+ * proportion to the change. Nothing of an older build is held (keys only; the runtime before by
+ * weak reference), so a replaced version stays collectable.
+ */
+export interface BackendChanges {
+  /** The runtime this one was built after; the changes hold against it only. */
+  readonly previous: WeakRef<Runtime>;
+  readonly changed: readonly { readonly now: BackendRuntime; readonly beforeKeys: readonly string[] }[];
+  /** The server keys of the backends this build no longer has. */
+  readonly removedKeys: readonly string[];
+}
+
+const backendChangesOf = new WeakMap<Runtime, BackendChanges>();
+
+/** The changes of a runtime built after another by a carried build; undefined: look at everything. */
+export const backendChanges = (rt: Runtime): BackendChanges | undefined => backendChangesOf.get(rt);
+
 /** `previous` is the live runtime: what did not change is taken from it. */
 export function buildRuntime(
   snapshot: Snapshot,
@@ -336,14 +371,14 @@ export function buildRuntime(
   previous?: Runtime,
 ): Runtime {
   const before = previous?.snapshot?.body;
-  const backendChanges = before && changesOf(before.backends, snapshot.body.backends);
-  const carry = backendChanges !== undefined && ++carriedBuilds % CARRIED_BUILDS_BETWEEN_FULL !== 0;
+  const backendDiff = before && changesOf(before.backends, snapshot.body.backends);
+  const carry = backendDiff !== undefined && ++carriedBuilds % CARRIED_BUILDS_BETWEEN_FULL !== 0;
   let backends: Map<string, BackendRuntime>;
   let lostBackend: boolean;
   if (carry) {
     scope.carryLive();
-    backends = carriedBackends(snapshot, previous!, backendChanges, scope, log);
-    lostBackend = backendChanges.removed.length > 0;
+    backends = carriedBackends(snapshot, previous!, backendDiff, scope, log);
+    lostBackend = backendDiff.removed.length > 0;
   } else {
     backends = new Map<string, BackendRuntime>();
     for (const b of snapshot.body.backends) {
@@ -369,5 +404,18 @@ export function buildRuntime(
   }
   // Carried: the states of frontends that no longer get a listener of their own are dropped.
   if (carry) for (const id of previousFrontends.keys()) if (!membersOf.has(id)) scope.dropFrontend(id);
-  return Object.freeze({ version: snapshot.version, snapshot, frontends, backends });
+  const rt: Runtime = Object.freeze({ version: snapshot.version, snapshot, frontends, backends });
+  if (carry) {
+    const changed: { now: BackendRuntime; beforeKeys: string[] }[] = [];
+    for (const b of backendDiff.changed) {
+      const now = backends.get(b.id)!;
+      const prior = previous!.backends.get(b.id);
+      if (now !== prior) changed.push({ now, beforeKeys: prior?.servers.map((s) => s.key) ?? [] });
+    }
+    const removedKeys = backendDiff.removed.flatMap((id) =>
+      previous!.backends.get(id)!.servers.map((s) => s.key),
+    );
+    backendChangesOf.set(rt, { previous: new WeakRef(previous!), changed, removedKeys });
+  }
+  return rt;
 }

@@ -116,19 +116,24 @@ class StateTable<T extends Retirable> {
 }
 
 class TableScope<T extends Retirable> {
+  /** What this build looked up or created (a full build: everything it keeps). */
   private touched = new Map<string, T>();
-  /** Carrying (carry()): the keys dropped from what was live; only these can retire. */
-  private dropped: string[] | undefined;
+  /**
+   * Carrying (carry()): the keys this build dropped. Everything live that is not dropped stays,
+   * without being copied: the commit changes the live map in place by what was dropped and
+   * touched, so a build after a delta costs what it touched, not a copy of every server.
+   */
+  private dropped: Set<string> | undefined;
   constructor(private readonly table: StateTable<T>) {}
 
   /** Starts from everything live (see StateScope.carryLive). */
   carry(): void {
-    this.touched = new Map(this.table.live);
-    this.dropped = [];
+    this.dropped = new Set();
   }
 
   drop(key: string): void {
-    if (this.touched.delete(key)) this.dropped!.push(key);
+    this.touched.delete(key);
+    this.dropped!.add(key);
   }
 
   get(key: string): T {
@@ -139,9 +144,17 @@ class TableScope<T extends Retirable> {
   }
 
   commit(): void {
+    const live = this.table.live;
     if (this.dropped) {
-      for (const key of this.dropped) if (!this.touched.has(key)) this.table.live.get(key)?.retire();
-    } else for (const [key, v] of this.table.live) if (!this.touched.has(key)) v.retire();
+      for (const key of this.dropped) {
+        if (this.touched.has(key)) continue;
+        live.get(key)?.retire();
+        live.delete(key);
+      }
+      for (const [key, v] of this.touched) live.set(key, v);
+      return;
+    }
+    for (const [key, v] of live) if (!this.touched.has(key)) v.retire();
     this.table.live = this.touched;
   }
 }

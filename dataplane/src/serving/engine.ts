@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { shortVersion } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 import type { TrafficEvents } from '../types/traffic.js';
-import { buildRuntimeOrReject } from '../runtime/build.js';
+import { backendChanges, buildRuntimeOrReject } from '../runtime/build.js';
 import type { Listener, ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
 import { StateRegistry, type StateScope } from '../runtime/state.js';
@@ -127,24 +127,28 @@ export class Engine {
       scope.abort();
       throw new Error('engine closed during apply');
     }
-    const previous = this.ref.current.version;
+    const previous = this.ref.current;
     this.ref.current = next;
     this.listeners.commit(next, staged);
     scope.commit();
     this.onSwap?.(next);
     // Limits may have grown and servers appeared: offer the new capacity to queued requests.
-    for (const b of next.backends.values()) b.activate();
+    // After a carried build only the backends it built anew can have any (a kept one is the very
+    // same runtime object, activated when it first went live).
+    const changes = backendChanges(next);
+    if (changes && changes.previous.deref() === previous) for (const c of changes.changed) c.now.activate();
+    else for (const b of next.backends.values()) b.activate();
     this.appliedAt = new Date();
-    this.log.info(
-      {
-        version: shortVersion(next.version),
-        previous: shortVersion(previous),
-        frontends: next.frontends.size,
-        backends: next.backends.size,
-        opened: staged.length,
-      },
-      'snapshot applied',
-    );
+    // The line is formatted and written after the answer to the controller has gone out (the
+    // caller's ACK follows this swap in the same turn of the event loop): it is not on that path.
+    const line = {
+      version: shortVersion(next.version),
+      previous: shortVersion(previous.version),
+      frontends: next.frontends.size,
+      backends: next.backends.size,
+      opened: staged.length,
+    };
+    setImmediate(() => this.log.info(line, 'snapshot applied'));
   }
 
   /**

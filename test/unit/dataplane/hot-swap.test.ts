@@ -306,14 +306,19 @@ describe('dataplane/hot swap', function () {
       const snap = makeSnapshot(
         body([frontend('default/p', port, { defaultBackend: 'default/web' })], [web()]),
       );
-      // The second within the persist interval of the first: the stop writes it (a flush).
+      // The second within the persist interval of the first: the stop writes it (a flush), as
+      // the change from the first appended to the journal; the restart replays it.
       expect(await first.applySnapshot(older)).to.deep.include({ ok: true });
+      await sleep(50); // the first write starts (after the apply's turn)
       expect(await first.applySnapshot(snap)).to.deep.include({ ok: true });
       await first.close();
       const saved = JSON.parse(await readFile(path.join(dir, 'snapshot.json'), 'utf8')) as {
         version: string;
       };
-      expect(saved.version).to.equal(snap.version);
+      expect(saved.version).to.equal(older.version);
+      const journal = (await readFile(path.join(dir, 'snapshot.journal'), 'utf8')).split('\n');
+      expect(journal).to.have.length(2); // one line and its newline
+      expect((JSON.parse(journal[0]!) as { version: string }).version).to.equal(snap.version);
 
       const second = await startDataplane({
         group: 'default',
