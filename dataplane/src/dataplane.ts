@@ -3,7 +3,6 @@
 //
 // Start order matters: a persisted snapshot is applied BEFORE the channel connects, so a
 // restarted dataplane serves while the controller is still unreachable.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { shortVersion } from '#protocol/canonical';
@@ -26,6 +25,12 @@ import { Observability, type DataplaneObservabilityOptions } from './observabili
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
 import { isoTime } from './iso-time.js';
+import { enableMemorySaver } from './heap-growth.js';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
+// (docs/memory.md, "What a process does not load").
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export type { ApplyResult } from './agent/apply.js';
 export type { ChannelTuning } from './agent/channel.js';
@@ -134,6 +139,10 @@ function readCa(tlsCa: string | undefined): string | undefined {
 }
 
 export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane> {
+  // V8's memory saver mode where it has one (heap-growth.ts): the process that serves (or, with
+  // workers, feeds them) keeps its idle heap small. Process-wide: `bascule standalone`'s
+  // controller shares it.
+  enableMemorySaver();
   const log = (opts.logger ?? createLogger()).child({ nodeId: opts.nodeId, group: opts.group });
   let channel: ControlChannel | undefined;
   // Observability (metrics/, access-log/, admin/): credentials are checked before anything starts.

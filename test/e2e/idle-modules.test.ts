@@ -26,7 +26,9 @@
 //     process of the bundle load node:tls, node:https, node:zlib (ws requires all three for a
 //     ws:// channel; the TLS frontends and upstreams import them) or node:assert (pino's file
 //     stream, when it closes): the bundle requires them on first use (bin/bundle.mjs), which
-//     test/e2e/bundle-tls.test.ts runs.
+//     test/e2e/bundle-tls.test.ts runs. From dist/ on Node.js 22+, where an ES module import of
+//     node:http loads http2 and undici with it, the sources take node:http with
+//     process.getBuiltinModule (the admin server, the health prober, the HTTP/1.1 parser).
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';

@@ -92,16 +92,28 @@ export function resolvedRefsCondition(report: ObjectReport): ConditionInput {
  * once per group and since-version for the whole update) and the group's dataplanes, with the
  * health reports' generation.
  */
-export function signedContext(ctx: StatusContext, healthGeneration: number): StatusContext {
+export function signedContext(
+  ctx: StatusContext,
+  healthGeneration: number,
+  settled?: SettledSignatures,
+): StatusContext {
   // Group → since-version → signature: no key string is made per object and update.
   const memo = new Map<string, Map<string | undefined, string>>();
+  const kept = new Map<string, ReturnType<SettledSignatures['forGroup']>>();
   const of = (name: string, since: string | undefined): string => {
     let bySince = memo.get(name);
     if (!bySince) memo.set(name, (bySince = new Map()));
     let sig = bySince.get(since);
     if (sig === undefined) {
       const g = ctx.group(name);
-      sig = JSON.stringify([name, groupProgrammed(name, g, since), g.dataplanes.map((d) => d.nodeId)]);
+      let group = kept.get(name);
+      if (group === undefined && !kept.has(name)) kept.set(name, (group = settled?.forGroup(name, g)));
+      sig = since === undefined ? undefined : group?.get(since);
+      if (sig === undefined) {
+        const programmed = groupProgrammed(name, g, since);
+        sig = JSON.stringify([name, programmed, g.dataplanes.map((d) => d.nodeId)]);
+        if (since !== undefined && programmed.reason === 'Programmed') group?.keep(since, sig);
+      }
       bySince.set(since, sig);
     }
     return sig;
@@ -119,6 +131,63 @@ export function signedContext(ctx: StatusContext, healthGeneration: number): Sta
     backendSignature: (report) => ctx.backendKey?.(report) ?? '',
     healthGeneration,
   };
+}
+
+/**
+ * The signatures of the (group, since-version) pairs that every dataplane of the group serves,
+ * kept from one status update to the next. Every edit gives its object a since-version of its
+ * own, so after a few hundred edits an update made as many signatures again (the condition and
+ * its JSON) while nearly all of them say the same: every dataplane is at that version or later.
+ * Such a signature stays what it is while the group has the same dataplanes, stays consistent
+ * and none of them goes back behind that version (a restart at an older one); each look-up
+ * checks these, and a group whose dataplanes change forgets its signatures.
+ */
+export class SettledSignatures {
+  private readonly groups = new Map<
+    string,
+    { nodes: string; bySince: Map<string, { sig: string; order: number }> }
+  >();
+
+  /** Most versions kept per group (the status loop orders at most as many). */
+  static readonly MAX_PER_GROUP = 4096;
+
+  /** The group's kept signatures as they stand in this update, or undefined when none can be. */
+  forGroup(
+    name: string,
+    g: GroupState,
+  ): { get(since: string): string | undefined; keep(since: string, sig: string): void } | undefined {
+    const dps = g.dataplanes;
+    const order = g.order ? (v: string) => g.order!(v) : undefined;
+    if (g.inconsistent || dps.length === 0 || !order || !g.version) {
+      this.groups.delete(name);
+      return undefined;
+    }
+    // The oldest version a dataplane of the group is at: a kept signature holds for a
+    // since-version at or before it.
+    let oldest = Infinity;
+    for (const d of dps) {
+      const at = d.appliedVersion === null ? undefined : order(d.appliedVersion);
+      if (at === undefined) return undefined;
+      if (at < oldest) oldest = at;
+    }
+    const nodes = dps.map((d) => d.nodeId).join('\u0000');
+    let entry = this.groups.get(name);
+    if (!entry || entry.nodes !== nodes) this.groups.set(name, (entry = { nodes, bySince: new Map() }));
+    const { bySince } = entry;
+    return {
+      get: (since) => {
+        const kept = bySince.get(since);
+        return kept && kept.order <= oldest && order(since) === kept.order ? kept.sig : undefined;
+      },
+      keep: (since, sig) => {
+        const at = order(since);
+        if (at === undefined || at > oldest) return;
+        bySince.delete(since);
+        bySince.set(since, { sig, order: at });
+        if (bySince.size > SettledSignatures.MAX_PER_GROUP) bySince.delete(bySince.keys().next().value!);
+      },
+    };
+  }
 }
 
 function groupProgrammed(

@@ -11,7 +11,7 @@ import type { ControllerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { DataplaneInfo } from '../publish/types.js';
 import { Coalescer } from '../store/coalescer.js';
-import { signedContext, type GroupState, type StatusContext } from './compute.js';
+import { SettledSignatures, signedContext, type GroupState, type StatusContext } from './compute.js';
 import type { HealthAggregator } from './health-aggregator.js';
 import type { StatusTracker } from './tracker.js';
 import type { StatusWriter } from './writer.js';
@@ -51,6 +51,8 @@ export class StatusLoop {
   private closed = false;
   /** Something status depends on changed since the running update computed (see trigger()). */
   private changed = false;
+  /** Signatures of versions every dataplane of a group serves, kept across updates (compute.ts). */
+  private readonly settled = new SettledSignatures();
 
   constructor(private readonly opts: StatusLoopOptions) {
     // Status is for people and for `kubectl wait`, not on the path of an edit to the dataplanes:
@@ -174,6 +176,7 @@ export class StatusLoop {
         },
       },
       health.generation,
+      this.settled,
     );
   }
 }

@@ -7,9 +7,13 @@
 // clients (standalone mode on a workstation); anywhere else they answer 403.
 // Credentials are never logged and never echoed back.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { replyText } from './http-reply.js';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
+// (docs/memory.md, "What a process does not load").
+const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
 
 export interface AdminCredentials {
   readonly username: string;

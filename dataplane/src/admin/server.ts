@@ -9,7 +9,7 @@
 // its dependencies was ~1.7 MiB of heap (plus its compiled code) in every dataplane process that
 // serves this endpoint, where a dataplane is judged by its footprint (bench/README.md, "Dataplane
 // memory"). Content negotiation uses negotiator, the library behind express's req.accepts.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { DataplaneMetrics } from '../metrics/prometheus.js';
@@ -22,6 +22,11 @@ import { serveRuntime, type RuntimeOverrides } from './runtime-api.js';
 import { renderStatsCsv } from './stats-csv.js';
 import { renderStatsPage } from './stats-html.js';
 import { buildStats, type StatsDocument } from './stats-model.js';
+
+// node:http is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module
+// import of it reads every export, and some are getters that load http2, undici and zlib
+// (docs/memory.md, "What a process does not load").
+const http: typeof import('node:http') = process.getBuiltinModule('node:http');
 
 /** What the endpoint reads of the dataplane's observability (the Observability of observability.ts). */
 export interface ObservedDataplane {

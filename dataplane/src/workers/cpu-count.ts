@@ -5,8 +5,12 @@
 //   cgroup v1: /sys/fs/cgroup/cpu/cpu.cfs_quota_us and cpu.cfs_period_us (quota -1: none)
 // A fractional quota rounds up (1.5 CPUs → 2 workers): HAProxy and nginx "auto" do the same
 // with the CPUs they see, and a worker that is throttled part of the time still helps.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
+// (docs/memory.md, "What a process does not load").
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface CpuSources {
   readFile?: (path: string) => string | undefined;

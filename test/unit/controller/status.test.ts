@@ -4,6 +4,7 @@ import type { ObjectReport } from '#controller/compile/types';
 import type { DataplaneInfo } from '#controller/publish/types';
 import {
   computeStatus,
+  SettledSignatures,
   signedContext,
   type GroupState,
   type StatusContext,
@@ -84,6 +85,67 @@ describe('status: a backend of a published snapshot by id', () => {
     const list = ['ns/c', 'ns/a', 'ns/d', 'ns/b'].map(snap);
     for (const b of list) expect(backendById(list, b.id)).to.equal(b);
     expect(backendById(list, 'ns/e')).to.equal(undefined);
+  });
+});
+
+describe('status: signatures kept across updates (SettledSignatures)', () => {
+  // A made-up group whose dataplanes move forward, go back (a restart at an older version),
+  // NACK, come and go, and whose latest snapshot fails the gate now and then: at every update
+  // the kept signatures must be exactly the ones made afresh, for every since-version.
+  it('give the same signature as one made afresh, over random updates of a group', () => {
+    const versions = Array.from({ length: 24 }, (_, i) => i.toString(16).padStart(2, '0').repeat(32));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let kept = 0;
+    for (let run = 0; run < 20; run++) {
+      const settled = new SettledSignatures();
+      const published = new Map<string, number>();
+      let latest = 0;
+      published.set(versions[0]!, 0);
+      let dps = [dp('a', versions[0]!), dp('b', versions[0]!)];
+      let inconsistent = false;
+      for (let update = 0; update < 60; update++) {
+        const r = rand(10);
+        if (r < 3 && latest < versions.length - 1) published.set(versions[++latest]!, latest);
+        else if (r < 6) {
+          const i = rand(dps.length || 1);
+          if (dps[i]) dps[i] = dp(dps[i]!.nodeId, versions[rand(latest + 1)]!);
+        } else if (r === 6) dps = dps.length > 1 ? dps.slice(1) : [...dps, dp(`n${update}`, null)];
+        else if (r === 7 && dps[0])
+          dps[0] = dp(dps[0].nodeId, dps[0].appliedVersion, {
+            lastNack: {
+              version: versions[latest]!,
+              at: T0.toISOString(),
+              error: { code: ErrorCodes.SNAPSHOT_INCONSISTENT, message: 'no' },
+            },
+          } as Partial<DataplaneInfo>);
+        else if (r === 8) inconsistent = !inconsistent;
+        const g: GroupState = {
+          version: versions[latest]!,
+          dataplanes: [...dps],
+          inconsistent,
+          order: (v) => published.get(v),
+        };
+        const withKept = signedContext(ctx({ default: g }), 0, settled);
+        const fresh = signedContext(ctx({ default: g }), 0);
+        for (let s = 0; s <= latest; s++) {
+          const since = new Map([['default', versions[s]!]]);
+          const a = withKept.signature!(report(), since);
+          expect(a, `run ${run} update ${update} since ${s}`).to.equal(fresh.signature!(report(), since));
+        }
+        expect(withKept.signature!(report(), new Map())).to.equal(fresh.signature!(report(), new Map()));
+        // A second context of the same update finds the kept ones (the same string object).
+        const again = signedContext(ctx({ default: g }), 0, settled);
+        for (let s = 0; s <= latest; s++) {
+          const since = new Map([['default', versions[s]!]]);
+          if (again.signature!(report(), since) === withKept.signature!(report(), since)) kept++;
+        }
+      }
+    }
+    expect(kept, 'signatures found kept').to.be.greaterThan(100);
   });
 });
 

@@ -17,9 +17,10 @@ describe("the dataplane image's Node.js flags", () => {
     }
   })();
 
-  it("cap the young generation and keep V8's mid-tier compiler out of an idle process", () => {
+  it("cap the young generation, keep V8's mid-tier compiler out of an idle process and start without the startup snapshot", () => {
     expect(flags).to.include('--max-semi-space-size=2');
     expect(flags).to.include('--no-maglev');
+    expect(flags).to.include('--no-node-snapshot');
   });
 
   it('start this Node.js', () => {

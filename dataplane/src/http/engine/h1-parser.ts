@@ -11,7 +11,6 @@
 // Transfer-Encoding, a Transfer-Encoding whose last coding is not chunked (or that names chunked
 // twice), heads larger than the limit. Semantics above framing (Host, target forms) are
 // admission's (http/admission.ts).
-import { METHODS } from 'node:http';
 import type { HeaderList } from '../../router/types.js';
 import { isFieldName, type BodyFraming } from '../message.js';
 import {
@@ -22,6 +21,10 @@ import {
   FieldLines,
   nameAt,
 } from '../field-lines.js';
+// node:http is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module
+// import of it reads every export, and some are getters that load http2, undici and zlib
+// (docs/memory.md, "What a process does not load").
+const { METHODS } = process.getBuiltinModule('node:http');
 
 /** Bounded request and response heads (Node's default is 16 KiB too). */
 export const MAX_HEADER_SIZE = 16 * 1024;
