@@ -25,6 +25,19 @@ const IO_MODULES = [
   message: 'pure folders do no I/O: take the data as input',
 }));
 
+/**
+ * no-restricted-syntax entries for modules named by `pattern` when taken at run time rather than
+ * imported: any call whose first argument is such a name (process.getBuiltinModule, require,
+ * a createRequire'd function) and import().
+ */
+function loadedAtRunTime(pattern, message) {
+  const re = `/${pattern.source}/`;
+  return [
+    { selector: `CallExpression[arguments.0.value=${re}]`, message },
+    { selector: `ImportExpression[source.value=${re}]`, message },
+  ];
+}
+
 // Folders of the same package that do I/O, as seen from a sibling folder.
 const IO_FOLDERS = [
   // controller
@@ -80,6 +93,16 @@ export default tseslint.config(
           })),
         },
       ],
+      // The same modules taken without an import statement (process.getBuiltinModule, a require
+      // made with createRequire, import()), which the sources use to keep Node.js 22+ from loading
+      // http2 and undici with node:http.
+      'no-restricted-syntax': [
+        'error',
+        ...loadedAtRunTime(
+          /^(node:)?https?$/,
+          'Node HTTP objects stay inside dataplane/src/http/engine/ and admin/: use the neutral types of http/message.ts.',
+        ),
+      ],
     },
   },
   {
@@ -113,6 +136,16 @@ export default tseslint.config(
           paths: IO_MODULES,
           patterns: [{ group: IO_FOLDERS, message: 'pure folders do not import I/O folders' }],
         },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ...loadedAtRunTime(
+          // With or without the node: prefix (require('https') is node:https).
+          new RegExp(
+            `^(node:)?(${[...new Set(IO_MODULES.map((m) => m.name.replace(/^node:/, '').replace(/[/]/g, '\\/')))].join('|')})$`,
+          ),
+          'pure folders do no I/O: take the data as input',
+        ),
       ],
     },
   },

@@ -3,7 +3,7 @@
 // execArgv). On SIGUSR2 the process writes `<BASCULE_MODULE_RECORD_DIR>/<pid>.txt`, one module a
 // line: every ES module (recorded by a load hook as it loads), every CommonJS module in
 // require's cache, and every Node.js built-in (as node:NAME, from process.moduleLoadList).
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { join } from 'node:path';
 
@@ -27,5 +27,9 @@ process.on('SIGUSR2', () => {
     .filter((m) => m.startsWith('NativeModule '))
     .map((m) => `node:${m.slice('NativeModule '.length)}`);
   const required = Object.keys(cjs._cache ?? {});
-  writeFileSync(join(dir, `${process.pid}.txt`), [...builtins, ...required].join('\n') + '\n');
+  // Written aside and renamed: the test reads the list as soon as the file exists, and a file
+  // opened but not yet written read as an empty list (a module "not loaded" under load).
+  const file = join(dir, `${process.pid}.txt`);
+  writeFileSync(`${file}.tmp`, [...builtins, ...required].join('\n') + '\n');
+  renameSync(`${file}.tmp`, file);
 });

@@ -101,11 +101,15 @@ describe('dataplane/http: inactivity limits', function () {
       const limit = new InactivityLimit(w);
       s.write(Buffer.alloc(128 * 1024 * 1024)); // far more than the socket buffers hold
       limit.set(LIMIT);
-      // The peer reads for a moment every 50 ms: the write in flight shrinks, but never completes.
+      // The peer reads from the kernel every 50 ms: the write in flight shrinks, but never
+      // completes. It reads until its byte count moves (a fixed 1 ms of reading read nothing when
+      // the timer came due before the loop polled the socket: on a loaded machine, quiet sweeps
+      // and an expiry; setImmediate runs after each poll).
       for (let i = 0; i < 12; i++) {
         await sleep(50);
+        const before = p.bytesRead;
         p.resume();
-        await sleep(1);
+        while (p.bytesRead === before) await new Promise((r) => setImmediate(r));
         p.pause();
       }
       expect(s.writableLength).to.be.above(0);
