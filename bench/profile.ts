@@ -2,6 +2,7 @@
 //
 //   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
 //        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf | --strace] [--trace-gc]
+//        [--bin PATH/bin/bascule.js] [--heap-prof]
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
@@ -20,7 +21,9 @@
 // them per request: what each request costs in calls, whatever their time (strace slows the
 // process several-fold, so its req/s and CPU figures mean nothing). `--trace-gc` runs Bascule
 // with `--trace-gc` and reports the collections (scavenges, mark-compacts) of the measured run,
-// per 1,000 requests, with their pauses.
+// per 1,000 requests, with their pauses, and the JavaScript heap allocated per request (from the
+// heap sizes before and after each collection). `--bin` profiles another build (default: this
+// checkout's bin/bascule.js). `--heap-prof` samples allocations instead (see heapSummary).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +34,7 @@ import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/bascule.js');
+const DEFAULT_BIN = join(ROOT, 'bin/bascule.js');
 
 interface ProfileNode {
   id: number;
@@ -96,6 +99,44 @@ export function summarize(p: CpuProfile, top: number, windowUs: number): string 
   lines.push('', '| self % of busy | function |', '| ---: | --- |');
   for (const [f, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
     if (!f.startsWith('(idle)')) lines.push(`| ${pct(us)} | \`${f}\` |`);
+  return lines.join('\n');
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * `--heap-prof`: the sampled bytes still in the heap at exit, by allocating function. V8's
+ * sampling heap profiler drops the samples of objects a collection freed, so what it holds is
+ * what survived (start-up's long-lived objects) plus what was allocated since the last
+ * scavenge — with a young generation of 64 MB, the last several thousand requests: the
+ * per-request allocations, attributed to the function that made them.
+ */
+export function heapSummary(root: HeapNode, top: number): string {
+  const fns = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode): void => {
+    if (n.selfSize > 0) {
+      const { functionName, url, lineNumber } = n.callFrame;
+      const file = url.replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\//, 'npm:');
+      const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+      fns.set(key, (fns.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  const lines = [
+    `sampled bytes live at exit: ${(total / 1e6).toFixed(1)} MB`,
+    '',
+    '| KB | % | allocated by |',
+    '| ---: | ---: | --- |',
+  ];
+  for (const [f, b] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
+    lines.push(`| ${(b / 1024).toFixed(0)} | ${((100 * b) / total).toFixed(1)}% | \`${f}\` |`);
   return lines.join('\n');
 }
 
@@ -175,7 +216,7 @@ export function straceSummary(text: string, requests: number): string {
 }
 
 /** `--trace-gc` lines of the measured run: collections per 1,000 requests and their pauses. */
-export function gcSummary(log: string, requests: number): string {
+export function gcSummary(log: string, requests: number, seconds: number): string {
   const kinds = new Map<string, { n: number; ms: number; max: number }>();
   for (const m of log.matchAll(
     /(Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^,]*?,\s*([\d.]+)\s*\/\s*[\d.]+\s*ms/g,
@@ -195,7 +236,39 @@ export function gcSummary(log: string, requests: number): string {
     out.push(
       `| ${kind} | ${k.n} | ${((k.n * 1000) / requests).toFixed(3)} | ${k.ms.toFixed(1)} | ${(k.ms / k.n).toFixed(2)} | ${k.max.toFixed(2)} |`,
     );
+  const a = allocatedPerRequest(log, requests, seconds);
+  if (a !== undefined)
+    out.push(
+      '',
+      `JavaScript heap allocated: ${(a.bytes / 1e6).toFixed(1)} MB between the first and the last collection ` +
+        `(${a.ms.toFixed(0)} ms of the ${seconds} s run), ~${Math.round(a.perRequest)} bytes per request`,
+    );
   return out.join('\n');
+}
+
+/**
+ * Bytes allocated between the first and the last collection of `log`: each collection's heap size
+ * before, less the size after the one before it (what was allocated in between; trace-gc prints
+ * sizes in MB with one decimal, so each gap is known to ±0.1 MB). Per request assumes the
+ * requests spread evenly over the run (wrk's closed loop at saturation).
+ */
+export function allocatedPerRequest(
+  log: string,
+  requests: number,
+  seconds: number,
+): { bytes: number; ms: number; perRequest: number } | undefined {
+  const gcs = [
+    ...log.matchAll(
+      /(\d+) ms: (?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^\d]*([\d.]+) \([\d.]+\) -> ([\d.]+)/g,
+    ),
+  ].map((m) => ({ at: Number(m[1]), before: Number(m[2]), after: Number(m[3]) }));
+  if (gcs.length < 2) return undefined;
+  let mb = 0;
+  for (let i = 1; i < gcs.length; i++) mb += gcs[i]!.before - gcs[i - 1]!.after;
+  const ms = gcs[gcs.length - 1]!.at - gcs[0]!.at;
+  if (ms <= 0) return undefined;
+  const bytes = mb * 1024 * 1024;
+  return { bytes, ms, perRequest: bytes / ((requests * ms) / (seconds * 1000)) };
 }
 
 async function main(): Promise<void> {
@@ -210,6 +283,8 @@ async function main(): Promise<void> {
       perf: { type: 'boolean', default: false },
       strace: { type: 'boolean', default: false },
       'trace-gc': { type: 'boolean', default: false },
+      'heap-prof': { type: 'boolean', default: false },
+      bin: { type: 'string', default: DEFAULT_BIN },
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
@@ -230,10 +305,24 @@ async function main(): Promise<void> {
     const perf = values.perf === true;
     const strace = values.strace === true;
     const traceGc = values['trace-gc'] === true;
+    const heapProf = values['heap-prof'] === true;
     const args = [
-      ...(perf ? ['--perf-basic-prof'] : strace ? [] : ['--cpu-prof', '--cpu-prof-dir', out]),
+      ...(perf
+        ? ['--perf-basic-prof']
+        : strace
+          ? []
+          : heapProf
+            ? [
+                '--heap-prof',
+                '--heap-prof-dir',
+                out,
+                '--heap-prof-interval',
+                '128',
+                '--max-semi-space-size=64',
+              ]
+            : ['--cpu-prof', '--cpu-prof-dir', out]),
       ...(traceGc ? ['--trace-gc'] : []),
-      BIN,
+      values.bin!,
       'standalone',
       '--workers',
       '1', // one event loop, as in the benchmark: the profile is the whole data path
@@ -300,7 +389,7 @@ async function main(): Promise<void> {
     }
     if (traceGc) {
       const log = readFileSync(logFile, 'latin1').slice(logBefore);
-      process.stdout.write(`${gcSummary(log, result.requests)}\n`);
+      process.stdout.write(`${gcSummary(log, result.requests, seconds)}\n`);
     }
     const cpu = sample(bascule.pid).cpuSeconds - before.cpuSeconds;
     // CPU per request of the profiled process (the profiler's own cost included), and the load.
@@ -314,6 +403,16 @@ async function main(): Promise<void> {
     if (perf) {
       process.stdout.write(
         `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost}, perf record -F 999 -g\n${report}\nperf data: ${perfData}\n`,
+      );
+      return;
+    }
+    if (heapProf) {
+      const hp = readdirSync(out).find((f) => f.endsWith('.heapprofile'));
+      if (!hp) throw new Error(`no .heapprofile in ${out} (see ${join(dir, 'bascule.log')})`);
+      const h = JSON.parse(readFileSync(join(out, hp), 'utf8')) as { head: HeapNode };
+      process.stdout.write(
+        `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost}, --heap-prof (young generation 64 MB)\n` +
+          `${heapSummary(h.head, Number(values.top))}\n\nprofile: ${join(out, hp)}\n`,
       );
       return;
     }

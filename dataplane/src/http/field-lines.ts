@@ -27,6 +27,9 @@ const STRIDE = 5;
 
 const NONE: HeaderList = [];
 
+/** The offsets of a section with no field (shared: the parser gives each section its own array). */
+const NO_FIELDS: number[] = [];
+
 /**
  * `text` from `at` is the field name `lower` (given in lower case) in any ASCII case, `len` long.
  * Compared in place: no slice, no lower-cased copy.
@@ -46,7 +49,7 @@ export class FieldLines {
    * Per field, STRIDE numbers: line start, name end (the colon), value start, value end (OWS
    * trimmed), flags (FIELD_*). A field's line ends where the next one starts (the last: `end`).
    */
-  readonly at: number[] = [];
+  at: number[] = NO_FIELDS;
   /**
    * A Connection field names fields besides close / keep-alive / upgrade: which fields are
    * hop-by-hop then depends on it, and the list form (http/headers.ts endToEnd) decides.

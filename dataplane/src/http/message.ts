@@ -60,7 +60,10 @@ export interface ByteMarks {
   readonly written: number;
 }
 
-export type FinishListener = (status: number, complete: boolean, bytesIn: number, bytesOut: number) => void;
+export interface FinishListener {
+  /** What the client was sent (-1: nothing), whether the response completed, the bytes moved. */
+  finished(status: number, complete: boolean, bytesIn: number, bytesOut: number): void;
+}
 
 /** What the exchange hears from the client side. */
 export interface ClientEvents {

@@ -107,6 +107,8 @@ export class BackendRuntime {
   readonly id: string;
   private readonly byCookie = new Map<string, ServerRuntime>();
   private readonly byKey = new Map<string, ServerRuntime>();
+  /** tier()'s last answer without exclusions (never changed once returned: a new one replaces it). */
+  private lastTier: readonly ServerRuntime[] = [];
 
   constructor(
     readonly snap: Readonly<BackendSnap>,
@@ -147,6 +149,22 @@ export class BackendRuntime {
    * one) may be decided by this one, which has its own ServerRuntime objects for the same servers.
    */
   private tier(exclude: ReadonlySet<string> | undefined): readonly ServerRuntime[] {
+    if (exclude === undefined) {
+      // The usual case: the regular servers eligible now, as the array the last request got when
+      // they are the same ones (balancers only read it): no new array and closure per request.
+      const last = this.lastTier;
+      let n = 0;
+      let same = true;
+      for (const s of this.servers)
+        if (!s.backup && s.eligible()) {
+          if (last[n] !== s) same = false;
+          n++;
+        }
+      if (n > 0) {
+        if (same && n === last.length) return last;
+        return (this.lastTier = this.servers.filter((s) => !s.backup && s.eligible()));
+      }
+    }
     const ok = (s: ServerRuntime): boolean => s.eligible() && !exclude?.has(s.key);
     const regular = this.servers.filter((s) => !s.backup && ok(s));
     if (regular.length > 0) return regular;
@@ -197,6 +215,15 @@ export class BackendRuntime {
       done({ ok: false, reason: 'no-server' });
       return noop;
     }
+    return this.enqueue(req, done, d.server !== undefined);
+  }
+
+  /**
+   * acquire() when no server is free: waits in the queue. Apart from acquire() so that its
+   * closures' shared variables are allocated only for a request that waits (V8 makes a function's
+   * context on entry: here, the common path took one per request).
+   */
+  private enqueue(req: AcquireRequest, done: (r: AcquireResult) => void, boundNow: boolean): () => void {
     const queue = this.state.queue;
     const max = this.snap.maxQueue;
     if (max !== undefined && queue.length >= max) {
@@ -205,7 +232,7 @@ export class BackendRuntime {
     }
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    let bound = d.server !== undefined;
+    let bound = boundNow;
     const finish = (r: AcquireResult): void => {
       settled = true;
       if (timer) clearTimeout(timer);

@@ -24,10 +24,10 @@ import { displayAddress } from '../util/address.js';
 import { takeAccepted } from '../util/raw-accept.js';
 import { RawSocket, rawOwnerOf, type TcpHandle } from '../util/raw-socket.js';
 import { replyBytes } from '../http/local-reply.js';
-import type { ByteMarks, ClientSide, HttpRequestHead } from '../http/message.js';
-import { handleRequest } from '../http/proxy.js';
+import type { ByteMarks, ClientSide, FinishListener, HttpRequestHead } from '../http/message.js';
+import { handleRequest, type HttpRequestContext } from '../http/proxy.js';
 import { handleUpgrade } from '../http/upgrade.js';
-import type { TrafficEvents } from '../types/traffic.js';
+import type { Trace, TrafficEvents } from '../types/traffic.js';
 import { proxyTcp } from '../tcp/proxy.js';
 import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
 import type { Http2Server } from 'node:http2';
@@ -48,6 +48,40 @@ export interface ListenerInfo {
   connections: number;
   /** Accepted connections waiting for a slot (maxConnections). */
   held: number;
+}
+
+/**
+ * One request as the listener follows it: the exchange's context (proxy.ts) and what happens when
+ * it is over (the trace finished, the connection closed if it must). One object per request
+ * where there were four (the context, its closeAfter closure, the finish closure and its scope).
+ */
+class ListenerRequest implements FinishListener {
+  readonly runtime: Runtime | undefined;
+  readonly frontend: HttpFrontendRuntime | undefined;
+  readonly upstream = h1Upstream;
+  constructor(
+    private readonly listener: Listener,
+    private readonly conn: Conn,
+    private readonly socket: H1Socket,
+    readonly trace: Trace | undefined,
+    b: { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined,
+    readonly log: Logger,
+  ) {
+    this.runtime = b?.runtime;
+    this.frontend = b?.frontend;
+  }
+
+  /** True when the client connection must close after this response (drain, mode change). */
+  closeAfter(): boolean {
+    return this.listener.mustClose(this.conn);
+  }
+
+  finished(status: number, complete: boolean, bytesIn: number, bytesOut: number): void {
+    this.trace?.finish(status, complete, bytesIn, bytesOut);
+    const conn = this.conn;
+    conn.inflight--;
+    if (conn.inflight === 0 && this.listener.mustClose(conn)) closeGracefully(this.socket);
+  }
 }
 
 interface Conn {
@@ -428,7 +462,8 @@ export class Listener {
     return this.h2;
   }
 
-  private mustClose(conn: Conn): boolean {
+  /** Whether `conn` closes once its requests are done (ListenerRequest reads it too). */
+  mustClose(conn: Conn): boolean {
     return this.phase !== 'active' || conn.closing;
   }
 
@@ -436,7 +471,12 @@ export class Listener {
   private binding(conn: Conn): { runtime: Runtime; frontend: HttpFrontendRuntime } | undefined {
     const runtime = this.deps.ref.current;
     const fe = runtime.frontends.get(this.key);
-    if (fe?.mode === 'http') return { runtime, frontend: fe };
+    if (fe?.mode === 'http') {
+      // The pair the last apply recorded, while it is current: no new object per request.
+      const last = this.lastHttp;
+      if (last !== undefined && last.runtime === runtime && last.frontend === fe) return last;
+      return { runtime, frontend: fe };
+    }
     // The bind went tcp or away after this keep-alive connection was accepted.
     conn.closing = true;
     return this.lastHttp;
@@ -460,11 +500,8 @@ export class Listener {
       frontendId === undefined
         ? undefined
         : events?.http(client.head, frontendId, (b?.runtime ?? this.deps.ref.current).version);
-    client.onFinish((status, complete, bytesIn, bytesOut) => {
-      trace?.finish(status, complete, bytesIn, bytesOut);
-      conn.inflight--;
-      if (conn.inflight === 0 && this.mustClose(conn)) closeGracefully(socket);
-    });
+    const r = new ListenerRequest(this, conn, socket, trace, b, this.deps.log);
+    client.onFinish(r);
     if (conn.limited) {
       trace?.local('PR');
       const r = connectionLimited(conn.limited, client.head.source);
@@ -475,17 +512,7 @@ export class Listener {
       client.abort();
       return;
     }
-    handleRequest(
-      {
-        runtime: b.runtime,
-        frontend: b.frontend,
-        closeAfter: () => this.mustClose(conn),
-        log: this.deps.log,
-        upstream: h1Upstream,
-        trace,
-      },
-      client,
-    );
+    handleRequest(r as HttpRequestContext, client); // runtime and frontend are set: `b` is
   }
 
   private onUpgrade(

@@ -13,14 +13,21 @@
 // certificate) builds new ones, so new handshakes see the new certificate while established
 // connections keep theirs.
 import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { canonicalJson } from '#protocol/canonical';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { CertificateIndex, normalizeServerName, type SelectionKind } from './names.js';
 
 export type FrontendTlsSnap = NonNullable<FrontendSnap['tls']>;
+
+// node:tls loads with the first TLS frontend (once per terminator, never per connection or
+// request): a dataplane without one does not load it (docs/memory.md).
+const requireOnUse = createRequire(import.meta.url);
+let tlsModule: typeof tls | undefined;
+const tlsOnUse = (): typeof tls => (tlsModule ??= requireOnUse('node:tls') as typeof tls);
 
 export type SecureHandler = (socket: tls.TLSSocket) => void;
 
@@ -81,14 +88,14 @@ export class TlsTerminator {
       value: {
         name: c.name,
         serverNames: c.serverNames,
-        context: tls.createSecureContext({ ...common, cert: c.certPem, key: c.keyPem }),
+        context: tlsOnUse().createSecureContext({ ...common, cert: c.certPem, key: c.keyPem }),
       } satisfies CertEntry,
     }));
     if (entries.length === 0) throw new Error(`frontend ${frontendId}: TLS without any certificate`);
     this.index = new CertificateIndex(entries);
-    this.noCertificate = tls.createSecureContext(common);
+    this.noCertificate = tlsOnUse().createSecureContext(common);
     const def = t.certificates[0]!;
-    this.server = tls.createServer({
+    this.server = tlsOnUse().createServer({
       ...common,
       // Strict SNI: the context a handshake starts on holds no certificate, so a client that
       // sends no (or an unknown) server name cannot complete a handshake.

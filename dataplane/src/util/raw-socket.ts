@@ -38,6 +38,8 @@ export interface TcpHandle {
   writev(req: object, chunks: Uint8Array[], allBuffers: boolean): number;
   shutdown(req: object): number;
   close(cb?: () => void): void;
+  /** Closes with a reset (SO_LINGER 0: RST instead of FIN); 0, or an error and not closed. */
+  reset?(cb?: () => void): number;
   getpeername(out: { address?: string; port?: number; family?: string }): number;
   setNoDelay(on: boolean): number;
   /** The descriptor (POSIX; -1 where there is none, as on Windows). */
@@ -680,6 +682,23 @@ export class RawSocket extends EventEmitter implements HandleWriter {
 
   /** Closes the handle now (queued writes go out first, then the FIN: close(2)); 'close' follows. */
   destroy(err?: Error): this {
+    return this.close(err, false);
+  }
+
+  /**
+   * Closes the handle with a reset (SO_LINGER 0: the peer gets an RST, queued writes are dropped),
+   * as net.Socket's resetAndDestroy(); 'close' follows. A connection still connecting, one whose
+   * FIN is queued (libuv refuses to reset it) or a handle without reset() is destroyed instead.
+   */
+  resetAndDestroy(): this {
+    if (this.socket) {
+      this.socket.resetAndDestroy();
+      return this;
+    }
+    return this.close(undefined, !this.connecting && !this.writableEnded);
+  }
+
+  private close(err: Error | undefined, reset: boolean): this {
     if (this.socket) {
       this.socket.destroy(err);
       return this;
@@ -694,7 +713,9 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     this.handle = null;
     if (h) {
       h.onread = noRead;
-      h.close(onRawClosed);
+      // reset() fails only where libuv refuses (a FIN in progress: excluded by the caller), and
+      // Node then marks the handle closing without closing it; close() stays the fallback.
+      if (!reset || typeof h.reset !== 'function' || h.reset(onRawClosed) !== 0) h.close(onRawClosed);
     }
     if (err && this.listenerCount('error') > 0) process.nextTick(emitError, this, err);
     if (!h) process.nextTick(emitClose, this);
@@ -796,7 +817,8 @@ function emitClose(raw: RawSocket): void {
 }
 
 /**
- * Writes straight on the handle of a connected net.Socket, past its Writable (no write queue
+ * Writes straight on the handle of a connected net.Socket (or a RawSocket: the same writes with
+ * counts of their own), past its Writable (no write queue
  * object, no after-write tick per chunk): for a writer that only writes and ends (the TCP relay's
  * server side, the HTTP/1.1 engine's requests to servers). Bytes the kernel did not take at once
  * are counted until their write completes; past the high-water mark a write returns false and
@@ -815,7 +837,7 @@ export class HandleWrites implements HandleWriter {
   writableNeedDrain = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: net.Socket | RawSocket,
     private readonly handle: TcpHandle,
     private readonly onDrain: () => void,
   ) {
@@ -823,7 +845,7 @@ export class HandleWrites implements HandleWriter {
   }
 
   /** A writer for `socket`, or undefined where its handle cannot be written this way. */
-  static of(socket: net.Socket, onDrain: () => void): HandleWrites | undefined {
+  static of(socket: net.Socket | RawSocket, onDrain: () => void): HandleWrites | undefined {
     const h = (socket as unknown as { _handle?: unknown })._handle;
     if (!isRawCapable(h) || socket.writableLength > 0 || socket.writableEnded) return undefined;
     return new HandleWrites(socket, h, onDrain);

@@ -38,9 +38,11 @@ export class Reads {
     let chunk: Buffer;
     if (buf === READ_BUFFER) {
       // Copied at once: the next read of any connection overwrites it. Small copies come from
-      // Node's shared buffer pool.
+      // Node's shared buffer pool. fill() with a longer Buffer copies its first n bytes (a fill
+      // repeats its value and stops at the end of the range) without the view of READ_BUFFER that
+      // set(subarray()) or copy() make: ~100 bytes of heap less per read.
       chunk = Buffer.allocUnsafe(n);
-      chunk.set(buf.subarray(0, n));
+      chunk.fill(READ_BUFFER, 0, n);
     } else chunk = Buffer.from(buf.buffer, buf.byteOffset, n); // this read's own buffer
     this.bulk = n >= BULK_READ;
     this.onData(chunk);

@@ -5,8 +5,6 @@ import { expect } from 'chai';
 import { KINDS } from '#api/v1alpha1';
 import { celSites, forEachCelSite } from '#controller/validate/schema-walk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** The walk as it was: every node, a path string for each. */
 function* everyNode(
   schema: any,

@@ -106,6 +106,34 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
     }
   });
 
+  it('resets a connection (the peer reads ECONNRESET, not an end), and destroys one still connecting', async () => {
+    const srv = net.createServer();
+    const seen = new Promise<string>((resolve) =>
+      srv.on('connection', (s) => {
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        s.on('end', () => resolve('end'));
+        s.resume();
+      }),
+    );
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    try {
+      const { port } = srv.address() as net.AddressInfo;
+      const raw = RawSocket.connect(HOST, port)!;
+      await new Promise((r) => raw.once('connect', r));
+      const closed = new Promise((r) => raw.once('close', r));
+      raw.resetAndDestroy();
+      await closed;
+      expect(await seen).to.equal('ECONNRESET');
+      const early = RawSocket.connect(HOST, port)!;
+      const earlyClosed = new Promise((r) => early.once('close', r));
+      early.resetAndDestroy();
+      await earlyClosed;
+      expect(early.destroyed).to.equal(true);
+    } finally {
+      srv.close();
+    }
+  });
+
   it('reports a refused connect as an error then close, and a connect destroyed midway as close alone; no fd left', async () => {
     const port = await freePort(); // nothing listens there
     const baseline = openFds();
@@ -407,13 +435,30 @@ describe('dataplane: accepted connections driven on their handles (raw sockets)'
     });
 
     it('serves plaintext HTTP connections on raw sockets (the fast path is taken)', async () => {
-      const before = RawSocket.created;
+      // Accepted ones: made, less those the dataplane opened itself (its server connections).
+      const before = RawSocket.created - RawSocket.connected;
       for (let i = 0; i < 5; i++) {
         const res = await get(port, '/', { headers: { connection: 'close' } });
         expect(res.status).to.equal(200);
         expect(res.body).to.equal('a');
       }
-      expect(RawSocket.created - before).to.equal(5);
+      expect(RawSocket.created - RawSocket.connected - before).to.equal(5);
+    });
+
+    it('opens plaintext server connections on their own handles, read and reset there', async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const connectedBefore = RawSocket.connected;
+        for (let i = 0; i < 3; i++) expect((await get(port, '/', { agent })).body).to.equal('a');
+        // A response in several reads (chunked, 20 ms apart) on the same connection.
+        const slow = await get(port, '/slow?chunks=3&ms=20', { agent });
+        expect(slow.status).to.equal(200);
+        expect((await get(port, '/', { agent })).body).to.equal('a');
+        // One server connection (this dataplane is new), pooled, opened without net.Socket.
+        expect(RawSocket.connected - connectedBefore, 'server connections on raw handles').to.equal(1);
+      } finally {
+        agent.destroy();
+      }
     });
 
     it("writes requests to servers on their connections' handles: pooled, with bodies whole", async () => {

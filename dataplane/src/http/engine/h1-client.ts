@@ -5,10 +5,14 @@
 // never re-chunked) or close-delimited. A connection goes back to the pool only when both
 // messages ended cleanly and nothing says close; a pooled connection the server closed
 // meanwhile fails with ECONNRESET, which the assignment retries for replayable requests.
-// Requests on plaintext connections are written straight on the socket's handle (HandleWrites,
-// util/raw-socket.ts): a request costs one write request, without the Writable's pass over it.
+// Plaintext connections that stay HTTP are driven on their own libuv handle (RawSocket.connect,
+// util/raw-socket.ts): responses are read without Node's stream read path (onStreamRead and the
+// socket's Readable state per read), requests written straight on the handle (HandleWrites: one
+// write request, without the Writable's pass over it). Where the handle cannot be driven this way
+// (a host name, another Node.js release) a net.Socket reading through `onread` does the same job.
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ServerRuntime } from '../../runtime/backend.js';
 import type { ServerPool } from '../../runtime/state.js';
 import { connectTimeout, serverTimeout, UpstreamError } from '../../runtime/upstream-error.js';
@@ -37,11 +41,17 @@ import {
 import type { FieldLines } from '../field-lines.js';
 import type { BodyFraming } from '../message.js';
 import type { HeaderList } from '../../router/types.js';
-import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
-import { HandleWrites } from '../../util/raw-socket.js';
+import { InactivityLimit } from '../../limits/inactivity.js';
+import { HandleWrites, RawSocket } from '../../util/raw-socket.js';
 import { Reads } from '../../util/socket-reads.js';
+import { resetTls } from '../../util/tls-reset.js';
 import { JOINED_WRITE_MAX, writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
+
+// node:tls loads with the first TLS server connection (a connect, never a request).
+const requireOnUse = createRequire(import.meta.url);
+let tlsModule: typeof tls | undefined;
+const tlsOnUse = (): typeof tls => (tlsModule ??= requireOnUse('node:tls') as typeof tls);
 
 /** Idle pooled upstream connections close before typical server idle timeouts (Node: 5s). */
 export const UPSTREAM_IDLE_MS = 4000;
@@ -49,6 +59,14 @@ export const UPSTREAM_IDLE_MS = 4000;
 export const MAX_IDLE_PER_SERVER = 64;
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The bytes of `buf` from `end`: almost always none (a read holds one message), and then no view
+ * is made (a Uint8Array is ~100 bytes of heap: three per keep-alive exchange were empty ones).
+ */
+function after(buf: Buffer, end: number): Buffer {
+  return end >= buf.length ? EMPTY : buf.subarray(end);
+}
 
 /**
  * A server's idle keep-alive connections, oldest first (taken from the end: most recently used).
@@ -93,7 +111,8 @@ export class UpstreamPool implements ServerPool {
 
   /** Idle connections that closed (the server's idle timeout) are dropped. */
   private sweep(): void {
-    for (let i = this.idle.length - 1; i >= 0; i--) if (!this.idle[i]!.usable()) this.idle.splice(i, 1);
+    for (let i = this.idle.length - 1; i >= 0; i--)
+      if (!this.idle[i]!.usable()) this.idle.splice(i, 1)[0]!.socket.destroy();
   }
 
   private armSweep(ms: number): void {
@@ -133,18 +152,27 @@ function poolOf(server: ServerRuntime): UpstreamPool {
   return s.pool as UpstreamPool;
 }
 
+/** A server connection: its own handle (RawSocket), or a net.Socket (TLS, tunnels, the fallback). */
+type UpSocket = net.Socket | RawSocket;
+
 /**
- * Connects to `server`; bytes read go to `onData`. Plaintext connections that stay HTTP read
- * through `onread` (util/socket-reads.ts); TLS ones and those that may become a tunnel (Upgrade: the socket is
- * then piped) use 'data' events.
+ * Connects to `server`; bytes read go to `onData`. Plaintext connections that stay HTTP are
+ * RawSockets reading through util/socket-reads.ts (or, where RawSocket.connect cannot be used,
+ * net.Sockets reading through `onread`); TLS ones and those that may become a tunnel (Upgrade: the
+ * socket is then piped) are net.Sockets with 'data' events.
  */
-function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel: boolean): net.Socket {
+function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel: boolean): UpSocket {
   const t = server.tls;
   if (!t) {
     if (tunnel) {
       const s = net.connect({ host: server.address, port: server.port, noDelay: true });
       s.on('data', onData);
       return s;
+    }
+    const raw = RawSocket.connect(server.address, server.port);
+    if (raw !== undefined) {
+      raw.readThrough(new Reads(onData)); // reads start once connected
+      return raw;
     }
     return net.connect({
       host: server.address,
@@ -153,7 +181,7 @@ function connect(server: ServerRuntime, onData: (chunk: Buffer) => void, tunnel:
       onread: new Reads(onData),
     });
   }
-  const s = tls.connect({
+  const s = tlsOnUse().connect({
     host: server.address,
     port: server.port,
     ...upstreamConnectOptions(t, server.snap),
@@ -231,8 +259,8 @@ class Counters {
  * One server connection, reused by request after request while it stays clean: its socket
  * listeners are bound once, and each request only resets the fields below.
  */
-class UpstreamConn implements Inactive {
-  readonly socket: net.Socket;
+class UpstreamConn {
+  readonly socket: UpSocket;
   /** Writes on the socket's handle: plaintext connections that stay HTTP, once connected. */
   direct: HandleWrites | undefined;
   private readonly canWriteDirect: boolean;
@@ -283,12 +311,16 @@ class UpstreamConn implements Inactive {
     s.on('close', this.onClose);
     s.on('drain', this.onDrain);
     s.once('connect', this.onTcp);
-    s.once(server.tls ? 'secureConnect' : 'connect', this.onReady);
+    (s as net.Socket).once(server.tls ? 'secureConnect' : 'connect', this.onReady);
   }
 
   /** Idle in the pool and still open both ways. */
   usable(): boolean {
-    return this.state === State.Idle && !this.socket.destroyed && this.socket.readyState === 'open';
+    const s = this.socket;
+    if (this.state !== State.Idle || s.destroyed) return false;
+    return s instanceof RawSocket
+      ? !s.connecting && !s.readableEnded && !s.writableEnded
+      : s.readyState === 'open';
   }
 
   /** Starts a request on this connection (new, or taken from the pool). */
@@ -450,7 +482,7 @@ class UpstreamConn implements Inactive {
         this.fail(new UpstreamError('protocol', `${p.code} ${p.reason}`, p.code));
         return;
       }
-      const rest = this.buf.subarray(end);
+      const rest = after(this.buf, end);
       this.buf = EMPTY;
       this.scan.reset(0);
       if (h.status >= 100 && h.status < 200) {
@@ -508,7 +540,7 @@ class UpstreamConn implements Inactive {
       this.chunk = EMPTY;
       if (done >= 0) end = done;
       if (this.req.decode) {
-        if (this.state === State.Body && this.decoder.done) this.complete(chunk.subarray(end));
+        if (this.state === State.Body && this.decoder.done) this.complete(after(chunk, end));
         return;
       }
     } else {
@@ -518,7 +550,7 @@ class UpstreamConn implements Inactive {
     if (end > from) this.ev.data(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end));
     if (this.state !== State.Body) return;
     const finished = this.decoder ? this.decoder.done : this.remaining === 0;
-    if (finished) this.complete(chunk.subarray(end));
+    if (finished) this.complete(after(chunk, end));
   }
 
   private readonly onPayload = (start: number, end: number): void => {
@@ -561,7 +593,8 @@ class UpstreamConn implements Inactive {
   private upgraded(h: Head, rest: Buffer): void {
     this.state = State.Idle;
     this.gen++; // the socket leaves this connection object for good
-    const s = this.socket;
+    // A connection that may be upgraded is a net.Socket (connect(), `tunnel`).
+    const s = this.socket as net.Socket;
     s.off('data', this.onData);
     s.off('end', this.onEnd);
     s.off('error', this.onError);
@@ -593,6 +626,9 @@ class UpstreamConn implements Inactive {
       return;
     }
     if (this.state !== State.Idle) this.fail(this.hangUp());
+    // Idle (pooled) and the server closed: close too. A net.Socket does it by itself (no
+    // allowHalfOpen); a RawSocket stays half-open until destroyed.
+    else this.socket.destroy();
   };
 
   private readonly onError = (err: NodeJS.ErrnoException): void => {
@@ -630,15 +666,23 @@ class UpstreamConn implements Inactive {
  * Ends a connection abandoned in the middle of an exchange with a reset (SO_LINGER 0), as HAProxy
  * aborts a server connection. A graceful close queues the FIN behind request bytes the server has
  * not read yet: a server slow to read an upload would see neither the end nor the abort, and keep
- * the connection (and whatever serves it) until it read its way there. A connection still
- * connecting, a TLS one (no TCP handle of its own) or one Node cannot reset is destroyed.
+ * the connection (and whatever serves it) until it read its way there. TLS connections are reset
+ * on the TCP handle under the TLS layer (util/tls-reset.ts). A connection still connecting, or one
+ * Node cannot reset, is destroyed.
  */
-function resetConnection(s: net.Socket): void {
-  if (!s.destroyed && !s.connecting && !('encrypted' in s)) {
-    try {
-      s.resetAndDestroy();
-    } catch {
-      // Not a TCP handle: destroyed below.
+function resetConnection(s: UpSocket): void {
+  if (s instanceof RawSocket) {
+    s.resetAndDestroy();
+    return;
+  }
+  if (!s.destroyed && !s.connecting) {
+    if ('encrypted' in s) resetTls(s as tls.TLSSocket);
+    else {
+      try {
+        s.resetAndDestroy();
+      } catch {
+        // Not a TCP handle: destroyed below.
+      }
     }
   }
   if (!s.destroyed) s.destroy();

@@ -104,6 +104,9 @@ const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
 for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
 
+/** FieldLines offsets of the head being parsed (fields()); grown once to the largest head's. */
+const SCRATCH: number[] = [];
+
 /** A parsed head and what the framing and connection fields say. */
 export interface Head {
   /** Request: method; response: ''. */
@@ -227,7 +230,10 @@ function fields(
   // The bytes are scanned in `buf` (an indexed byte read is cheaper than charCodeAt and a string
   // search per line); offsets are kept in `s` = buf[base, base + s.length) as latin1.
   const headers = h.headers;
-  const at = lines?.at;
+  // Offsets go into one scratch array, copied at the end into an array of the exact size: pushed
+  // into a new array, a response head of eight fields grew it twice (17 then 41 slots).
+  const at = lines === undefined ? undefined : SCRATCH;
+  let k = 0;
   let cl = -2; // -2: none seen
   let te: string | undefined;
   const n = s.length - 2; // the final CRLF
@@ -304,16 +310,24 @@ function fields(
       case 4:
         if (lines && nameAt(s, i, 4, 'host')) {
           flags |= FIELD_HOST;
-          if (lines.hosts++ === 0) lines.firstHost = at!.length / 5;
+          if (lines.hosts++ === 0) lines.firstHost = k / 5;
         }
         break;
       case 16:
         if (nameAt(s, i, 16, 'proxy-connection')) flags |= FIELD_HOP_BY_HOP;
         break;
     }
-    if (at !== undefined) at.push(i, j, a, b, flags);
+    if (at !== undefined) {
+      at[k] = i;
+      at[k + 1] = j;
+      at[k + 2] = a;
+      at[k + 3] = b;
+      at[k + 4] = flags;
+      k += 5;
+    }
     i = eol + 2;
   }
+  if (lines !== undefined && k > 0) lines.at = SCRATCH.slice(0, k);
   if (te !== undefined) {
     if (cl !== -2)
       err('HPE_INVALID_TRANSFER_ENCODING', "Transfer-Encoding can't be present with Content-Length");

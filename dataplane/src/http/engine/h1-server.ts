@@ -370,7 +370,8 @@ class H1Connection implements H1Session, Inactive {
           );
           return;
         }
-        const rest = this.buf.subarray(end);
+        // Almost always nothing: then no view (see h1-client.ts after()).
+        const rest = end >= this.buf.length ? EMPTY : this.buf.subarray(end);
         this.buf = EMPTY;
         this.scan.reset(0);
         this.dispatch(head, rest);
@@ -727,7 +728,7 @@ class H1Request implements ClientSide {
   }
 
   report(complete: boolean, bytesIn: number, bytesOut: number): void {
-    this.finishListener?.(this.status, complete, bytesIn, bytesOut);
+    this.finishListener?.finished(this.status, complete, bytesIn, bytesOut);
   }
 
   // ---- request body ----

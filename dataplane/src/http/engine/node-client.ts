@@ -89,7 +89,7 @@ export class NodeClient implements ClientSide {
     const res = this.res;
     res.once('close', () => {
       const { bytesIn, bytesOut } = takeBytes(this.o.socket);
-      fn(res.headersSent ? res.statusCode : -1, res.writableFinished, bytesIn, bytesOut);
+      fn.finished(res.headersSent ? res.statusCode : -1, res.writableFinished, bytesIn, bytesOut);
     });
   }
 
