@@ -11,6 +11,7 @@
 // measures it, CPU ms): the warm-up, which the percentiles leave out.
 import { once } from 'node:events';
 import { startController } from '#controller/controller';
+import { churnBackend, churnFrontend, type ChurnShape } from './churn-objects.js';
 import type { SourcedResource } from '#controller/compile/types';
 import { silentLogger } from '#controller/log';
 import type { Source } from '#controller/sources/source';
@@ -26,48 +27,18 @@ const WARMUP = 20;
 const FIRST = Number(option('first', '0'));
 const BACKENDS = 1000;
 const FRONTENDS = 100;
-const RULES = Math.ceil(ROUTES / FRONTENDS);
-const HOSTS = Math.max(1, Math.floor(ROUTES / 50));
 
-const backend = (b: number, servers: number): SourcedResource => ({
-  apiVersion: 'bascule.dev/v1alpha1',
-  kind: 'Backend',
-  metadata: { name: `b${b}`, namespace: 'churn' },
-  spec: {
-    mode: 'http',
-    servers: Array.from({ length: servers }, (_, s) => ({
-      name: `s${s}`,
-      address: '127.0.0.1',
-      port: 8000 + (s % 2),
-      ...(s < servers - 1 ? { state: 'maintenance' } : {}),
-    })),
-  },
-});
+const SHAPE: ChurnShape = {
+  routes: ROUTES,
+  backends: BACKENDS,
+  frontends: FRONTENDS,
+  namespace: 'churn',
+  serverPort: 8000,
+};
+const backend = (b: number, servers: number): SourcedResource => churnBackend(SHAPE, b, servers);
 
-const frontend = (f: number, edits: readonly number[]): SourcedResource => ({
-  apiVersion: 'bascule.dev/v1alpha1',
-  kind: 'Frontend',
-  metadata: { name: `f${f}`, namespace: 'churn' },
-  spec: {
-    bind: { port: 20_000 + (f % 2), address: '127.0.0.1' },
-    mode: 'http',
-    rules: [
-      ...Array.from({ length: RULES }, (_, r) => {
-        const i = f * RULES + r;
-        return {
-          name: `r${i}`,
-          match: { host: `h${i % HOSTS}.example.com`, path: { prefix: `/svc${i}/` } },
-          backend: `b${i % BACKENDS}`,
-        };
-      }),
-      ...edits.map((k) => ({
-        name: `e${k}`,
-        match: { host: `h${(f * RULES) % HOSTS}.example.com`, path: { prefix: `/edit${k}/` } },
-        backend: 'b0',
-      })),
-    ],
-  },
-});
+const frontend = (f: number, edits: readonly number[]): SourcedResource =>
+  churnFrontend(SHAPE, f, 20_000 + (f % 2), edits);
 
 /** Objects held in memory, one store bucket each (as the Kubernetes source keeps them). */
 class MemorySource implements Source {

@@ -27,6 +27,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompileMemo } from '#controller/compile/memo';
+import { churnBackend, churnFrontend, type ChurnShape } from './churn-objects.js';
 import type { SourcedResource } from '#controller/compile/types';
 import { runStages } from '#controller/pipeline/stages';
 import { Applier, replyFor, type ApplyInput } from '#dataplane/agent/apply';
@@ -52,8 +53,6 @@ const CPU_PROF = process.argv.includes('--cpu-prof') ? option('cpu-prof', 'datap
 const PERSIST = !process.argv.includes('--no-persist');
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const TOP = Number(option('top', '30'));
-const RULES = Math.ceil(ROUTES / FRONTENDS);
-const HOSTS = Math.max(1, Math.floor(ROUTES / 50));
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -63,46 +62,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const backend = (b: number, servers: number): SourcedResource => ({
-  apiVersion: 'bascule.dev/v1alpha1',
-  kind: 'Backend',
-  metadata: { name: `b${b}` },
-  spec: {
-    mode: 'http',
-    balance: { algorithm: 'roundrobin' },
-    servers: Array.from({ length: servers }, (_, s) => ({
-      name: `s${s}`,
-      address: '127.0.0.1',
-      port: 9 + (s % 2),
-      ...(s < servers - 1 ? { state: 'maintenance' } : {}),
-    })),
-  },
-});
+const SHAPE: ChurnShape = { routes: ROUTES, backends: BACKENDS, frontends: FRONTENDS, serverPort: 9 };
+const backend = (b: number, servers: number): SourcedResource => churnBackend(SHAPE, b, servers);
 
-const frontend = (f: number, ports: readonly number[], edits: readonly number[]): SourcedResource => ({
-  apiVersion: 'bascule.dev/v1alpha1',
-  kind: 'Frontend',
-  metadata: { name: `f${f}` },
-  spec: {
-    bind: { port: ports[f % ports.length]!, address: '127.0.0.1' },
-    mode: 'http',
-    rules: [
-      ...Array.from({ length: RULES }, (_, r) => {
-        const i = f * RULES + r;
-        return {
-          name: `r${i}`,
-          match: { host: `h${i % HOSTS}.example.com`, path: { prefix: `/svc${i}/` } },
-          backend: `b${i % BACKENDS}`,
-        };
-      }),
-      ...edits.map((k) => ({
-        name: `e${k}`,
-        match: { host: `h${(f * RULES) % HOSTS}.example.com`, path: { prefix: `/edit${k}/` } },
-        backend: 'b0',
-      })),
-    ],
-  },
-});
+const frontend = (f: number, ports: readonly number[], edits: readonly number[]): SourcedResource =>
+  churnFrontend(SHAPE, f, ports[f % ports.length]!, edits);
 
 const pct = (xs: number[], p: number): string => {
   if (xs.length === 0) return '-';

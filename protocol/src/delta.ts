@@ -80,8 +80,11 @@ export function diffBodies(base: SnapshotBody, target: SnapshotBody): SnapshotDe
 export const deltaObjects = (d: SnapshotDelta): number =>
   d.frontends.upsert.length + d.frontends.remove.length + d.backends.upsert.length + d.backends.remove.length;
 
-/** Where `id` is in `list` (sorted by strictly increasing id), or -(insertion point) - 1. */
-function search(list: readonly { id: string }[], id: string): number {
+/**
+ * Where `id` is in `list` (sorted by strictly increasing id, as compile makes every list), or
+ * -(insertion point) - 1. Shared by the deltas, the controller's patched compile and its status.
+ */
+export function searchById(list: readonly { id: string }[], id: string): number {
   let lo = 0;
   let hi = list.length - 1;
   while (lo <= hi) {
@@ -125,7 +128,7 @@ function applyKind<T extends { id: string }>(kind: string, base: readonly T[], d
 function applySorted<T extends { id: string }>(kind: string, base: readonly T[], delta: KindDelta<T>): T[] {
   const out = base.slice();
   for (const id of delta.remove) {
-    const at = search(out, id);
+    const at = searchById(out, id);
     if (at < 0)
       throw new BasculeError(
         ErrorCodes.DELTA_BASE,
@@ -138,7 +141,7 @@ function applySorted<T extends { id: string }>(kind: string, base: readonly T[],
     if (upserted.has(o.id))
       throw new BasculeError(ErrorCodes.SNAPSHOT_INVALID, `delta repeats ${kind} ${o.id}`);
     upserted.add(o.id);
-    const at = search(out, o.id);
+    const at = searchById(out, o.id);
     if (at >= 0) out[at] = o;
     else out.splice(-at - 1, 0, o);
   }

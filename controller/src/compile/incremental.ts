@@ -15,6 +15,7 @@
 import type { BackendSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
 import { makeSnapshot } from '#protocol/canonical';
+import { searchById } from '#protocol/delta';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 import {
@@ -58,18 +59,8 @@ export interface CompileState {
   patchedRuns: number;
 }
 
-const byId = (list: readonly { id: string }[], id: string): number => {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = list[mid]!.id;
-    if (at < id) lo = mid + 1;
-    else if (at > id) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
-};
+/** Where `id` is in an id-ordered `list`, or -1. */
+const byId = (list: readonly { id: string }[], id: string): number => Math.max(-1, searchById(list, id));
 
 /**
  * The output of `input` made by patching the last run's, or undefined when this run needs the

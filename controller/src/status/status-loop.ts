@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import { itemDigest } from '#protocol/canonical';
 import type { BackendSnap, Snapshot } from '#protocol/snapshot';
+import { searchById } from '#protocol/delta';
 import type { ObjectReport } from '../compile/types.js';
 import type { ObjectRef } from '../validate/diagnostic.js';
 import type { ControllerEvents } from '../events.js';
@@ -197,15 +198,8 @@ function idOfRef(ref: ObjectRef): string {
  * edit); a list out of order (never made by compile) is searched from end to end.
  */
 export function backendById(list: readonly BackendSnap[], id: string): BackendSnap | undefined {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = list[mid]!.id;
-    if (at < id) lo = mid + 1;
-    else if (at > id) hi = mid - 1;
-    else return list[mid];
-  }
+  const at = searchById(list, id);
+  if (at >= 0) return list[at];
   if (!sortedLists.has(list)) {
     let sorted = true;
     for (let i = 1; i < list.length && sorted; i++) sorted = list[i - 1]!.id < list[i]!.id;
