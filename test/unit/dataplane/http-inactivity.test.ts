@@ -101,16 +101,22 @@ describe('dataplane/http: inactivity limits', function () {
       const limit = new InactivityLimit(w);
       s.write(Buffer.alloc(128 * 1024 * 1024)); // far more than the socket buffers hold
       limit.set(LIMIT);
-      // The peer reads from the kernel every 50 ms: the write in flight shrinks, but never
-      // completes. It reads until its byte count moves (a fixed 1 ms of reading read nothing when
-      // the timer came due before the loop polled the socket: on a loaded machine, quiet sweeps
-      // and an expiry; setImmediate runs after each poll).
+      // Every 50 ms the peer reads until the write in flight has shrunk, then stops: the write
+      // moves, but never completes. (Reading for a fixed moment, or one chunk, did not always
+      // move it: the peer's kernel reopens its receive window to the writer only once enough of
+      // its buffer is free, so the writer's progress came in bursts, and on a loaded machine four
+      // quiet sweeps fell between two of them.)
+      const inFlight = (): number =>
+        s.writableLength +
+        ((s as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0);
       for (let i = 0; i < 12; i++) {
         await sleep(50);
-        const before = p.bytesRead;
+        const before = inFlight();
+        const deadline = Date.now() + 5_000;
         p.resume();
-        while (p.bytesRead === before) await new Promise((r) => setImmediate(r));
+        while (inFlight() === before && Date.now() < deadline) await new Promise((r) => setImmediate(r));
         p.pause();
+        expect(inFlight(), 'the write in flight shrank').to.be.below(before);
       }
       expect(s.writableLength).to.be.above(0);
       expect(w.expiries).to.deep.equal([]);
