@@ -3,6 +3,7 @@
 // of body are read. Every failure is one result with a reason in HAProxy's words
 // ("Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 timeout",
 // "Layer7 invalid response").
+import type { ClientRequest } from 'node:http';
 import https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import net from 'node:net';
@@ -11,12 +12,8 @@ import { MAX_CHECK_BODY, type CompiledExpect } from './expect.js';
 
 // node:http is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module
 // import of it reads every export, and some are getters that load http2, undici and zlib
-// (docs/memory.md, "What a process does not load"). The namespace gives the types used here.
+// (docs/memory.md, "What a process does not load"). A type import is erased: it loads nothing.
 const http: typeof import('node:http') = process.getBuiltinModule('node:http');
-// eslint-disable-next-line @typescript-eslint/no-namespace -- types only, merged with the value
-declare namespace http {
-  type ClientRequest = import('node:http').ClientRequest;
-}
 
 export interface CheckTarget {
   address: string;
@@ -141,7 +138,7 @@ function httpCheck(
   for (const h of extra) headers.push(h.name, h.value);
   headers.push('Connection', 'close');
 
-  let req: http.ClientRequest;
+  let req: ClientRequest;
   const finish = (ok: boolean, layer: 4 | 7, reason: string, status?: number): void => {
     if (finished) return;
     finished = true;
