@@ -15,7 +15,10 @@
 // --workers 1` per --build, all started once and warmed up (2 s each); then every round runs wrk
 // (2 threads, 50 connections) against each of them in turn, the order reversed every other round.
 // Per cell: req/s, errors and CPU µs per request of that process (/proc); at the end the median of
-// each and its ratio to HAProxy's median. A build of an older commit (run from any directory):
+// each and its ratio to HAProxy's median, and the median wrk p99 (ms) of each. `--scenario bigbody`
+// drives 64 MiB downloads and uploads instead (bench/transfers.ts: 2 of each at a time, curl):
+// per cell the MiB/s moved, the CPU per MiB, the p99 transfer time and the process's peak RSS
+// (VmHWM: it only grows, so a build's later rounds show its peak so far). A build of an older commit (run from any directory):
 //   mkdir -p /tmp/bascule-base && git archive <commit> | tar -x -C /tmp/bascule-base && ln -s "$PWD/node_modules" /tmp/bascule-base/
 //   (cd /tmp/bascule-base && npx tsc -b)
 // Nothing is asserted: it is a tool, like bench/run.ts.
@@ -23,11 +26,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
+import { BIG_BODY_BYTES, SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
 import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
 import { freePort, killAll, loadAverage, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
-import { runWrk, writeWrkScript, type WrkOptions } from './wrk.js';
+import { runTransfers } from './transfers.js';
+import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 interface Target {
   name: string;
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
     },
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
-  if (!s || s.id === 'bigbody') throw new Error('--scenario: keepalive, headers, close or tcp');
+  if (!s) throw new Error('--scenario: keepalive, headers, close, tcp or bigbody');
   const builds = (values.build ?? []).map((b) => {
     const at = b.indexOf('=');
     if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
@@ -90,7 +94,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bascule-compare-'));
   process.on('exit', killAll);
   try {
-    const { ports: upstreams } = await startUpstream(dir);
+    const bigFile = s.transfers ? join(dir, 'big.bin') : undefined;
+    const { ports: upstreams } = await startUpstream(dir, bigFile ? { bigFile } : {});
     const script = writeWrkScript(dir);
     const targets: Target[] = [];
     const hport = await freePort();
@@ -157,38 +162,64 @@ async function main(): Promise<void> {
     }
     await listening(upstreams.a, 10_000);
     for (const t of targets) await listening(t.port, 30_000);
-    const wrk = (t: Target, durationSeconds: number): WrkOptions => ({
-      url: `http://127.0.0.1:${t.port}/`,
-      threads: 2,
-      connections: 50,
-      durationSeconds,
-      script,
-      connectionClose: s.connectionClose,
-    });
-    for (const t of targets) await runWrk(wrk(t, 2)); // warm-up (the JIT of the Node.js ones)
+    // One cell's load: wrk, or for bigbody the 64 MiB transfers.
+    const drive = async (t: Target, durationSeconds: number): Promise<WrkResult> =>
+      bigFile
+        ? runTransfers({
+            base: `http://127.0.0.1:${t.port}`,
+            uploadFile: bigFile,
+            bytes: BIG_BODY_BYTES,
+            parallel: 2,
+            durationSeconds,
+          })
+        : (
+            await runWrk({
+              url: `http://127.0.0.1:${t.port}/`,
+              threads: 2,
+              connections: 50,
+              durationSeconds,
+              script,
+              connectionClose: s.connectionClose,
+            })
+          ).result;
+    for (const t of targets) await drive(t, 2); // warm-up (the JIT of the Node.js ones)
+    // Per request; for bigbody per MiB moved (and MiB/s as the rate).
+    const unit = bigFile ? 'MiB' : 'request';
+    const perUnit = (r: WrkResult): number => (bigFile ? r.bytes / (1024 * 1024) : r.requests);
     const cpu = new Map<string, number[]>();
     const rate = new Map<string, number[]>();
+    const p99 = new Map<string, number[]>();
+    const push = (m: Map<string, number[]>, k: string, v: number): void => {
+      (m.get(k) ?? m.set(k, []).get(k)!).push(v);
+    };
     for (let r = 0; r < Number(values.rounds); r++) {
       for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
         const before = sample(t.pid).cpuSeconds;
         const load = loadAverage()[0];
-        const { result } = await runWrk(wrk(t, seconds));
-        const us = ((sample(t.pid).cpuSeconds - before) * 1e6) / result.requests;
+        const result = await drive(t, seconds);
+        const after = sample(t.pid);
+        const units = perUnit(result);
+        const us = ((after.cpuSeconds - before) * 1e6) / units;
+        const q = units / result.durationSeconds;
         const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
-        (cpu.get(t.name) ?? cpu.set(t.name, []).get(t.name)!).push(us);
-        (rate.get(t.name) ?? rate.set(t.name, []).get(t.name)!).push(result.requestsPerSecond);
+        push(cpu, t.name, us);
+        push(rate, t.name, q);
+        push(p99, t.name, result.latencyMs.p99);
+        const peak = bigFile ? `, peak RSS ${(after.hwmKiB / 1024).toFixed(1)} MiB` : '';
         process.stdout.write(
-          `${s.id} round ${r + 1} ${t.name}: ${Math.round(result.requestsPerSecond)} req/s, ${us.toFixed(1)} µs CPU/request, ${errors} errors, load1 ${load.toFixed(2)}\n`,
+          `${s.id} round ${r + 1} ${t.name}: ${Math.round(q)} ${bigFile ? 'MiB' : 'req'}/s, ${us.toFixed(1)} µs CPU/${unit}, p99 ${result.latencyMs.p99.toFixed(1)} ms${peak}, ${errors} errors, load1 ${load.toFixed(2)}\n`,
         );
       }
     }
     const hCpu = median(cpu.get('haproxy')!);
     const hRate = median(rate.get('haproxy')!);
+    const hP99 = median(p99.get('haproxy')!);
     for (const t of targets) {
       const c = median(cpu.get(t.name)!);
       const q = median(rate.get(t.name)!);
+      const l = median(p99.get(t.name)!);
       process.stdout.write(
-        `${s.id} ${t.name}: median ${c.toFixed(1)} µs CPU/request (${(c / hCpu).toFixed(2)}× HAProxy), ${Math.round(q)} req/s (${(q / hRate).toFixed(2)}×)\n`,
+        `${s.id} ${t.name}: median ${c.toFixed(1)} µs CPU/${unit} (${(c / hCpu).toFixed(2)}× HAProxy), ${Math.round(q)} ${bigFile ? 'MiB' : 'req'}/s (${(q / hRate).toFixed(2)}×), p99 ${l.toFixed(1)} ms (${(l / hP99).toFixed(2)}×)\n`,
       );
     }
   } finally {

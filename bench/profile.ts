@@ -24,14 +24,19 @@
 // per 1,000 requests, with their pauses, and the JavaScript heap allocated per request (from the
 // heap sizes before and after each collection). `--bin` profiles another build (default: this
 // checkout's bin/bascule.js). `--heap-prof` samples allocations instead (see heapSummary).
+//
+// `--scenario bigbody` drives the load with bench/transfers.ts (64 MiB downloads and uploads, 2 of
+// each at a time, curl) instead of wrk: "requests" are then transfers, and the CPU is also given
+// per MiB moved through the proxy.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCENARIOS, basculeYaml, type ScenarioId } from './configs.js';
+import { BIG_BODY_BYTES, SCENARIOS, basculeYaml, type ScenarioId } from './configs.js';
 import { freePort, killAll, loadAverage, run, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
-import { runWrk, writeWrkScript } from './wrk.js';
+import { runTransfers } from './transfers.js';
+import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DEFAULT_BIN = join(ROOT, 'bin/bascule.js');
@@ -295,7 +300,8 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   process.on('exit', killAll);
   try {
-    const { ports: upstreams, running: up } = await startUpstream(dir);
+    const bigFile = s.transfers ? join(dir, 'big.bin') : undefined;
+    const { ports: upstreams, running: up } = await startUpstream(dir, bigFile ? { bigFile } : {});
     await waitServing(upstreams.a, 10_000);
     const port = await freePort();
     const manifests = join(dir, 'manifests');
@@ -343,7 +349,18 @@ async function main(): Promise<void> {
       script,
       connectionClose: s.connectionClose,
     };
-    await runWrk({ ...wrk, durationSeconds: 2 });
+    // The load: wrk, or for bigbody the 64 MiB transfers (bench/transfers.ts).
+    const drive = async (durationSeconds: number): Promise<WrkResult> =>
+      bigFile
+        ? runTransfers({
+            base: `http://127.0.0.1:${port}`,
+            uploadFile: bigFile,
+            bytes: BIG_BODY_BYTES,
+            parallel: 2,
+            durationSeconds,
+          })
+        : (await runWrk({ ...wrk, durationSeconds })).result;
+    await drive(2);
     const perfData = join(out, 'perf.data');
     const recording = perf
       ? run(
@@ -376,7 +393,7 @@ async function main(): Promise<void> {
     const logBefore = traceGc ? readFileSync(logFile, 'latin1').length : 0;
     const before = sample(bascule.pid);
     const load = loadAverage()[0];
-    const { result } = await runWrk({ ...wrk, durationSeconds: seconds });
+    const result = await drive(seconds);
     if (counting) {
       await counting;
       await bascule.stop(10_000);
@@ -393,7 +410,10 @@ async function main(): Promise<void> {
     }
     const cpu = sample(bascule.pid).cpuSeconds - before.cpuSeconds;
     // CPU per request of the profiled process (the profiler's own cost included), and the load.
-    const cost = `${((cpu * 1e6) / result.requests).toFixed(1)} µs CPU/request, load1 ${load.toFixed(2)} at the start`;
+    const mib = (result.requests * BIG_BODY_BYTES) / (1024 * 1024);
+    const cost = bigFile
+      ? `${((cpu * 1e3) / result.requests).toFixed(1)} ms CPU/transfer, ${((cpu * 1e6) / mib).toFixed(1)} µs CPU/MiB, ${(mib / result.durationSeconds).toFixed(0)} MiB/s, peak RSS ${(sample(bascule.pid).hwmKiB / 1024).toFixed(1)} MiB, load1 ${load.toFixed(2)} at the start`
+      : `${((cpu * 1e6) / result.requests).toFixed(1)} µs CPU/request, load1 ${load.toFixed(2)} at the start`;
     const recorded = await recording;
     if (recorded && recorded.code !== 0) throw new Error(`perf record failed: ${recorded.stderr}`);
     // perf report reads the JIT map, which the process keeps until it exits: report first.
@@ -423,7 +443,7 @@ async function main(): Promise<void> {
       `scenario ${s.id}: ${Math.round(result.requests / seconds)} req/s over ${seconds}s, ${cost} (the summary covers the last ${seconds}s of the profile: the measured run)\n`,
     );
     process.stdout.write(
-      `${summarize(profile, Number(values.top), seconds * 1e6)}\n\nprofile: ${join(out, file)}\n`,
+      `${summarize(profile, Number(values.top), (bigFile ? result.durationSeconds : seconds) * 1e6)}\n\nprofile: ${join(out, file)}\n`,
     );
   } finally {
     if (!values.out) rmSync(join(dir, 'manifests'), { recursive: true, force: true });

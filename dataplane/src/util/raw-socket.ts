@@ -23,7 +23,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
-import { Reads } from './socket-reads.js';
+import { Reads, taken, type ReadBufferOwner } from './socket-reads.js';
 
 // node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
 // of it reads every export, which loads fs/promises and the REPL's readline (docs/memory.md).
@@ -62,6 +62,9 @@ interface Req {
   bytes: number;
   /** The data, kept alive until the write completes. */
   buffer: unknown;
+  /** A read buffer the data is, to give back when the write completes (util/socket-reads.ts). */
+  readOwner: ReadBufferOwner | undefined;
+  readBuf: Buffer | undefined;
 }
 
 interface Internals {
@@ -339,9 +342,15 @@ function dispatched(w: HandleWriter, req: Req, err: number, bytes: number, data:
     req.writer = w;
     req.bytes = bytes;
     req.buffer = data;
+    req.readOwner = req.readBuf = undefined;
+    taken.queued = data; // a read buffer among the data is given back on completion
+    taken.req = req;
     w.writableLength += bytes;
     if (w.writableLength >= HIGH_WATER_MARK) w.writableNeedDrain = true;
-  } else spareReq = req; // taken whole: untouched, the next write's
+  } else {
+    spareReq = req; // taken whole: untouched, the next write's
+    taken.last = data; // and nothing of `data` is held (util/socket-reads.ts reuses a read buffer)
+  }
   return !w.writableNeedDrain;
 }
 
@@ -350,6 +359,13 @@ function onWriteDone(this: Req, status: number): void {
   const w = this.writer;
   w.writableLength -= this.bytes;
   this.buffer = undefined;
+  const owner = this.readOwner;
+  if (owner !== undefined) {
+    // The read buffer this write carried is free again (whatever the status: nothing holds it).
+    const buf = this.readBuf!;
+    this.readOwner = this.readBuf = undefined;
+    owner.returned(buf);
+  }
   if (w.destroyed) return;
   if (status < 0) {
     w.writeFailed(errnoError(status, 'write'));

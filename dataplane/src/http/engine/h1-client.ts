@@ -43,7 +43,7 @@ import type { BodyFraming } from '../message.js';
 import type { HeaderList } from '../../router/types.js';
 import { InactivityLimit } from '../../limits/inactivity.js';
 import { HandleWrites, RawSocket } from '../../util/raw-socket.js';
-import { Reads } from '../../util/socket-reads.js';
+import { Reads, taken } from '../../util/socket-reads.js';
 import { resetTls } from '../../util/tls-reset.js';
 import { JOINED_WRITE_MAX, writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
@@ -720,7 +720,9 @@ function writeDirect(d: HandleWrites, head: string, body: Uint8Array, tail: stri
     out.set(body, at);
     at += body.length;
     if (tail.length > 0) out.write(tail, at, 'latin1');
-    return d.write(out);
+    const more = d.write(out);
+    taken.last = body; // copied: the write holds nothing of it
+    return more;
   }
   const chunks: Uint8Array[] = [];
   if (head.length > 0) chunks.push(Buffer.from(head, 'latin1'));

@@ -33,7 +33,7 @@ import type { FieldLines } from '../field-lines.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
-import { Reads } from '../../util/socket-reads.js';
+import { Reads, taken } from '../../util/socket-reads.js';
 import { RawSocket } from '../../util/raw-socket.js';
 import { probeReset, RESET_PROBE_MS } from '../../util/reset-probe.js';
 import { writeJoined } from './write.js';
@@ -960,7 +960,8 @@ class DiscardRest implements BodyTarget {
     private readonly r: H1Request,
     private readonly close: boolean,
   ) {}
-  write(): boolean {
+  write(chunk: Buffer): boolean {
+    taken.last = chunk; // dropped: a read buffer may take the next read (util/socket-reads.ts)
     return true;
   }
   end(): void {

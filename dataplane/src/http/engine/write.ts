@@ -1,6 +1,7 @@
 // Writing a message head and body bytes to a socket in one system call.
 import type net from 'node:net';
 import { RawSocket } from '../../util/raw-socket.js';
+import { taken } from '../../util/socket-reads.js';
 
 /**
  * Up to this many bytes, head and body are copied into one Buffer and written once; larger
@@ -30,6 +31,7 @@ export function writeJoined(
     at += body.length;
     if (tail.length > 0) out.write(tail, at, 'latin1');
     socket.write(out);
+    taken.last = body; // copied: the write holds nothing of it
   } else if (socket instanceof RawSocket) {
     const chunks: Uint8Array[] = [];
     if (head.length > 0) chunks.push(Buffer.from(head, 'latin1'));
