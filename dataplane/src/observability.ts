@@ -12,7 +12,6 @@ import {
 } from './access-log/access-log.js';
 import type { ApplyResult } from './agent/apply.js';
 import type { TrafficEvents, TrafficRecord } from './types/traffic.js';
-import { monotonicNow } from './http/engine/clock.js';
 import { DataplaneMetrics } from './metrics/prometheus.js';
 import { TrafficStats } from './metrics/stats.js';
 import { HttpTrace, TcpTrace, type TracedRecord } from './metrics/trace.js';
@@ -109,9 +108,9 @@ export class Observability {
 
   /** Wraps a snapshot apply: counts the outcome and times it. */
   async trackApply(apply: () => Promise<ApplyResult>): Promise<ApplyResult> {
-    const started = monotonicNow();
+    const started = performance.now();
     const result = await apply();
-    const ms = monotonicNow() - started;
+    const ms = performance.now() - started;
     const a = this.applies;
     if (result.ok) {
       if (result.noop) a.noop++;
