@@ -30,8 +30,7 @@
 //     node:http loads http2 and undici with it, the sources take node:http with
 //     process.getBuiltinModule (the admin server, the health prober, the HTTP/1.1 parser). Nor
 //     does a process of the bundle load what reading every export's descriptor of node:util loads
-//     on Node.js 26 (esbuild's interop for an ES module importing a CommonJS one did), nor
-//     perf_hooks (the `performance` global: the engine's clock reads process.hrtime).
+//     on Node.js 26 (esbuild's interop for an ES module importing a CommonJS one did).
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
@@ -231,14 +230,8 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     const bundledPackages = ['node_modules/ws/', 'node_modules/pino/', 'node_modules/negotiator/'];
     const onFirstUse = ['node:tls', 'node:https', 'node:zlib', 'node:assert', 'node:internal/deps/undici/'];
     // Nor what a lookup of every export of node:util loads (esbuild's interop did, on Node.js 26:
-    // parse_args, the diff modules), nor perf_hooks (the engine's clock reads process.hrtime).
-    // (worker_threads, which the bundle keeps out too, the recorder's own load hooks load.)
-    onFirstUse.push(
-      'node:internal/util/parse_args/',
-      'node:internal/util/diff',
-      'node:perf_hooks',
-      'node:internal/perf/usertiming',
-    );
+    // parse_args, the diff modules; worker_threads too, which the recorder's own load hooks load).
+    onFirstUse.push('node:internal/util/parse_args/', 'node:internal/util/diff');
     expectLoaded(
       await loadedModules(record, pid),
       'the primary',
