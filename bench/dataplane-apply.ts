@@ -14,17 +14,23 @@
 // A tool, not a test:
 //   npm run build && npx tsx bench/dataplane-apply.ts [--routes 5000] [--backends 1000]
 //        [--deltas 200] [--warmup 40] [--interval-ms 100] [--cpu-prof FILE] [--top 30] [--no-persist]
+//        [--first N] [--heap-prof]
 // Per kind: frame → ACK ready ("ack"), and frame → its follow-up work done ("settled": what the
 // apply left to run after the ACK in the same turn of the loop: the log line, the start of a
-// persist write), p50/p90/p99/max in ms; GC pauses over the measured deltas (count, total, max). --cpu-prof FILE writes a
-// V8 CPU profile of the measured deltas only (open it in Chrome DevTools or speedscope).
+// persist write), p50/p90/p99/max in ms; GC pauses over the measured deltas (count, total, max);
+// what each delta allocated in the young generation (a scavenge comes every few MB: the churn's
+// traffic allocates most of them). --cpu-prof FILE writes a V8 CPU profile of the measured deltas
+// only (open it in Chrome DevTools or speedscope). --first N prints the first N deltas' frame →
+// ACK one by one (before the warm-up ends: the delta path's first runs). --heap-prof prints the
+// bytes allocated per delta by function (sampled every 256 bytes: the timings of that run are
+// several times the usual ones, read only its allocation table).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompileMemo } from '#controller/compile/memo';
 import { churnBackend, churnFrontend, type ChurnShape } from './churn-objects.js';
@@ -53,6 +59,8 @@ const CPU_PROF = process.argv.includes('--cpu-prof') ? option('cpu-prof', 'datap
 const PERSIST = !process.argv.includes('--no-persist');
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const TOP = Number(option('top', '30'));
+const FIRST = Number(option('first', '0'));
+const HEAP_PROF = process.argv.includes('--heap-prof');
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -107,11 +115,53 @@ function summarize(p: CpuProfile, top: number): string {
   return lines.join('\n');
 }
 
+interface SamplingHeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingHeapNode[];
+}
+interface SamplingHeapProfile {
+  head: SamplingHeapNode;
+}
+
+/** Bytes allocated by function (sampled; objects a scavenge collected included), per delta, the largest `top`. */
+function summarizeHeap(p: SamplingHeapProfile, top: number, deltas: number): string {
+  const fns = new Map<string, number>();
+  let all = 0;
+  const nameOf = (n: SamplingHeapNode): string => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const file = url.replace(/^.*\/(dataplane|controller|protocol|node_modules)\//, '$1/');
+    return `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+  };
+  // Built-ins (no file) are named with their caller: "sort :0" says little alone.
+  const walk = (n: SamplingHeapNode, caller: string): void => {
+    const own = nameOf(n);
+    const key = n.callFrame.url === '' && caller ? `${own} ← ${caller}` : own;
+    fns.set(key, (fns.get(key) ?? 0) + n.selfSize);
+    all += n.selfSize;
+    for (const c of n.children) walk(c, n.callFrame.url === '' ? caller : own);
+  };
+  walk(p.head, '');
+  const lines = [
+    `allocated (sampled) ${(all / 1024 / deltas).toFixed(0)} KiB per delta`,
+    '',
+    '| KiB per delta | function |',
+    '| ---: | --- |',
+  ];
+  for (const [f, b] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
+    lines.push(`| ${(b / 1024 / deltas).toFixed(1)} | \`${f}\` |`);
+  return lines.join('\n');
+}
+
 /**
  * Resolves after what the apply left for later in this turn of the loop (its setImmediate
  * callbacks: the log line, the start of a persist write, and their synchronous parts).
  */
 const followUps = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Bytes in use in the young generation (new space): what an apply allocates, while no scavenge runs. */
+const youngUsed = (): number =>
+  getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_used_size ?? 0;
 
 async function main(): Promise<void> {
   const ports = [await freePort(), await freePort()];
@@ -143,15 +193,17 @@ async function main(): Promise<void> {
   /** The channel's path for one frame: parse, schema-check, apply, the reply it would send. */
   let nonce = 0;
   const receive = async (text: string): Promise<void> => {
+    const receivedAt = performance.now();
     const msg = JSON.parse(text) as unknown;
     if (!(validateControllerMessage(msg) as boolean)) throw new Error('invalid frame');
     const m = msg as ControllerMessage;
     let input: ApplyInput & { version: string; nonce: string };
-    if (m.type === 'snapshot') input = { version: m.version, nonce: m.nonce, body: m.body };
+    if (m.type === 'snapshot') input = { version: m.version, nonce: m.nonce, body: m.body, receivedAt };
     else if (m.type === 'delta')
       input = {
         version: m.version,
         nonce: m.nonce,
+        receivedAt,
         delta: {
           baseVersion: m.baseVersion,
           change: { group: m.group, frontends: m.frontends, backends: m.backends },
@@ -205,6 +257,7 @@ async function main(): Promise<void> {
   const ack = { backend: [] as number[], frontend: [] as number[] };
   const settled = { backend: [] as number[], frontend: [] as number[] };
   const bytes = { backend: 0, frontend: 0 };
+  const allocated = { backend: [] as number[], frontend: [] as number[] };
   const gc: number[] = [];
   let measuring = false;
   const obs = new PerformanceObserver((list) => {
@@ -212,8 +265,11 @@ async function main(): Promise<void> {
   });
   obs.observe({ entryTypes: ['gc'] });
   let session: Session | undefined;
+  let heapSession: Session | undefined;
+  let heapSummary = '';
   let profileSummary = '';
   let cpuMs = 0;
+  const firstOnes: string[] = [];
 
   for (const [k, { kind, text }] of frames.entries()) {
     if (k === WARMUP) {
@@ -224,11 +280,21 @@ async function main(): Promise<void> {
         await session.post('Profiler.setSamplingInterval', { interval: 100 });
         await session.post('Profiler.start');
       }
+      if (HEAP_PROF) {
+        heapSession = new Session();
+        heapSession.connect();
+        await heapSession.post('HeapProfiler.startSampling', {
+          samplingInterval: 256,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        } as object);
+      }
       measuring = true;
     }
     // One frame every --interval-ms, as the churn edits (the persist interval and the GC see
     // the same pace); the previous version's follow-up work is done by then.
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
+    const young0 = youngUsed();
     const cpu0 = process.cpuUsage();
     const start = performance.now();
     await receive(text);
@@ -236,14 +302,25 @@ async function main(): Promise<void> {
     await followUps();
     const done = performance.now();
     const c = process.cpuUsage(cpu0);
+    const young = youngUsed() - young0;
+    if (k < FIRST) firstOnes.push(`${kind} ${(acked - start).toFixed(2)}`);
     if (measuring) {
       cpuMs += (c.user + c.system) / 1000;
       ack[kind].push(acked - start);
       settled[kind].push(done - start);
       bytes[kind] += text.length;
+      // A scavenge in between empties the young generation: that delta's figure is unknown.
+      if (young >= 0) allocated[kind].push(young / 1024);
     }
   }
   measuring = false;
+  if (heapSession) {
+    const { profile } = (await heapSession.post('HeapProfiler.stopSampling')) as unknown as {
+      profile: SamplingHeapProfile;
+    };
+    heapSummary = summarizeHeap(profile, TOP, DELTAS);
+    heapSession.disconnect();
+  }
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(CPU_PROF, JSON.stringify(profile));
@@ -270,8 +347,11 @@ async function main(): Promise<void> {
     row('Frontend delta: frame → follow-ups done', settled.frontend),
     '',
     `frame size: Backend ${Math.round(bytes.backend / Math.max(1, ack.backend.length))} B, Frontend ${Math.round(bytes.frontend / Math.max(1, ack.frontend.length))} B (mean)`,
+    `young generation allocated from frame to follow-ups done, KiB p50 / p90 (deltas without a scavenge in between): Backend ${pct(allocated.backend, 50)} / ${pct(allocated.backend, 90)} (${allocated.backend.length}), Frontend ${pct(allocated.frontend, 50)} / ${pct(allocated.frontend, 90)} (${allocated.frontend.length})`,
     `process CPU from frame to follow-ups done: ${(cpuMs / DELTAS).toFixed(2)} ms per delta (mean; the persist writes between deltas not counted)`,
     `GC over the measured deltas: ${gc.length} pauses, ${gcTotal.toFixed(1)} ms in all, max ${Math.max(0, ...gc).toFixed(2)} ms`,
+    ...(FIRST > 0 ? ['', `first ${FIRST} deltas, frame → ACK ms: ${firstOnes.join(', ')}`] : []),
+    ...(HEAP_PROF ? ['', heapSummary] : []),
     ...(CPU_PROF ? ['', `CPU profile of the measured deltas: ${CPU_PROF}`, '', profileSummary] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);

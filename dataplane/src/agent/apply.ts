@@ -26,6 +26,8 @@ export interface ApplyInput {
   readonly delta?: { readonly baseVersion: string; readonly change: SnapshotDelta };
   /** Controller nonce, echoed in the reply; absent for local applies (API, disk). */
   readonly nonce?: string;
+  /** performance.now() when its frame was read (control channel): the apply's log line says how long since. */
+  readonly receivedAt?: number;
 }
 
 export interface ApplyError {
@@ -85,7 +87,8 @@ interface Job {
  */
 export interface SnapshotTarget {
   readonly version: string | null;
-  apply(snapshot: Snapshot): Promise<void>;
+  /** `receivedAt`: performance.now() when the snapshot's frame was read, if it came in one. */
+  apply(snapshot: Snapshot, receivedAt?: number): Promise<void>;
 }
 
 export interface ApplierOptions {
@@ -262,7 +265,7 @@ export class Applier {
         return { ok: true, version, noop: true };
       }
       const snapshot: Snapshot = deepFreeze({ version, body });
-      await engine.apply(snapshot);
+      await engine.apply(snapshot, input.receivedAt);
       this.live = snapshot;
       this.persister?.schedule(snapshot);
       return { ok: true, version, noop: false };

@@ -277,6 +277,7 @@ export class ControlChannel {
 
   private onFrame(ws: WebSocket, data: RawData, isBinary: boolean): void {
     if (ws !== this.ws) return;
+    const receivedAt = performance.now();
     this.lastHeard = Date.now();
     if (isBinary) {
       this.log.warn('ignoring a binary frame from the controller');
@@ -298,7 +299,7 @@ export class ControlChannel {
         typeof msg.version === 'string' &&
         typeof msg.nonce === 'string'
       ) {
-        this.onSnapshot(ws, { version: msg.version, nonce: msg.nonce, body: msg.body });
+        this.onSnapshot(ws, { version: msg.version, nonce: msg.nonce, body: msg.body, receivedAt });
         return;
       }
       // A bad delta too: the NACK makes the controller send the full snapshot.
@@ -323,12 +324,13 @@ export class ControlChannel {
     const m = msg as ControllerMessage;
     switch (m.type) {
       case 'snapshot':
-        this.onSnapshot(ws, { version: m.version, nonce: m.nonce, body: m.body });
+        this.onSnapshot(ws, { version: m.version, nonce: m.nonce, body: m.body, receivedAt });
         return;
       case 'delta':
         this.onSnapshot(ws, {
           version: m.version,
           nonce: m.nonce,
+          receivedAt,
           delta: {
             baseVersion: m.baseVersion,
             change: { group: m.group, frontends: m.frontends, backends: m.backends },

@@ -67,9 +67,13 @@ export class Engine {
     return this.listeners.list();
   }
 
-  /** Applies a validated snapshot. Throws BasculeError (SNAPSHOT_BUILD, LISTEN_FAILED). */
-  async apply(snapshot: Snapshot): Promise<void> {
-    (await this.prepare(snapshot)).commit();
+  /**
+   * Applies a validated snapshot. Throws BasculeError (SNAPSHOT_BUILD, LISTEN_FAILED).
+   * `receivedAt` (performance.now() when its frame was read): the `snapshot applied` line gives
+   * the time from there to the swap (`applyMs`), the dataplane's own part of an edit's latency.
+   */
+  async apply(snapshot: Snapshot, receivedAt?: number): Promise<void> {
+    (await this.prepare(snapshot, receivedAt)).commit();
   }
 
   /**
@@ -78,7 +82,7 @@ export class Engine {
    * other apply may start (a multi-worker dataplane prepares every worker, then commits them
    * all or none). Throws BasculeError (SNAPSHOT_BUILD, LISTEN_FAILED).
    */
-  async prepare(snapshot: Snapshot): Promise<PreparedSwap> {
+  async prepare(snapshot: Snapshot, receivedAt?: number): Promise<PreparedSwap> {
     if (this.closed) throw new Error('engine is closed');
     if (this.applying) throw new Error('concurrent apply (callers must serialize)');
     this.applying = true;
@@ -107,7 +111,7 @@ export class Engine {
         runtime: next,
         commit: () => {
           finish();
-          this.commit(next, staged, scope);
+          this.commit(next, staged, scope, receivedAt);
         },
         abort: () => {
           finish();
@@ -121,7 +125,7 @@ export class Engine {
   }
 
   /** The swap: synchronous, so no request ever sees a half-applied state. */
-  private commit(next: Runtime, staged: readonly Listener[], scope: StateScope): void {
+  private commit(next: Runtime, staged: readonly Listener[], scope: StateScope, receivedAt?: number): void {
     if (this.closed) {
       this.listeners.abort(staged);
       scope.abort();
@@ -139,6 +143,8 @@ export class Engine {
     if (changes && changes.previous.deref() === previous) for (const c of changes.changed) c.now.activate();
     else for (const b of next.backends.values()) b.activate();
     this.appliedAt = new Date();
+    const applyMs =
+      receivedAt === undefined ? undefined : Math.round((performance.now() - receivedAt) * 10) / 10;
     // The line is formatted and written after the answer to the controller has gone out (the
     // caller's ACK follows this swap in the same turn of the event loop): it is not on that path.
     const line = {
@@ -147,6 +153,7 @@ export class Engine {
       frontends: next.frontends.size,
       backends: next.backends.size,
       opened: staged.length,
+      ...(applyMs === undefined ? {} : { applyMs }),
     };
     setImmediate(() => this.log.info(line, 'snapshot applied'));
   }

@@ -3,7 +3,7 @@
 // of what did not change, and refuse a delta that does not fit.
 import { expect } from 'chai';
 import { Applier, type ApplyInput } from '#dataplane/agent/apply';
-import { buildRuntime } from '#dataplane/runtime/build';
+import { buildRuntime, listenerChecks } from '#dataplane/runtime/build';
 import { Engine } from '#dataplane/serving/engine';
 import { StateRegistry } from '#dataplane/runtime/state';
 import type { Runtime } from '#dataplane/runtime/types';
@@ -13,7 +13,7 @@ import { diffBodies } from '#protocol/delta';
 import { ErrorCodes } from '#protocol/errors';
 import type { FrontendSnap, Snapshot } from '#protocol/snapshot';
 import { prng, RandomConfig } from './delta-fixtures.js';
-import { backend, body, freePort, frontend, quietLogger, server } from './helpers.js';
+import { backend, body, capturingLogger, freePort, frontend, quietLogger, server } from './helpers.js';
 
 const log = quietLogger();
 
@@ -68,6 +68,7 @@ describe('dataplane: incremental apply (deltas)', function () {
     let memberDeltas = 0;
     let sameBackends = 0;
     let keptMaps = 0;
+    const patchedBefore = listenerChecks.patched;
     for (let seed = 1; seed <= 12; seed++) {
       const rnd = prng(seed);
       const engine = new Engine(log);
@@ -168,6 +169,9 @@ describe('dataplane: incremental apply (deltas)', function () {
     expect(kept).to.be.greaterThan(100);
     expect(memberDeltas).to.be.greaterThan(20);
     expect(keptParts).to.be.greaterThan(100);
+    // Deltas that edit Frontends in place check the shared listeners from the live result (what
+    // they changed only); each of those builds matched the fresh one above.
+    expect(listenerChecks.patched - patchedBefore).to.be.greaterThan(20);
     // Every 128th build is a full one (CARRIED_BUILDS_BETWEEN_FULL, counted across the process),
     // which makes the map again: at most a few of these.
     expect(sameBackends).to.be.greaterThan(10);
@@ -223,12 +227,37 @@ describe('dataplane: incremental apply (deltas)', function () {
       ];
       for (const [what, frontends, says] of cases) {
         const bad = makeSnapshot(body(frontends, [web]));
-        const result = await applier.submit(toWire({ version: bad.version, body: bad.body }));
-        expect(result.ok, what).to.equal(false);
-        expect(result.ok || result.error.code, what).to.equal(ErrorCodes.SNAPSHOT_BUILD);
-        expect(result.ok || result.error.message, what).to.include(says);
-        expect(engine.version, what).to.equal(good.version);
+        // As a whole body, and as a delta from the live one (which checks what the delta changed
+        // against what was checked before: the member's own hosts, or everything when its
+        // listener, bind or mode moved).
+        const change = diffBodies(good.body, bad.body)!;
+        for (const input of [
+          { version: bad.version, body: bad.body },
+          { version: bad.version, delta: { baseVersion: good.version, change } },
+        ]) {
+          const how = `${what} (${input.body ? 'body' : 'delta'})`;
+          const result = await applier.submit(toWire(input));
+          expect(result.ok, how).to.equal(false);
+          expect(result.ok || result.error.code, how).to.equal(ErrorCodes.SNAPSHOT_BUILD);
+          expect(result.ok || result.error.message, how).to.include(says);
+          expect(engine.version, how).to.equal(good.version);
+        }
       }
+      // A member's rules edited within its hosts: checked from the live result, and applied.
+      const patched = listenerChecks.patched;
+      const edited = makeSnapshot(
+        body(
+          [owner(['b/fe']), member({ rules: [rule('b.test'), { ...rule('b.test'), name: 'r2' }] })],
+          [web],
+        ),
+      );
+      const change = diffBodies(good.body, edited.body)!;
+      expect(
+        await applier.submit(
+          toWire({ version: edited.version, delta: { baseVersion: good.version, change } }),
+        ),
+      ).to.deep.include({ ok: true });
+      expect(listenerChecks.patched).to.equal(patched + 1);
     } finally {
       engine.close();
     }
@@ -289,6 +318,38 @@ describe('dataplane: incremental apply (deltas)', function () {
       );
       expect(good).to.deep.include({ ok: true, version: v2.version });
       expect(engine.version).to.equal(v2.version);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('says in the applied line how long the apply took from its frame, when it came in one', async () => {
+    const { log: captured, lines } = capturingLogger();
+    const engine = new Engine(captured);
+    const applier = new Applier({ engine, log: captured });
+    try {
+      const port = await freePort();
+      const web = backend('default/web', [server('a', 1)]);
+      const v1 = makeSnapshot(body([frontend('a/fe', port, { defaultBackend: 'default/web' })], [web]));
+      const v2 = makeSnapshot(
+        body(
+          [frontend('a/fe', port, { defaultBackend: 'default/web' })],
+          [web, backend('default/x', [server('b', 2)])],
+        ),
+      );
+      expect(await applier.submit({ version: v1.version, body: v1.body })).to.deep.include({ ok: true });
+      const change = diffBodies(v1.body, v2.body)!;
+      const receivedAt = performance.now();
+      expect(
+        await applier.submit(
+          toWire({ version: v2.version, delta: { baseVersion: v1.version, change }, receivedAt }),
+        ),
+      ).to.deep.include({ ok: true });
+      await new Promise((r) => setImmediate(r)); // the line is written after the answer
+      const applied = lines().filter((l) => l.msg === 'snapshot applied');
+      expect(applied).to.have.length(2);
+      expect(applied[0]).to.not.have.property('applyMs'); // not from a frame
+      expect(applied[1]!.applyMs).to.be.a('number').and.at.least(0);
     } finally {
       engine.close();
     }
