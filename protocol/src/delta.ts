@@ -43,7 +43,9 @@ function diffKind<T extends { id: string }>(base: readonly T[], target: readonly
     const upsert: T[] = [];
     const remove: string[] = [];
     let i = 0;
-    for (const o of target) {
+    // Indexed: ~1,100 objects per diff, and for…of made an iterator result per object.
+    for (let j = 0; j < target.length; j++) {
+      const o = target[j]!;
       while (i < base.length && base[i]!.id < o.id) remove.push(base[i++]!.id);
       const prev = i < base.length && base[i]!.id === o.id ? base[i++] : undefined;
       if (!prev || !sameItem(prev, o)) upsert.push(o);

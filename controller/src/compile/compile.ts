@@ -1,6 +1,6 @@
 // The compile stage: validated resources in, one immutable snapshot per dataplane group out.
 // Pure and deterministic: no clock (input.now), no I/O, sorted output.
-import { deepFreeze, makeSnapshot } from '#protocol/canonical';
+import { canonicalItem, deepFreeze, makeSnapshot } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import type { BackendSnap, CertificateSnap, HealthSnap, Snapshot } from '#protocol/snapshot';
 import type { BackendSpecT, FrontendSpecT } from '#api/v1alpha1';
@@ -8,7 +8,12 @@ import { refKey, type Diagnostic } from '../validate/diagnostic.js';
 import type { ValidResource } from '../validate/validate.js';
 import { compileBackend } from './backend.js';
 import { idOf, ObjectDiagnostics } from './context.js';
-import { compileFrontend, type CompiledFrontend, type FrontendLookups } from './frontend.js';
+import {
+  compileFrontend,
+  type CompiledFrontend,
+  type FrontendLookups,
+  type PreviousFrontend,
+} from './frontend.js';
 import { compileHealthPolicy } from './health-policy.js';
 import { CompileMemo, sameItems } from './memo.js';
 import { compileChanges } from './incremental.js';
@@ -323,12 +328,16 @@ export function compileFrontendOf(
   lookups: FrontendLookups,
   d: ObjectDiagnostics,
   memo: CompileMemo,
+  prev?: PreviousFrontend,
 ): CompiledFrontend {
   // Frozen at once: the listener merge's conflict keys and outcome then remember each rule's
   // match text (canonicalItem) instead of writing it twice, and the snapshot's freeze finds it done.
+  // Each rule's canonical text is remembered too (a rule kept from `prev` has it already): the
+  // frontend's digest, made again after every edit of it, then writes only its new rules.
   const build = () => {
-    const c = compileFrontend(v, lookups, d);
+    const c = compileFrontend(v, lookups, d, prev);
     deepFreeze(c.snap);
+    for (const r of c.snap.rules) canonicalItem(r);
     return c;
   };
   // What a frontend takes from a backend is whether it exists and its mode.

@@ -1,4 +1,5 @@
 // Frontend → FrontendSnap: rules resolved against backends of the same namespace.
+import { canonicalEqual } from '#protocol/canonical';
 import { ErrorCodes } from '#protocol/errors';
 import { parseDuration } from '#protocol/duration';
 import type { BackendSnap, FrontendSnap, HeaderEditsSnap, RuleSnap } from '#protocol/snapshot';
@@ -74,15 +75,73 @@ export interface CompiledFrontend {
   backendIds: string[];
 }
 
+/**
+ * An earlier compile of the same Frontend (same namespace and name): its validated spec and
+ * what it compiled to. Its rules are matched to the new ones by name (unique in a valid spec).
+ */
+export interface PreviousFrontend {
+  readonly spec: FrontendSpecT;
+  readonly snap: FrontendSnap;
+}
+
+/**
+ * The earlier compile's snapshot of rule `r`, when it is exactly what compiling `r` now gives:
+ * a rule of that name with the same content (canonical JSON), in a Frontend of the same mode,
+ * and, for a backend rule, routed to that backend then and now with no problem (the backend
+ * exists and has the Frontend's mode: nothing to report, so no diagnostic depends on the
+ * rule's index). Everything a rule compiles to comes from its own spec, the Frontend's mode
+ * and namespace and that backend's id and mode.
+ */
+function previousRule(
+  r: RuleT,
+  byName: ReadonlyMap<string, number> | undefined,
+  prev: PreviousFrontend | undefined,
+  fe: FrontendSpecT,
+  ns: string,
+  lookups: FrontendLookups,
+): RuleSnap | undefined {
+  if (!byName || !prev) return undefined;
+  const at = byName.get(r.name);
+  if (at === undefined) return undefined;
+  const before = prev.spec.rules![at]!;
+  if (!canonicalEqual(before, r)) return undefined;
+  const snap = prev.snap.rules[at]!;
+  if (r.backend) {
+    const id = idOf(ns, r.backend);
+    const be = lookups.backends.get(id);
+    if (!be || be.mode !== fe.mode || snap.action.type !== 'backend' || snap.action.backend !== id)
+      return undefined;
+  }
+  return snap;
+}
+
 export function compileFrontend(
   v: ValidResource<FrontendSpecT>,
   lookups: FrontendLookups,
   diag: ObjectDiagnostics,
+  prev?: PreviousFrontend,
 ): CompiledFrontend {
   const s = v.spec;
   const ns = v.ref.namespace;
   const backendIds = new Set<string>();
+  // The earlier compile's rules, by name, when its snapshot has one rule per spec rule in order
+  // (always: compileFrontend maps them one to one) and the same mode and namespace.
+  let byName: Map<string, number> | undefined;
+  if (
+    prev &&
+    prev.spec.mode === s.mode &&
+    prev.snap.namespace === ns &&
+    (prev.spec.rules ?? []).length === prev.snap.rules.length
+  ) {
+    byName = new Map();
+    (prev.spec.rules ?? []).forEach((r, i) => byName!.set(r.name, i));
+  }
   const rules: RuleSnap[] = (s.rules ?? []).map((r, i): RuleSnap => {
+    const kept = previousRule(r, byName, prev, s, ns, lookups);
+    if (kept) {
+      if (kept.action.type === 'backend') backendIds.add(kept.action.backend);
+      return kept;
+    }
     let action: RuleSnap['action'];
     if (r.backend) {
       action = backendAction(r.backend, `spec.rules[${i}].backend`, s, ns, lookups, diag);

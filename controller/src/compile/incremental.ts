@@ -138,8 +138,11 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
   const dirtyGroups = new Set<string>();
   const entryChanges = frontendsChanged.map((v, i) => {
     const d = new ObjectDiagnostics(v);
-    const c = compileFrontendOf(v, { backends: st.backends, secrets: st.secretsById, now }, d, memo);
-    return { group: v.spec.dataplaneGroup ?? 'default', v, c, d, ...places[i]! };
+    // The frontend's last compile: its unchanged rules are kept, not compiled again.
+    const { entries, at } = places[i]!;
+    const prev = { spec: entries[at]!.v.spec, snap: entries[at]!.c.snap };
+    const c = compileFrontendOf(v, { backends: st.backends, secrets: st.secretsById, now }, d, memo, prev);
+    return { group: v.spec.dataplaneGroup ?? 'default', v, c, d, entries, at };
   });
 
   let diagnosticsChanged = false;
@@ -198,9 +201,16 @@ export function compileChanges(input: ValidatedInput, memo: CompileMemo): Compil
     snapshots[group] = made.snapshot;
     st.groupBackends.set(group, made.backends);
     const before = st.members.get(group) ?? new Set<string>();
-    for (const key of before) if (!made.members.has(key)) moveGroup(key, group, false);
-    for (const key of made.members) if (!before.has(key)) moveGroup(key, group, true);
-    st.members.set(group, made.members);
+    // The very same set when the group's served frontends and backends are (compileGroup keeps it).
+    if (made.members !== before) {
+      before.forEach((key) => {
+        if (!made.members.has(key)) moveGroup(key, group, false);
+      });
+      made.members.forEach((key) => {
+        if (!before.has(key)) moveGroup(key, group, true);
+      });
+      st.members.set(group, made.members);
+    }
   }
 
   // An edited backend is put in place in the other groups that hold it.

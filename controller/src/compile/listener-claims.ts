@@ -96,7 +96,12 @@ export class ListenerClaims {
     if (!ranks) this.claimants.set(key, (ranks = []));
     let at = ranks.length;
     while (at > 0 && ranks[at - 1]! > rank) at--;
-    if (ranks[at - 1] !== rank) ranks.splice(at, 0, rank);
+    if (ranks[at - 1] !== rank) {
+      // Inserted at `at` by hand: splice returns a list (of nothing) per call.
+      ranks.push(rank);
+      for (let j = ranks.length - 1; j > at; j--) ranks[j] = ranks[j - 1]!;
+      ranks[at] = rank;
+    }
     if (affected) for (const r of ranks) affected.add(r);
   }
 
@@ -105,7 +110,10 @@ export class ListenerClaims {
     const ranks = this.claimants.get(key);
     if (!ranks) return;
     const at = ranks.indexOf(rank);
-    if (at !== -1) ranks.splice(at, 1);
+    if (at !== -1) {
+      for (let j = at; j < ranks.length - 1; j++) ranks[j] = ranks[j + 1]!;
+      ranks.pop();
+    }
     if (ranks.length === 0) this.claimants.delete(key);
     for (const r of ranks) affected.add(r);
   }

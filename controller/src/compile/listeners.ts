@@ -26,7 +26,7 @@
 //   joins nor lets others join;
 // - binds that overlap without being equal (0.0.0.0:80 and 10.0.0.1:80) do not share: the later
 //   one is refused, as before shared listeners.
-import { canonicalJson } from '#protocol/canonical';
+import { canonicalEqual } from '#protocol/canonical';
 import { ErrorCodes, type ErrorCode } from '#protocol/errors';
 import { listenerTls } from '#protocol/listener';
 import type { FrontendSnap, RuleSnap } from '#protocol/snapshot';
@@ -88,16 +88,29 @@ const byAge = (a: Contender, b: Contender): number => {
 type Refusal = Omit<ListenerProblem, 'contender'> | undefined;
 const refusals = new WeakMap<
   FrontendSnap,
-  { owner: FrontendSnap; allowed: string; group: string; why: Refusal }
+  { owner: FrontendSnap; allowed: readonly string[]; group: string; why: Refusal }
 >();
+
+const NOBODY: readonly string[] = [];
+
+/** Whether two lists hold the same strings in the same order (no text made to compare them). */
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 /** refusal(), remembered per joining snapshot object while the owner (and what it allows) is the same. */
 function refusalOnce(owner: Contender, c: Contender, group: string): Refusal {
-  const allowed = JSON.stringify(owner.allowedNamespaces ?? []);
+  // Checked for every member after every edit of the group: compared as they are, not as JSON.
+  const allowed = owner.allowedNamespaces ?? NOBODY;
   const prev = refusals.get(c.snap);
-  if (prev && prev.owner === owner.snap && prev.allowed === allowed && prev.group === group) return prev.why;
+  if (prev && prev.owner === owner.snap && sameStrings(prev.allowed, allowed) && prev.group === group)
+    return prev.why;
   const why = refusal(owner, c, group);
-  refusals.set(c.snap, { owner: owner.snap, allowed, group, why });
+  refusals.set(c.snap, {
+    owner: owner.snap,
+    allowed: Object.isFrozen(allowed) ? allowed : [...allowed],
+    group,
+    why,
+  });
   return why;
 }
 
@@ -133,7 +146,7 @@ function refusal(
     };
   }
   for (const [field, get] of LISTENER_FIELDS) {
-    if (canonicalJson(get(f)) !== canonicalJson(get(o)))
+    if (!canonicalEqual(get(f), get(o)))
       return {
         code: ErrorCodes.LISTENER_CONFLICT,
         field: `spec.${field}`,

@@ -113,6 +113,8 @@ export interface StagesState {
   readonly resources: readonly SourcedResource[];
   readonly sourceDiagnostics: readonly Diagnostic[] | undefined;
   readonly validated: readonly ValidatedObject[];
+  /** What compile got, when every object was valid (then it is each validated object's valid form). */
+  readonly valid: readonly ValidResource[] | undefined;
   readonly compiledDiagnostics: readonly Diagnostic[];
   readonly diagnostics: Diagnostic[];
   readonly groups: ReadonlyMap<string, string[]>;

@@ -13,7 +13,7 @@ export interface ChosenVersions {
   /** What compile gets: each object's current version if valid, else its last accepted one. */
   valid: ValidResource[];
   /** refKeys of the objects whose last accepted version stands in for an invalid current one. */
-  servingPrevious: Set<string>;
+  servingPrevious: ReadonlySet<string>;
 }
 
 export const acceptedVersions = (resources: readonly SourcedResource[]): AcceptedVersions =>
@@ -28,7 +28,9 @@ export function chooseVersions(
   const valid: ValidResource[] = [];
   const fallbacks: ValidResource[] = [];
   const servingPrevious = new Set<string>();
-  for (const object of current) {
+  // Indexed (an iterator's result per object, ~1,100 per run, is what for…of costs until optimized).
+  for (let i = 0; i < current.length; i++) {
+    const object = current[i]!;
     if (object.valid) {
       valid.push(object.valid);
       continue;
@@ -40,7 +42,7 @@ export function chooseVersions(
     fallbacks.push(fallback);
     servingPrevious.add(key);
   }
-  return { valid: [...valid, ...fallbacks], servingPrevious };
+  return { valid: fallbacks.length === 0 ? valid : [...valid, ...fallbacks], servingPrevious };
 }
 
 /** The memory after a run: objects accepted now replace their entry; deleted objects are dropped. */

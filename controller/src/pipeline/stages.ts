@@ -6,7 +6,7 @@ import { compile } from '../compile/compile.js';
 import type { CompileMemo } from '../compile/memo.js';
 import type { CompileInput, CompileResult, SourcedResource, StagesState } from '../compile/types.js';
 import { validateResource, type ValidatedObject } from '../validate/validate.js';
-import { acceptedVersions, chooseVersions } from './accepted-versions.js';
+import { acceptedVersions, chooseVersions, type ChosenVersions } from './accepted-versions.js';
 import { reportObjects, searchReports } from './object-reports.js';
 import type { ObjectReport } from '../compile/types.js';
 import { refKey, type Diagnostic } from '../validate/diagnostic.js';
@@ -32,6 +32,7 @@ export function runStages(
     last.sourceDiagnostics === input.sourceDiagnostics;
   let validated: ValidatedObject[];
   let validationDiagnosticsSame = same;
+  const edited: number[] = [];
   if (same) {
     validated = last.validated.slice();
     for (let i = 0; i < validated.length; i++) {
@@ -40,15 +41,24 @@ export function runStages(
       const v = validate(r);
       if (v.diagnostics.length > 0 || validated[i]!.diagnostics.length > 0) validationDiagnosticsSame = false;
       validated[i] = v;
+      edited.push(i);
     }
   } else validated = input.resources.map(validate);
   // The last accepted versions stand in only for objects that are invalid now: indexed only then.
   const anyInvalid = validated.some((v) => !v.valid);
-  const chosen = chooseVersions(
-    validated,
-    anyInvalid ? (input.acceptedVersions ?? acceptedVersions(input.lastAccepted ?? [])) : new Map(),
-    validate,
-  );
+  // Every object valid now and last run: the last run's list with the edited positions replaced
+  // (what chooseVersions gives then, without building it again).
+  let chosen: ChosenVersions;
+  if (same && !anyInvalid && last.valid) {
+    const valid = last.valid.slice();
+    for (const i of edited) valid[i] = validated[i]!.valid!;
+    chosen = { valid, servingPrevious: NONE_PREVIOUS };
+  } else
+    chosen = chooseVersions(
+      validated,
+      anyInvalid ? (input.acceptedVersions ?? acceptedVersions(input.lastAccepted ?? [])) : new Map(),
+      validate,
+    );
   const compiled = compile({
     valid: chosen.valid,
     secrets: input.secrets,
@@ -80,6 +90,7 @@ export function runStages(
       resources: input.resources,
       sourceDiagnostics: input.sourceDiagnostics,
       validated,
+      valid: anyInvalid ? undefined : chosen.valid,
       compiledDiagnostics: compiled.diagnostics,
       diagnostics,
       groups: compiled.groups,
@@ -127,3 +138,4 @@ function patchReports(
 }
 
 const NO_DIAGNOSTICS: readonly Diagnostic[] = [];
+const NONE_PREVIOUS: ReadonlySet<string> = new Set();

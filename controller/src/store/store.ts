@@ -1,10 +1,10 @@
 // The store every source feeds. Records live in buckets: the directory source uses one bucket
 // per file (replaced wholesale on each read), a Kubernetes source one bucket per object.
 // build() turns the whole store into a CompileInput that is sorted and therefore deterministic.
-// The store knows whether it changed (writes of equal content are no-ops), so nothing has to
-// hash the whole input to find out.
+// The store knows whether it changed (writes of equal content are no-ops, found by comparing
+// the bucket's content with what it holds), so nothing has to hash the whole input to find out.
 import { ErrorCodes } from '#protocol/errors';
-import { canonicalJson, deepFreeze, sha256Hex } from '#protocol/canonical';
+import { canonicalEqual, deepFreeze } from '#protocol/canonical';
 import type {
   CompileInput,
   EndpointData,
@@ -20,8 +20,6 @@ import { recordOrigin, recordRef, type EndpointSliceRecord, type StoreRecord } f
 interface Bucket {
   records: readonly StoreRecord[];
   diagnostics: readonly Diagnostic[];
-  /** Digest of records and diagnostics: a write of equal content changes nothing. */
-  fingerprint: string;
 }
 
 export class ResourceStore {
@@ -52,8 +50,9 @@ export class ResourceStore {
   set(bucket: string, records: readonly StoreRecord[], diagnostics: readonly Diagnostic[] = []): boolean {
     const prev = this.buckets.get(bucket);
     if (prev && sameItems(prev.records, records) && sameItems(prev.diagnostics, diagnostics)) return false;
-    const fingerprint = digest({ records, diagnostics });
-    if (prev?.fingerprint === fingerprint) return false;
+    // Equal content (a file written again as it was): a walk of both, nothing written or hashed.
+    if (prev && canonicalEqual(prev.records, records) && canonicalEqual(prev.diagnostics, diagnostics))
+      return false;
     if (!prev) this.names = undefined;
     if (prev && this.edits && sameResources(prev, records, diagnostics)) {
       if (!this.edits.has(bucket)) this.edits.set(bucket, prev.records);
@@ -61,7 +60,6 @@ export class ResourceStore {
     this.buckets.set(bucket, {
       records: deepFreeze([...records]),
       diagnostics: [...diagnostics],
-      fingerprint,
     });
     this.generation++;
     return true;
@@ -265,6 +263,3 @@ function duplicateDiagnostic(dup: StoreRecord, first: StoreRecord, bucket: strin
     ...(at ? { line: at.line } : {}),
   };
 }
-
-/** A short, stable digest of plain data (one bucket's records and diagnostics). */
-const digest = (value: unknown): string => sha256Hex(canonicalJson(value));

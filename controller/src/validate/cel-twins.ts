@@ -4,7 +4,8 @@
 type Twin = (self: any) => boolean;
 
 const has = (o: any, k: string) => o != null && o[k] !== undefined;
-const exactlyOne = (...flags: boolean[]) => flags.filter(Boolean).length === 1;
+// Three flags, no list: these run for every rule and match of every validated Frontend.
+const exactlyOne = (a: boolean, b: boolean, c: boolean) => (a ? 1 : 0) + (b ? 1 : 0) + (c ? 1 : 0) === 1;
 
 export const CEL_TWINS: Record<string, Twin> = {
   '[has(self.exact), has(self.regex), has(self.present)].filter(x, x).size() == 1': (s) =>

@@ -52,9 +52,27 @@ function edit(r: SourcedResource, rnd: () => number, backendNames: string[]): So
     else spec.mode = spec.mode === 'tcp' ? 'http' : 'tcp';
   } else if (r.kind === 'Frontend') {
     const k = rnd();
-    if (k < 0.35) spec.defaultBackend = pick([...backendNames, 'missing']);
-    else if (k < 0.6 && spec.rules?.length) spec.rules[0]!.backend = pick([...backendNames, 'missing']);
-    else if (k < 0.75 && spec.rules?.length) {
+    // A copy of a rule under a new name and path (a rule without a match stays without one).
+    const newRule = (from: Record<string, unknown>) => {
+      const rule = structuredClone(from) as Record<string, unknown> & { match?: { path?: unknown } };
+      const n = Math.floor(rnd() * 1e6);
+      rule.name = `x${n}`;
+      if (rule.match) rule.match = { ...rule.match, path: { prefix: `/x${n}/` } };
+      return rule;
+    };
+    if (k < 0.25) spec.defaultBackend = pick([...backendNames, 'missing']);
+    else if (k < 0.42 && spec.rules?.length) spec.rules[0]!.backend = pick([...backendNames, 'missing']);
+    // The rules a patched compile keeps by name: one inserted first (every index moves), one
+    // changed in the middle (its match or its name), the order reversed.
+    else if (k < 0.5 && spec.rules?.length) spec.rules = [newRule(pick(spec.rules)), ...spec.rules];
+    else if (k < 0.62 && spec.rules?.length) {
+      const j = Math.floor(rnd() * spec.rules.length);
+      const rule = spec.rules[j]! as Record<string, unknown> & { match?: Record<string, unknown> };
+      const n = Math.floor(rnd() * 1e6);
+      if (rule.match && rnd() < 0.8) rule.match = { ...rule.match, path: { exact: `/changed${n}` } };
+      else rule.name = `renamed${n}`;
+    } else if (k < 0.66 && (spec.rules?.length ?? 0) > 1) spec.rules = [...spec.rules!].reverse();
+    else if (k < 0.78 && spec.rules?.length) {
       // One more rule, routing to another backend (the group's backend set moves).
       const rule = structuredClone(spec.rules[0]!) as Record<string, unknown> & {
         match?: { path?: unknown };
@@ -64,8 +82,8 @@ function edit(r: SourcedResource, rnd: () => number, backendNames: string[]): So
       if (rule.match) rule.match = { ...rule.match, path: { prefix: `/x${n}/` } };
       if (rule.backend !== undefined) rule.backend = pick([...backendNames, 'missing']);
       spec.rules = [...spec.rules, rule];
-    } else if (k < 0.85 && (spec.rules?.length ?? 0) > 1) spec.rules = spec.rules!.slice(1);
-    else if (k < 0.92) spec.dataplaneGroup = spec.dataplaneGroup === 'blue' ? 'default' : 'blue';
+    } else if (k < 0.86 && (spec.rules?.length ?? 0) > 1) spec.rules = spec.rules!.slice(1);
+    else if (k < 0.93) spec.dataplaneGroup = spec.dataplaneGroup === 'blue' ? 'default' : 'blue';
     else spec.maxConnections = 1 + Math.floor(rnd() * 1000);
   } else if (r.kind === 'HealthPolicy') {
     spec.rise = 1 + Math.floor(rnd() * 5);
@@ -89,6 +107,7 @@ describe('compile: incremental (per-object memo)', () => {
     let runs = 0;
     let patched = 0;
     let keptLists = 0;
+    let keptRules = 0;
     for (const name of CASES) {
       const loaded = await loadInput([join(FIXTURES, name, 'input.yaml')]);
       for (let seed = 1; seed <= 6; seed++) {
@@ -134,6 +153,16 @@ describe('compile: incremental (per-object memo)', () => {
             expect(s.body.backends, `${where}: group ${g}'s backends list`).to.equal(was.body.backends);
             keptLists++;
           }
+          // An edited frontend keeps the compiled objects of its unchanged rules (frontend.ts).
+          for (const [g, s] of Object.entries(incremental.snapshots)) {
+            const was = new Map(last?.[g]?.body.frontends.map((f) => [f.id, f]));
+            for (const f of s.body.frontends) {
+              const before = was.get(f.id);
+              if (!before || before === f || before.rules === f.rules) continue;
+              const rules = new Set(before.rules);
+              keptRules += f.rules.filter((r) => rules.has(r)).length;
+            }
+          }
           last = incremental.snapshots;
           expect(incremental.diagnostics, where).to.deep.equal(fresh.diagnostics);
           expect(incremental.objects, where).to.deep.equal(fresh.objects);
@@ -148,6 +177,7 @@ describe('compile: incremental (per-object memo)', () => {
     // Runs after an edit of Backends or Frontends in place patch the last output (incremental.ts).
     expect(patched, 'patched runs').to.be.greaterThan(runs / 4);
     expect(keptLists, 'group backends lists kept').to.be.greaterThan(20);
+    expect(keptRules, 'rules of edited frontends kept').to.be.greaterThan(20);
   });
 
   it('reuses the snapshot object of an unchanged Backend and recompiles the edited one', async () => {

@@ -3,7 +3,7 @@
 // JSON.stringify of a key-sorted copy cannot serve, as integer-like keys always come first in a
 // JavaScript object whatever the insertion order.
 import { expect } from 'chai';
-import { canonicalJson } from '#protocol/canonical';
+import { canonicalEqual, canonicalItem, canonicalJson, deepFreeze, sortedKeys } from '#protocol/canonical';
 import { prng, RandomConfig } from '../dataplane/delta-fixtures.js';
 
 function reference(value: unknown): string {
@@ -47,6 +47,36 @@ function randomValue(rnd: () => number, depth: number): unknown {
   return obj;
 }
 
+/** A copy of `v` with every object's keys in another order, undefined properties dropped or added. */
+function reordered(v: unknown, rnd: () => number): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => (x === undefined && rnd() < 0.5 ? null : reordered(x, rnd)));
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).sort(() => rnd() - 0.5);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (obj[k] !== undefined || rnd() < 0.5) out[k] = reordered(obj[k], rnd);
+  if (rnd() < 0.2) out.extra = undefined;
+  return out;
+}
+
+/** `v` with one leaf, key or list length changed somewhere (sometimes to an equal value). */
+function changed(v: unknown, rnd: () => number): unknown {
+  if (v === null || typeof v !== 'object') {
+    const r = rnd();
+    return r < 0.3 ? v : r < 0.5 ? String(v) : r < 0.7 ? null : r < 0.85 ? 0 : 'x';
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0 || rnd() < 0.2) return [...v, 1];
+    const i = Math.floor(rnd() * v.length);
+    return v.map((x, j) => (j === i ? changed(x, rnd) : x));
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 0 || rnd() < 0.2) return { ...obj, [`k${Math.floor(rnd() * 3)}`]: 1 };
+  const k = keys[Math.floor(rnd() * keys.length)]!;
+  return { ...obj, [k]: changed(obj[k], rnd) };
+}
+
 describe('protocol: canonical JSON', () => {
   it('follows its definition for random values (nesting, escapes, integer-like keys)', () => {
     const rnd = prng(11);
@@ -83,6 +113,49 @@ describe('protocol: canonical JSON', () => {
       const body = config.body();
       expect(canonicalJson(body)).to.equal(reference(body));
     }
+  });
+
+  it('sorts keys as sort() does, short lists (in place) and long ones', () => {
+    const rnd = prng(14);
+    const pool = ['b', 'a', 'Z', 'aa', 'é', '10', '2', '', '\ud83d\ude00', '\uffff', 'a\u0000', 'A'];
+    for (let i = 0; i < 500; i++) {
+      const obj: Record<string, number> = {};
+      const n = Math.floor(rnd() * 40);
+      for (let j = 0; j < n; j++)
+        obj[`${pool[Math.floor(rnd() * pool.length)]!}${Math.floor(rnd() * 50)}`] = j;
+      expect(sortedKeys(obj)).to.deep.equal(Object.keys(obj).sort());
+    }
+  });
+
+  it('uses the remembered text of a list element wherever the element appears', () => {
+    const rule = deepFreeze({ name: 'r', match: { host: 'a.example' } });
+    const text = canonicalItem(rule);
+    expect(canonicalJson({ rules: [rule, { name: 's' }] })).to.equal(`{"rules":[${text},{"name":"s"}]}`);
+    expect(canonicalJson({ rules: [rule] })).to.equal(reference({ rules: [rule] }));
+  });
+
+  it('canonicalEqual says whether two values have the same canonical JSON, without writing it', () => {
+    const rnd = prng(15);
+    let equal = 0;
+    for (let i = 0; i < 3000; i++) {
+      const a = randomValue(rnd, 4);
+      // The same content in another key order, with undefined properties and holes moved about;
+      // a small change of it; or an unrelated value.
+      const r = rnd();
+      const b = r < 0.4 ? reordered(a, rnd) : r < 0.8 ? changed(reordered(a, rnd), rnd) : randomValue(rnd, 4);
+      const same = canonicalJson(a) === canonicalJson(b);
+      if (same) equal++;
+      expect(canonicalEqual(a, b), `${JSON.stringify(a)} / ${JSON.stringify(b)}`).to.equal(same);
+      expect(canonicalEqual(b, a)).to.equal(same);
+    }
+    expect(equal).to.be.greaterThan(1000);
+    expect(canonicalEqual([undefined], [null])).to.equal(true);
+    expect(canonicalEqual({ a: undefined }, {})).to.equal(true);
+    expect(canonicalEqual({ a: null }, {})).to.equal(false);
+    expect(canonicalEqual([], {})).to.equal(false);
+    expect(canonicalEqual(0, -0)).to.equal(true);
+    expect(canonicalEqual('1', 1)).to.equal(false);
+    for (const bad of [NaN, Infinity]) expect(canonicalEqual({ a: bad }, { a: bad })).to.equal(false);
   });
 
   it('refuses non-finite numbers', () => {
