@@ -68,14 +68,30 @@ const LAZY_DATAPLANE_IMPORT = /await import\((['"])(#dataplane\/[a-z/-]+)\1\)/g;
  * function calling the real one: a class or a constant imported by name fails the build, as
  * would any use other than reading a property).
  */
-const LAZY = ['tls', 'https', 'zlib', 'fs/promises', 'assert'];
+const LAZY = ['tls', 'https', 'zlib', 'fs/promises', 'assert', 'worker_threads'];
 // Modules that are called themselves (`assert(…)`, pino's sonic-boom when it closes a file, its
 // thread-stream with a transport): their stand-in is a function too (+0.8 MiB on Node.js 26).
 const CALLABLE = ['assert'];
-const lazyName = (name) => {
-  const bare = name.startsWith('node:') ? name.slice(5) : name;
-  return LAZY.includes(bare) ? bare : undefined;
+// What a stand-in answers without loading its module. pino reads worker_threads' `isMainThread`
+// when it makes a logger (to flush its stream at exit) and thread-stream takes `Worker` when it
+// loads (to start a transport's thread, which Bascule never configures); nothing else in the
+// bundles uses worker_threads (+0.3 MiB on Node.js 26). A bundle runs only as a process's entry
+// (bin/bascule.js; the workers of --workers N are processes), never in a worker thread, so its
+// `isMainThread` is true; `Worker` is a function that constructs the real one.
+const EARLY = {
+  worker_threads:
+    '{ isMainThread: true, Worker: function Worker(...args) { return new (load().Worker)(...args); } }',
 };
+// Modules whose export lookups load other modules. esbuild's interop for an ES module importing
+// a CommonJS one (__toESM) reads the property descriptor of every export, and on Node.js 26
+// `node:util` and `node:fs` define some exports as lazy data properties that load their module
+// when their descriptor is read: util's loaded parse_args, the diff modules, the SIGINT tracer
+// and with it worker_threads (+0.7 MiB), fs's its directory reader. An ES module importing one of
+// these gets an ES module instead (no interop): the real module as its default export and, by
+// name, only its functions whose names start lower-case (each a function calling the real one).
+const FACADE = ['util', 'fs'];
+const bareName = (name) => (name.startsWith('node:') ? name.slice(5) : name);
+const lazyName = (name) => (LAZY.includes(bareName(name)) ? bareName(name) : undefined);
 /** The lower-case function exports of built-in `name` on the Node.js that builds. */
 function callableExports(name) {
   const mod = createRequire(import.meta.url)(`node:${name}`);
@@ -86,9 +102,17 @@ function callableExports(name) {
 }
 const lazyModule = (name) =>
   `let loaded; const load = () => (loaded ??= require(${JSON.stringify(`node:${name}`)}));\n` +
-  `const lazy = new Proxy(${CALLABLE.includes(name) ? '() => {}' : '{}'}, { get: (_, key) => load()[key], ` +
+  (EARLY[name]
+    ? `const early = ${EARLY[name]};\n` +
+      `const lazy = new Proxy({}, { get: (_, key) => (Object.hasOwn(early, key) ? early[key] : load()[key]), `
+    : `const lazy = new Proxy(${CALLABLE.includes(name) ? '() => {}' : '{}'}, { get: (_, key) => load()[key], `) +
   'has: (_, key) => key in load(), set: (_, key, value) => ((load()[key] = value), true), ' +
   'apply: (_, self, args) => Reflect.apply(load(), self, args) });\n';
+/** Its lower-case functions as ES exports, each calling the same function of `load()`. */
+const functionExports = (name) =>
+  callableExports(name)
+    .map((k) => `export function ${k}(...args) { return load().${k}(...args); }\n`)
+    .join('');
 const builtins = {
   name: 'bascule-builtins',
   setup(b) {
@@ -101,6 +125,8 @@ const builtins = {
         return lazy ? { path: lazy, namespace: 'bascule-builtin-lazy-cjs' } : undefined;
       if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
       if (lazy) return { path: lazy, namespace: 'bascule-builtin-lazy-esm' };
+      if (FACADE.includes(bareName(args.path)))
+        return { path: bareName(args.path), namespace: 'bascule-builtin-facade' };
       return {
         path: args.path.startsWith('node:') ? args.path : `node:${args.path}`,
         namespace: 'bascule-builtin',
@@ -115,11 +141,13 @@ const builtins = {
       loader: 'js',
     }));
     b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-lazy-esm' }, (args) => ({
+      contents: `${lazyModule(args.path)}export default lazy;\n${functionExports(args.path)}`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-facade' }, (args) => ({
       contents:
-        `${lazyModule(args.path)}export default lazy;\n` +
-        callableExports(args.path)
-          .map((k) => `export function ${k}(...args) { return load().${k}(...args); }\n`)
-          .join(''),
+        `const real = require(${JSON.stringify(`node:${args.path}`)});\nconst load = () => real;\n` +
+        `export default real;\n${functionExports(args.path)}`,
       loader: 'js',
     }));
   },
@@ -155,8 +183,7 @@ const atRunTime = {
     }));
     b.onLoad({ filter: /.*/, namespace: 'bascule-json-at-run-time' }, () => ({
       contents:
-        "import { readFileSync } from 'node:fs';\n" +
-        "export default JSON.parse(readFileSync(new URL('../protocol/src/generated/validators.json', import.meta.url), 'utf8'));\n",
+        "export default JSON.parse(process.getBuiltinModule('node:fs').readFileSync(new URL('../protocol/src/generated/validators.json', import.meta.url), 'utf8'));\n",
       loader: 'js',
       resolveDir: OUT,
     }));
@@ -192,6 +219,9 @@ const result = await build({
   sourcemap: 'linked',
   legalComments: 'eof',
   logLevel: 'warning',
+  // A named import a stand-in above does not export (a class of node:util, say) fails the build
+  // instead of being undefined at run time.
+  logOverride: { 'import-is-undefined': 'error' },
   metafile: true,
 });
 

@@ -1,7 +1,10 @@
 // Channel tokens live in files (a mounted Secret in Kubernetes); one token per line,
 // several during a rotation. Never printed.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, which loads fs/promises and the REPL's readline (docs/memory.md).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export function readTokens(file: string): string[] {
   const tokens = readFileSync(file, 'utf8')

@@ -5,20 +5,19 @@
 // (bench/history/2026-12-02-idle-rss.md). The admin server turns Node's header off and sets this
 // one, the same text (RFC 9110's IMF-fixdate), made once a second as Node does.
 
-import { two } from '../iso-time.js';
+import { two, utcFields } from '../iso-time.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `new Date(ms).toUTCString()`, without the time-zone lookup for years 0–9999. */
+/** `new Date(ms).toUTCString()`, without a Date for years 0–9999 (iso-time.ts: on Node.js 26 a Date makes ICU load the time zone). */
 export function httpDate(ms: number): string {
-  const d = new Date(ms);
-  const year = d.getUTCFullYear();
+  const f = utcFields(ms);
   // Other years, and an invalid date ("Invalid Date"): toUTCString itself.
-  if (!(year >= 0 && year <= 9999)) return d.toUTCString();
+  if (f === undefined) return new Date(ms).toUTCString();
   return (
-    `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ` +
-    `${String(year).padStart(4, '0')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT`
+    `${DAYS[f.weekday]}, ${two(f.day)} ${MONTHS[f.month - 1]} ` +
+    `${String(f.year).padStart(4, '0')} ${two(f.hours)}:${two(f.minutes)}:${two(f.seconds)} GMT`
   );
 }
 

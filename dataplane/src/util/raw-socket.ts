@@ -20,11 +20,14 @@
 // indexes) are looked up once; where they are missing (another Node.js release), RAW_SOCKETS is
 // undefined and the listener keeps Node's own accept path (util/raw-accept.ts).
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import net from 'node:net';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
 import { Reads, taken, type ReadBufferOwner } from './socket-reads.js';
+
+// node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
+// of it reads every export, which loads fs/promises and the REPL's readline (docs/memory.md).
+const fs = process.getBuiltinModule('node:fs');
 
 /** The libuv TCP handle of an accepted connection (tcp_wrap.TCP), as far as used here. */
 export interface TcpHandle {

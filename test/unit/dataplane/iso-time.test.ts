@@ -27,6 +27,13 @@ describe('isoTime: toISOString from the UTC fields', () => {
       new Date('0000-01-01T00:00:00.000Z').getTime() - 1, // -000001
       8.64e15,
       -8.64e15,
+      // Fractions are truncated towards zero, as Date does.
+      1.5,
+      -1.5,
+      -0.5,
+      Date.UTC(2026, 11, 3, 13, 0, 0, 999) + 0.999,
+      new Date('9999-12-31T23:59:59.999Z').getTime() + 0.5,
+      new Date('0000-01-01T00:00:00.000Z').getTime() - 0.5,
     ];
     for (const ms of cases) expect(isoTime(ms), String(ms)).to.equal(new Date(ms).toISOString());
   });
