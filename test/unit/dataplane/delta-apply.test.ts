@@ -3,7 +3,8 @@
 // of what did not change, and refuse a delta that does not fit.
 import { expect } from 'chai';
 import { Applier, type ApplyInput } from '#dataplane/agent/apply';
-import { buildRuntime, listenerChecks } from '#dataplane/runtime/build';
+import { BackendTable, buildRuntime, listenerChecks } from '#dataplane/runtime/build';
+import type { BackendRuntime } from '#dataplane/runtime/backend';
 import { Engine } from '#dataplane/serving/engine';
 import { StateRegistry } from '#dataplane/runtime/state';
 import type { Runtime } from '#dataplane/runtime/types';
@@ -68,6 +69,7 @@ describe('dataplane: incremental apply (deltas)', function () {
     let memberDeltas = 0;
     let sameBackends = 0;
     let keptMaps = 0;
+    let sharedIndex = 0;
     const patchedBefore = listenerChecks.patched;
     for (let seed = 1; seed <= 12; seed++) {
       const rnd = prng(seed);
@@ -98,6 +100,17 @@ describe('dataplane: incremental apply (deltas)', function () {
           expect(dump(live), where).to.deep.equal(dump(fresh));
           // A delta that changes no backend keeps the live body's backends list (the version
           // check finds its digests joined) and the build keeps the backends map.
+          // A delta that replaces backends in place (none comes or goes) keeps the table's id
+          // index and copies its list: the build costs the change, not a copy of every entry.
+          const indexOf = (rt: Runtime) => (rt.backends as unknown as { index: unknown }).index;
+          if (
+            delta &&
+            delta.backends.remove.length === 0 &&
+            delta.backends.upsert.length > 0 &&
+            delta.backends.upsert.every((b) => before.backends.has(b.id)) &&
+            indexOf(live) === indexOf(before)
+          )
+            sharedIndex++;
           if (delta && delta.backends.upsert.length === 0 && delta.backends.remove.length === 0) {
             expect(live.snapshot!.body.backends, where).to.equal(before.snapshot!.body.backends);
             sameBackends++;
@@ -176,6 +189,33 @@ describe('dataplane: incremental apply (deltas)', function () {
     // which makes the map again: at most a few of these.
     expect(sameBackends).to.be.greaterThan(10);
     expect(keptMaps).to.be.greaterThan(sameBackends - 3);
+    expect(sharedIndex).to.be.greaterThan(10);
+  });
+
+  it('keeps a backend table that reads as the map of its backends in body order', () => {
+    const rt = (id: string) => ({ id }) as unknown as BackendRuntime;
+    const [a, b, c] = [rt('a'), rt('b'), rt('c')];
+    const table = BackendTable.of([a, b, c]);
+    const b2 = rt('b');
+    const next = table.with([b2]);
+    expect([...next.entries()]).to.deep.equal([
+      ['a', a],
+      ['b', b2],
+      ['c', c],
+    ]);
+    expect(next.get('b')).to.equal(b2);
+    expect(table.get('b')).to.equal(b); // the table it came from is unchanged
+    expect([...next.keys()]).to.deep.equal(['a', 'b', 'c']);
+    expect([...next.values()]).to.deep.equal([a, b2, c]);
+    expect([...next]).to.deep.equal([...next.entries()]);
+    expect(next.size).to.equal(3);
+    expect(next.has('c')).to.equal(true);
+    expect(next.has('d')).to.equal(false);
+    expect(next.get('d')).to.equal(undefined);
+    const seen: string[] = [];
+    next.forEach((v, k, m) => seen.push(`${k}:${v === m.get(k)}`));
+    expect(seen).to.deep.equal(['a:true', 'b:true', 'c:true']);
+    expect(() => table.with([rt('d')])).to.throw('backend d is not in the table');
   });
 
   it('refuses a shared listener whose members do not add up, and keeps the live snapshot', async () => {
