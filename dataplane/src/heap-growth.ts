@@ -9,13 +9,14 @@
 // without a command-line flag: `bascule dataplane` gets it outside the image too. A
 // --heap-growing-percent given on the command line wins (Node refuses it in NODE_OPTIONS).
 //
-// Memory saver mode (V8 14, Node.js 26): V8 keeps its heap small at the cost of some GC work. An
-// idle dataplane's young generation stays at its minimum (0.25 MiB committed instead of 1–3.75
-// MiB, which V8 otherwise never gave back while idle) and its old generation is compacted: an
-// idle dataplane on Node.js 26 was ~3 MiB smaller, keep-alive CPU per request the same within the
-// spread between rounds (bench/history/2026-12-03-idle-rss-node26-2.md). V8 reads it at every GC,
-// so it too is set at run time; Node.js 20's V8 does not know the flag (it would print
-// "unrecognized flag"), so it is set only from V8 14 on.
+// Memory saver mode (V8 13.6+, Node.js 24 and 26): V8 keeps its heap small at the cost of some GC
+// work. An idle dataplane's young generation stays at its minimum (0.25 MiB committed instead of
+// 1–3.75 MiB, which V8 otherwise never gave back while idle) and its old generation is compacted:
+// an idle dataplane on Node.js 26 was ~3 MiB smaller, keep-alive CPU per request the same within
+// the spread between rounds (bench/history/2026-12-03-idle-rss-node26-2.md); on Node.js 24 56.4 →
+// 52.4 MiB (bench/history/2026-12-03-idle-rss-node26-3.md). V8 reads it at every GC, so it too is
+// set at run time; the V8 of Node.js 20 (11.3) and 22 (12.4) does not know the flag (it would
+// print "unrecognized flag"), so it is set only from V8 13 on.
 import v8 from 'node:v8';
 
 /**
@@ -31,8 +32,8 @@ export function boundHeapGrowth(percent: number): boolean {
   return true;
 }
 
-/** The first V8 major version measured with --memory-saver-mode (Node.js 26.12.1: V8 14.6). */
-export const MEMORY_SAVER_MIN_V8 = 14;
+/** The first V8 major version with --memory-saver-mode (Node.js 24.22.3: V8 13.6; Node.js 22: 12.4, without). */
+export const MEMORY_SAVER_MIN_V8 = 13;
 
 /**
  * Turns V8's memory saver mode on where V8 has it (`v8Version`: this process's), unless the
