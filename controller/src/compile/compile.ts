@@ -17,7 +17,7 @@ import {
 import { compileHealthPolicy } from './health-policy.js';
 import { CompileMemo, sameItems } from './memo.js';
 import { compileChanges } from './incremental.js';
-import { resolveListeners } from './listeners.js';
+import { resolveListeners, type Contender } from './listeners.js';
 import type { CompileOutput, SecretData, ServiceData, ValidatedInput } from './types.js';
 import { canonicalJson } from '#protocol/canonical';
 
@@ -181,6 +181,27 @@ function compileAll(input: ValidatedInput): CompileOutput {
   return output;
 }
 
+const contenders = new WeakMap<GroupEntry, Contender>();
+const entryOfContender = new WeakMap<Contender, GroupEntry>();
+
+/**
+ * A group entry as the listener merge sees it, one object per entry (an unchanged frontend keeps
+ * its entry from run to run, so a group merged again after one edit makes one new contender).
+ */
+function contenderOf(e: GroupEntry): Contender {
+  let c = contenders.get(e);
+  if (!c) {
+    c = {
+      snap: e.c.snap,
+      created: e.v.resource.metadata.creationTimestamp,
+      ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
+    };
+    contenders.set(e, c);
+    entryOfContender.set(c, e);
+  }
+  return c;
+}
+
 /** The refKey of each compiled Backend, by its snapshot object. */
 const backendKeys = new WeakMap<BackendSnap, string>();
 
@@ -207,18 +228,10 @@ export function compileGroup(
   { backends, healthKeys, memo, diagFor }: GroupLookups,
 ): { snapshot: Snapshot; members: Set<string>; backends: readonly BackendSnap[] } {
   const members = new Set<string>();
-  const { listeners, problems } = resolveListeners(
-    entries.map((e) => ({
-      snap: e.c.snap,
-      created: e.v.resource.metadata.creationTimestamp,
-      ...(e.v.spec.allowedNamespaces ? { allowedNamespaces: e.v.spec.allowedNamespaces } : {}),
-    })),
-    group,
-    memo.listeners,
-  );
-  const entryOf = new Map(entries.map((e) => [e.c.snap.id, e]));
+  const { listeners, problems } = resolveListeners(entries.map(contenderOf), group, memo.listeners);
+  const entryOf = (c: Contender): GroupEntry => entryOfContender.get(c)!;
   for (const p of problems) {
-    const e = entryOf.get(p.contender.snap.id)!;
+    const e = entryOf(p.contender);
     // A refused Frontend is not served; a Frontend that lost a route keeps its other rules.
     diagFor(e.v).add('Accepted', p.code, p.field, p.message);
   }
@@ -227,7 +240,7 @@ export function compileGroup(
   const servedKeys: string[] = [];
   for (const l of listeners) {
     for (const m of l.members) {
-      const e = entryOf.get(m.snap.id)!;
+      const e = entryOf(m);
       servedKeys.push(refKey(e.v.ref));
       served.push(e.c);
     }

@@ -322,6 +322,53 @@ function semanticDiagnostics(
   return out;
 }
 
+/**
+ * A copy of JSON data (plain objects, arrays and primitives), property for property what
+ * structuredClone gives for it, at a fraction of its cost: structuredClone serializes the whole
+ * value and reads it back, ~0.5 ms for a 50-rule Frontend, the largest part of validating one.
+ * A `__proto__` key stays an own property, as structuredClone keeps it; holes stay holes.
+ * Throws on anything else (a Date, a Map, a class instance, a function or symbol value; a
+ * cycle overflows the stack): the caller then uses structuredClone, which copies what it can
+ * and throws on the rest, as before.
+ */
+export function cloneJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError('not JSON data');
+    return value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) throw new TypeError('not JSON data');
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) if (i in value) out[i] = cloneJson(value[i]);
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) throw new TypeError('not JSON data');
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    if (k === '__proto__')
+      Object.defineProperty(out, k, {
+        value: cloneJson(obj[k]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else out[k] = cloneJson(obj[k]);
+  }
+  return out;
+}
+
+/** The spec copy validation works on (ajv writes the schema's defaults into it). */
+function cloneSpec(spec: unknown): any {
+  try {
+    return cloneJson(spec);
+  } catch {
+    return structuredClone(spec);
+  }
+}
+
 /** One object through the validate stage: its valid form, or the diagnostics that exclude it. */
 export interface ValidatedObject {
   resource: SourcedResource;
@@ -374,7 +421,7 @@ export function validateResource(resource: SourcedResource): ValidatedObject {
     });
     return { resource, ref, diagnostics };
   }
-  const spec = structuredClone(resource.spec) as any;
+  const spec = cloneSpec(resource.spec);
   const found = schemaDiagnostics(resource.kind, spec, base);
   if (found.length === 0) {
     found.push(
