@@ -235,7 +235,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       nodeId: opts.nodeId,
       group: opts.group,
       version: rt.version,
-      appliedAt: appliedAt ? isoTime(appliedAt.getTime()) : null,
+      appliedAt: appliedAt === null ? null : isoTime(appliedAt),
       controller: channel ? { ...channel.state } : { connected: false, url: null },
       listeners: serving.listeners(),
       frontends: rt.frontends.size,

@@ -261,8 +261,8 @@ export function buildStats(view: DataplaneView, stats: TrafficStats, now = Date.
     snapshot: {
       version: rt.version,
       shortVersion: shortVersion(rt.version),
-      appliedAt: appliedAt ? isoTime(appliedAt.getTime()) : null,
-      ageSeconds: appliedAt ? Math.max(0, Math.round((now - appliedAt.getTime()) / 1000)) : null,
+      appliedAt: appliedAt === null ? null : isoTime(appliedAt),
+      ageSeconds: appliedAt === null ? null : Math.max(0, Math.round((now - appliedAt) / 1000)),
     },
     controller: view.controller(),
     frontends,

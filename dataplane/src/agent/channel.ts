@@ -14,6 +14,7 @@ import { replyFor, type ApplyInput, type ApplyResult } from './apply.js';
 import { Backoff } from './backoff.js';
 import { channelUrls, redactUrl } from './endpoint.js';
 import { certificateProblem } from '../tls/upstream.js';
+import { isoTime } from '../iso-time.js';
 
 // Loaded with require, not import: an ES module importing a CommonJS one makes Node.js scan it
 // for its exports with a WebAssembly lexer, which on Node.js 20 is compiled on background threads
@@ -92,7 +93,8 @@ export class ControlChannel {
   private readonly backoff: Backoff;
   private ws: WebSocket | undefined;
   private connected = false;
-  private since: Date | null = null;
+  /** Date.now() when the channel last connected (a number: on Node.js 26 a Date makes ICU load the time zone, iso-time.ts). */
+  private since: number | null = null;
   private lastError: string | null = null;
   private lastHeard = 0;
   private closed = false;
@@ -126,7 +128,7 @@ export class ControlChannel {
     return {
       url: this.printableUrl,
       connected: this.connected,
-      since: this.since?.toISOString() ?? null,
+      since: this.since === null ? null : isoTime(this.since),
       attempts: this.backoff.attempts,
       lastError: this.lastError,
     };
@@ -190,7 +192,7 @@ export class ControlChannel {
   private onOpen(ws: WebSocket): void {
     if (ws !== this.ws) return;
     this.connected = true;
-    this.since = new Date();
+    this.since = Date.now();
     this.lastError = null;
     this.lastHeard = Date.now();
     const lastAppliedVersion = this.opts.lastAppliedVersion();
@@ -248,7 +250,7 @@ export class ControlChannel {
     this.ws = undefined;
     this.stopTimers();
     if (wasConnected) {
-      this.since = new Date();
+      this.since = Date.now();
       this.log.warn(
         { url: this.printableUrl, code, reason },
         'control channel closed; serving the last snapshot',

@@ -408,7 +408,7 @@ export class PrometheusSeries extends SeriesBase {
     this.info.set({ node_id: this.view.nodeId, group: this.view.group }, 1);
     if (rt.version) this.snapInfo.set({ version: rt.version }, 1);
     const at = this.view.appliedAt();
-    if (at) this.snapApplied.set(at.getTime() / 1000);
+    if (at !== null) this.snapApplied.set(at / 1000);
     const a = this.view.applies();
     this.snapApplies.inc({ result: 'applied' }, a.applied);
     this.snapApplies.inc({ result: 'noop' }, a.noop);

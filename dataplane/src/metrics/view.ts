@@ -21,7 +21,7 @@ export interface DataplaneView {
   listeners(): ListenerInfo[];
   /** Health checks (absent when the dataplane has no health manager). */
   health(): HealthView | undefined;
-  appliedAt(): Date | null;
+  appliedAt(): number | null;
   /** Control channel: null when the dataplane runs without a controller. */
   controller(): { connected: boolean; url: string | null } | null;
   applies(): ApplyCounters;

@@ -27,7 +27,8 @@ export class Engine {
   private readonly listeners: ListenerManager;
   private applying = false;
   private closed = false;
-  appliedAt: Date | null = null;
+  /** Date.now() at the last swap (a number, not a Date: iso-time.ts says why). */
+  appliedAt: number | null = null;
   /** Runs synchronously right after each swap (health checks sync with the new server set). */
   private readonly onSwap: ((next: Runtime) => void) | undefined;
 
@@ -142,7 +143,7 @@ export class Engine {
     const changes = backendChanges(next);
     if (changes && changes.previous.deref() === previous) for (const c of changes.changed) c.now.activate();
     else for (const b of next.backends.values()) b.activate();
-    this.appliedAt = new Date();
+    this.appliedAt = Date.now();
     const applyMs =
       receivedAt === undefined ? undefined : Math.round((performance.now() - receivedAt) * 10) / 10;
     // The line is formatted and written after the answer to the controller has gone out (the

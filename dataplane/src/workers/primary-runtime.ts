@@ -21,7 +21,8 @@ export class PrimaryRuntime {
   private current: Runtime = EMPTY_RUNTIME;
   private byKey = new Map<string, ServerRuntime>();
   private readonly state = new StateRegistry();
-  appliedAt: Date | null = null;
+  /** Date.now() at the last swap (a number, not a Date: iso-time.ts says why). */
+  appliedAt: number | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -55,7 +56,7 @@ export class PrimaryRuntime {
         this.byKey = new Map();
         for (const b of next.backends.values()) for (const s of b.servers) this.byKey.set(s.key, s);
         scope.commit();
-        this.appliedAt = new Date();
+        this.appliedAt = Date.now();
         this.onSwap(next);
         this.log.debug(
           { version: shortVersion(next.version), previous: shortVersion(previous) },

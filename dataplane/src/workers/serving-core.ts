@@ -15,7 +15,7 @@ export interface ServingCore {
   readonly target: SnapshotTarget;
   /** The live runtime of this process (health checks and overrides act on it). */
   runtime(): Runtime;
-  appliedAt(): Date | null;
+  appliedAt(): number | null;
   listeners(): ListenerInfo[];
   /** Starts serving (forks workers); before any snapshot is applied. */
   start(): Promise<void>;
@@ -59,7 +59,7 @@ export class InProcessCore implements ServingCore {
     return this.engine.runtime;
   }
 
-  appliedAt(): Date | null {
+  appliedAt(): number | null {
     return this.engine.appliedAt;
   }
 

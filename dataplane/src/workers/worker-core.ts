@@ -65,7 +65,7 @@ export class WorkerCore implements ServingCore {
     return this.primary.runtime;
   }
 
-  appliedAt(): Date | null {
+  appliedAt(): number | null {
     return this.primary.appliedAt;
   }
 

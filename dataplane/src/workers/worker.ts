@@ -14,6 +14,7 @@ import { buildStats } from '../admin/stats-model.js';
 import { accessLogOptionsFromEnv } from '../access-log/access-log.js';
 import { setObserver, type Observation } from '../runtime/passive-health.js';
 import { createLogger, type Logger } from '../log.js';
+import { isoTime } from '../iso-time.js';
 import { Observability } from '../observability.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import { Engine, type PreparedSwap } from '../serving/engine.js';
@@ -256,7 +257,7 @@ class Worker {
           worker: this.init.worker,
           pid: process.pid,
           version: this.engine.version,
-          appliedAt: this.engine.appliedAt?.toISOString() ?? null,
+          appliedAt: this.engine.appliedAt === null ? null : isoTime(this.engine.appliedAt),
           listeners: this.engine.listenerInfo(),
           rssBytes: process.memoryUsage().rss,
           uptimeSeconds: Math.round(process.uptime()),
