@@ -3,7 +3,7 @@
 // parsers. Neither ever contains a header value, a cookie or a query string.
 import { shortVersion } from '#protocol/canonical';
 import type { TrafficRecord } from '../types/traffic.js';
-import { isoTime } from '../iso-time.js';
+import { isoTime, two, utcFields } from '../iso-time.js';
 
 /** A health-check transition, logged in the same stream as the traffic. */
 export interface HealthTransitionLine {
@@ -53,14 +53,21 @@ export function accessJson(r: TrafficRecord): Record<string, unknown> {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const p2 = (n: number): string => String(n).padStart(2, '0');
 
-/** HAProxy's accept date, in UTC: 21/Nov/2025:05:38:10.123 */
+/** HAProxy's accept date, in UTC: 21/Nov/2025:05:38:10.123 (from the UTC fields: iso-time.ts says why not a Date). */
 export function haproxyDate(ms: number): string {
-  const d = new Date(ms);
+  const f = utcFields(ms);
+  if (f === undefined) {
+    // Years outside 0–9999 and invalid times: what a Date makes of them.
+    const d = new Date(ms);
+    return (
+      `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+      `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
+    );
+  }
   return (
-    `${p2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
-    `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
+    `${two(f.day)}/${MONTHS[f.month - 1]}/${f.year}:` +
+    `${two(f.hours)}:${two(f.minutes)}:${two(f.seconds)}.${String(f.millis).padStart(3, '0')}`
   );
 }
 

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { accessJson, accessText, escapeText, haproxyDate, healthText } from '#dataplane/access-log/format';
+import { sampleDates } from '../dataplane/date-samples.js';
 import { accessLogOptionsFromEnv, createAccessLog } from '#dataplane/access-log/access-log';
 import type { HttpRecord, TcpRecord } from '#dataplane/types/traffic';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const start = Date.UTC(2025, 10, 21, 5, 38, 10, 123);
 const version = 'ab12cd34ef56'.padEnd(64, '0');
@@ -35,6 +38,20 @@ const http: HttpRecord = {
 describe('observability/access-log format', () => {
   it('formats HAProxy dates in UTC', () => {
     expect(haproxyDate(start)).to.equal('21/Nov/2025:05:38:10.123');
+  });
+
+  it("prints HAProxy dates as Date's UTC getters give them, on 20,000 dates and past 0–9999", () => {
+    const viaDate = (ms: number): string => {
+      const d = new Date(ms);
+      const p2 = (n: number): string => String(n).padStart(2, '0');
+      return (
+        `${p2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+        `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
+      );
+    };
+    const edges = [0, -1, 8.64e15, -8.64e15, new Date('9999-12-31T23:59:59.999Z').getTime() + 1];
+    for (const ms of [...edges, ...sampleDates(9876, 10_000)])
+      expect(haproxyDate(ms), String(ms)).to.equal(viaDate(ms));
   });
 
   it('writes the HTTP text layout (Tw/Tc/Tr/Ta, status, bytes, termination, retries)', () => {
