@@ -341,6 +341,10 @@ interface EditRow {
   version: string;
   ackVersion: string;
   ackAt: number;
+  /** The batch that built `version` started, its "snapshots published" line, `ackVersion` sent. */
+  batchStartAt: number | undefined;
+  publishedAt: number | undefined;
+  ackVersionSentAt: number | undefined;
   /** kube: the observer and the controller's thread read the edit's watch event. */
   apiEventAt: number | undefined;
   ctlEventAt: number | undefined;
@@ -353,6 +357,8 @@ interface EditRow {
   sendToApiEvent: number | undefined;
   apiToCtl: number | undefined;
   ctlToBatch: number | undefined;
+  /** kube: the observer's read of the event → batch start (for a build without arrival lines too). */
+  apiToBatch: number | undefined;
   sendToBatch: number | undefined;
   batchToPublished: number | undefined;
   compileMs: number | undefined;
@@ -417,6 +423,9 @@ function joinEdits(o: {
       version: version.slice(0, 12),
       ackVersion: ack.v.slice(0, 12),
       ackAt: ack.at,
+      batchStartAt: e?.batchStart,
+      publishedAt: e?.published,
+      ackVersionSentAt: sentOfAck,
       apiEventAt,
       ctlEventAt,
       servedAt: served,
@@ -428,6 +437,7 @@ function joinEdits(o: {
       sendToApiEvent: sub(apiEventAt, m.sentAt),
       apiToCtl: sub(ctlEventAt, apiEventAt),
       ctlToBatch: sub(e?.batchStart, ctlEventAt),
+      apiToBatch: sub(e?.batchStart, apiEventAt),
       sendToBatch: sub(e?.batchStart, m.sentAt),
       batchToPublished: sub(e?.published, e?.batchStart),
       compileMs: e?.compileMs,
@@ -1122,7 +1132,8 @@ async function main(): Promise<void> {
       backend: col((r) => r.servedFromSend, ofKind('backend')),
       frontend: col((r) => r.servedFromSend, ofKind('frontend')),
     };
-    const spread = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
+    const spread = (xs: number[]) =>
+      xs.length === 0 ? 'n/a' : `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
     const compileMs = [...logged.versions.values()].flatMap((e) =>
       e.compileMs === undefined ? [] : [e.compileMs],
     );
@@ -1231,6 +1242,10 @@ async function main(): Promise<void> {
             [
               '… the controller reads it → its batch starts (holdoff, a batch or other work ahead)',
               spread(col((r) => r.ctlToBatch)),
+            ],
+            [
+              "… (both together) the API server's watch event → its batch starts",
+              spread(col((r) => r.apiToBatch)),
             ],
           ]
         : [
