@@ -2,14 +2,15 @@
 // A tool, not a test:
 //   npm run build && npx tsx bench/churn.ts [--routes 5000] [--backends 1000] [--frontends 100]
 //        [--ports 2] [--duration 30] [--interval-ms 100] [--processes one|two]
-//        [--dataplane-workers N] [--cpu-prof DIR] [--keep]
+//        [--dataplane-workers N] [--cpu-prof DIR] [--keep] [--edits-out FILE]
+//        [--bin OTHER/bin/bascule.js]   (another build, driven and reported the same way)
 // --source dir (default): the controller reads a directory with one file per Frontend and per
 // Backend, and an edit is a file write; `--processes one` (default) runs `bascule standalone
 // --workers 1` (controller and dataplane in one process), `two` a `bascule controller --source
 // dir` and a `bascule dataplane`, so each one's memory and CPU are measured apart. --source kube:
 // a real kube-apiserver (test/k8s/env), `bascule controller --source kube` and one `bascule
-// dataplane`, the objects applied with kubectl, and an edit is a merge-PATCH through the API,
-// timed from the API server's answer. Either way: one object per Frontend and per Backend
+// dataplane`, the objects applied with kubectl, and an edit is a merge-PATCH through the API
+// (timed as below). Either way: one object per Frontend and per Backend
 // (Frontend f has routes/frontends rules, rule i → host h<i mod hosts>.example.com, path prefix
 // /svc<i>/, Backend b<i mod backends>; the Frontends share --ports ports, f on port f mod ports:
 // shared listeners, as many teams on one Gateway). wrk sends traffic to rule 0 of frontend 0
@@ -21,11 +22,27 @@
 //   X-Upstream tag, on a route to that Backend, is the first request served by the new config;
 // - a Frontend edit adds one rule (path /edit<k>/ on a host the Frontend already names, to b0):
 //   the first 200 on that path is the first request served by the new config (404 before).
-// So every edit adds exactly one server or one rule, and the snapshot's servers + rules count
-// says which edits a version contains: edit k is ACKed when every dataplane has ACKed a version
-// whose count is at least base + k. Versions (with their counts) and ACKs come from the
-// controller admin's event stream (GET /events), timed by the controller as it sees each one;
-// an ACK of a version the stream never announced is skipped, which can only overstate a latency.
+// So every Backend edit adds exactly one server and every Frontend edit one rule, and the
+// snapshot's servers and rules counts say which edits a version contains: the n-th Backend edit is
+// in a version whose servers are at least the first version's + n (Frontend edits: rules). The two
+// kinds are counted apart: they come through two watches (kube) whose events can overtake each
+// other. An edit is ACKed when every dataplane has ACKed a version that contains it. Versions
+// (with their counts) and ACKs come from the controller admin's event stream (GET /events), timed
+// by the controller as it sees each one; an ACK of a version the stream never announced is
+// skipped, which can only overstate a latency.
+//
+// --source kube: where an edit's time counts from. The bench records for each edit the PATCH
+// sent, the PATCH answered and the resourceVersion of the answer. The API server's watch event is
+// the instant the issue's target counts from ("from the API server's event"): it is taken as the
+// first read of the event with that resourceVersion, by a watcher apart from the controller (a
+// small process that does nothing else, watching Backends and Frontends) or by the controller's
+// thread, which logs when it read each event (BASCULE_KUBE_LOG_ARRIVALS=1), whichever is first.
+// The controller's and dataplane's logs give the batch, the compile, the send and the ACK of the
+// first version holding the edit:
+// the report gives edit → ACK from the API server's event (the headline), from the controller's
+// read, from the PATCH sent and from its answer, and each stage per edit (--edits-out FILE: one
+// JSON line per edit). The PATCH's answer is no instant to count from: the event (and even the
+// ACK) can come before it.
 // After each edit, a probe polls its request every 2 ms (keep-alive, at most 8 connections)
 // until the new config answers (on the first dataplane).
 //
@@ -45,7 +62,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { bindControllerRbac, kustomizeRbac, must, startCluster } from '../test/k8s/support/harness.js';
@@ -73,6 +90,12 @@ const DURATION_S = Number(option('duration', '30'));
 const INTERVAL_MS = Number(option('interval-ms', '100'));
 const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
 const KEEP = process.argv.includes('--keep');
+/** The bascule launcher to run (another build's bin/bascule.js: the same driver for both builds). */
+const BIN = resolve(option('bin', 'bin/bascule.js'));
+/** Writes every edit's row (times, resourceVersion, versions, stages) as JSON lines to this file. */
+const EDITS_OUT = process.argv.includes('--edits-out')
+  ? resolve(option('edits-out', 'churn-edits.jsonl'))
+  : undefined;
 const SETTLE_STATUS = process.argv.includes('--settle-status');
 const APISERVER_PROFILE = process.argv.includes('--apiserver-profile')
   ? resolve(option('apiserver-profile', 'apiserver.pprof'))
@@ -94,6 +117,24 @@ const NODE_ARGS = option('node-args', '').split(' ').filter(Boolean);
 /** Node.js flags for the controller process only (after --node-args). */
 const CONTROLLER_NODE_ARGS = option('controller-node-args', '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(`${new Date().toISOString()} ${s}\n`);
+
+/**
+ * When an edit was made. Directory source: the file write (sent = answered). Kubernetes source:
+ * the PATCH sent and answered, and the resourceVersion and generation the API server gave the
+ * object, which its watch event carries too (what joins the edit to the event's arrival).
+ */
+interface EditMark {
+  sentAt: number;
+  answeredAt: number;
+  rv?: string | undefined;
+  generation?: number | undefined;
+}
+
+/** Servers and rules of a version: a Backend edit adds one server, a Frontend edit one rule. */
+interface Counts {
+  servers: number;
+  rules: number;
+}
 
 interface Upstreams {
   a: number;
@@ -207,11 +248,24 @@ interface VersionEvents {
   afterCompileMs?: number;
   /** The controller's send → ACK of the version. */
   ackMs?: number;
+  /** The dataplane's frame read → swap of the version (its "snapshot applied" applyMs). */
+  applyMs?: number;
 }
 
-/** "snapshots published", "snapshot applied" and "snapshot acked" per short version, from the JSON logs. */
-function logEvents(files: string[]): Map<string, VersionEvents> {
+/** The controller's log: when its thread read each watch event, by resourceVersion. */
+type ControllerWatchEvents = Map<string, number>;
+
+/**
+ * "snapshots published", "snapshot applied" and "snapshot acked" per short version, from the JSON
+ * logs; and the controller's "watch event arrivals" (resourceVersion → the time its thread read
+ * the event's chunk; kube, BASCULE_KUBE_LOG_ARRIVALS=1).
+ */
+function logEvents(files: string[]): {
+  versions: Map<string, VersionEvents>;
+  watched: ControllerWatchEvents;
+} {
   const out = new Map<string, VersionEvents>();
+  const watched: ControllerWatchEvents = new Map();
   const at = (v: string): VersionEvents => {
     let e = out.get(v);
     if (!e) out.set(v, (e = {}));
@@ -231,6 +285,8 @@ function logEvents(files: string[]): Map<string, VersionEvents> {
       buildMs?: number;
       afterCompileMs?: number;
       latencyMs?: number;
+      applyMs?: number;
+      events?: Array<[string, number]>;
     };
     const time = Date.parse(l.time ?? '');
     if (l.msg === 'snapshots published' && l.versions?.default) {
@@ -246,37 +302,192 @@ function logEvents(files: string[]): Map<string, VersionEvents> {
     } else if (l.msg === 'snapshot acked' && l.version) {
       at(l.version.slice(0, 12)).ackMs ??= l.latencyMs;
     } else if (l.msg === 'snapshot applied' && l.version) {
-      at(l.version.slice(0, 12)).applied ??= time;
+      // Logged on the next turn after the swap and the ACK (dataplane/src/serving/engine.ts):
+      // the line's time is not the swap's, so only its applyMs is used.
+      const e = at(l.version.slice(0, 12));
+      e.applied ??= time;
+      e.applyMs ??= l.applyMs;
+    } else if (l.msg === 'watch event arrivals' && Array.isArray(l.events)) {
+      for (const [rv, receivedAt] of l.events) if (!watched.has(rv)) watched.set(rv, receivedAt);
     }
+  }
+  return { versions: out, watched };
+}
+
+/** The watch-times observer's lines: resourceVersion → the time it read the event. */
+function watchTimes(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [at, type, , , rv] = line.split(' ');
+    if (!at || !/^\d+$/.test(at) || type === 'BOOKMARK' || !rv) continue;
+    if (!out.has(rv)) out.set(rv, Number(at));
   }
   return out;
 }
 
+/** One edit, joined to the version that first held it and to the ACK of it; times epoch ms. */
+interface EditRow {
+  k: number;
+  kind: 'backend' | 'frontend';
+  sentAt: number;
+  answeredAt: number;
+  rv: string | undefined;
+  /** The first version announced that holds the edit, and the version whose ACK made it live. */
+  version: string;
+  ackVersion: string;
+  ackAt: number;
+  /** The batch that built `version` started, its "snapshots published" line, `ackVersion` sent. */
+  batchStartAt: number | undefined;
+  publishedAt: number | undefined;
+  ackVersionSentAt: number | undefined;
+  /** kube: the observer and the controller's thread read the edit's watch event. */
+  apiEventAt: number | undefined;
+  ctlEventAt: number | undefined;
+  servedAt: number | undefined;
+  fromSend: number;
+  fromApiEvent: number | undefined;
+  fromCtlEvent: number | undefined;
+  servedFromSend: number | undefined;
+  servedFromApiEvent: number | undefined;
+  sendToApiEvent: number | undefined;
+  apiToCtl: number | undefined;
+  ctlToBatch: number | undefined;
+  /** kube: the event (first read) → batch start (for a build without arrival lines too). */
+  apiToBatch: number | undefined;
+  sendToBatch: number | undefined;
+  batchToPublished: number | undefined;
+  compileMs: number | undefined;
+  publishedToSent: number | undefined;
+  sentToAck: number | undefined;
+  dataplaneApplyMs: number | undefined;
+}
+
 /**
- * The slowest 1% of the edits (at least 5), each with its stages: which one a tail edit waited
- * in (its batch starting late: holdoff, a run or a GC ahead of it; reading; compiling; the
- * dataplane), and the wall time, to line up with a `--node-args --trace-gc` log.
+ * Each edit's row. A Backend edit adds one server, a Frontend edit one rule, and the edits of one
+ * kind are made one after the other through one watch (the PATCH is answered before the next is
+ * sent; a directory's files are read in any order, but the edits of a kind still only add), so
+ * the n-th Backend edit is in a version iff its servers are at least the first version's + n (the
+ * n-th Frontend edit: rules). Two kinds come through two watches, whose events can overtake each
+ * other: a count over both kinds cannot say which edit a version holds.
  */
-function slowestEdits(
-  perEdit: ReadonlyArray<{ k: number; t: number; ms: number; e: VersionEvents | undefined }>,
-  kinds: ReadonlyArray<'backend' | 'frontend'>,
-): string {
+function joinEdits(o: {
+  marks: readonly EditMark[];
+  kinds: ReadonlyArray<'backend' | 'frontend'>;
+  ordinals: readonly number[];
+  baseCounts: Counts;
+  countsOf: ReadonlyMap<string, Counts>;
+  announced: readonly string[];
+  ackLists: ReadonlyArray<ReadonlyArray<{ v: string; at: number; counts: Counts | undefined }>>;
+  dataplanes: number;
+  logged: { versions: Map<string, VersionEvents>; watched: ControllerWatchEvents };
+  watchedAt: ReadonlyMap<string, number>;
+  servedAt: ReadonlyArray<number | undefined>;
+}): { rows: EditRow[]; missing: number; neverServed: number } {
+  const rows: EditRow[] = [];
+  let missing = 0;
+  let neverServed = 0;
+  const sub = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : a - b;
+  o.marks.forEach((m, i) => {
+    const kind = o.kinds[i]!;
+    const n = o.ordinals[i]!;
+    const holds = (c: Counts | undefined) =>
+      c !== undefined &&
+      (kind === 'backend' ? c.servers >= o.baseCounts.servers + n : c.rules >= o.baseCounts.rules + n);
+    const served = o.servedAt[i];
+    if (served === undefined) neverServed++;
+    const version = o.announced.find((v) => holds(o.countsOf.get(v)));
+    // Live everywhere once the last dataplane ACKed a version that holds it.
+    const perDp = o.ackLists.map((list) => list.find((a) => holds(a.counts)));
+    if (version === undefined || perDp.length < o.dataplanes || perDp.some((a) => !a)) {
+      missing++;
+      return;
+    }
+    const ack = perDp.reduce((a, b) => (b!.at > a!.at ? b : a))!;
+    const e = o.logged.versions.get(version.slice(0, 12));
+    const ea = o.logged.versions.get(ack.v.slice(0, 12));
+    const apiEventAt = m.rv === undefined ? undefined : o.watchedAt.get(m.rv);
+    const ctlEventAt = m.rv === undefined ? undefined : o.logged.watched.get(m.rv);
+    const sentOfAck = ea?.ackMs === undefined ? undefined : ack.at - ea.ackMs;
+    // The API server's event: the first read of it, the observer's or the controller's (the
+    // observer, another process, is mostly 1-2 ms the later of the two).
+    const eventAt =
+      apiEventAt === undefined
+        ? ctlEventAt
+        : ctlEventAt === undefined
+          ? apiEventAt
+          : Math.min(apiEventAt, ctlEventAt);
+    rows.push({
+      k: i + 1,
+      kind,
+      sentAt: m.sentAt,
+      answeredAt: m.answeredAt,
+      rv: m.rv,
+      version: version.slice(0, 12),
+      ackVersion: ack.v.slice(0, 12),
+      ackAt: ack.at,
+      batchStartAt: e?.batchStart,
+      publishedAt: e?.published,
+      ackVersionSentAt: sentOfAck,
+      apiEventAt,
+      ctlEventAt,
+      servedAt: served,
+      fromSend: ack.at - m.sentAt,
+      fromApiEvent: sub(ack.at, eventAt),
+      fromCtlEvent: sub(ack.at, ctlEventAt),
+      servedFromSend: sub(served, m.sentAt),
+      servedFromApiEvent: sub(served, eventAt),
+      sendToApiEvent: sub(apiEventAt, m.sentAt),
+      apiToCtl: sub(ctlEventAt, apiEventAt),
+      ctlToBatch: sub(e?.batchStart, ctlEventAt),
+      apiToBatch: sub(e?.batchStart, eventAt),
+      sendToBatch: sub(e?.batchStart, m.sentAt),
+      batchToPublished: sub(e?.published, e?.batchStart),
+      compileMs: e?.compileMs,
+      publishedToSent: sub(sentOfAck, e?.published),
+      sentToAck: ea?.ackMs,
+      dataplaneApplyMs: ea?.applyMs,
+    });
+  });
+  return { rows, missing, neverServed };
+}
+
+/**
+ * The slowest 1% of the edits (at least 5), each with its stages: where a tail edit waited (the
+ * API server, the controller's thread, the holdoff or a batch ahead, compiling, a send in flight,
+ * the dataplane), and the wall time, to line up with a `--node-args --trace-gc` log or a profile.
+ */
+function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => number | undefined): string {
   const n = Math.max(5, Math.ceil(perEdit.length / 100));
   const fmt = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(0));
+  const kube = perEdit.some((r) => r.rv !== undefined);
   const lines = [
-    `\nslowest ${n} edits (ms): edit → batch start / read / build / compile / after compile / published → applied / applied → ACK\n`,
-    '| edit | at | kind | edit → ACK | batch start | read | build | compile | after compile | → applied | → ACK |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `\nslowest ${n} edits (ms)${kube ? ", by the API server's event → ACK" : ''}\n`,
+    kube
+      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → published (compile) | → sent | → ACK (dataplane apply) |'
+      : '| edit | written at | kind | write → ACK | write → batch start | → published (compile) | → sent | → ACK (dataplane apply) |',
+    kube
+      ? '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+      : '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const { k, t, ms, e } of [...perEdit].sort((a, b) => b.ms - a.ms).slice(0, n)) {
-    const applied =
-      e?.applied !== undefined && e.published !== undefined ? e.applied - e.published : undefined;
+  const sorted = [...perEdit].sort((a, b) => (headline(b) ?? -Infinity) - (headline(a) ?? -Infinity));
+  for (const r of sorted.slice(0, n)) {
+    const head = `| ${r.k} | ${new Date(r.sentAt).toISOString().slice(11, 23)} | ${r.kind}`;
+    const tail = `${fmt(r.batchToPublished)} (${fmt(r.compileMs)}) | ${fmt(r.publishedToSent)}${
+      r.ackVersion !== r.version ? ' (later version)' : ''
+    } | ${fmt(r.sentToAck)} (${fmt(r.dataplaneApplyMs)}) |`;
     lines.push(
-      `| ${k} | ${new Date(t).toISOString().slice(11, 23)} | ${kinds[k - 1]} | ${ms} | ${fmt(
-        e?.batchStart === undefined ? undefined : e.batchStart - t,
-      )} | ${fmt(e?.readMs)} | ${fmt(e?.buildMs)} | ${fmt(e?.compileMs)} | ${fmt(e?.afterCompileMs)} | ${fmt(
-        applied,
-      )} | ${fmt(e?.applied === undefined ? undefined : t + ms - e.applied)} |`,
+      kube
+        ? `${head} | ${fmt(r.fromApiEvent)} | ${fmt(r.fromSend)} | ${fmt(r.answeredAt - r.sentAt)} | ${fmt(
+            r.sendToApiEvent,
+          )} | ${fmt(r.apiToCtl)} | ${fmt(r.ctlToBatch)} | ${tail}`
+        : `${head} | ${fmt(r.fromSend)} | ${fmt(r.sendToBatch)} | ${tail}`,
     );
   }
   return lines.join('\n');
@@ -345,10 +556,14 @@ async function startKube(manifests: string) {
   await must(cluster.cp, ['apply', '--server-side', '-f', manifests]);
   const { server, token, caPem } = cluster.cp;
   const agent = new https.Agent({ ca: caPem, keepAlive: true });
-  /** Merge-PATCH of an object's spec; resolves with the time the API server answered. */
-  const patchSpec = (plural: 'backends' | 'frontends', name: string, spec: object): Promise<number> =>
+  /**
+   * Merge-PATCH of an object's spec; resolves with when it was sent and answered, and the
+   * resourceVersion and generation the API server gave the object (its watch event carries the same).
+   */
+  const patchSpec = (plural: 'backends' | 'frontends', name: string, spec: object): Promise<EditMark> =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify({ spec });
+      const sentAt = Date.now();
       const req = https.request(
         `${server}/apis/bascule.dev/v1alpha1/namespaces/${NS}/${plural}/${name}`,
         {
@@ -361,11 +576,18 @@ async function startKube(manifests: string) {
           },
         },
         (res) => {
-          res.resume();
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
           res.on('end', () => {
-            const t = Date.now();
-            if (res.statusCode === 200) resolve(t);
-            else reject(new Error(`PATCH ${plural}/${name}: HTTP ${res.statusCode}`));
+            const answeredAt = Date.now();
+            if (res.statusCode !== 200)
+              return reject(new Error(`PATCH ${plural}/${name}: HTTP ${res.statusCode}`));
+            const md = (
+              JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                metadata?: { resourceVersion?: string; generation?: number };
+              }
+            ).metadata;
+            resolve({ sentAt, answeredAt, rv: md?.resourceVersion, generation: md?.generation });
           });
         },
       );
@@ -415,8 +637,77 @@ async function startKube(manifests: string) {
       req.on('error', reject);
       req.end();
     });
-  return { cluster, patchSpec, metrics, profile };
+  /**
+   * An observer of the API server's watch events, apart from the controller: a small Node.js
+   * process that watches Backends and Frontends of the namespace (from the collections' current
+   * resourceVersion, so without the initial ADDED of every object) and writes one line per event,
+   * `<epoch ms of the chunk> <type> <kind> <name> <resourceVersion> <generation>`, to `logFile`.
+   * It does nothing else, so the time its thread reads an event is the time the API server sent
+   * it (give or take the CPU it waits for), which the controller's own reading of the event is
+   * measured against. Resolves once both watches are open.
+   */
+  const watchTimes = async (logFile: string): Promise<Running> => {
+    const caFile = join(dirname(logFile), 'watch-times-ca.pem');
+    writeFileSync(caFile, caPem);
+    const paths = (['backends', 'frontends'] as const).map(
+      (plural) => `/apis/bascule.dev/v1alpha1/namespaces/${NS}/${plural}`,
+    );
+    const w = start(
+      'watch-times',
+      process.execPath,
+      ['-e', WATCH_TIMES_SCRIPT, server, token, caFile, ...paths],
+      logFile,
+    );
+    const deadline = Date.now() + 30_000;
+    while ((readFileSync(logFile, 'utf8').match(/^open /gm) ?? []).length < paths.length) {
+      if (Date.now() > deadline || w.child.exitCode !== null)
+        throw new Error(
+          `watch-times did not open its watches: ${readFileSync(logFile, 'utf8').slice(0, 2000)}`,
+        );
+      await sleep(100);
+    }
+    return w;
+  };
+  return { cluster, patchSpec, metrics, profile, watchTimes };
 }
+
+/** The watch-times process (CommonJS, run with node -e; argv: server token caFile path…). */
+const WATCH_TIMES_SCRIPT = `
+const https = require('node:https');
+const { readFileSync } = require('node:fs');
+const [server, token, caFile, ...paths] = process.argv.slice(1);
+const ca = readFileSync(caFile);
+const headers = { authorization: 'Bearer ' + token };
+const get = (url, onRes) => https.get(url, { ca, headers }, onRes).on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
+for (const path of paths) {
+  get(server + path + '?limit=1', (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (d) => (body += d));
+    res.on('end', () => {
+      const rv = JSON.parse(body).metadata.resourceVersion;
+      get(server + path + '?watch=true&timeoutSeconds=1800&resourceVersion=' + rv, (w) => {
+        if (w.statusCode !== 200) { console.log('error HTTP ' + w.statusCode); process.exit(1); }
+        console.log('open ' + path + ' ' + rv);
+        let buf = '';
+        w.setEncoding('utf8');
+        w.on('data', (d) => {
+          const at = Date.now();
+          buf += d;
+          for (let i; (i = buf.indexOf('\\n')) >= 0; ) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (!line) continue;
+            const e = JSON.parse(line);
+            const m = (e.object && e.object.metadata) || {};
+            console.log(at + ' ' + e.type + ' ' + e.object.kind + ' ' + m.name + ' ' + m.resourceVersion + ' ' + m.generation);
+          }
+        });
+      });
+    });
+  });
+}
+`;
 
 /** Sums of the API server's counters that say what was asked of it, keyed for the report. */
 function apiServerCounters(text: string): Map<string, number> {
@@ -497,12 +788,14 @@ async function main(): Promise<void> {
     const measured: Running[] = [];
     /** Other processes whose CPU is reported (the API server and etcd in kube mode). */
     const others: Array<{ name: string; pid: number }> = [];
-    /** Makes an edit; resolves with the time it counts from (file written / API answered). */
-    let editBackend: (b: number) => Promise<number>;
-    let editFrontend: (f: number) => Promise<number>;
+    /** Makes an edit; resolves with when it was made (file written / PATCH sent and answered). */
+    let editBackend: (b: number) => Promise<EditMark>;
+    let editFrontend: (f: number) => Promise<EditMark>;
     /** kube mode: the API server's request and watch counters. */
     let apiMetrics: (() => Promise<Map<string, number>>) | undefined;
     let apiProfile: ((seconds: number, file: string) => Promise<void>) | undefined;
+    /** kube mode: starts the observer of the API server's watch events. */
+    let kubeWatchTimes: ((logFile: string) => Promise<Running>) | undefined;
     const dpWorkers = DP_WORKERS ? [`--workers=${DP_WORKERS}`] : [];
     /** `bascule controller` with these source arguments, and DATAPLANES `bascule dataplane`s. */
     const controllerAndDataplane = async (sourceArgs: string[], tokenFile: string) => {
@@ -514,7 +807,7 @@ async function main(): Promise<void> {
           [
             ...prof,
             ...CONTROLLER_NODE_ARGS,
-            'bin/bascule.js',
+            BIN,
             'controller',
             ...sourceArgs,
             `--token-file=${tokenFile}`,
@@ -522,7 +815,9 @@ async function main(): Promise<void> {
             `--admin=${admin}`,
           ],
           join(dir, 'controller.log'),
-          env,
+          // kube: the informers log each watch event's resourceVersion and arrival (what joins an
+          // edit to its event), gathered into a line a second.
+          SOURCE === 'kube' ? { ...env, BASCULE_KUBE_LOG_ARRIVALS: '1' } : env,
         ),
       );
       for (let i = 0; i < DATAPLANES; i++) {
@@ -534,7 +829,7 @@ async function main(): Promise<void> {
             [
               ...prof,
               ...dataplaneImageNodeArgs(), // as the dataplane image runs it
-              'bin/bascule.js',
+              BIN,
               'dataplane',
               `--controller=ws://${listen}`,
               `--token-file=${tokenFile}`,
@@ -560,7 +855,7 @@ async function main(): Promise<void> {
             process.execPath,
             [
               ...prof,
-              'bin/bascule.js',
+              BIN,
               'standalone',
               '--dir',
               manifests,
@@ -582,10 +877,10 @@ async function main(): Promise<void> {
         writeFileSync(tokenFile, `churn-${Math.random().toString(36).slice(2)}\n`);
         await controllerAndDataplane(['--source=dir', `--dir=${manifests}`], tokenFile);
       }
-      const write = (file: string, text: string) => {
+      const write = (file: string, text: string): Promise<EditMark> => {
         const t = Date.now();
         writeFileSync(file, text);
-        return Promise.resolve(t);
+        return Promise.resolve({ sentAt: t, answeredAt: t });
       };
       editBackend = (b) => write(backendFile(b), backendDoc(b, servers[b]!, up));
       editFrontend = (f) => write(frontendFile(f), frontendDoc(f, layout, frontendEdits[f]!));
@@ -593,6 +888,7 @@ async function main(): Promise<void> {
       const kube = await startKube(manifests);
       apiMetrics = kube.metrics;
       apiProfile = kube.profile;
+      kubeWatchTimes = kube.watchTimes;
       cleanups.push(() => kube.cluster.stop());
       for (const p of [kube.cluster.cp.apiserver, kube.cluster.cp.etcd])
         if (p.pid !== undefined) others.push({ name: p.name, pid: p.pid });
@@ -623,10 +919,11 @@ async function main(): Promise<void> {
     const snapUrl = `http://${admin}/snapshot`;
     type Snap = { groups: Array<{ version: string; servers: number; rules: number }> };
     /** What says which edits a version holds: each edit adds one server or one rule. */
-    const countOf = (g: { servers: number; rules: number }) => g.servers + g.rules;
+    const countOf = (g: Counts) => g.servers + g.rules;
     type Dp = Array<{ nodeId: string; appliedVersion: string | null }>;
     const first = (await getJson<Snap>(snapUrl)).groups[0]!;
     const base = countOf(first);
+    const baseCounts: Counts = { servers: first.servers, rules: first.rules };
     // Every dataplane serves the first version before anything is measured.
     for (;;) {
       const dps = await getJson<Dp>(`http://${admin}/dataplanes`);
@@ -659,13 +956,22 @@ async function main(): Promise<void> {
     const othersBefore = others.map((p) => sample(p.pid));
     const apiBefore = apiMetrics ? await apiMetrics().catch(() => undefined) : undefined;
 
-    // The controller's event stream: version → servers + rules, and per dataplane each ACK.
-    const serversOf = new Map<string, number>([[first.version, base]]);
+    // kube: the API server's events as an observer apart from the controller reads them.
+    const watchTimesLog = join(dir, 'watch-times.log');
+    if (kubeWatchTimes) procs.push(await kubeWatchTimes(watchTimesLog));
+
+    // The controller's event stream: version → servers and rules, and per dataplane each ACK.
+    const countsOf = new Map<string, Counts>([[first.version, baseCounts]]);
+    /** Versions in the order the controller announced them. */
+    const announced: string[] = [first.version];
     const acks = new Map<string, Map<string, number>>(); // node → version → ACK time (ms since epoch)
     const events = await eventStream(`http://${admin}/events`, (type, data) => {
       if (type === 'snapshot') {
         const e = data as { version: string; servers: number; rules: number };
-        if (!serversOf.has(e.version)) serversOf.set(e.version, countOf(e));
+        if (!countsOf.has(e.version)) {
+          countsOf.set(e.version, { servers: e.servers, rules: e.rules });
+          announced.push(e.version);
+        }
       } else if (type === 'ack') {
         const e = data as { nodeId: string; version: string; at: string };
         let byVersion = acks.get(e.nodeId);
@@ -705,8 +1011,9 @@ async function main(): Promise<void> {
             (err: Error) => log(`kube-apiserver profile failed: ${err.message}`),
           )
         : undefined;
-    const edits: number[] = []; // edit k (1-based) → write time
+    const marks: EditMark[] = []; // edit k (1-based) → when it was made
     const kinds: Array<'backend' | 'frontend'> = [];
+    const ordinals: number[] = []; // edit k → its rank among the edits of its kind (1-based)
     const served: Array<Promise<number | undefined>> = []; // edit k → first request served by it
     const editStart = Date.now();
     let k = 0;
@@ -718,7 +1025,7 @@ async function main(): Promise<void> {
       if (k % 2 === 1) {
         const b = 1 + ((n - 1) % (BACKENDS - 1)); // never b0, the backend under traffic
         servers[b]!++;
-        const t = await editBackend(b);
+        const m = await editBackend(b);
         // Rule b routes to Backend b (rule i → b<i mod backends>).
         const f = Math.floor(b / layout.rulesPerFrontend);
         const tag = readyTag(servers[b]!);
@@ -728,37 +1035,43 @@ async function main(): Promise<void> {
             ruleHost(b, layout),
             `/svc${b}/`,
             (res) => res.statusCode === 200 && res.headers['x-upstream'] === tag,
-            t + 15_000,
+            m.answeredAt + 15_000,
           ),
         );
-        edits.push(t);
+        marks.push(m);
         kinds.push('backend');
+        ordinals.push(n);
       } else {
         const f = 1 + ((n - 1) % (FRONTENDS - 1)); // never f0, the frontend under traffic
         frontendEdits[f]!.push(k);
-        const t = await editFrontend(f);
+        const m = await editFrontend(f);
         served.push(
           probe(
             ports[f % PORTS]!,
             ruleHost(f * layout.rulesPerFrontend, layout),
             `/edit${k}/`,
             (res) => res.statusCode === 200,
-            t + 15_000,
+            m.answeredAt + 15_000,
           ),
         );
-        edits.push(t);
+        marks.push(m);
         kinds.push('frontend');
+        ordinals.push(n);
       }
     }
     const editsEnd = Date.now();
     const servedAt = await Promise.all(served);
-    const expected = base + edits.length;
+    const backendEdits = kinds.filter((x) => x === 'backend').length;
+    const expected: Counts = {
+      servers: baseCounts.servers + backendEdits,
+      rules: baseCounts.rules + marks.length - backendEdits,
+    };
+    const holdsAll = (c: Counts | undefined) =>
+      c !== undefined && c.servers >= expected.servers && c.rules >= expected.rules;
     const lastDeadline = Date.now() + 15_000;
     const ackedAll = () =>
       acks.size >= DATAPLANES &&
-      [...acks.values()].every((byVersion) =>
-        [...byVersion.keys()].some((v) => (serversOf.get(v) ?? 0) >= expected),
-      );
+      [...acks.values()].every((byVersion) => [...byVersion.keys()].some((v) => holdsAll(countsOf.get(v))));
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
     const schedAfter = measured.map((p) => mainThreadSched(p.pid));
@@ -768,62 +1081,74 @@ async function main(): Promise<void> {
     const wrkOut = await wrk;
     events.close();
 
-    /** Per dataplane, its ACKs in time order with each version's count. */
+    /** Per dataplane, its ACKs in time order with each version's counts. */
     const ackLists = [...acks.values()].map((byVersion) =>
-      [...byVersion].map(([v, at]) => ({ v, at, servers: serversOf.get(v) })).sort((a, b) => a.at - b.at),
+      [...byVersion].map(([v, at]) => ({ v, at, counts: countsOf.get(v) })).sort((a, b) => a.at - b.at),
     );
     const ackList = ackLists[0] ?? [];
     // Where the time goes, from the process's own log lines for the version that made each edit live.
-    const logged = logEvents(procs.filter((p) => p.name !== 'upstream').map((p) => p.logFile));
-    const latencies: number[] = [];
-    const ackByKind = { backend: [] as number[], frontend: [] as number[] };
-    const stages = {
-      published: [] as number[],
-      applied: [] as number[],
-      acked: [] as number[],
-      /** write → the controller's batch that took the edit starts (event, holdoff, runs queued ahead). */
-      batchStart: [] as number[],
-      /** kube: the API server's answer → the controller's thread takes the batch's first event. */
-      firstEvent: [] as number[],
+    const logged = logEvents(
+      procs.filter((p) => p.name !== 'upstream' && p.name !== 'watch-times').map((p) => p.logFile),
+    );
+    const watchedAt = SOURCE === 'kube' ? watchTimes(watchTimesLog) : new Map<string, number>();
+    const joined = joinEdits({
+      marks,
+      kinds,
+      ordinals,
+      baseCounts,
+      countsOf,
+      announced,
+      ackLists,
+      dataplanes: DATAPLANES,
+      logged,
+      watchedAt,
+      servedAt,
+    });
+    const { rows: perEdit, missing, neverServed } = joined;
+    // The earlier join, kept to say how much it was off: a version's servers + rules against the
+    // edit's number, and the first ACK after the API's answer (an ACK can precede the answer).
+    let oldMismatch = 0;
+    const oldLatencies: number[] = [];
+    marks.forEach((m, i) => {
+      const perDp = ackLists.map((list) =>
+        list.find((a) => a.at >= m.answeredAt && (a.counts ? countOf(a.counts) : -1) >= base + i + 1),
+      );
+      if (perDp.length < DATAPLANES || perDp.some((a) => !a)) return;
+      const ack = perDp.reduce((a, b) => (b!.at > a!.at ? b : a))!;
+      oldLatencies.push(ack.at - m.answeredAt);
+      const row = perEdit.find((r) => r.k === i + 1);
+      if (row && row.ackVersion !== ack.v.slice(0, 12)) oldMismatch++;
+    });
+    if (EDITS_OUT) {
+      writeFileSync(EDITS_OUT, perEdit.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      log(`per-edit rows: ${EDITS_OUT}`);
+    }
+    const col = (get: (r: EditRow) => number | undefined, rows: readonly EditRow[] = perEdit): number[] =>
+      rows.flatMap((r) => {
+        const x = get(r);
+        return x === undefined ? [] : [x];
+      });
+    const ofKind = (kind: 'backend' | 'frontend') => perEdit.filter((r) => r.kind === kind);
+    /** The headline: from the API server's event (kube), from the write (dir). */
+    const headline = (r: EditRow) => (SOURCE === 'kube' ? r.fromApiEvent : r.fromSend);
+    const latencies = col(headline);
+    const ackByKind = {
+      backend: col(headline, ofKind('backend')),
+      frontend: col(headline, ofKind('frontend')),
     };
-    let missing = 0;
-    /** Each ACKed edit with where its time went, to show what the slowest ones waited for. */
-    const perEdit: Array<{ k: number; t: number; ms: number; e: VersionEvents | undefined }> = [];
-    edits.forEach((t, i) => {
-      // The edit is live everywhere once the last dataplane ACKed a version that contains it.
-      const perDp = ackLists.map((list) => list.find((a) => a.at >= t && (a.servers ?? -1) >= base + i + 1));
-      const ack =
-        perDp.length < DATAPLANES || perDp.some((a) => !a)
-          ? undefined
-          : perDp.reduce((a, b) => (b!.at > a!.at ? b : a));
-      if (!ack) {
-        missing++;
-        return;
-      }
-      latencies.push(ack.at - t);
-      ackByKind[kinds[i]!].push(ack.at - t);
-      const e = logged.get(ack.v.slice(0, 12));
-      perEdit.push({ k: i + 1, t, ms: ack.at - t, e });
-      if (e?.batchStart !== undefined) stages.batchStart.push(Math.max(0, e.batchStart - t));
-      if (e?.firstEvent !== undefined) stages.firstEvent.push(Math.max(0, e.firstEvent - t));
-      if (e?.published !== undefined && e.applied !== undefined) {
-        stages.published.push(e.published - t);
-        stages.applied.push(e.applied - e.published);
-        stages.acked.push(ack.at - e.applied);
-      }
-    });
-    const servedMs = { all: [] as number[], backend: [] as number[], frontend: [] as number[] };
-    let neverServed = 0;
-    servedAt.forEach((at, i) => {
-      if (at === undefined) return void neverServed++;
-      servedMs.all.push(at - edits[i]!);
-      servedMs[kinds[i]!].push(at - edits[i]!);
-    });
-    const spread = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
-    const compileMs = [...logged.values()].flatMap((e) => (e.compileMs === undefined ? [] : [e.compileMs]));
+    const servedMs = {
+      all: col((r) => r.servedFromSend),
+      backend: col((r) => r.servedFromSend, ofKind('backend')),
+      frontend: col((r) => r.servedFromSend, ofKind('frontend')),
+    };
+    const spread = (xs: number[]) =>
+      xs.length === 0 ? 'n/a' : `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
+    const compileMs = [...logged.versions.values()].flatMap((e) =>
+      e.compileMs === undefined ? [] : [e.compileMs],
+    );
     /** p50 / p99 of one controller stage over the versions published. */
     const perVersion = (get: (e: VersionEvents) => number | undefined): string => {
-      const xs = [...logged.values()].flatMap((e) => {
+      const xs = [...logged.versions.values()].flatMap((e) => {
         const x = get(e);
         return x === undefined ? [] : [x];
       });
@@ -862,20 +1187,52 @@ async function main(): Promise<void> {
       ],
       [
         'edits',
-        `${edits.length} (one every ${INTERVAL_MS} ms for ${((editsEnd - editStart) / 1000).toFixed(1)} s)`,
+        `${marks.length} (one every ${INTERVAL_MS} ms for ${((editsEnd - editStart) / 1000).toFixed(1)} s)`,
       ],
       [
         'versions ACKed (first dataplane)',
-        `${ackList.length} (${ackList.filter((a) => a.servers === undefined).length} not announced on the event stream, skipped)`,
+        `${ackList.length} (${ackList.filter((a) => a.counts === undefined).length} not announced on the event stream, skipped)`,
       ],
       [
-        `**edit → ACK${DATAPLANES > 1 ? ` by all ${DATAPLANES} dataplanes` : ''}** p50 / p99 / max ms`,
+        `**${SOURCE === 'kube' ? "API server's watch event (its first read: by a watcher apart from the controller, or by the controller)" : 'edit (file write)'} → ACK${DATAPLANES > 1 ? ` by all ${DATAPLANES} dataplanes` : ''}** p50 / p99 / max ms`,
         spread(latencies),
       ],
       ['… Backend edits / Frontend edits', `${spread(ackByKind.backend)} / ${spread(ackByKind.frontend)}`],
+      ...(SOURCE === 'kube'
+        ? [
+            [
+              "controller's thread reads the watch event → ACK p50 / p99 / max ms",
+              spread(col((r) => r.fromCtlEvent)),
+            ],
+            ['PATCH sent → ACK p50 / p99 / max ms', spread(col((r) => r.fromSend))],
+            [
+              'PATCH answered → ACK p50 / p99 / max ms (negative: the ACK came before the answer)',
+              spread(col((r) => r.ackAt - r.answeredAt)),
+            ],
+            [
+              'the join before 2026-12-03 16:00 (servers + rules against the edit number, first ACK after the answer): answered → ACK',
+              `${spread(oldLatencies)}; another version than the right one for ${oldMismatch} of ${perEdit.length} edits`,
+            ],
+            [
+              "edits whose watch event was not seen (observer / controller's debug log)",
+              `${perEdit.filter((r) => r.apiEventAt === undefined).length} / ${perEdit.filter((r) => r.ctlEventAt === undefined).length}`,
+            ],
+          ]
+        : []),
       ['edits never ACKed within 15 s', String(missing)],
-      ['**edit → first request served by the new config** p50 / p99 / max ms', spread(servedMs.all)],
+      [
+        `**edit ${SOURCE === 'kube' ? '(PATCH sent)' : '(file write)'} → first request served by the new config** p50 / p99 / max ms`,
+        spread(servedMs.all),
+      ],
       ['… Backend edits / Frontend edits', `${spread(servedMs.backend)} / ${spread(servedMs.frontend)}`],
+      ...(SOURCE === 'kube'
+        ? [
+            [
+              "API server's watch event → first request served p50 / p99 / max ms",
+              spread(col((r) => r.servedFromApiEvent)),
+            ],
+          ]
+        : []),
       ['edits never served within 15 s', String(neverServed)],
       [
         'source',
@@ -885,40 +1242,55 @@ async function main(): Promise<void> {
             : `controller + ${DATAPLANES} dataplane(s) (${DP_WORKERS ? `--workers ${DP_WORKERS}` : 'default workers'})`
         }${NICE ? `; wrk and the upstreams at nice ${NICE}` : ''}`,
       ],
-      [
-        '… edit → snapshot published (source, holdoff, compile) p50 / p99',
-        `${pct(stages.published, 50)} / ${pct(stages.published, 99)}`,
-      ],
-      [
-        '… … write → its batch starts (file event or informer event, holdoff, batches queued ahead) p50 / p99',
-        `${pct(stages.batchStart, 50)} / ${pct(stages.batchStart, 99)}`,
-      ],
+      ['stages per edit, p50 / p99 / max ms (each edit joined to the first version holding it):', ''],
       ...(SOURCE === 'kube'
         ? [
+            ['… PATCH sent → answered', spread(col((r) => r.answeredAt - r.sentAt))],
+            ["… PATCH sent → the API server's watch event (observer)", spread(col((r) => r.sendToApiEvent))],
+            ["… API server's watch event → the controller's thread reads it", spread(col((r) => r.apiToCtl))],
             [
-              // The watch event leaves the API server after its etcd write and watch cache, and is
-              // read when the controller's thread gets to it.
-              "… … … API answer → its watch event taken by the controller (the batch's first event) p50 / p99",
-              `${pct(stages.firstEvent, 50)} / ${pct(stages.firstEvent, 99)}`,
+              '… the controller reads it → its batch starts (holdoff, a batch or other work ahead)',
+              spread(col((r) => r.ctlToBatch)),
+            ],
+            [
+              "… (both together) the API server's watch event → its batch starts",
+              spread(col((r) => r.apiToBatch)),
             ],
           ]
-        : []),
-      ['… … per version: read changed files / watches p50 / p99', perVersion((e) => e.readMs)],
-      ['… … per version: build the input from the store p50 / p99', perVersion((e) => e.buildMs)],
+        : [
+            [
+              '… write → its batch starts (file event, holdoff, batches queued ahead)',
+              spread(col((r) => r.sendToBatch)),
+            ],
+          ]),
       [
-        '… … per version: compile (compileMs) p50 / p99',
+        '… batch start → published (read, build, compile, gate, diff, send)',
+        spread(col((r) => r.batchToPublished)),
+      ],
+      [
+        '… published → the version that holds it sent (a send in flight ahead)',
+        spread(col((r) => r.publishedToSent)),
+      ],
+      [
+        '… sent → ACK (controller log: the dataplane reads, applies, answers)',
+        spread(col((r) => r.sentToAck)),
+      ],
+      ['… … the dataplane: frame read → applied (applyMs)', spread(col((r) => r.dataplaneApplyMs))],
+      [
+        '… edits ACKed in a later version than the first holding them',
+        String(perEdit.filter((r) => r.ackVersion !== r.version).length),
+      ],
+      ['… per version: read changed files / watches p50 / p99', perVersion((e) => e.readMs)],
+      ['… per version: build the input from the store p50 / p99', perVersion((e) => e.buildMs)],
+      [
+        '… per version: compile (compileMs) p50 / p99',
         `${pct(compileMs, 50).toFixed(0)} / ${pct(compileMs, 99).toFixed(0)}`,
       ],
       [
-        '… … per version: after compile (consistency gate, diff, send) p50 / p99',
+        '… per version: after compile (consistency gate, diff, send) p50 / p99',
         perVersion((e) => e.afterCompileMs),
       ],
       ['… per version: send → ACK (controller log) p50 / p99', perVersion((e) => e.ackMs)],
-      [
-        '… published → dataplane applied p50 / p99',
-        `${pct(stages.applied, 50)} / ${pct(stages.applied, 99)}`,
-      ],
-      ['… applied → ACK recorded p50 / p99', `${pct(stages.acked, 50)} / ${pct(stages.acked, 99)}`],
       ...perProcess,
       ...others.map((p, i) => {
         const cpu = othersAfter[i]!.cpuSeconds - othersBefore[i]!.cpuSeconds;
@@ -944,7 +1316,7 @@ async function main(): Promise<void> {
     console.log(`churn, ${new Date().toISOString()}, Node.js ${process.version}\n`);
     console.log('| | |\n| --- | --- |');
     for (const [a, b] of rows) console.log(`| ${a} | ${b} |`);
-    console.log(slowestEdits(perEdit, kinds));
+    console.log(slowestEdits(perEdit, headline));
     if (apiBefore && apiAfter) console.log(apiServerTable(apiBefore, apiAfter, span));
   } finally {
     for (const p of procs.reverse()) await p.stop();

@@ -8,7 +8,10 @@
 // the churn's latencies. A tool, not a test:
 //   npx tsx --conditions=bascule-source bench/controller-version.ts [--routes 5000] [--rounds 200] [--first N]
 // --first N also prints the first N versions one by one (kind, compile ms as the pipeline
-// measures it, CPU ms): the warm-up, which the percentiles leave out.
+// measures it, CPU ms): the warm-up, which the percentiles leave out. --no-idle-scavenge starts
+// the controller without its idle-time young-generation collections (pipeline/idle-scavenge.ts;
+// with no dataplane here, every publish is an idle moment). The first edit comes 1 s after the
+// first publish.
 import { once } from 'node:events';
 import { startController } from '#controller/controller';
 import { churnBackend, churnFrontend, type ChurnShape } from './churn-objects.js';
@@ -25,6 +28,7 @@ const ROUTES = Number(option('routes', '5000'));
 const ROUNDS = Number(option('rounds', '200'));
 const WARMUP = 20;
 const FIRST = Number(option('first', '0'));
+const IDLE_SCAVENGE = !process.argv.includes('--no-idle-scavenge');
 const BACKENDS = 1000;
 const FRONTENDS = 100;
 
@@ -75,8 +79,10 @@ const controller = await startController({
   listen: { host: '127.0.0.1', port: 0 },
   tokens: ['controller-version-bench-token'],
   logger: silentLogger(),
+  idleScavenge: IDLE_SCAVENGE,
 });
 try {
+  await new Promise((r) => setTimeout(r, 1000));
   const cpu = { backend: [] as number[], frontend: [] as number[] };
   for (let k = 1; k <= ROUNDS + WARMUP; k++) {
     const n = Math.ceil(k / 2);

@@ -40,7 +40,7 @@ import {
   type Running,
 } from './procs.js';
 import { runTransfers } from './transfers.js';
-import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
+import { cellContext, contextFigures, runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/bascule.js');
@@ -291,6 +291,13 @@ interface Cell {
   hwmKiBAfter?: number;
   cpuSeconds?: number;
   processes?: number;
+  /**
+   * The measured run's surroundings (bench/wrk.ts cellContext): the proxy's main thread's run-queue
+   * wait (ms per second of the run), the machine's busy and steal shares (% of all CPUs).
+   */
+  waitMsPerS?: number;
+  busyPct?: number;
+  stealPct?: number;
   error?: string;
 }
 
@@ -447,9 +454,12 @@ async function measure(
   await runWrk({ ...wrkOpts, durationSeconds: o.warmupSeconds });
   await new Promise((r) => setTimeout(r, 500));
   const before = proc ? sample(proc.pid) : undefined;
+  const ctxBefore = proc ? cellContext(proc.pid) : undefined;
   cell.load1AtStart = loadAverage()[0];
   const { result } = await runWrk({ ...wrkOpts, durationSeconds: o.durationSeconds });
   cell.wrk = result;
+  if (proc && ctxBefore)
+    Object.assign(cell, contextFigures(ctxBefore, cellContext(proc.pid), result.durationSeconds));
   if (proc && before) recordUsage(cell, before, sample(proc.pid));
 }
 
@@ -567,6 +577,57 @@ function aggregate(cells: Cell[]): Row | undefined {
   };
 }
 
+/**
+ * The p99 of every proxy round by round, beside HAProxy's of the same round, with each cell's
+ * run-queue wait (the proxy's main thread runnable but not running, ms per second) and the
+ * machine's busy share. A p99 at 50 connections is made by the moments the proxy could not run:
+ * on a shared machine the rounds of one proxy differ more than the proxies of one round, and a
+ * median of each proxy's rounds can pair HAProxy's quietest with Bascule's busiest.
+ */
+/** `proxy`'s p99 ÷ HAProxy's, for each round where both have a result. */
+function roundRatios(cells: Cell[], id: ScenarioId, proxy: ProxyId): number[] {
+  const out: number[] = [];
+  for (const c of cells) {
+    if (c.scenario !== id || c.proxy !== proxy || !c.wrk) continue;
+    const h = cells.find((x) => x.scenario === id && x.proxy === 'haproxy' && x.round === c.round && x.wrk);
+    if (h && h.wrk!.latencyMs.p99 > 0) out.push(c.wrk.latencyMs.p99 / h.wrk!.latencyMs.p99);
+  }
+  return out;
+}
+
+function perRound(cells: Cell[], id: ScenarioId, proxies: readonly ProxyId[]): string[] {
+  const of = (p: ProxyId, round: number) =>
+    cells.find((c) => c.scenario === id && c.proxy === p && c.round === round && c.wrk);
+  const rounds = [...new Set(cells.filter((c) => c.scenario === id).map((c) => c.round))].sort(
+    (a, b) => a - b,
+  );
+  const others = proxies.filter((p) => p !== 'haproxy');
+  const cell = (c: Cell | undefined) =>
+    c ? `${num(c.wrk!.latencyMs.p99, 2)} (${num(c.waitMsPerS ?? NaN)} / ${num(c.busyPct ?? NaN)}%)` : '—';
+  const out = [
+    `p99 ms round by round (the proxy's run-queue wait in ms/s / the machine's busy share during the run), and the ratio to HAProxy's p99 in the same round:`,
+    '',
+    `| round | HAProxy | ${others.map((p) => `${PROXY_LABEL[p]} | ÷ HAProxy`).join(' | ')} |`,
+    `| ---: | ---: |${' ---: | ---: |'.repeat(others.length)}`,
+  ];
+  const ratios = new Map<ProxyId, number[]>();
+  for (const r of rounds) {
+    const h = of('haproxy', r);
+    const row = [`| ${r} | ${cell(h)} |`];
+    for (const p of others) {
+      const c = of(p, r);
+      const q = c && h ? c.wrk!.latencyMs.p99 / h.wrk!.latencyMs.p99 : NaN;
+      if (Number.isFinite(q)) (ratios.get(p) ?? ratios.set(p, []).get(p)!).push(q);
+      row.push(` ${cell(c)} | ${Number.isFinite(q) ? `${q.toFixed(2)}×` : '—'} |`);
+    }
+    out.push(row.join(''));
+  }
+  out.push(
+    `| median | |${others.map((p) => ` | ${ratios.has(p) ? `${median(ratios.get(p)!).toFixed(2)}×` : '—'} |`).join('')}`,
+  );
+  return out;
+}
+
 const num = (x: number, digits = 0) =>
   Number.isFinite(x)
     ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
@@ -632,6 +693,7 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
       );
     }
     out.push('');
+    if (o.rounds > 1 && !s.transfers) out.push(...perRound(cells, s.id, o.proxies), '');
     summary.push({ id: s.id, rows, base: h });
   }
   const others = o.proxies.filter((p) => p !== 'haproxy');
@@ -640,14 +702,22 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
       ratio(f(sc.rows.find((r) => r.proxy === p) ?? ({} as Row)) ?? NaN, sc.base ? f(sc.base) : undefined),
     );
   const short = (p: ProxyId) => (p === 'node' ? 'minimal Node' : PROXY_LABEL[p]);
+  // With several rounds, the p99 ratio is also given as the median of the per-round ratios (each
+  // proxy against HAProxy in the same round: see perRound), beside the ratio of the medians.
+  const byRound = o.rounds > 1;
+  const roundCells = (sc: (typeof summary)[number]) =>
+    others.map((p) => {
+      const r = roundRatios(cells, sc.id, p);
+      return r.length > 0 ? `${median(r).toFixed(2)}×` : '—';
+    });
   out.push(
     '### Summary: ratios to HAProxy (1.00× = HAProxy; req/s higher is better, p99 and CPU/req lower is better)',
     '',
-    `| scenario | ${others.map((p) => `${short(p)} req/s`).join(' | ')} | ${others.map((p) => `${short(p)} p99`).join(' | ')} | ${others.map((p) => `${short(p)} CPU/req`).join(' | ')} |`,
-    `| --- |${' ---: |'.repeat(others.length * 3)}`,
+    `| scenario | ${others.map((p) => `${short(p)} req/s`).join(' | ')} | ${others.map((p) => `${short(p)} p99`).join(' | ')} | ${byRound ? `${others.map((p) => `${short(p)} p99 per round`).join(' | ')} | ` : ''}${others.map((p) => `${short(p)} CPU/req`).join(' | ')} |`,
+    `| --- |${' ---: |'.repeat(others.length * (byRound ? 4 : 3))}`,
     ...summary.map(
       (sc) =>
-        `| ${sc.id} | ${[...cells3((r) => r.rps, sc), ...cells3((r) => r.p99, sc), ...cells3((r) => r.cpuUsPerReq, sc)].join(' | ')} |`,
+        `| ${sc.id} | ${[...cells3((r) => r.rps, sc), ...cells3((r) => r.p99, sc), ...(byRound ? roundCells(sc) : []), ...cells3((r) => r.cpuUsPerReq, sc)].join(' | ')} |`,
     ),
     '',
   );
@@ -719,7 +789,10 @@ async function main(): Promise<void> {
         const c = await runCell(ctx, s, proxy, round);
         if (c.wrk)
           progress(
-            `  ${Math.round(c.wrk.requestsPerSecond)} req/s, p99 ${c.wrk.latencyMs.p99.toFixed(2)} ms, load1 ${c.load1AtStart}`,
+            `  ${Math.round(c.wrk.requestsPerSecond)} req/s, p99 ${c.wrk.latencyMs.p99.toFixed(2)} ms, load1 ${c.load1AtStart}` +
+              (c.waitMsPerS !== undefined
+                ? `, runq wait ${c.waitMsPerS.toFixed(0)} ms/s, machine busy ${c.busyPct?.toFixed(0)}% steal ${c.stealPct?.toFixed(0)}%`
+                : ''),
           );
         cells.push(c);
       }

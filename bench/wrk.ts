@@ -1,7 +1,7 @@
 // Runs wrk and reads its results from a `done` hook (exact numbers in microseconds, no parsing
 // of wrk's human-readable units). The script defines no per-request hook, so wrk stays on its
 // fast path: Lua runs once, at the end.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './procs.js';
 
@@ -103,4 +103,63 @@ export async function runWrk(o: WrkOptions): Promise<{ result: WrkResult; stdout
   const r = await run('wrk', wrkArgs(o), (o.durationSeconds + 30) * 1000);
   if (r.code !== 0) throw new Error(`wrk exited with ${r.code}: ${r.stderr || r.stdout}`);
   return { result: parseWrkOutput(r.stdout), stdout: r.stdout };
+}
+
+/**
+ * What else ran while wrk loaded a proxy, read around one cell: a p99 measured at 50 connections
+ * is made by the moments the proxy could not run, and on a shared machine most of those are not
+ * the proxy's doing. `/proc/PID/schedstat` (the main thread: the event loop of a Node.js proxy,
+ * HAProxy's one thread at nbthread 1) gives the time the thread was runnable but waited for a
+ * CPU; `/proc/stat` gives the whole machine's busy and steal time (steal: the hypervisor ran
+ * something else; a VM pause shows there or as a wall-clock jump).
+ */
+export interface CellContext {
+  /** Run-queue wait of the proxy's main thread, ns. */
+  waitNs: number;
+  /** Times the main thread was switched in. */
+  slices: number;
+  /** Machine: busy and steal jiffies, and all jiffies (every CPU). */
+  busy: number;
+  steal: number;
+  total: number;
+}
+
+export function cellContext(pid: number): CellContext {
+  let waitNs = NaN;
+  let slices = NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    waitNs = f[1] ?? NaN;
+    slices = f[2] ?? NaN;
+  } catch {
+    /* gone, or no schedstats in this kernel */
+  }
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const steal = cpu[7] ?? 0;
+  return { waitNs, slices, busy: total - idle - steal, steal, total };
+}
+
+/** One cell's context: the proxy's run-queue wait per second of the run, the machine's use in %. */
+export function contextFigures(
+  before: CellContext,
+  after: CellContext,
+  seconds: number,
+): { waitMsPerS: number; busyPct: number; stealPct: number } {
+  const total = after.total - before.total;
+  const pct = (x: number) => (total > 0 ? (100 * x) / total : NaN);
+  return {
+    waitMsPerS: (after.waitNs - before.waitNs) / 1e6 / seconds,
+    busyPct: pct(after.busy - before.busy),
+    stealPct: pct(after.steal - before.steal),
+  };
+}
+
+/** contextFigures as text. */
+export function describeContext(before: CellContext, after: CellContext, seconds: number): string {
+  const f = contextFigures(before, after, seconds);
+  const n = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '?');
+  return `runq wait ${n(f.waitMsPerS)} ms/s, machine busy ${n(f.busyPct)}% steal ${n(f.stealPct)}%`;
 }

@@ -13,6 +13,7 @@ import { ReplicaMerge } from './leader/replica-merge.js';
 import type { ReplicaView } from './leader/replica-reports.js';
 import { createLogger, type Logger } from './log.js';
 import { ControllerObservability } from './metrics/observability.js';
+import { IdleScavenge, minorGcFunction } from './pipeline/idle-scavenge.js';
 import { Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { SnapshotServer } from './publish/snapshot-server.js';
 import type { AckEvent, NackEvent } from './publish/types.js';
@@ -52,6 +53,11 @@ export interface ControllerOptions {
   /** Coalescing of source events into one build (defaults 20 ms / 200 ms). */
   holdoffMs?: number;
   maxDelayMs?: number;
+  /**
+   * Collect V8's young generation at idle moments, once every dataplane has ACKed and no batch
+   * is pending (pipeline/idle-scavenge.ts); default true (tests may pass their own).
+   */
+  idleScavenge?: boolean | IdleScavenge;
   /** Seams for tests; the real stages (pipeline/stages.ts) and gate by default. */
   compile?: PipelineOptions['stages'];
   checkConsistency?: (body: SnapshotBody) => string[];
@@ -137,6 +143,26 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   feed.on('change', rebuild);
   events.on('compiled', () => status.trigger());
 
+  // ---- the young generation collected while nothing waits (pipeline/idle-scavenge.ts) ----
+
+  const scavenge =
+    opts.idleScavenge instanceof IdleScavenge
+      ? opts.idleScavenge
+      : new IdleScavenge({ gc: opts.idleScavenge === false ? undefined : minorGcFunction() });
+  let idleCheck: NodeJS.Immediate | undefined;
+  /** After this turn's other work (the ACK's listeners, the event stream): idle, or not yet. */
+  const whenIdle = () => {
+    if (!scavenge.enabled || idleCheck || closed) return;
+    idleCheck = setImmediate(() => {
+      idleCheck = undefined;
+      if (closed || feed.pending || publisher.sending) return;
+      scavenge.idle();
+    });
+  };
+  // The last ACK of a version leaves nothing in flight; with no dataplane, the publish itself.
+  publisher.on('ack', whenIdle);
+  events.on('compiled', whenIdle);
+
   // ---- dataplanes (local and, with HA, the other replicas') → status ----
 
   const onReplicas = () => {
@@ -193,6 +219,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let admin: AdminServer | null = null;
   const shutdown = async () => {
     closed = true;
+    if (idleCheck) clearImmediate(idleCheck);
     opts.replicas?.off('change', onReplicas);
     feed.off('change', rebuild);
     await source.stop().catch((err) => log.warn({ err }, 'source stop failed'));

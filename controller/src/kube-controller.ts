@@ -74,6 +74,9 @@ export async function startKubeController(o: KubeControllerOptions): Promise<Kub
     namespaces: o.namespaces,
     logger: log,
     ...(o.watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
+    // A measuring aid (bench/churn.ts): each watch event's resourceVersion and arrival, logged
+    // once a second. Not a flag of the CLI: nothing but a measurement needs it.
+    logArrivals: process.env.BASCULE_KUBE_LOG_ARRIVALS === '1',
   });
   const le = o.leaderElection;
   const writer = new KubeStatusWriter({

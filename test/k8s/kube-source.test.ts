@@ -13,6 +13,7 @@ import { KubeStatusWriter } from '#controller/status/kube-status-writer';
 import type { CompileInput } from '#controller/compile/types';
 import type { StatusT } from '#api/v1alpha1';
 import { apply, CONTROLLER_USER, must, startCluster, waitFor, type Cluster } from './support/harness.js';
+import { capturingLogger } from '../support/logger.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,7 +43,7 @@ describe('Kubernetes source, informers, status writer and leader election (in pr
     // with 410 Gone, which is what the informer must survive.
     cluster = await startCluster({ extraApiServerArgs: ['--watch-cache=false'] });
     admin = loadKubeConfig({ kubeconfig: cluster.cp.kubeconfigPath });
-    for (const ns of ['inf', 'src', 'src2', 'status', 'lease'])
+    for (const ns of ['inf', 'src', 'src2', 'status', 'lease', 'arrivals'])
       await must(cluster.cp, ['create', 'namespace', ns]);
   });
 
@@ -142,6 +143,85 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_
       } finally {
         await inf.stop();
       }
+    });
+  });
+
+  describe('Informer: event arrivals (logArrivals)', () => {
+    it("logs each watch event's resourceVersion and arrival, at most maxArrivalsPerLine a line, the rest counted", async () => {
+      const api = admin.makeApiClient(CustomObjectsApi);
+      const { log, lines } = capturingLogger();
+      const inf = new Informer<KubeObject>({
+        kubeConfig: admin,
+        name: 'frontends (arrivals)',
+        path: '/apis/bascule.dev/v1alpha1/namespaces/arrivals/frontends',
+        list: () =>
+          api.listNamespacedCustomObject({
+            group: 'bascule.dev',
+            version: 'v1alpha1',
+            namespace: 'arrivals',
+            plural: 'frontends',
+          }),
+        onEvent: () => {},
+        logger: log,
+        logArrivals: true,
+        // Only stop() writes the line here, so all three events fall into one.
+        arrivalsFlushMs: 600_000,
+        maxArrivalsPerLine: 2,
+      });
+      await apply(cluster.cp, frontend('arrivals', 'listed'));
+      inf.start();
+      try {
+        await inf.synced;
+        const before = Date.now();
+        await apply(cluster.cp, ['a1', 'a2', 'a3'].map((n) => frontend('arrivals', n)).join('\n---\n'));
+        await waitFor(
+          'three watch events',
+          () => ['a1', 'a2', 'a3'].every((n) => inf.get(n, 'arrivals')),
+          20_000,
+          20,
+        );
+        const after = Date.now();
+        const rvs = ['a1', 'a2', 'a3'].map((n) => inf.get(n, 'arrivals')!.metadata!.resourceVersion!);
+        expect(lines().filter((l) => l.msg === 'watch event arrivals')).to.have.length(0);
+        await inf.stop();
+        const logged = lines().filter((l) => l.msg === 'watch event arrivals');
+        expect(logged).to.have.length(1);
+        const events = logged[0]!.events as Array<[string, number]>;
+        // The listed object is no event; the first two events are kept, the third counted.
+        expect(events.map(([rv]) => rv)).to.deep.equal(rvs.slice(0, 2));
+        expect(logged[0]!.dropped).to.equal(1);
+        for (const [, at] of events) expect(at).to.be.within(before, after);
+      } finally {
+        await inf.stop();
+      }
+    });
+
+    it('logs nothing of the kind by default', async () => {
+      const api = admin.makeApiClient(CustomObjectsApi);
+      const { log, lines } = capturingLogger();
+      const inf = new Informer<KubeObject>({
+        kubeConfig: admin,
+        name: 'frontends (no arrivals)',
+        path: '/apis/bascule.dev/v1alpha1/namespaces/arrivals/frontends',
+        list: () =>
+          api.listNamespacedCustomObject({
+            group: 'bascule.dev',
+            version: 'v1alpha1',
+            namespace: 'arrivals',
+            plural: 'frontends',
+          }),
+        onEvent: () => {},
+        logger: log,
+      });
+      inf.start();
+      try {
+        await inf.synced;
+        await apply(cluster.cp, frontend('arrivals', 'b1'));
+        await waitFor('the watch event', () => inf.get('b1', 'arrivals') !== undefined, 20_000, 20);
+      } finally {
+        await inf.stop();
+      }
+      expect(lines().filter((l) => l.msg === 'watch event arrivals')).to.have.length(0);
     });
   });
 

@@ -46,6 +46,18 @@ export interface InformerOptions<T extends KubernetesObject> {
   requestTimeoutMs?: number;
   /** Largest Retry-After honoured as is (default 30 s); longer ones are cut to it. */
   maxRetryAfterMs?: number;
+  /**
+   * Log each event's resourceVersion and arrival time (the moment its chunk was read from the
+   * socket), gathered into one info line ("watch event arrivals") a second: what joins a change
+   * made through the API (whose answer carries the resourceVersion) to the moment its event
+   * reached this process (bench/churn.ts). A line per event would cost a write each on the
+   * thread that is being measured. Off by default.
+   */
+  logArrivals?: boolean;
+  /** With logArrivals: how often the line is written (default 1 s) and at most how many it holds
+   * (default 2048; more within one interval are counted as dropped). */
+  arrivalsFlushMs?: number;
+  maxArrivalsPerLine?: number;
 }
 
 /** What /readyz and the metrics show about one informer. */
@@ -90,6 +102,10 @@ export class Informer<T extends KubernetesObject> {
   /** Whether the previous failure of this outage got an HTTP answer. */
   private lastFailure: 'answered' | 'unreachable' | 'other' | undefined;
   private readonly retries: Partial<Record<KubeFailureReason, number>> = {};
+  /** With logArrivals: [resourceVersion, epoch ms] not yet logged, and how many did not fit. */
+  private readonly arrivals: Array<[string, number]> | undefined;
+  private arrivalsDropped = 0;
+  private arrivalsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.name = opts.name;
@@ -100,6 +116,7 @@ export class Informer<T extends KubernetesObject> {
       ...(opts.backoffCapMs !== undefined ? { ceilingMs: opts.backoffCapMs } : {}),
     });
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
+    if (opts.logArrivals) this.arrivals = [];
   }
 
   get hasSynced(): boolean {
@@ -136,6 +153,26 @@ export class Informer<T extends KubernetesObject> {
     this.abort.abort();
     this.wake?.();
     await this.running;
+    this.flushArrivals();
+  }
+
+  private noteArrival(rv: string, receivedAt: number): void {
+    const list = this.arrivals!;
+    if (list.length < (this.opts.maxArrivalsPerLine ?? 2048)) list.push([rv, receivedAt]);
+    else this.arrivalsDropped++;
+    if (!this.arrivalsTimer) {
+      this.arrivalsTimer = setTimeout(() => this.flushArrivals(), this.opts.arrivalsFlushMs ?? 1000);
+      this.arrivalsTimer.unref();
+    }
+  }
+
+  private flushArrivals(): void {
+    clearTimeout(this.arrivalsTimer);
+    this.arrivalsTimer = undefined;
+    const list = this.arrivals;
+    if (!list || (list.length === 0 && this.arrivalsDropped === 0)) return;
+    this.log.info({ events: list.splice(0), dropped: this.arrivalsDropped }, 'watch event arrivals');
+    this.arrivalsDropped = 0;
   }
 
   /** Objects in the cache (all namespaces when namespace is unset). */
@@ -201,8 +238,8 @@ export class Informer<T extends KubernetesObject> {
         // Established = answered 200 and still open a moment later, or delivering events: a
         // watch refused right after its 200 must neither reset the backoff nor count as current.
         onEstablished: () => (settle = setTimeout(() => this.established(), ESTABLISHED_AFTER_MS)),
-        onEvent: (e) => {
-          this.onWatchEvent(e);
+        onEvent: (e, receivedAt) => {
+          this.onWatchEvent(e, receivedAt);
           this.established();
         },
       });
@@ -224,7 +261,7 @@ export class Informer<T extends KubernetesObject> {
     this.recovered('watch');
   }
 
-  private onWatchEvent(e: WatchEvent): void {
+  private onWatchEvent(e: WatchEvent, receivedAt: number): void {
     if (this.stopped) return;
     if (e.type === 'ERROR') {
       const status = e.object as { code?: unknown };
@@ -238,6 +275,7 @@ export class Informer<T extends KubernetesObject> {
     }
     const obj = e.object as unknown as T;
     const rv = obj.metadata?.resourceVersion;
+    if (this.arrivals && e.type !== 'BOOKMARK' && rv) this.noteArrival(rv, receivedAt);
     if (e.type === 'ADDED' || e.type === 'MODIFIED') this.upsert(obj);
     else if (e.type === 'DELETED') this.remove(obj);
     // BOOKMARK: only the resourceVersion moves.

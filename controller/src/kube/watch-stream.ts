@@ -28,8 +28,12 @@ export interface WatchStreamOptions {
   deadlineMs: number;
   /** The server answered 200: the watch is established. */
   onEstablished: () => void;
-  /** Each event, in order. Throwing ends the watch with that error. */
-  onEvent: (event: WatchEvent) => void;
+  /**
+   * Each event, in order, with the time (epoch ms) the chunk that completed its line was read
+   * from the socket: the events of one chunk are handled one after the other, and a later one's
+   * handling must not count as its arrival. Throwing ends the watch with that error.
+   */
+  onEvent: (event: WatchEvent, receivedAt: number) => void;
   signal: AbortSignal;
 }
 
@@ -108,6 +112,9 @@ export async function watchStream(o: WatchStreamOptions): Promise<WatchResult> {
       response.on('aborted', () =>
         finish(Object.assign(new Error('watch connection lost'), { code: 'ECONNRESET' })),
       );
+      // Registered before readline's own 'data' listener, so it runs first for every chunk.
+      let chunkAt = Date.now();
+      response.on('data', () => (chunkAt = Date.now()));
       const lines = createInterface({ input: response, crlfDelay: Infinity });
       // readline re-emits its input's errors (a reset connection): unhandled, that would crash.
       lines.on('error', (err) => finish(err));
@@ -124,7 +131,7 @@ export async function watchStream(o: WatchStreamOptions): Promise<WatchResult> {
         }
         events++;
         try {
-          o.onEvent(event);
+          o.onEvent(event, chunkAt);
         } catch (err) {
           finish(err as Error);
         }

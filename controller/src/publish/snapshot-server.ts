@@ -203,6 +203,12 @@ export class SnapshotServer extends EventEmitter<SnapshotServerEvents> {
     return n;
   }
 
+  /** Whether a snapshot or delta sent to some dataplane is not answered yet. */
+  get sending(): boolean {
+    for (const peer of this.byNode.values()) if (peer.inflight) return true;
+    return false;
+  }
+
   dataplanes(): DataplaneInfo[] {
     return [...this.byNode.values()]
       .map((p) => p.info())

@@ -57,6 +57,12 @@ export interface KubeSourceOptions {
    * ResolvedRefs=False and everything else is served; the watches keep retrying.
    */
   secretStartTimeoutMs?: number;
+  /**
+   * The Frontend, Backend and HealthPolicy informers log their events' resourceVersions and
+   * arrival times (InformerOptions.logArrivals): how long a change takes from the API server's
+   * watch event to the dataplanes can then be measured per change.
+   */
+  logArrivals?: boolean;
 }
 
 type List = KubernetesListObject<KubeObject>;
@@ -168,6 +174,7 @@ export class KubeSource implements Source {
     list: () => Promise<unknown>,
     onEvent: (event: InformerEvent, obj: KubeObject) => void,
     selectors: { labelSelector?: string; fieldSelector?: string } = {},
+    logArrivals = false,
   ): Informer<KubeObject> {
     return new Informer<KubeObject>({
       kubeConfig: this.kc,
@@ -177,6 +184,7 @@ export class KubeSource implements Source {
       onEvent,
       logger: this.log,
       ...selectors,
+      logArrivals,
       ...(this.opts.watchTimeoutSeconds !== undefined
         ? { watchTimeoutSeconds: this.opts.watchTimeoutSeconds }
         : {}),
@@ -196,8 +204,13 @@ export class KubeSource implements Source {
         const list = ns
           ? () => this.custom.listNamespacedCustomObject({ ...base, namespace: ns })
           : () => this.custom.listClusterCustomObject(base);
-        const inf = this.informer(`${def.plural} (${where})`, path, list, (ev, obj) =>
-          this.onResource(def.kind, ev, obj),
+        const inf = this.informer(
+          `${def.plural} (${where})`,
+          path,
+          list,
+          (ev, obj) => this.onResource(def.kind, ev, obj),
+          {},
+          this.opts.logArrivals === true,
         );
         const arr = this.kindInformers.get(def.kind) ?? [];
         arr.push(inf);

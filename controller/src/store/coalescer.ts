@@ -8,7 +8,13 @@
 // arrive apart), and the rest of a burst (events that arrive during or right after that run)
 // still waits out the holdoff and folds into the next. A run that resolves to `false` made no
 // change (what it looked at was the same): it does not end the quiet spell, once per holdoff
-// (a stream of events that change nothing is still coalesced, as before).
+// (a stream of events that change nothing is still coalesced, as before). A few events that
+// arrived while a run was in progress (at most LONE_EVENTS_DURING_RUN: one or two edits, each a
+// write's one or two watch events) are run after the short leading delay once that run ends,
+// not after the holdoff: they already waited out the run, and holding them 20 ms more after a
+// slow run made the edit that followed a slow one slow too (a quarter of the slowest edits of a
+// churn run had ~20 ms of holdoff on top of the slow run before them). More events than that
+// during a run are a burst and wait out the holdoff as before.
 
 export interface CoalescerOptions {
   holdoffMs?: number;
@@ -18,6 +24,9 @@ export interface CoalescerOptions {
   /** Called when a run throws or rejects; the coalescer keeps working. */
   onError?: (err: unknown) => void;
 }
+
+/** Events during a run up to which the next run follows it after the leading delay. */
+export const LONE_EVENTS_DURING_RUN = 4;
 
 /** What a run resolves to: `false` when it changed nothing; anything else counts as a run. */
 export type RunOutcome = void | boolean;
@@ -40,6 +49,8 @@ export class Coalescer {
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private dirtyWhileRunning = false;
+  /** Events (triggers) since the run in progress started. */
+  private eventsWhileRunning = 0;
   private closed = false;
 
   constructor(run: () => RunOutcome | Promise<RunOutcome>, opts: CoalescerOptions = {}) {
@@ -55,6 +66,7 @@ export class Coalescer {
     if (this.closed) return;
     if (this.running) {
       this.dirtyWhileRunning = true;
+      this.eventsWhileRunning++;
       return;
     }
     // Events within the leading delay join its run: the delay is what gathers them.
@@ -91,6 +103,7 @@ export class Coalescer {
     this.closed = true;
     this.clearTimers();
     this.dirtyWhileRunning = false;
+    this.eventsWhileRunning = 0;
     while (this.running) await this.running;
   }
 
@@ -102,16 +115,29 @@ export class Coalescer {
     this.leading = false;
   }
 
+  /** The next run after the leading delay; events within it join it (as a quiet spell's lead). */
+  private lead(): void {
+    if (this.closed) return;
+    if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
+    this.leading = true;
+    this.holdoffTimer = setTimeout(() => this.fire(), this.leadingMs);
+    this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
+  }
+
   private fire(): void {
     this.clearTimers();
+    this.eventsWhileRunning = 0;
     if (this.closed) return;
     this.running = this.invoke().then((changed) => {
       this.running = undefined;
       this.lastRunEnded = performance.now();
       if (changed) this.lastChangeEnded = this.lastRunEnded;
       if (this.dirtyWhileRunning) {
+        const lone = this.eventsWhileRunning <= LONE_EVENTS_DURING_RUN;
         this.dirtyWhileRunning = false;
-        this.trigger();
+        this.eventsWhileRunning = 0;
+        if (lone && this.leadingMs < this.holdoffMs) this.lead();
+        else this.trigger();
       }
     });
   }

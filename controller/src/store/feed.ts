@@ -82,6 +82,11 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
     this.coalescer.trigger();
   }
 
+  /** A batch is scheduled or running (an event not yet built into an input). */
+  get pending(): boolean {
+    return this.coalescer.pending;
+  }
+
   /** The stages of the batch that produced the current input; undefined before the first. */
   get lastTiming(): BatchTiming | undefined {
     return this.timing;

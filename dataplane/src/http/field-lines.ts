@@ -10,6 +10,12 @@
 // only when it reads exactly "name: value" (one space, no trailing whitespace), and every other
 // field is written from its name and trimmed value as the list form would be.
 import type { CompiledHeaderEdits, HeaderList } from '../router/types.js';
+import { isFieldName } from '../util/field-name.js';
+
+/** Content-Length or Transfer-Encoding, in any ASCII case. */
+const isFramingName = (n: string): boolean =>
+  (n.length === 14 && isFieldName(n, 'content-length')) ||
+  (n.length === 17 && isFieldName(n, 'transfer-encoding'));
 
 /** Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade. */
 export const FIELD_HOP_BY_HOP = 1;
@@ -171,13 +177,11 @@ export class FieldLines {
   /** Added fields named Content-Length or Transfer-Encoding are dropped (the engine writes its own). */
   dropAddedFraming(): void {
     const added = this.added;
+    // Compared in place (util/field-name.ts): with forwardFor every request adds four fields,
+    // and lower-casing each name made four strings per request only to find none is framing.
     for (let i = 0; i < added.length; i++) {
-      const n = added[i]![0].toLowerCase();
-      if (n === 'content-length' || n === 'transfer-encoding') {
-        this.added = added.filter(([m]) => {
-          const l = m.toLowerCase();
-          return l !== 'content-length' && l !== 'transfer-encoding';
-        });
+      if (isFramingName(added[i]![0])) {
+        this.added = added.filter(([m]) => !isFramingName(m));
         return;
       }
     }

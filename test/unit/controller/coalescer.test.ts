@@ -178,6 +178,43 @@ describe('coalescer', function () {
     expect(maxActive).to.equal(1);
   });
 
+  it('with a lead, a few events during a run follow it at once; a burst during a run waits the holdoff', async function () {
+    this.timeout(15_000);
+    // A holdoff long enough that "at once" and "after the holdoff" stay apart on a loaded machine.
+    const ended: number[] = [];
+    const started: number[] = [];
+    let release: (() => void) | undefined;
+    const c = new Coalescer(
+      async () => {
+        started.push(performance.now());
+        await new Promise<void>((r) => (release = r));
+        ended.push(performance.now());
+      },
+      { holdoffMs: 1000, maxDelayMs: 4000, leadingMs: 1 },
+    );
+    open.push(c);
+    c.trigger();
+    await waitFor(() => started.length === 1, 2000, 'first run');
+    // One edit (a write's two watch events) while the run is in progress.
+    c.trigger();
+    c.trigger();
+    release!();
+    await waitFor(() => started.length === 2, 2000, 'second run');
+    expect(started[1]! - ended[0]!, 'not held for the holdoff').to.be.below(500);
+    // A burst while that run is in progress: folded and held for the holdoff after it.
+    for (let i = 0; i < 20; i++) c.trigger();
+    release!();
+    await waitFor(() => ended.length === 2, 2000, 'second run ends');
+    await sleep(300);
+    expect(started).to.have.length(2);
+    await waitFor(() => started.length === 3, 3000, 'third run');
+    expect(started[2]! - ended[1]!).to.be.at.least(900);
+    release!();
+    await waitFor(() => ended.length === 3, 2000, 'third run ends');
+    await sleep(1100);
+    expect(started).to.have.length(3);
+  });
+
   it('flush runs now and waits; close cancels what is pending', async () => {
     let runs = 0;
     const c = make(() => void runs++, 1000, 5000);

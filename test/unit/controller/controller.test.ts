@@ -9,6 +9,7 @@ import { createAdminApp } from '#controller/admin/admin-app';
 import type { CompileResult } from '#controller/compile/types';
 import { startController, type Controller, type ControllerOptions } from '#controller/controller';
 import type { CompiledEvent } from '#controller/events';
+import { IdleScavenge } from '#controller/pipeline/idle-scavenge';
 import { silentLogger } from '#controller/log';
 import type { Source } from '#controller/sources/source';
 import type { StoreFeed } from '#controller/store/feed';
@@ -81,6 +82,43 @@ describe('controller', function () {
     return { status: res.status, body: (await res.json()) as any };
   };
   const nextCompile = () => new Promise<CompiledEvent>((r) => controller!.events.once('compiled', r));
+
+  it('collects the young generation only once every dataplane has ACKed (idle scavenge)', async () => {
+    await writeAtomic(path.join(dir, 'shop.yaml'), MANIFESTS);
+    let collections = 0;
+    const scavenge = new IdleScavenge({
+      gc: () => void collections++,
+      young: () => ({ used: 1, capacity: 1 }), // always past the fill
+    });
+    const c = await start({ idleScavenge: scavenge });
+    await sleep(30);
+    // The first publish found no dataplane: nothing in flight, so that was an idle moment.
+    expect(collections).to.equal(1);
+    const a = await dataplane('a');
+    const b = await dataplane('b');
+    const ma = await a.next('snapshot');
+    const mb = await b.next('snapshot');
+    a.ack(ma);
+    await waitFor(() => c.publisher.dataplanes().some((d) => d.nodeId === 'a' && d.appliedVersion), 3000, 'a');
+    await sleep(30);
+    expect(collections, 'b has not answered: not idle').to.equal(1);
+    b.ack(mb);
+    await waitFor(() => collections === 2, 3000, 'collected after the last ACK');
+    // An edit: its publish leaves both in flight; their ACKs make the next idle moment.
+    await writeAtomic(
+      path.join(dir, 'shop.yaml'),
+      shopManifests([
+        ['web01', '10.0.0.10'],
+        ['web03', '10.0.0.12'],
+      ]),
+    );
+    const [a2, b2] = [await a.next('delta'), await b.next('delta')];
+    await sleep(30);
+    expect(collections, 'both in flight').to.equal(2);
+    a.ack(a2);
+    b.ack(b2);
+    await waitFor(() => collections === 3, 3000, 'collected after the edit was ACKed');
+  });
 
   it('compiles the directory, publishes to dataplanes and reports Programmed from their ACKs', async () => {
     await writeAtomic(path.join(dir, 'shop.yaml'), MANIFESTS);
