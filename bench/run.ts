@@ -584,6 +584,17 @@ function aggregate(cells: Cell[]): Row | undefined {
  * on a shared machine the rounds of one proxy differ more than the proxies of one round, and a
  * median of each proxy's rounds can pair HAProxy's quietest with Bascule's busiest.
  */
+/** `proxy`'s p99 ÷ HAProxy's, for each round where both have a result. */
+function roundRatios(cells: Cell[], id: ScenarioId, proxy: ProxyId): number[] {
+  const out: number[] = [];
+  for (const c of cells) {
+    if (c.scenario !== id || c.proxy !== proxy || !c.wrk) continue;
+    const h = cells.find((x) => x.scenario === id && x.proxy === 'haproxy' && x.round === c.round && x.wrk);
+    if (h && h.wrk!.latencyMs.p99 > 0) out.push(c.wrk.latencyMs.p99 / h.wrk!.latencyMs.p99);
+  }
+  return out;
+}
+
 function perRound(cells: Cell[], id: ScenarioId, proxies: readonly ProxyId[]): string[] {
   const of = (p: ProxyId, round: number) =>
     cells.find((c) => c.scenario === id && c.proxy === p && c.round === round && c.wrk);
@@ -691,14 +702,22 @@ function report(ctx: Ctx, cells: Cell[], loadStart: number[], loadEnd: number[])
       ratio(f(sc.rows.find((r) => r.proxy === p) ?? ({} as Row)) ?? NaN, sc.base ? f(sc.base) : undefined),
     );
   const short = (p: ProxyId) => (p === 'node' ? 'minimal Node' : PROXY_LABEL[p]);
+  // With several rounds, the p99 ratio is also given as the median of the per-round ratios (each
+  // proxy against HAProxy in the same round: see perRound), beside the ratio of the medians.
+  const byRound = o.rounds > 1;
+  const roundCells = (sc: (typeof summary)[number]) =>
+    others.map((p) => {
+      const r = roundRatios(cells, sc.id, p);
+      return r.length > 0 ? `${median(r).toFixed(2)}×` : '—';
+    });
   out.push(
     '### Summary: ratios to HAProxy (1.00× = HAProxy; req/s higher is better, p99 and CPU/req lower is better)',
     '',
-    `| scenario | ${others.map((p) => `${short(p)} req/s`).join(' | ')} | ${others.map((p) => `${short(p)} p99`).join(' | ')} | ${others.map((p) => `${short(p)} CPU/req`).join(' | ')} |`,
-    `| --- |${' ---: |'.repeat(others.length * 3)}`,
+    `| scenario | ${others.map((p) => `${short(p)} req/s`).join(' | ')} | ${others.map((p) => `${short(p)} p99`).join(' | ')} | ${byRound ? `${others.map((p) => `${short(p)} p99 per round`).join(' | ')} | ` : ''}${others.map((p) => `${short(p)} CPU/req`).join(' | ')} |`,
+    `| --- |${' ---: |'.repeat(others.length * (byRound ? 4 : 3))}`,
     ...summary.map(
       (sc) =>
-        `| ${sc.id} | ${[...cells3((r) => r.rps, sc), ...cells3((r) => r.p99, sc), ...cells3((r) => r.cpuUsPerReq, sc)].join(' | ')} |`,
+        `| ${sc.id} | ${[...cells3((r) => r.rps, sc), ...cells3((r) => r.p99, sc), ...(byRound ? roundCells(sc) : []), ...cells3((r) => r.cpuUsPerReq, sc)].join(' | ')} |`,
     ),
     '',
   );
