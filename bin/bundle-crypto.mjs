@@ -164,8 +164,8 @@ const ALGORITHMS = {
 };
 
 /** Strings are hashed as node:crypto does by default: their UTF-8 (a lone surrogate as U+FFFD). */
-const TEXT_CHUNK = 4096;
-let textBuf; // UTF-8 of up to TEXT_CHUNK UTF-16 units (3 bytes each at most), made on first use
+const TEXT_CHUNK = 16 * 1024;
+const textBuf = Buffer.allocUnsafe(TEXT_CHUNK * 3);
 
 function hashError(code, message, Type = Error) {
   const err = new Type(message);
@@ -195,7 +195,6 @@ class JsHash {
       for (let i = 0; i < data.length;) {
         let end = Math.min(data.length, i + TEXT_CHUNK);
         if (end < data.length && (data.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
-        textBuf ??= Buffer.allocUnsafe(TEXT_CHUNK * 3);
         const n = textBuf.write(end - i === data.length ? data : data.slice(i, end), 0, 'utf8');
         this.bytes(textBuf, 0, n);
         i = end;

@@ -87,7 +87,7 @@ describe('bundle-crypto: node:crypto in the bundles', () => {
       for (const t of [
         'é'.repeat(70_000),
         `a${'\u{1F600}'.repeat(40_000)}`,
-        `${'x'.repeat(4095)}\u{1F600}\ud800`,
+        `${'x'.repeat(16_383)}\u{1F600}\ud800`,
       ]) {
         expect(c.createHash(alg).update(t).digest('hex')).to.equal(
           crypto.createHash(alg).update(t).digest('hex'),
