@@ -580,7 +580,7 @@ function aggregate(cells: Cell[]): Row | undefined {
 /**
  * The p99 of every proxy round by round, beside HAProxy's of the same round, with each cell's
  * run-queue wait (the proxy's main thread runnable but not running, ms per second) and the
- * machine's busy share. A p99 at 50 connections is made by the moments the proxy could not run:
+ * machine's busy and steal shares. A p99 at 50 connections is made by the moments the proxy could not run:
  * on a shared machine the rounds of one proxy differ more than the proxies of one round, and a
  * median of each proxy's rounds can pair HAProxy's quietest with Bascule's busiest.
  */
@@ -603,9 +603,11 @@ function perRound(cells: Cell[], id: ScenarioId, proxies: readonly ProxyId[]): s
   );
   const others = proxies.filter((p) => p !== 'haproxy');
   const cell = (c: Cell | undefined) =>
-    c ? `${num(c.wrk!.latencyMs.p99, 2)} (${num(c.waitMsPerS ?? NaN)} / ${num(c.busyPct ?? NaN)}%)` : '—';
+    c
+      ? `${num(c.wrk!.latencyMs.p99, 2)} (${num(c.waitMsPerS ?? NaN)} / ${num(c.busyPct ?? NaN)}% / ${num(c.stealPct ?? NaN)}%)`
+      : '—';
   const out = [
-    `p99 ms round by round (the proxy's run-queue wait in ms/s / the machine's busy share during the run), and the ratio to HAProxy's p99 in the same round:`,
+    `p99 ms round by round (the proxy's run-queue wait in ms/s / the machine's busy / steal shares during the run: steal is CPU time the hypervisor gave elsewhere, which no run-queue wait shows), and the ratio to HAProxy's p99 in the same round:`,
     '',
     `| round | HAProxy | ${others.map((p) => `${PROXY_LABEL[p]} | ÷ HAProxy`).join(' | ')} |`,
     `| ---: | ---: |${' ---: | ---: |'.repeat(others.length)}`,

@@ -90,27 +90,6 @@ const EARLY = {
 // these gets an ES module instead (no interop): the real module as its default export and, by
 // name, only its functions whose names start lower-case (each a function calling the real one).
 const FACADE = ['util', 'fs'];
-// node:crypto: bin/bundle-crypto.mjs answers what an idle dataplane asks of it (SHA-256 of the
-// snapshots' canonical JSON and SHA-1 of the control channel's handshake, up to 64 KiB hashed in
-// all; random bytes for ws's key and masks, from /dev/urandom) and loads the real module for the
-// rest, or once that much has been hashed (~1.5 MiB of RSS on Node.js 26, most of it the crypto
-// binding's start-up). One ES module for `import` and `require` alike: ws requires it and takes
-// randomBytes, createHash, randomFillSync, which it exports by name like every lower-case
-// function of node:crypto; its default export is node:crypto itself, loaded on first use.
-const CRYPTO = join(ROOT, 'bin', 'bundle-crypto.mjs');
-const CRYPTO_OWN = ['createHash', 'randomBytes', 'randomFillSync'];
-const cryptoModule = () =>
-  `import { onDemandCrypto } from ${JSON.stringify(CRYPTO)};\n` +
-  `let loaded; const load = () => (loaded ??= require("node:crypto"));\n` +
-  `const own = onDemandCrypto(load);\n` +
-  CRYPTO_OWN.map((k) => `export const ${k} = own.${k};\n`).join('') +
-  callableExports('crypto')
-    .filter((k) => !CRYPTO_OWN.includes(k))
-    .map((k) => `export function ${k}(...args) { return load().${k}(...args); }\n`)
-    .join('') +
-  `const owned = new Set(${JSON.stringify(CRYPTO_OWN)});\n` +
-  'export default new Proxy({}, { get: (_, key) => (owned.has(key) ? own[key] : load()[key]), ' +
-  'has: (_, key) => key in load(), set: (_, key, value) => ((load()[key] = value), true) });\n';
 const bareName = (name) => (name.startsWith('node:') ? name.slice(5) : name);
 const lazyName = (name) => (LAZY.includes(bareName(name)) ? bareName(name) : undefined);
 /** The lower-case function exports of built-in `name` on the Node.js that builds. */
@@ -141,11 +120,6 @@ const builtins = {
       if (!isBuiltin(args.path)) return undefined;
       // The require() inside the modules made here: Node's own module.
       if (args.namespace.startsWith('bascule-builtin')) return { path: args.path, external: true };
-      if (
-        bareName(args.path) === 'crypto' &&
-        (args.kind === 'require-call' || args.kind === 'import-statement')
-      )
-        return { path: 'crypto', namespace: 'bascule-builtin-crypto' };
       const lazy = lazyName(args.path);
       if (args.kind === 'require-call')
         return lazy ? { path: lazy, namespace: 'bascule-builtin-lazy-cjs' } : undefined;
@@ -169,11 +143,6 @@ const builtins = {
     b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-lazy-esm' }, (args) => ({
       contents: `${lazyModule(args.path)}export default lazy;\n${functionExports(args.path)}`,
       loader: 'js',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-crypto' }, () => ({
-      contents: cryptoModule(),
-      loader: 'js',
-      resolveDir: ROOT,
     }));
     b.onLoad({ filter: /.*/, namespace: 'bascule-builtin-facade' }, (args) => ({
       contents:
@@ -259,11 +228,8 @@ const result = await build({
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   const inputs = Object.keys(output.inputs);
   const missing = BUNDLED_COMMONJS.filter((name) => !inputs.some((i) => i.includes(`node_modules/${name}/`)));
-  // Lazy initialisers are left only for what loads on first use (the Prometheus series), and for
-  // node:crypto's stand-in, an ES module that ws requires.
-  const lazy = [
-    ...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g),
-  ].filter((m) => !/^var init_(bundle_)?crypto\b/.test(m[0]));
+  // Lazy initialisers are left only for what loads on first use (the Prometheus series).
+  const lazy = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g)];
   if (lazy.length > 5)
     throw new Error(
       `${file}: ${lazy.length} modules bundled behind lazy initialisers (an import() of the dataplane?)`,

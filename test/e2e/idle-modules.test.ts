@@ -30,9 +30,7 @@
 //     node:http loads http2 and undici with it, the sources take node:http with
 //     process.getBuiltinModule (the admin server, the health prober, the HTTP/1.1 parser). Nor
 //     does a process of the bundle load what reading every export's descriptor of node:util loads
-//     on Node.js 26 (esbuild's interop for an ES module importing a CommonJS one did), nor
-//     node:crypto: the bundles answer a small configuration's hashing (snapshot versions, the
-//     channel's handshake) and ws's random bytes without it (bin/bundle-crypto.mjs).
+//     on Node.js 26 (esbuild's interop for an ES module importing a CommonJS one did).
 // Each list is also checked for what the process must have loaded, so an empty or broken
 // recording cannot pass.
 import { expect } from 'chai';
@@ -225,15 +223,12 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
     }
   });
 
-  it('from the bundles (--workers 2): the primary and each worker load one file of Bascule and none of ws, pino, negotiator, nor node:tls, https, zlib, crypto', async () => {
+  it('from the bundles (--workers 2): the primary and each worker load one file of Bascule and none of ws, pino, negotiator, nor node:tls, https, zlib', async () => {
     const { pid, workerPids } = await serving(2, 'bundle');
     expect(workerPids).to.have.length(2);
     const notOneByOne = ['/dist/dataplane/src/', '/dist/protocol/src/validators.', '/dist/controller/src/'];
     const bundledPackages = ['node_modules/ws/', 'node_modules/pino/', 'node_modules/negotiator/'];
     const onFirstUse = ['node:tls', 'node:https', 'node:zlib', 'node:assert', 'node:internal/deps/undici/'];
-    // node:crypto: the bundles hash a small configuration's snapshots and the channel's handshake
-    // and draw ws's random bytes without it (bin/bundle-crypto.mjs).
-    onFirstUse.push('node:crypto');
     // Nor what a lookup of every export of node:util loads (esbuild's interop did, on Node.js 26:
     // parse_args, the diff modules; worker_threads too, which the recorder's own load hooks load).
     onFirstUse.push('node:internal/util/parse_args/', 'node:internal/util/diff');
@@ -241,7 +236,7 @@ describe('idle dataplane: modules a process does not run are not loaded (real pr
       await loadedModules(record, pid),
       'the primary',
       // (the validators' JSON is read as a file there, not loaded as a module)
-      ['/dist/bundle/dataplane.js', 'node:http', 'node:net'],
+      ['/dist/bundle/dataplane.js', 'node:http', 'node:crypto'],
       [...NEVER_IDLE, ...notOneByOne, ...bundledPackages, ...onFirstUse, '/dist/bundle/worker-main.js'],
     );
     for (const worker of workerPids)
