@@ -147,10 +147,16 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_
   });
 
   describe('Informer: event arrivals (logArrivals)', () => {
-    it("logs each watch event's resourceVersion and arrival, at most maxArrivalsPerLine a line, the rest counted", async () => {
+    /** An informer over the Frontends of namespace `arrivals`, with the arrival options given. */
+    const arrivalsInformer = (
+      logger: ReturnType<typeof capturingLogger>['log'],
+      arrivals: Pick<
+        ConstructorParameters<typeof Informer<KubeObject>>[0],
+        'logArrivals' | 'arrivalsFlushMs' | 'maxArrivalsPerLine'
+      >,
+    ): Informer<KubeObject> => {
       const api = admin.makeApiClient(CustomObjectsApi);
-      const { log, lines } = capturingLogger();
-      const inf = new Informer<KubeObject>({
+      return new Informer<KubeObject>({
         kubeConfig: admin,
         name: 'frontends (arrivals)',
         path: '/apis/bascule.dev/v1alpha1/namespaces/arrivals/frontends',
@@ -162,7 +168,14 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_
             plural: 'frontends',
           }),
         onEvent: () => {},
-        logger: log,
+        logger,
+        ...arrivals,
+      });
+    };
+
+    it("logs each watch event's resourceVersion and arrival, at most maxArrivalsPerLine a line, the rest counted", async () => {
+      const { log, lines } = capturingLogger();
+      const inf = arrivalsInformer(log, {
         logArrivals: true,
         // Only stop() writes the line here, so all three events fall into one.
         arrivalsFlushMs: 600_000,
@@ -197,22 +210,8 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${CONTROLLER_
     });
 
     it('logs nothing of the kind by default', async () => {
-      const api = admin.makeApiClient(CustomObjectsApi);
       const { log, lines } = capturingLogger();
-      const inf = new Informer<KubeObject>({
-        kubeConfig: admin,
-        name: 'frontends (no arrivals)',
-        path: '/apis/bascule.dev/v1alpha1/namespaces/arrivals/frontends',
-        list: () =>
-          api.listNamespacedCustomObject({
-            group: 'bascule.dev',
-            version: 'v1alpha1',
-            namespace: 'arrivals',
-            plural: 'frontends',
-          }),
-        onEvent: () => {},
-        logger: log,
-      });
+      const inf = arrivalsInformer(log, {});
       inf.start();
       try {
         await inf.synced;

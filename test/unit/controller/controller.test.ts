@@ -99,7 +99,11 @@ describe('controller', function () {
     const ma = await a.next('snapshot');
     const mb = await b.next('snapshot');
     a.ack(ma);
-    await waitFor(() => c.publisher.dataplanes().some((d) => d.nodeId === 'a' && d.appliedVersion), 3000, 'a');
+    await waitFor(
+      () => c.publisher.dataplanes().some((d) => d.nodeId === 'a' && d.appliedVersion),
+      3000,
+      'a',
+    );
     await sleep(30);
     expect(collections, 'b has not answered: not idle').to.equal(1);
     b.ack(mb);
