@@ -14,8 +14,7 @@ import { isFieldName } from '../util/field-name.js';
 
 /** Content-Length or Transfer-Encoding, in any ASCII case. */
 const isFramingName = (n: string): boolean =>
-  (n.length === 14 && isFieldName(n, 'content-length')) ||
-  (n.length === 17 && isFieldName(n, 'transfer-encoding'));
+  isFieldName(n, 'content-length') || isFieldName(n, 'transfer-encoding');
 
 /** Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade. */
 export const FIELD_HOP_BY_HOP = 1;
