@@ -53,6 +53,8 @@ export interface KubeStatusWriterOptions {
   retryMaxMs?: number;
   /** Tests step through time. */
   timers?: StatusQueueTimers;
+  /** How often the counters are logged when they moved (default 60 s). */
+  summaryIntervalMs?: number;
 }
 
 /** A status handed over and not yet written. */
@@ -97,6 +99,9 @@ export class KubeStatusWriter implements StatusWriter {
    * written because the live one is of a newer generation; 409s; failed writes (retried).
    */
   readonly stats = { writes: 0, skipped: 0, coalesced: 0, stale: 0, conflicts: 0, errors: 0 };
+  /** The counters as last logged (a line a minute, only when they moved). */
+  private logged = '';
+  private readonly summary: NodeJS.Timeout;
 
   constructor(private readonly opts: KubeStatusWriterOptions) {
     this.api = makeApiClient(opts.kubeConfig, CustomObjectsApi);
@@ -105,6 +110,9 @@ export class KubeStatusWriter implements StatusWriter {
     this.qps = opts.qps ?? 20;
     this.burst = opts.burst ?? 50;
     this.tokens = this.burst;
+    // What status writing costs the API server, for operators: one line a minute at most.
+    this.summary = setInterval(() => this.logSummary(), opts.summaryIntervalMs ?? 60_000);
+    this.summary.unref();
     this.queue = new StatusWriteQueue<QueuedStatus>({
       send: (key, item) => this.send(key, item),
       ...(opts.holdoffMs !== undefined ? { holdoffMs: opts.holdoffMs } : {}),
@@ -187,6 +195,15 @@ export class KubeStatusWriter implements StatusWriter {
   close(): void {
     this._active = false;
     this.queue.close();
+    clearInterval(this.summary);
+    this.logSummary();
+  }
+
+  private logSummary(): void {
+    const line = JSON.stringify(this.stats);
+    if (line === this.logged) return;
+    this.logged = line;
+    this.log.info({ ...this.stats, pending: this.queue.size }, 'status writes so far');
   }
 
   private upToDate(status: StatusT, live: KubeObject): boolean {
