@@ -236,6 +236,13 @@ function probe(
 }
 
 interface VersionEvents {
+  /**
+   * When the version's publish began (its sends: each dataplane's delta diffed, serialised and
+   * written): the "snapshots published" line's time minus its publishMs. The line is made after
+   * those sends, so its own time put the send of a version sent in that publish before its
+   * "published" point (small negative "published → sent" values, larger when the thread was
+   * descheduled between the send and the line). A build whose line has no publishMs: the line's time.
+   */
   published?: number;
   compileMs?: number;
   applied?: number;
@@ -286,12 +293,13 @@ function logEvents(files: string[]): {
       afterCompileMs?: number;
       latencyMs?: number;
       applyMs?: number;
+      publishMs?: number;
       events?: Array<[string, number]>;
     };
     const time = Date.parse(l.time ?? '');
     if (l.msg === 'snapshots published' && l.versions?.default) {
       const e = at(l.versions.default.slice(0, 12));
-      e.published ??= time;
+      e.published ??= time - (l.publishMs ?? 0);
       e.compileMs ??= l.compileMs;
       if (l.firstEventAt !== undefined && l.queuedMs !== undefined)
         e.batchStart ??= Date.parse(l.firstEventAt) + l.queuedMs;
@@ -470,8 +478,8 @@ function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => num
   const lines = [
     `\nslowest ${n} edits (ms)${kube ? ", by the API server's event → ACK" : ''}\n`,
     kube
-      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → published (compile) | → sent | → ACK (dataplane apply) |'
-      : '| edit | written at | kind | write → ACK | write → batch start | → published (compile) | → sent | → ACK (dataplane apply) |',
+      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |'
+      : '| edit | written at | kind | write → ACK | write → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |',
     kube
       ? '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
       : '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -1263,16 +1271,13 @@ async function main(): Promise<void> {
               spread(col((r) => r.sendToBatch)),
             ],
           ]),
+      ['… batch start → publish (read, build, compile, gate)', spread(col((r) => r.batchToPublished))],
       [
-        '… batch start → published (read, build, compile, gate, diff, send)',
-        spread(col((r) => r.batchToPublished)),
-      ],
-      [
-        '… published → the version that holds it sent (a send in flight ahead)',
+        '… publish → the version that holds it sent (a send in flight ahead)',
         spread(col((r) => r.publishedToSent)),
       ],
       [
-        '… sent → ACK (controller log: the dataplane reads, applies, answers)',
+        '… sent → ACK (controller log: the delta diffed, serialised, written; the dataplane reads, applies, answers)',
         spread(col((r) => r.sentToAck)),
       ],
       ['… … the dataplane: frame read → applied (applyMs)', spread(col((r) => r.dataplaneApplyMs))],
