@@ -1149,8 +1149,10 @@ async function main(): Promise<void> {
       backend: col((r) => r.servedFromSend, ofKind('backend')),
       frontend: col((r) => r.servedFromSend, ofKind('frontend')),
     };
+    // One decimal: stages made of a log line's time minus a duration are not whole ms.
+    const r1 = (x: number) => Math.round(x * 10) / 10;
     const spread = (xs: number[]) =>
-      xs.length === 0 ? 'n/a' : `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
+      xs.length === 0 ? 'n/a' : `${r1(pct(xs, 50))} / ${r1(pct(xs, 99))} / ${r1(Math.max(...xs))}`;
     const compileMs = [...logged.versions.values()].flatMap((e) =>
       e.compileMs === undefined ? [] : [e.compileMs],
     );

@@ -303,7 +303,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     close: async () => {
       if (closed) return;
       await shutdown();
-      log.info('controller stopped');
+      // How the background work's waits ended: at a quiet moment, or by the deferral bound.
+      log.info(
+        { backgroundWaits: { quiet: gate.releasedQuiet, byBound: gate.releasedByBound } },
+        'controller stopped',
+      );
     },
   };
 }
