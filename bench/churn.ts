@@ -255,6 +255,13 @@ interface VersionEvents {
   afterCompileMs?: number;
   /** The controller's send → ACK of the version. */
   ackMs?: number;
+  /**
+   * Its "snapshot acked" line's time: made right after ackMs was measured, so this minus ackMs
+   * is the send on the controller's one clock. The event stream's ACK time (the headline's end)
+   * is stamped later, after the ACK's other listeners; the send found from it was late by that
+   * much, and "publish → sent" with it (the "ACK logged → the event stream" row gives how much).
+   */
+  ackLogged?: number;
   /** The dataplane's frame read → swap of the version (its "snapshot applied" applyMs). */
   applyMs?: number;
 }
@@ -308,7 +315,11 @@ function logEvents(files: string[]): {
       e.buildMs ??= l.buildMs;
       e.afterCompileMs ??= l.afterCompileMs;
     } else if (l.msg === 'snapshot acked' && l.version) {
-      at(l.version.slice(0, 12)).ackMs ??= l.latencyMs;
+      const e = at(l.version.slice(0, 12));
+      if (e.ackMs === undefined) {
+        e.ackMs = l.latencyMs;
+        e.ackLogged = time;
+      }
     } else if (l.msg === 'snapshot applied' && l.version) {
       // Logged on the next turn after the swap and the ACK (dataplane/src/serving/engine.ts):
       // the line's time is not the swap's, so only its applyMs is used.
@@ -373,6 +384,8 @@ interface EditRow {
   compileMs: number | undefined;
   publishedToSent: number | undefined;
   sentToAck: number | undefined;
+  /** The first dataplane's ACK logged → the last one's ACK on the event stream (the headline's end). */
+  ackToStream: number | undefined;
   dataplaneApplyMs: number | undefined;
 }
 
@@ -422,7 +435,7 @@ function joinEdits(o: {
     const ea = o.logged.versions.get(ack.v.slice(0, 12));
     const apiEventAt = m.rv === undefined ? undefined : o.watchedAt.get(m.rv);
     const ctlEventAt = m.rv === undefined ? undefined : o.logged.watched.get(m.rv);
-    const sentOfAck = ea?.ackMs === undefined ? undefined : ack.at - ea.ackMs;
+    const sentOfAck = ea?.ackMs === undefined ? undefined : (ea.ackLogged ?? ack.at) - ea.ackMs;
     // The API server's event: the first read of it, the observer's or the controller's (the
     // observer, another process, is mostly 1-2 ms the later of the two).
     const eventAt =
@@ -460,6 +473,7 @@ function joinEdits(o: {
       compileMs: e?.compileMs,
       publishedToSent: sub(sentOfAck, e?.published),
       sentToAck: ea?.ackMs,
+      ackToStream: sub(ack.at, ea?.ackLogged),
       dataplaneApplyMs: ea?.applyMs,
     });
   });
@@ -1283,6 +1297,10 @@ async function main(): Promise<void> {
         spread(col((r) => r.sentToAck)),
       ],
       ['… … the dataplane: frame read → applied (applyMs)', spread(col((r) => r.dataplaneApplyMs))],
+      [
+        "… ACK logged → the event stream stamps it (the ACK's other listeners; the last dataplane's)",
+        spread(col((r) => r.ackToStream)),
+      ],
       [
         '… edits ACKed in a later version than the first holding them',
         String(perEdit.filter((r) => r.ackVersion !== r.version).length),
