@@ -238,10 +238,11 @@ function probe(
 interface VersionEvents {
   /**
    * When the version's publish began (its sends: each dataplane's delta diffed, serialised and
-   * written): the "snapshots published" line's time minus its publishMs. The line is made after
-   * those sends, so its own time put the send of a version sent in that publish before its
-   * "published" point (small negative "published → sent" values, larger when the thread was
-   * descheduled between the send and the line). A build whose line has no publishMs: the line's time.
+   * written): the "snapshots published" line's publishAt. The line is made after those sends, so
+   * its own time put the send of a version sent in that publish before its "published" point
+   * (small negative "published → sent" values, down to −20 ms when the thread was stopped between
+   * the send and the line; the line's time minus publishMs was still late by such a stop before
+   * the line took its time). A build whose line has no publishAt: the line's time.
    */
   published?: number;
   compileMs?: number;
@@ -300,13 +301,13 @@ function logEvents(files: string[]): {
       afterCompileMs?: number;
       latencyMs?: number;
       applyMs?: number;
-      publishMs?: number;
+      publishAt?: string;
       events?: Array<[string, number]>;
     };
     const time = Date.parse(l.time ?? '');
     if (l.msg === 'snapshots published' && l.versions?.default) {
       const e = at(l.versions.default.slice(0, 12));
-      e.published ??= time - (l.publishMs ?? 0);
+      e.published ??= l.publishAt !== undefined ? Date.parse(l.publishAt) : time;
       e.compileMs ??= l.compileMs;
       if (l.firstEventAt !== undefined && l.queuedMs !== undefined)
         e.batchStart ??= Date.parse(l.firstEventAt) + l.queuedMs;
