@@ -34,7 +34,7 @@ import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
 import { Reads, taken } from '../../util/socket-reads.js';
-import { RawSocket } from '../../util/raw-socket.js';
+import { RawSocket, type RawSocketHooks } from '../../util/raw-socket.js';
 import { probeReset, RESET_PROBE_MS } from '../../util/reset-probe.js';
 import { writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
@@ -110,7 +110,7 @@ const enum Phase {
   Closed,
 }
 
-class H1Connection implements H1Session, Inactive {
+class H1Connection implements H1Session, Inactive, RawSocketHooks {
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private phase = Phase.Head;
@@ -181,13 +181,31 @@ class H1Connection implements H1Session, Inactive {
     if (socket instanceof RawSocket) {
       this.reads = reads ?? new Reads(this.onData);
       socket.readThrough(this.reads);
-    } else if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
-    else socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('error', ignoreError); // 'close' follows
-    socket.on('drain', this.onDrain);
+      // Its end, drain and close reach this connection by direct calls (rawEnd, rawDrain,
+      // rawClose): no event listener added per connection and removed at its end. With no
+      // 'error' listener a RawSocket emits no 'error' ('close' follows all the same).
+      socket.hooks = this;
+    } else {
+      if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
+      else socket.on('data', this.onData);
+      socket.on('end', this.onEnd);
+      socket.on('close', this.onClose);
+      socket.on('error', ignoreError); // 'close' follows
+      socket.on('drain', this.onDrain);
+    }
     this.armHead();
+  }
+
+  rawEnd(): void {
+    this.onEnd();
+  }
+
+  rawDrain(): void {
+    this.onDrain();
+  }
+
+  rawClose(): void {
+    this.onClose();
   }
 
   /**
@@ -631,9 +649,13 @@ class H1Connection implements H1Session, Inactive {
     this.clearIdleTimer();
     this.clearProbe();
     this.inactivity.clear();
-    if (s instanceof RawSocket)
+    if (s instanceof RawSocket) {
       s.readToEvents(); // 'data' events for the linger, if any
-    else if (this.reads) {
+      // A request still running learns of the close (H1Request.gone); nothing else reaches here.
+      s.hooks = this.current ? new CloseOnly(this.onClose) : undefined;
+      return;
+    }
+    if (this.reads) {
       // Whoever takes the socket now (a tunnel's pipe(), the linger before a close) reads it
       // through its Readable: each read is pushed there, and a full Readable stops the reads.
       this.reads.onData = (chunk) => {
@@ -644,6 +666,13 @@ class H1Connection implements H1Session, Inactive {
     s.off('drain', this.onDrain);
     if (!this.current) s.off('close', this.onClose);
   }
+}
+
+/** The hooks of a connection detached while a request runs: only its close is still wanted. */
+class CloseOnly implements RawSocketHooks {
+  constructor(readonly rawClose: () => void) {}
+  rawEnd(): void {}
+  rawDrain(): void {}
 }
 
 /** A request head as parsed here: its fields as lines, as pairs only when something asks. */
