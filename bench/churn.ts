@@ -236,6 +236,14 @@ function probe(
 }
 
 interface VersionEvents {
+  /**
+   * When the version's publish began (its sends: each dataplane's delta diffed, serialised and
+   * written): the "snapshots published" line's publishAt. The line is made after those sends, so
+   * its own time put the send of a version sent in that publish before its "published" point
+   * (small negative "published → sent" values, down to −20 ms when the thread was stopped between
+   * the send and the line; the line's time minus publishMs was still late by such a stop before
+   * the line took its time). A build whose line has no publishAt: the line's time.
+   */
   published?: number;
   compileMs?: number;
   applied?: number;
@@ -248,6 +256,13 @@ interface VersionEvents {
   afterCompileMs?: number;
   /** The controller's send → ACK of the version. */
   ackMs?: number;
+  /**
+   * Its "snapshot acked" line's time: made right after ackMs was measured, so this minus ackMs
+   * is the send on the controller's one clock. The event stream's ACK time (the headline's end)
+   * is stamped later, after the ACK's other listeners; the send found from it was late by that
+   * much, and "publish → sent" with it (the "ACK logged → the event stream" row gives how much).
+   */
+  ackLogged?: number;
   /** The dataplane's frame read → swap of the version (its "snapshot applied" applyMs). */
   applyMs?: number;
 }
@@ -286,12 +301,13 @@ function logEvents(files: string[]): {
       afterCompileMs?: number;
       latencyMs?: number;
       applyMs?: number;
+      publishAt?: string;
       events?: Array<[string, number]>;
     };
     const time = Date.parse(l.time ?? '');
     if (l.msg === 'snapshots published' && l.versions?.default) {
       const e = at(l.versions.default.slice(0, 12));
-      e.published ??= time;
+      e.published ??= l.publishAt !== undefined ? Date.parse(l.publishAt) : time;
       e.compileMs ??= l.compileMs;
       if (l.firstEventAt !== undefined && l.queuedMs !== undefined)
         e.batchStart ??= Date.parse(l.firstEventAt) + l.queuedMs;
@@ -300,7 +316,11 @@ function logEvents(files: string[]): {
       e.buildMs ??= l.buildMs;
       e.afterCompileMs ??= l.afterCompileMs;
     } else if (l.msg === 'snapshot acked' && l.version) {
-      at(l.version.slice(0, 12)).ackMs ??= l.latencyMs;
+      const e = at(l.version.slice(0, 12));
+      if (e.ackMs === undefined) {
+        e.ackMs = l.latencyMs;
+        e.ackLogged = time;
+      }
     } else if (l.msg === 'snapshot applied' && l.version) {
       // Logged on the next turn after the swap and the ACK (dataplane/src/serving/engine.ts):
       // the line's time is not the swap's, so only its applyMs is used.
@@ -365,6 +385,8 @@ interface EditRow {
   compileMs: number | undefined;
   publishedToSent: number | undefined;
   sentToAck: number | undefined;
+  /** The first dataplane's ACK logged → the last one's ACK on the event stream (the headline's end). */
+  ackToStream: number | undefined;
   dataplaneApplyMs: number | undefined;
 }
 
@@ -414,7 +436,7 @@ function joinEdits(o: {
     const ea = o.logged.versions.get(ack.v.slice(0, 12));
     const apiEventAt = m.rv === undefined ? undefined : o.watchedAt.get(m.rv);
     const ctlEventAt = m.rv === undefined ? undefined : o.logged.watched.get(m.rv);
-    const sentOfAck = ea?.ackMs === undefined ? undefined : ack.at - ea.ackMs;
+    const sentOfAck = ea?.ackMs === undefined ? undefined : (ea.ackLogged ?? ack.at) - ea.ackMs;
     // The API server's event: the first read of it, the observer's or the controller's (the
     // observer, another process, is mostly 1-2 ms the later of the two).
     const eventAt =
@@ -452,6 +474,7 @@ function joinEdits(o: {
       compileMs: e?.compileMs,
       publishedToSent: sub(sentOfAck, e?.published),
       sentToAck: ea?.ackMs,
+      ackToStream: sub(ack.at, ea?.ackLogged),
       dataplaneApplyMs: ea?.applyMs,
     });
   });
@@ -470,8 +493,8 @@ function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => num
   const lines = [
     `\nslowest ${n} edits (ms)${kube ? ", by the API server's event → ACK" : ''}\n`,
     kube
-      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → published (compile) | → sent | → ACK (dataplane apply) |'
-      : '| edit | written at | kind | write → ACK | write → batch start | → published (compile) | → sent | → ACK (dataplane apply) |',
+      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |'
+      : '| edit | written at | kind | write → ACK | write → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |',
     kube
       ? '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
       : '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -1141,8 +1164,10 @@ async function main(): Promise<void> {
       backend: col((r) => r.servedFromSend, ofKind('backend')),
       frontend: col((r) => r.servedFromSend, ofKind('frontend')),
     };
+    // One decimal: stages made of a log line's time minus a duration are not whole ms.
+    const r1 = (x: number) => Math.round(x * 10) / 10;
     const spread = (xs: number[]) =>
-      xs.length === 0 ? 'n/a' : `${pct(xs, 50)} / ${pct(xs, 99)} / ${Math.max(...xs)}`;
+      xs.length === 0 ? 'n/a' : `${r1(pct(xs, 50))} / ${r1(pct(xs, 99))} / ${r1(Math.max(...xs))}`;
     const compileMs = [...logged.versions.values()].flatMap((e) =>
       e.compileMs === undefined ? [] : [e.compileMs],
     );
@@ -1263,19 +1288,20 @@ async function main(): Promise<void> {
               spread(col((r) => r.sendToBatch)),
             ],
           ]),
+      ['… batch start → publish (read, build, compile, gate)', spread(col((r) => r.batchToPublished))],
       [
-        '… batch start → published (read, build, compile, gate, diff, send)',
-        spread(col((r) => r.batchToPublished)),
-      ],
-      [
-        '… published → the version that holds it sent (a send in flight ahead)',
+        '… publish → the version that holds it sent (a send in flight ahead)',
         spread(col((r) => r.publishedToSent)),
       ],
       [
-        '… sent → ACK (controller log: the dataplane reads, applies, answers)',
+        '… sent → ACK (controller log: the delta diffed, serialised, written; the dataplane reads, applies, answers)',
         spread(col((r) => r.sentToAck)),
       ],
       ['… … the dataplane: frame read → applied (applyMs)', spread(col((r) => r.dataplaneApplyMs))],
+      [
+        "… ACK logged → the event stream stamps it (the ACK's other listeners; the last dataplane's)",
+        spread(col((r) => r.ackToStream)),
+      ],
       [
         '… edits ACKed in a later version than the first holding them',
         String(perEdit.filter((r) => r.ackVersion !== r.version).length),

@@ -13,6 +13,7 @@ import { ReplicaMerge } from './leader/replica-merge.js';
 import type { ReplicaView } from './leader/replica-reports.js';
 import { createLogger, type Logger } from './log.js';
 import { ControllerObservability } from './metrics/observability.js';
+import { BackgroundGate } from './pipeline/background-gate.js';
 import { IdleScavenge, minorGcFunction } from './pipeline/idle-scavenge.js';
 import { Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { SnapshotServer } from './publish/snapshot-server.js';
@@ -58,6 +59,11 @@ export interface ControllerOptions {
    * is pending (pipeline/idle-scavenge.ts); default true (tests may pass their own).
    */
   idleScavenge?: boolean | IdleScavenge;
+  /**
+   * The longest background work (status pass, safety walk) waits for a moment no edit is in
+   * flight (pipeline/background-gate.ts; default MAX_BACKGROUND_DEFER_MS).
+   */
+  backgroundDeferMs?: number;
   /** Seams for tests; the real stages (pipeline/stages.ts) and gate by default. */
   compile?: PipelineOptions['stages'];
   checkConsistency?: (body: SnapshotBody) => string[];
@@ -95,8 +101,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     ...(opts.peerTimeoutMs !== undefined ? { peerTimeoutMs: opts.peerTimeoutMs } : {}),
     ...(opts.helloTimeoutMs !== undefined ? { helloTimeoutMs: opts.helloTimeoutMs } : {}),
   });
+  // Background work (the status pass, the directory's safety walk) waits for a moment no edit is
+  // on its way: no batch pending, nothing in flight to a dataplane (pipeline/background-gate.ts).
+  const gate: BackgroundGate = new BackgroundGate({
+    busy: (): boolean => feed.pending || publisher.sending,
+    ...(opts.backgroundDeferMs !== undefined ? { maxDeferMs: opts.backgroundDeferMs } : {}),
+  });
   const feed = new StoreFeed({
     logger: log,
+    whenQuiet: (): Promise<void> => gate.wait(),
     ...(opts.holdoffMs !== undefined ? { holdoffMs: opts.holdoffMs } : {}),
     ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}),
   });
@@ -110,9 +123,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const health = new HealthAggregator();
   const replicas = new ReplicaMerge(publisher, health, opts.replicas);
-  const tracker = new StatusTracker(opts.statusWriter ?? new MemoryStatusWriter(), log);
+  const whenQuiet = () => gate.wait();
+  const tracker = new StatusTracker(opts.statusWriter ?? new MemoryStatusWriter(), log, whenQuiet);
   const status = new StatusLoop({
     tracker,
+    whenQuiet,
     ...(opts.statusWriter ? { writer: opts.statusWriter } : {}),
     health,
     published: publisher,
@@ -143,7 +158,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   feed.on('change', rebuild);
   events.on('compiled', () => status.trigger());
 
-  // ---- the young generation collected while nothing waits (pipeline/idle-scavenge.ts) ----
+  // ---- idle moments: the young generation collected (pipeline/idle-scavenge.ts), then the
+  // ---- background work let through (pipeline/background-gate.ts) ----
 
   const scavenge =
     opts.idleScavenge instanceof IdleScavenge
@@ -152,15 +168,19 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let idleCheck: NodeJS.Immediate | undefined;
   /** After this turn's other work (the ACK's listeners, the event stream): idle, or not yet. */
   const whenIdle = () => {
-    if (!scavenge.enabled || idleCheck || closed) return;
+    if (idleCheck || closed || (!scavenge.enabled && gate.waiting === 0)) return;
     idleCheck = setImmediate(() => {
       idleCheck = undefined;
       if (closed || feed.pending || publisher.sending) return;
       scavenge.idle();
+      gate.check();
     });
   };
-  // The last ACK of a version leaves nothing in flight; with no dataplane, the publish itself.
+  // The last ACK of a version leaves nothing in flight; with no dataplane, the publish itself; a
+  // NACK or a dataplane gone may too.
   publisher.on('ack', whenIdle);
+  publisher.on('nack', whenIdle);
+  publisher.on('disconnected', whenIdle);
   events.on('compiled', whenIdle);
 
   // ---- dataplanes (local and, with HA, the other replicas') → status ----
@@ -220,6 +240,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const shutdown = async () => {
     closed = true;
     if (idleCheck) clearImmediate(idleCheck);
+    gate.close();
     opts.replicas?.off('change', onReplicas);
     feed.off('change', rebuild);
     await source.stop().catch((err) => log.warn({ err }, 'source stop failed'));
@@ -282,7 +303,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     close: async () => {
       if (closed) return;
       await shutdown();
-      log.info('controller stopped');
+      // How the background work's waits ended: at a quiet moment, or by the deferral bound.
+      log.info(
+        { backgroundWaits: { quiet: gate.releasedQuiet, byBound: gate.releasedByBound } },
+        'controller stopped',
+      );
     },
   };
 }

@@ -209,9 +209,19 @@ export class Pipeline {
       this.log.debug({ compileMs }, 'rebuild changed no snapshot; nothing published');
       return changed;
     }
+    const publishAt = Date.now();
+    const sending = performance.now();
     publisher.publish(good, { hold: this.inconsistent });
+    // The sends (each dataplane's delta diffed, serialised and written) happen inside publish(),
+    // before this line is made: publishAt is when they began (bench/churn.ts splits an edit's
+    // time there; the line's own time can be later by more than publishMs, when a collection or
+    // the scheduler stops the thread before the line takes its time), publishMs how long.
+    const publishMs = Math.round((performance.now() - sending) * 100) / 100;
     const versions = Object.fromEntries(Object.entries(after).map(([g, s]) => [g, shortVersion(s.version)]));
-    this.log.info({ versions, changed, ...stages, diagnostics }, 'snapshots published');
+    this.log.info(
+      { versions, changed, ...stages, publishAt: new Date(publishAt).toISOString(), publishMs, diagnostics },
+      'snapshots published',
+    );
     return changed;
   }
 

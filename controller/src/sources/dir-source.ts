@@ -235,9 +235,15 @@ export class DirSource implements Source {
     if (this.walking || this.stopped) return;
     this.walking = true;
     try {
+      // Started, and each chunk of its stats made, when no edit is on its way (StoreFeed.whenQuiet).
+      const feed = this.feed;
+      const between = feed ? () => feed.whenQuiet() : undefined;
+      await between?.();
+      if (this.stopped) return;
       const found = await walk(this.root, {
         statsInFlight: SAFETY_WALK_STATS_IN_FLIGHT,
         sync: this.safetyStats,
+        ...(between ? { between } : {}),
       }).catch(() => undefined);
       if (this.stopped) return;
       if (!found) {

@@ -29,6 +29,11 @@ export interface WalkOptions {
   statsInFlight?: number;
   /** Stat on the main thread in short chunks while the file system answers quickly (SyncStats). */
   sync?: SyncStats;
+  /**
+   * Before each chunk of main-thread stats: a background walk waits here for a moment no edit is
+   * on its way.
+   */
+  between?: () => Promise<void>;
 }
 
 /**
@@ -72,7 +77,11 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<Map<st
   const found = new Map<string, FileSig>();
   const visited = new Set<string>();
   const sync = opts.sync?.begin() ? opts.sync : undefined;
-  const how = { inFlight: Math.max(1, opts.statsInFlight ?? STATS_IN_FLIGHT), sync };
+  const how: StatWay = {
+    inFlight: Math.max(1, opts.statsInFlight ?? STATS_IN_FLIGHT),
+    sync,
+    between: opts.between,
+  };
   try {
     await visit(root, 0, found, visited, true, how);
   } finally {
@@ -84,6 +93,7 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<Map<st
 interface StatWay {
   readonly inFlight: number;
   readonly sync: SyncStats | undefined;
+  readonly between: (() => Promise<void>) | undefined;
 }
 
 /** stat() of every path; undefined for one that failed. */
@@ -92,6 +102,7 @@ async function statAll(paths: readonly string[], how: StatWay): Promise<Array<St
   let next = 0;
   const sync = how.sync;
   while (sync && !sync.slow && next < paths.length) {
+    if (how.between) await how.between();
     const started = performance.now();
     const end = Math.min(paths.length, next + sync.chunk);
     for (; next < end; next++) {

@@ -33,6 +33,11 @@ export interface StatusLoopOptions {
   logger: Logger;
   /** Re-evaluate every object this often even if nothing changed (0/absent: never). */
   resyncMs?: number;
+  /**
+   * Resolves at a moment no edit is on its way (pipeline/background-gate.ts): a pass starts only
+   * then (its chunks wait likewise, through the tracker). Absent: at once.
+   */
+  whenQuiet?: () => Promise<void>;
 }
 
 /** Quiet before a status update, and the longest an update waits under a stream of changes. */
@@ -102,6 +107,8 @@ export class StatusLoop {
   }
 
   private async update(): Promise<void> {
+    if (this.opts.reports() === null || this.closed) return;
+    await this.opts.whenQuiet?.();
     const reports = this.opts.reports();
     if (!reports || this.closed) return;
     this.changed = false;

@@ -73,11 +73,20 @@ export class StatusTracker {
   private closed = false;
   private readonly log: Logger;
 
+  /** Between chunks of a pass: the event loop's turn, then a moment no edit is in flight. */
+  private readonly between: () => Promise<void>;
+
+  /**
+   * `whenQuiet`: resolves at a moment no edit is on its way (pipeline/background-gate.ts); each
+   * chunk of a pass starts only then, so a chunk does not hold an edit's ACK or its next event.
+   */
   constructor(
     private readonly writer: StatusWriter,
     logger?: Logger,
+    whenQuiet?: () => Promise<void>,
   ) {
     this.log = (logger ?? silentLogger()).child({ component: 'status' });
+    this.between = whenQuiet ? () => yieldToLoop().then(whenQuiet) : yieldToLoop;
   }
 
   /**
@@ -107,7 +116,7 @@ export class StatusTracker {
     for (const report of reports) {
       // An edit's read and compile must not wait for the whole pass (~5 ms at 5,000 routes,
       // about three passes a second under churn): the loop gets its turn every so many objects.
-      if (++visited % OBJECTS_BETWEEN_YIELDS === 0) await yieldToLoop();
+      if (++visited % OBJECTS_BETWEEN_YIELDS === 0) await this.between();
       const key = refKey(report.ref);
       const prev = this.entries.get(key);
       const form = formOf(report);
@@ -172,7 +181,7 @@ export class StatusTracker {
       // ~1,100 objects compared with the live ones) resolves without I/O, so without this the
       // whole pass ran as one task: ~250 ms on the controller's thread at load 8, which the
       // edits arriving meanwhile waited out.
-      if (++considered % OBJECTS_BETWEEN_YIELDS === 0) await yieldToLoop();
+      if (++considered % OBJECTS_BETWEEN_YIELDS === 0) await this.between();
       if (entry.written !== undefined && entry.status === entry.writtenStatus) {
         this.unwritten.delete(entry);
         continue;

@@ -27,6 +27,11 @@ export interface StoreFeedOptions {
   holdoffMs?: number;
   maxDelayMs?: number;
   logger?: Logger;
+  /**
+   * Resolves at a moment no edit is on its way (the controller's pipeline/background-gate.ts);
+   * sources wait for it before background work of their own (whenQuiet()). Absent: at once.
+   */
+  whenQuiet?: () => Promise<void>;
 }
 
 /** When and how long the stages of the last batch took (logged with what it published). */
@@ -56,9 +61,11 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   /** The first event not yet taken by a batch (epoch ms). */
   private firstEventAt: number | undefined;
   private timing: BatchTiming | undefined;
+  private readonly quiet: (() => Promise<void>) | undefined;
 
   constructor(opts: StoreFeedOptions = {}) {
     super();
+    this.quiet = opts.whenQuiet;
     const log = opts.logger ?? silentLogger();
     this.input = this.store.build();
     this.coalescer = new Coalescer(() => this.run(), {
@@ -85,6 +92,14 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   /** A batch is scheduled or running (an event not yet built into an input). */
   get pending(): boolean {
     return this.coalescer.pending;
+  }
+
+  /**
+   * For a source's background work (the directory's safety walk): resolves at a moment no edit
+   * is on its way, or after the controller's bound on that wait; at once without a controller.
+   */
+  whenQuiet(): Promise<void> {
+    return this.quiet ? this.quiet() : Promise.resolve();
   }
 
   /** The stages of the batch that produced the current input; undefined before the first. */

@@ -6,6 +6,7 @@ import {
   body,
   breakable,
   dataplane,
+  FAST_FALL_1,
   freePort,
   frontend,
   get,
@@ -27,17 +28,8 @@ describe('health e2e: backup servers', function () {
     [a, b, c] = await Promise.all([breakable('a'), breakable('b'), breakable('c')]);
     t = await dataplane();
     port = await freePort();
-    // With fall 1, one check of a healthy server answered late (a loaded machine) would take it
-    // out and change where requests go: the check timeout is far above any such delay. A server
-    // made to fail here fails at once (500, refused), but for the hanging one: 2 s to notice.
-    const hp = policy({
-      intervalMs: 100,
-      fastIntervalMs: 100,
-      downIntervalMs: 100,
-      timeoutMs: 2000,
-      rise: 1,
-      fall: 1,
-    });
+    // The hanging server takes FAST_FALL_1's 2 s timeout to notice; the others fail at once.
+    const hp = policy(FAST_FALL_1);
     const be = withHealth(
       backend('default/web', [
         server('a', a.port),

@@ -105,6 +105,21 @@ export const policy = (over: Partial<HealthSnap> = {}): HealthSnap => ({
   ...over,
 });
 
+/**
+ * Checks every 100 ms, one failure takes a server out and one pass brings it back, so a test sees
+ * a transition within a check or two. With fall 1, one check of a healthy server answered late (a
+ * loaded machine) would take it out: the check timeout is far above any such delay. A server made
+ * to fail fails at once (500, refused); only a hanging one takes the timeout to notice.
+ */
+export const FAST_FALL_1: Partial<HealthSnap> = {
+  intervalMs: 100,
+  fastIntervalMs: 100,
+  downIntervalMs: 100,
+  timeoutMs: 2000,
+  rise: 1,
+  fall: 1,
+};
+
 export interface TestDataplane {
   dp: Dataplane;
   log: Logger;

@@ -7,6 +7,7 @@ import {
   breakable,
   dataplane,
   eventually,
+  FAST_FALL_1,
   freePort,
   frontend,
   get,
@@ -29,17 +30,8 @@ describe('health e2e: slow start', function () {
     [a, b] = await Promise.all([breakable('a'), breakable('b')]);
     t = await dataplane();
     port = await freePort();
-    // With fall 1, one check of a healthy server answered late (a loaded machine) would take it
-    // out and restart its ramp: the check timeout is far above any such delay (the failure made
-    // here is a 500, seen at once).
-    const hp = policy({
-      intervalMs: 100,
-      fastIntervalMs: 100,
-      downIntervalMs: 100,
-      timeoutMs: 2000,
-      rise: 1,
-      fall: 1,
-    });
+    // A late check of a healthy server would restart its ramp; FAST_FALL_1's timeout rules it out.
+    const hp = policy(FAST_FALL_1);
     const be = withHealth(
       backend('default/web', [server('a', a.port, { weight: 50 }), server('b', b.port, { weight: 50 })], {
         slowStartMs: WINDOW,

@@ -124,6 +124,50 @@ describe('controller', function () {
     await waitFor(() => collections === 3, 3000, 'collected after the edit was ACKed');
   });
 
+  it('runs the status pass only once the edit in flight is ACKed (background gate), and within the bound when it never is', async () => {
+    await writeAtomic(path.join(dir, 'shop.yaml'), MANIFESTS);
+    const c = await start({ backgroundDeferMs: 60_000 });
+    const a = await dataplane('a');
+    a.ack(await a.next('snapshot'));
+    const first = c.lastResult!.snapshots.default!.version;
+    await waitFor(() => condition(FE, 'Programmed')?.status === 'True', 3000, 'programmed');
+    let updates = 0;
+    c.events.on('status', () => updates++);
+    await writeAtomic(
+      path.join(dir, 'shop.yaml'),
+      shopManifests([
+        ['web01', '10.0.0.10'],
+        ['web03', '10.0.0.12'],
+      ]),
+    );
+    const d = await a.next('delta');
+    // Past the status loop's holdoff and its longest delay: without the gate a pass would have
+    // run and shown the Backend Pending at the new version.
+    await sleep(600);
+    expect(updates, 'no status pass while the delta is in flight').to.equal(0);
+    expect(condition(BE, 'Programmed')!.message).to.equal(`1/1 dataplanes at version ${first.slice(0, 12)}`);
+    a.ack(d);
+    await waitFor(() => updates > 0, 3000, 'a status pass after the ACK');
+    await waitFor(
+      () => condition(BE, 'Programmed')?.message === `1/1 dataplanes at version ${d.version.slice(0, 12)}`,
+      3000,
+      'programmed at the new version',
+    );
+  });
+
+  it('does not starve status behind a dataplane that never answers (the deferral bound)', async () => {
+    await writeAtomic(path.join(dir, 'shop.yaml'), MANIFESTS);
+    const c = await start({ backgroundDeferMs: 50 });
+    const a = await dataplane('a');
+    await a.next('snapshot'); // never ACKed: a snapshot stays in flight
+    const version = c.lastResult!.snapshots.default!.version;
+    await waitFor(
+      () => condition(FE, 'Programmed')?.message === `0/1 dataplanes at version ${version.slice(0, 12)}`,
+      3000,
+      'pending while in flight',
+    );
+  });
+
   it('compiles the directory, publishes to dataplanes and reports Programmed from their ACKs', async () => {
     await writeAtomic(path.join(dir, 'shop.yaml'), MANIFESTS);
     const c = await start();
