@@ -80,9 +80,9 @@ export class Coalescer {
       this.eventsWhileRunning++;
       return;
     }
-    if (this.endedThisTurn) {
+    if (this.endedThisTurn && this.leadingMs < this.holdoffMs) {
       // Taken in the turn the last run ended in: as if during it (a few lead, a burst waits).
-      if (++this.eventsAtRunEnd <= LONE_EVENTS_DURING_RUN && this.leadingMs < this.holdoffMs) {
+      if (++this.eventsAtRunEnd <= LONE_EVENTS_DURING_RUN) {
         if (!(this.holdoffTimer && this.leading)) this.lead();
         return;
       }
