@@ -137,6 +137,7 @@ export async function startKubeController(o: KubeControllerOptions): Promise<Kub
     });
   } catch (err) {
     await stopLeadership();
+    writer.close();
     throw err;
   }
   return {
@@ -145,6 +146,9 @@ export async function startKubeController(o: KubeControllerOptions): Promise<Kub
     close: async () => {
       await stopLeadership();
       await controller.close();
+      // Statuses still waiting for their write are dropped: the next start (or the next leader)
+      // compares every object's status with the live one and writes what differs.
+      writer.close();
     },
   };
 }

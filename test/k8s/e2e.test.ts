@@ -405,13 +405,15 @@ ${frontendYaml('api-a', 'a', port.api!, 'api')}
     await waitFor('api → b4', async () => (await hit(port.api!)).body === 'b4', 20_000, 50);
     await apply(cluster.cp, slice('api-2', be.b5!, '{ready: true}'));
     await waitFor('api → b4 and b5', async () => new Set(await bodies(port.api!, 4)).size === 2, 20_000, 50);
-    const api = await getObject(cluster.cp, 'backend', 'api', NS);
     await waitFor(
       'api healthy 2/2',
       async () => (await getObject(cluster.cp, 'backend', 'api', NS)).status?.healthyServers === '2/2',
       20_000,
       200,
     );
+    // Read once status says so: status is written a moment after the traffic moves (coalesced
+    // per object, docs/kubernetes.md), not with it.
+    const api = await getObject(cluster.cp, 'backend', 'api', NS);
     expect(condition(api, 'ResolvedRefs')!.status).to.equal('True');
 
     // b4 terminates: it is drained (no new traffic), b5 takes everything.

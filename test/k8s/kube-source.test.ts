@@ -443,16 +443,19 @@ endpoints: [{addresses: [10.1.0.9]}]
 
     it('writes only when the content changes, keeping lastTransitionTime of unchanged conditions', async () => {
       let live = await read();
-      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live });
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live, holdoffMs: 0 });
       await w.write(ref, status('one'));
+      await w.idle();
       expect(w.stats.writes).to.equal(1);
       live = await read();
       expect(live.status!.conditions![0]!.message).to.equal('one');
       // Same content, a new lastTransitionTime (e.g. a new leader's first computation): no write.
       await w.write(ref, status('one', '2030-01-01T00:00:00.000Z'));
+      await w.idle();
       expect(w.stats).to.include({ writes: 1, skipped: 1 });
       // A new message for the same status: written, with the original transition time.
       await w.write(ref, status('two', '2030-01-01T00:00:00.000Z'));
+      await w.idle();
       live = await read();
       expect(live.status!.conditions![0]).to.include({
         message: 'two',
@@ -462,6 +465,29 @@ endpoints: [{addresses: [10.1.0.9]}]
         .filter((m) => m.subresource === 'status')
         .map((m) => m.manager);
       expect(managers).to.deep.equal(['bascule-controller']);
+      w.close();
+    });
+
+    it('statuses handed over within the holdoff are written once, the last one', async () => {
+      let live = await read();
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live, holdoffMs: 300 });
+      const before = live.metadata!.resourceVersion;
+      await w.write(ref, status('pending'));
+      await w.write(ref, status('still pending'));
+      await w.write(ref, status('programmed'));
+      expect(w.pending, 'write() returns before the PATCH').to.equal(1);
+      await w.idle();
+      expect(w.stats).to.include({ writes: 1, coalesced: 2 });
+      live = await read();
+      expect(live.status!.conditions![0]!.message).to.equal('programmed');
+      expect(live.metadata!.resourceVersion).to.not.equal(before);
+      // The last one handed over is what is live already: a pending older one is dropped, unwritten.
+      await w.write(ref, status('older'));
+      await w.write(ref, status('programmed'));
+      await w.idle();
+      expect(w.stats).to.include({ writes: 1, skipped: 1 });
+      expect((await read()).status!.conditions![0]!.message).to.equal('programmed');
+      w.close();
     });
 
     it('a conflicting write is retried against the re-read object', async () => {
@@ -477,16 +503,68 @@ endpoints: [{addresses: [10.1.0.9]}]
         '-p',
         '{"status":{"healthyServers":"9/9"}}',
       ]);
-      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => stale });
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => stale, holdoffMs: 0 });
       await w.write(ref, status('three'));
+      await w.idle();
       expect(w.stats.conflicts).to.equal(1);
       expect(w.stats.writes).to.equal(1);
       const now = await read();
       expect(now.status!.conditions![0]!.message).to.equal('three');
       expect(now.status!.healthyServers, 'fields no longer reported are removed').to.equal(undefined);
+      w.close();
     });
 
-    it('writes nothing while inactive (a follower)', async () => {
+    it('does not write a status of an older generation over one written for a newer spec', async () => {
+      // The spec moves to generation 2 and another writer (a replica that saw it) reports it.
+      await must(cluster.cp, [
+        'patch',
+        'backend',
+        'web',
+        '-n',
+        'status',
+        '--type=merge',
+        '-p',
+        '{"spec":{"servers":[{"name":"a","address":"10.0.0.2","port":80}]}}',
+      ]);
+      await must(cluster.cp, [
+        'patch',
+        'backend',
+        'web',
+        '-n',
+        'status',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"observedGeneration":2}}',
+      ]);
+      let live = await read();
+      expect(live.metadata!.generation).to.equal(2);
+      const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live, holdoffMs: 0 });
+      await w.write(ref, status('generation 1'));
+      await w.idle();
+      expect(w.stats).to.include({ writes: 0, stale: 1 });
+      expect((await read()).status!.observedGeneration).to.equal(2);
+      // A hand-made observedGeneration beyond the object's own generation is no newer writer's.
+      await must(cluster.cp, [
+        'patch',
+        'backend',
+        'web',
+        '-n',
+        'status',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"observedGeneration":99}}',
+      ]);
+      live = await read();
+      await w.write(ref, { ...status('generation 2'), observedGeneration: 2 });
+      await w.idle();
+      expect(w.stats).to.include({ writes: 1, stale: 1 });
+      expect((await read()).status!.observedGeneration).to.equal(2);
+      w.close();
+    });
+
+    it('writes nothing while inactive (a follower), and drops what was pending on stepping down', async () => {
       const w = new KubeStatusWriter({ kubeConfig: admin, live: () => undefined, active: false });
       let activated = 0;
       w.onActivate(() => activated++);
@@ -494,6 +572,17 @@ endpoints: [{addresses: [10.1.0.9]}]
       expect(w.stats.writes).to.equal(0);
       w.setActive(true);
       expect(activated).to.equal(1);
+      const live = await read();
+      const leader = new KubeStatusWriter({ kubeConfig: admin, live: () => live, holdoffMs: 60_000 });
+      await leader.write(ref, status('five'));
+      expect(leader.pending).to.equal(1);
+      leader.setActive(false);
+      expect(leader.pending).to.equal(0);
+      await leader.idle();
+      expect(leader.stats.writes).to.equal(0);
+      expect((await read()).status!.conditions![0]!.message).to.not.equal('five');
+      leader.close();
+      w.close();
     });
   });
 

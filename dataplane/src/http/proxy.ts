@@ -58,7 +58,8 @@ export function handleRequest(ctx: HttpRequestContext, client: ClientSide): void
   const head = client.head;
   const problem = framingProblem(head);
   if (problem) return client.reply(problem.status, problem.detail, problem.headers, true);
-  const limited = rateLimited(fe, head.source);
+  // The client's address is read only for a rate limit (h1-server.ts reads it when first asked).
+  const limited = fe.snap.rateLimit ? rateLimited(fe, head.source) : undefined;
   if (limited)
     return client.reply(
       limited.status,
@@ -184,7 +185,6 @@ class Exchange implements Transport, ClientEvents {
       backend,
       {
         pick: rh,
-        source: head.source,
         headers: e2e,
         replayable: !hasBody(client) && IDEMPOTENT.has(head.method),
       },

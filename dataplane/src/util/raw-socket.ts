@@ -385,6 +385,17 @@ export function rawOwnerOf(socket: unknown): RawSocket | undefined {
   return socket instanceof net.Socket ? owners.get(socket) : undefined;
 }
 
+/**
+ * The one party told of a connection's 'end', 'drain' and 'close' by a direct call, after the
+ * event's listeners (RawSocket.hooks): the HTTP/1.1 engine, which would otherwise add four event
+ * listeners per connection and remove three when it lets go of it.
+ */
+export interface RawSocketHooks {
+  rawEnd(): void;
+  rawDrain(): void;
+  rawClose(): void;
+}
+
 export class RawSocket extends EventEmitter implements HandleWriter {
   /** Connections taken this way in this process (the tests check the fast path is taken). */
   static created = 0;
@@ -423,6 +434,8 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   private peer: { address?: string; port?: number; family?: string } | undefined;
   /** Set once toNetSocket() handed the handle on. */
   private socket: net.Socket | undefined;
+  /** Called after the 'end', 'drain' and 'close' listeners (see RawSocketHooks). */
+  hooks: RawSocketHooks | undefined = undefined;
 
   constructor(private handle: TcpHandle | null) {
     super();
@@ -612,6 +625,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     if (this.readableEnded) return;
     this.readableEnded = true;
     this.emit('end');
+    this.hooks?.rawEnd();
     // Both directions done: the connection is over (net.Socket's autoDestroy does the same).
     if (this.writableFinished) this.destroy();
   }
@@ -663,6 +677,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   /** From the write core: what was queued went out ('drain'). */
   writeDrained(): void {
     this.emit('drain');
+    this.hooks?.rawDrain();
   }
 
   /** Our FIN once the queued writes are out ('finish'); the connection closes when both ends are done. */
@@ -732,18 +747,19 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     this.handle = null;
     if (h) {
       h.onread = noRead;
+      h[OWNER] = undefined;
+      // No close callback: libuv closes a TCP handle's descriptor within uv_close() (the FIN, or
+      // the RST, is sent before this returns), so nothing is left to wait for, and a callback
+      // costs a property set on the handle (Node keeps it under a symbol) and a call back into
+      // JavaScript from the loop's close phase, per connection (bench/history/2026-12-03-close-cost.md).
+      // 'close' follows on the next tick instead, after 'error', as before.
       // reset() fails only where libuv refuses (a FIN in progress: excluded by the caller), and
       // Node then marks the handle closing without closing it; close() stays the fallback.
-      if (!reset || typeof h.reset !== 'function' || h.reset(onRawClosed) !== 0) h.close(onRawClosed);
+      if (!reset || typeof h.reset !== 'function' || h.reset() !== 0) h.close();
     }
     if (err && this.listenerCount('error') > 0) process.nextTick(emitError, this, err);
-    if (!h) process.nextTick(emitClose, this);
+    process.nextTick(emitClose, this);
     return this;
-  }
-
-  /** The handle closed (from onRawClosed). */
-  closed(): void {
-    this.emit('close', false);
   }
 
   // ---- a real stream ----
@@ -786,7 +802,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     if (this.readableEnded) s.push(null);
     s.once('close', () => {
       this.destroyed = true;
-      this.emit('close', false);
+      emitClose(this);
     });
     s.on('error', (e) => {
       if (this.listenerCount('error') > 0) this.emit('error', e);
@@ -817,12 +833,6 @@ function onRawShutdown(this: Req, status: number): void {
   this.owner.shutdownDone(status);
 }
 
-function onRawClosed(this: TcpHandle): void {
-  const raw = this[OWNER];
-  this[OWNER] = undefined;
-  raw?.closed();
-}
-
 function noRead(): undefined {
   return undefined;
 }
@@ -833,6 +843,7 @@ function emitError(raw: RawSocket, err: Error): void {
 
 function emitClose(raw: RawSocket): void {
   raw.emit('close', false);
+  raw.hooks?.rawClose();
 }
 
 /**

@@ -17,7 +17,7 @@
 // exchange runs (the exchange decides what it means, ClientEvents.clientIdle).
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
-import { displayAddress } from '../../util/address.js';
+import { addressesLogged, displayAddress } from '../../util/address.js';
 import { replyBytes, statusText } from '../local-reply.js';
 import type {
   BodyFraming,
@@ -34,7 +34,7 @@ import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
 import { Reads, taken } from '../../util/socket-reads.js';
-import { RawSocket } from '../../util/raw-socket.js';
+import { RawSocket, type RawSocketHooks } from '../../util/raw-socket.js';
 import { probeReset, RESET_PROBE_MS } from '../../util/reset-probe.js';
 import { writeJoined } from './write.js';
 import { clockNow, enterTurn, leaveTurn } from './clock.js';
@@ -110,7 +110,7 @@ const enum Phase {
   Closed,
 }
 
-class H1Connection implements H1Session, Inactive {
+class H1Connection implements H1Session, Inactive, RawSocketHooks {
   private buf: Buffer = EMPTY;
   private readonly scan = new HeadScan();
   private phase = Phase.Head;
@@ -151,8 +151,9 @@ class H1Connection implements H1Session, Inactive {
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
-  readonly source: string;
-  readonly sourcePort: number;
+  /** The client's address and port (undefined: not read yet; see readPeer()). */
+  private src: string | undefined = undefined;
+  private srcPort = 0;
   /** The socket's `onread` reads, when it was switched to them (see the constructor). */
   private reads: Reads | undefined;
   /**
@@ -165,12 +166,15 @@ class H1Connection implements H1Session, Inactive {
   constructor(
     readonly conn: H1Socket,
     private readonly handlers: H1Handlers,
-    private readonly localPort: number,
-    private readonly scheme: 'http' | 'https',
+    readonly localPort: number,
+    readonly scheme: 'http' | 'https',
   ) {
     const socket = conn;
-    this.source = displayAddress(socket.remoteAddress);
-    this.sourcePort = socket.remotePort ?? 0;
+    // A connection on its handle reads the client's address when something first asks (forwarding
+    // headers, persistence, limits, rules on the source): a getpeername(2) and an object per
+    // connection otherwise. At once while an access log is open: it prints the address of requests
+    // a reset ended, and a reset peer has none any more (util/address.ts).
+    if (!(socket instanceof RawSocket) || addressesLogged()) this.readPeer();
     // No setNoDelay(): every socket served here comes from a listener's net.Server, which sets
     // TCP_NODELAY on accept (serving/listener.ts); under TLS the call was a second setsockopt.
     // Plaintext sockets read through `onread`, switched in place (util/accepted-reads.ts): no
@@ -181,13 +185,47 @@ class H1Connection implements H1Session, Inactive {
     if (socket instanceof RawSocket) {
       this.reads = reads ?? new Reads(this.onData);
       socket.readThrough(this.reads);
-    } else if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
-    else socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('error', ignoreError); // 'close' follows
-    socket.on('drain', this.onDrain);
+      // Its end, drain and close reach this connection by direct calls (rawEnd, rawDrain,
+      // rawClose): no event listener added per connection and removed at its end. With no
+      // 'error' listener a RawSocket emits no 'error' ('close' follows all the same).
+      socket.hooks = this;
+    } else {
+      if (reads && readAcceptedThrough(socket, reads)) this.reads = reads;
+      else socket.on('data', this.onData);
+      socket.on('end', this.onEnd);
+      socket.on('close', this.onClose);
+      socket.on('error', ignoreError); // 'close' follows
+      socket.on('drain', this.onDrain);
+    }
     this.armHead();
+  }
+
+  get source(): string {
+    if (this.src === undefined) this.readPeer();
+    return this.src!;
+  }
+
+  get sourcePort(): number {
+    if (this.src === undefined) this.readPeer();
+    return this.srcPort;
+  }
+
+  private readPeer(): void {
+    const s = this.conn;
+    this.src = displayAddress(s.remoteAddress);
+    this.srcPort = s.remotePort ?? 0;
+  }
+
+  rawEnd(): void {
+    this.onEnd();
+  }
+
+  rawDrain(): void {
+    this.onDrain();
+  }
+
+  rawClose(): void {
+    this.onClose();
   }
 
   /**
@@ -384,7 +422,7 @@ class H1Connection implements H1Session, Inactive {
 
   private dispatch(h: Head, rest: Buffer): void {
     this.stopWaiting();
-    const head = new H1RequestHead(h, this.source, this.sourcePort, this.scheme, this.localPort);
+    const head = new H1RequestHead(h, this);
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -631,9 +669,13 @@ class H1Connection implements H1Session, Inactive {
     this.clearIdleTimer();
     this.clearProbe();
     this.inactivity.clear();
-    if (s instanceof RawSocket)
+    if (s instanceof RawSocket) {
       s.readToEvents(); // 'data' events for the linger, if any
-    else if (this.reads) {
+      // A request still running learns of the close (H1Request.gone); nothing else reaches here.
+      s.hooks = this.current ? new CloseOnly(this.onClose) : undefined;
+      return;
+    }
+    if (this.reads) {
       // Whoever takes the socket now (a tunnel's pipe(), the linger before a close) reads it
       // through its Readable: each read is pushed there, and a full Readable stops the reads.
       this.reads.onData = (chunk) => {
@@ -646,23 +688,38 @@ class H1Connection implements H1Session, Inactive {
   }
 }
 
+/** The hooks of a connection detached while a request runs: only its close is still wanted. */
+class CloseOnly implements RawSocketHooks {
+  constructor(readonly rawClose: () => void) {}
+  rawEnd(): void {}
+  rawDrain(): void {}
+}
+
 /** A request head as parsed here: its fields as lines, as pairs only when something asks. */
 class H1RequestHead implements HttpRequestHead {
   readonly method: string;
   readonly target: string;
   readonly version: string;
   readonly lines: FieldLines;
+  readonly scheme: 'http' | 'https';
+  readonly localPort: number;
   constructor(
     h: Head,
-    readonly source: string,
-    readonly sourcePort: number,
-    readonly scheme: 'http' | 'https',
-    readonly localPort: number,
+    private readonly conn: H1Connection,
   ) {
     this.method = h.method;
     this.target = h.target;
     this.version = h.version;
     this.lines = h.lines!;
+    this.scheme = conn.scheme;
+    this.localPort = conn.localPort;
+  }
+  /** The connection's client address, read when first asked (H1Connection.readPeer). */
+  get source(): string {
+    return this.conn.source;
+  }
+  get sourcePort(): number {
+    return this.conn.sourcePort;
   }
   get headers(): HeaderList {
     return this.lines.headers();
