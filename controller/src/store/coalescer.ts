@@ -14,7 +14,11 @@
 // not after the holdoff: they already waited out the run, and holding them 20 ms more after a
 // slow run made the edit that followed a slow one slow too (a quarter of the slowest edits of a
 // churn run had ~20 ms of holdoff on top of the slow run before them). More events than that
-// during a run are a burst and wait out the holdoff as before.
+// during a run are a burst and wait out the holdoff as before. Events the loop takes in the turn
+// a run that changed something ended in (before the loop's next check phase) count as events
+// during that run: they were already waiting when it ended (a watcher's event that came while
+// the run's synchronous part, the compile, held the thread is only read after it), and were
+// otherwise held for the full holdoff after the run (the edit after a slow one, +20 ms).
 
 export interface CoalescerOptions {
   holdoffMs?: number;
@@ -51,6 +55,13 @@ export class Coalescer {
   private dirtyWhileRunning = false;
   /** Events (triggers) since the run in progress started. */
   private eventsWhileRunning = 0;
+  /**
+   * Set when a run that changed something ends, cleared at the loop's next check phase
+   * (setImmediate): events taken meanwhile were waiting while it ran. With their count, which
+   * starts at the events taken during the run.
+   */
+  private endedThisTurn = false;
+  private eventsAtRunEnd = 0;
   private closed = false;
 
   constructor(run: () => RunOutcome | Promise<RunOutcome>, opts: CoalescerOptions = {}) {
@@ -67,6 +78,18 @@ export class Coalescer {
     if (this.running) {
       this.dirtyWhileRunning = true;
       this.eventsWhileRunning++;
+      return;
+    }
+    if (this.endedThisTurn && this.leadingMs < this.holdoffMs) {
+      // Taken in the turn the last run ended in: as if during it (a few lead, a burst waits).
+      if (++this.eventsAtRunEnd <= LONE_EVENTS_DURING_RUN) {
+        if (!(this.holdoffTimer && this.leading)) this.lead();
+        return;
+      }
+      if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
+      this.leading = false;
+      this.holdoffTimer = setTimeout(() => this.fire(), this.holdoffMs);
+      this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
       return;
     }
     // Events within the leading delay join its run: the delay is what gathers them.
@@ -135,10 +158,15 @@ export class Coalescer {
       if (this.dirtyWhileRunning) {
         const lone = this.eventsWhileRunning <= LONE_EVENTS_DURING_RUN;
         this.dirtyWhileRunning = false;
-        this.eventsWhileRunning = 0;
         if (lone && this.leadingMs < this.holdoffMs) this.lead();
         else this.trigger();
       }
+      if (changed && !this.closed) {
+        this.endedThisTurn = true;
+        this.eventsAtRunEnd = this.eventsWhileRunning;
+        setImmediate(() => (this.endedThisTurn = false));
+      }
+      this.eventsWhileRunning = 0;
     });
   }
 

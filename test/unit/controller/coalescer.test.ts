@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { watch, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Coalescer } from '#controller/store/coalescer';
 import { sleep, waitFor } from './helpers.js';
 
@@ -213,6 +217,43 @@ describe('coalescer', function () {
     await waitFor(() => ended.length === 3, 2000, 'third run ends');
     await sleep(1100);
     expect(started).to.have.length(3);
+  });
+
+  it('with a lead, events that waited while a run held the thread follow it at once; a burst of them waits the holdoff', async function () {
+    this.timeout(15_000);
+    // The run's synchronous part (the compile) holds the thread: a watcher's event that comes
+    // meanwhile is only taken after the run, in the same turn of the loop (its poll phase).
+    const dir = await mkdtemp(path.join(tmpdir(), 'bascule-coalescer-'));
+    const ended: number[] = [];
+    const started: number[] = [];
+    // Files each run writes: the first run one (one edit), the second twenty (a burst).
+    const writes = [1, 20];
+    const c = new Coalescer(
+      async () => {
+        started.push(performance.now());
+        const n = writes[started.length - 1] ?? 0;
+        if (n > 0) {
+          for (let i = 0; i < n; i++) writeFileSync(path.join(dir, `f${i}.yaml`), `n: ${started.length}\n`);
+          const until = performance.now() + 40;
+          while (performance.now() < until); // the events wait in the kernel meanwhile
+        }
+        ended.push(performance.now());
+      },
+      { holdoffMs: 1000, maxDelayMs: 4000, leadingMs: 1 },
+    );
+    open.push(c);
+    const watcher = watch(dir, () => c.trigger());
+    try {
+      c.trigger();
+      await waitFor(() => started.length === 2, 2000, 'second run');
+      expect(started[1]! - ended[0]!, 'not held for the holdoff').to.be.below(500);
+      // 20 files written during the second run: a burst, held for the holdoff after it.
+      await waitFor(() => started.length === 3, 3000, 'third run');
+      expect(started[2]! - ended[1]!, 'a burst waits the holdoff').to.be.at.least(900);
+    } finally {
+      watcher.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('flush runs now and waits; close cancels what is pending', async () => {
