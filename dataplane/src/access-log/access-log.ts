@@ -9,7 +9,6 @@ import type { TrafficRecord } from '../types/traffic.js';
 import { accessJson, accessText, healthJson, healthText, type HealthTransitionLine } from './format.js';
 import { pinoIsoTime } from '../iso-time.js';
 import { pino } from '../log.js';
-import { addressLogOpened } from '../util/address.js';
 
 export type AccessLogFormat = 'json' | 'text' | 'off';
 
@@ -51,8 +50,6 @@ const NOOP: AccessLog = { format: 'off', request() {}, health() {}, close() {} }
 export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): AccessLog {
   const format = opts.format ?? 'json';
   if (format === 'off') return NOOP;
-  // While this log is open, connections' client addresses are read at accept (util/address.ts).
-  const released = addressLogOpened();
   if (format === 'json' && opts.destination === undefined && parent) {
     const logger = parent.child({ log: 'access' });
     const health = parent.child({ log: 'health' });
@@ -60,7 +57,7 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
       format,
       request: (r) => logger.info(accessJson(r)),
       health: (h) => health.info(healthJson(h)),
-      close: released,
+      close: () => {},
     };
   }
   const d = opts.destination ?? 'stdout';
@@ -84,10 +81,7 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
       format,
       request: (r) => void stream.write(`${accessText(r)}${suffix}\n`),
       health: (h) => void stream.write(`${healthText(h)}\n`),
-      close: () => {
-        released();
-        flush?.();
-      },
+      close: () => flush?.(),
     };
   }
   // One pino per line kind: the kind ("log") comes first on every line, then the time.
@@ -106,9 +100,6 @@ export function createAccessLog(opts: AccessLogOptions = {}, parent?: Logger): A
     format,
     request: (r) => logger.info(accessJson(r)),
     health: (h) => health.info(healthJson(h)),
-    close: () => {
-      released();
-      flush?.();
-    },
+    close: () => flush?.(),
   };
 }

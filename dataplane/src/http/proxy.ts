@@ -58,8 +58,7 @@ export function handleRequest(ctx: HttpRequestContext, client: ClientSide): void
   const head = client.head;
   const problem = framingProblem(head);
   if (problem) return client.reply(problem.status, problem.detail, problem.headers, true);
-  // The client's address is read only for a rate limit (h1-server.ts reads it when first asked).
-  const limited = fe.snap.rateLimit ? rateLimited(fe, head.source) : undefined;
+  const limited = rateLimited(fe, head.source);
   if (limited)
     return client.reply(
       limited.status,
@@ -185,6 +184,7 @@ class Exchange implements Transport, ClientEvents {
       backend,
       {
         pick: rh,
+        source: head.source,
         headers: e2e,
         replayable: !hasBody(client) && IDEMPOTENT.has(head.method),
       },

@@ -113,6 +113,7 @@ class RoutingHead implements RequestHead {
   readonly query: string;
   readonly host: string;
   readonly hostPort?: number;
+  readonly sourceAddress: string;
   readonly scheme: 'http' | 'https';
   readonly localPort: number;
   private record: Record<string, string | string[] | undefined> | undefined;
@@ -130,13 +131,9 @@ class RoutingHead implements RequestHead {
     this.query = q < 0 ? '' : target.slice(q + 1);
     this.host = host;
     if (port !== undefined) this.hostPort = port;
+    this.sourceAddress = h.source;
     this.scheme = h.scheme;
     this.localPort = h.localPort;
-  }
-
-  /** Read when a rule or a balancer asks (the engine reads a client's address when first asked). */
-  get sourceAddress(): string {
-    return this.h.source;
   }
 
   get headers(): Readonly<Record<string, string | string[] | undefined>> {

@@ -15,7 +15,6 @@ import type {
   TrafficRecord,
 } from '../types/traffic.js';
 import { clockNow, wallAt } from '../http/engine/clock.js';
-import { addressesLogged } from '../util/address.js';
 
 /** One attempt on a server, kept for per-server error, retry and redispatch counters. */
 export interface AttemptInfo {
@@ -256,9 +255,6 @@ export class HttpTrace extends BaseTrace {
       else termination = `C${this.phase(status >= 0)}`;
     } else termination = this.serverSideTermination(status);
     const h = this.head;
-    // The client's address only while an access log (the one reader of it in a record) is open:
-    // an HTTP/1.1 connection reads it when first asked, a system call (util/address.ts).
-    const logged = addressesLogged();
     // One literal with every field, in base()'s order then the HTTP fields (the order the access
     // log writes them): a record completed field by field grew its property store three times.
     const rec: Completing<HttpRecord> = {
@@ -277,8 +273,8 @@ export class HttpTrace extends BaseTrace {
       termination,
       version: this.version,
       attempts: this.attempts,
-      clientAddress: logged ? h.source : '',
-      clientPort: logged ? h.sourcePort : 0,
+      clientAddress: h.source,
+      clientPort: h.sourcePort,
       method: h.method,
       path: this.path,
       httpVersion: httpVersion(h.version),

@@ -34,12 +34,8 @@ export interface Transport {
 export interface AssignmentRequest {
   /** Balancing input (hash keys: source address, path, query, headers). */
   readonly pick: PickContext;
-  /**
-   * Client address (source persistence); '' when unknown. Absent: `pick.sourceAddress`, read only
-   * for a backend that persists by source (the HTTP engine reads a client's address when first
-   * asked: a system call per connection).
-   */
-  readonly source?: string;
+  /** Client address (source persistence); '' when unknown. */
+  readonly source: string;
   /** End-to-end request header fields (cookie persistence); absent for TCP. */
   readonly headers?: HeaderList;
   /**
@@ -127,11 +123,6 @@ export function replayDecision(
 
 const noop = (): void => {};
 
-/** The client's address for source persistence (AssignmentRequest.source). */
-function clientOf(r: AssignmentRequest): string {
-  return r.source ?? r.pick.sourceAddress ?? '';
-}
-
 export class Assignment {
   /** Persistence: where the client is bound (cookie or source table), looked up once. */
   readonly binding: Binding;
@@ -155,11 +146,7 @@ export class Assignment {
     private readonly ctx: AssignmentContext,
   ) {
     this.retriesLeft = Math.max(0, backend.snap.retries.attempts);
-    this.binding = lookupBinding(
-      backend,
-      request.headers,
-      backend.snap.persistence?.source ? clientOf(request) : '',
-    );
+    this.binding = lookupBinding(backend, request.headers, request.source);
   }
 
   /** The server of the current attempt (undefined before the first). */
@@ -197,8 +184,7 @@ export class Assignment {
   /** The exchange is committed to this server: remember it for source persistence. */
   bind(attempt: number): void {
     if (attempt !== this.attemptNo || !this.current) return;
-    if (this.backend.snap.persistence?.source)
-      rememberBinding(this.backend, clientOf(this.request), this.current);
+    rememberBinding(this.backend, this.request.source, this.current);
   }
 
   /** The attempt's work on its server is over (response relayed, session closed): free the slot. */

@@ -386,10 +386,8 @@ export class Listener {
       conn.destroy();
       return;
     }
-    // The client's address only where this needs it (a per-client limit): reading it costs a
-    // getpeername(2) per connection; the engine reads it when something asks (h1-server.ts).
+    const source = displayAddress(conn.remoteAddress);
     const perSource = fe.snap.connectionLimit?.perSource;
-    const source = perSource !== undefined ? displayAddress(conn.remoteAddress) : '';
     let release: (() => void) | undefined;
     let over = false;
     if (perSource !== undefined) {

@@ -17,7 +17,7 @@
 // exchange runs (the exchange decides what it means, ClientEvents.clientIdle).
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
-import { addressesLogged, displayAddress } from '../../util/address.js';
+import { displayAddress } from '../../util/address.js';
 import { replyBytes, statusText } from '../local-reply.js';
 import type {
   BodyFraming,
@@ -151,9 +151,8 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
   /** Byte counters when the current exchange began. */
   private markRead = 0;
   private markWritten = 0;
-  /** The client's address and port (undefined: not read yet; see readPeer()). */
-  private src: string | undefined = undefined;
-  private srcPort = 0;
+  readonly source: string;
+  readonly sourcePort: number;
   /** The socket's `onread` reads, when it was switched to them (see the constructor). */
   private reads: Reads | undefined;
   /**
@@ -166,15 +165,12 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
   constructor(
     readonly conn: H1Socket,
     private readonly handlers: H1Handlers,
-    readonly localPort: number,
-    readonly scheme: 'http' | 'https',
+    private readonly localPort: number,
+    private readonly scheme: 'http' | 'https',
   ) {
     const socket = conn;
-    // A connection on its handle reads the client's address when something first asks (forwarding
-    // headers, persistence, limits, rules on the source): a getpeername(2) and an object per
-    // connection otherwise. At once while an access log is open: it prints the address of requests
-    // a reset ended, and a reset peer has none any more (util/address.ts).
-    if (!(socket instanceof RawSocket) || addressesLogged()) this.readPeer();
+    this.source = displayAddress(socket.remoteAddress);
+    this.sourcePort = socket.remotePort ?? 0;
     // No setNoDelay(): every socket served here comes from a listener's net.Server, which sets
     // TCP_NODELAY on accept (serving/listener.ts); under TLS the call was a second setsockopt.
     // Plaintext sockets read through `onread`, switched in place (util/accepted-reads.ts): no
@@ -198,22 +194,6 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
       socket.on('drain', this.onDrain);
     }
     this.armHead();
-  }
-
-  get source(): string {
-    if (this.src === undefined) this.readPeer();
-    return this.src!;
-  }
-
-  get sourcePort(): number {
-    if (this.src === undefined) this.readPeer();
-    return this.srcPort;
-  }
-
-  private readPeer(): void {
-    const s = this.conn;
-    this.src = displayAddress(s.remoteAddress);
-    this.srcPort = s.remotePort ?? 0;
   }
 
   rawEnd(): void {
@@ -422,7 +402,7 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
 
   private dispatch(h: Head, rest: Buffer): void {
     this.stopWaiting();
-    const head = new H1RequestHead(h, this);
+    const head = new H1RequestHead(h, this.source, this.sourcePort, this.scheme, this.localPort);
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
@@ -701,25 +681,17 @@ class H1RequestHead implements HttpRequestHead {
   readonly target: string;
   readonly version: string;
   readonly lines: FieldLines;
-  readonly scheme: 'http' | 'https';
-  readonly localPort: number;
   constructor(
     h: Head,
-    private readonly conn: H1Connection,
+    readonly source: string,
+    readonly sourcePort: number,
+    readonly scheme: 'http' | 'https',
+    readonly localPort: number,
   ) {
     this.method = h.method;
     this.target = h.target;
     this.version = h.version;
     this.lines = h.lines!;
-    this.scheme = conn.scheme;
-    this.localPort = conn.localPort;
-  }
-  /** The connection's client address, read when first asked (H1Connection.readPeer). */
-  get source(): string {
-    return this.conn.source;
-  }
-  get sourcePort(): number {
-    return this.conn.sourcePort;
   }
   get headers(): HeaderList {
     return this.lines.headers();
