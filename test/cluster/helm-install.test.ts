@@ -327,7 +327,12 @@ describe('Helm install on a single-node cluster (buildah images, kubelet, contai
       const obj = await eventually(`${kind} status for its generation`, async () => {
         const o = await kubectlJson(['get', '-n', APP, kind]);
         const programmed = (o.status?.conditions ?? []).find((c: any) => c.type === 'Programmed');
-        return o.status?.observedGeneration === o.metadata.generation && programmed?.status === 'True'
+        // Status is written asynchronously (coalesced per object): the Backend's healthy-server
+        // count follows the scale-up above within the writer's bounded delay, not at once.
+        const settled = !kind.startsWith('backend') || o.status?.healthyServers === '3/3';
+        return o.status?.observedGeneration === o.metadata.generation &&
+          programmed?.status === 'True' &&
+          settled
           ? o
           : undefined;
       });
