@@ -420,6 +420,19 @@ endpoints: [{addresses: [10.1.0.9]}]
       ],
     });
     const ref = { kind: 'Backend' as const, namespace: 'status', name: 'web' };
+    /** `kubectl patch` of the Backend under test, its spec or (subresource) its status. */
+    const patchWeb = (patch: object, subresource = false) =>
+      must(cluster.cp, [
+        'patch',
+        'backend',
+        'web',
+        '-n',
+        'status',
+        ...(subresource ? ['--subresource=status'] : []),
+        '--type=merge',
+        '-p',
+        JSON.stringify(patch),
+      ]);
     const read = async () =>
       JSON.parse(
         await must(cluster.cp, [
@@ -492,17 +505,7 @@ endpoints: [{addresses: [10.1.0.9]}]
 
     it('a conflicting write is retried against the re-read object', async () => {
       const stale = await read();
-      await must(cluster.cp, [
-        'patch',
-        'backend',
-        'web',
-        '-n',
-        'status',
-        '--subresource=status',
-        '--type=merge',
-        '-p',
-        '{"status":{"healthyServers":"9/9"}}',
-      ]);
+      await patchWeb({ status: { healthyServers: '9/9' } }, true);
       const w = new KubeStatusWriter({ kubeConfig: admin, live: () => stale, holdoffMs: 0 });
       await w.write(ref, status('three'));
       await w.idle();
@@ -516,27 +519,8 @@ endpoints: [{addresses: [10.1.0.9]}]
 
     it('does not write a status of an older generation over one written for a newer spec', async () => {
       // The spec moves to generation 2 and another writer (a replica that saw it) reports it.
-      await must(cluster.cp, [
-        'patch',
-        'backend',
-        'web',
-        '-n',
-        'status',
-        '--type=merge',
-        '-p',
-        '{"spec":{"servers":[{"name":"a","address":"10.0.0.2","port":80}]}}',
-      ]);
-      await must(cluster.cp, [
-        'patch',
-        'backend',
-        'web',
-        '-n',
-        'status',
-        '--subresource=status',
-        '--type=merge',
-        '-p',
-        '{"status":{"observedGeneration":2}}',
-      ]);
+      await patchWeb({ spec: { servers: [{ name: 'a', address: '10.0.0.2', port: 80 }] } });
+      await patchWeb({ status: { observedGeneration: 2 } }, true);
       let live = await read();
       expect(live.metadata!.generation).to.equal(2);
       const w = new KubeStatusWriter({ kubeConfig: admin, live: () => live, holdoffMs: 0 });
@@ -545,17 +529,7 @@ endpoints: [{addresses: [10.1.0.9]}]
       expect(w.stats).to.include({ writes: 0, stale: 1 });
       expect((await read()).status!.observedGeneration).to.equal(2);
       // A hand-made observedGeneration beyond the object's own generation is no newer writer's.
-      await must(cluster.cp, [
-        'patch',
-        'backend',
-        'web',
-        '-n',
-        'status',
-        '--subresource=status',
-        '--type=merge',
-        '-p',
-        '{"status":{"observedGeneration":99}}',
-      ]);
+      await patchWeb({ status: { observedGeneration: 99 } }, true);
       live = await read();
       await w.write(ref, { ...status('generation 2'), observedGeneration: 2 });
       await w.idle();
