@@ -107,9 +107,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     busy: (): boolean => feed.pending || publisher.sending,
     ...(opts.backgroundDeferMs !== undefined ? { maxDeferMs: opts.backgroundDeferMs } : {}),
   });
+  const whenQuiet = (): Promise<void> => gate.wait();
   const feed = new StoreFeed({
     logger: log,
-    whenQuiet: (): Promise<void> => gate.wait(),
+    whenQuiet,
     ...(opts.holdoffMs !== undefined ? { holdoffMs: opts.holdoffMs } : {}),
     ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}),
   });
@@ -123,7 +124,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const health = new HealthAggregator();
   const replicas = new ReplicaMerge(publisher, health, opts.replicas);
-  const whenQuiet = () => gate.wait();
   const tracker = new StatusTracker(opts.statusWriter ?? new MemoryStatusWriter(), log, whenQuiet);
   const status = new StatusLoop({
     tracker,

@@ -86,10 +86,7 @@ export class Coalescer {
         if (!(this.holdoffTimer && this.leading)) this.lead();
         return;
       }
-      if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
-      this.leading = false;
-      this.holdoffTimer = setTimeout(() => this.fire(), this.holdoffMs);
-      this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
+      this.schedule(this.holdoffMs, false);
       return;
     }
     // Events within the leading delay join its run: the delay is what gathers them.
@@ -101,10 +98,7 @@ export class Coalescer {
       now - this.lastChangeEnded >= this.holdoffMs &&
       (runAgo >= this.holdoffMs || now - this.lastExemptLead >= this.holdoffMs);
     if (quiet && runAgo < this.holdoffMs) this.lastExemptLead = now;
-    if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
-    this.leading = quiet && this.leadingMs < this.holdoffMs;
-    this.holdoffTimer = setTimeout(() => this.fire(), quiet ? this.leadingMs : this.holdoffMs);
-    this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
+    this.schedule(quiet ? this.leadingMs : this.holdoffMs, quiet && this.leadingMs < this.holdoffMs);
   }
 
   /** True while a run is scheduled or in progress. */
@@ -141,9 +135,14 @@ export class Coalescer {
   /** The next run after the leading delay; events within it join it (as a quiet spell's lead). */
   private lead(): void {
     if (this.closed) return;
+    this.schedule(this.leadingMs, true);
+  }
+
+  /** The next run in delayMs (replacing the one scheduled), and within maxDelayMs of the first event. */
+  private schedule(delayMs: number, leading: boolean): void {
     if (this.holdoffTimer) clearTimeout(this.holdoffTimer);
-    this.leading = true;
-    this.holdoffTimer = setTimeout(() => this.fire(), this.leadingMs);
+    this.leading = leading;
+    this.holdoffTimer = setTimeout(() => this.fire(), delayMs);
     this.maxTimer ??= setTimeout(() => this.fire(), this.maxDelayMs);
   }
 
