@@ -3,6 +3,7 @@
 //   npm run build && npx tsx bench/churn.ts [--routes 5000] [--backends 1000] [--frontends 100]
 //        [--ports 2] [--duration 30] [--interval-ms 100] [--processes one|two]
 //        [--dataplane-workers N] [--cpu-prof DIR] [--keep] [--edits-out FILE]
+//        [--lead-ms 1000] (traffic before the first edit) [--settle-ms 2000] [--first-edits 80]
 //        [--bin OTHER/bin/bascule.js]   (another build, driven and reported the same way)
 // --source dir (default): the controller reads a directory with one file per Frontend and per
 // Backend, and an edit is a file write; `--processes one` (default) runs `bascule standalone
@@ -88,6 +89,12 @@ if (SOURCE !== 'dir' && SOURCE !== 'kube') throw new Error('--source dir|kube');
 const NS = 'churn';
 const DURATION_S = Number(option('duration', '30'));
 const INTERVAL_MS = Number(option('interval-ms', '100'));
+/** Quiet time after every dataplane serves the first version, before the traffic starts. */
+const SETTLE_MS = Number(option('settle-ms', '2000'));
+/** Traffic flowing before the first edit. */
+const LEAD_MS = Number(option('lead-ms', '1000'));
+/** The report gives the first this many edits apart from the rest (a run's first seconds). */
+const FIRST_EDITS = Number(option('first-edits', '80'));
 const CPU_PROF = process.argv.includes('--cpu-prof') ? resolve(option('cpu-prof', 'churn-prof')) : undefined;
 const KEEP = process.argv.includes('--keep');
 /** The bascule launcher to run (another build's bin/bascule.js: the same driver for both builds). */
@@ -128,6 +135,14 @@ interface EditMark {
   answeredAt: number;
   rv?: string | undefined;
   generation?: number | undefined;
+  /**
+   * Directory source: the write call returned (open with truncation, write, close: the file has
+   * its new content). The edit counts from before the call (sentAt); a call that took long is the
+   * writer stalled (the disk, or the bench's own thread waiting for a CPU).
+   */
+  writtenAt?: number;
+  /** The controller's main thread's counters (on a CPU, waiting for one; ms) at the write. */
+  controllerThread?: { run: number; wait: number } | undefined;
 }
 
 /** Servers and rules of a version: a Backend edit adds one server, a Frontend edit one rule. */
@@ -265,6 +280,15 @@ interface VersionEvents {
   ackLogged?: number;
   /** The dataplane's frame read → swap of the version (its "snapshot applied" applyMs). */
   applyMs?: number;
+  /**
+   * The batch (its start → the sends done) on the controller's thread: on a CPU and waiting for
+   * one (threadRunMs, threadWaitMs), and the controller process's CPU over it, every thread.
+   */
+  threadRunMs?: number;
+  threadWaitMs?: number;
+  processCpuMs?: number;
+  /** The thread's counters at the batch's start (on a CPU, waiting; ms since it began). */
+  threadAtStart?: [number, number];
 }
 
 /** The controller's log: when its thread read each watch event, by resourceVersion. */
@@ -302,6 +326,10 @@ function logEvents(files: string[]): {
       latencyMs?: number;
       applyMs?: number;
       publishAt?: string;
+      threadRunMs?: number;
+      threadWaitMs?: number;
+      processCpuMs?: number;
+      threadAtStart?: [number, number];
       events?: Array<[string, number]>;
     };
     const time = Date.parse(l.time ?? '');
@@ -315,6 +343,10 @@ function logEvents(files: string[]): {
       e.readMs ??= l.readMs;
       e.buildMs ??= l.buildMs;
       e.afterCompileMs ??= l.afterCompileMs;
+      e.threadRunMs ??= l.threadRunMs;
+      e.threadWaitMs ??= l.threadWaitMs;
+      e.processCpuMs ??= l.processCpuMs;
+      e.threadAtStart ??= l.threadAtStart;
     } else if (l.msg === 'snapshot acked' && l.version) {
       const e = at(l.version.slice(0, 12));
       if (e.ackMs === undefined) {
@@ -383,6 +415,18 @@ interface EditRow {
   sendToBatch: number | undefined;
   batchToPublished: number | undefined;
   compileMs: number | undefined;
+  /** The controller's batch (start → sends done): its thread on a CPU / waiting; the process's CPU. */
+  batchRunMs: number | undefined;
+  batchWaitMs: number | undefined;
+  batchProcessCpuMs: number | undefined;
+  /**
+   * Directory source: the controller's thread between the write and the batch's start, on a CPU
+   * (other work: a batch ahead, a collection, status) and waiting for one; the rest it slept
+   * (the file event on its way, the holdoff).
+   */
+  writeCallMs: number | undefined;
+  writeToBatchRunMs: number | undefined;
+  writeToBatchWaitMs: number | undefined;
   publishedToSent: number | undefined;
   sentToAck: number | undefined;
   /** The first dataplane's ACK logged → the last one's ACK on the event stream (the headline's end). */
@@ -472,6 +516,12 @@ function joinEdits(o: {
       sendToBatch: sub(e?.batchStart, m.sentAt),
       batchToPublished: sub(e?.published, e?.batchStart),
       compileMs: e?.compileMs,
+      batchRunMs: e?.threadRunMs,
+      batchWaitMs: e?.threadWaitMs,
+      batchProcessCpuMs: e?.processCpuMs,
+      writeCallMs: sub(m.writtenAt, m.sentAt),
+      writeToBatchRunMs: sub(e?.threadAtStart?.[0], m.controllerThread?.run),
+      writeToBatchWaitMs: sub(e?.threadAtStart?.[1], m.controllerThread?.wait),
       publishedToSent: sub(sentOfAck, e?.published),
       sentToAck: ea?.ackMs,
       ackToStream: sub(ack.at, ea?.ackLogged),
@@ -493,8 +543,8 @@ function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => num
   const lines = [
     `\nslowest ${n} edits (ms)${kube ? ", by the API server's event → ACK" : ''}\n`,
     kube
-      ? '| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |'
-      : '| edit | written at | kind | write → ACK | write → batch start | → publish (compile) | → sent | → ACK (dataplane apply) |',
+      ? "| edit | sent at | kind | event → ACK | sent → ACK | sent → answered | sent → event | event → controller reads | → batch start | → publish (compile; the controller's thread waiting) | → sent | → ACK (dataplane apply) |"
+      : "| edit | written at | kind | write → ACK | write → batch start (the controller's thread on a CPU; waiting) | → publish (compile; the controller's thread waiting) | → sent | → ACK (dataplane apply) |",
     kube
       ? '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
       : '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -502,7 +552,9 @@ function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => num
   const sorted = [...perEdit].sort((a, b) => (headline(b) ?? -Infinity) - (headline(a) ?? -Infinity));
   for (const r of sorted.slice(0, n)) {
     const head = `| ${r.k} | ${new Date(r.sentAt).toISOString().slice(11, 23)} | ${r.kind}`;
-    const tail = `${fmt(r.batchToPublished)} (${fmt(r.compileMs)}) | ${fmt(r.publishedToSent)}${
+    const tail = `${fmt(r.batchToPublished)} (${fmt(r.compileMs)}${
+      r.batchWaitMs === undefined ? '' : `; ${fmt(r.batchWaitMs)}`
+    }) | ${fmt(r.publishedToSent)}${
       r.ackVersion !== r.version ? ' (later version)' : ''
     } | ${fmt(r.sentToAck)} (${fmt(r.dataplaneApplyMs)}) |`;
     lines.push(
@@ -510,7 +562,11 @@ function slowestEdits(perEdit: readonly EditRow[], headline: (r: EditRow) => num
         ? `${head} | ${fmt(r.fromApiEvent)} | ${fmt(r.fromSend)} | ${fmt(r.answeredAt - r.sentAt)} | ${fmt(
             r.sendToApiEvent,
           )} | ${fmt(r.apiToCtl)} | ${fmt(r.ctlToBatch)} | ${tail}`
-        : `${head} | ${fmt(r.fromSend)} | ${fmt(r.sendToBatch)} | ${tail}`,
+        : `${head} | ${fmt(r.fromSend)} | ${fmt(r.sendToBatch)}${
+            r.writeToBatchRunMs === undefined
+              ? ''
+              : ` (${fmt(r.writeToBatchRunMs)}; ${fmt(r.writeToBatchWaitMs)})`
+          } | ${tail}`,
     );
   }
   return lines.join('\n');
@@ -900,10 +956,17 @@ async function main(): Promise<void> {
         writeFileSync(tokenFile, `churn-${Math.random().toString(36).slice(2)}\n`);
         await controllerAndDataplane(['--source=dir', `--dir=${manifests}`], tokenFile);
       }
+      const controllerPid = measured[0]!.pid;
       const write = (file: string, text: string): Promise<EditMark> => {
+        const thread = controllerPid === undefined ? undefined : mainThreadSched(controllerPid);
         const t = Date.now();
         writeFileSync(file, text);
-        return Promise.resolve({ sentAt: t, answeredAt: t });
+        return Promise.resolve({
+          sentAt: t,
+          answeredAt: t,
+          writtenAt: Date.now(),
+          controllerThread: thread && { run: thread.run * 1000, wait: thread.wait * 1000 },
+        });
       };
       editBackend = (b) => write(backendFile(b), backendDoc(b, servers[b]!, up));
       editFrontend = (f) => write(frontendFile(f), frontendDoc(f, layout, frontendEdits[f]!));
@@ -973,10 +1036,9 @@ async function main(): Promise<void> {
       }
       log(`status settled after ${Date.now() - since} ms (${last} status writes in all)`);
     }
-    await sleep(2000); // let startup work settle before the baseline sample
-    const before = measured.map((p) => sample(p.pid));
-    const schedBefore = measured.map((p) => mainThreadSched(p.pid));
-    const othersBefore = others.map((p) => sample(p.pid));
+    await sleep(SETTLE_MS); // let startup work settle before the baseline sample
+    // Memory before the traffic starts; CPU and waits from the first edit on (below).
+    const rssBefore = measured.map((p) => sample(p.pid));
     const apiBefore = apiMetrics ? await apiMetrics().catch(() => undefined) : undefined;
 
     // kube: the API server's events as an observer apart from the controller reads them.
@@ -1004,7 +1066,7 @@ async function main(): Promise<void> {
     });
 
     const script = writeWrkScript(dir);
-    const wrkDuration = DURATION_S + 5;
+    const wrkDuration = DURATION_S + 5 + Math.ceil(LEAD_MS / 1000);
     const wrk = run(
       ...niced('wrk', [
         '-t',
@@ -1025,7 +1087,7 @@ async function main(): Promise<void> {
       (wrkDuration + 30) * 1000,
     );
     const load = loadAverage();
-    await sleep(1000);
+    await sleep(LEAD_MS);
 
     const profiling =
       APISERVER_PROFILE && apiProfile
@@ -1038,6 +1100,9 @@ async function main(): Promise<void> {
     const kinds: Array<'backend' | 'frontend'> = [];
     const ordinals: number[] = []; // edit k → its rank among the edits of its kind (1-based)
     const served: Array<Promise<number | undefined>> = []; // edit k → first request served by it
+    const before = measured.map((p) => sample(p.pid));
+    const schedBefore = measured.map((p) => mainThreadSched(p.pid));
+    const othersBefore = others.map((p) => sample(p.pid));
     const editStart = Date.now();
     let k = 0;
     while (Date.now() - editStart < DURATION_S * 1000) {
@@ -1097,6 +1162,7 @@ async function main(): Promise<void> {
       [...acks.values()].every((byVersion) => [...byVersion.keys()].some((v) => holdsAll(countsOf.get(v))));
     while (!ackedAll() && Date.now() < lastDeadline) await sleep(50);
     const after = measured.map((p) => sample(p.pid));
+    const afterAt = Date.now();
     const schedAfter = measured.map((p) => mainThreadSched(p.pid));
     const othersAfter = others.map((p) => sample(p.pid));
     const apiAfter = apiMetrics ? await apiMetrics().catch(() => undefined) : undefined;
@@ -1180,14 +1246,16 @@ async function main(): Promise<void> {
       return xs.length === 0 ? 'n/a' : `${pct(xs, 50).toFixed(0)} / ${pct(xs, 99).toFixed(0)}`;
     };
     const w = wrkOut.code === 0 ? parseWrkOutput(wrkOut.stdout) : undefined;
-    const span = (Date.now() - editStart) / 1000;
+    // Up to the samples' end (not wrk's: it runs a few seconds past the edits).
+    const span = (afterAt - editStart) / 1000;
     const perProcess = measured.flatMap((p, i): string[][] => {
       const [b, a] = [before[i]!, after[i]!];
+      const r0 = rssBefore[i]!;
       const cpu = a.cpuSeconds - b.cpuSeconds;
       return [
         [
           `${p.name}: RSS MiB before → after (peak)`,
-          `${(b.rssKiB / 1024).toFixed(0)} → ${(a.rssKiB / 1024).toFixed(0)} (${(a.hwmKiB / 1024).toFixed(0)})`,
+          `${(r0.rssKiB / 1024).toFixed(0)} → ${(a.rssKiB / 1024).toFixed(0)} (${(a.hwmKiB / 1024).toFixed(0)})`,
         ],
         [
           `${p.name}: CPU during churn`,
@@ -1244,6 +1312,14 @@ async function main(): Promise<void> {
             ],
           ]
         : []),
+      [
+        `… edits 1–${FIRST_EDITS} (the first ${((FIRST_EDITS * INTERVAL_MS) / 1000).toFixed(0)} s) / edits ${FIRST_EDITS + 1}– (over 30 ms: count)`,
+        ((a: EditRow[], b: EditRow[]) =>
+          `${spread(col(headline, a))} (${col(headline, a).filter((x) => x > 30).length}) / ${spread(col(headline, b))} (${col(headline, b).filter((x) => x > 30).length})`)(
+          perEdit.filter((r) => r.k <= FIRST_EDITS),
+          perEdit.filter((r) => r.k > FIRST_EDITS),
+        ),
+      ],
       ['edits never ACKed within 15 s', String(missing)],
       [
         `**edit ${SOURCE === 'kube' ? '(PATCH sent)' : '(file write)'} → first request served by the new config** p50 / p99 / max ms`,
@@ -1287,8 +1363,17 @@ async function main(): Promise<void> {
               '… write → its batch starts (file event, holdoff, batches queued ahead)',
               spread(col((r) => r.sendToBatch)),
             ],
+            ['… … the write call itself (open, truncate, write, close)', spread(col((r) => r.writeCallMs))],
+            [
+              "… … the controller's thread meanwhile: on a CPU (other work) / waiting for one",
+              `${spread(col((r) => r.writeToBatchRunMs))} / ${spread(col((r) => r.writeToBatchWaitMs))}`,
+            ],
           ]),
       ['… batch start → publish (read, build, compile, gate)', spread(col((r) => r.batchToPublished))],
+      [
+        "… … the controller's thread over the batch (start → sends done): on a CPU / waiting for one; the process's CPU (all threads)",
+        `${spread(col((r) => r.batchRunMs))} / ${spread(col((r) => r.batchWaitMs))}; ${spread(col((r) => r.batchProcessCpuMs))}`,
+      ],
       [
         '… publish → the version that holds it sent (a send in flight ahead)',
         spread(col((r) => r.publishedToSent)),

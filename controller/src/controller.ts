@@ -13,6 +13,7 @@ import { ReplicaMerge } from './leader/replica-merge.js';
 import type { ReplicaView } from './leader/replica-reports.js';
 import { createLogger, type Logger } from './log.js';
 import { ControllerObservability } from './metrics/observability.js';
+import { batchClock, ThreadClockReader } from './metrics/thread-clock.js';
 import { BackgroundGate } from './pipeline/background-gate.js';
 import { IdleScavenge, minorGcFunction } from './pipeline/idle-scavenge.js';
 import { Pipeline, type PipelineOptions } from './pipeline/pipeline.js';
@@ -108,9 +109,13 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     ...(opts.backgroundDeferMs !== undefined ? { maxDeferMs: opts.backgroundDeferMs } : {}),
   });
   const whenQuiet = (): Promise<void> => gate.wait();
+  // This thread's scheduler counters at each batch's start and publish (metrics/thread-clock.ts).
+  const threadClock = new ThreadClockReader();
+  const readBatchClock = batchClock(threadClock);
   const feed = new StoreFeed({
     logger: log,
     whenQuiet,
+    clock: readBatchClock,
     ...(opts.holdoffMs !== undefined ? { holdoffMs: opts.holdoffMs } : {}),
     ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}),
   });
@@ -119,6 +124,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     events,
     logger: log,
     clock,
+    batchClock: readBatchClock,
     ...(opts.compile ? { stages: opts.compile } : {}),
     ...(opts.checkConsistency ? { checkConsistency: opts.checkConsistency } : {}),
   });
@@ -245,6 +251,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     feed.off('change', rebuild);
     await source.stop().catch((err) => log.warn({ err }, 'source stop failed'));
     await feed.close();
+    threadClock.close();
     await status.close();
     await publisher.close();
     await admin?.close();

@@ -16,7 +16,7 @@ import { ConsistencyMemo } from '../snapshot/consistency.js';
 import { formatDiagnostic, refKey, type Diagnostic } from '../validate/diagnostic.js';
 import { refOf, validateResource, type ValidatedObject } from '../validate/validate.js';
 import { nextAcceptedVersions, type AcceptedVersions } from './accepted-versions.js';
-import type { BatchTiming } from '../store/feed.js';
+import type { BatchClock, BatchTiming, ThreadClock } from '../store/feed.js';
 import { searchReports } from './object-reports.js';
 import { runStages } from './stages.js';
 
@@ -38,6 +38,12 @@ export interface PipelineOptions {
     memo: CompileMemo,
   ) => CompileResult;
   checkConsistency?: (body: SnapshotBody) => string[];
+  /**
+   * The clock the store feed read at the batch's start (BatchTiming.startClock), read again when
+   * the sends are done: the "snapshots published" line says how long the batch's thread was on a
+   * CPU and waited for one, and the process's CPU time over it. Absent: not logged.
+   */
+  batchClock?: () => BatchClock;
 }
 
 export class Pipeline {
@@ -97,15 +103,17 @@ export class Pipeline {
     this.lastGoodCertificates = result.certificates ?? this.lastGoodCertificates;
     const good = this.checkGroups(result.snapshots);
     // Sent first; what only the next run or the log needs is done after.
+    const { startClock, ...times } = timing ?? {};
     const published = this.publish(
       good,
       {
-        ...(timing ? { ...timing, firstEventAt: new Date(timing.firstEventAt).toISOString() } : {}),
+        ...(timing ? { ...times, firstEventAt: new Date(timing.firstEventAt).toISOString() } : {}),
         compileMs: durationMs,
         // Everything of this run after compile up to the send: the consistency gate, diffing.
         afterCompileMs: Math.round((performance.now() - started - durationMs) * 100) / 100,
       },
       result.diagnostics.length,
+      startClock,
     );
     this.accepted = this.nextAccepted(input.resources, result.objects);
     this.logNewDiagnostics(result.diagnostics);
@@ -196,6 +204,7 @@ export class Pipeline {
     good: Record<string, Snapshot>,
     stages: { compileMs: number } & Record<string, unknown>,
     diagnostics: number,
+    startClock?: BatchTiming['startClock'],
   ): string[] {
     const { compileMs } = stages;
     const { publisher } = this.opts;
@@ -218,8 +227,29 @@ export class Pipeline {
     // the scheduler stops the thread before the line takes its time), publishMs how long.
     const publishMs = Math.round((performance.now() - sending) * 100) / 100;
     const versions = Object.fromEntries(Object.entries(after).map(([g, s]) => [g, shortVersion(s.version)]));
+    // The batch (its start → the sends done) on this thread: on a CPU, waiting for one (runMs,
+    // waitMs), and the process's CPU time over it, every thread (the compiler's and the
+    // collector's helpers too).
+    const now = startClock ? this.opts.batchClock?.() : undefined;
+    const thread = now && startClock ? threadSpan(startClock.thread, now.thread) : undefined;
+    const cpu = now && startClock ? cpuMs(startClock.cpu, now.cpu) : undefined;
     this.log.info(
-      { versions, changed, ...stages, publishAt: new Date(publishAt).toISOString(), publishMs, diagnostics },
+      {
+        versions,
+        changed,
+        ...stages,
+        publishAt: new Date(publishAt).toISOString(),
+        publishMs,
+        ...(thread ? { threadRunMs: thread.runMs, threadWaitMs: thread.waitMs } : {}),
+        // The counters themselves at the batch's start (ms since the thread began): with the same
+        // counters read from outside when a file is written, what the thread did between the write
+        // and the batch (run, wait; the rest it slept).
+        ...(startClock?.thread
+          ? { threadAtStart: [nsToMs(startClock.thread.runNs), nsToMs(startClock.thread.waitNs)] }
+          : {}),
+        ...(cpu !== undefined ? { processCpuMs: cpu } : {}),
+        diagnostics,
+      },
       'snapshots published',
     );
     return changed;
@@ -232,3 +262,19 @@ export class Pipeline {
     this.loggedDiagnostics = now;
   }
 }
+
+/** What a span of a thread's time was made of, ms (one decimal). */
+export function threadSpan(
+  from: ThreadClock | undefined,
+  to: ThreadClock | undefined,
+): { runMs: number; waitMs: number } | undefined {
+  if (!from || !to) return undefined;
+  return { runMs: nsToMs(to.runNs - from.runNs), waitMs: nsToMs(to.waitNs - from.waitNs) };
+}
+
+/** A process's CPU time (user + system) between two readings, ms (one decimal). */
+function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
+  return nsToMs((to.user + to.system - from.user - from.system) * 1000);
+}
+
+const nsToMs = (ns: number): number => Math.round(Math.max(0, ns) / 1e5) / 10;

@@ -32,6 +32,8 @@ export interface StoreFeedOptions {
    * sources wait for it before background work of their own (whenQuiet()). Absent: at once.
    */
   whenQuiet?: () => Promise<void>;
+  /** Read at each batch's start (BatchTiming.startClock); absent: not read. */
+  clock?: () => BatchClock;
 }
 
 /** When and how long the stages of the last batch took (logged with what it published). */
@@ -44,6 +46,25 @@ export interface BatchTiming {
   readMs: number;
   /** Building the compile input from the store, and the sources' finish steps. */
   buildMs: number;
+  /**
+   * At the batch's start: the thread's scheduler counters and the process's CPU time (all
+   * threads), so what publishes it can say how long the batch waited for a CPU.
+   */
+  startClock?: BatchClock;
+}
+
+/** A thread's scheduler counters, ns (metrics/thread-clock.ts reads them). */
+export interface ThreadClock {
+  /** On a CPU. */
+  runNs: number;
+  /** Ready to run, waiting for a CPU. */
+  waitNs: number;
+}
+
+/** The batch's thread's counters (undefined where they cannot be read) and the process's CPU. */
+export interface BatchClock {
+  thread: ThreadClock | undefined;
+  cpu: NodeJS.CpuUsage;
 }
 
 export interface StoreFeedEvents {
@@ -62,10 +83,12 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   private firstEventAt: number | undefined;
   private timing: BatchTiming | undefined;
   private readonly quiet: (() => Promise<void>) | undefined;
+  private readonly clock: (() => BatchClock) | undefined;
 
   constructor(opts: StoreFeedOptions = {}) {
     super();
     this.quiet = opts.whenQuiet;
+    this.clock = opts.clock;
     const log = opts.logger ?? silentLogger();
     this.input = this.store.build();
     this.coalescer = new Coalescer(() => this.run(), {
@@ -127,6 +150,7 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
   /** False when the batch found nothing new (the coalescer's quiet spell goes on). */
   private async run(): Promise<boolean> {
     const started = Date.now();
+    const startClock = this.clock?.();
     const firstEventAt = this.firstEventAt ?? started;
     // Events from here on belong to the next batch.
     this.firstEventAt = undefined;
@@ -152,6 +176,7 @@ export class StoreFeed extends EventEmitter<StoreFeedEvents> {
       queuedMs: started - firstEventAt,
       readMs: read - started,
       buildMs: Date.now() - read,
+      ...(startClock ? { startClock } : {}),
     };
     this.emit('change', input);
     return true;
