@@ -14,6 +14,7 @@ import type { ControllerEvents } from '#controller/events';
 import { parseSchedstat, ThreadClockReader } from '#controller/metrics/thread-clock';
 import { Pipeline, threadSpan } from '#controller/pipeline/pipeline';
 import type { BatchClock } from '#controller/store/feed';
+import { backendDoc } from './helpers.js';
 
 describe('thread clock', () => {
   it('parses the run and wait fields of a schedstat text, nothing else', () => {
@@ -89,17 +90,11 @@ describe('thread clock', () => {
       clock: () => new Date(0),
       batchClock: () => clocks[1]!,
     });
-    const resources = parseAllDocuments(`
-apiVersion: bascule.dev/v1alpha1
-kind: Frontend
-metadata: {name: web}
-spec: {bind: {port: 8080}, defaultBackend: web}
----
-apiVersion: bascule.dev/v1alpha1
-kind: Backend
-metadata: {name: web}
-spec: {servers: [{name: a, address: 10.0.0.1, port: 80}]}
-`).map((d) => deepFreeze(d.toJS() as SourcedResource));
+    const frontend =
+      'apiVersion: bascule.dev/v1alpha1\nkind: Frontend\nmetadata: {name: web}\nspec: {bind: {port: 8080}, defaultBackend: web}\n';
+    const resources = parseAllDocuments(`${frontend}---\n${backendDoc('web')}`).map((d) =>
+      deepFreeze(d.toJS() as SourcedResource),
+    );
     pipeline.run(
       { resources, secrets: [], services: [] },
       { firstEventAt: 0, queuedMs: 1, readMs: 1, buildMs: 0, startClock: clocks[0]! },
