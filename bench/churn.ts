@@ -60,7 +60,16 @@
 // i-th with --bind-address 127.0.0.<i+1> (Node.js 20 cannot share a port between processes);
 // wrk and the probes go to the first. --nice N: wrk and the nginx upstreams run at that
 // niceness (lower CPU priority than the bascule processes under test).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -141,6 +150,12 @@ interface EditMark {
    * writer stalled (the disk, or the bench's own thread waiting for a CPU).
    */
   writtenAt?: number;
+  /**
+   * Within that call, ms after sentAt: the open (with truncation) returned, and the write(2)
+   * returned: from then the file holds the new content (the close follows).
+   */
+  openMs?: number;
+  contentMs?: number;
   /** The controller's main thread's counters (on a CPU, waiting for one; ms) at the write. */
   controllerThread?: { run: number; wait: number } | undefined;
 }
@@ -425,6 +440,10 @@ interface EditRow {
    * (the file event on its way, the holdoff).
    */
   writeCallMs: number | undefined;
+  writeOpenMs: number | undefined;
+  writeContentMs: number | undefined;
+  /** From the write(2)'s return (the file holds the new content) → ACK. */
+  fromContent: number | undefined;
   writeToBatchRunMs: number | undefined;
   writeToBatchWaitMs: number | undefined;
   publishedToSent: number | undefined;
@@ -520,6 +539,9 @@ function joinEdits(o: {
       batchWaitMs: e?.threadWaitMs,
       batchProcessCpuMs: e?.processCpuMs,
       writeCallMs: sub(m.writtenAt, m.sentAt),
+      writeOpenMs: m.openMs,
+      writeContentMs: m.contentMs,
+      fromContent: m.contentMs === undefined ? undefined : ack.at - (m.sentAt + m.contentMs),
       writeToBatchRunMs: sub(e?.threadAtStart?.[0], m.controllerThread?.run),
       writeToBatchWaitMs: sub(e?.threadAtStart?.[1], m.controllerThread?.wait),
       publishedToSent: sub(sentOfAck, e?.published),
@@ -960,11 +982,20 @@ async function main(): Promise<void> {
       const write = (file: string, text: string): Promise<EditMark> => {
         const thread = controllerPid === undefined ? undefined : mainThreadSched(controllerPid);
         const t = Date.now();
-        writeFileSync(file, text);
+        const p0 = performance.now();
+        const fd = openSync(file, 'w');
+        const opened = performance.now();
+        const bytes = Buffer.from(text);
+        for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+        const written = performance.now();
+        closeSync(fd);
+        const closed = performance.now();
         return Promise.resolve({
           sentAt: t,
           answeredAt: t,
-          writtenAt: Date.now(),
+          writtenAt: t + (closed - p0),
+          openMs: opened - p0,
+          contentMs: written - p0,
           controllerThread: thread && { run: thread.run * 1000, wait: thread.wait * 1000 },
         });
       };
@@ -1291,6 +1322,14 @@ async function main(): Promise<void> {
         spread(latencies),
       ],
       ['… Backend edits / Frontend edits', `${spread(ackByKind.backend)} / ${spread(ackByKind.frontend)}`],
+      ...(SOURCE === 'dir'
+        ? [
+            [
+              "… from the write(2) returning (the file holds the new content; the writer's open and write left out) → ACK",
+              spread(col((r) => r.fromContent)),
+            ],
+          ]
+        : []),
       ...(SOURCE === 'kube'
         ? [
             [
@@ -1363,7 +1402,10 @@ async function main(): Promise<void> {
               '… write → its batch starts (file event, holdoff, batches queued ahead)',
               spread(col((r) => r.sendToBatch)),
             ],
-            ['… … the write call itself (open, truncate, write, close)', spread(col((r) => r.writeCallMs))],
+            [
+              '… … the write call itself (open, truncate, write, close); of which the open, and up to the write(2) returning',
+              `${spread(col((r) => r.writeCallMs))}; ${spread(col((r) => r.writeOpenMs))}, ${spread(col((r) => r.writeContentMs))}`,
+            ],
             [
               "… … the controller's thread meanwhile: on a CPU (other work) / waiting for one",
               `${spread(col((r) => r.writeToBatchRunMs))} / ${spread(col((r) => r.writeToBatchWaitMs))}`,
