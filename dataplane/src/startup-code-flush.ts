@@ -23,7 +23,6 @@
 // V8 (11.3) flushes nothing in such a collection, so it is not run there. A --no-flush-bytecode on
 // the command line turns it off; a --stress-flush-code or --flush-baseline-code there is left set.
 import v8 from 'node:v8';
-import vm from 'node:vm';
 
 /** The first V8 major version whose gc() flushes code under --stress-flush-code (Node.js 22: 12.4). */
 export const CODE_FLUSH_MIN_V8 = 12;
@@ -49,6 +48,8 @@ export function codeFlushFunction(
   // Flags the flush sets and then unsets, unless the command line set them either way.
   const flags = ['stress-flush-code', 'flush-baseline-code'].filter((f) => !onCommandLine(execArgv, f));
   return () => {
+    // node:vm is taken here, not imported: an idle dataplane loads it for this call only.
+    const vm = process.getBuiltinModule('node:vm');
     let gc: unknown;
     v8.setFlagsFromString('--expose-gc');
     try {

@@ -80,7 +80,8 @@ for (const variant of [
     before(async function () {
       // This Node.js is Node.js 20 in CI; on a newer one its V8 flushes and the first case covers it.
       if (!variant.flushes && Number.parseInt(process.versions.v8, 10) >= 12) this.skip();
-      if (!existsSync(variant.node)) throw new Error(`${variant.node} is missing: run .ci/install-node-reuseport.sh`);
+      if (!existsSync(variant.node))
+        throw new Error(`${variant.node} is missing: run .ci/install-node-reuseport.sh`);
       dir = mkdtempSync(join(tmpdir(), 'bascule-startup-flush-'));
       mkdirSync(join(dir, 'm'));
       one = await startBackend('one');
@@ -128,7 +129,9 @@ for (const variant of [
     it(variant.flushes ? 'flushes once start-up is over' : 'does not flush', async () => {
       if (variant.flushes) await waitFor('the flush logged', () => dataplane!.output().includes(FLUSHED));
       else await new Promise((r) => setTimeout(r, 1000));
-      expect(dataplane!.output().split(FLUSHED).length - 1, dataplane!.output()).to.equal(variant.flushes ? 1 : 0);
+      expect(dataplane!.output().split(FLUSHED).length - 1, dataplane!.output()).to.equal(
+        variant.flushes ? 1 : 0,
+      );
     });
 
     it('then serves requests, and applies a new snapshot', async () => {

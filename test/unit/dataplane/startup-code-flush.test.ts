@@ -92,7 +92,10 @@ describe("start-up's compiled code flushed once start-up is over", () => {
   });
 
   it('does nothing where there is no flush (an older V8, --no-flush-bytecode)', () => {
-    const gate = new StartupCodeFlush({ flush: undefined, served: () => false, defer: (run) => run() }, false);
+    const gate = new StartupCodeFlush(
+      { flush: undefined, served: () => false, defer: (run) => run() },
+      false,
+    );
     gate.snapshotLive();
     expect(gate.flushed).to.equal(false);
     // Node.js 20 (V8 11.3) flushes nothing in a gc(); Node.js 22's V8 12.4 does.
