@@ -47,6 +47,7 @@ export function codeFlushFunction(
   if (execArgv.some((a) => /^--no[-_]flush[-_]bytecode$/.test(a))) return undefined;
   // Flags the flush sets and then unsets, unless the command line set them either way.
   const flags = ['stress-flush-code', 'flush-baseline-code'].filter((f) => !onCommandLine(execArgv, f));
+  const sparkplugAfter = !onCommandLine(execArgv, 'always-sparkplug');
   return () => {
     // node:vm is taken here, not imported: an idle dataplane loads it for this call only.
     const vm = process.getBuiltinModule('node:vm');
@@ -64,6 +65,7 @@ export function codeFlushFunction(
     } finally {
       for (const f of flags) v8.setFlagsFromString(`--no-${f}`);
     }
+    if (sparkplugAfter) v8.setFlagsFromString('--always-sparkplug');
   };
 }
 

@@ -140,4 +140,36 @@ process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: pr
     // without the flush took it to 1.70 MB.
     expect(r.before - r.after, JSON.stringify(r)).to.be.above(1_000_000);
   });
+
+  it('on Node.js 26: a function first run after it gets baseline code at once (never flushed by aging)', function () {
+    this.timeout(60_000);
+    if (!existsSync(NODE26)) throw new Error(`${NODE26} is missing: run .ci/install-node-reuseport.sh`);
+    const code = `
+const { codeFlushFunction } = await import('#dataplane/startup-code-flush');
+const tier = new Function('f', 'return [%ActiveTierIsSparkplug(f), %ActiveTierIsIgnition(f)]');
+const before = new Function('a', 'return a + 1');
+before(1);
+const beforeTier = tier(before);
+codeFlushFunction()();
+const after = new Function('a', 'return a + 2');
+after(1);
+process.stdout.write(JSON.stringify({ before: beforeTier, after: tier(after) }));`;
+    const run = spawnSync(
+      NODE26,
+      [
+        '--import',
+        'tsx',
+        '--conditions',
+        'bascule-source',
+        '--allow-natives-syntax',
+        '--input-type=module',
+        '-e',
+        code,
+      ],
+      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).to.equal(0);
+    // Before the flush: V8's default (the interpreter first); after it: Sparkplug at the first run.
+    expect(JSON.parse(run.stdout)).to.deep.equal({ before: [false, true], after: [true, false] });
+  });
 });
