@@ -17,17 +17,30 @@
 // connection, too seldom to get baseline code) then ran cold again after every idle period — 8 ms
 // for the first request after idle instead of 2–4 (bench/history/2026-12-03-idle-rss-node26-5.md).
 //
+// From then on V8's bytecode aging is off (--no-flush-bytecode, read at every GC): what is
+// compiled after start-up, the request and connection paths among it, keeps its bytecode through
+// idle periods. Without it, code that start-up had run often enough to get baseline code (which
+// aging does not flush: Node's stream and socket internals) was flushed here, compiled again by
+// the first requests, and left to V8's aging: the first requests after a later idle period were
+// slower than without the flush (bench/history/2026-12-04-idle-rss-node26-6.md). The price: code
+// that ran once after start-up keeps its bytecode for the process's life, bounded by the code
+// there is, not by traffic.
+//
 // V8's gc() is reached through --expose-gc set for one new context (unset again at once), as the
 // controller's idle scavenge does. The collection is V8's last-resort one (it compacts and gives
 // the emptied pages back: after a plain major GC the freed pages stayed committed). Node.js 20's
 // V8 (11.3) flushes nothing in such a collection, so it is not run there. A --no-flush-bytecode on
-// the command line turns it off; a --stress-flush-code or --flush-baseline-code there is left set.
+// the command line turns it off; a --flush-bytecode there keeps aging on after it; a
+// --stress-flush-code or --flush-baseline-code there is left set.
 import v8 from 'node:v8';
 
 /** The first V8 major version whose gc() flushes code under --stress-flush-code (Node.js 22: 12.4). */
 export const CODE_FLUSH_MIN_V8 = 12;
 
-/** One collection that drops every function's compiled code (but TurboFan's); synchronous. */
+/**
+ * One collection that drops every function's compiled code (but TurboFan's), then bytecode aging
+ * turned off; synchronous.
+ */
 export type CodeFlush = () => void;
 
 function onCommandLine(execArgv: readonly string[], flag: string): boolean {
@@ -47,7 +60,7 @@ export function codeFlushFunction(
   if (execArgv.some((a) => /^--no[-_]flush[-_]bytecode$/.test(a))) return undefined;
   // Flags the flush sets and then unsets, unless the command line set them either way.
   const flags = ['stress-flush-code', 'flush-baseline-code'].filter((f) => !onCommandLine(execArgv, f));
-  const sparkplugAfter = !onCommandLine(execArgv, 'always-sparkplug');
+  const agingOffAfter = !onCommandLine(execArgv, 'flush-bytecode');
   return () => {
     // node:vm is taken here, not imported: an idle dataplane loads it for this call only.
     const vm = process.getBuiltinModule('node:vm');
@@ -65,7 +78,7 @@ export function codeFlushFunction(
     } finally {
       for (const f of flags) v8.setFlagsFromString(`--no-${f}`);
     }
-    if (sparkplugAfter) v8.setFlagsFromString('--always-sparkplug');
+    if (agingOffAfter) v8.setFlagsFromString('--no-flush-bytecode');
   };
 }
 
