@@ -6,66 +6,28 @@
 // both compiled again after it. On Node.js 20 (V8 11.3, whose gc() flushes nothing) it does not
 // flush and serves as before.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataplaneImageNodeArgs } from '../../bench/image-node-args.js';
+import { dockerfileNodeArgs } from '../../bench/image-node-args.js';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
-import { BIN, ROOT, runBascule, waitDataplaneReady, waitFor, type Proc } from '../support/process.js';
+import {
+  controllerArgs,
+  dataplaneArgs,
+  IMAGE_NODE,
+  runBascule,
+  waitDataplaneReady,
+  waitFor,
+  type Proc,
+} from '../support/process.js';
 
-const NODE26 = join(
-  process.env.BASCULE_NODE_CACHE ?? join(homedir(), '.cache/bascule-node'),
-  process.env.BASCULE_REUSEPORT_NODE_VERSION ?? '26.10.0',
-  'bin/node',
-);
 const TOKEN = 'startup-flush-test-token-0123456789abcdef';
 const FLUSHED = "start-up's compiled code flushed";
 
-/** The image's flags, whatever BENCH_DATAPLANE_NODE_ARGS says in this shell. */
-function imageFlags(): string[] {
-  const saved = process.env.BENCH_DATAPLANE_NODE_ARGS;
-  delete process.env.BENCH_DATAPLANE_NODE_ARGS;
-  try {
-    return dataplaneImageNodeArgs();
-  } finally {
-    if (saved !== undefined) process.env.BENCH_DATAPLANE_NODE_ARGS = saved;
-  }
-}
-
-/** `bascule dataplane` on `node`, with the image's flags; its output collected. */
-function runDataplane(node: string, args: string[]): Proc {
-  const child = spawn(node, [...imageFlags(), BIN, 'dataplane', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', BASCULE_LOG_LEVEL: 'info', BASCULE_ACCESS_LOG: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    async kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
-      return exited;
-    },
-  };
-}
-
 for (const variant of [
-  { name: 'Node.js 26', node: NODE26, flushes: true },
+  { name: 'Node.js 26', node: IMAGE_NODE, flushes: true },
   { name: `this Node.js (${process.version})`, node: process.execPath, flushes: false },
 ]) {
   describe(`start-up code flush: bascule dataplane on ${variant.name} (real processes)`, function () {
@@ -90,31 +52,19 @@ for (const variant of [
       const channel = await freePort();
       writeFileSync(join(dir, 'm', 'web.yaml'), oneRouteYaml('127.0.0.1', port, one.port));
       writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
-      controller = runBascule(
-        [
-          'controller',
-          '--dir',
-          join(dir, 'm'),
-          '--listen',
-          `127.0.0.1:${channel}`,
-          '--admin',
-          '127.0.0.1:0',
-          '--token-file',
-          join(dir, 'token'),
-        ],
-        { BASCULE_LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
-      );
+      const token = join(dir, 'token');
+      controller = runBascule(controllerArgs(join(dir, 'm'), channel, token), {
+        BASCULE_LOG_LEVEL: 'warn',
+        NODE_OPTIONS: '',
+      });
       const admin = await freePort();
-      dataplane = runDataplane(variant.node, [
-        '--controller',
-        `ws://127.0.0.1:${channel}`,
-        '--token-file',
-        join(dir, 'token'),
-        '--admin',
-        `127.0.0.1:${admin}`,
-        '--workers',
-        '1',
-      ]);
+      // The built CLI with the image's flags, without the test loader (NODE_OPTIONS emptied).
+      dataplane = runBascule(
+        dataplaneArgs(channel, token, admin),
+        { NODE_OPTIONS: '', BASCULE_LOG_LEVEL: 'info', BASCULE_ACCESS_LOG: 'off' },
+        dockerfileNodeArgs(),
+        variant.node,
+      );
       await waitDataplaneReady(admin, [dataplane, controller]);
     });
 

@@ -7,16 +7,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { codeFlushFunction, StartupCodeFlush, type CodeFlush } from '#dataplane/startup-code-flush';
-import { ROOT } from '../../support/process.js';
-
-const NODE26 = join(
-  process.env.BASCULE_NODE_CACHE ?? join(homedir(), '.cache/bascule-node'),
-  process.env.BASCULE_REUSEPORT_NODE_VERSION ?? '26.10.0',
-  'bin/node',
-);
+import { IMAGE_NODE, ROOT } from '../../support/process.js';
 
 function harness(opts: { channel: boolean; served?: boolean }): {
   gate: StartupCodeFlush;
@@ -107,7 +99,8 @@ describe("start-up's compiled code flushed once start-up is over", () => {
 
   it('on Node.js 26: gives the bytecode of functions that ran back, and they run again after it', function () {
     this.timeout(60_000);
-    if (!existsSync(NODE26)) throw new Error(`${NODE26} is missing: run .ci/install-node-reuseport.sh`);
+    if (!existsSync(IMAGE_NODE))
+      throw new Error(`${IMAGE_NODE} is missing: run .ci/install-node-reuseport.sh`);
     // 2,000 functions, each run once; V8's heap in use before and after the flush (the context
     // made to reach gc() is garbage after it: a plain gc() through --expose-gc collects it first).
     const code = `
@@ -128,7 +121,7 @@ let again = 0;
 for (const f of fns) again += f(1, 3).length;
 process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: process.versions.v8 }));`;
     const run = spawnSync(
-      NODE26,
+      IMAGE_NODE,
       ['--import', 'tsx', '--conditions', 'bascule-source', '--expose-gc', '--input-type=module', '-e', code],
       { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
     );
@@ -143,7 +136,8 @@ process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: pr
 
   it('on Node.js 26: code compiled after it is not flushed again (bytecode aging is off from then on)', function () {
     this.timeout(60_000);
-    if (!existsSync(NODE26)) throw new Error(`${NODE26} is missing: run .ci/install-node-reuseport.sh`);
+    if (!existsSync(IMAGE_NODE))
+      throw new Error(`${IMAGE_NODE} is missing: run .ci/install-node-reuseport.sh`);
     // A function run once before the flush loses its bytecode in it; one run once after it keeps
     // its bytecode through a collection that would flush it (--stress-flush-code counts all
     // bytecode as old: only --no-flush-bytecode keeps it).
@@ -163,7 +157,7 @@ globalThis.gc({ type: 'major', flavor: 'last-resort' });
 v8.setFlagsFromString('--no-stress-flush-code');
 process.stdout.write(JSON.stringify({ beforeRan, beforeAfterFlush, afterKept: tier(after) }));`;
     const run = spawnSync(
-      NODE26,
+      IMAGE_NODE,
       [
         '--import',
         'tsx',
