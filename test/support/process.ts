@@ -60,33 +60,35 @@ export function runBascule(
 
 export { waitFor } from './wait.js';
 
+/** `--name value` pairs, in order. */
+function options(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([name, value]) => [`--${name}`, value]);
+}
+
 /** `bascule controller` on a manifest directory, its channel on 127.0.0.1:channel. */
 export function controllerArgs(manifests: string, channel: number, tokenFile: string): string[] {
   return [
     'controller',
-    '--dir',
-    manifests,
-    '--listen',
-    `127.0.0.1:${channel}`,
-    '--admin',
-    '127.0.0.1:0',
-    '--token-file',
-    tokenFile,
+    ...options({
+      dir: manifests,
+      listen: `127.0.0.1:${channel}`,
+      admin: '127.0.0.1:0',
+      'token-file': tokenFile,
+    }),
   ];
 }
 
 /** `bascule dataplane --workers N` fed by the controller on 127.0.0.1:channel. */
 export function dataplaneArgs(channel: number, tokenFile: string, admin: number, workers = 1): string[] {
+  const controller = `ws://127.0.0.1:${channel}`;
   return [
     'dataplane',
-    '--controller',
-    `ws://127.0.0.1:${channel}`,
-    '--token-file',
-    tokenFile,
-    '--admin',
-    `127.0.0.1:${admin}`,
-    '--workers',
-    String(workers),
+    ...options({
+      controller,
+      'token-file': tokenFile,
+      admin: `127.0.0.1:${admin}`,
+      workers: String(workers),
+    }),
   ];
 }
 
