@@ -20,11 +20,12 @@
 // From then on V8's bytecode aging is off (--no-flush-bytecode, read at every GC): what is
 // compiled after start-up, the request and connection paths among it, keeps its bytecode through
 // idle periods. Without it, code that start-up had run often enough to get baseline code (which
-// aging does not flush: Node's stream and socket internals) was flushed here, compiled again by
-// the first requests, and left to V8's aging: the first requests after a later idle period were
-// slower than without the flush (bench/history/2026-12-04-idle-rss-node26-6.md). The price: code
-// that ran once after start-up keeps its bytecode for the process's life, bounded by the code
-// there is, not by traffic.
+// aging does not flush: Node's stream, Buffer and socket internals) is flushed here, compiled
+// again by the first requests as bytecode only, and left to V8's aging, which could take it again
+// during a later idle period and make the next request compile it once more; with aging off the
+// flush cannot make a request after idle slower than it was without it
+// (bench/history/2026-12-04-idle-rss-node26-6.md). The price: code that ran once after start-up
+// keeps its bytecode for the process's life, bounded by the code there is, not by traffic.
 //
 // V8's gc() is reached through --expose-gc set for one new context (unset again at once), as the
 // controller's idle scavenge does. The collection is V8's last-resort one (it compacts and gives
