@@ -3,7 +3,8 @@
 // server's events; gauges (objects by condition, connected dataplanes, snapshot versions) are
 // computed at scrape time. Labels: group, kind, condition, status, code: all bounded.
 import type { EventEmitter } from 'node:events';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectProcessMetrics } from '#dataplane/metrics/process-metrics';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControllerEvents } from '../events.js';
 import type { SnapshotServer } from '../publish/snapshot-server.js';
 import type { AckEvent, NackEvent } from '../publish/types.js';
@@ -146,7 +147,7 @@ export class ControllerMetrics {
   private readonly off: Array<() => void> = [];
 
   constructor(private readonly deps: ControllerMetricsDeps) {
-    if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (deps.processMetrics !== false) collectProcessMetrics(this.registry);
     const onCompiled = (e: ControllerEvents['compiled'][0]): void => {
       this.compiles.inc();
       this.compileDuration.observe(e.durationMs / 1000);

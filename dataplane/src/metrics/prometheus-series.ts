@@ -11,15 +11,14 @@ import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import type { LabelValues } from 'prom-client';
 import type { DataplaneMetricsOptions, ObservedHistograms } from './prometheus.js';
+import { collectProcessMetrics } from './process-metrics.js';
 import { SERVER_STATUSES, serverStatus } from './server-status.js';
 import { CODE_CLASSES, serverStatsKey, type Codes, type TrafficStats } from './stats.js';
 import type { DataplaneView } from './view.js';
 
 // With require, not import: the dataplane's bundle (bin/bundle.mjs) then loads prom-client with
 // the first scrape too (a static import there is hoisted to the bundle's start).
-const { Counter, Gauge, Registry, collectDefaultMetrics } = createRequire(import.meta.url)(
-  'prom-client',
-) as typeof PromClient;
+const { Counter, Gauge, Registry } = createRequire(import.meta.url)('prom-client') as typeof PromClient;
 type Counter<T extends string> = PromClient.Counter<T>;
 type Gauge<T extends string> = PromClient.Gauge<T>;
 
@@ -285,7 +284,7 @@ export class PrometheusSeries extends SeriesBase {
     opts: DataplaneMetricsOptions,
   ) {
     super(h);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics !== false) collectProcessMetrics(this.registry);
   }
 
   private counter<T extends string>(name: string, help: string, labelNames: T[]): Counter<T> {

@@ -17,8 +17,7 @@ import { takeAccepted } from '#dataplane/util/raw-accept';
 import { RawSocket, type TcpHandle } from '#dataplane/util/raw-socket';
 import { handleResets } from '#dataplane/util/handle-reset';
 import { Reads } from '#dataplane/util/socket-reads';
-import { ROOT } from '../../support/process.js';
-import { REUSEPORT_NODE } from '../../support/reuseport-node.js';
+import { IMAGE_NODE, ROOT } from '../../support/process.js';
 import { HOST, eventually } from './helpers.js';
 
 /** What /proc/self/fd/N points to now ('' once nothing is open under that number). */
@@ -180,7 +179,7 @@ const srv = net.createServer((s) => s.resume()).listen(0, '127.0.0.1', () => {
 
   for (const variant of [
     { name: 'this Node.js', node: process.execPath },
-    { name: 'Node.js 26', node: REUSEPORT_NODE },
+    { name: 'Node.js 26', node: IMAGE_NODE },
   ]) {
     for (const via of ['reset then close', 'resetHandle'])
       it(`${variant.name}: a refused reset leaves the handle open; ${via}`, function () {

@@ -7,8 +7,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ROOT } from '../../support/process.js';
-import { REUSEPORT_NODE } from '../../support/reuseport-node.js';
+import { IMAGE_NODE, ROOT } from '../../support/process.js';
 
 const CHILD = `
 const m = await import('#dataplane/util/raw-socket');
@@ -39,7 +38,7 @@ describe('dataplane: raw sockets load without a deprecation warning', function (
 
   for (const variant of [
     { name: 'this Node.js', node: process.execPath },
-    { name: 'Node.js 26', node: REUSEPORT_NODE },
+    { name: 'Node.js 26', node: IMAGE_NODE },
   ]) {
     it(`${variant.name}: no DEP0111 under --pending-deprecation, internals found, the switch put back`, () => {
       const r = load(variant.node, ['--pending-deprecation']);
