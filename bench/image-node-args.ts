@@ -15,6 +15,11 @@ function dockerfile(): { file: string; text: string } {
 export function dataplaneImageNodeArgs(): string[] {
   const override = process.env.BENCH_DATAPLANE_NODE_ARGS;
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  return dockerfileNodeArgs();
+}
+
+/** The flags of the image's ENTRYPOINT, whatever BENCH_DATAPLANE_NODE_ARGS says (tests). */
+export function dockerfileNodeArgs(): string[] {
   const { file, text } = dockerfile();
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
   if (!entrypoint) throw new Error(`${file}: no ENTRYPOINT [...] line`);

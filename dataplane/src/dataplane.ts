@@ -26,6 +26,7 @@ import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
 import { isoTime } from './iso-time.js';
 import { enableMemorySaver } from './heap-growth.js';
+import { codeFlushFunction, StartupCodeFlush } from './startup-code-flush.js';
 
 // node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
 // of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
@@ -50,6 +51,12 @@ export interface DataplaneOptions {
   tlsCa?: string;
   /** Listen on this address instead of each frontend's bind.address (e.g. the pod IP). */
   bindAddress?: string;
+  /**
+   * Drop start-up's compiled code once start-up is over and before any traffic
+   * (startup-code-flush.ts): `bascule dataplane` sets it; a dataplane in a process that runs
+   * other code (`bascule standalone`, tests) does not.
+   */
+  flushStartupCode?: boolean;
   /** Channel timings (tests shorten them). */
   channel?: Partial<ChannelTuning>;
   /** Access log, stats page credentials, metrics (see docs/observability.md); env fills the gaps. */
@@ -187,6 +194,20 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
           onSwap,
         });
   verdicts.changed = (servers) => serving.verdictsChanged(servers);
+  const startupFlush = opts.flushStartupCode
+    ? new StartupCodeFlush(
+        {
+          flush: codeFlushFunction(),
+          served: () => servedAny(obs),
+          flushed: (r) =>
+            log.info(
+              { ms: Math.round(r.ms), heapMiB: [mib(r.heapBefore), mib(r.heapAfter)] },
+              "start-up's compiled code flushed",
+            ),
+        },
+        opts.controllerUrl !== undefined,
+      )
+    : undefined;
   const stateDir = opts.stateDir;
   const applier = new Applier({
     engine: serving.target,
@@ -202,8 +223,10 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     throw err;
   }
   if (stateDir) await restore(stateDir, opts.group, applier, log);
+  if (serving.target.version !== null) startupFlush?.snapshotLive();
   const submit = async (input: ApplyInput): Promise<ApplyResult> => {
     const result = await obs.trackApply(() => applier.submit(input));
+    if (result.ok) startupFlush?.snapshotLive();
     // Listeners and worker versions as of this swap (status()); the reply does not wait for it.
     serving.refresh().catch((err: Error) => log.debug({ err: err.message }, 'worker status refresh failed'));
     return result;
@@ -280,6 +303,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
         lastAppliedVersion: () => serving.target.version,
         onSnapshot: (input) => submit(input),
         onConnected: () => {
+          startupFlush?.channelConnected();
           void channel?.sendHealth({ full: true, servers: health.table() });
           void channel?.sendOverrides(overrides.list());
         },
@@ -340,6 +364,14 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     },
     close,
   };
+}
+
+const mib = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+
+/** Whether this process has started a request or session (a primary with workers serves none). */
+function servedAny(obs: Observability): boolean {
+  for (const f of obs.stats.frontends.values()) if (f.requests + f.sessions > 0) return true;
+  return false;
 }
 
 /** Serve the persisted snapshot, if any and still valid for this group. Never fatal. */

@@ -1,10 +1,17 @@
 // Runs `bascule` as a real child process (the built CLI), capturing its output for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './wait.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/bascule.js');
+/** The images' Node.js (26), as .ci/install-node-reuseport.sh installs it. */
+export const IMAGE_NODE = join(
+  process.env.BASCULE_NODE_CACHE ?? join(homedir(), '.cache/bascule-node'),
+  process.env.BASCULE_REUSEPORT_NODE_VERSION ?? '26.10.0',
+  'bin/node',
+);
 
 export interface Proc {
   child: ChildProcess;
@@ -14,9 +21,17 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** `nodeArgs`: Node.js options before the CLI (e.g. `--import` of a test probe). */
-export function runBascule(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+/**
+ * `nodeArgs`: Node.js options before the CLI (e.g. `--import` of a test probe); `node`: another
+ * Node.js binary than this one.
+ */
+export function runBascule(
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  node = process.execPath,
+): Proc {
+  const child = spawn(node, [...nodeArgs, BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, BASCULE_LOG_LEVEL: process.env.BASCULE_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +59,38 @@ export function runBascule(args: string[], env: Record<string, string> = {}, nod
 }
 
 export { waitFor } from './wait.js';
+
+/** `--name value` pairs, in order. */
+function options(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([name, value]) => [`--${name}`, value]);
+}
+
+/** `bascule controller` on a manifest directory, its channel on 127.0.0.1:channel. */
+export function controllerArgs(manifests: string, channel: number, tokenFile: string): string[] {
+  return [
+    'controller',
+    ...options({
+      dir: manifests,
+      listen: `127.0.0.1:${channel}`,
+      admin: '127.0.0.1:0',
+      'token-file': tokenFile,
+    }),
+  ];
+}
+
+/** `bascule dataplane --workers N` fed by the controller on 127.0.0.1:channel. */
+export function dataplaneArgs(channel: number, tokenFile: string, admin: number, workers = 1): string[] {
+  const controller = `ws://127.0.0.1:${channel}`;
+  return [
+    'dataplane',
+    ...options({
+      controller,
+      'token-file': tokenFile,
+      admin: `127.0.0.1:${admin}`,
+      workers: String(workers),
+    }),
+  ];
+}
 
 /** Waits for a dataplane's admin /readyz; a timeout's error carries the given processes' output. */
 export async function waitDataplaneReady(

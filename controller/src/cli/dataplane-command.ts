@@ -33,6 +33,7 @@ export async function dataplaneCommand(o: DataplaneCommandOptions): Promise<void
     nodeId: o.nodeId,
     admin: parseAddress(o.admin, '127.0.0.1'),
     logger,
+    flushStartupCode: true,
     ...(o.stateDir ? { stateDir: o.stateDir } : {}),
     ...(o.caFile ? { tlsCa: o.caFile } : {}),
     ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}),

@@ -18,11 +18,13 @@
 //
 // The internals (process.binding('stream_wrap'): WriteWrap, ShutdownWrap, streamBaseState and its
 // indexes) are looked up once; where they are missing (another Node.js release), RAW_SOCKETS is
-// undefined and the listener keeps Node's own accept path (util/raw-accept.ts).
+// undefined and the listener keeps Node's own accept path (util/raw-accept.ts). Node.js has no
+// public API for them (see nodeBinding for the deprecation warning).
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
+import { resetHandle } from './handle-reset.js';
 import { Reads, taken, type ReadBufferOwner } from './socket-reads.js';
 
 // node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
@@ -80,11 +82,34 @@ const UV_EOF = -4095;
 
 const OWNER = Symbol('bascule.rawSocket');
 
+/**
+ * process.binding(name), without the DEP0111 warning it prints under --pending-deprecation (or
+ * NODE_PENDING_DEPRECATION=1) on Node.js 20 and 26. There is no supported replacement for what is
+ * read here (stream_wrap's WriteWrap, ShutdownWrap and streamBaseState, tcp_wrap's TCP and
+ * TCPConnectWrap: none is reachable from a public module), and the lookup is this module's own,
+ * done once at load: so the process's documented `noDeprecation` switch is set for the call alone
+ * and put back at once. Node checks it when the warning is emitted, synchronously within the call;
+ * a later process.binding() elsewhere still warns (test/unit/dataplane/raw-socket-deprecation.test.ts),
+ * and --throw-deprecation no longer turns the lookup into a silent fallback to Node's slower path.
+ */
+function nodeBinding(name: string): Record<string, unknown> {
+  const p = process as unknown as { binding(name: string): Record<string, unknown>; noDeprecation?: boolean };
+  const own = Object.getOwnPropertyDescriptor(p, 'noDeprecation');
+  // Already on (--no-deprecation makes it read-only), or a switch that cannot be set: as it is.
+  if (p.noDeprecation === true || (own !== undefined && own.writable !== true)) return p.binding(name);
+  p.noDeprecation = true;
+  try {
+    return p.binding(name);
+  } finally {
+    if (own === undefined) delete p.noDeprecation;
+    else p.noDeprecation = own.value as boolean | undefined;
+  }
+}
+
 function probe(): Internals | undefined {
   try {
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
-    const sw = binding('stream_wrap');
-    const tcp = binding('tcp_wrap').TCP as { prototype: Record<string, unknown> } | undefined;
+    const sw = nodeBinding('stream_wrap');
+    const tcp = nodeBinding('tcp_wrap').TCP as { prototype: Record<string, unknown> } | undefined;
     const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = sw;
     if (typeof WriteWrap !== 'function' || typeof ShutdownWrap !== 'function') return undefined;
     if (!(streamBaseState instanceof Int32Array)) return undefined;
@@ -142,8 +167,7 @@ interface ConnectInternals {
 function probeConnect(): ConnectInternals | undefined {
   if (RAW_SOCKETS === undefined) return undefined;
   try {
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
-    const { TCP, TCPConnectWrap, constants } = binding('tcp_wrap') as {
+    const { TCP, TCPConnectWrap, constants } = nodeBinding('tcp_wrap') as {
       TCP?: unknown;
       TCPConnectWrap?: unknown;
       constants?: { SOCKET?: unknown };
@@ -722,7 +746,8 @@ export class RawSocket extends EventEmitter implements HandleWriter {
   /**
    * Closes the handle with a reset (SO_LINGER 0: the peer gets an RST, queued writes are dropped),
    * as net.Socket's resetAndDestroy(); 'close' follows. A connection still connecting, one whose
-   * FIN is queued (libuv refuses to reset it) or a handle without reset() is destroyed instead.
+   * FIN is queued (libuv refuses to reset it, and a refused reset cannot be closed any more:
+   * util/handle-reset.ts) or a handle without reset() is destroyed instead.
    */
   resetAndDestroy(): this {
     if (this.socket) {
@@ -753,9 +778,8 @@ export class RawSocket extends EventEmitter implements HandleWriter {
       // costs a property set on the handle (Node keeps it under a symbol) and a call back into
       // JavaScript from the loop's close phase, per connection (bench/history/2026-12-03-close-cost.md).
       // 'close' follows on the next tick instead, after 'error', as before.
-      // reset() fails only where libuv refuses (a FIN in progress: excluded by the caller), and
-      // Node then marks the handle closing without closing it; close() stays the fallback.
-      if (!reset || typeof h.reset !== 'function' || h.reset() !== 0) h.close();
+      if (reset && typeof h.reset === 'function') resetHandle(h as Required<Pick<TcpHandle, 'reset'>>);
+      else h.close();
     }
     if (err && this.listenerCount('error') > 0) process.nextTick(emitError, this, err);
     process.nextTick(emitClose, this);

@@ -11,6 +11,7 @@
 // Where these are not found (another Node.js release, a TLSSocket over a socket it was given), the
 // connection is destroyed as before; the unit test fails if the reset path is lost.
 import type tls from 'node:tls';
+import { resetHandle } from './handle-reset.js';
 
 interface TcpHandleLike {
   close(cb?: () => void): void;
@@ -41,11 +42,10 @@ export function resetTls(s: tls.TLSSocket): boolean {
     s.destroy();
     return false;
   }
-  const close = tcp.close;
   tcp.close = function resetInstead(cb?: () => void): void {
-    // libuv refuses a reset only while a FIN is being sent (excluded above); close() is then
-    // tried all the same, as nothing else would close the handle.
-    if (tcp.reset(cb) !== 0) close.call(tcp, cb);
+    // libuv refuses a reset only while a FIN is being sent (excluded above). A refused reset
+    // cannot be followed by a close (util/handle-reset.ts): it is counted, and cb still comes.
+    resetHandle(tcp, cb);
   };
   tlsResets.reset++;
   s.destroy();

@@ -86,6 +86,33 @@ describe('observability/traces', () => {
     });
   });
 
+  it("names each record's server address, as servers alternate and share addresses", () => {
+    const out: TrafficRecord[] = [];
+    const servers = [
+      { name: 'a', address: '10.0.0.9', port: 80, state: { active: 1 } },
+      { name: 'b', address: '10.0.0.9', port: 81, state: { active: 1 } },
+      { name: 'c', address: '10.0.0.10', port: 80, state: { active: 1 } },
+    ];
+    for (const i of [0, 0, 1, 0, 2, 2, 1]) {
+      const t = new HttpTrace((r) => out.push(r), 'fe', null, headOf(), 'http');
+      t.routed('be');
+      t.attempt(servers[i]!);
+      finish(t, { headersSent: true, statusCode: 200, writableFinished: true });
+    }
+    const none = new HttpTrace((r) => out.push(r), 'fe', null, headOf(), 'http');
+    finish(none, { headersSent: true, statusCode: 404, writableFinished: true });
+    expect(out.map((r) => r.serverAddress)).to.deep.equal([
+      '10.0.0.9:80',
+      '10.0.0.9:80',
+      '10.0.0.9:81',
+      '10.0.0.9:80',
+      '10.0.0.10:80',
+      '10.0.0.10:80',
+      '10.0.0.9:81',
+      null,
+    ]);
+  });
+
   it('derives termination states: connect failure, no server, queue timeout, client abort, server abort', () => {
     const run = (
       steps: (t: HttpTrace) => void,

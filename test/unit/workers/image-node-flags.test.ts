@@ -4,18 +4,10 @@
 // (docs/memory.md, "Node.js flags and environment").
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import { dataplaneImageNodeArgs } from '../../../bench/image-node-args.js';
+import { dockerfileNodeArgs } from '../../../bench/image-node-args.js';
 
 describe("the dataplane image's Node.js flags", () => {
-  const flags = (() => {
-    const saved = process.env.BENCH_DATAPLANE_NODE_ARGS;
-    delete process.env.BENCH_DATAPLANE_NODE_ARGS;
-    try {
-      return dataplaneImageNodeArgs();
-    } finally {
-      if (saved !== undefined) process.env.BENCH_DATAPLANE_NODE_ARGS = saved;
-    }
-  })();
+  const flags = dockerfileNodeArgs();
 
   it("cap the young generation, keep V8's mid-tier compiler out of an idle process and start without the startup snapshot", () => {
     expect(flags).to.include('--max-semi-space-size=2');
