@@ -6,6 +6,8 @@
 // code refers to FrontendSnap and BackendSnap from SnapshotBody instead of repeating them
 // (validators-codegen.ts, withRefs): there ajv's `schemaPath` of an error inside them is relative
 // to the referenced schema, so the reference's is rewritten the same way before comparing.
+// The same holds for the minified copy of that code the dataplane's bundles read
+// (dist/bundle/validators.json, written by bin/bundle.mjs).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -33,6 +35,26 @@ const GENERATED: Record<keyof typeof VALIDATED_SCHEMAS, ValidateFunction> = {
   DataplaneMessage: validateDataplaneMessage,
   ControllerEnvelope: validateControllerMessage,
 };
+
+/** The bundles' validators: bin/bundle.mjs's minified copy of the generated code, made into functions as protocol/src/validators.ts does. */
+function bundledValidators(): Record<keyof typeof VALIDATED_SCHEMAS, ValidateFunction> {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'dist/bundle/validators.json'), 'utf8')) as {
+    source: string;
+  };
+  const made = new Function(doc.source)() as Record<string, ValidateFunction>;
+  const generated = JSON.parse(
+    readFileSync(join(ROOT, 'protocol/src/generated/validators.json'), 'utf8'),
+  ) as { source: string };
+  // Minified: the bundles' copy is not the generated text itself.
+  expect(doc.source.length).to.be.lessThan(generated.source.length * 0.8);
+  return {
+    SnapshotBody: made.SnapshotBody!,
+    FrontendSnap: made.FrontendSnap!,
+    BackendSnap: made.BackendSnap!,
+    DataplaneMessage: made.DataplaneMessage!,
+    ControllerEnvelope: made.ControllerEnvelope!,
+  };
+}
 
 /** Longer than any array bound of the contract (listener hosts, delta objects). */
 const OVER_LONG_ARRAY = Math.max(MAX_LISTENER_HOSTS, MAX_DELTA_OBJECTS) + 1;
@@ -116,7 +138,7 @@ const DATAPLANE_MESSAGES: Json[] = [
   { type: 'overrides', servers: [{ ...server, state: 'drain', reason: 'maintenance window' }] },
 ];
 
-describe('protocol: generated validators agree with ajv compiling the schemas at run time', function () {
+describe("protocol: generated validators (and the bundles' minified copy) agree with ajv compiling the schemas at run time", function () {
   this.timeout(120_000);
   const ajv = new Ajv(AJV_OPTIONS);
   const bodies = goldenBodies();
@@ -139,9 +161,20 @@ describe('protocol: generated validators agree with ajv compiling the schemas at
     return out;
   }
 
+  const bundled = bundledValidators();
+
   function agree(name: keyof typeof VALIDATED_SCHEMAS, valid: Json[], overLongArrays = false): void {
+    agreeOne(name, GENERATED[name], valid, overLongArrays);
+    agreeOne(name, bundled[name], valid, overLongArrays);
+  }
+
+  function agreeOne(
+    name: keyof typeof VALIDATED_SCHEMAS,
+    generated: ValidateFunction,
+    valid: Json[],
+    overLongArrays: boolean,
+  ): void {
     const reference = ajv.compile(VALIDATED_SCHEMAS[name]);
-    const generated = GENERATED[name];
     const corpus = [...valid, ...valid.flatMap((v) => mutants(v, overLongArrays)), null, 0, 'x', [], {}];
     const refs = referenced(name);
     if (name === 'SnapshotBody')
