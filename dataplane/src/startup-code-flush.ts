@@ -27,13 +27,20 @@
 // (bench/history/2026-12-04-idle-rss-node26-6.md). The price: code that ran once after start-up
 // keeps its bytecode for the process's life, bounded by the code there is, not by traffic.
 //
-// V8's gc() is reached through --expose-gc set for one new context (unset again at once), as the
-// controller's idle scavenge does. The collection is V8's last-resort one (it compacts and gives
-// the emptied pages back: after a plain major GC the freed pages stayed committed). Node.js 20's
+// V8's gc() is the process's own when --expose-gc is on its command line (the image's
+// ENTRYPOINT: dataplane/Dockerfile). Otherwise it is reached through --expose-gc set for one new
+// context (unset again at once), as the controller's idle scavenge does; making that context
+// loads node:vm and runs code of the node binary an idle process otherwise never runs (V8's
+// context set-up, the inspector's notice of a new context, WebAssembly's and ICU's set-up for
+// it): ~0.2 MiB of the binary's pages stay resident for it on Node.js 26
+// (bench/history/2026-12-04-idle-rss-node26-7.md). The collection is V8's last-resort one (it
+// compacts and gives the emptied pages back: after a plain major GC the freed pages stayed
+// committed). Node.js 20's
 // V8 (11.3) flushes nothing in such a collection, so it is not run there. A --no-flush-bytecode on
 // the command line turns it off; a --flush-bytecode there keeps aging on after it; a
 // --stress-flush-code or --flush-baseline-code there is left set.
 import v8 from 'node:v8';
+import type { Logger } from 'pino';
 
 /** The first V8 major version whose gc() flushes code under --stress-flush-code (Node.js 22: 12.4). */
 export const CODE_FLUSH_MIN_V8 = 12;
@@ -43,6 +50,24 @@ export const CODE_FLUSH_MIN_V8 = 12;
  * turned off; synchronous.
  */
 export type CodeFlush = () => void;
+
+/** V8's gc(), installed in this context by --expose-gc on the command line. */
+function ownGc(): unknown {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? gc : undefined;
+}
+
+/** V8's gc() of a context made while --expose-gc is set. */
+function gcFromNewContext(): unknown {
+  // node:vm is taken here, not imported: an idle dataplane loads it for this call only.
+  const vm = process.getBuiltinModule('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  try {
+    return vm.runInNewContext('typeof gc === "function" ? gc : undefined');
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
 
 function onCommandLine(execArgv: readonly string[], flag: string): boolean {
   const name = flag.replace(/[-_]/g, '[-_]');
@@ -63,15 +88,7 @@ export function codeFlushFunction(
   const flags = ['stress-flush-code', 'flush-baseline-code'].filter((f) => !onCommandLine(execArgv, f));
   const agingOffAfter = !onCommandLine(execArgv, 'flush-bytecode');
   return () => {
-    // node:vm is taken here, not imported: an idle dataplane loads it for this call only.
-    const vm = process.getBuiltinModule('node:vm');
-    let gc: unknown;
-    v8.setFlagsFromString('--expose-gc');
-    try {
-      gc = vm.runInNewContext('typeof gc === "function" ? gc : undefined');
-    } finally {
-      v8.setFlagsFromString('--no-expose-gc');
-    }
+    const gc = ownGc() ?? gcFromNewContext();
     if (typeof gc !== 'function') return;
     for (const f of flags) v8.setFlagsFromString(`--${f}`);
     try {
@@ -138,4 +155,23 @@ export class StartupCodeFlush {
       this.opts.flushed?.({ ms, heapBefore, heapAfter: v8.getHeapStatistics().used_heap_size });
     });
   }
+}
+
+/** Whether any frontend of this process has started a request or session. */
+export function servedAny(
+  frontends: Iterable<{ readonly requests: number; readonly sessions: number }>,
+): boolean {
+  for (const f of frontends) if (f.requests + f.sessions > 0) return true;
+  return false;
+}
+
+const mib = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+
+/** The flush's log line (a primary's or single process's, and each worker's). */
+export function logFlushed(log: Logger): NonNullable<StartupCodeFlushOptions['flushed']> {
+  return (r) =>
+    log.info(
+      { ms: Math.round(r.ms), heapMiB: [mib(r.heapBefore), mib(r.heapAfter)] },
+      "start-up's compiled code flushed",
+    );
 }

@@ -97,13 +97,15 @@ describe("start-up's compiled code flushed once start-up is over", () => {
     expect(codeFlushFunction('14.6.202.34', ['--no_flush_bytecode'])).to.equal(undefined);
   });
 
-  it('on Node.js 26: gives the bytecode of functions that ran back, and they run again after it', function () {
-    this.timeout(60_000);
-    if (!existsSync(IMAGE_NODE))
-      throw new Error(`${IMAGE_NODE} is missing: run .ci/install-node-reuseport.sh`);
-    // 2,000 functions, each run once; V8's heap in use before and after the flush (the context
-    // made to reach gc() is garbage after it: a plain gc() through --expose-gc collects it first).
-    const code = `
+  for (const exposeGc of [true, false])
+    it(`on Node.js 26${exposeGc ? ' with --expose-gc (the image)' : ''}: gives the bytecode of functions that ran back, and they run again after it; gc() ${exposeGc ? "is the process's own" : 'comes from a new context'}`, function () {
+      this.timeout(60_000);
+      if (!existsSync(IMAGE_NODE))
+        throw new Error(`${IMAGE_NODE} is missing: run .ci/install-node-reuseport.sh`);
+      // 2,000 functions, each run once; V8's bytecode and its metadata (trusted space) before and
+      // after the flush. With --expose-gc on the command line the flush takes the process's own
+      // gc(); without it, a new context's, for which node:vm loads.
+      const code = `
 const { codeFlushFunction } = await import('#dataplane/startup-code-flush');
 const fns = [];
 for (let i = 0; i < 2000; i++) fns.push(new Function('a', 'b', 'let s = a; for (let j = 0; j < b; j++) s += j * ' + i + '; return s + "' + 'x'.repeat(40) + '";'));
@@ -111,28 +113,52 @@ let sum = 0;
 for (const f of fns) sum += f(1, 3).length;
 const v8 = await import('node:v8');
 const trusted = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'trusted_space').space_used_size;
-globalThis.gc();
+const vmLoaded = () => process.moduleLoadList.includes('NativeModule vm');
+const vmBefore = vmLoaded();
 const before = trusted();
 const flush = codeFlushFunction();
 flush();
-globalThis.gc();
 const after = trusted();
 let again = 0;
 for (const f of fns) again += f(1, 3).length;
-process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: process.versions.v8 }));`;
-    const run = spawnSync(
-      IMAGE_NODE,
-      ['--import', 'tsx', '--conditions', 'bascule-source', '--expose-gc', '--input-type=module', '-e', code],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
-    );
-    expect(run.status, run.stderr).to.equal(0);
-    const r = JSON.parse(run.stdout) as { before: number; after: number; same: boolean; v8: string };
-    expect(r.v8).to.match(/^14\./);
-    expect(r.same).to.equal(true);
-    // Trusted space (bytecode and its metadata) 2.12 → 0.46 MB when measured; a last-resort gc()
-    // without the flush took it to 1.70 MB.
-    expect(r.before - r.after, JSON.stringify(r)).to.be.above(1_000_000);
-  });
+process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: process.versions.v8, vmBefore, vmAfter: vmLoaded(), gcGlobal: typeof globalThis.gc }));`;
+      const run = spawnSync(
+        IMAGE_NODE,
+        [
+          '--import',
+          'tsx',
+          '--conditions',
+          'bascule-source',
+          ...(exposeGc ? ['--expose-gc'] : []),
+          '--input-type=module',
+          '-e',
+          code,
+        ],
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).to.equal(0);
+      const r = JSON.parse(run.stdout) as {
+        before: number;
+        after: number;
+        same: boolean;
+        v8: string;
+        vmBefore: boolean;
+        vmAfter: boolean;
+        gcGlobal: string;
+      };
+      expect(r.v8).to.match(/^14\./);
+      expect(r.same).to.equal(true);
+      // Trusted space (bytecode and its metadata) 2.12 → 0.46 MB when measured; a last-resort gc()
+      // without the flush took it to 1.70 MB.
+      expect(r.before - r.after, JSON.stringify(r)).to.be.above(1_000_000);
+      // No new context (and no node:vm) where the process has its own gc(); and the new
+      // context's --expose-gc did not leave a gc() in this one.
+      expect({ vmBefore: r.vmBefore, vmAfter: r.vmAfter, gcGlobal: r.gcGlobal }).to.deep.equal({
+        vmBefore: false,
+        vmAfter: !exposeGc,
+        gcGlobal: exposeGc ? 'function' : 'undefined',
+      });
+    });
 
   it('on Node.js 26: code compiled after it is not flushed again (bytecode aging is off from then on)', function () {
     this.timeout(60_000);
