@@ -26,7 +26,7 @@ import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
 import { isoTime } from './iso-time.js';
 import { enableMemorySaver } from './heap-growth.js';
-import { codeFlushFunction, StartupCodeFlush } from './startup-code-flush.js';
+import { codeFlushFunction, logFlushed, servedAny, StartupCodeFlush } from './startup-code-flush.js';
 
 // node:fs is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module import
 // of it reads every export, and its `promises` getter loads fs/promises and the REPL's readline
@@ -184,6 +184,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
           group: opts.group,
           obs,
           onSwap,
+          ...(opts.flushStartupCode ? { flushStartupCode: true } : {}),
           ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
           ...workerObservability(opts.observability),
           ...(opts.testHooks ? { testHooks: opts.testHooks } : {}),
@@ -198,12 +199,8 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     ? new StartupCodeFlush(
         {
           flush: codeFlushFunction(),
-          served: () => servedAny(obs),
-          flushed: (r) =>
-            log.info(
-              { ms: Math.round(r.ms), heapMiB: [mib(r.heapBefore), mib(r.heapAfter)] },
-              "start-up's compiled code flushed",
-            ),
+          served: () => servedAny(obs.stats.frontends.values()),
+          flushed: logFlushed(log),
         },
         opts.controllerUrl !== undefined,
       )
@@ -364,14 +361,6 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     },
     close,
   };
-}
-
-const mib = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
-
-/** Whether this process has started a request or session (a primary with workers serves none). */
-function servedAny(obs: Observability): boolean {
-  for (const f of obs.stats.frontends.values()) if (f.requests + f.sessions > 0) return true;
-  return false;
 }
 
 /** Serve the persisted snapshot, if any and still valid for this group. Never fatal. */

@@ -28,14 +28,20 @@ const TOKEN = 'startup-flush-test-token-0123456789abcdef';
 const FLUSHED = "start-up's compiled code flushed";
 
 for (const variant of [
-  { name: 'Node.js 26', node: IMAGE_NODE, flushes: true },
+  { name: 'Node.js 26', node: IMAGE_NODE, flushes: true, workers: 1 },
+  // A primary and two worker processes: each flushes once (the workers once their first snapshot
+  // is live; a primary with workers serves nothing itself).
+  { name: 'Node.js 26, --workers 2', node: IMAGE_NODE, flushes: true, workers: 2 },
   // This Node.js (Node.js 20 in CI, whose V8 flushes nothing); on a V8 that flushes, it must flush.
   {
     name: `this Node.js (${process.version})`,
     node: process.execPath,
     flushes: Number.parseInt(process.versions.v8, 10) >= CODE_FLUSH_MIN_V8,
+    workers: 1,
   },
 ]) {
+  /** Flush lines expected: one per process (the primary and each worker). */
+  const flushLines = variant.flushes ? (variant.workers > 1 ? variant.workers + 1 : 1) : 0;
   describe(`start-up code flush: bascule dataplane on ${variant.name} (real processes)`, function () {
     this.timeout(90_000);
     let dir: string;
@@ -64,7 +70,7 @@ for (const variant of [
       const admin = await freePort();
       // The built CLI with the image's flags, without the test loader (NODE_OPTIONS emptied).
       dataplane = runBascule(
-        dataplaneArgs(channel, token, admin),
+        dataplaneArgs(channel, token, admin, variant.workers),
         { NODE_OPTIONS: '', BASCULE_LOG_LEVEL: 'info', BASCULE_ACCESS_LOG: 'off' },
         dockerfileNodeArgs(),
         variant.node,
@@ -80,12 +86,21 @@ for (const variant of [
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it(variant.flushes ? 'flushes once start-up is over' : 'does not flush', async () => {
-      if (variant.flushes) await waitFor('the flush logged', () => dataplane!.output().includes(FLUSHED));
+    const flushes = (): number => dataplane!.output().split(FLUSHED).length - 1;
+
+    it(variant.flushes ? 'flushes once start-up is over, once per process' : 'does not flush', async () => {
+      if (variant.flushes) await waitFor('the flush logged', () => flushes() >= flushLines);
       else await new Promise((r) => setTimeout(r, 1000));
-      expect(dataplane!.output().split(FLUSHED).length - 1, dataplane!.output()).to.equal(
-        variant.flushes ? 1 : 0,
-      );
+      expect(flushes(), dataplane!.output()).to.equal(flushLines);
+      if (variant.workers > 1) {
+        // One line from each worker (pino's `worker` binding) and one from the primary.
+        const workersFlushed = dataplane!
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(FLUSHED))
+          .map((l) => (JSON.parse(l) as { worker?: number }).worker ?? 'primary');
+        expect(workersFlushed.sort()).to.deep.equal([1, 2, 'primary']);
+      }
     });
 
     it('then serves requests, and applies a new snapshot', async () => {
@@ -101,8 +116,8 @@ for (const variant of [
         async () => (await fetch(`http://127.0.0.1:${port}/`)).headers.get('x-backend') === 'two',
       );
       expect(dataplane!.output()).not.to.match(/"level":(50|60)/);
-      // It ran once: not again after traffic or the new snapshot.
-      expect(dataplane!.output().split(FLUSHED).length - 1).to.equal(variant.flushes ? 1 : 0);
+      // It ran once per process: not again after traffic or the new snapshot.
+      expect(flushes()).to.equal(flushLines);
     });
   });
 }

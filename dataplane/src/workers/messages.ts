@@ -54,6 +54,8 @@ export type PrimaryMessage =
       /** Access log and metrics settings (serializable subset of DataplaneObservabilityOptions). */
       readonly accessLog?: { readonly format?: 'json' | 'text' | 'off'; readonly destination?: string };
       readonly processMetrics?: boolean;
+      /** Flush start-up's compiled code once the first snapshot is live (startup-code-flush.ts). */
+      readonly flushStartupCode?: boolean;
       readonly testHooks?: WorkerTestHooks;
     }
   | {

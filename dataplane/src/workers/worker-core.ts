@@ -30,6 +30,8 @@ export interface WorkerCoreOptions {
   readonly obs: Observability;
   readonly accessLog?: { format?: 'json' | 'text' | 'off'; destination?: string };
   readonly processMetrics?: boolean;
+  /** Each worker flushes start-up's compiled code once its first snapshot is live (`bascule dataplane`). */
+  readonly flushStartupCode?: boolean;
   readonly onSwap: (rt: Runtime) => void;
   /** Test-only, explicit: make one worker reject given versions. */
   readonly testHooks?: { readonly rejectInWorker?: { readonly worker: number } & WorkerTestHooks };
@@ -99,6 +101,7 @@ export class WorkerCore implements ServingCore {
       ...(this.opts.bindAddress ? { bindAddress: this.opts.bindAddress } : {}),
       ...(this.opts.accessLog ? { accessLog: this.opts.accessLog } : {}),
       ...(this.opts.processMetrics !== undefined ? { processMetrics: this.opts.processMetrics } : {}),
+      ...(this.opts.flushStartupCode ? { flushStartupCode: true } : {}),
       ...(hooks && hooks.worker === slot.id
         ? { testHooks: { rejectVersions: hooks.rejectVersions ?? [] } }
         : {}),

@@ -16,6 +16,7 @@ import { setObserver, type Observation } from '../runtime/passive-health.js';
 import { createLogger, type Logger } from '../log.js';
 import { isoTime } from '../iso-time.js';
 import { Observability } from '../observability.js';
+import { codeFlushFunction, logFlushed, servedAny, StartupCodeFlush } from '../startup-code-flush.js';
 import type { ServerRuntime } from '../runtime/backend.js';
 import { Engine, type PreparedSwap } from '../serving/engine.js';
 import type { Runtime } from '../runtime/types.js';
@@ -53,6 +54,13 @@ class Worker {
   private prepared: { seq: number; swap: PreparedSwap } | undefined;
   private pending = new Map<string, ObservationRun[]>();
   private flushScheduled = false;
+  /**
+   * Start-up's compiled code, dropped once the first snapshot is live if nothing has been served
+   * yet, as in the primary (startup-code-flush.ts): a worker's start-up (the bundle's module
+   * set-up, the first snapshot's build) runs once too. The primary's control channel is not the
+   * worker's business: the first commit ends its start-up.
+   */
+  private readonly startupFlush: StartupCodeFlush | undefined;
 
   constructor(
     private readonly init: InitMessage,
@@ -78,6 +86,16 @@ class Worker {
       controller: () => null,
       applies: () => this.obs.applies,
     });
+    this.startupFlush = init.flushStartupCode
+      ? new StartupCodeFlush(
+          {
+            flush: codeFlushFunction(),
+            served: () => servedAny(this.obs.stats.frontends.values()),
+            flushed: logFlushed(log),
+          },
+          false,
+        )
+      : undefined;
   }
 
   /** Serves the snapshot the dataplane is on (start, or restart after a crash). */
@@ -192,6 +210,7 @@ class Worker {
     this.applyOverrides(swap.runtime, overrides);
     swap.commit();
     this.watchPassive(swap.runtime);
+    this.startupFlush?.snapshotLive();
   }
 
   private applyVerdicts(rt: Runtime, rows: readonly VerdictRow[]): void {
