@@ -5,7 +5,7 @@
 // images' runtime, installed by .ci/install-node-reuseport.sh; a missing binary fails the test):
 // the bytecode of functions that ran is given back, and they run again afterwards.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { codeFlushFunction, StartupCodeFlush, type CodeFlush } from '#dataplane/startup-code-flush';
 import { IMAGE_NODE, ROOT } from '../../support/process.js';
@@ -21,6 +21,15 @@ function harness(opts: { channel: boolean; served?: boolean }): {
     opts.channel,
   );
   return { gate, runs: () => runs };
+}
+
+/** Runs ES module `code` (with the sources) on the image's Node.js, with `flags`. */
+function onImageNode(code: string, flags: string[]): SpawnSyncReturns<string> {
+  return spawnSync(
+    IMAGE_NODE,
+    ['--import', 'tsx', '--conditions', 'bascule-source', ...flags, '--input-type=module', '-e', code],
+    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
+  );
 }
 
 describe("start-up's compiled code flushed once start-up is over", () => {
@@ -122,20 +131,7 @@ const after = trusted();
 let again = 0;
 for (const f of fns) again += f(1, 3).length;
 process.stdout.write(JSON.stringify({ before, after, same: sum === again, v8: process.versions.v8, vmBefore, vmAfter: vmLoaded(), gcGlobal: typeof globalThis.gc }));`;
-      const run = spawnSync(
-        IMAGE_NODE,
-        [
-          '--import',
-          'tsx',
-          '--conditions',
-          'bascule-source',
-          ...(exposeGc ? ['--expose-gc'] : []),
-          '--input-type=module',
-          '-e',
-          code,
-        ],
-        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
-      );
+      const run = onImageNode(code, exposeGc ? ['--expose-gc'] : []);
       expect(run.status, run.stderr).to.equal(0);
       const r = JSON.parse(run.stdout) as {
         before: number;
@@ -182,21 +178,7 @@ v8.setFlagsFromString('--stress-flush-code');
 globalThis.gc({ type: 'major', flavor: 'last-resort' });
 v8.setFlagsFromString('--no-stress-flush-code');
 process.stdout.write(JSON.stringify({ beforeRan, beforeAfterFlush, afterKept: tier(after) }));`;
-    const run = spawnSync(
-      IMAGE_NODE,
-      [
-        '--import',
-        'tsx',
-        '--conditions',
-        'bascule-source',
-        '--allow-natives-syntax',
-        '--expose-gc',
-        '--input-type=module',
-        '-e',
-        code,
-      ],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' },
-    );
+    const run = onImageNode(code, ['--allow-natives-syntax', '--expose-gc']);
     expect(run.status, run.stderr).to.equal(0);
     expect(JSON.parse(run.stdout)).to.deep.equal({
       beforeRan: true,
