@@ -15,6 +15,10 @@ describe("the dataplane image's Node.js flags", () => {
     expect(flags).to.include('--no-node-snapshot');
   });
 
+  it("give the start-up flush the process's own gc() (no new context made to reach it)", () => {
+    expect(flags).to.include('--expose-gc');
+  });
+
   it('start this Node.js', () => {
     const out = execFileSync(process.execPath, [...flags, '-e', 'process.stdout.write("ok")'], {
       encoding: 'utf8',
