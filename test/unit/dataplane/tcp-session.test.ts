@@ -116,7 +116,7 @@ describe('dataplane: TCP sessions (tcp/proxy.ts)', function () {
     await srv.close();
   });
 
-  it('adds no event listener to the server connection, and only close listeners to the client (the listener and the trace)', async () => {
+  it("adds no event listener to the server connection, and only close listeners to the client (the listener's and the trace's)", async () => {
     await apply();
     const added: { socket: RawSocket; event: string }[] = [];
     const proto = RawSocket.prototype as unknown as Record<string, unknown>;
