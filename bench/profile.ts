@@ -2,7 +2,7 @@
 //
 //   npm run build && npx tsx bench/profile.ts [--scenario keepalive] [--duration 6s]
 //        [--connections 50] [--threads 2] [--top 40] [--out DIR] [--perf | --strace] [--trace-gc]
-//        [--bin PATH/bin/bascule.js] [--heap-prof]
+//        [--bin PATH/bin/bascule.js] [--heap-prof] [--new-connections]
 //
 // Starts the benchmark's nginx upstream (bench/configs.ts) and `bascule standalone` with
 // `node --cpu-prof`, warms up for 2 s, profiles a wrk run, stops Bascule with SIGTERM (the profile
@@ -22,7 +22,9 @@
 // process several-fold, so its req/s and CPU figures mean nothing). `--trace-gc` runs Bascule
 // with `--trace-gc` and reports the collections (scavenges, mark-compacts) of the measured run,
 // per 1,000 requests, with their pauses, and the JavaScript heap allocated per request (from the
-// heap sizes before and after each collection). `--bin` profiles another build (default: this
+// heap sizes before and after each collection). `--new-connections` makes wrk send `Connection:
+// close` in any scenario (in `tcp`: accept, server connect, relay and both closes per request,
+// what a TCP frontend pays per connection). `--bin` profiles another build (default: this
 // checkout's bin/bascule.js). `--heap-prof` samples allocations instead (see heapSummary).
 //
 // `--scenario bigbody` drives the load with bench/transfers.ts (64 MiB downloads and uploads, 2 of
@@ -290,10 +292,14 @@ async function main(): Promise<void> {
       'trace-gc': { type: 'boolean', default: false },
       'heap-prof': { type: 'boolean', default: false },
       bin: { type: 'string', default: DEFAULT_BIN },
+      'new-connections': { type: 'boolean', default: false },
     },
   });
-  const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
-  if (!s) throw new Error(`--scenario: one of ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  const found = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
+  if (!found) throw new Error(`--scenario: one of ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  // --new-connections: wrk sends `Connection: close` whatever the scenario (tcp: a new client and
+  // server connection per request through the TCP frontend; the server closes after answering).
+  const s = values['new-connections'] ? { ...found, connectionClose: true } : found;
   const seconds = Number.parseFloat(values.duration!);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-profile-'));
   const out = values.out ?? join(dir, 'profile');

@@ -13,7 +13,7 @@ import { displayAddress } from '../util/address.js';
 import { InactivityLimit, type Inactive } from '../limits/inactivity.js';
 import { Reads } from '../util/socket-reads.js';
 import { readAcceptedThrough } from '../util/accepted-reads.js';
-import { HandleWrites, RawSocket } from '../util/raw-socket.js';
+import { HandleWrites, RawSocket, type RawSocketHooks } from '../util/raw-socket.js';
 
 /**
  * The client connection: a net.Socket, or a plaintext connection taken at accept and driven on its
@@ -22,7 +22,9 @@ import { HandleWrites, RawSocket } from '../util/raw-socket.js';
 export type TcpClient = net.Socket | RawSocket;
 
 export function proxyTcp(client: TcpClient, fe: TcpFrontendRuntime, log: Logger, trace?: Trace): void {
-  client.on('error', () => {}); // the session's close path below handles it
+  // The session's close path handles errors: 'close' follows every one. A RawSocket emits no
+  // 'error' without a listener (nor hook); a net.Socket would throw one.
+  if (!(client instanceof RawSocket)) client.on('error', ignoreError);
   if (!fe.backend) {
     log.warn({ frontend: fe.id }, 'tcp frontend has no default backend; connection refused');
     client.destroy();
@@ -43,22 +45,108 @@ export function proxyTcp(client: TcpClient, fe: TcpFrontendRuntime, log: Logger,
   new TcpSession(client, fe, fe.backend, source, log, trace).start();
 }
 
+function ignoreError(): void {}
+
 /** Reads of a server connection before it is established: none happen (it is not connected). */
 function dropEarly(): void {}
 
-/** Close `to` once `from` has closed: after flushing if we already sent our FIN, else now. */
-function follow(from: TcpClient, to: TcpClient): void {
-  from.once('close', () => {
-    if (to.destroyed) return;
-    if (to.writableFinished) to.destroy();
-    else if (to.writableEnded && !from.errored) to.once('finish', () => to.destroy());
-    else to.destroy();
-  });
+/**
+ * Bytes a client may send while its server connection is set up (queued, connecting) before its
+ * reading pauses: at most this much plus one read (64 KiB) is held per session. Pausing at the
+ * first read, as before, stopped and restarted the client's reading for nearly every session
+ * (the request is usually read before the server's connect completes): two epoll_ctl calls per
+ * connection.
+ */
+export const CONNECT_HOLD_BYTES = 16 * 1024;
+
+/** The most bytes one session held while its server connection was set up (the tests read it). */
+export const connectHold = { most: 0 };
+
+/**
+ * Our FIN on `to`, after its peer's end was relayed. When `to`'s own peer has ended too and every
+ * byte written to it is in the kernel, close(2) sends the FIN (after those bytes) just as
+ * shutdown(2) would, and nothing can arrive any more that a close could turn into a reset (the
+ * peer's FIN was read, so its receive queue is empty): the connection is closed now, without a
+ * shutdown(2), its request and its completion callback. Otherwise our FIN is queued (end()).
+ */
+function endSide(to: TcpClient): void {
+  if (!(to instanceof RawSocket)) to.end();
+  else if (to.readableEnded && to.writableLength === 0) to.destroy();
+  else to.end();
 }
 
-class TcpSession implements Transport, Inactive {
+/**
+ * `from` closed: close `to` too — after flushing if our FIN is already queued on it (and `from`
+ * did not fail), else now. Returns true when `to` must be destroyed once its FIN is out.
+ */
+function followClose(from: TcpClient, to: TcpClient): boolean {
+  if (to.destroyed) return false;
+  if (to.writableFinished) to.destroy();
+  else if (to.writableEnded && !from.errored) return true;
+  else to.destroy();
+  return false;
+}
+
+/**
+ * One connect attempt's server connection and what it reports, by direct calls (RawSocket.hooks)
+ * or, on a net.Socket, through listeners that make the same calls.
+ */
+class ServerLeg implements RawSocketHooks {
+  connected = false;
+  /** Destroy once our FIN is out (the client closed while it was queued). */
+  destroyOnFinish = false;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly session: TcpSession,
+    readonly up: TcpClient,
+    readonly server: ServerRuntime,
+    readonly attempt: number,
+    /** A net.Socket's `onread` reads (none for a RawSocket: its reads are set when relaying). */
+    readonly reads: Reads | undefined,
+  ) {}
+
+  rawConnect(): void {
+    this.session.serverConnected(this);
+  }
+
+  rawError(err: Error): void {
+    this.session.serverError(this, err);
+  }
+
+  rawEnd(): void {
+    this.session.serverEnded(this);
+  }
+
+  rawDrain(): void {
+    this.session.serverDrained(this);
+  }
+
+  rawFinish(): void {
+    if (this.destroyOnFinish) this.up.destroy();
+  }
+
+  rawClose(): void {
+    this.session.serverClosed(this);
+  }
+
+  /** A net.Socket's events, to the same calls (where the connection cannot be a RawSocket). */
+  listen(up: net.Socket): void {
+    up.once('connect', () => this.rawConnect());
+    up.on('error', (err) => this.rawError(err));
+    up.on('end', () => this.rawEnd());
+    up.on('drain', () => this.rawDrain());
+    up.on('finish', () => this.rawFinish());
+    up.once('close', () => this.rawClose());
+  }
+}
+
+class TcpSession implements Transport, Inactive, RawSocketHooks {
   private readonly assignment: Assignment;
-  private upstream: TcpClient | undefined;
+  /** The attempt whose connection is up and relaying (undefined until then). */
+  private relaying: ServerLeg | undefined;
+  /** The attempt in progress (connecting), if any. */
+  private leg: ServerLeg | undefined;
   /**
    * timeouts.client until the server connection is up, then the backend's timeouts.tunnel
    * (limits/inactivity.ts: no timer touched per chunk). Watched on the client socket: every byte
@@ -67,11 +155,14 @@ class TcpSession implements Transport, Inactive {
   private readonly inactivity = new InactivityLimit(this);
   /**
    * The client's reads through `onread` (util/accepted-reads.ts), or undefined where the socket
-   * keeps its Readable path. Until the server connection is up, a chunk read is held here and
-   * reading pauses: at most one read's worth is held, the rest waits in the kernel.
+   * keeps its Readable path. Until the server connection is up, chunks read are held here, and
+   * reading pauses once CONNECT_HOLD_BYTES are (the rest waits in the kernel).
    */
   private clientReads: Reads | undefined;
   private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Destroy the client once our FIN to it is out (the server closed while it was queued). */
+  private destroyClientOnFinish = false;
 
   constructor(
     private readonly client: TcpClient,
@@ -99,7 +190,7 @@ class TcpSession implements Transport, Inactive {
   }
 
   expired(): void {
-    this.upstream?.destroy();
+    (this.relaying ?? this.leg)?.up.destroy();
     this.client.destroy();
   }
 
@@ -107,19 +198,44 @@ class TcpSession implements Transport, Inactive {
     const { client } = this;
     const reads = new Reads((chunk) => {
       this.held.push(chunk);
-      client.pause();
+      const n = (this.heldBytes += chunk.length);
+      if (n > connectHold.most) connectHold.most = n;
+      if (n >= CONNECT_HOLD_BYTES) client.pause();
     });
     if (client instanceof RawSocket) {
       this.clientReads = reads;
+      client.hooks = this; // end, drain, close (and finish) by direct calls: no listener
       client.readThrough(reads);
-    } else if (readAcceptedThrough(client, reads)) this.clientReads = reads;
+    } else {
+      if (readAcceptedThrough(client, reads)) this.clientReads = reads;
+      client.once('close', () => this.rawClose());
+    }
     this.inactivity.set(this.fe.snap.timeouts.client);
-    client.once('close', () => {
-      this.inactivity.clear();
-      this.assignment.cancel();
-      if (this.upstream?.connecting) this.upstream.destroy();
-    });
     this.assignment.start();
+  }
+
+  // ---- the client connection (RawSocket.hooks; a net.Socket's listeners make the same calls) ----
+
+  rawEnd(): void {
+    const leg = this.relaying;
+    if (leg) endSide(leg.up); // before that, established() looks at readableEnded
+  }
+
+  rawDrain(): void {
+    this.relaying?.up.resume();
+  }
+
+  rawFinish(): void {
+    if (this.destroyClientOnFinish) this.client.destroy();
+  }
+
+  rawClose(): void {
+    this.inactivity.clear();
+    this.assignment.cancel();
+    const leg = this.leg;
+    if (leg && leg.up.connecting) leg.up.destroy();
+    const relaying = this.relaying;
+    if (relaying && followClose(this.client, relaying.up)) relaying.destroyOnFinish = true;
   }
 
   giveUp(f: Failure): void {
@@ -139,56 +255,73 @@ class TcpSession implements Transport, Inactive {
     // net.Socket that reads through `onread`: no Readable machinery per relayed chunk. noDelay as
     // on the client side (the listener sets it): a relay writes what it has read at once, and
     // Nagle's algorithm would hold a small write back until the previous one is acked.
-    const reads = new Reads(dropEarly);
+    const raw = RawSocket.connect(server.address, server.port);
+    const reads = raw ? undefined : new Reads(dropEarly);
     const up: TcpClient =
-      RawSocket.connect(server.address, server.port) ??
+      raw ??
       net.connect({
         host: server.address,
         port: server.port,
         allowHalfOpen: true,
         noDelay: true,
-        onread: reads,
+        onread: reads!,
       });
-    this.upstream = up;
-    up.once('close', () => a.release(attempt));
-    let connected = false;
-    const timer =
-      timeouts.connect > 0
-        ? setTimeout(() => up.destroy(connectTimeout(timeouts.connect)), timeouts.connect)
-        : undefined;
-    up.once('connect', () => {
-      connected = true;
-      clearTimeout(timer);
-      a.connected(attempt);
-      a.bind(attempt);
-      this.established(up, reads);
-    });
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (this.client.destroyed) return;
-      const e = classify(err, connected);
-      if (connected) {
-        this.log.debug(
-          { frontend: this.fe.id, backend: this.backend.id, server: server.name, err: e.message },
-          'tcp session upstream error',
-        );
-        a.broken(attempt, e); // `follow` tears the client down
-        return;
-      }
-      a.failed(attempt, e, { bodySent: false, reused: false });
-    });
+    const leg = new ServerLeg(this, up, server, attempt, reads);
+    this.leg = leg;
+    if (raw) raw.hooks = leg;
+    else leg.listen(up as net.Socket);
+    if (timeouts.connect > 0) leg.timer = setTimeout(connectTimedOut, timeouts.connect, up, timeouts.connect);
   }
 
-  private established(up: TcpClient, reads: Reads): void {
+  serverConnected(leg: ServerLeg): void {
+    leg.connected = true;
+    clearTimeout(leg.timer);
+    const a = this.assignment;
+    a.connected(leg.attempt);
+    a.bind(leg.attempt);
+    this.established(leg);
+  }
+
+  serverError(leg: ServerLeg, err: Error): void {
+    clearTimeout(leg.timer);
+    if (this.client.destroyed) return;
+    const e = classify(err, leg.connected);
+    if (leg.connected) {
+      this.log.debug(
+        { frontend: this.fe.id, backend: this.backend.id, server: leg.server.name, err: e.message },
+        'tcp session upstream error',
+      );
+      this.assignment.broken(leg.attempt, e); // the server's close tears the client down
+      return;
+    }
+    this.assignment.failed(leg.attempt, e, { bodySent: false, reused: false });
+  }
+
+  serverEnded(leg: ServerLeg): void {
+    if (leg === this.relaying) endSide(this.client);
+  }
+
+  serverDrained(leg: ServerLeg): void {
+    if (leg === this.relaying) this.client.resume();
+  }
+
+  serverClosed(leg: ServerLeg): void {
+    clearTimeout(leg.timer);
+    this.assignment.release(leg.attempt);
+    if (leg === this.relaying && followClose(leg.up, this.client)) this.destroyClientOnFinish = true;
+  }
+
+  private established(leg: ServerLeg): void {
     const { client } = this;
+    const up = leg.up;
     if (client.destroyed) {
       up.destroy();
       return;
     }
+    this.leg = undefined;
+    this.relaying = leg;
     this.inactivity.set(this.backend.snap.timeouts.tunnel);
     this.inactivity.restart();
-    follow(up, client);
-    follow(client, up);
     // Each chunk is written straight on; a side that does not take what it is sent stops the
     // other side's reading until it drains, and each side's end ends the other's writing (the
     // half-close relay). What the client sent while the server connection was being set up (held
@@ -198,16 +331,16 @@ class TcpSession implements Transport, Inactive {
     const raw = up instanceof RawSocket && client instanceof RawSocket && this.clientReads !== undefined;
     if (raw) up.relayTo(client);
     else {
-      reads.onData = (chunk) => {
+      const onData = (chunk: Buffer): void => {
         if (!client.write(chunk)) up.pause();
       };
-      if (up instanceof RawSocket) up.readThrough(reads);
+      if (up instanceof RawSocket) up.readThrough(new Reads(onData));
+      else leg.reads!.onData = onData;
     }
-    client.on('drain', () => up.resume());
-    up.on('end', () => {
-      if (client instanceof RawSocket) client.end();
-      else client.end();
-    });
+    if (!(client instanceof RawSocket)) {
+      client.on('drain', () => this.rawDrain());
+      client.on('finish', () => this.rawFinish());
+    }
     // Straight on the server connection's handle: a RawSocket's writes are, a net.Socket's where
     // possible (util/raw-socket.ts HandleWrites).
     const direct = up instanceof RawSocket ? undefined : HandleWrites.of(up, () => client.resume());
@@ -218,23 +351,24 @@ class TcpSession implements Transport, Inactive {
       : (chunk: Buffer): void => {
           if (!up.write(chunk)) client.pause();
         };
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
     if (this.clientReads) {
-      const held = this.held;
-      this.held = [];
       for (const chunk of held) relay(chunk);
       if (raw) (client as RawSocket).relayTo(up as RawSocket);
       else this.clientReads.onData = relay;
     } else (client as net.Socket).on('data', relay);
-    up.on('drain', () => client.resume());
     // The client's end may have been read already while the server connection was set up.
-    const endUp = (): void => {
-      if (up instanceof RawSocket) up.end();
-      else up.end();
-    };
-    if (client.readableEnded) endUp();
-    else client.on('end', endUp);
+    if (client.readableEnded) endSide(up);
+    else if (!(client instanceof RawSocket)) client.on('end', () => this.rawEnd());
     // Not where a held chunk filled the server's socket (its 'drain' resumes); otherwise also when
     // paused on purpose (a ClientHello peeked and put back: tls/client-hello.ts).
     if (!up.writableNeedDrain) client.resume();
   }
+}
+
+/** The connect timeout of an attempt (`up` still connecting). */
+function connectTimedOut(up: TcpClient, ms: number): void {
+  up.destroy(connectTimeout(ms));
 }

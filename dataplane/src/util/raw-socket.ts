@@ -412,12 +412,20 @@ export function rawOwnerOf(socket: unknown): RawSocket | undefined {
 /**
  * The one party told of a connection's 'end', 'drain' and 'close' by a direct call, after the
  * event's listeners (RawSocket.hooks): the HTTP/1.1 engine, which would otherwise add four event
- * listeners per connection and remove three when it lets go of it.
+ * listeners per connection and remove three when it lets go of it, and the TCP relay (both of its
+ * connections, which also want 'connect', 'error' and 'finish': six listeners per connection
+ * before). An 'error' is reported to `rawError` even without an 'error' listener, then 'close'.
  */
 export interface RawSocketHooks {
   rawEnd(): void;
   rawDrain(): void;
   rawClose(): void;
+  /** A connection opened by RawSocket.connect is up (after the 'connect' listeners). */
+  rawConnect?(): void;
+  /** The connection failed with `err` (after the 'error' listeners); 'close' follows. */
+  rawError?(err: Error): void;
+  /** Our FIN went out (after the 'finish' listeners). */
+  rawFinish?(): void;
 }
 
 export class RawSocket extends EventEmitter implements HandleWriter {
@@ -504,6 +512,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     // As net.connect({ noDelay: true }): a relay writes what it has read at once.
     this.handle!.setNoDelay(true);
     this.emit('connect');
+    this.hooks?.rawConnect?.();
     if (this.reads) this.startReading();
   }
 
@@ -733,6 +742,7 @@ export class RawSocket extends EventEmitter implements HandleWriter {
     }
     this.writableFinished = true;
     this.emit('finish');
+    this.hooks?.rawFinish?.();
     if (this.readableEnded) this.destroy();
   }
 
@@ -781,7 +791,8 @@ export class RawSocket extends EventEmitter implements HandleWriter {
       if (reset && typeof h.reset === 'function') resetHandle(h as Required<Pick<TcpHandle, 'reset'>>);
       else h.close();
     }
-    if (err && this.listenerCount('error') > 0) process.nextTick(emitError, this, err);
+    if (err && (this.listenerCount('error') > 0 || this.hooks?.rawError))
+      process.nextTick(emitError, this, err);
     process.nextTick(emitClose, this);
     return this;
   }
@@ -862,7 +873,8 @@ function noRead(): undefined {
 }
 
 function emitError(raw: RawSocket, err: Error): void {
-  raw.emit('error', err);
+  if (raw.listenerCount('error') > 0) raw.emit('error', err);
+  raw.hooks?.rawError?.(err);
 }
 
 function emitClose(raw: RawSocket): void {

@@ -150,4 +150,112 @@ describe('dataplane: raw connections tell the engine by direct calls and close w
       srv.close();
     }
   });
+
+  it("tells of finish after its listeners, and of connect and error by hooks alone (no 'error' listener needed)", async () => {
+    const { srv, client, raw: rawP } = await rawPair();
+    try {
+      const raw = await rawP;
+      const seen = recorder(raw);
+      raw.hooks = { ...raw.hooks!, rawFinish: () => seen.push('hook finish') };
+      raw.on('finish', () => seen.push('event finish'));
+      raw.readThrough(new Reads(() => {}));
+      client.resume();
+      raw.end(); // our FIN: 'finish' when it is out
+      await eventually(() => seen.includes('hook finish'));
+      client.end();
+      await eventually(() => seen.includes('hook close'));
+      expect(seen).to.deep.equal([
+        'event finish',
+        'hook finish',
+        'event end',
+        'hook end',
+        'event close',
+        'hook close',
+      ]);
+    } finally {
+      client.destroy();
+      srv.close();
+    }
+    // A connection this process opens: 'connect' by the hook without a listener; a refused one
+    // reports its error to the hook (no 'error' listener, nothing thrown), then closes.
+    const up = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => up.listen(0, HOST, r));
+    try {
+      const port = (up.address() as net.AddressInfo).port;
+      const order: string[] = [];
+      const ok = RawSocket.connect(HOST, port)!;
+      const closed = new Promise<void>((r) => {
+        ok.hooks = {
+          rawConnect: () => order.push('connect'),
+          rawEnd: () => {
+            order.push('end');
+            ok.destroy();
+          },
+          rawDrain: () => {},
+          rawClose: () => r(),
+        };
+      });
+      ok.readThrough(new Reads(() => {}));
+      await closed; // the server closes it at once: connect, its end, then our close
+      expect(order).to.deep.equal(['connect', 'end']);
+      const free = net.createServer();
+      await new Promise<void>((r) => free.listen(0, HOST, r));
+      const refusedPort = (free.address() as net.AddressInfo).port;
+      await new Promise<void>((r) => free.close(() => r()));
+      const refused = RawSocket.connect(HOST, refusedPort)!;
+      const got: string[] = [];
+      await new Promise<void>((r) => {
+        refused.hooks = {
+          rawConnect: () => got.push('connect'),
+          rawError: (e) => got.push(`error ${(e as NodeJS.ErrnoException).code}`),
+          rawEnd: () => {},
+          rawDrain: () => {},
+          rawClose: () => {
+            got.push('close');
+            r();
+          },
+        };
+      });
+      expect(refused.listenerCount('error')).to.equal(0);
+      expect(got).to.deep.equal(['error ECONNREFUSED', 'close']);
+    } finally {
+      up.close();
+    }
+  });
+
+  it('the engine on a raw connection still bounds the first head (408) and the idle wait (keepAlive), by their timeouts', async () => {
+    for (const wait of ['head', 'idle'] as const) {
+      const { srv, client, raw: rawP } = await rawPair();
+      try {
+        const raw = await rawP;
+        const handlers: H1Handlers = {
+          request: (c) => c.reply(200, 'ok', undefined, false),
+          upgrade: () => {
+            throw new Error('no upgrade here');
+          },
+          timeouts: () => ({ httpRequest: 300, keepAlive: 300, client: 0 }),
+        };
+        serveH1(raw, handlers, 80, 'http');
+        let got = '';
+        client.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        const ended = new Promise<number>((r) => client.once('end', () => r(Date.now())));
+        let t0 = Date.now();
+        if (wait === 'head')
+          client.write('GET / HTTP/1.1\r\n'); // a head that never ends
+        else {
+          client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+          await eventually(() => got.includes('\r\n\r\n'));
+          t0 = Date.now(); // the idle wait starts at the response
+        }
+        const took = (await ended) - t0;
+        expect(took, `${wait} closed after ${took} ms`).to.be.at.least(wait === 'head' ? 280 : 250);
+        expect(took, `${wait} closed after ${took} ms`).to.be.below(1500);
+        if (wait === 'head') expect(got).to.match(/^HTTP\/1\.1 408 /);
+        else expect(got.match(/HTTP\/1\.1 /g)).to.have.length(1); // silent close
+      } finally {
+        client.destroy();
+        srv.close();
+      }
+    }
+  });
 });
