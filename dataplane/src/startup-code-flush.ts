@@ -30,15 +30,14 @@
 // V8's gc() is the process's own when --expose-gc is on its command line (the image's
 // ENTRYPOINT: dataplane/Dockerfile). Otherwise it is reached through --expose-gc set for one new
 // context (unset again at once), as the controller's idle scavenge does; making that context
-// loads node:vm and runs code of the node binary an idle process otherwise never runs (V8's
-// context set-up, the inspector's notice of a new context, WebAssembly's and ICU's set-up for
-// it): ~0.2 MiB of the binary's pages stay resident for it on Node.js 26
-// (bench/history/2026-12-04-idle-rss-node26-7.md). The collection is V8's last-resort one (it
-// compacts and gives the emptied pages back: after a plain major GC the freed pages stayed
-// committed). Node.js 20's
-// V8 (11.3) flushes nothing in such a collection, so it is not run there. A --no-flush-bytecode on
-// the command line turns it off; a --flush-bytecode there keeps aging on after it; a
-// --stress-flush-code or --flush-baseline-code there is left set.
+// loads node:vm and runs code of the node binary an idle process otherwise never runs (the
+// inspector's bookkeeping of a new context among it): two 64 KiB blocks of the binary's pages
+// (~0.13 MiB) stay resident for it on Node.js 26 (bench/history/2026-12-04-idle-rss-node26-7.md).
+// The collection is V8's last-resort one (it compacts and gives the emptied pages back: after a
+// plain major GC the freed pages stayed committed). Node.js 20's V8 (11.3) flushes nothing in such
+// a collection, so it is not run there. A --no-flush-bytecode on the command line turns it off; a
+// --flush-bytecode there keeps aging on after it; a --stress-flush-code or --flush-baseline-code
+// there is left set.
 import v8 from 'node:v8';
 import type { Logger } from 'pino';
 
