@@ -4,12 +4,14 @@
 //
 //   dist/bundle/dataplane.js    `bascule dataplane` (controller/src/cli/main.js and what it imports)
 //   dist/bundle/worker-main.js  a worker process of `--workers N` (workers/worker-main.js)
+//   dist/bundle/{dataplane,worker}-{termination,h2-client,tcp-proxy}.js (and -on-demand-<hash>.js)
+//                               what each loads with the first snapshot that needs it (ON_DEMAND below)
 //
 // Why: an idle dataplane loaded ~130 ES modules and ~55 CommonJS files (ws, pino, negotiator), and
 // resolving them ran Node's path and URL code often enough for V8 to optimise it with TurboFan
 // before the first request; one optimisation makes the process touch ~3.3 MiB of the node
-// binary's TurboFan code, which it otherwise never runs while idle. One file per process resolves
-// nothing (bench/history/2026-12-03-idle-rss.md). bin/bascule.js runs a bundle only when it is
+// binary's TurboFan code, which it otherwise never runs while idle. One file per process at
+// start-up resolves nothing (bench/history/2026-12-03-idle-rss.md). bin/bascule.js runs a bundle only when it is
 // newer than every tsc build of the packages in it, so a `tsc -b` after it falls back to dist/.
 //
 // The CommonJS packages of the start path (ws, pino, negotiator), which the sources load with
@@ -24,7 +26,7 @@
 import { build, transform } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -219,12 +221,34 @@ async function writeMinifiedValidators() {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 await writeMinifiedValidators();
-const result = await build({
+/**
+ * What a process loads with the first snapshot that needs it (dataplane/src/serving/code-on-demand.ts
+ * imports each with import()) is not in its bundle but in a file of its own beside it,
+ * `<process>-<name>.js`, which that import() loads: an idle process without TLS or TCP frontends
+ * never reads it, so its source is not in V8's heap and its top level never runs.
+ *
+ * Not esbuild's code splitting: with it the modules a process's entry shares with such a file go
+ * into chunks the entry imports at start-up (~10 more ES modules), and resolving them ran Node's
+ * path code often enough for TurboFan to optimise it before the first request: +6.5 MiB of the
+ * node binary's pages on Node.js 26 (bench/history/2026-12-04-idle-rss-node26-8.md). Here the
+ * entry stays one file, and the on-demand files take what they share with it from it: each import
+ * of a module that is in the entry's bundle becomes a read of the binding the entry exposes, through
+ * one function on globalThis (Symbol.for(SHARED)) that the entry defines and an on-demand file calls
+ * when it loads. Only the bindings those files import are exposed, and only constants (functions,
+ * classes, `const`): the build fails on an exported `let`, whose later values a copy would miss.
+ * The on-demand files of one process are one esbuild build, so a module only they use exists once
+ * (in a chunk of theirs when two of them use it).
+ */
+const ON_DEMAND = {
+  termination: 'dist/dataplane/src/tls/termination.js',
+  'h2-client': 'dist/dataplane/src/http/engine/h2-client.js',
+  'tcp-proxy': 'dist/dataplane/src/tcp/proxy.js',
+};
+const ON_DEMAND_IMPORTER = join('dist', 'dataplane', 'src', 'serving', 'code-on-demand.js');
+const SHARED = 'bascule.bundle.shared';
+
+const common = {
   absWorkingDir: ROOT,
-  entryPoints: {
-    dataplane: 'dist/controller/src/cli/main.js',
-    'worker-main': 'dist/dataplane/src/workers/worker-main.js',
-  },
   outdir: OUT,
   bundle: true,
   platform: 'node',
@@ -232,12 +256,11 @@ const result = await build({
   target: 'node20',
   // The bundled CommonJS files (ws, pino, negotiator) and the built-in modules' stand-ins require
   // Node's built-in modules (process.getBuiltinModule: an ES module import of node:module would
-  // read all its exports, see builtins above).
+  // read all its exports, see builtins above). Every file written gets it.
   banner: {
     js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
   external: ['prom-client', 're2js', 'hpack.js', 'bufferutil', 'utf-8-validate'],
-  plugins: [atRunTime, builtins],
   // The source of every loaded script stays in V8's heap: no indentation, no comments but the
   // licences (at the end of each file). Names are not minified: stack traces and pino's error
   // `type` (`err.constructor.name`) name them, and esbuild's keepNames, which would keep them,
@@ -253,19 +276,189 @@ const result = await build({
   // instead of being undefined at run time.
   logOverride: { 'import-is-undefined': 'error' },
   metafile: true,
-});
+};
 
-for (const [file, output] of Object.entries(result.metafile.outputs)) {
-  const inputs = Object.keys(output.inputs);
-  const missing = BUNDLED_COMMONJS.filter((name) => !inputs.some((i) => i.includes(`node_modules/${name}/`)));
-  // Lazy initialisers are left only for what loads on first use (the Prometheus series).
-  const lazy = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g)];
-  if (lazy.length > 5)
-    throw new Error(
-      `${file}: ${lazy.length} modules bundled behind lazy initialisers (an import() of the dataplane?)`,
-    );
-  if (file.endsWith('dataplane.js') && missing.length)
+const rel = (path) => relative(ROOT, path).split(sep).join('/');
+const quoted = (text) => JSON.stringify(text);
+
+/** The entry: the process's module, and after it (no top-level await in either) the shared bindings. */
+function entryPlugin(entry, shared) {
+  return {
+    name: 'bascule-entry',
+    setup(b) {
+      b.onResolve({ filter: /^bascule-entry$/ }, () => ({ path: 'entry', namespace: 'bascule-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'bascule-entry' }, () => {
+        const lines = [`export * from ${quoted(join(ROOT, entry))};`];
+        const modules = [...shared.entries()];
+        modules.forEach(([path, names], m) =>
+          lines.push(
+            `import { ${[...names].map((n, i) => `${n} as $${m}_${i}`).join(', ')} } from ${quoted(join(ROOT, path))};`,
+          ),
+        );
+        const table = modules
+          .map(
+            ([path, names], m) =>
+              `${quoted(path)}: { ${[...names].map((n, i) => `${n}: $${m}_${i}`).join(', ')} }`,
+          )
+          .join(', ');
+        if (modules.length > 0)
+          lines.push(
+            `let made; globalThis[Symbol.for(${quoted(SHARED)})] = (path) => (made ??= { ${table} })[path];`,
+          );
+        return { contents: `${lines.join('\n')}\n`, loader: 'js', resolveDir: ROOT };
+      });
+    },
+  };
+}
+
+/** In the entry's build: code-on-demand.js's import()s load the on-demand files. */
+function onDemandExternal(prefix) {
+  return {
+    name: 'bascule-on-demand-external',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import' || !args.importer.endsWith(ON_DEMAND_IMPORTER)) return undefined;
+        const target = rel(join(dirname(args.importer), args.path));
+        const name = Object.keys(ON_DEMAND).find((k) => ON_DEMAND[k] === target);
+        if (!name) return { errors: [{ text: `${args.path}: not an on-demand module of bin/bundle.mjs` }] };
+        return { path: `./${prefix}-${name}.js`, external: true };
+      });
+    },
+  };
+}
+
+/** The names `importer` (compiled JavaScript) imports or re-exports from `specifier`. */
+function importedNames(importer, specifier) {
+  const text = readFileSync(importer, 'utf8');
+  const names = new Set();
+  const spec = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  for (const m of text.matchAll(
+    new RegExp(`^(import|export)\\s+([^;]*?)\\s+from\\s+(['"])${spec}\\3;`, 'gm'),
+  )) {
+    const clause = m[2];
+    const named = /^(?:([\w$]+)\s*,\s*)?\{([^}]*)\}$/.exec(clause);
+    if (named) {
+      if (named[1]) names.add('default');
+      for (const part of named[2]
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean))
+        names.add(part.split(/\s+as\s+/)[0]);
+    } else if (m[1] === 'import' && /^[\w$]+$/.test(clause)) names.add('default');
+    else
+      throw new Error(
+        `${rel(importer)}: ${m[0]}: only named or default imports of a module the entry shares`,
+      );
+  }
+  if (names.size === 0) throw new Error(`${rel(importer)}: no import of ${specifier} found to share`);
+  return names;
+}
+
+/**
+ * In the on-demand files' build: an import of a module that is in the entry's bundle becomes a
+ * module reading the entry's bindings (one per importer: it exports what that importer imports).
+ */
+function sharedFromEntry(entryInputs, shared) {
+  return {
+    name: 'bascule-shared-from-entry',
+    setup(b) {
+      b.onResolve({ filter: /^(\.\.?\/|#)/ }, async (args) => {
+        if (args.pluginData?.shared || args.namespace !== 'file') return undefined;
+        const found = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { shared: true },
+        });
+        if (found.errors.length > 0 || !entryInputs.has(rel(found.path))) return undefined;
+        const path = rel(found.path);
+        const names = importedNames(args.importer, args.path);
+        const text = readFileSync(found.path, 'utf8');
+        for (const n of names)
+          if (new RegExp(`^export\\s+(let|var)\\s+${n.replace(/\$/g, '\\$')}\\b`, 'm').test(text))
+            throw new Error(`${path}: ${n} is an exported let; an on-demand file would keep its first value`);
+        const all = shared.get(path) ?? new Set();
+        for (const n of names) all.add(n);
+        shared.set(path, all);
+        return {
+          path: `${path}?from=${rel(args.importer)}`,
+          namespace: 'bascule-shared',
+          pluginData: { path, names: [...names] },
+        };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'bascule-shared' }, (args) => {
+        const { path, names } = args.pluginData;
+        const plain = names.filter((n) => n !== 'default');
+        return {
+          contents:
+            `const shared = globalThis[Symbol.for(${quoted(SHARED)})];\n` +
+            `if (typeof shared !== 'function') throw new Error('bundle: ${path} is not shared by the entry (an on-demand file loaded without its bundle)');\n` +
+            `const m = shared(${quoted(path)});\n` +
+            (plain.length > 0 ? `export const { ${plain.join(', ')} } = m;\n` : '') +
+            (names.includes('default') ? 'export default m.default;\n' : ''),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** No module behind a lazy initialiser beyond `most` (the Prometheus series, loaded on first scrape). */
+function checkLazyInitialisers(outputs, most) {
+  for (const file of outputs) {
+    const lazy = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\bvar init_[\w$]+\s*=\s*__esm\b/g)];
+    if (lazy.length > most)
+      throw new Error(
+        `${file}: ${lazy.length} modules bundled behind lazy initialisers (an import() of the dataplane?)`,
+      );
+  }
+}
+
+/**
+ * One process's bundle: `<name>.js`, and its on-demand files `<prefix>-<module>.js` (with chunks
+ * `<prefix>-on-demand-<hash>.js` for what two of them share). Built in three steps: the entry (to
+ * learn which modules it holds), the on-demand files (which learn which of their bindings they take
+ * from it), the entry again exposing those.
+ */
+async function bundleProcess(name, prefix, entry) {
+  const entryBuild = (shared) =>
+    build({
+      ...common,
+      entryPoints: { [name]: 'bascule-entry' },
+      plugins: [entryPlugin(entry, shared), onDemandExternal(prefix), atRunTime, builtins],
+    });
+  const first = await entryBuild(new Map());
+  const file = `dist/bundle/${name}.js`;
+  const entryInputs = new Set(Object.keys(first.metafile.outputs[file].inputs));
+  const shared = new Map();
+  const onDemand = await build({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(ON_DEMAND).map(([k, path]) => [`${prefix}-${k}`, path])),
+    splitting: true,
+    chunkNames: `${prefix}-on-demand-[hash]`,
+    plugins: [sharedFromEntry(entryInputs, shared), atRunTime, builtins],
+  });
+  const result = await entryBuild(shared);
+  const inputs = Object.keys(result.metafile.outputs[file].inputs);
+  if (inputs.length !== entryInputs.size || inputs.some((i) => !entryInputs.has(i)))
+    throw new Error(`${file}: exposing the shared bindings changed what the bundle holds`);
+  const missing = BUNDLED_COMMONJS.filter((pkg) => !inputs.some((i) => i.includes(`node_modules/${pkg}/`)));
+  if (name === 'dataplane' && missing.length)
     throw new Error(
       `${file}: ${missing.join(', ')} not bundled (loaded otherwise than createRequire(import.meta.url)(name)?)`,
     );
+  // Lazy initialisers are left only for what loads on first use (the Prometheus series).
+  checkLazyInitialisers([file], 5);
+  checkLazyInitialisers(
+    Object.keys(onDemand.metafile.outputs).filter((f) => f.endsWith('.js')),
+    0,
+  );
+  // No module on demand is in the entry too (it would exist twice, its classes and state apart);
+  // the built-in modules' stand-ins may (each requires Node's one module).
+  const onDemandInputs = Object.values(onDemand.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+  const twice = onDemandInputs.filter((i) => entryInputs.has(i) && !i.startsWith('bascule-builtin'));
+  if (twice.length > 0) throw new Error(`${file}: ${twice.join(', ')} both in the bundle and on demand`);
 }
+
+await bundleProcess('dataplane', 'dataplane', 'dist/controller/src/cli/main.js');
+await bundleProcess('worker-main', 'worker', 'dist/dataplane/src/workers/worker-main.js');

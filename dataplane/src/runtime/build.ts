@@ -15,7 +15,8 @@ import { createBalancer } from '../balance/index.js';
 import { listenerTls } from '#protocol/listener';
 import { compileRouter } from '../router/router.js';
 import { compileSharedRouter } from '../router/shared-router.js';
-import { buildFrontendTls, routesTcpRules, type FrontendTlsRuntime } from '../tls/frontend.js';
+import type { FrontendTlsRuntime } from '../tls/frontend.js';
+import { needsTermination, termination } from '../tls/on-demand.js';
 import { upstreamTlsOf } from '../tls/upstream.js';
 import { warnOnce } from '../util/warn-once.js';
 import { BackendRuntime, ServerRuntime } from './backend.js';
@@ -94,10 +95,13 @@ function buildFrontend(
   // TLS termination / SNI routing (tls/frontend.ts). Material that cannot be loaded fails this
   // frontend closed: serving it in plaintext would be worse than not serving it. A shared
   // listener serves every member's certificates.
+  // The code is loaded by the apply before the build (serving/code-on-demand.ts); had it not
+  // been, termination() throws and the build fails (SNAPSHOT_BUILD), never serving in plaintext.
+  const code = needsTermination(f) ? termination() : undefined;
   let tls: FrontendTlsRuntime<BackendRuntime> | undefined;
   try {
     const tlsOf = f.listener && f.tls ? { ...f, tls: listenerTls(f, [f, ...members]) } : f;
-    tls = buildFrontendTls(tlsOf, backends, scope.frontend(f.id), log);
+    tls = code?.buildFrontendTls(tlsOf, backends, scope.frontend(f.id), log);
   } catch (err) {
     warnOnce(
       log,
@@ -115,7 +119,7 @@ function buildFrontend(
   ref(f.defaultBackend, 'defaultBackend');
 
   if (f.mode === 'tcp') {
-    if (f.rules.length > 0 && !routesTcpRules(tls))
+    if (f.rules.length > 0 && !(code !== undefined && code.routesTcpRules(tls)))
       warnOnce(
         log,
         `fe-tcp-rules:${f.id}`,

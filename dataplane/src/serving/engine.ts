@@ -1,4 +1,4 @@
-// The swap. validate (caller) → build beside the live runtime → open new listeners → flip one
+// The swap. validate (caller) → load the code it needs → build beside the live runtime → open new listeners → flip one
 // reference → retire what the new runtime no longer has. Anything that fails before the flip
 // leaves the live runtime exactly as it was.
 import type { Logger } from 'pino';
@@ -6,6 +6,7 @@ import { shortVersion } from '#protocol/canonical';
 import type { Snapshot } from '#protocol/snapshot';
 import type { TrafficEvents } from '../types/traffic.js';
 import { backendChanges, buildRuntimeOrReject } from '../runtime/build.js';
+import { loadCodeFor } from './code-on-demand.js';
 import type { Listener, ListenerInfo } from './listener.js';
 import { ListenerManager } from './listener-manager.js';
 import { StateRegistry, type StateScope } from '../runtime/state.js';
@@ -89,6 +90,9 @@ export class Engine {
     this.applying = true;
     let settled = false;
     try {
+      // Code this snapshot needs that no earlier one did (TLS, TCP): loaded before the build and
+      // before any listener is bound; a failed load rejects the apply (code-on-demand.ts).
+      await loadCodeFor(snapshot);
       const scope = this.state.scope();
       const next = buildRuntimeOrReject(snapshot, scope, this.log, this.ref.current);
       let staged: Listener[];

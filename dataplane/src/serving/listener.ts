@@ -10,7 +10,6 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { connectionLimited } from '../http/admission.js';
 import { closeWithLinger } from '../http/engine/close.js';
-import { h2Client } from '../http/engine/h2-client.js';
 import { h1Upstream } from '../http/engine/h1-client.js';
 import {
   PIPELINE_BUFFER,
@@ -28,8 +27,9 @@ import type { ByteMarks, ClientSide, FinishListener, HttpRequestHead } from '../
 import { handleRequest, type HttpRequestContext } from '../http/proxy.js';
 import { handleUpgrade } from '../http/upgrade.js';
 import type { Trace, TrafficEvents } from '../types/traffic.js';
-import { proxyTcp } from '../tcp/proxy.js';
-import { acceptHttps, acceptTcp, closeTlsGracefully, createH2Server, rawSocketOf } from '../tls/index.js';
+import { rawSocketOf } from '../tls/raw-socket-of.js';
+import { termination, terminationIfLoaded } from '../tls/on-demand.js';
+import { h2Client, tcpProxy } from './code-on-demand.js';
 import type { Http2Server } from 'node:http2';
 import type { HttpFrontendRuntime, Runtime, RuntimeRef } from '../runtime/types.js';
 
@@ -132,7 +132,8 @@ function closeGracefully(socket: H1Socket): void {
     socket.end();
     return;
   }
-  if (closeTlsGracefully(socket)) return; // TLS: close_notify; HTTP/2: GOAWAY (tls/)
+  // TLS: close_notify; HTTP/2: GOAWAY (tls/). No TLS connection exists before its code loaded.
+  if (terminationIfLoaded()?.closeTlsGracefully(socket) === true) return;
   socket.once('finish', () => socket.destroy());
   socket.end();
 }
@@ -412,9 +413,11 @@ export class Listener {
       );
       const trace = this.deps.events?.tcp(traced, fe.id, runtime.version);
       // TLS termination or SNI passthrough routing, then the same TCP proxy (tls/frontend.ts).
+      // Both were loaded by the apply that built this frontend (code-on-demand.ts).
+      const proxyTcp = tcpProxy();
       if (fe.tls) {
         const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
-        acceptTcp(socket, fe, this.deps.log, trace, proxyTcp);
+        termination().acceptTcp(socket, fe, this.deps.log, trace, proxyTcp);
       } else proxyTcp(conn, fe, this.deps.log, trace);
       return;
     }
@@ -428,8 +431,9 @@ export class Listener {
     this.track(conn, c, release);
     if (fe.tls?.terminator) {
       const socket = conn instanceof RawSocket ? conn.toNetSocket() : conn;
-      // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts).
-      acceptHttps(socket, fe.tls.terminator, {
+      // TLS termination; then HTTP/2 (ALPN h2) or HTTP/1.1 on the secured socket (tls/frontend.ts),
+      // loaded by the apply that built this frontend (code-on-demand.ts).
+      termination().acceptHttps(socket, fe.tls.terminator, {
         http1: (s) => {
           c.h1 = serveH1(s, this.h1, this.port, 'https');
           if (this.phase === 'draining') c.h1.closeWhenIdle(DRAIN_IDLE_GRACE_MS);
@@ -450,15 +454,18 @@ export class Listener {
   }
 
   private h2Server(): Http2Server {
-    this.h2 ??= createH2Server(
-      {
-        request: (req, res, expectContinue) =>
-          this.onRequest(h2Client(req, res, expectContinue, this.port), req.socket as unknown as net.Socket),
-        idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
-        keepAliveMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.keepAlive ?? 0,
-      },
-      this.deps.log,
-    );
+    if (this.h2 === undefined) {
+      const client = h2Client(); // loaded with TLS termination (code-on-demand.ts)
+      this.h2 = termination().createH2Server(
+        {
+          request: (req, res, expectContinue) =>
+            this.onRequest(client(req, res, expectContinue, this.port), req.socket as unknown as net.Socket),
+          idleTimeoutMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.client ?? 0,
+          keepAliveMs: () => this.deps.ref.current.frontends.get(this.key)?.snap.timeouts.keepAlive ?? 0,
+        },
+        this.deps.log,
+      );
+    }
     return this.h2;
   }
 

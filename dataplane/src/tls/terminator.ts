@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { canonicalJson } from '#protocol/canonical';
 import type { FrontendSnap } from '#protocol/snapshot';
 import { CertificateIndex, normalizeServerName, type SelectionKind } from './names.js';
+import { RAW_SOCKET, rawSocketOf } from './raw-socket-of.js';
 
 export type FrontendTlsSnap = NonNullable<FrontendSnap['tls']>;
 
@@ -34,8 +35,7 @@ export type SecureHandler = (socket: tls.TLSSocket) => void;
 /** Handshakes that take longer than this are cut (HAProxy: timeout client / http-request). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Marks a secured socket with the accepted (raw) socket underneath it. */
-export const RAW_SOCKET = Symbol('bascule.rawSocket');
+export { RAW_SOCKET, rawSocketOf };
 
 interface CertEntry {
   readonly name: string;
@@ -207,13 +207,6 @@ export class TlsTerminator {
 function presentedCertificate(s: tls.TLSSocket): boolean {
   const c = s.getPeerCertificate();
   return c !== null && typeof c === 'object' && Object.keys(c).length > 0;
-}
-
-/** The accepted socket beneath a secured one (or a proxy of it, as HTTP/2 hands out); else itself. */
-export function rawSocketOf<T>(socket: T): T | net.Socket {
-  if (socket === null || typeof socket !== 'object') return socket;
-  const raw = (socket as unknown as Record<symbol, unknown>)[RAW_SOCKET];
-  return raw instanceof net.Socket ? raw : socket;
 }
 
 // ---- cache: one terminator per frontend, kept while its TLS settings do not change ----

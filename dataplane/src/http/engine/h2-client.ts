@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { HeaderList } from '../../router/types.js';
-import { rawSocketOf } from '../../tls/terminator.js';
+import { rawSocketOf } from '../../tls/raw-socket-of.js';
 import type { BodyFraming, ClientSide, HttpRequestHead } from '../message.js';
 import { NodeClient } from './node-client.js';
 
