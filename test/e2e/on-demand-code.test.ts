@@ -8,7 +8,6 @@
 // bundle whose on-demand file is missing) is an apply error: the snapshot is refused and the live
 // one keeps serving.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -28,7 +27,16 @@ import { join } from 'node:path';
 import { startBackend, type TestBackend } from '../support/backends.js';
 import { oneRouteYaml } from '../support/manifests.js';
 import { freePort } from '../support/ports.js';
-import { getJson, ROOT, runBascule, waitDataplaneReady, waitFor, type Proc } from '../support/process.js';
+import {
+  controllerArgs,
+  dataplaneArgs,
+  getJson,
+  ROOT,
+  runBascule,
+  waitDataplaneReady,
+  waitFor,
+  type Proc,
+} from '../support/process.js';
 import { TestCa } from '../unit/tls/certs.js';
 
 const RECORDER = join(ROOT, 'test/support/module-recorder.mjs');
@@ -107,29 +115,6 @@ spec:
 `;
 }
 
-/** `bascule dataplane` run by `bin` (a launcher of a copied tree), as runBascule runs the repository's. */
-function runLauncher(bin: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, ...ENV },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      return exited;
-    },
-  };
-}
-
 describe('code loaded on demand: TLS and TCP frontends added to a running dataplane serve their first connection (real processes)', function () {
   this.timeout(90_000);
   let dir: string;
@@ -159,20 +144,7 @@ describe('code loaded on demand: TLS and TCP frontends added to a running datapl
       admin: await freePort(),
     };
     writeFileSync(join(dir, 'm', 'web.yaml'), oneRouteYaml('127.0.0.1', ports.web, backend.port));
-    controller = runBascule(
-      [
-        'controller',
-        '--dir',
-        join(dir, 'm'),
-        '--listen',
-        `127.0.0.1:${ports.channel}`,
-        '--admin',
-        '127.0.0.1:0',
-        '--token-file',
-        join(dir, 'token'),
-      ],
-      ENV,
-    );
+    controller = runBascule(controllerArgs(join(dir, 'm'), ports.channel, join(dir, 'token')), ENV);
   });
   afterEach(async () => {
     await dataplane?.kill();
@@ -185,17 +157,8 @@ describe('code loaded on demand: TLS and TCP frontends added to a running datapl
     await backend?.close();
   });
 
-  const dataplaneArgs = (workers: number): string[] => [
-    'dataplane',
-    '--controller',
-    `ws://127.0.0.1:${ports.channel}`,
-    '--token-file',
-    join(dir, 'token'),
-    '--admin',
-    `127.0.0.1:${ports.admin}`,
-    '--workers',
-    String(workers),
-  ];
+  const args = (workers: number): string[] =>
+    dataplaneArgs(ports.channel, join(dir, 'token'), ports.admin, workers);
   const frontends = async (): Promise<number> =>
     (await getJson<{ frontends: number }>(`http://127.0.0.1:${ports.admin}/status`)).frontends;
 
@@ -204,7 +167,7 @@ describe('code loaded on demand: TLS and TCP frontends added to a running datapl
       it(`from ${from === 'bundle' ? 'the bundles' : 'dist/'}, --workers ${workers}`, async () => {
         const record = join(dir, 'modules');
         dataplane = runBascule(
-          dataplaneArgs(workers),
+          args(workers),
           {
             ...ENV,
             BASCULE_MODULE_RECORD_DIR: record,
@@ -287,7 +250,7 @@ describe('code loaded on demand: TLS and TCP frontends added to a running datapl
       writeFileSync(info, '');
       utimesSync(info, new Date(2000, 0, 1), new Date(2000, 0, 1));
     }
-    dataplane = runLauncher(join(tree, 'bin', 'bascule.js'), dataplaneArgs(1));
+    dataplane = runBascule(args(1), ENV, [], process.execPath, join(tree, 'bin', 'bascule.js'));
     const dp = dataplane;
     await waitDataplaneReady(ports.admin, [dp, controller]);
     await waitFor('the plain frontend serving', async () => (await h1Status(ports.web)) === 200);

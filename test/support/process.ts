@@ -23,15 +23,16 @@ export interface Proc {
 
 /**
  * `nodeArgs`: Node.js options before the CLI (e.g. `--import` of a test probe); `node`: another
- * Node.js binary than this one.
+ * Node.js binary than this one; `bin`: another launcher than the repository's (a copied tree).
  */
 export function runBascule(
   args: string[],
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
   node = process.execPath,
+  bin = BIN,
 ): Proc {
-  const child = spawn(node, [...nodeArgs, BIN, ...args], {
+  const child = spawn(node, [...nodeArgs, bin, ...args], {
     cwd: ROOT,
     env: { ...process.env, BASCULE_LOG_LEVEL: process.env.BASCULE_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
