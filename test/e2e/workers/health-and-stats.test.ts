@@ -6,7 +6,13 @@ import { makeSnapshot } from '#protocol/canonical';
 import { body, eventually, freePort, frontend, get, server, sleep } from '../../unit/dataplane/helpers.js';
 import { breakable, policy, withHealth, type Breakable } from '../health/helpers.js';
 import { backend } from '../../unit/dataplane/helpers.js';
-import { perWorkerRequests, sample, workersDataplane, type WorkersDataplane } from './support.js';
+import {
+  perWorkerRequests,
+  sample,
+  untilEveryWorkerServed,
+  workersDataplane,
+  type WorkersDataplane,
+} from './support.js';
 
 /** `n` requests on fresh connections (so both workers take some), tallied by answer. */
 async function tally(port: number, n: number): Promise<Record<string, number>> {
@@ -52,8 +58,9 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     await a.set('status-500');
     await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'down', 5000);
     // Every new connection, whichever worker accepts it, avoids a.
-    expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
-    const served = await perWorkerRequests(w);
+    const served = await untilEveryWorkerServed(w, async () => {
+      expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
+    });
     expect(
       served.every((n) => n > 0),
       `both workers answered: ${served.join(' / ')}`,
@@ -112,15 +119,10 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
       return t['200 b'] === 40 ? t : undefined;
     }, 5000).catch(() => tally(port, 40));
     expect(onlyB).to.deep.equal({ '200 b': 40 });
-    // Workers accept from one shared socket (Node 20): on a loaded machine one of them can win
-    // every accept of a batch. More batches until both have served under the override, each
-    // answer still from b; the counters reach the primary over IPC, so they are polled too.
-    let served = await perWorkerRequests(w);
-    for (const deadline = Date.now() + 15_000; !served.every((n) => n > 0) && Date.now() < deadline;) {
+    // Both workers serve under the override, every answer from b.
+    const served = await untilEveryWorkerServed(w, async () => {
       expect(await tally(port, 20)).to.deep.equal({ '200 b': 20 });
-      await sleep(100);
-      served = await perWorkerRequests(w);
-    }
+    });
     expect(
       served.every((n) => n > 0),
       `both workers answered: ${served.join(' / ')}`,
