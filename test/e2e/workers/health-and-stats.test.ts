@@ -40,6 +40,10 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     await w?.dp.close();
     await Promise.all([a.close(), b.close()]);
   });
+  // Each test breaks the backends its own way: a failed one must not leave them broken for the next.
+  afterEach(async () => {
+    await Promise.all([a.set('ok'), b.set('ok')]);
+  });
 
   it('active checks run once per dataplane; a verdict reaches both workers', async () => {
     const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 2, fall: 2 });
@@ -72,11 +76,12 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
   });
 
   it('passive errors seen by both workers count together', async () => {
-    // Active checks every 60 s (never during the test); passive: 6 consecutive errors mark it down.
+    // Active checks every 10 min, the first at a random point of that (a passed check would clear
+    // the count: `checks: 0` below says none ran); passive: 6 consecutive errors mark it down.
     const hp = policy({
-      intervalMs: 60_000,
-      fastIntervalMs: 60_000,
-      downIntervalMs: 60_000,
+      intervalMs: 600_000,
+      fastIntervalMs: 600_000,
+      downIntervalMs: 600_000,
       passive: { observe: 'layer7', consecutiveErrors: 6, onError: 'mark-down' },
     });
     const snap = makeSnapshot(
@@ -87,16 +92,23 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     );
     expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
     await a.set('traffic-500');
+    const view = () => w.dp.health().servers.find((s) => s.backend === 'solo')!;
     const before = await perWorkerRequests(w);
-    // Three failures on each worker: neither reached 6 alone, together they did.
-    for (let i = 0; i < 12 && w.dp.health().servers[0]?.state !== 'down'; i++) await get(port, '/');
-    await eventually(() => w.dp.health().servers[0]?.state === 'down', 3000);
+    // Three failures on each worker: neither reached 6 alone, together they did. A worker tells the
+    // primary what its traffic saw after answering (one IPC hop): the primary may not have counted
+    // a failure when its answer arrives here, so the next request waits until it has. Then the
+    // requests sent are the ones the verdict took.
+    for (let sent = 1; sent <= 12 && view().state !== 'down'; sent++) {
+      await get(port, '/');
+      await eventually(() => view().state === 'down' || view().counters.passiveErrors >= sent, 5000);
+    }
     const after = await perWorkerRequests(w);
     const delta = after.map((n, i) => n - before[i]!);
     console.log(`      failures per worker before the verdict: ${delta.join(' / ')}`);
-    expect(delta.reduce((x, y) => x + y, 0)).to.be.at.most(7);
-    expect(w.dp.health().servers[0]!.reason).to.match(/6 consecutive errors/);
-    await a.set('ok');
+    expect(view().state).to.equal('down');
+    expect(delta.reduce((x, y) => x + y, 0)).to.equal(6);
+    expect(view().reason).to.match(/6 consecutive errors/);
+    expect(view().counters).to.include({ checks: 0, passiveErrors: 6, passiveTriggers: 1 });
   });
 
   it('a runtime override from the admin API reaches every worker', async () => {
