@@ -289,16 +289,19 @@ function entryPlugin(entry, shared) {
       b.onResolve({ filter: /^bascule-entry$/ }, () => ({ path: 'entry', namespace: 'bascule-entry' }));
       b.onLoad({ filter: /.*/, namespace: 'bascule-entry' }, () => {
         const lines = [`export * from ${quoted(join(ROOT, entry))};`];
-        const modules = [...shared.entries()];
+        // Sorted: esbuild resolves in parallel, and the bundle's text should not depend on its order.
+        const modules = [...shared.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([path, names]) => [path, [...names].sort()]);
         modules.forEach(([path, names], m) =>
           lines.push(
-            `import { ${[...names].map((n, i) => `${n} as $${m}_${i}`).join(', ')} } from ${quoted(join(ROOT, path))};`,
+            `import { ${names.map((n, i) => `${n} as $${m}_${i}`).join(', ')} } from ${quoted(join(ROOT, path))};`,
           ),
         );
         const table = modules
           .map(
             ([path, names], m) =>
-              `${quoted(path)}: { ${[...names].map((n, i) => `${n}: $${m}_${i}`).join(', ')} }`,
+              `${quoted(path)}: { ${names.map((n, i) => `${n}: $${m}_${i}`).join(', ')} }`,
           )
           .join(', ');
         if (modules.length > 0)
