@@ -253,18 +253,30 @@ interface HandleWriter {
  * until it completes; one whose write failed is not reused either.
  */
 let spareReq: Req | undefined;
+/**
+ * Whether spareReq is free. The request stays in spareReq while a write uses it (only this flag
+ * changes): storing it back after every write would be a store of an object into an old one per
+ * write, and while nothing is allocated (a relay in steady state allocates nothing per read) the
+ * request stays in the young generation, so each such store takes V8's write barrier call.
+ */
+let spareFree = false;
 
 /** WriteWraps constructed in this process (the tests check that writes completed at once reuse one). */
 export const writeRequests = { made: 0 };
 
 function takeReq(): Req {
-  const req = spareReq;
-  if (req !== undefined) {
-    spareReq = undefined;
-    return req;
+  if (spareFree) {
+    spareFree = false;
+    return spareReq!;
   }
   writeRequests.made++;
   return new RAW_SOCKETS!.WriteWrap();
+}
+
+/** `req`'s write was taken whole at once: it is as new, the next write's. */
+function keepReq(req: Req): void {
+  if (spareReq !== req) spareReq = req;
+  spareFree = true;
 }
 
 /** Writes `buf` on `h` for `w`; false when the caller should wait for drain (or it failed). */
@@ -376,16 +388,27 @@ function writeStagedOn(w: HandleWriter, h: TcpHandle, src: Uint8Array, n: number
   relayWrites.staged++;
   const req = takeReq();
   const err = h.writeBuffer(req, to);
+  if (err !== 0) {
+    w.writeFailed(errnoError(err, 'write'));
+    return false;
+  }
+  w.bytesWritten += n;
   const r = RAW_SOCKETS!;
-  if (err === 0 && r.state[r.kLastWriteWasAsync] !== 0) {
-    // Queued: these bytes are the write's until it completes (dispatched keeps `to` on the
-    // request); the next staged write goes after them, 8-byte aligned.
+  // As dispatched(), without `taken`: this runs from a relayed read (RawSocket.onRelayRead), never
+  // inside a Reads callback, which is what `taken` is for.
+  if (r.state[r.kLastWriteWasAsync] !== 0) {
+    // Queued: these bytes are the write's until it completes (the request keeps `to`); the next
+    // staged write goes after them, 8-byte aligned.
+    queued(w, req, n, to);
     stageOffset += (n + 7) & ~7;
     stageGeneration++;
     relayWrites.stagedQueued++;
     relayWrites.copied++;
-  } else if (err === 0) relayWrites.direct++;
-  return dispatched(w, req, err, n, to);
+  } else {
+    keepReq(req);
+    relayWrites.direct++;
+  }
+  return !w.writableNeedDrain;
 }
 
 /**
@@ -447,20 +470,25 @@ function dispatched(w: HandleWriter, req: Req, err: number, bytes: number, data:
   w.bytesWritten += bytes;
   const r = RAW_SOCKETS!;
   if (r.state[r.kLastWriteWasAsync] !== 0) {
-    req.oncomplete = onWriteDone;
-    req.writer = w;
-    req.bytes = bytes;
-    req.buffer = data;
-    req.readOwner = req.readBuf = undefined;
+    queued(w, req, bytes, data);
     taken.queued = data; // a read buffer among the data is given back on completion
     taken.req = req;
-    w.writableLength += bytes;
-    if (w.writableLength >= HIGH_WATER_MARK) w.writableNeedDrain = true;
   } else {
-    spareReq = req; // taken whole: untouched, the next write's
+    keepReq(req); // taken whole: untouched, the next write's
     taken.last = data; // and nothing of `data` is held (util/socket-reads.ts reuses a read buffer)
   }
   return !w.writableNeedDrain;
+}
+
+/** `req`'s write of `bytes` (`data`) was queued: counted in writableLength until onWriteDone. */
+function queued(w: HandleWriter, req: Req, bytes: number, data: unknown): void {
+  req.oncomplete = onWriteDone;
+  req.writer = w;
+  req.bytes = bytes;
+  req.buffer = data;
+  req.readOwner = req.readBuf = undefined;
+  w.writableLength += bytes;
+  if (w.writableLength >= HIGH_WATER_MARK) w.writableNeedDrain = true;
 }
 
 /** An async write completed. */
