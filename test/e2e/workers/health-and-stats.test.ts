@@ -6,7 +6,13 @@ import { makeSnapshot } from '#protocol/canonical';
 import { body, eventually, freePort, frontend, get, server, sleep } from '../../unit/dataplane/helpers.js';
 import { breakable, policy, withHealth, type Breakable } from '../health/helpers.js';
 import { backend } from '../../unit/dataplane/helpers.js';
-import { perWorkerRequests, sample, workersDataplane, type WorkersDataplane } from './support.js';
+import {
+  perWorkerRequests,
+  sample,
+  untilEveryWorkerServed,
+  workersDataplane,
+  type WorkersDataplane,
+} from './support.js';
 
 /** `n` requests on fresh connections (so both workers take some), tallied by answer. */
 async function tally(port: number, n: number): Promise<Record<string, number>> {
@@ -34,6 +40,10 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     await w?.dp.close();
     await Promise.all([a.close(), b.close()]);
   });
+  // Each test breaks the backends its own way: a failed one must not leave them broken for the next.
+  afterEach(async () => {
+    await Promise.all([a.set('ok'), b.set('ok')]);
+  });
 
   it('active checks run once per dataplane; a verdict reaches both workers', async () => {
     const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 2, fall: 2 });
@@ -52,8 +62,9 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     await a.set('status-500');
     await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'down', 5000);
     // Every new connection, whichever worker accepts it, avoids a.
-    expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
-    const served = await perWorkerRequests(w);
+    const served = await untilEveryWorkerServed(w, async () => {
+      expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
+    });
     expect(
       served.every((n) => n > 0),
       `both workers answered: ${served.join(' / ')}`,
@@ -65,11 +76,12 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
   });
 
   it('passive errors seen by both workers count together', async () => {
-    // Active checks every 60 s (never during the test); passive: 6 consecutive errors mark it down.
+    // Active checks every 10 min, the first at a random point of that (a passed check would clear
+    // the count: `checks: 0` below says none ran); passive: 6 consecutive errors mark it down.
     const hp = policy({
-      intervalMs: 60_000,
-      fastIntervalMs: 60_000,
-      downIntervalMs: 60_000,
+      intervalMs: 600_000,
+      fastIntervalMs: 600_000,
+      downIntervalMs: 600_000,
       passive: { observe: 'layer7', consecutiveErrors: 6, onError: 'mark-down' },
     });
     const snap = makeSnapshot(
@@ -80,16 +92,23 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
     );
     expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
     await a.set('traffic-500');
+    const view = () => w.dp.health().servers.find((s) => s.backend === 'solo')!;
     const before = await perWorkerRequests(w);
-    // Three failures on each worker: neither reached 6 alone, together they did.
-    for (let i = 0; i < 12 && w.dp.health().servers[0]?.state !== 'down'; i++) await get(port, '/');
-    await eventually(() => w.dp.health().servers[0]?.state === 'down', 3000);
+    // Three failures on each worker: neither reached 6 alone, together they did. A worker tells the
+    // primary what its traffic saw after answering (one IPC hop): the primary may not have counted
+    // a failure when its answer arrives here, so the next request waits until it has. Then the
+    // requests sent are the ones the verdict took.
+    for (let sent = 1; sent <= 12 && view().state !== 'down'; sent++) {
+      await get(port, '/');
+      await eventually(() => view().state === 'down' || view().counters.passiveErrors >= sent, 5000);
+    }
     const after = await perWorkerRequests(w);
     const delta = after.map((n, i) => n - before[i]!);
     console.log(`      failures per worker before the verdict: ${delta.join(' / ')}`);
-    expect(delta.reduce((x, y) => x + y, 0)).to.be.at.most(7);
-    expect(w.dp.health().servers[0]!.reason).to.match(/6 consecutive errors/);
-    await a.set('ok');
+    expect(view().state).to.equal('down');
+    expect(delta.reduce((x, y) => x + y, 0)).to.equal(6);
+    expect(view().reason).to.match(/6 consecutive errors/);
+    expect(view().counters).to.include({ checks: 0, passiveErrors: 6, passiveTriggers: 1 });
   });
 
   it('a runtime override from the admin API reaches every worker', async () => {
@@ -112,15 +131,10 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
       return t['200 b'] === 40 ? t : undefined;
     }, 5000).catch(() => tally(port, 40));
     expect(onlyB).to.deep.equal({ '200 b': 40 });
-    // Workers accept from one shared socket (Node 20): on a loaded machine one of them can win
-    // every accept of a batch. More batches until both have served under the override, each
-    // answer still from b; the counters reach the primary over IPC, so they are polled too.
-    let served = await perWorkerRequests(w);
-    for (const deadline = Date.now() + 15_000; !served.every((n) => n > 0) && Date.now() < deadline;) {
+    // Both workers serve under the override, every answer from b.
+    const served = await untilEveryWorkerServed(w, async () => {
       expect(await tally(port, 20)).to.deep.equal({ '200 b': 20 });
-      await sleep(100);
-      served = await perWorkerRequests(w);
-    }
+    });
     expect(
       served.every((n) => n > 0),
       `both workers answered: ${served.join(' / ')}`,

@@ -2,7 +2,7 @@
 // and what the tests ask it: each worker's own stats, the aggregate, the metrics.
 import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/dataplane';
 import type { StatsDocument } from '#dataplane/admin/stats-model';
-import { quietLogger } from '../../unit/dataplane/helpers.js';
+import { quietLogger, sleep } from '../../unit/dataplane/helpers.js';
 
 export interface WorkersDataplane {
   dp: Dataplane;
@@ -48,4 +48,24 @@ export function sample(exposition: string, series: string): number | undefined {
 export async function perWorkerRequests(w: WorkersDataplane): Promise<number[]> {
   const docs = await Promise.all([w.worker(1), w.worker(2)]);
   return docs.map((d) => d.frontends.reduce((n, f) => n + f.requests + f.sessions, 0));
+}
+
+/**
+ * Runs `batch` (which checks its own answers) until every worker has served some of the requests
+ * made from here on, or `ms` have passed; returns what each worker served meanwhile. Workers
+ * accept from one shared socket (Node 20): on a loaded machine one of them can win every accept
+ * of a batch. The counters reach the primary over IPC, so they are polled too.
+ */
+export async function untilEveryWorkerServed(
+  w: WorkersDataplane,
+  batch: () => Promise<void>,
+  ms = 15_000,
+): Promise<number[]> {
+  const base = await perWorkerRequests(w);
+  for (const deadline = Date.now() + ms; ;) {
+    await batch();
+    const served = (await perWorkerRequests(w)).map((n, i) => n - base[i]!);
+    if (served.every((n) => n > 0) || Date.now() > deadline) return served;
+    await sleep(100);
+  }
 }
