@@ -37,6 +37,25 @@ import {
   type TestBackend,
 } from './helpers.js';
 
+/** A dataplane with one TCP frontend on a free port relaying to the server on `serverPort`. */
+async function tcpRelay(serverPort: number): Promise<{ dp: Dataplane; tcpPort: number }> {
+  const tcpPort = await freePort();
+  const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+  const r = await dp.applySnapshot(
+    makeSnapshot(
+      body(
+        [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/relayed' })],
+        [backend('default/relayed', [server('s', serverPort)], { mode: 'tcp' })],
+      ),
+    ),
+  );
+  if (!r.ok) {
+    await dp.close();
+    expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+  }
+  return { dp, tcpPort };
+}
+
 /** A server whose accepted connections are RawSockets (`take` decides), and a connected client. */
 async function rawPair(
   take = true,
@@ -608,22 +627,8 @@ describe('dataplane: a TCP session whose client resets while both directions are
       more();
     });
     await new Promise<void>((r) => srv.listen(0, HOST, r));
-    const tcpPort = await freePort();
-    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
     try {
-      const r = await dp.applySnapshot(
-        makeSnapshot(
-          body(
-            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/flood' })],
-            [
-              backend('default/flood', [server('f', (srv.address() as net.AddressInfo).port)], {
-                mode: 'tcp',
-              }),
-            ],
-          ),
-        ),
-      );
-      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
       const client = net.connect(tcpPort, HOST);
       client.on('error', () => {});
       client.pause();
@@ -698,24 +703,10 @@ describe('dataplane: a TCP session relaying small reads to a side that stalls', 
       next();
     });
     await new Promise<void>((r) => srv.listen(0, HOST, r));
-    const tcpPort = await freePort();
-    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
     const copiedBefore = relayWrites.copied;
     const directBefore = relayWrites.direct;
     try {
-      const r = await dp.applySnapshot(
-        makeSnapshot(
-          body(
-            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/pattern' })],
-            [
-              backend('default/pattern', [server('p', (srv.address() as net.AddressInfo).port)], {
-                mode: 'tcp',
-              }),
-            ],
-          ),
-        ),
-      );
-      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
       const client = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true });
       client.on('error', () => {});
       client.pause();
@@ -798,23 +789,9 @@ describe('dataplane: TCP sessions whose small relayed writes wait in the staging
       });
     });
     await new Promise<void>((r) => srv.listen(0, HOST, r));
-    const tcpPort = await freePort();
-    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
     const before = { ...relayWrites };
     try {
-      const r = await dp.applySnapshot(
-        makeSnapshot(
-          body(
-            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/pattern' })],
-            [
-              backend('default/pattern', [server('p', (srv.address() as net.AddressInfo).port)], {
-                mode: 'tcp',
-              }),
-            ],
-          ),
-        ),
-      );
-      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
       const clients = downs.map((_, i) => {
         const c = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true });
         c.on('error', () => {});
