@@ -37,6 +37,25 @@ import {
   type TestBackend,
 } from './helpers.js';
 
+/** A dataplane with one TCP frontend on a free port relaying to the server on `serverPort`. */
+async function tcpRelay(serverPort: number): Promise<{ dp: Dataplane; tcpPort: number }> {
+  const tcpPort = await freePort();
+  const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+  const r = await dp.applySnapshot(
+    makeSnapshot(
+      body(
+        [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/relayed' })],
+        [backend('default/relayed', [server('s', serverPort)], { mode: 'tcp' })],
+      ),
+    ),
+  );
+  if (!r.ok) {
+    await dp.close();
+    expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
+  }
+  return { dp, tcpPort };
+}
+
 /** A server whose accepted connections are RawSockets (`take` decides), and a connected client. */
 async function rawPair(
   take = true,
@@ -608,22 +627,8 @@ describe('dataplane: a TCP session whose client resets while both directions are
       more();
     });
     await new Promise<void>((r) => srv.listen(0, HOST, r));
-    const tcpPort = await freePort();
-    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
     try {
-      const r = await dp.applySnapshot(
-        makeSnapshot(
-          body(
-            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/flood' })],
-            [
-              backend('default/flood', [server('f', (srv.address() as net.AddressInfo).port)], {
-                mode: 'tcp',
-              }),
-            ],
-          ),
-        ),
-      );
-      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
       const client = net.connect(tcpPort, HOST);
       client.on('error', () => {});
       client.pause();
@@ -698,24 +703,10 @@ describe('dataplane: a TCP session relaying small reads to a side that stalls', 
       next();
     });
     await new Promise<void>((r) => srv.listen(0, HOST, r));
-    const tcpPort = await freePort();
-    const dp = await startDataplane({ group: 'default', nodeId: 'test', admin: null, logger: quietLogger() });
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
     const copiedBefore = relayWrites.copied;
     const directBefore = relayWrites.direct;
     try {
-      const r = await dp.applySnapshot(
-        makeSnapshot(
-          body(
-            [frontend('default/tcp', tcpPort, { mode: 'tcp', defaultBackend: 'default/pattern' })],
-            [
-              backend('default/pattern', [server('p', (srv.address() as net.AddressInfo).port)], {
-                mode: 'tcp',
-              }),
-            ],
-          ),
-        ),
-      );
-      expect(r, JSON.stringify(r)).to.deep.include({ ok: true });
       const client = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true });
       client.on('error', () => {});
       client.pause();
@@ -750,6 +741,87 @@ describe('dataplane: a TCP session relaying small reads to a side that stalls', 
         relayWrites.copied - copiedBefore,
         'reads the kernel did not take whole, copied',
       ).to.be.greaterThan(0);
+    } finally {
+      await dp.close();
+      srv.close();
+    }
+  });
+});
+
+describe('dataplane: TCP sessions whose small relayed writes wait in the staging buffer', function () {
+  this.timeout(30_000);
+
+  it('keeps each queued write whole and in order across sessions and staging buffers', async () => {
+    // Small reads (<= 4 KiB) are written from the staging buffer with the handle's own write. A
+    // client that does not read makes those writes wait there (the kernel takes part or none), so
+    // later writes — of this session and of the other one, interleaved — must go after them in the
+    // buffer or into a new one, never over bytes a queued write still holds.
+    const CHUNK = 1000;
+    const downs = [crypto.randomBytes(4 * 1024 * 1024), crypto.randomBytes(4 * 1024 * 1024)];
+    let accepted = 0;
+    const stalls: Promise<void>[] = [];
+    const stalledAt: (() => void)[] = [];
+    for (let i = 0; i < downs.length; i++) stalls.push(new Promise<void>((r) => stalledAt.push(r)));
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      // Each server connection says which download it is by its first byte from the client.
+      s.once('data', (d: Buffer) => {
+        const i = d[0]!;
+        accepted++;
+        const down = downs[i]!;
+        let off = 0;
+        const next = (): void => {
+          if (s.destroyed) return;
+          if (off >= down.length) {
+            s.end();
+            stalledAt[i]!();
+            return;
+          }
+          const more = s.write(down.subarray(off, off + CHUNK));
+          off += CHUNK;
+          if (more) setImmediate(next);
+          else {
+            stalledAt[i]!();
+            s.once('drain', next);
+          }
+        };
+        next();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, HOST, r));
+    const { dp, tcpPort } = await tcpRelay((srv.address() as net.AddressInfo).port);
+    const before = { ...relayWrites };
+    try {
+      const clients = downs.map((_, i) => {
+        const c = net.connect({ port: tcpPort, host: HOST, allowHalfOpen: true });
+        c.on('error', () => {});
+        c.pause();
+        c.write(Buffer.from([i]));
+        return c;
+      });
+      await Promise.all(stalls);
+      const got = clients.map(
+        (c) =>
+          new Promise<Buffer>((resolve) => {
+            const parts: Buffer[] = [];
+            c.on('data', (d: Buffer) => parts.push(d));
+            c.on('end', () => resolve(Buffer.concat(parts)));
+          }),
+      );
+      for (const c of clients) c.resume();
+      const at = await Promise.all(got);
+      for (const c of clients) c.destroy();
+      expect(accepted).to.equal(2);
+      for (let i = 0; i < downs.length; i++) {
+        expect(at[i]!.length, `download ${i}`).to.equal(downs[i]!.length);
+        expect(at[i]!.equals(downs[i]!), `download ${i} whole and in order`).to.equal(true);
+      }
+      expect(
+        relayWrites.staged - before.staged,
+        'small reads written from the staging buffer',
+      ).to.be.greaterThan(0);
+      expect(relayWrites.stagedQueued - before.stagedQueued, 'staged writes queued').to.be.greaterThan(0);
+      expect(relayWrites.stages - before.stages, 'a new staging buffer past a full one').to.be.greaterThan(1);
     } finally {
       await dp.close();
       srv.close();

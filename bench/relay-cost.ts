@@ -1,0 +1,275 @@
+// What one relayed request costs each proxy, split the way the kernel sees it: user and system
+// CPU time, system calls by kind, TCP segments; HAProxy (nbthread 1) and one or more Bascule
+// builds in the same run, cells alternated. compare-builds.ts gives CPU per request as one
+// figure; this tells whether a difference is in user space (the proxy's own code) or in the
+// kernel (more or other system calls, more segments), which a total alone cannot.
+//
+//   npx tsx bench/relay-cost.ts [--scenario tcp] [--rounds 4] [--duration 5] \
+//       --build main=/work/wt/base/bin/bascule.js --build now=bin/bascule.js [--no-syscalls]
+//
+// Setup as compare-builds.ts (bench/configs.ts: the benchmark's upstream, HAProxy's and Bascule's
+// configurations; `bascule standalone --workers 1`; wrk 2 threads, 50 connections; a 2 s warm-up
+// each). Per cell:
+// - user and system CPU µs per request of the proxy's process tree (/proc/PID/stat utime, stime);
+// - system calls per request of that tree (`perf stat` on the syscalls:sys_enter_* tracepoints
+//   of the calls a relay makes, attached for the cell; needs perf and tracefs access, else
+//   skipped: --no-syscalls skips it anyway);
+// - TCP segments in and out per request (/proc/net/snmp Tcp InSegs/OutSegs): machine-wide,
+//   so wrk's and the upstream's segments are in it too and anything else running adds to it;
+//   equal workloads give equal figures, so read it as a comparison only.
+// At the end the median of each figure per proxy, and each build's user and system µs per request
+// minus the first build's in the same round. Nothing is asserted: it is a tool.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
+import { freePort, killAll, loadAverage, processTree, start } from './procs.js';
+import { basculeEnv, startUpstream } from './upstream.js';
+import { runWrk, writeWrkScript } from './wrk.js';
+
+/** The system calls a relay makes per request or per connection (HAProxy's and libuv's names). */
+const SYSCALLS = [
+  'read',
+  'write',
+  'recvfrom',
+  'sendto',
+  'readv',
+  'writev',
+  'epoll_wait',
+  'epoll_pwait',
+  'epoll_ctl',
+  'accept4',
+  'connect',
+  'close',
+  'shutdown',
+];
+
+const CLK_TCK = 100; // USER_HZ
+
+interface Target {
+  name: string;
+  port: number;
+  pid: number;
+}
+
+/** User and system CPU seconds of the process and its descendants. */
+function cpuSplit(pid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const s = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      user += Number(f[11]);
+      system += Number(f[12]);
+    } catch {
+      /* exited between listing and reading */
+    }
+  }
+  return { user: user / CLK_TCK, system: system / CLK_TCK };
+}
+
+/** Tcp InSegs and OutSegs of the whole machine. */
+function segments(): { in: number; out: number } {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Tcp:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/).map(Number);
+  return { in: values[names.indexOf('InSegs')]!, out: values[names.indexOf('OutSegs')]! };
+}
+
+/** `perf stat` on the syscall tracepoints of `pids` for `seconds`; counts by call, or undefined. */
+async function countSyscalls(
+  pids: number[],
+  seconds: number,
+  out: string,
+): Promise<Map<string, number> | undefined> {
+  const events = SYSCALLS.map((c) => `syscalls:sys_enter_${c}`).join(',');
+  const args = [
+    'stat',
+    '-x',
+    ',',
+    '-e',
+    events,
+    '-p',
+    pids.join(','),
+    '-o',
+    out,
+    '--',
+    'sleep',
+    String(seconds),
+  ];
+  const code = await new Promise<number | null>((r) => {
+    const p = spawn('perf', args, { stdio: 'ignore' });
+    p.on('error', () => r(null));
+    p.on('exit', (c) => r(c));
+  });
+  if (code !== 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const f = line.split(',');
+    const m = /syscalls:sys_enter_(\w+)/.exec(f[2] ?? '');
+    if (m && /^\d+$/.test(f[0] ?? '')) counts.set(m[1]!, Number(f[0]));
+  }
+  return counts;
+}
+
+async function listening(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'tcp' },
+      rounds: { type: 'string', default: '4' },
+      duration: { type: 'string', default: '5' },
+      build: { type: 'string', multiple: true },
+      node: { type: 'string' },
+      'no-syscalls': { type: 'boolean', default: false },
+    },
+  });
+  const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
+  if (!s || s.transfers) throw new Error('--scenario: keepalive, headers, close or tcp');
+  const builds = (values.build ?? []).map((b) => {
+    const at = b.indexOf('=');
+    if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
+    return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
+  });
+  if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  const seconds = Number(values.duration);
+  const dir = mkdtempSync(join(tmpdir(), 'bascule-relay-cost-'));
+  process.on('exit', killAll);
+  try {
+    const { ports: upstreams } = await startUpstream(dir);
+    const script = writeWrkScript(dir);
+    const targets: Target[] = [];
+    const hport = await freePort();
+    writeFileSync(join(dir, 'haproxy.cfg'), haproxyCfg({ port: hport, upstreams, scenario: s, threads: 1 }));
+    const h = start('haproxy', 'haproxy', ['-f', join(dir, 'haproxy.cfg')], join(dir, 'haproxy.log'));
+    targets.push({ name: 'haproxy', port: hport, pid: h.pid });
+    for (const b of builds) {
+      const port = await freePort();
+      const manifests = join(dir, `manifests-${b.name}`);
+      mkdirSync(manifests);
+      writeFileSync(join(manifests, 'bench.yaml'), basculeYaml({ port, upstreams, scenario: s }));
+      const args = [b.bin, 'standalone', '--workers', '1', '--dir', manifests];
+      args.push('--admin', '127.0.0.1:0', '--dataplane-admin', '127.0.0.1:0');
+      const p = start(
+        b.name,
+        values.node ?? process.execPath,
+        args,
+        join(dir, `${b.name}.log`),
+        basculeEnv(),
+      );
+      targets.push({ name: b.name, port, pid: p.pid });
+    }
+    await listening(upstreams.a, 10_000);
+    for (const t of targets) await listening(t.port, 30_000);
+    const wrk = (t: Target, durationSeconds: number) =>
+      runWrk({
+        url: `http://127.0.0.1:${t.port}/`,
+        threads: 2,
+        connections: 50,
+        durationSeconds,
+        script,
+        connectionClose: s.connectionClose,
+      });
+    for (const t of targets) await wrk(t, 2); // warm-up (the JIT of the Node.js ones)
+    const figures = new Map<string, Map<string, number[]>>();
+    const push = (t: string, k: string, v: number): void => {
+      const m = figures.get(t) ?? figures.set(t, new Map()).get(t)!;
+      (m.get(k) ?? m.set(k, []).get(k)!).push(v);
+    };
+    let syscalls = !values['no-syscalls'];
+    for (let r = 0; r < Number(values.rounds); r++) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+        const load = loadAverage()[0];
+        const pids = processTree(t.pid);
+        const cpu0 = cpuSplit(t.pid);
+        const seg0 = segments();
+        // perf attaches for the wrk run plus a margin: counts are per request of what it saw.
+        const counted = syscalls
+          ? countSyscalls(pids, seconds + 1, join(dir, `perf-${t.name}.txt`))
+          : undefined;
+        const { result } = await wrk(t, seconds);
+        const seg1 = segments();
+        const cpu1 = cpuSplit(t.pid);
+        const calls = await counted;
+        if (syscalls && calls === undefined) {
+          syscalls = false;
+          process.stdout.write('perf stat on syscall tracepoints failed: system calls not counted\n');
+        }
+        const n = result.requests;
+        const user = ((cpu1.user - cpu0.user) * 1e6) / n;
+        const system = ((cpu1.system - cpu0.system) * 1e6) / n;
+        push(t.name, 'req/s', n / result.durationSeconds);
+        push(t.name, 'user µs', user);
+        push(t.name, 'system µs', system);
+        push(t.name, 'segments in', (seg1.in - seg0.in) / n);
+        push(t.name, 'segments out', (seg1.out - seg0.out) / n);
+        const callText: string[] = [];
+        for (const [c, k] of calls ?? []) {
+          if (k === 0) continue;
+          push(t.name, c, k / n);
+          callText.push(`${c} ${(k / n).toFixed(2)}`);
+        }
+        const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
+        process.stdout.write(
+          `${s.id} round ${r + 1} ${t.name}: ${Math.round(n / result.durationSeconds)} req/s, user ${user.toFixed(2)} + system ${system.toFixed(2)} µs/request, ` +
+            `segments in ${((seg1.in - seg0.in) / n).toFixed(2)} out ${((seg1.out - seg0.out) / n).toFixed(2)}` +
+            `${callText.length ? `, calls/request: ${callText.join(', ')}` : ''}, ${errors} errors, load1 ${load.toFixed(2)}\n`,
+        );
+      }
+    }
+    for (const t of targets) {
+      const m = figures.get(t.name)!;
+      const parts = [...m].map(
+        ([k, v]) => `${k} ${k === 'req/s' ? Math.round(median(v)) : median(v).toFixed(2)}`,
+      );
+      process.stdout.write(`${s.id} ${t.name} medians: ${parts.join(', ')}\n`);
+    }
+    // Round by round against the first build: cells of a round see about the same load.
+    const first = builds[0]!.name;
+    for (const b of builds.slice(1)) {
+      for (const k of ['user µs', 'system µs']) {
+        const a = figures.get(first)!.get(k)!;
+        const d = figures
+          .get(b.name)!
+          .get(k)!
+          .map((v, i) => v - a[i]!);
+        process.stdout.write(
+          `${s.id} ${b.name} − ${first}, ${k}/request per round: ${d.map((x) => x.toFixed(2)).join(' ')}; median ${median(d).toFixed(2)}\n`,
+        );
+      }
+    }
+  } finally {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
