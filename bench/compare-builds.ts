@@ -32,11 +32,11 @@
 // Nothing is asserted: it is a tool, like bench/run.ts.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BIG_BODY_BYTES, SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
 import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
-import { freePort, killAll, loadAverage, sample, start } from './procs.js';
+import { freePort, killAll, listening, loadAverage, parseBuilds, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runTransfers } from './transfers.js';
 import { cellContext, describeContext, runWrk, writeWrkScript, type WrkResult } from './wrk.js';
@@ -81,21 +81,6 @@ function loopDelay(text: string): string | undefined {
   return `loop delay p99 ≤ ${p99.toFixed(1)} max ${max.toFixed(1)} ms, ${gc} GCs ${gcMs.toFixed(0)} ms (longest ${gcMax.toFixed(1)}; by kind ${[...kinds].map(([k, n]) => `${k}:${n}`).join(' ')})`;
 }
 
-/** Resolves once `port` accepts connections (or throws after `ms`). */
-async function listening(port: number, ms: number): Promise<void> {
-  const net = await import('node:net');
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -117,12 +102,7 @@ async function main(): Promise<void> {
   if (!found) throw new Error('--scenario: keepalive, headers, close, tcp or bigbody');
   // --new-connections: wrk sends `Connection: close` whatever the scenario (see the header).
   const s = values['new-connections'] ? { ...found, connectionClose: true } : found;
-  const builds = (values.build ?? []).map((b) => {
-    const at = b.indexOf('=');
-    if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
-    return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
-  });
-  if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  const builds = parseBuilds(values.build);
   // --node-args NAME="--flag …": Node.js flags for that build's process (e.g. the image's).
   const nodeArgs = new Map<string, string[]>();
   for (const a of values['node-args'] ?? []) {

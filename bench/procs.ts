@@ -2,7 +2,8 @@
 // Every process started here is registered, so an interrupted run still stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { connect, createServer } from 'node:net';
 
 export interface Running {
   name: string;
@@ -117,6 +118,34 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Resolves once `port` on 127.0.0.1 accepts connections (or throws after `ms`). */
+export async function listening(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The build-against-build tools' `--build NAME=PATH/bin/bascule.js` values (compare-builds.ts,
+ * relay-cost.ts): at least one, each a name and a resolved path.
+ */
+export function parseBuilds(values: string[] | undefined): { name: string; bin: string }[] {
+  const builds = (values ?? []).map((b) => {
+    const at = b.indexOf('=');
+    if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
+    return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
+  });
+  if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  return builds;
 }
 
 /** The process and its descendants (nginx: master + workers). */

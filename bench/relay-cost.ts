@@ -21,12 +21,11 @@
 // minus the first build's in the same round. Nothing is asserted: it is a tool.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
-import { freePort, killAll, loadAverage, processTree, start } from './procs.js';
+import { freePort, killAll, listening, loadAverage, parseBuilds, processTree, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 
@@ -118,23 +117,6 @@ async function countSyscalls(
   return counts;
 }
 
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -154,12 +136,7 @@ async function main(): Promise<void> {
   });
   const s = SCENARIOS.find((x) => x.id === (values.scenario as ScenarioId));
   if (!s || s.transfers) throw new Error('--scenario: keepalive, headers, close or tcp');
-  const builds = (values.build ?? []).map((b) => {
-    const at = b.indexOf('=');
-    if (at <= 0) throw new Error(`--build NAME=PATH/bin/bascule.js, not ${b}`);
-    return { name: b.slice(0, at), bin: resolve(b.slice(at + 1)) };
-  });
-  if (builds.length === 0) throw new Error('at least one --build NAME=PATH/bin/bascule.js');
+  const builds = parseBuilds(values.build);
   const seconds = Number(values.duration);
   const dir = mkdtempSync(join(tmpdir(), 'bascule-relay-cost-'));
   process.on('exit', killAll);
