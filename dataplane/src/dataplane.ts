@@ -24,7 +24,6 @@ import { RuntimeOverrides } from './admin/runtime-api.js';
 import { Observability, type DataplaneObservabilityOptions } from './observability.js';
 import { accessLogOptionsFromEnv } from './access-log/access-log.js';
 import type { ListenerInfo } from './serving/listener.js';
-import { loadCodeFor } from './serving/code-on-demand.js';
 import { isoTime } from './iso-time.js';
 import { enableMemorySaver } from './heap-growth.js';
 import { codeFlushFunction, logFlushed, servedAny, StartupCodeFlush } from './startup-code-flush.js';
@@ -207,19 +206,8 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       )
     : undefined;
   const stateDir = opts.stateDir;
-  // The code a snapshot needs (TLS, TCP) is loaded before anything is built from it
-  // (serving/code-on-demand.ts): with workers the primary builds its own runtime before theirs.
-  const target = serving.target;
   const applier = new Applier({
-    engine: {
-      get version() {
-        return target.version;
-      },
-      apply: async (snapshot, receivedAt) => {
-        await loadCodeFor(snapshot);
-        return target.apply(snapshot, receivedAt);
-      },
-    },
+    engine: serving.target,
     log,
     ...(stateDir ? { persist: (s: Snapshot) => persistSnapshot(stateDir, s) } : {}),
   });

@@ -3,11 +3,12 @@
 //   - TLS termination and SNI routing (tls/termination.ts, held by tls/on-demand.ts), and HTTP/2
 //     requests as the engine's (http/engine/h2-client.ts), which only a TLS frontend serves;
 //   - the TCP proxy (tcp/proxy.ts), for a frontend in tcp mode.
-// The one place that decides: loadCodeFor() runs in the apply path (Engine.prepare; dataplane.ts
-// before the primary's own build of a multi-worker dataplane) before the runtime is built and
-// before any listener of it is bound, so no connection or request ever waits for a module. A load
-// that fails rejects the apply (SNAPSHOT_BUILD) and the live snapshot keeps serving. Loaded code
-// stays loaded. In the bundles each is a file of its own (bin/bundle.mjs).
+// The one place that decides: loadCodeFor() runs in the apply path (Engine.prepare;
+// workers/two-phase-apply.ts before the primary's own build of a multi-worker dataplane) before
+// the runtime is built and before any listener of it is bound, so no connection or request ever
+// waits for a module. A load that fails rejects the apply (SNAPSHOT_BUILD) and the live snapshot
+// keeps serving. Loaded code stays loaded. In the bundles each is a file of its own
+// (bin/bundle.mjs).
 import { fileURLToPath } from 'node:url';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { Snapshot } from '#protocol/snapshot';

@@ -19,6 +19,7 @@ import { diffBodies } from '#protocol/delta';
 import { BasculeError, ErrorCodes } from '#protocol/errors';
 import type { Snapshot } from '#protocol/snapshot';
 import type { SnapshotTarget } from '../agent/apply.js';
+import { loadCodeFor } from '../serving/code-on-demand.js';
 import type { PrimaryRuntime } from './primary-runtime.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 
@@ -52,6 +53,9 @@ export class TwoPhaseApply implements SnapshotTarget {
     // worker that cannot use it gets the whole body), so it rebuilds only what changed too.
     const live = this.primary.runtime.snapshot;
     const change = live ? diffBodies(live.body, snapshot.body) : null;
+    // The code this snapshot needs (TLS, TCP) before the primary's own build of it, as each
+    // worker's Engine.prepare loads it before theirs (serving/code-on-demand.ts).
+    await loadCodeFor(snapshot);
     const build = this.primary.prepare(snapshot);
     const workers = pool.ready();
     const whole = { type: 'prepare', version: snapshot.version, body: snapshot.body } as const;
