@@ -3,6 +3,7 @@
 import { startDataplane, type Dataplane, type DataplaneOptions } from '#dataplane/dataplane';
 import type { StatsDocument } from '#dataplane/admin/stats-model';
 import { quietLogger, sleep } from '../../unit/dataplane/helpers.js';
+import type { KeepAliveLoad } from '../../support/keep-alive-load.js';
 
 export interface WorkersDataplane {
   dp: Dataplane;
@@ -68,4 +69,34 @@ export async function untilEveryWorkerServed(
     if (served.every((n) => n > 0) || Date.now() > deadline) return served;
     await sleep(100);
   }
+}
+
+/**
+ * Starts `start()` (a keep-alive load) and, while some worker has served none of its requests
+ * after `settleMs`, starts it again (new connections, accepted anew), up to `attempts` loads in
+ * all. Returns one load whose `stop()` stops them all and adds up what they saw. Whether every
+ * worker got load is left for the caller to assert, from the per-worker counters.
+ */
+export async function untilEveryWorkerLoaded(
+  w: WorkersDataplane,
+  start: () => KeepAliveLoad,
+  { attempts = 6, settleMs = 300 }: { attempts?: number; settleMs?: number } = {},
+): Promise<KeepAliveLoad> {
+  const base = await perWorkerRequests(w);
+  const loads = [start()];
+  for (;;) {
+    await sleep(settleMs);
+    const served = (await perWorkerRequests(w)).map((n, i) => n - base[i]!);
+    if (served.every((n) => n > 0) || loads.length >= attempts) break;
+    loads.push(start());
+  }
+  return {
+    async stop() {
+      const seen = await Promise.all(loads.map((l) => l.stop()));
+      return {
+        ok: seen.reduce((n, s) => n + s.ok, 0),
+        failures: seen.flatMap((s) => s.failures),
+      };
+    },
+  };
 }

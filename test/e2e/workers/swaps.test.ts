@@ -18,7 +18,13 @@ import {
   type TestBackend,
 } from '../../unit/dataplane/helpers.js';
 import { keepAliveLoad } from '../../support/keep-alive-load.js';
-import { perWorkerRequests, sample, workersDataplane, type WorkersDataplane } from './support.js';
+import {
+  perWorkerRequests,
+  sample,
+  untilEveryWorkerLoaded,
+  workersDataplane,
+  type WorkersDataplane,
+} from './support.js';
 
 describe('workers: hot swaps and restarts (2 worker processes)', function () {
   this.timeout(120_000);
@@ -63,11 +69,16 @@ describe('workers: hot swaps and restarts (2 worker processes)', function () {
   });
 
   it('50 swaps under keep-alive load, a long response and a TCP session in flight: zero failures', async () => {
-    const load = keepAliveLoad(`http://127.0.0.1:${port}`, {
-      connections: 8,
-      loops: 8,
-      expected: (status, text) => status === 200 && (text === 'a' || text === 'b'),
-    });
+    // Keep-alive connections stay on the worker that accepted them, and either worker can win
+    // every accept of a batch: a further pool is opened until both carry load, so that the
+    // swaps below happen under load in each of them.
+    const load = await untilEveryWorkerLoaded(w, () =>
+      keepAliveLoad(`http://127.0.0.1:${port}`, {
+        connections: 8,
+        loops: 8,
+        expected: (status, text) => status === 200 && (text === 'a' || text === 'b'),
+      }),
+    );
     const long = get(port, '/slow?chunks=40&ms=100'); // ~4 s, across many swaps
     const tcp = net.connect(tcpPort, '127.0.0.1');
     let echoed = '';
