@@ -53,7 +53,7 @@ export function framingProblem(head: HttpRequestHead): LocalReply | undefined {
     // The parser counted the Host fields; Transfer-Encoding is read only where it is.
     if (lines.count > MAX_HEADER_COUNT) return bad(`more than ${MAX_HEADER_COUNT} header fields`);
     hosts = lines.hosts;
-    if (hosts === 1) host = lines.value(lines.firstHost);
+    if (hosts === 1) host = lines.firstHostValue();
     for (let k = 0; k < lines.count; k++)
       if ((lines.flags(k) & FIELD_FRAMING) !== 0 && lines.is(k, 'transfer-encoding')) {
         const value = lines.value(k);

@@ -168,7 +168,7 @@ export function headerValue(headers: HeaderList, lower: string): string | undefi
 export function hostValue(head: HttpRequestHead): string | undefined {
   const l = head.lines;
   if (l === undefined) return headerValue(head.headers, 'host');
-  return l.firstHost < 0 ? undefined : l.value(l.firstHost);
+  return l.firstHost < 0 ? undefined : l.firstHostValue();
 }
 
 /** Every value of a field, in order. */

@@ -211,7 +211,7 @@ class Exchange implements Transport, ClientEvents {
         ? {
             clientAddress: head.source,
             proto: head.scheme,
-            host: lines.value(lines.firstHost),
+            host: lines.firstHostValue(),
             port: fe.bind.port,
           }
         : undefined,

@@ -30,6 +30,31 @@ export function parseAuthority(value: string): Authority {
   return port === undefined ? { host } : { host, port };
 }
 
+/** The authority routingAuthority() parsed last, and what it gave. */
+let lastAuthority = '';
+let lastParsed: Authority = Object.freeze({ host: '' });
+
+/**
+ * parseAuthority() for routing, remembering the last value: the requests of a frontend mostly
+ * carry one of a few Host values, and a repeated one then costs a string comparison instead of a
+ * slice, a parse and, in the router's host index, the hash of a new host string (the remembered
+ * one has it). The result is frozen: it is shared by every request with that value.
+ */
+function routingAuthority(value: string): Authority {
+  if (value === lastAuthority) return lastParsed;
+  const parsed = Object.freeze(parseAuthority(value));
+  // Only a usual Host is remembered (ASCII: the copy below is exact), as a string of its own: a
+  // slice would keep the whole head it was cut from.
+  if (value.length <= MEMO_AUTHORITY_MAX && plainAuthority(value) >= 0) {
+    lastAuthority = Buffer.from(value, 'latin1').toString('latin1');
+    lastParsed = parsed;
+  }
+  return parsed;
+}
+
+/** The longest Host value routingAuthority() remembers. */
+const MEMO_AUTHORITY_MAX = 255;
+
 /** A request target, split as RFC 9112 §3.2 defines its forms. */
 export interface Target {
   readonly form: 'origin' | 'absolute' | 'asterisk';
@@ -119,13 +144,23 @@ class RoutingHead implements RequestHead {
   private record: Record<string, string | string[] | undefined> | undefined;
 
   constructor(private readonly h: HttpRequestHead) {
-    const parsed = parseTarget(h.target, h.method);
-    // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2); admission
-    // has refused any Host that names another, so routing, logs and the server all see one name.
-    const authority = parsed?.authority ?? hostValue(h) ?? '';
-    const target = parsed?.path ?? '/';
+    const t = h.target;
+    let target: string;
+    let authority: string;
+    if (t.charCodeAt(0) === 0x2f && !t.includes('#')) {
+      // Origin-form (what almost every request sends): parseTarget would return the target itself.
+      target = t;
+      authority = hostValue(h) ?? '';
+    } else {
+      const parsed = parseTarget(t, h.method);
+      // Absolute-form: the target's authority is the request's identity (RFC 9112 §3.2.2);
+      // admission has refused any Host that names another, so routing, logs and the server all
+      // see one name.
+      authority = parsed?.authority ?? hostValue(h) ?? '';
+      target = parsed?.path ?? '/';
+    }
     const q = target.indexOf('?');
-    const { host, port } = parseAuthority(authority);
+    const { host, port } = routingAuthority(authority);
     this.method = h.method;
     this.path = q < 0 ? target : target.slice(0, q);
     this.query = q < 0 ? '' : target.slice(q + 1);

@@ -52,6 +52,21 @@ function httpVersion(v: string): string {
   return `HTTP/${v}`;
 }
 
+/** `address:port` of each server records named, made once per server object (see serverAddress). */
+const addressText = new WeakMap<TracedServer, { address: string; port: number; text: string }>();
+
+/**
+ * A record's `serverAddress`: the text of a server is made once rather than per request (a number
+ * turned into a string and two concatenations), and made again if its address or port changed.
+ */
+function serverAddress(s: TracedServer): string {
+  const known = addressText.get(s);
+  if (known !== undefined && known.address === s.address && known.port === s.port) return known.text;
+  const text = `${s.address}:${s.port}`;
+  addressText.set(s, { address: s.address, port: s.port, text });
+  return text;
+}
+
 /** The attempts of a trace that made none (shared: never pushed to, see BaseTrace.attempt). */
 const NO_ATTEMPTS: AttemptInfo[] = [];
 
@@ -191,7 +206,7 @@ abstract class BaseTrace implements Trace {
       frontend: this.frontend,
       backend: this.backend,
       server: this.server?.name ?? null,
-      serverAddress: this.server ? `${this.server.address}:${this.server.port}` : null,
+      serverAddress: this.server ? serverAddress(this.server) : null,
       bytesIn,
       bytesOut,
       Tw: this.Tw(),
@@ -263,7 +278,7 @@ export class HttpTrace extends BaseTrace {
       frontend: this.frontend,
       backend: this.backend,
       server: this.server?.name ?? null,
-      serverAddress: this.server ? `${this.server.address}:${this.server.port}` : null,
+      serverAddress: this.server ? serverAddress(this.server) : null,
       bytesIn,
       bytesOut,
       Tw: this.Tw(),

@@ -20,13 +20,15 @@ export function compileHeaderEdits(
   );
   const add = edits.add.map((h) => Object.freeze({ name: h.name, value: h.value }));
   const drop = new Set([...remove, ...set.map((h) => h.lower)]);
+  const appended = Object.freeze([...set, ...add]);
   return Object.freeze({
     remove,
     set,
     add,
     drop,
     dropNames: Object.freeze([...drop]),
-    appended: Object.freeze([...set, ...add]),
+    appended,
+    appendedPairs: Object.freeze(appended.map((h) => Object.freeze([h.name, h.value] as const))),
   });
 }
 

@@ -175,11 +175,26 @@ export class RuleSet {
     this.index = fe.linear ? undefined : buildRuleIndex(rules);
   }
 
+  /** The request being looked up (see `matches`); held only during first(). */
+  private head: RequestHead | undefined;
+  /**
+   * Whether rule `i`, a candidate the index found, matches the request being looked up: made once
+   * per rule set rather than a closure per request (lookups are synchronous and never nest).
+   */
+  private readonly matches = (i: number): boolean =>
+    this.checked[i] === 0 || this.rules[i]!.residual.every((p) => p(this.head!));
+
   /** The first rule matching `head` among those of the index's `sections`, or -1. */
   first(head: RequestHead, sections: number = Sections.ALL): number {
-    const { rules, checked, index } = this;
+    const { rules, index } = this;
+    if (rules.length === 0) return -1;
     if (!index) return rules.findIndex((r) => r.predicates!.every((p) => p(head)));
-    return index.first(head, (i) => checked[i] === 0 || rules[i]!.residual.every((p) => p(head)), sections);
+    this.head = head;
+    try {
+      return index.first(head, this.matches, sections);
+    } finally {
+      this.head = undefined; // hold no request past its lookup
+    }
   }
 
   decide(found: number, head: RequestHead): RouteDecision {

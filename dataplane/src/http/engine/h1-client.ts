@@ -332,7 +332,7 @@ class UpstreamConn {
     this.ev = ev;
     this.t = t;
     this.isHead = req.method === 'HEAD';
-    let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
+    let head = requestLine(req.method, req.target);
     const fields = req.fields;
     if (fields !== undefined) head += fields;
     else for (const [n, v] of req.headers) head += `${n}: ${v}\r\n`;
@@ -730,6 +730,31 @@ function writeDirect(d: HandleWrites, head: string, body: Uint8Array, tail: stri
   if (tail.length > 0) chunks.push(Buffer.from(tail, 'latin1'));
   return d.writev(chunks);
 }
+
+/**
+ * The last request line written, kept: most requests to servers repeat one of a few (the same
+ * method and target), and each was three concatenations and, at its write, a flattened copy.
+ */
+let lastMethod = '';
+let lastTarget = '';
+let lastLine = '';
+
+/** `<method> <target> HTTP/1.1` CRLF. */
+function requestLine(method: string, target: string): string {
+  if (target === lastTarget && method === lastMethod) return lastLine;
+  const line = `${method} ${target} HTTP/1.1\r\n`;
+  // Only a short target is kept: a long one is rarely repeated, and kept it would hold the
+  // client's head it was cut from.
+  if (target.length <= REQUEST_LINE_MEMO_MAX) {
+    lastMethod = method;
+    lastTarget = target;
+    lastLine = line;
+  }
+  return line;
+}
+
+/** The longest target requestLine() remembers. */
+const REQUEST_LINE_MEMO_MAX = 256;
 
 function flushHeadTick(c: UpstreamConn, gen: number): void {
   c.flushHead(gen);

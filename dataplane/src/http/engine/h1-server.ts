@@ -897,18 +897,21 @@ class H1Request implements ClientSide {
   ): void {
     if (close) this.closeAfter = true;
     this.answeredEarly = !this.bodyDone;
-    let out = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n${fields}`;
-    if (framing === 'length') out += `Content-Length: ${contentLength}\r\n`;
-    else if (framing === 'chunked') out += 'Transfer-Encoding: chunked\r\n';
+    let framingLine = '';
+    if (framing === 'length') framingLine = contentLengthLine(contentLength);
+    else if (framing === 'chunked') framingLine = CHUNKED_LINE;
     else if (framing === 'stream') {
       if (this.h.version === '1.1') {
         this.chunkOut = true;
-        out += 'Transfer-Encoding: chunked\r\n';
+        framingLine = CHUNKED_LINE;
       } else this.closeAfter = true; // HTTP/1.0: the body ends with the connection
     }
-    if (this.closeAfter) out += 'Connection: close\r\n';
-    else if (this.h.keepAlive || this.h.version === '1.0') out += 'Connection: keep-alive\r\n';
-    this.pendingHead = `${out}\r\n`;
+    const connection = this.closeAfter
+      ? CLOSE_LINE
+      : this.h.keepAlive || this.h.version === '1.0'
+        ? KEEP_ALIVE_LINE
+        : '';
+    this.pendingHead = statusLine(status, reason) + fields + headTail(framingLine, connection);
     this.headersSent = true;
     this.status = status;
     // Written with the first body bytes (or the end); if none are at hand, on its own after this turn.
@@ -999,6 +1002,53 @@ class DiscardRest implements BodyTarget {
 }
 
 function ignoreError(): void {}
+
+/**
+ * The last status line, Content-Length line and head end written, kept: responses mostly repeat
+ * them, and each was a number turned into a string and a few concatenations per response.
+ */
+let lastStatus = 0;
+let lastReason = '';
+let lastStatusLine = '';
+let lastLength = -1;
+let lastLengthLine = '';
+
+/** `HTTP/1.1 <status> <reason>` CRLF (the standard reason phrase when the server sent none). */
+function statusLine(status: number, reason: string): string {
+  if (status !== lastStatus || reason !== lastReason) {
+    lastStatusLine = `HTTP/1.1 ${status} ${reason || statusText(status)}\r\n`;
+    lastStatus = status;
+    lastReason = reason;
+  }
+  return lastStatusLine;
+}
+
+const CHUNKED_LINE = 'Transfer-Encoding: chunked\r\n';
+const CLOSE_LINE = 'Connection: close\r\n';
+const KEEP_ALIVE_LINE = 'Connection: keep-alive\r\n';
+
+let lastFraming = '';
+let lastConnection = '';
+let lastTail = '\r\n';
+
+/** The end of a response head: its framing line, its Connection line, the empty line (kept too). */
+function headTail(framingLine: string, connection: string): string {
+  if (framingLine !== lastFraming || connection !== lastConnection) {
+    lastTail = `${framingLine}${connection}\r\n`;
+    lastFraming = framingLine;
+    lastConnection = connection;
+  }
+  return lastTail;
+}
+
+/** `Content-Length: <n>` CRLF. */
+function contentLengthLine(n: number): string {
+  if (n !== lastLength) {
+    lastLengthLine = `Content-Length: ${n}\r\n`;
+    lastLength = n;
+  }
+  return lastLengthLine;
+}
 
 function flushHeadTick(r: H1Request): void {
   r.flushHead();
