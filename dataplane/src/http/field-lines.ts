@@ -32,46 +32,6 @@ const STRIDE = 5;
 
 const NONE: HeaderList = [];
 
-/**
- * The X-Forwarded-* fields forwardFor() added last, and what they were made from: the next
- * request with the same client address, scheme, Host and port (most requests of a connection)
- * shares these pairs (frozen: nothing changes a pair in place) instead of making four new ones.
- */
-let fwdFor = '';
-let fwdProto = '';
-let fwdHost = '';
-let fwdPort = -1;
-let fwdPairs: HeaderList = [];
-
-/** Values up to this length are remembered (a slice of a head keeps that head while kept). */
-const FORWARDED_KEPT = 256;
-
-function forwardedPairs(xff: string, proto: string, host: string, port: number): HeaderList {
-  if (xff === fwdFor && proto === fwdProto && host === fwdHost && port === fwdPort) return fwdPairs;
-  const pairs = (
-    host
-      ? [
-          ['X-Forwarded-For', xff],
-          ['X-Forwarded-Proto', proto],
-          ['X-Forwarded-Host', host],
-          ['X-Forwarded-Port', String(port)],
-        ]
-      : [
-          ['X-Forwarded-For', xff],
-          ['X-Forwarded-Proto', proto],
-          ['X-Forwarded-Port', String(port)],
-        ]
-  ).map((p) => Object.freeze(p)) as HeaderList;
-  if (xff.length <= FORWARDED_KEPT && host.length <= FORWARDED_KEPT) {
-    fwdFor = xff;
-    fwdProto = proto;
-    fwdHost = host;
-    fwdPort = port;
-    fwdPairs = pairs;
-  }
-  return pairs;
-}
-
 /** The offsets of a section with no field (shared: the parser gives each section its own array). */
 const NO_FIELDS: number[] = [];
 
@@ -113,8 +73,6 @@ export class FieldLines {
     readonly text: string,
     /** Where the field section ends (the final empty line starts here). */
     readonly end: number,
-    /** Where the lines of added fields are remembered (one per direction: see AddedLines). */
-    private readonly memo: AddedLines = RESPONSE_LINES,
   ) {}
 
   get count(): number {
@@ -181,12 +139,10 @@ export class FieldLines {
         }
         if (this.added.length > 0) this.added = this.added.filter(([n]) => !e.drop.has(n.toLowerCase()));
       }
-      // The edit's own pairs (frozen, shared by every message it applies to).
-      const appended = e.appendedPairs as HeaderList;
-      if (appended.length > 0) {
-        // The first fields added: a copy of the exact size (pushed into `[]`, it grew).
-        if (this.added === NONE) this.added = appended.slice();
-        else for (let i = 0; i < appended.length; i++) this.added.push(appended[i]!);
+      if (e.appended.length > 0) {
+        if (this.added === NONE) this.added = [];
+        for (let i = 0; i < e.appended.length; i++)
+          this.added.push([e.appended[i]!.name, e.appended[i]!.value]);
       }
     }
   }
@@ -215,11 +171,12 @@ export class FieldLines {
         continue;
       a[i + 4] = f | FIELD_DROPPED;
     }
-    const xff = prior === undefined ? clientAddress : `${prior}, ${clientAddress}`;
-    const pairs = forwardedPairs(xff, proto, host, port);
-    // Usually the first fields added: a copy of the exact size (pushed into `[]`, it grew).
-    if (this.added === NONE) this.added = pairs.slice();
-    else for (let i = 0; i < pairs.length; i++) this.added.push(pairs[i]!);
+    const added: HeaderList = this.added === NONE ? [] : this.added;
+    added.push(['X-Forwarded-For', prior === undefined ? clientAddress : `${prior}, ${clientAddress}`]);
+    added.push(['X-Forwarded-Proto', proto]);
+    if (host) added.push(['X-Forwarded-Host', host]);
+    added.push(['X-Forwarded-Port', String(port)]);
+    this.added = added;
   }
 
   /** Added fields named Content-Length or Transfer-Encoding are dropped (the engine writes its own). */
@@ -268,41 +225,7 @@ export class FieldLines {
     }
     if (run >= 0) out += text.slice(run, this.end);
     const added = this.added;
-    for (let i = 0; i < added.length; i++) out += this.memo.line(i, added[i]![0], added[i]![1]);
+    for (let i = 0; i < added.length; i++) out += `${added[i]![0]}: ${added[i]![1]}\r\n`;
     return out;
   }
 }
-
-/**
- * The line of each added field, remembered by its position among the added fields: the proxy
- * adds the same fields to message after message (forwardFor's four, a route's header edits), and
- * each line was three concatenations per message. A line is used only for the same name and value
- * (compared as strings), so the bytes written are those of the concatenation.
- */
-export class AddedLines {
-  private readonly names: string[] = [];
-  private readonly values: string[] = [];
-  private readonly lines: string[] = [];
-
-  /** `${name}: ${value}` CRLF, for the added field at position `i`. */
-  line(i: number, name: string, value: string): string {
-    if (i < this.lines.length && this.names[i] === name && this.values[i] === value) return this.lines[i]!;
-    const line = `${name}: ${value}\r\n`;
-    // Bounded: the first positions only, short values only (a value cut from a head keeps that
-    // head while remembered).
-    if (i <= this.lines.length && i < ADDED_LINES_KEPT && value.length <= ADDED_VALUE_KEPT) {
-      this.names[i] = name;
-      this.values[i] = value;
-      this.lines[i] = line;
-    }
-    return line;
-  }
-}
-
-/** Positions and value lengths AddedLines remembers. */
-const ADDED_LINES_KEPT = 8;
-const ADDED_VALUE_KEPT = 256;
-
-/** Lines added to requests (forwardFor, request edits) and to responses (response edits). */
-export const REQUEST_LINES = new AddedLines();
-export const RESPONSE_LINES = new AddedLines();

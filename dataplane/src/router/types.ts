@@ -36,11 +36,6 @@ export interface CompiledHeaderEdits {
   readonly dropNames: readonly string[];
   /** The `set` then `add` fields, in the order they are appended. */
   readonly appended: ReadonlyArray<{ readonly name: string; readonly value: string }>;
-  /**
-   * The same as [name, value] pairs, frozen: a message's added fields may hold these very pairs
-   * (http/field-lines.ts) instead of new ones per message; nothing changes a pair in place.
-   */
-  readonly appendedPairs: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
 export type RouteAction =

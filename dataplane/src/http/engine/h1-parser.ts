@@ -20,7 +20,6 @@ import {
   FIELD_HOST,
   FieldLines,
   nameAt,
-  REQUEST_LINES,
 } from '../field-lines.js';
 // node:http is taken with process.getBuiltinModule, not imported: on Node.js 22+ an ES module
 // import of it reads every export, and some are getters that load http2, undici and zlib
@@ -395,7 +394,7 @@ function emptyHead(size: number, lines: FieldLines | undefined): Head {
  */
 export function parseRequestHead(buf: Buffer, start: number, end: number, asLines = false): Head {
   const s = buf.toString('latin1', start, end);
-  const h = emptyHead(end - start, asLines ? new FieldLines(s, s.length - 2, REQUEST_LINES) : undefined);
+  const h = emptyHead(end - start, asLines ? new FieldLines(s, s.length - 2) : undefined);
   // method SP request-target SP HTTP-version (llhttp tolerates several spaces after the method),
   // read from the bytes (absolute offsets into `buf`; `s` is sliced at offset - start). CR is
   // neither a tchar nor a target byte: every scan stops at the line's end.
