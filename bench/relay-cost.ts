@@ -36,7 +36,6 @@
 //   so it is not in the user/system figures above) or other kernel work: µs per request of each.
 // At the end the median of each figure per proxy, and each build's user and system µs per request
 // minus the first build's in the same round. Nothing is asserted: it is a tool.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +44,7 @@ import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.j
 import { freePort, killAll, listening, loadAverage, parseBuilds, processTree, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
-import { SPLIT_KINDS, recordSched, recordSplit } from './sched-split.js';
+import { SPLIT_KINDS, perfFor, recordSched, recordSplit } from './sched-split.js';
 
 /** The system calls a relay makes per request or per connection (HAProxy's and libuv's names). */
 const SYSCALLS = [
@@ -151,25 +150,7 @@ async function countSyscalls(
   out: string,
 ): Promise<Map<string, number> | undefined> {
   const events = SYSCALLS.map((c) => `syscalls:sys_enter_${c}`).join(',');
-  const args = [
-    'stat',
-    '-x',
-    ',',
-    '-e',
-    events,
-    '-p',
-    pids.join(','),
-    '-o',
-    out,
-    '--',
-    'sleep',
-    String(seconds),
-  ];
-  const code = await new Promise<number | null>((r) => {
-    const p = spawn('perf', args, { stdio: 'ignore' });
-    p.on('error', () => r(null));
-    p.on('exit', (c) => r(c));
-  });
+  const code = await perfFor(['stat', '-x', ',', '-e', events, '-p', pids.join(',')], out, seconds);
   if (code !== 0) return undefined;
   const counts = new Map<string, number>();
   for (const line of readFileSync(out, 'utf8').split('\n')) {

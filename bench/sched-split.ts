@@ -85,6 +85,11 @@ export function splitSamples(text: string, hz: number): Map<string, number> {
   return split;
 }
 
+/** `perf ARGS -o OUT -- sleep SECONDS`: perf records or counts for that long; its exit code. */
+export async function perfFor(args: string[], out: string, seconds: number): Promise<number | null> {
+  return (await runPerf([...args, '-o', out, '--', 'sleep', String(seconds)], false)).code;
+}
+
 /**
  * `perf record` of the scheduler's switch and wake-up tracepoints on every CPU for `seconds`
  * (written to `out`), read back for the threads `tids`; undefined where perf or the tracepoints
@@ -95,25 +100,10 @@ export async function recordSched(
   seconds: number,
   out: string,
 ): Promise<SchedCounts | undefined> {
-  const rec = await runPerf(
-    // 4 MiB per CPU: perf itself wakes up less often to write the events out.
-    [
-      'record',
-      '-q',
-      '-a',
-      '-m',
-      '1024',
-      '-e',
-      'sched:sched_switch,sched:sched_wakeup',
-      '-o',
-      out,
-      '--',
-      'sleep',
-      String(seconds),
-    ],
-    false,
-  );
-  if (rec.code !== 0) return undefined;
+  // 4 MiB per CPU: perf itself wakes up less often to write the events out.
+  const events = 'sched:sched_switch,sched:sched_wakeup';
+  if ((await perfFor(['record', '-q', '-a', '-m', '1024', '-e', events], out, seconds)) !== 0)
+    return undefined;
   const script = await runPerf(['script', '-i', out, '-F', 'tid,cpu,event,trace'], true);
   return script.code === 0 ? schedCounts(script.stdout, tids) : undefined;
 }
@@ -128,26 +118,8 @@ export async function recordSplit(
   out: string,
 ): Promise<Map<string, number> | undefined> {
   const hz = 1999;
-  const rec = await runPerf(
-    [
-      'record',
-      '-q',
-      '-g',
-      '-e',
-      'cpu-clock',
-      '-F',
-      String(hz),
-      '-p',
-      pids.join(','),
-      '-o',
-      out,
-      '--',
-      'sleep',
-      String(seconds),
-    ],
-    false,
-  );
-  if (rec.code !== 0) return undefined;
+  const args = ['record', '-q', '-g', '-e', 'cpu-clock', '-F', String(hz), '-p', pids.join(',')];
+  if ((await perfFor(args, out, seconds)) !== 0) return undefined;
   const script = await runPerf(['script', '-i', out, '-F', 'ip,sym,dso'], true);
   return script.code === 0 ? splitSamples(script.stdout, hz) : undefined;
 }
