@@ -3,12 +3,13 @@
 // stats and metrics add up the workers' traffic.
 import { expect } from 'chai';
 import { makeSnapshot } from '#protocol/canonical';
-import { body, eventually, freePort, frontend, get, server, sleep } from '../../unit/dataplane/helpers.js';
+import { body, eventually, freePort, frontend, get, server } from '../../unit/dataplane/helpers.js';
 import { breakable, policy, withHealth, type Breakable } from '../health/helpers.js';
 import { backend } from '../../unit/dataplane/helpers.js';
 import {
   perWorkerRequests,
   sample,
+  untilEveryWorkerSees,
   untilEveryWorkerServed,
   workersDataplane,
   type WorkersDataplane,
@@ -46,7 +47,16 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
   });
 
   it('active checks run once per dataplane; a verdict reaches both workers', async () => {
-    const hp = policy({ intervalMs: 100, fastIntervalMs: 100, downIntervalMs: 100, rise: 2, fall: 2 });
+    // A check timeout far above the interval: a check of a healthy server answered late (a loaded
+    // machine) must not take it out; a broken one answers 500 at once.
+    const hp = policy({
+      intervalMs: 100,
+      fastIntervalMs: 100,
+      downIntervalMs: 100,
+      timeoutMs: 2000,
+      rise: 2,
+      fall: 2,
+    });
     const snap = makeSnapshot(
       body(
         [frontend('fe', port, { defaultBackend: 'web' })],
@@ -54,23 +64,35 @@ describe('workers: health, overrides and stats across 2 worker processes', funct
       ),
     );
     expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
-    const checksBefore = a.checks;
-    await sleep(1000);
-    // One checker at 100 ms: about 10 checks a second; two (one per worker) would be about 20.
-    const rate = a.checks - checksBefore;
-    expect(rate).to.be.within(5, 13);
+    // The primary's checker counts what it runs; the server counts what reaches it. One checker:
+    // the two agree (but for one check in flight at either end) and its cadence holds them to one
+    // check per 100 ms at most. A second checker (one per worker) would reach the server uncounted
+    // here. Counted until 10 checks ran, however long a loaded machine takes.
+    const counted = () => w.dp.health().servers.find((s) => s.server === 'a')!.counters.checks;
+    const [countedBefore, servedBefore, startedAt] = [counted(), a.checks, Date.now()];
+    await eventually(() => counted() - countedBefore >= 10, 20_000, 20);
+    const [ran, served, elapsed] = [
+      counted() - countedBefore,
+      a.checks - servedBefore,
+      Date.now() - startedAt,
+    ];
+    expect(served - ran, `${served} checks reached a, ${ran} counted`).to.be.within(-1, 1);
+    expect(served, `${served} checks in ${elapsed} ms`).to.be.at.most(Math.floor(elapsed / 100) + 3);
     await a.set('status-500');
     await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'down', 5000);
+    // The verdict reaches each worker over IPC: its own document shows when it has.
+    await untilEveryWorkerSees(w, 'web', 'a', false);
     // Every new connection, whichever worker accepts it, avoids a.
-    const served = await untilEveryWorkerServed(w, async () => {
+    const served2 = await untilEveryWorkerServed(w, async () => {
       expect(await tally(port, 40)).to.deep.equal({ '200 b': 40 });
     });
     expect(
-      served.every((n) => n > 0),
-      `both workers answered: ${served.join(' / ')}`,
+      served2.every((n) => n > 0),
+      `both workers answered: ${served2.join(' / ')}`,
     ).to.equal(true);
     await a.set('ok');
     await eventually(() => w.dp.health().servers.find((s) => s.server === 'a')?.state === 'up', 5000);
+    await untilEveryWorkerSees(w, 'web', 'a', true);
     const after = await tally(port, 40);
     expect(after['200 a'] ?? 0).to.be.greaterThan(0);
   });

@@ -2,11 +2,12 @@
 // (docs/workers.md, "What is per worker"): one keep-alive connection stays on one worker and gets
 // exactly the limit; a client spreading connections gets at most the limit from each worker.
 import { expect } from 'chai';
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { makeSnapshot } from '#protocol/canonical';
 import {
   backend,
   body,
+  eventually,
   freePort,
   frontend,
   get,
@@ -78,10 +79,25 @@ describe('workers: per-client limits with 2 worker processes', function () {
       ),
     );
     expect(await w.dp.applySnapshot(snap)).to.include({ ok: true });
-    // Hold 8 connections open with a slow response each; count who got through.
-    const replies = await Promise.all(
-      Array.from({ length: 8 }, () => get(port, '/slow?chunks=4&ms=100').then((r) => r.status)),
+    // 8 connections at once, each let through held open at the server until all 8 were either let
+    // through or refused: however slowly a loaded machine runs them, none closes early and makes
+    // room for another.
+    const held: ServerResponse[] = [];
+    up.handler = (_req, res) => void held.push(res);
+    let refused = 0;
+    const pending = Array.from({ length: 8 }, () =>
+      get(port, '/held').then((r) => {
+        if (r.status !== 200) refused++;
+        return r.status;
+      }),
     );
+    try {
+      await eventually(() => held.length + refused === 8, 20_000, 20);
+    } finally {
+      up.handler = undefined;
+      for (const res of held) res.writeHead(200, { 'content-type': 'text/plain' }).end('up\n');
+    }
+    const replies = await Promise.all(pending);
     const workers = await per('cl');
     console.log(
       `      served per worker: ${workers.map((x) => x.ok).join(' / ')} (perSource ${perSource} each)`,

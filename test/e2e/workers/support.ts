@@ -52,6 +52,30 @@ export async function perWorkerRequests(w: WorkersDataplane): Promise<number[]> 
 }
 
 /**
+ * Waits until every worker's own stats document shows `server` of `backend` up (or down): a verdict
+ * or an override is in the primary first and reaches each worker over IPC.
+ */
+export async function untilEveryWorkerSees(
+  w: WorkersDataplane,
+  backend: string,
+  server: string,
+  up: boolean,
+  ms = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const docs = await Promise.all([w.worker(1), w.worker(2)]);
+    const seen = docs.map(
+      (d) => d.backends.find((b) => b.id === backend)?.servers.find((s) => s.name === server)?.up,
+    );
+    if (seen.every((u) => u === up)) return;
+    if (Date.now() > deadline)
+      throw new Error(`${backend}/${server} ${up ? 'up' : 'down'} in every worker: ${seen.join(' / ')}`);
+    await sleep(25);
+  }
+}
+
+/**
  * Runs `batch` (which checks its own answers) until every worker has served some of the requests
  * made from here on, or `ms` have passed; returns what each worker served meanwhile. Workers
  * accept from one shared socket (Node 20): on a loaded machine one of them can win every accept
