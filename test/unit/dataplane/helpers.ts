@@ -183,8 +183,16 @@ export function get(
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves when `fn` returns truthy, polling; rejects after `ms`. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 2000, step = 10): Promise<NonNullable<T>> {
+/**
+ * Resolves when `fn` returns truthy, polling; rejects after `ms`. The default deadline is generous:
+ * a wait for something that must happen only ends sooner when it happens, and a machine that
+ * stalls a process for a while (a busy hypervisor) must not fail a test that is right.
+ */
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  ms = 10_000,
+  step = 10,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
