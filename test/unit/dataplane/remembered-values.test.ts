@@ -38,6 +38,12 @@ function engineHead(text: string): HttpRequestHead {
   };
 }
 
+/** A seeded sequence, and a pick from a list by it. */
+function seeded(seed: number): { next: () => number; pick: <T>(xs: readonly T[]) => T } {
+  const next = prng(seed);
+  return { next, pick: (xs) => xs[Math.floor(next() * xs.length)]! };
+}
+
 const HOSTS = [
   '127.0.0.1:8080',
   '127.0.0.1:8081',
@@ -89,8 +95,7 @@ describe('dataplane/http: values remembered between requests', () => {
 
   it("gives a connection's X-Forwarded-* fields exactly as made afresh, whatever came before", () => {
     const memo = new ForwardedMemo();
-    const next = prng(33);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const { next, pick } = seeded(33);
     const addresses = [
       '192.0.2.7',
       '192.0.2.8',
@@ -138,8 +143,7 @@ describe('dataplane/http: values remembered between requests', () => {
     ];
     const shared = edits.flat().map((e) => [...e.appendedPairs.map((p) => [...p])]);
     const memo = new ForwardedMemo();
-    const next = prng(44);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const { next, pick } = seeded(44);
     const heads = [
       'GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n',
       'GET /a HTTP/1.1\r\nHost: example.com\r\nCookie: a=1\r\n\r\n',
