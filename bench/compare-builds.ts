@@ -39,6 +39,7 @@ import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.j
 import { freePort, killAll, listening, loadAverage, parseBuilds, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runTransfers } from './transfers.js';
+import { median } from './stats.js';
 import { cellContext, describeContext, runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 interface Target {
@@ -80,8 +81,6 @@ function loopDelay(text: string): string | undefined {
   if (lines === 0) return undefined;
   return `loop delay p99 ≤ ${p99.toFixed(1)} max ${max.toFixed(1)} ms, ${gc} GCs ${gcMs.toFixed(0)} ms (longest ${gcMax.toFixed(1)}; by kind ${[...kinds].map(([k, n]) => `${k}:${n}`).join(' ')})`;
 }
-
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -6,6 +6,7 @@
 // subject in a timed loop; the figure is nanoseconds per test() call (median of 5 rounds).
 import { createRequire } from 'node:module';
 import { RE2JS } from 're2js';
+import { median } from './stats.js';
 
 type Tester = (subject: string) => boolean;
 interface Engine {
@@ -93,7 +94,6 @@ function nsPerCall(test: Tester, subject: string): number {
   }
 }
 
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: string[] = [
   '| pattern | subject | ' + engines.map((e) => e.name).join(' | ') + ' |',
   '| --- | --- |' + engines.map(() => ' ---: |').join(''),

@@ -40,6 +40,7 @@ import {
   type Running,
 } from './procs.js';
 import { runTransfers } from './transfers.js';
+import { median } from './stats.js';
 import { cellContext, contextFigures, runWrk, writeWrkScript, type WrkResult } from './wrk.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -525,13 +526,6 @@ async function check(ctx: Ctx): Promise<boolean> {
 }
 
 // ---------- report ----------
-
-function median(xs: number[]): number {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
 
 interface Row {
   proxy: ProxyId | 'direct';

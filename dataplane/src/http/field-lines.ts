@@ -30,7 +30,90 @@ export const FIELD_HOST = 16;
 /** Numbers kept per field in FieldLines.at. */
 const STRIDE = 5;
 
-const NONE: HeaderList = [];
+/** Added [name, value] pairs; an array shared between messages is frozen and copied before a change. */
+export type AddedFields = ReadonlyArray<readonly [name: string, value: string]>;
+
+const NONE: AddedFields = Object.freeze([]);
+
+/** `${name}: ${value}` CRLF per field, in order: the lines serialize() writes for added fields. */
+function linesOf(added: AddedFields): string {
+  let out = '';
+  for (let i = 0; i < added.length; i++) out += `${added[i]![0]}: ${added[i]![1]}\r\n`;
+  return out;
+}
+
+/** The X-Forwarded-* fields of one request, as pairs and as their lines (frozen, shareable). */
+interface ForwardedBlock {
+  readonly pairs: AddedFields;
+  /** linesOf(pairs). */
+  readonly lines: string;
+}
+
+function forwardedBlock(xff: string, proto: string, host: string, port: number): ForwardedBlock {
+  const pairs: Array<readonly [string, string]> = [
+    ['X-Forwarded-For', xff],
+    ['X-Forwarded-Proto', proto],
+  ];
+  if (host) pairs.push(['X-Forwarded-Host', host]);
+  pairs.push(['X-Forwarded-Port', String(port)]);
+  // join: one flat string, not a tree of concatenations walked again at every write.
+  const lines = pairs.map(([n, v]) => `${n}: ${v}\r\n`).join('');
+  return Object.freeze({ pairs: Object.freeze(pairs.map((p) => Object.freeze(p))), lines });
+}
+
+/** Values up to this length are remembered by ForwardedMemo (longer ones are made per request). */
+export const FORWARDED_VALUE_KEPT = 256;
+
+/**
+ * A copy of `value` that shares no memory with the head it was cut from (a slice keeps the whole
+ * head alive), or undefined when the copy would not be exact. Values of a head are latin1 text.
+ */
+function ownCopy(value: string): string | undefined {
+  const own = Buffer.from(value, 'latin1').toString('latin1');
+  return own === value ? own : undefined;
+}
+
+/**
+ * The X-Forwarded-* fields forwardFor() added last on one client connection, and exactly what they
+ * were made from: the connection's next request with the same client address, scheme, Host and
+ * port (most requests of a keep-alive connection) gets the same frozen pairs and lines instead of
+ * four pairs and their lines per request. One entry per connection (its owner): bounded by the
+ * connection count, each value at most FORWARDED_VALUE_KEPT long and a copy of its own.
+ */
+export class ForwardedMemo {
+  private xff: string | undefined;
+  private proto = '';
+  private host = '';
+  private port = -1;
+  private last: ForwardedBlock | undefined;
+
+  /** The fields for these inputs: the remembered ones only when every input equals the last's. */
+  block(xff: string, proto: string, host: string, port: number): ForwardedBlock {
+    const last = this.last;
+    if (
+      last !== undefined &&
+      xff === this.xff &&
+      proto === this.proto &&
+      host === this.host &&
+      port === this.port
+    )
+      return last;
+    if (xff.length > FORWARDED_VALUE_KEPT || host.length > FORWARDED_VALUE_KEPT)
+      return forwardedBlock(xff, proto, host, port);
+    const ownXff = ownCopy(xff);
+    const ownHost = ownCopy(host);
+    const ownProto = ownCopy(proto);
+    if (ownXff === undefined || ownHost === undefined || ownProto === undefined)
+      return forwardedBlock(xff, proto, host, port);
+    const b = forwardedBlock(ownXff, ownProto, ownHost, port);
+    this.xff = ownXff;
+    this.proto = ownProto;
+    this.host = ownHost;
+    this.port = port;
+    this.last = b;
+    return b;
+  }
+}
 
 /** The offsets of a section with no field (shared: the parser gives each section its own array). */
 const NO_FIELDS: number[] = [];
@@ -60,8 +143,21 @@ export class FieldLines {
    * hop-by-hop then depends on it, and the list form (http/headers.ts endToEnd) decides.
    */
   nominates = false;
-  /** Fields added by edits, written after the kept lines. */
-  added: HeaderList = NONE;
+  /**
+   * Fields added by forwardFor and edits, written after the kept lines. May be an array shared with
+   * other messages (frozen): every change below makes a new array.
+   */
+  get added(): AddedFields {
+    return this.addedFields;
+  }
+  private addedFields: AddedFields = NONE;
+  /**
+   * linesOf(added) when known without making it (shared fields carry their lines); undefined when
+   * serialize() must make it. Set together with `added` (setAdded), every time.
+   */
+  private addedLines: string | undefined = '';
+  /** Set by the connection the message arrived on: forwardFor() reuses its last fields. */
+  forwardedMemo: ForwardedMemo | undefined;
   /** Host fields, and the index of the first (-1: none). */
   hosts = 0;
   firstHost = -1;
@@ -137,14 +233,27 @@ export class FieldLines {
           if ((f & (FIELD_HOP_BY_HOP | FIELD_DROPPED)) === 0 && this.dropped(k, e))
             a[k * STRIDE + 4] = f | FIELD_DROPPED;
         }
-        if (this.added.length > 0) this.added = this.added.filter(([n]) => !e.drop.has(n.toLowerCase()));
+        if (this.added.length > 0) {
+          const kept = this.added.filter(([n]) => !e.drop.has(n.toLowerCase()));
+          if (kept.length !== this.added.length) this.setAdded(kept, undefined);
+        }
       }
-      if (e.appended.length > 0) {
-        if (this.added === NONE) this.added = [];
-        for (let i = 0; i < e.appended.length; i++)
-          this.added.push([e.appended[i]!.name, e.appended[i]!.value]);
-      }
+      if (e.appendedPairs.length > 0) this.append(e.appendedPairs, e.appendedLines);
     }
+  }
+
+  /** `fields` (with `lines`, their linesOf) after the fields added so far. */
+  private append(fields: AddedFields, lines: string): void {
+    if (this.added.length === 0) this.setAdded(fields, lines);
+    else {
+      const before = this.addedLines;
+      this.setAdded([...this.added, ...fields], before === undefined ? undefined : before + lines);
+    }
+  }
+
+  private setAdded(fields: AddedFields, lines: string | undefined): void {
+    this.addedFields = fields;
+    this.addedLines = lines;
   }
 
   /**
@@ -171,12 +280,11 @@ export class FieldLines {
         continue;
       a[i + 4] = f | FIELD_DROPPED;
     }
-    const added: HeaderList = this.added === NONE ? [] : this.added;
-    added.push(['X-Forwarded-For', prior === undefined ? clientAddress : `${prior}, ${clientAddress}`]);
-    added.push(['X-Forwarded-Proto', proto]);
-    if (host) added.push(['X-Forwarded-Host', host]);
-    added.push(['X-Forwarded-Port', String(port)]);
-    this.added = added;
+    const xff = prior === undefined ? clientAddress : `${prior}, ${clientAddress}`;
+    const memo = this.forwardedMemo;
+    const b =
+      memo === undefined ? forwardedBlock(xff, proto, host, port) : memo.block(xff, proto, host, port);
+    this.append(b.pairs, b.lines);
   }
 
   /** Added fields named Content-Length or Transfer-Encoding are dropped (the engine writes its own). */
@@ -186,7 +294,10 @@ export class FieldLines {
     // and lower-casing each name made four strings per request only to find none is framing.
     for (let i = 0; i < added.length; i++) {
       if (isFramingName(added[i]![0])) {
-        this.added = added.filter(([m]) => !isFramingName(m));
+        this.setAdded(
+          added.filter(([m]) => !isFramingName(m)),
+          undefined,
+        );
         return;
       }
     }
@@ -224,8 +335,6 @@ export class FieldLines {
       if ((f & skip) === 0) out += `${text.slice(a[i]!, a[i + 1]!)}: ${text.slice(a[i + 2]!, a[i + 3]!)}\r\n`;
     }
     if (run >= 0) out += text.slice(run, this.end);
-    const added = this.added;
-    for (let i = 0; i < added.length; i++) out += `${added[i]![0]}: ${added[i]![1]}\r\n`;
-    return out;
+    return out + (this.addedLines ?? linesOf(this.added));
   }
 }

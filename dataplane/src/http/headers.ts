@@ -110,7 +110,7 @@ export function flatten(headers: HeaderList): string[] {
   return out;
 }
 
-export const hasHeader = (headers: HeaderList, lower: string): boolean =>
+export const hasHeader = (headers: ReadonlyArray<readonly [string, string]>, lower: string): boolean =>
   headers.some(([n]) => isFieldName(n, lower));
 
 export interface ForwardedInfo {

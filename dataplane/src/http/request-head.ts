@@ -30,30 +30,40 @@ export function parseAuthority(value: string): Authority {
   return port === undefined ? { host } : { host, port };
 }
 
-/** The authority routingAuthority() parsed last, and what it gave. */
-let lastAuthority = '';
-let lastParsed: Authority = Object.freeze({ host: '' });
+/**
+ * The authorities routingAuthority() parsed, by their exact value: at most ROUTING_AUTHORITIES_KEPT,
+ * each key a copy of its own (a slice would keep the whole head it was cut from).
+ */
+const authorities = new Map<string, Authority>();
+
+/** How many Host values routingAuthority() remembers (all are forgotten when one more comes). */
+export const ROUTING_AUTHORITIES_KEPT = 64;
+/** The longest Host value routingAuthority() remembers. */
+const MEMO_AUTHORITY_MAX = 255;
 
 /**
- * parseAuthority() for routing, remembering the last value: the requests of a frontend mostly
- * carry one of a few Host values, and a repeated one then costs a string comparison instead of a
- * slice, a parse and, in the router's host index, the hash of a new host string (the remembered
- * one has it). The result is frozen: it is shared by every request with that value.
+ * parseAuthority() for routing, remembering what it gave per value: the requests of a frontend
+ * mostly carry one of a few Host values (alternating between them too), and a known one then costs
+ * a map lookup instead of a slice, a parse and, in the router's host index, the hash of a new host
+ * string (the remembered one has it). The result is frozen: it is shared by every request with that
+ * value. A frontend with more Host values than are kept forgets them all now and then: each new
+ * value costs what it costs without the map, plus one copy.
  */
 function routingAuthority(value: string): Authority {
-  if (value === lastAuthority) return lastParsed;
-  const parsed = Object.freeze(parseAuthority(value));
-  // Only a usual Host is remembered (ASCII: the copy below is exact), as a string of its own: a
-  // slice would keep the whole head it was cut from.
-  if (value.length <= MEMO_AUTHORITY_MAX && plainAuthority(value) >= 0) {
-    lastAuthority = Buffer.from(value, 'latin1').toString('latin1');
-    lastParsed = parsed;
-  }
+  const known = authorities.get(value);
+  if (known !== undefined) return known;
+  // Only a usual Host is remembered (ASCII: the copy is exact), parsed from the copy so that the
+  // parts kept are cut from it, not from the head.
+  if (value.length > MEMO_AUTHORITY_MAX || plainAuthority(value) < 0) return parseAuthority(value);
+  const own = Buffer.from(value, 'latin1').toString('latin1');
+  const parsed = Object.freeze(parseAuthority(own));
+  if (authorities.size >= ROUTING_AUTHORITIES_KEPT) authorities.clear();
+  authorities.set(own, parsed);
   return parsed;
 }
 
-/** The longest Host value routingAuthority() remembers. */
-const MEMO_AUTHORITY_MAX = 255;
+/** How many Host values routingAuthority() holds now (tests: the bound). */
+export const routingAuthoritiesKept = (): number => authorities.size;
 
 /** A request target, split as RFC 9112 §3.2 defines its forms. */
 export interface Target {

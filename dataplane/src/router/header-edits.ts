@@ -20,13 +20,19 @@ export function compileHeaderEdits(
   );
   const add = edits.add.map((h) => Object.freeze({ name: h.name, value: h.value }));
   const drop = new Set([...remove, ...set.map((h) => h.lower)]);
+  const appended = Object.freeze([...set, ...add]);
+  const appendedPairs = Object.freeze(appended.map((h) => Object.freeze([h.name, h.value] as const)));
   return Object.freeze({
     remove,
     set,
     add,
     drop,
     dropNames: Object.freeze([...drop]),
-    appended: Object.freeze([...set, ...add]),
+    appended,
+    appendedPairs,
+    // Made once per build (join gives one flat string): each message with these fields wrote the
+    // same lines with three concatenations per field.
+    appendedLines: appendedPairs.map(([n, v]) => `${n}: ${v}\r\n`).join(''),
   });
 }
 

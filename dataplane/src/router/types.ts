@@ -36,6 +36,13 @@ export interface CompiledHeaderEdits {
   readonly dropNames: readonly string[];
   /** The `set` then `add` fields, in the order they are appended. */
   readonly appended: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /**
+   * The same as [name, value] pairs, the array and each pair frozen: a message's added fields may
+   * be this very array (http/field-lines.ts copies it before any change), not new pairs per message.
+   */
+  readonly appendedPairs: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Their field lines, `${name}: ${value}` CRLF each, in order: what a message with them writes. */
+  readonly appendedLines: string;
 }
 
 export type RouteAction =

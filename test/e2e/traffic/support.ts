@@ -128,3 +128,30 @@ export function kernelBytesPerConnection(): number {
  * two connections' kernel buffers and 4 MiB of the proxy's own (backpressure tests).
  */
 export const BACKPRESSURE_BOUND = 2 * kernelBytesPerConnection() + 4 * 1024 * 1024;
+
+/**
+ * Waits until a byte count a backpressure test watches has stopped growing (unchanged for
+ * `quietMs`, and at least `minMs` after the start), then returns it. A fixed pause would let a
+ * stalled machine end the wait before the buffers along the way are full, and a proxy that reads
+ * ahead without bound would then pass; waiting for the count to hold makes the bound checked on
+ * the filled pipe. Gives up after `maxMs` and returns the count then (a count still growing at
+ * loopback speed that long is far past any bound).
+ */
+export async function untilHeld(
+  read: () => number,
+  { quietMs = 500, minMs = 2000, maxMs = 20_000 } = {},
+): Promise<number> {
+  const start = Date.now();
+  let last = read();
+  let since = start;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = Date.now();
+    const n = read();
+    if (n !== last) {
+      last = n;
+      since = now;
+    }
+    if ((now - since >= quietMs && now - start >= minMs) || now - start >= maxMs) return n;
+  }
+}

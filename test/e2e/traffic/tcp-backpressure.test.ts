@@ -11,7 +11,7 @@ import {
   frontend,
   harness,
   server,
-  sleep,
+  untilHeld,
   type Harness,
 } from './support.js';
 
@@ -92,7 +92,8 @@ describe('e2e/traffic: TCP proxy backpressure both ways', function () {
     const { client, far } = await session();
     const flushed = { n: 0 };
     pour(client, flushed);
-    await sleep(2000);
+    await untilHeld(() => flushed.n);
+    expect(flushed.n, 'the client got some of the stream out').to.be.above(0);
     console.log(
       `      upload held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the server read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );
@@ -114,7 +115,8 @@ describe('e2e/traffic: TCP proxy backpressure both ways', function () {
     const { client, far } = await session();
     const flushed = { n: 0 };
     pour(far, flushed);
-    await sleep(2000);
+    await untilHeld(() => flushed.n);
+    expect(flushed.n, 'the server got some of the stream out').to.be.above(0);
     console.log(
       `      download held at ${(flushed.n / 1024 / 1024).toFixed(1)} MiB while the client read nothing (bound ${(BACKPRESSURE_BOUND / 1024 / 1024).toFixed(0)} MiB)`,
     );

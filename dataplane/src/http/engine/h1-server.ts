@@ -29,7 +29,7 @@ import type {
   HttpRequestHead,
 } from '../message.js';
 import { isFieldName } from '../message.js';
-import type { FieldLines } from '../field-lines.js';
+import { ForwardedMemo, type FieldLines } from '../field-lines.js';
 import { InactivityLimit, type Inactive } from '../../limits/inactivity.js';
 import { closeWithLinger } from './close.js';
 import { readAcceptedThrough } from '../../util/accepted-reads.js';
@@ -153,6 +153,8 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
   private markWritten = 0;
   readonly source: string;
   readonly sourcePort: number;
+  /** The X-Forwarded-* fields of this connection's last request (forwardFor), for its next. */
+  private readonly forwarded = new ForwardedMemo();
   /** The socket's `onread` reads, when it was switched to them (see the constructor). */
   private reads: Reads | undefined;
   /**
@@ -403,6 +405,7 @@ class H1Connection implements H1Session, Inactive, RawSocketHooks {
   private dispatch(h: Head, rest: Buffer): void {
     this.stopWaiting();
     const head = new H1RequestHead(h, this.source, this.sourcePort, this.scheme, this.localPort);
+    head.lines.forwardedMemo = this.forwarded;
     if (h.version !== '1.1' && h.version !== '1.0') {
       this.fail(505, `HTTP/${h.version} is not supported`);
       return;
