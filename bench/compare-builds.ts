@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       targets.push({ name: b.name, port, pid: p.pid, log: join(dir, `${b.name}.log`) });
     }
     await listening(upstreams.a, 10_000);
-    for (const t of targets) await listening(t.port, 30_000);
+    for (const t of targets) await listening(t.port, 30_000, t.pid);
     // One cell's load: wrk, or for bigbody the 64 MiB transfers.
     const drive = async (t: Target, durationSeconds: number): Promise<WrkResult> =>
       bigFile

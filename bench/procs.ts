@@ -1,7 +1,7 @@
 // Child processes for the benchmark (proxies, upstream, wrk) and what /proc says about them.
 // Every process started here is registered, so an interrupted run still stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connect, createServer } from 'node:net';
 
@@ -121,14 +121,60 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once `port` on 127.0.0.1 accepts connections (or throws after `ms`). */
-export async function listening(port: number, ms: number): Promise<void> {
+/**
+ * Throws unless a process of `pid`'s tree holds the socket listening on loopback `port`. A port
+ * handed out by freePort() can be bound by another run's process before ours binds it (ours then
+ * logs the failure and keeps running, as a dataplane does), and the run would measure that other
+ * process's traffic against this one's CPU: a cell of ~0 µs per request, seen once.
+ */
+export function assertListensOn(port: number, pid: number): void {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue; // no IPv6
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXADDR:HEXPORT, st 0A is LISTEN, the inode is the tenth field.
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  for (const p of processTree(pid)) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue; // gone
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return;
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  throw new Error(
+    `port ${port} is not listened on by process ${pid} or its children (another process holds it)`,
+  );
+}
+
+/** Waits until something accepts on loopback `port`; with `pid`, that it is that process (tree). */
+export async function listening(port: number, ms: number, pid?: number): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
       s.on('error', () => r(false));
     });
-    if (ok) return;
+    if (ok) {
+      if (pid !== undefined) assertListensOn(port, pid);
+      return;
+    }
     if (Date.now() > until) throw new Error(`nothing listens on ${port} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

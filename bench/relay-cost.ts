@@ -211,7 +211,7 @@ async function main(): Promise<void> {
       targets.push({ name: b.name, port, pid: p.pid });
     }
     await listening(upstreams.a, 10_000);
-    for (const t of targets) await listening(t.port, 30_000);
+    for (const t of targets) await listening(t.port, 30_000, t.pid);
     const wrk = (t: Target, durationSeconds: number) =>
       runWrk({
         url: `http://127.0.0.1:${t.port}/`,

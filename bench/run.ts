@@ -30,6 +30,7 @@ import {
   type Upstreams,
 } from './configs.js';
 import {
+  assertListensOn,
   freePort,
   killAll,
   loadAverage,
@@ -245,7 +246,10 @@ async function waitUntilServing(port: number, proc: Running | undefined, timeout
     if (proc && proc.child.exitCode !== null) throw new Error(`${proc.name} exited (${proc.child.exitCode})`);
     try {
       const r = await get(port);
-      if (r.status === 200) return;
+      if (r.status === 200) {
+        if (proc) assertListensOn(port, proc.pid);
+        return;
+      }
       last = `status ${r.status}`;
     } catch (err) {
       last = (err as Error).message;
