@@ -16,7 +16,7 @@
 // One upstream (bench/configs.ts), one HAProxy (nbthread 1) and one `bascule standalone
 // --workers 1` per --build, all started once and warmed up (2 s each); then every round runs wrk
 // (2 threads, 50 connections; --threads and --connections change that layout) against each of them
-// in turn, the order reversed every other round.
+// in turn, the order rotated by one place every round (bench/procs.ts cellOrder).
 // Per cell: req/s, errors and CPU µs per request of that process (/proc); at the end the median of
 // each and its ratio to HAProxy's median, and the median wrk p99 (ms) of each; then each build's
 // p99 ÷ HAProxy's in the same round, round by round (a round's cells see about the same load, so
@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BIG_BODY_BYTES, SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
 import { dataplaneImageNodeArgs, dataplaneProcessEnv } from './image-node-args.js';
-import { freePort, killAll, listening, loadAverage, parseBuilds, sample, start } from './procs.js';
+import { cellOrder, freePort, killAll, listening, loadAverage, parseBuilds, sample, start } from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runTransfers } from './transfers.js';
 import { median } from './stats.js';
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
       if (l && lastCell.has(t.name)) process.stdout.write(`  ${lastCell.get(t.name)} ${t.name}: ${l}\n`);
     };
     for (let r = 0; r < Number(values.rounds); r++) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+      for (const t of cellOrder(targets, r)) {
         flushLoop(t);
         lastCell.set(t.name, `round ${r + 1}`);
         const before = sample(t.pid).cpuSeconds;

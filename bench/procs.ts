@@ -262,3 +262,16 @@ export function loadAverage(): [number, number, number] {
   const [a, b, c] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
   return [a ?? NaN, b ?? NaN, c ?? NaN];
 }
+
+/**
+ * The order of the cells of round `round` (0-based): `targets` rotated by one place per round.
+ * Every target then waits the same number of cells between two of its own (a reversed order left
+ * the target at either end idle twice as long every other round: V8 shrinks an idle process's
+ * young generation after ~16 s, and that build's next cells scavenged 2–2.5× as often — the
+ * position, not the build; history/2026-12-05-headers-alloc.md), and over a number of rounds that
+ * is a multiple of the count each target takes each position once.
+ */
+export function cellOrder<T>(targets: readonly T[], round: number): T[] {
+  const k = round % targets.length;
+  return [...targets.slice(k), ...targets.slice(0, k)];
+}

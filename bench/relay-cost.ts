@@ -41,7 +41,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, basculeYaml, haproxyCfg, type ScenarioId } from './configs.js';
-import { freePort, killAll, listening, loadAverage, parseBuilds, processTree, start } from './procs.js';
+import {
+  cellOrder,
+  freePort,
+  killAll,
+  listening,
+  loadAverage,
+  parseBuilds,
+  processTree,
+  start,
+} from './procs.js';
 import { basculeEnv, startUpstream } from './upstream.js';
 import { runWrk, writeWrkScript } from './wrk.js';
 import { SPLIT_KINDS, perfFor, recordSched, recordSplit } from './sched-split.js';
@@ -231,7 +240,7 @@ async function main(): Promise<void> {
     let sched = values.sched === true;
     let kernelSplit = values['kernel-split'] === true;
     for (let r = 0; r < Number(values.rounds); r++) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+      for (const t of cellOrder(targets, r)) {
         const load = loadAverage()[0];
         const pids = processTree(t.pid);
         const cpu0 = cpuSplit(t.pid);
