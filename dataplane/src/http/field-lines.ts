@@ -11,6 +11,7 @@
 // field is written from its name and trimmed value as the list form would be.
 import type { CompiledHeaderEdits, HeaderList } from '../router/types.js';
 import { isFieldName } from '../util/field-name.js';
+import { ownCopy } from './own-copy.js';
 
 /** Content-Length or Transfer-Encoding, in any ASCII case. */
 const isFramingName = (n: string): boolean =>
@@ -63,15 +64,6 @@ function forwardedBlock(xff: string, proto: string, host: string, port: number):
 
 /** Values up to this length are remembered by ForwardedMemo (longer ones are made per request). */
 export const FORWARDED_VALUE_KEPT = 256;
-
-/**
- * A copy of `value` that shares no memory with the head it was cut from (a slice keeps the whole
- * head alive), or undefined when the copy would not be exact. Values of a head are latin1 text.
- */
-function ownCopy(value: string): string | undefined {
-  const own = Buffer.from(value, 'latin1').toString('latin1');
-  return own === value ? own : undefined;
-}
 
 /**
  * The X-Forwarded-* fields forwardFor() added last on one client connection, and exactly what they

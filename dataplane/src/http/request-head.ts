@@ -2,6 +2,7 @@
 // request target and Host).
 import type { HeaderList, RequestHead } from '../router/types.js';
 import { hostValue, type HttpRequestHead } from './message.js';
+import { ownCopy } from './own-copy.js';
 
 export interface Authority {
   host: string;
@@ -54,8 +55,8 @@ function routingAuthority(value: string): Authority {
   if (known !== undefined) return known;
   // Only a usual Host is remembered (ASCII: the copy is exact), parsed from the copy so that the
   // parts kept are cut from it, not from the head.
-  if (value.length > MEMO_AUTHORITY_MAX || plainAuthority(value) < 0) return parseAuthority(value);
-  const own = Buffer.from(value, 'latin1').toString('latin1');
+  const own = value.length > MEMO_AUTHORITY_MAX || plainAuthority(value) < 0 ? undefined : ownCopy(value);
+  if (own === undefined) return parseAuthority(value);
   const parsed = Object.freeze(parseAuthority(own));
   if (authorities.size >= ROUTING_AUTHORITIES_KEPT) authorities.clear();
   authorities.set(own, parsed);
