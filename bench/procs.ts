@@ -12,7 +12,7 @@ export interface Running {
   logFile: string;
   /** Resolves with the exit code (or signal) once the process is gone. */
   exited: Promise<number | string>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  /** SIGTERM, then SIGKILL of its whole tree (killTree) after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -24,29 +24,69 @@ function track(child: ChildProcess): void {
   child.once('exit', () => live.delete(child));
 }
 
-/**
- * SIGKILL whatever is still running, descendants first (nginx workers outlive a killed master).
- * Synchronous: safe in an 'exit' handler.
- */
+/** SIGKILL whatever is still running, each with its whole tree (killTree). Synchronous: safe in an 'exit' handler. */
 export function killAll(): void {
-  for (const child of live) {
-    if (child.pid === undefined) continue;
-    let pids: number[];
-    try {
-      pids = processTree(child.pid).reverse();
-    } catch {
-      pids = [child.pid];
-    }
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  }
+  for (const child of live) if (child.pid !== undefined) killTree(child.pid);
   live.clear();
 }
+
+/**
+ * SIGKILLs `pid` and every process below it, none left behind. The tree is stopped first (SIGSTOP
+ * from the top, read again until it holds no process not yet stopped) and only then killed:
+ * killing children before their parent let a parent that replaces its children start new ones —
+ * nginx's master forks a new worker for one that died, and that worker outlived the master killed
+ * next, still listening (found orphaned after compare-builds runs). A stopped process forks no
+ * more, and a child forked before its parent stopped is found by the next reading. Synchronous.
+ */
+export function killTree(pid: number): void {
+  const seen = new Set<number>();
+  for (let pass = 0; pass < 10; pass++) {
+    const fresh = treeOf(pid).filter((p) => !seen.has(p));
+    if (fresh.length === 0) break;
+    for (const p of fresh) {
+      seen.add(p);
+      signal(p, 'SIGSTOP');
+    }
+    // A signal is queued at once but taken when its process next runs: wait (at most ~200 ms)
+    // until each is stopped or gone before reading the tree again.
+    for (const p of fresh) untilStopped(p, 200);
+  }
+  for (const p of seen) signal(p, 'SIGKILL');
+}
+
+function treeOf(pid: number): number[] {
+  try {
+    return processTree(pid);
+  } catch {
+    return [pid];
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Waits (busy, bounded) until `pid` is stopped (T), a zombie or gone. */
+function untilStopped(pid: number, ms: number): void {
+  const until = Date.now() + ms;
+  for (;;) {
+    let state: string;
+    try {
+      state = statFields(pid)[0]!;
+    } catch {
+      return;
+    }
+    if (state === 'T' || state === 't' || state === 'Z' || state === 'X') return;
+    if (Date.now() >= until) return;
+    Atomics.wait(SLEEP, 0, 0, 1);
+  }
+}
+
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** Starts `cmd args`, stdout and stderr to `logFile` (nothing flows through this process). */
 export function start(
@@ -74,7 +114,7 @@ export function start(
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const t = setTimeout(() => killTree(child.pid!), graceMs);
         await exited;
         clearTimeout(t);
       }
