@@ -70,7 +70,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Waits (busy, bounded) until `pid` is stopped (T), a zombie or gone. */
+/** Blocks (at most `ms`, polling every millisecond) until `pid` is stopped (T), a zombie or gone. */
 function untilStopped(pid: number, ms: number): void {
   const until = Date.now() + ms;
   for (;;) {

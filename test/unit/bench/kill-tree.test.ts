@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { killTree, processTree } from '../../../bench/procs.js';
+import { eventually } from '../dataplane/helpers.js';
 
 /** Pids whose command line holds `marker`, but for `except`. */
 function withMarker(marker: string, except = -1): number[] {
@@ -20,14 +21,6 @@ function withMarker(marker: string, except = -1): number[] {
   return out;
 }
 
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('bench procs: killTree', () => {
   it('kills a parent that replaces its children together with them, leaving none behind', async () => {
     // The sleep's duration is the marker: unique to this test run.
@@ -37,15 +30,15 @@ describe('bench procs: killTree', () => {
     const pid = parent.pid!;
     const children = (): number[] => withMarker(marker, pid); // the shell's own command line has it too
     try {
-      await until('the first child', () => children().length === 1);
+      await eventually(() => children().length === 1);
       const first = children()[0]!;
       expect(processTree(pid)).to.include(first);
       // The premise: a child killed on its own is replaced (what left nginx workers orphaned).
       process.kill(first, 'SIGKILL');
-      await until('a replacement child', () => children().some((p) => p !== first));
+      await eventually(() => children().some((p) => p !== first));
       killTree(pid);
       expect(await exited).to.equal('SIGKILL');
-      await until('no child left', () => children().length === 0, 5_000);
+      await eventually(() => children().length === 0);
     } finally {
       for (const p of children()) process.kill(p, 'SIGKILL');
       if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
